@@ -1,0 +1,89 @@
+package io.gatehouse.common;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One problem found in a user's input: a config file, a policy document or an expression.
+ *
+ * <p>Every reader in Gatehouse reports through this one type so that all problems print the
+ * same way: {@code path/to/file.xml:12:34: error: unknown member 'Certifcate' on
+ * 'context.Request'}, followed by the offending source line and a caret.
+ *
+ * @param severity error or warning
+ * @param file the file as the user named it (or a pseudo-name such as {@code <inline>})
+ * @param line 1-based line, 0 when unknown
+ * @param column 1-based column, 0 when unknown
+ * @param message what is wrong and, where possible, what was expected
+ */
+public record Diagnostic(Severity severity, String file, int line, int column, String message) {
+
+    public enum Severity {
+        ERROR, WARNING;
+
+        public String label() {
+            return this == ERROR ? "error" : "warning";
+        }
+    }
+
+    public Diagnostic {
+        requireNonNull(severity, "severity");
+        requireNonNull(file, "file");
+        requireNonNull(message, "message");
+        if (line < 0 || column < 0) {
+            throw new IllegalArgumentException("line/column: " + line + ":" + column + " (expected: >= 0)");
+        }
+    }
+
+    public static Diagnostic error(String file, int line, int column, String message) {
+        return new Diagnostic(Severity.ERROR, file, line, column, message);
+    }
+
+    public static Diagnostic warning(String file, int line, int column, String message) {
+        return new Diagnostic(Severity.WARNING, file, line, column, message);
+    }
+
+    public boolean isError() {
+        return severity == Severity.ERROR;
+    }
+
+    /** {@code file:line:col: error: message}, without the source excerpt. */
+    public String headline() {
+        StringBuilder sb = new StringBuilder(file);
+        if (line > 0) {
+            sb.append(':').append(line);
+            if (column > 0) {
+                sb.append(':').append(column);
+            }
+        }
+        return sb.append(": ").append(severity.label()).append(": ").append(message).toString();
+    }
+
+    /**
+     * The headline, then the source line and a caret under the column when the source is
+     * known.
+     */
+    public String render(SourceText source) {
+        String headline = headline();
+        if (source == null || line <= 0) {
+            return headline;
+        }
+        String text = source.line(line);
+        if (text == null) {
+            return headline;
+        }
+        StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(text);
+        if (column > 0) {
+            sb.append('\n').append("  ");
+            for (int i = 1; i < column && i - 1 < text.length(); i++) {
+                sb.append(text.charAt(i - 1) == '\t' ? '\t' : ' ');
+            }
+            sb.append('^');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return headline();
+    }
+}
