@@ -1,0 +1,20 @@
+package io.gatehouse.config.model;
+
+import io.gatehouse.common.Position;
+import java.nio.file.Path;
+
+/**
+ * One APIM "CA certificate".
+ *
+ * @param file PEM or DER file, or null when {@code pem} is given inline
+ * @param pem inline PEM text, or null
+ * @param storeName Root (a trust anchor) or CertificateAuthority (an intermediate)
+ * @param crlFile optional CRL for this CA
+ */
+public record CaCertificateConfig(
+        String id, Path file, String pem, StoreName storeName, Path crlFile, Position position) {
+
+    public enum StoreName {
+        ROOT, CERTIFICATE_AUTHORITY
+    }
+}

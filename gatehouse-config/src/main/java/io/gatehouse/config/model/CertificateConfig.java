@@ -1,0 +1,30 @@
+package io.gatehouse.config.model;
+
+import io.gatehouse.common.Position;
+import io.gatehouse.common.Secret;
+import java.nio.file.Path;
+
+/**
+ * One APIM "Certificate": a key pair (PEM certificate chain + key, or PFX + password), or a
+ * public certificate alone (for matching). Exactly one source is set.
+ *
+ * @param keyPassword password of an encrypted PEM key, or null
+ * @param keyVault a Key Vault reference, or null (not loadable yet: reported by validation)
+ */
+public record CertificateConfig(
+        String id,
+        Path certificateFile,
+        Path keyFile,
+        Secret keyPassword,
+        Path pfx,
+        Secret password,
+        KeyVaultRef keyVault,
+        Position position) {
+
+    public record KeyVaultRef(String secretIdentifier, String identityClientId) {
+    }
+
+    public boolean hasPrivateKey() {
+        return keyFile != null || pfx != null || keyVault != null;
+    }
+}

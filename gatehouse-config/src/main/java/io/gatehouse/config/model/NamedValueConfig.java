@@ -1,0 +1,7 @@
+package io.gatehouse.config.model;
+
+import io.gatehouse.common.Position;
+
+/** A named value, referred to as {@code {{name}}} in policies. */
+public record NamedValueConfig(String name, String value, boolean secret, Position position) {
+}
