@@ -1,11 +1,44 @@
 package io.gatehouse.cli;
 
-/** Entry point of the gatehouse command line. */
-public final class Main {
-    private Main() {
-    }
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code gatehouse} command line. */
+@Command(name = "gatehouse",
+        mixinStandardHelpOptions = true,
+        version = "gatehouse 0.1.0",
+        description = "An API gateway built around mutual TLS that runs APIM policy documents.",
+        subcommands = {
+                RunCommand.class,
+                ValidateCommand.class,
+                QuickstartCommand.class,
+                PkiCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.out.println("gatehouse");
+        System.exit(execute(args));
+    }
+
+    /** Runs a command and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("gatehouse: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            if (System.getenv("GATEHOUSE_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
 }

@@ -1,0 +1,78 @@
+package io.gatehouse.cli;
+
+import io.gatehouse.config.ConfigLoader;
+import io.gatehouse.config.ConfigResult;
+import io.gatehouse.config.ConfigWatcher;
+import io.gatehouse.proxy.Gateway;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gatehouse run -c FILE}: serves until SIGTERM or Ctrl-C (which drain in-flight requests),
+ * reloading on SIGHUP or when the config or a file it names changes.
+ */
+@Command(name = "run", description = "Run the gateway from a config file.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger("gatehouse");
+
+    @Option(names = {"-c", "--config"}, required = true, description = "the config file")
+    Path config;
+
+    @Option(names = "--no-watch", description = "do not reload when files change (SIGHUP still reloads)")
+    boolean noWatch;
+
+    @Override
+    public Integer call() throws Exception {
+        ConfigResult first = ConfigLoader.load(config);
+        if (!first.diagnostics().isEmpty()) {
+            System.out.print(first.diagnostics().render());
+        }
+        if (first.config() == null) {
+            System.out.println(config + ": not started: the config has " + first.diagnostics().errorCount() + " error(s)");
+            return 1;
+        }
+        Gateway gateway = new Gateway(first.config()).start();
+        Object lock = new Object();
+        ConfigWatcher watcher = new ConfigWatcher(config, result -> {
+            synchronized (lock) {
+                if (result.config() == null) {
+                    log.error("reload refused, still serving the previous configuration:\n{}",
+                            result.diagnostics().render().stripTrailing());
+                    return;
+                }
+                if (!result.diagnostics().isEmpty()) {
+                    log.warn("reloading with warnings:\n{}", result.diagnostics().render().stripTrailing());
+                }
+                try {
+                    gateway.reload(result.config());
+                } catch (RuntimeException e) {
+                    log.error("reload refused, still serving the previous configuration: {}", e.getMessage());
+                }
+            }
+        });
+        if (!noWatch) {
+            watcher.start();
+        }
+        Signals.onHangup(() -> {
+            log.info("SIGHUP: reloading {}", config);
+            watcher.reloadNow();
+        });
+        CountDownLatch stopped = new CountDownLatch(1);
+        Duration drain = first.config().model().gateway().drainTimeout();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
+            watcher.close();
+            gateway.stop(drain);
+            log.info("stopped");
+            stopped.countDown();
+        }, "gatehouse-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package io.gatehouse.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/** The admin listener (loopback by default): {@code /metrics} in Prometheus format and {@code /health}. */
+final class AdminServer {
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Class<? extends ServerChannel> channelClass;
+    private final GatewayMetrics metrics;
+    private final Gateway gateway;
+    private Channel channel;
+
+    AdminServer(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelClass,
+                GatewayMetrics metrics, Gateway gateway) {
+        this.boss = boss;
+        this.workers = workers;
+        this.channelClass = channelClass;
+        this.metrics = metrics;
+        this.gateway = gateway;
+    }
+
+    void bind(String host, int port) {
+        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(channelClass)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler());
+                    }
+                });
+        try {
+            channel = b.bind(host == null ? "127.0.0.1" : host, port).sync().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on admin port " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    SocketAddress address() {
+        return channel.localAddress();
+    }
+
+    void close() {
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String path = req.uri().split("\\?", 2)[0];
+            FullHttpResponse resp;
+            switch (path) {
+                case "/metrics" -> resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                case "/health" -> resp = text(HttpResponseStatus.OK,
+                        "{\"status\": \"serving\", \"configGeneration\": " + gateway.generation() + "}\n", "application/json");
+                default -> resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
+                        "application/json");
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(resp, keepAlive);
+            var f = ctx.writeAndFlush(resp);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
+        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
+        return r;
+    }
+}

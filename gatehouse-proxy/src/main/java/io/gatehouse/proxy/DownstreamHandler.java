@@ -1,0 +1,529 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.proxy.GatewaySnapshot.HostnameBinding;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One downstream HTTP conversation: an HTTP/1.1 connection, or one HTTP/2 stream. Routes each
+ * request, takes an upstream connection from the pool (on the same event loop), and streams the
+ * request and the response through with backpressure: neither side reads faster than the other
+ * side can write, so a large body is never held in memory.
+ *
+ * <p>All state is confined to the event loop; one exchange is active at a time (pipelined
+ * HTTP/1.1 requests wait in {@link #backlog}).
+ */
+final class DownstreamHandler extends ChannelDuplexHandler {
+    private static final Logger log = LoggerFactory.getLogger("gatehouse.proxy");
+
+    private final GatewayRuntime runtime;
+    private final boolean tls;
+    private final boolean http2;
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
+    private ChannelHandlerContext ctx;
+    private Exchange ex;
+
+    /** The state of the request in progress. */
+    private static final class Exchange {
+        final String requestId = RequestIds.next();
+        final long startNanos = System.nanoTime();
+        Router.Match match;
+        UpstreamTarget target;
+        HttpRequest upstreamHead;
+        boolean keepAlive;
+        boolean requestComplete;
+        boolean discarding;       // an error response was or will be sent; drop the rest of the body
+        ArrayDeque<HttpContent> pending;
+        Channel upstream;
+        UpstreamHandler upstreamHandler;
+        boolean upstreamReusable = true;
+        boolean responseStarted;
+        boolean done;
+        int status;
+        ScheduledFuture<?> timeout;
+    }
+
+    DownstreamHandler(GatewayRuntime runtime, boolean tls, boolean http2) {
+        this.runtime = runtime;
+        this.tls = tls;
+        this.http2 = http2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (ex != null && ex.requestComplete) {
+            backlog.add(msg); // a pipelined request: served when this one is done
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest req) {
+            if (ex != null) { // a new request before the last one's body ended: the codec prevents this
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            startExchange(req);
+            if (msg instanceof FullHttpRequest full) {
+                onContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            }
+        } else if (msg instanceof HttpContent c) {
+            onContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void startExchange(HttpRequest req) {
+        Exchange e = new Exchange();
+        ex = e;
+        runtime.inFlight.increment();
+        e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
+        if (req.decoderResult().isFailure()) {
+            e.keepAlive = false;
+            fail(e, FailureKind.BAD_REQUEST, "malformed request: " + req.decoderResult().cause().getMessage(), null);
+            return;
+        }
+        GatewaySnapshot snap = runtime.current();
+        HttpHeaders headers = req.headers();
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host == null && http2) {
+            host = headers.get(":authority");
+        }
+        if (tls) {
+            HostnameBinding served = ctx.channel().parent() != null
+                    ? DownstreamInitializer.binding(ctx.channel().parent())
+                    : DownstreamInitializer.binding(ctx.channel());
+            HostnameBinding named = snap.forHost(host);
+            if (served != null && named != null && !named.name().equalsIgnoreCase(served.name())) {
+                fail(e, FailureKind.MISDIRECTED, "Host '" + host + "' differs from the TLS server name '"
+                        + served.name() + "': its client-certificate settings would not apply", null);
+                return;
+            }
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        String path = q >= 0 ? uri.substring(0, q) : uri;
+        if (!path.startsWith("/") || hasDotSegments(path)) {
+            fail(e, FailureKind.BAD_REQUEST, "request path '" + path + "' is not a normalised absolute path", null);
+            return;
+        }
+        Router.Match match = snap.router.route(req.method().name(), path);
+        if (match == null) {
+            fail(e, FailureKind.OPERATION_NOT_FOUND, "no API or operation matches " + req.method() + " " + path, null);
+            return;
+        }
+        e.match = match;
+        UpstreamTarget target = (UpstreamTarget) match.api().target();
+        e.target = target;
+
+        ForwardedHeaders.stripIdentity(headers);
+        ForwardedHeaders.stripHopByHop(headers);
+        headers.remove(HttpHeaderNames.EXPECT);
+        headers.remove(":authority");
+        ForwardedHeaders.addForwarded(headers, clientIp(), tls, host);
+        headers.set(HttpHeaderNames.HOST, target.authority());
+        boolean hasBody = !(req instanceof FullHttpRequest full && !full.content().isReadable());
+        if (hasBody && !HttpUtil.isContentLengthSet(req) && !HttpUtil.isTransferEncodingChunked(req)) {
+            HttpUtil.setTransferEncodingChunked(req, true);
+        } else if (!hasBody && req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD
+                && !HttpUtil.isContentLengthSet(req)) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+        }
+        String upstreamUri = target.basePath() + match.remainder() + (q >= 0 ? uri.substring(q) : "");
+        if (upstreamUri.isEmpty() || upstreamUri.charAt(0) != '/') {
+            upstreamUri = "/" + upstreamUri;
+        }
+        e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
+        e.pending = new ArrayDeque<>(4);
+        ctx.channel().config().setAutoRead(false);
+        runtime.pool.acquire(target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+    }
+
+    private static boolean hasDotSegments(String path) {
+        String p = path;
+        if (p.indexOf('%') >= 0) {
+            try {
+                p = URLDecoder.decode(p.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException bad) {
+                return true;
+            }
+        }
+        return p.contains("/../") || p.endsWith("/..") || p.contains("/./") || p.endsWith("/.") || p.indexOf('\\') >= 0;
+    }
+
+    private String clientIp() {
+        Channel c = ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+        SocketAddress a = c.remoteAddress();
+        return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
+    }
+
+    private void onContent(HttpContent c) {
+        Exchange e = ex;
+        if (e == null) {
+            c.release();
+            return;
+        }
+        boolean last = c instanceof LastHttpContent;
+        if (e.discarding) {
+            c.release();
+        } else if (e.upstream == null) {
+            e.pending.add(c);
+        } else {
+            e.upstream.write(c);
+            if (!e.upstream.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+        if (last) {
+            e.requestComplete = true;
+            ctx.channel().config().setAutoRead(false); // the next request waits for this response
+            if (!e.discarding && e.upstream != null) {
+                e.upstream.flush();
+                armTimeout(e);
+            }
+        }
+    }
+
+    private void onUpstream(Exchange e, Future<? super Channel> f) {
+        if (e.done || e != ex || e.discarding) {
+            if (f.isSuccess()) {
+                ((Channel) f.getNow()).close();
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            if (cause instanceof UpstreamException ue) {
+                fail(e, ue.kind, ue.getMessage(), null);
+            } else {
+                fail(e, FailureKind.BACKEND_CONNECTION_FAILURE,
+                        "backend '" + e.target.id() + "': " + cause, cause);
+            }
+            return;
+        }
+        Channel up = (Channel) f.getNow();
+        e.upstream = up;
+        e.upstreamHandler = new UpstreamHandler(e);
+        up.pipeline().addLast("exchange", e.upstreamHandler);
+        up.write(e.upstreamHead);
+        HttpContent c;
+        while ((c = e.pending.poll()) != null) {
+            up.write(c);
+        }
+        up.flush();
+        if (e.requestComplete) {
+            armTimeout(e);
+        } else {
+            ctx.channel().config().setAutoRead(up.isWritable());
+        }
+    }
+
+    private void armTimeout(Exchange e) {
+        if (e.timeout == null && !e.responseStarted) {
+            long millis = e.target.timeout().toMillis();
+            e.timeout = ctx.channel().eventLoop().schedule(() -> {
+                if (!e.done && !e.responseStarted) {
+                    e.upstreamReusable = false;
+                    fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
+                            + e.target.timeout().toSeconds() + " s (backends[].timeout)", null);
+                }
+            }, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (ex != null && ex.upstream != null) {
+            ex.upstream.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && ex != null && ex.upstream != null) {
+            ex.upstream.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange e = ex;
+        if (e != null && !e.done) {
+            log.debug("[{}] client closed the connection before the response completed", e.requestId);
+            e.upstreamReusable = false;
+            e.status = 499;
+            complete(e);
+        }
+        for (Object o; (o = backlog.poll()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("downstream connection error: {}", cause.toString());
+        ctx.close();
+    }
+
+    /** Fails the exchange: an error response when none has started, else an aborted connection. */
+    private void fail(Exchange e, FailureKind kind, String message, Throwable cause) {
+        if (e.done) {
+            return;
+        }
+        if (cause != null && log.isDebugEnabled()) {
+            log.debug("[{}] {}", e.requestId, message, cause);
+        }
+        logFailure(e, kind, message);
+        e.discarding = true;
+        if (e.timeout != null) {
+            e.timeout.cancel(false);
+        }
+        releaseUpstream(e, false);
+        for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
+            c.release();
+        }
+        if (e.responseStarted) {
+            e.status = e.status == 0 ? kind.status.code() : e.status;
+            complete(e);
+            ctx.close();
+            return;
+        }
+        e.status = kind.status.code();
+        e.responseStarted = true;
+        if (!e.requestComplete) {
+            e.keepAlive = false; // the rest of the body is not worth reading
+        }
+        ByteBuf body = Unpooled.copiedBuffer("{\"statusCode\": " + kind.status.code() + ", \"message\": \""
+                + kind.publicMessage + "\"}", StandardCharsets.UTF_8);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, kind.status, body);
+        resp.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set("x-request-id", e.requestId);
+        if (!e.keepAlive && !http2) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(resp);
+        complete(e);
+    }
+
+    private void logFailure(Exchange e, FailureKind kind, String message) {
+        String api = e.match == null ? "-" : e.match.api().config().id();
+        if (kind == FailureKind.OPERATION_NOT_FOUND) {
+            log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);
+        } else {
+            log.warn("[{}] {} {} (api '{}'): {}", e.requestId, kind.status.code(), kind.reason, api, message);
+        }
+    }
+
+    /** The exchange is over for the client: count it and move on to the next request. */
+    private void complete(Exchange e) {
+        if (e.done) {
+            return;
+        }
+        e.done = true;
+        runtime.inFlight.decrement();
+        String api = e.match == null ? "" : e.match.api().config().id();
+        String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
+        runtime.metrics.request(api, op, e.status);
+        finish(e);
+    }
+
+    /** Both the request and the response are over: release the connection state. */
+    private void finish(Exchange e) {
+        if (ex != e) {
+            return;
+        }
+        ex = null;
+        if (!e.keepAlive) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        Object next;
+        while (ex == null && (next = backlog.poll()) != null) {
+            dispatch(next);
+        }
+        if (ex == null || !ex.requestComplete) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void releaseUpstream(Exchange e, boolean reusable) {
+        Channel up = e.upstream;
+        if (up == null) {
+            return;
+        }
+        e.upstream = null;
+        if (e.upstreamHandler != null && up.pipeline().context(e.upstreamHandler) != null) {
+            up.pipeline().remove(e.upstreamHandler);
+        }
+        up.config().setAutoRead(true);
+        if (reusable && e.upstreamReusable && e.requestComplete) {
+            runtime.pool.release(up, ctx.channel().eventLoop());
+        } else {
+            up.close();
+        }
+    }
+
+    private static boolean isTls(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Carries the backend's response back to the client for one exchange. */
+    private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+        private final Exchange e;
+
+        UpstreamHandler(Exchange e) {
+            this.e = e;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext upCtx, Object msg) {
+            if (e.done) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpResponse r) {
+                onResponseHead(r);
+            }
+            if (msg instanceof HttpContent c) {
+                boolean last = c instanceof LastHttpContent;
+                ctx.write(msg instanceof FullHttpResponse full
+                        ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c);
+                if (!ctx.channel().isWritable()) {
+                    upCtx.channel().config().setAutoRead(false);
+                }
+                if (last) {
+                    ctx.flush();
+                    onResponseComplete();
+                }
+            } else if (!(msg instanceof HttpResponse)) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void onResponseHead(HttpResponse r) {
+            if (e.timeout != null) {
+                e.timeout.cancel(false);
+            }
+            if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                return; // 100 Continue and friends stay between us and the backend
+            }
+            e.responseStarted = true;
+            e.status = r.status().code();
+            e.upstreamReusable = HttpUtil.isKeepAlive(r);
+            HttpHeaders h = r.headers();
+            ForwardedHeaders.stripHopByHop(h);
+            h.set("x-request-id", e.requestId);
+            if (!e.requestComplete) {
+                e.keepAlive = false; // answered before the body ended: this connection can't be reused
+            }
+            if (!e.keepAlive && !http2) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            if (!http2 && !HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)
+                    && e.upstreamHead.method() != HttpMethod.HEAD && r.status().code() != 204
+                    && r.status().code() != 304) {
+                HttpUtil.setTransferEncodingChunked(r, true); // a close-delimited body, re-framed
+                e.upstreamReusable = false;
+            }
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h));
+        }
+
+        private void onResponseComplete() {
+            if (!e.requestComplete) {
+                e.discarding = true;
+                e.upstreamReusable = false;
+            }
+            releaseUpstream(e, true);
+            complete(e);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext upCtx) {
+            ctx.flush();
+            upCtx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext upCtx) {
+            if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.discarding) {
+                ctx.channel().config().setAutoRead(true);
+            }
+            upCtx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext upCtx) {
+            if (!e.done) {
+                e.upstreamReusable = false;
+                fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id()
+                        + "' closed the connection before the response was complete", null);
+            }
+            upCtx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext upCtx, Throwable cause) {
+            e.upstreamReusable = false;
+            if (!e.done) {
+                if (isTls(cause)) {
+                    UpstreamException ue = UpstreamPool.tlsFailure(e.target, cause, runtime.metrics);
+                    fail(e, ue.kind, ue.getMessage(), null);
+                } else {
+                    fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id() + "': " + cause, cause);
+                }
+            }
+            upCtx.close();
+        }
+    }
+}

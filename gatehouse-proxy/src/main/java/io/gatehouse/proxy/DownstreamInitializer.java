@@ -1,0 +1,169 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.proxy.GatewaySnapshot.HostnameBinding;
+import io.gatehouse.tls.HandshakeInfo;
+import io.gatehouse.tls.TlsFailures;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up a downstream connection: for TLS listeners, SNI picks the hostname (its certificate
+ * and its client-certificate mode), the handshake's outcome is captured once into a
+ * {@link HandshakeInfo} on the channel, and ALPN picks HTTP/2 or HTTP/1.1. Client certificates
+ * are only ever asked for in the initial handshake, which is why they work over HTTP/2.
+ */
+final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger log = LoggerFactory.getLogger("gatehouse.tls");
+    static final AttributeKey<HostnameBinding> BINDING = AttributeKey.valueOf("gatehouse.hostname");
+    static final AttributeKey<HandshakeInfo> HANDSHAKE = AttributeKey.valueOf("gatehouse.handshake");
+    static final AttributeKey<String> SNI = AttributeKey.valueOf("gatehouse.sni");
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+    private final GatewayRuntime runtime;
+    private final boolean tls;
+
+    DownstreamInitializer(GatewayRuntime runtime, boolean tls) {
+        this.runtime = runtime;
+        this.tls = tls;
+    }
+
+    static HostnameBinding binding(Channel connection) {
+        return connection.attr(BINDING).get();
+    }
+
+    static HandshakeInfo handshake(Channel connection) {
+        return connection.attr(HANDSHAKE).get();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        if (!tls) {
+            http1(p);
+            return;
+        }
+        p.addLast("sni", new HostnameSni());
+        p.addLast("handshake", new HandshakeCapture());
+        p.addLast("alpn", new Alpn());
+    }
+
+    private void http1(ChannelPipeline p) {
+        p.addLast("http", new HttpServerCodec(8192, 32 * 1024, 16 * 1024));
+        p.addLast("continue", new HttpServerExpectContinueHandler());
+        p.addLast("exchange", new DownstreamHandler(runtime, tls, false));
+    }
+
+    private void http2(ChannelPipeline p) {
+        p.addLast("h2", Http2FrameCodecBuilder.forServer().build());
+        p.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast("exchange", new DownstreamHandler(runtime, true, true));
+            }
+        }));
+    }
+
+    private static String peer(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    /** Chooses the hostname from the ClientHello's SNI, from the snapshot serving now. */
+    private final class HostnameSni extends AbstractSniHandler<HostnameBinding> {
+        HostnameSni() {
+            super(HANDSHAKE_TIMEOUT_MILLIS);
+        }
+
+        @Override
+        protected Future<HostnameBinding> lookup(ChannelHandlerContext ctx, String hostname) {
+            return ctx.executor().newSucceededFuture(runtime.current().forSni(hostname));
+        }
+
+        @Override
+        protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<HostnameBinding> f) {
+            HostnameBinding b = f.isSuccess() ? f.getNow() : null;
+            if (b == null) {
+                String why = hostname == null
+                        ? "the client sent no SNI and no hostname has defaultSslBinding: true"
+                        : "no hostname is configured for SNI '" + hostname + "' and none has defaultSslBinding: true";
+                log.warn("TLS handshake from {} refused: {}", peer(ctx), why);
+                runtime.metrics.downstreamHandshakeFailure(hostname == null ? "" : hostname, "unknown_hostname");
+                ctx.close();
+                return;
+            }
+            ctx.channel().attr(BINDING).set(b);
+            if (hostname != null) {
+                ctx.channel().attr(SNI).set(hostname);
+            }
+            SslHandler ssl = b.sslContext().newHandler(ctx.alloc());
+            ssl.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+            ctx.pipeline().replace(this, "ssl", ssl);
+        }
+    }
+
+    /** Records the handshake's outcome once, or explains its failure. */
+    private final class HandshakeCapture extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                HostnameBinding b = ctx.channel().attr(BINDING).get();
+                String host = b == null ? "" : b.name();
+                if (done.isSuccess()) {
+                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                    HandshakeInfo info = HandshakeInfo.from(ssl.engine().getSession(),
+                            ctx.channel().attr(SNI).get(),
+                            b != null && b.mode().requestsCertificate() ? b.verifier() : null);
+                    ctx.channel().attr(HANDSHAKE).set(info);
+                } else {
+                    String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));
+                    String reason = TlsFailures.alertName(done.cause());
+                    log.warn("TLS handshake from {} for hostname '{}' failed: {}", peer(ctx), host, explained);
+                    runtime.metrics.downstreamHandshakeFailure(host, reason == null ? "handshake" : reason);
+                }
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        Alpn() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                http2(ctx.pipeline());
+            } else {
+                http1(ctx.pipeline());
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // already explained by HandshakeCapture
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.gatehouse.proxy;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Every way the data plane fails a request, with its HTTP status and the {@code LastError} source
+ * and reason APIM users know (INTERFACE.md "HTTP behaviour"). This table is the one place where a
+ * failure becomes a status code.
+ */
+enum FailureKind {
+    OPERATION_NOT_FOUND(HttpResponseStatus.NOT_FOUND, "configuration", "OperationNotFound", "Resource not found"),
+    MISDIRECTED(HttpResponseStatus.MISDIRECTED_REQUEST, "configuration", "MisdirectedRequest", "Misdirected request"),
+    BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "configuration", "BadRequest", "Bad request"),
+    BACKEND_CONNECTION_FAILURE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "BackendConnectionFailure", "Bad gateway"),
+    TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "forward-request", "Timeout", "Gateway timeout"),
+    INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "gateway", "InternalError", "Internal server error");
+
+    final HttpResponseStatus status;
+    final String source;
+    final String reason;
+    final String publicMessage;
+
+    FailureKind(HttpResponseStatus status, String source, String reason, String publicMessage) {
+        this.status = status;
+        this.source = source;
+        this.reason = reason;
+        this.publicMessage = publicMessage;
+    }
+}

@@ -1,0 +1,68 @@
+package io.gatehouse.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/** Header rules applied on the way through: hop-by-hop removal, forged identity, X-Forwarded-*. */
+final class ForwardedHeaders {
+    private ForwardedHeaders() {
+    }
+
+    /** Headers that carry client-certificate identity to backends: a client may never set them. */
+    static final List<AsciiString> IDENTITY = List.of(
+            AsciiString.cached("client-cert"),
+            AsciiString.cached("client-cert-chain"),
+            AsciiString.cached("x-forwarded-client-cert"),
+            AsciiString.cached("x-ssl-client-cert"),
+            AsciiString.cached("x-arr-clientcert"));
+
+    /** RFC 9110 7.6.1 hop-by-hop headers (Transfer-Encoding is handled with the framing). */
+    private static final List<AsciiString> HOP_BY_HOP = List.of(
+            HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE,
+            HttpHeaderNames.PROXY_AUTHENTICATE,
+            HttpHeaderNames.PROXY_AUTHORIZATION,
+            AsciiString.cached("proxy-connection"),
+            HttpHeaderNames.TE,
+            HttpHeaderNames.TRAILER,
+            HttpHeaderNames.UPGRADE);
+
+    static void stripIdentity(HttpHeaders h) {
+        for (AsciiString name : IDENTITY) {
+            h.remove(name);
+        }
+    }
+
+    /** Removes hop-by-hop headers, including those the Connection header names. */
+    static void stripHopByHop(HttpHeaders h) {
+        String connection = h.get(HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            for (String token : connection.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty()) {
+                    h.remove(t);
+                }
+            }
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            h.remove(name);
+        }
+        // HTTP/2 to HTTP/1.1 conversion leaves these behind
+        h.remove("x-http2-scheme");
+        h.remove("x-http2-stream-id");
+        h.remove("x-http2-stream-weight");
+        h.remove("x-http2-stream-dependency-id");
+        h.remove("x-http2-path");
+    }
+
+    static void addForwarded(HttpHeaders h, String clientIp, boolean tls, String originalHost) {
+        String xff = h.get("x-forwarded-for");
+        h.set("x-forwarded-for", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        h.set("x-forwarded-proto", tls ? "https" : "http");
+        if (originalHost != null) {
+            h.set("x-forwarded-host", originalHost);
+        }
+    }
+}

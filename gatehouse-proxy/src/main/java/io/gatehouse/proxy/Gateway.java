@@ -1,0 +1,214 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.config.LoadedConfig;
+import io.gatehouse.config.model.AdminConfig;
+import io.gatehouse.config.model.ListenerConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: listeners bound to the config's ports, one snapshot of the config
+ * serving, and {@link #reload} to swap in another without dropping a request.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("gatehouse");
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Map<Integer, Channel> listeners = new LinkedHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final GatewayRuntime runtime;
+    private AdminServer admin;
+    private volatile boolean closed;
+
+    public Gateway(LoadedConfig config) {
+        this(config, 0);
+    }
+
+    /** @param threads event loop threads; 0 means one per core */
+    public Gateway(LoadedConfig config, int threads) {
+        IoHandlerFactory io;
+        Class<? extends SocketChannel> socketClass;
+        if (Epoll.isAvailable()) {
+            io = EpollIoHandler.newFactory();
+            serverChannelClass = EpollServerSocketChannel.class;
+            socketClass = EpollSocketChannel.class;
+        } else {
+            io = NioIoHandler.newFactory();
+            serverChannelClass = NioServerSocketChannel.class;
+            socketClass = NioSocketChannel.class;
+        }
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        boss = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(n, io);
+        GatewaySnapshot first = new GatewaySnapshot(config, generation.incrementAndGet());
+        runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
+        publishCertificateMetrics(config);
+    }
+
+    /** Binds every listener (and the admin port); throws with the port named when one is taken. */
+    public Gateway start() {
+        LoadedConfig config = runtime.current().config;
+        for (ListenerConfig l : config.model().gateway().listeners()) {
+            bind(l);
+        }
+        AdminConfig a = config.model().gateway().admin();
+        if (a != null) {
+            admin = new AdminServer(boss, workers, serverChannelClass, metrics, this);
+            admin.bind(a.bind(), a.port());
+        }
+        log.info("Gatehouse serving {} hostname(s), {} API(s) on {}{}", config.model().hostnames().size(),
+                config.model().apis().size(), describeListeners(),
+                admin == null ? "" : "; admin on " + admin.address());
+        return this;
+    }
+
+    private String describeListeners() {
+        List<String> out = new ArrayList<>();
+        listeners.forEach((port, ch) -> out.add((isTls(port) ? "https" : "http") + "://"
+                + ((InetSocketAddress) ch.localAddress()).getHostString() + ":" + port));
+        return String.join(", ", out);
+    }
+
+    private boolean isTls(int port) {
+        return runtime.current().config.model().gateway().listeners().stream()
+                .filter(l -> l.port() == port).findFirst().map(ListenerConfig::tls).orElse(true);
+    }
+
+    private void bind(ListenerConfig l) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(serverChannelClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
+                    private final DownstreamInitializer init = new DownstreamInitializer(runtime, l.tls());
+
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(init);
+                    }
+                });
+        String host = l.bind() == null ? "0.0.0.0" : l.bind();
+        try {
+            Channel ch = b.bind(host, l.port()).sync().channel();
+            listeners.put(l.port(), ch);
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("cannot listen on " + host + ":" + l.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Serves {@code next} from now on. Every SslContext and route was built before the swap, so
+     * a request never sees half a config; requests in flight finish on the old one. Listener
+     * changes (ports added or removed) need a restart and are reported as such.
+     */
+    public void reload(LoadedConfig next) {
+        Objects.requireNonNull(next, "next");
+        GatewaySnapshot snap = new GatewaySnapshot(next, generation.incrementAndGet());
+        List<Integer> oldPorts = runtime.current().config.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
+        List<Integer> newPorts = next.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
+        runtime.swap(snap);
+        publishCertificateMetrics(next);
+        if (!oldPorts.equals(newPorts)) {
+            log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);
+        }
+        log.info("configuration reloaded (generation {}): {} hostname(s), {} API(s)", snap.generation,
+                next.model().hostnames().size(), next.model().apis().size());
+    }
+
+    public long generation() {
+        return runtime.current().generation;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    private void publishCertificateMetrics(LoadedConfig config) {
+        Map<String, X509Certificate> certs = new HashMap<>();
+        config.certificates().forEach((id, chain) -> {
+            if (!chain.isEmpty()) {
+                certs.put(id, chain.get(0));
+            }
+        });
+        metrics.certificates(certs, "certificate");
+        metrics.certificates(config.caCertificates(), "ca");
+    }
+
+    /**
+     * Stops accepting, waits up to {@code drain} for requests in flight, then closes every
+     * connection.
+     */
+    public void stop(Duration drain) {
+        if (closed) {
+            return;
+        }
+        listeners.values().forEach(Channel::close);
+        if (admin != null) {
+            admin.close();
+        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (runtime.inFlight.sum() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        long left = runtime.inFlight.sum();
+        if (left > 0) {
+            log.warn("{} request(s) still in flight after {} s: closing their connections", left, drain.toSeconds());
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listeners.values().forEach(Channel::close);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        runtime.pool.closeIdle();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,72 @@
+package io.gatehouse.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The metrics INTERFACE.md promises, in a Prometheus registry served on the admin port. Counters
+ * are looked up once per label set and cached, so the request path does one map lookup.
+ */
+public final class GatewayMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final List<Meter> certificateGauges = new ArrayList<>();
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    void request(String api, String operation, int status) {
+        String key = "r\u0000" + api + '\u0000' + operation + '\u0000' + status;
+        Counter c = counters.get(key);
+        if (c == null) {
+            c = counters.computeIfAbsent(key, k -> Counter.builder("gatehouse_requests")
+                    .description("Requests handled, by API, operation and status code")
+                    .tag("api", api).tag("operation", operation).tag("status", Integer.toString(status))
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    void downstreamHandshakeFailure(String hostname, String reason) {
+        counter("gatehouse_downstream_handshake_failures", "Failed client TLS handshakes",
+                "hostname", hostname, "reason", reason).increment();
+    }
+
+    void upstreamTlsFailure(String backend, String reason) {
+        counter("gatehouse_upstream_tls_failures", "Failed TLS handshakes with backends",
+                "backend", backend, "reason", reason).increment();
+    }
+
+    private Counter counter(String name, String help, String k1, String v1, String k2, String v2) {
+        String key = name + '\u0000' + v1 + '\u0000' + v2;
+        return counters.computeIfAbsent(key, k -> Counter.builder(name).description(help)
+                .tag(k1, v1 == null ? "" : v1).tag(k2, v2 == null ? "" : v2).register(registry));
+    }
+
+    /** Replaces the certificate expiry gauges with those of the config now serving. */
+    synchronized void certificates(Map<String, X509Certificate> byId, String kind) {
+        certificateGauges.removeIf(m -> {
+            if (kind.equals(m.getId().getTag("kind"))) {
+                registry.remove(m);
+                return true;
+            }
+            return false;
+        });
+        byId.forEach((id, cert) -> {
+            long notAfter = cert.getNotAfter().getTime() / 1000;
+            certificateGauges.add(Gauge.builder("gatehouse_certificate_not_after_seconds", () -> notAfter)
+                    .description("Expiry (Unix time) of every certificate and CA certificate")
+                    .tag("id", id).tag("kind", kind)
+                    .register(registry));
+        });
+    }
+}

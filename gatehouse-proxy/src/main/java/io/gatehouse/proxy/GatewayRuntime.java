@@ -1,0 +1,26 @@
+package io.gatehouse.proxy;
+
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What every connection shares: the snapshot now serving, the upstream pool and the metrics. */
+final class GatewayRuntime {
+    private final AtomicReference<GatewaySnapshot> current;
+    final UpstreamPool pool;
+    final GatewayMetrics metrics;
+    final LongAdder inFlight = new LongAdder();
+
+    GatewayRuntime(GatewaySnapshot first, UpstreamPool pool, GatewayMetrics metrics) {
+        this.current = new AtomicReference<>(first);
+        this.pool = pool;
+        this.metrics = metrics;
+    }
+
+    GatewaySnapshot current() {
+        return current.get();
+    }
+
+    void swap(GatewaySnapshot next) {
+        current.set(next);
+    }
+}

@@ -1,0 +1,141 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.config.LoadedConfig;
+import io.gatehouse.config.model.ApiConfig;
+import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.tls.ChainVerifier;
+import io.gatehouse.tls.ClientCertificateMode;
+import io.gatehouse.tls.DownstreamTls;
+import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.SslContextFactory;
+import io.gatehouse.tls.UpstreamTls;
+import io.netty.handler.ssl.SslContext;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything the data plane needs from one config, built once when the config loads (every
+ * {@link SslContext}, the router, the backends) and never changed: a reload builds a new one
+ * and swaps a reference, so requests in flight finish on the snapshot they started with.
+ */
+final class GatewaySnapshot {
+
+    /** A hostname with its TLS server context and client-certificate mode. */
+    record HostnameBinding(HostnameConfig config, SslContext sslContext, ChainVerifier verifier) {
+        String name() {
+            return config.hostName();
+        }
+
+        ClientCertificateMode mode() {
+            return config.clientCertificateMode();
+        }
+    }
+
+    final LoadedConfig config;
+    final long generation;
+    final Map<String, HostnameBinding> hostnames;
+    final HostnameBinding defaultBinding;
+    final Router router;
+    final Map<String, UpstreamTarget> backends;
+
+    GatewaySnapshot(LoadedConfig config, long generation) {
+        this.config = config;
+        this.generation = generation;
+        ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
+        String minimum = config.model().gateway().minimumProtocolVersion();
+
+        Map<String, HostnameBinding> hosts = new HashMap<>();
+        HostnameBinding dflt = null;
+        for (HostnameConfig h : config.model().hostnames()) {
+            KeyMaterial key = config.keyPairs().get(h.certificateId());
+            SslContext ctx = SslContextFactory.downstream(new DownstreamTls(
+                    key, h.clientCertificateMode(), config.caStore(), config.revocation(), minimum));
+            HostnameBinding b = new HostnameBinding(h, ctx, verifier);
+            hosts.put(h.hostName().toLowerCase(Locale.ROOT), b);
+            if (h.defaultSslBinding()) {
+                dflt = b;
+            }
+        }
+        if (dflt == null && config.model().hostnames().size() == 1) {
+            dflt = hosts.values().iterator().next(); // one hostname: it is the default
+        }
+        this.hostnames = Map.copyOf(hosts);
+        this.defaultBinding = dflt;
+
+        Map<String, UpstreamTarget> targets = new HashMap<>();
+        for (BackendConfig b : config.model().backends()) {
+            targets.put(b.id(), target(b.id(), b.url(), b.tls(), b.certificateIds(), b.timeout()));
+        }
+        this.backends = Map.copyOf(targets);
+
+        List<Router.ApiRoute> apis = new ArrayList<>();
+        for (ApiConfig api : config.model().apis()) {
+            UpstreamTarget t = api.backendId() != null
+                    ? backends.get(api.backendId())
+                    : target("api:" + api.id(), api.serviceUrl(), BackendConfig.BackendTls.defaults(), List.of(),
+                            Duration.ofSeconds(300));
+            apis.add(Router.api(api, t, op -> null));
+        }
+        this.router = new Router(apis);
+    }
+
+    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, List<String> certIds, Duration timeout) {
+        boolean https = "https".equalsIgnoreCase(url.getScheme());
+        SslContext ctx = null;
+        String serverName = tls.serverName() != null ? tls.serverName() : url.getHost();
+        String clientCertId = certIds.isEmpty() ? null : certIds.get(0);
+        if (https) {
+            List<X509Certificate> trusted = new ArrayList<>();
+            for (String caId : tls.trustedCaCertificateIds()) {
+                X509Certificate ca = config.caCertificates().get(caId);
+                if (ca != null) {
+                    trusted.add(ca);
+                }
+            }
+            KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
+            ctx = SslContextFactory.upstream(new UpstreamTls(tls.validateCertificateChain(),
+                    tls.validateCertificateName(), trusted, config.caStore(), clientKey));
+        }
+        int port = UpstreamTarget.port(url);
+        boolean defaultPort = (https && port == 443) || (!https && port == 80);
+        String authority = url.getHost() + (defaultPort ? "" : ":" + port);
+        return new UpstreamTarget(id, url, url.getHost(), port, UpstreamTarget.basePath(url), authority, ctx,
+                serverName, tls.validateCertificateName(), timeout, clientCertId);
+    }
+
+    /** The binding for a TLS client's SNI: the named hostname, else the default binding, else null. */
+    HostnameBinding forSni(String sni) {
+        if (sni != null) {
+            HostnameBinding b = hostnames.get(sni.toLowerCase(Locale.ROOT));
+            if (b != null) {
+                return b;
+            }
+        }
+        return defaultBinding;
+    }
+
+    /** The hostname a Host header names (port removed), or null. */
+    HostnameBinding forHost(String hostHeader) {
+        if (hostHeader == null) {
+            return null;
+        }
+        String h = hostHeader;
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            h = end > 0 ? h.substring(1, end) : h;
+        } else {
+            int colon = h.lastIndexOf(':');
+            if (colon > 0) {
+                h = h.substring(0, colon);
+            }
+        }
+        return hostnames.get(h.toLowerCase(Locale.ROOT));
+    }
+}

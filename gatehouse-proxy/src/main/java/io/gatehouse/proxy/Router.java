@@ -1,0 +1,89 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.config.model.ApiConfig;
+import io.gatehouse.config.model.OperationConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Picks the API by the longest {@code path} prefix (on segment boundaries), then the operation by
+ * method and URL template. Built once per config; {@link #route} allocates only for template
+ * parameters.
+ */
+final class Router {
+
+    /** A matched route: the API, the operation (null when the API lists none) and the rest of the path. */
+    record Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters) {
+    }
+
+    /** One API with its compiled operations and the target it forwards to. */
+    record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, Object target) {
+    }
+
+    record OperationRoute(OperationConfig config, String method, UrlTemplate template, Object policy) {
+    }
+
+    private final List<ApiRoute> apis; // longest prefix first
+
+    Router(List<ApiRoute> apis) {
+        List<ApiRoute> sorted = new ArrayList<>(apis);
+        sorted.sort(Comparator.comparingInt((ApiRoute a) -> a.prefix().length()).reversed());
+        this.apis = List.copyOf(sorted);
+    }
+
+    static ApiRoute api(ApiConfig config, Object target, java.util.function.Function<OperationConfig, Object> policyOf) {
+        String path = config.path() == null ? "" : config.path();
+        String prefix = path.isEmpty() ? "" : "/" + path;
+        List<OperationRoute> ops = new ArrayList<>();
+        for (OperationConfig op : config.operations()) {
+            String m = op.method() == null ? "*" : op.method().toUpperCase(Locale.ROOT);
+            ops.add(new OperationRoute(op, m, UrlTemplate.compile(op.urlTemplate()), policyOf.apply(op)));
+        }
+        ops.sort(Comparator.comparingInt((OperationRoute o) -> o.template().specificity()).reversed());
+        return new ApiRoute(config, prefix, List.copyOf(ops), target);
+    }
+
+    /**
+     * Routes a request path (no query string) and method; null when no API or operation matches
+     * (404 OperationNotFound).
+     */
+    Match route(String method, String path) {
+        for (ApiRoute api : apis) {
+            String remainder = remainder(path, api.prefix());
+            if (remainder == null) {
+                continue;
+            }
+            if (api.operations().isEmpty()) {
+                return new Match(api, null, remainder, Map.of());
+            }
+            for (OperationRoute op : api.operations()) {
+                if (!op.method().equals("*") && !op.method().equals(method)) {
+                    continue;
+                }
+                Map<String, String> params = op.template().match(remainder);
+                if (params != null) {
+                    return new Match(api, op, remainder, params);
+                }
+            }
+            return null; // the API matched by path but none of its operations did
+        }
+        return null;
+    }
+
+    /** The path after the prefix ("" or starting with '/'), or null when the prefix does not apply. */
+    private static String remainder(String path, String prefix) {
+        if (prefix.isEmpty()) {
+            return path;
+        }
+        if (!path.startsWith(prefix)) {
+            return null;
+        }
+        if (path.length() == prefix.length()) {
+            return "";
+        }
+        return path.charAt(prefix.length()) == '/' ? path.substring(prefix.length()) : null;
+    }
+}

@@ -1,0 +1,193 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.tls.SslContextFactory;
+import io.gatehouse.tls.TlsFailures;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+
+/**
+ * Keep-alive connections to backends, one pool per event loop so that a downstream connection
+ * and its upstream connection share a thread and no lock is ever taken. Connections are keyed
+ * by {@link UpstreamTarget} identity (backend and TLS identity together).
+ *
+ * <p>Every method must be called on the event loop it is given.
+ */
+final class UpstreamPool {
+    static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
+    private static final int MAX_IDLE_PER_TARGET = 64;
+    private static final int IDLE_SECONDS = 60;
+    private static final int MAX_CONNECT_MILLIS = 10_000;
+
+    private final Class<? extends SocketChannel> channelClass;
+    private final Map<EventLoop, Map<UpstreamTarget, ArrayDeque<Channel>>> idle = new java.util.concurrent.ConcurrentHashMap<>();
+    private final GatewayMetrics metrics;
+
+    UpstreamPool(Class<? extends SocketChannel> channelClass, GatewayMetrics metrics) {
+        this.channelClass = channelClass;
+        this.metrics = metrics;
+    }
+
+    /** An idle connection to the target, or a new one once its TLS handshake has succeeded. */
+    Future<Channel> acquire(UpstreamTarget target, EventLoop loop) {
+        ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new HashMap<>()).get(target);
+        if (q != null) {
+            Channel ch;
+            while ((ch = q.pollLast()) != null) {
+                if (ch.isActive()) {
+                    ch.pipeline().remove(IdleStateHandler.class);
+                    return loop.newSucceededFuture(ch);
+                }
+            }
+        }
+        return connect(target, loop);
+    }
+
+    /** Returns a connection whose last exchange ended cleanly with keep-alive. */
+    void release(Channel ch, EventLoop loop) {
+        UpstreamTarget target = ch.attr(TARGET).get();
+        if (target == null || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new HashMap<>())
+                .computeIfAbsent(target, t -> new ArrayDeque<>());
+        if (q.size() >= MAX_IDLE_PER_TARGET) {
+            ch.close();
+            return;
+        }
+        ch.pipeline().addFirst(new IdleStateHandler(0, 0, IDLE_SECONDS) {
+            @Override
+            protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx, IdleStateEvent evt) {
+                ctx.close();
+            }
+        });
+        ch.closeFuture().addListener(f -> q.remove(ch));
+        q.addLast(ch);
+    }
+
+    private Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
+        Promise<Channel> promise = loop.newPromise();
+        int connectMillis = (int) Math.min(MAX_CONNECT_MILLIS, target.timeout().toMillis());
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectMillis))
+                .attr(TARGET, target)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (target.tls()) {
+                            SSLEngine engine = SslContextFactory.upstreamEngine(target.sslContext(), ch.alloc(),
+                                    target.host(), target.port(), target.serverName(), target.validateName());
+                            SslHandler ssl = new SslHandler(engine);
+                            ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
+                            p.addLast("ssl", ssl);
+                        }
+                        p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 16 * 1024, true));
+                    }
+                });
+        b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
+            if (!cf.isSuccess()) {
+                promise.tryFailure(connectFailure(target, cf.cause()));
+                return;
+            }
+            Channel ch = cf.channel();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                promise.trySuccess(ch);
+                return;
+            }
+            ssl.handshakeFuture().addListener(hf -> {
+                if (hf.isSuccess()) {
+                    promise.trySuccess(ch);
+                } else {
+                    ch.close();
+                    promise.tryFailure(tlsFailure(target, hf.cause(), metrics));
+                }
+            });
+        });
+        return promise;
+    }
+
+    /**
+     * A TLS failure with a backend in words: which side refused what. In TLS 1.3 a backend that
+     * refuses our client certificate says so after our side of the handshake is done, so this is
+     * also used for alerts that arrive with the first response bytes.
+     */
+    static UpstreamException tlsFailure(UpstreamTarget target, Throwable cause, GatewayMetrics metrics) {
+        String explained = TlsFailures.explain(cause, TlsFailures.Side.UPSTREAM, target.serverName());
+        String alert = TlsFailures.alertName(cause);
+        metrics.upstreamTlsFailure(target.id(), alert == null ? "handshake" : alert);
+        return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
+                "backend '" + target.id() + "': TLS handshake failed: " + explained + clientCertNote(target, cause),
+                alert, cause);
+    }
+
+    /** Names the client certificate when the backend's alert says it refused (or missed) ours. */
+    private static String clientCertNote(UpstreamTarget target, Throwable cause) {
+        String alert = TlsFailures.alertName(cause);
+        if (alert == null) {
+            return "";
+        }
+        return switch (alert) {
+            case "unknown_ca", "bad_certificate", "certificate_unknown", "certificate_required", "access_denied",
+                 "certificate_expired", "certificate_revoked", "unsupported_certificate" ->
+                    target.clientCertificate() == null
+                            ? " (no client certificate is configured for this backend: credentials.certificateIds)"
+                            : " (client certificate presented: '" + target.clientCertificate() + "')";
+            default -> "";
+        };
+    }
+
+    private static UpstreamException connectFailure(UpstreamTarget target, Throwable cause) {
+        String where = target.host() + ":" + target.port();
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return new UpstreamException(FailureKind.TIMEOUT,
+                    "backend '" + target.id() + "': connecting to " + where + " timed out", null, cause);
+        }
+        String detail = cause instanceof ConnectException ? "connection refused" : String.valueOf(cause.getMessage());
+        if (cause instanceof java.nio.channels.UnresolvedAddressException) {
+            detail = "host name could not be resolved";
+        }
+        return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
+                "backend '" + target.id() + "': cannot connect to " + where + ": " + detail, null, cause);
+    }
+
+    /** Closes every idle connection (shutdown). */
+    void closeIdle() {
+        idle.forEach((loop, m) -> loop.execute(() -> {
+            m.values().forEach(q -> {
+                for (Channel ch : q.toArray(Channel[]::new)) {
+                    ch.close();
+                }
+                q.clear();
+            });
+        }));
+    }
+
+    static long millis(java.time.Duration d) {
+        return TimeUnit.NANOSECONDS.toMillis(d.toNanos());
+    }
+}

@@ -1,0 +1,54 @@
+package io.gatehouse.proxy;
+
+import io.netty.handler.ssl.SslContext;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A backend as the data plane uses it, built once per config load: where to connect, the
+ * {@link SslContext} (chain check, trusted CAs, client certificate) and the name to send as SNI
+ * and to check. Identity matters: pooled connections are keyed by this object, so a reload that
+ * rebuilds targets never reuses a connection made under the old TLS settings.
+ *
+ * @param id the backend id (or {@code api:<id>} for an API's serviceUrl) for logs and metrics
+ * @param basePath the url's path without a trailing '/', prepended to the forwarded path
+ * @param authority the Host header sent to the backend
+ * @param sslContext null for plain http
+ * @param serverName SNI and the name checked
+ * @param clientCertificate a label for logs (the certificate id presented), or null
+ */
+record UpstreamTarget(
+        String id,
+        URI url,
+        String host,
+        int port,
+        String basePath,
+        String authority,
+        SslContext sslContext,
+        String serverName,
+        boolean validateName,
+        Duration timeout,
+        String clientCertificate) {
+
+    boolean tls() {
+        return sslContext != null;
+    }
+
+    static String basePath(URI url) {
+        String p = url.getRawPath();
+        if (p == null) {
+            return "";
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
+    static int port(URI url) {
+        if (url.getPort() > 0) {
+            return url.getPort();
+        }
+        return "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+    }
+}

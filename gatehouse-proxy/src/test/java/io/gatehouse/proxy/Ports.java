@@ -1,0 +1,20 @@
+package io.gatehouse.proxy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+
+/** Free loopback ports for tests. */
+public final class Ports {
+    private Ports() {
+    }
+
+    public static int free() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

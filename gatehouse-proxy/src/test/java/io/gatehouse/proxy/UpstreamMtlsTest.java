@@ -1,0 +1,263 @@
+package io.gatehouse.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.tls.CaStore;
+import io.gatehouse.tls.ClientCertificateMode;
+import io.gatehouse.tls.DownstreamTls;
+import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.RevocationMode;
+import io.gatehouse.tls.SslContextFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outbound mTLS against nginx with {@code ssl_verify_client on} and against a Netty backend
+ * that refuses unknown client certificates in the handshake: the good path, and every way the
+ * backend side fails, each with its status and a log line that names the cause.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UpstreamMtlsTest {
+    @TempDir
+    static Path tmp;
+    static TestWorld world;
+    static NginxBackend nginx;
+    static TestBackend strictNetty;
+    static TestBackend plain;
+    static GatewayHarness gw;
+    static int port;
+
+    @BeforeAll
+    static void start() {
+        world = new TestWorld(tmp.resolve("pki"));
+        nginx = new NginxBackend(tmp.resolve("nginx"), world.file("backend.pem"), world.file("backend.key"),
+                world.file("gw-client-ca.pem"));
+        strictNetty = new TestBackend(SslContextFactory.downstream(new DownstreamTls(
+                new KeyMaterial(world.backendServer.keyPair().getPrivate(), List.of(world.backendServer.certificate())),
+                ClientCertificateMode.REQUIRE_AND_VERIFY,
+                CaStore.of(List.of(world.gatewayClientCa.certificate()), List.of(), List.of()), RevocationMode.OFF, "1.2")));
+        plain = new TestBackend(null);
+        port = Ports.free();
+        int closedPort = Ports.free();
+        String nginxUrl = "https://backend.gatehouse.test:" + nginx.port;
+        gw = GatewayHarness.start(tmp, """
+                gateway:
+                  listeners:
+                    - port: %1$d
+                      bind: 127.0.0.1
+                hostnames:
+                  - hostName: api.gatehouse.test
+                    certificateId: gateway-tls
+                    defaultSslBinding: true
+                caCertificates:
+                  - id: backend-ca
+                    file: %2$s
+                    storeName: Root
+                  - id: client-ca
+                    file: %3$s
+                    storeName: Root
+                certificates:
+                  - id: gateway-tls
+                    certificateFile: %4$s
+                    keyFile: %5$s
+                  - id: backend-client-cert
+                    certificateFile: %6$s
+                    keyFile: %7$s
+                  - id: stranger-cert
+                    certificateFile: %8$s
+                    keyFile: %9$s
+                backends:
+                  - id: patients-backend
+                    url: %10$s
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [backend-client-cert]
+                  - id: stranger-nginx
+                    url: %10$s
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [stranger-cert]
+                  - id: stranger-netty
+                    url: https://backend.gatehouse.test:%11$d
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [stranger-cert]
+                  - id: no-cert-netty
+                    url: https://backend.gatehouse.test:%11$d
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                  - id: wrong-name
+                    url: %10$s
+                    tls:
+                      serverName: elsewhere.gatehouse.test
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [backend-client-cert]
+                  - id: unknown-ca
+                    url: %10$s
+                    tls:
+                      trustedCaCertificateIds: [client-ca]
+                    credentials:
+                      certificateIds: [backend-client-cert]
+                  - id: down
+                    url: https://127.0.0.1:%12$d
+                  - id: silent
+                    url: http://127.0.0.1:%13$d/hang
+                    timeout: 1
+                apis:
+                  - id: patients
+                    path: patients
+                    backendId: patients-backend
+                  - id: stranger-nginx
+                    path: stranger-nginx
+                    backendId: stranger-nginx
+                  - id: stranger-netty
+                    path: stranger-netty
+                    backendId: stranger-netty
+                  - id: no-cert-netty
+                    path: no-cert-netty
+                    backendId: no-cert-netty
+                  - id: wrong-name
+                    path: wrong-name
+                    backendId: wrong-name
+                  - id: unknown-ca
+                    path: unknown-ca
+                    backendId: unknown-ca
+                  - id: down
+                    path: down
+                    backendId: down
+                  - id: silent
+                    path: silent
+                    backendId: silent
+                """.formatted(port, world.path("backend-ca.pem"), world.path("client-ca.pem"),
+                world.path("gateway.pem"), world.path("gateway.key"), world.path("gw-client.pem"), world.path("gw-client.key"),
+                world.path("untrusted-gw-client.pem"), world.path("untrusted-gw-client.key"), nginxUrl, strictNetty.port(),
+                closedPort, plain.port()));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {gw, nginx, strictNetty, plain}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private E2e.CurlResult get(String path) {
+        return E2e.curl(world, TestWorld.API_HOST, port, path, null);
+    }
+
+    @Test
+    void goodClientCertificateReachesNginxWhichSeesTheGatewaysSubject() {
+        E2e.CurlResult r = get("/patients/42?full=true");
+        assertThat(r.status()).as(r.stderr() + r.body() + nginx.log()).isEqualTo(200);
+        assertThat(r.body()).contains("\"nginxSawClient\": \"CN=gatehouse-gw,O=Contoso,C=US\"")
+                .contains("\"verify\": \"SUCCESS\"")
+                .contains("\"uri\": \"/42?full=true\"")
+                .contains("\"host\": \"backend.gatehouse.test:" + nginx.port + "\"");
+    }
+
+    @Test
+    void keepAliveConnectionsToTheBackendAreReused() {
+        int before = strictNetty.connections.get();
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/no-cert-netty/x").status()).isEqualTo(502);
+        }
+        // failed handshakes are never pooled: each attempt is a new connection
+        assertThat(strictNetty.connections.get() - before).isEqualTo(5);
+        int plainBefore = plain.connections.get();
+        String curl = ExternalTools.require("curl");
+        Proc p = Proc.run(List.of(curl, "-sS", "--resolve", TestWorld.API_HOST + ":" + port + ":127.0.0.1",
+                "--cacert", world.path("gateway-ca.pem"), "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+                "-w", "%{http_code}\n",
+                "https://" + TestWorld.API_HOST + ":" + port + "/silent",
+                "https://" + TestWorld.API_HOST + ":" + port + "/silent",
+                "https://" + TestWorld.API_HOST + ":" + port + "/silent"), null, null, 60);
+        assertThat(p.stdout().trim().split("\n")).containsOnly("504");
+        // a timed-out connection is closed, never reused
+        assertThat(plain.connections.get() - plainBefore).isEqualTo(3);
+    }
+
+    @Test
+    void nginxRejectingAnUntrustedClientCertificate() {
+        // nginx finishes the handshake and answers 400 "The SSL certificate error" itself;
+        // the gateway passes that answer on and never rewrites it into a 200
+        E2e.CurlResult r = get("/stranger-nginx/1");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("SSL certificate error");
+    }
+
+    @Test
+    void backendRefusingOurClientCertificateInTheHandshakeIs502WithTheCertificateNamed() {
+        try (LogCapture logs = new LogCapture()) {
+            E2e.CurlResult r = get("/stranger-netty/1");
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.body()).isEqualTo("{\"statusCode\": 502, \"message\": \"Bad gateway\"}");
+            String line = logs.await(l -> l.contains("backend 'stranger-netty'"), Duration.ofSeconds(5));
+            assertThat(line).contains("TLS handshake failed").contains("'stranger-cert'");
+        }
+    }
+
+    @Test
+    void backendAskingForACertificateWeDoNotHaveIs502() {
+        try (LogCapture logs = new LogCapture()) {
+            assertThat(get("/no-cert-netty/1").status()).isEqualTo(502);
+            String line = logs.await(l -> l.contains("backend 'no-cert-netty'"), Duration.ofSeconds(5));
+            assertThat(line).contains("TLS handshake failed").contains("no client certificate is configured");
+        }
+    }
+
+    @Test
+    void wrongBackendNameIs502AndNamesBothNames() {
+        try (LogCapture logs = new LogCapture()) {
+            assertThat(get("/wrong-name/1").status()).isEqualTo(502);
+            String line = logs.await(l -> l.contains("backend 'wrong-name'"), Duration.ofSeconds(5));
+            assertThat(line).contains("elsewhere.gatehouse.test").contains("backend.gatehouse.test");
+        }
+    }
+
+    @Test
+    void backendCertificateFromAnUnknownCaIs502AndNamesTheIssuer() {
+        try (LogCapture logs = new LogCapture()) {
+            assertThat(get("/unknown-ca/1").status()).isEqualTo(502);
+            String line = logs.await(l -> l.contains("backend 'unknown-ca'"), Duration.ofSeconds(5));
+            assertThat(line).contains("not trusted").contains("Contoso Backend CA");
+        }
+        assertThat(gw.gateway.metrics().scrape()).contains("gatehouse_upstream_tls_failures_total{backend=\"unknown-ca\"");
+    }
+
+    @Test
+    void backendDownIs502() {
+        try (LogCapture logs = new LogCapture()) {
+            E2e.CurlResult r = get("/down/1");
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.body()).doesNotContain("refused");
+            String line = logs.await(l -> l.contains("backend 'down'"), Duration.ofSeconds(5));
+            assertThat(line).contains("connection refused");
+        }
+    }
+
+    @Test
+    void backendThatNeverAnswersIs504() {
+        try (LogCapture logs = new LogCapture()) {
+            E2e.CurlResult r = get("/silent");
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(r.body()).isEqualTo("{\"statusCode\": 504, \"message\": \"Gateway timeout\"}");
+            logs.await(l -> l.contains("backend 'silent' did not answer within 1 s"), Duration.ofSeconds(5));
+        }
+    }
+}
