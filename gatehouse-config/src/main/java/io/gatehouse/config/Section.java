@@ -1,0 +1,87 @@
+package io.gatehouse.config;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One mapping of the config file read as an entity of a known kind ("hostname", "backend"):
+ * reports keys the kind does not have, with a suggestion, and gives each key's node and position.
+ */
+final class Section {
+    private final YamlNode.Mapping mapping;
+    private final String kind;
+    private final Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
+
+    Section(YamlNode.Mapping mapping, String kind, List<String> knownKeys, Diagnostics diagnostics) {
+        this.mapping = mapping;
+        this.kind = kind;
+        for (YamlNode.Entry e : mapping.entries()) {
+            String key = e.key().value() == null ? "" : e.key().value();
+            if (!knownKeys.contains(key)) {
+                diagnostics.add(e.key().position().error("unknown key '" + key + "' in " + kind
+                        + Suggestions.didYouMean(key, knownKeys)));
+                continue;
+            }
+            entries.put(key, e);
+        }
+    }
+
+    /** An empty section for a kind whose mapping is absent (so defaults apply). */
+    static Section empty(String kind, Position where) {
+        return new Section(new YamlNode.Mapping(List.of(), where), kind, List.of(), new Diagnostics());
+    }
+
+    String kind() {
+        return kind;
+    }
+
+    Position position() {
+        return mapping.position();
+    }
+
+    /** The value node for a key, or null when the key is absent or its value is null. */
+    YamlNode node(String key) {
+        YamlNode.Entry e = entries.get(key);
+        if (e == null || (e.value() instanceof YamlNode.Scalar s && s.isNull())) {
+            return null;
+        }
+        return e.value();
+    }
+
+    boolean has(String key) {
+        return node(key) != null;
+    }
+
+    /** Where the key's value is, or the key itself when it has none; the section when absent. */
+    Position valuePosition(String key) {
+        YamlNode.Entry e = entries.get(key);
+        if (e == null) {
+            return mapping.position();
+        }
+        YamlNode v = e.value();
+        if (v instanceof YamlNode.Scalar s && s.isNull()) {
+            return e.key().position();
+        }
+        return v.position();
+    }
+
+    Position keyPosition(String key) {
+        YamlNode.Entry e = entries.get(key);
+        return e == null ? mapping.position() : e.key().position();
+    }
+
+    /** The positions of the items of a list value, in order (empty when not a list). */
+    List<Position> itemPositions(String key) {
+        List<Position> out = new ArrayList<>();
+        if (node(key) instanceof YamlNode.Sequence seq) {
+            for (YamlNode item : seq.items()) {
+                out.add(item.position());
+            }
+        }
+        return out;
+    }
+}
