@@ -45,7 +45,7 @@ final class ConfigChecks {
         unique(config.fragments(), FragmentConfig::id, "id", "fragment id", false);
         unique(config.backends(), BackendConfig::id, "id", "backend id", false);
         unique(config.apis(), ApiConfig::id, "id", "api id", false);
-        unique(config.apis(), a -> "/" + a.path(), "path", "api path", true);
+        unique(config.apis(), a -> a.path() == null ? null : "/" + a.path(), "path", "api path", true);
         unique(config.hostnames(), HostnameConfig::hostName, "hostName", "hostName", true);
         listeners(config);
         hostnames(config);
@@ -58,6 +58,9 @@ final class ConfigChecks {
         Map<String, Position> seen = new HashMap<>();
         for (T item : items) {
             String k = key.apply(item);
+            if (k == null) {
+                continue;
+            }
             String norm = ignoreCase ? k.toLowerCase(Locale.ROOT) : k;
             Section s = reader.origins.get(item);
             Position first = seen.putIfAbsent(norm, s.position());
@@ -107,7 +110,8 @@ final class ConfigChecks {
                     firstDefault = s.position();
                 }
             }
-            if (certificateReference(config, h.certificateId(), s.valuePosition("certificateId"))) {
+            if (h.certificateId() != null
+                    && certificateReference(config, h.certificateId(), s.valuePosition("certificateId"))) {
                 config.certificate(h.certificateId()).ifPresent(c -> {
                     if (!c.hasPrivateKey()) {
                         diagnostics.add(s.valuePosition("certificateId").error("certificate '" + c.id()

@@ -258,11 +258,13 @@ final class ConfigReader {
             mode = ClientCertificateMode.NONE;
         }
         Boolean defaultBinding = bool(s, "defaultSslBinding", false);
-        if (host == null || certificateId == null || !modeOk || defaultBinding == null
-                || (s.has("negotiateClientCertificate") && negotiate == null)) {
+        if (host == null) {
             return null;
         }
-        return new HostnameConfig(host, certificateId, mode, defaultBinding, s.position());
+        // kept even when another value is wrong, so duplicate and reference checks still run;
+        // the load fails anyway because the problem was reported
+        return new HostnameConfig(host, certificateId, modeOk ? mode : ClientCertificateMode.NONE,
+                defaultBinding != null && defaultBinding, s.position());
     }
 
     // ---------------------------------------------------------------- certificates
@@ -414,10 +416,10 @@ final class ConfigReader {
         } else {
             value = string(s, "value");
         }
-        if (name == null || value == null || secret == null) {
+        if (name == null) {
             return null;
         }
-        return new NamedValueConfig(name, value, secret, s.position());
+        return new NamedValueConfig(name, value == null ? "" : value, Boolean.TRUE.equals(secret), s.position());
     }
 
     private FragmentConfig fragment(Section s) {
@@ -449,7 +451,6 @@ final class ConfigReader {
         }
         URI url = url(s, "url", true);
         BackendConfig.BackendTls tls = BackendConfig.BackendTls.defaults();
-        boolean ok = id != null && url != null;
         Section t = section(s, "tls", "backend tls", "validateCertificateChain", "validateCertificateName",
                 "serverName", "trustedCaCertificateIds");
         if (t != null) {
@@ -462,13 +463,10 @@ final class ConfigReader {
                     diagnostics.add(t.valuePosition("serverName").error("serverName '" + serverName
                             + "' is not a valid DNS name"));
                     serverName = null;
-                    ok = false;
                 }
             }
             List<String> trusted = idList(t, "trustedCaCertificateIds");
-            if (chain == null || name == null || trusted == null) {
-                ok = false;
-            } else {
+            if (chain != null && name != null && trusted != null) {
                 tls = new BackendConfig.BackendTls(chain, name, serverName, trusted);
                 origins.put(tls, t);
             }
@@ -477,13 +475,15 @@ final class ConfigReader {
         Section c = section(s, "credentials", "backend credentials", "certificateIds");
         if (c != null) {
             certificateIds = idList(c, "certificateIds");
-            ok &= certificateIds != null;
         }
         Duration timeout = seconds(s, "timeout", DEFAULT_BACKEND_TIMEOUT, false);
-        if (!ok || timeout == null) {
+        if (id == null) {
             return null;
         }
-        return new BackendConfig(id, url, tls, certificateIds, timeout, s.position());
+        // kept with what could be read (url may be null) so references to and from it are still
+        // checked; the load fails anyway when !ok because the problem was reported
+        return new BackendConfig(id, url, tls, certificateIds == null ? List.of() : certificateIds,
+                timeout == null ? DEFAULT_BACKEND_TIMEOUT : timeout, s.position());
     }
 
     private URI url(Section s, String key, boolean required) {
@@ -523,24 +523,18 @@ final class ConfigReader {
         }
         String backendId = null;
         URI serviceUrl = null;
-        boolean ok = id != null && path != null;
         if (s.has("backendId") && s.has("serviceUrl")) {
             diagnostics.add(s.keyPosition("serviceUrl").error("api" + named(id)
                     + " has both 'backendId' and 'serviceUrl' (expected one)"));
-            ok = false;
         } else if (s.has("backendId")) {
             backendId = id(s, "backendId", true);
-            ok &= backendId != null;
         } else if (s.has("serviceUrl")) {
             serviceUrl = url(s, "serviceUrl", true);
-            ok &= serviceUrl != null;
         } else {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...)"));
-            ok = false;
         }
         PolicyRef policy = policy(s, "policy", "policyXml", "api" + named(id) + " policy");
-        ok &= policy != null || !(s.has("policy") || s.has("policyXml"));
         List<OperationConfig> operations = new ArrayList<>();
         if (s.has("operations")) {
             operations = list(s, "operations", "operation", this::operation);
@@ -553,9 +547,11 @@ final class ConfigReader {
                 }
             }
         }
-        if (!ok) {
+        if (id == null) {
             return null;
         }
+        // kept with what could be read (path may be null) so duplicate and reference checks
+        // still run; the load fails anyway because every problem was reported
         return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position());
     }
 
@@ -603,8 +599,7 @@ final class ConfigReader {
             }
         }
         PolicyRef policy = policy(s, "policy", "policyXml", "operation" + named(id) + " policy");
-        boolean policyOk = policy != null || !(s.has("policy") || s.has("policyXml"));
-        if (id == null || method == null || template == null || !policyOk) {
+        if (id == null || method == null || template == null) {
             return null;
         }
         return new OperationConfig(id, method, template, policy, s.position());

@@ -183,6 +183,9 @@ final class MaterialLoader {
     private void expiryWarnings(GatehouseConfig config) {
         Map<String, Set<String>> users = new LinkedHashMap<>();
         for (HostnameConfig h : config.hostnames()) {
+            if (h.certificateId() == null) {
+                continue;
+            }
             users.computeIfAbsent(h.certificateId(), k -> new LinkedHashSet<>()).add("hostname '" + h.hostName() + "'");
         }
         for (BackendConfig b : config.backends()) {
