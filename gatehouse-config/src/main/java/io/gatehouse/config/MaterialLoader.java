@@ -68,6 +68,7 @@ final class MaterialLoader {
             caCertificate(ca);
         }
         expiryWarnings(config);
+        hostnameCoverage(config);
     }
 
     CaStore caStore() {
@@ -216,6 +217,58 @@ final class MaterialLoader {
                 diagnostics.add(at.warning("certificate '" + c.id() + "' is not valid until " + DATE.format(notBefore) + who));
             }
         }
+    }
+
+    /**
+     * Warns when a hostname's certificate does not name that hostname in its DNS subject
+     * alternative names (RFC 6125: clients check SANs, not the CN), since clients that verify
+     * names will refuse the handshake.
+     */
+    private void hostnameCoverage(GatehouseConfig config) {
+        for (HostnameConfig h : config.hostnames()) {
+            List<X509Certificate> chain = h.certificateId() == null ? null : certificates.get(h.certificateId());
+            if (chain == null || chain.isEmpty()) {
+                continue;
+            }
+            List<String> names = dnsNames(chain.get(0));
+            if (names.stream().anyMatch(n -> covers(n, h.hostName()))) {
+                continue;
+            }
+            Position at = reader.origins.get(h).valuePosition("certificateId");
+            diagnostics.add(at.warning("certificate '" + h.certificateId() + "' does not cover hostname '" + h.hostName()
+                    + "' (" + (names.isEmpty() ? "it has no DNS names" : "it is for " + String.join(", ", names))
+                    + "); clients that check names will refuse it"));
+        }
+    }
+
+    private static List<String> dnsNames(X509Certificate c) {
+        List<String> out = new ArrayList<>();
+        try {
+            if (c.getSubjectAlternativeNames() != null) {
+                for (List<?> san : c.getSubjectAlternativeNames()) {
+                    if (san.size() >= 2 && Integer.valueOf(2).equals(san.get(0)) && san.get(1) instanceof String s) {
+                        out.add(s);
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // no readable SANs: treated as none
+        }
+        return out;
+    }
+
+    /** Whether a certificate name (possibly {@code *.domain}) covers a configured hostname (possibly wildcard). */
+    static boolean covers(String certificateName, String hostName) {
+        String n = certificateName.toLowerCase(Locale.ROOT);
+        String h = hostName.toLowerCase(Locale.ROOT);
+        if (n.equals(h)) {
+            return true;
+        }
+        if (n.startsWith("*.") && !h.startsWith("*.")) {
+            int dot = h.indexOf('.');
+            return dot > 0 && h.substring(dot).equals(n.substring(1));
+        }
+        return false;
     }
 
     /**

@@ -81,13 +81,27 @@ final class YamlParser {
             String problem = e.getProblem() != null ? e.getProblem() : "cannot read this YAML";
             int line = mark == null ? 0 : mark.getLine() + 1;
             int column = mark == null ? 0 : mark.getColumn() + 1;
-            diagnostics.error(fileName, line, column, "invalid YAML: " + problem);
+            diagnostics.error(fileName, line, column, "invalid YAML: " + plainWords(problem));
             return null;
         } catch (YAMLException e) {
             diagnostics.error(fileName, 0, 0, "invalid YAML: " + e.getMessage());
             return null;
         }
         return root == null ? null : convert(root, 0);
+    }
+
+    /** SnakeYAML's parser terms, said the way a user thinks about their file. */
+    static String plainWords(String problem) {
+        if (problem.contains("<block end>") || problem.contains("<block mapping start>")) {
+            return "this line is indented differently from the lines around it (" + problem + ")";
+        }
+        if (problem.contains("mapping values are not allowed here")) {
+            return "unexpected ':' (put values that contain ': ' in quotes, or check the indentation)";
+        }
+        if (problem.contains("found character '\\t'") || problem.contains("\\t(TAB)")) {
+            return "tabs cannot indent YAML; use spaces";
+        }
+        return problem;
     }
 
     private YamlNode convert(Node node, int depth) {
