@@ -30,6 +30,10 @@ final class ConfigChecks {
     private static final Pattern INCLUDE_FRAGMENT = Pattern.compile(
             "<include-fragment\\b[^>]*?\\bfragment-id\\s*=\\s*[\"']([^\"']*)[\"']");
 
+    private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
+    /** Roots of liquid template variables ({@code {{body.name}}}), which are not named values. */
+    private static final Set<String> LIQUID_ROOTS = Set.of("body", "context", "headers", "request", "response");
+
     private final ConfigReader reader;
     private final Diagnostics diagnostics;
 
@@ -51,7 +55,8 @@ final class ConfigChecks {
         hostnames(config);
         backends(config);
         apis(config);
-        fragmentReferences(config);
+        fragmentReferences();
+        namedValueReferences();
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
@@ -197,30 +202,55 @@ final class ConfigChecks {
     }
 
     /** {@code <include-fragment fragment-id="x"/>} in any policy or fragment must name a fragment. */
-    private void fragmentReferences(GatehouseConfig config) {
+    private void fragmentReferences() {
         Set<String> known = reader.declaredFragments;
-        List<SourceText> texts = new ArrayList<>(reader.fragmentSources.values());
-        Map<SourceText, Position> inline = new HashMap<>();
-        reader.policySources.forEach((ref, text) -> {
-            texts.add(text);
-            if (ref.file() == null) {
-                inline.put(text, ref.position());
-            }
-        });
-        for (SourceText text : texts) {
-            Matcher m = INCLUDE_FRAGMENT.matcher(text.text());
+        for (PolicyText t : policyTexts()) {
+            Matcher m = INCLUDE_FRAGMENT.matcher(t.text().text());
             while (m.find()) {
                 String id = m.group(1);
-                if (known.contains(id)) {
-                    continue;
-                }
-                Position at = inline.containsKey(text) ? inline.get(text) : positionOf(text, m.start(1));
-                diagnostics.add(at.error("unknown fragment '" + id + "' in include-fragment"
-                        + (known.isEmpty() ? " (no fragments are defined under 'fragments')" : Suggestions.didYouMean(id, known))));
-                if (!inline.containsKey(text)) {
-                    diagnostics.source(text);
+                if (!known.contains(id)) {
+                    report(t, m.start(1), "unknown fragment '" + id + "' in include-fragment" + (known.isEmpty()
+                            ? " (no fragments are defined under 'fragments')" : Suggestions.didYouMean(id, known)));
                 }
             }
+        }
+    }
+
+    /** {@code {{name}}} in any policy or fragment must name a named value (APIM refuses the policy otherwise). */
+    private void namedValueReferences() {
+        Set<String> declared = reader.declaredNamedValues;
+        for (PolicyText t : policyTexts()) {
+            Matcher m = NAMED_VALUE.matcher(t.text().text());
+            while (m.find()) {
+                String name = m.group(1);
+                int dot = name.indexOf('.');
+                boolean liquid = dot > 0 && LIQUID_ROOTS.contains(name.substring(0, dot).toLowerCase(Locale.ROOT));
+                if (!declared.contains(name) && !liquid) {
+                    report(t, m.start(), "unknown named value '{{" + name + "}}'" + (declared.isEmpty()
+                            ? " (no named values are defined under 'namedValues')" : Suggestions.didYouMean(name, declared)));
+                }
+            }
+        }
+    }
+
+    /** A policy or fragment text; {@code inlineAt} is where inline XML starts in the config, else null. */
+    private record PolicyText(SourceText text, Position inlineAt) {
+    }
+
+    private List<PolicyText> policyTexts() {
+        List<PolicyText> out = new ArrayList<>();
+        reader.fragmentSources.values().forEach(t -> out.add(new PolicyText(t, null)));
+        reader.policySources.forEach((ref, t) -> out.add(new PolicyText(t, ref.file() == null ? ref.position() : null)));
+        return out;
+    }
+
+    /** Reports at the offset in a policy file, or at the start of inline XML in the config. */
+    private void report(PolicyText t, int offset, String message) {
+        if (t.inlineAt() != null) {
+            diagnostics.add(t.inlineAt().error(message));
+        } else {
+            diagnostics.add(positionOf(t.text(), offset).error(message));
+            diagnostics.source(t.text());
         }
     }
 

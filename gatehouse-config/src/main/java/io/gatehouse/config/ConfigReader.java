@@ -68,6 +68,7 @@ final class ConfigReader {
     final Set<String> declaredCaCertificates = new LinkedHashSet<>();
     final Set<String> declaredFragments = new LinkedHashSet<>();
     final Set<String> declaredBackends = new LinkedHashSet<>();
+    final Set<String> declaredNamedValues = new LinkedHashSet<>();
     /** Whether the file lists any hostname, even ones left out because of an error. */
     boolean declaredHostnames;
     /** Values to blank out of source excerpts: passwords and secret named values. */
@@ -406,6 +407,9 @@ final class ConfigReader {
     private NamedValueConfig namedValue(Section s) {
         Boolean secret = bool(s, "secret", false);
         String name = id(s, "name", true);
+        if (name != null) {
+            declaredNamedValues.add(name);
+        }
         String value;
         if (!s.has("value")) {
             missing(s, "value");
@@ -466,6 +470,16 @@ final class ConfigReader {
                 }
             }
             List<String> trusted = idList(t, "trustedCaCertificateIds");
+            if (Boolean.FALSE.equals(chain)) {
+                diagnostics.add(t.valuePosition("validateCertificateChain").warning("backend" + named(id)
+                        + " does not validate its certificate chain: anyone who can reach the network path can "
+                        + "impersonate it (trust its CA with trustedCaCertificateIds instead)"));
+            }
+            if (Boolean.FALSE.equals(name)) {
+                diagnostics.add(t.valuePosition("validateCertificateName").warning("backend" + named(id)
+                        + " does not check that its certificate is for its host name: any certificate from a trusted "
+                        + "CA is accepted (set serverName instead when the name differs)"));
+            }
             if (chain != null && name != null && trusted != null) {
                 tls = new BackendConfig.BackendTls(chain, name, serverName, trusted);
                 origins.put(tls, t);

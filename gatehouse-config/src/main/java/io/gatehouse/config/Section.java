@@ -12,6 +12,15 @@ import java.util.Map;
  * reports keys the kind does not have, with a suggestion, and gives each key's node and position.
  */
 final class Section {
+    /** Keys that users put one level too high or low, and the section they belong to. */
+    private static final Map<String, String> HOMES = Map.ofEntries(
+            Map.entry("listeners", "gateway"), Map.entry("revocation", "gateway"), Map.entry("admin", "gateway"),
+            Map.entry("drainTimeout", "gateway"), Map.entry("minimumProtocolVersion", "gateway tls"),
+            Map.entry("global", "policies"), Map.entry("operations", "api"),
+            Map.entry("certificateIds", "backend credentials"), Map.entry("trustedCaCertificateIds", "backend tls"),
+            Map.entry("validateCertificateChain", "backend tls"), Map.entry("validateCertificateName", "backend tls"),
+            Map.entry("serverName", "backend tls"), Map.entry("secretIdentifier", "keyVault"));
+
     private final YamlNode.Mapping mapping;
     private final String kind;
     private final Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
@@ -22,8 +31,12 @@ final class Section {
         for (YamlNode.Entry e : mapping.entries()) {
             String key = e.key().value() == null ? "" : e.key().value();
             if (!knownKeys.contains(key)) {
-                diagnostics.add(e.key().position().error("unknown key '" + key + "' in " + kind
-                        + Suggestions.didYouMean(key, knownKeys)));
+                String hint = Suggestions.didYouMean(key, knownKeys);
+                String home = HOMES.get(key);
+                if (hint.isEmpty() && home != null && !home.equals(kind)) {
+                    hint = " (it belongs under '" + home + "')";
+                }
+                diagnostics.add(e.key().position().error("unknown key '" + key + "' in " + kind + hint));
                 continue;
             }
             entries.put(key, e);
