@@ -51,6 +51,19 @@ final class ConfigReader {
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z0-9_-]*|\\*");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
+    private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
+    private static final List<String> HOSTNAME_KEYS = List.of("hostName", "certificateId", "negotiateClientCertificate",
+            "clientCertificateMode", "defaultSslBinding");
+    private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile");
+    private static final List<String> CERTIFICATE_KEYS = List.of("id", "certificateFile", "keyFile", "keyPassword", "pfx",
+            "password", "keyVault");
+    private static final List<String> NAMED_VALUE_KEYS = List.of("name", "value", "secret");
+    private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
+    private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
+    private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
+            "operations");
+    private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
+
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
     static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
@@ -97,19 +110,19 @@ final class ConfigReader {
         top = new Section(m, "the config file", List.of("gateway", "hostnames", "caCertificates", "certificates",
                 "namedValues", "fragments", "backends", "policies", "apis"), diagnostics);
         GatewaySettings gateway = gateway(top);
-        List<HostnameConfig> hostnames = list(top, "hostnames", "hostname", this::hostname);
+        List<HostnameConfig> hostnames = list(top, "hostnames", "hostname", HOSTNAME_KEYS, this::hostname);
         declaredHostnames = top.node("hostnames") instanceof YamlNode.Sequence seq && !seq.items().isEmpty();
-        List<CaCertificateConfig> cas = list(top, "caCertificates", "CA certificate", this::caCertificate);
-        List<CertificateConfig> certs = list(top, "certificates", "certificate", this::certificate);
-        List<NamedValueConfig> namedValues = list(top, "namedValues", "named value", this::namedValue);
-        List<FragmentConfig> fragments = list(top, "fragments", "fragment", this::fragment);
-        List<BackendConfig> backends = list(top, "backends", "backend", this::backend);
+        List<CaCertificateConfig> cas = list(top, "caCertificates", "CA certificate", CA_KEYS, this::caCertificate);
+        List<CertificateConfig> certs = list(top, "certificates", "certificate", CERTIFICATE_KEYS, this::certificate);
+        List<NamedValueConfig> namedValues = list(top, "namedValues", "named value", NAMED_VALUE_KEYS, this::namedValue);
+        List<FragmentConfig> fragments = list(top, "fragments", "fragment", FRAGMENT_KEYS, this::fragment);
+        List<BackendConfig> backends = list(top, "backends", "backend", BACKEND_KEYS, this::backend);
         PolicyRef global = null;
         Section policies = section(top, "policies", "policies", "global", "globalXml");
         if (policies != null) {
             global = policy(policies, "global", "globalXml", "global policy");
         }
-        List<ApiConfig> apis = list(top, "apis", "api", this::api);
+        List<ApiConfig> apis = list(top, "apis", "api", API_KEYS, this::api);
         if (gateway == null) {
             return null;
         }
@@ -127,7 +140,7 @@ final class ConfigReader {
         if (g == null) {
             return null;
         }
-        List<ListenerConfig> listeners = list(g, "listeners", "listener", this::listener);
+        List<ListenerConfig> listeners = list(g, "listeners", "listener", LISTENER_KEYS, this::listener);
         if (!g.has("listeners")) {
             diagnostics.add(g.position().error("missing required key 'listeners' in gateway (expected at least one "
                     + "listener, for example '- port: 8443')"));
@@ -551,7 +564,7 @@ final class ConfigReader {
         PolicyRef policy = policy(s, "policy", "policyXml", "api" + named(id) + " policy");
         List<OperationConfig> operations = new ArrayList<>();
         if (s.has("operations")) {
-            operations = list(s, "operations", "operation", this::operation);
+            operations = list(s, "operations", "operation", OPERATION_KEYS, this::operation);
             Map<String, Position> ids = new LinkedHashMap<>();
             for (OperationConfig op : operations) {
                 Position first = ids.putIfAbsent(op.id(), op.position());
@@ -693,7 +706,7 @@ final class ConfigReader {
 
     // ---------------------------------------------------------------- values
 
-    private <T> List<T> list(Section parent, String key, String kind, Function<Section, T> read) {
+    private <T> List<T> list(Section parent, String key, String kind, List<String> keys, Function<Section, T> read) {
         List<T> out = new ArrayList<>();
         YamlNode node = parent.node(key);
         if (node == null) {
@@ -705,21 +718,7 @@ final class ConfigReader {
             return out;
         }
         for (YamlNode item : seq.items()) {
-            Section s = switch (kind) {
-                case "hostname" -> sectionOf(item, kind, "hostName", "certificateId", "negotiateClientCertificate",
-                        "clientCertificateMode", "defaultSslBinding");
-                case "listener" -> sectionOf(item, kind, "port", "tls", "bind");
-                case "CA certificate" -> sectionOf(item, kind, "id", "file", "pem", "storeName", "crlFile");
-                case "certificate" -> sectionOf(item, kind, "id", "certificateFile", "keyFile", "keyPassword", "pfx",
-                        "password", "keyVault");
-                case "named value" -> sectionOf(item, kind, "name", "value", "secret");
-                case "fragment" -> sectionOf(item, kind, "id", "file");
-                case "backend" -> sectionOf(item, kind, "id", "url", "tls", "credentials", "timeout");
-                case "api" -> sectionOf(item, kind, "id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-                        "operations");
-                case "operation" -> sectionOf(item, kind, "id", "method", "urlTemplate", "policy", "policyXml");
-                default -> throw new IllegalArgumentException(kind);
-            };
+            Section s = sectionOf(item, kind, keys);
             if (s == null) {
                 continue;
             }
@@ -732,13 +731,13 @@ final class ConfigReader {
         return out;
     }
 
-    private Section sectionOf(YamlNode node, String kind, String... keys) {
+    private Section sectionOf(YamlNode node, String kind, List<String> keys) {
         if (!(node instanceof YamlNode.Mapping m)) {
-            diagnostics.add(node.position().error("expected a " + kind + " (a mapping of keys such as '" + keys[0]
+            diagnostics.add(node.position().error("expected a " + kind + " (a mapping of keys such as '" + keys.get(0)
                     + ": ...'), found " + node.describe()));
             return null;
         }
-        return new Section(m, kind, List.of(keys), diagnostics);
+        return new Section(m, kind, keys, diagnostics);
     }
 
     /** A nested mapping, or null when absent (or wrong, which is reported). */
@@ -747,7 +746,7 @@ final class ConfigReader {
         if (node == null) {
             return null;
         }
-        return sectionOf(node, kind, keys);
+        return sectionOf(node, kind, List.of(keys));
     }
 
     private void missing(Section s, String key) {

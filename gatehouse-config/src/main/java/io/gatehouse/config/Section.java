@@ -2,7 +2,6 @@ package io.gatehouse.config;
 
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,11 +42,6 @@ final class Section {
         }
     }
 
-    /** An empty section for a kind whose mapping is absent (so defaults apply). */
-    static Section empty(String kind, Position where) {
-        return new Section(new YamlNode.Mapping(List.of(), where), kind, List.of(), new Diagnostics());
-    }
-
     String kind() {
         return kind;
     }
@@ -85,16 +79,5 @@ final class Section {
     Position keyPosition(String key) {
         YamlNode.Entry e = entries.get(key);
         return e == null ? mapping.position() : e.key().position();
-    }
-
-    /** The positions of the items of a list value, in order (empty when not a list). */
-    List<Position> itemPositions(String key) {
-        List<Position> out = new ArrayList<>();
-        if (node(key) instanceof YamlNode.Sequence seq) {
-            for (YamlNode item : seq.items()) {
-                out.add(item.position());
-            }
-        }
-        return out;
     }
 }
