@@ -1,0 +1,269 @@
+package io.gatehouse.config;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import io.gatehouse.common.SourceText;
+import io.gatehouse.config.model.ApiConfig;
+import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.CaCertificateConfig;
+import io.gatehouse.config.model.CertificateConfig;
+import io.gatehouse.config.model.FragmentConfig;
+import io.gatehouse.config.model.GatehouseConfig;
+import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.config.model.ListenerConfig;
+import io.gatehouse.config.model.NamedValueConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks across entities: unique ids, hostnames, paths and ports, and that every reference
+ * (certificate, CA certificate, backend, fragment) names something that exists and fits.
+ */
+final class ConfigChecks {
+    private static final Pattern INCLUDE_FRAGMENT = Pattern.compile(
+            "<include-fragment\\b[^>]*?\\bfragment-id\\s*=\\s*[\"']([^\"']*)[\"']");
+
+    private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
+    /** Roots of liquid template variables ({@code {{body.name}}}), which are not named values. */
+    private static final Set<String> LIQUID_ROOTS = Set.of("body", "context", "headers", "request", "response");
+
+    private final ConfigReader reader;
+    private final Diagnostics diagnostics;
+
+    ConfigChecks(ConfigReader reader, Diagnostics diagnostics) {
+        this.reader = reader;
+        this.diagnostics = diagnostics;
+    }
+
+    void check(GatehouseConfig config) {
+        unique(config.caCertificates(), CaCertificateConfig::id, "id", "CA certificate id", false);
+        unique(config.certificates(), CertificateConfig::id, "id", "certificate id", false);
+        unique(config.namedValues(), NamedValueConfig::name, "name", "named value", false);
+        unique(config.fragments(), FragmentConfig::id, "id", "fragment id", false);
+        unique(config.backends(), BackendConfig::id, "id", "backend id", false);
+        unique(config.apis(), ApiConfig::id, "id", "api id", false);
+        unique(config.apis(), a -> a.path() == null ? null : "/" + a.path(), "path", "api path", true);
+        unique(config.hostnames(), HostnameConfig::hostName, "hostName", "hostName", true);
+        listeners(config);
+        hostnames(config);
+        backends(config);
+        apis(config);
+        fragmentReferences();
+        namedValueReferences();
+    }
+
+    private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
+        Map<String, Position> seen = new HashMap<>();
+        for (T item : items) {
+            String k = key.apply(item);
+            if (k == null) {
+                continue;
+            }
+            String norm = ignoreCase ? k.toLowerCase(Locale.ROOT) : k;
+            Section s = reader.origins.get(item);
+            Position first = seen.putIfAbsent(norm, s.position());
+            if (first != null) {
+                diagnostics.add(s.valuePosition(field).error("duplicate " + what + " '" + k + "' (first defined at line "
+                        + first.line() + ")"));
+            }
+        }
+    }
+
+    private void listeners(GatehouseConfig config) {
+        Map<Integer, Position> ports = new HashMap<>();
+        boolean anyTls = false;
+        for (ListenerConfig l : config.gateway().listeners()) {
+            Section s = reader.origins.get(l);
+            Position first = ports.putIfAbsent(l.port(), s.position());
+            if (first != null) {
+                diagnostics.add(s.valuePosition("port").error("port " + l.port() + " is used by two listeners (first at line "
+                        + first.line() + ")"));
+            }
+            if (l.tls() && config.hostnames().isEmpty() && !reader.declaredHostnames && !anyTls) {
+                diagnostics.add(s.position().error("listener on port " + l.port() + " uses TLS but no hostnames are "
+                        + "configured (add a hostname with a certificate under 'hostnames', or set 'tls: false')"));
+            }
+            anyTls |= l.tls();
+        }
+        if (config.gateway().admin() != null) {
+            int port = config.gateway().admin().port();
+            Position first = ports.get(port);
+            if (first != null) {
+                diagnostics.add(reader.origins.get(config.gateway().admin()).valuePosition("port").error("admin port "
+                        + port + " is also used by a listener (line " + first.line() + ")"));
+            }
+        }
+    }
+
+    private void hostnames(GatehouseConfig config) {
+        Position firstDefault = null;
+        for (HostnameConfig h : config.hostnames()) {
+            Section s = reader.origins.get(h);
+            if (h.defaultSslBinding()) {
+                if (firstDefault != null) {
+                    diagnostics.add(s.keyPosition("defaultSslBinding").error("hostname '" + h.hostName()
+                            + "' is a second defaultSslBinding (the first is at line " + firstDefault.line()
+                            + "; only one hostname can be served to clients that send no SNI)"));
+                } else {
+                    firstDefault = s.position();
+                }
+            }
+            if (h.certificateId() != null
+                    && certificateReference(config, h.certificateId(), s.valuePosition("certificateId"))) {
+                config.certificate(h.certificateId()).ifPresent(c -> {
+                    if (!c.hasPrivateKey()) {
+                        diagnostics.add(s.valuePosition("certificateId").error("certificate '" + c.id()
+                                + "' has no private key, so hostname '" + h.hostName() + "' cannot use it "
+                                + "(give the certificate a 'keyFile', or use a 'pfx')"));
+                    }
+                });
+            }
+        }
+    }
+
+    /** Reports a dangling certificate id; true when the id names a declared certificate. */
+    private boolean certificateReference(GatehouseConfig config, String id, Position at) {
+        if (reader.declaredCertificates.contains(id)) {
+            return true;
+        }
+        if (reader.declaredCaCertificates.contains(id)) {
+            diagnostics.add(at.error("'" + id + "' is a CA certificate; expected the id of an entry under 'certificates'"));
+        } else {
+            diagnostics.add(at.error("unknown certificate '" + id + "'"
+                    + Suggestions.didYouMean(id, reader.declaredCertificates)));
+        }
+        return false;
+    }
+
+    private void backends(GatehouseConfig config) {
+        for (BackendConfig b : config.backends()) {
+            Section s = reader.origins.get(b);
+            List<Position> certPositions = itemPositions(s, "credentials", "certificateIds");
+            for (int i = 0; i < b.certificateIds().size(); i++) {
+                String id = b.certificateIds().get(i);
+                Position at = i < certPositions.size() ? certPositions.get(i) : s.position();
+                if (certificateReference(config, id, at)) {
+                    config.certificate(id).ifPresent(c -> {
+                        if (!c.hasPrivateKey()) {
+                            diagnostics.add(at.error("certificate '" + id + "' has no private key, so backend '" + b.id()
+                                    + "' cannot present it as a client certificate (give it a 'keyFile', or use a 'pfx')"));
+                        }
+                    });
+                }
+            }
+            List<Position> caPositions = itemPositions(s, "tls", "trustedCaCertificateIds");
+            List<String> trusted = b.tls().trustedCaCertificateIds();
+            for (int i = 0; i < trusted.size(); i++) {
+                String id = trusted.get(i);
+                Position at = i < caPositions.size() ? caPositions.get(i) : s.position();
+                if (reader.declaredCaCertificates.contains(id)) {
+                    continue;
+                }
+                if (reader.declaredCertificates.contains(id)) {
+                    diagnostics.add(at.error("'" + id + "' is under 'certificates'; trustedCaCertificateIds lists ids "
+                            + "from 'caCertificates'"));
+                } else {
+                    diagnostics.add(at.error("unknown CA certificate '" + id + "'"
+                            + Suggestions.didYouMean(id, reader.declaredCaCertificates)));
+                }
+            }
+        }
+    }
+
+    private static List<Position> itemPositions(Section s, String sub, String key) {
+        if (s.node(sub) instanceof YamlNode.Mapping m) {
+            for (YamlNode.Entry e : m.entries()) {
+                if (key.equals(e.key().value()) && e.value() instanceof YamlNode.Sequence seq) {
+                    List<Position> out = new ArrayList<>();
+                    for (YamlNode item : seq.items()) {
+                        out.add(item.position());
+                    }
+                    return out;
+                }
+            }
+        }
+        return List.of();
+    }
+
+    private void apis(GatehouseConfig config) {
+        for (ApiConfig a : config.apis()) {
+            if (a.backendId() != null && !reader.declaredBackends.contains(a.backendId())) {
+                diagnostics.add(reader.origins.get(a).valuePosition("backendId").error("unknown backend '" + a.backendId()
+                        + "'" + Suggestions.didYouMean(a.backendId(), reader.declaredBackends)));
+            }
+        }
+    }
+
+    /** {@code <include-fragment fragment-id="x"/>} in any policy or fragment must name a fragment. */
+    private void fragmentReferences() {
+        Set<String> known = reader.declaredFragments;
+        for (PolicyText t : policyTexts()) {
+            Matcher m = INCLUDE_FRAGMENT.matcher(t.text().text());
+            while (m.find()) {
+                String id = m.group(1);
+                if (!known.contains(id)) {
+                    report(t, m.start(1), "unknown fragment '" + id + "' in include-fragment" + (known.isEmpty()
+                            ? " (no fragments are defined under 'fragments')" : Suggestions.didYouMean(id, known)));
+                }
+            }
+        }
+    }
+
+    /** {@code {{name}}} in any policy or fragment must name a named value (APIM refuses the policy otherwise). */
+    private void namedValueReferences() {
+        Set<String> declared = reader.declaredNamedValues;
+        for (PolicyText t : policyTexts()) {
+            Matcher m = NAMED_VALUE.matcher(t.text().text());
+            while (m.find()) {
+                String name = m.group(1);
+                int dot = name.indexOf('.');
+                boolean liquid = dot > 0 && LIQUID_ROOTS.contains(name.substring(0, dot).toLowerCase(Locale.ROOT));
+                if (!declared.contains(name) && !liquid) {
+                    report(t, m.start(), "unknown named value '{{" + name + "}}'" + (declared.isEmpty()
+                            ? " (no named values are defined under 'namedValues')" : Suggestions.didYouMean(name, declared)));
+                }
+            }
+        }
+    }
+
+    /** A policy or fragment text; {@code inlineAt} is where inline XML starts in the config, else null. */
+    private record PolicyText(SourceText text, Position inlineAt) {
+    }
+
+    private List<PolicyText> policyTexts() {
+        List<PolicyText> out = new ArrayList<>();
+        reader.fragmentSources.values().forEach(t -> out.add(new PolicyText(t, null)));
+        reader.policySources.forEach((ref, t) -> out.add(new PolicyText(t, ref.file() == null ? ref.position() : null)));
+        return out;
+    }
+
+    /** Reports at the offset in a policy file, or at the start of inline XML in the config. */
+    private void report(PolicyText t, int offset, String message) {
+        if (t.inlineAt() != null) {
+            diagnostics.add(t.inlineAt().error(message));
+        } else {
+            diagnostics.add(positionOf(t.text(), offset).error(message));
+            diagnostics.source(t.text());
+        }
+    }
+
+    private static Position positionOf(SourceText text, int offset) {
+        String s = text.text();
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < offset; i++) {
+            if (s.charAt(i) == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return new Position(text.name(), line, offset - lineStart + 1);
+    }
+}

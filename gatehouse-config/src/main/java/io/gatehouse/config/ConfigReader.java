@@ -1,0 +1,1018 @@
+package io.gatehouse.config;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import io.gatehouse.common.Secret;
+import io.gatehouse.common.SourceText;
+import io.gatehouse.config.model.AdminConfig;
+import io.gatehouse.config.model.ApiConfig;
+import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.CaCertificateConfig;
+import io.gatehouse.config.model.CertificateConfig;
+import io.gatehouse.config.model.FragmentConfig;
+import io.gatehouse.config.model.GatehouseConfig;
+import io.gatehouse.config.model.GatewaySettings;
+import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.config.model.ListenerConfig;
+import io.gatehouse.config.model.NamedValueConfig;
+import io.gatehouse.config.model.OperationConfig;
+import io.gatehouse.config.model.PolicyRef;
+import io.gatehouse.tls.ClientCertificateMode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the config tree into the {@link GatehouseConfig} model: known keys, value types,
+ * required keys, {@code ${env:}} / {@code ${file:}} substitution, defaults and the checks that
+ * need only one entity at a time. Every problem is reported; an entity with a problem in a
+ * required value is left out of the model, but its id is remembered so references to it do
+ * not produce a second, misleading error.
+ */
+final class ConfigReader {
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+    private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z0-9_-]*|\\*");
+    private static final Pattern TEMPLATE_PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
+
+    private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
+    private static final List<String> HOSTNAME_KEYS = List.of("hostName", "certificateId", "negotiateClientCertificate",
+            "clientCertificateMode", "defaultSslBinding");
+    private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile");
+    private static final List<String> CERTIFICATE_KEYS = List.of("id", "certificateFile", "keyFile", "keyPassword", "pfx",
+            "password", "keyVault");
+    private static final List<String> NAMED_VALUE_KEYS = List.of("name", "value", "secret");
+    private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
+    private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
+    private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
+            "operations");
+    private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
+
+    static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
+    static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
+    static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_BACKEND_TIMEOUT = Duration.ofSeconds(300);
+
+    private final Diagnostics diagnostics;
+    private final ConfigFiles files;
+    private final Map<String, String> env;
+    private final String configName;
+
+    /** The section each model record was read from, for checks that point at one of its keys. */
+    final Map<Object, Section> origins = new IdentityHashMap<>();
+    /** Ids declared in the file, including entities left out of the model because of an error. */
+    final Set<String> declaredCertificates = new LinkedHashSet<>();
+    final Set<String> declaredCaCertificates = new LinkedHashSet<>();
+    final Set<String> declaredFragments = new LinkedHashSet<>();
+    final Set<String> declaredBackends = new LinkedHashSet<>();
+    final Set<String> declaredNamedValues = new LinkedHashSet<>();
+    /** Whether the file lists any hostname, even ones left out because of an error. */
+    boolean declaredHostnames;
+    /** Values to blank out of source excerpts: passwords and secret named values. */
+    final List<YamlNode.Scalar> secretScalars = new ArrayList<>();
+    final Map<PolicyRef, SourceText> policySources = new LinkedHashMap<>();
+    final Map<String, SourceText> fragmentSources = new LinkedHashMap<>();
+
+    ConfigReader(String configName, ConfigFiles files, Map<String, String> env, Diagnostics diagnostics) {
+        this.configName = configName;
+        this.files = files;
+        this.env = env;
+        this.diagnostics = diagnostics;
+    }
+
+    GatehouseConfig read(YamlNode root, Path configFile) {
+        Section top;
+        if (root == null) {
+            diagnostics.error(configName, 0, 0, "the config file is empty (expected at least 'gateway' and 'hostnames')");
+            return null;
+        }
+        if (!(root instanceof YamlNode.Mapping m)) {
+            diagnostics.add(root.position().error("expected a mapping of sections (gateway, hostnames, certificates, ...) "
+                    + "at the top of the config file, found " + root.describe()));
+            return null;
+        }
+        top = new Section(m, "the config file", List.of("gateway", "hostnames", "caCertificates", "certificates",
+                "namedValues", "fragments", "backends", "policies", "apis"), diagnostics);
+        GatewaySettings gateway = gateway(top);
+        List<HostnameConfig> hostnames = list(top, "hostnames", "hostname", HOSTNAME_KEYS, this::hostname);
+        declaredHostnames = top.node("hostnames") instanceof YamlNode.Sequence seq && !seq.items().isEmpty();
+        List<CaCertificateConfig> cas = list(top, "caCertificates", "CA certificate", CA_KEYS, this::caCertificate);
+        List<CertificateConfig> certs = list(top, "certificates", "certificate", CERTIFICATE_KEYS, this::certificate);
+        List<NamedValueConfig> namedValues = list(top, "namedValues", "named value", NAMED_VALUE_KEYS, this::namedValue);
+        List<FragmentConfig> fragments = list(top, "fragments", "fragment", FRAGMENT_KEYS, this::fragment);
+        List<BackendConfig> backends = list(top, "backends", "backend", BACKEND_KEYS, this::backend);
+        PolicyRef global = null;
+        Section policies = section(top, "policies", "policies", "global", "globalXml");
+        if (policies != null) {
+            global = policy(policies, "global", "globalXml", "global policy");
+        }
+        List<ApiConfig> apis = list(top, "apis", "api", API_KEYS, this::api);
+        if (gateway == null) {
+            return null;
+        }
+        return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
+    }
+
+    // ---------------------------------------------------------------- gateway
+
+    private GatewaySettings gateway(Section top) {
+        if (!top.has("gateway")) {
+            diagnostics.add(top.position().error("missing required section 'gateway' (it lists the listeners)"));
+            return null;
+        }
+        Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout");
+        if (g == null) {
+            return null;
+        }
+        List<ListenerConfig> listeners = list(g, "listeners", "listener", LISTENER_KEYS, this::listener);
+        if (!g.has("listeners")) {
+            diagnostics.add(g.position().error("missing required key 'listeners' in gateway (expected at least one "
+                    + "listener, for example '- port: 8443')"));
+        }
+        String minimum = "1.2";
+        Section tls = section(g, "tls", "gateway tls", "minimumProtocolVersion");
+        if (tls != null && tls.has("minimumProtocolVersion")) {
+            String v = string(tls, "minimumProtocolVersion");
+            if (v != null) {
+                String n = v.trim().toLowerCase(Locale.ROOT).replace("tlsv", "");
+                if (n.equals("1.2") || n.equals("1.3")) {
+                    minimum = n;
+                } else {
+                    diagnostics.add(tls.valuePosition("minimumProtocolVersion").error("minimumProtocolVersion '" + v
+                            + "' is not supported (expected: \"1.2\" or \"1.3\")"));
+                }
+            }
+        }
+        GatewaySettings.RevocationMode revocation = GatewaySettings.RevocationMode.SOFT_FAIL;
+        Section rev = section(g, "revocation", "revocation", "mode");
+        if (rev != null && rev.has("mode")) {
+            String v = string(rev, "mode");
+            if (v != null) {
+                switch (v.trim().toLowerCase(Locale.ROOT)) {
+                    case "off" -> revocation = GatewaySettings.RevocationMode.OFF;
+                    case "soft-fail" -> revocation = GatewaySettings.RevocationMode.SOFT_FAIL;
+                    case "hard-fail" -> revocation = GatewaySettings.RevocationMode.HARD_FAIL;
+                    default -> diagnostics.add(rev.valuePosition("mode").error("unknown revocation mode '" + v
+                            + "' (expected: off, soft-fail or hard-fail)"));
+                }
+            }
+        }
+        AdminConfig admin = null;
+        Section a = section(g, "admin", "admin", "port", "bind");
+        if (a != null) {
+            Integer port = port(a, true);
+            String bind = bind(a, DEFAULT_ADMIN_BIND);
+            if (port != null && bind != null) {
+                admin = new AdminConfig(port, bind, a.position());
+                origins.put(admin, a);
+            }
+        }
+        Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
+        GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
+                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain);
+        origins.put(settings, g);
+        return settings;
+    }
+
+    private ListenerConfig listener(Section s) {
+        Integer port = port(s, true);
+        Boolean tls = bool(s, "tls", true);
+        String bind = bind(s, DEFAULT_LISTENER_BIND);
+        if (port == null || tls == null || bind == null) {
+            return null;
+        }
+        return new ListenerConfig(port, tls, bind, s.position());
+    }
+
+    private Integer port(Section s, boolean required) {
+        if (!s.has("port")) {
+            if (required) {
+                missing(s, "port");
+            }
+            return null;
+        }
+        Integer port = integer(s, "port");
+        if (port != null && (port < 1 || port > 65535)) {
+            diagnostics.add(s.valuePosition("port").error("port " + port + " is out of range (expected: 1-65535)"));
+            return null;
+        }
+        return port;
+    }
+
+    private String bind(Section s, String def) {
+        if (!s.has("bind")) {
+            return def;
+        }
+        String v = string(s, "bind");
+        if (v == null) {
+            return null;
+        }
+        if (v.isBlank() || v.chars().anyMatch(Character::isWhitespace)) {
+            diagnostics.add(s.valuePosition("bind").error("bind address '" + v
+                    + "' is not valid (expected: an IP address such as 0.0.0.0, ::, or 127.0.0.1)"));
+            return null;
+        }
+        return v;
+    }
+
+    // ---------------------------------------------------------------- hostnames
+
+    private HostnameConfig hostname(Section s) {
+        String host = required(s, "hostName");
+        if (host != null && !HOST_NAME.matcher(host).matches()) {
+            diagnostics.add(s.valuePosition("hostName").error("hostName '" + host
+                    + "' is not a valid DNS name (expected: for example api.contoso.local or *.contoso.local)"));
+            host = null;
+        }
+        String certificateId = id(s, "certificateId", true);
+        Boolean negotiate = s.has("negotiateClientCertificate") ? bool(s, "negotiateClientCertificate", false) : null;
+        ClientCertificateMode mode = null;
+        boolean modeOk = true;
+        if (s.has("clientCertificateMode")) {
+            String v = string(s, "clientCertificateMode");
+            if (v != null) {
+                mode = ClientCertificateMode.fromConfig(v);
+                if (mode == null) {
+                    List<String> names = new ArrayList<>();
+                    for (ClientCertificateMode m : ClientCertificateMode.values()) {
+                        names.add(m.configName());
+                    }
+                    diagnostics.add(s.valuePosition("clientCertificateMode").error("unknown clientCertificateMode '" + v
+                            + "' (expected one of: " + String.join(", ", names) + ")"));
+                }
+            }
+            modeOk = mode != null;
+        }
+        if (mode != null && negotiate != null && negotiate != mode.requestsCertificate()) {
+            diagnostics.add(s.keyPosition("negotiateClientCertificate").error("negotiateClientCertificate: " + negotiate
+                    + " disagrees with clientCertificateMode: " + mode.configName()
+                    + " (give only clientCertificateMode, or make them agree)"));
+            modeOk = false;
+        }
+        if (mode == null && negotiate != null) {
+            mode = negotiate ? ClientCertificateMode.REQUEST : ClientCertificateMode.NONE;
+        }
+        if (mode == null) {
+            mode = ClientCertificateMode.NONE;
+        }
+        Boolean defaultBinding = bool(s, "defaultSslBinding", false);
+        if (host == null) {
+            return null;
+        }
+        // kept even when another value is wrong, so duplicate and reference checks still run;
+        // the load fails anyway because the problem was reported
+        return new HostnameConfig(host, certificateId, modeOk ? mode : ClientCertificateMode.NONE,
+                defaultBinding != null && defaultBinding, s.position());
+    }
+
+    // ---------------------------------------------------------------- certificates
+
+    private CaCertificateConfig caCertificate(Section s) {
+        String id = id(s, "id", true);
+        if (id != null) {
+            declaredCaCertificates.add(id);
+        }
+        boolean ok = id != null;
+        Path file = null;
+        String pem = null;
+        if (s.has("file") && s.has("pem")) {
+            diagnostics.add(s.keyPosition("pem").error("CA certificate '" + id + "' has both 'file' and 'pem' (expected one)"));
+            ok = false;
+        } else if (s.has("file")) {
+            file = file(s, "file");
+            ok &= file != null;
+        } else if (s.has("pem")) {
+            pem = string(s, "pem");
+            ok &= pem != null;
+        } else {
+            diagnostics.add(s.position().error("CA certificate" + named(id) + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
+            ok = false;
+        }
+        CaCertificateConfig.StoreName store = null;
+        String v = required(s, "storeName");
+        if (v != null) {
+            switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "root" -> store = CaCertificateConfig.StoreName.ROOT;
+                case "certificateauthority" -> store = CaCertificateConfig.StoreName.CERTIFICATE_AUTHORITY;
+                default -> diagnostics.add(s.valuePosition("storeName").error("unknown storeName '" + v
+                        + "' (expected: Root for a trust anchor, or CertificateAuthority for an intermediate)"));
+            }
+        }
+        ok &= store != null;
+        Path crl = null;
+        if (s.has("crlFile")) {
+            crl = file(s, "crlFile");
+            ok &= crl != null;
+        }
+        if (!ok) {
+            return null;
+        }
+        return new CaCertificateConfig(id, file, pem, store, crl, s.position());
+    }
+
+    private CertificateConfig certificate(Section s) {
+        String id = id(s, "id", true);
+        if (id != null) {
+            declaredCertificates.add(id);
+        }
+        boolean ok = id != null;
+        List<String> sources = new ArrayList<>();
+        for (String k : List.of("certificateFile", "pfx", "keyVault")) {
+            if (s.has(k)) {
+                sources.add(k);
+            }
+        }
+        if (sources.isEmpty()) {
+            diagnostics.add(s.position().error("certificate" + named(id)
+                    + " needs a source: 'certificateFile' (PEM, with 'keyFile' for a key pair) or 'pfx' (with 'password')"));
+            return null;
+        }
+        if (sources.size() > 1) {
+            diagnostics.add(s.keyPosition(sources.get(1)).error("certificate" + named(id) + " has both '" + sources.get(0)
+                    + "' and '" + sources.get(1) + "' (expected exactly one source)"));
+            return null;
+        }
+        Path certificateFile = null;
+        Path keyFile = null;
+        Secret keyPassword = null;
+        Path pfx = null;
+        Secret password = null;
+        CertificateConfig.KeyVaultRef keyVault = null;
+        switch (sources.get(0)) {
+            case "certificateFile" -> {
+                certificateFile = file(s, "certificateFile");
+                ok &= certificateFile != null;
+                if (s.has("keyFile")) {
+                    keyFile = file(s, "keyFile");
+                    ok &= keyFile != null;
+                }
+                if (s.has("keyPassword")) {
+                    if (!s.has("keyFile")) {
+                        diagnostics.add(s.keyPosition("keyPassword").error("certificate" + named(id)
+                                + " has 'keyPassword' but no 'keyFile'"));
+                        ok = false;
+                    }
+                    keyPassword = secret(s, "keyPassword");
+                    ok &= keyPassword != null;
+                }
+                for (String k : List.of("password")) {
+                    if (s.has(k)) {
+                        diagnostics.add(s.keyPosition(k).error("'password' belongs with 'pfx'; for an encrypted PEM key use 'keyPassword'"));
+                        ok = false;
+                    }
+                }
+            }
+            case "pfx" -> {
+                pfx = file(s, "pfx");
+                ok &= pfx != null;
+                if (s.has("password")) {
+                    password = secret(s, "password");
+                    ok &= password != null;
+                } else {
+                    password = Secret.of("");
+                }
+                for (String k : List.of("keyFile", "keyPassword")) {
+                    if (s.has(k)) {
+                        diagnostics.add(s.keyPosition(k).error("'" + k + "' cannot be used with 'pfx' (the PFX holds the key; its password goes in 'password')"));
+                        ok = false;
+                    }
+                }
+            }
+            default -> {
+                Section kv = section(s, "keyVault", "keyVault", "secretIdentifier", "identityClientId");
+                if (kv != null) {
+                    String sid = required(kv, "secretIdentifier");
+                    String client = kv.has("identityClientId") ? string(kv, "identityClientId") : null;
+                    if (sid != null) {
+                        keyVault = new CertificateConfig.KeyVaultRef(sid, client);
+                    }
+                }
+                diagnostics.add(s.keyPosition("keyVault").error("certificate" + named(id)
+                        + ": Key Vault certificates are not supported in this version; export the certificate "
+                        + "and use 'pfx' with 'password', or PEM files with 'certificateFile' and 'keyFile'"));
+                ok = false;
+            }
+        }
+        if (!ok) {
+            return null;
+        }
+        return new CertificateConfig(id, certificateFile, keyFile, keyPassword, pfx, password, keyVault, s.position());
+    }
+
+    // ---------------------------------------------------------------- named values, fragments
+
+    private NamedValueConfig namedValue(Section s) {
+        Boolean secret = bool(s, "secret", false);
+        String name = id(s, "name", true);
+        if (name != null) {
+            declaredNamedValues.add(name);
+        }
+        String value;
+        if (!s.has("value")) {
+            missing(s, "value");
+            value = null;
+        } else if (Boolean.TRUE.equals(secret)) {
+            Secret v = secret(s, "value");
+            value = v == null ? null : v.revealString();
+        } else {
+            value = string(s, "value");
+        }
+        if (name == null) {
+            return null;
+        }
+        return new NamedValueConfig(name, value == null ? "" : value, Boolean.TRUE.equals(secret), s.position());
+    }
+
+    private FragmentConfig fragment(Section s) {
+        String id = id(s, "id", true);
+        if (id != null) {
+            declaredFragments.add(id);
+        }
+        Path file = s.has("file") ? file(s, "file") : null;
+        if (!s.has("file")) {
+            missing(s, "file");
+        }
+        if (id == null || file == null) {
+            return null;
+        }
+        String text = readText(file, s.valuePosition("file"));
+        if (text == null) {
+            return null;
+        }
+        fragmentSources.put(id, new SourceText(files.display(file), text));
+        return new FragmentConfig(id, file, s.position());
+    }
+
+    // ---------------------------------------------------------------- backends
+
+    private BackendConfig backend(Section s) {
+        String id = id(s, "id", true);
+        if (id != null) {
+            declaredBackends.add(id);
+        }
+        URI url = url(s, "url", true);
+        BackendConfig.BackendTls tls = BackendConfig.BackendTls.defaults();
+        Section t = section(s, "tls", "backend tls", "validateCertificateChain", "validateCertificateName",
+                "serverName", "trustedCaCertificateIds");
+        if (t != null) {
+            Boolean chain = bool(t, "validateCertificateChain", true);
+            Boolean name = bool(t, "validateCertificateName", true);
+            String serverName = null;
+            if (t.has("serverName")) {
+                serverName = string(t, "serverName");
+                if (serverName != null && !HOST_NAME.matcher(serverName).matches()) {
+                    diagnostics.add(t.valuePosition("serverName").error("serverName '" + serverName
+                            + "' is not a valid DNS name"));
+                    serverName = null;
+                }
+            }
+            List<String> trusted = idList(t, "trustedCaCertificateIds");
+            if (Boolean.FALSE.equals(chain)) {
+                diagnostics.add(t.valuePosition("validateCertificateChain").warning("backend" + named(id)
+                        + " does not validate its certificate chain: anyone who can reach the network path can "
+                        + "impersonate it (trust its CA with trustedCaCertificateIds instead)"));
+            }
+            if (Boolean.FALSE.equals(name)) {
+                diagnostics.add(t.valuePosition("validateCertificateName").warning("backend" + named(id)
+                        + " does not check that its certificate is for its host name: any certificate from a trusted "
+                        + "CA is accepted (set serverName instead when the name differs)"));
+            }
+            if (chain != null && name != null && trusted != null) {
+                tls = new BackendConfig.BackendTls(chain, name, serverName, trusted);
+                origins.put(tls, t);
+            }
+        }
+        List<String> certificateIds = List.of();
+        Section c = section(s, "credentials", "backend credentials", "certificateIds");
+        if (c != null) {
+            certificateIds = idList(c, "certificateIds");
+        }
+        Duration timeout = seconds(s, "timeout", DEFAULT_BACKEND_TIMEOUT, false);
+        if (id == null) {
+            return null;
+        }
+        // kept with what could be read (url may be null) so references to and from it are still
+        // checked; the load fails anyway when !ok because the problem was reported
+        return new BackendConfig(id, url, tls, certificateIds == null ? List.of() : certificateIds,
+                timeout == null ? DEFAULT_BACKEND_TIMEOUT : timeout, s.position());
+    }
+
+    private URI url(Section s, String key, boolean required) {
+        String v = required ? required(s, key) : string(s, key);
+        if (v == null) {
+            return null;
+        }
+        URI uri = null;
+        try {
+            uri = new URI(v.trim());
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        String scheme = uri == null || uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (uri == null || !("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            diagnostics.add(s.valuePosition(key).error(key + " '" + v
+                    + "' is not a valid backend URL (expected: http:// or https:// with a host, for example "
+                    + "https://backend.local:9443/base, without a query, fragment or user info)"));
+            return null;
+        }
+        return uri;
+    }
+
+    // ---------------------------------------------------------------- apis
+
+    private ApiConfig api(Section s) {
+        String id = id(s, "id", true);
+        String path = null;
+        if (!s.has("path")) {
+            missing(s, "path");
+        } else {
+            String raw = s.has("path") ? string(s, "path") : "";
+            if (raw != null) {
+                path = apiPath(raw, s.valuePosition("path"));
+            }
+        }
+        String backendId = null;
+        URI serviceUrl = null;
+        if (s.has("backendId") && s.has("serviceUrl")) {
+            diagnostics.add(s.keyPosition("serviceUrl").error("api" + named(id)
+                    + " has both 'backendId' and 'serviceUrl' (expected one)"));
+        } else if (s.has("backendId")) {
+            backendId = id(s, "backendId", true);
+        } else if (s.has("serviceUrl")) {
+            serviceUrl = url(s, "serviceUrl", true);
+        } else {
+            diagnostics.add(s.position().error("api" + named(id)
+                    + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...)"));
+        }
+        PolicyRef policy = policy(s, "policy", "policyXml", "api" + named(id) + " policy");
+        List<OperationConfig> operations = new ArrayList<>();
+        if (s.has("operations")) {
+            operations = list(s, "operations", "operation", OPERATION_KEYS, this::operation);
+            Map<String, Position> ids = new LinkedHashMap<>();
+            for (OperationConfig op : operations) {
+                Position first = ids.putIfAbsent(op.id(), op.position());
+                if (first != null) {
+                    diagnostics.add(origins.get(op).valuePosition("id").error("duplicate operation id '" + op.id()
+                            + "' in api" + named(id) + " (first defined at line " + first.line() + ")"));
+                }
+            }
+        }
+        if (id == null) {
+            return null;
+        }
+        // kept with what could be read (path may be null) so duplicate and reference checks
+        // still run; the load fails anyway because every problem was reported
+        return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position());
+    }
+
+    private String apiPath(String raw, Position at) {
+        String p = raw.trim();
+        while (p.startsWith("/")) {
+            p = p.substring(1);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        for (char c : p.toCharArray()) {
+            if (Character.isWhitespace(c) || "?#{}*%\\".indexOf(c) >= 0) {
+                diagnostics.add(at.error("api path '" + raw + "' may not contain '" + c
+                        + "' (expected: URL path segments such as 'patients' or 'v1/patients')"));
+                return null;
+            }
+        }
+        if (p.contains("//")) {
+            diagnostics.add(at.error("api path '" + raw + "' has an empty segment ('//')"));
+            return null;
+        }
+        return p;
+    }
+
+    private OperationConfig operation(Section s) {
+        String id = id(s, "id", true);
+        String method = required(s, "method");
+        if (method != null) {
+            String m = method.trim().toUpperCase(Locale.ROOT);
+            if (!METHOD.matcher(m).matches()) {
+                diagnostics.add(s.valuePosition("method").error("method '" + method
+                        + "' is not an HTTP method (expected: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, or * for any)"));
+                method = null;
+            } else {
+                method = m;
+            }
+        }
+        String template = required(s, "urlTemplate");
+        if (template != null) {
+            String problem = templateProblem(template);
+            if (problem != null) {
+                diagnostics.add(s.valuePosition("urlTemplate").error("urlTemplate '" + template + "' " + problem));
+                template = null;
+            }
+        }
+        PolicyRef policy = policy(s, "policy", "policyXml", "operation" + named(id) + " policy");
+        if (id == null || method == null || template == null) {
+            return null;
+        }
+        return new OperationConfig(id, method, template, policy, s.position());
+    }
+
+    /** What is wrong with a URL template, or null when it is fine. */
+    static String templateProblem(String t) {
+        if (!t.startsWith("/")) {
+            return "must start with '/' (for example /{id} or /files/*)";
+        }
+        if (t.indexOf('?') >= 0 || t.indexOf('#') >= 0) {
+            return "may not contain a query or fragment (query parameters in templates are not supported in this version)";
+        }
+        Set<String> names = new LinkedHashSet<>();
+        int i = 0;
+        while (i < t.length()) {
+            char c = t.charAt(i);
+            if (c == '*') {
+                if (i != t.length() - 1) {
+                    return "has '*' before the end (a '*' may only end the template, as in /files/*)";
+                }
+            } else if (c == '}') {
+                return "has a '}' without a matching '{'";
+            } else if (c == '{') {
+                int close = t.indexOf('}', i);
+                if (close < 0) {
+                    return "has a '{' without a matching '}'";
+                }
+                String name = t.substring(i + 1, close);
+                if (!TEMPLATE_PARAM.matcher(name).matches()) {
+                    return "has a parameter '{" + name + "}' with an invalid name (expected letters, digits or '_', as in {id})";
+                }
+                if (!names.add(name)) {
+                    return "uses the parameter '{" + name + "}' twice";
+                }
+                i = close;
+            } else if (Character.isWhitespace(c)) {
+                return "may not contain spaces";
+            }
+            i++;
+        }
+        return null;
+    }
+
+    private PolicyRef policy(Section s, String fileKey, String xmlKey, String what) {
+        if (s.has(fileKey) && s.has(xmlKey)) {
+            diagnostics.add(s.keyPosition(xmlKey).error(what + " is given twice: '" + fileKey + "' and '" + xmlKey
+                    + "' (expected one)"));
+            return null;
+        }
+        if (s.has(fileKey)) {
+            Path file = file(s, fileKey);
+            if (file == null) {
+                return null;
+            }
+            String text = readText(file, s.valuePosition(fileKey));
+            if (text == null) {
+                return null;
+            }
+            PolicyRef ref = new PolicyRef(file, null, s.valuePosition(fileKey));
+            policySources.put(ref, new SourceText(files.display(file), text));
+            return ref;
+        }
+        if (s.has(xmlKey)) {
+            String xml = string(s, xmlKey);
+            if (xml == null) {
+                return null;
+            }
+            Position at = s.valuePosition(xmlKey);
+            PolicyRef ref = new PolicyRef(null, xml, at);
+            policySources.put(ref, new SourceText(configName + "#" + what.replace(' ', '-').replace("'", "")
+                    + "@" + at.line(), xml));
+            return ref;
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- values
+
+    private <T> List<T> list(Section parent, String key, String kind, List<String> keys, Function<Section, T> read) {
+        List<T> out = new ArrayList<>();
+        YamlNode node = parent.node(key);
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof YamlNode.Sequence seq)) {
+            diagnostics.add(node.position().error("expected a list for '" + key + "' in " + parent.kind() + ", found "
+                    + node.describe() + " (start each " + kind + " with '- ')"));
+            return out;
+        }
+        for (YamlNode item : seq.items()) {
+            Section s = sectionOf(item, kind, keys);
+            if (s == null) {
+                continue;
+            }
+            T value = read.apply(s);
+            if (value != null) {
+                origins.put(value, s);
+                out.add(value);
+            }
+        }
+        return out;
+    }
+
+    private Section sectionOf(YamlNode node, String kind, List<String> keys) {
+        if (!(node instanceof YamlNode.Mapping m)) {
+            diagnostics.add(node.position().error("expected a " + kind + " (a mapping of keys such as '" + keys.get(0)
+                    + ": ...'), found " + node.describe()));
+            return null;
+        }
+        return new Section(m, kind, keys, diagnostics);
+    }
+
+    /** A nested mapping, or null when absent (or wrong, which is reported). */
+    private Section section(Section parent, String key, String kind, String... keys) {
+        YamlNode node = parent.node(key);
+        if (node == null) {
+            return null;
+        }
+        return sectionOf(node, kind, List.of(keys));
+    }
+
+    private void missing(Section s, String key) {
+        diagnostics.add(s.position().error("missing required key '" + key + "' in " + s.kind()));
+    }
+
+    private String required(Section s, String key) {
+        if (!s.has(key)) {
+            missing(s, key);
+            return null;
+        }
+        String v = string(s, key);
+        if (v != null && v.isBlank()) {
+            diagnostics.add(s.valuePosition(key).error("'" + key + "' in " + s.kind() + " is empty"));
+            return null;
+        }
+        return v;
+    }
+
+    private String id(Section s, String key, boolean required) {
+        String v = required ? required(s, key) : (s.has(key) ? string(s, key) : null);
+        if (v != null && !ID.matcher(v).matches()) {
+            diagnostics.add(s.valuePosition(key).error(key + " '" + v
+                    + "' is not a valid id (expected only letters, digits, '.', '_' and '-')"));
+            return null;
+        }
+        return v;
+    }
+
+    private List<String> idList(Section s, String key) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof YamlNode.Sequence seq)) {
+            diagnostics.add(node.position().error("expected a list of ids for '" + key + "', found " + node.describe()
+                    + " (for example [" + "id-1, id-2])"));
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        boolean ok = true;
+        for (YamlNode item : seq.items()) {
+            if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                diagnostics.add(item.position().error("expected an id in '" + key + "', found " + item.describe()));
+                ok = false;
+                continue;
+            }
+            String v = substitute(sc, false);
+            if (v == null) {
+                ok = false;
+            } else if (!ID.matcher(v).matches()) {
+                diagnostics.add(item.position().error("'" + v
+                        + "' is not a valid id (expected only letters, digits, '.', '_' and '-')"));
+                ok = false;
+            } else {
+                out.add(v);
+            }
+        }
+        return ok ? out : null;
+    }
+
+    /** The key's text after substitution, or null when absent or wrong (reported). */
+    private String string(Section s, String key) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return null;
+        }
+        if (!(node instanceof YamlNode.Scalar sc)) {
+            diagnostics.add(node.position().error("expected a value for '" + key + "' in " + s.kind() + ", found "
+                    + node.describe()));
+            return null;
+        }
+        return substitute(sc, false);
+    }
+
+    private Secret secret(Section s, String key) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return null;
+        }
+        if (!(node instanceof YamlNode.Scalar sc)) {
+            diagnostics.add(node.position().error("expected a value for '" + key + "' in " + s.kind() + ", found "
+                    + node.describe()));
+            return null;
+        }
+        secretScalars.add(sc);
+        String v = substitute(sc, true);
+        return v == null ? null : Secret.of(v);
+    }
+
+    private Integer integer(Section s, String key) {
+        String v = string(s, key);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(v.trim());
+        } catch (NumberFormatException e) {
+            diagnostics.add(s.valuePosition(key).error("expected a whole number for '" + key + "' in " + s.kind()
+                    + ", found '" + v + "'"));
+            return null;
+        }
+    }
+
+    private Boolean bool(Section s, String key, boolean def) {
+        if (!s.has(key)) {
+            return def;
+        }
+        String v = string(s, key);
+        if (v == null) {
+            return null;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                diagnostics.add(s.valuePosition(key).error("expected true or false for '" + key + "' in " + s.kind()
+                        + ", found '" + v + "'"));
+                yield null;
+            }
+        };
+    }
+
+    private Duration seconds(Section s, String key, Duration def, boolean allowZero) {
+        if (!s.has(key)) {
+            return def;
+        }
+        String v = string(s, key);
+        if (v == null) {
+            return null;
+        }
+        try {
+            BigDecimal d = new BigDecimal(v.trim());
+            if (d.signum() < 0 || (!allowZero && d.signum() == 0) || d.compareTo(BigDecimal.valueOf(86_400L * 365)) > 0) {
+                throw new NumberFormatException();
+            }
+            return Duration.ofMillis(d.movePointRight(3).longValue());
+        } catch (NumberFormatException | ArithmeticException e) {
+            diagnostics.add(s.valuePosition(key).error("expected a number of seconds for '" + key + "' in " + s.kind()
+                    + (allowZero ? " (0 or more)" : " (more than 0)") + ", found '" + v + "'"));
+            return null;
+        }
+    }
+
+    /** A file the config names: resolved, watched, and checked to exist and be readable. */
+    private Path file(Section s, String key) {
+        String v = string(s, key);
+        if (v == null) {
+            return null;
+        }
+        if (v.isBlank()) {
+            diagnostics.add(s.valuePosition(key).error("'" + key + "' in " + s.kind() + " is empty (expected a file path)"));
+            return null;
+        }
+        Path file;
+        try {
+            file = files.resolve(v.trim());
+        } catch (java.nio.file.InvalidPathException e) {
+            diagnostics.add(s.valuePosition(key).error("'" + v + "' is not a valid file path"));
+            return null;
+        }
+        String problem = files.problem(file);
+        if (problem != null) {
+            diagnostics.add(s.valuePosition(key).error(problem));
+            return null;
+        }
+        return file;
+    }
+
+    private String readText(Path file, Position at) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            diagnostics.add(at.error("file is not UTF-8 text: " + files.display(file)));
+        } catch (IOException e) {
+            diagnostics.add(at.error("cannot read " + files.display(file) + ": " + e.getMessage()));
+        }
+        return null;
+    }
+
+    /**
+     * Replaces {@code ${env:NAME}} and {@code ${file:PATH}} in a value; {@code $${} is a literal
+     * {@code ${}. Returns null when a substitution fails (reported at the reference).
+     */
+    String substitute(YamlNode.Scalar sc, boolean secret) {
+        String v = sc.value();
+        if (v == null || !v.contains("${")) {
+            return v;
+        }
+        StringBuilder out = new StringBuilder();
+        boolean ok = true;
+        int i = 0;
+        while (i < v.length()) {
+            int start = v.indexOf("${", i);
+            if (start < 0) {
+                out.append(v, i, v.length());
+                break;
+            }
+            if (start > 0 && v.charAt(start - 1) == '$') {
+                out.append(v, i, start - 1).append("${");
+                i = start + 2;
+                continue;
+            }
+            out.append(v, i, start);
+            Position at = positionIn(sc, start);
+            int end = v.indexOf('}', start);
+            if (end < 0) {
+                diagnostics.add(at.error("unterminated '${' (expected ${env:NAME} or ${file:PATH})"));
+                return null;
+            }
+            String ref = v.substring(start + 2, end);
+            if (ref.startsWith("env:") && ref.length() > 4) {
+                String name = ref.substring(4);
+                String value = env.get(name);
+                if (value == null) {
+                    diagnostics.add(at.error("environment variable '" + name + "' is not set"));
+                    ok = false;
+                } else {
+                    out.append(value);
+                }
+            } else if (ref.startsWith("file:") && ref.length() > 5) {
+                String given = ref.substring(5);
+                Path file;
+                try {
+                    file = files.resolve(given);
+                } catch (java.nio.file.InvalidPathException e) {
+                    diagnostics.add(at.error("'" + given + "' is not a valid file path"));
+                    ok = false;
+                    i = end + 1;
+                    continue;
+                }
+                String problem = files.problem(file);
+                String text = problem == null ? readText(file, at) : null;
+                if (problem != null) {
+                    diagnostics.add(at.error(problem));
+                }
+                if (text == null) {
+                    ok = false;
+                } else {
+                    int n = text.length();
+                    while (n > 0 && (text.charAt(n - 1) == '\n' || text.charAt(n - 1) == '\r')) {
+                        n--;
+                    }
+                    out.append(text, 0, n);
+                }
+            } else {
+                diagnostics.add(at.error("unknown substitution '${" + ref + "}' (expected ${env:NAME} or ${file:PATH})"));
+                ok = false;
+            }
+            i = end + 1;
+        }
+        return ok ? out.toString() : null;
+    }
+
+    private static Position positionIn(YamlNode.Scalar sc, int offset) {
+        Position p = sc.position();
+        if (sc.plainSingleLine()) {
+            return new Position(p.file(), p.line(), p.column() + offset);
+        }
+        if (sc.quoted() && sc.endLine() == p.line()) {
+            return new Position(p.file(), p.line(), p.column() + 1 + offset);
+        }
+        return p;
+    }
+
+    private static String named(String id) {
+        return id == null ? "" : " '" + id + "'";
+    }
+}

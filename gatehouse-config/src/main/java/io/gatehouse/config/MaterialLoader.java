@@ -1,0 +1,288 @@
+package io.gatehouse.config;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import io.gatehouse.common.Secret;
+import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.CaCertificateConfig;
+import io.gatehouse.config.model.CertificateConfig;
+import io.gatehouse.config.model.GatehouseConfig;
+import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.tls.CaStore;
+import io.gatehouse.tls.CertificateFiles;
+import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.RevocationMode;
+import io.gatehouse.tls.TlsConfigException;
+import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the certificates, keys, PFX files, CA certificates and CRLs a config names, through
+ * {@link CertificateFiles}, and reports what cannot be read or does not fit (a key that does not
+ * match its certificate, a wrong PFX password, a CRL file that holds no CRL). Warns about server
+ * certificates that have expired or expire within {@link #EXPIRY_WARNING} and expired CA
+ * certificates. Messages never include a password or key material.
+ */
+final class MaterialLoader {
+    static final Duration EXPIRY_WARNING = Duration.ofDays(30);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    private final ConfigReader reader;
+    private final ConfigFiles files;
+    private final Diagnostics diagnostics;
+    private final Instant now;
+
+    final Map<String, KeyMaterial> keyPairs = new LinkedHashMap<>();
+    final Map<String, List<X509Certificate>> certificates = new LinkedHashMap<>();
+    final Map<String, X509Certificate> caCertificates = new LinkedHashMap<>();
+    private final List<X509Certificate> roots = new ArrayList<>();
+    private final List<X509Certificate> intermediates = new ArrayList<>();
+    private final List<X509CRL> crls = new ArrayList<>();
+
+    MaterialLoader(ConfigReader reader, ConfigFiles files, Diagnostics diagnostics, Instant now) {
+        this.reader = reader;
+        this.files = files;
+        this.diagnostics = diagnostics;
+        this.now = now;
+    }
+
+    void load(GatehouseConfig config) {
+        for (CertificateConfig c : config.certificates()) {
+            certificate(c);
+        }
+        for (CaCertificateConfig ca : config.caCertificates()) {
+            caCertificate(ca);
+        }
+        expiryWarnings(config);
+        hostnameCoverage(config);
+    }
+
+    CaStore caStore() {
+        return CaStore.of(roots, intermediates, crls);
+    }
+
+    RevocationMode revocation(GatehouseConfig config) {
+        return switch (config.gateway().revocationMode()) {
+            case OFF -> RevocationMode.OFF;
+            case SOFT_FAIL -> RevocationMode.SOFT_FAIL;
+            case HARD_FAIL -> RevocationMode.HARD_FAIL;
+        };
+    }
+
+    private void certificate(CertificateConfig c) {
+        Section s = reader.origins.get(c);
+        String what = "certificate '" + c.id() + "'";
+        if (c.pfx() != null) {
+            char[] password = c.password() == null ? new char[0] : c.password().reveal();
+            try {
+                KeyMaterial km = CertificateFiles.readPfx(c.pfx(), password);
+                keyPairs.put(c.id(), km);
+                certificates.put(c.id(), km.chain());
+            } catch (TlsConfigException e) {
+                boolean aboutPassword = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("password");
+                Position at = aboutPassword && s.has("password") ? s.valuePosition("password") : s.valuePosition("pfx");
+                diagnostics.add(at.error(what + ": " + message(e, c.password())));
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            return;
+        }
+        if (c.certificateFile() == null) {
+            return;
+        }
+        List<X509Certificate> chain;
+        try {
+            chain = CertificateFiles.readCertificates(c.certificateFile());
+        } catch (TlsConfigException e) {
+            diagnostics.add(s.valuePosition("certificateFile").error(what + ": " + message(e, null)));
+            return;
+        }
+        if (chain.isEmpty()) {
+            diagnostics.add(s.valuePosition("certificateFile").error(what + ": no certificate found in "
+                    + files.display(c.certificateFile())));
+            return;
+        }
+        if (c.keyFile() == null) {
+            certificates.put(c.id(), chain);
+            return;
+        }
+        char[] password = c.keyPassword() == null ? null : c.keyPassword().reveal();
+        try {
+            KeyMaterial km = CertificateFiles.readKeyPair(c.certificateFile(), c.keyFile(), password);
+            keyPairs.put(c.id(), km);
+            certificates.put(c.id(), km.chain());
+        } catch (TlsConfigException e) {
+            boolean aboutPassword = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("password");
+            Position at = aboutPassword && s.has("keyPassword") ? s.valuePosition("keyPassword") : s.valuePosition("keyFile");
+            diagnostics.add(at.error(what + ": " + message(e, c.keyPassword())));
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+    }
+
+    private void caCertificate(CaCertificateConfig ca) {
+        Section s = reader.origins.get(ca);
+        String what = "CA certificate '" + ca.id() + "'";
+        String key = ca.file() != null ? "file" : "pem";
+        List<X509Certificate> certs;
+        try {
+            certs = ca.file() != null ? CertificateFiles.readCertificates(ca.file())
+                    : CertificateFiles.readCertificates(ca.pem(), what);
+        } catch (TlsConfigException e) {
+            diagnostics.add(s.valuePosition(key).error(what + ": " + message(e, null)));
+            certs = null;
+        }
+        if (certs != null && certs.size() != 1) {
+            diagnostics.add(s.valuePosition(key).error(what + ": expected exactly one certificate, found " + certs.size()
+                    + (certs.size() > 1 ? " (give each CA certificate its own entry)" : "")));
+            certs = null;
+        }
+        if (certs != null) {
+            X509Certificate cert = certs.get(0);
+            caCertificates.put(ca.id(), cert);
+            if (ca.storeName() == CaCertificateConfig.StoreName.ROOT) {
+                roots.add(cert);
+            } else {
+                intermediates.add(cert);
+            }
+            if (cert.getNotAfter().toInstant().isBefore(now)) {
+                diagnostics.add(s.valuePosition(key).warning(what + " expired on " + DATE.format(cert.getNotAfter().toInstant())
+                        + "; certificates issued by it will not verify"));
+            }
+        }
+        if (ca.crlFile() != null) {
+            try {
+                List<X509CRL> read = CertificateFiles.readCrls(ca.crlFile());
+                if (read.isEmpty()) {
+                    diagnostics.add(s.valuePosition("crlFile").error(what + ": no CRL found in " + files.display(ca.crlFile())));
+                } else {
+                    crls.addAll(read);
+                }
+            } catch (TlsConfigException e) {
+                diagnostics.add(s.valuePosition("crlFile").error(what + ": " + message(e, null)));
+            }
+        }
+    }
+
+    /** Server certificates (used by a hostname) and client certificates (used by a backend) near or past expiry. */
+    private void expiryWarnings(GatehouseConfig config) {
+        Map<String, Set<String>> users = new LinkedHashMap<>();
+        for (HostnameConfig h : config.hostnames()) {
+            if (h.certificateId() == null) {
+                continue;
+            }
+            users.computeIfAbsent(h.certificateId(), k -> new LinkedHashSet<>()).add("hostname '" + h.hostName() + "'");
+        }
+        for (BackendConfig b : config.backends()) {
+            for (String id : b.certificateIds()) {
+                users.computeIfAbsent(id, k -> new LinkedHashSet<>()).add("backend '" + b.id() + "'");
+            }
+        }
+        for (CertificateConfig c : config.certificates()) {
+            List<X509Certificate> chain = certificates.get(c.id());
+            Set<String> usedBy = users.get(c.id());
+            if (chain == null || chain.isEmpty() || usedBy == null) {
+                continue;
+            }
+            Section s = reader.origins.get(c);
+            Position at = s.valuePosition(c.pfx() != null ? "pfx" : "certificateFile");
+            X509Certificate leaf = chain.get(0);
+            Instant notAfter = leaf.getNotAfter().toInstant();
+            Instant notBefore = leaf.getNotBefore().toInstant();
+            String who = " (used by " + String.join(", ", usedBy) + ")";
+            if (notAfter.isBefore(now)) {
+                diagnostics.add(at.warning("certificate '" + c.id() + "' expired on " + DATE.format(notAfter) + who
+                        + "; clients will reject it"));
+            } else if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
+                long days = Duration.between(now, notAfter).toDays();
+                diagnostics.add(at.warning("certificate '" + c.id() + "' expires in " + days + (days == 1 ? " day" : " days")
+                        + " on " + DATE.format(notAfter) + who));
+            } else if (notBefore.isAfter(now)) {
+                diagnostics.add(at.warning("certificate '" + c.id() + "' is not valid until " + DATE.format(notBefore) + who));
+            }
+        }
+    }
+
+    /**
+     * Warns when a hostname's certificate does not name that hostname in its DNS subject
+     * alternative names (RFC 6125: clients check SANs, not the CN), since clients that verify
+     * names will refuse the handshake.
+     */
+    private void hostnameCoverage(GatehouseConfig config) {
+        for (HostnameConfig h : config.hostnames()) {
+            List<X509Certificate> chain = h.certificateId() == null ? null : certificates.get(h.certificateId());
+            if (chain == null || chain.isEmpty()) {
+                continue;
+            }
+            List<String> names = dnsNames(chain.get(0));
+            if (names.stream().anyMatch(n -> covers(n, h.hostName()))) {
+                continue;
+            }
+            Position at = reader.origins.get(h).valuePosition("certificateId");
+            diagnostics.add(at.warning("certificate '" + h.certificateId() + "' does not cover hostname '" + h.hostName()
+                    + "' (" + (names.isEmpty() ? "it has no DNS names" : "it is for " + String.join(", ", names))
+                    + "); clients that check names will refuse it"));
+        }
+    }
+
+    private static List<String> dnsNames(X509Certificate c) {
+        List<String> out = new ArrayList<>();
+        try {
+            if (c.getSubjectAlternativeNames() != null) {
+                for (List<?> san : c.getSubjectAlternativeNames()) {
+                    if (san.size() >= 2 && Integer.valueOf(2).equals(san.get(0)) && san.get(1) instanceof String s) {
+                        out.add(s);
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // no readable SANs: treated as none
+        }
+        return out;
+    }
+
+    /** Whether a certificate name (possibly {@code *.domain}) covers a configured hostname (possibly wildcard). */
+    static boolean covers(String certificateName, String hostName) {
+        String n = certificateName.toLowerCase(Locale.ROOT);
+        String h = hostName.toLowerCase(Locale.ROOT);
+        if (n.equals(h)) {
+            return true;
+        }
+        if (n.startsWith("*.") && !h.startsWith("*.")) {
+            int dot = h.indexOf('.');
+            return dot > 0 && h.substring(dot).equals(n.substring(1));
+        }
+        return false;
+    }
+
+    /**
+     * The exception's message with absolute paths shown as the user named them, and with the
+     * secret removed should a lower layer ever have put it there.
+     */
+    private String message(TlsConfigException e, Secret secret) {
+        String m = e.getMessage() == null ? "cannot be read" : e.getMessage();
+        for (Path p : files.watched()) {
+            m = m.replace(p.toString(), files.display(p));
+        }
+        if (secret != null && !secret.isEmpty()) {
+            m = m.replace(secret.revealString(), "******");
+        }
+        return m;
+    }
+}

@@ -1,0 +1,47 @@
+package io.gatehouse.config;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Blanks literal secrets (passwords, secret named values) out of the config text kept for
+ * diagnostics, so that a source excerpt under an error never shows one. Values that are only
+ * {@code ${env:...}} or {@code ${file:...}} references stay visible: they name the secret
+ * without revealing it.
+ */
+final class Redaction {
+    private static final Pattern ONLY_REFERENCES = Pattern.compile("(\\$\\{[^}]*\\})+");
+
+    private Redaction() {
+    }
+
+    static String redact(String text, List<YamlNode.Scalar> secrets) {
+        if (secrets.isEmpty()) {
+            return text;
+        }
+        String[] lines = text.split("\n", -1);
+        for (YamlNode.Scalar s : secrets) {
+            if (s.value() == null || ONLY_REFERENCES.matcher(s.value().trim()).matches()) {
+                continue;
+            }
+            int startLine = s.position().line();
+            int endLine = Math.max(s.endLine(), startLine);
+            for (int l = startLine; l <= endLine && l <= lines.length; l++) {
+                String line = lines[l - 1];
+                int from = l == startLine ? Math.max(s.position().column() - 1, 0) : 0;
+                int to = l == endLine && s.endLine() > 0 ? Math.min(s.endColumn() - 1, line.length()) : line.length();
+                if (from >= to || from >= line.length()) {
+                    continue;
+                }
+                StringBuilder sb = new StringBuilder(line);
+                for (int i = from; i < to; i++) {
+                    if (!Character.isWhitespace(sb.charAt(i))) {
+                        sb.setCharAt(i, '*');
+                    }
+                }
+                lines[l - 1] = sb.toString();
+            }
+        }
+        return String.join("\n", lines);
+    }
+}
