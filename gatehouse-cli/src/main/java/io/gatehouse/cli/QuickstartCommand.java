@@ -62,14 +62,12 @@ final class QuickstartCommand implements Callable<Integer> {
         X509Certificate devRoot = CertificateFiles.readCertificates(pki.resolve("dev-root-ca.pem")).get(0);
         try (DemoBackend backend = new DemoBackend("127.0.0.1", backendPort, backendKey, devRoot)) {
             Gateway gateway = new Gateway(result.config()).start();
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                gateway.stop(Duration.ofSeconds(5));
-                stopped.countDown();
-            }, "gatehouse-shutdown"));
+            CountDownLatch stopRequested = new CountDownLatch(1);
+            Signals.onTerminate(stopRequested::countDown);
             System.out.println("Gateway and demo backend running. Press Ctrl-C to stop.");
             System.out.flush();
-            stopped.await();
+            stopRequested.await();
+            gateway.stop(Duration.ofSeconds(5));
         }
         return 0;
     }

@@ -63,16 +63,19 @@ final class RunCommand implements Callable<Integer> {
             log.info("SIGHUP: reloading {}", config);
             watcher.reloadNow();
         });
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTerminate(stopRequested::countDown);
         Duration drain = first.config().model().gateway().drainTimeout();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
+        Thread fallback = new Thread(() -> {
             watcher.close();
             gateway.stop(drain);
-            log.info("stopped");
-            stopped.countDown();
-        }, "gatehouse-shutdown"));
-        stopped.await();
+        }, "gatehouse-shutdown");
+        Runtime.getRuntime().addShutdownHook(fallback); // exits other than SIGTERM/SIGINT
+        stopRequested.await();
+        log.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
+        watcher.close();
+        gateway.stop(drain);
+        log.info("stopped");
         return 0;
     }
 }

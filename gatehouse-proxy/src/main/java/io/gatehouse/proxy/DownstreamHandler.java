@@ -245,7 +245,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Channel up = (Channel) f.getNow();
         e.upstream = up;
         e.upstreamHandler = new UpstreamHandler(e);
-        up.pipeline().addLast("exchange", e.upstreamHandler);
+        up.pipeline().addBefore(UpstreamPool.TAIL, "exchange", e.upstreamHandler);
         up.write(e.upstreamHead);
         HttpContent c;
         while ((c = e.pending.poll()) != null) {

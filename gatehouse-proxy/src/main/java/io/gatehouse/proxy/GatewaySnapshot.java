@@ -91,6 +91,7 @@ final class GatewaySnapshot {
         SslContext ctx = null;
         String serverName = tls.serverName() != null ? tls.serverName() : url.getHost();
         String clientCertId = certIds.isEmpty() ? null : certIds.get(0);
+        KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
         if (https) {
             List<X509Certificate> trusted = new ArrayList<>();
             for (String caId : tls.trustedCaCertificateIds()) {
@@ -99,7 +100,6 @@ final class GatewaySnapshot {
                     trusted.add(ca);
                 }
             }
-            KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
             ctx = SslContextFactory.upstream(new UpstreamTls(tls.validateCertificateChain(),
                     tls.validateCertificateName(), trusted, config.caStore(), clientKey));
         }
@@ -107,7 +107,8 @@ final class GatewaySnapshot {
         boolean defaultPort = (https && port == 443) || (!https && port == 80);
         String authority = url.getHost() + (defaultPort ? "" : ":" + port);
         return new UpstreamTarget(id, url, url.getHost(), port, UpstreamTarget.basePath(url), authority, ctx,
-                serverName, tls.validateCertificateName(), timeout, clientCertId);
+                serverName, tls.validateCertificateName(), timeout, clientCertId,
+                clientKey == null ? null : clientKey.leaf());
     }
 
     /** The binding for a TLS client's SNI: the named hostname, else the default binding, else null. */

@@ -33,6 +33,7 @@ import javax.net.ssl.SSLEngine;
  * <p>Every method must be called on the event loop it is given.
  */
 final class UpstreamPool {
+    static final String TAIL = "tail";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
     private static final int MAX_IDLE_PER_TARGET = 64;
     private static final int IDLE_SECONDS = 60;
@@ -106,6 +107,7 @@ final class UpstreamPool {
                             p.addLast("ssl", ssl);
                         }
                         p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 16 * 1024, true));
+                        p.addLast(TAIL, new Tail());
                     }
                 });
         b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
@@ -137,7 +139,8 @@ final class UpstreamPool {
      * also used for alerts that arrive with the first response bytes.
      */
     static UpstreamException tlsFailure(UpstreamTarget target, Throwable cause, GatewayMetrics metrics) {
-        String explained = TlsFailures.explain(cause, TlsFailures.Side.UPSTREAM, target.serverName());
+        String explained = TlsFailures.explain(cause, TlsFailures.Side.UPSTREAM, target.serverName(),
+                target.clientLeaf());
         String alert = TlsFailures.alertName(cause);
         metrics.upstreamTlsFailure(target.id(), alert == null ? "handshake" : alert);
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
@@ -145,18 +148,16 @@ final class UpstreamPool {
                 alert, cause);
     }
 
-    /** Names the client certificate when the backend's alert says it refused (or missed) ours. */
+    /** Names the certificate id when the backend's alert says it refused ours. */
     private static String clientCertNote(UpstreamTarget target, Throwable cause) {
         String alert = TlsFailures.alertName(cause);
-        if (alert == null) {
+        if (alert == null || target.clientCertificate() == null) {
             return "";
         }
         return switch (alert) {
             case "unknown_ca", "bad_certificate", "certificate_unknown", "certificate_required", "access_denied",
-                 "certificate_expired", "certificate_revoked", "unsupported_certificate" ->
-                    target.clientCertificate() == null
-                            ? " (no client certificate is configured for this backend: credentials.certificateIds)"
-                            : " (client certificate presented: '" + target.clientCertificate() + "')";
+                 "certificate_expired", "certificate_revoked", "unsupported_certificate", "handshake_failure" ->
+                    " (certificate id '" + target.clientCertificate() + "' in credentials.certificateIds)";
             default -> "";
         };
     }
@@ -173,6 +174,24 @@ final class UpstreamPool {
         }
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
                 "backend '" + target.id() + "': cannot connect to " + where + ": " + detail, null, cause);
+    }
+
+    /**
+     * The last handler of an upstream connection: an idle pooled connection that fails or is
+     * closed by the backend is simply dropped (the exchange handler, when there is one, sits
+     * before this one and has already dealt with it).
+     */
+    private static final class Tail extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg); // bytes from a backend while idle: drop the connection
+            ctx.close();
+        }
     }
 
     /** Closes every idle connection (shutdown). */

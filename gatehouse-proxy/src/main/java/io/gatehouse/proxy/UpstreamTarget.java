@@ -15,7 +15,8 @@ import java.time.Duration;
  * @param authority the Host header sent to the backend
  * @param sslContext null for plain http
  * @param serverName SNI and the name checked
- * @param clientCertificate a label for logs (the certificate id presented), or null
+ * @param clientCertificate the id of the certificate presented, for logs, or null
+ * @param clientLeaf the certificate presented, or null
  */
 record UpstreamTarget(
         String id,
@@ -28,7 +29,8 @@ record UpstreamTarget(
         String serverName,
         boolean validateName,
         Duration timeout,
-        String clientCertificate) {
+        String clientCertificate,
+        java.security.cert.X509Certificate clientLeaf) {
 
     boolean tls() {
         return sslContext != null;

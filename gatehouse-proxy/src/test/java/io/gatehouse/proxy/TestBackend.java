@@ -52,7 +52,14 @@ public final class TestBackend implements AutoCloseable {
     public final AtomicInteger connections = new AtomicInteger();
     public final AtomicInteger requests = new AtomicInteger();
 
+    private final String name;
+
     public TestBackend(SslContext ssl) {
+        this(ssl, "test");
+    }
+
+    public TestBackend(SslContext ssl, String name) {
+        this.name = name;
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -91,6 +98,11 @@ public final class TestBackend implements AutoCloseable {
             }
         }
 
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a refused handshake, a reset: the tests look at the gateway's side
+        }
+
         private void respond(ChannelHandlerContext ctx) {
             QueryStringDecoder q = new QueryStringDecoder(request.uri());
             switch (q.path()) {
@@ -113,7 +125,7 @@ public final class TestBackend implements AutoCloseable {
                 }
             }
             var h = request.headers();
-            return "{\"method\": \"" + request.method() + "\", \"uri\": \"" + request.uri() + "\", \"host\": \""
+            return "{\"backend\": \"" + name + "\", \"method\": \"" + request.method() + "\", \"uri\": \"" + request.uri() + "\", \"host\": \""
                     + h.get("host") + "\", \"xForwardedFor\": \"" + h.get("x-forwarded-for") + "\", \"xForwardedProto\": \""
                     + h.get("x-forwarded-proto") + "\", \"xForwardedHost\": \"" + h.get("x-forwarded-host")
                     + "\", \"clientCert\": \"" + h.get("client-cert") + "\", \"xForwardedClientCert\": \""
