@@ -14,8 +14,11 @@ public final class Diagnostics {
     private final List<Diagnostic> items = new ArrayList<>();
     private final Map<String, SourceText> sources = new ConcurrentHashMap<>();
 
+    /** Adds a diagnostic; the same one reported twice (a shared document composed twice) is kept once. */
     public void add(Diagnostic d) {
-        items.add(d);
+        if (!items.contains(d)) {
+            items.add(d);
+        }
     }
 
     public void addAll(Diagnostics other) {

@@ -73,6 +73,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean done;
         int status;
         ScheduledFuture<?> timeout;
+        // the policy path: the request is read whole, then the policies run
+        io.gatehouse.policy.EffectivePolicy policy;
+        io.netty.buffer.CompositeByteBuf policyBody;
+        String method;
+        String host;
+        String uri;
+        HttpHeaders headers;
     }
 
     DownstreamHandler(GatewayRuntime runtime, boolean tls, boolean http2) {
@@ -162,6 +169,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         headers.remove(HttpHeaderNames.EXPECT);
         headers.remove(":authority");
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host);
+        if (match.policy() != null) {
+            e.policy = (io.gatehouse.policy.EffectivePolicy) match.policy();
+            e.policyBody = ctx.alloc().compositeBuffer(1024);
+            e.method = req.method().name();
+            e.host = host == null ? target.authority() : host;
+            e.uri = uri;
+            e.headers = headers;
+            return; // reading goes on: onContent collects the body
+        }
         headers.set(HttpHeaderNames.HOST, target.authority());
         boolean hasBody = !(req instanceof FullHttpRequest full && !full.content().isReadable());
         if (hasBody && !HttpUtil.isContentLengthSet(req) && !HttpUtil.isTransferEncodingChunked(req)) {
@@ -205,6 +221,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        if (e.policy != null && !e.discarding) {
+            collectForPolicy(e, c, last);
+            return;
+        }
         if (e.discarding) {
             c.release();
         } else if (e.upstream == null) {
@@ -222,6 +242,64 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 e.upstream.flush();
                 armTimeout(e);
             }
+        }
+    }
+
+    private void collectForPolicy(Exchange e, HttpContent c, boolean last) {
+        if (e.policyBody.readableBytes() + c.content().readableBytes() > PolicyPath.MAX_BODY) {
+            c.release();
+            releasePolicyBody(e);
+            e.keepAlive = false;
+            fail(e, FailureKind.PAYLOAD_TOO_LARGE, "request body over " + PolicyPath.MAX_BODY
+                    + " bytes on a route with policies (they read the request whole)", null);
+            return;
+        }
+        e.policyBody.addComponent(true, c.content().retain());
+        c.release();
+        if (!last) {
+            return;
+        }
+        e.requestComplete = true;
+        ctx.channel().config().setAutoRead(false);
+        byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
+        releasePolicyBody(e);
+        Channel connection = ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
+                e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection));
+        PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in).whenComplete((out, t) -> {
+            if (e.done) {
+                if (out != null) {
+                    out.response().release();
+                }
+                return;
+            }
+            if (t != null) {
+                fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
+                return;
+            }
+            if (out.failure() != null) {
+                io.gatehouse.policy.GatewayException g = out.failure();
+                String api = e.match.api().config().id();
+                if (out.status() >= 500) {
+                    log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+                } else {
+                    log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+                }
+            }
+            e.status = out.status();
+            e.responseStarted = true;
+            if (!e.keepAlive && !http2) {
+                out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            ctx.writeAndFlush(out.response());
+            complete(e);
+        });
+    }
+
+    private static void releasePolicyBody(Exchange e) {
+        if (e.policyBody != null) {
+            e.policyBody.release();
+            e.policyBody = null;
         }
     }
 
@@ -291,6 +369,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         Exchange e = ex;
+        if (e != null) {
+            releasePolicyBody(e);
+        }
         if (e != null && !e.done) {
             log.debug("[{}] client closed the connection before the response completed", e.requestId);
             e.upstreamReusable = false;

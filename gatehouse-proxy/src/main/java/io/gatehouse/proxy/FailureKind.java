@@ -11,6 +11,8 @@ enum FailureKind {
     OPERATION_NOT_FOUND(HttpResponseStatus.NOT_FOUND, "configuration", "OperationNotFound", "Resource not found"),
     MISDIRECTED(HttpResponseStatus.MISDIRECTED_REQUEST, "configuration", "MisdirectedRequest", "Misdirected request"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "configuration", "BadRequest", "Bad request"),
+    PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "configuration", "RequestEntityTooLarge",
+            "Request entity too large"),
     BACKEND_CONNECTION_FAILURE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "BackendConnectionFailure", "Bad gateway"),
     TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "forward-request", "Timeout", "Gateway timeout"),
     INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "gateway", "InternalError", "Internal server error");

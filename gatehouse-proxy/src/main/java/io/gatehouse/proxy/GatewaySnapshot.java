@@ -44,11 +44,17 @@ final class GatewaySnapshot {
     final HostnameBinding defaultBinding;
     final Router router;
     final Map<String, UpstreamTarget> backends;
+    final ChainVerifier clientVerifier;
+    final ChainVerifier clientVerifierNoRevocation;
+    private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
+    private final Map<Object, UpstreamTarget> variants = new java.util.concurrent.ConcurrentHashMap<>();
 
     GatewaySnapshot(LoadedConfig config, long generation) {
         this.config = config;
         this.generation = generation;
         ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
+        this.clientVerifier = verifier;
+        this.clientVerifierNoRevocation = new ChainVerifier(config.caStore(), io.gatehouse.tls.RevocationMode.OFF);
         String minimum = config.model().gateway().minimumProtocolVersion();
 
         Map<String, HostnameBinding> hosts = new HashMap<>();
@@ -72,6 +78,7 @@ final class GatewaySnapshot {
         Map<String, UpstreamTarget> targets = new HashMap<>();
         for (BackendConfig b : config.model().backends()) {
             targets.put(b.id(), target(b.id(), b.url(), b.tls(), b.certificateIds(), b.timeout()));
+            tlsById.put(b.id(), b.tls());
         }
         this.backends = Map.copyOf(targets);
 
@@ -81,17 +88,48 @@ final class GatewaySnapshot {
                     ? backends.get(api.backendId())
                     : target("api:" + api.id(), api.serviceUrl(), BackendConfig.BackendTls.defaults(), List.of(),
                             Duration.ofSeconds(300));
-            apis.add(Router.api(api, t, op -> null));
+            apis.add(Router.api(api, t, config.policies().forApi(api.id()),
+                    op -> config.policies().forOperation(api.id(), op.id())));
         }
         this.router = new Router(apis);
     }
 
+    /**
+     * The target for a policy's {@code set-backend-service base-url}: default TLS settings (chain
+     * and name checked against the JDK trust store and Root CA certificates). Built once per URL
+     * and config.
+     */
+    UpstreamTarget forBaseUrl(String baseUrl) {
+        return variants.computeIfAbsent("url\u0000" + baseUrl, k -> {
+            URI url = URI.create(baseUrl);
+            return target("base-url " + url.getHost(), url, BackendConfig.BackendTls.defaults(), List.of(),
+                    Duration.ofSeconds(300));
+        });
+    }
+
+    /** The same backend presenting another client certificate ({@code authentication-certificate}). */
+    UpstreamTarget withClientCertificate(UpstreamTarget base, KeyMaterial key) {
+        return variants.computeIfAbsent(List.of(base, key), k -> {
+            BackendConfig.BackendTls tls = tlsById.getOrDefault(base.id(), BackendConfig.BackendTls.defaults());
+            return target(base.id(), base.url(), tls, null, key, base.timeout());
+        });
+    }
+
     private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, List<String> certIds, Duration timeout) {
+        String clientCertId = certIds.isEmpty() ? null : certIds.get(0);
+        KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
+        return target(id, url, tls, clientCertId, clientKey, timeout);
+    }
+
+    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, String clientCertId,
+                                  KeyMaterial clientKey, Duration timeout) {
         boolean https = "https".equalsIgnoreCase(url.getScheme());
         SslContext ctx = null;
         String serverName = tls.serverName() != null ? tls.serverName() : url.getHost();
-        String clientCertId = certIds.isEmpty() ? null : certIds.get(0);
-        KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
+        if (clientCertId == null && clientKey != null) {
+            clientCertId = io.gatehouse.common.x509.DotNetNames.format(clientKey.leaf().getSubjectX500Principal())
+                    + ", set by authentication-certificate";
+        }
         if (https) {
             List<X509Certificate> trusted = new ArrayList<>();
             for (String caId : tls.trustedCaCertificateIds()) {

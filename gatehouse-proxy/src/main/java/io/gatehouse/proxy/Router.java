@@ -17,10 +17,15 @@ final class Router {
 
     /** A matched route: the API, the operation (null when the API lists none) and the rest of the path. */
     record Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters) {
+        /** The effective policy for this request, or null when no scope has one. */
+        Object policy() {
+            return operation != null ? operation.policy() : api.policy();
+        }
     }
 
     /** One API with its compiled operations and the target it forwards to. */
-    record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, Object target) {
+    /** @param policy the API-scope effective policy (null: none at any scope, stream straight through) */
+    record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, Object target, Object policy) {
     }
 
     record OperationRoute(OperationConfig config, String method, UrlTemplate template, Object policy) {
@@ -34,7 +39,8 @@ final class Router {
         this.apis = List.copyOf(sorted);
     }
 
-    static ApiRoute api(ApiConfig config, Object target, java.util.function.Function<OperationConfig, Object> policyOf) {
+    static ApiRoute api(ApiConfig config, Object target, Object apiPolicy,
+                        java.util.function.Function<OperationConfig, Object> policyOf) {
         String path = config.path() == null ? "" : config.path();
         String prefix = path.isEmpty() ? "" : "/" + path;
         List<OperationRoute> ops = new ArrayList<>();
@@ -43,7 +49,7 @@ final class Router {
             ops.add(new OperationRoute(op, m, UrlTemplate.compile(op.urlTemplate()), policyOf.apply(op)));
         }
         ops.sort(Comparator.comparingInt((OperationRoute o) -> o.template().specificity()).reversed());
-        return new ApiRoute(config, prefix, List.copyOf(ops), target);
+        return new ApiRoute(config, prefix, List.copyOf(ops), target, apiPolicy);
     }
 
     /**

@@ -1,0 +1,135 @@
+package io.gatehouse.config;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.SourceText;
+import io.gatehouse.config.model.ApiConfig;
+import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.GatehouseConfig;
+import io.gatehouse.config.model.OperationConfig;
+import io.gatehouse.config.model.PolicyRef;
+import io.gatehouse.policy.ChainCheck;
+import io.gatehouse.policy.EffectivePolicy;
+import io.gatehouse.policy.PolicyDocument;
+import io.gatehouse.policy.PolicyEngine;
+import io.gatehouse.policy.PolicyEnvironment;
+import io.gatehouse.policy.Scope;
+import io.gatehouse.tls.CaStore;
+import io.gatehouse.tls.ChainVerifier;
+import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.RevocationMode;
+import io.gatehouse.tls.VerificationResult;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every policy document of a config, compiled once at load: the global, API and operation
+ * documents composed into one {@link EffectivePolicy} per API and per operation. A route with no
+ * policy at any scope has none here, and the data plane streams it straight to the backend
+ * (APIM's default policy, {@code <backend><forward-request/></backend>}).
+ */
+public final class CompiledPolicies {
+    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of());
+
+    private final Map<String, EffectivePolicy> byApi;
+    private final Map<String, EffectivePolicy> byOperation;
+    private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation) {
+        this.byApi = Map.copyOf(byApi);
+        this.byOperation = Map.copyOf(byOperation);
+    }
+
+    public static CompiledPolicies none() {
+        return NONE;
+    }
+
+    /** The policy for requests to the API that match no listed operation (or when it lists none); null: none. */
+    public EffectivePolicy forApi(String apiId) {
+        return byApi.get(apiId);
+    }
+
+    /** The policy for one operation; null: none at any scope. */
+    public EffectivePolicy forOperation(String apiId, String operationId) {
+        return byOperation.get(apiId + '\u0000' + operationId);
+    }
+
+    public boolean isEmpty() {
+        return byApi.isEmpty() && byOperation.isEmpty();
+    }
+
+    /**
+     * Compiles every document; problems go to {@code d} with file:line:column.
+     */
+    static CompiledPolicies compile(GatehouseConfig model, Map<PolicyRef, SourceText> sources,
+                                    Map<String, String> namedValues, Map<String, SourceText> fragments,
+                                    Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
+                                    CaStore caStore, RevocationMode revocation, Diagnostics d) {
+        boolean anyPolicy = model.globalPolicy() != null
+                || model.apis().stream().anyMatch(a -> a.policy() != null
+                || a.operations().stream().anyMatch(o -> o.policy() != null));
+        if (!anyPolicy && fragments.isEmpty()) {
+            return NONE;
+        }
+        PolicyEnvironment.Builder env = PolicyEnvironment.builder();
+        namedValues.forEach(env::namedValue);
+        fragments.forEach(env::fragment);
+        keyPairs.forEach(env::keyPair);
+        certificates.forEach((id, chain) -> {
+            if (!chain.isEmpty()) {
+                env.certificate(id, chain.get(0));
+            }
+        });
+        for (BackendConfig b : model.backends()) {
+            env.backendId(b.id());
+        }
+        env.chainCheck(chainCheck(caStore, revocation));
+        PolicyEngine engine = new PolicyEngine(env.build());
+        engine.checkFragments(d);
+
+        PolicyDocument global = parse(engine, sources, model.globalPolicy(), Scope.GLOBAL, d);
+        Map<String, EffectivePolicy> byApi = new HashMap<>();
+        Map<String, EffectivePolicy> byOperation = new HashMap<>();
+        for (ApiConfig api : model.apis()) {
+            PolicyDocument apiDoc = parse(engine, sources, api.policy(), Scope.API, d);
+            if (global != null || apiDoc != null) {
+                byApi.put(api.id(), engine.compose(global, apiDoc, null, d));
+            }
+            for (OperationConfig op : api.operations()) {
+                PolicyDocument opDoc = parse(engine, sources, op.policy(), Scope.OPERATION, d);
+                if (global != null || apiDoc != null || opDoc != null) {
+                    byOperation.put(api.id() + '\u0000' + op.id(), engine.compose(global, apiDoc, opDoc, d));
+                }
+            }
+        }
+        return new CompiledPolicies(byApi, byOperation);
+    }
+
+    private static PolicyDocument parse(PolicyEngine engine, Map<PolicyRef, SourceText> sources, PolicyRef ref,
+                                        Scope scope, Diagnostics d) {
+        if (ref == null) {
+            return null;
+        }
+        SourceText text = sources.get(ref);
+        if (text == null) {
+            return null; // unreadable: already reported by the loader
+        }
+        d.source(text);
+        return engine.parse(text, scope, d);
+    }
+
+    /** validate-client-certificate's trust check, backed by the CA store and the revocation mode. */
+    static ChainCheck chainCheck(CaStore store, RevocationMode mode) {
+        if (store.isEmpty()) {
+            return ChainCheck.NONE;
+        }
+        ChainVerifier withRevocation = new ChainVerifier(store, mode);
+        ChainVerifier withoutRevocation = new ChainVerifier(store, RevocationMode.OFF);
+        return (chain, checkRevocation, at) -> {
+            VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
+                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, at);
+            return r.valid()
+                    ? ChainCheck.Result.TRUSTED
+                    : new ChainCheck.Result(false, "revoked".equals(r.failedCheck()), r.reason());
+        };
+    }
+}

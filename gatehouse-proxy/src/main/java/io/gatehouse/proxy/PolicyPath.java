@@ -1,0 +1,366 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.expr.context.ApiInfo;
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.expr.context.MessageBody;
+import io.gatehouse.expr.context.OperationInfo;
+import io.gatehouse.expr.context.PolicyContext;
+import io.gatehouse.expr.context.Request;
+import io.gatehouse.expr.context.Response;
+import io.gatehouse.expr.context.Url;
+import io.gatehouse.expr.context.X509Certificate2;
+import io.gatehouse.expr.lib.DateTime;
+import io.gatehouse.expr.lib.Guid;
+import io.gatehouse.policy.EffectivePolicy;
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.ForwardSettings;
+import io.gatehouse.policy.GatewayException;
+import io.gatehouse.tls.ChainVerifier;
+import io.gatehouse.tls.HandshakeInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A request whose route has policies: the request is read whole (bounded), the effective policy
+ * runs against a {@link PolicyContext} made from it and the TLS handshake, {@code forward-request}
+ * calls the backend through the same pool as the streaming path, and the response the policies
+ * leave in the context goes back to the client. Everything runs on the connection's event loop.
+ */
+final class PolicyPath {
+    /** The largest request or response body a policy route buffers. */
+    static final int MAX_BODY = 16 * 1024 * 1024;
+
+    private PolicyPath() {
+    }
+
+    /** What the downstream side knows about the request. */
+    record Inbound(String requestId, Router.Match match, UpstreamTarget target, String method, String scheme,
+                   String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake) {
+    }
+
+    /** The outcome: the response to send and, when a failure produced it, the failure for the log. */
+    record Outcome(FullHttpResponse response, GatewayException failure, int status) {
+    }
+
+    static CompletionStage<Outcome> run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
+                                        EffectivePolicy policy, Inbound in) {
+        PolicyContext ctx = context(snap, in);
+        Exchange x = new Exchange(ctx);
+        x.backendId(in.match().api().config().backendId());
+        CompletionStage<Void> done;
+        try {
+            done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings));
+        } catch (RuntimeException unexpected) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            f.completeExceptionally(unexpected);
+            done = f;
+        }
+        CompletableFuture<Outcome> out = new CompletableFuture<>();
+        done.whenComplete((v, t) -> {
+            if (loop.inEventLoop()) {
+                out.complete(outcome(x, in, t));
+            } else {
+                loop.execute(() -> out.complete(outcome(x, in, t)));
+            }
+        });
+        return out;
+    }
+
+    private static PolicyContext context(GatewaySnapshot snap, Inbound in) {
+        PolicyContext ctx = new PolicyContext();
+        ctx.requestId(new Guid(UUID.fromString(in.requestId())));
+        ctx.started(DateTime.ofInstant(Instant.now(), DateTime.Kind.Utc), System.nanoTime());
+        var api = in.match().api().config();
+        ctx.api(new ApiInfo(api.id(), api.id(), api.path(), Url.parse(in.target().url().toString()), ""));
+        Router.OperationRoute op = in.match().operation();
+        if (op != null) {
+            ctx.operation(new OperationInfo(op.config().id(), op.config().id(), op.method(), op.config().urlTemplate()));
+        }
+        Request r = ctx.request();
+        r.method(in.method());
+        Url url = Url.parse(in.scheme() + "://" + in.host() + in.uri());
+        r.url(url);
+        r.originalUrl(Url.parse(in.scheme() + "://" + in.host() + in.uri()));
+        Headers h = r.headers();
+        for (Map.Entry<String, String> e : in.headers()) {
+            h.add(e.getKey(), e.getValue());
+        }
+        r.ipAddress(in.clientIp());
+        r.body(new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
+        r.matchedParameters().putAll(in.match().parameters());
+        HandshakeInfo hs = in.handshake();
+        if (hs != null && !hs.clientChain().isEmpty()) {
+            List<X509Certificate> chain = hs.clientChain();
+            r.certificate(new X509Certificate2(chain.get(0), chain, (cert, checkRevocation) -> {
+                ChainVerifier v = checkRevocation ? snap.clientVerifier : snap.clientVerifierNoRevocation;
+                return v.verify(cert.chain(), ChainVerifier.Purpose.CLIENT_AUTH).valid();
+            }));
+        }
+        return ctx;
+    }
+
+    private static Outcome outcome(Exchange x, Inbound in, Throwable unexpected) {
+        Response resp = x.context().response();
+        GatewayException failure = x.failure();
+        int status = resp.statusCode() == 0 ? 200 : resp.statusCode();
+        if (unexpected != null && failure == null) {
+            failure = new GatewayException(500, "gateway", "InternalError", String.valueOf(unexpected));
+            status = 500;
+            byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500);
+        }
+        MessageBody b = resp.body();
+        byte[] body = b == null ? new byte[0] : b.bytes();
+        return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
+                b == null ? null : b.contentType(), in.requestId()), failure, status);
+    }
+
+    private static FullHttpResponse response(int status, String reason, Headers headers, byte[] body, String contentType,
+                                             String requestId) {
+        HttpResponseStatus st = reason == null || reason.isEmpty() ? HttpResponseStatus.valueOf(status)
+                : new HttpResponseStatus(status, reason);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, st, Unpooled.wrappedBuffer(body));
+        HttpHeaders h = r.headers();
+        for (Map.Entry<String, List<String>> e : headers.entries()) {
+            for (String v : e.getValue()) {
+                h.add(e.getKey(), v);
+            }
+        }
+        ForwardedHeaders.stripHopByHop(h);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (contentType != null && !h.contains(HttpHeaderNames.CONTENT_TYPE)) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        h.set("x-request-id", requestId);
+        return r;
+    }
+
+    /** {@code forward-request}: the context's request to the chosen backend; the answer into the context. */
+    private static CompletionStage<Void> forward(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
+                                                 Inbound in, Exchange x, ForwardSettings settings) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        UpstreamTarget target;
+        try {
+            target = resolveTarget(snap, in, x);
+        } catch (RuntimeException e) {
+            done.completeExceptionally(new GatewayException(500, "set-backend-service", "BackendNotFound", e.getMessage()));
+            return done;
+        }
+        Request r = x.context().request();
+        String query = r.url().queryString();
+        String uri = target.basePath() + in.match().remainder() + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
+        if (uri.isEmpty() || uri.charAt(0) != '/') {
+            uri = "/" + uri;
+        }
+        MessageBody b = r.body();
+        byte[] body = b == null ? new byte[0] : b.bytes();
+        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(r.method()), uri,
+                Unpooled.wrappedBuffer(body));
+        HttpHeaders h = req.headers();
+        for (Map.Entry<String, List<String>> e : r.headers().entries()) {
+            for (String v : e.getValue()) {
+                h.add(e.getKey(), v);
+            }
+        }
+        ForwardedHeaders.stripHopByHop(h);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.EXPECT);
+        h.set(HttpHeaderNames.HOST, target.authority());
+        if (body.length > 0 || !(req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD)) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        } else {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        Duration timeout = settings.timeout() != null ? settings.timeout() : target.timeout();
+        runtime.pool.acquire(target, loop).addListener(f -> {
+            if (!f.isSuccess()) {
+                req.release();
+                done.completeExceptionally(toGateway(f.cause(), target));
+                return;
+            }
+            Channel up = (Channel) f.getNow();
+            BufferingHandler handler = new BufferingHandler(runtime, target, x.context().response(), done, loop);
+            up.pipeline().addBefore(UpstreamPool.TAIL, "exchange", handler);
+            handler.timeout = loop.schedule(() -> handler.fail(new GatewayException(504, "forward-request", "Timeout",
+                    "backend '" + target.id() + "' did not answer within " + timeout.toSeconds() + " s"), up),
+                    timeout.toMillis(), TimeUnit.MILLISECONDS);
+            up.writeAndFlush(req);
+        });
+        return done;
+    }
+
+    private static UpstreamTarget resolveTarget(GatewaySnapshot snap, Inbound in, Exchange x) {
+        UpstreamTarget t;
+        if (x.baseUrl() != null) {
+            t = snap.forBaseUrl(x.baseUrl());
+        } else if (x.backendId() != null) {
+            t = snap.backends.get(x.backendId());
+            if (t == null) {
+                throw new IllegalStateException("backend '" + x.backendId() + "' is not configured");
+            }
+        } else {
+            t = in.target();
+        }
+        if (x.clientCertificate() != null) {
+            t = snap.withClientCertificate(t, x.clientCertificate());
+        }
+        return t;
+    }
+
+    private static GatewayException toGateway(Throwable cause, UpstreamTarget target) {
+        if (cause instanceof UpstreamException ue) {
+            return new GatewayException(ue.kind.status.code(), ue.kind.source, ue.kind.reason, ue.getMessage());
+        }
+        return new GatewayException(502, "forward-request", "BackendConnectionFailure",
+                "backend '" + target.id() + "': " + cause);
+    }
+
+    /** Reads one whole response from a pooled upstream connection into the policy context. */
+    private static final class BufferingHandler extends ChannelInboundHandlerAdapter {
+        private final GatewayRuntime runtime;
+        private final UpstreamTarget target;
+        private final Response response;
+        private final CompletableFuture<Void> done;
+        private final EventLoop loop;
+        private ByteBuf body;
+        private boolean reusable;
+        private String contentType;
+        ScheduledFuture<?> timeout;
+
+        BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Response response, CompletableFuture<Void> done,
+                         EventLoop loop) {
+            this.runtime = runtime;
+            this.target = target;
+            this.response = response;
+            this.done = done;
+            this.loop = loop;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (done.isDone()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpResponse r) {
+                if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+                response.statusCode(r.status().code());
+                response.statusReason(r.status().reasonPhrase());
+                HttpHeaders h = r.headers();
+                ForwardedHeaders.stripHopByHop(h);
+                reusable = HttpUtil.isKeepAlive(r);
+                contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
+                Headers out = response.headers();
+                for (Map.Entry<String, String> e : h) {
+                    if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
+                        out.add(e.getKey(), e.getValue());
+                    }
+                }
+                body = ctx.alloc().compositeBuffer(1024);
+            }
+            if (msg instanceof HttpContent c) {
+                if (body == null) {
+                    c.release();
+                    return;
+                }
+                if (body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
+                    c.release();
+                    fail(new GatewayException(502, "forward-request", "ResponseTooLarge", "backend '" + target.id()
+                            + "' answered with more than " + MAX_BODY + " bytes, the most a route with policies buffers"),
+                            ctx.channel());
+                    return;
+                }
+                ((io.netty.buffer.CompositeByteBuf) body).addComponent(true, c.content().retain());
+                c.release();
+                if (c instanceof LastHttpContent) {
+                    byte[] bytes = ByteBufUtil.getBytes(body);
+                    body.release();
+                    body = null;
+                    response.body(new MessageBody(bytes, contentType));
+                    if (timeout != null) {
+                        timeout.cancel(false);
+                    }
+                    ctx.pipeline().remove(this);
+                    if (reusable) {
+                        runtime.pool.release(ctx.channel(), loop);
+                    } else {
+                        ctx.close();
+                    }
+                    done.complete(null);
+                }
+            } else if (!(msg instanceof HttpResponse)) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        void fail(GatewayException e, Channel ch) {
+            if (done.isDone()) {
+                return;
+            }
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+            if (ch.pipeline().context(this) != null) {
+                ch.pipeline().remove(this);
+            }
+            ch.close();
+            done.completeExceptionally(e);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            GatewayException g;
+            if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+                UpstreamException ue = UpstreamPool.tlsFailure(target, cause, runtime.metrics);
+                g = new GatewayException(502, "forward-request", "BackendConnectionFailure", ue.getMessage());
+            } else {
+                g = new GatewayException(502, "forward-request", "BackendConnectionFailure",
+                        "backend '" + target.id() + "': " + cause);
+            }
+            fail(g, ctx.channel());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            fail(new GatewayException(502, "forward-request", "BackendConnectionFailure",
+                    "backend '" + target.id() + "' closed the connection before the response was complete"), ctx.channel());
+            ctx.fireChannelInactive();
+        }
+    }
+}
