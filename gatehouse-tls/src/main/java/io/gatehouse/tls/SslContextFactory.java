@@ -109,6 +109,9 @@ public final class SslContextFactory {
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(provider())
                 .protocols("TLSv1.3", "TLSv1.2")
+                // Netty 4.2 turns on name checking for every client context; here it is per
+                // engine, from validateCertificateName (see upstreamEngine)
+                .endpointIdentificationAlgorithm(null)
                 .applicationProtocolConfig(UPSTREAM_ALPN);
         if (!t.validateCertificateChain() && !t.validateCertificateName()) {
             // DANGER: validateCertificateChain and validateCertificateName are both off; any
@@ -142,9 +145,7 @@ public final class SslContextFactory {
         if (HostnameMatcher.ipLiteral(name) == null) {
             p.setServerNames(List.of(new SNIHostName(name)));
         }
-        if (validateName) {
-            p.setEndpointIdentificationAlgorithm("HTTPS");
-        }
+        p.setEndpointIdentificationAlgorithm(validateName ? "HTTPS" : null);
         engine.setSSLParameters(p);
         return engine;
     }
