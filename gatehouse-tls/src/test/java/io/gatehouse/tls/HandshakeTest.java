@@ -33,6 +33,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
 
 /**
  * Real handshakes over 127.0.0.1: a Netty server built by {@link SslContextFactory#downstream}
@@ -76,10 +77,15 @@ class HandshakeTest {
         final CompletableFuture<HandshakeInfo> info = new CompletableFuture<>();
 
         Server(ClientCertificateMode mode, String minimumVersion) throws InterruptedException {
-            CaStore store = CaStore.of(List.of(clientRoot.certificate()), List.of(), List.of());
+            this(mode, minimumVersion, CaStore.of(List.of(clientRoot.certificate()), List.of(), List.of()),
+                    serverCert.keyMaterial(), SslContextFactory.provider());
+        }
+
+        Server(ClientCertificateMode mode, String minimumVersion, CaStore store, KeyMaterial serverKey,
+                SslProvider provider) throws InterruptedException {
             ChainVerifier verifier = new ChainVerifier(store, RevocationMode.SOFT_FAIL);
-            SslContext ctx = SslContextFactory.downstream(new DownstreamTls(serverCert.keyMaterial(), mode, store,
-                    RevocationMode.SOFT_FAIL, minimumVersion));
+            SslContext ctx = SslContextFactory.downstream(new DownstreamTls(serverKey, mode, store,
+                    RevocationMode.SOFT_FAIL, minimumVersion), provider);
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -137,7 +143,12 @@ class HandshakeTest {
     }
 
     static ClientOutcome connect(int port, UpstreamTls tls, String serverName, boolean validateName) throws Exception {
-        SslContext ctx = SslContextFactory.upstream(tls);
+        return connect(port, tls, serverName, validateName, SslContextFactory.provider());
+    }
+
+    static ClientOutcome connect(int port, UpstreamTls tls, String serverName, boolean validateName,
+            SslProvider provider) throws Exception {
+        SslContext ctx = SslContextFactory.upstream(tls, provider);
         CompletableFuture<Throwable> error = new CompletableFuture<>();
         CompletableFuture<Boolean> handshake = new CompletableFuture<>();
         Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -407,7 +418,75 @@ class HandshakeTest {
         }
     }
 
-    static boolean exists(Path p) {
-        return Files.exists(p);
+    @Test
+    void curlSendsItsCertificateWhenTheCaListIsEmpty() throws Exception {
+        Assumptions.assumeTrue(Tools.has("curl"), "curl not on PATH");
+        Path cert = dir.resolve("client.pem");
+        Path key = dir.resolve("client.key");
+        Pki.writePem(cert, goodClient.chain().toArray());
+        Pki.writePem(key, goodClient.keyPair().getPrivate());
+        try (Server s = new Server(ClientCertificateMode.REQUEST, "1.2", CaStore.empty(), serverCert.keyMaterial(),
+                SslContextFactory.provider())) {
+            Process p = new ProcessBuilder("curl", "-sk", "--max-time", "3", "--cert", cert.toString(), "--key",
+                    key.toString(), "https://127.0.0.1:" + s.port() + "/").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(10, TimeUnit.SECONDS);
+            HandshakeInfo info = (HandshakeInfo) s.outcome();
+            assertThat(info.clientCertificate()).isEqualTo(goodClient.certificate());
+            assertThat(info.clientVerification().failedCheck()).isEqualTo("chain");
+        }
+    }
+
+    @Test
+    void servesRsaKeysToo() throws Exception {
+        Pki.Issued rsaServer = Pki.issue(serverRoot, Pki.IssueRequest.server("gw.contoso.local")
+                .withKeyAlgorithm(Pki.KeyAlgorithm.RSA_2048));
+        try (Server s = new Server(ClientCertificateMode.NONE, "1.2",
+                CaStore.of(List.of(clientRoot.certificate()), List.of(), List.of()), rsaServer.keyMaterial(),
+                SslContextFactory.provider())) {
+            assertThat(connect(s.port(), trustingServerRoot(null), "gw.contoso.local", true).handshakeOk()).isTrue();
+        }
+    }
+
+    @Test
+    void verifyModesNeedRootCertificates() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SslContextFactory.downstream(new DownstreamTls(
+                serverCert.keyMaterial(), ClientCertificateMode.REQUIRE_AND_VERIFY, CaStore.empty(), null, null)))
+                .isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining("needs at least one CA certificate with storeName Root");
+    }
+
+    @Test
+    void jdkProviderVerifiesClientCertificatesTheSameWay() throws Exception {
+        CaStore store = CaStore.of(List.of(clientRoot.certificate()), List.of(), List.of());
+        try (Server s = new Server(ClientCertificateMode.REQUIRE_AND_VERIFY, "1.2", store, serverCert.keyMaterial(),
+                SslProvider.JDK)) {
+            ClientOutcome c = connect(s.port(), trustingServerRoot(goodClient.keyMaterial()), "gw.contoso.local", true,
+                    SslProvider.JDK);
+            assertThat(c.error()).isNull();
+            assertThat(((HandshakeInfo) s.outcome()).clientVerification().valid()).isTrue();
+        }
+        try (Server s = new Server(ClientCertificateMode.REQUIRE_AND_VERIFY, "1.2", store, serverCert.keyMaterial(),
+                SslProvider.JDK)) {
+            ClientOutcome c = connect(s.port(), trustingServerRoot(strangerClient.keyMaterial()), "gw.contoso.local",
+                    true, SslProvider.JDK);
+            assertThat(TlsFailures.explain((Throwable) s.outcome(), TlsFailures.Side.DOWNSTREAM, "127.0.0.1"))
+                    .startsWith("client certificate is not trusted: issuer 'CN=Unknown CA'");
+            assertThat(c.error()).isNotNull();
+            assertThat(TlsFailures.alertName(c.error())).isNotNull();
+            assertThat(TlsFailures.explain(c.error(), TlsFailures.Side.UPSTREAM, "gw.contoso.local",
+                    strangerClient.certificate())).startsWith("the backend rejected our client certificate 'CN=stranger'");
+        }
+    }
+
+    @Test
+    void jdkClientChecksBackendNames() throws Exception {
+        try (Server s = new Server(ClientCertificateMode.NONE)) {
+            ClientOutcome c = connect(s.port(), trustingServerRoot(null), "backend.local", true, SslProvider.JDK);
+            assertThat(c.handshakeOk()).isFalse();
+            assertThat(TlsFailures.explain(c.error(), TlsFailures.Side.UPSTREAM, "backend.local"))
+                    .isEqualTo("backend certificate does not match the name backend.local"
+                            + " (it is for: gw.contoso.local, 127.0.0.1)");
+        }
     }
 }
