@@ -124,7 +124,9 @@ final class ConfigReader {
         }
         List<ApiConfig> apis = list(top, "apis", "api", API_KEYS, this::api);
         if (gateway == null) {
-            return null;
+            // already reported; stand-in settings let the checks of everything else still run
+            gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
+                    DEFAULT_DRAIN_TIMEOUT);
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -141,7 +143,7 @@ final class ConfigReader {
             return null;
         }
         List<ListenerConfig> listeners = list(g, "listeners", "listener", LISTENER_KEYS, this::listener);
-        if (!g.has("listeners")) {
+        if (!g.has("listeners") || (g.node("listeners") instanceof YamlNode.Sequence seq && seq.items().isEmpty())) {
             diagnostics.add(g.position().error("missing required key 'listeners' in gateway (expected at least one "
                     + "listener, for example '- port: 8443')"));
         }
@@ -301,7 +303,8 @@ final class ConfigReader {
             pem = string(s, "pem");
             ok &= pem != null;
         } else {
-            diagnostics.add(s.position().error("CA certificate" + named(id) + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
+            diagnostics.add(s.position().error("CA certificate" + named(id)
+                    + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
             ok = false;
         }
         CaCertificateConfig.StoreName store = null;
@@ -371,11 +374,10 @@ final class ConfigReader {
                     keyPassword = secret(s, "keyPassword");
                     ok &= keyPassword != null;
                 }
-                for (String k : List.of("password")) {
-                    if (s.has(k)) {
-                        diagnostics.add(s.keyPosition(k).error("'password' belongs with 'pfx'; for an encrypted PEM key use 'keyPassword'"));
-                        ok = false;
-                    }
+                if (s.has("password")) {
+                    diagnostics.add(s.keyPosition("password").error(
+                            "'password' belongs with 'pfx'; for an encrypted PEM key use 'keyPassword'"));
+                    ok = false;
                 }
             }
             case "pfx" -> {
@@ -389,7 +391,8 @@ final class ConfigReader {
                 }
                 for (String k : List.of("keyFile", "keyPassword")) {
                     if (s.has(k)) {
-                        diagnostics.add(s.keyPosition(k).error("'" + k + "' cannot be used with 'pfx' (the PFX holds the key; its password goes in 'password')"));
+                        diagnostics.add(s.keyPosition(k).error("'" + k
+                                + "' cannot be used with 'pfx' (the PFX holds the key; its password goes in 'password')"));
                         ok = false;
                     }
                 }
@@ -508,7 +511,7 @@ final class ConfigReader {
             return null;
         }
         // kept with what could be read (url may be null) so references to and from it are still
-        // checked; the load fails anyway when !ok because the problem was reported
+        // checked; the load fails anyway because every problem was reported
         return new BackendConfig(id, url, tls, certificateIds == null ? List.of() : certificateIds,
                 timeout == null ? DEFAULT_BACKEND_TIMEOUT : timeout, s.position());
     }
@@ -543,7 +546,7 @@ final class ConfigReader {
         if (!s.has("path")) {
             missing(s, "path");
         } else {
-            String raw = s.has("path") ? string(s, "path") : "";
+            String raw = string(s, "path");
             if (raw != null) {
                 path = apiPath(raw, s.valuePosition("path"));
             }
