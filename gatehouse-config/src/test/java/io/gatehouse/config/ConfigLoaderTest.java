@@ -210,6 +210,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void acceptsYamlAnchorsAndMergeKeys() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        ConfigResult result = ConfigLoader.load(write("config.yaml", MINIMAL + """
+                backends:
+                  - &base
+                    id: a
+                    url: https://a.local
+                    timeout: 42
+                  - <<: *base
+                    id: b
+                """), Map.of());
+
+        assertThat(result.diagnostics().all()).isEmpty();
+        assertThat(result.config().model().backend("b").orElseThrow().timeout()).isEqualTo(Duration.ofSeconds(42));
+        assertThat(result.config().model().backend("b").orElseThrow().url()).hasToString("https://a.local");
+    }
+
+    @Test
     void substitutesEnvironmentAndFileReferencesAnywhereInAValue() throws IOException {
         TestPki.writeAll(dir.resolve("certs"));
         write("secrets/host.txt", "backend.internal\r\n\n");
