@@ -49,6 +49,7 @@ final class ConfigReader {
     private static final Pattern HOST_NAME = Pattern.compile(
             "(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z0-9_-]*|\\*");
+    private static final Pattern USER_INFO = Pattern.compile("://([^/@]*)@");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
     private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
@@ -86,6 +87,8 @@ final class ConfigReader {
     boolean declaredHostnames;
     /** Values to blank out of source excerpts: passwords and secret named values. */
     final List<YamlNode.Scalar> secretScalars = new ArrayList<>();
+    /** Parts of values to blank out of source excerpts: the user info of URLs. */
+    final List<Redaction.Span> secretSpans = new ArrayList<>();
     final Map<PolicyRef, SourceText> policySources = new LinkedHashMap<>();
     final Map<String, SourceText> fragmentSources = new LinkedHashMap<>();
 
@@ -521,6 +524,7 @@ final class ConfigReader {
         if (v == null) {
             return null;
         }
+        hideUserInfo(s, key);
         URI uri = null;
         try {
             uri = new URI(v.trim());
@@ -530,12 +534,30 @@ final class ConfigReader {
         String scheme = uri == null || uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (uri == null || !("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null
                 || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            diagnostics.add(s.valuePosition(key).error(key + " '" + v
+            String shown = USER_INFO.matcher(v).replaceFirst("://***@");
+            diagnostics.add(s.valuePosition(key).error(key + " '" + shown
                     + "' is not a valid backend URL (expected: http:// or https:// with a host, for example "
                     + "https://backend.local:9443/base, without a query, fragment or user info)"));
             return null;
         }
         return uri;
+    }
+
+    /** Keeps {@code user:password@} of a URL out of source excerpts. */
+    private void hideUserInfo(Section s, String key) {
+        if (!(s.node(key) instanceof YamlNode.Scalar sc) || sc.value() == null) {
+            return;
+        }
+        java.util.regex.Matcher m = USER_INFO.matcher(sc.value());
+        if (!m.find()) {
+            return;
+        }
+        if (sc.plainSingleLine() || (sc.quoted() && sc.endLine() == sc.position().line())) {
+            Position at = positionIn(sc, m.start(1));
+            secretSpans.add(new Redaction.Span(at.line(), at.column(), m.end(1) - m.start(1)));
+        } else {
+            secretScalars.add(sc);
+        }
     }
 
     // ---------------------------------------------------------------- apis
