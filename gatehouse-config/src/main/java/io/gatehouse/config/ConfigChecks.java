@@ -31,6 +31,8 @@ final class ConfigChecks {
     private static final Pattern INCLUDE_FRAGMENT = Pattern.compile(
             "<include-fragment\\b[^>]*?\\bfragment-id\\s*=\\s*[\"']([^\"']*)[\"']");
 
+    private static final Pattern AUTHENTICATION_CERTIFICATE = Pattern.compile(
+            "<authentication-certificate\\b[^>]*?\\bcertificate-id\\s*=\\s*[\"']([^\"']*)[\"']");
     private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
     /** Roots of liquid template variables ({@code {{body.name}}}), which are not named values. */
     private static final Set<String> LIQUID_ROOTS = Set.of("body", "context", "headers", "request", "response");
@@ -60,6 +62,7 @@ final class ConfigChecks {
         apis(config);
         fragmentReferences();
         namedValueReferences();
+        certificateReferencesInPolicies(config);
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
@@ -241,6 +244,29 @@ final class ConfigChecks {
                 if (!declared.contains(name) && !liquid) {
                     report(t, m.start(), "unknown named value '{{" + name + "}}'" + (declared.isEmpty()
                             ? " (no named values are defined under 'namedValues')" : Suggestions.didYouMean(name, declared)));
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code <authentication-certificate certificate-id="x"/>} must name a certificate with a
+     * private key: the gateway presents it to the backend.
+     */
+    private void certificateReferencesInPolicies(GatehouseConfig config) {
+        Set<String> known = reader.declaredCertificates;
+        for (PolicyText t : policyTexts()) {
+            Matcher m = AUTHENTICATION_CERTIFICATE.matcher(t.text().text());
+            while (m.find()) {
+                String id = m.group(1);
+                if (!known.contains(id)) {
+                    report(t, m.start(1), "unknown certificate '" + id + "' in authentication-certificate"
+                            + (reader.declaredCaCertificates.contains(id)
+                                    ? " (it is a CA certificate; expected an entry under 'certificates' with a key)"
+                                    : Suggestions.didYouMean(id, known)));
+                } else if (config.certificate(id).filter(c -> !c.hasPrivateKey()).isPresent()) {
+                    report(t, m.start(1), "certificate '" + id + "' has no private key, so authentication-certificate "
+                            + "cannot present it (give it a 'keyFile', or use a 'pfx')");
                 }
             }
         }
