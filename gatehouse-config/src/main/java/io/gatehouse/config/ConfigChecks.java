@@ -131,6 +131,11 @@ final class ConfigChecks {
                     firstDefault = s.position();
                 }
             }
+            if (h.clientCertificateMode().verifiesInHandshake() && reader.declaredRoots == 0) {
+                diagnostics.add(s.valuePosition("clientCertificateMode").error("clientCertificateMode "
+                        + h.clientCertificateMode().configName() + " verifies client certificates against the Root CA "
+                        + "certificates, but there are none (add one under 'caCertificates' with 'storeName: Root')"));
+            }
             if (h.certificateId() != null
                     && certificateReference(config, h.certificateId(), s.valuePosition("certificateId"))) {
                 config.certificate(h.certificateId()).ifPresent(c -> {

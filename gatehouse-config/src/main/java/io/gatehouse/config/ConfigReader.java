@@ -83,6 +83,8 @@ final class ConfigReader {
     final Set<String> declaredFragments = new LinkedHashSet<>();
     final Set<String> declaredBackends = new LinkedHashSet<>();
     final Set<String> declaredNamedValues = new LinkedHashSet<>();
+    /** How many CA certificates the file declares with storeName Root, even ones left out because of an error. */
+    int declaredRoots;
     /** Whether the file lists any hostname, even ones left out because of an error. */
     boolean declaredHostnames;
     /** Values to blank out of source excerpts: passwords and secret named values. */
@@ -321,6 +323,9 @@ final class ConfigReader {
             }
         }
         ok &= store != null;
+        if (store == CaCertificateConfig.StoreName.ROOT) {
+            declaredRoots++;
+        }
         Path crl = null;
         if (s.has("crlFile")) {
             crl = file(s, "crlFile");
