@@ -147,6 +147,26 @@ public final class PolicyEngine {
 
     private static final XmlElement EMPTY_FRAGMENT = new XmlElement("fragment", Position.unknown("<fragment>"), List.of(), List.of());
 
+    /**
+     * Checks a fragment file on its own (for {@code gatehouse policy check}): XML, the root, and
+     * its policies as if included into a section that allows them all.
+     */
+    public void checkFragment(SourceText source, Diagnostics d) {
+        XmlElement root = XmlReader.read(source, d);
+        if (root == null) {
+            return;
+        }
+        if (!root.name().equals("fragment")) {
+            d.add(root.position().error("expected <fragment> as the root element, found <" + root.name() + ">"));
+            return;
+        }
+        PolicyLinter.lint(root, d);
+        String id = source.name().replaceFirst("^.*[/\\\\]", "").replaceFirst("\\.xml$", "");
+        CompileContext ctx = new CompileContext(d, environment, environment.registry(), Scope.API, Section.INBOUND,
+                this::fragmentRoot).allowAnySection().forFragment(id);
+        ctx.block(root);
+    }
+
     /** Reads every configured fragment on its own, so a fragment nobody includes is still checked for XML errors. */
     public void checkFragments(Diagnostics d) {
         for (String id : environment.fragmentIds()) {

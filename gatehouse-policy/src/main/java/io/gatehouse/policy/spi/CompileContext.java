@@ -38,6 +38,7 @@ public final class CompileContext {
     private final boolean inFragment;
     private String path = "";
     private boolean baseSeen;
+    private boolean anySection;
     private boolean readsRequestBody;
     private boolean readsResponseBody;
     private final List<CompiledExpression> expressions;
@@ -74,7 +75,17 @@ public final class CompileContext {
         CompileContext c = new CompileContext(diagnostics, environment, registry, scope, section, fragments,
                 List.copyOf(stack), true, expressions);
         c.path = path;
+        c.anySection = anySection;
         return c;
+    }
+
+    /**
+     * Skips the "not allowed in this section" check: for checking a fragment on its own, when the
+     * section it will be included into is not known.
+     */
+    public CompileContext allowAnySection() {
+        this.anySection = true;
+        return this;
     }
 
     public Diagnostics diagnostics() {
@@ -187,6 +198,17 @@ public final class CompileContext {
         return new Block(items);
     }
 
+    /** Runs {@code body} with {@code segment} appended to the path (for branches such as {@code when[2]}). */
+    public <T> T nested(String segment, java.util.function.Supplier<T> body) {
+        String saved = path;
+        path = saved.isEmpty() ? segment : saved + "/" + segment;
+        try {
+            return body.get();
+        } finally {
+            path = saved;
+        }
+    }
+
     /** The path of the element being compiled inside its section, e.g. {@code choose/when[2]/set-header}. */
     public String path() {
         return path;
@@ -206,7 +228,7 @@ public final class CompileContext {
             }
             return null;
         }
-        if (!type.sections().contains(section)) {
+        if (!anySection && !type.sections().contains(section)) {
             error(e.position(), "policy '" + e.name() + "' is not allowed in the " + section.element() + " section (allowed in: "
                     + String.join(", ", type.sections().stream().sorted().map(Section::element).toList()) + ")");
             return null;
@@ -237,6 +259,14 @@ public final class CompileContext {
             } else if (n instanceof XmlText t && !t.isBlank()) {
                 error(t.value().strip().start(), "<" + e.name() + "> takes no text, found '" + abbreviate(t.value().text().strip()) + "'");
             }
+        }
+    }
+
+    /** Reports any child element (text is fine): for elements whose content is a value. */
+    public void noElements(XmlElement e) {
+        for (XmlElement c : e.elements()) {
+            error(c.position(), "<" + e.name() + "> takes text or a policy expression, not elements: found <" + c.name() + ">"
+                    + " (in rawxml, write the expression as @(...) or @{...} so '<' inside it is read as code)");
         }
     }
 
