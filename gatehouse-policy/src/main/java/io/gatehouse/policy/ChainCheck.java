@@ -22,9 +22,23 @@ public interface ChainCheck {
      * @param trusted the chain ends in a trusted CA and every signature and constraint holds
      * @param revoked a certificate in the chain is revoked (implies not trusted)
      * @param reason what failed, in plain words, for logs and LastError.Message
+     * @param path when trusted, the validated chain from the client's certificate to the trust
+     *     anchor (lets {@code issuer-thumbprint} match an issuer the client did not send); may be empty
      */
-    record Result(boolean trusted, boolean revoked, String reason) {
-        public static final Result TRUSTED = new Result(true, false, "trusted");
+    record Result(boolean trusted, boolean revoked, String reason, List<X509Certificate> path) {
+        public static final Result TRUSTED = new Result(true, false, "trusted", List.of());
+
+        public Result {
+            path = path == null ? List.of() : List.copyOf(path);
+        }
+
+        public Result(boolean trusted, boolean revoked, String reason) {
+            this(trusted, revoked, reason, List.of());
+        }
+
+        public static Result trusted(List<X509Certificate> path) {
+            return new Result(true, false, "trusted", path);
+        }
     }
 
     /** Trusts nothing: the safe default when no CA certificates are configured. */

@@ -62,6 +62,7 @@ public final class ValidateClientCertificate implements Policy {
     private final boolean validateNotAfter;
     private final boolean ignoreError;
     private final Identity[] identities;
+    private final boolean needsIssuers;
     private final ChainCheck chainCheck;
     private final Clock clock;
 
@@ -74,6 +75,7 @@ public final class ValidateClientCertificate implements Policy {
         this.validateNotAfter = validateNotAfter;
         this.ignoreError = ignoreError;
         this.identities = identities.toArray(new Identity[0]);
+        this.needsIssuers = identities.stream().anyMatch(i -> i.issuerThumbprint() != null);
         this.chainCheck = chainCheck;
         this.clock = clock;
     }
@@ -220,15 +222,16 @@ public final class ValidateClientCertificate implements Policy {
         if (validateNotAfter && now.isAfter(cert.getNotAfter().toInstant())) {
             return "ClientCertificateExpired: the certificate expired at " + cert.getNotAfter().toInstant();
         }
-        if (validateTrust || validateRevocation) {
-            List<X509Certificate> chain = new ArrayList<>();
-            chain.add(cert);
-            for (X509Certificate c : presented.chain()) {
-                if (!c.equals(cert)) {
-                    chain.add(c);
-                }
+        List<X509Certificate> chain = new ArrayList<>();
+        chain.add(cert);
+        for (X509Certificate c : presented.chain()) {
+            if (!c.equals(cert)) {
+                chain.add(c);
             }
-            ChainCheck.Result r = chainCheck.check(chain, validateRevocation, now);
+        }
+        ChainCheck.Result r = null;
+        if (validateTrust || validateRevocation) {
+            r = chainCheck.check(chain, validateRevocation, now);
             if (validateRevocation && r.revoked()) {
                 return "ClientCertificateRevoked: " + r.reason();
             }
@@ -239,8 +242,15 @@ public final class ValidateClientCertificate implements Policy {
         if (identities.length == 0) {
             return null;
         }
+        List<X509Certificate> known = new ArrayList<>(chain);
+        if (needsIssuers) {
+            if (r == null) {
+                r = chainCheck.check(chain, false, now);
+            }
+            known.addAll(r.path());
+        }
         for (Identity id : identities) {
-            if (matches(id, presented)) {
+            if (matches(id, presented, known)) {
                 return null;
             }
         }
@@ -248,7 +258,7 @@ public final class ValidateClientCertificate implements Policy {
                 + "') matches none of the " + identities.length + " allowed identities";
     }
 
-    static boolean matches(Identity id, X509Certificate2 presented) {
+    static boolean matches(Identity id, X509Certificate2 presented, List<X509Certificate> known) {
         X509Certificate cert = presented.certificate();
         if (id.thumbprint() != null && !id.thumbprint().equals(presented.thumbprint())) {
             return false;
@@ -268,7 +278,7 @@ public final class ValidateClientCertificate implements Policy {
         if (id.issuerSubject() != null && !DotNetNames.sameName(id.issuerSubject(), presented.issuer())) {
             return false;
         }
-        if (id.issuerThumbprint() != null && !issuers(presented).stream()
+        if (id.issuerThumbprint() != null && !issuers(cert, known).stream()
                 .anyMatch(i -> DotNetNames.thumbprint(i).equals(id.issuerThumbprint()))) {
             return false;
         }
@@ -278,11 +288,11 @@ public final class ValidateClientCertificate implements Policy {
         return id.certificate() == null || id.certificate().equals(cert);
     }
 
-    /** Certificates the client sent along that really issued its certificate (name matches and signature verifies). */
-    private static List<X509Certificate> issuers(X509Certificate2 presented) {
+    /** Known certificates (sent along or on the validated path) that really issued {@code cert}: name matches and signature verifies. */
+    private static List<X509Certificate> issuers(X509Certificate cert, List<X509Certificate> known) {
         List<X509Certificate> out = new ArrayList<>();
-        for (X509Certificate c : presented.chain()) {
-            if (signedBy(presented.certificate(), c)) {
+        for (X509Certificate c : known) {
+            if (signedBy(cert, c)) {
                 out.add(c);
             }
         }

@@ -40,7 +40,7 @@ public final class PolicyRegistry {
             "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "llm-content-safety", "azure-openai-token-limit", "azure-openai-emit-token-metric",
             "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
-            "http-data-source", "cosmosdb-data-source", "sql-data-source");
+            "http-data-source", "cosmosdb-data-source");
 
     private final Map<String, PolicyType> types;
 
