@@ -149,6 +149,10 @@ public final class XmlReader {
             } else {
                 error(pos, "unexpected character '" + c + "' in the tag <" + name + ">: expected an attribute name, '>' or '/>'");
                 pos++;
+                // skip the rest of this junk so one slip gives one error
+                while (pos < n && !Character.isWhitespace(src.charAt(pos)) && src.charAt(pos) != '>' && !startsWith("/>")) {
+                    pos++;
+                }
             }
         }
         // content
@@ -253,6 +257,27 @@ public final class XmlReader {
                     pos = k + 1;
                     return new XmlAttribute(name, at, decode(s, k));
                 }
+            } else {
+                // the code never closes: keep the damage to this line and this tag
+                char open = src.charAt(s + 1);
+                error(s, "the expression in attribute '" + name + "' is not closed: expected '" + closer(open)
+                        + "' to match '@" + open + "', then " + q);
+                int eol = src.indexOf('\n', s);
+                eol = eol < 0 ? n : eol;
+                int tagEnd = src.lastIndexOf("/>", eol);
+                if (tagEnd < s) {
+                    tagEnd = src.lastIndexOf('>', eol);
+                }
+                int e = tagEnd > s ? tagEnd : eol;
+                int valueEnd = e;
+                while (valueEnd > s && Character.isWhitespace(src.charAt(valueEnd - 1))) {
+                    valueEnd--;
+                }
+                if (valueEnd > s && src.charAt(valueEnd - 1) == q) {
+                    valueEnd--;
+                }
+                pos = e;
+                return new XmlAttribute(name, at, decode(s, valueEnd));
             }
         }
         int e = src.indexOf(q, s);
@@ -263,6 +288,12 @@ public final class XmlReader {
             pos = e;
         } else {
             pos = e + 1;
+            if (pos < n && isNameChar(src.charAt(pos))) {
+                error(s - 1, "the value of attribute '" + name + "' runs into what follows it: is a closing " + q + " missing?");
+                while (pos < n && !Character.isWhitespace(src.charAt(pos)) && src.charAt(pos) != '>' && !startsWith("/>")) {
+                    pos++;
+                }
+            }
         }
         return new XmlAttribute(name, at, decode(s, e));
     }
