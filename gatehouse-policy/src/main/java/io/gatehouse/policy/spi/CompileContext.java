@@ -328,7 +328,14 @@ public final class CompileContext {
         SourceValue v = substitute(raw);
         SourceValue s = v.strip();
         if (isExpression(s.text())) {
-            CompiledExpression ce = ExpressionCompiler.compile(s.text(), s.start(), type == Object.class ? Object.class : type, diagnostics);
+            CompiledExpression ce;
+            try {
+                ce = ExpressionCompiler.compile(s.text(), s.start(), type, diagnostics);
+            } catch (RuntimeException | StackOverflowError e) {
+                // the compiler must never take a config load down; report it like any other problem
+                error(s.start(), "this expression could not be compiled (internal error: " + e.getClass().getSimpleName() + ")");
+                return null;
+            }
             if (ce == null) {
                 return null;
             }
