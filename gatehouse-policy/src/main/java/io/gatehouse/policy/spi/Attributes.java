@@ -80,7 +80,7 @@ public final class Attributes {
             }
         }
         context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + v + "' (expected one of: "
-                + String.join(", ", options) + ")" + Suggest.hint(v, Arrays.asList(options)).replace(" (", " ("));
+                + String.join(", ", options) + ")" + Suggest.hint(v, Arrays.asList(options)));
         return fallback;
     }
 

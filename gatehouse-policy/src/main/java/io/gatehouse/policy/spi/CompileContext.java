@@ -329,6 +329,7 @@ public final class CompileContext {
         SourceValue s = v.strip();
         if (isExpression(s.text())) {
             CompiledExpression ce;
+            long errorsBefore = diagnostics.errorCount();
             try {
                 ce = ExpressionCompiler.compile(s.text(), s.start(), type, diagnostics);
             } catch (RuntimeException | StackOverflowError e) {
@@ -337,10 +338,16 @@ public final class CompileContext {
                 return null;
             }
             if (ce == null) {
+                if (diagnostics.errorCount() == errorsBefore) {
+                    error(s.start(), "this expression does not compile");
+                }
                 return null;
             }
             expressions.add(ce);
             return Value.expression(ce, type, policy);
+        }
+        if (environment.lenientReferences() && NAMED_VALUE.matcher(v.text()).find()) {
+            return Value.constant(null); // an unknown named value (already warned): its content cannot be checked here
         }
         T c = parseConstant.apply(v.text());
         return c == null ? null : Value.constant(c);
