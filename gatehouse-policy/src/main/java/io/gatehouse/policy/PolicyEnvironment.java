@@ -1,6 +1,7 @@
 package io.gatehouse.policy;
 
 import io.gatehouse.common.SourceText;
+import io.gatehouse.expr.ExpressionCompiler;
 import io.gatehouse.policy.spi.PolicyRegistry;
 import io.gatehouse.tls.KeyMaterial;
 
@@ -28,6 +29,7 @@ public final class PolicyEnvironment {
     private final Clock clock;
     private final boolean lenientReferences;
     private final PolicyRegistry registry;
+    private final ExpressionCompiler expressionCompiler;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -41,6 +43,7 @@ public final class PolicyEnvironment {
         this.clock = b.clock;
         this.lenientReferences = b.lenientReferences;
         this.registry = b.registry;
+        this.expressionCompiler = b.expressionCompiler;
     }
 
     public static Builder builder() {
@@ -111,6 +114,11 @@ public final class PolicyEnvironment {
         return registry;
     }
 
+    /** The compiler for policy expressions (its limits apply to every expression). */
+    public ExpressionCompiler expressionCompiler() {
+        return expressionCompiler;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -122,6 +130,7 @@ public final class PolicyEnvironment {
         private Clock clock = Clock.systemUTC();
         private boolean lenientReferences;
         private PolicyRegistry registry = PolicyRegistry.builtIn();
+        private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
 
         private Builder() {
         }
@@ -168,6 +177,11 @@ public final class PolicyEnvironment {
 
         public Builder registry(PolicyRegistry registry) {
             this.registry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public Builder expressionCompiler(ExpressionCompiler compiler) {
+            this.expressionCompiler = requireNonNull(compiler, "compiler");
             return this;
         }
 

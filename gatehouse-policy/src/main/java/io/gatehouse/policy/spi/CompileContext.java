@@ -331,7 +331,7 @@ public final class CompileContext {
             CompiledExpression ce;
             long errorsBefore = diagnostics.errorCount();
             try {
-                ce = ExpressionCompiler.compile(s.text(), s.start(), type, diagnostics);
+                ce = environment.expressionCompiler().compile(s.text(), s.start(), type, diagnostics);
             } catch (RuntimeException | StackOverflowError e) {
                 // the compiler must never take a config load down; report it like any other problem
                 error(s.start(), "this expression could not be compiled (internal error: " + e.getClass().getSimpleName() + ")");
