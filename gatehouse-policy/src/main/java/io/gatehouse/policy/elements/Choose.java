@@ -37,7 +37,6 @@ public final class Choose implements Policy {
         List<Block> branches = new ArrayList<>();
         Block otherwise = null;
         boolean ok = true;
-        String outer = ctx.path();
         int whenIndex = 0;
         for (XmlElement c : e.elements()) {
             if (c.name().equals("when")) {
@@ -74,7 +73,7 @@ public final class Choose implements Policy {
             ctx.error(e.position(), "<choose> needs at least one <when condition=\"@(...)\">");
             ok = false;
         }
-        return ok && outer != null ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise) : null;
+        return ok ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise) : null;
     }
 
     @Override

@@ -327,6 +327,10 @@ public final class CompileContext {
     public <T> Value<T> value(SourceValue raw, Class<T> type, String policy, java.util.function.Function<String, T> parseConstant) {
         SourceValue v = substitute(raw);
         SourceValue s = v.strip();
+        if (environment.lenientReferences() && NAMED_VALUE.matcher(v.text()).find()) {
+            // an unknown named value (already warned about): what it stands for cannot be checked here
+            return Value.constant(null);
+        }
         if (isExpression(s.text())) {
             CompiledExpression ce;
             long errorsBefore = diagnostics.errorCount();
@@ -345,9 +349,6 @@ public final class CompileContext {
             }
             expressions.add(ce);
             return Value.expression(ce, type, policy);
-        }
-        if (environment.lenientReferences() && NAMED_VALUE.matcher(v.text()).find()) {
-            return Value.constant(null); // an unknown named value (already warned): its content cannot be checked here
         }
         T c = parseConstant.apply(v.text());
         return c == null ? null : Value.constant(c);

@@ -84,4 +84,75 @@ class XmlReaderTest {
         assertThat(d.all()).isEmpty();
         assertThat(root.textValue().text()).isEqualTo("<x>&amp;");
     }
+
+    /** Names, attribute values and non-blank text of the whole tree, one line each. */
+    private static String dump(XmlElement e, String indent) {
+        StringBuilder sb = new StringBuilder(indent).append('<').append(e.name());
+        for (XmlAttribute a : e.attributes()) {
+            sb.append(' ').append(a.name()).append("=[").append(a.text()).append(']');
+        }
+        sb.append(">\n");
+        for (XmlNode n : e.children()) {
+            if (n instanceof XmlElement c) {
+                sb.append(dump(c, indent + "  "));
+            } else if (n instanceof XmlText t && !t.isBlank()) {
+                sb.append(indent).append("  text=[").append(t.value().text().strip()).append("]\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void wholeDocumentReadsTheSameInRawAndWellFormedForms() {
+        String raw = """
+                <policies>
+                  <inbound>
+                    <base />
+                    <choose>
+                      <when condition="@(context.Request.Certificate == null || context.Request.Certificate.NotAfter < DateTime.UtcNow || context.Request.Certificate.Issuer != "CN=YourCA, O=YourOrg, C=US")">
+                        <return-response>
+                          <set-status code="403" reason="Forbidden" />
+                          <set-body>@{ var list = new List<string> { "a", "b" }; return list.Count > 1 && list[0] != "<" ? "ok" : $"n={list.Count}"; }</set-body>
+                        </return-response>
+                      </when>
+                      <otherwise>
+                        <set-header name="x-who" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("x-who", "it's me"))</value></set-header>
+                      </otherwise>
+                    </choose>
+                  </inbound>
+                </policies>""";
+        String wellFormed = """
+                <?xml version="1.0" encoding="utf-8"?>
+                <policies>
+                  <!-- the same document, escaped as XML requires -->
+                  <inbound>
+                    <base />
+                    <choose>
+                      <when condition="@(context.Request.Certificate == null || context.Request.Certificate.NotAfter &lt; DateTime.UtcNow || context.Request.Certificate.Issuer != &quot;CN=YourCA, O=YourOrg, C=US&quot;)">
+                        <return-response>
+                          <set-status code="403" reason="Forbidden" />
+                          <set-body><![CDATA[@{ var list = new List<string> { "a", "b" }; return list.Count > 1 && list[0] != "<" ? "ok" : $"n={list.Count}"; }]]></set-body>
+                        </return-response>
+                      </when>
+                      <otherwise>
+                        <set-header name="x-who" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault(&quot;x-who&quot;, &quot;it&apos;s me&quot;))</value></set-header>
+                      </otherwise>
+                    </choose>
+                  </inbound>
+                </policies>""";
+        Diagnostics d = new Diagnostics();
+        String a = dump(read(raw, d), "");
+        String b = dump(read(wellFormed, d), "");
+        assertThat(d.all()).isEmpty();
+        assertThat(a).isEqualTo(b).contains("text=[@{ var list = new List<string>");
+    }
+
+    @Test
+    void textNodesKnowWhereTheirExpressionStarts() {
+        Diagnostics d = new Diagnostics();
+        XmlElement body = read("<set-body>\n    @{ return \"<x/>\"; }\n</set-body>", d);
+        SourceValue v = body.textValue().strip();
+        assertThat(v.text()).isEqualTo("@{ return \"<x/>\"; }");
+        assertThat(v.start()).isEqualTo(new Position("p.xml", 2, 5));
+    }
 }
