@@ -3,6 +3,7 @@ package io.gatehouse.config;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.common.SourceText;
+import io.gatehouse.config.model.AdminConfig;
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.BackendConfig;
 import io.gatehouse.config.model.CaCertificateConfig;
@@ -30,9 +31,13 @@ final class ConfigChecks {
     private static final Pattern INCLUDE_FRAGMENT = Pattern.compile(
             "<include-fragment\\b[^>]*?\\bfragment-id\\s*=\\s*[\"']([^\"']*)[\"']");
 
+    private static final Pattern AUTHENTICATION_CERTIFICATE = Pattern.compile(
+            "<authentication-certificate\\b[^>]*?\\bcertificate-id\\s*=\\s*[\"']([^\"']*)[\"']");
     private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
     /** Roots of liquid template variables ({@code {{body.name}}}), which are not named values. */
     private static final Set<String> LIQUID_ROOTS = Set.of("body", "context", "headers", "request", "response");
+
+    private static final Set<String> ANY_ADDRESS = Set.of("0.0.0.0", "::", "[::]", "*");
 
     private final ConfigReader reader;
     private final Diagnostics diagnostics;
@@ -57,6 +62,7 @@ final class ConfigChecks {
         apis(config);
         fragmentReferences();
         namedValueReferences();
+        certificateReferencesInPolicies(config);
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
@@ -77,29 +83,39 @@ final class ConfigChecks {
     }
 
     private void listeners(GatehouseConfig config) {
-        Map<Integer, Position> ports = new HashMap<>();
+        List<ListenerConfig> seen = new ArrayList<>();
         boolean anyTls = false;
         for (ListenerConfig l : config.gateway().listeners()) {
             Section s = reader.origins.get(l);
-            Position first = ports.putIfAbsent(l.port(), s.position());
-            if (first != null) {
-                diagnostics.add(s.valuePosition("port").error("port " + l.port() + " is used by two listeners (first at line "
-                        + first.line() + ")"));
+            for (ListenerConfig other : seen) {
+                if (clash(other.port(), other.bind(), l.port(), l.bind())) {
+                    diagnostics.add(s.valuePosition("port").error("port " + l.port()
+                            + " is used by two listeners (first at line " + other.position().line() + ")"));
+                    break;
+                }
             }
+            seen.add(l);
             if (l.tls() && config.hostnames().isEmpty() && !reader.declaredHostnames && !anyTls) {
                 diagnostics.add(s.position().error("listener on port " + l.port() + " uses TLS but no hostnames are "
                         + "configured (add a hostname with a certificate under 'hostnames', or set 'tls: false')"));
             }
             anyTls |= l.tls();
         }
-        if (config.gateway().admin() != null) {
-            int port = config.gateway().admin().port();
-            Position first = ports.get(port);
-            if (first != null) {
-                diagnostics.add(reader.origins.get(config.gateway().admin()).valuePosition("port").error("admin port "
-                        + port + " is also used by a listener (line " + first.line() + ")"));
+        AdminConfig admin = config.gateway().admin();
+        if (admin != null) {
+            for (ListenerConfig other : seen) {
+                if (clash(other.port(), other.bind(), admin.port(), admin.bind())) {
+                    diagnostics.add(reader.origins.get(admin).valuePosition("port").error("admin port " + admin.port()
+                            + " is also used by a listener (line " + other.position().line() + ")"));
+                    break;
+                }
             }
         }
+    }
+
+    /** Two sockets clash on the same port when they bind the same address or either binds all addresses. */
+    private static boolean clash(int portA, String bindA, int portB, String bindB) {
+        return portA == portB && (bindA.equalsIgnoreCase(bindB) || ANY_ADDRESS.contains(bindA) || ANY_ADDRESS.contains(bindB));
     }
 
     private void hostnames(GatehouseConfig config) {
@@ -114,6 +130,11 @@ final class ConfigChecks {
                 } else {
                     firstDefault = s.position();
                 }
+            }
+            if (h.clientCertificateMode().verifiesInHandshake() && reader.declaredRoots == 0) {
+                diagnostics.add(s.valuePosition("clientCertificateMode").error("clientCertificateMode "
+                        + h.clientCertificateMode().configName() + " verifies client certificates against the Root CA "
+                        + "certificates, but there are none (add one under 'caCertificates' with 'storeName: Root')"));
             }
             if (h.certificateId() != null
                     && certificateReference(config, h.certificateId(), s.valuePosition("certificateId"))) {
@@ -228,6 +249,29 @@ final class ConfigChecks {
                 if (!declared.contains(name) && !liquid) {
                     report(t, m.start(), "unknown named value '{{" + name + "}}'" + (declared.isEmpty()
                             ? " (no named values are defined under 'namedValues')" : Suggestions.didYouMean(name, declared)));
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code <authentication-certificate certificate-id="x"/>} must name a certificate with a
+     * private key: the gateway presents it to the backend.
+     */
+    private void certificateReferencesInPolicies(GatehouseConfig config) {
+        Set<String> known = reader.declaredCertificates;
+        for (PolicyText t : policyTexts()) {
+            Matcher m = AUTHENTICATION_CERTIFICATE.matcher(t.text().text());
+            while (m.find()) {
+                String id = m.group(1);
+                if (!known.contains(id)) {
+                    report(t, m.start(1), "unknown certificate '" + id + "' in authentication-certificate"
+                            + (reader.declaredCaCertificates.contains(id)
+                                    ? " (it is a CA certificate; expected an entry under 'certificates' with a key)"
+                                    : Suggestions.didYouMean(id, known)));
+                } else if (config.certificate(id).filter(c -> !c.hasPrivateKey()).isPresent()) {
+                    report(t, m.start(1), "certificate '" + id + "' has no private key, so authentication-certificate "
+                            + "cannot present it (give it a 'keyFile', or use a 'pfx')");
                 }
             }
         }

@@ -69,7 +69,7 @@ public final class ConfigLoader {
             new ConfigChecks(reader, diagnostics).check(model);
             materials.load(model);
         }
-        diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars)));
+        diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars, reader.secretSpans)));
 
         if (model == null || diagnostics.hasErrors()) {
             return new ConfigResult(null, diagnostics, files.watched());

@@ -49,6 +49,7 @@ final class ConfigReader {
     private static final Pattern HOST_NAME = Pattern.compile(
             "(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z0-9_-]*|\\*");
+    private static final Pattern USER_INFO = Pattern.compile("://([^/@]*)@");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
     private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
@@ -82,10 +83,14 @@ final class ConfigReader {
     final Set<String> declaredFragments = new LinkedHashSet<>();
     final Set<String> declaredBackends = new LinkedHashSet<>();
     final Set<String> declaredNamedValues = new LinkedHashSet<>();
+    /** How many CA certificates the file declares with storeName Root, even ones left out because of an error. */
+    int declaredRoots;
     /** Whether the file lists any hostname, even ones left out because of an error. */
     boolean declaredHostnames;
     /** Values to blank out of source excerpts: passwords and secret named values. */
     final List<YamlNode.Scalar> secretScalars = new ArrayList<>();
+    /** Parts of values to blank out of source excerpts: the user info of URLs. */
+    final List<Redaction.Span> secretSpans = new ArrayList<>();
     final Map<PolicyRef, SourceText> policySources = new LinkedHashMap<>();
     final Map<String, SourceText> fragmentSources = new LinkedHashMap<>();
 
@@ -124,7 +129,9 @@ final class ConfigReader {
         }
         List<ApiConfig> apis = list(top, "apis", "api", API_KEYS, this::api);
         if (gateway == null) {
-            return null;
+            // already reported; stand-in settings let the checks of everything else still run
+            gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
+                    DEFAULT_DRAIN_TIMEOUT);
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -141,7 +148,7 @@ final class ConfigReader {
             return null;
         }
         List<ListenerConfig> listeners = list(g, "listeners", "listener", LISTENER_KEYS, this::listener);
-        if (!g.has("listeners")) {
+        if (!g.has("listeners") || (g.node("listeners") instanceof YamlNode.Sequence seq && seq.items().isEmpty())) {
             diagnostics.add(g.position().error("missing required key 'listeners' in gateway (expected at least one "
                     + "listener, for example '- port: 8443')"));
         }
@@ -301,7 +308,8 @@ final class ConfigReader {
             pem = string(s, "pem");
             ok &= pem != null;
         } else {
-            diagnostics.add(s.position().error("CA certificate" + named(id) + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
+            diagnostics.add(s.position().error("CA certificate" + named(id)
+                    + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
             ok = false;
         }
         CaCertificateConfig.StoreName store = null;
@@ -315,6 +323,9 @@ final class ConfigReader {
             }
         }
         ok &= store != null;
+        if (store == CaCertificateConfig.StoreName.ROOT) {
+            declaredRoots++;
+        }
         Path crl = null;
         if (s.has("crlFile")) {
             crl = file(s, "crlFile");
@@ -371,11 +382,10 @@ final class ConfigReader {
                     keyPassword = secret(s, "keyPassword");
                     ok &= keyPassword != null;
                 }
-                for (String k : List.of("password")) {
-                    if (s.has(k)) {
-                        diagnostics.add(s.keyPosition(k).error("'password' belongs with 'pfx'; for an encrypted PEM key use 'keyPassword'"));
-                        ok = false;
-                    }
+                if (s.has("password")) {
+                    diagnostics.add(s.keyPosition("password").error(
+                            "'password' belongs with 'pfx'; for an encrypted PEM key use 'keyPassword'"));
+                    ok = false;
                 }
             }
             case "pfx" -> {
@@ -389,7 +399,8 @@ final class ConfigReader {
                 }
                 for (String k : List.of("keyFile", "keyPassword")) {
                     if (s.has(k)) {
-                        diagnostics.add(s.keyPosition(k).error("'" + k + "' cannot be used with 'pfx' (the PFX holds the key; its password goes in 'password')"));
+                        diagnostics.add(s.keyPosition(k).error("'" + k
+                                + "' cannot be used with 'pfx' (the PFX holds the key; its password goes in 'password')"));
                         ok = false;
                     }
                 }
@@ -508,7 +519,7 @@ final class ConfigReader {
             return null;
         }
         // kept with what could be read (url may be null) so references to and from it are still
-        // checked; the load fails anyway when !ok because the problem was reported
+        // checked; the load fails anyway because every problem was reported
         return new BackendConfig(id, url, tls, certificateIds == null ? List.of() : certificateIds,
                 timeout == null ? DEFAULT_BACKEND_TIMEOUT : timeout, s.position());
     }
@@ -518,6 +529,7 @@ final class ConfigReader {
         if (v == null) {
             return null;
         }
+        hideUserInfo(s, key);
         URI uri = null;
         try {
             uri = new URI(v.trim());
@@ -527,12 +539,30 @@ final class ConfigReader {
         String scheme = uri == null || uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (uri == null || !("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null
                 || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            diagnostics.add(s.valuePosition(key).error(key + " '" + v
+            String shown = USER_INFO.matcher(v).replaceFirst("://***@");
+            diagnostics.add(s.valuePosition(key).error(key + " '" + shown
                     + "' is not a valid backend URL (expected: http:// or https:// with a host, for example "
                     + "https://backend.local:9443/base, without a query, fragment or user info)"));
             return null;
         }
         return uri;
+    }
+
+    /** Keeps {@code user:password@} of a URL out of source excerpts. */
+    private void hideUserInfo(Section s, String key) {
+        if (!(s.node(key) instanceof YamlNode.Scalar sc) || sc.value() == null) {
+            return;
+        }
+        java.util.regex.Matcher m = USER_INFO.matcher(sc.value());
+        if (!m.find()) {
+            return;
+        }
+        if (sc.plainSingleLine() || (sc.quoted() && sc.endLine() == sc.position().line())) {
+            Position at = positionIn(sc, m.start(1));
+            secretSpans.add(new Redaction.Span(at.line(), at.column(), m.end(1) - m.start(1)));
+        } else {
+            secretScalars.add(sc);
+        }
     }
 
     // ---------------------------------------------------------------- apis
@@ -543,7 +573,7 @@ final class ConfigReader {
         if (!s.has("path")) {
             missing(s, "path");
         } else {
-            String raw = s.has("path") ? string(s, "path") : "";
+            String raw = string(s, "path");
             if (raw != null) {
                 path = apiPath(raw, s.valuePosition("path"));
             }

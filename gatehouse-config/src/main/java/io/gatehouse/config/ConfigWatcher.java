@@ -56,19 +56,31 @@ public final class ConfigWatcher implements AutoCloseable {
     }
 
     /**
-     * Starts watching the config file and the files the current config references. Does not load
-     * or call the consumer: the caller has usually just loaded the config itself.
+     * Starts watching the config file and the files the current config references (loading it
+     * once to find them). Does not call the consumer: the caller has usually just loaded the
+     * config itself.
      */
-    public synchronized void start() {
+    public void start() {
+        start(ConfigLoader.load(configFile, env).watchedFiles());
+    }
+
+    /**
+     * Starts watching the given files (usually {@link ConfigResult#watchedFiles()} of the load the
+     * caller just did, which saves loading twice); each reload then updates the set.
+     */
+    public synchronized void start(Set<Path> initialFiles) {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
+        requireNonNull(initialFiles, "initialFiles");
         try {
             watchService = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot watch files for config reload", e);
         }
-        register(ConfigLoader.load(configFile, env).watchedFiles());
+        Set<Path> files = new HashSet<>(initialFiles);
+        files.add(configFile.toAbsolutePath().normalize());
+        register(files);
         thread = Thread.ofPlatform().daemon().name("gatehouse-config-watcher").unstarted(this::run);
         thread.start();
     }

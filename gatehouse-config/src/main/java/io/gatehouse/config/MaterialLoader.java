@@ -62,13 +62,26 @@ final class MaterialLoader {
 
     void load(GatehouseConfig config) {
         for (CertificateConfig c : config.certificates()) {
-            certificate(c);
+            guarded(c.position(), "certificate '" + c.id() + "'", () -> certificate(c));
         }
         for (CaCertificateConfig ca : config.caCertificates()) {
-            caCertificate(ca);
+            guarded(ca.position(), "CA certificate '" + ca.id() + "'", () -> caCertificate(ca));
         }
         expiryWarnings(config);
         hostnameCoverage(config);
+    }
+
+    /**
+     * Runs one entity's loading so that an unexpected failure in a lower layer becomes a
+     * diagnostic for that entity instead of escaping the loader. The exception's message is not
+     * shown: it is not known to be free of secrets.
+     */
+    private void guarded(Position at, String what, Runnable load) {
+        try {
+            load.run();
+        } catch (RuntimeException e) {
+            diagnostics.add(at.error(what + " could not be read (" + e.getClass().getSimpleName() + ")"));
+        }
     }
 
     CaStore caStore() {

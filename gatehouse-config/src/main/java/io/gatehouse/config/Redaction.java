@@ -15,11 +15,20 @@ final class Redaction {
     private Redaction() {
     }
 
-    static String redact(String text, List<YamlNode.Scalar> secrets) {
-        if (secrets.isEmpty()) {
+    /** A secret inside one line: {@code length} characters from a 1-based column. */
+    record Span(int line, int column, int length) {
+    }
+
+    static String redact(String text, List<YamlNode.Scalar> secrets, List<Span> spans) {
+        if (secrets.isEmpty() && spans.isEmpty()) {
             return text;
         }
         String[] lines = text.split("\n", -1);
+        for (Span span : spans) {
+            if (span.line() >= 1 && span.line() <= lines.length) {
+                lines[span.line() - 1] = mask(lines[span.line() - 1], span.column() - 1, span.column() - 1 + span.length());
+            }
+        }
         for (YamlNode.Scalar s : secrets) {
             if (s.value() == null || ONLY_REFERENCES.matcher(s.value().trim()).matches()) {
                 continue;
@@ -33,15 +42,19 @@ final class Redaction {
                 if (from >= to || from >= line.length()) {
                     continue;
                 }
-                StringBuilder sb = new StringBuilder(line);
-                for (int i = from; i < to; i++) {
-                    if (!Character.isWhitespace(sb.charAt(i))) {
-                        sb.setCharAt(i, '*');
-                    }
-                }
-                lines[l - 1] = sb.toString();
+                lines[l - 1] = mask(line, from, to);
             }
         }
         return String.join("\n", lines);
+    }
+
+    private static String mask(String line, int from, int to) {
+        StringBuilder sb = new StringBuilder(line);
+        for (int i = Math.max(from, 0); i < Math.min(to, sb.length()); i++) {
+            if (!Character.isWhitespace(sb.charAt(i))) {
+                sb.setCharAt(i, '*');
+            }
+        }
+        return sb.toString();
     }
 }

@@ -72,6 +72,7 @@ final class YamlParser {
         options.setMaxAliasesForCollections(50);
         options.setNestingDepthLimit(MAX_DEPTH);
         options.setAllowRecursiveKeys(false);
+        options.setMergeOnCompose(true);
         options.setCodePointLimit(8 * 1024 * 1024);
         Node root;
         try {

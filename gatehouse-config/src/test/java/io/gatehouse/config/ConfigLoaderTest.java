@@ -177,6 +177,57 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void listenersMayShareAPortOnDifferentAddressesButNotOnTheWildcard() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        String listeners = """
+                    - port: 8080
+                      tls: false
+                      bind: 127.0.0.1
+                    - port: 8080
+                      tls: false
+                      bind: 10.0.0.5
+                """;
+        ConfigResult distinct = ConfigLoader.load(write("a.yaml",
+                MINIMAL.replace("    - port: 8443\n", "    - port: 8443\n" + listeners)), Map.of());
+        ConfigResult clash = ConfigLoader.load(write("b.yaml",
+                MINIMAL.replace("    - port: 8443\n", "    - port: 8443\n" + listeners.replace("10.0.0.5", "0.0.0.0"))),
+                Map.of());
+
+        assertThat(distinct.diagnostics().all()).isEmpty();
+        assertThat(clash.diagnostics().all()).extracting(Diagnostic::headline)
+                .containsExactly(dir.resolve("b.yaml") + ":7:13: error: port 8080 is used by two listeners (first at line 4)");
+    }
+
+    @Test
+    void anEmptyListOfListenersIsAnError() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        ConfigResult result = ConfigLoader.load(write("config.yaml",
+                MINIMAL.replace("  listeners:\n    - port: 8443\n", "  listeners: []\n")), Map.of());
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.diagnostics().all()).extracting(Diagnostic::message).containsExactly(
+                "missing required key 'listeners' in gateway (expected at least one listener, for example '- port: 8443')");
+    }
+
+    @Test
+    void acceptsYamlAnchorsAndMergeKeys() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        ConfigResult result = ConfigLoader.load(write("config.yaml", MINIMAL + """
+                backends:
+                  - &base
+                    id: a
+                    url: https://a.local
+                    timeout: 42
+                  - <<: *base
+                    id: b
+                """), Map.of());
+
+        assertThat(result.diagnostics().all()).isEmpty();
+        assertThat(result.config().model().backend("b").orElseThrow().timeout()).isEqualTo(Duration.ofSeconds(42));
+        assertThat(result.config().model().backend("b").orElseThrow().url()).hasToString("https://a.local");
+    }
+
+    @Test
     void substitutesEnvironmentAndFileReferencesAnywhereInAValue() throws IOException {
         TestPki.writeAll(dir.resolve("certs"));
         write("secrets/host.txt", "backend.internal\r\n\n");

@@ -151,6 +151,17 @@ class ConfigWatcherTest {
     }
 
     @Test
+    void startsFromTheFilesOfALoadTheCallerAlreadyDid() throws Exception {
+        ConfigResult initial = ConfigLoader.load(config, Map.of());
+        watcher.start(initial.watchedFiles());
+
+        Files.writeString(dir.resolve("policies/global.xml"), "<policies />");
+
+        ConfigResult r = next();
+        assertThat(r.config().policySources().get(r.config().model().globalPolicy()).text()).isEqualTo("<policies />");
+    }
+
+    @Test
     void reloadNowLoadsImmediatelyAndHandsTheResultOver() throws Exception {
         Files.writeString(dir.resolve("values/greeting.txt"), "hola");
 

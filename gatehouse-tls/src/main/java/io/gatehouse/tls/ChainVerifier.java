@@ -150,6 +150,12 @@ public final class ChainVerifier {
                 return r;
             }
         }
+        if (anchorCert != leaf) {
+            VerificationResult nc = checkAnchorNameConstraints(anchorCert, path);
+            if (!nc.valid()) {
+                return nc;
+            }
+        }
         VerificationResult p = checkPurpose(leaf, purpose);
         if (!p.valid()) {
             return p;
@@ -166,13 +172,69 @@ public final class ChainVerifier {
         return VerificationResult.ok();
     }
 
+    /**
+     * Applies the trust anchor's own NameConstraints extension to the path: the JDK's PKIX never
+     * reads the anchor certificate's extensions (and refuses anchor constraints), so without
+     * this a root limited to, say, {@code .contoso.local} could vouch for any name.
+     */
+    private static VerificationResult checkAnchorNameConstraints(X509Certificate anchor, List<X509Certificate> path) {
+        byte[] ext = anchor.getExtensionValue("2.5.29.30");
+        if (ext == null) {
+            return VerificationResult.ok();
+        }
+        try {
+            org.bouncycastle.asn1.x509.NameConstraints nc = org.bouncycastle.asn1.x509.NameConstraints.getInstance(
+                    org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            org.bouncycastle.asn1.x509.PKIXNameConstraintValidator validator =
+                    new org.bouncycastle.asn1.x509.PKIXNameConstraintValidator();
+            if (nc.getPermittedSubtrees() != null) {
+                validator.intersectPermittedSubtree(nc.getPermittedSubtrees());
+            }
+            if (nc.getExcludedSubtrees() != null) {
+                for (org.bouncycastle.asn1.x509.GeneralSubtree subtree : nc.getExcludedSubtrees()) {
+                    validator.addExcludedSubtree(subtree);
+                }
+            }
+            for (int i = path.size() - 1; i >= 0; i--) {
+                X509Certificate c = path.get(i);
+                boolean selfIssued = c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+                if (selfIssued && i > 0) {
+                    continue; // RFC 5280 6.1.3 (b): self-issued intermediates are not checked
+                }
+                org.bouncycastle.asn1.x500.X500Name subject =
+                        org.bouncycastle.asn1.x500.X500Name.getInstance(c.getSubjectX500Principal().getEncoded());
+                if (subject.getRDNs().length > 0) {
+                    validator.checkPermitted(new org.bouncycastle.asn1.x509.GeneralName(subject));
+                    validator.checkExcluded(new org.bouncycastle.asn1.x509.GeneralName(subject));
+                }
+                byte[] san = c.getExtensionValue("2.5.29.17");
+                if (san != null) {
+                    org.bouncycastle.asn1.x509.GeneralNames names = org.bouncycastle.asn1.x509.GeneralNames.getInstance(
+                            org.bouncycastle.asn1.ASN1OctetString.getInstance(san).getOctets());
+                    for (org.bouncycastle.asn1.x509.GeneralName name : names.getNames()) {
+                        validator.checkPermitted(name);
+                        validator.checkExcluded(name);
+                    }
+                }
+            }
+            return VerificationResult.ok();
+        } catch (org.bouncycastle.asn1.x509.NameConstraintValidatorException e) {
+            return VerificationResult.failed("chain", "a name in " + quote(path.get(0)) + "'s chain is outside the"
+                    + " names the trusted CA " + quote(anchor) + " may vouch for (name constraints: " + e.getMessage()
+                    + ")");
+        } catch (RuntimeException e) {
+            return VerificationResult.failed("chain", "the name constraints of the trusted CA " + quote(anchor)
+                    + " are unreadable");
+        }
+    }
+
     private PKIXCertPathBuilderResult build(List<X509Certificate> chain, Instant at) throws CertPathBuilderException {
         try {
             X509CertSelector target = new X509CertSelector();
             target.setCertificate(chain.get(0));
             PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
             params.setRevocationEnabled(false);
-            params.setDate(Date.from(at));
+            params.setDate(Date.from(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
             params.setMaxPathLength(8);
             params.addCertStore(storeIntermediates);
             if (chain.size() > 1) {
@@ -269,7 +331,9 @@ public final class ChainVerifier {
         return message == null ? "no valid path" : message;
     }
 
-    private static VerificationResult checkDates(X509Certificate c, Instant at, String what) {
+    private static VerificationResult checkDates(X509Certificate c, Instant instant, String what) {
+        // X.509 validity has one-second granularity and is inclusive at both ends (RFC 5280 4.1.2.5)
+        Instant at = instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant notBefore = c.getNotBefore().toInstant();
         Instant notAfter = c.getNotAfter().toInstant();
         if (at.isAfter(notAfter)) {
@@ -303,11 +367,6 @@ public final class ChainVerifier {
             return VerificationResult.failed("purpose", "certificate " + quote(leaf) + " is not meant for "
                     + purpose.words + " (its extended key usage allows: " + String.join(", ", names) + ")");
         }
-        boolean[] ku = leaf.getKeyUsage();
-        if (ku != null && !(ku[0] || ku[2] || ku[4])) {
-            return VerificationResult.failed("purpose", "the key usage of certificate " + quote(leaf)
-                    + " allows neither digital signatures nor key exchange, so it cannot be used for TLS");
-        }
         return VerificationResult.ok();
     }
 
@@ -322,6 +381,9 @@ public final class ChainVerifier {
             }
             if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
                 continue; // stale
+            }
+            if (!usableCrl(crl, issuer)) {
+                continue;
             }
             usable = true;
             X509CRLEntry entry = crl.getRevokedCertificate(cert);
@@ -338,6 +400,38 @@ public final class ChainVerifier {
                     + " was revoked (revocation mode hard-fail)");
         }
         return VerificationResult.ok();
+    }
+
+    /** Extensions a CRL may mark critical that this checker understands. */
+    private static final Set<String> KNOWN_CRITICAL_CRL_EXTENSIONS = Set.of(
+            "2.5.29.28", // issuingDistributionPoint
+            "2.5.29.27"); // deltaCRLIndicator (delta CRLs are then not used: see below)
+
+    /**
+     * RFC 5280 5.2: a CRL counts only when its issuer may sign CRLs (keyUsage cRLSign when the
+     * extension is present), it carries a non-critical CRL number, it is a complete CRL (not a
+     * delta) and it has no critical extension this checker does not understand.
+     */
+    private static boolean usableCrl(X509CRL crl, X509Certificate issuer) {
+        boolean[] ku = issuer.getKeyUsage();
+        if (ku != null && (ku.length < 7 || !ku[6])) {
+            return false;
+        }
+        if (crl.getExtensionValue("2.5.29.20") == null) {
+            return false; // no cRLNumber
+        }
+        Set<String> critical = crl.getCriticalExtensionOIDs();
+        if (critical != null) {
+            if (critical.contains("2.5.29.20") || critical.contains("2.5.29.27")) {
+                return false; // cRLNumber must be non-critical; delta CRLs are not supported
+            }
+            for (String oid : critical) {
+                if (!KNOWN_CRITICAL_CRL_EXTENSIONS.contains(oid)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static String reasonWords(java.security.cert.CRLReason r) {

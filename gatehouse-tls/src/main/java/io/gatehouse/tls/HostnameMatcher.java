@@ -16,7 +16,8 @@ import javax.naming.ldap.Rdn;
 /**
  * Whether a server certificate is for a host name (RFC 6125 / RFC 2818): DNS names from the
  * subject alternative names, a wildcard only as the whole left-most label; IP literals against
- * IP address SANs. The subject CN is consulted only when the certificate has no SAN extension.
+ * IP address SANs. The subject CN is never used (as in Go, Chrome and webpki): a certificate
+ * without subject alternative names matches no name, and the error message says so.
  */
 final class HostnameMatcher {
 
@@ -28,13 +29,9 @@ final class HostnameMatcher {
         InetAddress ip = ipLiteral(name);
         List<String> dns = new ArrayList<>();
         List<InetAddress> ips = new ArrayList<>();
-        boolean hasSans = collect(cert, dns, ips);
+        collect(cert, dns, ips);
         if (ip != null) {
             return ips.contains(ip);
-        }
-        if (!hasSans) {
-            String cn = commonName(cert);
-            return cn != null && dnsMatches(normalize(cn), name);
         }
         return dns.stream().anyMatch(d -> dnsMatches(normalize(d), name));
     }
@@ -48,9 +45,8 @@ final class HostnameMatcher {
         ips.forEach(i -> out.add(i.getHostAddress()));
         if (!hasSans) {
             String cn = commonName(cert);
-            if (cn != null) {
-                out.add(cn);
-            }
+            out.add("no subject alternative names; its common name " + (cn == null ? "is empty" : "'" + cn + "'")
+                    + " is not used for name checks");
         }
         return out;
     }

@@ -74,10 +74,19 @@ public final class SslContextFactory {
      * CA certificates (an empty list when there are none, which clients read as "any CA").
      */
     public static SslContext downstream(DownstreamTls t) {
+        return downstream(t, provider());
+    }
+
+    /** As {@link #downstream(DownstreamTls)} with a chosen provider (tests run both). */
+    static SslContext downstream(DownstreamTls t, SslProvider provider) {
         Objects.requireNonNull(t, "t");
         KeyMaterial key = t.serverKey();
+        if (t.mode().verifiesInHandshake() && t.caStore().roots().isEmpty()) {
+            throw new TlsConfigException("clientCertificateMode " + t.mode().configName()
+                    + " needs at least one CA certificate with storeName Root to verify client certificates against");
+        }
         SslContextBuilder b = SslContextBuilder.forServer(key.key(), key.chain())
-                .sslProvider(provider())
+                .sslProvider(provider)
                 .protocols(protocols(t.minimumProtocolVersion()))
                 .applicationProtocolConfig(DOWNSTREAM_ALPN);
         ClientCertificateMode mode = t.mode();
@@ -105,10 +114,18 @@ public final class SslContextFactory {
      * the engine: create engines with {@link #upstreamEngine}.
      */
     public static SslContext upstream(UpstreamTls t) {
+        return upstream(t, provider());
+    }
+
+    /** As {@link #upstream(UpstreamTls)} with a chosen provider (tests run both). */
+    static SslContext upstream(UpstreamTls t, SslProvider provider) {
         Objects.requireNonNull(t, "t");
         SslContextBuilder b = SslContextBuilder.forClient()
-                .sslProvider(provider())
+                .sslProvider(provider)
                 .protocols("TLSv1.3", "TLSv1.2")
+                // Netty 4.2 turns on name checking for every client context; here it is per
+                // engine, from validateCertificateName (see upstreamEngine)
+                .endpointIdentificationAlgorithm(null)
                 .applicationProtocolConfig(UPSTREAM_ALPN);
         if (!t.validateCertificateChain() && !t.validateCertificateName()) {
             // DANGER: validateCertificateChain and validateCertificateName are both off; any
@@ -142,9 +159,7 @@ public final class SslContextFactory {
         if (HostnameMatcher.ipLiteral(name) == null) {
             p.setServerNames(List.of(new SNIHostName(name)));
         }
-        if (validateName) {
-            p.setEndpointIdentificationAlgorithm("HTTPS");
-        }
+        p.setEndpointIdentificationAlgorithm(validateName ? "HTTPS" : null);
         engine.setSSLParameters(p);
         return engine;
     }

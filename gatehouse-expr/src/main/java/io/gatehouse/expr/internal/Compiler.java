@@ -1,0 +1,1658 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.internal.Ast.*;
+import io.gatehouse.expr.internal.Members.Method;
+import io.gatehouse.expr.internal.Members.Prop;
+import io.gatehouse.expr.lib.Dotnet;
+import io.gatehouse.expr.lib.JToken;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The checker and code generator in one pass: resolves every name against {@link Library}, checks
+ * operand types, and builds a tree of closures ({@link Node}) that runs without any lookups.
+ */
+public final class Compiler {
+    /** One compiled expression node. */
+    @FunctionalInterface
+    public interface Node {
+        Object eval(Env env);
+    }
+
+    /** One compiled statement: returns null to continue, or BREAK/CONTINUE/RETURN. */
+    @FunctionalInterface
+    interface Exec {
+        Object exec(Env env);
+    }
+
+    static final Object BREAK = new Object();
+    static final Object CONTINUE = new Object();
+    static final Object RETURN = new Object();
+
+    /** A compiled expression with its static type; {@code staticOf} is set when it names a type or namespace. */
+    record C(Node n, Type t, String staticOf) {
+        C(Node n, Type t) {
+            this(n, t, null);
+        }
+    }
+
+    private record Var(int slot, Type type) {
+    }
+
+    private static final Set<String> NAMESPACES = Set.of("System", "System.Text", "System.Linq",
+            "System.Collections", "System.Collections.Generic", "System.Text.RegularExpressions", "System.Security",
+            "System.Security.Cryptography", "System.Security.Cryptography.X509Certificates", "Newtonsoft",
+            "Newtonsoft.Json", "Newtonsoft.Json.Linq", "System.Net", "System.Globalization");
+    private static final Set<String> FORBIDDEN = Set.of("File", "Directory", "Environment", "Process", "Thread",
+            "Task", "Activator", "AppDomain", "Assembly", "Type", "HttpClient", "WebClient", "WebRequest", "Console",
+            "GC", "Marshal", "Socket", "TcpClient", "Path", "Stream", "FileStream", "Reflection", "IO", "Diagnostics",
+            "Threading", "Runtime");
+
+    private final String src;
+    private final Position origin;
+    private final Diagnostics diags;
+    private final Library lib = Library.INSTANCE;
+    private final Deque<Map<String, Var>> scopes = new ArrayDeque<>();
+    private final Deque<List<Type>> returnTypes = new ArrayDeque<>();
+    private int slots;
+    private int errors;
+    boolean readsRequestBody;
+    boolean readsResponseBody;
+
+    public Compiler(String src, Position origin, Diagnostics diags) {
+        this.src = src;
+        this.origin = origin;
+        this.diags = diags;
+        scopes.push(new HashMap<>());
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    public int errors() {
+        return errors;
+    }
+
+    public boolean readsRequestBody() {
+        return readsRequestBody;
+    }
+
+    public boolean readsResponseBody() {
+        return readsResponseBody;
+    }
+
+    // ---- diagnostics
+
+    /** Reports an error at an offset into the text; line/column advance through newlines. */
+    public void error(int offset, String message) {
+        errors++;
+        int line = origin.line();
+        int col = origin.column();
+        int lineStart = -1;
+        for (int k = 0; k < offset && k < src.length(); k++) {
+            if (src.charAt(k) == '\n') {
+                line++;
+                lineStart = k;
+            }
+        }
+        int column = lineStart < 0 ? (col == 0 ? 0 : col + offset) : offset - lineStart;
+        if (origin.line() == 0) {
+            line = 0;
+            column = 0;
+        }
+        diags.error(origin.file(), Math.max(line, 0), Math.max(column, 0), message);
+    }
+
+    private C fail(int offset, String message) {
+        error(offset, message);
+        return new C(e -> null, Type.ERROR);
+    }
+
+    private String describe(Expr e) {
+        return switch (e) {
+            case Name n -> n.name();
+            case Member m -> describe(m.target()) + (m.nullConditional() ? "?." : ".") + m.name();
+            case TypeExpr t -> t.type().toString();
+            case Call c -> slice(c.pos(), c.end());
+            case Index i -> slice(i.pos(), i.end());
+            default -> null;
+        };
+    }
+
+    private String slice(int from, int to) {
+        if (from < 0 || to > src.length() || from >= to) {
+            return "?";
+        }
+        return src.substring(from, to).replaceAll("\\s+", " ");
+    }
+
+    private String describe(Expr e, Type t) {
+        String d = describe(e);
+        return d != null ? "'" + d + "'" : "type '" + t.name() + "'";
+    }
+
+    // ---- entry points
+
+    /** Compiles an expression whose value must convert to {@code expected}. */
+    public Node compileExpression(Expr e, Type expected) {
+        C c = expr(e);
+        return coerceResult(c, expected, e.pos());
+    }
+
+    /** Compiles a statement block; every path must return a value convertible to expected. */
+    public Node compileBlock(Block b, Type expected) {
+        List<Type> rets = new ArrayList<>();
+        rets.add(expected);
+        returnTypes.push(rets);
+        Exec body = block(b, true);
+        returnTypes.pop();
+        if (canComplete(b)) {
+            error(b.end(), "not all code paths return a value: end the block with a 'return' statement");
+        }
+        return env -> {
+            Object r = body.exec(env);
+            if (r != RETURN) {
+                throw new ExpressionException("System.InvalidOperationException", "The block ended without a return.");
+            }
+            return env.returned;
+        };
+    }
+
+    private Node coerceResult(C c, Type expected, int pos) {
+        if (c.staticOf != null) {
+            error(pos, "'" + c.staticOf + "' is a type, not a value");
+            return c.n;
+        }
+        Type t = c.t;
+        Node n = c.n;
+        if (expected == Type.BOOL) {
+            if (t == Type.BOOL || t == Type.ERROR) {
+                return n;
+            }
+            if (t.isDynamic()) {
+                return env -> Ops.truth(n.eval(env));
+            }
+            error(pos, "the expression must produce a bool (true or false) but produces '" + t.name() + "'");
+            return n;
+        }
+        if (expected == Type.STRING) {
+            if (t == Type.STRING || t == Type.ERROR) {
+                return n;
+            }
+            if (t == Type.VOID) {
+                error(pos, "the expression produces no value");
+                return n;
+            }
+            return env -> {
+                Object v = n.eval(env);
+                return v == null ? null : Dotnet.toStr(v);
+            };
+        }
+        if (expected.isNumeric()) {
+            if (!t.convertibleTo(expected)) {
+                error(pos, "the expression must produce a number ('" + expected.name() + "') but produces '" + t.name() + "'");
+                return n;
+            }
+            return Conv.implicit(n, t, expected);
+        }
+        if (t == Type.VOID) {
+            error(pos, "the expression produces no value");
+        }
+        return n;
+    }
+
+    // ---- scopes
+
+    private Var lookup(String name) {
+        for (Map<String, Var> s : scopes) {
+            Var l = s.get(name);
+            if (l != null) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private Var declare(String name, Type type, int pos) {
+        if (lookup(name) != null) {
+            error(pos, "a local variable named '" + name + "' is already defined in this scope");
+        }
+        if (name.equals("context")) {
+            error(pos, "'context' is reserved for the policy context");
+        }
+        Var l = new Var(slots++, type);
+        scopes.peek().put(name, l);
+        return l;
+    }
+
+    // ---- statements
+
+    private Exec block(Block b, boolean newScope) {
+        if (newScope) {
+            scopes.push(new HashMap<>());
+        }
+        List<Exec> list = new ArrayList<>();
+        for (Stmt s : b.stmts()) {
+            list.add(stmt(s));
+        }
+        if (newScope) {
+            scopes.pop();
+        }
+        Exec[] arr = list.toArray(Exec[]::new);
+        return env -> {
+            for (Exec x : arr) {
+                Object r = x.exec(env);
+                if (r != null) {
+                    return r;
+                }
+            }
+            return null;
+        };
+    }
+
+    private Node condition(Expr e) {
+        C c = expr(e);
+        if (c.staticOf != null) {
+            error(e.pos(), "'" + c.staticOf + "' is a type, not a value");
+        } else if (c.t == Type.BOOL || c.t == Type.ERROR) {
+            return c.n;
+        } else if (c.t.isDynamic()) {
+            Node n = c.n;
+            return env -> Ops.truth(n.eval(env));
+        } else {
+            error(e.pos(), "a condition must be a bool but this is '" + c.t.name() + "'");
+        }
+        return c.n;
+    }
+
+    private Exec stmt(Stmt s) {
+        switch (s) {
+            case Block b -> {
+                return block(b, true);
+            }
+            case Empty e -> {
+                return env -> null;
+            }
+            case Local l -> {
+                List<Exec> parts = new ArrayList<>();
+                for (Declarator d : l.vars()) {
+                    Type type;
+                    Node init = null;
+                    if (l.type() == null) {
+                        if (d.init() == null) {
+                            error(d.pos(), "'var' needs an initializer: write 'var " + d.name() + " = ...;'");
+                            type = Type.ERROR;
+                        } else {
+                            C c = value(d.init());
+                            type = c.t == Type.NULL ? fail(d.init().pos(), "cannot infer a type from 'null'; declare the type instead").t : c.t;
+                            if (type == Type.VOID) {
+                                error(d.init().pos(), "cannot assign a method that returns nothing (void) to a variable");
+                            }
+                            init = c.n;
+                        }
+                    } else {
+                        type = resolveType(l.type());
+                        if (d.init() != null) {
+                            C c = value(d.init());
+                            init = convert(c, type, d.init().pos());
+                        }
+                    }
+                    Var local = declare(d.name(), type, d.pos());
+                    int slot = local.slot();
+                    Node in = init;
+                    Object zero = Conv.zero(type);
+                    parts.add(in == null ? env -> {
+                        env.locals[slot] = zero;
+                        return null;
+                    } : env -> {
+                        env.locals[slot] = in.eval(env);
+                        return null;
+                    });
+                }
+                Exec[] arr = parts.toArray(Exec[]::new);
+                return arr.length == 1 ? arr[0] : env -> {
+                    for (Exec x : arr) {
+                        x.exec(env);
+                    }
+                    return null;
+                };
+            }
+            case ExprStmt es -> {
+                Expr e = es.expr();
+                if (!(e instanceof Assign || e instanceof Call || e instanceof IncDec || e instanceof New)) {
+                    error(e.pos(), "only assignment, call, increment, decrement and new object expressions can be used as a statement");
+                }
+                Node n = expr(e).n;
+                return env -> {
+                    n.eval(env);
+                    return null;
+                };
+            }
+            case If i -> {
+                Node c = condition(i.cond());
+                scopes.push(new HashMap<>());
+                Exec then = stmt(i.then());
+                scopes.pop();
+                scopes.push(new HashMap<>());
+                Exec other = i.otherwise() == null ? null : stmt(i.otherwise());
+                scopes.pop();
+                if (other == null) {
+                    return env -> Ops.truth(c.eval(env)) ? then.exec(env) : null;
+                }
+                return env -> Ops.truth(c.eval(env)) ? then.exec(env) : other.exec(env);
+            }
+            case While w -> {
+                Node c = condition(w.cond());
+                scopes.push(new HashMap<>());
+                Exec body = stmt(w.body());
+                scopes.pop();
+                return env -> {
+                    while (Ops.truth(c.eval(env))) {
+                        env.tick();
+                        Object r = body.exec(env);
+                        if (r == BREAK) {
+                            break;
+                        }
+                        if (r != null && r != CONTINUE) {
+                            return r;
+                        }
+                    }
+                    return null;
+                };
+            }
+            case DoWhile w -> {
+                scopes.push(new HashMap<>());
+                Exec body = stmt(w.body());
+                scopes.pop();
+                Node c = condition(w.cond());
+                return env -> {
+                    do {
+                        env.tick();
+                        Object r = body.exec(env);
+                        if (r == BREAK) {
+                            break;
+                        }
+                        if (r != null && r != CONTINUE) {
+                            return r;
+                        }
+                    } while (Ops.truth(c.eval(env)));
+                    return null;
+                };
+            }
+            case For f -> {
+                scopes.push(new HashMap<>());
+                List<Exec> init = new ArrayList<>();
+                for (Stmt st : f.init()) {
+                    init.add(stmt(st));
+                }
+                Node c = f.cond() == null ? env -> Boolean.TRUE : condition(f.cond());
+                List<Node> step = new ArrayList<>();
+                for (Expr e : f.step()) {
+                    step.add(expr(e).n);
+                }
+                scopes.push(new HashMap<>());
+                Exec body = stmt(f.body());
+                scopes.pop();
+                scopes.pop();
+                Exec[] ia = init.toArray(Exec[]::new);
+                Node[] sa = step.toArray(Node[]::new);
+                return env -> {
+                    for (Exec x : ia) {
+                        x.exec(env);
+                    }
+                    while (Ops.truth(c.eval(env))) {
+                        env.tick();
+                        Object r = body.exec(env);
+                        if (r == BREAK) {
+                            break;
+                        }
+                        if (r != null && r != CONTINUE) {
+                            return r;
+                        }
+                        for (Node n : sa) {
+                            n.eval(env);
+                        }
+                    }
+                    return null;
+                };
+            }
+            case Foreach f -> {
+                C source = value(f.source());
+                Type elem = elementType(source.t);
+                if (elem == null) {
+                    error(f.source().pos(), "foreach cannot iterate over '" + source.t.name() + "': it is not a collection");
+                    elem = Type.ERROR;
+                }
+                scopes.push(new HashMap<>());
+                Type varType = f.type() == null ? elem : resolveType(f.type());
+                Var l = declare(f.name(), varType, f.namePos());
+                Exec body = stmt(f.body());
+                scopes.pop();
+                int slot = l.slot();
+                Node sn = source.n;
+                Type vt = varType;
+                boolean needCast = f.type() != null && !elem.equals(varType);
+                return env -> {
+                    for (Object item : Ops.seq(sn.eval(env))) {
+                        env.tick();
+                        env.locals[slot] = needCast ? Conv.cast(item, vt, true) : item;
+                        Object r = body.exec(env);
+                        if (r == BREAK) {
+                            break;
+                        }
+                        if (r != null && r != CONTINUE) {
+                            return r;
+                        }
+                    }
+                    return null;
+                };
+            }
+            case Return r -> {
+                List<Type> rets = returnTypes.peek();
+                if (rets == null) {
+                    error(r.pos(), "'return' is only allowed inside a @{ } block");
+                    return env -> null;
+                }
+                if (r.value() == null) {
+                    error(r.pos(), "a value must be returned: write 'return <value>;'");
+                    return env -> RETURN;
+                }
+                C c = value(r.value());
+                Node n;
+                if (!rets.isEmpty() && rets.get(0) != null) {
+                    n = coerceResult(c, rets.get(0), r.value().pos());
+                } else {
+                    rets.add(c.t);
+                    n = c.n;
+                }
+                return env -> {
+                    env.returned = n.eval(env);
+                    return RETURN;
+                };
+            }
+            case Break b -> {
+                return env -> BREAK;
+            }
+            case Continue c -> {
+                return env -> CONTINUE;
+            }
+        }
+    }
+
+    static boolean canComplete(Stmt s) {
+        return switch (s) {
+            case Return r -> false;
+            case Break b -> false;
+            case Continue c -> false;
+            case Block b -> {
+                for (Stmt x : b.stmts()) {
+                    if (!canComplete(x)) {
+                        yield false;
+                    }
+                }
+                yield true;
+            }
+            case If i -> i.otherwise() == null || canComplete(i.then()) || canComplete(i.otherwise());
+            case While w -> !isTrue(w.cond()) || hasBreak(w.body());
+            case DoWhile d -> !isTrue(d.cond()) || hasBreak(d.body());
+            case For f -> (f.cond() != null && !isTrue(f.cond())) || hasBreak(f.body());
+            default -> true;
+        };
+    }
+
+    private static boolean isTrue(Expr e) {
+        return e instanceof Lit l && Boolean.TRUE.equals(l.value());
+    }
+
+    private static boolean hasBreak(Stmt s) {
+        return switch (s) {
+            case Break b -> true;
+            case Block b -> b.stmts().stream().anyMatch(Compiler::hasBreak);
+            case If i -> hasBreak(i.then()) || (i.otherwise() != null && hasBreak(i.otherwise()));
+            default -> false;
+        };
+    }
+
+    // ---- types
+
+    Type resolveType(TypeRef r) {
+        Type base = lib.typeNamed(stripNamespace(r.name()));
+        if (base == null) {
+            if (FORBIDDEN.contains(stripNamespace(r.name()))) {
+                error(r.pos(), "type '" + r.name() + "' is not allowed in policy expressions");
+            } else {
+                error(r.pos(), "unknown type '" + r.name() + "'");
+            }
+            return Type.ERROR;
+        }
+        if (!r.args().isEmpty()) {
+            if ((base.name().equals("List") || base.name().equals("IEnumerable")) && r.args().size() == 1) {
+                base = Type.listOf(resolveType(r.args().get(0)));
+            } else {
+                error(r.pos(), "type '" + r + "' is not supported in policy expressions");
+                return Type.ERROR;
+            }
+        }
+        Type t = base;
+        for (int k = 0; k < r.rank(); k++) {
+            t = Type.arrayOf(t);
+        }
+        return t;
+    }
+
+    private static String stripNamespace(String name) {
+        int dot = name.lastIndexOf('.');
+        if (dot < 0) {
+            return name;
+        }
+        String ns = name.substring(0, dot);
+        return NAMESPACES.contains(ns) ? name.substring(dot + 1) : name;
+    }
+
+    Type elementType(Type t) {
+        if (t.isDynamic()) {
+            return Type.OBJECT;
+        }
+        if (t.elem() != null) {
+            return t.elem();
+        }
+        if (t == Type.STRING) {
+            return Type.CHAR;
+        }
+        return lib.elementOf(t);
+    }
+
+    // ---- expressions
+
+    /** Compiles an expression that must be a value (not a type name, not void). */
+    private C value(Expr e) {
+        C c = expr(e);
+        if (c.staticOf != null) {
+            return fail(e.pos(), "'" + c.staticOf + "' is a type, not a value");
+        }
+        return c;
+    }
+
+    private Node convert(C c, Type to, int pos) {
+        if (!c.t.convertibleTo(to)) {
+            error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
+            return c.n;
+        }
+        if (c.t.isDynamic() && !to.isDynamic()) {
+            Node n = c.n;
+            return env -> Conv.cast(n.eval(env), to, true);
+        }
+        return Conv.implicit(c.n, c.t, to);
+    }
+
+    private static String hint(Type from, Type to) {
+        if (from.isNumeric() && to.isNumeric()) {
+            return " without a cast: write '(" + to.name() + ")' before it";
+        }
+        return "";
+    }
+
+    C expr(Expr e) {
+        return switch (e) {
+            case Lit l -> literal(l);
+            case Interp i -> interpolation(i);
+            case Name n -> name(n);
+            case Member m -> member(m);
+            case Call c -> call(c);
+            case Index i -> index(i);
+            case Unary u -> unary(u);
+            case IncDec i -> incDec(i);
+            case Binary b -> binary(b);
+            case Assign a -> assign(a);
+            case Cond c -> conditional(c);
+            case Cast c -> cast(c);
+            case As a -> as(a);
+            case Is i -> is(i);
+            case Lambda l -> fail(l.pos(), "a lambda is only allowed as the argument of a LINQ method such as Where or Any");
+            case New n -> creation(n);
+            case TypeExpr t -> typeRef(t);
+        };
+    }
+
+    private C literal(Lit l) {
+        Object v = l.value();
+        Type t = switch (v) {
+            case null -> Type.NULL;
+            case Integer i -> Type.INT;
+            case Long x -> Type.LONG;
+            case Double d -> Type.DOUBLE;
+            case java.math.BigDecimal d -> Type.DECIMAL;
+            case Boolean b -> Type.BOOL;
+            case Character c -> Type.CHAR;
+            case String s -> Type.STRING;
+            default -> Type.OBJECT;
+        };
+        return new C(env -> v, t);
+    }
+
+    private C interpolation(Interp i) {
+        List<Node> nodes = new ArrayList<>();
+        for (Object part : i.parts()) {
+            if (part instanceof String s) {
+                nodes.add(env -> s);
+            } else {
+                Hole h = (Hole) part;
+                Node n = value(h.expr()).n;
+                String fmt = h.format();
+                int align = h.align();
+                nodes.add(env -> Dotnet.align(Dotnet.formatValue(n.eval(env), fmt), align));
+            }
+        }
+        Node[] arr = nodes.toArray(Node[]::new);
+        return new C(env -> {
+            StringBuilder sb = new StringBuilder();
+            for (Node n : arr) {
+                sb.append((String) n.eval(env));
+                if (sb.length() > Ops.MAX_STRING) {
+                    throw Ops.tooLong();
+                }
+            }
+            return sb.toString();
+        }, Type.STRING);
+    }
+
+    private C typeRef(TypeExpr t) {
+        String s = lib.staticOwner(t.type().name());
+        if (s == null) {
+            return fail(t.pos(), "unknown type '" + t.type().name() + "'");
+        }
+        return new C(null, Type.ERROR, s);
+    }
+
+    private C name(Name n) {
+        Var l = lookup(n.name());
+        if (l != null) {
+            int slot = l.slot();
+            return new C(env -> env.locals[slot], l.type());
+        }
+        if (n.name().equals("context")) {
+            return new C(env -> env.ctx, lib.contextType());
+        }
+        String st = lib.staticOwner(n.name());
+        if (st != null) {
+            return new C(null, Type.ERROR, st);
+        }
+        if (NAMESPACES.contains(n.name())) {
+            return new C(null, Type.ERROR, "namespace:" + n.name());
+        }
+        if (FORBIDDEN.contains(n.name())) {
+            return fail(n.pos(), "type '" + n.name() + "' is not allowed in policy expressions");
+        }
+        return fail(n.pos(), "the name '" + n.name() + "' does not exist in the current context");
+    }
+
+    /** The receiver of a member access: a value, a static type or a namespace. */
+    private C receiver(Expr e) {
+        return expr(e);
+    }
+
+    private C member(Member m) {
+        C target = receiver(m.target());
+        if (target.t == Type.ERROR && target.staticOf == null) {
+            return target;
+        }
+        if (target.staticOf != null) {
+            return staticMember(target.staticOf, m);
+        }
+        Type tt = target.t;
+        if (tt == Type.VOID) {
+            return fail(m.pos(), "'" + describe(m.target()) + "' produces no value");
+        }
+        if (tt == Type.NULL) {
+            return fail(m.namePos(), "'null' has no member '" + m.name() + "'");
+        }
+        Node tn = target.n;
+        boolean nc = m.nullConditional();
+        if (tt.isDynamic()) {
+            String name = m.name();
+            return new C(env -> {
+                Object o = tn.eval(env);
+                if (o == null) {
+                    if (nc) {
+                        return null;
+                    }
+                    throw ExpressionException.nullReference();
+                }
+                return lib.dynamicProp(o, name);
+            }, Type.OBJECT);
+        }
+        Prop p = lib.prop(tt, m.name());
+        if (p == null) {
+            if (!lib.methods(tt, m.name()).isEmpty() || lib.isLinq(m.name()) && elementType(tt) != null) {
+                return fail(m.namePos(), "'" + m.name() + "' on " + describe(m.target(), tt)
+                        + " is a method: call it with '()'");
+            }
+            return fail(m.namePos(), "unknown member '" + m.name() + "' on " + describe(m.target(), tt));
+        }
+        if (m.name().equals("Body")) {
+            if (tt.name().equals("IRequest")) {
+                readsRequestBody = true;
+            } else if (tt.name().equals("IResponse")) {
+                readsResponseBody = true;
+            }
+        }
+        Members.Getter g = p.get();
+        if (nc) {
+            return new C(env -> {
+                Object o = tn.eval(env);
+                return o == null ? null : g.get(o);
+            }, p.type());
+        }
+        return new C(env -> {
+            Object o = tn.eval(env);
+            if (o == null) {
+                throw ExpressionException.nullReference();
+            }
+            return g.get(o);
+        }, p.type());
+    }
+
+    private C staticMember(String owner, Member m) {
+        if (owner.startsWith("namespace:")) {
+            String ns = owner.substring(10) + "." + m.name();
+            if (NAMESPACES.contains(ns)) {
+                return new C(null, Type.ERROR, "namespace:" + ns);
+            }
+            String st = lib.staticOwner(m.name());
+            if (st != null) {
+                return new C(null, Type.ERROR, st);
+            }
+            if (FORBIDDEN.contains(m.name())) {
+                return fail(m.namePos(), "type '" + ns + "' is not allowed in policy expressions");
+            }
+            return fail(m.namePos(), "unknown type '" + ns + "'");
+        }
+        Prop p = lib.staticProp(owner, m.name());
+        if (p == null) {
+            if (!lib.staticMethods(owner, m.name()).isEmpty()) {
+                return fail(m.namePos(), "'" + owner + "." + m.name() + "' is a method: call it with '()'");
+            }
+            return fail(m.namePos(), "unknown member '" + m.name() + "' on '" + owner + "'");
+        }
+        Members.Getter g = p.get();
+        return new C(env -> g.get(null), p.type());
+    }
+
+    private C index(Index i) {
+        C target = value(i.target());
+        if (target.t == Type.ERROR) {
+            return target;
+        }
+        List<C> args = new ArrayList<>();
+        for (Expr a : i.args()) {
+            args.add(value(a));
+        }
+        if (args.size() != 1) {
+            return fail(i.pos(), "indexers here take exactly one argument");
+        }
+        Type tt = target.t;
+        C key = args.get(0);
+        Library.Indexer ix = lib.indexer(tt);
+        if (ix == null) {
+            return fail(i.args().get(0).pos(), "cannot index " + describe(i.target(), tt) + " with []: it is '"
+                    + tt.name() + "'");
+        }
+        if (!key.t.convertibleTo(ix.key()) && !(ix.key() == Type.INT && key.t == Type.CHAR)) {
+            return fail(i.args().get(0).pos(), "the index of " + describe(i.target(), tt) + " must be '"
+                    + ix.key().name() + "' but is '" + key.t.name() + "'");
+        }
+        Node tn = target.n;
+        Node kn = Conv.implicit(key.n, key.t, ix.key());
+        boolean nc = i.nullConditional();
+        Library.Indexer.Get get = ix.get();
+        return new C(env -> {
+            Object o = tn.eval(env);
+            if (o == null) {
+                if (nc) {
+                    return null;
+                }
+                throw ExpressionException.nullReference();
+            }
+            return get.get(o, kn.eval(env));
+        }, ix.type());
+    }
+
+    private C unary(Unary u) {
+        C c = value(u.operand());
+        Type t = c.t;
+        Node n = c.n;
+        switch (u.op()) {
+            case "!" -> {
+                if (t != Type.BOOL && !t.isDynamic()) {
+                    return fail(u.pos(), "operator '!' cannot be applied to an operand of type '" + t.name() + "'");
+                }
+                return new C(env -> !Ops.truth(n.eval(env)), Type.BOOL);
+            }
+            case "-" -> {
+                if (!t.isNumeric() && !t.isDynamic() && !t.name().equals("TimeSpan")) {
+                    return fail(u.pos(), "operator '-' cannot be applied to an operand of type '" + t.name() + "'");
+                }
+                if (u.operand() instanceof Lit l && l.value() instanceof Integer x) {
+                    int v = -x;
+                    return new C(env -> v, Type.INT);
+                }
+                return new C(env -> Ops.negate(n.eval(env)), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
+            }
+            case "+" -> {
+                if (!t.isNumeric() && !t.isDynamic()) {
+                    return fail(u.pos(), "operator '+' cannot be applied to an operand of type '" + t.name() + "'");
+                }
+                return new C(Conv.implicit(n, t, t.rank() == 0 ? Type.INT : t), t.rank() == 0 ? Type.INT : t);
+            }
+            default -> {
+                if (!t.isIntegral() && !t.isDynamic()) {
+                    return fail(u.pos(), "operator '~' cannot be applied to an operand of type '" + t.name() + "'");
+                }
+                return new C(env -> Ops.complement(n.eval(env)), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
+            }
+        }
+    }
+
+    private Type arithType(String op, Type a, Type b, int pos) {
+        if (a == Type.ERROR || b == Type.ERROR) {
+            return Type.ERROR;
+        }
+        if (op.equals("+") && (a == Type.STRING || b == Type.STRING)) {
+            if (a == Type.VOID || b == Type.VOID) {
+                return null;
+            }
+            return Type.STRING;
+        }
+        if (a.isDynamic() || b.isDynamic()) {
+            return Type.OBJECT;
+        }
+        if (a.isNumeric() && b.isNumeric()) {
+            int ra = a.rank();
+            int rb = b.rank();
+            if ((ra == 2 && rb == 3) || (ra == 3 && rb == 2)) {
+                return null;
+            }
+            return Type.ofRank(Math.max(ra, rb));
+        }
+        String an = a.name();
+        String bn = b.name();
+        if (op.equals("+") && an.equals("DateTime") && bn.equals("TimeSpan")) {
+            return a;
+        }
+        if (op.equals("-") && an.equals("DateTime") && bn.equals("DateTime")) {
+            return lib.typeNamed("TimeSpan");
+        }
+        if (op.equals("-") && an.equals("DateTime") && bn.equals("TimeSpan")) {
+            return a;
+        }
+        if ((op.equals("+") || op.equals("-")) && an.equals("TimeSpan") && bn.equals("TimeSpan")) {
+            return a;
+        }
+        return null;
+    }
+
+    private C binary(Binary b) {
+        String op = b.op();
+        if (op.equals("&&") || op.equals("||")) {
+            Node l = condition(b.left());
+            Node r = condition(b.right());
+            if (op.equals("&&")) {
+                return new C(env -> Ops.truth(l.eval(env)) && Ops.truth(r.eval(env)), Type.BOOL);
+            }
+            return new C(env -> Ops.truth(l.eval(env)) || Ops.truth(r.eval(env)), Type.BOOL);
+        }
+        C l = value(b.left());
+        C r = value(b.right());
+        Type lt = l.t;
+        Type rt = r.t;
+        Node ln = l.n;
+        Node rn = r.n;
+        if (lt == Type.VOID || rt == Type.VOID) {
+            return fail(b.opPos(), "operator '" + op + "' cannot be applied to a method that returns nothing (void)");
+        }
+        boolean anyError = lt == Type.ERROR || rt == Type.ERROR;
+        switch (op) {
+            case "??" -> {
+                if (lt.isValueType() && lt != Type.NULL) {
+                    // C# allows ?? on nullable value types; we keep the left type.
+                }
+                Type t = lt == Type.NULL ? rt : rt == Type.NULL || rt.convertibleTo(lt) ? lt
+                        : lt.convertibleTo(rt) ? rt : null;
+                if (t == null && !anyError) {
+                    return fail(b.opPos(), "operator '??' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'");
+                }
+                return new C(env -> {
+                    Object v = ln.eval(env);
+                    return v != null ? v : rn.eval(env);
+                }, t == null ? Type.ERROR : t);
+            }
+            case "==", "!=" -> {
+                if (!anyError && !comparable(lt, rt)) {
+                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'");
+                }
+                if (op.equals("==")) {
+                    if (r.n != null && b.right() instanceof Lit lit && lit.value() == null) {
+                        return new C(env -> ln.eval(env) == null, Type.BOOL);
+                    }
+                    return new C(env -> Ops.equal(ln.eval(env), rn.eval(env)), Type.BOOL);
+                }
+                if (b.right() instanceof Lit lit && lit.value() == null) {
+                    return new C(env -> ln.eval(env) != null, Type.BOOL);
+                }
+                return new C(env -> !Ops.equal(ln.eval(env), rn.eval(env)), Type.BOOL);
+            }
+            case "<", ">", "<=", ">=" -> {
+                boolean ok = anyError || lt.isDynamic() || rt.isDynamic() || (lt.isNumeric() && rt.isNumeric()
+                        && arithType("<", lt, rt, 0) != null)
+                        || (lt.name().equals(rt.name()) && (lt.name().equals("DateTime") || lt.name().equals("TimeSpan")));
+                if (!ok) {
+                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'" + (lt == Type.STRING ? " (compare strings with string.Compare)" : ""));
+                }
+                return new C(env -> Ops.compare(op, ln.eval(env), rn.eval(env)), Type.BOOL);
+            }
+            case "+", "-", "*", "/", "%" -> {
+                Type t = arithType(op, lt, rt, b.opPos());
+                if (t == null) {
+                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'");
+                }
+                if (t == Type.STRING) {
+                    return new C(env -> Ops.concat(ln.eval(env), rn.eval(env)), Type.STRING);
+                }
+                if (t == Type.INT && lt.rank() == 0 && rt.rank() == 0) {
+                    return new C(intOp(op, ln, rn), Type.INT);
+                }
+                return new C(env -> Ops.arith(op, ln.eval(env), rn.eval(env)), t);
+            }
+            case "&", "|", "^" -> {
+                Type t;
+                if (anyError || lt.isDynamic() || rt.isDynamic()) {
+                    t = Type.OBJECT;
+                } else if (lt == Type.BOOL && rt == Type.BOOL) {
+                    t = Type.BOOL;
+                } else if (lt.isIntegral() && rt.isIntegral()) {
+                    t = lt == Type.LONG || rt == Type.LONG ? Type.LONG : Type.INT;
+                } else {
+                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'");
+                }
+                return new C(env -> Ops.bitwise(op, ln.eval(env), rn.eval(env)), t);
+            }
+            case "<<", ">>" -> {
+                if (!anyError && !(lt.isDynamic() || lt.isIntegral()) || !(rt.isDynamic() || rt.rank() == 0 && rt.isIntegral())) {
+                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                            + "' and '" + rt.name() + "'");
+                }
+                return new C(env -> Ops.shift(op, ln.eval(env), rn.eval(env)), lt == Type.LONG ? Type.LONG
+                        : lt.isDynamic() ? Type.OBJECT : Type.INT);
+            }
+            default -> {
+                return fail(b.opPos(), "unsupported operator '" + op + "'");
+            }
+        }
+    }
+
+    private static Node intOp(String op, Node ln, Node rn) {
+        return switch (op) {
+            case "+" -> env -> Ops.asInt(ln.eval(env)) + Ops.asInt(rn.eval(env));
+            case "-" -> env -> Ops.asInt(ln.eval(env)) - Ops.asInt(rn.eval(env));
+            case "*" -> env -> Ops.asInt(ln.eval(env)) * Ops.asInt(rn.eval(env));
+            default -> env -> Ops.arith(op, ln.eval(env), rn.eval(env));
+        };
+    }
+
+    private boolean comparable(Type a, Type b) {
+        if (a.isDynamic() || b.isDynamic() || a == Type.NULL || b == Type.NULL) {
+            return true;
+        }
+        if (a.isNumeric() && b.isNumeric()) {
+            return arithType("==", a, b, 0) != null;
+        }
+        if (a == Type.BOOL || b == Type.BOOL || a == Type.STRING || b == Type.STRING || a.isNumeric() || b.isNumeric()) {
+            return a.name().equals(b.name());
+        }
+        return a.convertibleTo(b) || b.convertibleTo(a);
+    }
+
+    private C conditional(Cond c) {
+        Node cond = condition(c.cond());
+        C a = value(c.then());
+        C b = value(c.otherwise());
+        Type t;
+        if (a.t.equals(b.t)) {
+            t = a.t;
+        } else if (a.t == Type.NULL) {
+            t = b.t;
+        } else if (b.t == Type.NULL) {
+            t = a.t;
+        } else if (a.t == Type.ERROR || b.t == Type.ERROR) {
+            t = Type.ERROR;
+        } else if (b.t.convertibleTo(a.t) && !a.t.isDynamic()) {
+            t = a.t;
+        } else if (a.t.convertibleTo(b.t) && !b.t.isDynamic()) {
+            t = b.t;
+        } else if (a.t.isDynamic() && b.t.isDynamic()) {
+            t = Type.OBJECT;
+        } else {
+            return fail(c.then().pos(), "the two branches of '?:' have types '" + a.t.name() + "' and '" + b.t.name()
+                    + "', and neither converts to the other");
+        }
+        Node an = Conv.implicit(a.n, a.t, t);
+        Node bn = Conv.implicit(b.n, b.t, t);
+        return new C(env -> Ops.truth(cond.eval(env)) ? an.eval(env) : bn.eval(env), t);
+    }
+
+    private C cast(Cast c) {
+        Type to = resolveType(c.type());
+        C v = value(c.operand());
+        if (to == Type.ERROR || v.t == Type.ERROR) {
+            return new C(v.n, to);
+        }
+        Type from = v.t;
+        boolean ok = from.isDynamic() || from == Type.NULL || from.convertibleTo(to) || to.convertibleTo(from)
+                || (from.isNumeric() && to.isNumeric())
+                || (lib.isJToken(from) && (to.isNumeric() || to == Type.STRING || to == Type.BOOL || to.isValueType()))
+                || (lib.isJToken(to) && (from.isNumeric() || from == Type.STRING || from == Type.BOOL));
+        if (!ok) {
+            return fail(c.pos(), "cannot convert type '" + from.name() + "' to '" + to.name() + "'");
+        }
+        Node n = v.n;
+        boolean unbox = from.isDynamic();
+        return new C(env -> Conv.cast(n.eval(env), to, unbox), to);
+    }
+
+    private C as(As a) {
+        Type to = resolveType(a.type());
+        C v = value(a.operand());
+        if (to.isValueType()) {
+            return fail(a.type().pos(), "'as' needs a reference type, but '" + to.name() + "' is a value type; use a cast");
+        }
+        Node n = v.n;
+        return new C(env -> {
+            Object o = n.eval(env);
+            return Conv.isInstance(o, to) ? o : null;
+        }, to);
+    }
+
+    private C is(Is i) {
+        C v = value(i.operand());
+        Node n = v.n;
+        boolean neg = i.negated();
+        if (i.type() == null) {
+            return new C(env -> (n.eval(env) == null) != neg, Type.BOOL);
+        }
+        Type to = resolveType(i.type());
+        if (i.bind() != null) {
+            if (neg) {
+                return fail(i.bindPos(), "a 'not' pattern cannot declare a variable");
+            }
+            int slot = declare(i.bind(), to, i.bindPos()).slot();
+            return new C(env -> {
+                Object o = n.eval(env);
+                if (Conv.isInstance(o, to)) {
+                    env.locals[slot] = o;
+                    return true;
+                }
+                return false;
+            }, Type.BOOL);
+        }
+        return new C(env -> Conv.isInstance(n.eval(env), to) != neg, Type.BOOL);
+    }
+
+    // ---- assignment
+
+    private C assign(Assign a) {
+        Expr target = a.target();
+        String op = a.op();
+        if (target instanceof Name nm) {
+            Var l = lookup(nm.name());
+            if (l == null) {
+                C t = name(nm);
+                if (t.t == Type.ERROR && t.staticOf == null) {
+                    return t;
+                }
+                return fail(nm.pos(), "cannot assign to '" + nm.name() + "': only local variables can be assigned");
+            }
+            C value = assignedValue(a, new C(env -> env.locals[l.slot()], l.type()), l.type());
+            int slot = l.slot();
+            Node vn = value.n;
+            return new C(env -> {
+                Object v = vn.eval(env);
+                env.locals[slot] = v;
+                return v;
+            }, l.type());
+        }
+        if (target instanceof Index ix) {
+            C obj = value(ix.target());
+            if (obj.t == Type.ERROR) {
+                return obj;
+            }
+            Library.Indexer indexer = lib.indexer(obj.t);
+            if (indexer == null || indexer.set() == null) {
+                return fail(ix.pos(), "cannot assign to " + describe(ix.target(), obj.t) + "[...]: it is read only");
+            }
+            C key = value(ix.args().get(0));
+            Node on = obj.n;
+            Node kn = Conv.implicit(key.n, key.t, indexer.key());
+            Library.Indexer.Get get = indexer.get();
+            C current = new C(env -> get.get(on.eval(env), kn.eval(env)), indexer.type());
+            C value = assignedValue(a, current, indexer.type());
+            Node vn = value.n;
+            Library.Indexer.Set set = indexer.set();
+            return new C(env -> {
+                Object o = on.eval(env);
+                if (o == null) {
+                    throw ExpressionException.nullReference();
+                }
+                Object k = kn.eval(env);
+                Object v = vn.eval(env);
+                set.set(o, k, v);
+                return v;
+            }, indexer.type());
+        }
+        if (target instanceof Member m) {
+            C t = expr(target);
+            if (t.t == Type.ERROR) {
+                return t;
+            }
+            return fail(m.namePos(), "cannot assign to '" + describe(m) + "': it is read only");
+        }
+        return fail(a.pos(), "the left side of '" + op + "' must be a variable or an indexer");
+    }
+
+    private C assignedValue(Assign a, C current, Type targetType) {
+        String op = a.op();
+        C rhs = value(a.value());
+        if (op.equals("=")) {
+            return new C(convert(rhs, targetType, a.value().pos()), targetType);
+        }
+        if (op.equals("??=")) {
+            Node cn = current.n;
+            Node rn = convert(rhs, targetType, a.value().pos());
+            return new C(env -> {
+                Object v = cn.eval(env);
+                return v != null ? v : rn.eval(env);
+            }, targetType);
+        }
+        String bop = op.substring(0, op.length() - 1);
+        Binary synthetic = new Binary(a.pos(), bop, a.opPos(), a.target(), a.value());
+        C combined = switch (bop) {
+            case "&", "|", "^", "<<", ">>" -> {
+                Node cn = current.n;
+                Node rn = rhs.n;
+                yield new C(env -> bop.equals("<<") || bop.equals(">>") ? Ops.shift(bop, cn.eval(env), rn.eval(env))
+                        : Ops.bitwise(bop, cn.eval(env), rn.eval(env)), targetType);
+            }
+            default -> {
+                Type t = arithType(bop, current.t, rhs.t, a.opPos());
+                if (t == null) {
+                    yield fail(a.opPos(), "operator '" + op + "' cannot be applied to operands of type '"
+                            + current.t.name() + "' and '" + rhs.t.name() + "'");
+                }
+                Node cn = current.n;
+                Node rn = rhs.n;
+                yield new C(t == Type.STRING ? env -> Ops.concat(cn.eval(env), rn.eval(env))
+                        : env -> Ops.arith(bop, cn.eval(env), rn.eval(env)), t);
+            }
+        };
+        if (synthetic.pos() < 0) {
+            throw new IllegalStateException();
+        }
+        Node cn = combined.n;
+        if (targetType.isNumeric() && combined.t.isNumeric()) {
+            return new C(env -> Conv.cast(cn.eval(env), targetType, false), targetType);
+        }
+        return new C(convert(combined, targetType, a.opPos()), targetType);
+    }
+
+    private C incDec(IncDec i) {
+        Expr target = i.target();
+        int delta = i.op().equals("++") ? 1 : -1;
+        if (target instanceof Name nm) {
+            Var l = lookup(nm.name());
+            if (l == null) {
+                C t = name(nm);
+                return t.t == Type.ERROR ? t : fail(nm.pos(), "'" + i.op() + "' needs a local variable");
+            }
+            if (!l.type().isNumeric() && !l.type().isDynamic()) {
+                return fail(i.pos(), "operator '" + i.op() + "' cannot be applied to an operand of type '" + l.type().name() + "'");
+            }
+            int slot = l.slot();
+            Type t = l.type();
+            boolean prefix = i.prefix();
+            return new C(env -> {
+                Object old = env.locals[slot];
+                Object nv = Conv.cast(Ops.add(old, delta), t, false);
+                env.locals[slot] = nv;
+                return prefix ? nv : old;
+            }, t);
+        }
+        return fail(i.pos(), "'" + i.op() + "' can only be applied to a local variable here");
+    }
+
+    // ---- calls
+
+    private C call(Call c) {
+        Expr target = c.target();
+        if (target instanceof Member m) {
+            C recv = receiver(m.target());
+            if (recv.t == Type.ERROR && recv.staticOf == null) {
+                for (Arg a : c.args()) {
+                    if (a.expr() != null && !(a.expr() instanceof Lambda)) {
+                        value(a.expr());
+                    }
+                }
+                return recv;
+            }
+            if (recv.staticOf != null) {
+                if (recv.staticOf.startsWith("namespace:")) {
+                    return fail(m.namePos(), "unknown type '" + recv.staticOf.substring(10) + "." + m.name() + "'");
+                }
+                List<Method> ms = lib.staticMethods(recv.staticOf, m.name());
+                if (ms.isEmpty()) {
+                    return fail(m.namePos(), "unknown method '" + m.name() + "' on '" + recv.staticOf + "'");
+                }
+                return invoke(c, m, null, ms, "'" + recv.staticOf + "'", false);
+            }
+            Type tt = recv.t;
+            if (tt == Type.NULL || tt == Type.VOID) {
+                return fail(m.namePos(), "cannot call '" + m.name() + "' on " + (tt == Type.NULL ? "'null'" : "nothing (void)"));
+            }
+            if (tt.isDynamic()) {
+                return dynamicCall(c, m, recv);
+            }
+            List<Method> ms = lib.methods(tt, m.name());
+            if (m.name().equals("Body") || tt.name().equals("IMessageBody")) {
+                if (m.target() instanceof Member bm && bm.name().equals("Body")) {
+                    // already flagged when Body was read
+                }
+            }
+            if (lib.isLinq(m.name()) && elementType(tt) != null && !hasArity(ms, c.args().size())) {
+                return Linq.compile(this, c, m, recv, elementType(tt));
+            }
+            if (ms.isEmpty()) {
+                if (lib.prop(tt, m.name()) != null) {
+                    return fail(m.namePos(), "'" + m.name() + "' on " + describe(m.target(), tt)
+                            + " is a property, not a method: remove the '()'");
+                }
+                return fail(m.namePos(), "unknown method '" + m.name() + "' on " + describe(m.target(), tt));
+            }
+            return invoke(c, m, recv, ms, describe(m.target(), tt), m.nullConditional());
+        }
+        if (target instanceof Name n) {
+            if (lookup(n.name()) != null) {
+                return fail(n.pos(), "'" + n.name() + "' is a variable, not a method");
+            }
+            if (FORBIDDEN.contains(n.name())) {
+                return fail(n.pos(), "type '" + n.name() + "' is not allowed in policy expressions");
+            }
+            return fail(n.pos(), "the name '" + n.name() + "' does not exist in the current context");
+        }
+        C t = expr(target);
+        if (t.t == Type.ERROR) {
+            return t;
+        }
+        return fail(c.pos(), "this expression cannot be called like a method");
+    }
+
+    private static boolean hasArity(List<Method> ms, int n) {
+        for (Method m : ms) {
+            if (m.arity() == n) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private C dynamicCall(Call c, Member m, C recv) {
+        List<Node> args = new ArrayList<>();
+        for (Arg a : c.args()) {
+            if (a.out()) {
+                return fail(a.pos(), "'out' arguments need a receiver of a known type; cast it first");
+            }
+            if (a.expr() instanceof Lambda) {
+                return fail(a.pos(), "cannot use a lambda on a value of unknown type; cast it first, e.g. ((JArray)x)");
+            }
+            args.add(value(a.expr()).n);
+        }
+        Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
+        Node rn = recv.n;
+        Node[] an = args.toArray(Node[]::new);
+        String name = m.name();
+        boolean nc = m.nullConditional();
+        return new C(env -> {
+            Object o = rn.eval(env);
+            if (o == null) {
+                if (nc) {
+                    return null;
+                }
+                throw ExpressionException.nullReference();
+            }
+            Object[] vals = new Object[an.length];
+            for (int k = 0; k < an.length; k++) {
+                vals[k] = an[k].eval(env);
+            }
+            return lib.dynamicCall(o, name, vals, typeArg);
+        }, Type.OBJECT);
+    }
+
+    private C invoke(Call c, Member m, C recv, List<Method> overloads, String owner, boolean nullConditional) {
+        int argc = c.args().size();
+        List<C> args = new ArrayList<>();
+        List<Type> argTypes = new ArrayList<>();
+        int outIndex = -1;
+        Arg outArg = null;
+        for (int k = 0; k < argc; k++) {
+            Arg a = c.args().get(k);
+            if (a.out()) {
+                outIndex = k;
+                outArg = a;
+                args.add(null);
+                argTypes.add(Type.OBJECT);
+            } else if (a.expr() instanceof Lambda) {
+                return fail(a.pos(), "'" + m.name() + "' does not take a lambda");
+            } else {
+                C v = value(a.expr());
+                args.add(v);
+                argTypes.add(v.t);
+            }
+        }
+        Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
+        Method chosen = null;
+        List<Method> byArity = new ArrayList<>();
+        for (Method cand : overloads) {
+            if (cand.arity() != argc) {
+                continue;
+            }
+            byArity.add(cand);
+            if ((outIndex >= 0) != (cand.outIndex() >= 0) || (outIndex >= 0 && outIndex != cand.outIndex())) {
+                continue;
+            }
+            boolean ok = true;
+            for (int k = 0; k < argc && ok; k++) {
+                if (k == cand.outIndex()) {
+                    continue;
+                }
+                ok = argTypes.get(k).convertibleTo(cand.params()[k]);
+            }
+            if (ok) {
+                chosen = cand;
+                break;
+            }
+        }
+        if (chosen == null) {
+            if (byArity.isEmpty()) {
+                StringBuilder arities = new StringBuilder();
+                overloads.stream().map(Method::arity).distinct().sorted().forEach(n -> arities.append(
+                        arities.length() == 0 ? "" : " or ").append(n));
+                return fail(m.namePos(), "method '" + m.name() + "' on " + owner + " takes " + arities
+                        + " argument" + (arities.toString().equals("1") ? "" : "s") + ", not " + argc);
+            }
+            Method first = byArity.get(0);
+            for (int k = 0; k < argc; k++) {
+                if (k == first.outIndex()) {
+                    if (outIndex != k) {
+                        return fail(c.args().get(k).pos(), "argument " + (k + 1) + " of '" + m.name() + "' must be passed with 'out'");
+                    }
+                    continue;
+                }
+                if (c.args().get(k).out()) {
+                    return fail(c.args().get(k).pos(), "argument " + (k + 1) + " of '" + m.name() + "' must not use 'out'");
+                }
+                if (!argTypes.get(k).convertibleTo(first.params()[k])) {
+                    return fail(c.args().get(k).expr().pos(), "argument " + (k + 1) + " of '" + m.name() + "' on "
+                            + owner + " must be '" + first.params()[k].name() + "' but is '" + argTypes.get(k).name() + "'");
+                }
+            }
+            return fail(m.namePos(), "no overload of '" + m.name() + "' on " + owner + " accepts these arguments");
+        }
+        if (chosen.generic() && typeArg == null) {
+            return fail(m.namePos(), "'" + m.name() + "' needs a type argument, e.g. " + m.name() + "<string>(...)");
+        }
+        if (!chosen.generic() && typeArg != null) {
+            return fail(m.namePos(), "'" + m.name() + "' on " + owner + " is not generic: remove the <...>");
+        }
+        Type ret = chosen.ret().ret(recv == null ? null : recv.t, argTypes, typeArg);
+        if (ret == null) {
+            return fail(c.typeArgs().isEmpty() ? m.namePos() : c.typeArgs().get(0).pos(),
+                    "'" + m.name() + "' does not support the type argument '" + (typeArg == null ? "?" : typeArg.name()) + "'");
+        }
+        Node[] an = new Node[argc];
+        for (int k = 0; k < argc; k++) {
+            if (k != outIndex) {
+                an[k] = Conv.implicit(args.get(k).n, args.get(k).t, chosen.params()[k]);
+            }
+        }
+        int outSlot = -1;
+        if (outIndex >= 0) {
+            Type outType = chosen.outType();
+            if (outArg.outName() != null) {
+                Type declared = outArg.outType() == null ? outType : resolveType(outArg.outType());
+                if (!outType.convertibleTo(declared)) {
+                    return fail(outArg.pos(), "the out variable must be '" + outType.name() + "' but is declared '"
+                            + declared.name() + "'");
+                }
+                outSlot = declare(outArg.outName(), declared, outArg.pos()).slot();
+            } else {
+                Name nm = (Name) outArg.expr();
+                Var l = lookup(nm.name());
+                if (l == null) {
+                    return fail(nm.pos(), "the name '" + nm.name() + "' does not exist in the current context");
+                }
+                if (!outType.convertibleTo(l.type())) {
+                    return fail(nm.pos(), "the out variable must be '" + outType.name() + "' but '" + nm.name()
+                            + "' is '" + l.type().name() + "'");
+                }
+                outSlot = l.slot();
+            }
+        }
+        Members.Invoker inv = chosen.inv();
+        Node rn = recv == null ? null : recv.n;
+        int oi = outIndex;
+        int os = outSlot;
+        Type ta = typeArg;
+        boolean isStatic = recv == null;
+        return new C(env -> {
+            Object o = null;
+            if (!isStatic) {
+                o = rn.eval(env);
+                if (o == null) {
+                    if (nullConditional) {
+                        return null;
+                    }
+                    throw ExpressionException.nullReference();
+                }
+            }
+            Object[] vals = new Object[an.length];
+            for (int k = 0; k < an.length; k++) {
+                vals[k] = k == oi ? new Object[1] : an[k].eval(env);
+            }
+            Object result = inv.call(o, vals, ta);
+            if (oi >= 0) {
+                env.locals[os] = ((Object[]) vals[oi])[0];
+            }
+            return result;
+        }, ret);
+    }
+
+    // ---- lambdas (for Linq)
+
+    /** A compiled one-parameter lambda: the slot its parameter lives in and its body. */
+    record Fn(int slot, Node body, Type ret) {
+        Object apply(Env env, Object arg) {
+            env.tick();
+            env.locals[slot] = arg;
+            return body.eval(env);
+        }
+    }
+
+    Fn lambda(Expr e, Type paramType) {
+        if (!(e instanceof Lambda l)) {
+            C v = value(e);
+            error(e.pos(), "expected a lambda such as 'x => ...' but found '" + v.t.name() + "'");
+            return new Fn(0, env -> null, Type.ERROR);
+        }
+        if (l.params().size() != 1) {
+            error(l.pos(), "this lambda must take exactly one parameter");
+            return new Fn(0, env -> null, Type.ERROR);
+        }
+        scopes.push(new HashMap<>());
+        int slot = declare(l.params().get(0), paramType, l.pos()).slot();
+        Node body;
+        Type ret;
+        if (l.body() != null) {
+            C c = value(l.body());
+            body = c.n;
+            ret = c.t;
+        } else {
+            List<Type> rets = new ArrayList<>();
+            rets.add(null);
+            rets.clear();
+            returnTypes.push(rets);
+            Exec ex = block(l.block(), true);
+            returnTypes.pop();
+            if (canComplete(l.block())) {
+                error(l.block().end(), "not all code paths of the lambda return a value");
+            }
+            ret = rets.isEmpty() ? Type.ERROR : rets.get(0);
+            body = env -> {
+                Object r = ex.exec(env);
+                return r == RETURN ? env.returned : null;
+            };
+        }
+        scopes.pop();
+        return new Fn(slot, body, ret);
+    }
+
+    Node predicate(Fn f, int pos) {
+        if (f.ret() != Type.BOOL && !f.ret().isDynamic()) {
+            error(pos, "the lambda must return a bool but returns '" + f.ret().name() + "'");
+        }
+        return null;
+    }
+
+    C valueOf(Expr e) {
+        return value(e);
+    }
+
+    C failAt(int pos, String msg) {
+        return fail(pos, msg);
+    }
+
+    // ---- object creation
+
+    private C creation(New n) {
+        if (n.array()) {
+            Type elem;
+            if (n.type() == null) {
+                if (n.init() == null || n.init().isEmpty()) {
+                    return fail(n.pos(), "'new[]' needs at least one element to infer its type");
+                }
+                elem = null;
+            } else {
+                Type arr = resolveType(n.type());
+                if (arr == Type.ERROR) {
+                    return new C(env -> null, Type.ERROR);
+                }
+                elem = arr.elem();
+            }
+            List<C> items = new ArrayList<>();
+            if (n.init() != null) {
+                for (Expr e : n.init()) {
+                    items.add(value(e));
+                }
+            }
+            if (elem == null) {
+                elem = items.get(0).t;
+                for (C it : items) {
+                    if (!it.t.convertibleTo(elem)) {
+                        elem = it.t.convertibleTo(elem) ? elem : elem.convertibleTo(it.t) ? it.t : Type.OBJECT;
+                    }
+                }
+            }
+            Type at = Type.arrayOf(elem);
+            List<Node> nodes = new ArrayList<>();
+            for (int k = 0; k < items.size(); k++) {
+                nodes.add(convert(items.get(k), elem, n.init().get(k).pos()));
+            }
+            Node[] arr = nodes.toArray(Node[]::new);
+            Node sizeNode = null;
+            if (n.size() != null) {
+                C s = value(n.size());
+                if (!s.t.convertibleTo(Type.LONG) || (!s.t.isNumeric() && !s.t.isDynamic())) {
+                    return fail(n.size().pos(), "an array size must be an integer but is '" + s.t.name() + "'");
+                }
+                sizeNode = s.n;
+            }
+            Node sn = sizeNode;
+            Type et = elem;
+            return new C(env -> {
+                int size = arr.length;
+                if (sn != null) {
+                    size = Ops.asInt(sn.eval(env));
+                    if (size < 0) {
+                        throw new ExpressionException("System.OverflowException", "Arithmetic operation resulted in an overflow.");
+                    }
+                    if (size > Ops.MAX_STRING) {
+                        throw Ops.tooLong();
+                    }
+                    if (arr.length > 0 && arr.length != size) {
+                        throw new ExpressionException("System.ArgumentException", "An array initializer of length "
+                                + size + " is expected.");
+                    }
+                }
+                Object[] vals = new Object[size];
+                for (int k = 0; k < arr.length; k++) {
+                    vals[k] = arr[k].eval(env);
+                }
+                for (int k = arr.length; k < size; k++) {
+                    vals[k] = Conv.zero(et);
+                }
+                return Conv.toArray(vals, et);
+            }, at);
+        }
+        Type t = resolveType(n.type());
+        if (t == Type.ERROR) {
+            for (Expr e : n.args()) {
+                value(e);
+            }
+            return new C(env -> null, Type.ERROR);
+        }
+        List<Method> ctors = lib.constructors(t);
+        if (ctors.isEmpty()) {
+            return fail(n.type().pos(), "type '" + t.name() + "' cannot be created with 'new' in policy expressions");
+        }
+        if (n.init() != null) {
+            return fail(n.pos(), "object and collection initializers ({ ... }) are not supported; pass values to the constructor");
+        }
+        List<Arg> args = new ArrayList<>();
+        for (Expr e : n.args()) {
+            args.add(new Arg(e, false, null, null, e.pos()));
+        }
+        Call synthetic = new Call(n.pos(), new Name(n.type().pos(), t.name()), List.of(), args, n.pos());
+        Member fake = new Member(n.pos(), new Name(n.type().pos(), t.name()), t.name(), n.type().pos(), false, n.pos());
+        return invoke(synthetic, fake, null, ctors, "'" + t.name() + "'", false);
+    }
+
+    /** For {@link Linq}: typed access to the library. */
+    Library lib() {
+        return lib;
+    }
+
+    static Object toJToken(Object v) {
+        return JToken.from(v);
+    }
+}

@@ -1,0 +1,62 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.context.PolicyContext;
+
+/** The state of one evaluation: the context, local slots, and the loop/time budget. */
+public final class Env {
+    final PolicyContext ctx;
+    final Object[] locals;
+    private final long maxIterations;
+    private final long deadline;
+    private final long maxMillis;
+    private long iterations;
+    Object returned;
+
+    private static final ThreadLocal<Env> CURRENT = new ThreadLocal<>();
+
+    /** The evaluation running on this thread, for library code that must honour the time limit (Regex). */
+    static Env current() {
+        return CURRENT.get();
+    }
+
+    Env enter() {
+        CURRENT.set(this);
+        return this;
+    }
+
+    static void exit() {
+        CURRENT.remove();
+    }
+
+    Env(PolicyContext ctx, int slots, long maxIterations, long maxNanos) {
+        this.ctx = ctx;
+        this.locals = new Object[slots];
+        this.maxIterations = maxIterations;
+        this.maxMillis = maxNanos / 1_000_000;
+        this.deadline = System.nanoTime() + maxNanos;
+    }
+
+    /** Counts one loop iteration or lambda call; enforces the iteration and time limits. */
+    void tick() {
+        long n = ++iterations;
+        if (n > maxIterations) {
+            throw new ExpressionException("System.InvalidOperationException",
+                    "The expression exceeded the limit of " + maxIterations + " loop iterations.");
+        }
+        if ((n & 255) == 0 && System.nanoTime() > deadline) {
+            throw timeout();
+        }
+    }
+
+    void checkTime() {
+        if (System.nanoTime() > deadline) {
+            throw timeout();
+        }
+    }
+
+    private ExpressionException timeout() {
+        return new ExpressionException("System.TimeoutException",
+                "The expression took longer than its limit of " + maxMillis + " ms.");
+    }
+}

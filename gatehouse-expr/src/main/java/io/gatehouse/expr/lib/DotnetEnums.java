@@ -1,0 +1,26 @@
+package io.gatehouse.expr.lib;
+
+/** The .NET enums policy expressions use as arguments. Constant names match .NET exactly. */
+public final class DotnetEnums {
+    private DotnetEnums() {
+    }
+
+    public enum StringComparison {
+        CurrentCulture, CurrentCultureIgnoreCase, InvariantCulture, InvariantCultureIgnoreCase, Ordinal,
+        OrdinalIgnoreCase;
+
+        public boolean ignoreCase() {
+            return name().endsWith("IgnoreCase");
+        }
+    }
+
+    public enum StringSplitOptions { None, RemoveEmptyEntries, TrimEntries }
+
+    /** Newtonsoft.Json.Formatting. */
+    public enum Formatting { None, Indented }
+
+    public enum RegexOptions { None, IgnoreCase, Multiline, Singleline, ExplicitCapture, IgnorePatternWhitespace, CultureInvariant }
+
+    /** CultureInfo: only the invariant culture exists here; any provider argument is accepted and ignored. */
+    public enum CultureInfo { InvariantCulture, CurrentCulture }
+}

@@ -1,0 +1,46 @@
+package io.gatehouse.policy;
+
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Decides whether a client certificate chains to a trusted CA (and, when asked, is not revoked),
+ * for {@code validate-client-certificate}. The gateway builds it from its CA store and revocation
+ * mode; see {@link PolicyEnvironment.Builder#chainCheck}.
+ */
+@FunctionalInterface
+public interface ChainCheck {
+    /**
+     * @param chain the client's certificate first, then what it sent along
+     * @param checkRevocation whether to consult CRLs/OCSP
+     * @param at the time to judge validity at
+     */
+    Result check(List<X509Certificate> chain, boolean checkRevocation, Instant at);
+
+    /**
+     * @param trusted the chain ends in a trusted CA and every signature and constraint holds
+     * @param revoked a certificate in the chain is revoked (implies not trusted)
+     * @param reason what failed, in plain words, for logs and LastError.Message
+     * @param path when trusted, the validated chain from the client's certificate to the trust
+     *     anchor (lets {@code issuer-thumbprint} match an issuer the client did not send); may be empty
+     */
+    record Result(boolean trusted, boolean revoked, String reason, List<X509Certificate> path) {
+        public static final Result TRUSTED = new Result(true, false, "trusted", List.of());
+
+        public Result {
+            path = path == null ? List.of() : List.copyOf(path);
+        }
+
+        public Result(boolean trusted, boolean revoked, String reason) {
+            this(trusted, revoked, reason, List.of());
+        }
+
+        public static Result trusted(List<X509Certificate> path) {
+            return new Result(true, false, "trusted", path);
+        }
+    }
+
+    /** Trusts nothing: the safe default when no CA certificates are configured. */
+    ChainCheck NONE = (chain, rev, at) -> new Result(false, false, "no CA certificates are configured");
+}

@@ -1,0 +1,193 @@
+package io.gatehouse.policy;
+
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.expr.context.LastError;
+import io.gatehouse.expr.context.MessageBody;
+import io.gatehouse.expr.context.Response;
+import io.gatehouse.policy.spi.Block;
+import io.gatehouse.policy.spi.Policy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The composed policy for one operation: inbound, backend, outbound, and on-error for failures.
+ * Immutable and shared by all requests; {@link #execute} runs it for one request.
+ */
+public final class EffectivePolicy {
+    private static final Section[] MAIN = {Section.INBOUND, Section.BACKEND, Section.OUTBOUND};
+
+    private final Block[] sections;
+    private final boolean readsRequestBody;
+    private final boolean readsResponseBody;
+
+    EffectivePolicy(Block[] sections, boolean readsRequestBody, boolean readsResponseBody) {
+        this.sections = sections.clone();
+        this.readsRequestBody = readsRequestBody;
+        this.readsResponseBody = readsResponseBody;
+    }
+
+    /** True if an expression reads {@code context.Request.Body}: the gateway must buffer the request body. */
+    public boolean readsRequestBody() {
+        return readsRequestBody;
+    }
+
+    /** True if an expression reads {@code context.Response.Body}: the gateway must buffer the response body. */
+    public boolean readsResponseBody() {
+        return readsResponseBody;
+    }
+
+    /** The composed section (for tests and {@code gatehouse explain}). */
+    public Block section(Section s) {
+        return sections[s.ordinal()];
+    }
+
+    /**
+     * Runs the policies for one request: inbound, then backend (where {@code forward-request}
+     * calls {@code forwarder}), then outbound; {@code return-response} ends early. Any failure
+     * sets {@code context.LastError}, prepares the APIM-style error response
+     * ({@code {"statusCode": 401, "message": "..."}}) and runs on-error, which may change it.
+     *
+     * <p>The stage never completes exceptionally: when it completes, {@code context.Response} holds
+     * the answer, unless a forward happened and no policy changed it, in which case it holds the
+     * backend's. Synchronous pipelines return an already completed stage.
+     */
+    public CompletionStage<Void> execute(Exchange exchange, Forwarder forwarder) {
+        exchange.forwarder(forwarder);
+        CompletionStage<Void> s;
+        try {
+            s = run(exchange, 0);
+        } catch (Throwable t) {
+            return onError(exchange, t);
+        }
+        if (s == Policy.DONE) {
+            return s;
+        }
+        return s.handle((v, t) -> t == null ? Policy.DONE : onError(exchange, t)).thenCompose(x -> x);
+    }
+
+    private CompletionStage<Void> run(Exchange exchange, int from) {
+        for (int i = from; i < MAIN.length; i++) {
+            if (exchange.isResponded()) {
+                return Policy.DONE;
+            }
+            Section section = MAIN[i];
+            exchange.section(section);
+            CompletionStage<Void> stage = sections[section.ordinal()].apply(exchange);
+            if (stage != Policy.DONE) {
+                CompletableFuture<Void> f = stage.toCompletableFuture();
+                if (f.isDone() && !f.isCompletedExceptionally()) {
+                    continue;
+                }
+                int next = i + 1;
+                return stage.thenCompose(v -> run(exchange, next));
+            }
+        }
+        return Policy.DONE;
+    }
+
+    private CompletionStage<Void> onError(Exchange exchange, Throwable t) {
+        GatewayException g = asGatewayException(t);
+        g.inSection(exchange.section());
+        exchange.failure(g);
+        exchange.trace(new TraceEntry(g.source(), "error", g.reason() + ": " + g.getMessage(), Map.of()));
+        exchange.context().lastError(new LastError(g.source(), g.reason(), g.getMessage(),
+                g.scope() == null ? "" : g.scope().label(),
+                g.section() == null ? "" : g.section().element(),
+                g.path() == null ? "" : g.path(),
+                g.policyId() == null ? "" : g.policyId()));
+        errorResponse(exchange.context().response(), g.status(), g.publicMessage());
+        exchange.clearResponded();
+        exchange.section(Section.ON_ERROR);
+        Block onError = sections[Section.ON_ERROR.ordinal()];
+        if (onError.isEmpty()) {
+            return Policy.DONE;
+        }
+        CompletionStage<Void> s;
+        try {
+            s = onError.apply(exchange);
+        } catch (Throwable inner) {
+            return onErrorFailed(exchange, inner);
+        }
+        if (s == Policy.DONE) {
+            return s;
+        }
+        return s.handle((v, inner) -> {
+            if (inner != null) {
+                onErrorFailed(exchange, inner);
+            }
+            return (Void) null;
+        });
+    }
+
+    /** on-error itself failed: answer 500 and keep the first failure as LastError. */
+    private static CompletionStage<Void> onErrorFailed(Exchange exchange, Throwable inner) {
+        GatewayException g = asGatewayException(inner);
+        exchange.trace(new TraceEntry(g.source(), "error", "on-error failed: " + g.reason() + ": " + g.getMessage(), Map.of()));
+        errorResponse(exchange.context().response(), 500, GatewayException.publicMessage(500));
+        exchange.markResponded();
+        return Policy.DONE;
+    }
+
+    static GatewayException asGatewayException(Throwable t) {
+        Throwable c = t;
+        while (c instanceof CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof GatewayException g) {
+            return g;
+        }
+        return new GatewayException(500, "gateway", "InternalError", "unexpected " + c, c);
+    }
+
+    /** Replaces the response with APIM's small JSON error body: status and a public message, nothing internal. */
+    static void errorResponse(Response response, int status, String message) {
+        Headers h = response.headers();
+        for (String name : List.copyOf(h.keys())) {
+            h.remove(name);
+        }
+        h.set("Content-Type", "application/json");
+        response.statusCode(status).statusReason(reasonPhrase(status));
+        response.body(MessageBody.ofString("{\"statusCode\": " + status + ", \"message\": \"" + jsonEscape(message) + "\"}",
+                "application/json"));
+    }
+
+    static String reasonPhrase(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "";
+        };
+    }
+
+    private static String jsonEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+}

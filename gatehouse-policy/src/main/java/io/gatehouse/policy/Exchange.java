@@ -1,0 +1,129 @@
+package io.gatehouse.policy;
+
+import io.gatehouse.expr.context.PolicyContext;
+import io.gatehouse.tls.KeyMaterial;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One request going through the policies: the APIM {@code context} the gateway filled, plus what
+ * policies decided for the gateway to act on: the backend ({@link #backendId()},
+ * {@link #baseUrl()}), the client certificate to present upstream ({@link #clientCertificate()}),
+ * whether a policy already produced the response ({@link #isResponded()}), trace entries and the
+ * failure, if any. Not thread-safe: one request runs on one thread at a time.
+ */
+public final class Exchange {
+    private final PolicyContext context;
+    private String backendId;
+    private String baseUrl;
+    private KeyMaterial clientCertificate;
+    private boolean responded;
+    private Section section = Section.INBOUND;
+    private Forwarder forwarder;
+    private GatewayException failure;
+    private final List<TraceEntry> traces = new ArrayList<>(0);
+    private Object attachment;
+
+    public Exchange(PolicyContext context) {
+        this.context = requireNonNull(context, "context");
+    }
+
+    public PolicyContext context() {
+        return context;
+    }
+
+    /** The backend entity to call, set by the gateway from the API and overridden by {@code set-backend-service backend-id}. */
+    public String backendId() {
+        return backendId;
+    }
+
+    public Exchange backendId(String id) {
+        this.backendId = id;
+        return this;
+    }
+
+    /** A base URL from {@code set-backend-service base-url}, replacing the backend's URL; null when not set. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public Exchange baseUrl(String url) {
+        this.baseUrl = url;
+        return this;
+    }
+
+    /**
+     * The key pair to present to the backend instead of the backend entity's own, set by
+     * {@code authentication-certificate}; null to use the backend's.
+     */
+    public KeyMaterial clientCertificate() {
+        return clientCertificate;
+    }
+
+    public Exchange clientCertificate(KeyMaterial km) {
+        this.clientCertificate = km;
+        return this;
+    }
+
+    /** True once {@code return-response} produced the response in {@code context.Response}: later policies are skipped. */
+    public boolean isResponded() {
+        return responded;
+    }
+
+    /** Ends the pipeline with {@code context.Response} as the answer. */
+    public void markResponded() {
+        this.responded = true;
+    }
+
+    void clearResponded() {
+        this.responded = false;
+    }
+
+    /** The section running now. */
+    public Section section() {
+        return section;
+    }
+
+    void section(Section s) {
+        this.section = s;
+    }
+
+    /** The gateway's forwarder for this execution (used by {@code forward-request}). */
+    public Forwarder forwarder() {
+        return forwarder;
+    }
+
+    void forwarder(Forwarder f) {
+        this.forwarder = f;
+    }
+
+    /** The failure that sent the request to on-error, with its internal detail for the log; null if none. */
+    public GatewayException failure() {
+        return failure;
+    }
+
+    void failure(GatewayException g) {
+        this.failure = g;
+    }
+
+    public List<TraceEntry> traces() {
+        return List.copyOf(traces);
+    }
+
+    public void trace(TraceEntry entry) {
+        traces.add(requireNonNull(entry, "entry"));
+    }
+
+    /** Whatever the gateway wants to carry along (its channel state); policies never touch it. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public Exchange attachment(Object a) {
+        this.attachment = a;
+        return this;
+    }
+}

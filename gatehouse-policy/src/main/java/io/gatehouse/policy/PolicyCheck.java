@@ -1,0 +1,64 @@
+package io.gatehouse.policy;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.SourceText;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code gatehouse policy check FILE...}: checks standalone policy documents and fragments the
+ * way a config load would, without the config. Named values, fragments, certificates and backends
+ * are unknown here, so references to them are warnings, not errors; a fragment given among the
+ * files is known by its file name without {@code .xml}.
+ */
+public final class PolicyCheck {
+    private PolicyCheck() {
+    }
+
+    /** Every diagnostic for the files; the CLI prints them and exits 1 when there are errors. */
+    public static Diagnostics check(List<Path> files) {
+        Diagnostics d = new Diagnostics();
+        List<SourceText> sources = new ArrayList<>();
+        PolicyEnvironment.Builder env = PolicyEnvironment.builder().lenientReferences(true);
+        for (Path f : files) {
+            String name = f.toString();
+            String text;
+            try {
+                text = Files.readString(f, StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                d.error(name, 0, 0, "cannot read the file: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+                continue;
+            }
+            SourceText src = new SourceText(name, text);
+            sources.add(src);
+            if (isFragment(text)) {
+                String id = f.getFileName().toString().replaceFirst("\\.xml$", "");
+                env.fragment(id, src);
+            }
+        }
+        PolicyEngine engine = new PolicyEngine(env.build());
+        for (SourceText src : sources) {
+            if (isFragment(src.text())) {
+                engine.checkFragment(src, d);
+            } else {
+                engine.parse(src, Scope.API, d);
+            }
+        }
+        return d;
+    }
+
+    private static boolean isFragment(String text) {
+        int i = text.indexOf('<');
+        while (i >= 0 && (text.startsWith("<?", i) || text.startsWith("<!", i))) {
+            int end = text.indexOf('>', i);
+            i = end < 0 ? -1 : text.indexOf('<', end);
+        }
+        return i >= 0 && text.startsWith("<fragment", i);
+    }
+}

@@ -1,0 +1,192 @@
+package io.gatehouse.policy;
+
+import io.gatehouse.common.SourceText;
+import io.gatehouse.expr.ExpressionCompiler;
+import io.gatehouse.policy.spi.PolicyRegistry;
+import io.gatehouse.tls.KeyMaterial;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Everything policies may refer to by name, fixed for one config load: named values
+ * ({@code {{name}}}), fragments, certificates by id, the backends, how to check client certificate
+ * chains, and the clock. Immutable; build with {@link #builder()}.
+ */
+public final class PolicyEnvironment {
+    private final Map<String, String> namedValues;
+    private final Map<String, SourceText> fragments;
+    private final Map<String, KeyMaterial> keyPairs;
+    private final Map<String, X509Certificate> certificates;
+    private final Set<String> backendIds;
+    private final ChainCheck chainCheck;
+    private final Clock clock;
+    private final boolean lenientReferences;
+    private final PolicyRegistry registry;
+    private final ExpressionCompiler expressionCompiler;
+
+    private PolicyEnvironment(Builder b) {
+        this.namedValues = Map.copyOf(b.namedValues);
+        this.fragments = Map.copyOf(b.fragments);
+        this.keyPairs = Map.copyOf(b.keyPairs);
+        Map<String, X509Certificate> certs = new LinkedHashMap<>(b.certificates);
+        b.keyPairs.forEach((id, km) -> certs.putIfAbsent(id, km.leaf()));
+        this.certificates = Map.copyOf(certs);
+        this.backendIds = Set.copyOf(b.backendIds);
+        this.chainCheck = b.chainCheck;
+        this.clock = b.clock;
+        this.lenientReferences = b.lenientReferences;
+        this.registry = b.registry;
+        this.expressionCompiler = b.expressionCompiler;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An environment with nothing configured (every reference is unknown). */
+    public static PolicyEnvironment empty() {
+        return builder().build();
+    }
+
+    public String namedValue(String name) {
+        return namedValues.get(name);
+    }
+
+    public Set<String> namedValueNames() {
+        return namedValues.keySet();
+    }
+
+    public SourceText fragment(String id) {
+        return fragments.get(id);
+    }
+
+    public Set<String> fragmentIds() {
+        return fragments.keySet();
+    }
+
+    /** A certificate with its private key, for {@code authentication-certificate}; null if unknown. */
+    public KeyMaterial keyPair(String id) {
+        return keyPairs.get(id);
+    }
+
+    public Set<String> keyPairIds() {
+        return keyPairs.keySet();
+    }
+
+    /** A certificate by id (key pairs and public-only ones), for identity matching; null if unknown. */
+    public X509Certificate certificate(String id) {
+        return certificates.get(id);
+    }
+
+    public Set<String> certificateIds() {
+        return certificates.keySet();
+    }
+
+    public Set<String> backendIds() {
+        return backendIds;
+    }
+
+    public ChainCheck chainCheck() {
+        return chainCheck;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
+     * True when checking standalone files ({@code gatehouse policy check}): unknown named values,
+     * fragments, certificates and backends are warnings, because the config that defines them is
+     * not known.
+     */
+    public boolean lenientReferences() {
+        return lenientReferences;
+    }
+
+    public PolicyRegistry registry() {
+        return registry;
+    }
+
+    /** The compiler for policy expressions (its limits apply to every expression). */
+    public ExpressionCompiler expressionCompiler() {
+        return expressionCompiler;
+    }
+
+    /** Builds a {@link PolicyEnvironment}; every map is copied. */
+    public static final class Builder {
+        private final Map<String, String> namedValues = new LinkedHashMap<>();
+        private final Map<String, SourceText> fragments = new LinkedHashMap<>();
+        private final Map<String, KeyMaterial> keyPairs = new LinkedHashMap<>();
+        private final Map<String, X509Certificate> certificates = new LinkedHashMap<>();
+        private final Set<String> backendIds = new LinkedHashSet<>();
+        private ChainCheck chainCheck = ChainCheck.NONE;
+        private Clock clock = Clock.systemUTC();
+        private boolean lenientReferences;
+        private PolicyRegistry registry = PolicyRegistry.builtIn();
+        private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
+
+        private Builder() {
+        }
+
+        public Builder namedValue(String name, String value) {
+            namedValues.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder fragment(String id, SourceText source) {
+            fragments.put(requireNonNull(id, "id"), requireNonNull(source, "source"));
+            return this;
+        }
+
+        public Builder keyPair(String id, KeyMaterial keyMaterial) {
+            keyPairs.put(requireNonNull(id, "id"), requireNonNull(keyMaterial, "keyMaterial"));
+            return this;
+        }
+
+        public Builder certificate(String id, X509Certificate certificate) {
+            certificates.put(requireNonNull(id, "id"), requireNonNull(certificate, "certificate"));
+            return this;
+        }
+
+        public Builder backendId(String id) {
+            backendIds.add(requireNonNull(id, "id"));
+            return this;
+        }
+
+        public Builder chainCheck(ChainCheck check) {
+            this.chainCheck = requireNonNull(check, "check");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder lenientReferences(boolean lenient) {
+            this.lenientReferences = lenient;
+            return this;
+        }
+
+        public Builder registry(PolicyRegistry registry) {
+            this.registry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public Builder expressionCompiler(ExpressionCompiler compiler) {
+            this.expressionCompiler = requireNonNull(compiler, "compiler");
+            return this;
+        }
+
+        public PolicyEnvironment build() {
+            return new PolicyEnvironment(this);
+        }
+    }
+}

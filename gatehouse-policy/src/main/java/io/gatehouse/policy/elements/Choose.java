@@ -1,0 +1,98 @@
+package io.gatehouse.policy.elements;
+
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.spi.Block;
+import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Policy;
+import io.gatehouse.policy.spi.PolicyType;
+import io.gatehouse.policy.spi.Value;
+import io.gatehouse.policy.xml.XmlAttribute;
+import io.gatehouse.policy.xml.XmlElement;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code <choose>} with {@code <when condition="@(...)">} branches and an optional final
+ * {@code <otherwise>}: runs the first branch whose condition is true.
+ */
+public final class Choose implements Policy {
+    public static final PolicyType TYPE = new PolicyType("choose", PolicyType.ALL, Choose::compile);
+
+    private final List<Value<Boolean>> conditions;
+    private final Block[] branches;
+    private final Block otherwise;
+
+    private Choose(List<Value<Boolean>> conditions, Block[] branches, Block otherwise) {
+        this.conditions = List.copyOf(conditions);
+        this.branches = branches;
+        this.otherwise = otherwise;
+    }
+
+    private static Policy compile(XmlElement e, CompileContext ctx) {
+        ctx.attributes(e);
+        ctx.onlyChildren(e, "when", "otherwise");
+        List<Value<Boolean>> conditions = new ArrayList<>();
+        List<Block> branches = new ArrayList<>();
+        Block otherwise = null;
+        boolean ok = true;
+        int whenIndex = 0;
+        for (XmlElement c : e.elements()) {
+            if (c.name().equals("when")) {
+                whenIndex++;
+                if (otherwise != null) {
+                    ctx.error(c.position(), "<when> after <otherwise>: <otherwise> must be the last branch of <choose>");
+                    ok = false;
+                }
+                ctx.attributes(c, "condition");
+                XmlAttribute cond = c.attribute("condition");
+                Value<Boolean> v = null;
+                if (cond == null) {
+                    ctx.error(c.position(), "<when> is missing the required attribute 'condition'");
+                } else {
+                    v = ctx.value(cond.value(), Boolean.class, "choose", t -> {
+                        ctx.error(cond.position(), "the condition of <when> must be a policy expression such as @(...) returning true or false, found '" + t + "'");
+                        return null;
+                    });
+                }
+                Block b = ctx.nested("when" + (whenIndex > 1 ? "[" + whenIndex + "]" : ""), () -> ctx.block(c));
+                ok &= v != null;
+                conditions.add(v);
+                branches.add(b);
+            } else if (c.name().equals("otherwise")) {
+                ctx.attributes(c);
+                if (otherwise != null) {
+                    ctx.error(c.position(), "<choose> has more than one <otherwise>");
+                    ok = false;
+                }
+                otherwise = ctx.nested("otherwise", () -> ctx.block(c));
+            }
+        }
+        if (whenIndex == 0) {
+            ctx.error(e.position(), "<choose> needs at least one <when condition=\"@(...)\">");
+            ok = false;
+        }
+        return ok ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise) : null;
+    }
+
+    @Override
+    public CompletionStage<Void> apply(Exchange exchange) {
+        for (int i = 0; i < branches.length; i++) {
+            Boolean b = conditions.get(i).get(exchange);
+            if (b != null && b) {
+                return branches[i].apply(exchange);
+            }
+        }
+        return otherwise.apply(exchange);
+    }
+
+    @Override
+    public Policy withBase(Policy parentSection) {
+        Block[] bs = new Block[branches.length];
+        for (int i = 0; i < bs.length; i++) {
+            bs[i] = branches[i].withBase(parentSection);
+        }
+        return new Choose(conditions, bs, otherwise.withBase(parentSection));
+    }
+}

@@ -1,0 +1,79 @@
+package io.gatehouse.policy.elements;
+
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.TraceEntry;
+import io.gatehouse.policy.spi.Attributes;
+import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Policy;
+import io.gatehouse.policy.spi.PolicyType;
+import io.gatehouse.policy.spi.Value;
+import io.gatehouse.policy.xml.SourceValue;
+import io.gatehouse.policy.xml.XmlElement;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code <trace source="..." severity="verbose|information|error"><message>...</message>
+ * <metadata name="..." value="..."/></trace>}: adds an entry to the request's trace (the request
+ * log), never to the response.
+ */
+public final class Trace implements Policy {
+    public static final PolicyType TYPE = new PolicyType("trace", PolicyType.ALL, Trace::compile);
+
+    private final String source;
+    private final String severity;
+    private final Value<String> message;
+    private final Map<String, String> metadata;
+
+    private Trace(String source, String severity, Value<String> message, Map<String, String> metadata) {
+        this.source = source;
+        this.severity = severity;
+        this.message = message;
+        this.metadata = Map.copyOf(metadata);
+    }
+
+    private static Policy compile(XmlElement e, CompileContext ctx) {
+        Attributes a = ctx.attributes(e, "source", "severity");
+        ctx.onlyChildren(e, "message", "metadata");
+        String source = a.requiredText("source");
+        String severity = a.choice("severity", "verbose", "verbose", "information", "error");
+        Value<String> message = null;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        boolean ok = source != null;
+        for (XmlElement c : e.elements()) {
+            if (c.name().equals("message")) {
+                ctx.attributes(c);
+                ctx.noElements(c);
+                if (message != null) {
+                    ctx.error(c.position(), "<trace> has more than one <message>");
+                    ok = false;
+                }
+                SourceValue t = c.textValue();
+                message = ctx.string(t == null ? SourceValue.synthetic("", c.position()) : t, "trace");
+                ok &= message != null;
+            } else if (c.name().equals("metadata")) {
+                Attributes m = ctx.attributes(c, "name", "value");
+                ctx.noContent(c);
+                String n = m.requiredText("name");
+                String v = m.requiredText("value");
+                if (n != null && v != null) {
+                    metadata.put(n, v);
+                }
+            }
+        }
+        if (message == null && ok) {
+            ctx.error(e.position(), "<trace> needs a <message>");
+            ok = false;
+        }
+        return ok ? new Trace(source, severity, message, metadata) : null;
+    }
+
+    @Override
+    public CompletionStage<Void> apply(Exchange exchange) {
+        String m = message.get(exchange);
+        exchange.trace(new TraceEntry(source, severity, m == null ? "" : m, metadata));
+        return DONE;
+    }
+}

@@ -1,0 +1,364 @@
+package io.gatehouse.policy.spi;
+
+import io.gatehouse.common.Diagnostics;
+import io.gatehouse.common.Position;
+import io.gatehouse.expr.CompiledExpression;
+import io.gatehouse.expr.ExpressionCompiler;
+import io.gatehouse.policy.PolicyEnvironment;
+import io.gatehouse.policy.Scope;
+import io.gatehouse.policy.Section;
+import io.gatehouse.policy.xml.SourceValue;
+import io.gatehouse.policy.xml.XmlAttribute;
+import io.gatehouse.policy.xml.XmlElement;
+import io.gatehouse.policy.xml.XmlNode;
+import io.gatehouse.policy.xml.XmlText;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a policy compiler gets: the diagnostics sink, the environment (named values, fragments,
+ * certificates, backends), where the element sits (scope, section, path), and helpers that read
+ * attributes and values the same way for every policy, so every policy reports unknown
+ * attributes, bad numbers and broken expressions alike.
+ */
+public final class CompileContext {
+    private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
+
+    private final Diagnostics diagnostics;
+    private final PolicyEnvironment environment;
+    private final PolicyRegistry registry;
+    private final Scope scope;
+    private final Section section;
+    private final FragmentLoader fragments;
+    private final List<String> fragmentStack;
+    private final boolean inFragment;
+    private String path = "";
+    private boolean baseSeen;
+    private boolean anySection;
+    private boolean readsRequestBody;
+    private boolean readsResponseBody;
+    private final List<CompiledExpression> expressions;
+
+    /** Loads and compiles fragments by id; the engine supplies it so fragment files are read once. */
+    public interface FragmentLoader {
+        /** The fragment's root element, or null when the id is unknown (the caller reports it). */
+        XmlElement fragment(String id, Diagnostics diagnostics);
+    }
+
+    public CompileContext(Diagnostics diagnostics, PolicyEnvironment environment, PolicyRegistry registry,
+                          Scope scope, Section section, FragmentLoader fragments) {
+        this(diagnostics, environment, registry, scope, section, fragments, List.of(), false, new ArrayList<>());
+    }
+
+    private CompileContext(Diagnostics diagnostics, PolicyEnvironment environment, PolicyRegistry registry,
+                           Scope scope, Section section, FragmentLoader fragments, List<String> fragmentStack,
+                           boolean inFragment, List<CompiledExpression> expressions) {
+        this.diagnostics = diagnostics;
+        this.environment = environment;
+        this.registry = registry;
+        this.scope = scope;
+        this.section = section;
+        this.fragments = fragments;
+        this.fragmentStack = fragmentStack;
+        this.inFragment = inFragment;
+        this.expressions = expressions;
+    }
+
+    /** A context for compiling fragment {@code id}'s content, sharing diagnostics and body flags. */
+    public CompileContext forFragment(String id) {
+        List<String> stack = new ArrayList<>(fragmentStack);
+        stack.add(id);
+        CompileContext c = new CompileContext(diagnostics, environment, registry, scope, section, fragments,
+                List.copyOf(stack), true, expressions);
+        c.path = path;
+        c.anySection = anySection;
+        return c;
+    }
+
+    /**
+     * Skips the "not allowed in this section" check: for checking a fragment on its own, when the
+     * section it will be included into is not known.
+     */
+    public CompileContext allowAnySection() {
+        this.anySection = true;
+        return this;
+    }
+
+    public Diagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    public PolicyEnvironment environment() {
+        return environment;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    public Section section() {
+        return section;
+    }
+
+    public boolean inFragment() {
+        return inFragment;
+    }
+
+    /** Fragment ids being included, outermost first, to detect cycles. */
+    public List<String> fragmentStack() {
+        return fragmentStack;
+    }
+
+    public FragmentLoader fragments() {
+        return fragments;
+    }
+
+    /** Every expression compiled through this context (for the linter and body flags). */
+    public List<CompiledExpression> expressions() {
+        return List.copyOf(expressions);
+    }
+
+    public boolean readsRequestBody() {
+        return readsRequestBody || expressions.stream().anyMatch(CompiledExpression::readsRequestBody);
+    }
+
+    public boolean readsResponseBody() {
+        return readsResponseBody || expressions.stream().anyMatch(CompiledExpression::readsResponseBody);
+    }
+
+    /** Marks that a policy reads the body itself (not through an expression). */
+    public void readsBody(boolean request, boolean response) {
+        readsRequestBody |= request;
+        readsResponseBody |= response;
+    }
+
+    /** Records a {@code <base/>}; returns false (after reporting) when it is not allowed here. */
+    public boolean noteBase(Position at) {
+        if (inFragment) {
+            error(at, "<base/> is not allowed inside a fragment: fragments are included into a section, which decides where <base/> goes");
+            return false;
+        }
+        if (baseSeen) {
+            error(at, "<base/> appears more than once in the " + section.element() + " section");
+            return false;
+        }
+        baseSeen = true;
+        return true;
+    }
+
+    /** True if the section compiled with this context contains {@code <base/>}. */
+    public boolean baseSeen() {
+        return baseSeen;
+    }
+
+    public void error(Position at, String message) {
+        diagnostics.add(at.error(message));
+    }
+
+    public void warning(Position at, String message) {
+        diagnostics.add(at.warning(message));
+    }
+
+    // ---- policies and blocks ----
+
+    /**
+     * Compiles child policy elements into a block. Text that is not blank is an error. Each child
+     * is looked up in the registry; an unsupported APIM policy or an unknown element is an error.
+     */
+    public Block block(XmlElement parent) {
+        return block(parent.children());
+    }
+
+    public Block block(List<XmlNode> nodes) {
+        List<Block.Item> items = new ArrayList<>();
+        String saved = path;
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        for (XmlNode n : nodes) {
+            if (n instanceof XmlText t) {
+                if (!t.isBlank()) {
+                    error(t.value().strip().start(), "unexpected text '" + abbreviate(t.value().text().strip())
+                            + "': expected policy elements here");
+                }
+                continue;
+            }
+            XmlElement e = (XmlElement) n;
+            int index = counts.merge(e.name(), 1, Integer::sum);
+            path = (saved.isEmpty() ? "" : saved + "/") + e.name() + (index > 1 ? "[" + index + "]" : "");
+            Policy p = policy(e);
+            if (p != null) {
+                XmlAttribute id = e.attribute("id");
+                items.add(new Block.Item(p, scope, path, id == null ? null : id.text()));
+            }
+            path = saved;
+        }
+        return new Block(items);
+    }
+
+    /** Runs {@code body} with {@code segment} appended to the path (for branches such as {@code when[2]}). */
+    public <T> T nested(String segment, java.util.function.Supplier<T> body) {
+        String saved = path;
+        path = saved.isEmpty() ? segment : saved + "/" + segment;
+        try {
+            return body.get();
+        } finally {
+            path = saved;
+        }
+    }
+
+    /** The path of the element being compiled inside its section, e.g. {@code choose/when[2]/set-header}. */
+    public String path() {
+        return path;
+    }
+
+    /** Compiles one policy element, or reports why it cannot be. Returns null on errors. */
+    public Policy policy(XmlElement e) {
+        PolicyType type = registry.find(e.name());
+        if (type == null) {
+            if (registry.isKnownButUnsupported(e.name())) {
+                error(e.position(), "policy '" + e.name() + "' is not supported yet");
+            } else if (Section.byElement(e.name()) != null) {
+                error(e.position(), "<" + e.name() + "> is a section: it belongs directly under <policies>");
+            } else {
+                String s = registry.suggest(e.name());
+                error(e.position(), "unknown policy '" + e.name() + "'" + (s == null ? "" : " (did you mean '" + s + "'?)"));
+            }
+            return null;
+        }
+        if (!anySection && !type.sections().contains(section)) {
+            error(e.position(), "policy '" + e.name() + "' is not allowed in the " + section.element() + " section (allowed in: "
+                    + String.join(", ", type.sections().stream().sorted().map(Section::element).toList()) + ")");
+            return null;
+        }
+        return type.compiler().compile(e, this);
+    }
+
+    // ---- attributes ----
+
+    /** Checks that {@code e} has only the given attributes (plus {@code id}) and returns a reader for them. */
+    public Attributes attributes(XmlElement e, String... allowed) {
+        Set<String> names = Set.of(allowed);
+        for (XmlAttribute a : e.attributes()) {
+            if (!names.contains(a.name()) && !a.name().equals("id") && !a.name().startsWith("xmlns")) {
+                error(a.position(), "unknown attribute '" + a.name() + "' on <" + e.name() + ">"
+                        + Suggest.hint(a.name(), names) + (names.isEmpty() ? "" : "; expected one of: "
+                        + String.join(", ", new java.util.TreeSet<>(names))));
+            }
+        }
+        return new Attributes(e, this);
+    }
+
+    /** Reports any child element or text: for policies that take no content. */
+    public void noContent(XmlElement e) {
+        for (XmlNode n : e.children()) {
+            if (n instanceof XmlElement c) {
+                error(c.position(), "<" + e.name() + "> takes no child elements, found <" + c.name() + ">");
+            } else if (n instanceof XmlText t && !t.isBlank()) {
+                error(t.value().strip().start(), "<" + e.name() + "> takes no text, found '" + abbreviate(t.value().text().strip()) + "'");
+            }
+        }
+    }
+
+    /** Reports any child element (text is fine): for elements whose content is a value. */
+    public void noElements(XmlElement e) {
+        for (XmlElement c : e.elements()) {
+            error(c.position(), "<" + e.name() + "> takes text or a policy expression, not elements: found <" + c.name() + ">"
+                    + " (in rawxml, write the expression as @(...) or @{...} so '<' inside it is read as code)");
+        }
+    }
+
+    /** Reports child elements other than {@code allowed}; text is reported too. */
+    public void onlyChildren(XmlElement e, String... allowed) {
+        Set<String> names = Set.of(allowed);
+        for (XmlNode n : e.children()) {
+            if (n instanceof XmlElement c && !names.contains(c.name())) {
+                error(c.position(), "unexpected <" + c.name() + "> inside <" + e.name() + ">"
+                        + Suggest.hint(c.name(), names) + "; expected: " + String.join(", ", names.stream().sorted().map(x -> "<" + x + ">").toList()));
+            } else if (n instanceof XmlText t && !t.isBlank()) {
+                error(t.value().strip().start(), "<" + e.name() + "> takes no text, found '" + abbreviate(t.value().text().strip()) + "'");
+            }
+        }
+    }
+
+    // ---- values ----
+
+    /**
+     * Replaces {@code {{name}}} with named values. An unknown name is an error (a warning in
+     * lenient mode, where the text is kept as written).
+     */
+    public SourceValue substitute(SourceValue v) {
+        String text = v.text();
+        if (text.indexOf("{{") < 0) {
+            return v;
+        }
+        Matcher m = NAMED_VALUE.matcher(text);
+        SourceValue out = v;
+        int shift = 0;
+        while (m.find()) {
+            String name = m.group(1);
+            String value = environment.namedValue(name);
+            if (value == null) {
+                String msg = "unknown named value '" + name + "'" + Suggest.hint(name, environment.namedValueNames());
+                if (environment.lenientReferences()) {
+                    warning(v.positionAt(m.start()), msg);
+                } else {
+                    error(v.positionAt(m.start()), msg);
+                }
+                continue;
+            }
+            out = out.replace(m.start() + shift, m.end() + shift, value);
+            shift += value.length() - (m.end() - m.start());
+        }
+        return out;
+    }
+
+    /** True if the (substituted) value is a policy expression {@code @(...)} or {@code @{...}}. */
+    public static boolean isExpression(String text) {
+        return ExpressionCompiler.isExpression(text.strip());
+    }
+
+    /**
+     * A constant or an expression of {@code type}, from a raw (not yet substituted) value. Returns
+     * null after reporting when the expression does not compile.
+     */
+    public <T> Value<T> value(SourceValue raw, Class<T> type, String policy, java.util.function.Function<String, T> parseConstant) {
+        SourceValue v = substitute(raw);
+        SourceValue s = v.strip();
+        if (environment.lenientReferences() && NAMED_VALUE.matcher(v.text()).find()) {
+            // an unknown named value (already warned about): what it stands for cannot be checked here
+            return Value.constant(null);
+        }
+        if (isExpression(s.text())) {
+            CompiledExpression ce;
+            long errorsBefore = diagnostics.errorCount();
+            try {
+                ce = environment.expressionCompiler().compile(s.text(), s.start(), type, diagnostics);
+            } catch (RuntimeException | StackOverflowError e) {
+                // the compiler must never take a config load down; report it like any other problem
+                error(s.start(), "this expression could not be compiled (internal error: " + e.getClass().getSimpleName() + ")");
+                return null;
+            }
+            if (ce == null) {
+                if (diagnostics.errorCount() == errorsBefore) {
+                    error(s.start(), "this expression does not compile");
+                }
+                return null;
+            }
+            expressions.add(ce);
+            return Value.expression(ce, type, policy);
+        }
+        T c = parseConstant.apply(v.text());
+        return c == null ? null : Value.constant(c);
+    }
+
+    public Value<String> string(SourceValue raw, String policy) {
+        return value(raw, String.class, policy, t -> t);
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 30 ? s : s.substring(0, 27) + "...";
+    }
+}

@@ -1,0 +1,90 @@
+package io.gatehouse.policy.spi;
+
+import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.Choose;
+import io.gatehouse.policy.elements.ForwardRequest;
+import io.gatehouse.policy.elements.IncludeFragment;
+import io.gatehouse.policy.elements.ReturnResponse;
+import io.gatehouse.policy.elements.SetBackendService;
+import io.gatehouse.policy.elements.SetBody;
+import io.gatehouse.policy.elements.SetHeader;
+import io.gatehouse.policy.elements.SetStatus;
+import io.gatehouse.policy.elements.SetVariable;
+import io.gatehouse.policy.elements.Trace;
+import io.gatehouse.policy.elements.ValidateClientCertificate;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Policy types by element name, plus the names of APIM policies Gatehouse knows but does not
+ * implement yet: using one of those is a load-time error that says so, never a silent skip.
+ */
+public final class PolicyRegistry {
+    /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) not implemented yet. */
+    private static final Set<String> APIM_NOT_YET = Set.of(
+            "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "limit-concurrency",
+            "validate-jwt", "validate-azure-ad-token", "check-header", "ip-filter", "cors", "jsonp", "cross-domain",
+            "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
+            "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "mock-response", "retry",
+            "wait", "rewrite-uri", "set-query-parameter", "set-method", "json-to-xml", "xml-to-json",
+            "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-basic",
+            "authentication-managed-identity", "get-authorization-context", "validate-content",
+            "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
+            "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
+            "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
+            "llm-content-safety", "azure-openai-token-limit", "azure-openai-emit-token-metric",
+            "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
+            "http-data-source", "cosmosdb-data-source");
+
+    private final Map<String, PolicyType> types;
+
+    private PolicyRegistry(Map<String, PolicyType> types) {
+        this.types = Map.copyOf(types);
+    }
+
+    /** Every policy Gatehouse implements. */
+    public static PolicyRegistry builtIn() {
+        return of(List.of(
+                Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
+                SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
+                AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE));
+    }
+
+    public static PolicyRegistry of(Collection<PolicyType> types) {
+        Map<String, PolicyType> m = new LinkedHashMap<>();
+        for (PolicyType t : types) {
+            if (m.put(t.name(), t) != null) {
+                throw new IllegalArgumentException("policy '" + t.name() + "' is registered twice");
+            }
+        }
+        return new PolicyRegistry(m);
+    }
+
+    /** This registry plus {@code type} (for a gateway that adds its own policies). */
+    public PolicyRegistry with(PolicyType type) {
+        Map<String, PolicyType> m = new LinkedHashMap<>(types);
+        m.put(type.name(), type);
+        return new PolicyRegistry(m);
+    }
+
+    public PolicyType find(String name) {
+        return types.get(name);
+    }
+
+    public boolean isKnownButUnsupported(String name) {
+        return !types.containsKey(name) && APIM_NOT_YET.contains(name);
+    }
+
+    /** The closest implemented or known APIM policy name, or null when nothing is close. */
+    public String suggest(String name) {
+        Set<String> all = new TreeSet<>(types.keySet());
+        all.addAll(APIM_NOT_YET);
+        return Suggest.closest(name, all);
+    }
+}
