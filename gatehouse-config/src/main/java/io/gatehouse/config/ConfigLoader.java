@@ -65,22 +65,27 @@ public final class ConfigLoader {
         ConfigReader reader = new ConfigReader(name, files, env, diagnostics);
         GatehouseConfig model = root == null && diagnostics.hasErrors() ? null : reader.read(root, absolute);
         MaterialLoader materials = new MaterialLoader(reader, files, diagnostics, now);
+        Map<String, String> namedValues = new LinkedHashMap<>();
+        CompiledPolicies policies = CompiledPolicies.none();
         if (model != null) {
             new ConfigChecks(reader, diagnostics).check(model);
             materials.load(model);
+            for (NamedValueConfig nv : model.namedValues()) {
+                namedValues.put(nv.name(), nv.value());
+            }
+            // policies are compiled even when the config has errors, so every problem shows at once
+            policies = CompiledPolicies.compile(model, reader.policySources, namedValues, reader.fragmentSources,
+                    materials.keyPairs, materials.certificates, materials.caStore(), materials.revocation(model),
+                    diagnostics);
         }
         diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars, reader.secretSpans)));
 
         if (model == null || diagnostics.hasErrors()) {
             return new ConfigResult(null, diagnostics, files.watched());
         }
-        Map<String, String> namedValues = new LinkedHashMap<>();
-        for (NamedValueConfig nv : model.namedValues()) {
-            namedValues.put(nv.name(), nv.value());
-        }
         LoadedConfig loaded = new LoadedConfig(model, materials.keyPairs, materials.certificates, materials.caCertificates,
                 materials.caStore(), materials.revocation(model), namedValues, reader.fragmentSources,
-                reader.policySources);
+                reader.policySources, policies);
         return new ConfigResult(loaded, diagnostics, files.watched());
     }
 }

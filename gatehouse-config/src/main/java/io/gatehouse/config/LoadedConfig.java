@@ -29,10 +29,12 @@ public final class LoadedConfig {
     private final Map<String, String> namedValues;
     private final Map<String, SourceText> fragments;
     private final Map<PolicyRef, SourceText> policySources;
+    private final CompiledPolicies policies;
 
     LoadedConfig(GatehouseConfig model, Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
             Map<String, X509Certificate> caCertificates, CaStore caStore, RevocationMode revocation,
-            Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources) {
+            Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources,
+            CompiledPolicies policies) {
         this.model = requireNonNull(model, "model");
         this.keyPairs = Map.copyOf(keyPairs);
         this.certificates = Map.copyOf(certificates);
@@ -42,6 +44,12 @@ public final class LoadedConfig {
         this.namedValues = Map.copyOf(namedValues);
         this.fragments = Map.copyOf(fragments);
         this.policySources = Map.copyOf(policySources);
+        this.policies = requireNonNull(policies, "policies");
+    }
+
+    /** Every policy compiled and composed per API and operation. */
+    public CompiledPolicies policies() {
+        return policies;
     }
 
     /** The config as written, with defaults applied and paths resolved. */

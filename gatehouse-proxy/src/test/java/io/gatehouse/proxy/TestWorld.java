@@ -36,6 +36,8 @@ public final class TestWorld {
     public final Pki.Issued gatewayClientCa;
     public final Pki.Issued gatewayClient;
     public final Pki.Issued untrustedGatewayClient;
+    public final Pki.Issued altGatewayClient;
+    public final Pki.Issued otherClient;
 
     public TestWorld(Path dir) {
         this.dir = dir;
@@ -58,6 +60,8 @@ public final class TestWorld {
                 .withValidity(year));
         gatewayClientCa = Pki.ca("CN=Gateway Client CA,O=Contoso,C=US", year);
         gatewayClient = Pki.issue(gatewayClientCa, Pki.IssueRequest.client("CN=gatehouse-gw,O=Contoso,C=US").withValidity(year));
+        altGatewayClient = Pki.issue(gatewayClientCa, Pki.IssueRequest.client("CN=alt-gw,O=Contoso,C=US").withValidity(year));
+        otherClient = Pki.issue(clientCa, Pki.IssueRequest.client("CN=other-app,O=Contoso,C=US").withValidity(year));
         Pki.Issued otherCa = Pki.ca("CN=Somebody Else CA", year);
         untrustedGatewayClient = Pki.issue(otherCa, Pki.IssueRequest.client("CN=stranger-gw").withValidity(year));
         try {
@@ -77,6 +81,8 @@ public final class TestWorld {
             pem("gw-client-ca.pem", gatewayClientCa);
             pair("gw-client", gatewayClient);
             pair("untrusted-gw-client", untrustedGatewayClient);
+            pair("alt-gw-client", altGatewayClient);
+            pair("other", otherClient);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
