@@ -35,9 +35,14 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class YamlParser {
     private static final int MAX_DEPTH = 64;
+    /** Nodes after expanding aliases; stops "billion laughs" documents. */
+    private static final int MAX_NODES = 200_000;
 
     private final String fileName;
     private final Diagnostics diagnostics;
+    private final java.util.Set<Node> path = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private int nodes;
+    private boolean tooLarge;
 
     YamlParser(String fileName, Diagnostics diagnostics) {
         this.fileName = fileName;
@@ -106,10 +111,25 @@ final class YamlParser {
     }
 
     private YamlNode convert(Node node, int depth) {
-        if (depth > MAX_DEPTH) {
-            diagnostics.add(position(node.getStartMark()).error("nesting is too deep (at most " + MAX_DEPTH + " levels)"));
+        if (depth > MAX_DEPTH || path.contains(node) || ++nodes > MAX_NODES) {
+            if (!tooLarge) {
+                tooLarge = true;
+                diagnostics.add(position(node.getStartMark()).error(path.contains(node)
+                        ? "an alias refers to a list or mapping that contains it"
+                        : depth > MAX_DEPTH ? "nesting is too deep (at most " + MAX_DEPTH + " levels)"
+                        : "the document is too large once its aliases are expanded"));
+            }
             return new YamlNode.Scalar(null, false, false, position(node.getStartMark()), 0, 0);
         }
+        path.add(node);
+        try {
+            return convertNode(node, depth);
+        } finally {
+            path.remove(node);
+        }
+    }
+
+    private YamlNode convertNode(Node node, int depth) {
         return switch (node) {
             case ScalarNode s -> scalar(s);
             case SequenceNode s -> {

@@ -379,6 +379,40 @@ class ConfigLoaderTest {
         });
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "- just\n- a list\n",
+        "just a scalar\n",
+        "gateway: 8443\n",
+        "gateway:\n  listeners:\n    port: 8443\n",
+        "gateway:\n  listeners:\n    - 8443\n    - [1, 2]\n",
+        "gateway:\n  listeners:\n    - port: 99999999999999999999\n",
+        "gateway:\n  listeners:\n    - port: {a: b}\n",
+        "hostnames:\n  - api.contoso.local\n",
+        "hostnames: {hostName: x}\n",
+        "certificates:\n  - id: [a]\n    certificateFile: {x: y}\n",
+        "backends:\n  - id: b\n    tls: yes\n    credentials: [a]\n",
+        "apis:\n  - id: a\n    path: ~\n    operations: {}\n",
+        "a: &x [*x]\n",
+        "a: &x [*x, *x, *x]\n",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                + "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                + "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        "? [complex, key]\n: value\n",
+        "{\"gateway\": [}",
+        "---\na: 1\n---\nb: 2\n",
+        "gateway:\n\tlisteners: []\n",
+        "namedValues:\n  - name: n\n    value: ${env:\n",
+        "namedValues:\n  - name: n\n    value: ${file:/}\n",
+    })
+    void reportsOddShapesAsErrorsWithoutThrowing(String text) throws IOException {
+        ConfigResult result = ConfigLoader.load(write("config.yaml", text), Map.of());
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.diagnostics().hasErrors()).isTrue();
+        assertThat(result.diagnostics().render()).isNotBlank();
+    }
+
     @Test
     void templateChecksAcceptTheShapesApimUses() {
         assertThat(ConfigReader.templateProblem("/")).isNull();

@@ -16,7 +16,8 @@ import java.util.List;
  * (no binary fixtures). Written into a {@code certs/} folder next to a test's config:
  *
  * <ul>
- *   <li>{@code ca.pem} root CA, {@code ca.crl} its (empty) CRL, {@code intermediate.pem} an intermediate</li>
+ *   <li>{@code ca.pem} root CA, {@code ca.crl} its (empty) CRL, {@code intermediate.pem} an intermediate
+ *       (also as DER in {@code intermediate.cer}, the way the APIM portal exports it)</li>
  *   <li>{@code gateway.pem} / {@code gateway.key} server certificate for api.contoso.local (chain with intermediate)</li>
  *   <li>{@code other.key} a key that belongs to no certificate here</li>
  *   <li>{@code client.pem} / {@code client.key} and {@code client.pfx} (password {@link #PFX_PASSWORD})</li>
@@ -76,6 +77,11 @@ final class TestPki {
         Pki.writePem(dir.resolve("ca.crl"), Pki.crl(CA, List.<BigInteger>of(), NOW.minus(1, ChronoUnit.HOURS),
                 NOW.plus(7, ChronoUnit.DAYS)));
         Pki.writePem(dir.resolve("intermediate.pem"), INTERMEDIATE.certificate());
+        try {
+            Pki.writeFile(dir.resolve("intermediate.cer"), INTERMEDIATE.certificate().getEncoded(), false);
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
         Pki.writePem(dir.resolve("gateway.pem"), GATEWAY.chain().toArray());
         Pki.writePem(dir.resolve("gateway.key"), GATEWAY.keyPair().getPrivate());
         Pki.writePem(dir.resolve("other.key"), OTHER.keyPair().getPrivate());
