@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 RunCommand.class,
                 ValidateCommand.class,
+                PolicyCommand.class,
                 QuickstartCommand.class,
                 PkiCommand.class,
                 CommandLine.HelpCommand.class

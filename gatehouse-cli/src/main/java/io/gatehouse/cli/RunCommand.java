@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
             }
         });
         if (!noWatch) {
-            watcher.start();
+            watcher.start(first.watchedFiles());
         }
         Signals.onHangup(() -> {
             log.info("SIGHUP: reloading {}", config);
