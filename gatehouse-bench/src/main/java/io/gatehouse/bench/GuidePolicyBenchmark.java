@@ -57,7 +57,9 @@ public class GuidePolicyBenchmark {
         Pki.Issued ca = Pki.ca("CN=Contoso Clinic Root CA,O=Contoso,C=US", Duration.ofDays(365));
         Pki.Issued client = Pki.issue(ca, Pki.IssueRequest.client("CN=clinic-app,O=Contoso,C=US").withValidity(Duration.ofDays(30)));
         CaStore store = CaStore.of(List.of(ca.certificate()), List.of(), List.of());
-        ChainVerifier verifier = new ChainVerifier(store, RevocationMode.OFF);
+        // as the gateway does: results per chain are reused for 30 s (CachingChainVerifier)
+        io.gatehouse.tls.CachingChainVerifier verifier = new io.gatehouse.tls.CachingChainVerifier(
+                new ChainVerifier(store, RevocationMode.OFF), Duration.ofSeconds(30));
         certificate = new X509Certificate2(client.certificate(), List.of(client.certificate()),
                 (c, rev) -> verifier.verify(c.chain(), ChainVerifier.Purpose.CLIENT_AUTH).valid());
         String verify = variant.equals("with-verify") ? """

@@ -14,11 +14,13 @@ import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.policy.Scope;
 import io.gatehouse.tls.CaStore;
+import io.gatehouse.tls.CachingChainVerifier;
 import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.KeyMaterial;
 import io.gatehouse.tls.RevocationMode;
 import io.gatehouse.tls.VerificationResult;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,11 +124,13 @@ public final class CompiledPolicies {
         if (store.isEmpty()) {
             return ChainCheck.NONE;
         }
-        ChainVerifier withRevocation = new ChainVerifier(store, mode);
-        ChainVerifier withoutRevocation = new ChainVerifier(store, RevocationMode.OFF);
+        // results are reused for a few seconds per chain: path building costs more than the rest of a request
+        CachingChainVerifier withRevocation = new CachingChainVerifier(new ChainVerifier(store, mode), Duration.ofSeconds(30));
+        CachingChainVerifier withoutRevocation = new CachingChainVerifier(new ChainVerifier(store, RevocationMode.OFF),
+                Duration.ofSeconds(30));
         return (chain, checkRevocation, at) -> {
             VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
-                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, at);
+                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH);
             return r.valid()
                     ? ChainCheck.Result.TRUSTED
                     : new ChainCheck.Result(false, "revoked".equals(r.failedCheck()), r.reason());

@@ -44,8 +44,8 @@ final class GatewaySnapshot {
     final HostnameBinding defaultBinding;
     final Router router;
     final Map<String, UpstreamTarget> backends;
-    final ChainVerifier clientVerifier;
-    final ChainVerifier clientVerifierNoRevocation;
+    final io.gatehouse.tls.CachingChainVerifier clientVerifier;
+    final io.gatehouse.tls.CachingChainVerifier clientVerifierNoRevocation;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
     private final Map<Object, UpstreamTarget> variants = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -53,8 +53,9 @@ final class GatewaySnapshot {
         this.config = config;
         this.generation = generation;
         ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
-        this.clientVerifier = verifier;
-        this.clientVerifierNoRevocation = new ChainVerifier(config.caStore(), io.gatehouse.tls.RevocationMode.OFF);
+        this.clientVerifier = new io.gatehouse.tls.CachingChainVerifier(verifier, Duration.ofSeconds(30));
+        this.clientVerifierNoRevocation = new io.gatehouse.tls.CachingChainVerifier(
+                new ChainVerifier(config.caStore(), io.gatehouse.tls.RevocationMode.OFF), Duration.ofSeconds(30));
         String minimum = config.model().gateway().minimumProtocolVersion();
 
         Map<String, HostnameBinding> hosts = new HashMap<>();

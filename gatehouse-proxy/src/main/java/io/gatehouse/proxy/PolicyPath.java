@@ -120,7 +120,7 @@ final class PolicyPath {
         if (hs != null && !hs.clientChain().isEmpty()) {
             List<X509Certificate> chain = hs.clientChain();
             r.certificate(new X509Certificate2(chain.get(0), chain, (cert, checkRevocation) -> {
-                ChainVerifier v = checkRevocation ? snap.clientVerifier : snap.clientVerifierNoRevocation;
+                var v = checkRevocation ? snap.clientVerifier : snap.clientVerifierNoRevocation;
                 return v.verify(cert.chain(), ChainVerifier.Purpose.CLIENT_AUTH).valid();
             }));
         }
