@@ -138,9 +138,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             host = headers.get(":authority");
         }
         if (tls) {
-            HostnameBinding served = ctx.channel().parent() != null
-                    ? DownstreamInitializer.binding(ctx.channel().parent())
-                    : DownstreamInitializer.binding(ctx.channel());
+            HostnameBinding served = DownstreamInitializer.binding(connection());
             HostnameBinding named = snap.forHost(host);
             if (served != null && named != null && !named.name().equalsIgnoreCase(served.name())) {
                 fail(e, FailureKind.MISDIRECTED, "Host '" + host + "' differs from the TLS server name '"
@@ -179,12 +177,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return; // reading goes on: onContent collects the body
         }
         headers.set(HttpHeaderNames.HOST, target.authority());
-        boolean hasBody = !(req instanceof FullHttpRequest full && !full.content().isReadable());
-        if (hasBody && !HttpUtil.isContentLengthSet(req) && !HttpUtil.isTransferEncodingChunked(req)) {
-            HttpUtil.setTransferEncodingChunked(req, true);
-        } else if (!hasBody && req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD
-                && !HttpUtil.isContentLengthSet(req)) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+        // HTTP/1.1 frames the body by its headers, which pass through; an HTTP/2 request whose
+        // headers did not end the stream has a body of unknown length: chunk it upstream
+        if (http2 && !HttpUtil.isContentLengthSet(req)) {
+            boolean bodyFollows = !(req instanceof FullHttpRequest);
+            if (bodyFollows) {
+                HttpUtil.setTransferEncodingChunked(req, true);
+            } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+            }
         }
         String upstreamUri = target.basePath() + match.remainder() + (q >= 0 ? uri.substring(q) : "");
         if (upstreamUri.isEmpty() || upstreamUri.charAt(0) != '/') {
@@ -208,9 +209,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         return p.contains("/../") || p.endsWith("/..") || p.contains("/./") || p.endsWith("/.") || p.indexOf('\\') >= 0;
     }
 
+    /** The TCP connection: this channel for HTTP/1.1, the parent of an HTTP/2 stream. */
+    private Channel connection() {
+        return http2 ? ctx.channel().parent() : ctx.channel();
+    }
+
     private String clientIp() {
-        Channel c = ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
-        SocketAddress a = c.remoteAddress();
+        SocketAddress a = connection().remoteAddress();
         return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
     }
 
@@ -263,7 +268,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ctx.channel().config().setAutoRead(false);
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
         releasePolicyBody(e);
-        Channel connection = ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+        Channel connection = connection();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
                 e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection));
         PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in).whenComplete((out, t) -> {

@@ -116,6 +116,16 @@ class DownstreamMtlsTest {
         }
     }
 
+    @ParameterizedTest(name = "over {0}")
+    @CsvSource({"--http1.1", "--http2"})
+    void hostHeaderNamingAStricterHostnameThanTheSniIsMisdirected(String version) {
+        // SNI open.gatehouse.test (no certificate asked), Host strict.gatehouse.test (certificate required)
+        E2e.CurlResult r = E2e.curl(world, "open.gatehouse.test", port, "/x", null, version,
+                "-H", "Host: strict.gatehouse.test:" + port);
+        assertThat(r.status()).as(r.stderr()).isEqualTo(421);
+        assertThat(r.body()).doesNotContain("\"backend\"");
+    }
+
     @Test
     void certificateIsRequestedOnOneHostnameAndNotOnAnotherOnTheSamePort() {
         String openssl = ExternalTools.require("openssl");

@@ -193,6 +193,15 @@ class PolicyEndToEndTest {
         }
     }
 
+    @ParameterizedTest(name = "guide policy over HTTP/1.1 with {0}: {1}")
+    @CsvSource({"client, 200", "other, 403", "none, 403"})
+    void guidePolicyOverHttp11SeesTheCertificateToo(String cert, int expected) {
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/guide/records/8", cert.equals("none") ? null : cert,
+                "--http1.1");
+        assertThat(r.status()).as(r.stderr() + r.body()).isEqualTo(expected);
+        assertThat(r.httpVersion()).isEqualTo("1.1");
+    }
+
     @Test
     void guidePolicyBodyIsTheOneThePolicySets() {
         E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/guide/x", "other");

@@ -130,7 +130,8 @@ public final class TestBackend implements AutoCloseable {
                     + h.get("x-forwarded-proto") + "\", \"xForwardedHost\": \"" + h.get("x-forwarded-host")
                     + "\", \"clientCert\": \"" + h.get("client-cert") + "\", \"xForwardedClientCert\": \""
                     + h.get("x-forwarded-client-cert") + "\", \"connection\": \"" + h.get("connection")
-                    + "\", \"gatewayCertificate\": \"" + subject + "\", \"bodyBytes\": " + received + "}";
+                    + "\", \"gatewayCertificate\": \"" + subject + "\", \"bodyBytes\": " + received
+                    + ", \"headerNames\": \"" + String.join(",", h.names()).toLowerCase(java.util.Locale.ROOT) + "\"}";
         }
 
         private void json(ChannelHandlerContext ctx, String json) {

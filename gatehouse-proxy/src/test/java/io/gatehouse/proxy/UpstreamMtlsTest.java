@@ -196,6 +196,26 @@ class UpstreamMtlsTest {
     }
 
     @Test
+    void forgedIdentityAndHopByHopHeadersAreRemovedAndForwardedHeadersAdded() {
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/echo/h?q=1", null,
+                "-H", "X-Forwarded-Client-Cert: Hash=forged;Subject=\"CN=admin\"",
+                "-H", "Client-Cert: :Zm9yZ2Vk:",
+                "-H", "Connection: keep-alive, X-Secret-Hop",
+                "-H", "X-Secret-Hop: must-not-pass",
+                "-H", "X-Forwarded-For: 203.0.113.9", "-D", "-", "--http1.1"); // HTTP/2 has no hop-by-hop headers
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("\"xForwardedClientCert\": \"null\"")
+                .contains("\"clientCert\": \"null\"")
+                .contains("\"xForwardedFor\": \"203.0.113.9, 127.0.0.1\"")
+                .contains("\"xForwardedProto\": \"https\"")
+                .contains("\"xForwardedHost\": \"" + TestWorld.API_HOST + ":" + port + "\"")
+                .contains("\"uri\": \"/h?q=1\"")
+                .containsPattern("(?i)x-request-id: [0-9a-f-]{36}");
+        assertThat(r.body()).contains("\"headerNames\": \"").doesNotContain("x-secret-hop").doesNotContain("must-not-pass")
+                .doesNotContain("transfer-encoding"); // a GET without a body stays without one
+    }
+
+    @Test
     void connectionsThatFailedAreNeverReused() {
         int before = strictNetty.connections.get();
         assertThat(curlMany("/no-cert-netty/x", 3).stdout().trim().split("\n")).containsExactly("502", "502", "502");
