@@ -1,0 +1,460 @@
+package io.gatehouse.tls;
+
+import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertStore;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXCertPathBuilderResult;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import javax.security.auth.x500.X500Principal;
+
+import io.gatehouse.common.x509.DotNetNames;
+
+/**
+ * Checks certificate chains against a {@link CaStore}: the path to a trusted root (built with
+ * the JDK's PKIX builder from the peer's certificates and the store's intermediates), validity
+ * dates of every certificate on it, the leaf's purpose (extended key usage) and revocation
+ * through the store's CRLs according to the {@link RevocationMode}.
+ *
+ * <p>Dates, purpose and revocation are checked here rather than by PKIX so that each failure
+ * gets its own {@link VerificationResult#failedCheck()} and a precise reason. Immutable and
+ * thread-safe: build one per CA store and call {@link #verify} from any thread, per handshake.
+ */
+public final class ChainVerifier {
+
+    /** What the leaf certificate must be meant for. */
+    public enum Purpose {
+        CLIENT_AUTH("1.3.6.1.5.5.7.3.2", "client authentication"),
+        SERVER_AUTH("1.3.6.1.5.5.7.3.1", "server authentication"),
+        ANY(null, "any purpose");
+
+        private final String oid;
+        private final String words;
+
+        Purpose(String oid, String words) {
+            this.oid = oid;
+            this.words = words;
+        }
+    }
+
+    private static final String ANY_EKU = "2.5.29.37.0";
+
+    private final CaStore store;
+    private final RevocationMode mode;
+    private final Set<TrustAnchor> anchors;
+    private final Set<X509Certificate> rootSet;
+    private final CertStore storeIntermediates;
+    private final Map<X500Principal, List<X509CRL>> crlsByIssuer;
+
+    public ChainVerifier(CaStore store, RevocationMode mode) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        Set<TrustAnchor> a = new HashSet<>();
+        for (X509Certificate root : store.roots()) {
+            a.add(new TrustAnchor(root, null));
+        }
+        this.anchors = Set.copyOf(a);
+        this.rootSet = Set.copyOf(new HashSet<>(store.roots()));
+        try {
+            this.storeIntermediates = CertStore.getInstance("Collection",
+                    new CollectionCertStoreParameters(List.copyOf(store.intermediates())));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no Collection CertStore", e);
+        }
+        Map<X500Principal, List<X509CRL>> byIssuer = new HashMap<>();
+        for (X509CRL crl : store.crls()) {
+            byIssuer.computeIfAbsent(crl.getIssuerX500Principal(), k -> new ArrayList<>()).add(crl);
+        }
+        byIssuer.replaceAll((k, v) -> List.copyOf(v));
+        this.crlsByIssuer = Map.copyOf(byIssuer);
+    }
+
+    public CaStore store() {
+        return store;
+    }
+
+    public RevocationMode revocationMode() {
+        return mode;
+    }
+
+    /** {@link #verify(List, Purpose, Instant)} at the current time. */
+    public VerificationResult verify(List<X509Certificate> chainLeafFirst, Purpose purpose) {
+        return verify(chainLeafFirst, purpose, Instant.now());
+    }
+
+    /**
+     * Verifies a chain as the peer sent it (leaf first; further certificates are candidate
+     * intermediates, in any order, and may include a root).
+     */
+    public VerificationResult verify(List<X509Certificate> chainLeafFirst, Purpose purpose, Instant at) {
+        Objects.requireNonNull(purpose, "purpose");
+        Objects.requireNonNull(at, "at");
+        if (chainLeafFirst == null || chainLeafFirst.isEmpty()) {
+            return VerificationResult.failed("missing", "no certificate was presented");
+        }
+        X509Certificate leaf = chainLeafFirst.get(0);
+        VerificationResult dates = checkDates(leaf, at, "certificate");
+        if (!dates.valid()) {
+            return dates;
+        }
+        if (anchors.isEmpty()) {
+            return VerificationResult.failed("chain", "no trusted CA certificates (store 'Root') are configured to check "
+                    + quote(leaf) + " against");
+        }
+        List<X509Certificate> path;
+        X509Certificate anchorCert;
+        if (rootSet.contains(leaf)) {
+            path = List.of(leaf);
+            anchorCert = leaf;
+        } else {
+            PKIXCertPathBuilderResult built;
+            try {
+                built = build(chainLeafFirst, at);
+            } catch (CertPathBuilderException e) {
+                return diagnose(chainLeafFirst, at, e);
+            }
+            path = new ArrayList<>();
+            for (var c : built.getCertPath().getCertificates()) {
+                path.add((X509Certificate) c);
+            }
+            anchorCert = built.getTrustAnchor().getTrustedCert();
+        }
+        for (int i = 1; i < path.size(); i++) {
+            VerificationResult r = checkDates(path.get(i), at, "CA certificate");
+            if (!r.valid()) {
+                return r;
+            }
+        }
+        if (anchorCert != leaf) {
+            VerificationResult r = checkDates(anchorCert, at, "trusted CA certificate");
+            if (!r.valid()) {
+                return r;
+            }
+        }
+        if (anchorCert != leaf) {
+            VerificationResult nc = checkAnchorNameConstraints(anchorCert, path);
+            if (!nc.valid()) {
+                return nc;
+            }
+        }
+        VerificationResult p = checkPurpose(leaf, purpose);
+        if (!p.valid()) {
+            return p;
+        }
+        if (mode != RevocationMode.OFF && anchorCert != leaf) {
+            for (int i = 0; i < path.size(); i++) {
+                X509Certificate issuer = i + 1 < path.size() ? path.get(i + 1) : anchorCert;
+                VerificationResult r = checkRevocation(path.get(i), issuer, at);
+                if (!r.valid()) {
+                    return r;
+                }
+            }
+        }
+        return VerificationResult.ok();
+    }
+
+    /**
+     * Applies the trust anchor's own NameConstraints extension to the path: the JDK's PKIX never
+     * reads the anchor certificate's extensions (and refuses anchor constraints), so without
+     * this a root limited to, say, {@code .contoso.local} could vouch for any name.
+     */
+    private static VerificationResult checkAnchorNameConstraints(X509Certificate anchor, List<X509Certificate> path) {
+        byte[] ext = anchor.getExtensionValue("2.5.29.30");
+        if (ext == null) {
+            return VerificationResult.ok();
+        }
+        try {
+            org.bouncycastle.asn1.x509.NameConstraints nc = org.bouncycastle.asn1.x509.NameConstraints.getInstance(
+                    org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            org.bouncycastle.asn1.x509.PKIXNameConstraintValidator validator =
+                    new org.bouncycastle.asn1.x509.PKIXNameConstraintValidator();
+            if (nc.getPermittedSubtrees() != null) {
+                validator.intersectPermittedSubtree(nc.getPermittedSubtrees());
+            }
+            if (nc.getExcludedSubtrees() != null) {
+                for (org.bouncycastle.asn1.x509.GeneralSubtree subtree : nc.getExcludedSubtrees()) {
+                    validator.addExcludedSubtree(subtree);
+                }
+            }
+            for (int i = path.size() - 1; i >= 0; i--) {
+                X509Certificate c = path.get(i);
+                boolean selfIssued = c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+                if (selfIssued && i > 0) {
+                    continue; // RFC 5280 6.1.3 (b): self-issued intermediates are not checked
+                }
+                org.bouncycastle.asn1.x500.X500Name subject =
+                        org.bouncycastle.asn1.x500.X500Name.getInstance(c.getSubjectX500Principal().getEncoded());
+                if (subject.getRDNs().length > 0) {
+                    validator.checkPermitted(new org.bouncycastle.asn1.x509.GeneralName(subject));
+                    validator.checkExcluded(new org.bouncycastle.asn1.x509.GeneralName(subject));
+                }
+                byte[] san = c.getExtensionValue("2.5.29.17");
+                if (san != null) {
+                    org.bouncycastle.asn1.x509.GeneralNames names = org.bouncycastle.asn1.x509.GeneralNames.getInstance(
+                            org.bouncycastle.asn1.ASN1OctetString.getInstance(san).getOctets());
+                    for (org.bouncycastle.asn1.x509.GeneralName name : names.getNames()) {
+                        validator.checkPermitted(name);
+                        validator.checkExcluded(name);
+                    }
+                }
+            }
+            return VerificationResult.ok();
+        } catch (org.bouncycastle.asn1.x509.NameConstraintValidatorException e) {
+            return VerificationResult.failed("chain", "a name in " + quote(path.get(0)) + "'s chain is outside the"
+                    + " names the trusted CA " + quote(anchor) + " may vouch for (name constraints: " + e.getMessage()
+                    + ")");
+        } catch (RuntimeException e) {
+            return VerificationResult.failed("chain", "the name constraints of the trusted CA " + quote(anchor)
+                    + " are unreadable");
+        }
+    }
+
+    private PKIXCertPathBuilderResult build(List<X509Certificate> chain, Instant at) throws CertPathBuilderException {
+        try {
+            X509CertSelector target = new X509CertSelector();
+            target.setCertificate(chain.get(0));
+            PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
+            params.setRevocationEnabled(false);
+            params.setDate(Date.from(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            params.setMaxPathLength(8);
+            params.addCertStore(storeIntermediates);
+            if (chain.size() > 1) {
+                params.addCertStore(CertStore.getInstance("Collection",
+                        new CollectionCertStoreParameters(List.copyOf(chain.subList(1, chain.size())))));
+            }
+            return (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
+        } catch (CertPathBuilderException e) {
+            throw e;
+        } catch (InvalidAlgorithmParameterException e) {
+            throw new CertPathBuilderException(e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK PKIX builder is not available", e);
+        }
+    }
+
+    /**
+     * Explains why no path was built: walks issuer links by name and signature from the leaf
+     * over the peer's certificates, the store's intermediates and roots, and names the first
+     * link that breaks.
+     */
+    private VerificationResult diagnose(List<X509Certificate> chain, Instant at, CertPathBuilderException e) {
+        List<X509Certificate> candidates = new ArrayList<>(new LinkedHashSet<>(chain.subList(1, chain.size())));
+        candidates.addAll(store.intermediates());
+        List<X509Certificate> walked = new ArrayList<>();
+        X509Certificate current = chain.get(0);
+        while (walked.size() < 10) {
+            walked.add(current);
+            X500Principal issuerName = current.getIssuerX500Principal();
+            X509Certificate root = findSigner(current, store.roots());
+            if (root != null) {
+                for (int i = 1; i < walked.size(); i++) {
+                    VerificationResult r = checkDates(walked.get(i), at, "CA certificate");
+                    if (!r.valid()) {
+                        return r;
+                    }
+                }
+                VerificationResult r = checkDates(root, at, "trusted CA certificate");
+                if (!r.valid()) {
+                    return r;
+                }
+                return VerificationResult.failed("chain", "the path from " + quote(chain.get(0))
+                        + " to the trusted CA " + quote(root) + " is not valid: " + pkixWords(e));
+            }
+            List<X509Certificate> others = candidates.stream().filter(c -> !walked.contains(c)).toList();
+            X509Certificate next = findSigner(current, others);
+            if (next == null) {
+                boolean impostor = store.roots().stream().anyMatch(r -> r.getSubjectX500Principal().equals(issuerName))
+                        || store.intermediates().stream().anyMatch(r -> r.getSubjectX500Principal().equals(issuerName));
+                String who = current == chain.get(0) ? quote(current) : "CA certificate " + quote(current);
+                if (current.getSubjectX500Principal().equals(issuerName) && walked.size() > 1) {
+                    return VerificationResult.failed("chain", "the chain of " + quote(chain.get(0))
+                            + " ends at the self-signed " + quote(current)
+                            + (impostor ? ", which has the name of a trusted CA certificate but is a different certificate"
+                                    : ", which is not among the trusted CA certificates"));
+                }
+                if (impostor) {
+                    return VerificationResult.failed("chain", "issuer '" + DotNetNames.format(issuerName) + "' of "
+                            + who + " has the name of a trusted CA certificate, but that CA did not sign it"
+                            + " (the signature does not verify with the trusted certificate's key)");
+                }
+                return VerificationResult.failed("chain", "issuer '" + DotNetNames.format(issuerName) + "' of " + who
+                        + " is not among the trusted CA certificates");
+            }
+            current = next;
+        }
+        return VerificationResult.failed("chain", "no path from " + quote(chain.get(0))
+                + " to a trusted CA certificate: " + pkixWords(e));
+    }
+
+    private static X509Certificate findSigner(X509Certificate cert, List<X509Certificate> candidates) {
+        for (X509Certificate c : candidates) {
+            if (c.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+                try {
+                    cert.verify(c.getPublicKey());
+                    return c;
+                } catch (GeneralSecurityException | RuntimeException ignored) {
+                    // a different key with the same name: keep looking
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String pkixWords(CertPathBuilderException e) {
+        Throwable t = e;
+        String message = e.getMessage();
+        while (t.getCause() != null) {
+            t = t.getCause();
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? "no valid path" : message;
+    }
+
+    private static VerificationResult checkDates(X509Certificate c, Instant instant, String what) {
+        // X.509 validity has one-second granularity and is inclusive at both ends (RFC 5280 4.1.2.5)
+        Instant at = instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant notBefore = c.getNotBefore().toInstant();
+        Instant notAfter = c.getNotAfter().toInstant();
+        if (at.isAfter(notAfter)) {
+            return VerificationResult.failed("expired", what + " " + quote(c) + " expired on " + notAfter);
+        }
+        if (at.isBefore(notBefore)) {
+            return VerificationResult.failed("not-yet-valid", what + " " + quote(c) + " is not valid before "
+                    + notBefore);
+        }
+        return VerificationResult.ok();
+    }
+
+    private static VerificationResult checkPurpose(X509Certificate leaf, Purpose purpose) {
+        if (purpose == Purpose.ANY) {
+            return VerificationResult.ok();
+        }
+        List<String> ekus;
+        try {
+            ekus = leaf.getExtendedKeyUsage();
+        } catch (CertificateParsingException e) {
+            return VerificationResult.failed("purpose", "the extended key usage of " + quote(leaf) + " is unreadable");
+        }
+        if (ekus != null && !ekus.contains(purpose.oid) && !ekus.contains(ANY_EKU)) {
+            List<String> names = ekus.stream().map(o -> switch (o) {
+                case "1.3.6.1.5.5.7.3.1" -> "server authentication";
+                case "1.3.6.1.5.5.7.3.2" -> "client authentication";
+                case "1.3.6.1.5.5.7.3.4" -> "email protection";
+                case "1.3.6.1.5.5.7.3.3" -> "code signing";
+                default -> o;
+            }).toList();
+            return VerificationResult.failed("purpose", "certificate " + quote(leaf) + " is not meant for "
+                    + purpose.words + " (its extended key usage allows: " + String.join(", ", names) + ")");
+        }
+        return VerificationResult.ok();
+    }
+
+    private VerificationResult checkRevocation(X509Certificate cert, X509Certificate issuer, Instant at) {
+        List<X509CRL> crls = crlsByIssuer.getOrDefault(cert.getIssuerX500Principal(), List.of());
+        boolean usable = false;
+        for (X509CRL crl : crls) {
+            try {
+                crl.verify(issuer.getPublicKey());
+            } catch (GeneralSecurityException | RuntimeException e) {
+                continue; // not signed by this issuer's key
+            }
+            if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
+                continue; // stale
+            }
+            if (!usableCrl(crl, issuer)) {
+                continue;
+            }
+            usable = true;
+            X509CRLEntry entry = crl.getRevokedCertificate(cert);
+            if (entry != null && !entry.getRevocationDate().toInstant().isAfter(at)) {
+                String reason = entry.getRevocationReason() == null ? ""
+                        : " (reason: " + reasonWords(entry.getRevocationReason()) + ")";
+                return VerificationResult.failed("revoked", "certificate " + quote(cert) + " was revoked on "
+                        + entry.getRevocationDate().toInstant() + reason);
+            }
+        }
+        if (!usable && mode == RevocationMode.HARD_FAIL) {
+            return VerificationResult.failed("revocation-unknown", "no current CRL from "
+                    + quote(issuer) + " is available to check whether " + quote(cert)
+                    + " was revoked (revocation mode hard-fail)");
+        }
+        return VerificationResult.ok();
+    }
+
+    /** Extensions a CRL may mark critical that this checker understands. */
+    private static final Set<String> KNOWN_CRITICAL_CRL_EXTENSIONS = Set.of(
+            "2.5.29.28", // issuingDistributionPoint
+            "2.5.29.27"); // deltaCRLIndicator (delta CRLs are then not used: see below)
+
+    /**
+     * RFC 5280 5.2: a CRL counts only when its issuer may sign CRLs (keyUsage cRLSign when the
+     * extension is present), it carries a non-critical CRL number, it is a complete CRL (not a
+     * delta) and it has no critical extension this checker does not understand.
+     */
+    private static boolean usableCrl(X509CRL crl, X509Certificate issuer) {
+        boolean[] ku = issuer.getKeyUsage();
+        if (ku != null && (ku.length < 7 || !ku[6])) {
+            return false;
+        }
+        if (crl.getExtensionValue("2.5.29.20") == null) {
+            return false; // no cRLNumber
+        }
+        Set<String> critical = crl.getCriticalExtensionOIDs();
+        if (critical != null) {
+            if (critical.contains("2.5.29.20") || critical.contains("2.5.29.27")) {
+                return false; // cRLNumber must be non-critical; delta CRLs are not supported
+            }
+            for (String oid : critical) {
+                if (!KNOWN_CRITICAL_CRL_EXTENSIONS.contains(oid)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static String reasonWords(java.security.cert.CRLReason r) {
+        return switch (r) {
+            case KEY_COMPROMISE -> "keyCompromise";
+            case CA_COMPROMISE -> "cACompromise";
+            case AFFILIATION_CHANGED -> "affiliationChanged";
+            case SUPERSEDED -> "superseded";
+            case CESSATION_OF_OPERATION -> "cessationOfOperation";
+            case CERTIFICATE_HOLD -> "certificateHold";
+            case PRIVILEGE_WITHDRAWN -> "privilegeWithdrawn";
+            case AA_COMPROMISE -> "aACompromise";
+            case REMOVE_FROM_CRL -> "removeFromCRL";
+            case UNSPECIFIED, UNUSED -> "unspecified";
+        };
+    }
+
+    static String quote(X509Certificate c) {
+        return "'" + DotNetNames.format(c.getSubjectX500Principal()) + "'";
+    }
+
+    @Override
+    public String toString() {
+        return "ChainVerifier[" + store + ", revocation " + mode + "]";
+    }
+}

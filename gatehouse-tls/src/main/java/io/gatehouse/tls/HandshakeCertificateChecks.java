@@ -1,0 +1,244 @@
+package io.gatehouse.tls;
+
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.internal.tcnative.CertificateVerifier;
+
+/**
+ * The trust and key managers {@link SslContextFactory} installs: what the gateway accepts from
+ * clients and backends during a handshake, and the client certificate it presents.
+ */
+final class HandshakeCertificateChecks {
+
+    private HandshakeCertificateChecks() {
+    }
+
+    /**
+     * Server side. For REQUEST and REQUIRE every chain is accepted (policies judge it); for the
+     * VERIFY modes a chain {@link ChainVerifier} refuses fails the handshake with an alert
+     * matching the failed check (unknown_ca, certificate_expired, certificate_revoked...).
+     * {@link #getAcceptedIssuers()} gives the roots, whose subjects go in the CertificateRequest.
+     */
+    static final class Downstream extends X509ExtendedTrustManager {
+        private final ClientCertificateMode mode;
+        private final ChainVerifier verifier;
+        private final X509Certificate[] acceptedIssuers;
+
+        Downstream(ClientCertificateMode mode, ChainVerifier verifier) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            this.verifier = Objects.requireNonNull(verifier, "verifier");
+            this.acceptedIssuers = verifier.store().roots().toArray(X509Certificate[]::new);
+        }
+
+        private void check(X509Certificate[] chain) throws CertificateException {
+            if (!mode.verifiesInHandshake()) {
+                return; // REQUEST / REQUIRE: the policy decides; HandshakeInfo records the verdict
+            }
+            VerificationResult r = verifier.verify(List.of(chain), ChainVerifier.Purpose.CLIENT_AUTH, Instant.now());
+            if (!r.valid()) {
+                throw withAlert(new CertificateVerificationException(r));
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a server-side trust manager cannot check servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a server-side trust manager cannot check servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a server-side trust manager cannot check servers");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return acceptedIssuers.clone();
+        }
+    }
+
+    /**
+     * Client side. Verifies the backend's chain with {@link ChainVerifier} (SERVER_AUTH) unless
+     * {@code verifier} is null, which is {@code validateCertificateChain: false} and trusts ANY
+     * chain; checks the name when the engine's endpoint identification algorithm is "HTTPS"
+     * (set by {@link SslContextFactory#upstreamEngine}), against the engine's peer host.
+     */
+    static final class Upstream extends X509ExtendedTrustManager {
+        private final ChainVerifier verifierOrNullToTrustAnyChain;
+
+        Upstream(ChainVerifier verifierOrNullToTrustAnyChain) {
+            this.verifierOrNullToTrustAnyChain = verifierOrNullToTrustAnyChain;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkChain(chain);
+            if (engine != null) {
+                SSLParameters p = engine.getSSLParameters();
+                if ("HTTPS".equalsIgnoreCase(p.getEndpointIdentificationAlgorithm()) && engine.getPeerHost() != null) {
+                    checkName(chain[0], engine.getPeerHost());
+                }
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            checkChain(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            checkChain(chain);
+        }
+
+        private void checkChain(X509Certificate[] chain) throws CertificateException {
+            if (verifierOrNullToTrustAnyChain == null) {
+                return; // validateCertificateChain: false — INSECURE, any chain is accepted
+            }
+            VerificationResult r = verifierOrNullToTrustAnyChain.verify(List.of(chain),
+                    ChainVerifier.Purpose.SERVER_AUTH, Instant.now());
+            if (!r.valid()) {
+                throw withAlert(new CertificateVerificationException(r));
+            }
+        }
+
+        private static void checkName(X509Certificate leaf, String host) throws CertificateException {
+            if (!HostnameMatcher.matches(leaf, host)) {
+                CertificateException e = new CertificateVerificationException.NameMismatch(host,
+                        HostnameMatcher.names(leaf));
+                throw OpenSsl.isAvailable()
+                        ? new OpenSslCertificateException(e.getMessage(), e, CertificateVerifier.X509_V_ERR_HOSTNAME_MISMATCH)
+                        : e;
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a client-side trust manager cannot check clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a client-side trust manager cannot check clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a client-side trust manager cannot check clients");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    /**
+     * Presents one client certificate whatever CA list the backend's CertificateRequest names,
+     * as curl and .NET do: the JDK's own key managers would send nothing when the backend lists
+     * CAs that did not issue it, turning a clear "unknown_ca" into a confusing "certificate_required".
+     */
+    static final class PresentedKeyManager extends X509ExtendedKeyManager {
+        private static final String ALIAS = "gatehouse-client";
+        private final KeyMaterial key;
+
+        PresentedKeyManager(KeyMaterial key) {
+            this.key = Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return ALIAS;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return ALIAS;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[] {ALIAS};
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? key.chain().toArray(X509Certificate[]::new) : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? key.key() : null;
+        }
+    }
+
+    /**
+     * Wraps the failure so BoringSSL sends the alert that names the failed check; with the JDK
+     * provider the plain exception is thrown and the JDK picks the alert.
+     */
+    static CertificateException withAlert(CertificateVerificationException e) {
+        if (!OpenSsl.isAvailable()) {
+            return e;
+        }
+        int code = switch (e.result().failedCheck()) {
+            case "expired" -> CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
+            case "not-yet-valid" -> CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
+            case "revoked" -> CertificateVerifier.X509_V_ERR_CERT_REVOKED;
+            case "purpose" -> CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
+            case "revocation-unknown" -> CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_CRL;
+            default -> CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY; // unknown_ca
+        };
+        return new OpenSslCertificateException(e.getMessage(), e, code);
+    }
+}

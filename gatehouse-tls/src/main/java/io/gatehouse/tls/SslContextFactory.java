@@ -1,0 +1,209 @@
+package io.gatehouse.tls;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+/**
+ * The one place that builds Netty {@link SslContext}s, from {@link DownstreamTls} (the gateway as
+ * a server, per hostname) and {@link UpstreamTls} (the gateway as a client of a backend).
+ * BoringSSL (netty-tcnative) is used when it loads, the JDK otherwise.
+ *
+ * <p>Client certificates are asked for in the initial handshake only: BoringSSL servers never
+ * renegotiate, and for the JDK provider client-initiated renegotiation is refused
+ * ({@code jdk.tls.rejectClientInitiatedRenegotiation}).
+ */
+public final class SslContextFactory {
+
+    static {
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
+    private static final ApplicationProtocolConfig DOWNSTREAM_ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+
+    private static final ApplicationProtocolConfig UPSTREAM_ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_1_1);
+
+    private static volatile List<X509Certificate> jdkDefaultRoots;
+
+    private SslContextFactory() {
+    }
+
+    /** BoringSSL when its native library loads here, otherwise the JDK's TLS. */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /**
+     * A server context for one hostname: TLS 1.2 and 1.3 (or 1.3 only), ALPN h2 then http/1.1,
+     * and the client-certificate behaviour of {@link DownstreamTls#mode()}:
+     * NONE asks for nothing; REQUEST and VERIFY_IF_GIVEN ask but accept no certificate; REQUIRE
+     * and REQUIRE_AND_VERIFY fail the handshake without one; the VERIFY modes also fail it for a
+     * chain {@link ChainVerifier} refuses. The CertificateRequest lists the subjects of the Root
+     * CA certificates (an empty list when there are none, which clients read as "any CA").
+     */
+    public static SslContext downstream(DownstreamTls t) {
+        return downstream(t, provider());
+    }
+
+    /** As {@link #downstream(DownstreamTls)} with a chosen provider (tests run both). */
+    static SslContext downstream(DownstreamTls t, SslProvider provider) {
+        Objects.requireNonNull(t, "t");
+        KeyMaterial key = t.serverKey();
+        if (t.mode().verifiesInHandshake() && t.caStore().roots().isEmpty()) {
+            throw new TlsConfigException("clientCertificateMode " + t.mode().configName()
+                    + " needs at least one CA certificate with storeName Root to verify client certificates against");
+        }
+        SslContextBuilder b = SslContextBuilder.forServer(key.key(), key.chain())
+                .sslProvider(provider)
+                .protocols(protocols(t.minimumProtocolVersion()))
+                .applicationProtocolConfig(DOWNSTREAM_ALPN);
+        ClientCertificateMode mode = t.mode();
+        if (mode.requestsCertificate()) {
+            ChainVerifier verifier = new ChainVerifier(t.caStore(), t.revocation());
+            b.trustManager(new HandshakeCertificateChecks.Downstream(mode, verifier));
+            b.clientAuth(mode.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+        } else {
+            b.clientAuth(ClientAuth.NONE);
+        }
+        try {
+            return b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new TlsConfigException("cannot set up TLS with the certificate '"
+                    + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal()) + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A client context for a backend: TLS 1.2 and 1.3, ALPN http/1.1. The chain is checked with
+     * {@link ChainVerifier} against {@code trustedCas} (or the JDK trust store plus the Root CA
+     * certificates); {@code validateCertificateChain = false} uses Netty's
+     * {@link InsecureTrustManagerFactory}, which trusts ANY certificate. The name is checked on
+     * the engine: create engines with {@link #upstreamEngine}.
+     */
+    public static SslContext upstream(UpstreamTls t) {
+        return upstream(t, provider());
+    }
+
+    /** As {@link #upstream(UpstreamTls)} with a chosen provider (tests run both). */
+    static SslContext upstream(UpstreamTls t, SslProvider provider) {
+        Objects.requireNonNull(t, "t");
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .protocols("TLSv1.3", "TLSv1.2")
+                // Netty 4.2 turns on name checking for every client context; here it is per
+                // engine, from validateCertificateName (see upstreamEngine)
+                .endpointIdentificationAlgorithm(null)
+                .applicationProtocolConfig(UPSTREAM_ALPN);
+        if (!t.validateCertificateChain() && !t.validateCertificateName()) {
+            // DANGER: validateCertificateChain and validateCertificateName are both off; any
+            // certificate, from anyone, is accepted for this backend.
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        } else {
+            ChainVerifier verifier = t.validateCertificateChain() ? upstreamVerifier(t) : null;
+            TrustManager tm = new HandshakeCertificateChecks.Upstream(verifier);
+            b.trustManager(tm);
+        }
+        if (t.clientKey() != null) {
+            b.keyManager(new HandshakeCertificateChecks.PresentedKeyManager(t.clientKey()));
+        }
+        try {
+            return b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new TlsConfigException("cannot set up TLS to the backend: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An engine for one backend connection: SNI {@code serverName} (default {@code host}; no
+     * SNI for IP addresses), and, when {@code validateName}, the certificate must be for that
+     * name (endpoint identification "HTTPS").
+     */
+    public static SSLEngine upstreamEngine(SslContext ctx, ByteBufAllocator alloc, String host, int port,
+            String serverName, boolean validateName) {
+        String name = serverName == null || serverName.isBlank() ? host : serverName.trim();
+        SSLEngine engine = ctx.newEngine(alloc, name, port);
+        SSLParameters p = engine.getSSLParameters();
+        if (HostnameMatcher.ipLiteral(name) == null) {
+            p.setServerNames(List.of(new SNIHostName(name)));
+        }
+        p.setEndpointIdentificationAlgorithm(validateName ? "HTTPS" : null);
+        engine.setSSLParameters(p);
+        return engine;
+    }
+
+    /** {@link #upstreamEngine} wrapped in a Netty handler, ready for the pipeline. */
+    public static SslHandler upstreamHandler(SslContext ctx, ByteBufAllocator alloc, String host, int port,
+            String serverName, boolean validateName) {
+        return new SslHandler(upstreamEngine(ctx, alloc, host, port, serverName, validateName));
+    }
+
+    private static ChainVerifier upstreamVerifier(UpstreamTls t) {
+        List<X509Certificate> roots = new ArrayList<>();
+        if (t.trustedCas().isEmpty()) {
+            roots.addAll(jdkDefaultRoots());
+            roots.addAll(t.caStore().roots());
+        } else {
+            roots.addAll(t.trustedCas());
+        }
+        return new ChainVerifier(t.caStore().withRoots(roots), RevocationMode.SOFT_FAIL);
+    }
+
+    /** The roots of the JDK's default trust store ({@code cacerts}), read once. */
+    static List<X509Certificate> jdkDefaultRoots() {
+        List<X509Certificate> roots = jdkDefaultRoots;
+        if (roots == null) {
+            try {
+                TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                f.init((KeyStore) null);
+                List<X509Certificate> found = new ArrayList<>();
+                for (TrustManager tm : f.getTrustManagers()) {
+                    if (tm instanceof X509TrustManager x) {
+                        found.addAll(List.of(x.getAcceptedIssuers()));
+                    }
+                }
+                roots = List.copyOf(found);
+            } catch (GeneralSecurityException e) {
+                roots = List.of();
+            }
+            jdkDefaultRoots = roots;
+        }
+        return roots;
+    }
+
+    private static String[] protocols(String minimum) {
+        return "1.3".equals(minimum) ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
+    }
+}

@@ -1,0 +1,26 @@
+package io.gatehouse.tls;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * What the gateway's TLS client needs for one backend. {@code trustedCas} empty means: the JDK's
+ * default trust store plus the Root certificates of {@code caStore}. {@code clientKey} is the
+ * certificate presented to the backend (outbound mTLS), or null.
+ *
+ * <p>{@code validateCertificateChain = false} trusts any certificate the backend shows, as APIM
+ * allows; it makes the connection open to interception and is meant for development only.
+ */
+public record UpstreamTls(boolean validateCertificateChain, boolean validateCertificateName,
+        List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey) {
+
+    public UpstreamTls {
+        trustedCas = List.copyOf(trustedCas == null ? List.of() : trustedCas);
+        caStore = caStore == null ? CaStore.empty() : caStore;
+    }
+
+    /** Chain and name checked against the JDK trust store and {@code caStore}, no client certificate. */
+    public static UpstreamTls defaults(CaStore caStore) {
+        return new UpstreamTls(true, true, List.of(), caStore, null);
+    }
+}
