@@ -1,7 +1,13 @@
 package io.gatehouse.policy;
 
+import io.gatehouse.tls.CaStore;
+import io.gatehouse.tls.ChainVerifier;
+import io.gatehouse.tls.RevocationMode;
+import io.gatehouse.tls.VerificationResult;
+
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,8 +28,9 @@ public interface ChainCheck {
      * @param trusted the chain ends in a trusted CA and every signature and constraint holds
      * @param revoked a certificate in the chain is revoked (implies not trusted)
      * @param reason what failed, in plain words, for logs and LastError.Message
-     * @param path when trusted, the validated chain from the client's certificate to the trust
-     *     anchor (lets {@code issuer-thumbprint} match an issuer the client did not send); may be empty
+     * @param path certificates that may have issued the client's certificate beyond those it sent:
+     *     the validated path or the CA store (lets {@code issuer-thumbprint} match an issuer the
+     *     client did not send; a signature check decides); may be empty
      */
     record Result(boolean trusted, boolean revoked, String reason, List<X509Certificate> path) {
         public static final Result TRUSTED = new Result(true, false, "trusted", List.of());
@@ -39,6 +46,27 @@ public interface ChainCheck {
         public static Result trusted(List<X509Certificate> path) {
             return new Result(true, false, "trusted", path);
         }
+    }
+
+    /**
+     * The gateway's chain check: the CA store's Root certificates as anchors, for the
+     * client-authentication purpose. With {@code checkRevocation} the configured mode applies (a
+     * certificate on a CRL fails unless the mode is OFF); without it CRLs are not consulted.
+     */
+    static ChainCheck of(CaStore store, RevocationMode mode) {
+        ChainVerifier withRevocation = new ChainVerifier(store, mode);
+        ChainVerifier withoutRevocation = new ChainVerifier(store, RevocationMode.OFF);
+        List<X509Certificate> candidates = new ArrayList<>(store.roots());
+        candidates.addAll(store.intermediates());
+        List<X509Certificate> issuers = List.copyOf(candidates);
+        return (chain, checkRevocation, at) -> {
+            VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
+                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, at);
+            if (r.valid()) {
+                return Result.trusted(issuers);
+            }
+            return new Result(false, "revoked".equals(r.failedCheck()), r.failedCheck() + ": " + r.reason(), issuers);
+        };
     }
 
     /** Trusts nothing: the safe default when no CA certificates are configured. */
