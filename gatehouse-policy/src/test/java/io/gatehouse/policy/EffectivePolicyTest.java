@@ -318,4 +318,14 @@ class EffectivePolicyTest {
                 "s.xml:1:21: error: policy 'authentication-certificate' is not allowed in the outbound section (allowed in: inbound)",
                 "s.xml:1:87: error: policy 'set-backend-service' is not allowed in the outbound section (allowed in: inbound, backend)");
     }
+
+    @Test
+    void namedValueContentsNeverReachDiagnostics() {
+        PolicyEngine e = new PolicyEngine(PolicyEnvironment.builder().namedValue("db-password", "hunter2-secret").build());
+        Diagnostics d = new Diagnostics();
+        e.parse(new SourceText("n.xml", "<policies><backend><forward-request timeout=\"{{db-password}}\" follow-redirects=\"{{db-password}}\"/>"
+                + "</backend><inbound><set-backend-service base-url=\"{{db-password}}\"/></inbound></policies>"), Scope.API, d);
+        assertThat(d.errorCount()).isEqualTo(3);
+        assertThat(d.render()).doesNotContain("hunter2").contains("{{db-password}}");
+    }
 }
