@@ -1373,7 +1373,18 @@ public final class Compiler {
         Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
         Method chosen = null;
         List<Method> byArity = new ArrayList<>();
+        List<Method> ordered = new ArrayList<>();
         for (Method cand : overloads) {
+            if (cand.generic() == (typeArg != null)) {
+                ordered.add(cand);
+            }
+        }
+        for (Method cand : overloads) {
+            if (cand.generic() != (typeArg != null)) {
+                ordered.add(cand);
+            }
+        }
+        for (Method cand : ordered) {
             if (cand.arity() != argc) {
                 continue;
             }
