@@ -6,9 +6,11 @@ import io.gatehouse.tls.RevocationMode;
 import io.gatehouse.tls.VerificationResult;
 
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides whether a client certificate chains to a trusted CA (and, when asked, is not revoked),
@@ -66,6 +68,34 @@ public interface ChainCheck {
                 return Result.trusted(issuers);
             }
             return new Result(false, "revoked".equals(r.failedCheck()), r.failedCheck() + ": " + r.reason(), issuers);
+        };
+    }
+
+    /**
+     * This check with results remembered per (chain, revocation flag) for {@code ttl}, so a client
+     * sending many requests is not re-validated on each one. A revocation published meanwhile takes
+     * effect within {@code ttl}. At most {@code maxEntries} results are kept.
+     */
+    default ChainCheck cached(Duration ttl, int maxEntries) {
+        ChainCheck inner = this;
+        long ttlNanos = ttl.toNanos();
+        record Key(List<X509Certificate> chain, boolean revocation) {
+        }
+        record Entry(Result result, Instant at) {
+        }
+        ConcurrentHashMap<Key, Entry> cache = new ConcurrentHashMap<>();
+        return (chain, checkRevocation, at) -> {
+            Key key = new Key(List.copyOf(chain), checkRevocation);
+            Entry e = cache.get(key);
+            if (e != null && Math.abs(Duration.between(e.at(), at).toNanos()) < ttlNanos) {
+                return e.result();
+            }
+            Result r = inner.check(chain, checkRevocation, at);
+            if (cache.size() >= maxEntries) {
+                cache.clear();
+            }
+            cache.put(key, new Entry(r, at));
+            return r;
         };
     }
 
