@@ -2,8 +2,6 @@ package io.gatehouse.policy;
 
 import java.time.Duration;
 
-import static java.util.Objects.requireNonNull;
-
 /**
  * How {@code forward-request} asks the gateway to call the backend.
  *
@@ -22,9 +20,5 @@ public record ForwardSettings(Duration timeout, boolean followRedirects, boolean
         if (timeout != null && timeout.isNegative()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
         }
-    }
-
-    static ForwardSettings require(ForwardSettings s) {
-        return requireNonNull(s, "settings");
     }
 }

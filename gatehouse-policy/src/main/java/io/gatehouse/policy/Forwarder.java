@@ -10,6 +10,9 @@ import java.util.concurrent.CompletionStage;
  * <p>On failure, complete exceptionally with a {@link GatewayException}, e.g.
  * {@code new GatewayException(502, "forward-request", "BackendConnectionFailure", "...")}; any other
  * exception is reported as a 502 BackendConnectionFailure.
+ *
+ * <p>The policies after {@code forward-request} (the outbound section) run on the thread that
+ * completes the stage: complete it on the request's event loop.
  */
 @FunctionalInterface
 public interface Forwarder {

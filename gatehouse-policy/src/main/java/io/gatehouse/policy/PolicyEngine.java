@@ -167,7 +167,11 @@ public final class PolicyEngine {
         ctx.block(root);
     }
 
-    /** Reads every configured fragment on its own, so a fragment nobody includes is still checked for XML errors. */
+    /**
+     * Reads every configured fragment on its own, so a fragment nobody includes is still checked
+     * for XML errors. A fragment's read problems are reported once, to the first diagnostics that
+     * meet it: call this first on a config load so they all land in {@code d}.
+     */
     public void checkFragments(Diagnostics d) {
         for (String id : environment.fragmentIds()) {
             fragmentRoot(id, d);

@@ -9,9 +9,11 @@
  *         .keyPair("backend-client-cert", keyMaterial)          // authentication-certificate
  *         .certificate("client-ca-root", caCert)                // identity issuer-certificate-id
  *         .backendId("patients-backend")                        // set-backend-service backend-id
- *         .chainCheck((chain, revocation, at) -> ...)           // validate-client-certificate trust/revocation
+ *         .chainCheck(ChainCheck.of(caStore, revocationMode)    // validate-client-certificate trust/revocation
+ *                 .cached(Duration.ofMinutes(1), 10_000))
  *         .build());
  * Diagnostics d = new Diagnostics();
+ * engine.checkFragments(d);                                       // fragment XML problems land in d
  * PolicyDocument global = engine.parse(globalXml, Scope.GLOBAL, d);
  * PolicyDocument api = engine.parse(apiXml, Scope.API, d);
  * EffectivePolicy policy = engine.compose(global, api, null, d);   // per operation; nulls allowed

@@ -283,4 +283,49 @@ class EffectivePolicyTest {
                 + "</inbound></policies>"), ctx, new Harness.RecordingForwarder());
         assertThat(ctx.request().headers().values("x-tenant")).containsExactly("tenant=t1");
     }
+
+    @Test
+    void returnResponseStartsFromAResponseHeldInAVariable() {
+        io.gatehouse.expr.context.Response saved = new io.gatehouse.expr.context.Response().statusCode(202).statusReason("Accepted");
+        saved.headers().set("Location", "/jobs/7");
+        PolicyContext ctx = new PolicyContext();
+        ctx.variables().set("job-response", saved);
+        Harness.run(Harness.compile(engine, "<policies><inbound><return-response response-variable-name=\"job-response\">"
+                + "<set-header name=\"x-extra\"><value>1</value></set-header></return-response></inbound></policies>"),
+                ctx, new Harness.RecordingForwarder());
+        assertThat(ctx.response().statusCode()).isEqualTo(202);
+        assertThat(ctx.response().headers().values("Location")).containsExactly("/jobs/7");
+        assertThat(ctx.response().headers().values("x-extra")).containsExactly("1");
+    }
+
+    @Test
+    void setBodyAndSetStatusChangeTheRightMessage() {
+        PolicyContext ctx = new PolicyContext();
+        Harness.run(Harness.compile(engine, "<policies><inbound><set-body>{\"query\": 1}</set-body></inbound>"
+                + "<backend><forward-request/></backend><outbound><set-status code=\"201\" reason=\"Created\"/>"
+                + "<set-body>replaced</set-body></outbound></policies>"), ctx, new Harness.RecordingForwarder());
+        assertThat(new String(ctx.request().body().bytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"query\": 1}");
+        assertThat(ctx.response().statusCode()).isEqualTo(201);
+        assertThat(Harness.body(ctx)).isEqualTo("replaced");
+    }
+
+    @Test
+    void aPolicyAppliesOnlyInTheSectionsApimAllows() {
+        Diagnostics d = new Diagnostics();
+        engine.parse(new SourceText("s.xml", "<policies><outbound><authentication-certificate certificate-id=\"backend-client-cert\"/>"
+                + "<set-backend-service backend-id=\"patients-backend\"/></outbound></policies>"), Scope.API, d);
+        assertThat(d.all()).extracting(Object::toString).containsExactly(
+                "s.xml:1:21: error: policy 'authentication-certificate' is not allowed in the outbound section (allowed in: inbound)",
+                "s.xml:1:87: error: policy 'set-backend-service' is not allowed in the outbound section (allowed in: inbound, backend)");
+    }
+
+    @Test
+    void namedValueContentsNeverReachDiagnostics() {
+        PolicyEngine e = new PolicyEngine(PolicyEnvironment.builder().namedValue("db-password", "hunter2-secret").build());
+        Diagnostics d = new Diagnostics();
+        e.parse(new SourceText("n.xml", "<policies><backend><forward-request timeout=\"{{db-password}}\" follow-redirects=\"{{db-password}}\"/>"
+                + "</backend><inbound><set-backend-service base-url=\"{{db-password}}\"/></inbound></policies>"), Scope.API, d);
+        assertThat(d.errorCount()).isEqualTo(3);
+        assertThat(d.render()).doesNotContain("hunter2").contains("{{db-password}}");
+    }
 }

@@ -157,20 +157,23 @@ class GuidePolicyTest {
         ctx.request().certificate(new X509Certificate2(client.certificate(), client.chain(), (c, r) -> true));
         Exchange ex = new Exchange(ctx);
         var inbound = policy.section(Section.INBOUND);
-        for (int i = 0; i < 200_000; i++) {
+        for (int i = 0; i < 300_000; i++) {
             inbound.apply(ex);
         }
+        // CPU time of this thread, best of several rounds: the machine is shared, so wall time
+        // would measure the neighbours
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         long best = Long.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
-            int n = 100_000;
-            long t0 = System.nanoTime();
+        for (int round = 0; round < 10; round++) {
+            int n = 50_000;
+            long t0 = cpu.getCurrentThreadCpuTime();
             for (int i = 0; i < n; i++) {
                 inbound.apply(ex);
             }
-            best = Math.min(best, (System.nanoTime() - t0) / n);
+            best = Math.min(best, (cpu.getCurrentThreadCpuTime() - t0) / n);
         }
         assertThat(ex.isResponded()).isFalse();
-        System.out.println("guide inbound policy: " + best + " ns per request");
+        System.out.println("guide inbound policy: " + best + " ns CPU per request");
         assertThat(best).as("ns per request").isLessThan(2_000);
     }
 }

@@ -58,11 +58,19 @@ public final class ChainVerifier {
 
     private static final String ANY_EKU = "2.5.29.37.0";
 
+    /** Longest path built: leaf, intermediates, root. */
+    static final int MAX_CHAIN = 10;
+
+    /** Most certificates accepted from a peer (candidates for the path, in any order). */
+    static final int MAX_PEER_CERTIFICATES = 50;
+
     private final CaStore store;
     private final RevocationMode mode;
     private final Set<TrustAnchor> anchors;
     private final Set<X509Certificate> rootSet;
     private final CertStore storeIntermediates;
+    /** Anchors, intermediates and options, built once; each call clones it and adds its target. */
+    private final PKIXBuilderParameters baseParameters;
     private final Map<X500Principal, List<X509CRL>> crlsByIssuer;
 
     public ChainVerifier(CaStore store, RevocationMode mode) {
@@ -80,6 +88,7 @@ public final class ChainVerifier {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no Collection CertStore", e);
         }
+        this.baseParameters = anchors.isEmpty() ? null : baseParameters(anchors, storeIntermediates);
         Map<X500Principal, List<X509CRL>> byIssuer = new HashMap<>();
         for (X509CRL crl : store.crls()) {
             byIssuer.computeIfAbsent(crl.getIssuerX500Principal(), k -> new ArrayList<>()).add(crl);
@@ -112,6 +121,10 @@ public final class ChainVerifier {
             return VerificationResult.failed("missing", "no certificate was presented");
         }
         X509Certificate leaf = chainLeafFirst.get(0);
+        if (chainLeafFirst.size() > MAX_PEER_CERTIFICATES) {
+            return VerificationResult.failed("chain", "the peer sent " + chainLeafFirst.size()
+                    + " certificates with " + quote(leaf) + " (at most " + MAX_PEER_CERTIFICATES + " are accepted)");
+        }
         VerificationResult dates = checkDates(leaf, at, "certificate");
         if (!dates.valid()) {
             return dates;
@@ -228,15 +241,25 @@ public final class ChainVerifier {
         }
     }
 
+    private static PKIXBuilderParameters baseParameters(Set<TrustAnchor> anchors, CertStore intermediates) {
+        try {
+            PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, new X509CertSelector());
+            params.setRevocationEnabled(false); // revocation is checked by checkRevocation, per mode
+            params.setMaxPathLength(MAX_CHAIN - 2);
+            params.addCertStore(intermediates);
+            return params;
+        } catch (InvalidAlgorithmParameterException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private PKIXCertPathBuilderResult build(List<X509Certificate> chain, Instant at) throws CertPathBuilderException {
         try {
             X509CertSelector target = new X509CertSelector();
             target.setCertificate(chain.get(0));
-            PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
-            params.setRevocationEnabled(false);
+            PKIXBuilderParameters params = (PKIXBuilderParameters) baseParameters.clone();
+            params.setTargetCertConstraints(target);
             params.setDate(Date.from(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
-            params.setMaxPathLength(8);
-            params.addCertStore(storeIntermediates);
             if (chain.size() > 1) {
                 params.addCertStore(CertStore.getInstance("Collection",
                         new CollectionCertStoreParameters(List.copyOf(chain.subList(1, chain.size())))));

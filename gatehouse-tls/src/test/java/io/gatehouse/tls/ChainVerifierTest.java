@@ -200,6 +200,17 @@ class ChainVerifierTest {
     }
 
     @Test
+    void refusesOverlongChainsWithoutBuildingThem() {
+        List<X509Certificate> chain = new java.util.ArrayList<>(clientViaIntermediate.chain());
+        while (chain.size() <= ChainVerifier.MAX_PEER_CERTIFICATES) {
+            chain.add(intermediate.certificate());
+        }
+        VerificationResult r = rootsOnly().verify(chain, Purpose.CLIENT_AUTH, now);
+        assertThat(r.failedCheck()).isEqualTo("chain");
+        assertThat(r.reason()).isEqualTo("the peer sent 51 certificates with 'CN=lab-app, O=Contoso' (at most 50 are accepted)");
+    }
+
+    @Test
     void acceptsSelfSignedCertificateUploadedAsRoot() {
         Pki.Issued selfSigned = Pki.ca("CN=pinned-client", Duration.ofDays(5));
         ChainVerifier v = new ChainVerifier(CaStore.of(List.of(selfSigned.certificate()), List.of(), List.of()),

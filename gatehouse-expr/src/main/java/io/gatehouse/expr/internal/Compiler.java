@@ -304,7 +304,7 @@ public final class Compiler {
                         type = resolveType(l.type());
                         if (d.init() != null) {
                             C c = value(d.init());
-                            init = convert(c, type, d.init().pos());
+                            init = convert(d.init(), c, type);
                         }
                     }
                     Var local = declare(d.name(), type, d.pos());
@@ -581,6 +581,16 @@ public final class Compiler {
             return fail(e.pos(), "'" + c.staticOf + "' is a type, not a value");
         }
         return c;
+    }
+
+    /** Like {@link #convert(C, Type, int)}, but also allows C#'s constant conversions (an int literal to byte or char). */
+    private Node convert(Expr e, C c, Type to) {
+        if ((to == Type.BYTE || to == Type.CHAR) && c.t == Type.INT && e instanceof Lit l && l.value() instanceof Integer v
+                && v >= 0 && v <= (to == Type.BYTE ? 255 : 65535)) {
+            Object k = to == Type.BYTE ? (Object) v : (Object) (char) (int) v;
+            return env -> k;
+        }
+        return convert(c, to, e.pos());
     }
 
     private Node convert(C c, Type to, int pos) {
@@ -1177,7 +1187,7 @@ public final class Compiler {
         String op = a.op();
         C rhs = value(a.value());
         if (op.equals("=")) {
-            return new C(convert(rhs, targetType, a.value().pos()), targetType);
+            return new C(convert(a.value(), rhs, targetType), targetType);
         }
         if (op.equals("??=")) {
             Node cn = current.n;
@@ -1373,7 +1383,18 @@ public final class Compiler {
         Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
         Method chosen = null;
         List<Method> byArity = new ArrayList<>();
+        List<Method> ordered = new ArrayList<>();
         for (Method cand : overloads) {
+            if (cand.generic() == (typeArg != null)) {
+                ordered.add(cand);
+            }
+        }
+        for (Method cand : overloads) {
+            if (cand.generic() != (typeArg != null)) {
+                ordered.add(cand);
+            }
+        }
+        for (Method cand : ordered) {
             if (cand.arity() != argc) {
                 continue;
             }
@@ -1586,7 +1607,7 @@ public final class Compiler {
             Type at = Type.arrayOf(elem);
             List<Node> nodes = new ArrayList<>();
             for (int k = 0; k < items.size(); k++) {
-                nodes.add(convert(items.get(k), elem, n.init().get(k).pos()));
+                nodes.add(convert(n.init().get(k), items.get(k), elem));
             }
             Node[] arr = nodes.toArray(Node[]::new);
             Node sizeNode = null;

@@ -546,7 +546,8 @@ public final class Parser {
                     || after.is("(") || after.is("!") || after.is("~") || after.is("new") || after.is("null")
                     || after.is("true") || after.is("false");
             boolean signFollows = after.is("-") || after.is("+");
-            if ((keyword && (castFollows || signFollows)) || (known && castFollows)) {
+            boolean plainFollows = castFollows && !after.is("(");
+            if ((keyword && (castFollows || signFollows)) || (known && castFollows) || plainFollows) {
                 p++;
                 enter();
                 Expr operand = unary();

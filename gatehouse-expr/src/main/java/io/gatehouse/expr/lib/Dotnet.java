@@ -62,7 +62,7 @@ public final class Dotnet {
         }
         BigDecimal bd = new BigDecimal(Double.toString(d)).stripTrailingZeros();
         int exponent = bd.precision() - bd.scale() - 1;
-        if (exponent >= 15 || exponent < -5) {
+        if (exponent >= 15 || exponent < -4) {
             String digits = bd.unscaledValue().abs().toString();
             StringBuilder sb = new StringBuilder();
             if (d < 0) {

@@ -52,7 +52,7 @@ public final class Choose implements Policy {
                     ctx.error(c.position(), "<when> is missing the required attribute 'condition'");
                 } else {
                     v = ctx.value(cond.value(), Boolean.class, "choose", t -> {
-                        ctx.error(cond.position(), "the condition of <when> must be a policy expression such as @(...) returning true or false, found '" + t + "'");
+                        ctx.error(cond.position(), "the condition of <when> must be a policy expression such as @(...) returning true or false, found '" + cond.text() + "'");
                         return null;
                     });
                 }

@@ -66,7 +66,7 @@ public final class ForwardRequest implements Policy {
             }
             int status = exchange.context().response().statusCode();
             if (settings.failOnErrorStatusCode() && status >= 400) {
-                throw new GatewayException(status >= 500 ? status : 502, "forward-request", "BackendErrorStatusCode",
+                throw new GatewayException(status <= 599 ? status : 502, "forward-request", "BackendErrorStatusCode",
                         "backend answered " + status + " and fail-on-error-status-code is true");
             }
             return (Void) null;

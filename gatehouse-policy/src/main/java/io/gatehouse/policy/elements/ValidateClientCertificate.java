@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -340,9 +339,5 @@ public final class ValidateClientCertificate implements Policy {
             // no readable SANs
         }
         return out;
-    }
-
-    static String hex(byte[] b) {
-        return HexFormat.of().withUpperCase().formatHex(b);
     }
 }

@@ -35,6 +35,15 @@ public final class Attributes {
         return a == null ? element.position() : a.position();
     }
 
+    /**
+     * The value as written, for messages: named values stay as {@code {{name}}} so a secret named
+     * value never reaches a diagnostic.
+     */
+    private String shown(String name) {
+        XmlAttribute a = element.attribute(name);
+        return a == null ? "" : a.text();
+    }
+
     /** The raw value (named values not substituted), or null. */
     public SourceValue raw(String name) {
         XmlAttribute a = element.attribute(name);
@@ -79,7 +88,7 @@ public final class Attributes {
                 return o;
             }
         }
-        context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + v + "' (expected one of: "
+        context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + shown(name) + "' (expected one of: "
                 + String.join(", ", options) + ")" + Suggest.hint(v, Arrays.asList(options)));
         return fallback;
     }
@@ -93,7 +102,7 @@ public final class Attributes {
             case "true" -> true;
             case "false" -> false;
             default -> {
-                context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + v + "' (expected: true or false)");
+                context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + shown(name) + "' (expected: true or false)");
                 yield fallback;
             }
         };
@@ -112,7 +121,7 @@ public final class Attributes {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + v + "' (expected: a whole number "
+        context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + shown(name) + "' (expected: a whole number "
                 + min + "-" + max + ")");
         return fallback;
     }
@@ -142,7 +151,7 @@ public final class Attributes {
             case "true" -> Boolean.TRUE;
             case "false" -> Boolean.FALSE;
             default -> {
-                context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + t
+                context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + shown(name)
                         + "' (expected: true, false or a policy expression)");
                 yield null;
             }
@@ -164,7 +173,7 @@ public final class Attributes {
             } catch (NumberFormatException ignored) {
                 // reported below
             }
-            context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + t
+            context.error(position(name), "attribute '" + name + "' on <" + element.name() + ">: '" + shown(name)
                     + "' (expected: a whole number " + min + "-" + max + " or a policy expression)");
             return null;
         });

@@ -86,6 +86,7 @@ public final class Value<T> {
 
     @Override
     public String toString() {
-        return expression == null ? String.valueOf(constant) : expression.source();
+        // constants may be secrets (a PFX password): never print them
+        return expression == null ? "<constant>" : expression.source();
     }
 }

@@ -5,13 +5,16 @@ import io.gatehouse.common.SourceText;
 import io.gatehouse.common.x509.DotNetNames;
 import io.gatehouse.expr.context.LastError;
 import io.gatehouse.expr.context.PolicyContext;
+import io.gatehouse.policy.ChainCheck;
 import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.Harness;
 import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.policy.Scope;
+import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.Pki;
+import io.gatehouse.tls.RevocationMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,8 +52,9 @@ class ValidateClientCertificateTest {
         notYetValid = Pki.issue(ca, Pki.IssueRequest.client("CN=future,O=Contoso Health,C=US")
                 .withValidity(now.plus(1, ChronoUnit.DAYS), now.plus(3, ChronoUnit.DAYS)));
         env = PolicyEnvironment.builder()
-                .chainCheck(Harness.pkix(ca.certificate(), Pki.crl(ca, List.of(revoked.certificate().getSerialNumber()),
-                        now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS))))
+                .chainCheck(ChainCheck.of(CaStore.of(List.of(ca.certificate()), List.of(),
+                        List.of(Pki.crl(ca, List.of(revoked.certificate().getSerialNumber()),
+                                now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS)))), RevocationMode.SOFT_FAIL))
                 .certificate("client-ca-root", ca.certificate())
                 .certificate("clinic-app", client.certificate())
                 .build();

@@ -155,4 +155,37 @@ class XmlReaderTest {
         assertThat(v.text()).isEqualTo("@{ return \"<x/>\"; }");
         assertThat(v.start()).isEqualTo(new Position("p.xml", 2, 5));
     }
+
+    @Test
+    void followsCSharpLiteralsAndCommentsInsideExpressions() {
+        String[] values = {
+                "@(c == 'x' && s != \")\")",
+                "@(@\"C:\\path\"\")\" + $\"{h[\"a\"]}>\")",
+                "@{ // it's \"quoted\" ) and < here\n return 1; }",
+                "@{ /* ) } \" */ return \"}\"; }",
+        };
+        for (String v : values) {
+            Diagnostics d = new Diagnostics();
+            XmlElement e = read("<a v=\"" + v + "\" w=\"next\"/>", d);
+            assertThat(d.all()).as(v).isEmpty();
+            assertThat(e.attribute("v").text()).isEqualTo(v);
+            assertThat(e.attribute("w").text()).isEqualTo("next");
+        }
+    }
+
+    @Test
+    void singleQuotedAttributesMayHoldDoubleQuotes() {
+        Diagnostics d = new Diagnostics();
+        XmlElement e = read("<when condition='@(h.GetValueOrDefault(\"x\", \"\") == \"a\")'/>", d);
+        assertThat(d.all()).isEmpty();
+        assertThat(e.attribute("condition").text()).isEqualTo("@(h.GetValueOrDefault(\"x\", \"\") == \"a\")");
+    }
+
+    @Test
+    void deeplyNestedElementsAreReportedNotOverflowed() {
+        Diagnostics d = new Diagnostics();
+        XmlElement root = read("<a>".repeat(5000), d);
+        assertThat(root).isNotNull();
+        assertThat(d.all()).extracting(Object::toString).anyMatch(m -> m.contains("nested too deeply"));
+    }
 }
