@@ -11,7 +11,6 @@ import io.gatehouse.policy.Forwarder;
 import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.tls.CaStore;
-import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.Pki;
 import io.gatehouse.tls.RevocationMode;
 import java.time.Duration;
@@ -57,11 +56,11 @@ public class GuidePolicyBenchmark {
         Pki.Issued ca = Pki.ca("CN=Contoso Clinic Root CA,O=Contoso,C=US", Duration.ofDays(365));
         Pki.Issued client = Pki.issue(ca, Pki.IssueRequest.client("CN=clinic-app,O=Contoso,C=US").withValidity(Duration.ofDays(30)));
         CaStore store = CaStore.of(List.of(ca.certificate()), List.of(), List.of());
-        // as the gateway does: results per chain are reused for 30 s (CachingChainVerifier)
-        io.gatehouse.tls.CachingChainVerifier verifier = new io.gatehouse.tls.CachingChainVerifier(
-                new ChainVerifier(store, RevocationMode.OFF), Duration.ofSeconds(30));
+        // as the gateway does: chain results are reused for 30 s (ChainCheck.cached)
+        io.gatehouse.policy.ChainCheck check = io.gatehouse.policy.ChainCheck.of(store, RevocationMode.OFF)
+                .cached(Duration.ofSeconds(30), 10_000);
         certificate = new X509Certificate2(client.certificate(), List.of(client.certificate()),
-                (c, rev) -> verifier.verify(c.chain(), ChainVerifier.Purpose.CLIENT_AUTH).valid());
+                (c, rev) -> check.check(c.chain(), rev, java.time.Instant.now()).trusted());
         String verify = variant.equals("with-verify") ? """
                     <choose>
                       <when condition="@(context.Request.Certificate == null || !context.Request.Certificate.Verify())">

@@ -14,11 +14,8 @@ import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.policy.Scope;
 import io.gatehouse.tls.CaStore;
-import io.gatehouse.tls.CachingChainVerifier;
-import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.KeyMaterial;
 import io.gatehouse.tls.RevocationMode;
-import io.gatehouse.tls.VerificationResult;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,13 +29,25 @@ import java.util.Map;
  * (APIM's default policy, {@code <backend><forward-request/></backend>}).
  */
 public final class CompiledPolicies {
-    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of());
+    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE);
 
     private final Map<String, EffectivePolicy> byApi;
     private final Map<String, EffectivePolicy> byOperation;
-    private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation) {
+    private final ChainCheck chainCheck;
+
+    private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
+                             ChainCheck chainCheck) {
         this.byApi = Map.copyOf(byApi);
         this.byOperation = Map.copyOf(byOperation);
+        this.chainCheck = chainCheck;
+    }
+
+    /**
+     * The client-certificate chain check the policies use ({@code validate-client-certificate},
+     * {@code Verify()}), with results remembered per chain for 30 s.
+     */
+    public ChainCheck chainCheck() {
+        return chainCheck;
     }
 
     public static CompiledPolicies none() {
@@ -84,7 +93,8 @@ public final class CompiledPolicies {
         for (BackendConfig b : model.backends()) {
             env.backendId(b.id());
         }
-        env.chainCheck(chainCheck(caStore, revocation));
+        ChainCheck check = chainCheck(caStore, revocation);
+        env.chainCheck(check);
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -103,7 +113,7 @@ public final class CompiledPolicies {
                 }
             }
         }
-        return new CompiledPolicies(byApi, byOperation);
+        return new CompiledPolicies(byApi, byOperation, check);
     }
 
     private static PolicyDocument parse(PolicyEngine engine, Map<PolicyRef, SourceText> sources, PolicyRef ref,
@@ -121,19 +131,7 @@ public final class CompiledPolicies {
 
     /** validate-client-certificate's trust check, backed by the CA store and the revocation mode. */
     static ChainCheck chainCheck(CaStore store, RevocationMode mode) {
-        if (store.isEmpty()) {
-            return ChainCheck.NONE;
-        }
-        // results are reused for a few seconds per chain: path building costs more than the rest of a request
-        CachingChainVerifier withRevocation = new CachingChainVerifier(new ChainVerifier(store, mode), Duration.ofSeconds(30));
-        CachingChainVerifier withoutRevocation = new CachingChainVerifier(new ChainVerifier(store, RevocationMode.OFF),
-                Duration.ofSeconds(30));
-        return (chain, checkRevocation, at) -> {
-            VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
-                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH);
-            return r.valid()
-                    ? ChainCheck.Result.TRUSTED
-                    : new ChainCheck.Result(false, "revoked".equals(r.failedCheck()), r.reason());
-        };
+        // path building costs more than the rest of a request: results are kept per chain for 30 s
+        return store.isEmpty() ? ChainCheck.NONE : ChainCheck.of(store, mode).cached(Duration.ofSeconds(30), 10_000);
     }
 }

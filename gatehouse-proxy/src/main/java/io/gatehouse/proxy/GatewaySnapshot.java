@@ -44,8 +44,8 @@ final class GatewaySnapshot {
     final HostnameBinding defaultBinding;
     final Router router;
     final Map<String, UpstreamTarget> backends;
-    final io.gatehouse.tls.CachingChainVerifier clientVerifier;
-    final io.gatehouse.tls.CachingChainVerifier clientVerifierNoRevocation;
+    /** Client chains for {@code Verify()}: the same cached check validate-client-certificate uses. */
+    final io.gatehouse.policy.ChainCheck chainCheck;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
     private final Map<Object, UpstreamTarget> variants = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -53,9 +53,7 @@ final class GatewaySnapshot {
         this.config = config;
         this.generation = generation;
         ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
-        this.clientVerifier = new io.gatehouse.tls.CachingChainVerifier(verifier, Duration.ofSeconds(30));
-        this.clientVerifierNoRevocation = new io.gatehouse.tls.CachingChainVerifier(
-                new ChainVerifier(config.caStore(), io.gatehouse.tls.RevocationMode.OFF), Duration.ofSeconds(30));
+        this.chainCheck = config.policies().chainCheck();
         String minimum = config.model().gateway().minimumProtocolVersion();
 
         Map<String, HostnameBinding> hosts = new HashMap<>();

@@ -15,7 +15,6 @@ import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.ForwardSettings;
 import io.gatehouse.policy.GatewayException;
-import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.HandshakeInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -119,10 +118,8 @@ final class PolicyPath {
         HandshakeInfo hs = in.handshake();
         if (hs != null && !hs.clientChain().isEmpty()) {
             List<X509Certificate> chain = hs.clientChain();
-            r.certificate(new X509Certificate2(chain.get(0), chain, (cert, checkRevocation) -> {
-                var v = checkRevocation ? snap.clientVerifier : snap.clientVerifierNoRevocation;
-                return v.verify(cert.chain(), ChainVerifier.Purpose.CLIENT_AUTH).valid();
-            }));
+            r.certificate(new X509Certificate2(chain.get(0), chain,
+                    (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted()));
         }
         return ctx;
     }
