@@ -2,7 +2,6 @@ package io.gatehouse.config;
 
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
-import io.gatehouse.common.SourceText;
 import io.gatehouse.config.model.AdminConfig;
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.BackendConfig;
@@ -20,22 +19,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checks across entities: unique ids, hostnames, paths and ports, and that every reference
  * (certificate, CA certificate, backend, fragment) names something that exists and fits.
  */
 final class ConfigChecks {
-    private static final Pattern INCLUDE_FRAGMENT = Pattern.compile(
-            "<include-fragment\\b[^>]*?\\bfragment-id\\s*=\\s*[\"']([^\"']*)[\"']");
 
-    private static final Pattern AUTHENTICATION_CERTIFICATE = Pattern.compile(
-            "<authentication-certificate\\b[^>]*?\\bcertificate-id\\s*=\\s*[\"']([^\"']*)[\"']");
-    private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
     /** Roots of liquid template variables ({@code {{body.name}}}), which are not named values. */
-    private static final Set<String> LIQUID_ROOTS = Set.of("body", "context", "headers", "request", "response");
 
     private static final Set<String> ANY_ADDRESS = Set.of("0.0.0.0", "::", "[::]", "*");
 
@@ -60,9 +51,6 @@ final class ConfigChecks {
         hostnames(config);
         backends(config);
         apis(config);
-        fragmentReferences();
-        namedValueReferences();
-        certificateReferencesInPolicies(config);
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
@@ -222,92 +210,4 @@ final class ConfigChecks {
         }
     }
 
-    /** {@code <include-fragment fragment-id="x"/>} in any policy or fragment must name a fragment. */
-    private void fragmentReferences() {
-        Set<String> known = reader.declaredFragments;
-        for (PolicyText t : policyTexts()) {
-            Matcher m = INCLUDE_FRAGMENT.matcher(t.text().text());
-            while (m.find()) {
-                String id = m.group(1);
-                if (!known.contains(id)) {
-                    report(t, m.start(1), "unknown fragment '" + id + "' in include-fragment" + (known.isEmpty()
-                            ? " (no fragments are defined under 'fragments')" : Suggestions.didYouMean(id, known)));
-                }
-            }
-        }
-    }
-
-    /** {@code {{name}}} in any policy or fragment must name a named value (APIM refuses the policy otherwise). */
-    private void namedValueReferences() {
-        Set<String> declared = reader.declaredNamedValues;
-        for (PolicyText t : policyTexts()) {
-            Matcher m = NAMED_VALUE.matcher(t.text().text());
-            while (m.find()) {
-                String name = m.group(1);
-                int dot = name.indexOf('.');
-                boolean liquid = dot > 0 && LIQUID_ROOTS.contains(name.substring(0, dot).toLowerCase(Locale.ROOT));
-                if (!declared.contains(name) && !liquid) {
-                    report(t, m.start(), "unknown named value '{{" + name + "}}'" + (declared.isEmpty()
-                            ? " (no named values are defined under 'namedValues')" : Suggestions.didYouMean(name, declared)));
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code <authentication-certificate certificate-id="x"/>} must name a certificate with a
-     * private key: the gateway presents it to the backend.
-     */
-    private void certificateReferencesInPolicies(GatehouseConfig config) {
-        Set<String> known = reader.declaredCertificates;
-        for (PolicyText t : policyTexts()) {
-            Matcher m = AUTHENTICATION_CERTIFICATE.matcher(t.text().text());
-            while (m.find()) {
-                String id = m.group(1);
-                if (!known.contains(id)) {
-                    report(t, m.start(1), "unknown certificate '" + id + "' in authentication-certificate"
-                            + (reader.declaredCaCertificates.contains(id)
-                                    ? " (it is a CA certificate; expected an entry under 'certificates' with a key)"
-                                    : Suggestions.didYouMean(id, known)));
-                } else if (config.certificate(id).filter(c -> !c.hasPrivateKey()).isPresent()) {
-                    report(t, m.start(1), "certificate '" + id + "' has no private key, so authentication-certificate "
-                            + "cannot present it (give it a 'keyFile', or use a 'pfx')");
-                }
-            }
-        }
-    }
-
-    /** A policy or fragment text; {@code inlineAt} is where inline XML starts in the config, else null. */
-    private record PolicyText(SourceText text, Position inlineAt) {
-    }
-
-    private List<PolicyText> policyTexts() {
-        List<PolicyText> out = new ArrayList<>();
-        reader.fragmentSources.values().forEach(t -> out.add(new PolicyText(t, null)));
-        reader.policySources.forEach((ref, t) -> out.add(new PolicyText(t, ref.file() == null ? ref.position() : null)));
-        return out;
-    }
-
-    /** Reports at the offset in a policy file, or at the start of inline XML in the config. */
-    private void report(PolicyText t, int offset, String message) {
-        if (t.inlineAt() != null) {
-            diagnostics.add(t.inlineAt().error(message));
-        } else {
-            diagnostics.add(positionOf(t.text(), offset).error(message));
-            diagnostics.source(t.text());
-        }
-    }
-
-    private static Position positionOf(SourceText text, int offset) {
-        String s = text.text();
-        int line = 1;
-        int lineStart = 0;
-        for (int i = 0; i < offset; i++) {
-            if (s.charAt(i) == '\n') {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-        return new Position(text.name(), line, offset - lineStart + 1);
-    }
 }

@@ -174,7 +174,8 @@ final class PolicyPath {
         }
         Request r = x.context().request();
         String query = r.url().queryString();
-        String uri = target.basePath() + in.match().remainder() + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
+        String uri = target.basePath() + backendRelativePath(r.url().path(), in.match().api().prefix())
+                + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
         if (uri.isEmpty() || uri.charAt(0) != '/') {
             uri = "/" + uri;
         }
@@ -213,6 +214,21 @@ final class PolicyPath {
             up.writeAndFlush(req);
         });
         return done;
+    }
+
+    /**
+     * The path sent to the backend: the context URL's path (which {@code rewrite-uri} may have
+     * changed) without the API's public prefix.
+     */
+    static String backendRelativePath(String path, String apiPrefix) {
+        if (path == null || path.isEmpty()) {
+            return "";
+        }
+        if (!apiPrefix.isEmpty() && path.startsWith(apiPrefix)
+                && (path.length() == apiPrefix.length() || path.charAt(apiPrefix.length()) == '/')) {
+            return path.substring(apiPrefix.length());
+        }
+        return path.charAt(0) == '/' ? path : "/" + path;
     }
 
     private static UpstreamTarget resolveTarget(GatewaySnapshot snap, Inbound in, Exchange x) {
