@@ -328,7 +328,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Channel up = (Channel) f.getNow();
         e.upstream = up;
         e.upstreamHandler = new UpstreamHandler(e);
-        up.pipeline().addBefore(UpstreamPool.TAIL, "exchange", e.upstreamHandler);
+        UpstreamPool.Relay.attach(up, e.upstreamHandler);
         up.write(e.upstreamHead);
         HttpContent c;
         while ((c = e.pending.poll()) != null) {
@@ -484,8 +484,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = null;
-        if (e.upstreamHandler != null && up.pipeline().context(e.upstreamHandler) != null) {
-            up.pipeline().remove(e.upstreamHandler);
+        if (e.upstreamHandler != null) {
+            UpstreamPool.Relay.detach(up, e.upstreamHandler);
         }
         up.config().setAutoRead(true);
         if (reusable && e.upstreamReusable && e.requestComplete) {

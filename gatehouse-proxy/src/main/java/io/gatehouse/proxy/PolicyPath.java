@@ -207,7 +207,7 @@ final class PolicyPath {
             }
             Channel up = (Channel) f.getNow();
             BufferingHandler handler = new BufferingHandler(runtime, target, x.context().response(), done, loop);
-            up.pipeline().addBefore(UpstreamPool.TAIL, "exchange", handler);
+            UpstreamPool.Relay.attach(up, handler);
             handler.timeout = loop.schedule(() -> handler.fail(new GatewayException(504, "forward-request", "Timeout",
                     "backend '" + target.id() + "' did not answer within " + timeout.toSeconds() + " s"), up),
                     timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -325,7 +325,7 @@ final class PolicyPath {
                     if (timeout != null) {
                         timeout.cancel(false);
                     }
-                    ctx.pipeline().remove(this);
+                    UpstreamPool.Relay.detach(ctx.channel(), this);
                     if (reusable) {
                         runtime.pool.release(ctx.channel(), loop);
                     } else {
@@ -349,9 +349,7 @@ final class PolicyPath {
                 body.release();
                 body = null;
             }
-            if (ch.pipeline().context(this) != null) {
-                ch.pipeline().remove(this);
-            }
+            UpstreamPool.Relay.detach(ch, this);
             ch.close();
             done.completeExceptionally(e);
         }

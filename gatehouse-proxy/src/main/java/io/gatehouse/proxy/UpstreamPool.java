@@ -12,8 +12,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -33,14 +31,16 @@ import javax.net.ssl.SSLEngine;
  * <p>Every method must be called on the event loop it is given.
  */
 final class UpstreamPool {
-    static final String TAIL = "tail";
+    static final String RELAY = "relay";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
     private static final int MAX_IDLE_PER_TARGET = 64;
-    private static final int IDLE_SECONDS = 60;
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long SWEEP_SECONDS = 10;
+    private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("gatehouse.idleSince");
     private static final int MAX_CONNECT_MILLIS = 10_000;
 
     private final Class<? extends SocketChannel> channelClass;
-    private final Map<EventLoop, Map<UpstreamTarget, ArrayDeque<Channel>>> idle = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<EventLoop, LoopPool> pools = new java.util.concurrent.ConcurrentHashMap<>();
     private final GatewayMetrics metrics;
 
     UpstreamPool(Class<? extends SocketChannel> channelClass, GatewayMetrics metrics) {
@@ -48,41 +48,70 @@ final class UpstreamPool {
         this.metrics = metrics;
     }
 
+    /** The idle connections of one event loop, and the sweep that closes those idle too long. */
+    private static final class LoopPool {
+        final Map<UpstreamTarget, ArrayDeque<Channel>> idle = new HashMap<>();
+
+        LoopPool(EventLoop loop) {
+            loop.scheduleAtFixedRate(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        }
+
+        private void sweep() {
+            long now = System.nanoTime();
+            for (var it = idle.values().iterator(); it.hasNext(); ) {
+                ArrayDeque<Channel> q = it.next();
+                q.removeIf(ch -> {
+                    boolean stale = !ch.isActive() || now - ch.attr(IDLE_SINCE).get() > IDLE_NANOS;
+                    if (stale) {
+                        ch.close();
+                    }
+                    return stale;
+                });
+                if (q.isEmpty()) {
+                    it.remove(); // also lets targets of an old config go
+                }
+            }
+        }
+    }
+
+    private LoopPool loopPool(EventLoop loop) {
+        LoopPool p = pools.get(loop);
+        return p != null ? p : pools.computeIfAbsent(loop, LoopPool::new);
+    }
+
     /** An idle connection to the target, or a new one once its TLS handshake has succeeded. */
     Future<Channel> acquire(UpstreamTarget target, EventLoop loop) {
-        ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new HashMap<>()).get(target);
+        ArrayDeque<Channel> q = loopPool(loop).idle.get(target);
         if (q != null) {
+            long now = System.nanoTime();
             Channel ch;
             while ((ch = q.pollLast()) != null) {
-                if (ch.isActive()) {
-                    ch.pipeline().remove(IdleStateHandler.class);
+                if (ch.isActive() && now - ch.attr(IDLE_SINCE).get() <= IDLE_NANOS) {
                     return loop.newSucceededFuture(ch);
                 }
+                ch.close();
             }
         }
         return connect(target, loop);
     }
 
-    /** Returns a connection whose last exchange ended cleanly with keep-alive. */
+    /**
+     * Returns a connection whose last exchange ended cleanly with keep-alive. No handler is added
+     * or removed: the connection's {@link Relay} simply has no exchange until the next acquire.
+     */
     void release(Channel ch, EventLoop loop) {
         UpstreamTarget target = ch.attr(TARGET).get();
+        Relay.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();
             return;
         }
-        ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new HashMap<>())
-                .computeIfAbsent(target, t -> new ArrayDeque<>());
+        ArrayDeque<Channel> q = loopPool(loop).idle.computeIfAbsent(target, t -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_TARGET) {
             ch.close();
             return;
         }
-        ch.pipeline().addFirst(new IdleStateHandler(0, 0, IDLE_SECONDS) {
-            @Override
-            protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx, IdleStateEvent evt) {
-                ctx.close();
-            }
-        });
-        ch.closeFuture().addListener(f -> q.remove(ch));
+        ch.attr(IDLE_SINCE).set(System.nanoTime());
         q.addLast(ch);
     }
 
@@ -107,7 +136,7 @@ final class UpstreamPool {
                             p.addLast("ssl", ssl);
                         }
                         p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 16 * 1024, true));
-                        p.addLast(TAIL, new Tail());
+                        p.addLast(RELAY, new Relay());
                     }
                 });
         b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
@@ -177,27 +206,78 @@ final class UpstreamPool {
     }
 
     /**
-     * The last handler of an upstream connection: an idle pooled connection that fails or is
-     * closed by the backend is simply dropped (the exchange handler, when there is one, sits
-     * before this one and has already dealt with it).
+     * The last handler of every upstream connection, for its whole life: it hands events to the
+     * exchange using the connection now ({@link #attach}), so taking a connection from the pool
+     * and giving it back never changes the pipeline. Without an exchange, a failure or bytes from
+     * the backend simply end the connection.
      */
-    private static final class Tail extends io.netty.channel.ChannelInboundHandlerAdapter {
-        @Override
-        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
+    static final class Relay extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private io.netty.channel.ChannelInboundHandler exchange;
+
+        static void attach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
+            ch.pipeline().get(Relay.class).exchange = exchange;
+        }
+
+        static void detach(Channel ch) {
+            Relay r = ch.pipeline().get(Relay.class);
+            if (r != null) {
+                r.exchange = null;
+            }
+        }
+
+        /** Detaches {@code exchange} only if it is still the one attached. */
+        static void detach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
+            Relay r = ch.pipeline().get(Relay.class);
+            if (r != null && r.exchange == exchange) {
+                r.exchange = null;
+            }
         }
 
         @Override
-        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-            io.netty.util.ReferenceCountUtil.release(msg); // bytes from a backend while idle: drop the connection
-            ctx.close();
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (exchange != null) {
+                exchange.channelRead(ctx, msg);
+            } else {
+                io.netty.util.ReferenceCountUtil.release(msg); // bytes while idle: drop the connection
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            if (exchange != null) {
+                exchange.channelReadComplete(ctx);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            if (exchange != null) {
+                exchange.channelWritabilityChanged(ctx);
+            }
+        }
+
+        @Override
+        public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            if (exchange != null) {
+                exchange.channelInactive(ctx);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (exchange != null) {
+                exchange.exceptionCaught(ctx, cause);
+            } else {
+                ctx.close();
+            }
         }
     }
 
     /** Closes every idle connection (shutdown). */
     void closeIdle() {
-        idle.forEach((loop, m) -> loop.execute(() -> {
-            m.values().forEach(q -> {
+        pools.forEach((loop, p) -> loop.execute(() -> {
+            p.idle.values().forEach(q -> {
                 for (Channel ch : q.toArray(Channel[]::new)) {
                     ch.close();
                 }
@@ -206,7 +286,4 @@ final class UpstreamPool {
         }));
     }
 
-    static long millis(java.time.Duration d) {
-        return TimeUnit.NANOSECONDS.toMillis(d.toNanos());
-    }
 }
