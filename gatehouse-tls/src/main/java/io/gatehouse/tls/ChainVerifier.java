@@ -405,7 +405,7 @@ public final class ChainVerifier {
             if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
                 continue; // stale
             }
-            if (!usableCrl(crl, issuer)) {
+            if (!usableCrl(crl, issuer) || !crlCovers(crl, cert)) {
                 continue;
             }
             usable = true;
@@ -455,6 +455,60 @@ public final class ChainVerifier {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a CRL's issuingDistributionPoint scope covers the certificate (RFC 5280 6.3.3 b):
+     * user-only CRLs do not cover CAs and CA-only CRLs do not cover end entities; attribute-only,
+     * partial (onlySomeReasons) and indirect CRLs are not used; a CRL for a named distribution
+     * point covers only certificates that name that point in their cRLDistributionPoints.
+     */
+    private static boolean crlCovers(X509CRL crl, X509Certificate cert) {
+        byte[] ext = crl.getExtensionValue("2.5.29.28");
+        if (ext == null) {
+            return true;
+        }
+        try {
+            org.bouncycastle.asn1.x509.IssuingDistributionPoint idp =
+                    org.bouncycastle.asn1.x509.IssuingDistributionPoint.getInstance(
+                            org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            boolean isCa = cert.getBasicConstraints() >= 0;
+            if ((idp.onlyContainsUserCerts() && isCa) || (idp.onlyContainsCACerts() && !isCa)
+                    || idp.onlyContainsAttributeCerts() || idp.getOnlySomeReasons() != null || idp.isIndirectCRL()) {
+                return false;
+            }
+            org.bouncycastle.asn1.x509.DistributionPointName dpName = idp.getDistributionPoint();
+            if (dpName == null) {
+                return true;
+            }
+            if (dpName.getType() != org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                return false; // names relative to the issuer are not supported
+            }
+            Set<org.bouncycastle.asn1.x509.GeneralName> crlNames = Set.of(
+                    org.bouncycastle.asn1.x509.GeneralNames.getInstance(dpName.getName()).getNames());
+            byte[] cdpExt = cert.getExtensionValue("2.5.29.31");
+            if (cdpExt == null) {
+                return false;
+            }
+            org.bouncycastle.asn1.x509.CRLDistPoint cdp = org.bouncycastle.asn1.x509.CRLDistPoint.getInstance(
+                    org.bouncycastle.asn1.ASN1OctetString.getInstance(cdpExt).getOctets());
+            for (org.bouncycastle.asn1.x509.DistributionPoint dp : cdp.getDistributionPoints()) {
+                if (dp.getCRLIssuer() != null || dp.getDistributionPoint() == null
+                        || dp.getDistributionPoint().getType()
+                                != org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                    continue;
+                }
+                for (org.bouncycastle.asn1.x509.GeneralName n : org.bouncycastle.asn1.x509.GeneralNames
+                        .getInstance(dp.getDistributionPoint().getName()).getNames()) {
+                    if (crlNames.contains(n)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return false; // unreadable scope: do not rely on this CRL
+        }
     }
 
     private static String reasonWords(java.security.cert.CRLReason r) {
