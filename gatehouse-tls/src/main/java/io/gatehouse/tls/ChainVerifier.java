@@ -176,7 +176,7 @@ public final class ChainVerifier {
         if (mode != RevocationMode.OFF && anchorCert != leaf) {
             for (int i = 0; i < path.size(); i++) {
                 X509Certificate issuer = i + 1 < path.size() ? path.get(i + 1) : anchorCert;
-                VerificationResult r = checkRevocation(path.get(i), issuer, at);
+                VerificationResult r = checkRevocation(path.get(i), issuer, at, chainLeafFirst);
                 if (!r.valid()) {
                     return r;
                 }
@@ -393,19 +393,30 @@ public final class ChainVerifier {
         return VerificationResult.ok();
     }
 
-    private VerificationResult checkRevocation(X509Certificate cert, X509Certificate issuer, Instant at) {
+    private VerificationResult checkRevocation(X509Certificate cert, X509Certificate issuer, Instant at,
+            List<X509Certificate> peerCertificates) {
         List<X509CRL> crls = crlsByIssuer.getOrDefault(cert.getIssuerX500Principal(), List.of());
         boolean usable = false;
+        List<X509Certificate> otherSigners = null;
         for (X509CRL crl : crls) {
-            try {
-                crl.verify(issuer.getPublicKey());
-            } catch (GeneralSecurityException | RuntimeException e) {
-                continue; // not signed by this issuer's key
-            }
             if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
                 continue; // stale
             }
-            if (!usableCrl(crl, issuer) || !crlCovers(crl, cert)) {
+            X509Certificate signer = signedBy(crl, issuer) ? issuer : null;
+            if (signer == null) {
+                // a CA that rolled its key over, or signs CRLs with a separate key, keeps its name:
+                // accept another certificate of that name when it chains to a trusted root itself
+                if (otherSigners == null) {
+                    otherSigners = crlSignerCandidates(cert.getIssuerX500Principal(), issuer, peerCertificates);
+                }
+                for (X509Certificate candidate : otherSigners) {
+                    if (signedBy(crl, candidate) && chainsToRoot(candidate, peerCertificates, at)) {
+                        signer = candidate;
+                        break;
+                    }
+                }
+            }
+            if (signer == null || !usableCrl(crl, signer) || !crlCovers(crl, cert)) {
                 continue;
             }
             usable = true;
@@ -423,6 +434,60 @@ public final class ChainVerifier {
                     + " was revoked (revocation mode hard-fail)");
         }
         return VerificationResult.ok();
+    }
+
+    private static boolean signedBy(X509CRL crl, X509Certificate signer) {
+        try {
+            crl.verify(signer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private List<X509Certificate> crlSignerCandidates(X500Principal name, X509Certificate issuer,
+            List<X509Certificate> peerCertificates) {
+        List<X509Certificate> out = new ArrayList<>();
+        for (List<X509Certificate> source : List.of(store.roots(), store.intermediates(), peerCertificates)) {
+            for (X509Certificate c : source) {
+                if (c != issuer && c.getSubjectX500Principal().equals(name) && !out.contains(c)) {
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether a CRL-signing certificate may be relied on: a trusted root, or a certificate with a
+     * valid path to one that its own issuer's CRLs (signed by that issuer's key) do not revoke.
+     */
+    private boolean chainsToRoot(X509Certificate c, List<X509Certificate> peerCertificates, Instant at) {
+        if (rootSet.contains(c)) {
+            return true;
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        chain.add(c);
+        for (X509Certificate p : peerCertificates) {
+            if (p != c && chain.size() < MAX_PEER_CERTIFICATES) {
+                chain.add(p);
+            }
+        }
+        PKIXCertPathBuilderResult built;
+        try {
+            built = build(chain, at);
+        } catch (CertPathBuilderException e) {
+            return false;
+        }
+        List<? extends java.security.cert.Certificate> path = built.getCertPath().getCertificates();
+        X509Certificate itsIssuer = path.size() > 1 ? (X509Certificate) path.get(1)
+                : built.getTrustAnchor().getTrustedCert();
+        for (X509CRL crl : crlsByIssuer.getOrDefault(c.getIssuerX500Principal(), List.of())) {
+            if (signedBy(crl, itsIssuer) && crl.getRevokedCertificate(c) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Extensions a CRL may mark critical that this checker understands. */
