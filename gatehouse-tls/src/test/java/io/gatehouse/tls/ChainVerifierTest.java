@@ -170,6 +170,16 @@ class ChainVerifierTest {
     }
 
     @Test
+    void honoursCrlSignedByTheRolledOverKeyOfTheSameCa() {
+        Pki.Issued newRoot = Pki.ca("CN=Contoso Client Root,O=Contoso", Duration.ofDays(365)); // same name, new key
+        var crl = Pki.crl(newRoot, List.of(client.certificate().getSerialNumber()), now.minus(1, ChronoUnit.HOURS),
+                now.plus(1, ChronoUnit.DAYS));
+        ChainVerifier v = new ChainVerifier(CaStore.of(List.of(root.certificate(), newRoot.certificate()), List.of(),
+                List.of(crl)), RevocationMode.HARD_FAIL);
+        assertThat(v.verify(client.chain(), Purpose.CLIENT_AUTH, now).failedCheck()).isEqualTo("revoked");
+    }
+
+    @Test
     void revocationOfTheIntermediateFailsTheLeaf() {
         var rootCrl = Pki.crl(root, List.of(intermediate.certificate().getSerialNumber()),
                 now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS));

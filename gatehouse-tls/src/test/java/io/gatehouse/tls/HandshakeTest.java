@@ -318,11 +318,51 @@ class HandshakeTest {
     }
 
     @Test
-    void minimumVersion13StillHandshakesWithTls13() throws Exception {
+    void minimumVersion13RefusesTls12Clients() throws Exception {
         try (Server s = new Server(ClientCertificateMode.NONE, "1.3")) {
             assertThat(connect(s.port(), trustingServerRoot(null), null, true).handshakeOk()).isTrue();
             assertThat(((HandshakeInfo) s.outcome()).protocol()).isEqualTo("TLSv1.3");
         }
+        try (Server s = new Server(ClientCertificateMode.NONE, "1.3")) {
+            assertThat(tls12Handshake(s.port())).isFalse();
+            assertThat(TlsFailures.explain((Throwable) s.outcome(), TlsFailures.Side.DOWNSTREAM, "127.0.0.1"))
+                    .isEqualTo("the client shares no TLS version or cipher with the gateway");
+        }
+        try (Server s = new Server(ClientCertificateMode.NONE, "1.2")) {
+            assertThat(tls12Handshake(s.port())).isTrue();
+            assertThat(((HandshakeInfo) s.outcome()).protocol()).isEqualTo("TLSv1.2");
+        }
+    }
+
+    /** A TLS 1.2-only client, built directly (the factory never makes one). */
+    private static boolean tls12Handshake(int port) throws Exception {
+        SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forClient().protocols("TLSv1.2")
+                .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast(ctx.newHandler(c.alloc(), "127.0.0.1", port),
+                                new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void userEventTriggered(ChannelHandlerContext x, Object evt) {
+                                        if (evt instanceof SslHandshakeCompletionEvent e) {
+                                            done.complete(e.isSuccess());
+                                        }
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext x, Throwable cause) {
+                                        done.complete(false);
+                                        x.close();
+                                    }
+                                });
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
+        boolean ok = done.get(10, TimeUnit.SECONDS);
+        ch.close().sync();
+        return ok;
     }
 
     @Test
