@@ -536,8 +536,10 @@ public final class Compiler {
             return Type.ERROR;
         }
         if (!r.args().isEmpty()) {
-            if ((base.name().equals("List") || base.name().equals("IEnumerable")) && r.args().size() == 1) {
-                base = Type.listOf(resolveType(r.args().get(0)));
+            String generic = stripNamespace(r.name());
+            if ((generic.equals("List") || generic.equals("IEnumerable")) && r.args().size() == 1) {
+                Type elem = resolveType(r.args().get(0));
+                base = generic.equals("List") ? Type.realListOf(elem) : Type.listOf(elem);
             } else {
                 error(r.pos(), "type '" + r + "' is not supported in policy expressions");
                 return Type.ERROR;
@@ -594,6 +596,11 @@ public final class Compiler {
     }
 
     private Node convert(C c, Type to, int pos) {
+        if (lib.isJToken(to) && (to.name().equals("JToken") || to.name().equals("JValue"))
+                && (c.t == Type.STRING || c.t.isNumeric() || c.t == Type.BOOL)) {
+            Node n = c.n;
+            return env -> JToken.from(n.eval(env));
+        }
         if (!c.t.convertibleTo(to)) {
             error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
             return c.n;
@@ -814,7 +821,7 @@ public final class Compiler {
         C key = args.get(0);
         Library.Indexer ix = lib.indexer(tt);
         if (ix == null) {
-            return fail(i.args().get(0).pos(), "cannot index " + describe(i.target(), tt) + " with []: it is '"
+            return fail(i.pos(), "cannot index " + describe(i.target(), tt) + " with []: it is '"
                     + tt.name() + "'");
         }
         if (!key.t.convertibleTo(ix.key()) && !(ix.key() == Type.INT && key.t == Type.CHAR)) {

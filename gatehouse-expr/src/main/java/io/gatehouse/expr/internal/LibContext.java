@@ -248,7 +248,7 @@ final class LibContext {
         m.prop(x, "SerialNumber", str, o -> ((X509Certificate2) o).serialNumber());
         m.prop(x, "Version", Type.INT, o -> ((X509Certificate2) o).version());
         m.prop(x, "SignatureAlgorithm", l.tOid, o -> ((X509Certificate2) o).signatureAlgorithm());
-        Type extList = Type.listOf(l.tExtension);
+        Type extList = Type.realListOf(l.tExtension);
         m.prop(x, "Extensions", extList, o -> List.copyOf(((X509Certificate2) o).extensions()));
         m.prop(x, "RawData", Type.BYTE_ARRAY, o -> ((X509Certificate2) o).rawData());
         m.prop(x, "HasPrivateKey", Type.BOOL, o -> false);

@@ -161,7 +161,7 @@ public final class Library {
         m.registerClass(String.class, Type.STRING);
         m.registerClass(String[].class, Type.STRING_ARRAY);
         m.registerClass(byte[].class, Type.BYTE_ARRAY);
-        m.alias("List", Type.listOf(Type.OBJECT));
+        m.alias("List", Type.realListOf(Type.OBJECT));
         m.alias("IEnumerable", Type.listOf(Type.OBJECT));
 
         tContext = m.type("IProxyRequestContext", PolicyContext.class);
@@ -212,7 +212,7 @@ public final class Library {
         tRegex = m.type("Regex", java.util.regex.Pattern.class);
         tMatch = m.type("Match", RegexMatch.class);
         m.alias("Group", tMatch);
-        tGroups = new Type("GroupCollection", RegexMatch[].class, tMatch);
+        tGroups = new Type("GroupCollection", RegexMatch.class, null);
         tBuilder = m.type("StringBuilder", StringBuilder.class);
 
         for (String s : new String[] {"String", "string"}) {
@@ -294,7 +294,7 @@ public final class Library {
             return "Array";
         }
         if (t.isList()) {
-            return "List";
+            return t.isRealList() ? "List" : "IEnumerable";
         }
         return t.name();
     }
@@ -344,7 +344,7 @@ public final class Library {
             Type elem = t.elem();
             return new Indexer(Type.INT, elem, (o, k) -> arrayGet(o, (Integer) k), (o, k, v) -> arraySet(o, (Integer) k, v));
         }
-        if (t.isList()) {
+        if (t.isRealList()) {
             return new Indexer(Type.INT, t.elem(), (o, k) -> listGet(o, (Integer) k), null);
         }
         if (t == Type.STRING) {

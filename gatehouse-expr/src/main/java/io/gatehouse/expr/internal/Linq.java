@@ -255,7 +255,7 @@ final class Linq {
                     return c.failAt(m.namePos(), "'" + name + "' takes no arguments");
                 }
                 String nm = name;
-                ret = name.equals("ToArray") ? Type.arrayOf(elem) : listOfElem;
+                ret = name.equals("ToArray") ? Type.arrayOf(elem) : name.equals("ToList") ? Type.realListOf(elem) : listOfElem;
                 op = (env, it) -> switch (nm) {
                     case "Distinct" -> new ArrayList<>(new LinkedHashSet<>(it));
                     case "Reverse" -> {
