@@ -940,9 +940,6 @@ public final class Compiler {
         boolean anyError = lt == Type.ERROR || rt == Type.ERROR;
         switch (op) {
             case "??" -> {
-                if (lt.isValueType() && lt != Type.NULL) {
-                    // C# allows ?? on nullable value types; we keep the left type.
-                }
                 Type t = lt == Type.NULL ? rt : rt == Type.NULL || rt.convertibleTo(lt) ? lt
                         : lt.convertibleTo(rt) ? rt : null;
                 if (t == null && !anyError) {
@@ -1205,7 +1202,6 @@ public final class Compiler {
             }, targetType);
         }
         String bop = op.substring(0, op.length() - 1);
-        Binary synthetic = new Binary(a.pos(), bop, a.opPos(), a.target(), a.value());
         C combined = switch (bop) {
             case "&", "|", "^", "<<", ">>" -> {
                 Node cn = current.n;
@@ -1225,9 +1221,6 @@ public final class Compiler {
                         : env -> Ops.arith(bop, cn.eval(env), rn.eval(env)), t);
             }
         };
-        if (synthetic.pos() < 0) {
-            throw new IllegalStateException();
-        }
         Node cn = combined.n;
         if (targetType.isNumeric() && combined.t.isNumeric()) {
             return new C(env -> Conv.cast(cn.eval(env), targetType, false), targetType);
@@ -1292,11 +1285,6 @@ public final class Compiler {
                 return dynamicCall(c, m, recv);
             }
             List<Method> ms = lib.methods(tt, m.name());
-            if (m.name().equals("Body") || tt.name().equals("IMessageBody")) {
-                if (m.target() instanceof Member bm && bm.name().equals("Body")) {
-                    // already flagged when Body was read
-                }
-            }
             if (lib.isLinq(m.name()) && elementType(tt) != null && !hasArity(ms, c.args().size())) {
                 return Linq.compile(this, c, m, recv, elementType(tt));
             }
@@ -1547,8 +1535,6 @@ public final class Compiler {
             ret = c.t;
         } else {
             List<Type> rets = new ArrayList<>();
-            rets.add(null);
-            rets.clear();
             returnTypes.push(rets);
             Exec ex = block(l.block(), true);
             returnTypes.pop();
@@ -1563,13 +1549,6 @@ public final class Compiler {
         }
         scopes.pop();
         return new Fn(slot, body, ret);
-    }
-
-    Node predicate(Fn f, int pos) {
-        if (f.ret() != Type.BOOL && !f.ret().isDynamic()) {
-            error(pos, "the lambda must return a bool but returns '" + f.ret().name() + "'");
-        }
-        return null;
     }
 
     C valueOf(Expr e) {
@@ -1680,7 +1659,4 @@ public final class Compiler {
         return lib;
     }
 
-    static Object toJToken(Object v) {
-        return JToken.from(v);
-    }
 }

@@ -323,17 +323,13 @@ public final class Library {
         return LINQ.contains(name);
     }
 
+    /** The element type foreach and LINQ see for a library type, or null when it is not enumerable. */
     public Type elementOf(Type t) {
-        for (String o = t.name(); o != null; o = o.equals("JToken") ? null : "JToken") {
-            Type e = elements.get(o);
-            if (e != null) {
-                return e;
-            }
-            if (!isJToken(t)) {
-                return null;
-            }
+        Type e = elements.get(t.name());
+        if (e == null && isJToken(t)) {
+            e = elements.get(tJToken.name());
         }
-        return null;
+        return e;
     }
 
     public Indexer indexer(Type t) {

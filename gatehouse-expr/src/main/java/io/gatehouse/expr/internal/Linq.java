@@ -53,7 +53,6 @@ final class Linq {
         }
         Fn fn = lambda ? c.lambda(arg, elem) : null;
         Node value = arg != null && !lambda ? c.valueOf(arg).n() : null;
-        Type valueType = arg != null && !lambda ? null : null;
         Type bool = Type.BOOL;
         Type listOfElem = Type.listOf(elem);
         Op op;
@@ -328,9 +327,6 @@ final class Linq {
         Node rn = recv.n();
         boolean nc = m.nullConditional();
         Op fop = op;
-        if (valueType != null) {
-            throw new IllegalStateException();
-        }
         return new C(env -> {
             Object o = rn.eval(env);
             if (o == null) {
