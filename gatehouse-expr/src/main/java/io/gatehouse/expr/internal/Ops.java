@@ -419,6 +419,19 @@ public final class Ops {
         if (v instanceof JToken t) {
             return new ArrayList<>(t.children());
         }
+        if (v instanceof io.gatehouse.expr.context.Headers h) {
+            List<Object> out = new ArrayList<>();
+            for (var e : h.entries()) {
+                out.add(java.util.Map.entry(e.getKey(), e.getValue().toArray(String[]::new)));
+            }
+            return out;
+        }
+        if (v instanceof io.gatehouse.expr.context.Variables vars) {
+            return new ArrayList<>(vars.asMap().entrySet());
+        }
+        if (v instanceof java.util.Map<?, ?> map) {
+            return new ArrayList<>(map.entrySet());
+        }
         if (v instanceof Iterable<?> it) {
             List<Object> out = new ArrayList<>();
             it.forEach(out::add);
