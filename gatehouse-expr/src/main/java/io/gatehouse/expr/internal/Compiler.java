@@ -997,6 +997,8 @@ public final class Compiler {
                     t = Type.OBJECT;
                 } else if (lt == Type.BOOL && rt == Type.BOOL) {
                     t = Type.BOOL;
+                } else if (lt.name().equals("RegexOptions") && rt.name().equals("RegexOptions")) {
+                    t = lt;
                 } else if (lt.isIntegral() && rt.isIntegral()) {
                     t = lt == Type.LONG || rt == Type.LONG ? Type.LONG : Type.INT;
                 } else {

@@ -205,7 +205,9 @@ public final class Library {
         tComparison = m.type("StringComparison", StringComparison.class);
         tSplit = m.type("StringSplitOptions", StringSplitOptions.class);
         tFormatting = m.type("Formatting", Formatting.class);
-        tRegexOptions = m.type("RegexOptions", RegexOptions.class);
+        tRegexOptions = m.type("RegexOptions", Object.class);
+        m.registerClass(RegexOptions.class, tRegexOptions);
+        m.registerClass(io.gatehouse.expr.lib.DotnetEnums.RegexFlags.class, tRegexOptions);
         tCulture = m.type("CultureInfo", CultureInfo.class);
         tEncoding = m.type("Encoding", TextEncoding.class);
         tUri = m.type("Uri", Uri.class);
