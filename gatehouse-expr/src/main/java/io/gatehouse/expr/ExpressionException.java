@@ -18,7 +18,7 @@ public class ExpressionException extends RuntimeException {
     }
 
     public ExpressionException(String dotNetType, String message, Throwable cause) {
-        super(message, cause);
+        super(message == null || message.isBlank() ? "Exception of type '" + dotNetType + "' was thrown." : message, cause);
         this.dotNetType = dotNetType;
     }
 

@@ -27,6 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Run with {@code -Dgolden.print=true} to print every actual outcome.
  */
 class GoldenTest {
+    /** Default limits except a long time budget, so the iteration limit (not machine speed) decides. */
+    private static final ExpressionCompiler COMPILER = new ExpressionCompiler(
+            new ExprLimits(64 * 1024, 100, 1_000_000, java.time.Duration.ofSeconds(30)));
+
     record Case(int line, String text, Class<?> expected, String expectation) {
     }
 
@@ -74,7 +78,7 @@ class GoldenTest {
 
     static String outcome(Case c) {
         Diagnostics d = new Diagnostics();
-        CompiledExpression e = new ExpressionCompiler().compile(c.text(), new Position("golden", 1, 1), c.expected(), d);
+        CompiledExpression e = COMPILER.compile(c.text(), new Position("golden", 1, 1), c.expected(), d);
         if (e == null) {
             assertThat(d.hasErrors()).as("null result must come with errors").isTrue();
             Diagnostic first = d.all().get(0);

@@ -536,8 +536,10 @@ public final class Compiler {
             return Type.ERROR;
         }
         if (!r.args().isEmpty()) {
-            if ((base.name().equals("List") || base.name().equals("IEnumerable")) && r.args().size() == 1) {
-                base = Type.listOf(resolveType(r.args().get(0)));
+            String generic = stripNamespace(r.name());
+            if ((generic.equals("List") || generic.equals("IEnumerable")) && r.args().size() == 1) {
+                Type elem = resolveType(r.args().get(0));
+                base = generic.equals("List") ? Type.realListOf(elem) : Type.listOf(elem);
             } else {
                 error(r.pos(), "type '" + r + "' is not supported in policy expressions");
                 return Type.ERROR;
@@ -594,6 +596,11 @@ public final class Compiler {
     }
 
     private Node convert(C c, Type to, int pos) {
+        if (lib.isJToken(to) && (to.name().equals("JToken") || to.name().equals("JValue"))
+                && (c.t == Type.STRING || c.t.isNumeric() || c.t == Type.BOOL)) {
+            Node n = c.n;
+            return env -> JToken.from(n.eval(env));
+        }
         if (!c.t.convertibleTo(to)) {
             error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
             return c.n;
@@ -814,7 +821,7 @@ public final class Compiler {
         C key = args.get(0);
         Library.Indexer ix = lib.indexer(tt);
         if (ix == null) {
-            return fail(i.args().get(0).pos(), "cannot index " + describe(i.target(), tt) + " with []: it is '"
+            return fail(i.pos(), "cannot index " + describe(i.target(), tt) + " with []: it is '"
                     + tt.name() + "'");
         }
         if (!key.t.convertibleTo(ix.key()) && !(ix.key() == Type.INT && key.t == Type.CHAR)) {
@@ -933,9 +940,6 @@ public final class Compiler {
         boolean anyError = lt == Type.ERROR || rt == Type.ERROR;
         switch (op) {
             case "??" -> {
-                if (lt.isValueType() && lt != Type.NULL) {
-                    // C# allows ?? on nullable value types; we keep the left type.
-                }
                 Type t = lt == Type.NULL ? rt : rt == Type.NULL || rt.convertibleTo(lt) ? lt
                         : lt.convertibleTo(rt) ? rt : null;
                 if (t == null && !anyError) {
@@ -993,6 +997,8 @@ public final class Compiler {
                     t = Type.OBJECT;
                 } else if (lt == Type.BOOL && rt == Type.BOOL) {
                     t = Type.BOOL;
+                } else if (lt.name().equals("RegexOptions") && rt.name().equals("RegexOptions")) {
+                    t = lt;
                 } else if (lt.isIntegral() && rt.isIntegral()) {
                     t = lt == Type.LONG || rt == Type.LONG ? Type.LONG : Type.INT;
                 } else {
@@ -1198,7 +1204,6 @@ public final class Compiler {
             }, targetType);
         }
         String bop = op.substring(0, op.length() - 1);
-        Binary synthetic = new Binary(a.pos(), bop, a.opPos(), a.target(), a.value());
         C combined = switch (bop) {
             case "&", "|", "^", "<<", ">>" -> {
                 Node cn = current.n;
@@ -1218,9 +1223,6 @@ public final class Compiler {
                         : env -> Ops.arith(bop, cn.eval(env), rn.eval(env)), t);
             }
         };
-        if (synthetic.pos() < 0) {
-            throw new IllegalStateException();
-        }
         Node cn = combined.n;
         if (targetType.isNumeric() && combined.t.isNumeric()) {
             return new C(env -> Conv.cast(cn.eval(env), targetType, false), targetType);
@@ -1285,11 +1287,6 @@ public final class Compiler {
                 return dynamicCall(c, m, recv);
             }
             List<Method> ms = lib.methods(tt, m.name());
-            if (m.name().equals("Body") || tt.name().equals("IMessageBody")) {
-                if (m.target() instanceof Member bm && bm.name().equals("Body")) {
-                    // already flagged when Body was read
-                }
-            }
             if (lib.isLinq(m.name()) && elementType(tt) != null && !hasArity(ms, c.args().size())) {
                 return Linq.compile(this, c, m, recv, elementType(tt));
             }
@@ -1540,8 +1537,6 @@ public final class Compiler {
             ret = c.t;
         } else {
             List<Type> rets = new ArrayList<>();
-            rets.add(null);
-            rets.clear();
             returnTypes.push(rets);
             Exec ex = block(l.block(), true);
             returnTypes.pop();
@@ -1556,13 +1551,6 @@ public final class Compiler {
         }
         scopes.pop();
         return new Fn(slot, body, ret);
-    }
-
-    Node predicate(Fn f, int pos) {
-        if (f.ret() != Type.BOOL && !f.ret().isDynamic()) {
-            error(pos, "the lambda must return a bool but returns '" + f.ret().name() + "'");
-        }
-        return null;
     }
 
     C valueOf(Expr e) {
@@ -1673,7 +1661,4 @@ public final class Compiler {
         return lib;
     }
 
-    static Object toJToken(Object v) {
-        return JToken.from(v);
-    }
 }

@@ -105,7 +105,11 @@ final class LibContext {
             }
             return v;
         }, null);
-        l.element(l.tHeaders, Type.STRING);
+        Type kvHeaders = pairs(l, l.tHeaders, Type.STRING_ARRAY);
+        l.element(l.tQuery, kvHeaders);
+        pairs(l, l.tStringMap, str);
+        pairs(l, l.tVariables, obj);
+        pairs(l, l.tCertMap, l.tCert);
 
         String u = l.tUrl.name();
         m.prop(u, "Scheme", str, o -> ((Url) o).scheme());
@@ -248,7 +252,7 @@ final class LibContext {
         m.prop(x, "SerialNumber", str, o -> ((X509Certificate2) o).serialNumber());
         m.prop(x, "Version", Type.INT, o -> ((X509Certificate2) o).version());
         m.prop(x, "SignatureAlgorithm", l.tOid, o -> ((X509Certificate2) o).signatureAlgorithm());
-        Type extList = Type.listOf(l.tExtension);
+        Type extList = Type.realListOf(l.tExtension);
         m.prop(x, "Extensions", extList, o -> List.copyOf(((X509Certificate2) o).extensions()));
         m.prop(x, "RawData", Type.BYTE_ARRAY, o -> ((X509Certificate2) o).rawData());
         m.prop(x, "HasPrivateKey", Type.BOOL, o -> false);
@@ -268,6 +272,18 @@ final class LibContext {
         m.prop(l.tExtension, "Critical", Type.BOOL, o -> ((X509Extension) o).critical());
         m.prop(l.tExtension, "RawData", Type.BYTE_ARRAY, o -> ((X509Extension) o).rawData());
         l.enumType("X509NameType", l.tNameType, X509NameType.values());
+    }
+
+    /** Makes a dictionary type enumerable as KeyValuePair&lt;string, V&gt; (Key, Value), as foreach sees it in C#. */
+    private static Type pairs(Library l, Type dictionary, Type value) {
+        Type kv = new Type("KeyValuePair<string, " + value.name() + ">", Map.Entry.class, null);
+        l.m.prop(kv, "Key", Type.STRING, o -> ((Map.Entry<?, ?>) o).getKey());
+        l.m.prop(kv, "Value", value, o -> {
+            Object v = ((Map.Entry<?, ?>) o).getValue();
+            return v instanceof List<?> list ? list.toArray(String[]::new) : v;
+        });
+        l.element(dictionary, kv);
+        return kv;
     }
 
     private static String reveal(io.gatehouse.common.Secret s) {

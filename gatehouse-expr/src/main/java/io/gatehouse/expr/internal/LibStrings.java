@@ -309,6 +309,46 @@ final class LibStrings {
         });
         m.method(st, "Normalize", S, (o, a, t) -> java.text.Normalizer.normalize(s(o), java.text.Normalizer.Form.NFC));
 
+        Type jwt = l.m.type("Jwt", io.gatehouse.expr.lib.Jwt.class);
+        Type basic = l.m.type("BasicAuthCredentials", io.gatehouse.expr.lib.BasicAuthCredentials.class);
+        Type claims = new Type("IReadOnlyDictionary<string, string[]> (claims)", java.util.Map.class, null);
+        m.method(st, "AsJwt", jwt, (o, a, t) -> io.gatehouse.expr.lib.Jwt.parse(s(o)));
+        m.outMethod(st, "TryParseJwt", B, 0, jwt, (o, a, t) -> {
+            io.gatehouse.expr.lib.Jwt j = io.gatehouse.expr.lib.Jwt.parse(s(o));
+            ((Object[]) a[0])[0] = j;
+            return j != null;
+        }, O);
+        m.method(st, "AsBasic", basic, (o, a, t) -> io.gatehouse.expr.lib.BasicAuthCredentials.parse(s(o)));
+        m.prop(basic, "UserId", S, o -> ((io.gatehouse.expr.lib.BasicAuthCredentials) o).userId());
+        m.prop(basic, "Password", S, o -> ((io.gatehouse.expr.lib.BasicAuthCredentials) o).password());
+        m.prop(jwt, "Id", S, o -> ((io.gatehouse.expr.lib.Jwt) o).id());
+        m.prop(jwt, "Issuer", S, o -> ((io.gatehouse.expr.lib.Jwt) o).issuer());
+        m.prop(jwt, "Subject", S, o -> ((io.gatehouse.expr.lib.Jwt) o).subject());
+        m.prop(jwt, "Algorithm", S, o -> ((io.gatehouse.expr.lib.Jwt) o).algorithm());
+        m.prop(jwt, "Audiences", Type.STRING_ARRAY, o -> ((io.gatehouse.expr.lib.Jwt) o).audiences());
+        m.prop(jwt, "ExpirationTime", l.tDateTime, o -> ((io.gatehouse.expr.lib.Jwt) o).expirationTime());
+        m.prop(jwt, "NotBefore", l.tDateTime, o -> ((io.gatehouse.expr.lib.Jwt) o).notBefore());
+        m.prop(jwt, "IssuedAt", l.tDateTime, o -> ((io.gatehouse.expr.lib.Jwt) o).issuedAt());
+        m.prop(jwt, "Claims", claims, o -> ((io.gatehouse.expr.lib.Jwt) o).claims());
+        m.method(claims, "GetValueOrDefault", S, (o, a, t) -> {
+            List<?> v = (List<?>) ((java.util.Map<?, ?>) o).get(a[0]);
+            return v == null ? a[1] : String.join(",", v.stream().map(String::valueOf).toList());
+        }, S, S);
+        m.method(claims, "GetValueOrDefault", S, (o, a, t) -> {
+            List<?> v = (List<?>) ((java.util.Map<?, ?>) o).get(a[0]);
+            return v == null ? null : String.join(",", v.stream().map(String::valueOf).toList());
+        }, S);
+        m.method(claims, "ContainsKey", B, (o, a, t) -> ((java.util.Map<?, ?>) o).containsKey(a[0]), S);
+        m.prop(claims, "Count", I, o -> ((java.util.Map<?, ?>) o).size());
+        m.prop(claims, "Keys", Type.STRING_ARRAY, o -> ((java.util.Map<?, ?>) o).keySet().toArray(String[]::new));
+        l.indexer(claims, S, Type.STRING_ARRAY, (o, k) -> {
+            List<?> v = (List<?>) ((java.util.Map<?, ?>) o).get(k);
+            if (v == null) {
+                throw Library.keyNotFound(k);
+            }
+            return v.toArray(String[]::new);
+        }, null);
+
         String ss = "static:String";
         m.prop(ss, "Empty", S, o -> "");
         m.method(ss, "IsNullOrEmpty", B, (o, a, t) -> a[0] == null || s(a[0]).isEmpty(), S);

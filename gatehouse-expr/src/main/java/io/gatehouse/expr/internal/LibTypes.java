@@ -614,17 +614,22 @@ final class LibTypes {
         return new Guarded(s, new int[1]);
     }
 
-    static Pattern compile(String pattern, RegexOptions opt) {
+    static Pattern compile(String pattern, Object opt) {
         if (pattern == null) {
             throw LibStrings.argNull("pattern");
         }
-        int flags = switch (opt == null ? RegexOptions.None : opt) {
-            case IgnoreCase -> Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-            case Multiline -> Pattern.MULTILINE;
-            case Singleline -> Pattern.DOTALL;
-            case IgnorePatternWhitespace -> Pattern.COMMENTS;
-            default -> 0;
-        };
+        java.util.Set<RegexOptions> set = opt instanceof io.gatehouse.expr.lib.DotnetEnums.RegexFlags f ? f.options()
+                : opt instanceof RegexOptions o ? java.util.Set.of(o) : java.util.Set.of();
+        int flags = 0;
+        for (RegexOptions o : set) {
+            flags |= switch (o) {
+                case IgnoreCase -> Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+                case Multiline -> Pattern.MULTILINE;
+                case Singleline -> Pattern.DOTALL;
+                case IgnorePatternWhitespace -> Pattern.COMMENTS;
+                default -> 0;
+            };
+        }
         try {
             return Pattern.compile(pattern, flags);
         } catch (PatternSyntaxException e) {
@@ -680,25 +685,25 @@ final class LibTypes {
         Type MT = l.tMatch;
         String so = "static:Regex";
         m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), null).matcher(guarded(s(a[0]))).find(), S, S);
-        m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), (RegexOptions) a[2]).matcher(guarded(s(a[0]))).find(), S, S, RO);
+        m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), a[2]).matcher(guarded(s(a[0]))).find(), S, S, RO);
         m.method(so, "Match", MT, (o, a, t) -> {
             Pattern p = compile(s(a[1]), null);
             return match(p.matcher(guarded(s(a[0]))), p);
         }, S, S);
         m.method(so, "Match", MT, (o, a, t) -> {
-            Pattern p = compile(s(a[1]), (RegexOptions) a[2]);
+            Pattern p = compile(s(a[1]), a[2]);
             return match(p.matcher(guarded(s(a[0]))), p);
         }, S, S, RO);
-        m.method(so, "Matches", Type.listOf(MT), (o, a, t) -> matches(compile(s(a[1]), null), s(a[0])), S, S);
+        m.method(so, "Matches", Type.realListOf(MT), (o, a, t) -> matches(compile(s(a[1]), null), s(a[0])), S, S);
         m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), null), s(a[0]), s(a[2])), S, S, S);
-        m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), (RegexOptions) a[3]), s(a[0]), s(a[2])), S, S, S, RO);
+        m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), a[3]), s(a[0]), s(a[2])), S, S, S, RO);
         m.method(so, "Split", Type.STRING_ARRAY, (o, a, t) -> compile(s(a[1]), null).split(guarded(s(a[0])), -1), S, S);
         m.method(so, "Escape", S, (o, a, t) -> s(a[0]).replaceAll("([\\\\*+?|{\\[()^$.#\\s])", "\\\\$1"), S);
         m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), null), S);
-        m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), (RegexOptions) a[1]), S, RO);
+        m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), a[1]), S, RO);
         m.method(RX, "IsMatch", B, (o, a, t) -> ((Pattern) o).matcher(guarded(s(a[0]))).find(), S);
         m.method(RX, "Match", MT, (o, a, t) -> match(((Pattern) o).matcher(guarded(s(a[0]))), (Pattern) o), S);
-        m.method(RX, "Matches", Type.listOf(MT), (o, a, t) -> matches((Pattern) o, s(a[0])), S);
+        m.method(RX, "Matches", Type.realListOf(MT), (o, a, t) -> matches((Pattern) o, s(a[0])), S);
         m.method(RX, "Replace", S, (o, a, t) -> replace((Pattern) o, s(a[0]), s(a[1])), S, S);
         m.method(RX, "Split", Type.STRING_ARRAY, (o, a, t) -> ((Pattern) o).split(guarded(s(a[0])), -1), S);
         m.method(RX, "ToString", S, (o, a, t) -> ((Pattern) o).pattern());
@@ -706,10 +711,9 @@ final class LibTypes {
         m.prop(MT, "Value", S, o -> ((RegexMatch) o).value());
         m.prop(MT, "Index", Type.INT, o -> ((RegexMatch) o).index());
         m.prop(MT, "Length", Type.INT, o -> ((RegexMatch) o).length());
-        m.prop(MT, "Groups", l.tGroups, o -> ((RegexMatch) o).groups().isEmpty() ? new RegexMatch[] {(RegexMatch) o}
-                : new RegexMatch[] {(RegexMatch) o});
+        m.prop(MT, "Groups", l.tGroups, o -> o);
         l.indexer(l.tGroups, Type.OBJECT, MT, (o, k) -> {
-            RegexMatch whole = ((RegexMatch[]) o)[0];
+            RegexMatch whole = (RegexMatch) o;
             if (k instanceof String name) {
                 return whole.group(name);
             }
@@ -718,7 +722,7 @@ final class LibTypes {
             }
             throw ExpressionException.invalidCast();
         }, null);
-        m.prop(l.tGroups.name(), "Count", Type.INT, o -> Math.max(((RegexMatch[]) o)[0].groups().size(), 1));
+        m.prop(l.tGroups.name(), "Count", Type.INT, o -> ((RegexMatch) o).groups().size());
     }
 
     // ---- Uri

@@ -161,7 +161,7 @@ public final class Library {
         m.registerClass(String.class, Type.STRING);
         m.registerClass(String[].class, Type.STRING_ARRAY);
         m.registerClass(byte[].class, Type.BYTE_ARRAY);
-        m.alias("List", Type.listOf(Type.OBJECT));
+        m.alias("List", Type.realListOf(Type.OBJECT));
         m.alias("IEnumerable", Type.listOf(Type.OBJECT));
 
         tContext = m.type("IProxyRequestContext", PolicyContext.class);
@@ -205,14 +205,16 @@ public final class Library {
         tComparison = m.type("StringComparison", StringComparison.class);
         tSplit = m.type("StringSplitOptions", StringSplitOptions.class);
         tFormatting = m.type("Formatting", Formatting.class);
-        tRegexOptions = m.type("RegexOptions", RegexOptions.class);
+        tRegexOptions = m.type("RegexOptions", Object.class);
+        m.registerClass(RegexOptions.class, tRegexOptions);
+        m.registerClass(io.gatehouse.expr.lib.DotnetEnums.RegexFlags.class, tRegexOptions);
         tCulture = m.type("CultureInfo", CultureInfo.class);
         tEncoding = m.type("Encoding", TextEncoding.class);
         tUri = m.type("Uri", Uri.class);
         tRegex = m.type("Regex", java.util.regex.Pattern.class);
         tMatch = m.type("Match", RegexMatch.class);
         m.alias("Group", tMatch);
-        tGroups = new Type("GroupCollection", RegexMatch[].class, tMatch);
+        tGroups = new Type("GroupCollection", RegexMatch.class, null);
         tBuilder = m.type("StringBuilder", StringBuilder.class);
 
         for (String s : new String[] {"String", "string"}) {
@@ -294,7 +296,7 @@ public final class Library {
             return "Array";
         }
         if (t.isList()) {
-            return "List";
+            return t.isRealList() ? "List" : "IEnumerable";
         }
         return t.name();
     }
@@ -323,17 +325,13 @@ public final class Library {
         return LINQ.contains(name);
     }
 
+    /** The element type foreach and LINQ see for a library type, or null when it is not enumerable. */
     public Type elementOf(Type t) {
-        for (String o = t.name(); o != null; o = o.equals("JToken") ? null : "JToken") {
-            Type e = elements.get(o);
-            if (e != null) {
-                return e;
-            }
-            if (!isJToken(t)) {
-                return null;
-            }
+        Type e = elements.get(t.name());
+        if (e == null && isJToken(t)) {
+            e = elements.get(tJToken.name());
         }
-        return null;
+        return e;
     }
 
     public Indexer indexer(Type t) {
@@ -344,7 +342,7 @@ public final class Library {
             Type elem = t.elem();
             return new Indexer(Type.INT, elem, (o, k) -> arrayGet(o, (Integer) k), (o, k, v) -> arraySet(o, (Integer) k, v));
         }
-        if (t.isList()) {
+        if (t.isRealList()) {
             return new Indexer(Type.INT, t.elem(), (o, k) -> listGet(o, (Integer) k), null);
         }
         if (t == Type.STRING) {

@@ -53,7 +53,6 @@ final class Linq {
         }
         Fn fn = lambda ? c.lambda(arg, elem) : null;
         Node value = arg != null && !lambda ? c.valueOf(arg).n() : null;
-        Type valueType = arg != null && !lambda ? null : null;
         Type bool = Type.BOOL;
         Type listOfElem = Type.listOf(elem);
         Op op;
@@ -255,7 +254,7 @@ final class Linq {
                     return c.failAt(m.namePos(), "'" + name + "' takes no arguments");
                 }
                 String nm = name;
-                ret = name.equals("ToArray") ? Type.arrayOf(elem) : listOfElem;
+                ret = name.equals("ToArray") ? Type.arrayOf(elem) : name.equals("ToList") ? Type.realListOf(elem) : listOfElem;
                 op = (env, it) -> switch (nm) {
                     case "Distinct" -> new ArrayList<>(new LinkedHashSet<>(it));
                     case "Reverse" -> {
@@ -328,9 +327,6 @@ final class Linq {
         Node rn = recv.n();
         boolean nc = m.nullConditional();
         Op fop = op;
-        if (valueType != null) {
-            throw new IllegalStateException();
-        }
         return new C(env -> {
             Object o = rn.eval(env);
             if (o == null) {

@@ -237,7 +237,35 @@ public final class Ops {
         return s.scale() < minScale ? s.setScale(minScale) : s;
     }
 
+    private static java.util.Set<io.gatehouse.expr.lib.DotnetEnums.RegexOptions> flags(Object v) {
+        if (v instanceof io.gatehouse.expr.lib.DotnetEnums.RegexOptions o) {
+            return o == io.gatehouse.expr.lib.DotnetEnums.RegexOptions.None ? java.util.Set.of() : java.util.Set.of(o);
+        }
+        if (v instanceof io.gatehouse.expr.lib.DotnetEnums.RegexFlags f) {
+            return f.options();
+        }
+        return null;
+    }
+
     public static Object bitwise(String op, Object a, Object b) {
+        var fa = flags(a);
+        var fb = flags(b);
+        if (fa != null && fb != null) {
+            var out = java.util.EnumSet.noneOf(io.gatehouse.expr.lib.DotnetEnums.RegexOptions.class);
+            out.addAll(fa);
+            switch (op) {
+                case "|" -> out.addAll(fb);
+                case "&" -> out.retainAll(fb);
+                default -> {
+                    for (var o : fb) {
+                        if (!out.remove(o)) {
+                            out.add(o);
+                        }
+                    }
+                }
+            }
+            return new io.gatehouse.expr.lib.DotnetEnums.RegexFlags(out);
+        }
         if (a instanceof Boolean x && b instanceof Boolean y) {
             return switch (op) {
                 case "&" -> x & y;
@@ -418,6 +446,19 @@ public final class Ops {
         }
         if (v instanceof JToken t) {
             return new ArrayList<>(t.children());
+        }
+        if (v instanceof io.gatehouse.expr.context.Headers h) {
+            List<Object> out = new ArrayList<>();
+            for (var e : h.entries()) {
+                out.add(java.util.Map.entry(e.getKey(), e.getValue().toArray(String[]::new)));
+            }
+            return out;
+        }
+        if (v instanceof io.gatehouse.expr.context.Variables vars) {
+            return new ArrayList<>(vars.asMap().entrySet());
+        }
+        if (v instanceof java.util.Map<?, ?> map) {
+            return new ArrayList<>(map.entrySet());
         }
         if (v instanceof Iterable<?> it) {
             List<Object> out = new ArrayList<>();

@@ -318,7 +318,9 @@ public final class Parser {
             }
         }
         boolean nullable = false;
-        if (at("?") && (VALUE_TYPES.contains(name.toString())) && !startsExpression(peek(1))) {
+        if (at("?") && VALUE_TYPES.contains(name.toString()) && (!startsExpression(peek(1))
+                || isIdent(peek(1)) && (peek(2).is("=") || peek(2).is(";") || peek(2).is(",") || peek(2).is(")")
+                || peek(2).is("in")))) {
             p++;
             nullable = true;
         }

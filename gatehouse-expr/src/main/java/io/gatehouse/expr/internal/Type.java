@@ -46,8 +46,18 @@ public final class Type {
         return new Type(elem.name + "[]", Object[].class, elem);
     }
 
+    /** A lazy-looking sequence (LINQ results): enumerable, no Count property, no indexer. */
     public static Type listOf(Type elem) {
         return new Type("IEnumerable<" + elem.name + ">", List.class, elem);
+    }
+
+    /** A materialised list ({@code ToList()}, collections): Count and an indexer. */
+    public static Type realListOf(Type elem) {
+        return new Type("List<" + elem.name + ">", List.class, elem);
+    }
+
+    public boolean isRealList() {
+        return cls == List.class && name.startsWith("List<");
     }
 
     public String name() {
@@ -138,7 +148,7 @@ public final class Type {
             return true;
         }
         if ((isArray() || isList()) && (to.isArray() || to.isList())) {
-            return to.isList() && (elem.convertibleTo(to.elem));
+            return to.isList() && !to.isRealList() && (elem.convertibleTo(to.elem));
         }
         return to.cls != Object.class && to.cls.isAssignableFrom(cls) && !to.isNumeric() && to != BOOL
                 && to != STRING;

@@ -21,6 +21,18 @@ public final class DotnetEnums {
 
     public enum RegexOptions { None, IgnoreCase, Multiline, Singleline, ExplicitCapture, IgnorePatternWhitespace, CultureInvariant }
 
+    /** Several RegexOptions combined with '|', printed as .NET prints flags ("IgnoreCase, Multiline"). */
+    public record RegexFlags(java.util.Set<RegexOptions> options) {
+        public RegexFlags {
+            options = java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(options));
+        }
+
+        @Override
+        public String toString() {
+            return options.isEmpty() ? "None" : String.join(", ", options.stream().map(Enum::name).toList());
+        }
+    }
+
     /** CultureInfo: only the invariant culture exists here; any provider argument is accepted and ignored. */
     public enum CultureInfo { InvariantCulture, CurrentCulture }
 }
