@@ -16,7 +16,8 @@ for tool in nginx wrk; do
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true; "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true' EXIT
+gh_pid=""
+trap '[ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null; "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true; "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true' EXIT
 gh() { "$here/gatehouse" "$@"; }
 
 echo "bench: PKI in $work"
@@ -111,7 +112,8 @@ apis:
 CONF
 "$NGINX" -p "$work/be" -c "$work/be/nginx.conf"
 "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf"
-GATEHOUSE_JAVA_OPTS="-Xmx512m" gh run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
+GATEHOUSE_JAVA_OPTS="-Xmx512m" "$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
+gh_pid=$!   # the launcher execs java, so this is the gateway itself
 for i in $(seq 1 100); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
