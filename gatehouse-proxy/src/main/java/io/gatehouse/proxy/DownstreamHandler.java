@@ -54,6 +54,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private Exchange ex;
+    private boolean readingPaused;   // autoRead is off: only changed when needed (each change is a syscall)
+    private boolean inRead;          // inside channelRead..channelReadComplete, which flushes upstream
+    private static final int MAX_BACKLOG = 8;
+    private static final int MAX_PENDING_BYTES = 256 * 1024;
 
     /** The state of the request in progress. */
     private static final class Exchange {
@@ -66,6 +70,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean requestComplete;
         boolean discarding;       // an error response was or will be sent; drop the rest of the body
         ArrayDeque<HttpContent> pending;
+        long pendingBytes;
         Channel upstream;
         UpstreamHandler upstreamHandler;
         boolean upstreamReusable = true;
@@ -95,12 +100,36 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inRead = true;
         if (ex != null && ex.requestComplete) {
             backlog.add(msg); // a pipelined request: served when this one is done
-            ctx.channel().config().setAutoRead(false);
+            if (backlog.size() > MAX_BACKLOG) {
+                pauseReading();
+            }
             return;
         }
         dispatch(msg);
+    }
+
+    private void pauseReading() {
+        if (!readingPaused) {
+            readingPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void resumeReading() {
+        if (readingPaused) {
+            readingPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Flushes upstream now, unless the downstream read in progress will (channelReadComplete). */
+    private void flushUpstream(Channel up) {
+        if (!inRead) {
+            up.flush();
+        }
     }
 
     private void dispatch(Object msg) {
@@ -193,7 +222,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
         e.pending = new ArrayDeque<>(4);
-        ctx.channel().config().setAutoRead(false);
         runtime.pool.acquire(target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
     }
 
@@ -234,17 +262,20 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             c.release();
         } else if (e.upstream == null) {
             e.pending.add(c);
+            e.pendingBytes += c.content().readableBytes();
+            if (e.pendingBytes > MAX_PENDING_BYTES) {
+                pauseReading(); // still connecting: hold the client back
+            }
         } else {
             e.upstream.write(c);
             if (!e.upstream.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
+                pauseReading();
             }
         }
         if (last) {
-            e.requestComplete = true;
-            ctx.channel().config().setAutoRead(false); // the next request waits for this response
+            e.requestComplete = true; // a pipelined next request waits in the backlog
             if (!e.discarding && e.upstream != null) {
-                e.upstream.flush();
+                flushUpstream(e.upstream);
                 armTimeout(e);
             }
         }
@@ -265,7 +296,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.requestComplete = true;
-        ctx.channel().config().setAutoRead(false);
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
         releasePolicyBody(e);
         Channel connection = connection();
@@ -334,11 +364,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         while ((c = e.pending.poll()) != null) {
             up.write(c);
         }
-        up.flush();
+        e.pendingBytes = 0;
+        flushUpstream(up);
         if (e.requestComplete) {
             armTimeout(e);
+        } else if (up.isWritable()) {
+            resumeReading();
         } else {
-            ctx.channel().config().setAutoRead(up.isWritable());
+            pauseReading();
         }
     }
 
@@ -357,6 +390,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
         if (ex != null && ex.upstream != null) {
             ex.upstream.flush();
         }
@@ -473,8 +507,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         while (ex == null && (next = backlog.poll()) != null) {
             dispatch(next);
         }
-        if (ex == null || !ex.requestComplete) {
-            ctx.channel().config().setAutoRead(true);
+        if (ex != null && ex.upstream != null) {
+            flushUpstream(ex.upstream);
+        }
+        if (backlog.size() <= MAX_BACKLOG && (ex == null || ex.upstream == null || ex.upstream.isWritable())) {
+            resumeReading();
         }
     }
 
@@ -583,7 +620,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext upCtx) {
             if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.discarding) {
-                ctx.channel().config().setAutoRead(true);
+                resumeReading();
             }
             upCtx.fireChannelWritabilityChanged();
         }
