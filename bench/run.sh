@@ -1,30 +1,56 @@
 #!/usr/bin/env bash
-# Throughput of Gatehouse beside nginx doing the same job, measured in the same run.
-# Scenario 1: keep-alive HTTPS in, mutual TLS out to an nginx backend that requires a client
-# certificate (ssl_verify_client on), 200-byte responses. wrk drives both proxies alternately.
+# Gatehouse beside nginx doing the same mTLS job on the same machine, measured in one run.
 #
-#   bench/run.sh [seconds-per-run] [connections] [rounds]
+#   bench/run.sh [seconds-per-run] [connections] [rounds]     (defaults: 15 50 2)
 #
-# Needs: nginx (nginx-light), wrk; installs them with apt-get when missing and run as root.
+# Scenarios (each run against Gatehouse and nginx alternately, `rounds` times):
+#   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
+#   2 the same with 64 KB responses, and with 1 MB uploads (wrk)
+#   3 a new TLS connection per request, with a client certificate verified in the handshake
+#     (bench LoadGenerator: wrk cannot present a client certificate)
+#   4 scenario 1 with a client certificate and the guide's validation policy on every request,
+#     against Gatehouse without the policy (nginx cannot run APIM policies)
+#   5 HTTP/2 inbound (h2load)
+# The table gives requests/s, latency, the CPU seconds and peak RSS of the proxy under test, and
+# errors; the last line of each scenario gives the Gatehouse/nginx ratio of mean requests/s.
+# Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 secs=${1:-15}; conns=${2:-50}; rounds=${3:-2}
-for tool in nginx wrk; do
-  if ! command -v $tool >/dev/null 2>&1 && [ ! -x /usr/sbin/$tool ]; then
-    apt-get update -qq && apt-get install -y -qq nginx-light wrk >/dev/null
-  fi
-done
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64; fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 gh_pid=""
-trap '[ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null; "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true; "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true' EXIT
+cleanup() {
+  [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
+  "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
+  "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true
+}
+trap cleanup EXIT
 gh() { "$here/gatehouse" "$@"; }
+(cd "$here" && ./mvnw -B -q -DskipTests package >/dev/null)
+BENCH_JAR="$here/gatehouse-bench/target/benchmarks.jar"
 
-echo "bench: PKI in $work"
-mkdir -p "$work/pki" "$work/be/logs" "$work/ref/logs"
+echo "bench: working in $work"
+mkdir -p "$work/pki" "$work/be/logs" "$work/ref/logs" "$work/www"
 gh pki ca --subject "CN=Bench CA" --out "$work/pki/ca" >/dev/null
-gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --server --subject "CN=localhost" --san localhost,127.0.0.1 --out "$work/pki/server" >/dev/null
+gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --server --subject "CN=localhost" --san localhost,mtls.localhost,127.0.0.1 --out "$work/pki/server" >/dev/null
 gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --client --subject "CN=bench-gateway" --out "$work/pki/gwclient" >/dev/null
+gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --client --subject "CN=clinic-app,O=Contoso,C=US" --out "$work/pki/client" >/dev/null
+thumb=$(gh pki inspect "$work/pki/client.pem" | awk '/^Thumbprint:/ {print $2; exit}')
+head -c 65536 /dev/zero | tr '\0' 'x' > "$work/www/64k"
+head -c 1048576 /dev/zero | tr '\0' 'y' > "$work/upload.bin"
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$work/upload.bin", "rb"); wrk.body = f:read("*all"); f:close()
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
 
 body=$(head -c 200 /dev/zero | tr '\0' 'x')
 cat > "$work/be/nginx.conf" <<CONF
@@ -35,30 +61,22 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
+  client_max_body_size 4m;
+  client_body_buffer_size 2m;
+  client_body_temp_path $work/be/tmp;
   server {
     listen 127.0.0.1:19443 ssl;
     ssl_certificate $work/pki/server.pem;
     ssl_certificate_key $work/pki/server.key;
     ssl_client_certificate $work/pki/ca.pem;
     ssl_verify_client on;
+    location /64k { alias $work/www/64k; default_type application/octet-stream; }
+    location /upload { return 200 'ok'; }
     location / { default_type text/plain; return 200 '$body'; }
   }
 }
 CONF
-cat > "$work/ref/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/ref/nginx.pid;
-error_log $work/ref/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream backend { server 127.0.0.1:19443; keepalive 64; }
-  server {
-    listen 127.0.0.1:18443 ssl;
-    http2 on;
-    ssl_certificate $work/pki/server.pem;
-    ssl_certificate_key $work/pki/server.key;
+proxy_block() { cat <<CONF
     location /patients/ {
       proxy_pass https://backend/;
       proxy_http_version 1.1;
@@ -66,6 +84,9 @@ http {
       proxy_set_header Host localhost;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto https;
+      proxy_request_buffering off;
+      proxy_buffering off;
+      client_max_body_size 4m;
       proxy_ssl_certificate $work/pki/gwclient.pem;
       proxy_ssl_certificate_key $work/pki/gwclient.key;
       proxy_ssl_trusted_certificate $work/pki/ca.pem;
@@ -74,10 +95,60 @@ http {
       proxy_ssl_server_name on;
       proxy_ssl_session_reuse on;
     }
+CONF
+}
+cat > "$work/ref/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/ref/nginx.pid;
+error_log $work/ref/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/ref/tmp;
+  upstream backend { server 127.0.0.1:19443; keepalive 64; }
+  server {
+    listen 127.0.0.1:18443 ssl http2;
+    ssl_certificate $work/pki/server.pem;
+    ssl_certificate_key $work/pki/server.key;
+$(proxy_block)
+  }
+  server {
+    listen 127.0.0.1:18444 ssl;
+    ssl_certificate $work/pki/server.pem;
+    ssl_certificate_key $work/pki/server.key;
+    ssl_client_certificate $work/pki/ca.pem;
+    ssl_verify_client on;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+$(proxy_block)
   }
 }
 CONF
-sed -i 's/^    http2 on;$//' "$work/ref/nginx.conf"   # nginx 1.22 has no "http2 on"; HTTP/1.1 is what wrk speaks
+cat > "$work/guide.xml" <<XML
+<policies>
+  <inbound>
+    <base />
+    <choose>
+      <when condition="@(
+        context.Request.Certificate == null ||
+        context.Request.Certificate.NotAfter < DateTime.UtcNow ||
+        context.Request.Certificate.Thumbprint != "$thumb" ||
+        context.Request.Certificate.Issuer != "CN=Bench CA"
+      )">
+        <return-response>
+          <set-status code="403" reason="Forbidden" />
+        </return-response>
+      </when>
+    </choose>
+    <choose>
+      <when condition="@(context.Request.Certificate == null || !context.Request.Certificate.Verify())">
+        <return-response><set-status code="403" reason="Forbidden" /></return-response>
+      </when>
+    </choose>
+  </inbound>
+</policies>
+XML
 cat > "$work/gatehouse.yaml" <<CONF
 gateway:
   listeners:
@@ -87,6 +158,9 @@ hostnames:
   - hostName: localhost
     certificateId: tls
     defaultSslBinding: true
+  - hostName: mtls.localhost
+    certificateId: tls
+    clientCertificateMode: require-and-verify
 caCertificates:
   - id: ca
     file: pki/ca.pem
@@ -109,34 +183,78 @@ apis:
   - id: patients
     path: patients
     backendId: backend
+  - id: guide
+    path: guide
+    backendId: backend
+    policy: guide.xml
 CONF
+mkdir -p "$work/be/tmp" "$work/ref/tmp"
 "$NGINX" -p "$work/be" -c "$work/be/nginx.conf"
 "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf"
 GATEHOUSE_JAVA_OPTS="-Xmx512m" "$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
 gh_pid=$!   # the launcher execs java, so this is the gateway itself
-for i in $(seq 1 100); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
+for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
 done
-wrk -t2 -c"$conns" -d5s https://127.0.0.1:17443/patients/1 >/dev/null   # JIT warm-up
-wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
+ref_pids() { pgrep -f "nginx.*$work/ref" | tr '\n' ' '; }
+cpu_ticks() { local t=0; for p in $1; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+peak_rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk '/VmHWM/ {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
+hz=$(getconf CLK_TCK)
 
-run() { # name url
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$2")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-  printf '%-10s %12s %10s %10s  %s\n' "$1" "$rps" "$p50" "$p99" "${errs:-no errors}"
-  echo "$rps" >> "$work/$1.rps"
+# warm-up (JIT) and a first look at both
+wrk -t2 -c"$conns" -d8s https://127.0.0.1:17443/patients/1 >/dev/null
+wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
+$JAVA -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator https://mtls.localhost:17443/guide/1 4 "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+
+results="$work/results.tsv"
+: > "$results"
+measure() { # scenario proxy pids command...
+  local scen=$1 name=$2 pids=$3; shift 3
+  local c0; c0=$(cpu_ticks "$pids")
+  local out; out=$("$@" 2>&1 || true)
+  local c1; c1=$(cpu_ticks "$pids")
+  local cpu; cpu=$(echo "scale=1; ($c1 - $c0) / $hz" | bc)
+  local rps p50 p99 p999 errs
+  case "$1" in
+    wrk) rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+         p50=$(echo "$out" | awk '$1=="50%" {print $2}'); p99=$(echo "$out" | awk '$1=="99%" {print $2}'); p999="-"
+         errs=$(echo "$out" | awk '/Non-2xx/ {n+=$4} /Socket errors/ {gsub(",",""); n+=$4+$6+$8+$10} END {print n+0}') ;;
+    h2load) rps=$(echo "$out" | awk '/^finished in/ {print $4}')
+         p50="-"; p99="-"; p999="-"
+         errs=$(echo "$out" | awk '/^requests:/ {print $8+$10}') ;;
+    *) rps=$(echo "$out" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
+       p50=$(echo "$out" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1ms/p'); p99=$(echo "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1ms/p')
+       p999=$(echo "$out" | sed -n 's/.*p999_ms=\([0-9.]*\).*/\1ms/p')
+       errs=$(echo "$out" | sed -n 's/.*errors=\([0-9]*\).*/\1/p') ;;
+  esac
+  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$(peak_rss_mb "$pids")" "${errs:-?}"
+  printf '%s\t%s\t%s\n' "$scen" "$name" "${rps:-0}" >> "$results"
 }
+ratio() { # scenario a b
+  awk -F'\t' -v s="$1" -v a="$2" -v b="$3" '$1==s && $2==a {x+=$3; nx++} $1==s && $2==b {y+=$3; ny++}
+    END { if (nx && ny && y > 0) printf "  %s: %s %.0f req/s, %s %.0f req/s, ratio %.2f\n", s, a, x/nx, b, y/ny, (x/nx)/(y/ny) }' "$results"
+}
+LG=("$JAVA" -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator)
 echo
-echo "scenario 1: keep-alive HTTPS in, mTLS out, 200-byte responses; wrk -t2 -c$conns -d${secs}s; $(nproc) cores"
-printf '%-10s %12s %10s %10s  %s\n' proxy "req/s" p50 p99 errors
+echo "$(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $secs s per run, $conns connections, $rounds rounds"
+printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %6s\n' scenario proxy "req/s" p50 p99 p99.9 "cpu s" "rss MB" errors
 for r in $(seq 1 "$rounds"); do
-  run gatehouse https://127.0.0.1:17443/patients/1
-  run nginx https://127.0.0.1:18443/patients/1
+  measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1
+  measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1
+  measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k
+  measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k
+  measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:17443/patients/upload
+  measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload
+  measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  measure "4 client cert, no policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  measure "4 client cert, guide policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1
+  measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1
 done
-g=$(awk '{s+=$1} END {print s/NR}' "$work/gatehouse.rps"); n=$(awk '{s+=$1} END {print s/NR}' "$work/nginx.rps")
 echo
-printf 'mean req/s: gatehouse %.0f, nginx %.0f, ratio gatehouse/nginx %.2f\n' "$g" "$n" "$(echo "$g / $n" | bc -l)"
+echo "mean requests/s and ratios:"
+for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound"; do ratio "$s" gatehouse nginx; done
+awk -F'\t' '$1=="4 client cert, no policy" {x+=$3; nx++} $1=="4 client cert, guide policy" {y+=$3; ny++}
+  END { if (nx && ny) printf "  4 guide policy: %.0f req/s with it, %.0f without: it costs %.1f%% of the throughput\n", y/ny, x/nx, 100*(1-(y/ny)/(x/nx)) }' "$results"
