@@ -26,6 +26,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64; fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
+chmod 755 "$work"   # nginx workers (user nobody) read the 64 KB file from here
 gh_pid=""
 cleanup() {
   [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
@@ -197,7 +198,7 @@ for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17443/patients
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
 done
-ref_pids() { pgrep -f "nginx.*$work/ref" | tr '\n' ' '; }
+ref_pids() { local m; m=$(cat "$work/ref/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }
 cpu_ticks() { local t=0; for p in $1; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 peak_rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk '/VmHWM/ {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
 hz=$(getconf CLK_TCK)
@@ -219,10 +220,10 @@ measure() { # scenario proxy pids command...
   case "$1" in
     wrk) rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
          p50=$(echo "$out" | awk '$1=="50%" {print $2}'); p99=$(echo "$out" | awk '$1=="99%" {print $2}'); p999="-"
-         errs=$(echo "$out" | awk '/Non-2xx/ {n+=$4} /Socket errors/ {gsub(",",""); n+=$4+$6+$8+$10} END {print n+0}') ;;
+         errs=$(echo "$out" | awk '/Non-2xx/ {n+=$5} /Socket errors/ {gsub(",",""); n+=$4+$6+$8+$10} END {print n+0}') ;;
     h2load) rps=$(echo "$out" | awk '/^finished in/ {print $4}')
          p50="-"; p99="-"; p999="-"
-         errs=$(echo "$out" | awk '/^requests:/ {print $8+$10}') ;;
+         errs=$(echo "$out" | awk '/^requests:/ {print $10+$12}') ;;
     *) rps=$(echo "$out" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
        p50=$(echo "$out" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1ms/p'); p99=$(echo "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1ms/p')
        p999=$(echo "$out" | sed -n 's/.*p999_ms=\([0-9.]*\).*/\1ms/p')

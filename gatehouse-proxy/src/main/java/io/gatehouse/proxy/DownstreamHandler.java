@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DownstreamHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger("gatehouse.proxy");
+    private static final Logger traceLog = LoggerFactory.getLogger("gatehouse.trace");
 
     private final GatewayRuntime runtime;
     private final boolean tls;
@@ -312,6 +313,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
                 return;
             }
+            logTraces(e.requestId, out);
             if (out.failure() != null) {
                 io.gatehouse.policy.GatewayException g = out.failure();
                 String api = e.match.api().config().id();
@@ -329,6 +331,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             ctx.writeAndFlush(out.response());
             complete(e);
         });
+    }
+
+    /**
+     * The request trace, for now in the log ({@code gatehouse.trace}): what {@code <trace>} and
+     * {@code context.Trace()} recorded, at the level the policy's severity names.
+     */
+    private static void logTraces(String requestId, PolicyPath.Outcome out) {
+        for (io.gatehouse.policy.TraceEntry t : out.traces()) {
+            String line = "[" + requestId + "] " + t.source() + ": " + t.message() + (t.metadata().isEmpty() ? "" : " " + t.metadata());
+            switch (t.severity()) {
+                case "error" -> traceLog.warn(line);
+                case "information" -> traceLog.info(line);
+                default -> traceLog.debug(line);
+            }
+        }
+        for (var t : out.contextTraces()) {
+            traceLog.info("[{}] {}: {}", requestId, t.source(), t.message());
+        }
     }
 
     private static void releasePolicyBody(Exchange e) {

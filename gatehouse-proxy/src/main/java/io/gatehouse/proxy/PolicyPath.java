@@ -65,8 +65,12 @@ final class PolicyPath {
                    String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake) {
     }
 
-    /** The outcome: the response to send and, when a failure produced it, the failure for the log. */
-    record Outcome(FullHttpResponse response, GatewayException failure, int status) {
+    /**
+     * The outcome: the response to send, the failure that produced it (for the log), and what the
+     * {@code trace} policy and {@code context.Trace()} recorded.
+     */
+    record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
+                   List<PolicyContext.TraceEntry> contextTraces) {
     }
 
     static CompletionStage<Outcome> run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
@@ -132,12 +136,13 @@ final class PolicyPath {
             failure = new GatewayException(500, "gateway", "InternalError", String.valueOf(unexpected));
             status = 500;
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500);
+            return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
+                    x.traces(), x.context().traces());
         }
         MessageBody b = resp.body();
         byte[] body = b == null ? new byte[0] : b.bytes();
         return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
-                b == null ? null : b.contentType(), in.requestId()), failure, status);
+                b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces());
     }
 
     private static FullHttpResponse response(int status, String reason, Headers headers, byte[] body, String contentType,

@@ -98,6 +98,9 @@ class PolicyEndToEndTest {
                 <policies>
                   <inbound>
                     <authentication-certificate certificate-id="alt-gw-client" />
+                    <trace source="auth-test" severity="information">
+                      <message>@("presenting alt-gw for " + context.Request.Url.Path)</message>
+                    </trace>
                   </inbound>
                   <backend><forward-request /></backend>
                   <outbound>
@@ -239,9 +242,12 @@ class PolicyEndToEndTest {
 
     @Test
     void authenticationCertificateChoosesTheCertificateNginxSees() {
-        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/nginx-auth/x", null, "-D", "-");
-        assertThat(r.status()).as(r.stderr() + r.body()).isEqualTo(200);
-        assertThat(r.body()).contains("\"nginxSawClient\": \"CN=alt-gw,O=Contoso,C=US\"")
-                .containsIgnoringCase("x-policy: outbound-ran");
+        try (LogCapture logs = new LogCapture()) {
+            E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/nginx-auth/x", null, "-D", "-");
+            assertThat(r.status()).as(r.stderr() + r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"nginxSawClient\": \"CN=alt-gw,O=Contoso,C=US\"")
+                    .containsIgnoringCase("x-policy: outbound-ran");
+            logs.await(l -> l.contains("auth-test: presenting alt-gw for /nginx-auth/x"), Duration.ofSeconds(5));
+        }
     }
 }
