@@ -6,9 +6,12 @@ import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.ReturnResponse;
+import io.gatehouse.policy.elements.RewriteUri;
 import io.gatehouse.policy.elements.SetBackendService;
 import io.gatehouse.policy.elements.SetBody;
 import io.gatehouse.policy.elements.SetHeader;
+import io.gatehouse.policy.elements.SetMethod;
+import io.gatehouse.policy.elements.SetQueryParameter;
 import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
@@ -32,7 +35,7 @@ public final class PolicyRegistry {
             "validate-jwt", "validate-azure-ad-token", "check-header", "ip-filter", "cors", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "mock-response", "retry",
-            "wait", "rewrite-uri", "set-query-parameter", "set-method", "json-to-xml", "xml-to-json",
+            "wait", "json-to-xml", "xml-to-json",
             "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-basic",
             "authentication-managed-identity", "get-authorization-context", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
@@ -53,7 +56,8 @@ public final class PolicyRegistry {
         return of(List.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
-                AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE));
+                AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
+                SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE));
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
