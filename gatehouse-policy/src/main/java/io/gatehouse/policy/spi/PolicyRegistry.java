@@ -1,10 +1,14 @@
 package io.gatehouse.policy.spi;
 
+import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
+import io.gatehouse.policy.elements.IpFilter;
+import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
 import io.gatehouse.policy.elements.SetBackendService;
@@ -32,12 +36,11 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) not implemented yet. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "limit-concurrency",
-            "validate-jwt", "validate-azure-ad-token", "check-header", "ip-filter", "cors", "jsonp", "cross-domain",
+            "validate-jwt", "validate-azure-ad-token", "cors", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
-            "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "mock-response", "retry",
+            "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "retry",
             "wait", "json-to-xml", "xml-to-json",
-            "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-basic",
-            "authentication-managed-identity", "get-authorization-context", "validate-content",
+            "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-managed-identity", "get-authorization-context", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -57,7 +60,8 @@ public final class PolicyRegistry {
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
-                SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE));
+                SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
+                CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE));
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
