@@ -5,6 +5,7 @@ import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.Base;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
+import io.gatehouse.policy.elements.Cors;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.IpFilter;
@@ -36,7 +37,7 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) not implemented yet. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "limit-concurrency",
-            "validate-jwt", "validate-azure-ad-token", "cors", "jsonp", "cross-domain",
+            "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "retry",
             "wait", "json-to-xml", "xml-to-json",
@@ -61,7 +62,8 @@ public final class PolicyRegistry {
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
                 SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
-                CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE));
+                CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
+                Cors.TYPE));
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -44,10 +44,10 @@ class PolicyRegistryTest {
         assertThat(r.suggest("valdate-jwt")).isEqualTo("validate-jwt");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><validate-jwt header-name=\"Authorization\"/><cors/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><validate-jwt header-name=\"Authorization\"/><jsonp/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
                 "j.xml:1:20: error: policy 'validate-jwt' is not supported yet",
-                "j.xml:1:63: error: policy 'cors' is not supported yet");
+                "j.xml:1:63: error: policy 'jsonp' is not supported yet");
     }
 
     @Test
