@@ -9,7 +9,12 @@ import io.gatehouse.policy.elements.Cors;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.IpFilter;
+import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
+import io.gatehouse.policy.elements.Quota;
+import io.gatehouse.policy.elements.QuotaByKey;
+import io.gatehouse.policy.elements.RateLimit;
+import io.gatehouse.policy.elements.RateLimitByKey;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
 import io.gatehouse.policy.elements.SetBackendService;
@@ -36,7 +41,6 @@ import java.util.TreeSet;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) not implemented yet. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "limit-concurrency",
             "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "retry",
@@ -63,7 +67,7 @@ public final class PolicyRegistry {
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
                 SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
-                Cors.TYPE));
+                Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE));
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
