@@ -6,9 +6,11 @@ import io.gatehouse.policy.elements.Base;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
+import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.IpFilter;
+import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.Quota;
@@ -26,6 +28,7 @@ import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
+import io.gatehouse.policy.elements.XmlToJson;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -44,8 +47,7 @@ public final class PolicyRegistry {
             "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "retry",
-            "wait", "json-to-xml", "xml-to-json",
-            "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-managed-identity", "get-authorization-context", "validate-content",
+            "wait", "redirect-content-urls", "xsl-transform", "authentication-managed-identity", "get-authorization-context", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -67,7 +69,8 @@ public final class PolicyRegistry {
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
                 SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
-                Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE));
+                Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
+                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE));
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
