@@ -2,6 +2,7 @@ package io.gatehouse.policy.spi;
 
 import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * Policy types by element name, plus the names of APIM policies Gatehouse knows but does not
@@ -46,14 +48,13 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
-            "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "retry",
-            "wait", "redirect-content-urls", "xsl-transform", "authentication-managed-identity", "get-authorization-context", "validate-content",
+            "send-request", "send-one-way-request", "retry",
+            "wait", "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
-            "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
-            "llm-content-safety", "azure-openai-token-limit", "azure-openai-emit-token-metric",
-            "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
-            "http-data-source", "cosmosdb-data-source");
+            "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
+            "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
+            "http-data-source");
 
     private final Map<String, PolicyType> types;
 
@@ -61,16 +62,16 @@ public final class PolicyRegistry {
         this.types = Map.copyOf(types);
     }
 
-    /** Every policy Gatehouse implements. */
+    /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
-        return of(List.of(
+        return of(Stream.concat(AzureOnly.TYPES.stream(), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
                 SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
                 Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
-                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE));
+                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -51,6 +51,17 @@ class PolicyRegistryTest {
     }
 
     @Test
+    void azureOnlyPoliciesAreRefusedWithTheReason() {
+        Diagnostics d = new Diagnostics();
+        new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("a.xml",
+                "<policies><outbound><log-to-eventhub logger-id=\"l\">x</log-to-eventhub></outbound></policies>"), Scope.API, d);
+        assertThat(d.all()).extracting(Object::toString).containsExactly(
+                "a.xml:1:21: error: policy 'log-to-eventhub' is not supported: it sends to Azure Event Hubs, and Gatehouse has no Event Hubs sink yet (use <trace> for request logs)");
+        assertThat(PolicyRegistry.builtIn().isKnownButUnsupported("log-to-eventhub")).isFalse();
+        assertThat(PolicyRegistry.builtIn().find("emit-metric")).isNotNull();
+    }
+
+    @Test
     void registeringTheSameNameTwiceIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyRegistry.of(java.util.List.of(STAMP, STAMP)))
                 .hasMessageContaining("'stamp' is registered twice");
