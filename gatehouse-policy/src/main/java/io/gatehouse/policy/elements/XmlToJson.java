@@ -19,6 +19,9 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
@@ -53,6 +56,9 @@ import java.util.concurrent.CompletionStage;
 public final class XmlToJson implements Policy {
     public static final PolicyType TYPE = new PolicyType("xml-to-json", EnumSet.of(Section.INBOUND, Section.OUTBOUND, Section.ON_ERROR),
             XmlToJson::compile);
+
+    /** Deeper documents are refused rather than risk the stack (JSON's own parser stops at 64 too). */
+    static final int MAX_DEPTH = 64;
 
     private final boolean direct;
     private final boolean onlyXml;
@@ -116,19 +122,25 @@ public final class XmlToJson implements Policy {
         }
         Element root = doc.getDocumentElement();
         JObject out = new JObject();
-        out.set(root.getTagName(), convert(root));
+        out.set(root.getTagName(), convert(root, 0));
         Bodies.replace(c, target, out.toString(false).getBytes(StandardCharsets.UTF_8), "application/json; charset=utf-8");
         return DONE;
     }
 
-    private JToken convert(Element e) {
+    private JToken convert(Element e, int depth) {
+        if (depth > MAX_DEPTH) {
+            int status = target == Message.REQUEST ? 400 : 502;
+            throw new PolicyRejection(status, "xml-to-json", "InvalidXml",
+                    "xml-to-json: the " + (target == Message.REQUEST ? "request" : "response") + " body nests elements deeper than "
+                            + MAX_DEPTH + " levels", null, Map.of());
+        }
         Map<String, List<JToken>> children = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();
         NodeList nodes = e.getChildNodes();
         for (int i = 0; i < nodes.getLength(); i++) {
             Node n = nodes.item(i);
             if (n instanceof Element child) {
-                children.computeIfAbsent(child.getTagName(), k -> new ArrayList<>()).add(convert(child));
+                children.computeIfAbsent(child.getTagName(), k -> new ArrayList<>()).add(convert(child, depth + 1));
             } else if (n.getNodeType() == Node.TEXT_NODE || n.getNodeType() == Node.CDATA_SECTION_NODE) {
                 text.append(n.getNodeValue());
             }
@@ -176,7 +188,22 @@ public final class XmlToJson implements Policy {
         f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
         f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
         DocumentBuilder b = f.newDocumentBuilder();
-        b.setErrorHandler(null);
+        b.setErrorHandler(new ErrorHandler() {
+            @Override
+            public void warning(SAXParseException e) {
+                // not a reason to refuse the body
+            }
+
+            @Override
+            public void error(SAXParseException e) throws SAXException {
+                throw e;
+            }
+
+            @Override
+            public void fatalError(SAXParseException e) throws SAXException {
+                throw e; // rethrown instead of the default handler's print to stderr
+            }
+        });
         return b;
     }
 }

@@ -165,6 +165,16 @@ class BodyPoliciesTest {
     }
 
     @Test
+    void xmlToJsonRefusesDeeplyNestedDocuments() {
+        PolicyContext c = request("POST", "https://api.local/x");
+        c.request().headers().set("Accept", "application/json");
+        c.request().body(MessageBody.ofString("<a>".repeat(80) + "</a>".repeat(80), "application/xml"));
+        run(inbound("<xml-to-json kind=\"direct\" apply=\"always\" />"), c);
+        assertThat(c.response().statusCode()).isEqualTo(400);
+        assertThat(c.lastError().message()).contains("deeper than 64 levels");
+    }
+
+    @Test
     void xmlToJsonReportsAttributes() {
         assertThat(inboundDiagnostics("<xml-to-json apply=\"always\" />\n<xml-to-json kind=\"friendly\" apply=\"always\" />"))
                 .containsExactly(
