@@ -33,7 +33,6 @@ import io.gatehouse.policy.elements.XmlToJson;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
