@@ -1,25 +1,42 @@
 package io.gatehouse.policy.spi;
 
+import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
+import io.gatehouse.policy.elements.Cors;
+import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
+import io.gatehouse.policy.elements.IpFilter;
+import io.gatehouse.policy.elements.JsonToXml;
+import io.gatehouse.policy.elements.LimitConcurrency;
+import io.gatehouse.policy.elements.MockResponse;
+import io.gatehouse.policy.elements.Quota;
+import io.gatehouse.policy.elements.QuotaByKey;
+import io.gatehouse.policy.elements.RateLimit;
+import io.gatehouse.policy.elements.RateLimitByKey;
 import io.gatehouse.policy.elements.ReturnResponse;
+import io.gatehouse.policy.elements.RewriteUri;
 import io.gatehouse.policy.elements.SetBackendService;
 import io.gatehouse.policy.elements.SetBody;
 import io.gatehouse.policy.elements.SetHeader;
+import io.gatehouse.policy.elements.SetMethod;
+import io.gatehouse.policy.elements.SetQueryParameter;
 import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
+import io.gatehouse.policy.elements.XmlToJson;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * Policy types by element name, plus the names of APIM policies Gatehouse knows but does not
@@ -28,19 +45,15 @@ import java.util.TreeSet;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) not implemented yet. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "limit-concurrency",
-            "validate-jwt", "validate-azure-ad-token", "check-header", "ip-filter", "cors", "jsonp", "cross-domain",
+            "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
-            "send-request", "send-one-way-request", "log-to-eventhub", "emit-metric", "mock-response", "retry",
-            "wait", "rewrite-uri", "set-query-parameter", "set-method", "json-to-xml", "xml-to-json",
-            "find-and-replace", "redirect-content-urls", "xsl-transform", "authentication-basic",
-            "authentication-managed-identity", "get-authorization-context", "validate-content",
+            "send-request", "send-one-way-request", "retry",
+            "wait", "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
-            "llm-token-limit", "llm-emit-token-metric", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
-            "llm-content-safety", "azure-openai-token-limit", "azure-openai-emit-token-metric",
-            "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
-            "http-data-source", "cosmosdb-data-source");
+            "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
+            "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
+            "http-data-source");
 
     private final Map<String, PolicyType> types;
 
@@ -48,12 +61,16 @@ public final class PolicyRegistry {
         this.types = Map.copyOf(types);
     }
 
-    /** Every policy Gatehouse implements. */
+    /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
-        return of(List.of(
+        return of(Stream.concat(AzureOnly.TYPES.stream(), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
-                AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE));
+                AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
+                SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
+                CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
+                Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
+                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -44,10 +44,21 @@ class PolicyRegistryTest {
         assertThat(r.suggest("valdate-jwt")).isEqualTo("validate-jwt");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><validate-jwt header-name=\"Authorization\"/><cors/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><validate-jwt header-name=\"Authorization\"/><jsonp/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
                 "j.xml:1:20: error: policy 'validate-jwt' is not supported yet",
-                "j.xml:1:63: error: policy 'cors' is not supported yet");
+                "j.xml:1:63: error: policy 'jsonp' is not supported yet");
+    }
+
+    @Test
+    void azureOnlyPoliciesAreRefusedWithTheReason() {
+        Diagnostics d = new Diagnostics();
+        new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("a.xml",
+                "<policies><outbound><log-to-eventhub logger-id=\"l\">x</log-to-eventhub></outbound></policies>"), Scope.API, d);
+        assertThat(d.all()).extracting(Object::toString).containsExactly(
+                "a.xml:1:21: error: policy 'log-to-eventhub' is not supported: it sends to Azure Event Hubs, and Gatehouse has no Event Hubs sink yet (use <trace> for request logs)");
+        assertThat(PolicyRegistry.builtIn().isKnownButUnsupported("log-to-eventhub")).isFalse();
+        assertThat(PolicyRegistry.builtIn().find("emit-metric")).isNotNull();
     }
 
     @Test

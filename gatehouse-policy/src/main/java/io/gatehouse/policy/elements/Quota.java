@@ -1,0 +1,100 @@
+package io.gatehouse.policy.elements;
+
+import io.gatehouse.expr.context.MessageBody;
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.Section;
+import io.gatehouse.policy.spi.Attributes;
+import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Policy;
+import io.gatehouse.policy.spi.PolicyType;
+import io.gatehouse.policy.xml.XmlElement;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code <quota calls="10000" bandwidth="40000" renewal-period="3600"/>}: at most {@code calls}
+ * calls and/or {@code bandwidth} kilobytes per {@code renewal-period} seconds (0: never renewed),
+ * counted where the policy is written, like {@code rate-limit}. Over quota is 403 with
+ * {@code context.LastError} Source {@code quota}, Reason {@code QuotaExceeded}.
+ *
+ * <p>Bandwidth counts the request body when the policy runs; the response body is not counted
+ * (the engine has no hook after the backend answers yet). The {@code <api>}/{@code <operation>}
+ * children (product scope) are not supported.
+ *
+ * @see <a href="https://learn.microsoft.com/azure/api-management/quota-policy">APIM quota</a>
+ */
+public final class Quota implements Policy {
+    public static final PolicyType TYPE = new PolicyType("quota", EnumSet.of(Section.INBOUND), Quota::compile);
+
+    /** renewal-period="0": the counter never starts again. */
+    static final Duration FOREVER = Duration.ofDays(365L * 1000);
+
+    /** What quota and quota-by-key share once the counter key is known. */
+    record Limit(String source, long calls, long kilobytes, Duration period) {
+        static Limit read(String source, Attributes a, CompileContext ctx) {
+            long calls = a.has("calls") ? a.integer("calls", -1, 1, Integer.MAX_VALUE) : 0;
+            long kb = a.has("bandwidth") ? a.integer("bandwidth", -1, 1, Integer.MAX_VALUE) : 0;
+            if (!a.has("calls") && !a.has("bandwidth")) {
+                ctx.error(a.element().position(), "<" + a.element().name() + "> needs 'calls', 'bandwidth' (kilobytes) or both");
+                return null;
+            }
+            int period;
+            if (!a.has("renewal-period")) {
+                a.missing("renewal-period");
+                return null;
+            }
+            period = a.integer("renewal-period", -1, 0, Integer.MAX_VALUE);
+            if (calls < 0 || kb < 0 || period < 0) {
+                return null;
+            }
+            return new Limit(source, calls, kb, period == 0 ? FOREVER : Duration.ofSeconds(period));
+        }
+
+        void count(Exchange exchange, CounterStore store, String key, boolean counted) {
+            if (calls > 0) {
+                CounterStore.Count c = store.tryAdd(key + "|calls", counted ? 1 : 0, counted ? calls : calls - 1, period);
+                if (!c.allowed()) {
+                    throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
+                }
+            }
+            if (kilobytes > 0) {
+                MessageBody b = exchange.context().request().body();
+                long kb = !counted || b == null ? 0 : (b.bytes().length + 1023) / 1024;
+                CounterStore.Count c = store.tryAdd(key + "|kb", kb, kb == 0 ? kilobytes - 1 : kilobytes, period);
+                if (!c.allowed()) {
+                    throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
+                }
+            }
+        }
+
+        private PolicyRejection refuse(String msg) {
+            return new PolicyRejection(403, source, "QuotaExceeded", msg, msg, Map.of());
+        }
+    }
+
+    private final Limit limit;
+    private final Limits.Location location;
+    private final CounterStore store;
+
+    private Quota(Limit limit, Limits.Location location, CounterStore store) {
+        this.limit = limit;
+        this.location = location;
+        this.store = store;
+    }
+
+    private static Policy compile(XmlElement e, CompileContext ctx) {
+        Attributes a = ctx.attributes(e, "calls", "bandwidth", "renewal-period");
+        boolean ok = Limits.noProductChildren(e, ctx);
+        Limit limit = Limit.read("quota", a, ctx);
+        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), CounterStore.local()) : null;
+    }
+
+    @Override
+    public CompletionStage<Void> apply(Exchange exchange) {
+        limit.count(exchange, store, location.key(exchange.context()), true);
+        return DONE;
+    }
+}

@@ -1,0 +1,108 @@
+package io.gatehouse.policy.elements;
+
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.GatewayException;
+import io.gatehouse.policy.Section;
+import io.gatehouse.policy.spi.Attributes;
+import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Policy;
+import io.gatehouse.policy.spi.PolicyType;
+import io.gatehouse.policy.spi.Value;
+import io.gatehouse.policy.xml.XmlElement;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
+
+/**
+ * {@code <rate-limit-by-key calls="10" renewal-period="60" counter-key="@(context.Request.IpAddress)"
+ * [increment-condition="@(...)"] [increment-count="1"] .../>}: like {@code rate-limit}, but the
+ * counter is chosen per request by {@code counter-key} (shared by every rate-limit-by-key with the
+ * same key and period). {@code calls}, {@code renewal-period} and {@code increment-count} may be
+ * expressions.
+ *
+ * <p>{@code increment-condition} is evaluated when the policy runs (inbound), before the backend
+ * answers: a condition on {@code context.Response} cannot see the backend's response yet. When
+ * false, the call is checked against the limit but not counted.
+ *
+ * @see <a href="https://learn.microsoft.com/azure/api-management/rate-limit-by-key-policy">APIM rate-limit-by-key</a>
+ */
+public final class RateLimitByKey implements Policy {
+    public static final PolicyType TYPE = new PolicyType("rate-limit-by-key", EnumSet.of(Section.INBOUND), RateLimitByKey::compile);
+
+    private final Value<Integer> calls;
+    private final Value<Integer> period;
+    private final Value<String> key;
+    private final Value<Boolean> condition;
+    private final Value<Integer> increment;
+    private final Limits.Reporting reporting;
+    private final CounterStore store;
+
+    private RateLimitByKey(Value<Integer> calls, Value<Integer> period, Value<String> key, Value<Boolean> condition,
+                           Value<Integer> increment, Limits.Reporting reporting, CounterStore store) {
+        this.calls = calls;
+        this.period = period;
+        this.key = key;
+        this.condition = condition;
+        this.increment = increment;
+        this.reporting = reporting;
+        this.store = store;
+    }
+
+    private static Policy compile(XmlElement e, CompileContext ctx) {
+        Attributes a = ctx.attributes(e, Stream.concat(Stream.of("calls", "renewal-period", "counter-key", "increment-condition",
+                "increment-count"), Stream.of(Limits.Reporting.ATTRIBUTES)).toArray(String[]::new));
+        ctx.noContent(e);
+        Value<Integer> calls = requiredInt(a, "calls", 1);
+        Value<Integer> period = requiredInt(a, "renewal-period", 1);
+        Value<String> key = a.requiredString("counter-key");
+        Value<Boolean> condition = a.booleanValue("increment-condition", true);
+        Value<Integer> increment = a.has("increment-count") ? a.integerValue("increment-count", 0, Integer.MAX_VALUE) : Value.constant(1);
+        Limits.Reporting reporting = Limits.Reporting.read(a);
+        if (calls == null || period == null || key == null || condition == null || increment == null) {
+            return null;
+        }
+        return new RateLimitByKey(calls, period, key, condition, increment, reporting, CounterStore.local());
+    }
+
+    static Value<Integer> requiredInt(Attributes a, String name, int min) {
+        if (!a.has(name)) {
+            a.missing(name);
+            return null;
+        }
+        return a.integerValue(name, min, Integer.MAX_VALUE);
+    }
+
+    static int positive(Value<Integer> v, Exchange exchange, String policy, String attribute, int min) {
+        Integer i = v.get(exchange);
+        if (i == null || i < min) {
+            throw new GatewayException(500, policy, GatewayException.EXPRESSION_FAILURE,
+                    policy + ": " + attribute + " evaluated to " + i + " (expected: a whole number of at least " + min + ")");
+        }
+        return i;
+    }
+
+    @Override
+    public CompletionStage<Void> apply(Exchange exchange) {
+        String k = key.get(exchange);
+        if (k == null) {
+            throw new GatewayException(500, "rate-limit-by-key", GatewayException.EXPRESSION_FAILURE,
+                    "rate-limit-by-key: counter-key evaluated to null");
+        }
+        int limit = positive(calls, exchange, "rate-limit-by-key", "calls", 1);
+        int seconds = positive(period, exchange, "rate-limit-by-key", "renewal-period", 1);
+        Boolean counted = condition.get(exchange);
+        int amount = counted != null && counted ? positive(increment, exchange, "rate-limit-by-key", "increment-count", 0) : 0;
+        // not counted (increment-condition false): only checked, i.e. allowed while the counter is below the limit
+        CounterStore.Count c = store.tryAdd("rate-limit-by-key|" + seconds + "|" + k, amount,
+                amount == 0 ? limit - 1 : limit, Duration.ofSeconds(seconds));
+        if (!c.allowed()) {
+            long retry = c.secondsToReset();
+            String msg = "Rate limit is exceeded. Try again in " + retry + " seconds.";
+            throw new PolicyRejection(429, "rate-limit-by-key", "RateLimitExceeded", msg, msg, reporting.refused(exchange, limit, retry));
+        }
+        reporting.allowed(exchange, limit, c.count());
+        return DONE;
+    }
+}
