@@ -100,6 +100,9 @@ public final class EffectivePolicy {
                 g.path() == null ? "" : g.path(),
                 g.policyId() == null ? "" : g.policyId()));
         errorResponse(exchange.context().response(), g.status(), g.publicMessage());
+        if (g instanceof io.gatehouse.policy.elements.PolicyRejection r) {
+            r.responseHeaders().forEach(exchange.context().response().headers()::set); // e.g. Retry-After on a 429
+        }
         exchange.clearResponded();
         exchange.section(Section.ON_ERROR);
         Block onError = sections[Section.ON_ERROR.ordinal()];
