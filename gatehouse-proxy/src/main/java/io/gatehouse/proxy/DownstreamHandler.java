@@ -338,7 +338,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * {@code context.Trace()} recorded, at the level the policy's severity names.
      */
     private static void logTraces(String requestId, PolicyPath.Outcome out) {
+        io.gatehouse.policy.GatewayException failure = out.failure();
         for (io.gatehouse.policy.TraceEntry t : out.traces()) {
+            if (failure != null && t.source().equals(failure.source()) && t.message().contains(failure.getMessage())) {
+                continue; // the failure itself: logged once, with the API, below
+            }
             String line = "[" + requestId + "] " + t.source() + ": " + t.message() + (t.metadata().isEmpty() ? "" : " " + t.metadata());
             switch (t.severity()) {
                 case "error" -> traceLog.warn(line);
