@@ -28,6 +28,7 @@ final class PkiCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Writes a private key (or a password) readable by its owner only. */
     static void writeKey(Path p, String pem) throws java.io.IOException {
         Files.writeString(p, pem, StandardCharsets.UTF_8);
         try {

@@ -106,8 +106,7 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     private static void writeKey(Path p, String text) throws IOException {
-        Files.writeString(p, text, StandardCharsets.UTF_8);
-        restrict(p);
+        PkiCommand.writeKey(p, text);
     }
 
     private static void restrict(Path p) throws IOException {

@@ -154,7 +154,7 @@ public final class EffectivePolicy {
         }
         h.set("Content-Type", "application/json");
         response.statusCode(status).statusReason(reasonPhrase(status));
-        response.body(MessageBody.ofString("{\"statusCode\": " + status + ", \"message\": \"" + jsonEscape(message) + "\"}",
+        response.body(MessageBody.ofString("{\"statusCode\": " + status + ", \"message\": " + io.gatehouse.expr.lib.Json.quoted(message) + "}",
                 "application/json"));
     }
 
@@ -173,24 +173,4 @@ public final class EffectivePolicy {
         };
     }
 
-    private static String jsonEscape(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.toString();
-    }
 }

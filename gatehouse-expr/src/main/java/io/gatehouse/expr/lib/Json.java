@@ -273,6 +273,13 @@ public final class Json {
         }
     }
 
+    /** {@code s} as a JSON string literal, quotes included. */
+    public static String quoted(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        quote(s, sb);
+        return sb.toString();
+    }
+
     static void quote(String s, StringBuilder sb) {
         sb.append('"');
         for (int k = 0; k < s.length(); k++) {
