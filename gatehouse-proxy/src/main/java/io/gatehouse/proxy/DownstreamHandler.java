@@ -59,6 +59,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private boolean inRead;          // inside channelRead..channelReadComplete, which flushes upstream
     private static final int MAX_BACKLOG = 8;
     private static final int MAX_PENDING_BYTES = 256 * 1024;
+    /** How much of a request body the gateway reads and drops after answering early, before closing. */
+    private static final long MAX_DRAIN_BYTES = 16L * 1024 * 1024;
+    private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
 
     /** The state of the request in progress. */
     private static final class Exchange {
@@ -251,7 +254,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void onContent(HttpContent c) {
         Exchange e = ex;
         if (e == null) {
-            c.release();
+            drain(c);
             return;
         }
         boolean last = c instanceof LastHttpContent;
@@ -279,6 +282,26 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 flushUpstream(e.upstream);
                 armTimeout(e);
             }
+        }
+    }
+
+    /**
+     * The rest of a request that was answered before its body ended (a backend's early 200, a
+     * 404): read and dropped so the client can finish sending and keep its connection, up to
+     * {@link #MAX_DRAIN_BYTES}.
+     */
+    private void drain(HttpContent c) {
+        int n = c.content().readableBytes();
+        boolean last = c instanceof LastHttpContent;
+        c.release();
+        if (drainLeft < 0) {
+            return;
+        }
+        drainLeft -= n;
+        if (last) {
+            drainLeft = -1;
+        } else if (drainLeft < 0) {
+            ctx.close(); // not worth reading any further
         }
     }
 
@@ -478,7 +501,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.status = kind.status.code();
         e.responseStarted = true;
-        if (!e.requestComplete) {
+        if (!e.requestComplete && (kind == FailureKind.PAYLOAD_TOO_LARGE || kind == FailureKind.BAD_REQUEST)) {
             e.keepAlive = false; // the rest of the body is not worth reading
         }
         ByteBuf body = Unpooled.copiedBuffer("{\"statusCode\": " + kind.status.code() + ", \"message\": \""
@@ -526,6 +549,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (!e.keepAlive) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
+        }
+        if (!e.requestComplete) {
+            drainLeft = MAX_DRAIN_BYTES; // answered early: drop the rest of this body, then serve the next request
         }
         Object next;
         while (ex == null && (next = backlog.poll()) != null) {
@@ -611,9 +637,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             HttpHeaders h = r.headers();
             ForwardedHeaders.stripHopByHop(h);
             h.set("x-request-id", e.requestId);
-            if (!e.requestComplete) {
-                e.keepAlive = false; // answered before the body ended: this connection can't be reused
-            }
+            // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }

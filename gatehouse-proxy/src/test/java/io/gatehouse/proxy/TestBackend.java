@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /upload}: counts the request body's bytes and answers {@code {"received": N}};</li>
  *   <li>{@code /download?bytes=N}: streams N bytes, honouring the connection's writability;</li>
  *   <li>{@code /hang}: never answers;</li>
+ *   <li>{@code /early}: answers as soon as the request head arrives, then drops the body;</li>
  *   <li>anything else: a small JSON echo of what the backend saw.</li>
  * </ul>
  */
@@ -88,11 +89,14 @@ public final class TestBackend implements AutoCloseable {
                 request = r;
                 received = 0;
                 requests.incrementAndGet();
+                if (r.uri().startsWith("/early")) {
+                    json(ctx, "{\"early\": true}"); // answers before reading the body, as some servers do
+                }
             }
             if (msg instanceof HttpContent c) {
                 received += c.content().readableBytes();
                 c.release();
-                if (c instanceof LastHttpContent) {
+                if (c instanceof LastHttpContent && !request.uri().startsWith("/early")) {
                     respond(ctx);
                 }
             }

@@ -192,7 +192,8 @@ class UpstreamMtlsTest {
         int before = plain.connections.get();
         Proc p = curlMany("/echo/x", 5);
         assertThat(p.stdout().trim().split("\n")).containsExactly("200", "200", "200", "200", "200");
-        assertThat(plain.connections.get() - before).isEqualTo(1);
+        // one connection at most (none when an earlier test left one in the pool), never one per request
+        assertThat(plain.connections.get() - before).isLessThanOrEqualTo(1);
     }
 
     @Test
@@ -213,6 +214,21 @@ class UpstreamMtlsTest {
                 .containsPattern("(?i)x-request-id: [0-9a-f-]{36}");
         assertThat(r.body()).contains("\"headerNames\": \"").doesNotContain("x-secret-hop").doesNotContain("must-not-pass")
                 .doesNotContain("transfer-encoding"); // a GET without a body stays without one
+    }
+
+    @Test
+    void aBackendAnsweringBeforeTheUploadEndsLeavesTheClientConnectionUsable(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path upload = dir.resolve("upload.bin");
+        java.nio.file.Files.write(upload, new byte[3 * 1024 * 1024]);
+        String curl = ExternalTools.require("curl");
+        String url = "https://" + TestWorld.API_HOST + ":" + port + "/echo/early";
+        Proc p = Proc.run(List.of(curl, "-sS", "--http1.1", "--resolve", TestWorld.API_HOST + ":" + port + ":127.0.0.1",
+                "--cacert", world.path("gateway-ca.pem"), "-w", " %{http_code} %{num_connects}\n",
+                "-T", upload.toString(), url, "-T", upload.toString(), url), null, null, 60);
+        assertThat(p.exitCode()).as(p.toString()).isEqualTo(0);
+        // both uploads answered, and the second reused the first connection
+        assertThat(p.stdout()).contains("{\"early\": true} 200 1").contains("{\"early\": true} 200 0");
     }
 
     @Test
