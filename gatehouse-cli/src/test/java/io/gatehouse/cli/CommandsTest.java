@@ -87,11 +87,22 @@ class CommandsTest {
                   - id: patients
                     path: patients
                     backendId: nowhere
+                    policyXml: |
+                      <policies>
+                        <inbound>
+                          <set-header name="x-subject" exists-action="override">
+                            <value>@(context.Request.Certifcate.Subject)</value>
+                          </set-header>
+                        </inbound>
+                      </policies>
                 """);
         Run r = run("validate", "-c", cfg.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("negotiateClientCertifcate").contains("did you mean 'negotiateClientCertificate'")
                 .contains("missing-cert").contains("nowhere").contains("invalid");
+        // inside inline policy XML, positions are the config file's own lines and columns
+        assertThat(r.out()).contains(cfg + ":16:38: error: unknown member 'Certifcate' on 'context.Request'")
+                .contains("          <value>@(context.Request.Certifcate.Subject)</value>");
     }
 
     @Test

@@ -63,6 +63,7 @@ public final class ConfigLoader {
 
         YamlNode root = new YamlParser(name, diagnostics).parse(text);
         ConfigReader reader = new ConfigReader(name, files, env, diagnostics);
+        reader.rawText = text;
         GatehouseConfig model = root == null && diagnostics.hasErrors() ? null : reader.read(root, absolute);
         MaterialLoader materials = new MaterialLoader(reader, files, diagnostics, now);
         Map<String, String> namedValues = new LinkedHashMap<>();

@@ -74,6 +74,8 @@ final class ConfigReader {
     private final ConfigFiles files;
     private final Map<String, String> env;
     private final String configName;
+    /** The config file's text, to place inline policy XML at its real lines and columns; may be null. */
+    String rawText;
 
     /** The section each model record was read from, for checks that point at one of its keys. */
     final Map<Object, Section> origins = new IdentityHashMap<>();
@@ -727,11 +729,61 @@ final class ConfigReader {
             }
             Position at = s.valuePosition(xmlKey);
             PolicyRef ref = new PolicyRef(null, xml, at);
-            policySources.put(ref, new SourceText(configName + "#" + what.replace(' ', '-').replace("'", "")
-                    + "@" + at.line(), xml));
+            SourceText placed = placeInline(xml, at);
+            policySources.put(ref, placed != null ? placed : new SourceText(configName + "#"
+                    + what.replace(' ', '-').replace("'", "") + "@" + at.line(), xml));
             return ref;
         }
         return null;
+    }
+
+    /**
+     * Inline policy XML as a text named after the config file, blank except for the XML, which
+     * stands at the lines and columns it has in the config: diagnostics in it then point into the
+     * config file. Null when the XML cannot be placed exactly (folded or escaped scalars).
+     */
+    private SourceText placeInline(String xml, Position at) {
+        if (rawText == null || at.line() < 1) {
+            return null;
+        }
+        String[] lines = rawText.split("\n", -1);
+        if (at.line() > lines.length) {
+            return null;
+        }
+        String valueLine = stripCr(lines[at.line() - 1]);
+        int col = at.column() - 1;
+        String[] xmlLines = xml.split("\n", -1);
+        StringBuilder sb = new StringBuilder(rawText.length());
+        if (col >= 0 && col < valueLine.length() && valueLine.charAt(col) == '|') {
+            int first = at.line(); // 0-based index of the line after the indicator
+            while (first < lines.length && stripCr(lines[first]).isBlank()) {
+                first++;
+            }
+            if (first >= lines.length) {
+                return null;
+            }
+            String firstLine = stripCr(lines[first]);
+            int indent = firstLine.length() - firstLine.stripLeading().length();
+            sb.append("\n".repeat(first));
+            for (int i = 0; i < xmlLines.length; i++) {
+                String l = xmlLines[i];
+                String placedLine = l.isEmpty() ? "" : " ".repeat(indent) + l;
+                int configIndex = first + i;
+                if (!l.isEmpty() && (configIndex >= lines.length || !stripCr(lines[configIndex]).equals(placedLine))) {
+                    return null;
+                }
+                sb.append(placedLine).append('\n');
+            }
+        } else if (xmlLines.length == 1 && col >= 0 && valueLine.startsWith(xml, col)) {
+            sb.append("\n".repeat(at.line() - 1)).append(" ".repeat(col)).append(xml);
+        } else {
+            return null;
+        }
+        return new SourceText(configName, sb.toString());
+    }
+
+    private static String stripCr(String s) {
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     // ---------------------------------------------------------------- values

@@ -1,5 +1,7 @@
 package io.gatehouse.config;
 
+import io.gatehouse.common.SourceText;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.common.Diagnostic;
@@ -124,7 +126,10 @@ class ConfigLoaderTest {
 
         assertThat(loaded.policySources()).containsKeys(model.globalPolicy(), api.policy(), inline);
         assertThat(loaded.policySources().get(model.globalPolicy()).name()).endsWith("policies/global.xml");
-        assertThat(loaded.policySources().get(inline).text()).isEqualTo(inline.inlineXml());
+        // inline XML is placed at its own lines in a text named after the config, so diagnostics point into the config
+        SourceText inlineText = loaded.policySources().get(inline);
+        assertThat(inlineText.text().strip()).isEqualTo(inline.inlineXml().strip());
+        assertThat(inlineText.line(75).strip()).isEqualTo("<policies><inbound><base /></inbound></policies>");
 
         assertThat(result.watchedFiles()).contains(dir.resolve("config.yaml"), dir.resolve("certs/gateway.pem"),
                 dir.resolve("certs/gateway.key"), dir.resolve("certs/client.pfx"), dir.resolve("certs/ca.crl"),
