@@ -131,9 +131,9 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 String host = b == null ? "" : b.name();
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    HandshakeInfo info = HandshakeInfo.from(ssl.engine().getSession(),
-                            ctx.channel().attr(SNI).get(),
-                            b != null && b.mode().requestsCertificate() ? b.verifier() : null);
+                    // no chain verification here: verify modes did it in the handshake, and policies
+                    // (Verify(), validate-client-certificate) use the config's cached chain check
+                    HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(), null);
                     ctx.channel().attr(HANDSHAKE).set(info);
                 } else {
                     String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));

@@ -4,7 +4,6 @@ import io.gatehouse.config.LoadedConfig;
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.BackendConfig;
 import io.gatehouse.config.model.HostnameConfig;
-import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.DownstreamTls;
 import io.gatehouse.tls.KeyMaterial;
@@ -28,7 +27,7 @@ import java.util.Map;
 final class GatewaySnapshot {
 
     /** A hostname with its TLS server context and client-certificate mode. */
-    record HostnameBinding(HostnameConfig config, SslContext sslContext, ChainVerifier verifier) {
+    record HostnameBinding(HostnameConfig config, SslContext sslContext) {
         String name() {
             return config.hostName();
         }
@@ -52,7 +51,6 @@ final class GatewaySnapshot {
     GatewaySnapshot(LoadedConfig config, long generation) {
         this.config = config;
         this.generation = generation;
-        ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
         this.chainCheck = config.policies().chainCheck();
         String minimum = config.model().gateway().minimumProtocolVersion();
 
@@ -62,7 +60,7 @@ final class GatewaySnapshot {
             KeyMaterial key = config.keyPairs().get(h.certificateId());
             SslContext ctx = SslContextFactory.downstream(new DownstreamTls(
                     key, h.clientCertificateMode(), config.caStore(), config.revocation(), minimum));
-            HostnameBinding b = new HostnameBinding(h, ctx, verifier);
+            HostnameBinding b = new HostnameBinding(h, ctx);
             hosts.put(h.hostName().toLowerCase(Locale.ROOT), b);
             if (h.defaultSslBinding()) {
                 dflt = b;
