@@ -16,7 +16,10 @@ public record Deployment(String region, String serviceName, String serviceId, Ma
         certificates = java.util.Collections.unmodifiableMap(m);
     }
 
+    /** This gateway, with no deployment certificates. */
+    public static final Deployment LOCAL = new Deployment("local", "gatehouse", "gatehouse", Map.of());
+
     public static Deployment local() {
-        return new Deployment("local", "gatehouse", "gatehouse", Map.of());
+        return LOCAL;
     }
 }

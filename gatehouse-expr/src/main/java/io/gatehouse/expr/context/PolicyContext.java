@@ -24,10 +24,10 @@ public final class PolicyContext {
     private final Response response = new Response();
     private final Variables variables = new Variables();
     private LastError lastError;
-    private Guid requestId = Guid.newGuid();
-    private DateTime timestamp = DateTime.utcNow();
+    private Guid requestId;            // made on first read when the gateway set none (a random UUID is not free)
+    private DateTime timestamp;        // likewise: the gateway sets it with started(...)
     private long startNanos = System.nanoTime();
-    private Deployment deployment = Deployment.local();
+    private Deployment deployment = Deployment.LOCAL;
     private User user;
     private Subscription subscription;
     private Product product;
@@ -73,6 +73,9 @@ public final class PolicyContext {
     }
 
     public Guid requestId() {
+        if (requestId == null) {
+            requestId = Guid.newGuid();
+        }
         return requestId;
     }
 
@@ -83,6 +86,9 @@ public final class PolicyContext {
 
     /** When the gateway received the request, UTC. */
     public DateTime timestamp() {
+        if (timestamp == null) {
+            timestamp = DateTime.utcNow();
+        }
         return timestamp;
     }
 
