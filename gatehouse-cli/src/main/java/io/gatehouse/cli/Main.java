@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ValidateCommand.class,
                 PolicyCommand.class,
+                ProbeCommand.class,
                 QuickstartCommand.class,
                 PkiCommand.class,
                 CommandLine.HelpCommand.class

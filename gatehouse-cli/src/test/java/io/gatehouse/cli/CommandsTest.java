@@ -118,4 +118,30 @@ class CommandsTest {
         assertThat(inspect.out()).contains("CN=clinic-app, O=Contoso, C=US").contains("CN=Test CA, O=Contoso")
                 .containsPattern("[0-9A-F]{40}");
     }
+
+    @Test
+    void probeExplainsAServerThatWantsAClientCertificateAndPassesWithOne() {
+        io.gatehouse.proxy.TestWorld w = new io.gatehouse.proxy.TestWorld(tmp.resolve("pki"));
+        var ssl = io.gatehouse.tls.SslContextFactory.downstream(new io.gatehouse.tls.DownstreamTls(
+                new io.gatehouse.tls.KeyMaterial(w.backendServer.keyPair().getPrivate(), java.util.List.of(w.backendServer.certificate())),
+                io.gatehouse.tls.ClientCertificateMode.REQUIRE_AND_VERIFY,
+                io.gatehouse.tls.CaStore.of(java.util.List.of(w.gatewayClientCa.certificate()), java.util.List.of(), java.util.List.of()),
+                io.gatehouse.tls.RevocationMode.OFF, "1.2"));
+        try (io.gatehouse.proxy.TestBackend backend = new io.gatehouse.proxy.TestBackend(ssl)) {
+            String url = "https://127.0.0.1:" + backend.port() + "/probe";
+            Run without = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test");
+            assertThat(without.exit()).as(without.out()).isEqualTo(1);
+            assertThat(without.out()).contains("client certificate: requested (acceptable CAs: CN=Gateway Client CA, O=Contoso, C=US)")
+                    .contains("likely fix: the server asks for a client certificate: pass --cert and --key")
+                    .contains("trusted");
+            Run with = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test",
+                    "--cert", w.path("gw-client.pem"), "--key", w.path("gw-client.key"));
+            assertThat(with.exit()).as(with.out()).isEqualTo(0);
+            assertThat(with.out()).contains("HTTP: HTTP/1.1 200 OK").contains("verdict: OK");
+            Run wrongName = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "other.gatehouse.test",
+                    "--cert", w.path("gw-client.pem"), "--key", w.path("gw-client.key"));
+            assertThat(wrongName.exit()).isEqualTo(1);
+            assertThat(wrongName.out()).contains("does not match the name other.gatehouse.test");
+        }
+    }
 }

@@ -19,12 +19,12 @@ import javax.naming.ldap.Rdn;
  * IP address SANs. The subject CN is never used (as in Go, Chrome and webpki): a certificate
  * without subject alternative names matches no name, and the error message says so.
  */
-final class HostnameMatcher {
+public final class HostnameMatcher {
 
     private HostnameMatcher() {
     }
 
-    static boolean matches(X509Certificate cert, String host) {
+    public static boolean matches(X509Certificate cert, String host) {
         String name = normalize(host);
         InetAddress ip = ipLiteral(name);
         List<String> dns = new ArrayList<>();
@@ -37,7 +37,7 @@ final class HostnameMatcher {
     }
 
     /** The names a certificate is for, as shown in error messages. */
-    static List<String> names(X509Certificate cert) {
+    public static List<String> names(X509Certificate cert) {
         List<String> dns = new ArrayList<>();
         List<InetAddress> ips = new ArrayList<>();
         boolean hasSans = collect(cert, dns, ips);
