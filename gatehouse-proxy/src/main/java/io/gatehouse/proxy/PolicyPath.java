@@ -169,6 +169,18 @@ final class PolicyPath {
     /** {@code forward-request}: the context's request to the chosen backend; the answer into the context. */
     private static CompletionStage<Void> forward(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
                                                  Inbound in, Exchange x, ForwardSettings settings) {
+        if (!loop.inEventLoop()) {
+            // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
+            CompletableFuture<Void> hop = new CompletableFuture<>();
+            loop.execute(() -> forward(runtime, snap, loop, in, x, settings).whenComplete((v, t) -> {
+                if (t != null) {
+                    hop.completeExceptionally(t);
+                } else {
+                    hop.complete(v);
+                }
+            }));
+            return hop;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         UpstreamTarget target;
         try {
