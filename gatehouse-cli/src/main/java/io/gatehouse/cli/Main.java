@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 ValidateCommand.class,
                 PolicyCommand.class,
                 ProbeCommand.class,
+                ExplainCommand.class,
                 QuickstartCommand.class,
                 PkiCommand.class,
                 CommandLine.HelpCommand.class

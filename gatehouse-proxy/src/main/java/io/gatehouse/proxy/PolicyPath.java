@@ -97,7 +97,7 @@ final class PolicyPath {
         return out;
     }
 
-    private static PolicyContext context(GatewaySnapshot snap, Inbound in) {
+    static PolicyContext context(GatewaySnapshot snap, Inbound in) {
         PolicyContext ctx = new PolicyContext();
         ctx.requestId(new Guid(UUID.fromString(in.requestId())));
         ctx.started(DateTime.ofInstant(Instant.now(), DateTime.Kind.Utc), System.nanoTime());
