@@ -74,6 +74,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private void http2(ChannelPipeline p) {
+        // many streams answer in one event-loop turn: one TLS record and syscall for all of them
+        p.addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
         p.addLast("h2", Http2FrameCodecBuilder.forServer().build());
         p.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
