@@ -192,7 +192,7 @@ CONF
 mkdir -p "$work/be/tmp" "$work/ref/tmp"
 "$NGINX" -p "$work/be" -c "$work/be/nginx.conf"
 "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf"
-GATEHOUSE_JAVA_OPTS="-Xmx512m" "$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
+"$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
 gh_pid=$!   # the launcher execs java, so this is the gateway itself
 for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1; do
