@@ -181,13 +181,12 @@ final class PolicyPath {
             }));
             return hop;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
         UpstreamTarget target;
         try {
             target = resolveTarget(snap, in, x);
         } catch (RuntimeException e) {
-            done.completeExceptionally(new GatewayException(500, "set-backend-service", "BackendNotFound", e.getMessage()));
-            return done;
+            return CompletableFuture.failedFuture(
+                    new GatewayException(500, "set-backend-service", "BackendNotFound", e.getMessage()));
         }
         Request r = x.context().request();
         String query = r.url().queryString();
@@ -196,9 +195,24 @@ final class PolicyPath {
         if (uri.isEmpty() || uri.charAt(0) != '/') {
             uri = "/" + uri;
         }
+        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0);
+    }
+
+    private static final int MAX_REDIRECTS = 5;
+
+    /**
+     * One request to the backend; with {@code follow-redirects}, a 301/302/303/307/308 with a
+     * Location is followed (up to five times; 303 turns into a GET without a body).
+     */
+    private static CompletionStage<Void> send(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Exchange x,
+                                              ForwardSettings settings, UpstreamTarget target, String uri, String method,
+                                              int redirects) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Request r = x.context().request();
         MessageBody b = r.body();
-        byte[] body = b == null ? new byte[0] : b.bytes();
-        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(r.method()), uri,
+        boolean get = method.equals("GET") || method.equals("HEAD");
+        byte[] body = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
+        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri,
                 Unpooled.wrappedBuffer(body));
         HttpHeaders h = req.headers();
         for (Map.Entry<String, List<String>> e : r.headers().entries()) {
@@ -210,7 +224,7 @@ final class PolicyPath {
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.EXPECT);
         h.set(HttpHeaderNames.HOST, target.authority());
-        if (body.length > 0 || !(req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD)) {
+        if (body.length > 0 || !get) {
             h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         } else {
             h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -230,7 +244,30 @@ final class PolicyPath {
                     timeout.toMillis(), TimeUnit.MILLISECONDS);
             up.writeAndFlush(req);
         });
-        return done;
+        if (!settings.followRedirects()) {
+            return done;
+        }
+        return done.thenCompose(v -> {
+            Response resp = x.context().response();
+            int status = resp.statusCode();
+            String location = resp.headers().getValueOrDefault("Location", null);
+            if (redirects >= MAX_REDIRECTS || location == null
+                    || !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308)) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            java.net.URI next = target.url().resolve(uri).resolve(location);
+            boolean sameOrigin = next.getScheme().equalsIgnoreCase(target.url().getScheme())
+                    && next.getHost().equalsIgnoreCase(target.host()) && UpstreamTarget.port(next) == target.port();
+            UpstreamTarget nextTarget = sameOrigin ? target
+                    : snap.forBaseUrl(next.getScheme() + "://" + next.getRawAuthority());
+            for (String name : List.copyOf(resp.headers().keys())) {
+                resp.headers().remove(name);
+            }
+            String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
+                    + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
+            String nextMethod = status == 303 ? "GET" : method;
+            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1);
+        });
     }
 
     /**

@@ -66,6 +66,11 @@ class EverydayPoliciesEndToEndTest {
                   <backend><forward-request /></backend>
                 </policies>
                 """);
+        GatewayHarness.write(tmp.resolve("follow.xml"), """
+                <policies>
+                  <backend><forward-request follow-redirects="true" /></backend>
+                </policies>
+                """);
         gw = GatewayHarness.start(tmp, """
                 gateway:
                   listeners:
@@ -100,6 +105,13 @@ class EverydayPoliciesEndToEndTest {
                     path: blocked
                     backendId: plain
                     policy: ipfilter.xml
+                  - id: follow
+                    path: follow
+                    backendId: plain
+                    policy: follow.xml
+                  - id: nofollow
+                    path: nofollow
+                    backendId: plain
                 """.formatted(port, E2e.gatewayCertificate(world), backend.port()));
     }
 
@@ -153,5 +165,15 @@ class EverydayPoliciesEndToEndTest {
         E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/blocked/x", null);
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).startsWith("{\"statusCode\": 403").doesNotContain("\"backend\"");
+    }
+
+    @Test
+    void forwardRequestFollowsRedirectsOnlyWhenAsked() {
+        E2e.CurlResult followed = E2e.curl(world, TestWorld.API_HOST, port, "/follow/redirect?to=/base/landed", null);
+        assertThat(followed.status()).as(followed.body()).isEqualTo(200);
+        assertThat(followed.body()).contains("\"uri\": \"/base/landed\"");
+        E2e.CurlResult passed = E2e.curl(world, TestWorld.API_HOST, port, "/nofollow/redirect?to=/base/landed", null, "-D", "-");
+        assertThat(passed.status()).isEqualTo(302);
+        assertThat(passed.body()).containsIgnoringCase("location: /base/landed");
     }
 }

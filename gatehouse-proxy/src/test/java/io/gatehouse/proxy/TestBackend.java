@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /upload}: counts the request body's bytes and answers {@code {"received": N}};</li>
  *   <li>{@code /download?bytes=N}: streams N bytes, honouring the connection's writability;</li>
  *   <li>{@code /hang}: never answers;</li>
+ *   <li>{@code /redirect?to=L}: 302 to L;</li>
  *   <li>{@code /early}: answers as soon as the request head arrives, then drops the body;</li>
  *   <li>anything else: a small JSON echo of what the backend saw.</li>
  * </ul>
@@ -111,6 +112,7 @@ public final class TestBackend implements AutoCloseable {
             QueryStringDecoder q = new QueryStringDecoder(request.uri());
             switch (q.path()) {
                 case "/hang" -> { }
+                case "/redirect", "/base/redirect" -> redirect(ctx, q.parameters().get("to").get(0));
                 case "/upload" -> json(ctx, "{\"received\": " + received + "}");
                 case "/download" -> download(ctx, Long.parseLong(q.parameters().get("bytes").get(0)));
                 default -> json(ctx, echo(ctx));
@@ -149,6 +151,12 @@ public final class TestBackend implements AutoCloseable {
             if (!HttpUtil.isKeepAlive(request)) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        private void redirect(ChannelHandlerContext ctx, String location) {
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND);
+            resp.headers().set(HttpHeaderNames.LOCATION, location).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            ctx.writeAndFlush(resp);
         }
 
         private void download(ChannelHandlerContext ctx, long total) {
