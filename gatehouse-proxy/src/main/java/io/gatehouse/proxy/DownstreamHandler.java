@@ -89,6 +89,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         String host;
         String uri;
         HttpHeaders headers;
+        PolicyPath.StreamedBody streamed; // the backend's body, flowing to the client after the policies
     }
 
     DownstreamHandler(GatewayRuntime runtime, boolean tls, boolean http2) {
@@ -351,8 +352,37 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (!e.keepAlive && !http2) {
                 out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            ctx.writeAndFlush(out.response());
-            complete(e);
+            PolicyPath.StreamedBody streamed = out.streamed();
+            if (streamed == null) {
+                ctx.writeAndFlush(out.response());
+                complete(e);
+                return;
+            }
+            // the policies kept the backend's body: send their status and headers, then stream it
+            FullHttpResponse full = out.response();
+            HttpHeaders h = full.headers();
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            if (streamed.contentLength >= 0) {
+                h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
+            } else if (!http2) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
+            full.release();
+            e.streamed = streamed;
+            e.upstream = streamed.upstream(); // writability of the client resumes reading from it
+            ctx.write(head);
+            streamed.attach(ctx, () -> {
+                e.upstream = null;
+                e.streamed = null;
+                complete(e);
+            }, () -> {
+                e.upstream = null;
+                e.streamed = null;
+                e.keepAlive = false;
+                complete(e);
+                ctx.close(); // the backend broke off mid-body: the client must not take it as complete
+            });
         });
     }
 
@@ -457,6 +487,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Exchange e = ex;
         if (e != null) {
             releasePolicyBody(e);
+            if (e.streamed != null) {
+                e.streamed.abandon();
+                e.upstream = null;
+            }
         }
         if (e != null && !e.done) {
             log.debug("[{}] client closed the connection before the response completed", e.requestId);

@@ -70,7 +70,7 @@ final class PolicyPath {
      * {@code trace} policy and {@code context.Trace()} recorded.
      */
     record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces) {
+                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed) {
     }
 
     static CompletionStage<Outcome> run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
@@ -80,7 +80,8 @@ final class PolicyPath {
         x.backendId(in.match().api().config().backendId());
         CompletionStage<Void> done;
         try {
-            done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings));
+            done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
+                    !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
             CompletableFuture<Void> f = new CompletableFuture<>();
             f.completeExceptionally(unexpected);
@@ -136,13 +137,25 @@ final class PolicyPath {
             failure = new GatewayException(500, "gateway", "InternalError", String.valueOf(unexpected));
             status = 500;
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            abandon(x);
             return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
-                    x.traces(), x.context().traces());
+                    x.traces(), x.context().traces(), null);
         }
         MessageBody b = resp.body();
-        byte[] body = b == null ? new byte[0] : b.bytes();
+        StreamedBody streamed = x.attachment() instanceof StreamedBody sb && b == sb.placeholder && failure == null ? sb : null;
+        if (streamed == null) {
+            abandon(x); // the policies replaced the backend's body, or failed: its bytes are not wanted
+        }
+        byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
         return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
-                b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces());
+                b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
+                streamed);
+    }
+
+    private static void abandon(Exchange x) {
+        if (x.attachment() instanceof StreamedBody sb) {
+            sb.abandon();
+        }
     }
 
     private static FullHttpResponse response(int status, String reason, Headers headers, byte[] body, String contentType,
@@ -168,11 +181,11 @@ final class PolicyPath {
 
     /** {@code forward-request}: the context's request to the chosen backend; the answer into the context. */
     private static CompletionStage<Void> forward(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
-                                                 Inbound in, Exchange x, ForwardSettings settings) {
+                                                 Inbound in, Exchange x, ForwardSettings settings, boolean mayStream) {
         if (!loop.inEventLoop()) {
             // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
             CompletableFuture<Void> hop = new CompletableFuture<>();
-            loop.execute(() -> forward(runtime, snap, loop, in, x, settings).whenComplete((v, t) -> {
+            loop.execute(() -> forward(runtime, snap, loop, in, x, settings, mayStream).whenComplete((v, t) -> {
                 if (t != null) {
                     hop.completeExceptionally(t);
                 } else {
@@ -195,7 +208,9 @@ final class PolicyPath {
         if (uri.isEmpty() || uri.charAt(0) != '/') {
             uri = "/" + uri;
         }
-        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0);
+        abandon(x); // a second forward-request (retry): the first answer's body is not wanted
+        x.attachment(null);
+        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, mayStream && !settings.followRedirects());
     }
 
     private static final int MAX_REDIRECTS = 5;
@@ -206,7 +221,7 @@ final class PolicyPath {
      */
     private static CompletionStage<Void> send(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Exchange x,
                                               ForwardSettings settings, UpstreamTarget target, String uri, String method,
-                                              int redirects) {
+                                              int redirects, boolean stream) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Request r = x.context().request();
         MessageBody b = r.body();
@@ -237,7 +252,7 @@ final class PolicyPath {
                 return;
             }
             Channel up = (Channel) f.getNow();
-            BufferingHandler handler = new BufferingHandler(runtime, target, x.context().response(), done, loop);
+            BufferingHandler handler = new BufferingHandler(runtime, target, x, done, loop, stream);
             UpstreamPool.Relay.attach(up, handler);
             handler.timeout = loop.schedule(() -> handler.fail(new GatewayException(504, "forward-request", "Timeout",
                     "backend '" + target.id() + "' did not answer within " + timeout.toSeconds() + " s"), up),
@@ -266,7 +281,7 @@ final class PolicyPath {
             String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                     + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
             String nextMethod = status == 303 ? "GET" : method;
-            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1);
+            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false);
         });
     }
 
@@ -311,29 +326,150 @@ final class PolicyPath {
                 "backend '" + target.id() + "': " + cause);
     }
 
-    /** Reads one whole response from a pooled upstream connection into the policy context. */
+    /**
+     * A backend's response body still on its connection: the policies that run after the backend
+     * (outbound) see the status and headers, and, when they leave the body alone, the body flows
+     * to the client afterwards with backpressure instead of being read whole.
+     */
+    static final class StreamedBody {
+        final MessageBody placeholder;
+        final long contentLength;      // -1: not known (chunked or close-delimited)
+        private final GatewayRuntime runtime;
+        private final Channel upstream;
+        private final EventLoop loop;
+        private final java.util.ArrayDeque<HttpContent> early = new java.util.ArrayDeque<>(2);
+        private boolean ended;           // the last content has arrived
+        private boolean reusable;
+        private ChannelHandlerContext client;
+        private Runnable onComplete;
+        private Runnable onAbort;
+        private boolean finished;
+
+        StreamedBody(GatewayRuntime runtime, Channel upstream, EventLoop loop, String contentType, long contentLength,
+                     boolean reusable) {
+            this.runtime = runtime;
+            this.upstream = upstream;
+            this.loop = loop;
+            this.placeholder = new MessageBody(new byte[0], contentType);
+            this.contentLength = contentLength;
+            this.reusable = reusable;
+        }
+
+        Channel upstream() {
+            return upstream;
+        }
+
+        /** Starts the flow to the client; {@code onComplete} runs after the last byte is written. */
+        void attach(ChannelHandlerContext clientCtx, Runnable onComplete, Runnable onAbort) {
+            this.client = clientCtx;
+            this.onComplete = onComplete;
+            this.onAbort = onAbort;
+            HttpContent c;
+            while ((c = early.poll()) != null) {
+                deliver(c);
+            }
+            if (!finished) {
+                upstream.config().setAutoRead(clientCtx.channel().isWritable());
+            }
+        }
+
+        void content(HttpContent c) {
+            if (finished) {
+                c.release();
+            } else if (client == null) {
+                early.add(c);
+            } else {
+                deliver(c);
+            }
+        }
+
+        private void deliver(HttpContent c) {
+            boolean last = c instanceof LastHttpContent;
+            client.write(c);
+            if (last) {
+                client.flush();
+                finished = true;
+                UpstreamPool.Relay.detach(upstream);
+                upstream.config().setAutoRead(true);
+                if (reusable) {
+                    runtime.pool.release(upstream, loop);
+                } else {
+                    upstream.close();
+                }
+                onComplete.run();
+            } else if (!client.channel().isWritable()) {
+                upstream.config().setAutoRead(false);
+            }
+        }
+
+        void flush() {
+            if (client != null && !finished) {
+                client.flush();
+            }
+        }
+
+        /** The backend went away before the body ended. */
+        void broken() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            early.forEach(HttpContent::release);
+            early.clear();
+            if (onAbort != null) {
+                onAbort.run();
+            }
+        }
+
+        /** Nobody wants the body: drop it and the connection. */
+        void abandon() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            early.forEach(HttpContent::release);
+            early.clear();
+            UpstreamPool.Relay.detach(upstream);
+            upstream.close();
+        }
+    }
+
+    /** Reads one response from a pooled upstream connection into the policy context (whole, or head first). */
     private static final class BufferingHandler extends ChannelInboundHandlerAdapter {
         private final GatewayRuntime runtime;
         private final UpstreamTarget target;
+        private final Exchange exchange;
         private final Response response;
         private final CompletableFuture<Void> done;
         private final EventLoop loop;
+        private final boolean stream;
+        private StreamedBody streamed;
         private ByteBuf body;
         private boolean reusable;
         private String contentType;
         ScheduledFuture<?> timeout;
 
-        BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Response response, CompletableFuture<Void> done,
-                         EventLoop loop) {
+        BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Exchange exchange, CompletableFuture<Void> done,
+                         EventLoop loop, boolean stream) {
             this.runtime = runtime;
             this.target = target;
-            this.response = response;
+            this.exchange = exchange;
+            this.response = exchange.context().response();
             this.done = done;
             this.loop = loop;
+            this.stream = stream;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (streamed != null) {
+                if (msg instanceof HttpContent c) {
+                    streamed.content(c);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+                return;
+            }
             if (done.isDone()) {
                 ReferenceCountUtil.release(msg);
                 return;
@@ -354,6 +490,22 @@ final class PolicyPath {
                     if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
                         out.add(e.getKey(), e.getValue());
                     }
+                }
+                if (stream && !(msg instanceof LastHttpContent)) {
+                    // the outbound policies see status and headers; the body waits on the connection
+                    if (timeout != null) {
+                        timeout.cancel(false);
+                    }
+                    ctx.channel().config().setAutoRead(false);
+                    streamed = new StreamedBody(runtime, ctx.channel(), loop, contentType,
+                            HttpUtil.getContentLength(r, -1L), reusable);
+                    response.body(streamed.placeholder);
+                    exchange.attachment(streamed);
+                    if (msg instanceof HttpContent c) {
+                        streamed.content(c);
+                    }
+                    done.complete(null);
+                    return;
                 }
                 body = ctx.alloc().compositeBuffer(1024);
             }
@@ -409,7 +561,19 @@ final class PolicyPath {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (streamed != null) {
+                streamed.flush();
+            }
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (streamed != null) {
+                streamed.broken();
+                ctx.close();
+                return;
+            }
             GatewayException g;
             if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
                 UpstreamException ue = UpstreamPool.tlsFailure(target, cause, runtime.metrics);
@@ -423,6 +587,11 @@ final class PolicyPath {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (streamed != null) {
+                streamed.broken();
+                ctx.fireChannelInactive();
+                return;
+            }
             fail(new GatewayException(502, "forward-request", "BackendConnectionFailure",
                     "backend '" + target.id() + "' closed the connection before the response was complete"), ctx.channel());
             ctx.fireChannelInactive();

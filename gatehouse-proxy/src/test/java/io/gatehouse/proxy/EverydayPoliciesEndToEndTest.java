@@ -66,6 +66,21 @@ class EverydayPoliciesEndToEndTest {
                   <backend><forward-request /></backend>
                 </policies>
                 """);
+        GatewayHarness.write(tmp.resolve("stamp.xml"), """
+                <policies>
+                  <inbound><set-header name="x-in" exists-action="override"><value>1</value></set-header></inbound>
+                  <backend><forward-request /></backend>
+                  <outbound>
+                    <set-header name="x-stamped" exists-action="override"><value>@(context.Response.StatusCode.ToString())</value></set-header>
+                  </outbound>
+                </policies>
+                """);
+        GatewayHarness.write(tmp.resolve("replace.xml"), """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound><set-body>replaced by policy</set-body></outbound>
+                </policies>
+                """);
         GatewayHarness.write(tmp.resolve("follow.xml"), """
                 <policies>
                   <backend><forward-request follow-redirects="true" /></backend>
@@ -112,6 +127,14 @@ class EverydayPoliciesEndToEndTest {
                   - id: nofollow
                     path: nofollow
                     backendId: plain
+                  - id: stamp
+                    path: stamp
+                    backendId: plain
+                    policy: stamp.xml
+                  - id: replace
+                    path: replace
+                    backendId: plain
+                    policy: replace.xml
                 """.formatted(port, E2e.gatewayCertificate(world), backend.port()));
     }
 
@@ -175,5 +198,24 @@ class EverydayPoliciesEndToEndTest {
         E2e.CurlResult passed = E2e.curl(world, TestWorld.API_HOST, port, "/nofollow/redirect?to=/base/landed", null, "-D", "-");
         assertThat(passed.status()).isEqualTo(302);
         assertThat(passed.body()).containsIgnoringCase("location: /base/landed");
+    }
+
+    @Test
+    void aPolicyRouteThatLeavesTheBodyAloneStreamsMoreThanItCouldBuffer() {
+        long size = 40L * 1024 * 1024; // above the 16 MiB a policy route reads whole
+        String curl = ExternalTools.require("curl");
+        Proc p = Proc.run(java.util.List.of(curl, "-sS", "--resolve", TestWorld.API_HOST + ":" + port + ":127.0.0.1",
+                "--cacert", world.path("gateway-ca.pem"), "-o", "/dev/null", "-D", "-", "-w", "%{http_code} %{size_download}",
+                "https://" + TestWorld.API_HOST + ":" + port + "/stamp/download?bytes=" + size), null, null, 120);
+        assertThat(p.stdout()).as(p.toString()).endsWith("200 " + size).containsIgnoringCase("x-stamped: 200");
+    }
+
+    @Test
+    void anOutboundSetBodyReplacesTheBackendsBody() {
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/replace/download?bytes=1000000", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("replaced by policy");
+        // the abandoned connection is not reused half-read: the next request still works
+        assertThat(E2e.curl(world, TestWorld.API_HOST, port, "/replace/x", null).body()).isEqualTo("replaced by policy");
     }
 }

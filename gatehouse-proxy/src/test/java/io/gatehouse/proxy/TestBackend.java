@@ -110,9 +110,10 @@ public final class TestBackend implements AutoCloseable {
 
         private void respond(ChannelHandlerContext ctx) {
             QueryStringDecoder q = new QueryStringDecoder(request.uri());
-            switch (q.path()) {
+            String path = q.path().startsWith("/base/") ? q.path().substring(5) : q.path(); // a backend url's base path
+            switch (path) {
                 case "/hang" -> { }
-                case "/redirect", "/base/redirect" -> redirect(ctx, q.parameters().get("to").get(0));
+                case "/redirect" -> redirect(ctx, q.parameters().get("to").get(0));
                 case "/upload" -> json(ctx, "{\"received\": " + received + "}");
                 case "/download" -> download(ctx, Long.parseLong(q.parameters().get("bytes").get(0)));
                 default -> json(ctx, echo(ctx));
