@@ -93,7 +93,7 @@ public final class ValidateJwt implements Policy {
             return null;
         }
         return new ValidateJwt(new JwtCheck(new JwtCheck.Settings("validate-jwt", source, scheme, status, message, requireExp,
-                requireSigned, Duration.ofSeconds(skew), output, signing, decryption, openId, audiences, issuers, claims, Set.of()),
+                requireSigned, Duration.ofSeconds(skew), output, signing, decryption, openId, audiences, issuers, claims, Set.of(), false),
                 ctx.environment().clock()));
     }
 

@@ -29,6 +29,7 @@ import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
+import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
 import io.gatehouse.policy.elements.XmlToJson;
 
@@ -46,7 +47,7 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "validate-azure-ad-token", "jsonp", "cross-domain",
+            "jsonp", "cross-domain",
             "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "retry",
             "wait", "redirect-content-urls", "xsl-transform", "validate-content",
@@ -72,7 +73,7 @@ public final class PolicyRegistry {
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
                 Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
-                ValidateJwt.TYPE)).toList());
+                ValidateJwt.TYPE, ValidateAzureAdToken.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -72,7 +72,7 @@ public final class JwtCheck {
                            boolean requireExpiration, boolean requireSigned, Duration clockSkew, String outputVariable,
                            List<Key> signingKeys, List<Key> decryptionKeys, List<OpenIdKeys> openId,
                            List<String> audiences, List<String> issuers, List<Claim> claims,
-                           Set<String> clientApplicationIds) {
+                           Set<String> clientApplicationIds, boolean trustOpenIdIssuer) {
         public Settings {
             signingKeys = List.copyOf(signingKeys);
             decryptionKeys = List.copyOf(decryptionKeys);
@@ -114,27 +114,36 @@ public final class JwtCheck {
         if (jwt instanceof SignedJWT signed) {
             if (s.openId().isEmpty()) {
                 verify(exchange, signed, List.of());
-                checkClaims(exchange, parsed, token);
+                checkClaims(exchange, parsed, token, List.of());
                 return CompletableFuture.completedFuture(null);
             }
             String kid = signed.getHeader().getKeyID();
-            CompletableFuture<List<JWK>> all = CompletableFuture.completedFuture(new ArrayList<>());
+            CompletableFuture<List<OpenIdKeys.Snapshot>> all = CompletableFuture.completedFuture(new ArrayList<>());
             for (OpenIdKeys o : s.openId()) {
-                all = all.thenCombine(o.keys(kid).handle((snap, t) -> snap == null ? List.<JWK>of() : snap.keys()),
-                        (acc, ks) -> {
-                            acc.addAll(ks);
-                            return acc;
-                        });
+                all = all.thenCombine(o.keys(kid).handle((snap, t) -> snap), (acc, snap) -> {
+                    if (snap != null) {
+                        acc.add(snap);
+                    }
+                    return acc;
+                });
             }
-            return all.thenAccept(jwks -> {
+            return all.thenAccept(snaps -> {
+                List<JWK> jwks = new ArrayList<>();
+                List<String> issuers = new ArrayList<>();
+                for (OpenIdKeys.Snapshot snap : snaps) {
+                    jwks.addAll(snap.keys());
+                    if (s.trustOpenIdIssuer() && snap.issuer() != null) {
+                        issuers.add(snap.issuer());
+                    }
+                }
                 verify(exchange, signed, jwks);
-                checkClaims(exchange, parsed, token);
+                checkClaims(exchange, parsed, token, issuers);
             });
         }
         if (jwt instanceof PlainJWT && s.requireSigned()) {
             throw reject(exchange, "TokenSignatureInvalid", "the token is not signed and require-signed-tokens is true");
         }
-        checkClaims(exchange, parsed, token);
+        checkClaims(exchange, parsed, token, List.of());
         return CompletableFuture.completedFuture(null);
     }
 
@@ -221,7 +230,7 @@ public final class JwtCheck {
         }
     }
 
-    private void checkClaims(Exchange exchange, JWT jwt, String token) {
+    private void checkClaims(Exchange exchange, JWT jwt, String token, List<String> publishedIssuers) {
         JWTClaimsSet c;
         try {
             c = jwt.getJWTClaimsSet();
@@ -243,6 +252,10 @@ public final class JwtCheck {
             throw reject(exchange, "TokenAudienceNotAllowed", "the token's audience is not one of the allowed audiences");
         }
         List<String> issuers = new ArrayList<>(s.issuers());
+        issuers.addAll(publishedIssuers);
+        if (s.trustOpenIdIssuer() && issuers.isEmpty()) {
+            throw reject(exchange, "TokenIssuerNotAllowed", "no issuer is known: the OpenID configuration could not be read");
+        }
         if (!issuers.isEmpty() && (c.getIssuer() == null || !issuers.contains(c.getIssuer()))) {
             throw reject(exchange, "TokenIssuerNotAllowed", "the token's issuer " + c.getIssuer() + " is not allowed");
         }
