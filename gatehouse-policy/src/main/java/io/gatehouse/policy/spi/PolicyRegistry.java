@@ -4,6 +4,9 @@ import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CacheLookupValue;
+import io.gatehouse.policy.elements.CacheRemoveValue;
+import io.gatehouse.policy.elements.CacheStoreValue;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
@@ -48,7 +51,7 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
-            "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
+            "cache-lookup", "cache-store",
             "send-request", "send-one-way-request", "retry",
             "wait", "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
@@ -73,7 +76,8 @@ public final class PolicyRegistry {
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
                 Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
-                ValidateJwt.TYPE, ValidateAzureAdToken.TYPE)).toList());
+                ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
+                CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
