@@ -23,6 +23,8 @@ import io.gatehouse.policy.elements.RateLimit;
 import io.gatehouse.policy.elements.RateLimitByKey;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
+import io.gatehouse.policy.elements.SendOneWayRequest;
+import io.gatehouse.policy.elements.SendRequest;
 import io.gatehouse.policy.elements.SetBackendService;
 import io.gatehouse.policy.elements.SetBody;
 import io.gatehouse.policy.elements.SetHeader;
@@ -52,7 +54,7 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
             "cache-lookup", "cache-store",
-            "send-request", "send-one-way-request", "retry",
+            "retry",
             "wait", "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
@@ -77,7 +79,8 @@ public final class PolicyRegistry {
                 Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
-                CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE)).toList());
+                CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
+                SendRequest.TYPE, SendOneWayRequest.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

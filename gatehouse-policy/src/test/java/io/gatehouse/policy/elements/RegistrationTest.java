@@ -12,7 +12,8 @@ class RegistrationTest {
     private static final List<String> IMPLEMENTED = List.of("set-query-parameter", "set-method", "rewrite-uri", "check-header",
             "ip-filter", "mock-response", "authentication-basic", "cors", "rate-limit", "rate-limit-by-key", "quota", "quota-by-key",
             "limit-concurrency", "find-and-replace", "json-to-xml", "xml-to-json",
-            "validate-jwt", "validate-azure-ad-token", "cache-lookup-value", "cache-store-value", "cache-remove-value");
+            "validate-jwt", "validate-azure-ad-token", "cache-lookup-value", "cache-store-value", "cache-remove-value",
+            "send-request", "send-one-way-request");
 
     @Test
     void everyImplementedPolicyIsRegistered() {
