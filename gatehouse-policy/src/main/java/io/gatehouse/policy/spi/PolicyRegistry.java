@@ -21,6 +21,7 @@ import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
 import io.gatehouse.policy.elements.RateLimitByKey;
+import io.gatehouse.policy.elements.Retry;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
 import io.gatehouse.policy.elements.SendOneWayRequest;
@@ -54,7 +55,6 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
             "cache-lookup", "cache-store",
-            "retry",
             "wait", "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
@@ -80,7 +80,7 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
-                SendRequest.TYPE, SendOneWayRequest.TYPE)).toList());
+                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
