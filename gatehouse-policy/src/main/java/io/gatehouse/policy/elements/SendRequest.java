@@ -51,10 +51,19 @@ public final class SendRequest implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
+        return fetch(exchange).thenAccept(r -> store(exchange, r));
+    }
+
+    /**
+     * Starts the call (values are evaluated now, on the calling thread) and completes with the
+     * {@link io.gatehouse.expr.context.Response}, or null when the call failed and errors are
+     * ignored; fails with a {@link GatewayException} otherwise. Does not touch the context, so
+     * {@code wait} can run several at once and store the results on one thread.
+     */
+    CompletionStage<Object> fetch(Exchange exchange) {
         return request.send(exchange).handle((resp, t) -> {
             if (t == null) {
-                exchange.context().variables().set(variable, OutgoingRequest.toResponse(resp));
-                return null;
+                return OutgoingRequest.toResponse(resp);
             }
             Throwable c = t;
             while (c instanceof CompletionException && c.getCause() != null) {
@@ -64,12 +73,16 @@ public final class SendRequest implements Policy {
                 throw g;
             }
             if (ignoreError) {
-                exchange.context().variables().set(variable, null);
                 return null;
             }
             boolean timedOut = c instanceof HttpTimeoutException;
             throw new GatewayException(500, "send-request", timedOut ? "Timeout" : "BackendConnectionFailure",
                     "send-request: " + (timedOut ? "no response within the timeout" : String.valueOf(c.getMessage())), c);
         });
+    }
+
+    /** Puts a {@link #fetch} result into {@code context.Variables[response-variable-name]}. */
+    void store(Exchange exchange, Object response) {
+        exchange.context().variables().set(variable, response);
     }
 }

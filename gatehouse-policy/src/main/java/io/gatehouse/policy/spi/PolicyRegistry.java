@@ -37,6 +37,7 @@ import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
 import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
+import io.gatehouse.policy.elements.Wait;
 import io.gatehouse.policy.elements.XmlToJson;
 
 import java.util.Collection;
@@ -55,7 +56,7 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
             "cache-lookup", "cache-store",
-            "wait", "redirect-content-urls", "xsl-transform", "validate-content",
+            "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -80,7 +81,7 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
-                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE)).toList());
+                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -51,6 +51,17 @@ class SendRequestTest {
             x.getResponseBody().write(out);
             x.close();
         });
+        server.createContext("/delay", x -> {
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] out = x.getRequestURI().getQuery().getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, out.length);
+            x.getResponseBody().write(out);
+            x.close();
+        });
         server.createContext("/slow", x -> {
             try {
                 Thread.sleep(2_500);
@@ -171,5 +182,52 @@ class SendRequestTest {
                         "p.xml:2:55: error: unexpected <set-uri> inside <send-request> (did you mean 'set-url'?); "
                                 + "expected: <authentication-certificate>, <set-body>, <set-header>, <set-method>, <set-url>",
                         "p.xml:3:23: error: unknown attribute 'response-variable-name' on <send-one-way-request>; expected one of: mode, timeout");
+    }
+
+    @Test
+    void waitRunsItsRequestsAtTheSameTimeAndStoresEveryResponse() {
+        EffectivePolicy p = inbound("""
+                <wait for="all">
+                  <send-request mode="new" response-variable-name="a"><set-url>%1$s/delay?a</set-url></send-request>
+                  <send-request mode="new" response-variable-name="b"><set-url>%1$s/delay?b</set-url></send-request>
+                  <send-request mode="new" response-variable-name="c"><set-url>%1$s/delay?c</set-url></send-request>
+                  <cache-lookup-value key="wait-test-none" variable-name="d" default-value="fallback" />
+                </wait>""".formatted(base));
+        PolicyContext c = request("GET", "https://api.local/x");
+        long start = System.nanoTime();
+        run(p, c);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(c.lastError()).isNull();
+        assertThat(((Response) c.variables().get("a")).body().readString(true)).isEqualTo("a");
+        assertThat(((Response) c.variables().get("b")).body().readString(true)).isEqualTo("b");
+        assertThat(((Response) c.variables().get("c")).body().readString(true)).isEqualTo("c");
+        assertThat(c.variables().get("d")).isEqualTo("fallback");
+        assertThat(ms).as("three 700 ms calls in parallel").isLessThan(1_800);
+    }
+
+    @Test
+    void waitForAnyGoesOnAfterTheFirstResponse() {
+        EffectivePolicy p = inbound("""
+                <wait for="any">
+                  <send-request mode="new" response-variable-name="fast"><set-url>%1$s/echo</set-url></send-request>
+                  <send-request mode="new" response-variable-name="slow"><set-url>%1$s/slow</set-url></send-request>
+                </wait>""".formatted(base));
+        PolicyContext c = request("GET", "https://api.local/x");
+        long start = System.nanoTime();
+        run(p, c);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(((Response) c.variables().get("fast")).statusCode()).isEqualTo(201);
+        assertThat(c.variables().containsKey("slow")).isFalse();
+        assertThat(ms).isLessThan(2_000);
+    }
+
+    @Test
+    void waitReportsChildrenItCannotRun() {
+        assertThat(inboundDiagnostics("""
+                <wait for="any"><cache-lookup-value key="k" variable-name="v" /></wait>
+                <wait><set-header name="a" exists-action="delete" /></wait>"""))
+                .containsExactly(
+                        "p.xml:1:36: error: <cache-lookup-value> is not allowed inside <wait for=\"any\">; expected: <send-request>",
+                        "p.xml:2:7: error: <set-header> is not allowed inside <wait>; expected: <send-request>, <cache-lookup-value> or <choose>");
     }
 }
