@@ -248,4 +248,47 @@ class ValidateJwtTest {
                         "p.xml:4:125: error: attribute 'url' on <openid-config>: 'not a url' (expected: an absolute https URL)")
                 .noneMatch(m -> m.contains("s3cr3t"));
     }
+
+    @Test
+    void verifiesWithTheCertificateNamedByCertificateId() throws Exception {
+        io.gatehouse.tls.Pki.Issued idp = io.gatehouse.tls.Pki.ca("CN=Lab IdP signing", java.time.Duration.ofDays(1));
+        io.gatehouse.policy.PolicyEngine engine = new io.gatehouse.policy.PolicyEngine(io.gatehouse.policy.PolicyEnvironment.builder()
+                .certificate("idp-signing", idp.certificate()).build());
+        EffectivePolicy p = Harness.compile(engine, "<policies><inbound><validate-jwt header-name=\"Authorization\">"
+                + "<issuer-signing-keys><key certificate-id=\"idp-signing\" /></issuer-signing-keys></validate-jwt></inbound>"
+                + "<backend><forward-request/></backend></policies>");
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), goodClaims().build());
+        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner((java.security.interfaces.ECPrivateKey) idp.keyPair().getPrivate()));
+        assertThat(call(p, "Bearer " + jwt.serialize()).lastError()).isNull();
+        assertThat(call(p, "Bearer " + hs(b -> { })).lastError().reason()).isEqualTo("TokenSignatureInvalid");
+
+        assertThat(inboundDiagnostics("<validate-jwt header-name=\"A\"><issuer-signing-keys><key certificate-id=\"nope\" /></issuer-signing-keys></validate-jwt>"))
+                .containsExactly("p.xml:1:76: error: <key certificate-id=\"nope\">: no certificate with that id is configured");
+    }
+
+    @Test
+    void decryptsAnEncryptedTokenWithADecryptionKeyBeforeVerifyingIt() throws Exception {
+        byte[] aes = new byte[32];
+        new java.security.SecureRandom().nextBytes(aes);
+        String policy = """
+                <validate-jwt header-name="Authorization">
+                  <issuer-signing-keys><key>%s</key></issuer-signing-keys>
+                  <decryption-keys><key>%s</key></decryption-keys>
+                </validate-jwt>""".formatted(SECRET_B64, Base64.getEncoder().encodeToString(aes));
+        com.nimbusds.jose.JWEObject jwe = new com.nimbusds.jose.JWEObject(
+                new com.nimbusds.jose.JWEHeader.Builder(com.nimbusds.jose.JWEAlgorithm.DIR, com.nimbusds.jose.EncryptionMethod.A256GCM)
+                        .contentType("JWT").build(),
+                new com.nimbusds.jose.Payload(SignedJWT.parse(hs(b -> { }))));
+        jwe.encrypt(new com.nimbusds.jose.crypto.DirectEncrypter(aes));
+        EffectivePolicy p = inbound(policy);
+        assertThat(call(p, "Bearer " + jwe.serialize()).lastError()).isNull();
+
+        byte[] other = new byte[32];
+        com.nimbusds.jose.JWEObject wrong = new com.nimbusds.jose.JWEObject(
+                new com.nimbusds.jose.JWEHeader.Builder(com.nimbusds.jose.JWEAlgorithm.DIR, com.nimbusds.jose.EncryptionMethod.A256GCM)
+                        .contentType("JWT").build(),
+                new com.nimbusds.jose.Payload(SignedJWT.parse(hs(b -> { }))));
+        wrong.encrypt(new com.nimbusds.jose.crypto.DirectEncrypter(other));
+        assertThat(call(p, "Bearer " + wrong.serialize()).lastError().reason()).isEqualTo("TokenDecryptionFailed");
+    }
 }
