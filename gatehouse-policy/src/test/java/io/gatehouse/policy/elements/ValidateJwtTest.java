@@ -54,6 +54,7 @@ class ValidateJwtTest {
     private static RSAKey rsa2;
     private static volatile String jwks;
     private static final AtomicInteger jwksFetches = new AtomicInteger();
+    private static final AtomicInteger downHits = new AtomicInteger();
 
     @BeforeAll
     static void idp() throws Exception {
@@ -73,6 +74,11 @@ class ValidateJwtTest {
             byte[] b = jwks.getBytes(StandardCharsets.UTF_8);
             x.sendResponseHeaders(200, b.length);
             x.getResponseBody().write(b);
+            x.close();
+        });
+        server.createContext("/down/.well-known/openid-configuration", x -> {
+            downHits.incrementAndGet();
+            x.sendResponseHeaders(503, -1);
             x.close();
         });
         server.start();
@@ -219,12 +225,15 @@ class ValidateJwtTest {
     }
 
     @Test
-    void anUnreachableOpenIdConfigurationRejectsTheToken() throws Exception {
+    void anUnreachableOpenIdConfigurationRejectsTheTokenWithoutAFetchPerRequest() throws Exception {
         EffectivePolicy p = inbound("<validate-jwt header-name=\"Authorization\"><openid-config url=\"http://127.0.0.1:"
-                + server.getAddress().getPort() + "/nowhere\" /></validate-jwt>");
+                + server.getAddress().getPort() + "/down/.well-known/openid-configuration\" /></validate-jwt>");
+        int before = downHits.get();
         PolicyContext c = call(p, "Bearer " + rs(rsa1, goodClaims().build()));
         assertThat(c.response().statusCode()).isEqualTo(401);
         assertThat(c.lastError().reason()).isEqualTo("TokenSignatureInvalid");
+        assertThat(call(p, "Bearer " + rs(rsa1, goodClaims().build())).lastError().reason()).isEqualTo("TokenSignatureInvalid");
+        assertThat(downHits.get() - before).isEqualTo(1);
     }
 
     @Test

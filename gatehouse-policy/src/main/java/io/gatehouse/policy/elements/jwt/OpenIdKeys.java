@@ -31,6 +31,8 @@ public final class OpenIdKeys {
     public static final Duration MIN_REFRESH = Duration.ofMinutes(5);
     /** Keys older than this are refetched on the next request. */
     public static final Duration MAX_AGE = Duration.ofHours(12);
+    /** After a failed first fetch, requests fail at once for this long instead of each trying again. */
+    public static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(10);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT)
             .followRedirects(HttpClient.Redirect.NORMAL).build();
@@ -43,7 +45,7 @@ public final class OpenIdKeys {
     private final Clock clock;
     private volatile Snapshot snapshot;
     private CompletableFuture<Snapshot> inFlight;
-    private Instant lastAttempt = Instant.MIN;
+    private Instant lastAttempt; // null until the first fetch
 
     public OpenIdKeys(URI url, Clock clock) {
         this.url = url;
@@ -71,8 +73,12 @@ public final class OpenIdKeys {
             if (inFlight != null) {
                 return inFlight;
             }
-            if (s != null && !stale && lastAttempt.plus(MIN_REFRESH).isAfter(now)) {
+            if (s != null && !stale && lastAttempt != null && lastAttempt.plus(MIN_REFRESH).isAfter(now)) {
                 return CompletableFuture.completedFuture(s);
+            }
+            if (s == null && lastAttempt != null && lastAttempt.plus(RETRY_AFTER_FAILURE).isAfter(now)) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the OpenID configuration at " + url
+                        + " could not be loaded a moment ago; next try after " + RETRY_AFTER_FAILURE.toSeconds() + " s"));
             }
             lastAttempt = now;
             CompletableFuture<Snapshot> f = fetch().toCompletableFuture();
