@@ -230,4 +230,13 @@ class SendRequestTest {
                         "p.xml:1:36: error: <cache-lookup-value> is not allowed inside <wait for=\"any\">; expected: <send-request>",
                         "p.xml:2:7: error: <set-header> is not allowed inside <wait>; expected: <send-request>, <cache-lookup-value> or <choose>");
     }
+
+    @Test
+    void authenticationCertificateInsideSendRequestMustNameAConfiguredKeyPair() {
+        assertThat(inboundDiagnostics("""
+                <send-request response-variable-name="r"><set-url>https://lab.internal/x</set-url>
+                <authentication-certificate certificate-id="lab-client" /></send-request>"""))
+                .hasSize(1)
+                .allMatch(m -> m.startsWith("p.xml:2:") && m.contains("lab-client"));
+    }
 }
