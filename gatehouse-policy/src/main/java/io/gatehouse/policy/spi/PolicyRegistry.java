@@ -4,6 +4,9 @@ import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CacheLookupValue;
+import io.gatehouse.policy.elements.CacheRemoveValue;
+import io.gatehouse.policy.elements.CacheStoreValue;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
@@ -18,8 +21,11 @@ import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
 import io.gatehouse.policy.elements.RateLimitByKey;
+import io.gatehouse.policy.elements.Retry;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
+import io.gatehouse.policy.elements.SendOneWayRequest;
+import io.gatehouse.policy.elements.SendRequest;
 import io.gatehouse.policy.elements.SetBackendService;
 import io.gatehouse.policy.elements.SetBody;
 import io.gatehouse.policy.elements.SetHeader;
@@ -29,6 +35,9 @@ import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
+import io.gatehouse.policy.elements.ValidateAzureAdToken;
+import io.gatehouse.policy.elements.ValidateJwt;
+import io.gatehouse.policy.elements.Wait;
 import io.gatehouse.policy.elements.XmlToJson;
 
 import java.util.Collection;
@@ -45,10 +54,9 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "validate-jwt", "validate-azure-ad-token", "jsonp", "cross-domain",
-            "cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
-            "send-request", "send-one-way-request", "retry",
-            "wait", "redirect-content-urls", "xsl-transform", "validate-content",
+            "jsonp", "cross-domain",
+            "cache-lookup", "cache-store",
+            "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -70,7 +78,10 @@ public final class PolicyRegistry {
                 SetQueryParameter.TYPE, SetMethod.TYPE, RewriteUri.TYPE,
                 CheckHeader.TYPE, IpFilter.TYPE, MockResponse.TYPE, AuthenticationBasic.TYPE,
                 Cors.TYPE, RateLimit.TYPE, RateLimitByKey.TYPE, Quota.TYPE, QuotaByKey.TYPE, LimitConcurrency.TYPE,
-                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE)).toList());
+                FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
+                ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
+                CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
+                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

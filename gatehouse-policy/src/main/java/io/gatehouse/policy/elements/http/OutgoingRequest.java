@@ -1,0 +1,263 @@
+package io.gatehouse.policy.elements.http;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.expr.context.MessageBody;
+import io.gatehouse.expr.context.PolicyContext;
+import io.gatehouse.expr.context.Response;
+import io.gatehouse.policy.Exchange;
+import io.gatehouse.policy.GatewayException;
+import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.spi.Attributes;
+import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Policy;
+import io.gatehouse.policy.spi.Value;
+import io.gatehouse.policy.xml.SourceValue;
+import io.gatehouse.policy.xml.XmlElement;
+import io.gatehouse.tls.KeyMaterial;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The request {@code send-request} and {@code send-one-way-request} build: {@code mode}
+ * ({@code new} starts empty, {@code copy} starts from the current request), then the children
+ * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>} and
+ * {@code <authentication-certificate>}, whose values are evaluated against the current request's
+ * context. Sent with the JDK {@link HttpClient} asynchronously; a client certificate from
+ * {@code authentication-certificate} is presented through an {@link SSLContext} built for it (one
+ * client per key pair, cached).
+ */
+public final class OutgoingRequest {
+    /** Headers the JDK client sets itself and refuses from callers; copied requests drop them. */
+    private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade",
+            "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
+    private static final HttpClient PLAIN = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    private static final Cache<KeyMaterial, HttpClient> WITH_CERTIFICATE = Caffeine.newBuilder().weakKeys().maximumSize(1_000).build();
+
+    record HeaderSpec(Value<String> name, String action, List<Value<String>> values) {
+    }
+
+    private final boolean copy;
+    private final Value<String> url;
+    private final Value<String> method;
+    private final List<HeaderSpec> headers;
+    private final Value<String> body;
+    private final Policy certificate;
+    private final Duration timeout;
+    private final String policy;
+
+    private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<HeaderSpec> headers, Value<String> body,
+                            Policy certificate, Duration timeout, String policy) {
+        this.copy = copy;
+        this.url = url;
+        this.method = method;
+        this.headers = List.copyOf(headers);
+        this.body = body;
+        this.certificate = certificate;
+        this.timeout = timeout;
+        this.policy = policy;
+    }
+
+    /** Reads {@code mode} and the children of {@code e}; null after reporting. */
+    public static OutgoingRequest compile(XmlElement e, Attributes a, CompileContext ctx, Duration timeout) {
+        boolean copy = a.choice("mode", "new", "new", "copy").equals("copy");
+        ctx.onlyChildren(e, "set-url", "set-method", "set-header", "set-body", "authentication-certificate");
+        boolean ok = true;
+        Value<String> url = null;
+        Value<String> method = null;
+        Value<String> body = null;
+        Policy cert = null;
+        List<HeaderSpec> headers = new ArrayList<>();
+        for (XmlElement c : e.elements()) {
+            switch (c.name()) {
+                case "set-url", "set-method", "set-body" -> {
+                    ctx.attributes(c);
+                    ctx.noElements(c);
+                    SourceValue t = c.textValue();
+                    if (t == null || t.text().isBlank()) {
+                        ctx.error(c.position(), "<" + c.name() + "> inside <" + e.name() + "> is empty");
+                        ok = false;
+                        continue;
+                    }
+                    Value<String> v = ctx.string(t.strip(), e.name());
+                    ok &= v != null;
+                    switch (c.name()) {
+                        case "set-url" -> url = v;
+                        case "set-method" -> method = v;
+                        default -> body = v;
+                    }
+                }
+                case "set-header" -> {
+                    Attributes ha = ctx.attributes(c, "name", "exists-action");
+                    ctx.onlyChildren(c, "value");
+                    Value<String> name = ha.requiredString("name");
+                    String action = ha.choice("exists-action", "override", "override", "skip", "append", "delete");
+                    List<Value<String>> values = new ArrayList<>();
+                    for (XmlElement v : c.elements()) {
+                        ctx.attributes(v);
+                        ctx.noElements(v);
+                        SourceValue t = v.textValue();
+                        Value<String> val = ctx.string(t == null ? SourceValue.synthetic("", v.position()) : t, e.name());
+                        ok &= val != null;
+                        values.add(val);
+                    }
+                    if (!action.equals("delete") && values.isEmpty()) {
+                        ctx.error(c.position(), "<set-header> needs at least one <value> (or exists-action=\"delete\")");
+                        ok = false;
+                    }
+                    ok &= name != null;
+                    headers.add(new HeaderSpec(name, action, values));
+                }
+                case "authentication-certificate" -> {
+                    cert = AuthenticationCertificate.TYPE.compiler().compile(c, ctx);
+                    ok &= cert != null;
+                }
+                default -> ok = false; // reported by onlyChildren
+            }
+        }
+        if (!copy && url == null && ok) {
+            ctx.error(e.position(), "<" + e.name() + " mode=\"new\"> needs a <set-url>");
+            ok = false;
+        }
+        return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name()) : null;
+    }
+
+    /** Builds the request now (values evaluated against the current context) and sends it. */
+    public CompletionStage<HttpResponse<byte[]>> send(Exchange exchange) {
+        PolicyContext ctx = exchange.context();
+        String m = method == null ? (copy ? ctx.request().method() : "GET") : method.get(exchange);
+        String u = url == null ? String.valueOf(ctx.request().url()) : url.get(exchange);
+        URI uri;
+        try {
+            uri = URI.create(u.strip());
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("no host");
+            }
+        } catch (RuntimeException bad) {
+            throw new GatewayException(500, policy, "InvalidUrl", policy + ": '" + u + "' is not an absolute URL");
+        }
+        Headers h = new Headers();
+        if (copy) {
+            for (Map.Entry<String, List<String>> en : ctx.request().headers().entries()) {
+                en.getValue().forEach(v -> h.add(en.getKey(), v));
+            }
+        }
+        for (HeaderSpec spec : headers) {
+            String n = spec.name().get(exchange);
+            if (n == null || n.isEmpty()) {
+                continue;
+            }
+            if (spec.action().equals("delete")) {
+                h.remove(n);
+                continue;
+            }
+            if (spec.action().equals("skip") && h.containsKey(n)) {
+                continue;
+            }
+            if (spec.action().equals("override")) {
+                h.remove(n);
+            }
+            for (Value<String> v : spec.values()) {
+                String s = v.get(exchange);
+                if (s != null) {
+                    h.add(n, s);
+                }
+            }
+        }
+        byte[] bytes;
+        if (body != null) {
+            String b = body.get(exchange);
+            bytes = b == null ? new byte[0] : b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } else if (copy && ctx.request().body() != null) {
+            bytes = ctx.request().body().bytes();
+        } else {
+            bytes = new byte[0];
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
+                .method(m.toUpperCase(Locale.ROOT), bytes.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(bytes));
+        for (Map.Entry<String, List<String>> en : h.entries()) {
+            if (RESTRICTED.contains(en.getKey().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            en.getValue().forEach(v -> rb.header(en.getKey(), v));
+        }
+        HttpClient client = PLAIN;
+        if (certificate != null) {
+            Exchange scratch = new Exchange(ctx);
+            certificate.apply(scratch);
+            KeyMaterial km = scratch.clientCertificate();
+            if (km != null) {
+                client = WITH_CERTIFICATE.get(km, OutgoingRequest::clientFor);
+            }
+        }
+        try {
+            return client.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    /** The JDK response as APIM's {@code IResponse}: status, reason, headers and body. */
+    public static Response toResponse(HttpResponse<byte[]> r) {
+        Response out = new Response().statusCode(r.statusCode()).statusReason(reason(r.statusCode()));
+        r.headers().map().forEach((n, vs) -> {
+            if (!n.startsWith(":")) {
+                vs.forEach(v -> out.headers().add(n, v));
+            }
+        });
+        String type = r.headers().firstValue("content-type").orElse(null);
+        out.body(new MessageBody(r.body(), type));
+        return out;
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 202 -> "Accepted";
+            case 204 -> "No Content";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            default -> "";
+        };
+    }
+
+    private static HttpClient clientFor(KeyMaterial km) {
+        try {
+            char[] pw = new char[0];
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("client", km.key(), pw, km.chain().toArray(new java.security.cert.Certificate[0]));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(kmf.getKeyManagers(), null, null);
+            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).sslContext(ssl).build();
+        } catch (Exception e) {
+            // the message names the certificate, never the key
+            throw new GatewayException(500, "send-request", "ClientCertificateUnusable",
+                    "the client certificate " + km.leaf().getSubjectX500Principal() + " cannot be used: " + e.getClass().getSimpleName());
+        }
+    }
+}
