@@ -337,7 +337,9 @@ final class PolicyPath {
         private final GatewayRuntime runtime;
         private final Channel upstream;
         private final EventLoop loop;
+        private static final int MAX_EARLY_BYTES = 256 * 1024;
         private final java.util.ArrayDeque<HttpContent> early = new java.util.ArrayDeque<>(2);
+        private long earlyBytes;
         private boolean ended;           // the last content has arrived
         private boolean reusable;
         private ChannelHandlerContext client;
@@ -368,7 +370,7 @@ final class PolicyPath {
             while ((c = early.poll()) != null) {
                 deliver(c);
             }
-            if (!finished) {
+            if (!finished && upstream.config().isAutoRead() != clientCtx.channel().isWritable()) {
                 upstream.config().setAutoRead(clientCtx.channel().isWritable());
             }
         }
@@ -377,7 +379,13 @@ final class PolicyPath {
             if (finished) {
                 c.release();
             } else if (client == null) {
+                // a small body usually arrives in the same read as the head: hold it without pausing the
+                // connection (each pause and resume is a syscall); a large one waits on the connection
                 early.add(c);
+                earlyBytes += c.content().readableBytes();
+                if (earlyBytes > MAX_EARLY_BYTES) {
+                    upstream.config().setAutoRead(false);
+                }
             } else {
                 deliver(c);
             }
@@ -496,7 +504,6 @@ final class PolicyPath {
                     if (timeout != null) {
                         timeout.cancel(false);
                     }
-                    ctx.channel().config().setAutoRead(false);
                     streamed = new StreamedBody(runtime, ctx.channel(), loop, contentType,
                             HttpUtil.getContentLength(r, -1L), reusable);
                     response.body(streamed.placeholder);
