@@ -54,6 +54,9 @@ import java.util.concurrent.TimeUnit;
  * leave in the context goes back to the client. Everything runs on the connection's event loop.
  */
 final class PolicyPath {
+    /** Responses of known length up to this size are read whole (cheapest); larger or unknown ones stream. */
+    static final int STREAM_ABOVE_BYTES = 64 * 1024;
+
     /** The largest request or response body a policy route buffers. */
     static final int MAX_BODY = 16 * 1024 * 1024;
 
@@ -499,7 +502,8 @@ final class PolicyPath {
                         out.add(e.getKey(), e.getValue());
                     }
                 }
-                if (stream && !(msg instanceof LastHttpContent)) {
+                long length = HttpUtil.getContentLength(r, -1L);
+                if (stream && (length < 0 || length > STREAM_ABOVE_BYTES) && !(msg instanceof LastHttpContent)) {
                     // the outbound policies see status and headers; the body waits on the connection
                     if (timeout != null) {
                         timeout.cancel(false);
