@@ -2,15 +2,12 @@ package io.gatehouse.policy.elements;
 
 import io.gatehouse.expr.context.Headers;
 import io.gatehouse.policy.Exchange;
-import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.spi.Value;
-import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -39,29 +36,12 @@ public final class SetHeader implements Policy {
 
     /** Compiles for a fixed target (return-response passes RESPONSE), or by section when null. */
     static SetHeader compile(XmlElement e, CompileContext ctx, Message forced) {
-        Attributes a = ctx.attributes(e, "name", "exists-action");
-        ctx.onlyChildren(e, "value");
-        Value<String> name = a.requiredString("name");
-        String act = a.choice("exists-action", "override", "override", "skip", "append", "delete");
-        Action action = Action.valueOf(act.toUpperCase(java.util.Locale.ROOT));
-        List<Value<String>> values = new ArrayList<>();
-        boolean ok = name != null;
-        for (XmlElement v : e.elements()) {
-            ctx.attributes(v);
-            ctx.noElements(v);
-            SourceValue text = v.textValue();
-            Value<String> val = ctx.string(text == null ? SourceValue.synthetic("", v.position()) : text, "set-header");
-            ok &= val != null;
-            values.add(val);
+        NameValues nv = NameValues.compile(e, ctx);
+        if (nv == null) {
+            return null;
         }
-        if (action == Action.DELETE && !values.isEmpty()) {
-            ctx.error(e.elements().get(0).position(), "<set-header exists-action=\"delete\"> takes no <value>");
-            ok = false;
-        } else if (action != Action.DELETE && values.isEmpty()) {
-            ctx.error(e.position(), "<set-header> needs at least one <value> (or exists-action=\"delete\")");
-            ok = false;
-        }
-        return ok ? new SetHeader(name, action, values, forced != null ? forced : Message.of(ctx.section())) : null;
+        return new SetHeader(nv.name(), Action.valueOf(nv.action().name()), nv.values(),
+                forced != null ? forced : Message.of(ctx.section()));
     }
 
     @Override

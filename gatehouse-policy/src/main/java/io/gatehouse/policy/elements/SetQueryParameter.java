@@ -3,18 +3,15 @@ package io.gatehouse.policy.elements;
 import io.gatehouse.expr.context.Url;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.Section;
-import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.spi.Value;
-import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -42,29 +39,11 @@ public final class SetQueryParameter implements Policy {
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
-        Attributes a = ctx.attributes(e, "name", "exists-action");
-        ctx.onlyChildren(e, "value");
-        Value<String> name = a.requiredString("name");
-        Action action = Action.valueOf(a.choice("exists-action", "override", "override", "skip", "append", "delete")
-                .toUpperCase(Locale.ROOT));
-        List<Value<String>> values = new ArrayList<>();
-        boolean ok = name != null;
-        for (XmlElement v : e.elements()) {
-            ctx.attributes(v);
-            ctx.noElements(v);
-            SourceValue text = v.textValue();
-            Value<String> val = ctx.string(text == null ? SourceValue.synthetic("", v.position()) : text, "set-query-parameter");
-            ok &= val != null;
-            values.add(val);
+        NameValues nv = NameValues.compile(e, ctx);
+        if (nv == null) {
+            return null;
         }
-        if (action == Action.DELETE && !values.isEmpty()) {
-            ctx.error(e.elements().get(0).position(), "<set-query-parameter exists-action=\"delete\"> takes no <value>");
-            ok = false;
-        } else if (action != Action.DELETE && values.isEmpty()) {
-            ctx.error(e.position(), "<set-query-parameter> needs at least one <value> (or exists-action=\"delete\")");
-            ok = false;
-        }
-        return ok ? new SetQueryParameter(name, action, values) : null;
+        return new SetQueryParameter(nv.name(), Action.valueOf(nv.action().name()), nv.values());
     }
 
     @Override
