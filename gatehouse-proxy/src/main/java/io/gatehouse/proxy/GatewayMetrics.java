@@ -24,14 +24,27 @@ public final class GatewayMetrics {
         return registry.scrape();
     }
 
+    /** Request counters by API, then operation, then status: no key is built on the request path. */
+    private final Map<String, Map<String, java.util.concurrent.atomic.AtomicReferenceArray<Counter>>> requestCounters =
+            new ConcurrentHashMap<>();
+
     void request(String api, String operation, int status) {
-        String key = "r\u0000" + api + '\u0000' + operation + '\u0000' + status;
-        Counter c = counters.get(key);
+        Map<String, java.util.concurrent.atomic.AtomicReferenceArray<Counter>> byOp = requestCounters.get(api);
+        if (byOp == null) {
+            byOp = requestCounters.computeIfAbsent(api, k -> new ConcurrentHashMap<>());
+        }
+        java.util.concurrent.atomic.AtomicReferenceArray<Counter> byStatus = byOp.get(operation);
+        if (byStatus == null) {
+            byStatus = byOp.computeIfAbsent(operation, k -> new java.util.concurrent.atomic.AtomicReferenceArray<>(600));
+        }
+        int slot = status >= 0 && status < 600 ? status : 0;
+        Counter c = byStatus.get(slot);
         if (c == null) {
-            c = counters.computeIfAbsent(key, k -> Counter.builder("gatehouse_requests")
+            c = Counter.builder("gatehouse_requests")
                     .description("Requests handled, by API, operation and status code")
                     .tag("api", api).tag("operation", operation).tag("status", Integer.toString(status))
-                    .register(registry));
+                    .register(registry); // the registry returns the same counter for the same tags
+            byStatus.compareAndSet(slot, null, c);
         }
         c.increment();
     }

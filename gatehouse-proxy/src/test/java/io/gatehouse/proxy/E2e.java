@@ -1,6 +1,5 @@
 package io.gatehouse.proxy;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,9 +81,5 @@ final class E2e {
         int status = tail.length > 0 && tail[0].matches("\\d+") ? Integer.parseInt(tail[0]) : 0;
         String version = tail.length > 1 ? tail[1] : "";
         return new CurlResult(status, version, nl >= 0 ? out.substring(0, nl) : "", p.exitCode(), p.stderr());
-    }
-
-    static Path dir(Path base, String name) {
-        return base.resolve(name);
     }
 }
