@@ -1,0 +1,338 @@
+package io.gatehouse.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * More of APIM's everyday policies through the gateway, each on its own API in front of a real
+ * Netty backend, driven by curl: what the client gets, and what the backend saw (its echo).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PolicyCatalogueEndToEndTest {
+    /** HS256 key for validate-jwt, base64 as APIM's issuer-signing-keys take it (a test value, not a secret). */
+    private static final byte[] JWT_KEY = "gatehouse-test-signing-key-32-bytes!".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    static Path tmp;
+    static TestWorld world;
+    static TestBackend backend;
+    static GatewayHarness gw;
+    static int port;
+
+    private static String api(String id, String xml) {
+        GatewayHarness.write(tmp.resolve(id + ".xml"), xml);
+        return """
+                  - id: %s
+                    path: %s
+                    backendId: plain
+                    policy: %s.xml
+                """.formatted(id, id, id);
+    }
+
+    @BeforeAll
+    static void start() {
+        world = new TestWorld(tmp.resolve("pki"));
+        backend = new TestBackend(null, "plain");
+        port = Ports.free();
+        String key = Base64.getEncoder().encodeToString(JWT_KEY);
+        StringBuilder apis = new StringBuilder();
+        apis.append(api("checked", """
+                <policies>
+                  <inbound>
+                    <check-header name="x-tenant" failed-check-httpcode="401" failed-check-error-message="tenant required" ignore-case="true">
+                      <value>Clinic-A</value>
+                    </check-header>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("mocked", """
+                <policies>
+                  <inbound><mock-response status-code="201" content-type="application/json" /></inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("basic", """
+                <policies>
+                  <inbound><authentication-basic username="svc" password="s3cret" /></inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("replaced", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound><find-and-replace from="plain" to="PLAIN" /></outbound>
+                </policies>
+                """));
+        apis.append(api("xml", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound><json-to-xml apply="always" consider-accept-header="false" /></outbound>
+                </policies>
+                """));
+        apis.append(api("jwt", """
+                <policies>
+                  <inbound>
+                    <validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
+                      <issuer-signing-keys><key>%s</key></issuer-signing-keys>
+                      <audiences><audience>records-api</audience></audiences>
+                      <required-claims><claim name="role" match="any"><value>clinician</value></claim></required-claims>
+                    </validate-jwt>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """.formatted(key)));
+        apis.append(api("quota", """
+                <policies>
+                  <inbound><quota calls="1" renewal-period="3600" /></inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("keyed", """
+                <policies>
+                  <inbound>
+                    <rate-limit-by-key calls="1" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;x-caller&quot;, &quot;anonymous&quot;))" />
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("cached", """
+                <policies>
+                  <inbound>
+                    <cache-lookup-value key="greeting" variable-name="greeting" />
+                    <choose>
+                      <when condition="@(!context.Variables.ContainsKey(&quot;greeting&quot;))">
+                        <set-variable name="greeting" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-greeting&quot;, &quot;none&quot;))" />
+                        <cache-store-value key="greeting" value="@((string)context.Variables[&quot;greeting&quot;])" duration="60" />
+                      </when>
+                    </choose>
+                    <return-response>
+                      <set-status code="200" reason="OK" />
+                      <set-body>@((string)context.Variables["greeting"])</set-body>
+                    </return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("side", """
+                <policies>
+                  <inbound>
+                    <send-request mode="new" response-variable-name="side" timeout="10" ignore-error="false">
+                      <set-url>http://127.0.0.1:%d/base/side-call</set-url>
+                      <set-method>GET</set-method>
+                    </send-request>
+                    <return-response>
+                      <set-status code="200" reason="OK" />
+                      <set-body>@(((IResponse)context.Variables["side"]).Body.As<string>())</set-body>
+                    </return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """.formatted(backend.port())));
+        apis.append(api("retried", """
+                <policies>
+                  <backend>
+                    <retry condition="@(context.Response.StatusCode == 302)" count="2" interval="0">
+                      <forward-request />
+                    </retry>
+                  </backend>
+                </policies>
+                """));
+        apis.append(api("rebodied", """
+                <policies>
+                  <inbound><set-body>replaced by policy</set-body></inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("refused", """
+                <policies>
+                  <inbound>
+                    <return-response>
+                      <set-status code="403" reason="Forbidden" />
+                      <set-body>no uploads here</set-body>
+                    </return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        gw = GatewayHarness.start(tmp, """
+                gateway:
+                  listeners:
+                    - port: %d
+                      bind: 127.0.0.1
+                hostnames:
+                  - hostName: api.gatehouse.test
+                    certificateId: gateway-tls
+                    defaultSslBinding: true
+                %s
+                backends:
+                  - id: plain
+                    url: http://127.0.0.1:%d/base
+                apis:
+                %s""".formatted(port, E2e.gatewayCertificate(world), backend.port(), apis));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static E2e.CurlResult call(String path, String... extra) {
+        return E2e.curl(world, TestWorld.API_HOST, port, path, null, extra);
+    }
+
+    @Test
+    void checkHeaderRefusesAMissingOrWrongValueWithTheConfiguredStatusAndMessage() {
+        E2e.CurlResult missing = call("/checked/x");
+        assertThat(missing.status()).isEqualTo(401);
+        assertThat(missing.body()).contains("tenant required").doesNotContain("\"backend\"");
+        assertThat(call("/checked/x", "-H", "x-tenant: clinic-b").status()).isEqualTo(401);
+        E2e.CurlResult ok = call("/checked/x", "-H", "x-tenant: clinic-a");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.body()).contains("\"backend\": \"plain\"");
+    }
+
+    @Test
+    void mockResponseAnswersWithoutCallingTheBackend() {
+        int before = backend.requests.get();
+        E2e.CurlResult r = call("/mocked/x", "-D", "-");
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.body()).containsIgnoringCase("content-type: application/json");
+        assertThat(backend.requests.get()).isEqualTo(before);
+    }
+
+    @Test
+    void authenticationBasicSendsCredentialsToTheBackend() {
+        E2e.CurlResult r = call("/basic/x");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("authorization").doesNotContain("s3cret");
+    }
+
+    @Test
+    void findAndReplaceRewritesTheBackendsResponseBody() {
+        E2e.CurlResult r = call("/replaced/x");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("\"backend\": \"PLAIN\"").doesNotContain("\"plain\"");
+    }
+
+    @Test
+    void jsonToXmlTurnsTheBackendsJsonIntoXml() {
+        E2e.CurlResult r = call("/xml/x", "-D", "-");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).containsIgnoringCase("content-type: application/xml").contains("<backend>plain</backend>");
+    }
+
+    @Test
+    void validateJwtAdmitsAGoodTokenAndRefusesMissingForgedAndWrongAudienceTokens() throws Exception {
+        long exp = System.currentTimeMillis() / 1000 + 600;
+        String good = hs256("{\"aud\":\"records-api\",\"role\":\"clinician\",\"exp\":" + exp + "}", JWT_KEY);
+        E2e.CurlResult ok = call("/jwt/x", "-H", "Authorization: Bearer " + good);
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).contains("\"backend\": \"plain\"");
+
+        assertThat(call("/jwt/x").status()).isEqualTo(401);
+        String forged = hs256("{\"aud\":\"records-api\",\"role\":\"clinician\",\"exp\":" + exp + "}",
+                "another-key-of-thirty-two-bytes!!!!".getBytes(StandardCharsets.US_ASCII));
+        assertThat(call("/jwt/x", "-H", "Authorization: Bearer " + forged).status()).isEqualTo(401);
+        String otherAudience = hs256("{\"aud\":\"billing-api\",\"role\":\"clinician\",\"exp\":" + exp + "}", JWT_KEY);
+        assertThat(call("/jwt/x", "-H", "Authorization: Bearer " + otherAudience).status()).isEqualTo(401);
+        String wrongRole = hs256("{\"aud\":\"records-api\",\"role\":\"billing\",\"exp\":" + exp + "}", JWT_KEY);
+        assertThat(call("/jwt/x", "-H", "Authorization: Bearer " + wrongRole).status()).isEqualTo(401);
+    }
+
+    @Test
+    void quotaRefusesTheCallOverTheLimitWith403() {
+        assertThat(call("/quota/x").status()).isEqualTo(200);
+        E2e.CurlResult over = call("/quota/x");
+        assertThat(over.status()).isEqualTo(403);
+        assertThat(over.body()).doesNotContain("\"backend\"");
+    }
+
+    @Test
+    void rateLimitByKeyCountsEachCallerSeparately() {
+        assertThat(call("/keyed/x", "-H", "x-caller: alice").status()).isEqualTo(200);
+        assertThat(call("/keyed/x", "-H", "x-caller: alice").status()).isEqualTo(429);
+        assertThat(call("/keyed/x", "-H", "x-caller: bob").status()).isEqualTo(200);
+    }
+
+    @Test
+    void cacheStoreValueKeepsTheFirstValueForLaterRequests() {
+        E2e.CurlResult first = call("/cached/x", "-H", "x-greeting: first");
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("first");
+        E2e.CurlResult second = call("/cached/x", "-H", "x-greeting: second");
+        assertThat(second.body()).isEqualTo("first");
+    }
+
+    @Test
+    void sendRequestCallsASecondServiceAndThePolicyAnswersWithItsBody() {
+        E2e.CurlResult r = call("/side/x");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"uri\": \"/base/side-call\"");
+    }
+
+    @Test
+    void retryCallsTheBackendAgainWhileTheConditionHolds() {
+        int before = backend.requests.get();
+        E2e.CurlResult r = call("/retried/redirect?to=/elsewhere");
+        assertThat(r.status()).isEqualTo(302);
+        assertThat(backend.requests.get() - before).isEqualTo(3); // the first call and two retries
+    }
+
+    @Test
+    void setBodyReplacesAnUploadStillInFlightAndTheBackendGetsOnlyThePolicysBody() throws Exception {
+        Path big = bigFile();
+        E2e.CurlResult r = call("/rebodied/upload", "-X", "POST", "--data-binary", "@" + big,
+                "-H", "content-type: application/octet-stream");
+        assertThat(r.status()).as(r.stderr()).isEqualTo(200);
+        assertThat(r.body()).contains("\"received\": " + "replaced by policy".length());
+    }
+
+    @Test
+    void anInboundAnswerToALargeUploadReachesTheClientAndTheConnectionStaysUsable() throws Exception {
+        Path big = bigFile();
+        // the same curl sends the refused upload, then a second request on the same connection
+        E2e.CurlResult r = call("/refused/upload", "-X", "POST", "--data-binary", "@" + big,
+                "-H", "content-type: application/octet-stream", "--next",
+                "--resolve", TestWorld.API_HOST + ":" + port + ":127.0.0.1", "--cacert", world.path("gateway-ca.pem"),
+                "https://" + TestWorld.API_HOST + ":" + port + "/checked/x", "-H", "x-tenant: clinic-a",
+                "-w", "\nsecond request opened %{num_connects} connections\n");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.body()).contains("no uploads here").contains("\"backend\": \"plain\"");
+        assertThat(r.body()).contains("second request opened 0 connections");
+    }
+
+    private static Path bigFile() throws Exception {
+        Path big = tmp.resolve("upload.bin");
+        if (!Files.exists(big)) {
+            Files.write(big, new byte[8 * 1024 * 1024]);
+        }
+        return big;
+    }
+
+    private static String hs256(String claims, byte[] key) throws Exception {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String head = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String body = b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        String sig = b64.encodeToString(mac.doFinal((head + "." + body).getBytes(StandardCharsets.US_ASCII)));
+        return head + "." + body + "." + sig;
+    }
+}
