@@ -95,6 +95,7 @@ public final class CompiledPolicies {
         }
         ChainCheck check = chainCheck(caStore, revocation);
         env.chainCheck(check);
+        env.outgoingTrustAnchors(caStore.roots());
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 

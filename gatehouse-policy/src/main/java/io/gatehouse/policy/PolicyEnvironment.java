@@ -9,6 +9,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,6 +31,7 @@ public final class PolicyEnvironment {
     private final boolean lenientReferences;
     private final PolicyRegistry registry;
     private final ExpressionCompiler expressionCompiler;
+    private final List<X509Certificate> outgoingTrustAnchors;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -44,6 +46,7 @@ public final class PolicyEnvironment {
         this.lenientReferences = b.lenientReferences;
         this.registry = b.registry;
         this.expressionCompiler = b.expressionCompiler;
+        this.outgoingTrustAnchors = b.outgoingTrustAnchors;
     }
 
     public static Builder builder() {
@@ -114,6 +117,14 @@ public final class PolicyEnvironment {
         return registry;
     }
 
+    /**
+     * CA certificates that {@code send-request} trusts besides the JDK's own: the config's Root
+     * CA certificates, as APIM trusts its uploaded CA certificates for outbound calls.
+     */
+    public List<X509Certificate> outgoingTrustAnchors() {
+        return outgoingTrustAnchors;
+    }
+
     /** The compiler for policy expressions (its limits apply to every expression). */
     public ExpressionCompiler expressionCompiler() {
         return expressionCompiler;
@@ -131,6 +142,7 @@ public final class PolicyEnvironment {
         private boolean lenientReferences;
         private PolicyRegistry registry = PolicyRegistry.builtIn();
         private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
+        private List<X509Certificate> outgoingTrustAnchors = List.of();
 
         private Builder() {
         }
@@ -182,6 +194,12 @@ public final class PolicyEnvironment {
 
         public Builder expressionCompiler(ExpressionCompiler compiler) {
             this.expressionCompiler = requireNonNull(compiler, "compiler");
+            return this;
+        }
+
+        /** CA certificates {@code send-request} trusts besides the JDK's (see {@link PolicyEnvironment#outgoingTrustAnchors()}). */
+        public Builder outgoingTrustAnchors(List<X509Certificate> anchors) {
+            this.outgoingTrustAnchors = List.copyOf(anchors);
             return this;
         }
 

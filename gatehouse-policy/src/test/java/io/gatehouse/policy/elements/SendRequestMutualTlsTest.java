@@ -12,7 +12,6 @@ import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.tls.Pki;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -20,8 +19,7 @@ import javax.net.ssl.TrustManagerFactory;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -31,12 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * send-request with authentication-certificate against an in-process HTTPS server that requires
- * a client certificate. send-request trusts the JVM's default trust store, so the test points
- * {@code javax.net.ssl.trustStore} at its own CA for the duration of the call.
+ * a client certificate, signed by a private CA that send-request trusts only when the config lists
+ * it among its Root CA certificates.
  */
 class SendRequestMutualTlsTest {
     @Test
-    void presentsTheConfiguredClientCertificate(@TempDir Path dir) throws Exception {
+    void presentsTheConfiguredClientCertificateToAServerSignedByAConfiguredRootCa() throws Exception {
         Pki.Issued ca = Pki.ca("CN=Lab Test CA", Duration.ofDays(1));
         Pki.Issued serverCert = Pki.issue(ca, Pki.IssueRequest.server("localhost"));
         Pki.Issued clientCert = Pki.issue(ca, Pki.IssueRequest.client("CN=gatehouse-sender"));
@@ -73,44 +71,32 @@ class SendRequestMutualTlsTest {
         });
         server.start();
 
-        Path trustFile = dir.resolve("trust.p12");
-        try (OutputStream o = Files.newOutputStream(trustFile)) {
-            trust.store(o, "changeit".toCharArray());
-        }
-        String oldStore = System.getProperty("javax.net.ssl.trustStore");
-        String oldPass = System.getProperty("javax.net.ssl.trustStorePassword");
-        String oldType = System.getProperty("javax.net.ssl.trustStoreType");
-        System.setProperty("javax.net.ssl.trustStore", trustFile.toString());
-        System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
-        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+        String xml = """
+                <policies><inbound>
+                  <send-request mode="new" response-variable-name="who" timeout="10">
+                    <set-url>https://localhost:%d/who</set-url>
+                    <authentication-certificate certificate-id="lab-client" />
+                  </send-request>
+                </inbound><backend><forward-request/></backend></policies>""".formatted(server.getAddress().getPort());
         try {
-            PolicyEngine engine = new PolicyEngine(PolicyEnvironment.builder().keyPair("lab-client", clientCert.keyMaterial()).build());
-            EffectivePolicy p = Harness.compile(engine, """
-                    <policies><inbound>
-                      <send-request mode="new" response-variable-name="who" timeout="10">
-                        <set-url>https://localhost:%d/who</set-url>
-                        <authentication-certificate certificate-id="lab-client" />
-                      </send-request>
-                    </inbound><backend><forward-request/></backend></policies>""".formatted(server.getAddress().getPort()));
+            // the lab's CA is one of the config's Root CA certificates: send-request trusts it
+            PolicyEngine engine = new PolicyEngine(PolicyEnvironment.builder().keyPair("lab-client", clientCert.keyMaterial())
+                    .outgoingTrustAnchors(List.of(ca.certificate())).build());
             PolicyContext c = request("GET", "https://api.local/x");
-            Harness.run(p, c, new Harness.RecordingForwarder());
+            Harness.run(Harness.compile(engine, xml), c, new Harness.RecordingForwarder());
             assertThat(c.lastError()).isNull();
             Response r = (Response) c.variables().get("who");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body().readString(true)).isEqualTo("CN=gatehouse-sender");
-        } finally {
-            restore("javax.net.ssl.trustStore", oldStore);
-            restore("javax.net.ssl.trustStorePassword", oldPass);
-            restore("javax.net.ssl.trustStoreType", oldType);
-            server.stop(0);
-        }
-    }
 
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
+            // without it, only the JDK's CAs are trusted and the call fails
+            PolicyEngine untrusting = new PolicyEngine(PolicyEnvironment.builder().keyPair("lab-client", clientCert.keyMaterial()).build());
+            PolicyContext refused = request("GET", "https://api.local/x");
+            Harness.run(Harness.compile(untrusting, xml), refused, new Harness.RecordingForwarder());
+            assertThat(refused.lastError()).isNotNull();
+            assertThat(refused.variables().get("who")).isNull();
+        } finally {
+            server.stop(0);
         }
     }
 }

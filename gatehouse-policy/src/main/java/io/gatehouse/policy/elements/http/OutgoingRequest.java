@@ -1,7 +1,5 @@
 package io.gatehouse.policy.elements.http;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.gatehouse.expr.context.Headers;
 import io.gatehouse.expr.context.MessageBody;
 import io.gatehouse.expr.context.PolicyContext;
@@ -17,13 +15,10 @@ import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 import io.gatehouse.tls.KeyMaterial;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,15 +34,14 @@ import java.util.concurrent.CompletionStage;
  * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>} and
  * {@code <authentication-certificate>}, whose values are evaluated against the current request's
  * context. Sent with the JDK {@link HttpClient} asynchronously; a client certificate from
- * {@code authentication-certificate} is presented through an {@link SSLContext} built for it (one
- * client per key pair, cached).
+ * {@code authentication-certificate} is presented through a client built for it (one
+ * client per key pair, cached). Servers are trusted when they chain to the JDK's CAs or to the
+ * config's Root CA certificates ({@link io.gatehouse.policy.PolicyEnvironment#outgoingTrustAnchors()}).
  */
 public final class OutgoingRequest {
     /** Headers the JDK client sets itself and refuses from callers; copied requests drop them. */
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
-    private static final HttpClient PLAIN = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-    private static final Cache<KeyMaterial, HttpClient> WITH_CERTIFICATE = Caffeine.newBuilder().weakKeys().maximumSize(1_000).build();
 
     record HeaderSpec(Value<String> name, String action, List<Value<String>> values) {
     }
@@ -60,9 +54,11 @@ public final class OutgoingRequest {
     private final Policy certificate;
     private final Duration timeout;
     private final String policy;
+    private final OutgoingClients clients;
 
     private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<HeaderSpec> headers, Value<String> body,
-                            Policy certificate, Duration timeout, String policy) {
+                            Policy certificate, Duration timeout, String policy, OutgoingClients clients) {
+        this.clients = clients;
         this.copy = copy;
         this.url = url;
         this.method = method;
@@ -134,7 +130,8 @@ public final class OutgoingRequest {
             ctx.error(e.position(), "<" + e.name() + " mode=\"new\"> needs a <set-url>");
             ok = false;
         }
-        return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name()) : null;
+        return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name(),
+                OutgoingClients.forAnchors(ctx.environment().outgoingTrustAnchors())) : null;
     }
 
     /** Builds the request now (values evaluated against the current context) and sends it. */
@@ -197,13 +194,13 @@ public final class OutgoingRequest {
             }
             en.getValue().forEach(v -> rb.header(en.getKey(), v));
         }
-        HttpClient client = PLAIN;
+        HttpClient client = clients.plain();
         if (certificate != null) {
             Exchange scratch = new Exchange(ctx);
             certificate.apply(scratch);
             KeyMaterial km = scratch.clientCertificate();
             if (km != null) {
-                client = WITH_CERTIFICATE.get(km, OutgoingRequest::clientFor);
+                client = clients.presenting(km);
             }
         }
         try {
@@ -241,23 +238,5 @@ public final class OutgoingRequest {
             case 503 -> "Service Unavailable";
             default -> "";
         };
-    }
-
-    private static HttpClient clientFor(KeyMaterial km) {
-        try {
-            char[] pw = new char[0];
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("client", km.key(), pw, km.chain().toArray(new java.security.cert.Certificate[0]));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(kmf.getKeyManagers(), null, null);
-            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).sslContext(ssl).build();
-        } catch (Exception e) {
-            // the message names the certificate, never the key
-            throw new GatewayException(500, "send-request", "ClientCertificateUnusable",
-                    "the client certificate " + km.leaf().getSubjectX500Principal() + " cannot be used: " + e.getClass().getSimpleName());
-        }
     }
 }
