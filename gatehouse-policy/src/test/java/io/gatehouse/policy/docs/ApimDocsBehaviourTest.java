@@ -553,4 +553,42 @@ class ApimDocsBehaviourTest {
         assertThat(f.calls.get()).isZero();
         assertThat(c.response().statusCode()).isEqualTo(401);
     }
+
+    private static io.gatehouse.expr.context.Response introspection(boolean active) {
+        return new io.gatehouse.expr.context.Response().statusCode(200).statusReason("OK")
+                .body(MessageBody.ofString("{\"active\": " + active + "}", "application/json"));
+    }
+
+    @Test
+    void setStatusReturns401WhenTheIntrospectedTokenIsNotActive() {
+        // the page: "return a 401 response if the authorization token is invalid"; tokenstate is what the
+        // send-request example stores, and the return-response starts from the response in "existing response variable"
+        PolicyContext inactive = request("GET", "https://api.example.com/items");
+        inactive.variables().set("tokenstate", introspection(false));
+        inactive.variables().set("existing response variable", introspection(false));
+        Harness.RecordingForwarder f = backend();
+        run(compile("set-status", 1), inactive, f);
+        assertThat(f.calls.get()).isZero();
+        assertThat(inactive.response().statusCode()).isEqualTo(401);
+        assertThat(inactive.response().statusReason()).isEqualTo("Unauthorized");
+        assertThat(responseHeader(inactive, "WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\"");
+
+        PolicyContext active = request("GET", "https://api.example.com/items");
+        active.variables().set("tokenstate", introspection(true));
+        Harness.RecordingForwarder g = backend();
+        run(compile("set-status", 1), active, g);
+        assertThat(g.calls.get()).isEqualTo(1);
+        assertThat(active.response().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void retryForwardsOnceWhenTheBackendDoesNotAnswer500() {
+        Harness.RecordingForwarder f = backend();
+        PolicyContext c = request("POST", "https://api.example.com/items");
+        c.request().body(MessageBody.ofString("{}", "application/json"));
+        run(compile("retry", 1), c, f);
+        assertThat(f.calls.get()).as("condition StatusCode == 500 is false after the first try").isEqualTo(1);
+        assertThat(f.lastSettings.bufferRequestBody()).as("buffer-request-body=\"true\"").isTrue();
+        assertThat(c.response().statusCode()).isEqualTo(200);
+    }
 }
