@@ -131,4 +131,20 @@ final class DocsExamples {
         assertThat(d.hasErrors()).as("%s must load:%n%s", e, d.render()).isFalse();
         return engine.compose(null, doc, null, d);
     }
+
+    /** True when the example loads without errors (false while Gatehouse refuses it). */
+    static boolean loads(String policy, int number) {
+        Diagnostics d = new Diagnostics();
+        parse(engine(), new Example(policy, number), d);
+        return !d.hasErrors();
+    }
+
+    /** Like {@link #compile(String, int)}, for a document whose text the caller has derived from an example. */
+    static EffectivePolicy compileText(String name, String xml) {
+        PolicyEngine engine = engine();
+        Diagnostics d = new Diagnostics();
+        PolicyDocument doc = engine.parse(new SourceText(name, xml), Scope.API, d);
+        assertThat(d.hasErrors()).as("%s must load:%n%s", name, d.render()).isFalse();
+        return engine.compose(null, doc, null, d);
+    }
 }
