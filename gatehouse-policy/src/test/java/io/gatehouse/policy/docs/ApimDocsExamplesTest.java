@@ -60,7 +60,9 @@ class ApimDocsExamplesTest {
             Files.writeString(GOLDEN, sb, StandardCharsets.UTF_8);
         }
         expected = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(GOLDEN, StandardCharsets.UTF_8)) {
+        // the source copy when run from the module directory (as surefire does), else the classpath copy
+        Path golden = Files.exists(GOLDEN) ? GOLDEN : DocsExamples.root().resolve("EXPECTED.tsv");
+        for (String line : Files.readAllLines(golden, StandardCharsets.UTF_8)) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
