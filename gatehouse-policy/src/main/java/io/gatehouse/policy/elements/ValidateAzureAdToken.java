@@ -67,7 +67,7 @@ public final class ValidateAzureAdToken implements Policy {
         String output = a.text("output-token-variable-name", null);
         Set<String> clients = new LinkedHashSet<>();
         List<String> backends = new ArrayList<>();
-        List<String> audiences = new ArrayList<>();
+        List<Value<String>> audiences = new ArrayList<>();
         List<JwtCheck.Claim> claims = new ArrayList<>();
         List<Key> decryption = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -80,7 +80,7 @@ public final class ValidateAzureAdToken implements Policy {
             switch (c.name()) {
                 case "client-application-ids" -> clients.addAll(JwtElements.texts(c, "application-id", ctx, ok));
                 case "backend-application-ids" -> backends.addAll(JwtElements.texts(c, "application-id", ctx, ok));
-                case "audiences" -> audiences.addAll(JwtElements.texts(c, "audience", ctx, ok));
+                case "audiences" -> audiences.addAll(JwtElements.valueTexts(c, "audience", ctx, ok));
                 case "required-claims" -> claims.addAll(JwtElements.claims(c, ctx, ok));
                 case "decryption-keys" -> decryption.addAll(JwtElements.keys(c, ctx, "AES", ok));
                 default -> ok[0] = false; // reported by onlyChildren
@@ -88,8 +88,8 @@ public final class ValidateAzureAdToken implements Policy {
         }
         if (audiences.isEmpty()) {
             for (String b : backends) {
-                audiences.add(b);
-                audiences.add("api://" + b);
+                audiences.add(Value.constant(b));
+                audiences.add(Value.constant("api://" + b));
             }
         }
         URI config = null;
@@ -112,7 +112,7 @@ public final class ValidateAzureAdToken implements Policy {
         if (tenant == null || config == null || source == null || (a.has("failed-validation-error-message") && message == null) || !ok[0]) {
             return null;
         }
-        List<String> issuers = List.of("https://sts.windows.net/" + tenant + "/");
+        List<Value<String>> issuers = List.of(Value.constant("https://sts.windows.net/" + tenant + "/"));
         OpenIdKeys keys = new OpenIdKeys(config, ctx.environment().clock());
         return new ValidateAzureAdToken(new JwtCheck(new JwtCheck.Settings("validate-azure-ad-token", source, null, status, message,
                 true, true, Duration.ZERO, output, List.of(), decryption, List.of(keys), audiences, issuers, claims, clients, true),

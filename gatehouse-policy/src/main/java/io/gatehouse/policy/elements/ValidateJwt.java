@@ -32,9 +32,9 @@ import java.util.concurrent.CompletionStage;
  * reasons are listed on {@link JwtCheck}). On success the token (a {@code Jwt}) is stored in
  * {@code output-token-variable-name} when given.
  *
- * <p>Differences from APIM: {@code failed-validation-httpcode} is a constant; audiences, issuers
- * and claim values are constants (named values allowed); a signed token with no key to check it
- * against is refused.
+ * <p>Audiences and issuers may be policy expressions, evaluated per request, as APIM allows.
+ * Differences from APIM: {@code failed-validation-httpcode} is a constant; claim values are
+ * constants (named values allowed); a signed token with no key to check it against is refused.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/validate-jwt-policy">APIM validate-jwt</a>
  */
@@ -64,8 +64,8 @@ public final class ValidateJwt implements Policy {
         List<Key> signing = new ArrayList<>();
         List<Key> decryption = new ArrayList<>();
         List<OpenIdKeys> openId = new ArrayList<>();
-        List<String> audiences = new ArrayList<>();
-        List<String> issuers = new ArrayList<>();
+        List<Value<String>> audiences = new ArrayList<>();
+        List<Value<String>> issuers = new ArrayList<>();
         List<JwtCheck.Claim> claims = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (XmlElement c : e.elements()) {
@@ -83,8 +83,8 @@ public final class ValidateJwt implements Policy {
                 }
                 case "issuer-signing-keys" -> signing.addAll(JwtElements.keys(c, ctx, "HmacSHA256", ok));
                 case "decryption-keys" -> decryption.addAll(JwtElements.keys(c, ctx, "AES", ok));
-                case "audiences" -> audiences.addAll(JwtElements.texts(c, "audience", ctx, ok));
-                case "issuers" -> issuers.addAll(JwtElements.texts(c, "issuer", ctx, ok));
+                case "audiences" -> audiences.addAll(JwtElements.valueTexts(c, "audience", ctx, ok));
+                case "issuers" -> issuers.addAll(JwtElements.valueTexts(c, "issuer", ctx, ok));
                 case "required-claims" -> claims.addAll(JwtElements.claims(c, ctx, ok));
                 default -> ok[0] = false; // reported by onlyChildren
             }

@@ -164,6 +164,19 @@ class ValidateJwtTest {
     }
 
     @Test
+    void audiencesAndIssuersMayBeExpressionsEvaluatedPerRequest() throws Exception {
+        // as in APIM's documentation: the audience is the host the request was sent to
+        EffectivePolicy p = inbound(HS_POLICY
+                .replace("<audience>api://labs</audience>", "<audience>@(\"https://\" + context.Request.OriginalUrl.Host)</audience>")
+                .replace("<issuer>https://idp.example</issuer>", "<issuer>@(\"https://idp.\" + \"example\")</issuer>"));
+        assertThat(call(p, "Bearer " + hs(b -> b.audience("https://api.local"))).lastError()).isNull();
+        assertThat(call(p, "Bearer " + hs(b -> b.audience("https://other.local"))).lastError().reason())
+                .isEqualTo("TokenAudienceNotAllowed");
+        assertThat(call(p, "Bearer " + hs(b -> b.audience("https://api.local").issuer("https://evil.example"))).lastError().reason())
+                .isEqualTo("TokenIssuerNotAllowed");
+    }
+
+    @Test
     void clockSkewToleratesARecentlyExpiredToken() throws Exception {
         EffectivePolicy p = inbound(HS_POLICY.replace("require-scheme=\"Bearer\"", "clock-skew=\"120\""));
         PolicyContext c = call(p, "Bearer " + hs(b -> b.expirationTime(Date.from(Instant.now().minusSeconds(60)))));

@@ -71,7 +71,7 @@ public final class JwtCheck {
     public record Settings(String policy, TokenSource source, String requireScheme, int status, Value<String> message,
                            boolean requireExpiration, boolean requireSigned, Duration clockSkew, String outputVariable,
                            List<Key> signingKeys, List<Key> decryptionKeys, List<OpenIdKeys> openId,
-                           List<String> audiences, List<String> issuers, List<Claim> claims,
+                           List<Value<String>> audiences, List<Value<String>> issuers, List<Claim> claims,
                            Set<String> clientApplicationIds, boolean trustOpenIdIssuer) {
         public Settings {
             signingKeys = List.copyOf(signingKeys);
@@ -230,6 +230,18 @@ public final class JwtCheck {
         }
     }
 
+    /** The allowed audiences or issuers for this request (expressions evaluated now). */
+    private static List<String> values(List<Value<String>> values, Exchange exchange) {
+        List<String> out = new ArrayList<>(values.size() + 1);
+        for (Value<String> v : values) {
+            String s = v.get(exchange);
+            if (s != null) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+
     private void checkClaims(Exchange exchange, JWT jwt, String token, List<String> publishedIssuers) {
         JWTClaimsSet c;
         try {
@@ -248,10 +260,10 @@ public final class JwtCheck {
         if (c.getNotBeforeTime() != null && c.getNotBeforeTime().toInstant().minus(s.clockSkew()).isAfter(now)) {
             throw reject(exchange, "TokenNotYetValid", "the token is valid from " + c.getNotBeforeTime().toInstant());
         }
-        if (!s.audiences().isEmpty() && (c.getAudience() == null || c.getAudience().stream().noneMatch(s.audiences()::contains))) {
+        if (!s.audiences().isEmpty() && (c.getAudience() == null || c.getAudience().stream().noneMatch(values(s.audiences(), exchange)::contains))) {
             throw reject(exchange, "TokenAudienceNotAllowed", "the token's audience is not one of the allowed audiences");
         }
-        List<String> issuers = new ArrayList<>(s.issuers());
+        List<String> issuers = values(s.issuers(), exchange);
         issuers.addAll(publishedIssuers);
         if (s.trustOpenIdIssuer() && issuers.isEmpty()) {
             throw reject(exchange, "TokenIssuerNotAllowed", "no issuer is known: the OpenID configuration could not be read");

@@ -2,6 +2,7 @@ package io.gatehouse.policy.elements.jwt;
 
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.Value;
 import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 
@@ -120,6 +121,36 @@ public final class JwtElements {
     public static List<String> texts(XmlElement parent, String childName, CompileContext ctx, boolean[] ok) {
         ctx.attributes(parent);
         return values(parent, childName, ctx, ok);
+    }
+
+    /**
+     * The values of {@code <childName>} children where APIM accepts policy expressions
+     * ({@code <audience>}, {@code <issuer>}): constants or expressions evaluated per request.
+     */
+    public static List<Value<String>> valueTexts(XmlElement parent, String childName, CompileContext ctx, boolean[] ok) {
+        ctx.attributes(parent);
+        ctx.onlyChildren(parent, childName);
+        List<Value<String>> out = new ArrayList<>();
+        for (XmlElement c : parent.elements()) {
+            if (!c.name().equals(childName)) {
+                continue;
+            }
+            ctx.attributes(c);
+            ctx.noElements(c);
+            SourceValue t = c.textValue();
+            if (t == null || t.text().isBlank()) {
+                ctx.error(c.position(), "<" + childName + "> is empty");
+                ok[0] = false;
+                continue;
+            }
+            Value<String> v = ctx.string(t.strip(), parent.name());
+            if (v == null) {
+                ok[0] = false;
+            } else {
+                out.add(v.isConstant() ? Value.constant(v.constant().strip()) : v);
+            }
+        }
+        return out;
     }
 
     /** Like {@link #texts} without checking the parent's attributes (the caller did). */
