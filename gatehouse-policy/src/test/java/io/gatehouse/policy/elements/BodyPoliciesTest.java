@@ -123,11 +123,31 @@ class BodyPoliciesTest {
 
     @Test
     void jsonToXmlReportsAttributes() {
-        assertThat(inboundDiagnostics("<json-to-xml />\n<json-to-xml apply=\"sometimes\" />\n<json-to-xml apply=\"always\" namespace-prefix=\"x\" />"))
+        assertThat(inboundDiagnostics("<json-to-xml />\n<json-to-xml apply=\"sometimes\" />\n<json-to-xml apply=\"always\" namespace-separator=\"::\" />"))
                 .containsExactly(
                         "p.xml:1:20: error: <json-to-xml> is missing the required attribute 'apply'",
                         "p.xml:2:14: error: attribute 'apply' on <json-to-xml>: 'sometimes' (expected one of: always, content-type-json)",
-                        "p.xml:3:29: error: attribute 'namespace-prefix' on <json-to-xml> is not supported yet");
+                        "p.xml:3:29: error: attribute 'namespace-separator' on <json-to-xml> must be one character, such as ':'");
+    }
+
+    @Test
+    void jsonToXmlWritesNamespacesAndAttributeBlocksForSoap() {
+        EffectivePolicy p = Policies.compile("""
+                <policies><inbound><json-to-xml apply="always" consider-accept-header="false" namespace-separator=":"
+                    namespace-prefix="xmlns" attribute-block-name="#attrs" /></inbound><backend><forward-request/></backend></policies>""");
+        PolicyContext c = request("POST", "https://api.local/x");
+        c.request().body(MessageBody.ofString("""
+                {"s:Envelope": {"xmlns:s": "urn:soap", "s:Body": {"Order": {"#attrs": {"id": "7 & 8"}, "undeclared:Item": "x<y"}}}}""",
+                "application/json"));
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.request().body().readString(true)).isEqualTo(
+                "<s:Envelope xmlns:s=\"urn:soap\"><s:Body><Order id=\"7 &amp; 8\"><undeclared_x003A_Item>x&lt;y</undeclared_x003A_Item>"
+                        + "</Order></s:Body></s:Envelope>");
+        // without the options the layout stays the basic one, under <Document>
+        PolicyContext basic = request("POST", "https://api.local/x");
+        basic.request().body(MessageBody.ofString("{\"a\": {\"#attrs\": {\"b\": 1}}}", "application/json"));
+        Harness.run(inbound("<json-to-xml apply=\"always\" consider-accept-header=\"false\" />"), basic, new Harness.RecordingForwarder());
+        assertThat(basic.request().body().readString(true)).isEqualTo("<Document><a><_x0023_attrs><b>1</b></_x0023_attrs></a></Document>");
     }
 
     @Test
