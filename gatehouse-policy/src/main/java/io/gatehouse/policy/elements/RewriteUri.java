@@ -129,6 +129,7 @@ public final class RewriteUri implements Policy {
         Map<String, String> matched = request.matchedParameters();
         Map<String, List<String>> original = new LinkedHashMap<>(url.query());
         Set<String> used = new HashSet<>();
+        usedByOperationTemplate(exchange.context().operation(), used);
         String path = expand(pathPart, matched, original, used, false);
         String query = expand(queryPart, matched, original, used, true);
 
@@ -150,6 +151,24 @@ public final class RewriteUri implements Policy {
         url.query().clear();
         url.query().putAll(newQuery);
         return DONE;
+    }
+
+    /**
+     * Query parameters the operation's URL template matched ({@code /get?a={b}} matched {@code a}):
+     * they are not "unmatched", so they are not copied (APIM: "/get?a=b&c=d" becomes "/put?c=d").
+     */
+    private static void usedByOperationTemplate(io.gatehouse.expr.context.OperationInfo op, Set<String> used) {
+        String template = op == null ? null : op.urlTemplate();
+        int q = template == null ? -1 : template.indexOf('?');
+        if (q < 0) {
+            return;
+        }
+        for (String pair : template.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.indexOf('{', eq) > eq) {
+                used.add(pair.substring(0, eq));
+            }
+        }
     }
 
     /** Replaces {name} in one part of the template; query-part values are form-encoded, path values path-encoded. */
