@@ -33,6 +33,19 @@ public final class SetBackendService implements Policy {
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
+        boolean azureOnly = false;
+        for (io.gatehouse.policy.xml.XmlAttribute at : e.attributes()) {
+            String n = at.name();
+            if (n.startsWith("sf-") || n.startsWith("dapr-")) {
+                ctx.error(at.position(), "attribute '" + n + "' on <set-backend-service> is not supported: "
+                        + (n.startsWith("sf-") ? "Service Fabric backends exist only in Azure"
+                        : "Dapr backends are not supported by Gatehouse yet") + " (use base-url or backend-id)");
+                azureOnly = true;
+            }
+        }
+        if (azureOnly) {
+            return null;
+        }
         Attributes a = ctx.attributes(e, "base-url", "backend-id");
         ctx.noContent(e);
         if (a.has("base-url") == a.has("backend-id")) {

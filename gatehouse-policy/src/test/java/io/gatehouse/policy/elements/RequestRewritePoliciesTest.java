@@ -149,4 +149,11 @@ class RequestRewritePoliciesTest {
                 "p.xml:4:28: error: attribute 'copy-unmatched-params' on <rewrite-uri>: 'yes' (expected: true or false)",
                 "p.xml:5:28: error: unknown attribute 'copy-unmatched' on <rewrite-uri>; expected one of: copy-unmatched-params, template");
     }
+
+    @Test
+    void setBackendServiceNamesAzureOnlyServiceFabricAndDaprAttributes() {
+        assertThat(inboundDiagnostics("<set-backend-service backend-id=\"x\" sf-service-instance-name=\"fabric:/app/svc\" />"))
+                .containsExactly("p.xml:1:56: error: attribute 'sf-service-instance-name' on <set-backend-service> is not supported: "
+                        + "Service Fabric backends exist only in Azure (use base-url or backend-id)");
+    }
 }
