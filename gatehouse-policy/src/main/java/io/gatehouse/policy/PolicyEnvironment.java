@@ -2,6 +2,9 @@ package io.gatehouse.policy;
 
 import io.gatehouse.common.SourceText;
 import io.gatehouse.expr.ExpressionCompiler;
+import io.gatehouse.policy.elements.CounterStore;
+import io.gatehouse.policy.elements.cache.ResponseCache;
+import io.gatehouse.policy.spi.MetricSink;
 import io.gatehouse.policy.spi.PolicyRegistry;
 import io.gatehouse.tls.KeyMaterial;
 
@@ -30,6 +33,9 @@ public final class PolicyEnvironment {
     private final boolean lenientReferences;
     private final PolicyRegistry registry;
     private final ExpressionCompiler expressionCompiler;
+    private final ResponseCache responseCache;
+    private final CounterStore counterStore;
+    private final MetricSink metricSink;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -44,6 +50,9 @@ public final class PolicyEnvironment {
         this.lenientReferences = b.lenientReferences;
         this.registry = b.registry;
         this.expressionCompiler = b.expressionCompiler;
+        this.responseCache = b.responseCache != null ? b.responseCache : ResponseCache.withDefaults();
+        this.counterStore = b.counterStore;
+        this.metricSink = b.metricSink;
     }
 
     public static Builder builder() {
@@ -119,6 +128,24 @@ public final class PolicyEnvironment {
         return expressionCompiler;
     }
 
+    /**
+     * Where {@code cache-lookup}/{@code cache-store} keep responses: the one given to the builder
+     * (to keep entries across config reloads), else a bounded cache of this environment's own.
+     */
+    public ResponseCache responseCache() {
+        return responseCache;
+    }
+
+    /** Where rate-limit and quota count; {@link CounterStore#local()} unless the builder set another. */
+    public CounterStore counterStore() {
+        return counterStore;
+    }
+
+    /** Where {@code emit-metric} sends; {@link MetricSink#NONE} unless the builder set one. */
+    public MetricSink metricSink() {
+        return metricSink;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -131,6 +158,9 @@ public final class PolicyEnvironment {
         private boolean lenientReferences;
         private PolicyRegistry registry = PolicyRegistry.builtIn();
         private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
+        private ResponseCache responseCache;
+        private CounterStore counterStore = CounterStore.local();
+        private MetricSink metricSink = MetricSink.NONE;
 
         private Builder() {
         }
@@ -182,6 +212,21 @@ public final class PolicyEnvironment {
 
         public Builder expressionCompiler(ExpressionCompiler compiler) {
             this.expressionCompiler = requireNonNull(compiler, "compiler");
+            return this;
+        }
+
+        public Builder responseCache(ResponseCache cache) {
+            this.responseCache = requireNonNull(cache, "cache");
+            return this;
+        }
+
+        public Builder counterStore(CounterStore store) {
+            this.counterStore = requireNonNull(store, "store");
+            return this;
+        }
+
+        public Builder metricSink(MetricSink sink) {
+            this.metricSink = requireNonNull(sink, "sink");
             return this;
         }
 

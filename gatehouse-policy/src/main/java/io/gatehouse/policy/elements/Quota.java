@@ -89,7 +89,7 @@ public final class Quota implements Policy {
         Attributes a = ctx.attributes(e, "calls", "bandwidth", "renewal-period");
         boolean ok = Limits.noProductChildren(e, ctx);
         Limit limit = Limit.read("quota", a, ctx);
-        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), CounterStore.local()) : null;
+        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore()) : null;
     }
 
     @Override

@@ -45,7 +45,7 @@ public final class QuotaByKey implements Policy {
         if (a.has("first-period-start")) {
             ctx.warning(a.position("first-period-start"), "first-period-start on <quota-by-key> is not supported yet: quota windows start at the first counted call");
         }
-        return limit == null || key == null || condition == null ? null : new QuotaByKey(limit, key, condition, CounterStore.local());
+        return limit == null || key == null || condition == null ? null : new QuotaByKey(limit, key, condition, ctx.environment().counterStore());
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class RateLimit implements Policy {
         if (!ok || calls < 0 || period < 0) {
             return null;
         }
-        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, CounterStore.local());
+        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().counterStore());
     }
 
     /** A required whole number of at least 1, or -1 after reporting. */

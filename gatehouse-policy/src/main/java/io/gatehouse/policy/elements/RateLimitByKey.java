@@ -63,7 +63,7 @@ public final class RateLimitByKey implements Policy {
         if (calls == null || period == null || key == null || condition == null || increment == null) {
             return null;
         }
-        return new RateLimitByKey(calls, period, key, condition, increment, reporting, CounterStore.local());
+        return new RateLimitByKey(calls, period, key, condition, increment, reporting, ctx.environment().counterStore());
     }
 
     static Value<Integer> requiredInt(Attributes a, String name, int min) {

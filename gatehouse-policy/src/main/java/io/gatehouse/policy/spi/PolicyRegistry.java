@@ -4,12 +4,15 @@ import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CacheLookup;
 import io.gatehouse.policy.elements.CacheLookupValue;
 import io.gatehouse.policy.elements.CacheRemoveValue;
+import io.gatehouse.policy.elements.CacheStore;
 import io.gatehouse.policy.elements.CacheStoreValue;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
+import io.gatehouse.policy.elements.EmitMetric;
 import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
@@ -55,7 +58,6 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
-            "cache-lookup", "cache-store",
             "redirect-content-urls", "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
@@ -81,6 +83,7 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
+                CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 
