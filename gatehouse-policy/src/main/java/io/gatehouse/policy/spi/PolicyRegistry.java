@@ -24,6 +24,7 @@ import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
 import io.gatehouse.policy.elements.RateLimitByKey;
+import io.gatehouse.policy.elements.RedirectContentUrls;
 import io.gatehouse.policy.elements.Retry;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
@@ -58,7 +59,7 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
-            "redirect-content-urls", "xsl-transform", "validate-content",
+            "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -83,7 +84,7 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
-                CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE,
+                CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 
