@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * [increment-condition="@(...)"] [increment-count="1"] .../>}: like {@code rate-limit}, but the
  * counter is chosen per request by {@code counter-key} (shared by every rate-limit-by-key with the
  * same key and period). {@code calls}, {@code renewal-period} and {@code increment-count} may be
- * expressions.
+ * expressions. Like rate-limit, it counts over a sliding window.
  *
  * <p>{@code increment-condition} is evaluated when the policy runs (inbound), before the backend
  * answers: a condition on {@code context.Response} cannot see the backend's response yet. When
@@ -95,7 +95,7 @@ public final class RateLimitByKey implements Policy {
         Boolean counted = condition.get(exchange);
         int amount = counted != null && counted ? positive(increment, exchange, "rate-limit-by-key", "increment-count", 0) : 0;
         // not counted (increment-condition false): only checked, i.e. allowed while the counter is below the limit
-        CounterStore.Count c = store.tryAdd("rate-limit-by-key|" + seconds + "|" + k, amount,
+        CounterStore.Count c = store.tryAddSliding("rate-limit-by-key|" + seconds + "|" + k, amount,
                 amount == 0 ? limit - 1 : limit, Duration.ofSeconds(seconds));
         if (!c.allowed()) {
             long retry = c.secondsToReset();
