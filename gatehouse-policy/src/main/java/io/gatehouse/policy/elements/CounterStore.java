@@ -35,9 +35,9 @@ public interface CounterStore {
     /**
      * Adds {@code amount} to the counter of {@code key} over a sliding window of length
      * {@code period} (the calls of the last {@code period}, as APIM's rate-limit counts), unless
-     * that would exceed {@code limit}. Implementations may estimate the window from two fixed
-     * buckets; {@link Count#count()} is then the estimate rounded up and
-     * {@link Count#millisToReset()}, for a refused call, how long until the call would fit.
+     * that would exceed {@code limit}. Implementations may approximate the window with
+     * sub-buckets (see {@link InMemoryCounterStore}), but must never count a call for longer than
+     * {@code period}. For a refused call, {@link Count#millisToReset()} is how long until it would fit.
      * A sliding key must not also be used with {@link #tryAdd}.
      */
     Count tryAddSliding(String key, long amount, long limit, Duration period);

@@ -15,9 +15,10 @@ import java.util.function.LongSupplier;
  * a fresh state instead of counting into one that is being dropped.
  *
  * <p>Fixed windows ({@link #tryAdd}) start at the first call after the previous one ended. Sliding
- * windows ({@link #tryAddSliding}) keep two buckets aligned to multiples of the period: the one
- * running now and the one before it, whose count is weighted by how much of it still lies inside
- * the sliding window (the estimate Cloudflare and nginx use; exact when calls are spread evenly).
+ * windows ({@link #tryAddSliding}) are rings of {@link #BUCKETS} sub-buckets aligned to tenths of
+ * the period: a call counts until the sub-bucket it fell in is a whole period old, so between
+ * 90% and 100% of a period after it was made, and a refused call is told when enough sub-buckets
+ * will have left. The whole ring is one immutable value swapped by compare-and-set.
  */
 public final class InMemoryCounterStore implements CounterStore {
     static final InMemoryCounterStore SHARED = new InMemoryCounterStore(System::currentTimeMillis);
@@ -28,8 +29,62 @@ public final class InMemoryCounterStore implements CounterStore {
     private record Window(long end, long count) {
     }
 
-    /** A sliding window's two buckets of {@code length} ms: the one starting at {@code start} and the one just before it. */
-    private record Slide(long start, long length, long previous, long current) {
+    /** Sub-buckets per sliding window. */
+    static final int BUCKETS = 10;
+
+    /**
+     * A sliding window as a ring of {@link #BUCKETS} sub-buckets of {@code sub} ms: {@code counts[i % BUCKETS]}
+     * holds the calls of sub-bucket {@code i} for the last {@link #BUCKETS} indexes up to {@code head}.
+     * Immutable: a call makes a new ring.
+     */
+    private record Ring(long sub, long head, long[] counts) {
+        /** {@code r} moved forward to sub-bucket {@code index}, with the buckets that left the window cleared. */
+        static Ring at(Ring r, long sub, long index) {
+            if (r == null || r.sub != sub || index - r.head >= BUCKETS) {
+                return new Ring(sub, index, new long[BUCKETS]);
+            }
+            if (index <= r.head) {
+                return r;
+            }
+            long[] c = r.counts.clone();
+            for (long i = r.head + 1; i <= index; i++) {
+                c[(int) Math.floorMod(i, BUCKETS)] = 0;
+            }
+            return new Ring(sub, index, c);
+        }
+
+        long total() {
+            long t = 0;
+            for (long c : counts) {
+                t += c;
+            }
+            return t;
+        }
+
+        Ring plus(long amount) {
+            long[] c = counts.clone();
+            c[(int) Math.floorMod(head, BUCKETS)] += amount;
+            return new Ring(sub, head, c);
+        }
+
+        /**
+         * How long from {@code now} until {@code excess} calls have left the window, oldest
+         * sub-bucket first (a sub-bucket leaves {@link #BUCKETS} sub-buckets after it began), at
+         * least 1 ms; {@code never}: a whole window.
+         */
+        long millisUntilFits(long now, long excess, boolean never) {
+            if (never) {
+                return sub * BUCKETS;
+            }
+            long freed = 0;
+            for (long i = head - BUCKETS + 1; i <= head; i++) {
+                freed += counts[(int) Math.floorMod(i, BUCKETS)];
+                if (freed >= excess) {
+                    return Math.max(1, (i + BUCKETS) * sub - now);
+                }
+            }
+            return Math.max(1, (head + BUCKETS) * sub - now);
+        }
     }
 
     private static final Object TOMBSTONE = new Object();
@@ -81,8 +136,9 @@ public final class InMemoryCounterStore implements CounterStore {
     @Override
     public Count tryAddSliding(String key, long amount, long limit, Duration period) {
         long now = clock.getAsLong();
-        long length = Math.max(1, period.toMillis());
-        long aligned = now - Math.floorMod(now, length);
+        long length = Math.max(BUCKETS, period.toMillis());
+        long sub = length / BUCKETS;
+        long index = Math.floorDiv(now, sub);
         Count out;
         while (true) {
             AtomicReference<Object> ref = cell(slides, key);
@@ -91,46 +147,20 @@ public final class InMemoryCounterStore implements CounterStore {
                 slides.remove(key, ref);
                 continue;
             }
-            Slide s = (Slide) seen;
-            Slide cur;
-            if (s == null || s.length != length || s.start + 2 * length <= now) {
-                cur = new Slide(aligned, length, 0, 0);
-            } else if (s.start + length <= now) {
-                cur = new Slide(aligned, length, s.current, 0);
-            } else {
-                cur = s;
-            }
-            long elapsed = now - cur.start;
-            double weight = (double) (length - elapsed) / length;
-            double estimate = cur.previous * weight + cur.current;
-            if (estimate + amount > limit + 1e-9) {
-                out = new Count(false, (long) Math.ceil(estimate - 1e-9), waitMillis(cur, elapsed, length, amount, limit));
+            Ring cur = Ring.at((Ring) seen, sub, index);
+            long total = cur.total();
+            if (total + amount > limit) {
+                out = new Count(false, total, cur.millisUntilFits(now, total + amount - limit, amount > limit));
                 break;
             }
-            Slide next = new Slide(cur.start, length, cur.previous, cur.current + amount);
+            Ring next = cur.plus(amount);
             if (ref.compareAndSet(seen, next)) {
-                out = new Count(true, (long) Math.ceil(estimate + amount - 1e-9), length - elapsed);
+                out = new Count(true, total + amount, next.millisUntilFits(now, 1, false));
                 break;
             }
         }
         sweep(now);
         return out;
-    }
-
-    /** How long until {@code amount} more fits under {@code limit} as the previous bucket's weight fades. */
-    private static long waitMillis(Slide s, long elapsed, long length, long amount, long limit) {
-        if (amount > limit) {
-            return 2 * length; // never fits; tell the caller to wait a whole window
-        }
-        long room = limit - s.current - amount;
-        if (room >= 0) {
-            // within this bucket: previous * (length - e) / length <= room
-            double e = s.previous == 0 ? elapsed : length * (1.0 - (double) room / s.previous);
-            return Math.max(1, (long) Math.ceil(e) - elapsed);
-        }
-        // only in the next bucket, where this bucket's count becomes the fading one
-        double e = s.current == 0 ? 0 : length * (1.0 - (double) (limit - amount) / s.current);
-        return (length - elapsed) + Math.max(0, (long) Math.ceil(e));
     }
 
     /** Every {@link #SWEEP_EVERY} calls, drops states that no longer count anything. */
@@ -139,8 +169,8 @@ public final class InMemoryCounterStore implements CounterStore {
             return;
         }
         drop(windows, now, (o, t) -> ((Window) o).end <= t);
-        // a sliding state counts nothing once both its buckets lie before any window that could start now
-        drop(slides, now, (o, t) -> ((Slide) o).start + 2 * ((Slide) o).length <= t);
+        // a ring counts nothing once its newest sub-bucket has left the window
+        drop(slides, now, (o, t) -> (((Ring) o).head + BUCKETS) * ((Ring) o).sub <= t);
     }
 
     private interface Dead {

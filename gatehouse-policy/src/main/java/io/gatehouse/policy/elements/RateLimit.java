@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * {@code RateLimitExceeded}.
  *
  * <p>Calls are counted over a sliding window, as on APIM: at any moment, the calls of the last
- * {@code renewal-period} seconds (estimated from two buckets, see {@link InMemoryCounterStore}),
+ * {@code renewal-period} seconds (in tenths of the period, see {@link InMemoryCounterStore}),
  * so a burst at the end of one period cannot be followed by a full burst at the start of the next.
  * Counters live in the environment's {@link CounterStore}, one per gateway node by default. The
  * {@code <api>}/{@code <operation>} children (product scope) are not supported.

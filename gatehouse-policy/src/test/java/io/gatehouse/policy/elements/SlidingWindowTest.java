@@ -45,10 +45,22 @@ class SlidingWindowTest {
         assertThat(allowed("k", 12, 10)).isEqualTo(10);
         now.set(T0 + 10_001);
         assertThat(store.tryAddSliding("k", 1, 10, TEN).allowed()).as("a fixed window would start again from 0 here").isFalse();
-        now.set(T0 + 15_000);
-        assertThat(allowed("k", 10, 10)).as("half of the previous bucket still counts").isEqualTo(5);
-        now.set(T0 + 30_000);
-        assertThat(allowed("k", 12, 10)).as("both buckets are older than the window").isEqualTo(10);
+        now.set(T0 + 18_999);
+        assertThat(allowed("k", 1, 10)).as("counted until its sub-bucket is a whole period old").isZero();
+        now.set(T0 + 19_000);
+        assertThat(allowed("k", 12, 10)).isEqualTo(10);
+    }
+
+    @Test
+    void callsSpreadOverTheWindowLeaveItOneSubBucketAtATime() {
+        for (int second = 0; second < 10; second++) {
+            now.set(T0 + second * 1_000L);
+            assertThat(allowed("k", 1, 10)).isEqualTo(1);
+        }
+        now.set(T0 + 9_500);
+        assertThat(allowed("k", 1, 10)).isZero();
+        now.set(T0 + 10_000);
+        assertThat(allowed("k", 2, 10)).as("only the call of second 0 has left").isEqualTo(1);
     }
 
     @Test
@@ -59,18 +71,17 @@ class SlidingWindowTest {
         CounterStore.Count refused = store.tryAddSliding("k", 1, 10, TEN);
         assertThat(refused.allowed()).isFalse();
         assertThat(refused.count()).isEqualTo(10);
-        assertThat(refused.millisToReset()).isEqualTo(1_000);
-        now.addAndGet(999);
+        assertThat(refused.millisToReset()).isEqualTo(5_000);
+        now.addAndGet(4_999);
         assertThat(store.tryAddSliding("k", 1, 10, TEN).allowed()).isFalse();
         now.addAndGet(1);
         CounterStore.Count ok = store.tryAddSliding("k", 1, 10, TEN);
         assertThat(ok.allowed()).isTrue();
-        assertThat(ok.count()).isEqualTo(10);
+        assertThat(ok.count()).isEqualTo(1);
 
         now.set(T0 + 100_000);
         assertThat(allowed("full", 3, 3)).isEqualTo(3);
-        CounterStore.Count next = store.tryAddSliding("full", 1, 3, TEN);
-        assertThat(next.millisToReset()).as("only in the next bucket, once a third of this one has faded").isEqualTo(10_000 + 3_334);
+        assertThat(store.tryAddSliding("full", 1, 3, TEN).millisToReset()).as("never more than one period").isEqualTo(10_000);
         assertThat(store.tryAddSliding("x", 5, 4, TEN).allowed()).as("more than the limit never fits").isFalse();
     }
 
@@ -125,12 +136,15 @@ class SlidingWindowTest {
         PolicyContext refused = call();
         Exchange x = Harness.run(p, refused, new Harness.RecordingForwarder());
         assertThat(refused.response().statusCode()).isEqualTo(429);
-        assertThat(((PolicyRejection) x.failure()).responseHeaders()).containsEntry("Retry-After", "29");
-        now.set(T0 + 90_000);
+        // the calls fell in the sub-bucket 54-60 s, which leaves the window at 114 s
+        assertThat(((PolicyRejection) x.failure()).responseHeaders()).containsEntry("Retry-After", "53");
+        now.set(T0 + 113_999);
+        assertThat(status(p)).isEqualTo(429);
+        now.set(T0 + 114_000);
         PolicyContext ok = call();
         Harness.run(p, ok, new Harness.RecordingForwarder());
         assertThat(ok.response().statusCode()).isEqualTo(200);
-        assertThat(ok.response().headers().getValueOrDefault("X-Remaining", null)).isEqualTo("0");
+        assertThat(ok.response().headers().getValueOrDefault("X-Remaining", null)).isEqualTo("1");
     }
 
     @Test
@@ -143,8 +157,8 @@ class SlidingWindowTest {
         now.set(T0 + 9_000);
         assertThat(status(p)).isEqualTo(200);
         now.set(T0 + 12_000);
-        assertThat(status(p)).as("80% of the previous bucket still counts").isEqualTo(429);
-        now.set(T0 + 20_000);
+        assertThat(status(p)).as("the call of 9 s is still in the window").isEqualTo(429);
+        now.set(T0 + 19_000);
         assertThat(status(p)).as("the refused call was not counted").isEqualTo(200);
     }
 
