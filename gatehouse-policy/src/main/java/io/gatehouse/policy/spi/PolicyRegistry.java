@@ -12,12 +12,14 @@ import io.gatehouse.policy.elements.CacheStoreValue;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
+import io.gatehouse.policy.elements.CrossDomain;
 import io.gatehouse.policy.elements.EmitMetric;
 import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
+import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.Quota;
@@ -58,7 +60,6 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "jsonp", "cross-domain",
             "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
@@ -85,6 +86,7 @@ public final class PolicyRegistry {
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
                 CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
+                Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 

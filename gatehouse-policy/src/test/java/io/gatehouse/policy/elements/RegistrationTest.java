@@ -14,7 +14,7 @@ class RegistrationTest {
             "limit-concurrency", "find-and-replace", "json-to-xml", "xml-to-json",
             "validate-jwt", "validate-azure-ad-token", "cache-lookup-value", "cache-store-value", "cache-remove-value",
             "send-request", "send-one-way-request", "retry", "wait",
-            "cache-lookup", "cache-store", "emit-metric");
+            "cache-lookup", "cache-store", "emit-metric", "redirect-content-urls", "jsonp", "cross-domain");
 
     @Test
     void everyImplementedPolicyIsRegistered() {
