@@ -108,6 +108,16 @@ final class Limits {
         return ok;
     }
 
+    private static final java.util.regex.Pattern RESPONSE = java.util.regex.Pattern.compile("\\bcontext\\s*\\.\\s*Response\\b");
+
+    /**
+     * True if {@code v} is an expression that reads {@code context.Response} (found in its source
+     * text), so it means something only once the response is known.
+     */
+    static boolean readsResponse(io.gatehouse.policy.spi.Value<?> v) {
+        return v != null && !v.isConstant() && RESPONSE.matcher(v.expression().source()).find();
+    }
+
     /** "d.hh:mm:ss" like .NET's TimeSpan, for APIM's quota messages. */
     static String timeSpan(long seconds) {
         long d = seconds / 86400;
