@@ -2,6 +2,7 @@ package io.gatehouse.policy;
 
 import io.gatehouse.expr.context.PolicyContext;
 import io.gatehouse.expr.context.Response;
+import io.gatehouse.policy.elements.cache.Pending;
 import io.gatehouse.tls.KeyMaterial;
 
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public final class Exchange {
     private final List<TraceEntry> traces = new ArrayList<>(0);
     private Object attachment;
     private List<Consumer<Response>> responseHooks;
-    private Object pendingCacheStore;
+    private Pending pendingCacheStore;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -166,11 +167,11 @@ public final class Exchange {
      * What {@code cache-lookup} left for {@code cache-store} after a miss (the key and how to
      * store); null when there was no lookup, a hit, or the request is not cacheable.
      */
-    public Object pendingCacheStore() {
+    public Pending pendingCacheStore() {
         return pendingCacheStore;
     }
 
-    public void pendingCacheStore(Object pending) {
+    public void pendingCacheStore(Pending pending) {
         this.pendingCacheStore = pending;
     }
 }

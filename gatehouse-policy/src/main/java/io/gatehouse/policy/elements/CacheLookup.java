@@ -134,6 +134,12 @@ public final class CacheLookup implements Policy {
             }
             (c.name().equals("vary-by-header") ? headers : params).addAll(names);
         }
+        if (allowPrivate != null && allowPrivate.isConstant() && Boolean.TRUE.equals(allowPrivate.constant())
+                && developer != null && Boolean.FALSE.equals(developer.constant()) && groups != null && Boolean.FALSE.equals(groups.constant())
+                && headers.stream().noneMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+            ctx.warning(a.position("allow-private-response-caching"), "<cache-lookup allow-private-response-caching=\"true\"> without "
+                    + "<vary-by-header>Authorization</vary-by-header> or vary-by-developer: one caller's private response will be served to others");
+        }
         if (ctx.diagnostics().errorCount() > errors || !internal || developer == null || groups == null || revalidate == null
                 || allowPrivate == null || downstream == null) {
             return null;

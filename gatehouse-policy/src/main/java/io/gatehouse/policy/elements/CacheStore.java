@@ -72,7 +72,8 @@ public final class CacheStore implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        if (!(exchange.pendingCacheStore() instanceof Pending p)) {
+        Pending p = exchange.pendingCacheStore();
+        if (p == null) {
             return DONE;
         }
         exchange.pendingCacheStore(null);

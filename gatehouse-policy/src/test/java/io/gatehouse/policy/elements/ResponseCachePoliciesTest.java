@@ -268,6 +268,26 @@ class ResponseCachePoliciesTest {
                 "c.xml:9:1: error: <cache-store> is missing the required attribute 'duration'");
     }
 
+    @Test
+    void warnsWhenPrivateResponsesWouldBeSharedBetweenCallers() {
+        Diagnostics d = new Diagnostics();
+        engine.parse(new SourceText("w.xml", """
+                <policies><inbound>
+                <cache-lookup vary-by-developer="false" vary-by-developer-groups="false" allow-private-response-caching="true" />
+                </inbound></policies>"""), Scope.API, d);
+        assertThat(d.all().stream().map(Object::toString).toList()).containsExactly(
+                "w.xml:2:74: warning: <cache-lookup allow-private-response-caching=\"true\"> without <vary-by-header>Authorization</vary-by-header> "
+                        + "or vary-by-developer: one caller's private response will be served to others");
+        Diagnostics ok = new Diagnostics();
+        engine.parse(new SourceText("w.xml", """
+                <policies><inbound>
+                <cache-lookup vary-by-developer="false" vary-by-developer-groups="false" allow-private-response-caching="true">
+                  <vary-by-header>authorization</vary-by-header>
+                </cache-lookup>
+                </inbound></policies>"""), Scope.API, ok);
+        assertThat(ok.all()).isEmpty();
+    }
+
     /** APIM's first documented example ("seconds" replaced by a number, as the doc means). */
     @Test
     void apimExampleWithCorrespondingCacheStore() {
