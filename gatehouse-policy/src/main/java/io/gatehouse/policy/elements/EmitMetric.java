@@ -2,6 +2,7 @@ package io.gatehouse.policy.elements;
 
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
+import io.gatehouse.policy.TraceEntry;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.MetricSink;
@@ -150,7 +151,12 @@ public final class EmitMetric implements Policy {
             String val = d.value() != null ? d.value().get(exchange) : d.byDefault().apply(exchange);
             dims.put(n == null ? "" : n, val == null ? "" : val);
         }
-        sink.emit(namespace, name, number, java.util.Collections.unmodifiableMap(dims));
+        try {
+            sink.emit(namespace, name, number, java.util.Collections.unmodifiableMap(dims));
+        } catch (RuntimeException e) {
+            // a broken metrics sink must not fail the request it measures
+            exchange.trace(new TraceEntry("emit-metric", "error", "metric sink failed: " + e, Map.of()));
+        }
         return DONE;
     }
 

@@ -132,6 +132,20 @@ class EmitMetricTest {
     }
 
     @Test
+    void aFailingSinkDoesNotFailTheRequest() {
+        PolicyEngine broken = new PolicyEngine(PolicyEnvironment.builder().metricSink((ns, n, v, d) -> {
+            throw new IllegalStateException("registry closed");
+        }).build());
+        EffectivePolicy p = Harness.compile(broken, """
+                <policies><inbound><emit-metric name="m"><dimension name="API ID" /></emit-metric></inbound>
+                <backend><forward-request/></backend></policies>""");
+        PolicyContext c = call();
+        Exchange x = Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(Harness.body(c)).isEqualTo("from backend");
+        assertThat(x.traces()).anyMatch(t -> t.message().contains("metric sink failed") && t.message().contains("registry closed"));
+    }
+
+    @Test
     void prometheusNamesAreSanitised() {
         assertThat(MetricSink.prometheusName("API Management", "Request")).isEqualTo("api_management_request");
         assertThat(MetricSink.prometheusName("my-metrics", "2xx count")).isEqualTo("my_metrics_2xx_count");
