@@ -53,9 +53,19 @@ public final class EffectivePolicy {
      *
      * <p>The stage never completes exceptionally: when it completes, {@code context.Response} holds
      * the answer, unless a forward happened and no policy changed it, in which case it holds the
-     * backend's. Synchronous pipelines return an already completed stage.
+     * backend's. Synchronous pipelines return an already completed stage. Last, the
+     * {@link Exchange#onResponse} hooks run on that response.
      */
     public CompletionStage<Void> execute(Exchange exchange, Forwarder forwarder) {
+        CompletionStage<Void> s = executeSections(exchange, forwarder);
+        if (s == Policy.DONE) {
+            exchange.runResponseHooks();
+            return s;
+        }
+        return s.thenRun(exchange::runResponseHooks);
+    }
+
+    private CompletionStage<Void> executeSections(Exchange exchange, Forwarder forwarder) {
         exchange.forwarder(forwarder);
         CompletionStage<Void> s;
         try {

@@ -1,10 +1,13 @@
 package io.gatehouse.policy;
 
 import io.gatehouse.expr.context.PolicyContext;
+import io.gatehouse.expr.context.Response;
+import io.gatehouse.policy.elements.cache.Pending;
 import io.gatehouse.tls.KeyMaterial;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -26,6 +29,8 @@ public final class Exchange {
     private GatewayException failure;
     private final List<TraceEntry> traces = new ArrayList<>(0);
     private Object attachment;
+    private List<Consumer<Response>> responseHooks;
+    private Pending pendingCacheStore;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -125,5 +130,48 @@ public final class Exchange {
     public Exchange attachment(Object a) {
         this.attachment = a;
         return this;
+    }
+
+    /**
+     * Registers {@code hook} to run on the response that finally leaves, whichever it is: the
+     * backend's, a {@code return-response} or cache hit, or the error response after on-error.
+     * For headers a policy decides in inbound but that must survive a replaced response (CORS,
+     * rate-limit remaining calls). Hooks run once, in registration order, when
+     * {@link EffectivePolicy#execute} finishes; one that throws is traced and skipped.
+     */
+    public void onResponse(Consumer<Response> hook) {
+        requireNonNull(hook, "hook");
+        if (responseHooks == null) {
+            responseHooks = new ArrayList<>(2);
+        }
+        responseHooks.add(hook);
+    }
+
+    /** Runs the hooks of {@link #onResponse} on {@code context.Response}, at most once. */
+    void runResponseHooks() {
+        List<Consumer<Response>> hooks = responseHooks;
+        responseHooks = null;
+        if (hooks == null) {
+            return;
+        }
+        for (Consumer<Response> h : hooks) {
+            try {
+                h.accept(context.response());
+            } catch (RuntimeException e) {
+                trace(new TraceEntry("gateway", "error", "response hook failed: " + e, java.util.Map.of()));
+            }
+        }
+    }
+
+    /**
+     * What {@code cache-lookup} left for {@code cache-store} after a miss (the key and how to
+     * store); null when there was no lookup, a hit, or the request is not cacheable.
+     */
+    public Pending pendingCacheStore() {
+        return pendingCacheStore;
+    }
+
+    public void pendingCacheStore(Pending pending) {
+        this.pendingCacheStore = pending;
     }
 }

@@ -2,6 +2,9 @@ package io.gatehouse.policy;
 
 import io.gatehouse.common.SourceText;
 import io.gatehouse.expr.ExpressionCompiler;
+import io.gatehouse.policy.elements.CounterStore;
+import io.gatehouse.policy.elements.cache.ResponseCache;
+import io.gatehouse.policy.spi.MetricSink;
 import io.gatehouse.policy.spi.PolicyRegistry;
 import io.gatehouse.tls.KeyMaterial;
 
@@ -32,6 +35,9 @@ public final class PolicyEnvironment {
     private final PolicyRegistry registry;
     private final ExpressionCompiler expressionCompiler;
     private final List<X509Certificate> outgoingTrustAnchors;
+    private final ResponseCache responseCache;
+    private final CounterStore counterStore;
+    private final MetricSink metricSink;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -47,6 +53,9 @@ public final class PolicyEnvironment {
         this.registry = b.registry;
         this.expressionCompiler = b.expressionCompiler;
         this.outgoingTrustAnchors = b.outgoingTrustAnchors;
+        this.responseCache = b.responseCache != null ? b.responseCache : ResponseCache.withDefaults();
+        this.counterStore = b.counterStore;
+        this.metricSink = b.metricSink;
     }
 
     public static Builder builder() {
@@ -130,6 +139,24 @@ public final class PolicyEnvironment {
         return expressionCompiler;
     }
 
+    /**
+     * Where {@code cache-lookup}/{@code cache-store} keep responses: the one given to the builder
+     * (to keep entries across config reloads), else a bounded cache of this environment's own.
+     */
+    public ResponseCache responseCache() {
+        return responseCache;
+    }
+
+    /** Where rate-limit and quota count; {@link CounterStore#local()} unless the builder set another. */
+    public CounterStore counterStore() {
+        return counterStore;
+    }
+
+    /** Where {@code emit-metric} sends; {@link MetricSink#NONE} unless the builder set one. */
+    public MetricSink metricSink() {
+        return metricSink;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -143,6 +170,9 @@ public final class PolicyEnvironment {
         private PolicyRegistry registry = PolicyRegistry.builtIn();
         private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
         private List<X509Certificate> outgoingTrustAnchors = List.of();
+        private ResponseCache responseCache;
+        private CounterStore counterStore = CounterStore.local();
+        private MetricSink metricSink = MetricSink.NONE;
 
         private Builder() {
         }
@@ -200,6 +230,21 @@ public final class PolicyEnvironment {
         /** CA certificates {@code send-request} trusts besides the JDK's (see {@link PolicyEnvironment#outgoingTrustAnchors()}). */
         public Builder outgoingTrustAnchors(List<X509Certificate> anchors) {
             this.outgoingTrustAnchors = List.copyOf(anchors);
+            return this;
+        }
+
+        public Builder responseCache(ResponseCache cache) {
+            this.responseCache = requireNonNull(cache, "cache");
+            return this;
+        }
+
+        public Builder counterStore(CounterStore store) {
+            this.counterStore = requireNonNull(store, "store");
+            return this;
+        }
+
+        public Builder metricSink(MetricSink sink) {
+            this.metricSink = requireNonNull(sink, "sink");
             return this;
         }
 

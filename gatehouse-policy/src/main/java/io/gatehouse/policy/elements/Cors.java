@@ -34,9 +34,9 @@ import java.util.concurrent.CompletionStage;
  * continues through the pipeline instead. An unmatched GET or HEAD is answered the same way when
  * terminate-unmatched-request is true; other unmatched requests continue without CORS headers.
  *
- * <p>The response headers of an actual request are put into {@code context.Response} before the
- * backend is called: they reach the client when the forwarder adds the backend's headers to
- * them (as the gateway's does); an error response or return-response replaces them.
+ * <p>The response headers of an actual request are set through {@link Exchange#onResponse} on
+ * whatever response finally leaves: the backend's, a return-response, a cached one, or an error
+ * response (so a browser can read a 401 or 429 from another origin, as it can on APIM).
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/cors-policy">APIM cors</a>
  * @see <a href="https://fetch.spec.whatwg.org/#http-cors-protocol">Fetch: the CORS protocol</a>
@@ -188,21 +188,33 @@ public final class Cors implements Policy {
             return DONE;
         }
         if (originOk && methodAllowed(method)) {
-            Headers out = c.response().headers();
-            out.set("Access-Control-Allow-Origin", allowOrigin(origin.strip()));
-            if (allowCredentials) {
-                out.set("Access-Control-Allow-Credentials", "true");
-            }
-            if (!exposeHeaders.isEmpty()) {
-                out.set("Access-Control-Expose-Headers", String.join(",", exposeHeaders));
-            }
-            if (!anyOrigin || allowCredentials) {
-                out.add("Vary", "Origin");
-            }
+            String allowed = allowOrigin(origin.strip());
+            exchange.onResponse(r -> actualResponseHeaders(r.headers(), allowed));
         } else if (terminateUnmatched && (method.equals("GET") || method.equals("HEAD"))) {
             respondEmpty(exchange);
         }
         return DONE;
+    }
+
+    /** The CORS headers of an actual (not preflight) request, on whatever response leaves. */
+    private void actualResponseHeaders(Headers out, String allowedOrigin) {
+        out.set("Access-Control-Allow-Origin", allowedOrigin);
+        if (allowCredentials) {
+            out.set("Access-Control-Allow-Credentials", "true");
+        }
+        if (!exposeHeaders.isEmpty()) {
+            out.set("Access-Control-Expose-Headers", String.join(",", exposeHeaders));
+        }
+        if (!anyOrigin || allowCredentials) {
+            String vary = out.getValueOrDefault("Vary", "");
+            boolean present = false;
+            for (String v : vary.split(",")) {
+                present |= v.strip().equalsIgnoreCase("Origin") || v.strip().equals("*");
+            }
+            if (!present) {
+                out.add("Vary", "Origin");
+            }
+        }
     }
 
     private void preflight(Exchange exchange, String origin, boolean originOk, String requestedMethod, String requestedHeaders) {

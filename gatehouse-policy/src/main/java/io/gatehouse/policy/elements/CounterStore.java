@@ -15,7 +15,8 @@ public interface CounterStore {
      *
      * @param allowed whether the amount was added (false: it would have gone over the limit)
      * @param count the counter after the call
-     * @param millisToReset how long until the current window ends and the counter starts again from 0
+     * @param millisToReset fixed windows: how long until the current window ends and the counter
+     *     starts again from 0; sliding windows: for a refused call, how long until it would fit
      */
     record Count(boolean allowed, long count, long millisToReset) {
         /** Whole seconds until the reset, at least 1: the {@code Retry-After} value. */
@@ -30,6 +31,16 @@ public interface CounterStore {
      * counter would then exceed {@code limit}; then nothing is added.
      */
     Count tryAdd(String key, long amount, long limit, Duration period);
+
+    /**
+     * Adds {@code amount} to the counter of {@code key} over a sliding window of length
+     * {@code period} (the calls of the last {@code period}, as APIM's rate-limit counts), unless
+     * that would exceed {@code limit}. Implementations may approximate the window with
+     * sub-buckets (see {@link InMemoryCounterStore}), but must never count a call for longer than
+     * {@code period}. For a refused call, {@link Count#millisToReset()} is how long until it would fit.
+     * A sliding key must not also be used with {@link #tryAdd}.
+     */
+    Count tryAddSliding(String key, long amount, long limit, Duration period);
 
     /** Takes one of {@code max} slots of {@code key}; false when all are taken. */
     boolean tryAcquire(String key, int max);

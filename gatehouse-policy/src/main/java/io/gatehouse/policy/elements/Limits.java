@@ -52,17 +52,24 @@ final class Limits {
                     a.text("total-calls-header-name", null));
         }
 
-        /** A call was counted: remaining calls into the variable and (before the backend answers) the response headers. */
+        /**
+         * A call was counted: remaining calls into the variable, and the headers onto whatever response
+         * leaves (unless that response already has them, as a later rate-limit's 429 does).
+         */
         void allowed(Exchange exchange, long limit, long count) {
             long remaining = Math.max(0, limit - count);
             if (remainingVariable != null) {
                 exchange.context().variables().set(remainingVariable, (int) Math.min(Integer.MAX_VALUE, remaining));
             }
-            if (remainingHeader != null) {
-                exchange.context().response().headers().set(remainingHeader, Long.toString(remaining));
-            }
-            if (totalHeader != null) {
-                exchange.context().response().headers().set(totalHeader, Long.toString(limit));
+            if (remainingHeader != null || totalHeader != null) {
+                exchange.onResponse(r -> {
+                    if (remainingHeader != null && !r.headers().containsKey(remainingHeader)) {
+                        r.headers().set(remainingHeader, Long.toString(remaining));
+                    }
+                    if (totalHeader != null && !r.headers().containsKey(totalHeader)) {
+                        r.headers().set(totalHeader, Long.toString(limit));
+                    }
+                });
             }
         }
 
@@ -99,6 +106,16 @@ final class Limits {
             ok = false;
         }
         return ok;
+    }
+
+    private static final java.util.regex.Pattern RESPONSE = java.util.regex.Pattern.compile("\\bcontext\\s*\\.\\s*Response\\b");
+
+    /**
+     * True if {@code v} is an expression that reads {@code context.Response} (found in its source
+     * text), so it means something only once the response is known.
+     */
+    static boolean readsResponse(io.gatehouse.policy.spi.Value<?> v) {
+        return v != null && !v.isConstant() && RESPONSE.matcher(v.expression().source()).find();
     }
 
     /** "d.hh:mm:ss" like .NET's TimeSpan, for APIM's quota messages. */

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * {@code <quota calls="10000" bandwidth="40000" renewal-period="3600"/>}: at most {@code calls}
@@ -20,9 +21,10 @@ import java.util.concurrent.CompletionStage;
  * counted where the policy is written, like {@code rate-limit}. Over quota is 403 with
  * {@code context.LastError} Source {@code quota}, Reason {@code QuotaExceeded}.
  *
- * <p>Bandwidth counts the request body when the policy runs; the response body is not counted
- * (the engine has no hook after the backend answers yet). The {@code <api>}/{@code <operation>}
- * children (product scope) are not supported.
+ * <p>Bandwidth counts the request body when the policy runs and the response body when the
+ * response leaves (by its {@code Content-Length} when the gateway streams it); the check happens
+ * when the policy runs, so the response that crosses the quota is still delivered. The
+ * {@code <api>}/{@code <operation>} children (product scope) are not supported.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/quota-policy">APIM quota</a>
  */
@@ -53,21 +55,60 @@ public final class Quota implements Policy {
             return new Limit(source, calls, kb, period == 0 ? FOREVER : Duration.ofSeconds(period));
         }
 
-        void count(Exchange exchange, CounterStore store, String key, boolean counted) {
+        /**
+         * Checks the quota and, when {@code counted}, counts the call and the request body now and
+         * the response body when it leaves. With {@code later} (an increment-condition on the
+         * response), only checks now and counts everything when the response leaves, if
+         * {@code later} then says so.
+         */
+        void count(Exchange exchange, CounterStore store, String key, boolean counted, Supplier<Boolean> later) {
+            boolean now = counted && later == null;
             if (calls > 0) {
-                CounterStore.Count c = store.tryAdd(key + "|calls", counted ? 1 : 0, counted ? calls : calls - 1, period);
+                CounterStore.Count c = store.tryAdd(key + "|calls", now ? 1 : 0, now ? calls : calls - 1, period);
                 if (!c.allowed()) {
                     throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
                 }
             }
+            long requestKb = kilobytes(exchange.context().request().body(), null);
             if (kilobytes > 0) {
-                MessageBody b = exchange.context().request().body();
-                long kb = !counted || b == null ? 0 : (b.bytes().length + 1023) / 1024;
+                long kb = now ? requestKb : 0;
                 CounterStore.Count c = store.tryAdd(key + "|kb", kb, kb == 0 ? kilobytes - 1 : kilobytes, period);
                 if (!c.allowed()) {
                     throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
                 }
             }
+            if (now && kilobytes > 0) {
+                exchange.onResponse(r -> store.tryAdd(key + "|kb", kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
+                        Long.MAX_VALUE, period));
+            } else if (later != null) {
+                exchange.onResponse(r -> {
+                    if (!Boolean.TRUE.equals(later.get())) {
+                        return;
+                    }
+                    if (calls > 0) {
+                        store.tryAdd(key + "|calls", 1, Long.MAX_VALUE, period);
+                    }
+                    if (kilobytes > 0) {
+                        store.tryAdd(key + "|kb", requestKb + kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
+                                Long.MAX_VALUE, period);
+                    }
+                });
+            }
+        }
+
+        /** A body's size in whole kilobytes, rounded up; a streamed body (not buffered) by its Content-Length. */
+        private static long kilobytes(MessageBody b, String contentLength) {
+            long bytes = 0;
+            if (b != null) {
+                bytes = b.bytes().length;
+            } else if (contentLength != null) {
+                try {
+                    bytes = Math.max(0, Long.parseLong(contentLength.strip()));
+                } catch (NumberFormatException e) {
+                    bytes = 0;
+                }
+            }
+            return (bytes + 1023) / 1024;
         }
 
         private PolicyRejection refuse(String msg) {
@@ -89,12 +130,12 @@ public final class Quota implements Policy {
         Attributes a = ctx.attributes(e, "calls", "bandwidth", "renewal-period");
         boolean ok = Limits.noProductChildren(e, ctx);
         Limit limit = Limit.read("quota", a, ctx);
-        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), CounterStore.local()) : null;
+        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore()) : null;
     }
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        limit.count(exchange, store, location.key(exchange.context()), true);
+        limit.count(exchange, store, location.key(exchange.context()), true, null);
         return DONE;
     }
 }

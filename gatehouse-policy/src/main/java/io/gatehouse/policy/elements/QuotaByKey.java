@@ -16,7 +16,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code <quota-by-key calls="100" bandwidth="1024" renewal-period="86400" counter-key="@(...)" [increment-condition="@(...)"]/>}:
  * {@code quota} with the counter chosen per request by {@code counter-key}. As with
- * rate-limit-by-key, {@code increment-condition} is evaluated before the backend answers.
+ * rate-limit-by-key, an {@code increment-condition} that reads {@code context.Response} is
+ * evaluated on the response that leaves (the call is checked first, counted after); any other
+ * condition when the policy runs.
  * {@code first-period-start} is accepted with a warning: windows start at the first counted call.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/quota-by-key-policy">APIM quota-by-key</a>
@@ -28,12 +30,14 @@ public final class QuotaByKey implements Policy {
     private final Value<String> key;
     private final Value<Boolean> condition;
     private final CounterStore store;
+    private final boolean conditionOnResponse;
 
     private QuotaByKey(Quota.Limit limit, Value<String> key, Value<Boolean> condition, CounterStore store) {
         this.limit = limit;
         this.key = key;
         this.condition = condition;
         this.store = store;
+        this.conditionOnResponse = Limits.readsResponse(condition);
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -45,7 +49,7 @@ public final class QuotaByKey implements Policy {
         if (a.has("first-period-start")) {
             ctx.warning(a.position("first-period-start"), "first-period-start on <quota-by-key> is not supported yet: quota windows start at the first counted call");
         }
-        return limit == null || key == null || condition == null ? null : new QuotaByKey(limit, key, condition, CounterStore.local());
+        return limit == null || key == null || condition == null ? null : new QuotaByKey(limit, key, condition, ctx.environment().counterStore());
     }
 
     @Override
@@ -54,8 +58,13 @@ public final class QuotaByKey implements Policy {
         if (k == null) {
             throw new GatewayException(500, "quota-by-key", GatewayException.EXPRESSION_FAILURE, "quota-by-key: counter-key evaluated to null");
         }
+        String counter = "quota-by-key|" + limit.period().toSeconds() + "|" + k;
+        if (conditionOnResponse) {
+            limit.count(exchange, store, counter, false, () -> condition.get(exchange));
+            return DONE;
+        }
         Boolean counted = condition.get(exchange);
-        limit.count(exchange, store, "quota-by-key|" + limit.period().toSeconds() + "|" + k, counted != null && counted);
+        limit.count(exchange, store, counter, counted != null && counted, null);
         return DONE;
     }
 }

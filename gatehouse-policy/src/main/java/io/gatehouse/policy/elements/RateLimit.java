@@ -21,8 +21,11 @@ import java.util.stream.Stream;
  * with 429, {@code Retry-After}, and {@code context.LastError} Source {@code rate-limit}, Reason
  * {@code RateLimitExceeded}.
  *
- * <p>Counters are fixed windows in {@link CounterStore#local()} (APIM uses a sliding window), one
- * per gateway node. The {@code <api>}/{@code <operation>} children (product scope) are not supported.
+ * <p>Calls are counted over a sliding window, as on APIM: at any moment, the calls of the last
+ * {@code renewal-period} seconds (in tenths of the period, see {@link InMemoryCounterStore}),
+ * so a burst at the end of one period cannot be followed by a full burst at the start of the next.
+ * Counters live in the environment's {@link CounterStore}, one per gateway node by default. The
+ * {@code <api>}/{@code <operation>} children (product scope) are not supported.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/rate-limit-policy">APIM rate-limit</a>
  */
@@ -53,7 +56,7 @@ public final class RateLimit implements Policy {
         if (!ok || calls < 0 || period < 0) {
             return null;
         }
-        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, CounterStore.local());
+        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().counterStore());
     }
 
     /** A required whole number of at least 1, or -1 after reporting. */
@@ -67,7 +70,7 @@ public final class RateLimit implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        CounterStore.Count c = store.tryAdd(location.key(exchange.context()), 1, calls, period);
+        CounterStore.Count c = store.tryAddSliding(location.key(exchange.context()), 1, calls, period);
         if (!c.allowed()) {
             long retry = c.secondsToReset();
             String msg = "Rate limit is exceeded. Try again in " + retry + " seconds.";

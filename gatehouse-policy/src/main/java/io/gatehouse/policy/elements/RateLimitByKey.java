@@ -20,11 +20,14 @@ import java.util.stream.Stream;
  * [increment-condition="@(...)"] [increment-count="1"] .../>}: like {@code rate-limit}, but the
  * counter is chosen per request by {@code counter-key} (shared by every rate-limit-by-key with the
  * same key and period). {@code calls}, {@code renewal-period} and {@code increment-count} may be
- * expressions.
+ * expressions. Like rate-limit, it counts over a sliding window.
  *
- * <p>{@code increment-condition} is evaluated when the policy runs (inbound), before the backend
- * answers: a condition on {@code context.Response} cannot see the backend's response yet. When
- * false, the call is checked against the limit but not counted.
+ * <p>An {@code increment-condition} that reads {@code context.Response} (APIM's example:
+ * {@code @(context.Response.StatusCode == 200)}) is evaluated on the response that finally leaves
+ * (through {@link Exchange#onResponse}): the call is checked against the limit when the policy
+ * runs and counted afterwards if the condition holds, so concurrent calls in flight may together
+ * pass the limit by the number in flight. Any other condition is evaluated when the policy runs;
+ * when false, the call is checked against the limit but not counted.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/rate-limit-by-key-policy">APIM rate-limit-by-key</a>
  */
@@ -38,6 +41,7 @@ public final class RateLimitByKey implements Policy {
     private final Value<Integer> increment;
     private final Limits.Reporting reporting;
     private final CounterStore store;
+    private final boolean conditionOnResponse;
 
     private RateLimitByKey(Value<Integer> calls, Value<Integer> period, Value<String> key, Value<Boolean> condition,
                            Value<Integer> increment, Limits.Reporting reporting, CounterStore store) {
@@ -48,6 +52,7 @@ public final class RateLimitByKey implements Policy {
         this.increment = increment;
         this.reporting = reporting;
         this.store = store;
+        this.conditionOnResponse = Limits.readsResponse(condition);
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -63,7 +68,7 @@ public final class RateLimitByKey implements Policy {
         if (calls == null || period == null || key == null || condition == null || increment == null) {
             return null;
         }
-        return new RateLimitByKey(calls, period, key, condition, increment, reporting, CounterStore.local());
+        return new RateLimitByKey(calls, period, key, condition, increment, reporting, ctx.environment().counterStore());
     }
 
     static Value<Integer> requiredInt(Attributes a, String name, int min) {
@@ -92,17 +97,35 @@ public final class RateLimitByKey implements Policy {
         }
         int limit = positive(calls, exchange, "rate-limit-by-key", "calls", 1);
         int seconds = positive(period, exchange, "rate-limit-by-key", "renewal-period", 1);
+        String counter = "rate-limit-by-key|" + seconds + "|" + k;
+        Duration window = Duration.ofSeconds(seconds);
+        if (conditionOnResponse) {
+            // checked now (allowed while there is room for this call), counted once the response is known
+            int amount = positive(increment, exchange, "rate-limit-by-key", "increment-count", 0);
+            CounterStore.Count c = store.tryAddSliding(counter, 0, Math.max(0, limit - Math.max(1, amount)), window);
+            refuseUnless(c, exchange, limit);
+            reporting.allowed(exchange, limit, c.count() + amount);
+            exchange.onResponse(r -> {
+                if (Boolean.TRUE.equals(condition.get(exchange)) && amount > 0) {
+                    store.tryAddSliding(counter, amount, Long.MAX_VALUE, window);
+                }
+            });
+            return DONE;
+        }
         Boolean counted = condition.get(exchange);
         int amount = counted != null && counted ? positive(increment, exchange, "rate-limit-by-key", "increment-count", 0) : 0;
         // not counted (increment-condition false): only checked, i.e. allowed while the counter is below the limit
-        CounterStore.Count c = store.tryAdd("rate-limit-by-key|" + seconds + "|" + k, amount,
-                amount == 0 ? limit - 1 : limit, Duration.ofSeconds(seconds));
+        CounterStore.Count c = store.tryAddSliding(counter, amount, amount == 0 ? limit - 1 : limit, window);
+        refuseUnless(c, exchange, limit);
+        reporting.allowed(exchange, limit, c.count());
+        return DONE;
+    }
+
+    private void refuseUnless(CounterStore.Count c, Exchange exchange, int limit) {
         if (!c.allowed()) {
             long retry = c.secondsToReset();
             String msg = "Rate limit is exceeded. Try again in " + retry + " seconds.";
             throw new PolicyRejection(429, "rate-limit-by-key", "RateLimitExceeded", msg, msg, reporting.refused(exchange, limit, retry));
         }
-        reporting.allowed(exchange, limit, c.count());
-        return DONE;
     }
 }

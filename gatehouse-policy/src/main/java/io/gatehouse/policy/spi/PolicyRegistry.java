@@ -4,23 +4,29 @@ import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
+import io.gatehouse.policy.elements.CacheLookup;
 import io.gatehouse.policy.elements.CacheLookupValue;
 import io.gatehouse.policy.elements.CacheRemoveValue;
+import io.gatehouse.policy.elements.CacheStore;
 import io.gatehouse.policy.elements.CacheStoreValue;
 import io.gatehouse.policy.elements.CheckHeader;
 import io.gatehouse.policy.elements.Choose;
 import io.gatehouse.policy.elements.Cors;
+import io.gatehouse.policy.elements.CrossDomain;
+import io.gatehouse.policy.elements.EmitMetric;
 import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
 import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
+import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
 import io.gatehouse.policy.elements.RateLimitByKey;
+import io.gatehouse.policy.elements.RedirectContentUrls;
 import io.gatehouse.policy.elements.Retry;
 import io.gatehouse.policy.elements.ReturnResponse;
 import io.gatehouse.policy.elements.RewriteUri;
@@ -54,9 +60,7 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "jsonp", "cross-domain",
-            "cache-lookup", "cache-store",
-            "redirect-content-urls", "xsl-transform", "validate-content",
+            "xsl-transform", "validate-content",
             "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
@@ -81,6 +85,8 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
+                CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
+                Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
     }
 

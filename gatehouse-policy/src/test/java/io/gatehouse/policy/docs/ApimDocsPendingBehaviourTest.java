@@ -238,7 +238,7 @@ class ApimDocsPendingBehaviourTest {
 
         PolicyContext wrapped = request("GET", "https://api.example.com/items?cb=XYZ");
         Harness.run(p, wrapped, new Answering("{\"a\": 1}", "application/json"));
-        assertThat(Harness.body(wrapped)).startsWith("XYZ(").contains("{\"a\": 1}").endsWith(")");
+        assertThat(Harness.body(wrapped)).matches("XYZ\\(\\{\"a\": 1}\\);?");
     }
 
     @Test

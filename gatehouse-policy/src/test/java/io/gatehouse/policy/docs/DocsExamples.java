@@ -117,9 +117,12 @@ final class DocsExamples {
         return new PolicyEngine(ENVIRONMENT);
     }
 
-    /** Reads one example at API scope into {@code d}. */
+    /** Policies APIM allows only in the global ("All APIs") policy: their examples are read at that scope. */
+    private static final java.util.Set<String> GLOBAL_ONLY = java.util.Set.of("cross-domain");
+
+    /** Reads one example at API scope (global scope for global-only policies) into {@code d}. */
     static PolicyDocument parse(PolicyEngine engine, Example e, Diagnostics d) {
-        return engine.parse(new SourceText(e.resource(), e.text()), Scope.API, d);
+        return engine.parse(new SourceText(e.resource(), e.text()), GLOBAL_ONLY.contains(e.policy()) ? Scope.GLOBAL : Scope.API, d);
     }
 
     /** The example as it would run for one API operation; fails the test when it does not load. */

@@ -44,10 +44,10 @@ class PolicyRegistryTest {
         assertThat(r.suggest("xsl-transfrm")).isEqualTo("xsl-transform");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><xsl-transform header-name=\"Authorization\"/><jsonp/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><xsl-transform header-name=\"Authorization\"/><proxy/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
                 "j.xml:1:20: error: policy 'xsl-transform' is not supported yet",
-                "j.xml:1:64: error: policy 'jsonp' is not supported yet");
+                "j.xml:1:64: error: policy 'proxy' is not supported yet");
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.gatehouse.policy.elements.cache;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 
-/** The {@code caching-type} attribute the cache-*-value policies share. */
+/** The {@code caching-type} attribute the cache policies share. */
 public final class CacheAttributes {
     private CacheAttributes() {
     }
@@ -15,12 +15,21 @@ public final class CacheAttributes {
      * Null after reporting.
      */
     public static ValueCache store(Attributes a, CompileContext ctx) {
+        return internalCache(a, ctx) ? ValueCache.local() : null;
+    }
+
+    /**
+     * Reads {@code caching-type} (a constant): true for {@code internal} and {@code prefer-external}
+     * (the default), false after reporting for {@code external} or a value that is none of these.
+     */
+    public static boolean internalCache(Attributes a, CompileContext ctx) {
+        long before = ctx.diagnostics().errorCount();
         String type = a.choice("caching-type", "prefer-external", "internal", "external", "prefer-external");
         if (type.equals("external")) {
             ctx.error(a.position("caching-type"), "caching-type 'external' on <" + a.element().name()
                     + ">: Gatehouse has no external cache yet (use internal or prefer-external)");
-            return null;
+            return false;
         }
-        return ValueCache.local();
+        return ctx.diagnostics().errorCount() == before;
     }
 }
