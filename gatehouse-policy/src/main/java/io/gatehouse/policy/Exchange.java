@@ -31,6 +31,7 @@ public final class Exchange {
     private Object attachment;
     private List<Consumer<Response>> responseHooks;
     private Pending pendingCacheStore;
+    private io.gatehouse.policy.spi.MetricSink metricSink;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -38,6 +39,19 @@ public final class Exchange {
 
     public PolicyContext context() {
         return context;
+    }
+
+    /**
+     * Where {@code emit-metric} sends this request's data points: set by the gateway (its own
+     * Prometheus registry); null means the environment's sink.
+     */
+    public io.gatehouse.policy.spi.MetricSink metricSink() {
+        return metricSink;
+    }
+
+    public Exchange metricSink(io.gatehouse.policy.spi.MetricSink sink) {
+        this.metricSink = sink;
+        return this;
     }
 
     /** The backend entity to call, set by the gateway from the API and overridden by {@code set-backend-service backend-id}. */

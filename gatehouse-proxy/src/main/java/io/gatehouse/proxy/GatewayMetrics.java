@@ -1,6 +1,8 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.policy.spi.MetricSink;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The metrics INTERFACE.md promises, in a Prometheus registry served on the admin port. Counters
  * are looked up once per label set and cached, so the request path does one map lookup.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements MetricSink {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final List<Meter> certificateGauges = new ArrayList<>();
@@ -81,5 +83,27 @@ public final class GatewayMetrics {
                     .tag("id", id).tag("kind", kind)
                     .register(registry));
         });
+    }
+
+    private final Map<String, DistributionSummary> policyMetrics = new ConcurrentHashMap<>();
+
+    /**
+     * A data point from {@code emit-metric}: a Prometheus summary per metric, named and labelled
+     * as {@link MetricSink#prometheusName} and {@link MetricSink#prometheusLabel} say, so a scrape
+     * shows {@code NAME_count} (data points) and {@code NAME_sum} (their values). The same metric
+     * must keep the same dimension names; a point that does not is refused by the registry and
+     * the policy traces it, leaving the request alone.
+     */
+    @Override
+    public void emit(String namespace, String name, double value, Map<String, String> dimensions) {
+        String metric = MetricSink.prometheusName(namespace, name);
+        StringBuilder key = new StringBuilder(metric);
+        dimensions.forEach((k, v) -> key.append('\u0000').append(k).append('\u0000').append(v));
+        policyMetrics.computeIfAbsent(key.toString(), k -> {
+            DistributionSummary.Builder b = DistributionSummary.builder(metric)
+                    .description("emit-metric '" + name + "' (namespace '" + namespace + "')");
+            dimensions.forEach((dim, v) -> b.tag(MetricSink.prometheusLabel(dim), v));
+            return b.register(registry);
+        }).record(value);
     }
 }

@@ -22,7 +22,8 @@ import java.util.function.Function;
 /**
  * {@code <emit-metric name="Request" [namespace="API Management"] [value="1"]>} with one to ten
  * {@code <dimension name="..." [value="..."]/>}: sends one data point to the environment's
- * {@link MetricSink} (the lead's Prometheus registry, or nothing). {@code value} may be a policy
+ * {@link MetricSink}: the gateway's Prometheus registry when the gateway set one on the
+ * {@link io.gatehouse.policy.Exchange}, else the environment's (nothing by default). {@code value} may be a policy
  * expression giving a number; dimension names and values may be expressions too.
  *
  * <p>A dimension may leave out its value when its name is one of APIM's default dimensions, which
@@ -152,7 +153,8 @@ public final class EmitMetric implements Policy {
             dims.put(n == null ? "" : n, val == null ? "" : val);
         }
         try {
-            sink.emit(namespace, name, number, java.util.Collections.unmodifiableMap(dims));
+            MetricSink target = exchange.metricSink() != null ? exchange.metricSink() : sink;
+            target.emit(namespace, name, number, java.util.Collections.unmodifiableMap(dims));
         } catch (RuntimeException e) {
             // a broken metrics sink must not fail the request it measures
             exchange.trace(new TraceEntry("emit-metric", "error", "metric sink failed: " + e, Map.of()));
