@@ -2,6 +2,8 @@ package io.gatehouse.policy;
 
 import io.gatehouse.common.SourceText;
 import io.gatehouse.expr.ExpressionCompiler;
+import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
+import io.gatehouse.policy.elements.identity.ManagedIdentityTokens;
 import io.gatehouse.policy.spi.PolicyRegistry;
 import io.gatehouse.tls.KeyMaterial;
 
@@ -30,6 +32,7 @@ public final class PolicyEnvironment {
     private final boolean lenientReferences;
     private final PolicyRegistry registry;
     private final ExpressionCompiler expressionCompiler;
+    private final ManagedIdentityTokens managedIdentity;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -44,6 +47,7 @@ public final class PolicyEnvironment {
         this.lenientReferences = b.lenientReferences;
         this.registry = b.registry;
         this.expressionCompiler = b.expressionCompiler;
+        this.managedIdentity = b.managedIdentity == null ? null : new ManagedIdentityTokens(b.managedIdentity, b.clock);
     }
 
     public static Builder builder() {
@@ -119,6 +123,15 @@ public final class PolicyEnvironment {
         return expressionCompiler;
     }
 
+    /**
+     * The token service {@code authentication-managed-identity} gets tokens from, with its token
+     * cache (shared by every policy of this load); null when none is configured, in which case
+     * the policy loads and fails at runtime as APIM does without an identity.
+     */
+    public ManagedIdentityTokens managedIdentity() {
+        return managedIdentity;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -131,6 +144,7 @@ public final class PolicyEnvironment {
         private boolean lenientReferences;
         private PolicyRegistry registry = PolicyRegistry.builtIn();
         private ExpressionCompiler expressionCompiler = new ExpressionCompiler();
+        private ManagedIdentityEndpoint managedIdentity;
 
         private Builder() {
         }
@@ -182,6 +196,12 @@ public final class PolicyEnvironment {
 
         public Builder expressionCompiler(ExpressionCompiler compiler) {
             this.expressionCompiler = requireNonNull(compiler, "compiler");
+            return this;
+        }
+
+        /** Where {@code authentication-managed-identity} gets tokens; null (the default) for nowhere. */
+        public Builder managedIdentity(ManagedIdentityEndpoint endpoint) {
+            this.managedIdentity = endpoint;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.gatehouse.policy.spi;
 
 import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.AuthenticationManagedIdentity;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
 import io.gatehouse.policy.elements.CacheLookupValue;
@@ -81,7 +82,8 @@ public final class PolicyRegistry {
                 FindAndReplace.TYPE, JsonToXml.TYPE, XmlToJson.TYPE,
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
-                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
+                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
+                AuthenticationManagedIdentity.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
