@@ -18,6 +18,7 @@ import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
+import io.gatehouse.policy.elements.NeedsApiSchema;
 import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
@@ -40,6 +41,7 @@ import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
 import io.gatehouse.policy.elements.Wait;
 import io.gatehouse.policy.elements.XmlToJson;
+import io.gatehouse.policy.elements.XslTransform;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -57,8 +59,7 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "jsonp", "cross-domain",
             "cache-lookup", "cache-store",
-            "redirect-content-urls", "xsl-transform", "validate-content",
-            "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
+            "redirect-content-urls", "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
@@ -72,7 +73,7 @@ public final class PolicyRegistry {
 
     /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
-        return of(Stream.concat(AzureOnly.TYPES.stream(), Stream.of(
+        return of(Stream.concat(Stream.concat(AzureOnly.TYPES.stream(), NeedsApiSchema.TYPES.stream()), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
@@ -83,7 +84,7 @@ public final class PolicyRegistry {
                 ValidateJwt.TYPE, ValidateAzureAdToken.TYPE,
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
-                AuthenticationManagedIdentity.TYPE)).toList());
+                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -57,7 +57,22 @@ final class XmlBody {
             f.setExpandEntityReferences(false);
             f.setXIncludeAware(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            b.setErrorHandler(new org.xml.sax.ErrorHandler() {
+            @Override
+            public void warning(org.xml.sax.SAXParseException ex) {
+                // not a failure
+            }
+
+            @Override
+            public void error(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
+                throw ex;
+            }
+
+            @Override
+            public void fatalError(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
+                throw ex;
+            }
+        });
             doc = b.parse(new InputSource(new StringReader(text)));
         } catch (Exception e) {
             throw new IllegalArgumentException(e.getMessage(), e);
