@@ -33,7 +33,9 @@ import java.util.concurrent.CompletionStage;
  * Content-Type, otherwise as text) and {@code context}. The content may be written as XML
  * elements (a SOAP envelope, say): it is used as the markup it is, with {@code {{ }}} and
  * {@code {% %}} inside text and attribute values. {@code xsi-nil} says whether an XML element
- * marked {@code xsi:nil="true"} reads as "" ({@code blank}) or nil ({@code null}). Inside
+ * marked {@code xsi:nil="true"} reads as "" ({@code blank}) or nil ({@code null});
+ * {@code parse-date} (default true) reads JSON date-time strings as dates, which print as
+ * {@code MM/dd/yyyy HH:mm:ss} as on APIM ({@code false} keeps them as written). Inside
  * {@code return-response} the template's body is empty, as on APIM. A template that fails while
  * rendering (a filter on a value it cannot take, a limit) fails the request with 500,
  * {@code ExpressionValueEvaluationFailure}.
@@ -47,13 +49,16 @@ public final class SetBody implements Policy {
     private final LiquidTemplate template;
     private final boolean bindsBody;
     private final boolean nilAsNull;
+    private final boolean parseDates;
     private final Message target;
 
-    private SetBody(Value<Object> content, LiquidTemplate template, boolean bindsBody, boolean nilAsNull, Message target) {
+    private SetBody(Value<Object> content, LiquidTemplate template, boolean bindsBody, boolean nilAsNull, boolean parseDates,
+                    Message target) {
         this.content = content;
         this.template = template;
         this.bindsBody = bindsBody;
         this.nilAsNull = nilAsNull;
+        this.parseDates = parseDates;
         this.target = target;
     }
 
@@ -61,10 +66,10 @@ public final class SetBody implements Policy {
         Attributes a = ctx.attributes(e, "template", "xsi-nil", "parse-date");
         String template = a.choice("template", "none", "none", "liquid");
         String nil = a.choice("xsi-nil", "blank", "blank", "null");
-        a.bool("parse-date", true);
+        boolean parseDates = a.bool("parse-date", true);
         Message target = forced != null ? forced : Message.of(ctx.section());
         if (template.equals("liquid")) {
-            return liquid(e, ctx, target, forced == null, nil.equals("null"));
+            return liquid(e, ctx, target, forced == null, nil.equals("null"), parseDates);
         }
         ctx.noElements(e);
         SourceValue text = e.textValue();
@@ -83,10 +88,11 @@ public final class SetBody implements Policy {
         if (nil.equals("null") && v.isConstant() && ((String) v.constant()).isEmpty()) {
             v = Value.constant(null);
         }
-        return new SetBody(v, null, false, false, target);
+        return new SetBody(v, null, false, false, false, target);
     }
 
-    private static SetBody liquid(XmlElement e, CompileContext ctx, Message target, boolean bindsBody, boolean nilAsNull) {
+    private static SetBody liquid(XmlElement e, CompileContext ctx, Message target, boolean bindsBody, boolean nilAsNull,
+                                  boolean parseDates) {
         LiquidSource.Builder src = new LiquidSource.Builder(e.position());
         boolean markup = !e.elements().isEmpty();
         for (XmlNode n : e.children()) {
@@ -106,7 +112,7 @@ public final class SetBody implements Policy {
         if (readsBody) {
             ctx.readsBody(target == Message.REQUEST, target == Message.RESPONSE);
         }
-        return new SetBody(null, t, readsBody, nilAsNull, target);
+        return new SetBody(null, t, readsBody, nilAsNull, parseDates, target);
     }
 
     private static LiquidSource strip(LiquidSource s, String text) {
@@ -240,7 +246,7 @@ public final class SetBody implements Policy {
         String which = request ? "request" : "response";
         try {
             if (Bodies.isJson(type)) {
-                return LiquidBindings.json(text);
+                return LiquidBindings.json(text, parseDates);
             }
             if (Bodies.isXml(type)) {
                 return LiquidBindings.xml(text, nilAsNull);

@@ -108,6 +108,16 @@ class SetBodyLiquidTest {
     }
 
     @Test
+    void parseDateFalseKeepsDateStringsAsWritten() {
+        PolicyContext c = post("{\"d\":\"2012-03-21T05:40Z\"}", "application/json");
+        run(inbound("<set-body template=\"liquid\">{{body.d}}</set-body>"), c);
+        assertThat(requestBody(c)).isEqualTo("03/21/2012 05:40:00");
+        PolicyContext kept = post("{\"d\":\"2012-03-21T05:40Z\"}", "application/json");
+        run(inbound("<set-body template=\"liquid\" parse-date=\"false\">{{body.d}}</set-body>"), kept);
+        assertThat(requestBody(kept)).isEqualTo("2012-03-21T05:40Z");
+    }
+
+    @Test
     void readsContextWithoutReadingTheBody() {
         EffectivePolicy p = inbound("<set-body template=\"liquid\">{\"method\": \"{{context.Request.Method}}\", \"path\": \"{{context.Request.Url.Path}}\"}</set-body>");
         assertThat(p.readsRequestBody()).isFalse();

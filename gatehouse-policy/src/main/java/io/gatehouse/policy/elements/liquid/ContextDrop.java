@@ -83,18 +83,28 @@ final class ContextDrop implements Drop {
         if (u == null) {
             return null;
         }
-        return n -> switch (n) {
-            case "Scheme" -> u.scheme();
-            case "Host" -> u.host();
-            case "Port" -> (long) u.port();
-            case "Path" -> u.path();
-            case "Query" -> (Drop) q -> {
-                List<String> v = u.query().get(q);
-                return v == null ? null : String.join(",", v);
-            };
-            case "QueryString" -> u.queryString();
-            case "ToUri", "ToString" -> u.toString();
-            default -> null;
+        return new Drop() {
+            @Override
+            public Object member(String n) {
+                return switch (n) {
+                    case "Scheme" -> u.scheme();
+                    case "Host" -> u.host();
+                    case "Port" -> (long) u.port();
+                    case "Path" -> u.path();
+                    case "Query" -> (Drop) q -> {
+                        List<String> v = u.query().get(q);
+                        return v == null ? null : String.join(",", v);
+                    };
+                    case "QueryString" -> u.queryString();
+                    case "ToUri", "ToString" -> u.toString();
+                    default -> null;
+                };
+            }
+
+            @Override
+            public String text() {
+                return u.toString();
+            }
         };
     }
 

@@ -6,4 +6,9 @@ package io.gatehouse.policy.elements.liquid;
  */
 public interface Drop {
     Object member(String name);
+
+    /** How the drop prints in {@code {{ }}}: nothing unless it has a natural text (a URL does). */
+    default String text() {
+        return "";
+    }
 }

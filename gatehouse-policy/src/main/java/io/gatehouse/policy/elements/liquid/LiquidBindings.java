@@ -19,9 +19,13 @@ public final class LiquidBindings {
         return m;
     }
 
-    /** A JSON body as template values; throws IllegalArgumentException when it is not JSON. */
-    public static Object json(String text) {
-        return XmlBody.json(Json.parse(text));
+    /**
+     * A JSON body as template values; with {@code parseDates} (set-body's {@code parse-date},
+     * default true) date-time strings become dates, which print as {@code MM/dd/yyyy HH:mm:ss}.
+     * Throws IllegalArgumentException when the text is not JSON.
+     */
+    public static Object json(String text, boolean parseDates) {
+        return XmlBody.json(Json.parse(text), parseDates);
     }
 
     /** An XML body as template values; throws IllegalArgumentException when it is not well-formed XML. */

@@ -64,6 +64,12 @@ final class Values {
             }
             return sb.toString();
         }
+        if (v instanceof Drop d) {
+            return d.text();
+        }
+        if (v instanceof DateTime d) {
+            return d.format("MM/dd/yyyy HH:mm:ss");
+        }
         if (v instanceof XmlBody.Element e && !e.toString().isEmpty()) {
             return e.toString();
         }

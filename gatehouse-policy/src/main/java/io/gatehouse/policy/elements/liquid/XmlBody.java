@@ -1,5 +1,6 @@
 package io.gatehouse.policy.elements.liquid;
 
+import io.gatehouse.expr.lib.DateTime;
 import io.gatehouse.expr.lib.JArray;
 import io.gatehouse.expr.lib.JObject;
 import io.gatehouse.expr.lib.JProperty;
@@ -16,10 +17,15 @@ import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.StringReader;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns a JSON or XML message body into the values a template reads as {@code body}.
@@ -136,29 +142,66 @@ final class XmlBody {
         return l != null ? l : n.getNodeName();
     }
 
-    /** A JSON token as plain values: objects as ordered maps, arrays as lists. */
-    static Object json(JToken t) {
+    /**
+     * A JSON token as plain values: objects as ordered maps, arrays as lists. With
+     * {@code parseDates}, strings that are ISO 8601 date-times ({@code 2012-03-21T05:40Z}) or
+     * Microsoft JSON dates ({@code /Date(1198908717056)/}) become DateTime values, as Json.NET
+     * reads them for APIM; an offset is converted to UTC.
+     */
+    static Object json(JToken t, boolean parseDates) {
         if (t == null) {
             return null;
         }
         if (t instanceof JObject o) {
             Map<String, Object> m = new LinkedHashMap<>();
-            o.properties().forEach((k, v) -> m.put(k, json(v)));
+            o.properties().forEach((k, v) -> m.put(k, json(v, parseDates)));
             return m;
         }
         if (t instanceof JArray a) {
             List<Object> l = new ArrayList<>(a.items().size());
             for (JToken i : a.items()) {
-                l.add(json(i));
+                l.add(json(i, parseDates));
             }
             return l;
         }
         if (t instanceof JValue v) {
-            return v.value();
+            return parseDates && v.value() instanceof String s ? date(s) : v.value();
         }
         if (t instanceof JProperty p) {
-            return json(p.value());
+            return json(p.value(), parseDates);
         }
         return null;
+    }
+
+    private static final Pattern ISO = Pattern.compile(
+            "(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,7}))?)?(Z|[+-]\\d{2}:?\\d{2})?");
+    private static final Pattern MS_DATE = Pattern.compile("/Date\\((-?\\d{1,15})([+-]\\d{4})?\\)/");
+
+    /** {@code s} as a DateTime when it is written as one, else {@code s}. */
+    private static Object date(String s) {
+        if (s.length() < 16 || s.length() > 40) {
+            return s;
+        }
+        try {
+            Matcher ms = MS_DATE.matcher(s);
+            if (ms.matches()) {
+                return DateTime.ofInstant(Instant.ofEpochMilli(Long.parseLong(ms.group(1))), DateTime.Kind.Utc);
+            }
+            Matcher m = ISO.matcher(s);
+            if (!m.matches()) {
+                return s;
+            }
+            LocalDateTime local = LocalDateTime.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                    Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), m.group(6) == null ? 0 : Integer.parseInt(m.group(6)),
+                    m.group(7) == null ? 0 : Integer.parseInt((m.group(7) + "000000000").substring(0, 9)));
+            String zone = m.group(8);
+            if (zone == null) {
+                return DateTime.ofInstant(local.toInstant(ZoneOffset.UTC), DateTime.Kind.Unspecified);
+            }
+            ZoneOffset offset = zone.equals("Z") ? ZoneOffset.UTC : ZoneOffset.of(zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone);
+            return DateTime.ofInstant(local.toInstant(offset), DateTime.Kind.Utc);
+        } catch (RuntimeException e) {
+            return s; // 2024-02-30T...: not a date after all
+        }
     }
 }

@@ -44,7 +44,7 @@ class LiquidTemplateTest {
     }
 
     private String json(String template, String json) {
-        return render(template, LiquidBindings.json(json));
+        return render(template, LiquidBindings.json(json, false));
     }
 
     @Test
@@ -59,6 +59,8 @@ class LiquidTemplateTest {
                 + "{{context.Request.Url.Query.expand}} {{context.Request.Headers.X-Trace}} {{context.Request.Headers[\"x-trace\"]}} "
                 + "{{context.Variables.region}} {{context.Variables[\"region\"] | Upcase}}", null))
                 .isEqualTo("POST api.contoso.com/orders/7 lines abc abc west WEST");
+        assertThat(render("{{context.Request.Url}}|{{context.Request.Headers}}|{{context.Request.Url.Query.nope}}|{{context.Nope.Deeper}}", null))
+                .isEqualTo("https://api.contoso.com/orders/7?expand=lines&x=1|||");
     }
 
     @Test
@@ -150,6 +152,17 @@ class LiquidTemplateTest {
     void dateFilterUsesDotNetFormats() {
         assertThat(json("{{ body.when | Date: 'yyyyMMddTHH:mm:ssZ' }}|{{ body.when | Date: 'dd/MM/yyyy' }}|{{ 'soon' | Date: 'yyyy' }}",
                 "{\"when\":\"2024-03-05T14:07:09Z\"}")).isEqualTo("20240305T14:07:09Z|05/03/2024|soon");
+    }
+
+    @Test
+    void parsesJsonDatesAsApimDoesUnlessToldNotTo() {
+        String data = "{\"at\":\"2012-03-21T05:40Z\",\"ms\":\"/Date(1198908717056)/\",\"off\":\"2024-01-01T01:00:00+02:00\","
+                + "\"day\":\"2024-01-01\",\"bad\":\"2024-02-30T10:00:00Z\"}";
+        String t = "{{body.at}}|{{body.ms}}|{{body.off}}|{{body.day}}|{{body.bad}}|{{body.at | Date: 'yyyy'}}";
+        assertThat(render(t, LiquidBindings.json(data, true)))
+                .isEqualTo("03/21/2012 05:40:00|12/29/2007 06:11:57|12/31/2023 23:00:00|2024-01-01|2024-02-30T10:00:00Z|2012");
+        assertThat(render(t, LiquidBindings.json(data, false)))
+                .isEqualTo("2012-03-21T05:40Z|/Date(1198908717056)/|2024-01-01T01:00:00+02:00|2024-01-01|2024-02-30T10:00:00Z|2012");
     }
 
     @Test
