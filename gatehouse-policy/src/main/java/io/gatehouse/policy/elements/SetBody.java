@@ -98,11 +98,10 @@ public final class SetBody implements Policy {
         for (XmlNode n : e.children()) {
             serialize(n, markup, src);
         }
-        String trimmedOf = src.build().text();
         LiquidSource source = src.build();
         if (markup) {
             // the whitespace around the markup is indentation of the policy file, not part of the body
-            source = strip(source, trimmedOf);
+            source = strip(source);
         }
         LiquidTemplate t = LiquidTemplate.compile(source, ctx.environment()::namedValue, ctx::error);
         if (t == null) {
@@ -115,7 +114,8 @@ public final class SetBody implements Policy {
         return new SetBody(null, t, readsBody, nilAsNull, parseDates, target);
     }
 
-    private static LiquidSource strip(LiquidSource s, String text) {
+    private static LiquidSource strip(LiquidSource s) {
+        String text = s.text();
         int b = 0;
         int end = text.length();
         while (b < end && Character.isWhitespace(text.charAt(b))) {
