@@ -71,7 +71,7 @@ public final class PolicyRegistry {
         this.types = Map.copyOf(types);
     }
 
-    /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
+    /** Every policy Gatehouse implements, plus the Azure-only and API-schema ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
         return of(Stream.concat(Stream.concat(AzureOnly.TYPES.stream(), NeedsApiSchema.TYPES.stream()), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,

@@ -12,6 +12,7 @@ import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.policy.Scope;
 import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
+import io.gatehouse.policy.elements.identity.ManagedIdentityTokens;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -164,6 +165,17 @@ class AuthenticationManagedIdentityTest {
         Harness.run(p, c, new Harness.RecordingForwarder());
         assertThat(queries).containsExactly("api-version=2019-08-01&resource=https%3A%2F%2Fstorage.azure.com%2F",
                 "api-version=2019-08-01&resource=https%3A%2F%2Fdatabase.windows.net%2F");
+    }
+
+    @Test
+    void theTokenCacheStaysBoundedWhenTheResourceComesFromTheRequest() {
+        ManagedIdentityTokens tokens = new ManagedIdentityTokens(ManagedIdentityEndpoint.appService(uri(), Secret.of(HEADER_SECRET)), clock);
+        for (int i = 0; i < ManagedIdentityTokens.MAX_ENTRIES + 50; i++) {
+            tokens.token("api://app-" + i, null).toCompletableFuture().join();
+        }
+        assertThat(tokens.cachedTokens()).isLessThanOrEqualTo(ManagedIdentityTokens.MAX_ENTRIES);
+        assertThat(tokens.cachedTokens()).isGreaterThan(0);
+        assertThat(tokens.toString()).doesNotContain(HEADER_SECRET).doesNotContain(TOKEN);
     }
 
     @Test

@@ -36,6 +36,11 @@ public final class ManagedIdentityTokens {
     public static final Duration REFRESH_BEFORE = Duration.ofMinutes(5);
     /** How long one call to the token service may take. */
     public static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * Resource/client-id pairs kept at most. A resource computed from the request could otherwise
+     * grow the cache without end; past this, finished entries are dropped.
+     */
+    public static final int MAX_ENTRIES = 1_000;
 
     private record Key(String resource, String clientId) {
     }
@@ -69,6 +74,12 @@ public final class ManagedIdentityTokens {
     public CompletionStage<String> token(String resource, String clientId) {
         requireNonNull(resource, "resource");
         Key key = new Key(resource, clientId);
+        if (cache.size() >= MAX_ENTRIES && !cache.containsKey(key)) {
+            cache.values().removeIf(f -> f.isDone() && !fresh(f));
+            if (cache.size() >= MAX_ENTRIES) {
+                cache.values().removeIf(CompletableFuture::isDone);
+            }
+        }
         @SuppressWarnings("unchecked")
         CompletableFuture<Token>[] created = new CompletableFuture[1];
         CompletableFuture<Token> f = cache.compute(key, (k, old) -> {
@@ -83,6 +94,11 @@ public final class ManagedIdentityTokens {
             fetch(key, created[0]);
         }
         return f.thenApply(Token::value);
+    }
+
+    /** How many resource/client-id pairs have a token (or a call for one) cached now. */
+    public int cachedTokens() {
+        return cache.size();
     }
 
     private boolean fresh(CompletableFuture<Token> f) {
