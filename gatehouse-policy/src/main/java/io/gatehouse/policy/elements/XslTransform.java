@@ -6,6 +6,7 @@ import io.gatehouse.expr.context.PolicyContext;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.Section;
+import io.gatehouse.policy.elements.liquid.SafeXml;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -20,8 +21,6 @@ import org.w3c.dom.Document;
 import org.xml.sax.InputSource;
 
 import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.transform.ErrorListener;
 import javax.xml.transform.SourceLocator;
 import javax.xml.transform.Templates;
@@ -288,7 +287,7 @@ public final class XslTransform implements Policy {
         Document doc;
         try {
             doc = parse(in);
-        } catch (Exception ex) {
+        } catch (IllegalArgumentException ex) {
             boolean request = target == Message.REQUEST;
             throw new PolicyRejection(request ? 400 : 502, NAME, "InvalidXml",
                     "xsl-transform: the " + (request ? "request" : "response") + " body is not XML: " + ex.getMessage(), null, Map.of());
@@ -323,29 +322,7 @@ public final class XslTransform implements Policy {
         return DONE;
     }
 
-    private static Document parse(byte[] xml) throws Exception {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setNamespaceAware(true);
-        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        f.setExpandEntityReferences(false);
-        DocumentBuilder b = f.newDocumentBuilder();
-        b.setErrorHandler(new org.xml.sax.ErrorHandler() {
-            @Override
-            public void warning(org.xml.sax.SAXParseException ex) {
-                // not a failure
-            }
-
-            @Override
-            public void error(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
-                throw ex;
-            }
-
-            @Override
-            public void fatalError(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
-                throw ex;
-            }
-        });
-        return b.parse(new InputSource(new ByteArrayInputStream(xml)));
+    private static Document parse(byte[] xml) {
+        return SafeXml.parse(new InputSource(new ByteArrayInputStream(xml)));
     }
 }

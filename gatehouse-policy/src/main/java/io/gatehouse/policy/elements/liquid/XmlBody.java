@@ -14,8 +14,6 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 
 import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.StringReader;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -54,35 +52,7 @@ final class XmlBody {
 
     /** The body as values; throws IllegalArgumentException when the text is not well-formed XML. */
     static Object parse(String text, boolean nilAsNull) {
-        Document doc;
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setNamespaceAware(true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setExpandEntityReferences(false);
-            f.setXIncludeAware(false);
-            DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(new org.xml.sax.ErrorHandler() {
-            @Override
-            public void warning(org.xml.sax.SAXParseException ex) {
-                // not a failure
-            }
-
-            @Override
-            public void error(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
-                throw ex;
-            }
-
-            @Override
-            public void fatalError(org.xml.sax.SAXParseException ex) throws org.xml.sax.SAXException {
-                throw ex;
-            }
-        });
-            doc = b.parse(new InputSource(new StringReader(text)));
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        Document doc = SafeXml.parse(new InputSource(new StringReader(text)));
         return value(doc.getDocumentElement(), nilAsNull);
     }
 
