@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -80,18 +81,18 @@ public final class ManagedIdentityTokens {
                 cache.values().removeIf(CompletableFuture::isDone);
             }
         }
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Token>[] created = new CompletableFuture[1];
+        AtomicReference<CompletableFuture<Token>> created = new AtomicReference<>();
         CompletableFuture<Token> f = cache.compute(key, (k, old) -> {
             if (old != null && (!old.isDone() || fresh(old))) {
                 return old;
             }
-            created[0] = new CompletableFuture<>();
-            return created[0];
+            CompletableFuture<Token> fresh = new CompletableFuture<>();
+            created.set(fresh);
+            return fresh;
         });
-        if (created[0] != null) {
+        if (created.get() != null) {
             // started outside compute(): a call that fails at once removes itself from the map
-            fetch(key, created[0]);
+            fetch(key, created.get());
         }
         return f.thenApply(Token::value);
     }
