@@ -136,6 +136,27 @@ class SetBodyLiquidTest {
     }
 
     @Test
+    void onErrorTemplateReadsLastErrorAndApiAndUser() {
+        EffectivePolicy p = Policies.compile("""
+                <policies><inbound><check-header name="X-Client-Id" failed-check-httpcode="401" failed-check-error-message="Unknown client" ignore-case="true"><value>a</value></check-header></inbound>
+                <backend><forward-request /></backend><outbound />
+                <on-error><set-body template="liquid">{"api": "{{context.Api.Name}}", "op": "{{context.Operation.Id}}", "user": "{{context.User.Email | Default: 'anonymous'}}", "source": "{{context.LastError.Source}}", "reason": "{{context.LastError.Reason}}", "status": {{context.Response.StatusCode}}}</set-body></on-error></policies>""");
+        PolicyContext c = request("GET", "https://api.contoso.com/patients/7");
+        c.api(new io.gatehouse.expr.context.ApiInfo("patients", "Patients", "patients", null, ""));
+        c.operation(new io.gatehouse.expr.context.OperationInfo("get-patient", "Get patient", "GET", "/patients/{id}"));
+        run(p, c);
+        assertThat(Harness.body(c)).isEqualTo("{\"api\": \"Patients\", \"op\": \"get-patient\", \"user\": \"anonymous\", "
+                + "\"source\": \"check-header\", \"reason\": \"HeaderNotFound\", \"status\": 401}");
+    }
+
+    @Test
+    void aTextBodyIsBoundAsItsText() {
+        PolicyContext c = post("hello there", "text/plain");
+        run(inbound("<set-body template=\"liquid\">{{ body | Upcase }}/{{ body | Split: ' ' | Last }}</set-body>"), c);
+        assertThat(requestBody(c)).isEqualTo("HELLO THERE/there");
+    }
+
+    @Test
     void aBodyThatIsNotTheJsonItsContentTypeSaysFailsWith400() {
         EffectivePolicy p = inbound("<set-body template=\"liquid\">{{body.x}}</set-body>");
         PolicyContext c = post("{not json", "application/json");

@@ -5,6 +5,7 @@ import io.gatehouse.expr.lib.Dotnet;
 import io.gatehouse.policy.spi.Suggest;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -22,8 +23,12 @@ import java.util.regex.Pattern;
 
 /**
  * The Liquid filters APIM lists for set-body, by their Pascal-case names, with DotLiquid's
- * behaviour: math filters accept numeric strings, integer math stays integer, {@code Round}
- * rounds half to even as .NET does, and {@code Date} takes .NET format strings.
+ * behaviour at its 2.1 syntax level: integer math stays integer and truncates as C# does, other
+ * math is decimal, nil in gives nil out, numeric strings count as numbers, {@code Replace} is
+ * literal, {@code Round} rounds half to even, {@code Default} also replaces blank text, and
+ * {@code Date} takes .NET format strings. (DotLiquid's older 2.0 level, which APIM may run,
+ * differs in three places: {@code Replace} takes a regex, and {@code Plus}/{@code Times} on a
+ * string concatenate/repeat it.)
  */
 final class Filters {
     private Filters() {
@@ -86,6 +91,9 @@ final class Filters {
         return sb.toString();
     }
 
+    /** .NET decimal precision: 28-29 significant digits. */
+    private static final MathContext DECIMAL = new MathContext(29, RoundingMode.HALF_EVEN);
+
     private static final Pattern HTML_BLOCKS = Pattern.compile("(?is)<script.*?</script>|<style.*?</style>|<!--.*?-->");
     private static final Pattern HTML_TAG = Pattern.compile("(?s)<[^>]*>");
 
@@ -95,15 +103,22 @@ final class Filters {
             case "Abs" -> math(in, null, "Abs");
             case "Append" -> s + Values.str(args.get(0));
             case "Prepend" -> Values.str(args.get(0)) + s;
-            case "AtLeast" -> Values.compare(num(in), num(args.get(0))) < 0 ? num(args.get(0)) : num(in);
-            case "AtMost" -> Values.compare(num(in), num(args.get(0))) > 0 ? num(args.get(0)) : num(in);
+            case "AtLeast", "AtMost" -> {
+                Number a = Values.number(in);
+                Number b = Values.number(args.get(0));
+                if (a == null || b == null) {
+                    yield in; // as DotLiquid: a value that is not a number is left as it is
+                }
+                int c = Values.compare(a, b);
+                yield name.equals("AtLeast") ? (c < 0 ? b : a) : (c > 0 ? b : a);
+            }
             case "Capitalize" -> s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
             case "Downcase" -> in == null ? null : s.toLowerCase(Locale.ROOT);
             case "Upcase" -> in == null ? null : s.toUpperCase(Locale.ROOT);
             case "Compact" -> in instanceof List<?> l ? l.stream().filter(Objects::nonNull).toList() : in;
             case "Currency" -> Values.number(in) == null ? in : Dotnet.formatNumber(Values.decimal(Values.number(in)), "C");
             case "Date" -> date(in, Values.str(args.get(0)));
-            case "Default" -> in == null || Boolean.FALSE.equals(in) || s.isEmpty() && !(in instanceof Map<?, ?>) ? args.get(0) : in;
+            case "Default" -> in == null || Boolean.FALSE.equals(in) || s.isBlank() && !(in instanceof Map<?, ?>) ? args.get(0) : in;
             case "DividedBy", "Minus", "Plus", "Times", "Modulo" -> math(in, args.get(0), name);
             case "Escape", "H" -> in == null ? null : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                     .replace("\"", "&quot;").replace("'", "&#39;");
@@ -124,7 +139,10 @@ final class Filters {
             case "Replace" -> s.replace(Values.str(args.get(0)), args.size() > 1 ? Values.str(args.get(1)) : "");
             case "ReplaceFirst" -> replaceFirst(s, Values.str(args.get(0)), args.size() > 1 ? Values.str(args.get(1)) : "");
             case "Round" -> {
-                Number n = num(in);
+                Number n = Values.number(in);
+                if (n == null) {
+                    yield null; // as DotLiquid: what cannot be rounded becomes nil
+                }
                 int places = args.isEmpty() ? 0 : Values.number(args.get(0)) == null ? 0 : Values.number(args.get(0)).intValue();
                 BigDecimal r = Values.decimal(n).setScale(Math.max(0, places), RoundingMode.HALF_EVEN);
                 yield places <= 0 ? (Object) r.longValue() : r;
@@ -137,8 +155,9 @@ final class Filters {
                 if (s.isEmpty()) {
                     yield List.of();
                 }
+                // trailing empty parts are dropped, as in Liquid
                 List<Object> parts = new ArrayList<>(sep.isEmpty() ? s.codePoints().mapToObj(Character::toString).toList()
-                        : Arrays.asList((Object[]) s.split(Pattern.quote(sep), -1)));
+                        : Arrays.asList((Object[]) s.split(Pattern.quote(sep))));
                 yield parts;
             }
             case "StripHtml" -> HTML_TAG.matcher(HTML_BLOCKS.matcher(s).replaceAll("")).replaceAll("");
@@ -186,6 +205,9 @@ final class Filters {
     }
 
     private static Object math(Object in, Object arg, String op) {
+        if (in == null || !op.equals("Abs") && arg == null) {
+            return null;
+        }
         Number a = num(in);
         if (op.equals("Abs")) {
             return a instanceof Long l ? (Object) Math.abs(l) : Values.decimal(a).abs();
@@ -196,17 +218,18 @@ final class Filters {
                 case "Plus" -> Math.addExact(x, y);
                 case "Minus" -> Math.subtractExact(x, y);
                 case "Times" -> Math.multiplyExact(x, y);
+                // C# integer division and remainder, as DotLiquid computes them: truncated toward zero
                 case "DividedBy" -> {
                     if (y == 0) {
                         throw new LiquidException("divided by 0");
                     }
-                    yield Math.floorDiv(x, y);
+                    yield x / y;
                 }
                 default -> {
                     if (y == 0) {
                         throw new LiquidException("divided by 0");
                     }
-                    yield Math.floorMod(x, y);
+                    yield x % y;
                 }
             };
         }
@@ -220,7 +243,7 @@ final class Filters {
                 if (y.signum() == 0) {
                     throw new LiquidException("divided by 0");
                 }
-                yield x.divide(y, 10, RoundingMode.HALF_EVEN).stripTrailingZeros();
+                yield x.divide(y, DECIMAL).stripTrailingZeros();
             }
             default -> {
                 if (y.signum() == 0) {

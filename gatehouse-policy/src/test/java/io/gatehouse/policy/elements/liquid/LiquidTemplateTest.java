@@ -143,9 +143,16 @@ class LiquidTemplateTest {
     }
 
     @Test
+    void mathFollowsCSharpIntegerDivisionAndDecimalPrecision() {
+        assertThat(json("{{ -7 | DividedBy: 2 }}|{{ -7 | Modulo: 2 }}|{{ 10.0 | DividedBy: 3 }}|{{ body.none | Plus: 1 }}|"
+                + "{{ 'x' | AtLeast: 3 }}|{{ 'x' | Round }}|{{ 'a,b,,' | Split: ',' | Size }}", "{}"))
+                .isEqualTo("-3|-1|3.3333333333333333333333333333||x||2");
+    }
+
+    @Test
     void defaultReplacesNilFalseAndEmpty() {
-        assertThat(json("{{ body.a | Default: 'x' }}{{ body.b | Default: 'y' }}{{ body.c | Default: 'z' }}{{ body.d | Default: 'w' }}",
-                "{\"b\":false,\"c\":\"\",\"d\":\"kept\"}")).isEqualTo("xyzkept");
+        assertThat(json("{{ body.a | Default: 'x' }}{{ body.b | Default: 'y' }}{{ body.c | Default: 'z' }}{{ body.d | Default: 'w' }}"
+                + "{{ body.e | Default: 'v' }}", "{\"b\":false,\"c\":\"\",\"d\":\"kept\",\"e\":\"  \"}")).isEqualTo("xyzkeptv");
     }
 
     @Test
