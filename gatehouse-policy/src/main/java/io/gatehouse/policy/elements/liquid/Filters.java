@@ -116,7 +116,7 @@ final class Filters {
             case "Downcase" -> in == null ? null : s.toLowerCase(Locale.ROOT);
             case "Upcase" -> in == null ? null : s.toUpperCase(Locale.ROOT);
             case "Compact" -> in instanceof List<?> l ? l.stream().filter(Objects::nonNull).toList() : in;
-            case "Currency" -> Values.number(in) == null ? in : Dotnet.formatNumber(Values.decimal(Values.number(in)), "C");
+            case "Currency" -> currency(in, args.isEmpty() ? null : Values.str(args.get(0)));
             case "Date" -> date(in, Values.str(args.get(0)));
             case "Default" -> in == null || Boolean.FALSE.equals(in) || s.isBlank() && !(in instanceof Map<?, ?>) ? args.get(0) : in;
             case "DividedBy", "Minus", "Plus", "Times", "Modulo" -> math(in, args.get(0), name);
@@ -152,13 +152,12 @@ final class Filters {
             case "Sort" -> sort(in, args.isEmpty() ? null : args.get(0));
             case "Split" -> {
                 String sep = Values.str(args.get(0));
-                if (s.isEmpty()) {
-                    yield List.of();
+                if (s.isBlank()) {
+                    yield in == null ? List.of() : List.of(s);
                 }
-                // trailing empty parts are dropped, as in Liquid
-                List<Object> parts = new ArrayList<>(sep.isEmpty() ? s.codePoints().mapToObj(Character::toString).toList()
-                        : Arrays.asList((Object[]) s.split(Pattern.quote(sep))));
-                yield parts;
+                // empty parts are dropped, as DotLiquid does
+                yield sep.isEmpty() ? s.codePoints().mapToObj(Character::toString).toList()
+                        : Arrays.stream(s.split(Pattern.quote(sep))).filter(x -> !x.isEmpty()).toList();
             }
             case "StripHtml" -> HTML_TAG.matcher(HTML_BLOCKS.matcher(s).replaceAll("")).replaceAll("");
             case "StripNewlines" -> s.replace("\r", "").replace("\n", "");
@@ -171,9 +170,15 @@ final class Filters {
                 yield s.substring(0, Math.max(0, len - ell.length())) + ell;
             }
             case "TruncateWords" -> {
-                int words = args.isEmpty() ? 15 : Math.max(1, intOf(args.get(0), "words"));
+                int words = args.isEmpty() ? 15 : intOf(args.get(0), "words");
                 String ell = args.size() > 1 ? Values.str(args.get(1)) : "...";
-                String[] w = s.strip().split("\\s+");
+                if (s.isEmpty()) {
+                    yield in;
+                }
+                if (words <= 0) {
+                    yield ell;
+                }
+                String[] w = s.split(" ", -1);
                 yield w.length <= words ? s : String.join(" ", Arrays.copyOf(w, words)) + ell;
             }
             case "Uniq" -> in instanceof List<?> l ? List.copyOf(new LinkedHashSet<>(l.stream().map(x -> x == null ? "" : x).toList())) : in;
@@ -282,6 +287,23 @@ final class Filters {
         }
     }
 
+    /**
+     * A number as currency: in the gateway's invariant culture ({@code ¤1,234.50}, as the
+     * expression library formats {@code "C"}), or in the culture a language tag names.
+     */
+    private static Object currency(Object in, String languageTag) {
+        Number n = Values.number(in);
+        if (n == null) {
+            return in;
+        }
+        BigDecimal d = Values.decimal(n);
+        if (languageTag == null || languageTag.isBlank()) {
+            return Dotnet.formatNumber(d, "C");
+        }
+        java.text.NumberFormat f = java.text.NumberFormat.getCurrencyInstance(Locale.forLanguageTag(languageTag.strip()));
+        return f.format(d);
+    }
+
     private static Object slice(Object in, String s, List<Object> args) {
         int off = intOf(args.get(0), "offset");
         int len = args.size() > 1 ? intOf(args.get(1), "length") : 1;
@@ -302,8 +324,11 @@ final class Filters {
             if (x == null || y == null) {
                 return x == null ? (y == null ? 0 : 1) : -1;
             }
+            if (x instanceof String a1 && y instanceof String b1) {
+                return a1.compareToIgnoreCase(b1); // DotLiquid 2.1 sorts text ignoring case
+            }
             Integer r = Values.compare(x, y);
-            return r != null ? r : Values.str(x).compareTo(Values.str(y));
+            return r != null ? r : Values.str(x).compareToIgnoreCase(Values.str(y));
         };
         out.sort(byValue);
         return out;

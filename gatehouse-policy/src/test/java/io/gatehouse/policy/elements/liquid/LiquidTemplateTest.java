@@ -145,8 +145,9 @@ class LiquidTemplateTest {
     @Test
     void mathFollowsCSharpIntegerDivisionAndDecimalPrecision() {
         assertThat(json("{{ -7 | DividedBy: 2 }}|{{ -7 | Modulo: 2 }}|{{ 10.0 | DividedBy: 3 }}|{{ body.none | Plus: 1 }}|"
-                + "{{ 'x' | AtLeast: 3 }}|{{ 'x' | Round }}|{{ 'a,b,,' | Split: ',' | Size }}", "{}"))
-                .isEqualTo("-3|-1|3.3333333333333333333333333333||x||2");
+                + "{{ 'x' | AtLeast: 3 }}|{{ 'x' | Round }}|{{ 'a,,b,' | Split: ',' | Size }}|{{ 1234.5 | Currency }}|{{ 1234.5 | Currency: 'en-US' }}|"
+                + "{{ 'b,A,c' | Split: ',' | Sort | Join: '' }}", "{}"))
+                .isEqualTo("-3|-1|3.3333333333333333333333333333||x||2|¤1,234.50|$1,234.50|Abc");
     }
 
     @Test
