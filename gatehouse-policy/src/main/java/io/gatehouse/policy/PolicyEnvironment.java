@@ -5,6 +5,8 @@ import io.gatehouse.expr.ExpressionCompiler;
 import io.gatehouse.policy.elements.CounterStore;
 import io.gatehouse.policy.elements.cache.ResponseCache;
 import io.gatehouse.policy.spi.MetricSink;
+import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
+import io.gatehouse.policy.elements.identity.ManagedIdentityTokens;
 import io.gatehouse.policy.spi.PolicyRegistry;
 import io.gatehouse.tls.KeyMaterial;
 
@@ -38,6 +40,7 @@ public final class PolicyEnvironment {
     private final ResponseCache responseCache;
     private final CounterStore counterStore;
     private final MetricSink metricSink;
+    private final ManagedIdentityTokens managedIdentity;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -56,6 +59,7 @@ public final class PolicyEnvironment {
         this.responseCache = b.responseCache != null ? b.responseCache : ResponseCache.withDefaults();
         this.counterStore = b.counterStore;
         this.metricSink = b.metricSink;
+        this.managedIdentity = b.managedIdentity == null ? null : new ManagedIdentityTokens(b.managedIdentity, b.clock);
     }
 
     public static Builder builder() {
@@ -157,6 +161,15 @@ public final class PolicyEnvironment {
         return metricSink;
     }
 
+    /**
+     * The token service {@code authentication-managed-identity} gets tokens from, with its token
+     * cache (shared by every policy of this load); null when none is configured, in which case
+     * the policy loads and fails at runtime as APIM does without an identity.
+     */
+    public ManagedIdentityTokens managedIdentity() {
+        return managedIdentity;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -173,6 +186,7 @@ public final class PolicyEnvironment {
         private ResponseCache responseCache;
         private CounterStore counterStore = CounterStore.local();
         private MetricSink metricSink = MetricSink.NONE;
+        private ManagedIdentityEndpoint managedIdentity;
 
         private Builder() {
         }
@@ -245,6 +259,12 @@ public final class PolicyEnvironment {
 
         public Builder metricSink(MetricSink sink) {
             this.metricSink = requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** Where {@code authentication-managed-identity} gets tokens; null (the default) for nowhere. */
+        public Builder managedIdentity(ManagedIdentityEndpoint endpoint) {
+            this.managedIdentity = endpoint;
             return this;
         }
 

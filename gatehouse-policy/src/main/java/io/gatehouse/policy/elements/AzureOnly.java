@@ -18,7 +18,6 @@ public final class AzureOnly {
     private static final Map<String, String> NEEDS = Map.ofEntries(
             Map.entry("log-to-eventhub", "it sends to Azure Event Hubs, and Gatehouse has no Event Hubs sink yet (use <trace> for request logs)"),
             Map.entry("send-service-bus-message", "it sends to Azure Service Bus, and Gatehouse has no Service Bus sink yet"),
-            Map.entry("authentication-managed-identity", "it gets tokens for an Azure managed identity, which exists only on Azure hosts (use authentication-certificate or authentication-basic)"),
             Map.entry("get-authorization-context", "it reads APIM's credential manager, which Gatehouse does not have"),
             Map.entry("llm-content-safety", "it calls Azure AI Content Safety, which Gatehouse has no connector for"),
             Map.entry("azure-openai-emit-token-metric", "it sends token metrics to Azure Monitor, and Gatehouse has no Azure Monitor sink yet"),

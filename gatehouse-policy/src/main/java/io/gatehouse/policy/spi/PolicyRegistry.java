@@ -2,6 +2,7 @@ package io.gatehouse.policy.spi;
 
 import io.gatehouse.policy.elements.AuthenticationBasic;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.AuthenticationManagedIdentity;
 import io.gatehouse.policy.elements.AzureOnly;
 import io.gatehouse.policy.elements.Base;
 import io.gatehouse.policy.elements.CacheLookup;
@@ -22,6 +23,7 @@ import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
+import io.gatehouse.policy.elements.NeedsApiSchema;
 import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
@@ -45,6 +47,7 @@ import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
 import io.gatehouse.policy.elements.Wait;
 import io.gatehouse.policy.elements.XmlToJson;
+import io.gatehouse.policy.elements.XslTransform;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -60,8 +63,7 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "xsl-transform", "validate-content",
-            "validate-parameters", "validate-headers", "validate-status-code", "validate-graphql-request",
+            "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
@@ -73,9 +75,9 @@ public final class PolicyRegistry {
         this.types = Map.copyOf(types);
     }
 
-    /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
+    /** Every policy Gatehouse implements, plus the Azure-only and API-schema ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
-        return of(Stream.concat(AzureOnly.TYPES.stream(), Stream.of(
+        return of(Stream.concat(Stream.concat(AzureOnly.TYPES.stream(), NeedsApiSchema.TYPES.stream()), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
@@ -87,7 +89,8 @@ public final class PolicyRegistry {
                 CacheLookupValue.TYPE, CacheStoreValue.TYPE, CacheRemoveValue.TYPE,
                 CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
                 Jsonp.TYPE, CrossDomain.TYPE,
-                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE)).toList());
+                SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
+                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

@@ -260,7 +260,7 @@ class ApimDocsPendingBehaviourTest {
         Element root = xml(requestBody(c)).getDocumentElement();
         assertThat(root.getTagName()).isEqualTo("order");
         assertThat(root.getAttribute("User-Agent")).isEqualTo("lab-client/2.1");
-        assertThat(root.getTextContent()).isEqualTo("7");
+        assertThat(root.getTextContent().strip()).as("indent=\"yes\" may add whitespace").isEqualTo("7");
     }
 
     @Test
@@ -269,7 +269,9 @@ class ApimDocsPendingBehaviourTest {
         PolicyContext c = request("GET", "https://api.example.com/orders/7");
         String body = "<order id=\"7\"><item>laptop</item></order>";
         Harness.run(p, c, new Answering(body, "application/xml"));
-        assertThat(xml(Harness.body(c)).getDocumentElement().isEqualNode(xml(body).getDocumentElement())).isTrue();
+        // the stylesheet says indent="yes": whitespace between elements is the only change allowed
+        String out = Harness.body(c).replaceAll(">\\s+<", "><").strip();
+        assertThat(xml(out).getDocumentElement().isEqualNode(xml(body).getDocumentElement())).as(out).isTrue();
     }
 
     // cache-lookup with cache-store

@@ -39,15 +39,15 @@ class PolicyRegistryTest {
     @Test
     void unregisteredApimPoliciesAreErrorsNotSkipped() {
         PolicyRegistry r = PolicyRegistry.builtIn();
-        assertThat(r.isKnownButUnsupported("xsl-transform")).isTrue();
+        assertThat(r.isKnownButUnsupported("validate-odata-request")).isTrue();
         assertThat(r.isKnownButUnsupported("set-header")).isFalse();
-        assertThat(r.suggest("xsl-transfrm")).isEqualTo("xsl-transform");
+        assertThat(r.suggest("validate-odata-requst")).isEqualTo("validate-odata-request");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><xsl-transform header-name=\"Authorization\"/><proxy/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><validate-odata-request/><proxy/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
-                "j.xml:1:20: error: policy 'xsl-transform' is not supported yet",
-                "j.xml:1:64: error: policy 'proxy' is not supported yet");
+                "j.xml:1:20: error: policy 'validate-odata-request' is not supported yet",
+                "j.xml:1:45: error: policy 'proxy' is not supported yet");
     }
 
     @Test
