@@ -12,6 +12,8 @@ import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.PolicyDocument;
 import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
+import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
+import io.gatehouse.config.model.ManagedIdentityConfig;
 import io.gatehouse.policy.Scope;
 import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.KeyMaterial;
@@ -74,7 +76,8 @@ public final class CompiledPolicies {
     static CompiledPolicies compile(GatehouseConfig model, Map<PolicyRef, SourceText> sources,
                                     Map<String, String> namedValues, Map<String, SourceText> fragments,
                                     Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
-                                    CaStore caStore, RevocationMode revocation, Diagnostics d) {
+                                    CaStore caStore, RevocationMode revocation, Map<String, String> hostEnvironment,
+                                    Diagnostics d) {
         boolean anyPolicy = model.globalPolicy() != null
                 || model.apis().stream().anyMatch(a -> a.policy() != null
                 || a.operations().stream().anyMatch(o -> o.policy() != null));
@@ -96,6 +99,7 @@ public final class CompiledPolicies {
         ChainCheck check = chainCheck(caStore, revocation);
         env.chainCheck(check);
         env.outgoingTrustAnchors(caStore.roots());
+        env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -131,6 +135,15 @@ public final class CompiledPolicies {
     }
 
     /** validate-client-certificate's trust check, backed by the CA store and the revocation mode. */
+    /** The configured token service, else the one an Azure host publishes in its environment, else none. */
+    static ManagedIdentityEndpoint managedIdentity(ManagedIdentityConfig c, Map<String, String> hostEnvironment) {
+        if (c == null) {
+            return ManagedIdentityEndpoint.fromEnvironment(hostEnvironment);
+        }
+        return c.style().equals("imds") ? ManagedIdentityEndpoint.imds(c.endpoint())
+                : ManagedIdentityEndpoint.appService(c.endpoint(), c.identityHeader());
+    }
+
     static ChainCheck chainCheck(CaStore store, RevocationMode mode) {
         // path building costs more than the rest of a request: results are kept per chain for 30 s
         return store.isEmpty() ? ChainCheck.NONE : ChainCheck.of(store, mode).cached(Duration.ofSeconds(30), 10_000);

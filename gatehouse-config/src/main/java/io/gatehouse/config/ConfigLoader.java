@@ -77,7 +77,7 @@ public final class ConfigLoader {
             // policies are compiled even when the config has errors, so every problem shows at once
             policies = CompiledPolicies.compile(model, reader.policySources, namedValues, reader.fragmentSources,
                     materials.keyPairs, materials.certificates, materials.caStore(), materials.revocation(model),
-                    diagnostics);
+                    env, diagnostics);
         }
         diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars, reader.secretSpans)));
 

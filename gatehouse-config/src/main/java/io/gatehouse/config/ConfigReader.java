@@ -7,6 +7,7 @@ import io.gatehouse.common.SourceText;
 import io.gatehouse.config.model.AdminConfig;
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.BackendConfig;
+import io.gatehouse.config.model.ManagedIdentityConfig;
 import io.gatehouse.config.model.CaCertificateConfig;
 import io.gatehouse.config.model.CertificateConfig;
 import io.gatehouse.config.model.FragmentConfig;
@@ -133,7 +134,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT);
+                    DEFAULT_DRAIN_TIMEOUT, null);
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -145,7 +146,8 @@ final class ConfigReader {
             diagnostics.add(top.position().error("missing required section 'gateway' (it lists the listeners)"));
             return null;
         }
-        Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout");
+        Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
+                "managedIdentity");
         if (g == null) {
             return null;
         }
@@ -194,9 +196,51 @@ final class ConfigReader {
         }
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
-                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain);
+                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /** {@code gateway.managedIdentity: {style, endpoint, identityHeader}}; null when absent or wrong (reported). */
+    private ManagedIdentityConfig managedIdentity(Section g) {
+        Section m = section(g, "managedIdentity", "managedIdentity", "style", "endpoint", "identityHeader");
+        if (m == null) {
+            return null;
+        }
+        String style = string(m, "style");
+        style = style == null ? "app-service" : style.trim().toLowerCase(Locale.ROOT);
+        boolean ok = true;
+        if (!style.equals("app-service") && !style.equals("imds")) {
+            diagnostics.add(m.valuePosition("style").error("unknown managedIdentity style '" + style
+                    + "' (expected: app-service or imds)"));
+            ok = false;
+        }
+        String raw = required(m, "endpoint");
+        Secret header = secret(m, "identityHeader");
+        if (raw == null) {
+            return null;
+        }
+        URI endpoint = null;
+        try {
+            endpoint = new URI(raw.trim());
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        if (endpoint == null || endpoint.getHost() == null || endpoint.getScheme() == null
+                || !(endpoint.getScheme().equalsIgnoreCase("http") || endpoint.getScheme().equalsIgnoreCase("https"))) {
+            diagnostics.add(m.valuePosition("endpoint").error("managedIdentity endpoint '" + raw
+                    + "' is not a URL (expected http:// or https:// with a host, for example http://localhost:42356/msi/token)"));
+            return null;
+        }
+        if (!ok) {
+            return null;
+        }
+        if (style.equals("app-service") && header == null) {
+            diagnostics.add(m.position().error("managedIdentity with style app-service needs 'identityHeader' "
+                    + "(the X-IDENTITY-HEADER secret, for example ${env:IDENTITY_HEADER})"));
+            return null;
+        }
+        return new ManagedIdentityConfig(style, endpoint, header);
     }
 
     private ListenerConfig listener(Section s) {

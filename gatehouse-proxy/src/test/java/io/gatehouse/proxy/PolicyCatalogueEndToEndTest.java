@@ -29,6 +29,9 @@ class PolicyCatalogueEndToEndTest {
     static TestBackend backend;
     static GatewayHarness gw;
     static int port;
+    /** An App Service-style managed identity token service, as Azure hosts publish one. */
+    static com.sun.net.httpserver.HttpServer identity;
+    static final java.util.concurrent.atomic.AtomicInteger tokenCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     private static String api(String id, String xml) {
         GatewayHarness.write(tmp.resolve(id + ".xml"), xml);
@@ -45,6 +48,25 @@ class PolicyCatalogueEndToEndTest {
         world = new TestWorld(tmp.resolve("pki"));
         backend = new TestBackend(null, "plain");
         port = Ports.free();
+        try {
+            identity = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        identity.createContext("/msi/token", x -> {
+            tokenCalls.incrementAndGet();
+            boolean authorized = "identity-S3cret".equals(x.getRequestHeaders().getFirst("X-IDENTITY-HEADER"));
+            String resource = java.net.URLDecoder.decode(x.getRequestURI().getRawQuery().replaceAll(".*resource=([^&]*).*", "$1"),
+                    StandardCharsets.UTF_8);
+            byte[] out = (authorized
+                    ? "{\"access_token\": \"token-for-" + resource + "\", \"expires_on\": \"" + (System.currentTimeMillis() / 1000 + 3600)
+                            + "\", \"token_type\": \"Bearer\"}"
+                    : "{\"error\": \"unauthorized\"}").getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(authorized ? 200 : 401, out.length);
+            x.getResponseBody().write(out);
+            x.close();
+        });
+        identity.start();
         String key = Base64.getEncoder().encodeToString(JWT_KEY);
         StringBuilder apis = new StringBuilder();
         apis.append(api("checked", """
@@ -166,11 +188,27 @@ class PolicyCatalogueEndToEndTest {
                   <backend><forward-request /></backend>
                 </policies>
                 """));
+        apis.append(api("identity", """
+                <policies>
+                  <inbound>
+                    <authentication-managed-identity resource="https://vault.azure.net" />
+                    <return-response>
+                      <set-status code="200" reason="OK" />
+                      <set-body>@(context.Request.Headers.GetValueOrDefault("Authorization", "none"))</set-body>
+                    </return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
         gw = GatewayHarness.start(tmp, """
                 gateway:
                   listeners:
                     - port: %d
                       bind: 127.0.0.1
+                  managedIdentity:
+                    style: app-service
+                    endpoint: http://127.0.0.1:%d/msi/token
+                    identityHeader: identity-S3cret
                 hostnames:
                   - hostName: api.gatehouse.test
                     certificateId: gateway-tls
@@ -180,13 +218,16 @@ class PolicyCatalogueEndToEndTest {
                   - id: plain
                     url: http://127.0.0.1:%d/base
                 apis:
-                %s""".formatted(port, E2e.gatewayCertificate(world), backend.port(), apis));
+                %s""".formatted(port, identity.getAddress().getPort(), E2e.gatewayCertificate(world), backend.port(), apis));
     }
 
     @AfterAll
     static void stop() {
         if (gw != null) {
             gw.close();
+        }
+        if (identity != null) {
+            identity.stop(0);
         }
         if (backend != null) {
             backend.close();
@@ -316,6 +357,16 @@ class PolicyCatalogueEndToEndTest {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.body()).contains("no uploads here").contains("\"backend\": \"plain\"");
         assertThat(r.body()).contains("second request opened 0 connections");
+    }
+
+    @Test
+    void authenticationManagedIdentityGetsATokenFromTheConfiguredServiceOnceAndSendsItAsBearer() {
+        E2e.CurlResult first = call("/identity/x");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("Bearer token-for-https://vault.azure.net");
+        int calls = tokenCalls.get();
+        assertThat(call("/identity/x").body()).isEqualTo("Bearer token-for-https://vault.azure.net");
+        assertThat(tokenCalls.get()).as("the token is cached until near its expiry").isEqualTo(calls);
     }
 
     private static Path bigFile() throws Exception {
