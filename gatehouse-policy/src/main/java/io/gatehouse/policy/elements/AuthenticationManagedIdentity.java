@@ -81,9 +81,28 @@ public final class AuthenticationManagedIdentity implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
+        return token(exchange).thenAccept(token -> {
+            if (token == null) {
+                return; // ignore-error: carry on without one
+            }
+            if (outputVariable != null) {
+                exchange.context().variables().set(outputVariable, token);
+            } else {
+                exchange.context().request().headers().set("Authorization", "Bearer " + token);
+            }
+        });
+    }
+
+    /**
+     * The access token for this request's resource, or null when none could be had and
+     * {@code ignore-error} is true; otherwise a failure with {@value #REASON}. Used directly by
+     * {@code send-request}, whose child element puts the token on the request it sends.
+     */
+    public CompletionStage<String> token(Exchange exchange) {
         String r = resource.get(exchange);
         if (tokens == null) {
-            return fail("no managed identity token service is configured for this gateway, so no token for '" + r + "' can be had");
+            return fail("no managed identity token service is configured for this gateway (gateway.managedIdentity), so no token for '"
+                    + r + "' can be had");
         }
         if (r == null || r.isBlank()) {
             return fail("the resource expression gave an empty value");
@@ -97,18 +116,13 @@ public final class AuthenticationManagedIdentity implements Policy {
                 }
                 return null;
             }
-            if (outputVariable != null) {
-                exchange.context().variables().set(outputVariable, token);
-            } else {
-                exchange.context().request().headers().set("Authorization", "Bearer " + token);
-            }
-            return null;
+            return token;
         });
     }
 
-    private CompletionStage<Void> fail(String why) {
+    private CompletionStage<String> fail(String why) {
         if (ignoreError) {
-            return DONE;
+            return CompletableFuture.completedFuture(null);
         }
         return CompletableFuture.failedFuture(new GatewayException(500, NAME, REASON, why));
     }

@@ -127,6 +127,27 @@ class AuthenticationManagedIdentityTest {
     }
 
     @Test
+    void insideSendRequestTheTokenGoesOnTheRequestItSendsNotOnTheBackendRequest() {
+        server.createContext("/vault/secrets/db", x -> {
+            byte[] b = String.valueOf(x.getRequestHeaders().getFirst("Authorization")).getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        EffectivePolicy p = inbound(engine(ManagedIdentityEndpoint.appService(uri(), Secret.of(HEADER_SECRET))), """
+                <send-request mode="new" response-variable-name="secret" timeout="10">
+                  <set-url>http://127.0.0.1:%d/vault/secrets/db</set-url>
+                  <set-method>GET</set-method>
+                  <authentication-managed-identity resource="https://vault.azure.net" />
+                </send-request>""".formatted(server.getAddress().getPort()));
+        PolicyContext c = run(p);
+        assertThat(c.lastError()).isNull();
+        io.gatehouse.expr.context.Response r = (io.gatehouse.expr.context.Response) c.variables().get("secret");
+        assertThat(r.body().readString(true)).isEqualTo("Bearer " + TOKEN);
+        assertThat(c.request().headers().getValueOrDefault("Authorization", null)).isNull();
+    }
+
+    @Test
     void cachesTheTokenUntilShortlyBeforeItExpires() {
         EffectivePolicy p = inbound(engine(ManagedIdentityEndpoint.appService(uri(), Secret.of(HEADER_SECRET))),
                 "<authentication-managed-identity resource=\"https://vault.azure.net\"/>");

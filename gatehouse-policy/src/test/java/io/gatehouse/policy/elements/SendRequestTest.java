@@ -180,7 +180,7 @@ class SendRequestTest {
                         "p.xml:1:20: error: <send-request mode=\"new\"> needs a <set-url>",
                         "p.xml:2:15: error: attribute 'mode' on <send-request>: 'fresh' (expected one of: new, copy)",
                         "p.xml:2:55: error: unexpected <set-uri> inside <send-request> (did you mean 'set-url'?); "
-                                + "expected: <authentication-certificate>, <set-body>, <set-header>, <set-method>, <set-url>",
+                                + "expected: <authentication-certificate>, <authentication-managed-identity>, <set-body>, <set-header>, <set-method>, <set-url>",
                         "p.xml:3:23: error: unknown attribute 'response-variable-name' on <send-one-way-request>; expected one of: mode, timeout");
     }
 

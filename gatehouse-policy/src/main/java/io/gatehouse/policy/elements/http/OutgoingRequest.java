@@ -7,6 +7,7 @@ import io.gatehouse.expr.context.Response;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
+import io.gatehouse.policy.elements.AuthenticationManagedIdentity;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -31,8 +32,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * The request {@code send-request} and {@code send-one-way-request} build: {@code mode}
  * ({@code new} starts empty, {@code copy} starts from the current request), then the children
- * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>} and
- * {@code <authentication-certificate>}, whose values are evaluated against the current request's
+ * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>},
+ * {@code <authentication-certificate>} and {@code <authentication-managed-identity>} (its token
+ * becomes the sent request's {@code Authorization: Bearer} header), whose values are evaluated against the current request's
  * context. Sent with the JDK {@link HttpClient} asynchronously; a client certificate from
  * {@code authentication-certificate} is presented through a client built for it (one
  * client per key pair, cached). Servers are trusted when they chain to the JDK's CAs or to the
@@ -55,10 +57,13 @@ public final class OutgoingRequest {
     private final Duration timeout;
     private final String policy;
     private final OutgoingClients clients;
+    private final AuthenticationManagedIdentity identity;
 
     private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<HeaderSpec> headers, Value<String> body,
-                            Policy certificate, Duration timeout, String policy, OutgoingClients clients) {
+                            Policy certificate, Duration timeout, String policy, OutgoingClients clients,
+                            AuthenticationManagedIdentity identity) {
         this.clients = clients;
+        this.identity = identity;
         this.copy = copy;
         this.url = url;
         this.method = method;
@@ -72,12 +77,14 @@ public final class OutgoingRequest {
     /** Reads {@code mode} and the children of {@code e}; null after reporting. */
     public static OutgoingRequest compile(XmlElement e, Attributes a, CompileContext ctx, Duration timeout) {
         boolean copy = a.choice("mode", "new", "new", "copy").equals("copy");
-        ctx.onlyChildren(e, "set-url", "set-method", "set-header", "set-body", "authentication-certificate");
+        ctx.onlyChildren(e, "set-url", "set-method", "set-header", "set-body", "authentication-certificate",
+                "authentication-managed-identity");
         boolean ok = true;
         Value<String> url = null;
         Value<String> method = null;
         Value<String> body = null;
         Policy cert = null;
+        AuthenticationManagedIdentity identity = null;
         List<HeaderSpec> headers = new ArrayList<>();
         for (XmlElement c : e.elements()) {
             switch (c.name()) {
@@ -123,6 +130,11 @@ public final class OutgoingRequest {
                     cert = AuthenticationCertificate.TYPE.compiler().compile(c, ctx);
                     ok &= cert != null;
                 }
+                case "authentication-managed-identity" -> {
+                    // with output-token-variable-name the token goes to the variable, not the request (as at top level)
+                    identity = (AuthenticationManagedIdentity) AuthenticationManagedIdentity.TYPE.compiler().compile(c, ctx);
+                    ok &= identity != null;
+                }
                 default -> ok = false; // reported by onlyChildren
             }
         }
@@ -131,7 +143,7 @@ public final class OutgoingRequest {
             ok = false;
         }
         return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name(),
-                OutgoingClients.forAnchors(ctx.environment().outgoingTrustAnchors())) : null;
+                OutgoingClients.forAnchors(ctx.environment().outgoingTrustAnchors()), identity) : null;
     }
 
     /** Builds the request now (values evaluated against the current context) and sends it. */
@@ -202,6 +214,15 @@ public final class OutgoingRequest {
             if (km != null) {
                 client = clients.presenting(km);
             }
+        }
+        if (identity != null) {
+            HttpClient c = client;
+            return identity.token(exchange).thenCompose(token -> {
+                if (token != null) {
+                    rb.setHeader("Authorization", "Bearer " + token);
+                }
+                return c.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+            });
         }
         try {
             return client.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
