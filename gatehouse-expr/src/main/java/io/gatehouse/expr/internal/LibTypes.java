@@ -955,7 +955,7 @@ final class LibTypes {
         m.prop(l.tJProperty, "Value", T, o -> ((JProperty) o).value());
         m.prop(l.tJValue, "Value", O, o -> ((JValue) o).value());
         m.method("new:JObject", ".ctor", JO, (o, a, x) -> new JObject());
-        for (int n = 1; n <= 6; n++) {
+        for (int n = 1; n <= LibStrings.MAX_PARAMS; n++) {
             Type[] ps = new Type[n];
             java.util.Arrays.fill(ps, O);
             m.method("new:JObject", ".ctor", JO, (o, a, x) -> {

@@ -121,6 +121,7 @@ public final class Library {
     final Type tMatch;
     final Type tGroups;
     final Type tBuilder;
+    final Type tException;
 
     private Library() {
         for (Type t : new Type[] {Type.INT, Type.LONG, Type.DOUBLE, Type.DECIMAL, Type.BOOL, Type.CHAR, Type.STRING,
@@ -216,6 +217,7 @@ public final class Library {
         m.alias("Group", tMatch);
         tGroups = new Type("GroupCollection", RegexMatch.class, null);
         tBuilder = m.type("StringBuilder", StringBuilder.class);
+        tException = m.type("Exception", ExpressionException.class);
 
         for (String s : new String[] {"String", "string"}) {
             statics.put(s, "String");
@@ -248,6 +250,32 @@ public final class Library {
         LibContext.register(this);
         LibStrings.register(this);
         LibTypes.register(this);
+        LibCrypto.register(this);
+    }
+
+    /** A settable property, for object initializers ({@code new HMACSHA256 { Key = key }}). */
+    public record Setter(Type type, Set set) {
+        @FunctionalInterface
+        public interface Set {
+            void set(Object target, Object value);
+        }
+    }
+
+    private final Map<String, Map<String, Setter>> setters = new HashMap<>();
+
+    void setter(Type owner, String name, Type type, Setter.Set set) {
+        setters.computeIfAbsent(owner.name(), k -> new HashMap<>()).put(name, new Setter(type, set));
+    }
+
+    /** The settable property {@code name} of {@code t}, or null. */
+    public Setter setter(Type t, String name) {
+        Map<String, Setter> s = setters.get(t.name());
+        return s == null ? null : s.get(name);
+    }
+
+    /** Makes {@code alias} name the static side of {@code owner} (e.g. {@code SHA256.Create()}). */
+    void staticName(String alias, String owner) {
+        statics.put(alias, owner);
     }
 
     // ---- registration helpers used by the Lib* classes

@@ -1,0 +1,458 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.lib.Crypto;
+import io.gatehouse.expr.lib.Crypto.DotnetRandom;
+import io.gatehouse.expr.lib.Crypto.Hash;
+import io.gatehouse.expr.lib.Crypto.Hmac;
+import io.gatehouse.expr.lib.Guid;
+import io.gatehouse.expr.lib.JProperty;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * {@code System.Security.Cryptography} (HMACs, hashes, APIM's {@code byte[].Encrypt/Decrypt}),
+ * {@code System.Random}, {@code System.Net.WebUtility}, {@code Guid} bytes and a few conversions the
+ * APIM snippets use.
+ */
+final class LibCrypto {
+    static final String[] HMACS = {"HMACSHA256", "HMACSHA1", "HMACSHA384", "HMACSHA512", "HMACMD5"};
+    static final String[] HASHES = {"SHA256", "SHA1", "SHA384", "SHA512", "MD5"};
+
+    private LibCrypto() {
+    }
+
+    private static byte[] bytes(Object o, String param) {
+        if (o == null) {
+            throw LibStrings.argNull(param);
+        }
+        return (byte[]) o;
+    }
+
+    private static ExpressionException crypto(String msg) {
+        return new ExpressionException("System.Security.Cryptography.CryptographicException", msg);
+    }
+
+    static void register(Library l) {
+        Members m = l.m;
+        Type BA = Type.BYTE_ARRAY;
+        Type I = Type.INT;
+        Type S = Type.STRING;
+
+        // ---- keyed hashes: new HMACSHA256(key), new HMACSHA256 { Key = key }, ComputeHash
+        for (String name : HMACS) {
+            Type t = m.type(name, Hmac.class);
+            l.staticName(name, name);
+            m.method("new:" + name, ".ctor", t, (o, a, x) -> new Hmac(name, bytes(a[0], "key")), BA);
+            m.method("new:" + name, ".ctor", t, (o, a, x) -> new Hmac(name, randomKey(name)));
+            hashMethods(m, t.name(), true);
+            m.prop(t, "Key", BA, o -> ((Hmac) o).key());
+            l.setter(t, "Key", BA, (o, v) -> {
+                if (v == null) {
+                    throw LibStrings.argNull("value");
+                }
+                ((Hmac) o).key((byte[]) v);
+            });
+            m.prop(t, "HashSize", I, o -> ((Hmac) o).hashSize());
+        }
+        // ---- hashes: SHA256.Create(), new SHA256Managed(), SHA256.HashData(bytes)
+        for (String name : HASHES) {
+            Type t = m.type(name, Hash.class);
+            l.staticName(name, name);
+            m.method("static:" + name, "Create", t, (o, a, x) -> new Hash(name));
+            m.method("static:" + name, "HashData", BA, (o, a, x) -> {
+                byte[] b = bytes(a[0], "source");
+                return Crypto.digest(name, b, 0, b.length);
+            }, BA);
+            m.alias(name + "Managed", t);
+            m.alias(name + "CryptoServiceProvider", t);
+            m.method("new:" + name, ".ctor", t, (o, a, x) -> new Hash(name));
+            hashMethods(m, t.name(), false);
+        }
+
+        // ---- APIM's byte[] extensions: input.Encrypt("Aes", key, iv), input.Decrypt("Aes", key, iv)
+        for (boolean enc : new boolean[] {true, false}) {
+            m.method("Array", enc ? "Encrypt" : "Decrypt", BA, (o, a, x) -> {
+                if (!(o instanceof byte[] input)) {
+                    throw ExpressionException.invalidCast();
+                }
+                try {
+                    return Crypto.symmetric(enc, input, (String) a[0], bytes(a[1], "key"), bytes(a[2], "iv"));
+                } catch (IllegalArgumentException e) {
+                    throw crypto(e.getMessage());
+                }
+            }, S, BA, BA);
+        }
+
+        // ---- System.Random
+        Type rnd = m.type("Random", DotnetRandom.class);
+        m.method("new:Random", ".ctor", rnd, (o, a, x) -> new DotnetRandom());
+        m.method("new:Random", ".ctor", rnd, (o, a, x) -> new DotnetRandom(Ops.asInt(a[0])), I);
+        m.method(rnd, "Next", I, (o, a, x) -> ((DotnetRandom) o).next());
+        m.method(rnd, "Next", I, (o, a, x) -> guard(() -> ((DotnetRandom) o).next(Ops.asInt(a[0]))), I);
+        m.method(rnd, "Next", I, (o, a, x) -> guard(() -> ((DotnetRandom) o).next(Ops.asInt(a[0]), Ops.asInt(a[1]))), I, I);
+        m.method(rnd, "NextDouble", Type.DOUBLE, (o, a, x) -> ((DotnetRandom) o).nextDouble());
+
+        // ---- System.Net.WebUtility
+        l.staticName("WebUtility", "WebUtility");
+        String wu = "static:WebUtility";
+        m.method(wu, "UrlEncode", S, (o, a, x) -> a[0] == null ? null : urlEncode((String) a[0]), S);
+        m.method(wu, "UrlDecode", S, (o, a, x) -> a[0] == null ? null : urlDecode((String) a[0]), S);
+        m.method(wu, "HtmlEncode", S, (o, a, x) -> a[0] == null ? null : htmlEncode((String) a[0]), S);
+        m.method(wu, "HtmlDecode", S, (o, a, x) -> a[0] == null ? null : htmlDecode((String) a[0]), S);
+
+        // ---- new DateTimeOffset(dateTime): the same instant (DateTimeOffset shares DateTime's type here)
+        m.method("new:DateTime", ".ctor", l.tDateTime, (o, a, x) -> a[0], l.tDateTime);
+
+        // ---- Guid bytes, in .NET's mixed-endian layout
+        m.method(l.tGuid, "ToByteArray", BA, (o, a, x) -> guidBytes((Guid) o));
+        m.method("new:Guid", ".ctor", l.tGuid, (o, a, x) -> guidOf(bytes(a[0], "b")), BA);
+
+        // ---- Convert.ToByte / ToInt16 / ToChar
+        String cv = "static:Convert";
+        m.method(cv, "ToByte", Type.BYTE, (o, a, x) -> checkedRange(a[0], 0, 255, "Byte"), Type.OBJECT);
+        m.method(cv, "ToInt16", I, (o, a, x) -> checkedRange(a[0], Short.MIN_VALUE, Short.MAX_VALUE, "Int16"), Type.OBJECT);
+        m.method(cv, "ToChar", Type.CHAR, (o, a, x) -> (char) (int) checkedRange(a[0], 0, 65535, "Char"), Type.INT);
+
+        // ---- JProperty.Remove()
+        m.method(l.tJProperty, "Remove", Type.VOID, (o, a, x) -> {
+            try {
+                ((JProperty) o).remove();
+            } catch (IllegalStateException e) {
+                throw new ExpressionException("System.InvalidOperationException", e.getMessage());
+            }
+            return null;
+        });
+
+        // ---- exceptions (caught with catch, made with new Exception(message))
+        Type ex = l.tException;
+        m.prop(ex, "Message", S, o -> ((ExpressionException) o).getMessage());
+        m.prop(ex, "InnerException", ex, o -> null);
+        m.prop(ex, "StackTrace", S, o -> "");
+        m.prop(ex, "Source", S, o -> "Gatehouse.PolicyExpression");
+        m.method(ex, "ToString", S, (o, a, x) -> ((ExpressionException) o).dotNetType() + ": " + ((ExpressionException) o).getMessage());
+
+        // ---- List<T> members beyond Count and the indexer
+        m.method("List", "Add", Type.VOID, (o, a, x) -> {
+            listOf(o).add(a[0]);
+            return null;
+        }, Type.OBJECT);
+        m.method("List", "AddRange", Type.VOID, (o, a, x) -> {
+            if (a[0] == null) {
+                throw LibStrings.argNull("collection");
+            }
+            listOf(o).addAll(Ops.seq(a[0]));
+            return null;
+        }, Type.OBJECT);
+        m.method("List", "Insert", Type.VOID, (o, a, x) -> {
+            int at = Ops.asInt(a[0]);
+            if (at < 0 || at > listOf(o).size()) {
+                throw LibStrings.range("index", "Index must be within the bounds of the List.");
+            }
+            listOf(o).add(at, a[1]);
+            return null;
+        }, I, Type.OBJECT);
+        m.method("List", "Remove", Type.BOOL, (o, a, x) -> {
+            java.util.List<Object> list = listOf(o);
+            for (int k = 0; k < list.size(); k++) {
+                if (Ops.equal(list.get(k), a[0])) {
+                    list.remove(k);
+                    return true;
+                }
+            }
+            return false;
+        }, Type.OBJECT);
+        m.method("List", "RemoveAt", Type.VOID, (o, a, x) -> {
+            int at = Ops.asInt(a[0]);
+            if (at < 0 || at >= listOf(o).size()) {
+                throw LibStrings.range("index", "Index was out of range. Must be non-negative and less than the size of the collection.");
+            }
+            listOf(o).remove(at);
+            return null;
+        }, I);
+        m.method("List", "Clear", Type.VOID, (o, a, x) -> {
+            listOf(o).clear();
+            return null;
+        });
+        m.method("List", "IndexOf", I, (o, a, x) -> {
+            java.util.List<Object> list = listOf(o);
+            for (int k = 0; k < list.size(); k++) {
+                if (Ops.equal(list.get(k), a[0])) {
+                    return k;
+                }
+            }
+            return -1;
+        }, Type.OBJECT);
+
+        // ---- Array statics that need no lambda
+        l.staticName("Array", "Array");
+        String ar = "static:Array";
+        m.method(ar, "Copy", Type.VOID, (o, a, x) -> {
+            arrayCopy(a[0], 0, a[1], 0, Ops.asInt(a[2]));
+            return null;
+        }, Type.OBJECT, Type.OBJECT, I);
+        m.method(ar, "Copy", Type.VOID, (o, a, x) -> {
+            arrayCopy(a[0], Ops.asInt(a[1]), a[2], Ops.asInt(a[3]), Ops.asInt(a[4]));
+            return null;
+        }, Type.OBJECT, I, Type.OBJECT, I, I);
+        m.method(ar, "IndexOf", I, (o, a, x) -> {
+            java.util.List<Object> items = Ops.seq(a[0]);
+            for (int k = 0; k < items.size(); k++) {
+                if (Ops.equal(items.get(k), a[1])) {
+                    return k;
+                }
+            }
+            return -1;
+        }, Type.OBJECT, Type.OBJECT);
+        m.method(ar, "Reverse", Type.VOID, (o, a, x) -> {
+            reverse(a[0]);
+            return null;
+        }, Type.OBJECT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.List<Object> listOf(Object o) {
+        if (!(o instanceof java.util.ArrayList<?>)) {
+            throw new ExpressionException("System.NotSupportedException", "Collection was of a fixed size.");
+        }
+        return (java.util.List<Object>) o;
+    }
+
+    private static void hashMethods(Members m, String owner, boolean keyed) {
+        m.method(owner, "ComputeHash", Type.BYTE_ARRAY, (o, a, x) -> {
+            byte[] b = bytes(a[0], "buffer");
+            return hash(o, b, 0, b.length);
+        }, Type.BYTE_ARRAY);
+        m.method(owner, "ComputeHash", Type.BYTE_ARRAY, (o, a, x) -> {
+            byte[] b = bytes(a[0], "buffer");
+            int off = Ops.asInt(a[1]);
+            int n = Ops.asInt(a[2]);
+            if (off < 0 || n < 0 || off + n > b.length) {
+                throw new ExpressionException("System.ArgumentException", "Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.");
+            }
+            return hash(o, b, off, n);
+        }, Type.BYTE_ARRAY, Type.INT, Type.INT);
+        m.method(owner, "Dispose", Type.VOID, (o, a, x) -> null);
+        m.method(owner, "Clear", Type.VOID, (o, a, x) -> null);
+    }
+
+    private static byte[] hash(Object o, byte[] b, int off, int n) {
+        return o instanceof Hmac h ? h.computeHash(b, off, n) : ((Hash) o).computeHash(b, off, n);
+    }
+
+    private static byte[] randomKey(String name) {
+        byte[] k = new byte[name.equals("HMACSHA384") || name.equals("HMACSHA512") ? 128 : 64];
+        new java.security.SecureRandom().nextBytes(k);
+        return k;
+    }
+
+    private static Object guard(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.ArgumentOutOfRangeException", e.getMessage());
+        }
+    }
+
+    private static int checkedRange(Object v, long min, long max, String type) {
+        if (v == null) {
+            return 0;
+        }
+        long n;
+        if (v instanceof String str) {
+            try {
+                n = Long.parseLong(str.trim());
+            } catch (NumberFormatException e) {
+                throw new ExpressionException("System.FormatException", "The input string '" + str + "' was not in a correct format.");
+            }
+        } else if (v instanceof Character c) {
+            n = c;
+        } else if (Ops.kind(v) >= 0) {
+            double d = Ops.asDouble(v);
+            n = Math.round(d);
+            if (Math.abs(d - Math.floor(d) - 0.5) < 1e-12) {
+                n = (long) Math.rint(d);
+            }
+        } else {
+            throw ExpressionException.invalidCast();
+        }
+        if (n < min || n > max) {
+            throw new ExpressionException("System.OverflowException", "Value was either too large or too small for "
+                    + (type.equals("Byte") ? "an unsigned byte" : type.equals("Char") ? "a character" : "an Int16") + ".");
+        }
+        return (int) n;
+    }
+
+    private static void arrayCopy(Object src, int si, Object dst, int di, int n) {
+        if (src == null) {
+            throw LibStrings.argNull("sourceArray");
+        }
+        if (dst == null) {
+            throw LibStrings.argNull("destinationArray");
+        }
+        int sl = java.lang.reflect.Array.getLength(src);
+        int dl = java.lang.reflect.Array.getLength(dst);
+        if (si < 0 || di < 0 || n < 0 || si + n > sl || di + n > dl) {
+            throw new ExpressionException("System.ArgumentException",
+                    "Source array was not long enough. Check the source index, length, and the array's lower bounds.");
+        }
+        if (src.getClass() != dst.getClass()) {
+            throw new ExpressionException("System.ArrayTypeMismatchException",
+                    "Source array type cannot be assigned to destination array type.");
+        }
+        System.arraycopy(src, si, dst, di, n);
+    }
+
+    private static void reverse(Object arr) {
+        if (arr instanceof byte[] b) {
+            for (int i = 0, j = b.length - 1; i < j; i++, j--) {
+                byte t = b[i];
+                b[i] = b[j];
+                b[j] = t;
+            }
+        } else if (arr instanceof Object[] a) {
+            java.util.Collections.reverse(java.util.Arrays.asList(a));
+        } else if (arr == null) {
+            throw LibStrings.argNull("array");
+        }
+    }
+
+    static byte[] guidBytes(Guid g) {
+        UUID u = g.uuid();
+        ByteBuffer be = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        byte[] b = be.array();
+        byte[] out = b.clone();
+        // .NET stores the first three fields little-endian.
+        out[0] = b[3];
+        out[1] = b[2];
+        out[2] = b[1];
+        out[3] = b[0];
+        out[4] = b[5];
+        out[5] = b[4];
+        out[6] = b[7];
+        out[7] = b[6];
+        return out;
+    }
+
+    static Guid guidOf(byte[] b) {
+        if (b.length != 16) {
+            throw new ExpressionException("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')");
+        }
+        byte[] be = b.clone();
+        be[0] = b[3];
+        be[1] = b[2];
+        be[2] = b[1];
+        be[3] = b[0];
+        be[4] = b[5];
+        be[5] = b[4];
+        be[6] = b[7];
+        be[7] = b[6];
+        ByteBuffer buf = ByteBuffer.wrap(be).order(ByteOrder.BIG_ENDIAN);
+        return new Guid(new UUID(buf.getLong(), buf.getLong()));
+    }
+
+    /** .NET WebUtility.UrlEncode: unreserved are A-Z a-z 0-9 - _ . ! * ( ); space is '+'; hex upper-case. */
+    static String urlEncode(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.!*()".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else if (c == ' ') {
+                sb.append('+');
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    static String urlDecode(String s) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c == '+') {
+                out.write(' ');
+            } else if (c == '%' && k + 2 < s.length()
+                    && Character.digit(s.charAt(k + 1), 16) >= 0 && Character.digit(s.charAt(k + 2), 16) >= 0) {
+                out.write(Character.digit(s.charAt(k + 1), 16) * 16 + Character.digit(s.charAt(k + 2), 16));
+                k += 2;
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** .NET WebUtility.HtmlEncode: &lt; &gt; &amp; &quot; &#39;, and U+00A0..U+00FF as &#NNN;. */
+    static String htmlEncode(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> {
+                    if (c >= 160 && c < 256) {
+                        sb.append("&#").append((int) c).append(';');
+                    } else if (Character.isHighSurrogate(c) && k + 1 < s.length() && Character.isLowSurrogate(s.charAt(k + 1))) {
+                        sb.append("&#").append(Character.toCodePoint(c, s.charAt(k + 1))).append(';');
+                        k++;
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    static String htmlDecode(String s) {
+        StringBuilder sb = new StringBuilder();
+        int k = 0;
+        while (k < s.length()) {
+            char c = s.charAt(k);
+            int semi = c == '&' ? s.indexOf(';', k) : -1;
+            if (semi > k + 1 && semi - k <= 10) {
+                String ent = s.substring(k + 1, semi);
+                String rep = switch (ent) {
+                    case "lt" -> "<";
+                    case "gt" -> ">";
+                    case "amp" -> "&";
+                    case "quot" -> "\"";
+                    case "apos" -> "'";
+                    case "nbsp" -> "\u00a0";
+                    default -> {
+                        try {
+                            if (ent.startsWith("#x") || ent.startsWith("#X")) {
+                                yield new String(Character.toChars(Integer.parseInt(ent.substring(2), 16)));
+                            }
+                            if (ent.startsWith("#")) {
+                                yield new String(Character.toChars(Integer.parseInt(ent.substring(1))));
+                            }
+                        } catch (IllegalArgumentException e) {
+                            yield null;
+                        }
+                        yield null;
+                    }
+                };
+                if (rep != null) {
+                    sb.append(rep);
+                    k = semi + 1;
+                    continue;
+                }
+            }
+            sb.append(c);
+            k++;
+        }
+        return sb.toString();
+    }
+}
