@@ -682,6 +682,17 @@ public final class Compiler {
             Node n = c.n;
             return env -> JToken.from(n.eval(env));
         }
+        if (c.t == Type.STRING && (to == lib.tXName || to == lib.tXNamespace)) {
+            Node n = c.n;
+            boolean name = to == lib.tXName;
+            return env -> {
+                Object v = n.eval(env);
+                if (v == null) {
+                    return null;
+                }
+                return name ? LibXml.name(v) : new io.gatehouse.expr.lib.Xml.XNamespace((String) v);
+            };
+        }
         if (!c.t.convertibleTo(to)) {
             error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
             return c.n;
@@ -1016,6 +1027,18 @@ public final class Compiler {
         }
         C l = value(b.left());
         C r = value(b.right());
+        if (op.equals("+") && l.t == lib.tXNamespace && r.t == Type.STRING) {
+            Node ln = l.n;
+            Node rn = r.n;
+            return new C(env -> {
+                Object ns = ln.eval(env);
+                Object local = rn.eval(env);
+                if (ns == null || local == null) {
+                    throw LibStrings.argNull(ns == null ? "ns" : "localName");
+                }
+                return ((io.gatehouse.expr.lib.Xml.XNamespace) ns).plus((String) local);
+            }, lib.tXName);
+        }
         Type lt = l.t;
         Type rt = r.t;
         Node ln = l.n;
@@ -1381,6 +1404,9 @@ public final class Compiler {
                 if (recv.staticOf.startsWith("namespace:")) {
                     return fail(m.namePos(), "unknown type '" + recv.staticOf.substring(10) + "." + m.name() + "'");
                 }
+                if (recv.staticOf.equals("Array") && ARRAY_LINQ.containsKey(m.name())) {
+                    return arrayLinq(c, m);
+                }
                 List<Method> ms = lib.staticMethods(recv.staticOf, m.name());
                 if (ms.isEmpty()) {
                     return fail(m.namePos(), "unknown method '" + m.name() + "' on '" + recv.staticOf + "'");
@@ -1428,6 +1454,24 @@ public final class Compiler {
             return t;
         }
         return fail(c.pos(), "this expression cannot be called like a method");
+    }
+
+    /** {@code Array.Exists(a, x => ..)} and friends, as the LINQ call they equal. */
+    private static final Map<String, String> ARRAY_LINQ = Map.of("Exists", "Any", "TrueForAll", "All", "Find",
+            "FirstOrDefault", "FindAll", "Where", "FindLast", "LastOrDefault", "ConvertAll", "Select");
+
+    private C arrayLinq(Call c, Member m) {
+        if (c.args().size() != 2) {
+            return fail(m.namePos(), "'Array." + m.name() + "' takes an array and a lambda, e.g. Array." + m.name() + "(items, x => ...)");
+        }
+        Expr arr = c.args().get(0).expr();
+        Expr fn = c.args().get(1).expr();
+        Call linq = new Call(c.pos(), new Member(arr.pos(), arr, ARRAY_LINQ.get(m.name()), m.namePos(), false, m.end()),
+                List.of(), List.of(new Arg(fn, false, null, null, fn.pos())), c.end());
+        if (m.name().equals("FindAll") || m.name().equals("ConvertAll")) {
+            linq = new Call(c.pos(), new Member(arr.pos(), linq, "ToArray", m.namePos(), false, m.end()), List.of(), List.of(), c.end());
+        }
+        return expr(linq);
     }
 
     private static boolean hasArity(List<Method> ms, int n) {

@@ -2,6 +2,7 @@ package io.gatehouse.expr.internal;
 
 import io.gatehouse.expr.ExpressionException;
 import io.gatehouse.expr.lib.Crypto;
+import io.gatehouse.expr.lib.Dotnet;
 import io.gatehouse.expr.lib.Crypto.DotnetRandom;
 import io.gatehouse.expr.lib.Crypto.Hash;
 import io.gatehouse.expr.lib.Crypto.Hmac;
@@ -127,6 +128,38 @@ final class LibCrypto {
             return null;
         });
 
+        // ---- Newtonsoft's JsonConvert
+        l.staticName("JsonConvert", "JsonConvert");
+        String jc = "static:JsonConvert";
+        m.method(jc, "SerializeObject", S, (o, a, x) -> serialize(a[0], false), Type.OBJECT);
+        m.method(jc, "SerializeObject", S, (o, a, x) -> serialize(a[0],
+                a[1] == io.gatehouse.expr.lib.DotnetEnums.Formatting.Indented), Type.OBJECT, l.tFormatting);
+        m.method(jc, "DeserializeObject", Type.OBJECT, (o, a, x) -> parseJson(a[0]), S);
+        m.generic(jc, "DeserializeObject", (t, args, ta) -> ta, (o, a, ta) -> deserialize(parseJson(a[0]), ta), S);
+
+        // ---- context.Request.Body.AsFormUrlEncodedContent(preserveContent)
+        Type form = new Type("IDictionary<string, IList<string>>", java.util.Map.class, null);
+        Type strings = Type.realListOf(S);
+        m.method(l.tBody.name(), "AsFormUrlEncodedContent", form, (o, a, x) -> formContent(
+                ((io.gatehouse.expr.context.MessageBody) o).readString(false)));
+        m.method(l.tBody.name(), "AsFormUrlEncodedContent", form, (o, a, x) -> formContent(
+                ((io.gatehouse.expr.context.MessageBody) o).readString((Boolean) a[0])), Type.BOOL);
+        l.indexer(form, S, strings, (o, k) -> {
+            Object v = ((java.util.Map<?, ?>) o).get(k);
+            if (v == null) {
+                throw Library.keyNotFound(k);
+            }
+            return v;
+        }, null);
+        m.method(form.name(), "ContainsKey", Type.BOOL, (o, a, x) -> ((java.util.Map<?, ?>) o).containsKey(a[0]), S);
+        m.prop(form.name(), "Count", I, o -> ((java.util.Map<?, ?>) o).size());
+        m.prop(form.name(), "Keys", Type.STRING_ARRAY, o -> ((java.util.Map<?, ?>) o).keySet().toArray(String[]::new));
+        m.outMethod(form.name(), "TryGetValue", Type.BOOL, 1, strings, (o, a, x) -> {
+            Object v = ((java.util.Map<?, ?>) o).get(a[0]);
+            ((Object[]) a[1])[0] = v;
+            return v != null;
+        }, S, Type.OBJECT);
+
         // ---- exceptions (caught with catch, made with new Exception(message))
         Type ex = l.tException;
         m.prop(ex, "Message", S, o -> ((ExpressionException) o).getMessage());
@@ -211,6 +244,72 @@ final class LibCrypto {
             reverse(a[0]);
             return null;
         }, Type.OBJECT);
+    }
+
+    private static String serialize(Object v, boolean indented) {
+        if (v instanceof String str) {
+            return io.gatehouse.expr.lib.JToken.from(str).toString(false);
+        }
+        return io.gatehouse.expr.lib.JToken.from(v).toString(indented);
+    }
+
+    private static io.gatehouse.expr.lib.JToken parseJson(Object text) {
+        if (text == null) {
+            throw LibStrings.argNull("value");
+        }
+        try {
+            return io.gatehouse.expr.lib.Json.parse((String) text);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("Newtonsoft.Json.JsonReaderException", e.getMessage());
+        }
+    }
+
+    /** {@code JsonConvert.DeserializeObject<T>}: JSON tokens as themselves, arrays and lists of values, plain values. */
+    private static Object deserialize(io.gatehouse.expr.lib.JToken tok, Type t) {
+        if (t.isDynamic() || t.cls().isInstance(tok)) {
+            return tok;
+        }
+        if (t.isArray() || t.isList()) {
+            if (!(tok instanceof io.gatehouse.expr.lib.JArray arr)) {
+                throw new ExpressionException("Newtonsoft.Json.JsonSerializationException",
+                        "Cannot deserialize the current JSON object into type '" + t.name() + "' because the type requires a JSON array.");
+            }
+            java.util.List<Object> items = new java.util.ArrayList<>();
+            for (io.gatehouse.expr.lib.JToken item : arr.items()) {
+                items.add(deserialize(item, t.elem()));
+            }
+            return t.isList() ? items : Conv.toArray(items.toArray(), t.elem());
+        }
+        Object v = tok instanceof io.gatehouse.expr.lib.JValue jv ? jv.value() : tok;
+        if (v == null) {
+            return Conv.zero(t);
+        }
+        if (t == Type.STRING) {
+            return Dotnet.toStr(v);
+        }
+        try {
+            return Conv.cast(v instanceof Long n && t == Type.INT ? (Object) (int) (long) n : v, t, false);
+        } catch (ExpressionException e) {
+            throw new ExpressionException("Newtonsoft.Json.JsonSerializationException",
+                    "Error converting value to type '" + t.name() + "'.");
+        }
+    }
+
+    private static java.util.Map<String, java.util.List<Object>> formContent(String body) {
+        java.util.Map<String, java.util.List<Object>> out = new java.util.LinkedHashMap<>();
+        if (body == null || body.isEmpty()) {
+            return out;
+        }
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = urlDecode(eq < 0 ? pair : pair.substring(0, eq));
+            String v = eq < 0 ? "" : urlDecode(pair.substring(eq + 1));
+            out.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v);
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -122,6 +122,10 @@ public final class Library {
     final Type tGroups;
     final Type tBuilder;
     final Type tException;
+    Type tXName;
+    Type tXNamespace;
+    Type tXDocument;
+    Type tXElement;
 
     private Library() {
         for (Type t : new Type[] {Type.INT, Type.LONG, Type.DOUBLE, Type.DECIMAL, Type.BOOL, Type.CHAR, Type.STRING,
@@ -251,6 +255,7 @@ public final class Library {
         LibStrings.register(this);
         LibTypes.register(this);
         LibCrypto.register(this);
+        LibXml.register(this);
     }
 
     /** A settable property, for object initializers ({@code new HMACSHA256 { Key = key }}). */

@@ -1,0 +1,145 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.lib.Xml;
+import io.gatehouse.expr.lib.Xml.XAttribute;
+import io.gatehouse.expr.lib.Xml.XDocument;
+import io.gatehouse.expr.lib.Xml.XElement;
+import io.gatehouse.expr.lib.Xml.XName;
+import io.gatehouse.expr.lib.Xml.XNamespace;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LINQ to XML members: {@code XDocument}, {@code XElement}, {@code XAttribute}, {@code XName},
+ * {@code XNamespace}. Names are accepted as strings ({@code "local"} or {@code "{ns}local"}) or
+ * {@code XName}s, as .NET's implicit conversion allows.
+ */
+final class LibXml {
+    private LibXml() {
+    }
+
+    static XDocument parse(String s) {
+        try {
+            return Xml.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+        }
+    }
+
+    static XName name(Object v) {
+        if (v instanceof XName n) {
+            return n;
+        }
+        if (v == null) {
+            throw LibStrings.argNull("name");
+        }
+        try {
+            return XName.of((String) v);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+        } catch (ClassCastException e) {
+            throw ExpressionException.invalidCast();
+        }
+    }
+
+    private static List<Object> objects(List<XElement> l) {
+        return new ArrayList<>(l);
+    }
+
+    static void register(Library l) {
+        Members m = l.m;
+        Type S = Type.STRING;
+        Type O = Type.OBJECT;
+        Type B = Type.BOOL;
+        Type name = m.type("XName", XName.class);
+        Type ns = m.type("XNamespace", XNamespace.class);
+        Type doc = m.type("XDocument", XDocument.class);
+        Type el = m.type("XElement", XElement.class);
+        Type attr = m.type("XAttribute", XAttribute.class);
+        l.tXName = name;
+        l.tXNamespace = ns;
+        l.tXDocument = doc;
+        l.tXElement = el;
+        Type els = Type.listOf(el);
+        for (String st : new String[] {"XDocument", "XElement", "XName", "XNamespace"}) {
+            l.staticName(st, st);
+        }
+
+        m.method("static:XDocument", "Parse", doc, (o, a, x) -> parse((String) a[0]), S);
+        m.method("static:XElement", "Parse", el, (o, a, x) -> parse((String) a[0]).root(), S);
+        m.method("static:XNamespace", "Get", ns, (o, a, x) -> new XNamespace((String) a[0]), S);
+        l.staticProp("XNamespace", "None", ns, o -> new XNamespace(""));
+        m.method("static:XName", "Get", name, (o, a, x) -> name(a[0]), S);
+        m.method("static:XName", "Get", name, (o, a, x) -> new XName((String) a[1], (String) a[0]), S, S);
+
+        m.prop(name, "LocalName", S, o -> ((XName) o).localName());
+        m.prop(name, "NamespaceName", S, o -> ((XName) o).namespace());
+        m.prop(name, "Namespace", ns, o -> new XNamespace(((XName) o).namespace()));
+        m.prop(ns, "NamespaceName", S, o -> ((XNamespace) o).uri());
+        m.method(ns, "GetName", name, (o, a, x) -> ((XNamespace) o).plus((String) a[0]), S);
+        m.prop(attr, "Name", name, o -> ((XAttribute) o).name());
+        m.prop(attr, "Value", S, o -> ((XAttribute) o).value());
+
+        m.prop(doc, "Root", el, o -> ((XDocument) o).root());
+        m.method(doc, "Descendants", els, (o, a, x) -> objects(((XDocument) o).descendants()));
+        m.method(doc, "Descendants", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XDocument) o).descendants().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+        m.method(doc, "Elements", els, (o, a, x) -> objects(((XDocument) o).elements()));
+        m.method(doc, "Elements", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XDocument) o).elements().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+        m.method(doc, "Element", el, (o, a, x) -> {
+            XElement r = ((XDocument) o).root();
+            return r.name().equals(name(a[0])) ? r : null;
+        }, O);
+
+        m.prop(el, "Name", name, o -> ((XElement) o).name());
+        m.prop(el, "Value", S, o -> ((XElement) o).value());
+        m.prop(el, "Parent", el, o -> ((XElement) o).parent());
+        m.prop(el, "HasElements", B, o -> ((XElement) o).hasElements());
+        m.prop(el, "HasAttributes", B, o -> !((XElement) o).attributes().isEmpty());
+        m.prop(el, "IsEmpty", B, o -> ((XElement) o).isEmpty());
+        m.method(el, "Attribute", attr, (o, a, x) -> ((XElement) o).attribute(name(a[0])), O);
+        m.method(el, "Attributes", Type.listOf(attr), (o, a, x) -> new ArrayList<Object>(((XElement) o).attributes()));
+        m.method(el, "Element", el, (o, a, x) -> ((XElement) o).element(name(a[0])), O);
+        m.method(el, "Elements", els, (o, a, x) -> objects(((XElement) o).elements()));
+        m.method(el, "Elements", els, (o, a, x) -> objects(((XElement) o).elements(name(a[0]))), O);
+        m.method(el, "Descendants", els, (o, a, x) -> objects(((XElement) o).descendants()));
+        m.method(el, "Descendants", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XElement) o).descendants().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+
+        // LINQ to XML's extension methods on sequences of elements: docs.Elements(name), docs.Descendants(name)
+        for (String owner : new String[] {"IEnumerable", "List"}) {
+            m.methodR(owner, "Elements", (t, args, ta) -> t.elem() != null && t.elem().name().equals("XElement") ? els : null,
+                    (o, a, x) -> {
+                        XName n = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            out.addAll(((XElement) e).elements(n));
+                        }
+                        return out;
+                    }, O);
+            m.methodR(owner, "Descendants", (t, args, ta) -> t.elem() != null && t.elem().name().equals("XElement") ? els : null,
+                    (o, a, x) -> {
+                        XName n = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            for (XElement d : ((XElement) e).descendants()) {
+                                if (d.name().equals(n)) {
+                                    out.add(d);
+                                }
+                            }
+                        }
+                        return out;
+                    }, O);
+        }
+        l.element(doc, el);
+    }
+}
