@@ -604,6 +604,18 @@ public final class Compiler {
             return r.rank() == 0 ? lib.tException : Type.arrayOf(lib.tException);
         }
         Type base = lib.typeNamed(stripNamespace(r.name()));
+        String dictName = stripNamespace(r.name());
+        if (base == null && r.args().size() == 2 && (dictName.equals("Dictionary") || dictName.equals("IDictionary")
+                || dictName.equals("IReadOnlyDictionary") || dictName.equals("KeyValuePair"))) {
+            Type k = resolveType(r.args().get(0));
+            Type v = resolveType(r.args().get(1));
+            Type d = Type.dictionaryOf(k, v);
+            Type t = dictName.equals("KeyValuePair") ? d.elem() : d;
+            for (int n = 0; n < r.rank(); n++) {
+                t = Type.arrayOf(t);
+            }
+            return t;
+        }
         if (base == null) {
             if (FORBIDDEN.contains(stripNamespace(r.name()))) {
                 error(r.pos(), "type '" + r.name() + "' is not allowed in policy expressions");
@@ -861,11 +873,21 @@ public final class Compiler {
             }
         }
         Members.Getter g = p.get();
+        Type pt = p.type();
+        if (tt.isDictionary() && m.name().equals("Keys")) {
+            pt = Type.listOf(tt.key());
+        } else if (tt.isDictionary() && m.name().equals("Values")) {
+            pt = Type.listOf(tt.value());
+        } else if (tt.isPair() && m.name().equals("Key")) {
+            pt = tt.key();
+        } else if (tt.isPair() && m.name().equals("Value")) {
+            pt = tt.value();
+        }
         if (nc) {
             return new C(env -> {
                 Object o = tn.eval(env);
                 return o == null ? null : g.get(o);
-            }, p.type());
+            }, pt);
         }
         return new C(env -> {
             Object o = tn.eval(env);
@@ -873,7 +895,7 @@ public final class Compiler {
                 throw ExpressionException.nullReference();
             }
             return g.get(o);
-        }, p.type());
+        }, pt);
     }
 
     private C staticMember(String owner, Member m) {
@@ -1804,6 +1826,8 @@ public final class Compiler {
             made = newException(n);
         } else if (t.isRealList()) {
             made = newList(n, t);
+        } else if (t.isDictionary()) {
+            made = newDictionary(n, t);
         } else {
             List<Method> ctors = lib.constructors(t);
             if (ctors.isEmpty()) {
@@ -1847,6 +1871,78 @@ public final class Compiler {
                     + t.elem().name() + "', not from '" + a.t.name() + "'");
         }
         return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments, not " + n.args().size());
+    }
+
+    /** {@code new Dictionary<K, V>()}, with a copy of another dictionary, or with a comparer. */
+    private C newDictionary(New n, Type t) {
+        if (n.args().isEmpty()) {
+            return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+        }
+        if (n.args().size() == 1) {
+            C a = value(n.args().get(0));
+            Node an = a.n;
+            if (a.t.isDictionary() || a.t.isDynamic()) {
+                return new C(env -> {
+                    Object src = an.eval(env);
+                    if (src == null) {
+                        throw LibStrings.argNull("dictionary");
+                    }
+                    return new java.util.LinkedHashMap<Object, Object>((Map<?, ?>) src);
+                }, t);
+            }
+            if (a.t.name().equals("StringComparer")) {
+                return new C(env -> {
+                    Object cmp = an.eval(env);
+                    return cmp != null && cmp.toString().endsWith("IgnoreCase") ? new IgnoreCaseMap() : new java.util.LinkedHashMap<Object, Object>();
+                }, t);
+            }
+            if (a.t.isIntegral()) {
+                return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+            }
+            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from nothing, a capacity, a comparer or another dictionary, not from '" + a.t.name() + "'");
+        }
+        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
+    }
+
+    /** A dictionary made with StringComparer.OrdinalIgnoreCase: keys compare without case, keep their first spelling. */
+    static final class IgnoreCaseMap extends java.util.LinkedHashMap<Object, Object> {
+        private final Map<String, Object> canonical = new HashMap<>();
+
+        private Object canon(Object k) {
+            if (k instanceof String s) {
+                Object c = canonical.get(s.toLowerCase(java.util.Locale.ROOT));
+                return c == null ? s : c;
+            }
+            return k;
+        }
+
+        @Override
+        public Object get(Object k) {
+            return super.get(canon(k));
+        }
+
+        @Override
+        public boolean containsKey(Object k) {
+            return super.containsKey(canon(k));
+        }
+
+        @Override
+        public Object put(Object k, Object v) {
+            Object c = canon(k);
+            if (c instanceof String s) {
+                canonical.putIfAbsent(s.toLowerCase(java.util.Locale.ROOT), s);
+            }
+            return super.put(c, v);
+        }
+
+        @Override
+        public Object remove(Object k) {
+            Object c = canon(k);
+            if (c instanceof String s) {
+                canonical.remove(s.toLowerCase(java.util.Locale.ROOT));
+            }
+            return super.remove(c);
+        }
     }
 
     /** Object and collection initializers: runs the constructor, then each {@code X = v}, {@code [k] = v} or {@code Add(..)}. */

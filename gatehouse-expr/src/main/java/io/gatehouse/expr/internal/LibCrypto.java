@@ -160,6 +160,53 @@ final class LibCrypto {
             return v != null;
         }, S, Type.OBJECT);
 
+        // ---- Dictionary<K, V> (types per instantiation: the Compiler types Keys/Values/Key/Value and the indexer)
+        String dc = "Dictionary";
+        m.method(dc, "Add", Type.VOID, (o, a, x) -> {
+            java.util.Map<Object, Object> map = mapOf(o);
+            if (a[0] == null) {
+                throw LibStrings.argNull("key");
+            }
+            if (map.containsKey(a[0])) {
+                throw new ExpressionException("System.ArgumentException", "An item with the same key has already been added. Key: " + a[0]);
+            }
+            map.put(a[0], a[1]);
+            return null;
+        }, Type.OBJECT, Type.OBJECT);
+        m.method(dc, "ContainsKey", Type.BOOL, (o, a, x) -> mapOf(o).containsKey(a[0]), Type.OBJECT);
+        m.method(dc, "ContainsValue", Type.BOOL, (o, a, x) -> mapOf(o).values().stream().anyMatch(v -> Ops.equal(v, a[0])), Type.OBJECT);
+        m.method(dc, "Remove", Type.BOOL, (o, a, x) -> {
+            java.util.Map<Object, Object> map = mapOf(o);
+            boolean had = map.containsKey(a[0]);
+            map.remove(a[0]);
+            return had;
+        }, Type.OBJECT);
+        m.method(dc, "Clear", Type.VOID, (o, a, x) -> {
+            mapOf(o).clear();
+            return null;
+        });
+        m.methodR(dc, "GetValueOrDefault", (t, args, ta) -> t.value(), (o, a, x) -> mapOf(o).get(a[0]), Type.OBJECT);
+        m.methodR(dc, "GetValueOrDefault", (t, args, ta) -> t.value(), (o, a, x) -> {
+            java.util.Map<Object, Object> map = mapOf(o);
+            return map.containsKey(a[0]) ? map.get(a[0]) : a[1];
+        }, Type.OBJECT, Type.OBJECT);
+        m.outMethod(dc, "TryGetValue", Type.BOOL, 1, Type.OBJECT, (o, a, x) -> {
+            java.util.Map<Object, Object> map = mapOf(o);
+            ((Object[]) a[1])[0] = map.get(a[0]);
+            return map.containsKey(a[0]);
+        }, Type.OBJECT, Type.OBJECT);
+        m.prop(dc, "Count", I, o -> mapOf(o).size());
+        m.prop(dc, "Keys", Type.listOf(Type.OBJECT), o -> new java.util.ArrayList<Object>(mapOf(o).keySet()));
+        m.prop(dc, "Values", Type.listOf(Type.OBJECT), o -> new java.util.ArrayList<Object>(mapOf(o).values()));
+        m.prop("KeyValuePair", "Key", Type.OBJECT, o -> ((java.util.Map.Entry<?, ?>) o).getKey());
+        m.prop("KeyValuePair", "Value", Type.OBJECT, o -> ((java.util.Map.Entry<?, ?>) o).getValue());
+        Type cmp = m.type("StringComparer", String.class);
+        l.staticName("StringComparer", "StringComparer");
+        for (String c : new String[] {"Ordinal", "OrdinalIgnoreCase", "InvariantCulture", "InvariantCultureIgnoreCase",
+            "CurrentCulture", "CurrentCultureIgnoreCase"}) {
+            l.staticProp("StringComparer", c, cmp, o -> "StringComparer." + c);
+        }
+
         // ---- exceptions (caught with catch, made with new Exception(message))
         Type ex = l.tException;
         m.prop(ex, "Message", S, o -> ((ExpressionException) o).getMessage());
@@ -310,6 +357,11 @@ final class LibCrypto {
             out.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v);
         }
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<Object, Object> mapOf(Object o) {
+        return (java.util.Map<Object, Object>) o;
     }
 
     @SuppressWarnings("unchecked")

@@ -325,6 +325,12 @@ public final class Library {
     }
 
     private String owner(Type t) {
+        if (t.isDictionary()) {
+            return "Dictionary";
+        }
+        if (t.isPair()) {
+            return "KeyValuePair";
+        }
         if (t.isArray()) {
             return "Array";
         }
@@ -368,6 +374,25 @@ public final class Library {
     }
 
     public Indexer indexer(Type t) {
+        if (t.isDictionary()) {
+            return new Indexer(t.key(), t.value(), (o, k) -> {
+                Map<?, ?> map = (Map<?, ?>) o;
+                if (k == null) {
+                    throw LibStrings.argNull("key");
+                }
+                if (!map.containsKey(k)) {
+                    throw keyNotFound(k);
+                }
+                return map.get(k);
+            }, (o, k, v) -> {
+                if (k == null) {
+                    throw LibStrings.argNull("key");
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> map = (Map<Object, Object>) o;
+                map.put(k, v);
+            });
+        }
         if (t.isDynamic()) {
             return new Indexer(Type.OBJECT, Type.OBJECT, Library::dynamicIndex, Library::dynamicSet);
         }
