@@ -141,5 +141,58 @@ final class LibXml {
                     }, O);
         }
         l.element(doc, el);
+
+        // XmlReader.Create(new StringReader(xml)): a forward-only cursor; XNode.ReadFrom(reader) takes an element
+        Type sr = m.type("StringReader", StringText.class);
+        m.method("new:StringReader", ".ctor", sr, (o, a, x) -> {
+            if (a[0] == null) {
+                throw LibStrings.argNull("s");
+            }
+            return new StringText((String) a[0]);
+        }, S);
+        m.method(sr, "ReadToEnd", S, (o, a, x) -> ((StringText) o).text());
+        m.method(sr, "Dispose", Type.VOID, (o, a, x) -> null);
+        Type nodeType = m.type("XmlNodeType", XmlNodeType.class);
+        l.enumType("XmlNodeType", nodeType, XmlNodeType.values());
+        l.staticName("XmlNodeType", "XmlNodeType");
+        Type xr = m.type("XmlReader", Xml.XmlReader.class);
+        l.staticName("XmlReader", "XmlReader");
+        m.method("static:XmlReader", "Create", xr, (o, a, x) -> new Xml.XmlReader(parse(((StringText) a[0]).text())), sr);
+        m.method(xr, "Read", B, (o, a, x) -> ((Xml.XmlReader) o).read());
+        m.method(xr, "MoveToContent", nodeType, (o, a, x) -> XmlNodeType.valueOf(((Xml.XmlReader) o).moveToContent()));
+        m.prop(xr, "EOF", B, o -> ((Xml.XmlReader) o).eof());
+        m.prop(xr, "Name", S, o -> ((Xml.XmlReader) o).name());
+        m.prop(xr, "LocalName", S, o -> ((Xml.XmlReader) o).localName());
+        m.prop(xr, "NamespaceURI", S, o -> ((Xml.XmlReader) o).namespaceUri());
+        m.prop(xr, "Value", S, o -> ((Xml.XmlReader) o).value());
+        m.prop(xr, "NodeType", nodeType, o -> XmlNodeType.valueOf(((Xml.XmlReader) o).nodeType()));
+        m.prop(xr, "IsEmptyElement", B, o -> ((Xml.XmlReader) o).isEmptyElement());
+        m.prop(xr, "Depth", Type.INT, o -> ((Xml.XmlReader) o).depth());
+        m.method(xr, "GetAttribute", S, (o, a, x) -> ((Xml.XmlReader) o).getAttribute((String) a[0]), S);
+        m.method(xr, "ReadElementContentAsString", S, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) o).readElementContentAsString()));
+        m.method(xr, "Dispose", Type.VOID, (o, a, x) -> null);
+        m.method(xr, "Close", Type.VOID, (o, a, x) -> null);
+        m.alias("XNode", el);
+        l.staticName("XNode", "XNode");
+        m.method("static:XNode", "ReadFrom", el, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) a[0]).readElement()), xr);
+    }
+
+    /** {@code System.Xml.XmlNodeType}, the kinds of node this reader stops at. */
+    enum XmlNodeType { None, Element, Text, EndElement }
+
+    /** {@code System.IO.StringReader}: only as the source of an XmlReader. */
+    record StringText(String text) {
+        @Override
+        public String toString() {
+            return "System.IO.StringReader";
+        }
+    }
+
+    private static Object readerCall(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.InvalidOperationException", e.getMessage());
+        }
     }
 }

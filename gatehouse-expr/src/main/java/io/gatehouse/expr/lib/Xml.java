@@ -98,6 +98,11 @@ public final class Xml {
             return name;
         }
 
+        /** The name as written, with its prefix ({@code soap:Body}). */
+        public String qualifiedName() {
+            return prefix == null || prefix.isEmpty() ? name.localName() : prefix + ":" + name.localName();
+        }
+
         public XElement parent() {
             return parent;
         }
@@ -238,6 +243,155 @@ public final class Xml {
         @Override
         public String toString() {
             return root.toString();
+        }
+    }
+
+    /**
+     * {@code System.Xml.XmlReader} over a parsed document: a forward-only cursor over element starts,
+     * text and element ends, enough for the read-until-found loops policies use. Not thread-safe (one
+     * per expression run, as in .NET).
+     */
+    public static final class XmlReader {
+        /** One node the reader stops at: a start (el set, end false), an end (el set, end true) or text. */
+        private record Event(XElement el, boolean end, String text) {
+        }
+
+        private final List<Event> events = new ArrayList<>();
+        private int at = -1;
+
+        public XmlReader(XDocument doc) {
+            flatten(doc.root());
+        }
+
+        private void flatten(XElement e) {
+            events.add(new Event(e, false, null));
+            if (e.isEmpty()) {
+                return;
+            }
+            for (Object n : e.nodes) {
+                if (n instanceof XElement c) {
+                    flatten(c);
+                } else {
+                    events.add(new Event(null, false, (String) n));
+                }
+            }
+            events.add(new Event(e, true, null));
+        }
+
+        public boolean read() {
+            if (at < events.size()) {
+                at++;
+            }
+            return at < events.size();
+        }
+
+        public boolean eof() {
+            return at >= events.size();
+        }
+
+        private Event current() {
+            return at >= 0 && at < events.size() ? events.get(at) : null;
+        }
+
+        /** .NET XmlNodeType name of the current node: Element, Text, EndElement or None. */
+        public String nodeType() {
+            Event e = current();
+            if (e == null) {
+                return "None";
+            }
+            return e.text() != null ? "Text" : e.end() ? "EndElement" : "Element";
+        }
+
+        public String moveToContent() {
+            if (at < 0) {
+                read();
+            }
+            return nodeType();
+        }
+
+        public String name() {
+            Event e = current();
+            return e == null || e.el() == null ? "" : e.el().qualifiedName();
+        }
+
+        public String localName() {
+            Event e = current();
+            return e == null || e.el() == null ? "" : e.el().name().localName();
+        }
+
+        public String namespaceUri() {
+            Event e = current();
+            return e == null || e.el() == null ? "" : e.el().name().namespace();
+        }
+
+        public String value() {
+            Event e = current();
+            return e == null || e.text() == null ? "" : e.text();
+        }
+
+        public boolean isEmptyElement() {
+            Event e = current();
+            return e != null && e.el() != null && !e.end() && e.el().isEmpty();
+        }
+
+        public int depth() {
+            Event e = current();
+            if (e == null) {
+                return 0;
+            }
+            int d = 0;
+            for (XElement p = e.el() == null ? null : e.el().parent(); p != null; p = p.parent()) {
+                d++;
+            }
+            return e.el() == null ? depthOfText() : d;
+        }
+
+        private int depthOfText() {
+            int d = 0;
+            for (int k = 0; k < at; k++) {
+                Event e = events.get(k);
+                if (e.el() != null && !e.el().isEmpty()) {
+                    d += e.end() ? -1 : 1;
+                }
+            }
+            return d;
+        }
+
+        public String getAttribute(String name) {
+            Event e = current();
+            if (e == null || e.el() == null || e.end()) {
+                return null;
+            }
+            XAttribute a = e.el().attribute(XName.of(name));
+            return a == null ? null : a.value();
+        }
+
+        /** {@code XNode.ReadFrom(reader)} on an element: returns it and moves past its end. */
+        public XElement readElement() {
+            Event e = current();
+            if (e == null || e.el() == null || e.end()) {
+                throw new IllegalStateException("The XmlReader should be on a node of type Element.");
+            }
+            XElement el = e.el();
+            if (el.isEmpty()) {
+                at++;
+            } else {
+                while (at < events.size() && !(events.get(at).end() && events.get(at).el() == el)) {
+                    at++;
+                }
+                at++;
+            }
+            return el;
+        }
+
+        /** {@code ReadElementContentAsString()}: the element's text, moving past its end. */
+        public String readElementContentAsString() {
+            return readElement().value();
+        }
+
+        @Override
+        public String toString() {
+            return "System.Xml.XmlReader";
         }
     }
 
