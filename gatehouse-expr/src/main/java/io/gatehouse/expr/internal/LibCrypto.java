@@ -207,6 +207,64 @@ final class LibCrypto {
             l.staticProp("StringComparer", c, cmp, o -> "StringComparer." + c);
         }
 
+        // ---- CultureInfo: specific cultures for number and date formatting
+        Type cul = l.tCulture;
+        m.registerClass(io.gatehouse.expr.lib.Culture.class, cul);
+        m.method("new:CultureInfo", ".ctor", cul, (o, a, x) -> culture(a[0]), S);
+        m.method("static:CultureInfo", "GetCultureInfo", cul, (o, a, x) -> culture(a[0]), S);
+        m.method("static:CultureInfo", "CreateSpecificCulture", cul, (o, a, x) -> culture(a[0]), S);
+        m.prop(cul, "Name", S, o -> o instanceof io.gatehouse.expr.lib.Culture c ? c.name() : "");
+        m.prop(cul, "TwoLetterISOLanguageName", S, o -> o instanceof io.gatehouse.expr.lib.Culture c
+                ? c.locale().getLanguage() : "iv");
+        for (int n = 1; n < LibStrings.MAX_PARAMS; n++) {
+            Type[] ps = new Type[n + 1];
+            ps[0] = cul;
+            ps[1] = S;
+            java.util.Arrays.fill(ps, 2, ps.length, Type.OBJECT);
+            m.method("static:String", "Format", S, (o, a, x) -> {
+                if (a[1] == null) {
+                    throw LibStrings.argNull("format");
+                }
+                io.gatehouse.expr.lib.Culture c = io.gatehouse.expr.lib.Culture.from(a[0]);
+                Object[] rest = new Object[a.length - 2];
+                for (int k = 0; k < rest.length; k++) {
+                    rest[k] = c == null || a[k + 2] == null ? a[k + 2] : new io.gatehouse.expr.lib.Culture.Bound(a[k + 2], c);
+                }
+                try {
+                    return Ops.checkLength(Dotnet.compositeFormat((String) a[1], rest));
+                } catch (IllegalArgumentException e) {
+                    throw new ExpressionException("System.FormatException", e.getMessage());
+                }
+            }, ps);
+        }
+        m.method(S, "ToUpper", S, (o, a, x) -> {
+            io.gatehouse.expr.lib.Culture c = io.gatehouse.expr.lib.Culture.from(a[0]);
+            return c == null ? ((String) o).toUpperCase(java.util.Locale.ROOT) : c.upper((String) o);
+        }, cul);
+        m.method(S, "ToLower", S, (o, a, x) -> {
+            io.gatehouse.expr.lib.Culture c = io.gatehouse.expr.lib.Culture.from(a[0]);
+            return c == null ? ((String) o).toLowerCase(java.util.Locale.ROOT) : c.lower((String) o);
+        }, cul);
+
+        // ---- ExpressionSyntaxExtensions: APIM's static helpers behind AsJwt / AsBasic
+        l.staticName("ExpressionSyntaxExtensions", "ExpressionSyntaxExtensions");
+        String ese = "static:ExpressionSyntaxExtensions";
+        Type jwt = m.named("Jwt");
+        Type basic = m.named("BasicAuthCredentials");
+        m.method(ese, "AsJwt", jwt, (o, a, x) -> a[0] == null ? null : io.gatehouse.expr.lib.Jwt.parse((String) a[0]), S);
+        m.outMethod(ese, "TryParseJwt", Type.BOOL, 1, jwt, (o, a, x) -> {
+            io.gatehouse.expr.lib.Jwt j = a[0] == null ? null : io.gatehouse.expr.lib.Jwt.parse((String) a[0]);
+            ((Object[]) a[1])[0] = j;
+            return j != null;
+        }, S, Type.OBJECT);
+        m.method(ese, "AsBasic", basic, (o, a, x) -> a[0] == null ? null
+                : io.gatehouse.expr.lib.BasicAuthCredentials.parse((String) a[0]), S);
+        m.outMethod(ese, "TryParseBasic", Type.BOOL, 1, basic, (o, a, x) -> {
+            Object b = a[0] == null ? null : io.gatehouse.expr.lib.BasicAuthCredentials.parse((String) a[0]);
+            ((Object[]) a[1])[0] = b;
+            return b != null;
+        }, S, Type.OBJECT);
+
         // ---- exceptions (caught with catch, made with new Exception(message))
         Type ex = l.tException;
         m.prop(ex, "Message", S, o -> ((ExpressionException) o).getMessage());
@@ -291,6 +349,14 @@ final class LibCrypto {
             reverse(a[0]);
             return null;
         }, Type.OBJECT);
+    }
+
+    private static Object culture(Object name) {
+        try {
+            return io.gatehouse.expr.lib.Culture.of((String) name);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException(name == null ? "System.ArgumentNullException" : "System.Globalization.CultureNotFoundException", e.getMessage());
+        }
     }
 
     private static String serialize(Object v, boolean indented) {
