@@ -172,9 +172,75 @@ final class LibXml {
         m.method(xr, "ReadElementContentAsString", S, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) o).readElementContentAsString()));
         m.method(xr, "Dispose", Type.VOID, (o, a, x) -> null);
         m.method(xr, "Close", Type.VOID, (o, a, x) -> null);
+        xmlDocument(l, m);
         m.alias("XNode", el);
         l.staticName("XNode", "XNode");
         m.method("static:XNode", "ReadFrom", el, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) a[0]).readElement()), xr);
+    }
+
+    private static void xmlDocument(Library l, Members m) {
+        Type S = Type.STRING;
+        Type doc = m.type("XmlDocument", Xml.XmlDocument.class);
+        Type node = m.type("XmlNode", org.w3c.dom.Node.class);
+        m.alias("XmlElement", node);
+        m.alias("XmlAttribute", node);
+        Type nodes = Type.realListOf(node);
+        m.alias("XmlNodeList", nodes);
+        Type attrs = new Type("XmlAttributeCollection", org.w3c.dom.NamedNodeMap.class, null);
+        m.method("new:XmlDocument", ".ctor", doc, (o, a, x) -> new Xml.XmlDocument());
+        m.method(doc, "LoadXml", Type.VOID, (o, a, x) -> {
+            try {
+                ((Xml.XmlDocument) o).loadXml((String) a[0]);
+            } catch (IllegalArgumentException e) {
+                throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+            }
+            return null;
+        }, S);
+        m.prop(doc, "DocumentElement", node, o -> ((Xml.XmlDocument) o).documentElement());
+        m.method(doc, "SelectSingleNode", node, (o, a, x) -> xpath(() -> Xml.selectSingleNode(((Xml.XmlDocument) o).node(), (String) a[0])), S);
+        m.method(doc, "SelectNodes", nodes, (o, a, x) -> xpath(() -> new ArrayList<Object>(Xml.selectNodes(((Xml.XmlDocument) o).node(), (String) a[0]))), S);
+        m.prop(doc, "InnerText", S, o -> {
+            org.w3c.dom.Element e = ((Xml.XmlDocument) o).documentElement();
+            return e == null ? "" : e.getTextContent();
+        });
+        m.method(node, "SelectSingleNode", node, (o, a, x) -> xpath(() -> Xml.selectSingleNode((org.w3c.dom.Node) o, (String) a[0])), S);
+        m.method(node, "SelectNodes", nodes, (o, a, x) -> xpath(() -> new ArrayList<Object>(Xml.selectNodes((org.w3c.dom.Node) o, (String) a[0]))), S);
+        m.prop(node, "InnerText", S, o -> ((org.w3c.dom.Node) o).getTextContent());
+        m.prop(node, "Name", S, o -> ((org.w3c.dom.Node) o).getNodeName());
+        m.prop(node, "LocalName", S, o -> {
+            org.w3c.dom.Node n = (org.w3c.dom.Node) o;
+            return n.getLocalName() == null ? n.getNodeName() : n.getLocalName();
+        });
+        m.prop(node, "NamespaceURI", S, o -> {
+            String ns = ((org.w3c.dom.Node) o).getNamespaceURI();
+            return ns == null ? "" : ns;
+        });
+        m.prop(node, "Value", S, o -> {
+            org.w3c.dom.Node n = (org.w3c.dom.Node) o;
+            return n.getNodeType() == org.w3c.dom.Node.ELEMENT_NODE ? null : n.getNodeValue();
+        });
+        m.prop(node, "ParentNode", node, o -> ((org.w3c.dom.Node) o).getParentNode());
+        m.prop(node, "HasChildNodes", Type.BOOL, o -> ((org.w3c.dom.Node) o).hasChildNodes());
+        m.prop(node, "ChildNodes", nodes, o -> {
+            org.w3c.dom.NodeList c = ((org.w3c.dom.Node) o).getChildNodes();
+            List<Object> out = new ArrayList<>();
+            for (int k = 0; k < c.getLength(); k++) {
+                out.add(c.item(k));
+            }
+            return out;
+        });
+        m.method(node, "GetAttribute", S, (o, a, x) -> o instanceof org.w3c.dom.Element e ? e.getAttribute((String) a[0]) : "", S);
+        m.prop(node, "Attributes", attrs, o -> ((org.w3c.dom.Node) o).getAttributes());
+        l.indexer(attrs, S, node, (o, k) -> ((org.w3c.dom.NamedNodeMap) o).getNamedItem((String) k), null);
+        m.prop(attrs.name(), "Count", Type.INT, o -> ((org.w3c.dom.NamedNodeMap) o).getLength());
+    }
+
+    private static Object xpath(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.Xml.XPath.XPathException", e.getMessage());
+        }
     }
 
     /** {@code System.Xml.XmlNodeType}, the kinds of node this reader stops at. */

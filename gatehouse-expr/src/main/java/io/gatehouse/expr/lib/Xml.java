@@ -411,6 +411,61 @@ public final class Xml {
 
     /** Parses a document; IllegalArgumentException carries a message like .NET's XmlException. */
     public static XDocument parse(String text) {
+        return new XDocument(convert(dom(text).getDocumentElement(), null));
+    }
+
+    /**
+     * {@code System.Xml.XmlDocument}: a DOM loaded with {@code LoadXml} and queried with XPath
+     * ({@code SelectSingleNode}, {@code SelectNodes}). Namespace-aware like .NET: an unprefixed name
+     * in an XPath matches only elements in no namespace.
+     */
+    public static final class XmlDocument {
+        private Document doc;
+
+        public void loadXml(String text) {
+            this.doc = dom(text);
+        }
+
+        public org.w3c.dom.Element documentElement() {
+            return doc == null ? null : doc.getDocumentElement();
+        }
+
+        public Node node() {
+            return doc;
+        }
+
+        @Override
+        public String toString() {
+            return "System.Xml.XmlDocument";
+        }
+    }
+
+    /** XPath over a DOM node: the first match, or null. */
+    public static Node selectSingleNode(Node context, String xpath) {
+        List<Node> all = selectNodes(context, xpath);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    public static List<Node> selectNodes(Node context, String xpath) {
+        if (context == null) {
+            return List.of();
+        }
+        try {
+            javax.xml.xpath.XPath xp = javax.xml.xpath.XPathFactory.newInstance().newXPath();
+            org.w3c.dom.NodeList list = (org.w3c.dom.NodeList) xp.evaluate(xpath, context, javax.xml.xpath.XPathConstants.NODESET);
+            List<Node> out = new ArrayList<>(list.getLength());
+            for (int k = 0; k < list.getLength(); k++) {
+                out.add(list.item(k));
+            }
+            return out;
+        } catch (javax.xml.xpath.XPathExpressionException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("'" + xpath + "' has an invalid token or is not a valid XPath expression: "
+                    + (c.getMessage() == null ? "" : c.getMessage()));
+        }
+    }
+
+    private static Document dom(String text) {
         if (text == null) {
             throw new IllegalArgumentException("Value cannot be null. (Parameter 'text')");
         }
@@ -425,8 +480,7 @@ public final class Xml {
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             DocumentBuilder b = f.newDocumentBuilder();
             b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
-            Document d = b.parse(new InputSource(new StringReader(text)));
-            return new XDocument(convert(d.getDocumentElement(), null));
+            return b.parse(new InputSource(new StringReader(text)));
         } catch (SAXException e) {
             String msg = e.getMessage() == null ? "The XML is not well-formed." : e.getMessage();
             if (msg.contains("DOCTYPE")) {
