@@ -68,7 +68,7 @@ class BodyReadersTest {
     void catchDoesNotSwallowTheLoopLimit() {
         assertThatThrownBy(() -> run("@{ try { while (true) { } } catch (Exception e) { return \"caught\"; } }", new PolicyContext()))
                 .isInstanceOf(ExpressionException.class)
-                .hasMessageContaining("loop iterations");
+                .hasMessageContaining("limit");
     }
 
     @Test
