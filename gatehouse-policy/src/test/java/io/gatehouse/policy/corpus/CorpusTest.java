@@ -47,8 +47,12 @@ class CorpusTest {
     /** APIM named value names: letters, digits, '.', '-', '_' (and '/' as one corpus document writes). */
     private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._/-]+)}}");
     private static final Pattern FRAGMENT_REF = Pattern.compile("fragment-id\\s*=\\s*\"([^\"]+)\"");
-    /** A refusal names what it refuses: a quoted name ('x' or "x") or an element (<x>). */
-    private static final Pattern NAMES_SOMETHING = Pattern.compile("'[^']+'|\"[^\"]+\"|<[^>\\s]+>");
+    /**
+     * A refusal names what it refuses: a quoted name ('x' or "x"), an element (<x>), an attribute
+     * followed by its quoted value (base-url ''), or the certificate thumbprint it cannot resolve.
+     */
+    private static final Pattern NAMES_SOMETHING = Pattern.compile(
+            "'[^']+'|\"[^\"]+\"|<[^>\\s]+>|[a-z]+(-[a-z]+)+ '[^']*'|thumbprint [0-9A-Fa-f]{40}");
     private static final Pattern UNSUPPORTED_ELEMENT = Pattern.compile("^policy '([^']+)' is not supported");
 
     record Outcome(String document, boolean loads, String message, List<String> allErrors) {
