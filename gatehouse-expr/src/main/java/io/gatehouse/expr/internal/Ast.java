@@ -28,7 +28,7 @@ public final class Ast {
     }
 
     public sealed interface Expr permits Lit, Interp, Name, Member, Call, Index, Unary, IncDec, Binary, Assign, Cond,
-            Cast, As, Is, Lambda, New, TypeExpr, InitList, AnonNew, SwitchExpr, DefaultOf, ThrowExpr {
+            Cast, As, Is, Lambda, New, TypeExpr, InitList, AnonNew, SwitchExpr, DefaultOf, ThrowExpr, IsPattern {
         int pos();
     }
 
@@ -104,6 +104,10 @@ public final class Ast {
     }
 
     public record Arm(int pos, Pattern pattern, Expr guard, Expr result) {
+    }
+
+    /** {@code x is <pattern>} for patterns beyond a type or null: constants, relational, and/or/not. */
+    public record IsPattern(int pos, Expr operand, Pattern pattern) implements Expr {
     }
 
     /** {@code default(T)}, or the {@code default} literal when type is null. */

@@ -747,6 +747,12 @@ public final class Compiler {
             case SwitchExpr se -> switchExpression(se);
             case DefaultOf d -> defaultOf(d);
             case ThrowExpr t -> throwExpression(t);
+            case IsPattern ip -> {
+                C v = value(ip.operand());
+                Matcher mt = pattern(ip.pattern(), v.t);
+                Node vn = v.n;
+                yield new C(env -> mt.test(env, vn.eval(env)), Type.BOOL);
+            }
         };
     }
 
@@ -925,6 +931,9 @@ public final class Compiler {
     }
 
     private C index(Index i) {
+        if (i.target() == null) {
+            return fail(i.pos(), "an index initializer '[key] = value' is only allowed inside an object initializer");
+        }
         C target = value(i.target());
         if (target.t == Type.ERROR) {
             return target;
@@ -1283,6 +1292,9 @@ public final class Compiler {
             }, l.type());
         }
         if (target instanceof Index ix) {
+            if (ix.target() == null) {
+                return fail(ix.pos(), "an index initializer '[key] = value' is only allowed inside an object initializer");
+            }
             C obj = value(ix.target());
             if (obj.t == Type.ERROR) {
                 return obj;
@@ -1645,6 +1657,8 @@ public final class Compiler {
                             + declared.name() + "'");
                 }
                 outSlot = declare(outArg.outName(), declared, outArg.pos()).slot();
+            } else if (((Name) outArg.expr()).name().equals("_") && lookup("_") == null) {
+                outSlot = slots++;
             } else {
                 Name nm = (Name) outArg.expr();
                 Var l = lookup(nm.name());

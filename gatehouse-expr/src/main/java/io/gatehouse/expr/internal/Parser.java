@@ -16,7 +16,7 @@ public final class Parser {
     private static final Set<String> RESERVED = Set.of("true", "false", "null", "new", "is", "as", "if", "else", "for",
             "foreach", "while", "do", "return", "break", "continue", "in", "out", "typeof", "default", "this", "throw",
             "try", "catch", "switch", "case", "finally", "using", "const", "lock", "goto", "yield", "checked",
-            "unchecked");
+            "unchecked", "await", "ref");
     private static final Set<String> ASSIGN_OPS = Set.of("=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", "??=");
 
     private final String src;
@@ -212,6 +212,9 @@ public final class Parser {
                     p++;
                     expect("(");
                     TypeRef type = null;
+                    if (at("var") && peek(1).is("(")) {
+                        throw error(peek(1), "deconstruction ('var (a, b)') is not supported in policy expressions: use the pair's Key and Value");
+                    }
                     if (!accept("var")) {
                         type = type();
                         if (type == null) {
@@ -280,9 +283,21 @@ public final class Parser {
                     }
                 }
                 case "catch", "finally" -> throw error(t, "'" + t.text() + "' without a matching 'try'");
+                case "ref" -> throw error(t, "'ref' locals and arguments are not supported in policy expressions");
+                case "static" -> {
+                    p++;
+                    Stmt fn = tryLocalFunction();
+                    if (fn == null) {
+                        throw error(t, "'static' is only allowed before a local function here");
+                    }
+                    return fn;
+                }
                 default -> {
                 }
             }
+        }
+        if (at("var") && peek(1).is("(")) {
+            throw error(peek(1), "deconstruction ('var (a, b) = ...') is not supported in policy expressions");
         }
         Stmt fn = tryLocalFunction();
         if (fn != null) {
@@ -412,6 +427,15 @@ public final class Parser {
         int save = p;
         int pos = peek().start();
         TypeRef ret = type();
+        if (ret != null && isIdent(peek()) && peek(1).is("<")) {
+            int k = 2;
+            while (isIdent(peek(k)) || peek(k).is(",")) {
+                k++;
+            }
+            if (peek(k).is(">") && peek(k + 1).is("(")) {
+                throw error(peek(1), "generic local functions are not supported in policy expressions");
+            }
+        }
         if (ret == null || !isIdent(peek()) || !peek(1).is("(")) {
             p = save;
             return null;
@@ -420,6 +444,18 @@ public final class Parser {
         String name = toks.get(p++).text();
         p++;
         List<Param> params = new ArrayList<>();
+        int scan = p;
+        int parens = 1;
+        while (scan < toks.size() && parens > 0) {
+            Token st = toks.get(scan++);
+            if (st.is("(")) {
+                parens++;
+            } else if (st.is(")")) {
+                parens--;
+            } else if (st.is("=") && parens == 1) {
+                throw error(st, "optional parameters ('= value') are not supported in local functions: pass every argument");
+            }
+        }
         if (!at(")")) {
             do {
                 int ppos = peek().start();
@@ -572,7 +608,8 @@ public final class Parser {
             String name = ident("a variable name");
             Expr init = null;
             if (accept("=")) {
-                init = expression();
+                init = type != null && type.rank() > 0 && at("{")
+                        ? new New(peek().start(), type, List.of(), initializer(), true, null) : expression();
             }
             vars.add(new Declarator(name, namePos, init));
         } while (accept(","));
@@ -780,21 +817,41 @@ public final class Parser {
     }
 
     private Expr isPattern(Expr left) {
-        boolean negated = accept("not");
-        if (accept("null")) {
-            return new Is(left.pos(), left, null, negated, null, 0);
+        if (at("{")) {
+            throw error(peek(), "property patterns ('is { Name: value }') are not supported in policy expressions; compare the members instead");
         }
-        TypeRef type = type();
-        if (type == null) {
-            throw error(peek(), "expected a type or 'null' after 'is'");
+        int save = p;
+        Token first = peek();
+        boolean general = first.kind() == Token.Kind.STRING || first.kind() == Token.Kind.NUMBER
+                || first.kind() == Token.Kind.CHAR || first.is("<") || first.is("<=") || first.is(">") || first.is(">=")
+                || first.is("(") || first.is("true") || first.is("false") || first.is("-");
+        if (!general) {
+            boolean negated = accept("not");
+            Expr simple;
+            if (accept("null")) {
+                simple = new Is(left.pos(), left, null, negated, null, 0);
+            } else {
+                TypeRef type = type();
+                if (type == null) {
+                    p = save;
+                    general = true;
+                    simple = null;
+                } else {
+                    String bind = null;
+                    int bindPos = 0;
+                    if (isIdent(peek()) && !at("and") && !at("or")) {
+                        bindPos = peek().start();
+                        bind = toks.get(p++).text();
+                    }
+                    simple = new Is(left.pos(), left, type, negated, bind, bindPos);
+                }
+            }
+            if (!general && !at("or") && !at("and")) {
+                return simple;
+            }
+            p = save;
         }
-        String bind = null;
-        int bindPos = 0;
-        if (isIdent(peek()) && !at("and") && !at("or")) {
-            bindPos = peek().start();
-            bind = toks.get(p++).text();
-        }
-        return new Is(left.pos(), left, type, negated, bind, bindPos);
+        return new IsPattern(left.pos(), left, pattern(false));
     }
 
     private Expr unary() {
@@ -920,6 +977,9 @@ public final class Parser {
                     p++;
                     return new TypeExpr(t.start(), new TypeRef(t.start(), t.text(), List.of(), 0, false));
                 }
+                if (t.text().equals("await") || t.text().equals("async")) {
+                    throw error(t, "'" + t.text() + "' is not supported: policy expressions run synchronously");
+                }
                 if (RESERVED.contains(t.text())) {
                     throw error(t, "'" + t.text() + "' is not supported here");
                 }
@@ -936,8 +996,17 @@ public final class Parser {
                 if (t.is("(")) {
                     p++;
                     Expr e = expression();
+                    if (at(",")) {
+                        throw error(peek(), "tuples ('(a, b)') are not supported in policy expressions");
+                    }
                     expect(")");
                     return e;
+                }
+                if (t.is("^")) {
+                    throw error(t, "from-end indexes ('^1') are not supported in policy expressions: use Length - 1");
+                }
+                if (t.is("..")) {
+                    throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
                 }
             }
             default -> {
@@ -1005,6 +1074,9 @@ public final class Parser {
             return new New(kw.start(), null, List.of(), initializer(), true, null);
         }
         Token tt = peek();
+        if (tt.is("(")) {
+            throw error(tt, "target-typed 'new()' is not supported in policy expressions: write the type, e.g. new JObject()");
+        }
         if (tt.kind() != Token.Kind.IDENT) {
             throw error(tt, "expected a type after 'new'");
         }
@@ -1161,6 +1233,17 @@ public final class Parser {
                 throw error(peek(), "the expression is nested too deeply (limit " + maxDepth + ")");
             }
             Token t = peek();
+            if (t.is("!") && (peek(1).is(".") || peek(1).is("?.") || peek(1).is("[") || peek(1).is(")")
+                    || peek(1).is(";") || peek(1).is(",")) && peek(1).start() == t.end()) {
+                p++;
+                continue;
+            }
+            if (t.is(".") && (peek(1).is(".") || peek(1).kind() == Token.Kind.NUMBER && peek(1).text().startsWith("."))) {
+                throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
+            }
+            if ((t.is(".") || t.is("?.")) && peek(1).kind() == Token.Kind.NUMBER && peek(1).text().startsWith(".")) {
+                throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
+            }
             if (t.is(".") || t.is("?.")) {
                 p++;
                 Token nt = peek();
