@@ -616,6 +616,14 @@ public final class Compiler {
             }
             return t;
         }
+        if (base == null && (dictName.equals("HashSet") || dictName.equals("ISet")) && r.args().size() == 1) {
+            Type elem = resolveType(r.args().get(0));
+            Type set = new Type("HashSet<" + elem.name() + ">", java.util.LinkedHashSet.class, elem);
+            for (int n = 0; n < r.rank(); n++) {
+                set = Type.arrayOf(set);
+            }
+            return set;
+        }
         if (base == null) {
             if (FORBIDDEN.contains(stripNamespace(r.name()))) {
                 error(r.pos(), "type '" + r.name() + "' is not allowed in policy expressions");
@@ -1842,6 +1850,8 @@ public final class Compiler {
             made = newList(n, t);
         } else if (t.isDictionary()) {
             made = newDictionary(n, t);
+        } else if (t.cls() == java.util.LinkedHashSet.class) {
+            made = newSet(n, t);
         } else {
             List<Method> ctors = lib.constructors(t);
             if (ctors.isEmpty()) {
@@ -1885,6 +1895,28 @@ public final class Compiler {
                     + t.elem().name() + "', not from '" + a.t.name() + "'");
         }
         return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments, not " + n.args().size());
+    }
+
+    /** {@code new HashSet<T>()} or {@code new HashSet<T>(items)}. */
+    private C newSet(New n, Type t) {
+        if (n.args().isEmpty()) {
+            return new C(env -> new java.util.LinkedHashSet<Object>(), t);
+        }
+        if (n.args().size() == 1) {
+            C a = value(n.args().get(0));
+            Node an = a.n;
+            if (a.t.isDynamic() || elementType(a.t) != null) {
+                return new C(env -> {
+                    Object src = an.eval(env);
+                    if (src == null) {
+                        throw LibStrings.argNull("collection");
+                    }
+                    return new java.util.LinkedHashSet<Object>(Ops.seq(src));
+                }, t);
+            }
+            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a collection, not from '" + a.t.name() + "'");
+        }
+        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
     }
 
     /** {@code new Dictionary<K, V>()}, with a copy of another dictionary, or with a comparer. */

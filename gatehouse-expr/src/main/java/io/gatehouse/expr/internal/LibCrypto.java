@@ -15,9 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * {@code System.Security.Cryptography} (HMACs, hashes, APIM's {@code byte[].Encrypt/Decrypt}),
- * {@code System.Random}, {@code System.Net.WebUtility}, {@code Guid} bytes and a few conversions the
- * APIM snippets use.
+ * The .NET types APIM's allowed-types list names that real policy documents reach for beyond
+ * strings, dates and JSON: {@code System.Security.Cryptography} (HMACs, hashes, APIM's
+ * {@code byte[].Encrypt/Decrypt}), {@code Random}, {@code WebUtility}, {@code IPAddress},
+ * {@code Dictionary}, {@code HashSet}, {@code List} members, {@code JsonConvert}, {@code CultureInfo},
+ * exceptions, {@code MidpointRounding}, {@code Guid} bytes and a few conversions.
  */
 final class LibCrypto {
     static final String[] HMACS = {"HMACSHA256", "HMACSHA1", "HMACSHA384", "HMACSHA512", "HMACMD5"};
@@ -265,6 +267,69 @@ final class LibCrypto {
             return b != null;
         }, S, Type.OBJECT);
 
+        // ---- Math.Round with MidpointRounding
+        Type mr = m.type("MidpointRounding", java.math.RoundingMode.class);
+        l.staticName("MidpointRounding", "MidpointRounding");
+        java.util.Map<String, java.math.RoundingMode> modes = new java.util.LinkedHashMap<>();
+        modes.put("ToEven", java.math.RoundingMode.HALF_EVEN);
+        modes.put("AwayFromZero", java.math.RoundingMode.HALF_UP);
+        modes.put("ToZero", java.math.RoundingMode.DOWN);
+        modes.put("ToNegativeInfinity", java.math.RoundingMode.FLOOR);
+        modes.put("ToPositiveInfinity", java.math.RoundingMode.CEILING);
+        modes.forEach((n, rm) -> l.staticProp("MidpointRounding", n, mr, o -> rm));
+        m.method("static:Math", "Round", Type.DOUBLE, (o, a, x) -> roundDouble(Ops.asDouble(a[0]), 0, (java.math.RoundingMode) a[1]), Type.DOUBLE, mr);
+        m.method("static:Math", "Round", Type.DOUBLE, (o, a, x) -> roundDouble(Ops.asDouble(a[0]), Ops.asInt(a[1]), (java.math.RoundingMode) a[2]), Type.DOUBLE, I, mr);
+        m.method("static:Math", "Round", Type.DECIMAL, (o, a, x) -> ((java.math.BigDecimal) a[0]).setScale(0, (java.math.RoundingMode) a[1]), Type.DECIMAL, mr);
+        m.method("static:Math", "Round", Type.DECIMAL, (o, a, x) -> ((java.math.BigDecimal) a[0]).setScale(Ops.asInt(a[1]), (java.math.RoundingMode) a[2]), Type.DECIMAL, I, mr);
+
+        // ---- System.Net.IPAddress: literals only, never a DNS lookup
+        Type ip = m.type("IPAddress", java.net.InetAddress.class);
+        l.staticName("IPAddress", "IPAddress");
+        Type family = m.type("AddressFamily", String.class);
+        l.staticName("AddressFamily", "AddressFamily");
+        l.staticProp("AddressFamily", "InterNetwork", family, o -> "InterNetwork");
+        l.staticProp("AddressFamily", "InterNetworkV6", family, o -> "InterNetworkV6");
+        m.method("static:IPAddress", "Parse", ip, (o, a, x) -> {
+            java.net.InetAddress addr = ipLiteral((String) a[0]);
+            if (addr == null) {
+                throw new ExpressionException("System.FormatException", "An invalid IP address was specified.");
+            }
+            return addr;
+        }, S);
+        m.outMethod("static:IPAddress", "TryParse", Type.BOOL, 1, ip, (o, a, x) -> {
+            java.net.InetAddress addr = a[0] == null ? null : ipLiteral((String) a[0]);
+            ((Object[]) a[1])[0] = addr;
+            return addr != null;
+        }, S, Type.OBJECT);
+        m.method("static:IPAddress", "IsLoopback", Type.BOOL, (o, a, x) -> ((java.net.InetAddress) a[0]).isLoopbackAddress(), ip);
+        m.method(ip, "GetAddressBytes", BA, (o, a, x) -> ((java.net.InetAddress) o).getAddress());
+        m.method(ip, "ToString", S, (o, a, x) -> ipText((java.net.InetAddress) o));
+        m.prop(ip, "AddressFamily", family, o -> o instanceof java.net.Inet6Address ? "InterNetworkV6" : "InterNetwork");
+        m.prop(ip, "IsIPv4MappedToIPv6", Type.BOOL, o -> false);
+        m.method(ip, "MapToIPv4", ip, (o, a, x) -> o);
+
+        // ---- HashSet<T>
+        m.method("HashSet", "Add", Type.BOOL, (o, a, x) -> setOf(o).add(a[0]), Type.OBJECT);
+        m.method("HashSet", "Contains", Type.BOOL, (o, a, x) -> setOf(o).contains(a[0]), Type.OBJECT);
+        m.method("HashSet", "Remove", Type.BOOL, (o, a, x) -> setOf(o).remove(a[0]), Type.OBJECT);
+        m.method("HashSet", "Clear", Type.VOID, (o, a, x) -> {
+            setOf(o).clear();
+            return null;
+        });
+        m.method("HashSet", "UnionWith", Type.VOID, (o, a, x) -> {
+            setOf(o).addAll(Ops.seq(a[0]));
+            return null;
+        }, Type.OBJECT);
+        m.method("HashSet", "IntersectWith", Type.VOID, (o, a, x) -> {
+            setOf(o).retainAll(new java.util.HashSet<>(Ops.seq(a[0])));
+            return null;
+        }, Type.OBJECT);
+        m.method("HashSet", "ExceptWith", Type.VOID, (o, a, x) -> {
+            setOf(o).removeAll(new java.util.HashSet<>(Ops.seq(a[0])));
+            return null;
+        }, Type.OBJECT);
+        m.prop("HashSet", "Count", I, o -> setOf(o).size());
+
         // ---- exceptions (caught with catch, made with new Exception(message))
         Type ex = l.tException;
         m.prop(ex, "Message", S, o -> ((ExpressionException) o).getMessage());
@@ -423,6 +488,91 @@ final class LibCrypto {
             out.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v);
         }
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<Object> setOf(Object o) {
+        return (java.util.Set<Object>) o;
+    }
+
+    private static double roundDouble(double v, int digits, java.math.RoundingMode mode) {
+        if (digits < 0 || digits > 15) {
+            throw LibStrings.range("digits", "Rounding digits must be between 0 and 15, inclusive.");
+        }
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return v;
+        }
+        return new java.math.BigDecimal(v).setScale(digits, mode).doubleValue();
+    }
+
+    /** An IPv4 dotted quad or an IPv6 literal; null otherwise. Never resolves a host name. */
+    static java.net.InetAddress ipLiteral(String s) {
+        String t = s.trim();
+        try {
+            if (t.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                String[] parts = t.split("\\.");
+                byte[] b = new byte[4];
+                for (int k = 0; k < 4; k++) {
+                    int v = Integer.parseInt(parts[k]);
+                    if (v > 255) {
+                        return null;
+                    }
+                    b[k] = (byte) v;
+                }
+                return java.net.InetAddress.getByAddress(b);
+            }
+            if (t.startsWith("[") && t.endsWith("]")) {
+                t = t.substring(1, t.length() - 1);
+            }
+            if (t.contains(":") && t.matches("[0-9A-Fa-f:.%a-zA-Z0-9]+")) {
+                return java.net.InetAddress.getByName(t.contains("%") ? t.substring(0, t.indexOf('%')) : t);
+            }
+        } catch (java.net.UnknownHostException | NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** .NET's text: dotted quad, or the compressed IPv6 form. */
+    static String ipText(java.net.InetAddress a) {
+        if (a instanceof java.net.Inet4Address) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] w = new int[8];
+        for (int k = 0; k < 8; k++) {
+            w[k] = ((b[2 * k] & 0xff) << 8) | (b[2 * k + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 0;
+        for (int k = 0; k < 8; ) {
+            if (w[k] != 0) {
+                k++;
+                continue;
+            }
+            int j = k;
+            while (j < 8 && w[j] == 0) {
+                j++;
+            }
+            if (j - k > bestLen && j - k > 1) {
+                bestStart = k;
+                bestLen = j - k;
+            }
+            k = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < 8; k++) {
+            if (k == bestStart) {
+                sb.append("::");
+                k += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(w[k]));
+        }
+        return sb.toString();
     }
 
     @SuppressWarnings("unchecked")

@@ -331,6 +331,9 @@ public final class Library {
         if (t.isPair()) {
             return "KeyValuePair";
         }
+        if (t.cls() == java.util.LinkedHashSet.class) {
+            return "HashSet";
+        }
         if (t.isArray()) {
             return "Array";
         }
