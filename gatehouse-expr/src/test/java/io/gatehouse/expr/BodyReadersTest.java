@@ -40,6 +40,16 @@ class BodyReadersTest {
     }
 
     @Test
+    void formContentCanBeExtendedAndWrittenBack() {
+        PolicyContext c = withBody("a=x+y&b=%2F", "application/x-www-form-urlencoded");
+        assertThat(run("@{ var body = context.Request.Body.AsFormUrlEncodedContent(); body[\"a\"].Add(\"é&\"); "
+                + "return body.ToFormUrlEncodedContent(); }", c)).isEqualTo("a=x+y&a=%C3%A9%26&b=%2F");
+        PolicyContext d = withBody("k=v1&k=v2", "application/x-www-form-urlencoded");
+        assertThat(run("@(JsonConvert.SerializeObject(context.Request.Body.AsFormUrlEncodedContent()))", d))
+                .isEqualTo("{\"k\":[\"v1\",\"v2\"]}");
+    }
+
+    @Test
     void missingFormKeyThrowsKeyNotFound() {
         PolicyContext c = withBody("a=1", "application/x-www-form-urlencoded");
         assertThatThrownBy(() -> run("@(context.Request.Body.AsFormUrlEncodedContent()[\"zz\"].Count)", c))

@@ -155,6 +155,7 @@ final class LibCrypto {
         }, null);
         m.method(form.name(), "ContainsKey", Type.BOOL, (o, a, x) -> ((java.util.Map<?, ?>) o).containsKey(a[0]), S);
         m.prop(form.name(), "Count", I, o -> ((java.util.Map<?, ?>) o).size());
+        m.method(form.name(), "ToFormUrlEncodedContent", S, (o, a, x) -> toForm((java.util.Map<?, ?>) o));
         m.prop(form.name(), "Keys", Type.STRING_ARRAY, o -> ((java.util.Map<?, ?>) o).keySet().toArray(String[]::new));
         m.outMethod(form.name(), "TryGetValue", Type.BOOL, 1, strings, (o, a, x) -> {
             Object v = ((java.util.Map<?, ?>) o).get(a[0]);
@@ -471,6 +472,36 @@ final class LibCrypto {
             throw new ExpressionException("Newtonsoft.Json.JsonSerializationException",
                     "Error converting value to type '" + t.name() + "'.");
         }
+    }
+
+    /** Back to {@code application/x-www-form-urlencoded}: each value of each key, escaped as .NET's FormUrlEncodedContent does. */
+    private static String toForm(java.util.Map<?, ?> form) {
+        StringBuilder sb = new StringBuilder();
+        for (java.util.Map.Entry<?, ?> e : form.entrySet()) {
+            for (Object v : Ops.seq(e.getValue())) {
+                if (sb.length() > 0) {
+                    sb.append('&');
+                }
+                sb.append(formEscape(String.valueOf(e.getKey()))).append('=').append(formEscape(v == null ? "" : Dotnet.toStr(v)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String formEscape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else if (c == ' ') {
+                sb.append('+');
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
     }
 
     private static java.util.Map<String, java.util.List<Object>> formContent(String body) {
