@@ -309,6 +309,31 @@ final class LibCrypto {
         m.prop(ip, "IsIPv4MappedToIPv6", Type.BOOL, o -> false);
         m.method(ip, "MapToIPv4", ip, (o, a, x) -> o);
 
+        // ---- TimeZoneInfo (Windows or IANA ids; the gateway's local zone is UTC)
+        Type tz = m.type("TimeZoneInfo", io.gatehouse.expr.lib.DotnetTimeZone.class);
+        l.staticName("TimeZoneInfo", "TimeZoneInfo");
+        Type dt = l.tDateTime;
+        String tzs = "static:TimeZoneInfo";
+        l.staticProp("TimeZoneInfo", "Utc", tz, o -> io.gatehouse.expr.lib.DotnetTimeZone.UTC);
+        l.staticProp("TimeZoneInfo", "Local", tz, o -> io.gatehouse.expr.lib.DotnetTimeZone.UTC);
+        m.method(tzs, "FindSystemTimeZoneById", tz, (o, a, x) -> zone(a[0]), S);
+        m.method(tzs, "ConvertTimeFromUtc", dt, (o, a, x) -> ((io.gatehouse.expr.lib.DotnetTimeZone) nonNull(a[1], "destinationTimeZone"))
+                .fromUtc((io.gatehouse.expr.lib.DateTime) a[0]), dt, tz);
+        m.method(tzs, "ConvertTime", dt, (o, a, x) -> ((io.gatehouse.expr.lib.DotnetTimeZone) nonNull(a[1], "destinationTimeZone"))
+                .fromUtc((io.gatehouse.expr.lib.DateTime) a[0]), dt, tz);
+        m.method(tzs, "ConvertTimeToUtc", dt, (o, a, x) -> ((io.gatehouse.expr.lib.DateTime) a[0]).toUniversalTime(), dt);
+        m.method(tzs, "ConvertTimeToUtc", dt, (o, a, x) -> ((io.gatehouse.expr.lib.DotnetTimeZone) nonNull(a[1], "sourceTimeZone"))
+                .toUtc((io.gatehouse.expr.lib.DateTime) a[0]), dt, tz);
+        m.method(tzs, "ConvertTimeBySystemTimeZoneId", dt, (o, a, x) -> zone(a[1]).fromUtc((io.gatehouse.expr.lib.DateTime) a[0]), dt, S);
+        m.method(tzs, "ConvertTimeBySystemTimeZoneId", dt, (o, a, x) -> zone(a[2]).fromUtc(zone(a[1]).toUtc((io.gatehouse.expr.lib.DateTime) a[0])), dt, S, S);
+        m.prop(tz, "Id", S, o -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).id());
+        m.prop(tz, "DisplayName", S, o -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).id());
+        m.prop(tz, "StandardName", S, o -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).id());
+        m.prop(tz, "BaseUtcOffset", l.tTimeSpan, o -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).baseUtcOffset());
+        m.prop(tz, "SupportsDaylightSavingTime", Type.BOOL, o -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).supportsDaylightSavingTime());
+        m.method(tz, "GetUtcOffset", l.tTimeSpan, (o, a, x) -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).utcOffset((io.gatehouse.expr.lib.DateTime) a[0]), dt);
+        m.method(tz, "IsDaylightSavingTime", Type.BOOL, (o, a, x) -> ((io.gatehouse.expr.lib.DotnetTimeZone) o).isDaylightSavingTime((io.gatehouse.expr.lib.DateTime) a[0]), dt);
+
         // ---- HashSet<T>
         m.method("HashSet", "Add", Type.BOOL, (o, a, x) -> setOf(o).add(a[0]), Type.OBJECT);
         m.method("HashSet", "Contains", Type.BOOL, (o, a, x) -> setOf(o).contains(a[0]), Type.OBJECT);
@@ -519,6 +544,21 @@ final class LibCrypto {
             out.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v);
         }
         return out;
+    }
+
+    private static io.gatehouse.expr.lib.DotnetTimeZone zone(Object id) {
+        try {
+            return io.gatehouse.expr.lib.DotnetTimeZone.find((String) id);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException(id == null ? "System.ArgumentNullException" : "System.TimeZoneNotFoundException", e.getMessage());
+        }
+    }
+
+    private static Object nonNull(Object v, String param) {
+        if (v == null) {
+            throw LibStrings.argNull(param);
+        }
+        return v;
     }
 
     @SuppressWarnings("unchecked")

@@ -58,7 +58,7 @@ public final class DateTime implements Comparable<DateTime> {
         return ofInstant(Instant.now(), Kind.Utc);
     }
 
-    static DateTime fromLocal(LocalDateTime ldt, Kind kind) {
+    public static DateTime fromLocal(LocalDateTime ldt, Kind kind) {
         return ofInstant(ldt.toInstant(ZoneOffset.UTC), kind);
     }
 
