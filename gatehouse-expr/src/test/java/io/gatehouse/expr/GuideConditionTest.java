@@ -93,7 +93,7 @@ class GuideConditionTest {
             sink ^= (Boolean) e.evaluate(ctx);
         }
         long best = Long.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
+        for (int round = 0; round < 10; round++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 sink ^= (Boolean) e.evaluate(ctx);

@@ -28,7 +28,7 @@ public final class Ast {
     }
 
     public sealed interface Expr permits Lit, Interp, Name, Member, Call, Index, Unary, IncDec, Binary, Assign, Cond,
-            Cast, As, Is, Lambda, New, TypeExpr {
+            Cast, As, Is, Lambda, New, TypeExpr, InitList, AnonNew, SwitchExpr, DefaultOf, ThrowExpr, IsPattern {
         int pos();
     }
 
@@ -91,12 +91,66 @@ public final class Ast {
     public record New(int pos, TypeRef type, List<Expr> args, List<Expr> init, boolean array, Expr size) implements Expr {
     }
 
+    /** {@code { a, b }} inside a collection initializer: the arguments of one {@code Add(a, b)}. */
+    public record InitList(int pos, List<Expr> items) implements Expr {
+    }
+
+    /** {@code new { a = 1, b }}: an anonymous object; {@code names} are the member names. */
+    public record AnonNew(int pos, List<String> names, List<Expr> values) implements Expr {
+    }
+
+    /** {@code subject switch { pattern [when guard] => result, ... }}. */
+    public record SwitchExpr(int pos, Expr subject, List<Arm> arms) implements Expr {
+    }
+
+    public record Arm(int pos, Pattern pattern, Expr guard, Expr result) {
+    }
+
+    /** {@code x is <pattern>} for patterns beyond a type or null: constants, relational, and/or/not. */
+    public record IsPattern(int pos, Expr operand, Pattern pattern) implements Expr {
+    }
+
+    /** {@code default(T)}, or the {@code default} literal when type is null. */
+    public record DefaultOf(int pos, TypeRef type) implements Expr {
+    }
+
+    /** {@code throw e} used as an expression ({@code x ?? throw new Exception(..)}). */
+    public record ThrowExpr(int pos, Expr value) implements Expr {
+    }
+
+    /** Patterns of {@code switch} and {@code case}: constants, relational, type, {@code _}, and/or/not. */
+    public sealed interface Pattern permits ConstPat, RelPat, TypePat, Discard, NotPat, AndPat, OrPat {
+        int pos();
+    }
+
+    public record ConstPat(int pos, Expr value) implements Pattern {
+    }
+
+    public record RelPat(int pos, String op, Expr value) implements Pattern {
+    }
+
+    /** {@code string s} or {@code int}: matches values of the type, optionally binding them. */
+    public record TypePat(int pos, TypeRef type, String bind, int bindPos) implements Pattern {
+    }
+
+    public record Discard(int pos) implements Pattern {
+    }
+
+    public record NotPat(int pos, Pattern inner) implements Pattern {
+    }
+
+    public record AndPat(int pos, Pattern left, Pattern right) implements Pattern {
+    }
+
+    public record OrPat(int pos, Pattern left, Pattern right) implements Pattern {
+    }
+
     /** A type used as a value in a member access, e.g. {@code string} in {@code string.IsNullOrEmpty}. */
     public record TypeExpr(int pos, TypeRef type) implements Expr {
     }
 
     public sealed interface Stmt permits Block, Local, ExprStmt, If, While, DoWhile, For, Foreach, Return, Break,
-            Continue, Empty {
+            Continue, Empty, LocalFunc, Try, Throw, Switch {
         int pos();
     }
 
@@ -138,5 +192,34 @@ public final class Ast {
     }
 
     public record Empty(int pos) implements Stmt {
+    }
+
+    public record Param(TypeRef type, String name, int pos) {
+    }
+
+    /** A local function; ret is null for {@code void}; exactly one of body and expr is set. */
+    public record LocalFunc(int pos, TypeRef ret, String name, int namePos, List<Param> params, Block body, Expr expr)
+            implements Stmt {
+    }
+
+    /** {@code catch (T name) when (filter) { }}; type, name and filter may be null. */
+    public record Catch(int pos, TypeRef type, String name, int namePos, Expr filter, Block body) {
+    }
+
+    public record Try(int pos, Block body, List<Catch> catches, Block fin) implements Stmt {
+    }
+
+    /** {@code throw e;} or, inside a catch, {@code throw;} (value null). */
+    public record Throw(int pos, Expr value) implements Stmt {
+    }
+
+    /** One {@code case}/{@code default} label; pattern null means {@code default}. */
+    public record CaseLabel(int pos, Pattern pattern, Expr guard) {
+    }
+
+    public record Section(List<CaseLabel> labels, List<Stmt> stmts) {
+    }
+
+    public record Switch(int pos, Expr subject, List<Section> sections) implements Stmt {
     }
 }

@@ -48,6 +48,38 @@ public final class Compiler {
     private record Var(int slot, Type type) {
     }
 
+    /**
+     * A local function. Its parameters live in fixed slots, so a call stores the arguments there and
+     * runs the body; {@code guardSlot} marks it active while it runs, which refuses recursion (the
+     * slots would be shared between the calls).
+     */
+    private static final class LocalFn {
+        final String name;
+        final Type ret;
+        final Type[] params;
+        final int[] slots;
+        final int guardSlot;
+        Node body;
+        boolean compiling;
+
+        LocalFn(String name, Type ret, Type[] params, int[] slots, int guardSlot) {
+            this.name = name;
+            this.ret = ret;
+            this.params = params;
+            this.slots = slots;
+            this.guardSlot = guardSlot;
+        }
+    }
+
+    /** Matches a value against a compiled pattern, binding pattern variables in env. */
+    @FunctionalInterface
+    interface Matcher {
+        boolean test(Env env, Object v);
+    }
+
+    private final Deque<Integer> catchSlots = new ArrayDeque<>();
+    private int hidden;
+
     private static final Set<String> NAMESPACES = Set.of("System", "System.Text", "System.Linq",
             "System.Collections", "System.Collections.Generic", "System.Text.RegularExpressions", "System.Security",
             "System.Security.Cryptography", "System.Security.Cryptography.X509Certificates", "Newtonsoft",
@@ -240,6 +272,11 @@ public final class Compiler {
     private Exec block(Block b, boolean newScope) {
         if (newScope) {
             scopes.push(new HashMap<>());
+        }
+        for (Stmt s : b.stmts()) {
+            if (s instanceof LocalFunc f) {
+                declareFunction(f);
+            }
         }
         List<Exec> list = new ArrayList<>();
         for (Stmt s : b.stmts()) {
@@ -463,8 +500,18 @@ public final class Compiler {
                     error(r.pos(), "'return' is only allowed inside a @{ } block");
                     return env -> null;
                 }
+                boolean isVoid = !rets.isEmpty() && rets.get(0) == Type.VOID;
                 if (r.value() == null) {
-                    error(r.pos(), "a value must be returned: write 'return <value>;'");
+                    if (!isVoid) {
+                        error(r.pos(), "a value must be returned: write 'return <value>;'");
+                    }
+                    return env -> {
+                        env.returned = null;
+                        return RETURN;
+                    };
+                }
+                if (isVoid) {
+                    error(r.value().pos(), "this local function returns nothing (void): write 'return;'");
                     return env -> RETURN;
                 }
                 C c = value(r.value());
@@ -486,6 +533,18 @@ public final class Compiler {
             case Continue c -> {
                 return env -> CONTINUE;
             }
+            case LocalFunc f -> {
+                return localFunction(f);
+            }
+            case Try t -> {
+                return tryStatement(t);
+            }
+            case Throw t -> {
+                return throwStatement(t);
+            }
+            case Switch sw -> {
+                return switchStatement(sw);
+            }
         }
     }
 
@@ -506,8 +565,22 @@ public final class Compiler {
             case While w -> !isTrue(w.cond()) || hasBreak(w.body());
             case DoWhile d -> !isTrue(d.cond()) || hasBreak(d.body());
             case For f -> (f.cond() != null && !isTrue(f.cond())) || hasBreak(f.body());
+            case Throw t -> false;
+            case Try t -> (canComplete(t.body()) || t.catches().stream().anyMatch(c -> canComplete(c.body())))
+                    && (t.fin() == null || canComplete(t.fin()));
+            case Switch sw -> sw.sections().stream().noneMatch(x -> x.labels().stream().anyMatch(l -> l.pattern() == null))
+                    || sw.sections().stream().anyMatch(x -> x.stmts().stream().anyMatch(Compiler::hasBreak));
             default -> true;
         };
+    }
+
+    private static boolean canCompleteAll(List<Stmt> stmts) {
+        for (Stmt x : stmts) {
+            if (!canComplete(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isTrue(Expr e) {
@@ -526,7 +599,31 @@ public final class Compiler {
     // ---- types
 
     Type resolveType(TypeRef r) {
+        String simple = r.name().substring(r.name().lastIndexOf('.') + 1);
+        if (simple.endsWith("Exception") && r.args().isEmpty() && !FORBIDDEN.contains(simple)) {
+            return r.rank() == 0 ? lib.tException : Type.arrayOf(lib.tException);
+        }
         Type base = lib.typeNamed(stripNamespace(r.name()));
+        String dictName = stripNamespace(r.name());
+        if (base == null && r.args().size() == 2 && (dictName.equals("Dictionary") || dictName.equals("IDictionary")
+                || dictName.equals("IReadOnlyDictionary") || dictName.equals("KeyValuePair"))) {
+            Type k = resolveType(r.args().get(0));
+            Type v = resolveType(r.args().get(1));
+            Type d = Type.dictionaryOf(k, v);
+            Type t = dictName.equals("KeyValuePair") ? d.elem() : d;
+            for (int n = 0; n < r.rank(); n++) {
+                t = Type.arrayOf(t);
+            }
+            return t;
+        }
+        if (base == null && (dictName.equals("HashSet") || dictName.equals("ISet")) && r.args().size() == 1) {
+            Type elem = resolveType(r.args().get(0));
+            Type set = new Type("HashSet<" + elem.name() + ">", java.util.LinkedHashSet.class, elem);
+            for (int n = 0; n < r.rank(); n++) {
+                set = Type.arrayOf(set);
+            }
+            return set;
+        }
         if (base == null) {
             if (FORBIDDEN.contains(stripNamespace(r.name()))) {
                 error(r.pos(), "type '" + r.name() + "' is not allowed in policy expressions");
@@ -587,6 +684,10 @@ public final class Compiler {
 
     /** Like {@link #convert(C, Type, int)}, but also allows C#'s constant conversions (an int literal to byte or char). */
     private Node convert(Expr e, C c, Type to) {
+        if (e instanceof DefaultOf d && d.type() == null) {
+            Object zero = Conv.zero(to);
+            return env -> zero;
+        }
         if ((to == Type.BYTE || to == Type.CHAR) && c.t == Type.INT && e instanceof Lit l && l.value() instanceof Integer v
                 && v >= 0 && v <= (to == Type.BYTE ? 255 : 65535)) {
             Object k = to == Type.BYTE ? (Object) v : (Object) (char) (int) v;
@@ -600,6 +701,17 @@ public final class Compiler {
                 && (c.t == Type.STRING || c.t.isNumeric() || c.t == Type.BOOL)) {
             Node n = c.n;
             return env -> JToken.from(n.eval(env));
+        }
+        if (c.t == Type.STRING && (to == lib.tXName || to == lib.tXNamespace)) {
+            Node n = c.n;
+            boolean name = to == lib.tXName;
+            return env -> {
+                Object v = n.eval(env);
+                if (v == null) {
+                    return null;
+                }
+                return name ? LibXml.name(v) : new io.gatehouse.expr.lib.Xml.XNamespace((String) v);
+            };
         }
         if (!c.t.convertibleTo(to)) {
             error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
@@ -638,6 +750,17 @@ public final class Compiler {
             case Lambda l -> fail(l.pos(), "a lambda is only allowed as the argument of a LINQ method such as Where or Any");
             case New n -> creation(n);
             case TypeExpr t -> typeRef(t);
+            case InitList il -> fail(il.pos(), "an element initializer '{ ... }' is only allowed inside a collection initializer");
+            case AnonNew an -> anonymous(an);
+            case SwitchExpr se -> switchExpression(se);
+            case DefaultOf d -> defaultOf(d);
+            case ThrowExpr t -> throwExpression(t);
+            case IsPattern ip -> {
+                C v = value(ip.operand());
+                Matcher mt = pattern(ip.pattern(), v.t);
+                Node vn = v.n;
+                yield new C(env -> mt.test(env, vn.eval(env)), Type.BOOL);
+            }
         };
     }
 
@@ -754,6 +877,10 @@ public final class Compiler {
                 return fail(m.namePos(), "'" + m.name() + "' on " + describe(m.target(), tt)
                         + " is a method: call it with '()'");
             }
+            String apim = APIM_ONLY.get(tt.name() + "." + m.name());
+            if (apim != null) {
+                return fail(m.namePos(), "'" + m.name() + "' on " + describe(m.target(), tt) + " is an APIM member Gatehouse does not provide: " + apim);
+            }
             return fail(m.namePos(), "unknown member '" + m.name() + "' on " + describe(m.target(), tt));
         }
         if (m.name().equals("Body")) {
@@ -764,11 +891,21 @@ public final class Compiler {
             }
         }
         Members.Getter g = p.get();
+        Type pt = p.type();
+        if (tt.isDictionary() && m.name().equals("Keys")) {
+            pt = Type.listOf(tt.key());
+        } else if (tt.isDictionary() && m.name().equals("Values")) {
+            pt = Type.listOf(tt.value());
+        } else if (tt.isPair() && m.name().equals("Key")) {
+            pt = tt.key();
+        } else if (tt.isPair() && m.name().equals("Value")) {
+            pt = tt.value();
+        }
         if (nc) {
             return new C(env -> {
                 Object o = tn.eval(env);
                 return o == null ? null : g.get(o);
-            }, p.type());
+            }, pt);
         }
         return new C(env -> {
             Object o = tn.eval(env);
@@ -776,7 +913,7 @@ public final class Compiler {
                 throw ExpressionException.nullReference();
             }
             return g.get(o);
-        }, p.type());
+        }, pt);
     }
 
     private C staticMember(String owner, Member m) {
@@ -806,6 +943,9 @@ public final class Compiler {
     }
 
     private C index(Index i) {
+        if (i.target() == null) {
+            return fail(i.pos(), "an index initializer '[key] = value' is only allowed inside an object initializer");
+        }
         C target = value(i.target());
         if (target.t == Type.ERROR) {
             return target;
@@ -930,6 +1070,18 @@ public final class Compiler {
         }
         C l = value(b.left());
         C r = value(b.right());
+        if (op.equals("+") && l.t == lib.tXNamespace && r.t == Type.STRING) {
+            Node ln = l.n;
+            Node rn = r.n;
+            return new C(env -> {
+                Object ns = ln.eval(env);
+                Object local = rn.eval(env);
+                if (ns == null || local == null) {
+                    throw LibStrings.argNull(ns == null ? "ns" : "localName");
+                }
+                return ((io.gatehouse.expr.lib.Xml.XNamespace) ns).plus((String) local);
+            }, lib.tXName);
+        }
         Type lt = l.t;
         Type rt = r.t;
         Node ln = l.n;
@@ -1152,6 +1304,9 @@ public final class Compiler {
             }, l.type());
         }
         if (target instanceof Index ix) {
+            if (ix.target() == null) {
+                return fail(ix.pos(), "an index initializer '[key] = value' is only allowed inside an object initializer");
+            }
             C obj = value(ix.target());
             if (obj.t == Type.ERROR) {
                 return obj;
@@ -1180,6 +1335,28 @@ public final class Compiler {
             }, indexer.type());
         }
         if (target instanceof Member m) {
+            C recv = expr(m.target());
+            if (recv.t == Type.ERROR && recv.staticOf == null) {
+                return recv;
+            }
+            Library.Setter setter = recv.staticOf == null ? lib.setter(recv.t, m.name()) : null;
+            if (setter != null) {
+                Node on = recv.n;
+                Members.Getter getter = lib.prop(recv.t, m.name()) == null ? null : lib.prop(recv.t, m.name()).get();
+                C current = new C(env -> getter == null ? null : getter.get(on.eval(env)), setter.type());
+                C value = assignedValue(a, current, setter.type());
+                Node vn = value.n;
+                Library.Setter.Set set = setter.set();
+                return new C(env -> {
+                    Object o = on.eval(env);
+                    if (o == null) {
+                        throw ExpressionException.nullReference();
+                    }
+                    Object v = vn.eval(env);
+                    set.set(o, v);
+                    return v;
+                }, setter.type());
+            }
             C t = expr(target);
             if (t.t == Type.ERROR) {
                 return t;
@@ -1273,6 +1450,9 @@ public final class Compiler {
                 if (recv.staticOf.startsWith("namespace:")) {
                     return fail(m.namePos(), "unknown type '" + recv.staticOf.substring(10) + "." + m.name() + "'");
                 }
+                if (recv.staticOf.equals("Array") && ARRAY_LINQ.containsKey(m.name())) {
+                    return arrayLinq(c, m);
+                }
                 List<Method> ms = lib.staticMethods(recv.staticOf, m.name());
                 if (ms.isEmpty()) {
                     return fail(m.namePos(), "unknown method '" + m.name() + "' on '" + recv.staticOf + "'");
@@ -1300,6 +1480,13 @@ public final class Compiler {
             return invoke(c, m, recv, ms, describe(m.target(), tt), m.nullConditional());
         }
         if (target instanceof Name n) {
+            LocalFn fn = lookupFunction(n.name());
+            if (fn != null && lookup(n.name()) == null) {
+                return callLocal(c, n, fn);
+            }
+            if (n.name().equals("nameof") && lookup("nameof") == null) {
+                return nameof(c);
+            }
             if (lookup(n.name()) != null) {
                 return fail(n.pos(), "'" + n.name() + "' is a variable, not a method");
             }
@@ -1313,6 +1500,49 @@ public final class Compiler {
             return t;
         }
         return fail(c.pos(), "this expression cannot be called like a method");
+    }
+
+    /**
+     * Members of APIM's context model that exist on APIM but have no counterpart in Gatehouse, with
+     * the reason, so a document that uses one is refused by name rather than as an unknown member.
+     */
+    private static final Map<String, String> APIM_ONLY = Map.ofEntries(
+            Map.entry("IProduct.State", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.ApprovalRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionLimit", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IProduct.Apis", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IUser.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IUser.Identities", "Gatehouse has no developer identities"),
+            Map.entry("IUser.Note", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.RegistrationDate", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.ExternalId", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("ISubscription.CreatedDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.StartDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.EndDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("IApi.Protocols", "Gatehouse APIs are served over the listener's HTTPS"),
+            Map.entry("IApi.SubscriptionKeyParameterNames", "Gatehouse identifies callers by client certificate, not subscription key parameters"),
+            Map.entry("IRequest.PrivateEndpointConnection", "there are no Azure private endpoints outside Azure"),
+            Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
+            Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));
+
+    /** {@code Array.Exists(a, x => ..)} and friends, as the LINQ call they equal. */
+    private static final Map<String, String> ARRAY_LINQ = Map.of("Exists", "Any", "TrueForAll", "All", "Find",
+            "FirstOrDefault", "FindAll", "Where", "FindLast", "LastOrDefault", "ConvertAll", "Select");
+
+    private C arrayLinq(Call c, Member m) {
+        if (c.args().size() != 2) {
+            return fail(m.namePos(), "'Array." + m.name() + "' takes an array and a lambda, e.g. Array." + m.name() + "(items, x => ...)");
+        }
+        Expr arr = c.args().get(0).expr();
+        Expr fn = c.args().get(1).expr();
+        Call linq = new Call(c.pos(), new Member(arr.pos(), arr, ARRAY_LINQ.get(m.name()), m.namePos(), false, m.end()),
+                List.of(), List.of(new Arg(fn, false, null, null, fn.pos())), c.end());
+        if (m.name().equals("FindAll") || m.name().equals("ConvertAll")) {
+            linq = new Call(c.pos(), new Member(arr.pos(), linq, "ToArray", m.namePos(), false, m.end()), List.of(), List.of(), c.end());
+        }
+        return expr(linq);
     }
 
     private static boolean hasArity(List<Method> ms, int n) {
@@ -1464,6 +1694,8 @@ public final class Compiler {
                             + declared.name() + "'");
                 }
                 outSlot = declare(outArg.outName(), declared, outArg.pos()).slot();
+            } else if (((Name) outArg.expr()).name().equals("_") && lookup("_") == null) {
+                outSlot = slots++;
             } else {
                 Name nm = (Name) outArg.expr();
                 Var l = lookup(nm.name());
@@ -1640,20 +1872,712 @@ public final class Compiler {
             }
             return new C(env -> null, Type.ERROR);
         }
-        List<Method> ctors = lib.constructors(t);
-        if (ctors.isEmpty()) {
-            return fail(n.type().pos(), "type '" + t.name() + "' cannot be created with 'new' in policy expressions");
+        C made;
+        if (t == lib.tException) {
+            made = newException(n);
+        } else if (t.isRealList()) {
+            made = newList(n, t);
+        } else if (t.isDictionary()) {
+            made = newDictionary(n, t);
+        } else if (t.cls() == java.util.LinkedHashSet.class) {
+            made = newSet(n, t);
+        } else {
+            List<Method> ctors = lib.constructors(t);
+            if (ctors.isEmpty()) {
+                return fail(n.type().pos(), "type '" + t.name() + "' cannot be created with 'new' in policy expressions");
+            }
+            List<Arg> args = new ArrayList<>();
+            for (Expr e : n.args()) {
+                args.add(new Arg(e, false, null, null, e.pos()));
+            }
+            Call synthetic = new Call(n.pos(), new Name(n.type().pos(), t.name()), List.of(), args, n.pos());
+            Member fake = new Member(n.pos(), new Name(n.type().pos(), t.name()), t.name(), n.type().pos(), false, n.pos());
+            made = invoke(synthetic, fake, null, ctors, "'" + t.name() + "'", false);
         }
-        if (n.init() != null) {
-            return fail(n.pos(), "object and collection initializers ({ ... }) are not supported; pass values to the constructor");
+        if (n.init() == null || made.t == Type.ERROR) {
+            return made;
         }
-        List<Arg> args = new ArrayList<>();
+        return initialize(n, made, t);
+    }
+
+    /** {@code new List<T>()}, {@code new List<T>(capacity)}, {@code new List<T>(items)}. */
+    private C newList(New n, Type t) {
+        if (n.args().isEmpty()) {
+            return new C(env -> new ArrayList<Object>(), t);
+        }
+        if (n.args().size() == 1) {
+            C a = value(n.args().get(0));
+            Node an = a.n;
+            if (a.t.isIntegral()) {
+                return new C(env -> new ArrayList<Object>(), t);
+            }
+            if (a.t.isDynamic() || elementType(a.t) != null && elementType(a.t).convertibleTo(t.elem())) {
+                return new C(env -> {
+                    Object src = an.eval(env);
+                    if (src == null) {
+                        throw LibStrings.argNull("collection");
+                    }
+                    return new ArrayList<Object>(Ops.seq(src));
+                }, t);
+            }
+            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a capacity or a collection of '"
+                    + t.elem().name() + "', not from '" + a.t.name() + "'");
+        }
+        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments, not " + n.args().size());
+    }
+
+    /** {@code new HashSet<T>()} or {@code new HashSet<T>(items)}. */
+    private C newSet(New n, Type t) {
+        if (n.args().isEmpty()) {
+            return new C(env -> new java.util.LinkedHashSet<Object>(), t);
+        }
+        if (n.args().size() == 1) {
+            C a = value(n.args().get(0));
+            Node an = a.n;
+            if (a.t.isDynamic() || elementType(a.t) != null) {
+                return new C(env -> {
+                    Object src = an.eval(env);
+                    if (src == null) {
+                        throw LibStrings.argNull("collection");
+                    }
+                    return new java.util.LinkedHashSet<Object>(Ops.seq(src));
+                }, t);
+            }
+            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a collection, not from '" + a.t.name() + "'");
+        }
+        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
+    }
+
+    /** {@code new Dictionary<K, V>()}, with a copy of another dictionary, or with a comparer. */
+    private C newDictionary(New n, Type t) {
+        if (n.args().isEmpty()) {
+            return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+        }
+        if (n.args().size() == 1) {
+            C a = value(n.args().get(0));
+            Node an = a.n;
+            if (a.t.isDictionary() || a.t.isDynamic()) {
+                return new C(env -> {
+                    Object src = an.eval(env);
+                    if (src == null) {
+                        throw LibStrings.argNull("dictionary");
+                    }
+                    return new java.util.LinkedHashMap<Object, Object>((Map<?, ?>) src);
+                }, t);
+            }
+            if (a.t.name().equals("StringComparer")) {
+                return new C(env -> {
+                    Object cmp = an.eval(env);
+                    return cmp != null && cmp.toString().endsWith("IgnoreCase") ? new IgnoreCaseMap() : new java.util.LinkedHashMap<Object, Object>();
+                }, t);
+            }
+            if (a.t.isIntegral()) {
+                return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+            }
+            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from nothing, a capacity, a comparer or another dictionary, not from '" + a.t.name() + "'");
+        }
+        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
+    }
+
+    /** A dictionary made with StringComparer.OrdinalIgnoreCase: keys compare without case, keep their first spelling. */
+    static final class IgnoreCaseMap extends java.util.LinkedHashMap<Object, Object> {
+        private final Map<String, Object> canonical = new HashMap<>();
+
+        private Object canon(Object k) {
+            if (k instanceof String s) {
+                Object c = canonical.get(s.toLowerCase(java.util.Locale.ROOT));
+                return c == null ? s : c;
+            }
+            return k;
+        }
+
+        @Override
+        public Object get(Object k) {
+            return super.get(canon(k));
+        }
+
+        @Override
+        public boolean containsKey(Object k) {
+            return super.containsKey(canon(k));
+        }
+
+        @Override
+        public Object put(Object k, Object v) {
+            Object c = canon(k);
+            if (c instanceof String s) {
+                canonical.putIfAbsent(s.toLowerCase(java.util.Locale.ROOT), s);
+            }
+            return super.put(c, v);
+        }
+
+        @Override
+        public Object remove(Object k) {
+            Object c = canon(k);
+            if (c instanceof String s) {
+                canonical.remove(s.toLowerCase(java.util.Locale.ROOT));
+            }
+            return super.remove(c);
+        }
+    }
+
+    /** Object and collection initializers: runs the constructor, then each {@code X = v}, {@code [k] = v} or {@code Add(..)}. */
+    private C initialize(New n, C made, Type t) {
+        scopes.push(new HashMap<>());
+        String tmp = "$init" + (hidden++);
+        int slot = declare(tmp, t, n.pos()).slot();
+        List<Node> steps = new ArrayList<>();
+        boolean collection = t.isRealList() || !lib.methods(t, "Add").isEmpty();
+        for (Expr item : n.init()) {
+            Expr step;
+            if (item instanceof Assign a && a.target() instanceof Name nm && a.op().equals("=")) {
+                if (lib.setter(t, nm.name()) == null) {
+                    error(nm.pos(), "'" + nm.name() + "' on '" + t.name() + "' cannot be set in an object initializer"
+                            + (lib.prop(t, nm.name()) == null ? ": it does not exist" : ": it is read only"));
+                    continue;
+                }
+                step = new Assign(a.pos(), "=", a.opPos(), new Member(nm.pos(), new Name(nm.pos(), tmp), nm.name(),
+                        nm.pos(), false, nm.pos() + nm.name().length()), a.value());
+            } else if (item instanceof Assign a && a.target() instanceof Index ix && ix.target() == null) {
+                step = new Assign(a.pos(), a.op(), a.opPos(), new Index(ix.pos(), new Name(ix.pos(), tmp), ix.args(),
+                        false, ix.end()), a.value());
+            } else if (!collection) {
+                error(item.pos(), "type '" + t.name() + "' has no 'Add' method, so it cannot take a collection initializer;"
+                        + " an object initializer sets properties: { Name = value }");
+                continue;
+            } else {
+                List<Expr> items = item instanceof InitList il ? il.items() : List.of(item);
+                List<Arg> args = new ArrayList<>();
+                for (Expr e : items) {
+                    args.add(new Arg(e, false, null, null, e.pos()));
+                }
+                step = new Call(item.pos(), new Member(item.pos(), new Name(item.pos(), tmp), "Add", item.pos(), false,
+                        item.pos()), List.of(), args, item.pos());
+            }
+            steps.add(expr(step).n);
+        }
+        scopes.pop();
+        Node mn = made.n;
+        Node[] sa = steps.toArray(Node[]::new);
+        return new C(env -> {
+            Object o = mn.eval(env);
+            env.locals[slot] = o;
+            for (Node x : sa) {
+                x.eval(env);
+            }
+            return o;
+        }, t);
+    }
+
+    /** {@code new Exception(message)} and any other {@code *Exception}: a value for {@code throw}. */
+    private C newException(New n) {
+        String written = n.type().name();
+        String dotnet = written.contains(".") ? written : exceptionNamespace(written) + written;
+        List<Node> args = new ArrayList<>();
         for (Expr e : n.args()) {
-            args.add(new Arg(e, false, null, null, e.pos()));
+            args.add(value(e).n);
         }
-        Call synthetic = new Call(n.pos(), new Name(n.type().pos(), t.name()), List.of(), args, n.pos());
-        Member fake = new Member(n.pos(), new Name(n.type().pos(), t.name()), t.name(), n.type().pos(), false, n.pos());
-        return invoke(synthetic, fake, null, ctors, "'" + t.name() + "'", false);
+        if (args.size() > 2) {
+            return fail(n.pos(), "an exception takes at most a message and an inner exception, not " + args.size() + " arguments");
+        }
+        Node msg = args.isEmpty() ? null : args.get(0);
+        // ArgumentNullException(string) and ArgumentOutOfRangeException(string) take the parameter name, not a message.
+        String paramPrefix = args.size() == 1 && written.endsWith("ArgumentNullException") ? "Value cannot be null."
+                : args.size() == 1 && written.endsWith("ArgumentOutOfRangeException") ? "Specified argument was out of the range of valid values."
+                : null;
+        return new C(env -> {
+            Object m = msg == null ? null : msg.eval(env);
+            String text = m == null ? null : Dotnet.toStr(m);
+            if (paramPrefix != null) {
+                text = paramPrefix + (text == null ? "" : " (Parameter '" + text + "')");
+            }
+            return new ExpressionException(dotnet, text);
+        }, lib.tException);
+    }
+
+    private static String exceptionNamespace(String name) {
+        return switch (name) {
+            case "KeyNotFoundException" -> "System.Collections.Generic.";
+            case "JsonReaderException", "JsonException", "JsonSerializationException" -> "Newtonsoft.Json.";
+            case "CryptographicException" -> "System.Security.Cryptography.";
+            case "RegexMatchTimeoutException" -> "System.Text.RegularExpressions.";
+            default -> "System.";
+        };
+    }
+
+    /** Does a {@code catch (T)} clause catch an exception of .NET type {@code thrown}? */
+    static boolean catches(String catchType, String thrown) {
+        String c = catchType.substring(catchType.lastIndexOf('.') + 1);
+        String t = thrown.substring(thrown.lastIndexOf('.') + 1);
+        if (c.equals("Exception") || c.equals(t)) {
+            return true;
+        }
+        return switch (c) {
+            case "SystemException" -> !t.startsWith("Json");
+            case "ArgumentException" -> t.equals("ArgumentNullException") || t.equals("ArgumentOutOfRangeException");
+            case "JsonException" -> t.startsWith("Json");
+            case "ArithmeticException" -> t.equals("OverflowException") || t.equals("DivideByZeroException");
+            default -> false;
+        };
+    }
+
+    // ---- local functions
+
+    private LocalFn lookupFunction(String name) {
+        for (Map<String, Var> s : scopes) {
+            Var v = s.get("fn:" + name);
+            if (v != null) {
+                return functions.get(v.slot());
+            }
+        }
+        return null;
+    }
+
+    private final Map<Integer, LocalFn> functions = new HashMap<>();
+
+    private void declareFunction(LocalFunc f) {
+        if (scopes.peek().containsKey("fn:" + f.name())) {
+            error(f.namePos(), "a local function named '" + f.name() + "' is already defined in this scope");
+            return;
+        }
+        Type ret = f.ret() == null ? Type.VOID : resolveType(f.ret());
+        Type[] params = new Type[f.params().size()];
+        int[] slotsOf = new int[params.length];
+        for (int k = 0; k < params.length; k++) {
+            params[k] = resolveType(f.params().get(k).type());
+            slotsOf[k] = slots++;
+        }
+        LocalFn fn = new LocalFn(f.name(), ret, params, slotsOf, slots++);
+        int id = functions.size();
+        functions.put(id, fn);
+        scopes.peek().put("fn:" + f.name(), new Var(id, Type.VOID));
+    }
+
+    private Exec localFunction(LocalFunc f) {
+        LocalFn fn = null;
+        Var v = scopes.peek().get("fn:" + f.name());
+        if (v != null) {
+            fn = functions.get(v.slot());
+        }
+        if (fn == null || fn.body != null) {
+            return env -> null;
+        }
+        scopes.push(new HashMap<>());
+        for (int k = 0; k < fn.params.length; k++) {
+            Param prm = f.params().get(k);
+            if (lookup(prm.name()) != null) {
+                error(prm.pos(), "a local variable named '" + prm.name() + "' is already defined in this scope");
+            }
+            scopes.peek().put(prm.name(), new Var(fn.slots[k], fn.params[k]));
+        }
+        fn.compiling = true;
+        List<Type> rets = new ArrayList<>();
+        rets.add(fn.ret);
+        returnTypes.push(rets);
+        Deque<Integer> savedCatch = new ArrayDeque<>(catchSlots);
+        catchSlots.clear();
+        if (f.expr() != null) {
+            C c = value(f.expr());
+            Node n = fn.ret == Type.VOID ? c.n : coerceResult(c, fn.ret, f.expr().pos());
+            if (fn.ret != Type.VOID && !c.t.convertibleTo(fn.ret) && c.t != Type.ERROR) {
+                error(f.expr().pos(), "local function '" + f.name() + "' returns '" + fn.ret.name() + "' but this is '" + c.t.name() + "'");
+            }
+            fn.body = n;
+        } else {
+            Exec body = block(f.body(), true);
+            if (fn.ret != Type.VOID && canComplete(f.body())) {
+                error(f.body().end(), "not all code paths of local function '" + f.name() + "' return a value");
+            }
+            fn.body = env -> {
+                Object r = body.exec(env);
+                return r == RETURN ? env.returned : null;
+            };
+        }
+        catchSlots.addAll(savedCatch);
+        returnTypes.pop();
+        fn.compiling = false;
+        scopes.pop();
+        return env -> null;
+    }
+
+    private C callLocal(Call c, Name n, LocalFn fn) {
+        if (fn.compiling) {
+            return fail(n.pos(), "local function '" + fn.name + "' calls itself: recursion is not supported in policy expressions");
+        }
+        if (c.args().size() != fn.params.length) {
+            return fail(n.pos(), "local function '" + fn.name + "' takes " + fn.params.length + " argument"
+                    + (fn.params.length == 1 ? "" : "s") + ", not " + c.args().size());
+        }
+        Node[] an = new Node[fn.params.length];
+        for (int k = 0; k < an.length; k++) {
+            Arg a = c.args().get(k);
+            if (a.out() || a.expr() instanceof Lambda) {
+                return fail(a.pos(), "local function arguments cannot be 'out' or lambdas");
+            }
+            C v = value(a.expr());
+            if (!v.t.convertibleTo(fn.params[k])) {
+                return fail(a.expr().pos(), "argument " + (k + 1) + " of '" + fn.name + "' must be '" + fn.params[k].name()
+                        + "' but is '" + v.t.name() + "'");
+            }
+            an[k] = convert(a.expr(), v, fn.params[k]);
+        }
+        LocalFn f = fn;
+        String name = fn.name;
+        return new C(env -> {
+            if (env.locals[f.guardSlot] != null) {
+                throw new ExpressionException("System.InvalidOperationException",
+                        "Local function '" + name + "' was called while it was running: recursion is not supported.");
+            }
+            Object[] vals = new Object[an.length];
+            for (int k = 0; k < an.length; k++) {
+                vals[k] = an[k].eval(env);
+            }
+            env.tick();
+            env.locals[f.guardSlot] = Boolean.TRUE;
+            try {
+                for (int k = 0; k < vals.length; k++) {
+                    env.locals[f.slots[k]] = vals[k];
+                }
+                return f.body.eval(env);
+            } finally {
+                env.locals[f.guardSlot] = null;
+            }
+        }, fn.ret);
+    }
+
+    private C nameof(Call c) {
+        if (c.args().size() != 1 || c.args().get(0).expr() == null) {
+            return fail(c.pos(), "'nameof' takes one name");
+        }
+        String name = switch (c.args().get(0).expr()) {
+            case Name n -> n.name();
+            case Member m -> m.name();
+            case TypeExpr t -> t.type().name();
+            default -> null;
+        };
+        if (name == null) {
+            return fail(c.args().get(0).expr().pos(), "'nameof' needs a name, such as nameof(x) or nameof(x.Member)");
+        }
+        String v = name;
+        return new C(env -> v, Type.STRING);
+    }
+
+    // ---- exceptions
+
+    private Exec tryStatement(Try t) {
+        Exec body = block(t.body(), true);
+        int n = t.catches().size();
+        String[] types = new String[n];
+        int[] varSlots = new int[n];
+        int[] rethrowSlots = new int[n];
+        Node[] filters = new Node[n];
+        Exec[] handlers = new Exec[n];
+        for (int k = 0; k < n; k++) {
+            Catch c = t.catches().get(k);
+            scopes.push(new HashMap<>());
+            types[k] = "Exception";
+            if (c.type() != null) {
+                Type ct = resolveType(c.type());
+                if (ct != lib.tException && ct != Type.ERROR) {
+                    error(c.type().pos(), "'" + c.type().name() + "' is not an exception type");
+                }
+                types[k] = c.type().name();
+            }
+            varSlots[k] = c.name() == null ? -1 : declare(c.name(), lib.tException, c.namePos()).slot();
+            rethrowSlots[k] = slots++;
+            filters[k] = c.filter() == null ? null : condition(c.filter());
+            catchSlots.push(rethrowSlots[k]);
+            handlers[k] = block(c.body(), true);
+            catchSlots.pop();
+            scopes.pop();
+        }
+        Exec fin = t.fin() == null ? null : block(t.fin(), true);
+        if (t.fin() != null && !canComplete(t.fin())) {
+            error(t.fin().pos(), "control cannot leave the body of a 'finally' clause ('return', 'break' or 'continue')");
+        }
+        return env -> {
+            try {
+                return body.exec(env);
+            } catch (LimitExceededException e) {
+                throw e;
+            } catch (ExpressionException e) {
+                for (int k = 0; k < n; k++) {
+                    if (!catches(types[k], e.dotNetType())) {
+                        continue;
+                    }
+                    if (varSlots[k] >= 0) {
+                        env.locals[varSlots[k]] = e;
+                    }
+                    if (filters[k] != null && !Ops.truth(filters[k].eval(env))) {
+                        continue;
+                    }
+                    env.locals[rethrowSlots[k]] = e;
+                    return handlers[k].exec(env);
+                }
+                throw e;
+            } finally {
+                if (fin != null) {
+                    fin.exec(env);
+                }
+            }
+        };
+    }
+
+    private Exec throwStatement(Throw t) {
+        if (t.value() == null) {
+            if (catchSlots.isEmpty()) {
+                error(t.pos(), "'throw;' without an exception is only allowed inside a 'catch' block");
+                return env -> null;
+            }
+            int slot = catchSlots.peek();
+            return env -> {
+                throw (ExpressionException) env.locals[slot];
+            };
+        }
+        Node n = thrown(t.value());
+        return env -> {
+            throw (ExpressionException) n.eval(env);
+        };
+    }
+
+    private Node thrown(Expr e) {
+        C c = value(e);
+        if (c.t != lib.tException && !c.t.isDynamic() && c.t != Type.NULL) {
+            error(e.pos(), "only exceptions can be thrown, e.g. throw new Exception(\"message\"); this is '" + c.t.name() + "'");
+        }
+        Node n = c.n;
+        return env -> {
+            Object v = n.eval(env);
+            if (v instanceof ExpressionException x) {
+                return x;
+            }
+            if (v == null) {
+                return ExpressionException.nullReference();
+            }
+            return ExpressionException.invalidCast();
+        };
+    }
+
+    private C throwExpression(ThrowExpr t) {
+        Node n = thrown(t.value());
+        return new C(env -> {
+            throw (ExpressionException) n.eval(env);
+        }, Type.NULL);
+    }
+
+    // ---- switch
+
+    private Exec switchStatement(Switch sw) {
+        C subject = value(sw.subject());
+        Node sn = subject.n;
+        scopes.push(new HashMap<>());
+        int sections = sw.sections().size();
+        Matcher[][] matchers = new Matcher[sections][];
+        Exec[] bodies = new Exec[sections];
+        int defaultSection = -1;
+        for (int k = 0; k < sections; k++) {
+            Section sec = sw.sections().get(k);
+            List<Matcher> ms = new ArrayList<>();
+            for (CaseLabel label : sec.labels()) {
+                if (label.pattern() == null) {
+                    if (defaultSection >= 0) {
+                        error(label.pos(), "the switch has more than one 'default' label");
+                    }
+                    defaultSection = k;
+                    continue;
+                }
+                Matcher m = pattern(label.pattern(), subject.t);
+                if (label.guard() != null) {
+                    Node g = condition(label.guard());
+                    Matcher base = m;
+                    m = (env, v) -> base.test(env, v) && Ops.truth(g.eval(env));
+                }
+                ms.add(m);
+            }
+            matchers[k] = ms.toArray(Matcher[]::new);
+            List<Exec> stmts = new ArrayList<>();
+            for (Stmt st : sec.stmts()) {
+                if (st instanceof LocalFunc f) {
+                    declareFunction(f);
+                }
+            }
+            for (Stmt st : sec.stmts()) {
+                stmts.add(stmt(st));
+            }
+            if (canCompleteAll(sec.stmts())) {
+                error(sec.labels().get(0).pos(), "control cannot fall through from one case label to another: end the section with 'break;' or 'return'");
+            }
+            Exec[] arr = stmts.toArray(Exec[]::new);
+            bodies[k] = env -> {
+                for (Exec x : arr) {
+                    Object r = x.exec(env);
+                    if (r != null) {
+                        return r;
+                    }
+                }
+                return null;
+            };
+        }
+        scopes.pop();
+        int def = defaultSection;
+        return env -> {
+            Object v = sn.eval(env);
+            int chosen = def;
+            outer:
+            for (int k = 0; k < matchers.length; k++) {
+                for (Matcher m : matchers[k]) {
+                    if (m.test(env, v)) {
+                        chosen = k;
+                        break outer;
+                    }
+                }
+            }
+            if (chosen < 0) {
+                return null;
+            }
+            Object r = bodies[chosen].exec(env);
+            return r == BREAK ? null : r;
+        };
+    }
+
+    private C switchExpression(SwitchExpr se) {
+        C subject = value(se.subject());
+        int n = se.arms().size();
+        Matcher[] matchers = new Matcher[n];
+        C[] results = new C[n];
+        for (int k = 0; k < n; k++) {
+            Arm arm = se.arms().get(k);
+            scopes.push(new HashMap<>());
+            Matcher m = pattern(arm.pattern(), subject.t);
+            if (arm.guard() != null) {
+                Node g = condition(arm.guard());
+                Matcher base = m;
+                m = (env, v) -> base.test(env, v) && Ops.truth(g.eval(env));
+            }
+            matchers[k] = m;
+            results[k] = value(arm.result());
+            scopes.pop();
+        }
+        Type type = null;
+        for (C r : results) {
+            if (r.t == Type.NULL || r.t == Type.ERROR) {
+                continue;
+            }
+            boolean all = true;
+            for (C o : results) {
+                all &= o.t == Type.NULL || o.t == Type.ERROR || o.t.convertibleTo(r.t);
+            }
+            if (all) {
+                type = r.t;
+                break;
+            }
+        }
+        if (type == null) {
+            boolean anyValue = false;
+            for (C r : results) {
+                anyValue |= r.t != Type.NULL && r.t != Type.ERROR;
+            }
+            type = anyValue ? Type.OBJECT : Type.NULL;
+        }
+        Node[] nodes = new Node[n];
+        for (int k = 0; k < n; k++) {
+            nodes[k] = results[k].t == Type.NULL ? results[k].n : Conv.implicit(results[k].n, results[k].t, type);
+        }
+        Node sn = subject.n;
+        return new C(env -> {
+            Object v = sn.eval(env);
+            for (int k = 0; k < matchers.length; k++) {
+                if (matchers[k].test(env, v)) {
+                    return nodes[k].eval(env);
+                }
+            }
+            throw new ExpressionException("System.Runtime.CompilerServices.SwitchExpressionException",
+                    "Non-exhaustive switch expression failed to match its input.");
+        }, type);
+    }
+
+    private Matcher pattern(Pattern p, Type subject) {
+        return switch (p) {
+            case Discard d -> (env, v) -> true;
+            case NotPat np -> {
+                Matcher in = pattern(np.inner(), subject);
+                yield (env, v) -> !in.test(env, v);
+            }
+            case AndPat ap -> {
+                Matcher a = pattern(ap.left(), subject);
+                Matcher b = pattern(ap.right(), subject);
+                yield (env, v) -> a.test(env, v) && b.test(env, v);
+            }
+            case OrPat op -> {
+                Matcher a = pattern(op.left(), subject);
+                Matcher b = pattern(op.right(), subject);
+                yield (env, v) -> a.test(env, v) || b.test(env, v);
+            }
+            case ConstPat cp -> {
+                C c = value(cp.value());
+                if (c.t == Type.NULL) {
+                    yield (env, v) -> v == null;
+                }
+                if (!comparable(subject, c.t)) {
+                    error(cp.pos(), "a value of type '" + subject.name() + "' can never match a constant of type '" + c.t.name() + "'");
+                }
+                Node cn = c.n;
+                yield (env, v) -> v != null && Ops.equal(v, cn.eval(env));
+            }
+            case RelPat rp -> {
+                C c = value(rp.value());
+                if (!(c.t.isNumeric() || c.t.isDynamic() || c.t == Type.CHAR || c.t.name().equals("DateTime"))) {
+                    error(rp.pos(), "a relational pattern '" + rp.op() + "' needs a number, not '" + c.t.name() + "'");
+                }
+                Node cn = c.n;
+                String op = rp.op();
+                yield (env, v) -> v != null && Ops.compare(op, v, cn.eval(env));
+            }
+            case TypePat tp -> {
+                Type t = tp.type() == null ? subject : resolveType(tp.type());
+                int slot = tp.bind() == null ? -1 : declare(tp.bind(), t, tp.bindPos()).slot();
+                boolean any = tp.type() == null;
+                yield (env, v) -> {
+                    if (!any && !Conv.isInstance(v, t)) {
+                        return false;
+                    }
+                    if (slot >= 0) {
+                        env.locals[slot] = v;
+                    }
+                    return true;
+                };
+            }
+        };
+    }
+
+    private C defaultOf(DefaultOf d) {
+        if (d.type() == null) {
+            return new C(env -> null, Type.NULL);
+        }
+        Type t = resolveType(d.type());
+        Object zero = Conv.zero(t);
+        return new C(env -> zero, t);
+    }
+
+    /** {@code new { a = 1, b }}: built as a JObject, which is how Newtonsoft serializes it. */
+    private C anonymous(AnonNew an) {
+        int n = an.names().size();
+        String[] names = an.names().toArray(String[]::new);
+        Node[] values = new Node[n];
+        for (int k = 0; k < n; k++) {
+            for (int j = 0; j < k; j++) {
+                if (names[j].equals(names[k])) {
+                    error(an.values().get(k).pos(), "an anonymous object cannot have two members named '" + names[k] + "'");
+                }
+            }
+            values[k] = value(an.values().get(k)).n;
+        }
+        return new C(env -> {
+            io.gatehouse.expr.lib.JObject o = new io.gatehouse.expr.lib.JObject();
+            for (int k = 0; k < names.length; k++) {
+                o.add(names[k], JToken.from(values[k].eval(env)));
+            }
+            return o;
+        }, lib.tJObject);
     }
 
     /** For {@link Linq}: typed access to the library. */

@@ -41,7 +41,7 @@ public final class Env {
     void tick() {
         long n = ++iterations;
         if (n > maxIterations) {
-            throw new ExpressionException("System.InvalidOperationException",
+            throw new LimitExceededException("System.InvalidOperationException",
                     "The expression exceeded the limit of " + maxIterations + " loop iterations.");
         }
         if ((n & 255) == 0 && System.nanoTime() > deadline) {
@@ -56,7 +56,7 @@ public final class Env {
     }
 
     private ExpressionException timeout() {
-        return new ExpressionException("System.TimeoutException",
+        return new LimitExceededException("System.TimeoutException",
                 "The expression took longer than its limit of " + maxMillis + " ms.");
     }
 }

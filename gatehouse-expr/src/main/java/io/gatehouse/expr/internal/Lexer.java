@@ -97,6 +97,9 @@ public final class Lexer {
             Token id = identifier(i + 1);
             return new Token(Token.Kind.IDENT, id.text(), null, start, id.end());
         }
+        if (c == '"' && at(i + 1) == '"' && at(i + 2) == '"') {
+            throw new SyntaxError(i, "raw string literals (\"\"\"...\"\"\") are not supported in policy expressions: use \"...\" or @\"...\"");
+        }
         if (c == '"') {
             i++;
             String v = regularBody();

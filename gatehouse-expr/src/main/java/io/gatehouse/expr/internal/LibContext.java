@@ -180,7 +180,7 @@ final class LibContext {
 
         String b = l.tBody.name();
         Members.RetFn asRet = (t, args, ta) -> ta == Type.STRING || ta == Type.BYTE_ARRAY || ta == l.tJObject
-                || ta == l.tJArray || ta == l.tJToken ? ta : null;
+                || ta == l.tJArray || ta == l.tJToken || ta.name().equals("XDocument") || ta.name().equals("XElement") ? ta : null;
         m.generic(b, "As", asRet, (o, a, t) -> readBody((MessageBody) o, t, false), new Type[0]);
         m.generic(b, "As", asRet, (o, a, t) -> readBody((MessageBody) o, t, (Boolean) a[0]), Type.BOOL);
 
@@ -313,6 +313,10 @@ final class LibContext {
         String s = body.readString(preserve);
         if (t == Type.STRING) {
             return s;
+        }
+        if (t.name().equals("XDocument") || t.name().equals("XElement")) {
+            io.gatehouse.expr.lib.Xml.XDocument d = LibXml.parse(s);
+            return t.name().equals("XDocument") ? d : d.root();
         }
         JToken tok;
         try {

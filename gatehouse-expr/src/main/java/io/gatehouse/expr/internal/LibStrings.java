@@ -22,6 +22,9 @@ final class LibStrings {
         return Ops.asInt(o);
     }
 
+    /** How many arguments a C# {@code params object[]} method (string.Format, new JObject(...)) takes here. */
+    static final int MAX_PARAMS = 24;
+
     static ExpressionException argNull(String param) {
         return new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter '" + param + "')");
     }
@@ -353,8 +356,9 @@ final class LibStrings {
         m.prop(ss, "Empty", S, o -> "");
         m.method(ss, "IsNullOrEmpty", B, (o, a, t) -> a[0] == null || s(a[0]).isEmpty(), S);
         m.method(ss, "IsNullOrWhiteSpace", B, (o, a, t) -> a[0] == null || s(a[0]).isBlank(), S);
-        Type[] objs = {O, O, O, O, O, O};
-        for (int n = 0; n <= 5; n++) {
+        Type[] objs = new Type[MAX_PARAMS];
+        java.util.Arrays.fill(objs, O);
+        for (int n = 0; n < MAX_PARAMS; n++) {
             Type[] ps = new Type[n + 1];
             ps[0] = S;
             System.arraycopy(objs, 0, ps, 1, n);
@@ -376,7 +380,7 @@ final class LibStrings {
             }, ps);
         }
         m.method(ss, "Join", S, (o, a, t) -> join(s(a[0]), a[1]), S, O);
-        for (int n = 2; n <= 5; n++) {
+        for (int n = 2; n < MAX_PARAMS; n++) {
             Type[] ps = new Type[n + 1];
             ps[0] = S;
             System.arraycopy(objs, 0, ps, 1, n);
@@ -388,7 +392,7 @@ final class LibStrings {
         }
         m.method(ss, "Join", S, (o, a, t) -> join(String.valueOf(a[0]), a[1]), C, O);
         m.method(ss, "Concat", S, (o, a, t) -> a[0] instanceof String x ? x : join("", a[0]), O);
-        for (int n = 2; n <= 5; n++) {
+        for (int n = 2; n < MAX_PARAMS; n++) {
             Type[] ps = new Type[n];
             System.arraycopy(objs, 0, ps, 0, n);
             m.method(ss, "Concat", S, (o, a, t) -> join("", a), ps);

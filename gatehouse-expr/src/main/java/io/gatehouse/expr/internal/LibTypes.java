@@ -74,8 +74,8 @@ final class LibTypes {
         m.method("object", "GetHashCode", I, (o, a, t) -> o.hashCode());
         for (Type n : new Type[] {I, L, D, M, Type.BYTE}) {
             m.method(n, "ToString", S, (o, a, t) -> fmt(o, s(a[0])), S);
-            m.method(n, "ToString", S, (o, a, t) -> fmt(o, s(a[0])), S, l.tCulture);
-            m.method(n, "ToString", S, (o, a, t) -> Dotnet.toStr(o), l.tCulture);
+            m.method(n, "ToString", S, (o, a, t) -> cultureNumber(o, s(a[0]), a[1]), S, l.tCulture);
+            m.method(n, "ToString", S, (o, a, t) -> cultureNumber(o, "", a[0]), l.tCulture);
             m.method(n, "CompareTo", I, (o, a, t) -> Ops.compare("<", o, a[0]) ? -1 : Ops.equal(o, a[0]) ? 0 : 1, n);
         }
         m.method(B, "CompareTo", I, (o, a, t) -> Boolean.compare((Boolean) o, (Boolean) a[0]), B);
@@ -393,7 +393,10 @@ final class LibTypes {
         m.prop(so, "MinValue", t, o -> min);
         m.prop(so, "MaxValue", t, o -> max);
         m.method(so, "Parse", t, (o, a, x) -> parseNumber(s(a[0]), t), Type.STRING);
-        m.method(so, "Parse", t, (o, a, x) -> parseNumber(s(a[0]), t), Type.STRING, Type.OBJECT);
+        m.method(so, "Parse", t, (o, a, x) -> {
+            io.gatehouse.expr.lib.Culture c = io.gatehouse.expr.lib.Culture.from(a[1]);
+            return parseNumber(c == null || a[0] == null ? s(a[0]) : c.invariantNumber(s(a[0])), t);
+        }, Type.STRING, Type.OBJECT);
         m.outMethod(so, "TryParse", Type.BOOL, 1, t, (o, a, x) -> {
             try {
                 ((Object[]) a[1])[0] = a[0] == null ? Conv.zero(t) : parseNumber(s(a[0]), t);
@@ -468,8 +471,9 @@ final class LibTypes {
         m.method(t, "ToUniversalTime", DT, (o, a, x) -> dt(o).toUniversalTime());
         m.method(t, "ToLocalTime", DT, (o, a, x) -> dt(o).toLocalTime());
         m.method(t, "ToString", S, (o, a, x) -> dateFormat(o, s(a[0])), S);
-        m.method(t, "ToString", S, (o, a, x) -> dateFormat(o, s(a[0])), S, l.tCulture);
-        m.method(t, "ToString", S, (o, a, x) -> dt(o).toString(), l.tCulture);
+        m.method(t, "ToString", S, (o, a, x) -> dateFormat(o, s(a[0]), a[1]), S, l.tCulture);
+        m.method(t, "ToString", S, (o, a, x) -> io.gatehouse.expr.lib.Culture.from(a[0]) == null ? dt(o).toString()
+                : dateFormat(o, "G", a[0]), l.tCulture);
         m.method(t, "ToUnixTimeSeconds", Type.LONG, (o, a, x) -> dt(o).toInstant().getEpochSecond());
         m.method(t, "ToUnixTimeMilliseconds", Type.LONG, (o, a, x) -> dt(o).toInstant().toEpochMilli());
         m.method(t, "CompareTo", I, (o, a, x) -> dt(o).compareTo(dt(a[0])), DT);
@@ -496,6 +500,21 @@ final class LibTypes {
         } catch (IllegalArgumentException e) {
             throw format(e.getMessage());
         }
+    }
+
+    private static String dateFormat(Object o, String f, Object provider) {
+        try {
+            return dt(o).format(f, io.gatehouse.expr.lib.Culture.from(provider));
+        } catch (IllegalArgumentException e) {
+            throw format(e.getMessage());
+        }
+    }
+
+    /** {@code n.ToString(format, provider)}: the invariant text, then the culture's separators or currency. */
+    static String cultureNumber(Object o, String format, Object provider) {
+        String inv = format.isEmpty() ? Dotnet.toStr(o) : fmt(o, format);
+        io.gatehouse.expr.lib.Culture c = io.gatehouse.expr.lib.Culture.from(provider);
+        return c == null ? inv : c.number(o, format, inv);
     }
 
     private static DateTime parseDate(String s) {
@@ -955,7 +974,7 @@ final class LibTypes {
         m.prop(l.tJProperty, "Value", T, o -> ((JProperty) o).value());
         m.prop(l.tJValue, "Value", O, o -> ((JValue) o).value());
         m.method("new:JObject", ".ctor", JO, (o, a, x) -> new JObject());
-        for (int n = 1; n <= 6; n++) {
+        for (int n = 1; n <= LibStrings.MAX_PARAMS; n++) {
             Type[] ps = new Type[n];
             java.util.Arrays.fill(ps, O);
             m.method("new:JObject", ".ctor", JO, (o, a, x) -> {

@@ -121,6 +121,11 @@ public final class Library {
     final Type tMatch;
     final Type tGroups;
     final Type tBuilder;
+    final Type tException;
+    Type tXName;
+    Type tXNamespace;
+    Type tXDocument;
+    Type tXElement;
 
     private Library() {
         for (Type t : new Type[] {Type.INT, Type.LONG, Type.DOUBLE, Type.DECIMAL, Type.BOOL, Type.CHAR, Type.STRING,
@@ -216,6 +221,7 @@ public final class Library {
         m.alias("Group", tMatch);
         tGroups = new Type("GroupCollection", RegexMatch.class, null);
         tBuilder = m.type("StringBuilder", StringBuilder.class);
+        tException = m.type("Exception", ExpressionException.class);
 
         for (String s : new String[] {"String", "string"}) {
             statics.put(s, "String");
@@ -248,6 +254,33 @@ public final class Library {
         LibContext.register(this);
         LibStrings.register(this);
         LibTypes.register(this);
+        LibCrypto.register(this);
+        LibXml.register(this);
+    }
+
+    /** A settable property, for object initializers ({@code new HMACSHA256 { Key = key }}). */
+    public record Setter(Type type, Set set) {
+        @FunctionalInterface
+        public interface Set {
+            void set(Object target, Object value);
+        }
+    }
+
+    private final Map<String, Map<String, Setter>> setters = new HashMap<>();
+
+    void setter(Type owner, String name, Type type, Setter.Set set) {
+        setters.computeIfAbsent(owner.name(), k -> new HashMap<>()).put(name, new Setter(type, set));
+    }
+
+    /** The settable property {@code name} of {@code t}, or null. */
+    public Setter setter(Type t, String name) {
+        Map<String, Setter> s = setters.get(t.name());
+        return s == null ? null : s.get(name);
+    }
+
+    /** Makes {@code alias} name the static side of {@code owner} (e.g. {@code SHA256.Create()}). */
+    void staticName(String alias, String owner) {
+        statics.put(alias, owner);
     }
 
     // ---- registration helpers used by the Lib* classes
@@ -292,6 +325,15 @@ public final class Library {
     }
 
     private String owner(Type t) {
+        if (t.isDictionary()) {
+            return "Dictionary";
+        }
+        if (t.isPair()) {
+            return "KeyValuePair";
+        }
+        if (t.cls() == java.util.LinkedHashSet.class) {
+            return "HashSet";
+        }
         if (t.isArray()) {
             return "Array";
         }
@@ -335,6 +377,25 @@ public final class Library {
     }
 
     public Indexer indexer(Type t) {
+        if (t.isDictionary()) {
+            return new Indexer(t.key(), t.value(), (o, k) -> {
+                Map<?, ?> map = (Map<?, ?>) o;
+                if (k == null) {
+                    throw LibStrings.argNull("key");
+                }
+                if (!map.containsKey(k)) {
+                    throw keyNotFound(k);
+                }
+                return map.get(k);
+            }, (o, k, v) -> {
+                if (k == null) {
+                    throw LibStrings.argNull("key");
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> map = (Map<Object, Object>) o;
+                map.put(k, v);
+            });
+        }
         if (t.isDynamic()) {
             return new Indexer(Type.OBJECT, Type.OBJECT, Library::dynamicIndex, Library::dynamicSet);
         }

@@ -38,7 +38,7 @@ public final class Ops {
     }
 
     static ExpressionException tooLong() {
-        return new ExpressionException("System.OutOfMemoryException",
+        return new LimitExceededException("System.OutOfMemoryException",
                 "The expression built a string longer than " + MAX_STRING + " characters.");
     }
 

@@ -15,7 +15,8 @@ public final class Parser {
             "Double", "Boolean", "Decimal", "DateTimeOffset", "Char");
     private static final Set<String> RESERVED = Set.of("true", "false", "null", "new", "is", "as", "if", "else", "for",
             "foreach", "while", "do", "return", "break", "continue", "in", "out", "typeof", "default", "this", "throw",
-            "try", "catch", "switch", "case");
+            "try", "catch", "switch", "case", "finally", "using", "const", "lock", "goto", "yield", "checked",
+            "unchecked", "await", "ref");
     private static final Set<String> ASSIGN_OPS = Set.of("=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", "??=");
 
     private final String src;
@@ -211,6 +212,9 @@ public final class Parser {
                     p++;
                     expect("(");
                     TypeRef type = null;
+                    if (at("var") && peek(1).is("(")) {
+                        throw error(peek(1), "deconstruction ('var (a, b)') is not supported in policy expressions: use the pair's Key and Value");
+                    }
                     if (!accept("var")) {
                         type = type();
                         if (type == null) {
@@ -241,9 +245,63 @@ public final class Parser {
                     return new Continue(pos);
                 }
                 case "else" -> throw error(t, "'else' without a matching 'if'");
+                case "try" -> {
+                    return tryStatement();
+                }
+                case "throw" -> {
+                    p++;
+                    Expr v = at(";") ? null : expression();
+                    expect(";");
+                    return new Throw(pos, v);
+                }
+                case "switch" -> {
+                    return switchStatement();
+                }
+                case "checked", "unchecked" -> {
+                    p++;
+                    if (!at("{")) {
+                        throw error(t, "'" + t.text() + "' expressions are not supported; use a '" + t.text() + " { }' block");
+                    }
+                    return block();
+                }
+                case "const" -> {
+                    p++;
+                    Stmt decl = tryLocal();
+                    if (decl == null) {
+                        throw error(peek(), "expected a type and a name after 'const'");
+                    }
+                    expect(";");
+                    return decl;
+                }
+                case "using" -> {
+                    return usingStatement();
+                }
+                case "lock", "goto", "yield" -> throw error(t, "'" + t.text() + "' statements are not supported in policy expressions");
+                case "case", "default" -> {
+                    if (!(t.text().equals("default") && peek(1).is("("))) {
+                        throw error(t, "'" + t.text() + "' label outside a 'switch' statement");
+                    }
+                }
+                case "catch", "finally" -> throw error(t, "'" + t.text() + "' without a matching 'try'");
+                case "ref" -> throw error(t, "'ref' locals and arguments are not supported in policy expressions");
+                case "static" -> {
+                    p++;
+                    Stmt fn = tryLocalFunction();
+                    if (fn == null) {
+                        throw error(t, "'static' is only allowed before a local function here");
+                    }
+                    return fn;
+                }
                 default -> {
                 }
             }
+        }
+        if (at("var") && peek(1).is("(")) {
+            throw error(peek(1), "deconstruction ('var (a, b) = ...') is not supported in policy expressions");
+        }
+        Stmt fn = tryLocalFunction();
+        if (fn != null) {
+            return fn;
         }
         Stmt decl = tryLocal();
         if (decl != null) {
@@ -253,6 +311,281 @@ public final class Parser {
         Expr e = expression();
         expect(";");
         return new ExprStmt(pos, e);
+    }
+
+    private Stmt tryStatement() {
+        int pos = toks.get(p++).start();
+        Block body = block();
+        List<Catch> catches = new ArrayList<>();
+        while (at("catch")) {
+            int cpos = toks.get(p++).start();
+            TypeRef type = null;
+            String name = null;
+            int namePos = 0;
+            if (accept("(")) {
+                type = type();
+                if (type == null) {
+                    throw error(peek(), "expected an exception type after 'catch ('");
+                }
+                if (isIdent(peek())) {
+                    namePos = peek().start();
+                    name = toks.get(p++).text();
+                }
+                expect(")");
+            }
+            Expr filter = null;
+            if (at("when") && peek(1).is("(")) {
+                p += 2;
+                filter = expression();
+                expect(")");
+            }
+            catches.add(new Catch(cpos, type, name, namePos, filter, block()));
+        }
+        Block fin = null;
+        if (accept("finally")) {
+            fin = block();
+        }
+        if (catches.isEmpty() && fin == null) {
+            throw error(peek(), "expected 'catch' or 'finally' after the 'try' block");
+        }
+        return new Try(pos, body, List.copyOf(catches), fin);
+    }
+
+    /** {@code using (var x = e) stmt} and {@code using var x = e;}: the declaration, then the body (nothing to dispose here). */
+    private Stmt usingStatement() {
+        Token kw = toks.get(p++);
+        if (accept("(")) {
+            Stmt decl = tryLocal();
+            Stmt head;
+            if (decl == null) {
+                Expr e = expression();
+                head = new ExprStmt(e.pos(), e);
+            } else {
+                head = decl;
+            }
+            expect(")");
+            Stmt body = statement();
+            return new Block(kw.start(), List.of(head, body), kw.end());
+        }
+        Stmt decl = tryLocal();
+        if (decl == null) {
+            throw error(peek(), "expected '(' or a declaration after 'using'");
+        }
+        expect(";");
+        return decl;
+    }
+
+    private Stmt switchStatement() {
+        int pos = toks.get(p++).start();
+        expect("(");
+        Expr subject = expression();
+        expect(")");
+        Token open = expect("{");
+        List<Section> sections = new ArrayList<>();
+        while (!at("}")) {
+            List<CaseLabel> labels = new ArrayList<>();
+            while (at("case") || (at("default") && peek(1).is(":"))) {
+                Token lt = toks.get(p++);
+                if (lt.is("default")) {
+                    expect(":");
+                    labels.add(new CaseLabel(lt.start(), null, null));
+                    continue;
+                }
+                Pattern pat = pattern(false);
+                Expr guard = null;
+                if (at("when")) {
+                    p++;
+                    guard = expression();
+                }
+                expect(":");
+                labels.add(new CaseLabel(lt.start(), pat, guard));
+            }
+            if (labels.isEmpty()) {
+                if (peek().kind() == Token.Kind.EOF) {
+                    throw error(peek(), "expected '}' to close the switch opened at offset " + open.start());
+                }
+                throw error(peek(), "expected 'case' or 'default' in the switch but found " + describe(peek()));
+            }
+            List<Stmt> stmts = new ArrayList<>();
+            while (!at("case") && !(at("default") && peek(1).is(":")) && !at("}")) {
+                if (peek().kind() == Token.Kind.EOF) {
+                    throw error(peek(), "expected '}' to close the switch opened at offset " + open.start());
+                }
+                if (at("goto")) {
+                    throw error(peek(), "'goto case' is not supported in policy expressions");
+                }
+                stmts.add(statement());
+            }
+            sections.add(new Section(List.copyOf(labels), List.copyOf(stmts)));
+        }
+        expect("}");
+        return new Switch(pos, subject, List.copyOf(sections));
+    }
+
+    /** {@code T name(params) { }} or {@code void name(params) => expr;}; null (position restored) otherwise. */
+    private Stmt tryLocalFunction() {
+        int save = p;
+        int pos = peek().start();
+        TypeRef ret = type();
+        if (ret != null && isIdent(peek()) && peek(1).is("<")) {
+            int k = 2;
+            while (isIdent(peek(k)) || peek(k).is(",")) {
+                k++;
+            }
+            if (peek(k).is(">") && peek(k + 1).is("(")) {
+                throw error(peek(1), "generic local functions are not supported in policy expressions");
+            }
+        }
+        if (ret == null || !isIdent(peek()) || !peek(1).is("(")) {
+            p = save;
+            return null;
+        }
+        int namePos = peek().start();
+        String name = toks.get(p++).text();
+        p++;
+        List<Param> params = new ArrayList<>();
+        int scan = p;
+        int parens = 1;
+        while (scan < toks.size() && parens > 0) {
+            Token st = toks.get(scan++);
+            if (st.is("(")) {
+                parens++;
+            } else if (st.is(")")) {
+                parens--;
+            } else if (st.is("=") && parens == 1) {
+                throw error(st, "optional parameters ('= value') are not supported in local functions: pass every argument");
+            }
+        }
+        if (!at(")")) {
+            do {
+                int ppos = peek().start();
+                TypeRef pt = type();
+                if (pt == null || !isIdent(peek())) {
+                    p = save;
+                    return null;
+                }
+                params.add(new Param(pt, toks.get(p++).text(), ppos));
+            } while (accept(","));
+        }
+        if (!accept(")") || !(at("{") || at("=>"))) {
+            p = save;
+            return null;
+        }
+        TypeRef r = ret.name().equals("void") && ret.rank() == 0 ? null : ret;
+        if (accept("=>")) {
+            Expr e = expression();
+            expect(";");
+            return new LocalFunc(pos, r, name, namePos, List.copyOf(params), null, e);
+        }
+        return new LocalFunc(pos, r, name, namePos, List.copyOf(params), block(), null);
+    }
+
+    // ---- patterns (switch expressions and case labels)
+
+    private Pattern pattern(boolean allowDiscard) {
+        enter();
+        try {
+            Pattern left = andPattern(allowDiscard);
+            while (at("or")) {
+                int pos = toks.get(p++).start();
+                left = new OrPat(pos, left, andPattern(allowDiscard));
+            }
+            return left;
+        } finally {
+            depth--;
+        }
+    }
+
+    private Pattern andPattern(boolean allowDiscard) {
+        Pattern left = notPattern(allowDiscard);
+        while (at("and")) {
+            int pos = toks.get(p++).start();
+            left = new AndPat(pos, left, notPattern(allowDiscard));
+        }
+        return left;
+    }
+
+    private Pattern notPattern(boolean allowDiscard) {
+        if (at("not")) {
+            int pos = toks.get(p++).start();
+            return new NotPat(pos, notPattern(allowDiscard));
+        }
+        Token t = peek();
+        if (t.is("_") && allowDiscard) {
+            p++;
+            return new Discard(t.start());
+        }
+        if (t.is("(")) {
+            int save = p;
+            p++;
+            try {
+                Pattern inner = pattern(allowDiscard);
+                if (accept(")")) {
+                    return inner;
+                }
+            } catch (SyntaxError e) {
+                // not a parenthesized pattern: a constant expression such as (1 + 2)
+            }
+            p = save;
+        }
+        if (t.is("<") || t.is("<=") || t.is(">") || t.is(">=")) {
+            p++;
+            return new RelPat(t.start(), t.text(), binary(7));
+        }
+        if (t.is("var") && isIdent(peek(1))) {
+            p++;
+            int bindPos = peek().start();
+            return new TypePat(t.start(), null, toks.get(p++).text(), bindPos);
+        }
+        if (t.kind() == Token.Kind.IDENT && !RESERVED.contains(t.text())) {
+            int save = p;
+            TypeRef type = type();
+            if (type != null) {
+                if (isIdent(peek()) && !at("when") && !at("and") && !at("or")) {
+                    int bindPos = peek().start();
+                    return new TypePat(t.start(), type, toks.get(p++).text(), bindPos);
+                }
+                boolean known = KEYWORD_TYPES.contains(type.name()) || typeNames.contains(type.name())
+                        && !peek().is(".");
+                if (known && (at("=>") || at(":") || at("when") || at("or") || at("and") || at(")") || at(","))) {
+                    return new TypePat(t.start(), type, null, 0);
+                }
+            }
+            p = save;
+        }
+        return new ConstPat(t.start(), binary(7));
+    }
+
+    /** {@code x switch { ... }} after its subject. */
+    private Expr switchExpression(Expr subject) {
+        Token kw = toks.get(p++);
+        expect("{");
+        List<Arm> arms = new ArrayList<>();
+        while (!at("}")) {
+            int pos = peek().start();
+            Pattern pat = pattern(true);
+            Expr guard = null;
+            if (at("when")) {
+                p++;
+                guard = expression();
+            }
+            expect("=>");
+            Expr result = at("throw") ? throwExpression() : expression();
+            arms.add(new Arm(pos, pat, guard, result));
+            if (!accept(",")) {
+                break;
+            }
+        }
+        expect("}");
+        if (arms.isEmpty()) {
+            throw error(kw, "a switch expression needs at least one arm");
+        }
+        return new SwitchExpr(subject.pos(), subject, List.copyOf(arms));
+    }
+
+    private Expr throwExpression() {
+        Token kw = toks.get(p++);
+        return new ThrowExpr(kw.start(), expression());
     }
 
     /** {@code var x = e} or {@code T x [= e], y [= e]}; null (position restored) when not a declaration. */
@@ -275,7 +608,8 @@ public final class Parser {
             String name = ident("a variable name");
             Expr init = null;
             if (accept("=")) {
-                init = expression();
+                init = type != null && type.rank() > 0 && at("{")
+                        ? new New(peek().start(), type, List.of(), initializer(), true, null) : expression();
             }
             vars.add(new Declarator(name, namePos, init));
         } while (accept(","));
@@ -413,9 +747,9 @@ public final class Parser {
         Expr c = coalesce();
         if (at("?")) {
             p++;
-            Expr a = expression();
+            Expr a = at("throw") ? throwExpression() : expression();
             expect(":");
-            Expr b = expression();
+            Expr b = at("throw") ? throwExpression() : expression();
             return new Cond(c.pos(), c, a, b);
         }
         return c;
@@ -426,7 +760,7 @@ public final class Parser {
         if (at("??")) {
             Token op = toks.get(p++);
             enter();
-            Expr r = coalesce();
+            Expr r = at("throw") ? throwExpression() : coalesce();
             depth--;
             return new Binary(l.pos(), "??", op.start(), l, r);
         }
@@ -483,21 +817,41 @@ public final class Parser {
     }
 
     private Expr isPattern(Expr left) {
-        boolean negated = accept("not");
-        if (accept("null")) {
-            return new Is(left.pos(), left, null, negated, null, 0);
+        if (at("{")) {
+            throw error(peek(), "property patterns ('is { Name: value }') are not supported in policy expressions; compare the members instead");
         }
-        TypeRef type = type();
-        if (type == null) {
-            throw error(peek(), "expected a type or 'null' after 'is'");
+        int save = p;
+        Token first = peek();
+        boolean general = first.kind() == Token.Kind.STRING || first.kind() == Token.Kind.NUMBER
+                || first.kind() == Token.Kind.CHAR || first.is("<") || first.is("<=") || first.is(">") || first.is(">=")
+                || first.is("(") || first.is("true") || first.is("false") || first.is("-");
+        if (!general) {
+            boolean negated = accept("not");
+            Expr simple;
+            if (accept("null")) {
+                simple = new Is(left.pos(), left, null, negated, null, 0);
+            } else {
+                TypeRef type = type();
+                if (type == null) {
+                    p = save;
+                    general = true;
+                    simple = null;
+                } else {
+                    String bind = null;
+                    int bindPos = 0;
+                    if (isIdent(peek()) && !at("and") && !at("or")) {
+                        bindPos = peek().start();
+                        bind = toks.get(p++).text();
+                    }
+                    simple = new Is(left.pos(), left, type, negated, bind, bindPos);
+                }
+            }
+            if (!general && !at("or") && !at("and")) {
+                return simple;
+            }
+            p = save;
         }
-        String bind = null;
-        int bindPos = 0;
-        if (isIdent(peek()) && !at("and") && !at("or")) {
-            bindPos = peek().start();
-            bind = toks.get(p++).text();
-        }
-        return new Is(left.pos(), left, type, negated, bind, bindPos);
+        return new IsPattern(left.pos(), left, pattern(false));
     }
 
     private Expr unary() {
@@ -531,7 +885,13 @@ public final class Parser {
                 }
             }
         }
-        return postfix(primary());
+        Expr e = postfix(primary());
+        while (at("switch") && peek(1).is("{")) {
+            enter();
+            e = switchExpression(e);
+            depth--;
+        }
+        return e;
     }
 
     private Expr tryCast() {
@@ -585,12 +945,40 @@ public final class Parser {
                     case "new" -> {
                         return creation();
                     }
+                    case "default" -> {
+                        p++;
+                        if (accept("(")) {
+                            TypeRef type = type();
+                            if (type == null) {
+                                throw error(peek(), "expected a type in 'default( )'");
+                            }
+                            expect(")");
+                            return new DefaultOf(t.start(), type);
+                        }
+                        return new DefaultOf(t.start(), null);
+                    }
+                    case "throw" -> {
+                        return throwExpression();
+                    }
+                    case "unchecked" -> {
+                        if (peek(1).is("(")) {
+                            p += 2;
+                            Expr inner = expression();
+                            expect(")");
+                            return inner;
+                        }
+                    }
+                    case "checked" -> throw error(t, "'checked' arithmetic is not supported: policy expressions use C#'s default unchecked arithmetic");
+                    case "switch", "case" -> throw error(t, "'" + t.text() + "' cannot start an expression: a switch expression is written 'value switch { pattern => result, ... }'");
                     default -> {
                     }
                 }
                 if (KEYWORD_TYPES.contains(t.text())) {
                     p++;
                     return new TypeExpr(t.start(), new TypeRef(t.start(), t.text(), List.of(), 0, false));
+                }
+                if (t.text().equals("await") || t.text().equals("async")) {
+                    throw error(t, "'" + t.text() + "' is not supported: policy expressions run synchronously");
                 }
                 if (RESERVED.contains(t.text())) {
                     throw error(t, "'" + t.text() + "' is not supported here");
@@ -608,8 +996,17 @@ public final class Parser {
                 if (t.is("(")) {
                     p++;
                     Expr e = expression();
+                    if (at(",")) {
+                        throw error(peek(), "tuples ('(a, b)') are not supported in policy expressions");
+                    }
                     expect(")");
                     return e;
+                }
+                if (t.is("^")) {
+                    throw error(t, "from-end indexes ('^1') are not supported in policy expressions: use Length - 1");
+                }
+                if (t.is("..")) {
+                    throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
                 }
             }
             default -> {
@@ -668,12 +1065,18 @@ public final class Parser {
 
     private Expr creation() {
         Token kw = toks.get(p++);
+        if (at("{")) {
+            return anonymousObject(kw);
+        }
         if (at("[")) {
             p++;
             expect("]");
             return new New(kw.start(), null, List.of(), initializer(), true, null);
         }
         Token tt = peek();
+        if (tt.is("(")) {
+            throw error(tt, "target-typed 'new()' is not supported in policy expressions: write the type, e.g. new JObject()");
+        }
         if (tt.kind() != Token.Kind.IDENT) {
             throw error(tt, "expected a type after 'new'");
         }
@@ -713,8 +1116,11 @@ public final class Parser {
             List<Expr> init = at("{") ? initializer() : null;
             return new New(kw.start(), arr, List.of(), init, true, size);
         }
+        if (at("{")) {
+            return new New(kw.start(), base, List.of(), initializer(), false, null);
+        }
         if (!at("(")) {
-            throw error(peek(), "expected '(' or '[' after 'new " + name + "'");
+            throw error(peek(), "expected '(', '[' or '{' after 'new " + name + "'");
         }
         p++;
         List<Arg> args = arguments(")");
@@ -730,17 +1136,63 @@ public final class Parser {
         return new New(kw.start(), base, List.copyOf(plain), init, false, null);
     }
 
+    /** Array, collection and object initializers: items are expressions, {@code {a, b}} element lists, {@code Name = v} or {@code [k] = v}. */
     private List<Expr> initializer() {
         expect("{");
         List<Expr> items = new ArrayList<>();
         while (!at("}")) {
-            items.add(expression());
+            Token t = peek();
+            if (t.is("{")) {
+                enter();
+                items.add(new InitList(t.start(), initializer()));
+                depth--;
+            } else if (t.is("[")) {
+                p++;
+                List<Expr> keys = new ArrayList<>();
+                do {
+                    keys.add(expression());
+                } while (accept(","));
+                Token close = expect("]");
+                Token eq = expect("=");
+                Expr v = expression();
+                items.add(new Assign(t.start(), "=", eq.start(), new Index(t.start(), null, List.copyOf(keys), false, close.end()), v));
+            } else {
+                items.add(expression());
+            }
             if (!accept(",")) {
                 break;
             }
         }
         expect("}");
         return items;
+    }
+
+    /** {@code new { a = 1, b, x.c }}. */
+    private Expr anonymousObject(Token kw) {
+        expect("{");
+        List<String> names = new ArrayList<>();
+        List<Expr> values = new ArrayList<>();
+        while (!at("}")) {
+            if (isIdent(peek()) && peek(1).is("=")) {
+                names.add(toks.get(p).text());
+                p += 2;
+                values.add(expression());
+            } else {
+                Expr e = expression();
+                String n = switch (e) {
+                    case Name nm -> nm.name();
+                    case Member mb -> mb.name();
+                    default -> throw new SyntaxError(e.pos(), "an anonymous object member needs a name: write 'name = value'");
+                };
+                names.add(n);
+                values.add(e);
+            }
+            if (!accept(",")) {
+                break;
+            }
+        }
+        expect("}");
+        return new AnonNew(kw.start(), List.copyOf(names), List.copyOf(values));
     }
 
     private List<Arg> arguments(String close) {
@@ -781,6 +1233,17 @@ public final class Parser {
                 throw error(peek(), "the expression is nested too deeply (limit " + maxDepth + ")");
             }
             Token t = peek();
+            if (t.is("!") && (peek(1).is(".") || peek(1).is("?.") || peek(1).is("[") || peek(1).is(")")
+                    || peek(1).is(";") || peek(1).is(",")) && peek(1).start() == t.end()) {
+                p++;
+                continue;
+            }
+            if (t.is(".") && (peek(1).is(".") || peek(1).kind() == Token.Kind.NUMBER && peek(1).text().startsWith("."))) {
+                throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
+            }
+            if ((t.is(".") || t.is("?.")) && peek(1).kind() == Token.Kind.NUMBER && peek(1).text().startsWith(".")) {
+                throw error(t, "ranges ('a..b') are not supported in policy expressions: use Substring or Skip/Take");
+            }
             if (t.is(".") || t.is("?.")) {
                 p++;
                 Token nt = peek();

@@ -29,11 +29,43 @@ public final class Type {
     private final String name;
     private final Class<?> cls;
     private final Type elem;
+    private final Type key;
+    private final Type value;
 
     public Type(String name, Class<?> cls, Type elem) {
+        this(name, cls, elem, null, null);
+    }
+
+    private Type(String name, Class<?> cls, Type elem, Type key, Type value) {
         this.name = name;
         this.cls = cls;
         this.elem = elem;
+        this.key = key;
+        this.value = value;
+    }
+
+    /** {@code Dictionary<K, V>}: a mutable map; enumerates {@code KeyValuePair<K, V>}. */
+    public static Type dictionaryOf(Type key, Type value) {
+        Type pair = new Type("KeyValuePair<" + key.name + ", " + value.name + ">", java.util.Map.Entry.class, null, key, value);
+        return new Type("Dictionary<" + key.name + ", " + value.name + ">", java.util.LinkedHashMap.class, pair, key, value);
+    }
+
+    public boolean isDictionary() {
+        return cls == java.util.LinkedHashMap.class && name.startsWith("Dictionary<");
+    }
+
+    public boolean isPair() {
+        return key != null && name.startsWith("KeyValuePair<");
+    }
+
+    /** The key type of a dictionary or pair, else null. */
+    public Type key() {
+        return key;
+    }
+
+    /** The value type of a dictionary or pair, else null. */
+    public Type value() {
+        return value;
     }
 
     public static Type arrayOf(Type elem) {

@@ -58,7 +58,7 @@ public final class DateTime implements Comparable<DateTime> {
         return ofInstant(Instant.now(), Kind.Utc);
     }
 
-    static DateTime fromLocal(LocalDateTime ldt, Kind kind) {
+    public static DateTime fromLocal(LocalDateTime ldt, Kind kind) {
         return ofInstant(ldt.toInstant(ZoneOffset.UTC), kind);
     }
 
@@ -188,61 +188,77 @@ public final class DateTime implements Comparable<DateTime> {
     }
 
     public String format(String format) {
+        return format(format, null);
+    }
+
+    /**
+     * {@code ToString(format, culture)}; culture null is the invariant culture. For a specific culture
+     * only the culture-independent standard formats (o, s, u, r) and custom formats are supported.
+     */
+    public String format(String format, Culture culture) {
         if (format == null || format.isEmpty()) {
             format = "G";
         }
+        if (culture != null && format.length() == 1 && "oOsurR".indexOf(format.charAt(0)) < 0) {
+            throw new IllegalArgumentException("The standard date format '" + format + "' for culture '" + culture.name()
+                    + "' is not supported here: write a custom format such as \"dd.MM.yyyy\"");
+        }
+        return format0(format, culture);
+    }
+
+    private String format0(String format, Culture culture) {
         if (format.length() == 1) {
             switch (format.charAt(0)) {
                 case 'o', 'O' -> {
-                    return formatCustom("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK");
+                    return formatCustom("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK", null);
                 }
                 case 's' -> {
-                    return formatCustom("yyyy'-'MM'-'dd'T'HH':'mm':'ss");
+                    return formatCustom("yyyy'-'MM'-'dd'T'HH':'mm':'ss", null);
                 }
                 case 'u' -> {
-                    return formatCustom("yyyy'-'MM'-'dd HH':'mm':'ss'Z'");
+                    return formatCustom("yyyy'-'MM'-'dd HH':'mm':'ss'Z'", null);
                 }
                 case 'r', 'R' -> {
-                    return formatCustom("ddd, dd MMM yyyy HH':'mm':'ss 'GMT'");
+                    return formatCustom("ddd, dd MMM yyyy HH':'mm':'ss 'GMT'", null);
                 }
                 case 'd' -> {
-                    return formatCustom("MM/dd/yyyy");
+                    return formatCustom("MM/dd/yyyy", culture);
                 }
                 case 'D' -> {
-                    return formatCustom("dddd, dd MMMM yyyy");
+                    return formatCustom("dddd, dd MMMM yyyy", culture);
                 }
                 case 't' -> {
-                    return formatCustom("HH:mm");
+                    return formatCustom("HH:mm", culture);
                 }
                 case 'T' -> {
-                    return formatCustom("HH:mm:ss");
+                    return formatCustom("HH:mm:ss", culture);
                 }
                 case 'g' -> {
-                    return formatCustom("MM/dd/yyyy HH:mm");
+                    return formatCustom("MM/dd/yyyy HH:mm", culture);
                 }
                 case 'G' -> {
-                    return formatCustom("MM/dd/yyyy HH:mm:ss");
+                    return formatCustom("MM/dd/yyyy HH:mm:ss", culture);
                 }
                 case 'f' -> {
-                    return formatCustom("dddd, dd MMMM yyyy HH:mm");
+                    return formatCustom("dddd, dd MMMM yyyy HH:mm", culture);
                 }
                 case 'F' -> {
-                    return formatCustom("dddd, dd MMMM yyyy HH:mm:ss");
+                    return formatCustom("dddd, dd MMMM yyyy HH:mm:ss", culture);
                 }
                 case 'M', 'm' -> {
-                    return formatCustom("MMMM dd");
+                    return formatCustom("MMMM dd", culture);
                 }
                 case 'Y', 'y' -> {
-                    return formatCustom("yyyy MMMM");
+                    return formatCustom("yyyy MMMM", culture);
                 }
                 default -> throw new IllegalArgumentException(
                         "Input string was not in a correct format.");
             }
         }
-        return formatCustom(format);
+        return formatCustom(format, culture);
     }
 
-    private String formatCustom(String f) {
+    private String formatCustom(String f, Culture culture) {
         LocalDateTime t = local();
         StringBuilder sb = new StringBuilder();
         int i = 0;
@@ -263,9 +279,12 @@ public final class DateTime implements Comparable<DateTime> {
                     }
                 }
                 case 'M' -> sb.append(n == 1 ? Integer.toString(t.getMonthValue()) : n == 2 ? two(t.getMonthValue())
+                        : culture != null ? culture.monthName(t.getMonthValue(), n == 3, f.contains("d"))
                         : t.getMonth().getDisplayName(n == 3 ? TextStyle.SHORT : TextStyle.FULL, Locale.ENGLISH));
                 case 'd' -> sb.append(n == 1 ? Integer.toString(t.getDayOfMonth()) : n == 2 ? two(t.getDayOfMonth())
+                        : culture != null ? culture.dayName(t.getDayOfWeek(), n == 3)
                         : t.getDayOfWeek().getDisplayName(n == 3 ? TextStyle.SHORT : TextStyle.FULL, Locale.ENGLISH));
+                case '/' -> sb.append(culture != null ? culture.dateSeparator() : "/");
                 case 'H' -> sb.append(n == 1 ? Integer.toString(t.getHour()) : two(t.getHour()));
                 case 'h' -> {
                     int h = t.getHour() % 12 == 0 ? 12 : t.getHour() % 12;
@@ -287,7 +306,7 @@ public final class DateTime implements Comparable<DateTime> {
                     sb.append(frac);
                 }
                 case 't' -> {
-                    String ampm = t.getHour() < 12 ? "AM" : "PM";
+                    String ampm = culture != null ? culture.amPm(t.getHour() >= 12) : t.getHour() < 12 ? "AM" : "PM";
                     sb.append(n == 1 ? ampm.substring(0, 1) : ampm);
                 }
                 case 'K' -> {

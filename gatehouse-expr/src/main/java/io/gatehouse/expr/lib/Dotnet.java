@@ -219,6 +219,9 @@ public final class Dotnet {
 
     /** Formats one value with an optional format string, as {@code {0:fmt}} in String.Format does. */
     public static String formatValue(Object v, String format) {
+        if (v instanceof Culture.Bound b) {
+            return b.format(format);
+        }
         if (format == null || format.isEmpty()) {
             return toStr(v);
         }

@@ -21,7 +21,7 @@ public final class JObject extends JToken {
     @Override
     public List<JToken> children() {
         List<JToken> out = new ArrayList<>(props.size());
-        props.forEach((k, v) -> out.add(new JProperty(k, v)));
+        props.forEach((k, v) -> out.add(new JProperty(k, v).owner(this)));
         return out;
     }
 
@@ -77,7 +77,7 @@ public final class JObject extends JToken {
 
     public JProperty property(String name) {
         JToken v = props.get(name);
-        return v == null ? null : new JProperty(name, v);
+        return v == null ? null : new JProperty(name, v).owner(this);
     }
 
     public int count() {

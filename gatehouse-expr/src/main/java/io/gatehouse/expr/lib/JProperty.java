@@ -8,6 +8,8 @@ import static java.util.Objects.requireNonNull;
 public final class JProperty extends JToken {
     private final String name;
     private JToken value;
+    /** The object this property was read from, so that {@code Remove()} can take it out again. */
+    private JObject owner;
 
     public JProperty(String name, Object value) {
         this.name = requireNonNull(name, "name");
@@ -20,6 +22,20 @@ public final class JProperty extends JToken {
 
     public JToken value() {
         return value;
+    }
+
+    JProperty owner(JObject o) {
+        this.owner = o;
+        return this;
+    }
+
+    /** Newtonsoft's {@code JProperty.Remove()}: takes this property out of the object it came from. */
+    public void remove() {
+        if (owner == null) {
+            throw new IllegalStateException("The parent is missing.");
+        }
+        owner.remove(name);
+        owner = null;
     }
 
     public void value(JToken v) {

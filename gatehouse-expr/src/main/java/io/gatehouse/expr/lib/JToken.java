@@ -61,6 +61,14 @@ public abstract sealed class JToken permits JValue, JObject, JArray, JProperty {
         if (v instanceof Character c) {
             return new JValue(c.toString());
         }
+        if (v instanceof byte[] b) {
+            return new JValue(java.util.Base64.getEncoder().encodeToString(b));
+        }
+        if (v instanceof java.util.Map<?, ?> map) {
+            JObject o = new JObject();
+            map.forEach((k, val) -> o.add(String.valueOf(k), from(val)));
+            return o;
+        }
         if (v instanceof Object[] arr) {
             JArray a = new JArray();
             for (Object o : arr) {

@@ -1,0 +1,264 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.lib.Xml;
+import io.gatehouse.expr.lib.Xml.XAttribute;
+import io.gatehouse.expr.lib.Xml.XDocument;
+import io.gatehouse.expr.lib.Xml.XElement;
+import io.gatehouse.expr.lib.Xml.XName;
+import io.gatehouse.expr.lib.Xml.XNamespace;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LINQ to XML members: {@code XDocument}, {@code XElement}, {@code XAttribute}, {@code XName},
+ * {@code XNamespace}. Names are accepted as strings ({@code "local"} or {@code "{ns}local"}) or
+ * {@code XName}s, as .NET's implicit conversion allows.
+ */
+final class LibXml {
+    private LibXml() {
+    }
+
+    static XDocument parse(String s) {
+        try {
+            return Xml.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+        }
+    }
+
+    static XName name(Object v) {
+        if (v instanceof XName n) {
+            return n;
+        }
+        if (v == null) {
+            throw LibStrings.argNull("name");
+        }
+        try {
+            return XName.of((String) v);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+        } catch (ClassCastException e) {
+            throw ExpressionException.invalidCast();
+        }
+    }
+
+    private static List<Object> objects(List<XElement> l) {
+        return new ArrayList<>(l);
+    }
+
+    static void register(Library l) {
+        Members m = l.m;
+        Type S = Type.STRING;
+        Type O = Type.OBJECT;
+        Type B = Type.BOOL;
+        Type name = m.type("XName", XName.class);
+        Type ns = m.type("XNamespace", XNamespace.class);
+        Type doc = m.type("XDocument", XDocument.class);
+        Type el = m.type("XElement", XElement.class);
+        Type attr = m.type("XAttribute", XAttribute.class);
+        l.tXName = name;
+        l.tXNamespace = ns;
+        l.tXDocument = doc;
+        l.tXElement = el;
+        Type els = Type.listOf(el);
+        for (String st : new String[] {"XDocument", "XElement", "XName", "XNamespace"}) {
+            l.staticName(st, st);
+        }
+
+        m.method("static:XDocument", "Parse", doc, (o, a, x) -> parse((String) a[0]), S);
+        m.method("static:XElement", "Parse", el, (o, a, x) -> parse((String) a[0]).root(), S);
+        m.method("static:XNamespace", "Get", ns, (o, a, x) -> new XNamespace((String) a[0]), S);
+        l.staticProp("XNamespace", "None", ns, o -> new XNamespace(""));
+        m.method("static:XName", "Get", name, (o, a, x) -> name(a[0]), S);
+        m.method("static:XName", "Get", name, (o, a, x) -> new XName((String) a[1], (String) a[0]), S, S);
+
+        m.prop(name, "LocalName", S, o -> ((XName) o).localName());
+        m.prop(name, "NamespaceName", S, o -> ((XName) o).namespace());
+        m.prop(name, "Namespace", ns, o -> new XNamespace(((XName) o).namespace()));
+        m.prop(ns, "NamespaceName", S, o -> ((XNamespace) o).uri());
+        m.method(ns, "GetName", name, (o, a, x) -> ((XNamespace) o).plus((String) a[0]), S);
+        m.prop(attr, "Name", name, o -> ((XAttribute) o).name());
+        m.prop(attr, "Value", S, o -> ((XAttribute) o).value());
+
+        m.prop(doc, "Root", el, o -> ((XDocument) o).root());
+        m.method(doc, "Descendants", els, (o, a, x) -> objects(((XDocument) o).descendants()));
+        m.method(doc, "Descendants", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XDocument) o).descendants().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+        m.method(doc, "Elements", els, (o, a, x) -> objects(((XDocument) o).elements()));
+        m.method(doc, "Elements", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XDocument) o).elements().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+        m.method(doc, "Element", el, (o, a, x) -> {
+            XElement r = ((XDocument) o).root();
+            return r.name().equals(name(a[0])) ? r : null;
+        }, O);
+
+        m.prop(el, "Name", name, o -> ((XElement) o).name());
+        m.prop(el, "Value", S, o -> ((XElement) o).value());
+        m.prop(el, "Parent", el, o -> ((XElement) o).parent());
+        m.prop(el, "HasElements", B, o -> ((XElement) o).hasElements());
+        m.prop(el, "HasAttributes", B, o -> !((XElement) o).attributes().isEmpty());
+        m.prop(el, "IsEmpty", B, o -> ((XElement) o).isEmpty());
+        m.method(el, "Attribute", attr, (o, a, x) -> ((XElement) o).attribute(name(a[0])), O);
+        m.method(el, "Attributes", Type.listOf(attr), (o, a, x) -> new ArrayList<Object>(((XElement) o).attributes()));
+        m.method(el, "Element", el, (o, a, x) -> ((XElement) o).element(name(a[0])), O);
+        m.method(el, "Elements", els, (o, a, x) -> objects(((XElement) o).elements()));
+        m.method(el, "Elements", els, (o, a, x) -> objects(((XElement) o).elements(name(a[0]))), O);
+        m.method(el, "Descendants", els, (o, a, x) -> objects(((XElement) o).descendants()));
+        m.method(el, "Descendants", els, (o, a, x) -> {
+            XName n = name(a[0]);
+            return objects(((XElement) o).descendants().stream().filter(e -> e.name().equals(n)).toList());
+        }, O);
+
+        // LINQ to XML's extension methods on sequences of elements: docs.Elements(name), docs.Descendants(name)
+        for (String owner : new String[] {"IEnumerable", "List"}) {
+            m.methodR(owner, "Elements", (t, args, ta) -> t.elem() != null && t.elem().name().equals("XElement") ? els : null,
+                    (o, a, x) -> {
+                        XName n = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            out.addAll(((XElement) e).elements(n));
+                        }
+                        return out;
+                    }, O);
+            m.methodR(owner, "Descendants", (t, args, ta) -> t.elem() != null && t.elem().name().equals("XElement") ? els : null,
+                    (o, a, x) -> {
+                        XName n = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            for (XElement d : ((XElement) e).descendants()) {
+                                if (d.name().equals(n)) {
+                                    out.add(d);
+                                }
+                            }
+                        }
+                        return out;
+                    }, O);
+        }
+        l.element(doc, el);
+
+        // XmlReader.Create(new StringReader(xml)): a forward-only cursor; XNode.ReadFrom(reader) takes an element
+        Type sr = m.type("StringReader", StringText.class);
+        m.method("new:StringReader", ".ctor", sr, (o, a, x) -> {
+            if (a[0] == null) {
+                throw LibStrings.argNull("s");
+            }
+            return new StringText((String) a[0]);
+        }, S);
+        m.method(sr, "ReadToEnd", S, (o, a, x) -> ((StringText) o).text());
+        m.method(sr, "Dispose", Type.VOID, (o, a, x) -> null);
+        Type nodeType = m.type("XmlNodeType", XmlNodeType.class);
+        l.enumType("XmlNodeType", nodeType, XmlNodeType.values());
+        l.staticName("XmlNodeType", "XmlNodeType");
+        Type xr = m.type("XmlReader", Xml.XmlReader.class);
+        l.staticName("XmlReader", "XmlReader");
+        m.method("static:XmlReader", "Create", xr, (o, a, x) -> new Xml.XmlReader(parse(((StringText) a[0]).text())), sr);
+        m.method(xr, "Read", B, (o, a, x) -> ((Xml.XmlReader) o).read());
+        m.method(xr, "MoveToContent", nodeType, (o, a, x) -> XmlNodeType.valueOf(((Xml.XmlReader) o).moveToContent()));
+        m.prop(xr, "EOF", B, o -> ((Xml.XmlReader) o).eof());
+        m.prop(xr, "Name", S, o -> ((Xml.XmlReader) o).name());
+        m.prop(xr, "LocalName", S, o -> ((Xml.XmlReader) o).localName());
+        m.prop(xr, "NamespaceURI", S, o -> ((Xml.XmlReader) o).namespaceUri());
+        m.prop(xr, "Value", S, o -> ((Xml.XmlReader) o).value());
+        m.prop(xr, "NodeType", nodeType, o -> XmlNodeType.valueOf(((Xml.XmlReader) o).nodeType()));
+        m.prop(xr, "IsEmptyElement", B, o -> ((Xml.XmlReader) o).isEmptyElement());
+        m.prop(xr, "Depth", Type.INT, o -> ((Xml.XmlReader) o).depth());
+        m.method(xr, "GetAttribute", S, (o, a, x) -> ((Xml.XmlReader) o).getAttribute((String) a[0]), S);
+        m.method(xr, "ReadElementContentAsString", S, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) o).readElementContentAsString()));
+        m.method(xr, "Dispose", Type.VOID, (o, a, x) -> null);
+        m.method(xr, "Close", Type.VOID, (o, a, x) -> null);
+        xmlDocument(l, m);
+        m.alias("XNode", el);
+        l.staticName("XNode", "XNode");
+        m.method("static:XNode", "ReadFrom", el, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) a[0]).readElement()), xr);
+    }
+
+    private static void xmlDocument(Library l, Members m) {
+        Type S = Type.STRING;
+        Type doc = m.type("XmlDocument", Xml.XmlDocument.class);
+        Type node = m.type("XmlNode", org.w3c.dom.Node.class);
+        m.alias("XmlElement", node);
+        m.alias("XmlAttribute", node);
+        Type nodes = Type.realListOf(node);
+        m.alias("XmlNodeList", nodes);
+        Type attrs = new Type("XmlAttributeCollection", org.w3c.dom.NamedNodeMap.class, null);
+        m.method("new:XmlDocument", ".ctor", doc, (o, a, x) -> new Xml.XmlDocument());
+        m.method(doc, "LoadXml", Type.VOID, (o, a, x) -> {
+            try {
+                ((Xml.XmlDocument) o).loadXml((String) a[0]);
+            } catch (IllegalArgumentException e) {
+                throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+            }
+            return null;
+        }, S);
+        m.prop(doc, "DocumentElement", node, o -> ((Xml.XmlDocument) o).documentElement());
+        m.method(doc, "SelectSingleNode", node, (o, a, x) -> xpath(() -> Xml.selectSingleNode(((Xml.XmlDocument) o).node(), (String) a[0])), S);
+        m.method(doc, "SelectNodes", nodes, (o, a, x) -> xpath(() -> new ArrayList<Object>(Xml.selectNodes(((Xml.XmlDocument) o).node(), (String) a[0]))), S);
+        m.prop(doc, "InnerText", S, o -> {
+            org.w3c.dom.Element e = ((Xml.XmlDocument) o).documentElement();
+            return e == null ? "" : e.getTextContent();
+        });
+        m.method(node, "SelectSingleNode", node, (o, a, x) -> xpath(() -> Xml.selectSingleNode((org.w3c.dom.Node) o, (String) a[0])), S);
+        m.method(node, "SelectNodes", nodes, (o, a, x) -> xpath(() -> new ArrayList<Object>(Xml.selectNodes((org.w3c.dom.Node) o, (String) a[0]))), S);
+        m.prop(node, "InnerText", S, o -> ((org.w3c.dom.Node) o).getTextContent());
+        m.prop(node, "Name", S, o -> ((org.w3c.dom.Node) o).getNodeName());
+        m.prop(node, "LocalName", S, o -> {
+            org.w3c.dom.Node n = (org.w3c.dom.Node) o;
+            return n.getLocalName() == null ? n.getNodeName() : n.getLocalName();
+        });
+        m.prop(node, "NamespaceURI", S, o -> {
+            String ns = ((org.w3c.dom.Node) o).getNamespaceURI();
+            return ns == null ? "" : ns;
+        });
+        m.prop(node, "Value", S, o -> {
+            org.w3c.dom.Node n = (org.w3c.dom.Node) o;
+            return n.getNodeType() == org.w3c.dom.Node.ELEMENT_NODE ? null : n.getNodeValue();
+        });
+        m.prop(node, "ParentNode", node, o -> ((org.w3c.dom.Node) o).getParentNode());
+        m.prop(node, "HasChildNodes", Type.BOOL, o -> ((org.w3c.dom.Node) o).hasChildNodes());
+        m.prop(node, "ChildNodes", nodes, o -> {
+            org.w3c.dom.NodeList c = ((org.w3c.dom.Node) o).getChildNodes();
+            List<Object> out = new ArrayList<>();
+            for (int k = 0; k < c.getLength(); k++) {
+                out.add(c.item(k));
+            }
+            return out;
+        });
+        m.method(node, "GetAttribute", S, (o, a, x) -> o instanceof org.w3c.dom.Element e ? e.getAttribute((String) a[0]) : "", S);
+        m.prop(node, "Attributes", attrs, o -> ((org.w3c.dom.Node) o).getAttributes());
+        l.indexer(attrs, S, node, (o, k) -> ((org.w3c.dom.NamedNodeMap) o).getNamedItem((String) k), null);
+        m.prop(attrs.name(), "Count", Type.INT, o -> ((org.w3c.dom.NamedNodeMap) o).getLength());
+    }
+
+    private static Object xpath(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.Xml.XPath.XPathException", e.getMessage());
+        }
+    }
+
+    /** {@code System.Xml.XmlNodeType}, the kinds of node this reader stops at. */
+    enum XmlNodeType { None, Element, Text, EndElement }
+
+    /** {@code System.IO.StringReader}: only as the source of an XmlReader. */
+    record StringText(String text) {
+        @Override
+        public String toString() {
+            return "System.IO.StringReader";
+        }
+    }
+
+    private static Object readerCall(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.InvalidOperationException", e.getMessage());
+        }
+    }
+}
