@@ -264,6 +264,14 @@ class EffectivePolicyTest {
     }
 
     @Test
+    void traceAcceptsTheOlderFormWithTheMessageAsItsOwnText() {
+        Exchange ex = Harness.run(Harness.compile(engine, "<policies><inbound><trace source=\"OnError\">"
+                + "@(\"failed: \" + \"get\".ToUpper())</trace></inbound></policies>"),
+                new PolicyContext(), new Harness.RecordingForwarder());
+        assertThat(ex.traces()).containsExactly(new TraceEntry("OnError", "verbose", "failed: GET", java.util.Map.of()));
+    }
+
+    @Test
     void fragmentsAreIncludedInPlace() {
         PolicyEngine withFragments = new PolicyEngine(PolicyEnvironment.builder()
                 .fragment("outer", new SourceText("outer.xml", "<fragment>" + append("outer") + "<include-fragment fragment-id=\"inner\"/></fragment>"))

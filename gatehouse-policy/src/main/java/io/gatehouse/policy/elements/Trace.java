@@ -17,7 +17,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code <trace source="..." severity="verbose|information|error"><message>...</message>
  * <metadata name="..." value="..."/></trace>}: adds an entry to the request's trace (the request
- * log), never to the response.
+ * log), never to the response. The older form APIM still accepts, with the message as the
+ * element's own text ({@code <trace source="x">message or @(expression)</trace>}), is read too.
  */
 public final class Trace implements Policy {
     public static final PolicyType TYPE = new PolicyType("trace", PolicyType.ALL, Trace::compile);
@@ -36,12 +37,16 @@ public final class Trace implements Policy {
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
         Attributes a = ctx.attributes(e, "source", "severity");
-        ctx.onlyChildren(e, "message", "metadata");
+        SourceValue ownText = e.elements().isEmpty() ? e.textValue() : null;
+        boolean legacy = ownText != null && !ownText.text().isBlank();
+        if (!legacy) {
+            ctx.onlyChildren(e, "message", "metadata");
+        }
         String source = a.requiredText("source");
         String severity = a.choice("severity", "verbose", "verbose", "information", "error");
-        Value<String> message = null;
+        Value<String> message = legacy ? ctx.string(ownText.strip(), "trace") : null;
         Map<String, String> metadata = new LinkedHashMap<>();
-        boolean ok = source != null;
+        boolean ok = source != null && (!legacy || message != null);
         for (XmlElement c : e.elements()) {
             if (c.name().equals("message")) {
                 ctx.attributes(c);

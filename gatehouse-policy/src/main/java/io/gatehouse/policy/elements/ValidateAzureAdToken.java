@@ -5,6 +5,7 @@ import io.gatehouse.policy.Section;
 import io.gatehouse.policy.elements.jwt.JwtCheck;
 import io.gatehouse.policy.elements.jwt.JwtElements;
 import io.gatehouse.policy.elements.jwt.OpenIdKeys;
+import io.gatehouse.policy.elements.jwt.OpenIdSource;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -115,7 +116,7 @@ public final class ValidateAzureAdToken implements Policy {
         List<Value<String>> issuers = List.of(Value.constant("https://sts.windows.net/" + tenant + "/"));
         OpenIdKeys keys = new OpenIdKeys(config, ctx.environment().clock());
         return new ValidateAzureAdToken(new JwtCheck(new JwtCheck.Settings("validate-azure-ad-token", source, null, status, message,
-                true, true, Duration.ZERO, output, List.of(), decryption, List.of(keys), audiences, issuers, claims, clients, true),
+                true, true, Duration.ZERO, output, List.of(), decryption, List.of(OpenIdSource.of(keys)), audiences, issuers, claims, clients, true),
                 ctx.environment().clock()));
     }
 

@@ -4,7 +4,7 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.Section;
 import io.gatehouse.policy.elements.jwt.JwtCheck;
 import io.gatehouse.policy.elements.jwt.JwtElements;
-import io.gatehouse.policy.elements.jwt.OpenIdKeys;
+import io.gatehouse.policy.elements.jwt.OpenIdSource;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -63,7 +63,7 @@ public final class ValidateJwt implements Policy {
         String output = a.text("output-token-variable-name", null);
         List<Key> signing = new ArrayList<>();
         List<Key> decryption = new ArrayList<>();
-        List<OpenIdKeys> openId = new ArrayList<>();
+        List<OpenIdSource> openId = new ArrayList<>();
         List<Value<String>> audiences = new ArrayList<>();
         List<Value<String>> issuers = new ArrayList<>();
         List<JwtCheck.Claim> claims = new ArrayList<>();
@@ -76,7 +76,7 @@ public final class ValidateJwt implements Policy {
             }
             switch (c.name()) {
                 case "openid-config" -> {
-                    OpenIdKeys o = JwtElements.openId(c, ctx, ok);
+                    OpenIdSource o = JwtElements.openId(c, ctx, ok);
                     if (o != null) {
                         openId.add(o);
                     }

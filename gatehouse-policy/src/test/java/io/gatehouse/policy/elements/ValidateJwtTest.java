@@ -238,6 +238,29 @@ class ValidateJwtTest {
     }
 
     @Test
+    void theOpenIdConfigurationUrlMayBeComputedPerRequest() throws Exception {
+        // the tenant comes from the request, as APIM's multi-tenant examples do
+        String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+        EffectivePolicy p = inbound("<validate-jwt header-name=\"Authorization\"><openid-config url=\"@(&quot;" + base
+                + "&quot; + context.Request.Headers.GetValueOrDefault(&quot;x-tenant&quot;, &quot;none&quot;) "
+                + "+ &quot;/.well-known/openid-configuration&quot;)\" /></validate-jwt>");
+        jwks = new JWKSet(rsa1.toPublicJWK()).toString();
+        String token = "Bearer " + rs(rsa1, goodClaims().build());
+        PolicyContext ok = request("GET", "https://api.local/labs");
+        ok.request().headers().set("Authorization", token);
+        ok.request().headers().set("x-tenant", "tenant");
+        run(p, ok);
+        assertThat(ok.lastError()).isNull();
+
+        PolicyContext down = request("GET", "https://api.local/labs");
+        down.request().headers().set("Authorization", token);
+        down.request().headers().set("x-tenant", "down");
+        run(p, down);
+        assertThat(down.lastError()).isNotNull();
+        assertThat(down.response().statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void anUnreachableOpenIdConfigurationRejectsTheTokenWithoutAFetchPerRequest() throws Exception {
         EffectivePolicy p = inbound("<validate-jwt header-name=\"Authorization\"><openid-config url=\"http://127.0.0.1:"
                 + server.getAddress().getPort() + "/down/.well-known/openid-configuration\" /></validate-jwt>");

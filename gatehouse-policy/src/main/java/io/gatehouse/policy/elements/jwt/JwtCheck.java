@@ -70,7 +70,7 @@ public final class JwtCheck {
     /** Everything the check needs, as read from the policy element. */
     public record Settings(String policy, TokenSource source, String requireScheme, int status, Value<String> message,
                            boolean requireExpiration, boolean requireSigned, Duration clockSkew, String outputVariable,
-                           List<Key> signingKeys, List<Key> decryptionKeys, List<OpenIdKeys> openId,
+                           List<Key> signingKeys, List<Key> decryptionKeys, List<OpenIdSource> openId,
                            List<Value<String>> audiences, List<Value<String>> issuers, List<Claim> claims,
                            Set<String> clientApplicationIds, boolean trustOpenIdIssuer) {
         public Settings {
@@ -119,7 +119,8 @@ public final class JwtCheck {
             }
             String kid = signed.getHeader().getKeyID();
             CompletableFuture<List<OpenIdKeys.Snapshot>> all = CompletableFuture.completedFuture(new ArrayList<>());
-            for (OpenIdKeys o : s.openId()) {
+            for (OpenIdSource source : s.openId()) {
+                OpenIdKeys o = source.resolve(exchange);
                 all = all.thenCombine(o.keys(kid).handle((snap, t) -> snap), (acc, snap) -> {
                     if (snap != null) {
                         acc.add(snap);

@@ -201,10 +201,18 @@ public final class JwtElements {
         return out;
     }
 
-    /** {@code <openid-config url="..."/>}: an absolute http(s) URL. */
-    public static OpenIdKeys openId(XmlElement e, CompileContext ctx, boolean[] ok) {
+    /** {@code <openid-config url="..."/>}: an absolute http(s) URL, or a policy expression giving one per request. */
+    public static OpenIdSource openId(XmlElement e, CompileContext ctx, boolean[] ok) {
         Attributes a = ctx.attributes(e, "url");
         ctx.noContent(e);
+        if (a.has("url") && CompileContext.isExpression(a.raw("url").text().strip())) {
+            Value<String> computed = a.string("url");
+            if (computed == null) {
+                ok[0] = false;
+                return null;
+            }
+            return OpenIdSource.computed(computed, ctx.environment().clock(), "validate-jwt");
+        }
         String url = a.requiredText("url");
         if (url == null) {
             ok[0] = false;
@@ -215,7 +223,7 @@ public final class JwtElements {
             if (!"https".equalsIgnoreCase(u.getScheme()) && !"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
                 throw new IllegalArgumentException();
             }
-            return new OpenIdKeys(u, ctx.environment().clock());
+            return OpenIdSource.of(new OpenIdKeys(u, ctx.environment().clock()));
         } catch (Exception bad) {
             ctx.error(a.position("url"), "attribute 'url' on <openid-config>: '" + url + "' (expected: an absolute https URL)");
             ok[0] = false;
