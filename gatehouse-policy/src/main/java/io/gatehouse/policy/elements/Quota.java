@@ -66,7 +66,8 @@ public final class Quota implements Policy {
             if (calls > 0) {
                 CounterStore.Count c = store.tryAdd(key + "|calls", now ? 1 : 0, now ? calls : calls - 1, period);
                 if (!c.allowed()) {
-                    throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
+                    throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
+                            c.secondsToReset());
                 }
             }
             long requestKb = kilobytes(exchange.context().request().body(), null);
@@ -74,7 +75,8 @@ public final class Quota implements Policy {
                 long kb = now ? requestKb : 0;
                 CounterStore.Count c = store.tryAdd(key + "|kb", kb, kb == 0 ? kilobytes - 1 : kilobytes, period);
                 if (!c.allowed()) {
-                    throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".");
+                    throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
+                            c.secondsToReset());
                 }
             }
             if (now && kilobytes > 0) {
@@ -111,8 +113,10 @@ public final class Quota implements Policy {
             return (bytes + 1023) / 1024;
         }
 
-        private PolicyRejection refuse(String msg) {
-            return new PolicyRejection(403, source, "QuotaExceeded", msg, msg, Map.of());
+        /** 403 with {@code Retry-After}: the seconds until the quota is replenished, as APIM documents (none when it never is). */
+        private PolicyRejection refuse(String msg, long secondsToReset) {
+            Map<String, String> headers = !period.equals(FOREVER) && secondsToReset > 0 ? Map.of("Retry-After", Long.toString(secondsToReset)) : Map.of();
+            return new PolicyRejection(403, source, "QuotaExceeded", msg, msg, headers);
         }
     }
 
