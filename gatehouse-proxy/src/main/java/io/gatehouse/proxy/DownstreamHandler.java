@@ -82,13 +82,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean done;
         int status;
         ScheduledFuture<?> timeout;
-        // the policy path: the request is read whole, then the policies run
+        // routes with policies: they run on the head (the body streams later), or on the whole request
         io.gatehouse.policy.EffectivePolicy policy;
-        io.netty.buffer.CompositeByteBuf policyBody;
+        io.netty.buffer.CompositeByteBuf policyBody; // collecting the request body
         String method;
         String host;
         String uri;
         HttpHeaders headers;
+        StreamedRequest request;          // the body not read yet: forward-request decides what happens to it
         PolicyPath.StreamedBody streamed; // the backend's body, flowing to the client after the policies
     }
 
@@ -203,12 +204,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host);
         if (match.policy() != null) {
             e.policy = (io.gatehouse.policy.EffectivePolicy) match.policy();
-            e.policyBody = ctx.alloc().compositeBuffer(1024);
             e.method = req.method().name();
             e.host = host == null ? target.authority() : host;
             e.uri = uri;
             e.headers = headers;
-            return; // reading goes on: onContent collects the body
+            if (e.policy.readsRequestBody()) {
+                e.policyBody = ctx.alloc().compositeBuffer(1024);
+                return; // reading goes on: onContent collects the body, then the policies run
+            }
+            // the policies see the head now; the body waits for forward-request (held back if it piles up)
+            e.pending = new ArrayDeque<>(4);
+            e.request = new StreamedRequest(e, requestLength(req), headers.get(HttpHeaderNames.CONTENT_TYPE));
+            runPolicies(e, null);
+            return;
         }
         headers.set(HttpHeaderNames.HOST, target.authority());
         // HTTP/1.1 frames the body by its headers, which pass through; an HTTP/2 request whose
@@ -228,6 +236,18 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
         e.pending = new ArrayDeque<>(4);
         runtime.pool.acquire(target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+    }
+
+    /** The request body's length as framed by the client: 0 for none, -1 when not known in advance. */
+    private long requestLength(HttpRequest req) {
+        if (req instanceof FullHttpRequest full) {
+            return full.content().readableBytes();
+        }
+        long length = HttpUtil.getContentLength(req, -1L);
+        if (length >= 0) {
+            return length;
+        }
+        return http2 || HttpUtil.isTransferEncodingChunked(req) ? -1 : 0;
     }
 
     private static boolean hasDotSegments(String path) {
@@ -259,11 +279,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         boolean last = c instanceof LastHttpContent;
-        if (e.policy != null && !e.discarding) {
+        if (e.policyBody != null && !e.discarding) {
             collectForPolicy(e, c, last);
             return;
         }
-        if (e.discarding) {
+        if (e.discarding || (e.request != null && e.request.dropped)) {
             c.release();
         } else if (e.upstream == null) {
             e.pending.add(c);
@@ -281,7 +301,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.requestComplete = true; // a pipelined next request waits in the backlog
             if (!e.discarding && e.upstream != null) {
                 flushUpstream(e.upstream);
-                armTimeout(e);
+                if (e.request == null) {
+                    armTimeout(e);
+                } else {
+                    e.request.sentInFull();
+                }
             }
         }
     }
@@ -311,8 +335,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             c.release();
             releasePolicyBody(e);
             e.keepAlive = false;
+            if (e.request != null) { // forward-request buffer-request-body: its policies answer
+                e.request.tooLarge();
+                return;
+            }
             fail(e, FailureKind.PAYLOAD_TOO_LARGE, "request body over " + PolicyPath.MAX_BODY
-                    + " bytes on a route with policies (they read the request whole)", null);
+                    + " bytes on a route with policies that read it (they read the request whole)", null);
             return;
         }
         e.policyBody.addComponent(true, c.content().retain());
@@ -323,67 +351,213 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.requestComplete = true;
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
         releasePolicyBody(e);
+        if (e.request != null) {
+            e.request.whole(body);
+            return;
+        }
+        runPolicies(e, body);
+    }
+
+    /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
+    private void runPolicies(Exchange e, byte[] body) {
         Channel connection = connection();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection));
-        PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in).whenComplete((out, t) -> {
-            if (e.done) {
-                if (out != null) {
-                    out.response().release();
-                }
-                return;
-            }
-            if (t != null) {
-                fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
-                return;
-            }
-            logTraces(e.requestId, out);
-            if (out.failure() != null) {
-                io.gatehouse.policy.GatewayException g = out.failure();
-                String api = e.match.api().config().id();
-                if (out.status() >= 500) {
-                    log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
-                } else {
-                    log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+                e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection), e.request);
+        PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
+    }
+
+    /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
+    private void respond(Exchange e, PolicyPath.Outcome out, Throwable t) {
+        if (e.done) {
+            if (out != null) {
+                out.response().release();
+                if (out.streamed() != null) {
+                    out.streamed().abandon();
                 }
             }
-            e.status = out.status();
-            e.responseStarted = true;
-            if (!e.keepAlive && !http2) {
-                out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return;
+        }
+        if (t != null) {
+            fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
+            return;
+        }
+        logTraces(e.requestId, out);
+        if (out.failure() != null) {
+            io.gatehouse.policy.GatewayException g = out.failure();
+            String api = e.match.api().config().id();
+            if (out.status() >= 500) {
+                log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+            } else {
+                log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
             }
-            PolicyPath.StreamedBody streamed = out.streamed();
-            if (streamed == null) {
-                ctx.writeAndFlush(out.response());
-                complete(e);
-                return;
+        }
+        e.status = out.status();
+        e.responseStarted = true;
+        if (!e.keepAlive && !http2) {
+            out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        PolicyPath.StreamedBody streamed = out.streamed();
+        if (streamed == null) {
+            if (e.request != null && !e.request.dropped && !e.request.sent()) {
+                e.request.drop(); // answered before the upload ended (inbound, or a failure): drain the rest
             }
-            // the policies kept the backend's body: send their status and headers, then stream it
-            FullHttpResponse full = out.response();
-            HttpHeaders h = full.headers();
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-            if (streamed.contentLength >= 0) {
-                h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
-            } else if (!http2) {
-                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
-            full.release();
-            e.streamed = streamed;
-            e.upstream = streamed.upstream(); // writability of the client resumes reading from it
-            ctx.write(head);
-            streamed.attach(ctx, () -> {
-                e.upstream = null;
-                e.streamed = null;
-                complete(e);
-            }, () -> {
-                e.upstream = null;
-                e.streamed = null;
-                e.keepAlive = false;
-                complete(e);
-                ctx.close(); // the backend broke off mid-body: the client must not take it as complete
-            });
+            ctx.writeAndFlush(out.response());
+            complete(e);
+            return;
+        }
+        // the policies kept the backend's body: send their status and headers, then stream it
+        FullHttpResponse full = out.response();
+        HttpHeaders h = full.headers();
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        if (streamed.contentLength >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
+        } else if (!http2) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
+        full.release();
+        e.streamed = streamed;
+        e.upstream = streamed.upstream(); // writability of the client resumes reading from it
+        ctx.write(head);
+        streamed.attach(ctx, () -> {
+            e.upstream = null;
+            e.streamed = null;
+            complete(e);
+        }, () -> {
+            e.upstream = null;
+            e.streamed = null;
+            e.keepAlive = false;
+            complete(e);
+            ctx.close(); // the backend broke off mid-body: the client must not take it as complete
         });
+    }
+
+    /**
+     * The body of a request whose policies run on its head: held in {@link Exchange#pending} until
+     * {@code forward-request} streams it to the backend (the plain path's backpressure from there
+     * on), reads it whole, or drops it.
+     */
+    private final class StreamedRequest implements PolicyPath.RequestStream {
+        private final Exchange e;
+        private final long length;
+        private final io.gatehouse.expr.context.MessageBody placeholder;
+        private boolean untouched = true;
+        boolean dropped;
+        private Runnable onSent;
+        private java.util.concurrent.CompletableFuture<byte[]> whole;
+
+        StreamedRequest(Exchange e, long length, String contentType) {
+            this.e = e;
+            this.length = length;
+            this.placeholder = new io.gatehouse.expr.context.MessageBody(new byte[0], contentType);
+        }
+
+        @Override
+        public io.gatehouse.expr.context.MessageBody placeholder() {
+            return placeholder;
+        }
+
+        @Override
+        public boolean untouched() {
+            return untouched;
+        }
+
+        @Override
+        public boolean hasBody() {
+            return length != 0;
+        }
+
+        @Override
+        public long contentLength() {
+            return length;
+        }
+
+        @Override
+        public void streamTo(Channel up, Runnable onSent) {
+            untouched = false;
+            if (e.done || e.discarding) {
+                up.close(); // the client went away meanwhile: the forward fails with the connection
+                return;
+            }
+            this.onSent = onSent;
+            e.upstream = up;
+            HttpContent c;
+            while ((c = e.pending.poll()) != null) {
+                up.write(c);
+            }
+            e.pendingBytes = 0;
+            flushUpstream(up);
+            if (e.requestComplete) {
+                onSent.run();
+            } else if (up.isWritable()) {
+                resumeReading();
+            } else {
+                pauseReading();
+            }
+        }
+
+        void sentInFull() {
+            if (onSent != null) {
+                onSent.run();
+            }
+        }
+
+        @Override
+        public void drop() {
+            untouched = false;
+            dropped = true;
+            e.upstream = null;
+            releasePolicyBody(e);
+            for (HttpContent c; (c = e.pending.poll()) != null; ) {
+                c.release();
+            }
+            e.pendingBytes = 0;
+            if (ex == e) {
+                resumeReading(); // the rest is read and dropped, so the client can finish sending
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> readWhole() {
+            untouched = false;
+            whole = new java.util.concurrent.CompletableFuture<>();
+            e.policyBody = ctx.alloc().compositeBuffer(1024);
+            for (HttpContent c; (c = e.pending.poll()) != null; ) {
+                if (e.policyBody != null) {
+                    collectForPolicy(e, c, c instanceof LastHttpContent);
+                } else {
+                    c.release();
+                }
+            }
+            e.pendingBytes = 0;
+            if (ex == e && !whole.isDone()) {
+                resumeReading();
+            }
+            return whole;
+        }
+
+        void whole(byte[] body) {
+            whole.complete(body);
+        }
+
+        void tooLarge() {
+            dropped = true;
+            whole.completeExceptionally(new io.gatehouse.policy.GatewayException(413, "forward-request",
+                    "RequestEntityTooLarge", "request body over " + PolicyPath.MAX_BODY
+                    + " bytes with forward-request buffer-request-body=\"true\""));
+        }
+
+        @Override
+        public boolean sent() {
+            return !untouched && !dropped && e.requestComplete;
+        }
+
+        @Override
+        public void upstreamWritable() {
+            if (ex == e && !e.requestComplete && !dropped && e.upstream != null) {
+                resumeReading();
+            }
+        }
     }
 
     /**
@@ -487,6 +661,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Exchange e = ex;
         if (e != null) {
             releasePolicyBody(e);
+            if (e.request != null && e.upstream != null && e.streamed == null) {
+                e.upstream.close(); // a request cut short: its forward-request fails with the connection
+                e.upstream = null;
+            }
             if (e.streamed != null) {
                 e.streamed.abandon();
                 e.upstream = null;
