@@ -82,6 +82,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean done;
         int status;
         ScheduledFuture<?> timeout;
+        java.time.Duration responseTimeout; // forward-request's own timeout, else the backend's
+        io.gatehouse.expr.context.Headers responseHeaders; // inbound policies' additions to the backend's response
         // routes with policies: they run on the head (the body streams later), or on the whole request
         io.gatehouse.policy.EffectivePolicy policy;
         io.netty.buffer.CompositeByteBuf policyBody; // collecting the request body
@@ -361,15 +363,17 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
     private void runPolicies(Exchange e, byte[] body) {
         Channel connection = connection();
+        GatewaySnapshot snap = runtime.current();
+        io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection), e.request);
-        PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
+                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy, e.request);
+        PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
     }
 
     /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
     private void respond(Exchange e, PolicyPath.Outcome out, Throwable t) {
         if (e.done) {
-            if (out != null) {
+            if (out != null && out.response() != null) {
                 out.response().release();
                 if (out.streamed() != null) {
                     out.streamed().abandon();
@@ -390,6 +394,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             } else {
                 log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
             }
+        }
+        if (out.forwarded()) {
+            return; // handed to the plain path, which answers
         }
         e.status = out.status();
         e.responseStarted = true;
@@ -437,7 +444,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
-    private final class StreamedRequest implements PolicyPath.RequestStream {
+    private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
         private final Exchange e;
         private final long length;
         private final io.gatehouse.expr.context.MessageBody placeholder;
@@ -494,6 +501,18 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             } else {
                 pauseReading();
             }
+        }
+
+        @Override
+        public void forward(UpstreamTarget target, HttpRequest head, java.time.Duration timeout,
+                            io.gatehouse.expr.context.Headers responseHeaders) {
+            untouched = false;
+            e.responseHeaders = responseHeaders;
+            e.request = null; // from here on, exactly the plain path
+            e.target = target;
+            e.responseTimeout = timeout;
+            e.upstreamHead = head;
+            runtime.pool.acquire(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
         }
 
         void sentInFull() {
@@ -628,14 +647,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void armTimeout(Exchange e) {
         if (e.timeout == null && !e.responseStarted) {
-            long millis = e.target.timeout().toMillis();
+            java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
             e.timeout = ctx.channel().eventLoop().schedule(() -> {
                 if (!e.done && !e.responseStarted) {
                     e.upstreamReusable = false;
                     fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                            + e.target.timeout().toSeconds() + " s (backends[].timeout)", null);
+                            + after.toSeconds() + " s (" + (e.responseTimeout != null
+                            ? "forward-request timeout" : "backends[].timeout") + ")", null);
                 }
-            }, millis, TimeUnit.MILLISECONDS);
+            }, after.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -848,6 +868,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
             HttpHeaders h = r.headers();
             ForwardedHeaders.stripHopByHop(h);
+            if (e.responseHeaders != null) {
+                for (java.util.Map.Entry<String, java.util.List<String>> preset : e.responseHeaders.entries()) {
+                    for (String v : preset.getValue()) {
+                        h.add(preset.getKey(), v);
+                    }
+                }
+            }
             h.set("x-request-id", e.requestId);
             // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {

@@ -78,7 +78,37 @@ final class PolicyPath {
      */
     record Inbound(String requestId, Router.Match match, UpstreamTarget target, String method, String scheme,
                    String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake,
-                   RequestStream stream) {
+                   RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy, DirectForward direct) {
+    }
+
+    private record CachedCertificate(GatewaySnapshot snap, X509Certificate2 certificate) {
+    }
+
+    private static final io.netty.util.AttributeKey<CachedCertificate> CERTIFICATE =
+            io.netty.util.AttributeKey.valueOf("gatehouse.policyCertificate");
+
+    /**
+     * {@code context.Request.Certificate} for requests on {@code connection}: built once per
+     * connection and configuration (it is immutable; building it hashes and formats the
+     * certificate), null without a client certificate.
+     */
+    static X509Certificate2 certificate(GatewaySnapshot snap, Channel connection, HandshakeInfo hs) {
+        if (hs == null || hs.clientChain().isEmpty()) {
+            return null;
+        }
+        io.netty.util.Attribute<CachedCertificate> a = connection.attr(CERTIFICATE);
+        CachedCertificate c = a.get();
+        if (c == null || c.snap() != snap) {
+            c = new CachedCertificate(snap, certificate(snap, hs));
+            a.set(c);
+        }
+        return c.certificate();
+    }
+
+    private static X509Certificate2 certificate(GatewaySnapshot snap, HandshakeInfo hs) {
+        List<X509Certificate> chain = hs.clientChain();
+        return new X509Certificate2(chain.get(0), chain,
+                (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted());
     }
 
     /**
@@ -124,7 +154,57 @@ final class PolicyPath {
      * {@code trace} policy and {@code context.Trace()} recorded.
      */
     record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed) {
+                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed, boolean forwarded) {
+    }
+
+    /**
+     * The downstream side's own forwarding, for policies after which nothing runs once the request
+     * is forwarded: the backend's answer then goes to the client exactly as on a plain route.
+     */
+    interface DirectForward {
+        /**
+         * Sends {@code head} to {@code target}, then the request body, and the backend's response to
+         * the client with {@code responseHeaders} (what inbound policies such as cors put on the
+         * context's response; null for none) added to its headers.
+         */
+        void forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders);
+    }
+
+    private static final Object FORWARDED_DIRECTLY = new Object();
+
+    private static final java.util.Map<EffectivePolicy, Boolean> FORWARDS_ONLY =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * True when nothing can look at the backend's answer: no outbound or on-error policies, and a
+     * backend section that is one plain {@code forward-request} (no redirects to follow, no error
+     * raised on a 4xx/5xx), so {@code forward-request} may hand the exchange to the plain path.
+     */
+    static boolean forwardsOnly(EffectivePolicy policy) {
+        Boolean known = FORWARDS_ONLY.get(policy);
+        if (known == null) {
+            List<io.gatehouse.policy.spi.Policy> backend = new java.util.ArrayList<>();
+            flatten(policy.section(io.gatehouse.policy.Section.BACKEND), backend);
+            List<io.gatehouse.policy.spi.Policy> after = new java.util.ArrayList<>();
+            flatten(policy.section(io.gatehouse.policy.Section.OUTBOUND), after);
+            flatten(policy.section(io.gatehouse.policy.Section.ON_ERROR), after);
+            known = after.isEmpty() && backend.size() == 1
+                    && backend.get(0) instanceof io.gatehouse.policy.elements.ForwardRequest f
+                    && !f.settings().followRedirects() && !f.settings().failOnErrorStatusCode();
+            FORWARDS_ONLY.put(policy, known);
+        }
+        return known;
+    }
+
+    /** The policies of a block with {@code <base/>} expanded (an empty parent expands to nothing). */
+    private static void flatten(io.gatehouse.policy.spi.Policy p, List<io.gatehouse.policy.spi.Policy> out) {
+        if (p instanceof io.gatehouse.policy.spi.Block b) {
+            for (io.gatehouse.policy.spi.Block.Item item : b.items()) {
+                flatten(item.policy(), out);
+            }
+        } else if (!(p instanceof io.gatehouse.policy.elements.Base)) {
+            out.add(p);
+        }
     }
 
     /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
@@ -165,6 +245,10 @@ final class PolicyPath {
     }
 
     private static void deliver(Exchange x, Inbound in, Throwable t, OutcomeHandler then) {
+        if (x.attachment() == FORWARDED_DIRECTLY) { // nothing runs after it: the plain path answers
+            then.outcome(new Outcome(null, null, 0, x.traces(), x.context().traces(), null, true), null);
+            return;
+        }
         Outcome out;
         try {
             out = outcome(x, in, t);
@@ -199,11 +283,10 @@ final class PolicyPath {
         r.body(in.stream() != null ? in.stream().placeholder()
                 : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
         r.matchedParameters().putAll(in.match().parameters());
-        HandshakeInfo hs = in.handshake();
-        if (hs != null && !hs.clientChain().isEmpty()) {
-            List<X509Certificate> chain = hs.clientChain();
-            r.certificate(new X509Certificate2(chain.get(0), chain,
-                    (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted()));
+        if (in.certificate() != null) {
+            r.certificate(in.certificate());
+        } else if (in.handshake() != null && !in.handshake().clientChain().isEmpty()) {
+            r.certificate(certificate(snap, in.handshake()));
         }
         return ctx;
     }
@@ -218,7 +301,7 @@ final class PolicyPath {
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             abandon(x);
             return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
-                    x.traces(), x.context().traces(), null);
+                    x.traces(), x.context().traces(), null, false);
         }
         MessageBody b = resp.body();
         StreamedBody streamed = x.attachment() instanceof StreamedBody sb && b == sb.placeholder && failure == null ? sb : null;
@@ -228,7 +311,7 @@ final class PolicyPath {
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
         return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
                 b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
-                streamed);
+                streamed, false);
     }
 
     private static void abandon(Exchange x) {
@@ -300,6 +383,14 @@ final class PolicyPath {
                     return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
                 });
             }
+            if (s.untouched() && in.direct() != null && forwardsOnly(in.policy())) {
+                HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
+                x.attachment(FORWARDED_DIRECTLY);
+                Headers preset = x.context().response().headers();
+                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
+                        preset.count() == 0 ? null : preset);
+                return io.gatehouse.policy.spi.Policy.DONE;
+            }
             if (s.untouched()) {
                 return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, s);
             }
@@ -328,15 +419,7 @@ final class PolicyPath {
         boolean get = method.equals("GET") || method.equals("HEAD");
         HttpRequest req;
         if (body != null) {
-            // the head now, the client's body as it arrives, framed as the client framed it
-            req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
-            copyHeaders(r.headers(), req.headers(), target);
-            long length = body.contentLength();
-            if (length < 0) {
-                req.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else if (length > 0 || !get) {
-                req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-            }
+            req = head(r, target, uri, method, body.contentLength());
         } else {
             MessageBody b = r.body();
             byte[] bytes = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
@@ -392,6 +475,18 @@ final class PolicyPath {
             String nextMethod = status == 303 ? "GET" : method;
             return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false, null);
         });
+    }
+
+    /** The head of a request whose body streams: the context's request, framed as the client framed it. */
+    private static HttpRequest head(Request r, UpstreamTarget target, String uri, String method, long length) {
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
+        copyHeaders(r.headers(), req.headers(), target);
+        if (length < 0) {
+            req.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (length > 0 || !(method.equals("GET") || method.equals("HEAD"))) {
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        return req;
     }
 
     /** The context's request headers onto the backend request, without hop-by-hop headers and framing. */

@@ -69,6 +69,25 @@ class PolicyStreamingEndToEndTest {
                   </outbound>
                 </policies>
                 """);
+        // nothing after forward-request: the backend's answer goes back exactly as on a plain route
+        GatewayHarness.write(tmp.resolve("direct.xml"), """
+                <policies>
+                  <inbound>
+                    <set-header name="x-seen" exists-action="override"><value>@(context.Request.Method)</value></set-header>
+                    <cors allow-credentials="false">
+                      <allowed-origins><origin>https://portal.contoso.local</origin></allowed-origins>
+                      <allowed-methods><method>GET</method><method>PUT</method></allowed-methods>
+                    </cors>
+                  </inbound>
+                  <backend><base /></backend>
+                  <outbound><base /></outbound>
+                </policies>
+                """);
+        GatewayHarness.write(tmp.resolve("impatient.xml"), """
+                <policies>
+                  <backend><forward-request timeout="1" /></backend>
+                </policies>
+                """);
         GatewayHarness.write(tmp.resolve("buffered.xml"), """
                 <policies>
                   <backend><forward-request buffer-request-body="true" /></backend>
@@ -107,6 +126,14 @@ class PolicyStreamingEndToEndTest {
                     path: stream
                     backendId: plain
                     policy: stream.xml
+                  - id: direct
+                    path: direct
+                    backendId: plain
+                    policy: direct.xml
+                  - id: impatient
+                    path: impatient
+                    backendId: plain
+                    policy: impatient.xml
                   - id: buffered
                     path: buffered
                     backendId: plain
@@ -192,6 +219,28 @@ class PolicyStreamingEndToEndTest {
         E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/stream/records/1?a=b", null, "-D", "-");
         assertThat(r.status()).as(r.stderr() + r.body()).isEqualTo(200);
         assertThat(r.body()).contains("\"uri\": \"/records/1?a=b\"").contains("x-seen").containsIgnoringCase("x-outbound: 200");
+    }
+
+    @Test
+    void routeWithNothingAfterForwardRequestStreamsBothWaysAndKeepsInboundResponseHeaders() {
+        Proc p = uploads(twentyMiB, "--http1.1", "/direct/upload", "/direct/early");
+        assertThat(p.stdout()).contains("{\"received\": " + 20 * 1024 * 1024 + "} 200 1")
+                .contains("{\"early\": true} 200 0");
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/direct/download?bytes=300000", null,
+                "-H", "Origin: https://portal.contoso.local", "-D", "-");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).containsIgnoringCase("access-control-allow-origin: https://portal.contoso.local");
+        assertThat(r.body().length()).isGreaterThan(300000);
+        E2e.CurlResult echo = E2e.curl(world, TestWorld.API_HOST, port, "/direct/x", null);
+        assertThat(echo.body()).contains("x-seen");
+    }
+
+    @Test
+    void forwardRequestTimeoutAppliesWhenThePlainPathForwards() {
+        long start = System.nanoTime();
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/impatient/hang", null);
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
     }
 
     @Test
