@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -826,6 +827,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** Carries the backend's response back to the client for one exchange. */
     private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         private final Exchange e;
+        private boolean flushed;   // nothing written since the last flush
 
         UpstreamHandler(Exchange e) {
             this.e = e;
@@ -849,8 +851,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 }
                 if (last) {
                     ctx.flush();
+                    flushed = true;
                     onResponseComplete();
+                    return;
                 }
+            }
+            if (msg instanceof HttpObject) {
+                flushed = false;
             } else if (!(msg instanceof HttpResponse)) {
                 ReferenceCountUtil.release(msg);
             }
@@ -900,7 +907,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext upCtx) {
-            ctx.flush();
+            if (!flushed) {
+                ctx.flush(); // an empty flush still goes through TLS: skip it after the last part
+            }
             upCtx.fireChannelReadComplete();
         }
 
