@@ -34,7 +34,13 @@ import javax.net.ssl.SSLEngine;
 final class UpstreamPool {
     static final String RELAY = "relay";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
-    private static final int MAX_IDLE_PER_TARGET = 64;
+    /**
+     * Idle connections kept per backend and event loop. HTTP/2 clients multiplex many requests,
+     * each its own upstream exchange: 50 connections with 10 streams each need 500 backend
+     * connections at once, and closing those beyond a small limit meant a new mTLS handshake with
+     * the backend for most requests. Idle ones still close after {@link #IDLE_NANOS}.
+     */
+    private static final int MAX_IDLE_PER_TARGET = 512;
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long SWEEP_SECONDS = 10;
     private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("gatehouse.idleSince");
