@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gatehouse beside nginx doing the same mTLS job on the same machine, measured in one run.
 #
-#   bench/run.sh [seconds-per-run] [connections] [rounds]     (defaults: 15 50 2)
+#   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 15 50 2 all)
+#
+# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5); all by default.
 #
 # Scenarios (each run against Gatehouse and nginx alternately, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -16,7 +18,8 @@
 # Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-secs=${1:-15}; conns=${2:-50}; rounds=${3:-2}
+secs=${1:-15}; conns=${2:-50}; rounds=${3:-2}; only=${4:-all}
+want() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
@@ -241,18 +244,30 @@ echo
 echo "$(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $secs s per run, $conns connections, $rounds rounds"
 printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %6s\n' scenario proxy "req/s" p50 p99 p99.9 "cpu s" "rss MB" errors
 for r in $(seq 1 "$rounds"); do
+  if want 1; then
   measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1
   measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1
+  fi
+  if want 2a; then
   measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k
   measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k
+  fi
+  if want 2b; then
   measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:17443/patients/upload
   measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload
+  fi
+  if want 3; then
   measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
   measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  fi
+  if want 4; then
   measure "4 client cert, no policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
   measure "4 client cert, guide policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
+  fi
+  if want 5; then
   measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1
   measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1
+  fi
 done
 echo
 echo "mean requests/s and ratios:"

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -82,13 +83,16 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean done;
         int status;
         ScheduledFuture<?> timeout;
-        // the policy path: the request is read whole, then the policies run
+        java.time.Duration responseTimeout; // forward-request's own timeout, else the backend's
+        io.gatehouse.expr.context.Headers responseHeaders; // inbound policies' additions to the backend's response
+        // routes with policies: they run on the head (the body streams later), or on the whole request
         io.gatehouse.policy.EffectivePolicy policy;
-        io.netty.buffer.CompositeByteBuf policyBody;
+        io.netty.buffer.CompositeByteBuf policyBody; // collecting the request body
         String method;
         String host;
         String uri;
         HttpHeaders headers;
+        StreamedRequest request;          // the body not read yet: forward-request decides what happens to it
         PolicyPath.StreamedBody streamed; // the backend's body, flowing to the client after the policies
     }
 
@@ -203,12 +207,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host);
         if (match.policy() != null) {
             e.policy = (io.gatehouse.policy.EffectivePolicy) match.policy();
-            e.policyBody = ctx.alloc().compositeBuffer(1024);
             e.method = req.method().name();
             e.host = host == null ? target.authority() : host;
             e.uri = uri;
             e.headers = headers;
-            return; // reading goes on: onContent collects the body
+            if (e.policy.readsRequestBody()) {
+                e.policyBody = ctx.alloc().compositeBuffer(1024);
+                return; // reading goes on: onContent collects the body, then the policies run
+            }
+            // the policies see the head now; the body waits for forward-request (held back if it piles up)
+            e.pending = new ArrayDeque<>(4);
+            e.request = new StreamedRequest(e, requestLength(req), headers.get(HttpHeaderNames.CONTENT_TYPE));
+            runPolicies(e, null);
+            return;
         }
         headers.set(HttpHeaderNames.HOST, target.authority());
         // HTTP/1.1 frames the body by its headers, which pass through; an HTTP/2 request whose
@@ -228,6 +239,18 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
         e.pending = new ArrayDeque<>(4);
         runtime.pool.acquire(target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+    }
+
+    /** The request body's length as framed by the client: 0 for none, -1 when not known in advance. */
+    private long requestLength(HttpRequest req) {
+        if (req instanceof FullHttpRequest full) {
+            return full.content().readableBytes();
+        }
+        long length = HttpUtil.getContentLength(req, -1L);
+        if (length >= 0) {
+            return length;
+        }
+        return http2 || HttpUtil.isTransferEncodingChunked(req) ? -1 : 0;
     }
 
     private static boolean hasDotSegments(String path) {
@@ -259,11 +282,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         boolean last = c instanceof LastHttpContent;
-        if (e.policy != null && !e.discarding) {
+        if (e.policyBody != null && !e.discarding) {
             collectForPolicy(e, c, last);
             return;
         }
-        if (e.discarding) {
+        if (e.discarding || (e.request != null && e.request.dropped)) {
             c.release();
         } else if (e.upstream == null) {
             e.pending.add(c);
@@ -281,7 +304,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.requestComplete = true; // a pipelined next request waits in the backlog
             if (!e.discarding && e.upstream != null) {
                 flushUpstream(e.upstream);
-                armTimeout(e);
+                if (e.request == null) {
+                    armTimeout(e);
+                } else {
+                    e.request.sentInFull();
+                }
             }
         }
     }
@@ -311,8 +338,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             c.release();
             releasePolicyBody(e);
             e.keepAlive = false;
+            if (e.request != null) { // forward-request buffer-request-body: its policies answer
+                e.request.tooLarge();
+                return;
+            }
             fail(e, FailureKind.PAYLOAD_TOO_LARGE, "request body over " + PolicyPath.MAX_BODY
-                    + " bytes on a route with policies (they read the request whole)", null);
+                    + " bytes on a route with policies that read it (they read the request whole)", null);
             return;
         }
         e.policyBody.addComponent(true, c.content().retain());
@@ -323,67 +354,230 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.requestComplete = true;
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
         releasePolicyBody(e);
+        if (e.request != null) {
+            e.request.whole(body);
+            return;
+        }
+        runPolicies(e, body);
+    }
+
+    /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
+    private void runPolicies(Exchange e, byte[] body) {
         Channel connection = connection();
+        GatewaySnapshot snap = runtime.current();
+        io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), DownstreamInitializer.handshake(connection));
-        PolicyPath.run(runtime, runtime.current(), ctx.channel().eventLoop(), e.policy, in).whenComplete((out, t) -> {
-            if (e.done) {
-                if (out != null) {
-                    out.response().release();
-                }
-                return;
-            }
-            if (t != null) {
-                fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
-                return;
-            }
-            logTraces(e.requestId, out);
-            if (out.failure() != null) {
-                io.gatehouse.policy.GatewayException g = out.failure();
-                String api = e.match.api().config().id();
-                if (out.status() >= 500) {
-                    log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
-                } else {
-                    log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy, e.request);
+        PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
+    }
+
+    /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
+    private void respond(Exchange e, PolicyPath.Outcome out, Throwable t) {
+        if (e.done) {
+            if (out != null && out.response() != null) {
+                out.response().release();
+                if (out.streamed() != null) {
+                    out.streamed().abandon();
                 }
             }
-            e.status = out.status();
-            e.responseStarted = true;
-            if (!e.keepAlive && !http2) {
-                out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return;
+        }
+        if (t != null) {
+            fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
+            return;
+        }
+        logTraces(e.requestId, out);
+        if (out.failure() != null) {
+            io.gatehouse.policy.GatewayException g = out.failure();
+            String api = e.match.api().config().id();
+            if (out.status() >= 500) {
+                log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
+            } else {
+                log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
             }
-            PolicyPath.StreamedBody streamed = out.streamed();
-            if (streamed == null) {
-                ctx.writeAndFlush(out.response());
-                complete(e);
-                return;
+        }
+        if (out.forwarded()) {
+            return; // handed to the plain path, which answers
+        }
+        e.status = out.status();
+        e.responseStarted = true;
+        if (!e.keepAlive && !http2) {
+            out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        PolicyPath.StreamedBody streamed = out.streamed();
+        if (streamed == null) {
+            if (e.request != null && !e.request.dropped && !e.request.sent()) {
+                e.request.drop(); // answered before the upload ended (inbound, or a failure): drain the rest
             }
-            // the policies kept the backend's body: send their status and headers, then stream it
-            FullHttpResponse full = out.response();
-            HttpHeaders h = full.headers();
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-            if (streamed.contentLength >= 0) {
-                h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
-            } else if (!http2) {
-                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
-            full.release();
-            e.streamed = streamed;
-            e.upstream = streamed.upstream(); // writability of the client resumes reading from it
-            ctx.write(head);
-            streamed.attach(ctx, () -> {
-                e.upstream = null;
-                e.streamed = null;
-                complete(e);
-            }, () -> {
-                e.upstream = null;
-                e.streamed = null;
-                e.keepAlive = false;
-                complete(e);
-                ctx.close(); // the backend broke off mid-body: the client must not take it as complete
-            });
+            ctx.writeAndFlush(out.response());
+            complete(e);
+            return;
+        }
+        // the policies kept the backend's body: send their status and headers, then stream it
+        FullHttpResponse full = out.response();
+        HttpHeaders h = full.headers();
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        if (streamed.contentLength >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
+        } else if (!http2) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
+        full.release();
+        e.streamed = streamed;
+        e.upstream = streamed.upstream(); // writability of the client resumes reading from it
+        ctx.write(head);
+        streamed.attach(ctx, () -> {
+            e.upstream = null;
+            e.streamed = null;
+            complete(e);
+        }, () -> {
+            e.upstream = null;
+            e.streamed = null;
+            e.keepAlive = false;
+            complete(e);
+            ctx.close(); // the backend broke off mid-body: the client must not take it as complete
         });
+    }
+
+    /**
+     * The body of a request whose policies run on its head: held in {@link Exchange#pending} until
+     * {@code forward-request} streams it to the backend (the plain path's backpressure from there
+     * on), reads it whole, or drops it.
+     */
+    private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
+        private final Exchange e;
+        private final long length;
+        private final io.gatehouse.expr.context.MessageBody placeholder;
+        private boolean untouched = true;
+        boolean dropped;
+        private Runnable onSent;
+        private java.util.concurrent.CompletableFuture<byte[]> whole;
+
+        StreamedRequest(Exchange e, long length, String contentType) {
+            this.e = e;
+            this.length = length;
+            this.placeholder = new io.gatehouse.expr.context.MessageBody(new byte[0], contentType);
+        }
+
+        @Override
+        public io.gatehouse.expr.context.MessageBody placeholder() {
+            return placeholder;
+        }
+
+        @Override
+        public boolean untouched() {
+            return untouched;
+        }
+
+        @Override
+        public boolean hasBody() {
+            return length != 0;
+        }
+
+        @Override
+        public long contentLength() {
+            return length;
+        }
+
+        @Override
+        public void streamTo(Channel up, Runnable onSent) {
+            untouched = false;
+            if (e.done || e.discarding) {
+                up.close(); // the client went away meanwhile: the forward fails with the connection
+                return;
+            }
+            this.onSent = onSent;
+            e.upstream = up;
+            HttpContent c;
+            while ((c = e.pending.poll()) != null) {
+                up.write(c);
+            }
+            e.pendingBytes = 0;
+            flushUpstream(up);
+            if (e.requestComplete) {
+                onSent.run();
+            } else if (up.isWritable()) {
+                resumeReading();
+            } else {
+                pauseReading();
+            }
+        }
+
+        @Override
+        public void forward(UpstreamTarget target, HttpRequest head, java.time.Duration timeout,
+                            io.gatehouse.expr.context.Headers responseHeaders) {
+            untouched = false;
+            e.responseHeaders = responseHeaders;
+            e.request = null; // from here on, exactly the plain path
+            e.target = target;
+            e.responseTimeout = timeout;
+            e.upstreamHead = head;
+            runtime.pool.acquire(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+        }
+
+        void sentInFull() {
+            if (onSent != null) {
+                onSent.run();
+            }
+        }
+
+        @Override
+        public void drop() {
+            untouched = false;
+            dropped = true;
+            e.upstream = null;
+            releasePolicyBody(e);
+            for (HttpContent c; (c = e.pending.poll()) != null; ) {
+                c.release();
+            }
+            e.pendingBytes = 0;
+            if (ex == e) {
+                resumeReading(); // the rest is read and dropped, so the client can finish sending
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> readWhole() {
+            untouched = false;
+            whole = new java.util.concurrent.CompletableFuture<>();
+            e.policyBody = ctx.alloc().compositeBuffer(1024);
+            for (HttpContent c; (c = e.pending.poll()) != null; ) {
+                if (e.policyBody != null) {
+                    collectForPolicy(e, c, c instanceof LastHttpContent);
+                } else {
+                    c.release();
+                }
+            }
+            e.pendingBytes = 0;
+            if (ex == e && !whole.isDone()) {
+                resumeReading();
+            }
+            return whole;
+        }
+
+        void whole(byte[] body) {
+            whole.complete(body);
+        }
+
+        void tooLarge() {
+            dropped = true;
+            whole.completeExceptionally(new io.gatehouse.policy.GatewayException(413, "forward-request",
+                    "RequestEntityTooLarge", "request body over " + PolicyPath.MAX_BODY
+                    + " bytes with forward-request buffer-request-body=\"true\""));
+        }
+
+        @Override
+        public boolean sent() {
+            return !untouched && !dropped && e.requestComplete;
+        }
+
+        @Override
+        public void upstreamWritable() {
+            if (ex == e && !e.requestComplete && !dropped && e.upstream != null) {
+                resumeReading();
+            }
+        }
     }
 
     /**
@@ -454,14 +648,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void armTimeout(Exchange e) {
         if (e.timeout == null && !e.responseStarted) {
-            long millis = e.target.timeout().toMillis();
+            java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
             e.timeout = ctx.channel().eventLoop().schedule(() -> {
                 if (!e.done && !e.responseStarted) {
                     e.upstreamReusable = false;
                     fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                            + e.target.timeout().toSeconds() + " s (backends[].timeout)", null);
+                            + after.toSeconds() + " s (" + (e.responseTimeout != null
+                            ? "forward-request timeout" : "backends[].timeout") + ")", null);
                 }
-            }, millis, TimeUnit.MILLISECONDS);
+            }, after.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -487,6 +682,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Exchange e = ex;
         if (e != null) {
             releasePolicyBody(e);
+            if (e.request != null && e.upstream != null && e.streamed == null) {
+                e.upstream.close(); // a request cut short: its forward-request fails with the connection
+                e.upstream = null;
+            }
             if (e.streamed != null) {
                 e.streamed.abandon();
                 e.upstream = null;
@@ -628,6 +827,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** Carries the backend's response back to the client for one exchange. */
     private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         private final Exchange e;
+        private boolean flushed;   // nothing written since the last flush
 
         UpstreamHandler(Exchange e) {
             this.e = e;
@@ -651,8 +851,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 }
                 if (last) {
                     ctx.flush();
+                    flushed = true;
                     onResponseComplete();
+                    return;
                 }
+            }
+            if (msg instanceof HttpObject) {
+                flushed = false;
             } else if (!(msg instanceof HttpResponse)) {
                 ReferenceCountUtil.release(msg);
             }
@@ -670,6 +875,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
             HttpHeaders h = r.headers();
             ForwardedHeaders.stripHopByHop(h);
+            if (e.responseHeaders != null) {
+                for (java.util.Map.Entry<String, java.util.List<String>> preset : e.responseHeaders.entries()) {
+                    for (String v : preset.getValue()) {
+                        h.add(preset.getKey(), v);
+                    }
+                }
+            }
             h.set("x-request-id", e.requestId);
             // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {
@@ -695,7 +907,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext upCtx) {
-            ctx.flush();
+            if (!flushed) {
+                ctx.flush(); // an empty flush still goes through TLS: skip it after the last part
+            }
             upCtx.fireChannelReadComplete();
         }
 

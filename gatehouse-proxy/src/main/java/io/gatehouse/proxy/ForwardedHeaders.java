@@ -29,6 +29,14 @@ final class ForwardedHeaders {
             HttpHeaderNames.TRAILER,
             HttpHeaderNames.UPGRADE);
 
+    /** What HTTP/2 to HTTP/1.1 conversion leaves behind (constants: their hash is computed once). */
+    private static final List<AsciiString> HTTP2_CONVERSION = List.of(
+            AsciiString.cached("x-http2-scheme"),
+            AsciiString.cached("x-http2-stream-id"),
+            AsciiString.cached("x-http2-stream-weight"),
+            AsciiString.cached("x-http2-stream-dependency-id"),
+            AsciiString.cached("x-http2-path"));
+
     static void stripIdentity(HttpHeaders h) {
         for (AsciiString name : IDENTITY) {
             h.remove(name);
@@ -49,12 +57,9 @@ final class ForwardedHeaders {
         for (AsciiString name : HOP_BY_HOP) {
             h.remove(name);
         }
-        // HTTP/2 to HTTP/1.1 conversion leaves these behind
-        h.remove("x-http2-scheme");
-        h.remove("x-http2-stream-id");
-        h.remove("x-http2-stream-weight");
-        h.remove("x-http2-stream-dependency-id");
-        h.remove("x-http2-path");
+        for (AsciiString name : HTTP2_CONVERSION) {
+            h.remove(name);
+        }
     }
 
     static void addForwarded(HttpHeaders h, String clientIp, boolean tls, String originalHost) {

@@ -25,11 +25,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -48,10 +51,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A request whose route has policies: the request is read whole (bounded), the effective policy
- * runs against a {@link PolicyContext} made from it and the TLS handshake, {@code forward-request}
- * calls the backend through the same pool as the streaming path, and the response the policies
- * leave in the context goes back to the client. Everything runs on the connection's event loop.
+ * A request whose route has policies. The effective policy runs against a {@link PolicyContext}
+ * made from the request head and the TLS handshake; {@code forward-request} calls the backend
+ * through the same pool as plain routes, and the response the policies leave in the context goes
+ * back to the client. Everything runs on the connection's event loop.
+ *
+ * <p>When the policies do not read the request body ({@link EffectivePolicy#readsRequestBody()}),
+ * they run as soon as the head has arrived and the body streams to the backend afterwards, with
+ * backpressure, through a {@link RequestStream}; a policy that replaces the body ({@code set-body})
+ * sends its own and the client's is drained. Otherwise the request is read whole first (bounded
+ * by {@link #MAX_BODY}).
  */
 final class PolicyPath {
     /** Responses of known length up to this size are read whole (cheapest); larger or unknown ones stream. */
@@ -63,9 +72,81 @@ final class PolicyPath {
     private PolicyPath() {
     }
 
-    /** What the downstream side knows about the request. */
+    /**
+     * What the downstream side knows about the request: {@code body} when it was read whole, else
+     * {@code stream}, the body still on the client's connection.
+     */
     record Inbound(String requestId, Router.Match match, UpstreamTarget target, String method, String scheme,
-                   String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake) {
+                   String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake,
+                   RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy, DirectForward direct) {
+    }
+
+    private record CachedCertificate(GatewaySnapshot snap, X509Certificate2 certificate) {
+    }
+
+    private static final io.netty.util.AttributeKey<CachedCertificate> CERTIFICATE =
+            io.netty.util.AttributeKey.valueOf("gatehouse.policyCertificate");
+
+    /**
+     * {@code context.Request.Certificate} for requests on {@code connection}: built once per
+     * connection and configuration (it is immutable; building it hashes and formats the
+     * certificate), null without a client certificate.
+     */
+    static X509Certificate2 certificate(GatewaySnapshot snap, Channel connection, HandshakeInfo hs) {
+        if (hs == null || hs.clientChain().isEmpty()) {
+            return null;
+        }
+        io.netty.util.Attribute<CachedCertificate> a = connection.attr(CERTIFICATE);
+        CachedCertificate c = a.get();
+        if (c == null || c.snap() != snap) {
+            c = new CachedCertificate(snap, certificate(snap, hs));
+            a.set(c);
+        }
+        return c.certificate();
+    }
+
+    private static X509Certificate2 certificate(GatewaySnapshot snap, HandshakeInfo hs) {
+        List<X509Certificate> chain = hs.clientChain();
+        return new X509Certificate2(chain.get(0), chain,
+                (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted());
+    }
+
+    /**
+     * The client's request body on a route whose policies do not read it: not read yet when the
+     * policies run. {@code forward-request} streams it to the backend, reads it whole first
+     * ({@code buffer-request-body}, {@code follow-redirects}), or drops it when a policy replaced
+     * it. Implemented by the downstream side; called on its event loop.
+     */
+    interface RequestStream {
+        /** The stand-in for {@code context.Request.Body}: when a policy replaces it, the client's body is not sent. */
+        MessageBody placeholder();
+
+        /** True until the body has been streamed, dropped or read whole. */
+        boolean untouched();
+
+        /** True if the client sends a body at all. */
+        boolean hasBody();
+
+        /** The client's Content-Length: 0 without a body, -1 when its length is not known (chunked). */
+        long contentLength();
+
+        /**
+         * Sends the body on {@code upstream}, whose request head is already written: what has arrived,
+         * then the rest as it arrives; {@code onSent} runs once the last byte is written.
+         */
+        void streamTo(Channel upstream, Runnable onSent);
+
+        /** The body is not wanted (replaced, or the backend answered or failed before it ended): drop the rest. */
+        void drop();
+
+        /** Reads the rest of the body whole; completes on the event loop, or fails with a 413 over {@link #MAX_BODY}. */
+        CompletionStage<byte[]> readWhole();
+
+        /** True once the whole body has been written to the backend. */
+        boolean sent();
+
+        /** The backend connection can take more of the body. */
+        void upstreamWritable();
     }
 
     /**
@@ -73,11 +154,71 @@ final class PolicyPath {
      * {@code trace} policy and {@code context.Trace()} recorded.
      */
     record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed) {
+                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed, boolean forwarded) {
     }
 
-    static CompletionStage<Outcome> run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
-                                        EffectivePolicy policy, Inbound in) {
+    /**
+     * The downstream side's own forwarding, for policies after which nothing runs once the request
+     * is forwarded: the backend's answer then goes to the client exactly as on a plain route.
+     */
+    interface DirectForward {
+        /**
+         * Sends {@code head} to {@code target}, then the request body, and the backend's response to
+         * the client with {@code responseHeaders} (what inbound policies such as cors put on the
+         * context's response; null for none) added to its headers.
+         */
+        void forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders);
+    }
+
+    private static final Object FORWARDED_DIRECTLY = new Object();
+
+    private static final java.util.Map<EffectivePolicy, Boolean> FORWARDS_ONLY =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * True when nothing can look at the backend's answer: no outbound or on-error policies, and a
+     * backend section that is one plain {@code forward-request} (no redirects to follow, no error
+     * raised on a 4xx/5xx), so {@code forward-request} may hand the exchange to the plain path.
+     */
+    static boolean forwardsOnly(EffectivePolicy policy) {
+        Boolean known = FORWARDS_ONLY.get(policy);
+        if (known == null) {
+            List<io.gatehouse.policy.spi.Policy> backend = new java.util.ArrayList<>();
+            flatten(policy.section(io.gatehouse.policy.Section.BACKEND), backend);
+            List<io.gatehouse.policy.spi.Policy> after = new java.util.ArrayList<>();
+            flatten(policy.section(io.gatehouse.policy.Section.OUTBOUND), after);
+            flatten(policy.section(io.gatehouse.policy.Section.ON_ERROR), after);
+            known = after.isEmpty() && backend.size() == 1
+                    && backend.get(0) instanceof io.gatehouse.policy.elements.ForwardRequest f
+                    && !f.settings().followRedirects() && !f.settings().failOnErrorStatusCode();
+            FORWARDS_ONLY.put(policy, known);
+        }
+        return known;
+    }
+
+    /** The policies of a block with {@code <base/>} expanded (an empty parent expands to nothing). */
+    private static void flatten(io.gatehouse.policy.spi.Policy p, List<io.gatehouse.policy.spi.Policy> out) {
+        if (p instanceof io.gatehouse.policy.spi.Block b) {
+            for (io.gatehouse.policy.spi.Block.Item item : b.items()) {
+                flatten(item.policy(), out);
+            }
+        } else if (!(p instanceof io.gatehouse.policy.elements.Base)) {
+            out.add(p);
+        }
+    }
+
+    /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
+    @FunctionalInterface
+    interface OutcomeHandler {
+        void outcome(Outcome out, Throwable unexpected);
+    }
+
+    /**
+     * Runs the policies for one request and hands the outcome to {@code then} on the event loop:
+     * directly when they finished synchronously (the common case), else when they do.
+     */
+    static void run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, EffectivePolicy policy, Inbound in,
+                    OutcomeHandler then) {
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
@@ -86,19 +227,37 @@ final class PolicyPath {
             done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
                     !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            f.completeExceptionally(unexpected);
-            done = f;
+            deliver(x, in, unexpected, then);
+            return;
         }
-        CompletableFuture<Outcome> out = new CompletableFuture<>();
+        CompletableFuture<Void> f = done.toCompletableFuture();
+        if (f.isDone() && loop.inEventLoop()) {
+            deliver(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null, then);
+            return;
+        }
         done.whenComplete((v, t) -> {
             if (loop.inEventLoop()) {
-                out.complete(outcome(x, in, t));
+                deliver(x, in, t, then);
             } else {
-                loop.execute(() -> out.complete(outcome(x, in, t)));
+                loop.execute(() -> deliver(x, in, t, then));
             }
         });
-        return out;
+    }
+
+    private static void deliver(Exchange x, Inbound in, Throwable t, OutcomeHandler then) {
+        if (x.attachment() == FORWARDED_DIRECTLY) { // nothing runs after it: the plain path answers
+            then.outcome(new Outcome(null, null, 0, x.traces(), x.context().traces(), null, true), null);
+            return;
+        }
+        Outcome out;
+        try {
+            out = outcome(x, in, t);
+        } catch (RuntimeException unexpected) {
+            abandon(x);
+            then.outcome(null, unexpected);
+            return;
+        }
+        then.outcome(out, null);
     }
 
     static PolicyContext context(GatewaySnapshot snap, Inbound in) {
@@ -121,13 +280,13 @@ final class PolicyPath {
             h.add(e.getKey(), e.getValue());
         }
         r.ipAddress(in.clientIp());
-        r.body(new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
+        r.body(in.stream() != null ? in.stream().placeholder()
+                : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
         r.matchedParameters().putAll(in.match().parameters());
-        HandshakeInfo hs = in.handshake();
-        if (hs != null && !hs.clientChain().isEmpty()) {
-            List<X509Certificate> chain = hs.clientChain();
-            r.certificate(new X509Certificate2(chain.get(0), chain,
-                    (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted()));
+        if (in.certificate() != null) {
+            r.certificate(in.certificate());
+        } else if (in.handshake() != null && !in.handshake().clientChain().isEmpty()) {
+            r.certificate(certificate(snap, in.handshake()));
         }
         return ctx;
     }
@@ -142,7 +301,7 @@ final class PolicyPath {
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             abandon(x);
             return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
-                    x.traces(), x.context().traces(), null);
+                    x.traces(), x.context().traces(), null, false);
         }
         MessageBody b = resp.body();
         StreamedBody streamed = x.attachment() instanceof StreamedBody sb && b == sb.placeholder && failure == null ? sb : null;
@@ -152,7 +311,7 @@ final class PolicyPath {
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
         return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
                 b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
-                streamed);
+                streamed, false);
     }
 
     private static void abandon(Exchange x) {
@@ -213,7 +372,37 @@ final class PolicyPath {
         }
         abandon(x); // a second forward-request (retry): the first answer's body is not wanted
         x.attachment(null);
-        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, mayStream && !settings.followRedirects());
+        boolean streamResponse = mayStream && !settings.followRedirects();
+        RequestStream s = in.stream();
+        if (s != null && r.body() == s.placeholder()) {
+            if (s.untouched() && (settings.bufferRequestBody() || settings.followRedirects())) {
+                String contentType = s.placeholder().contentType();
+                String sendUri = uri;
+                return s.readWhole().thenCompose(bytes -> {
+                    r.body(new MessageBody(bytes, contentType));
+                    return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
+                });
+            }
+            if (s.untouched() && in.direct() != null && forwardsOnly(in.policy())) {
+                HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
+                x.attachment(FORWARDED_DIRECTLY);
+                Headers preset = x.context().response().headers();
+                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
+                        preset.count() == 0 ? null : preset);
+                return io.gatehouse.policy.spi.Policy.DONE;
+            }
+            if (s.untouched()) {
+                return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, s);
+            }
+            if (s.hasBody()) {
+                return CompletableFuture.failedFuture(new GatewayException(502, "forward-request", "RequestBodyNotBuffered",
+                        "the request body was already streamed to the backend and cannot be sent again"
+                                + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
+            }
+        } else if (s != null && s.untouched()) {
+            s.drop(); // a policy replaced the body: the client's is not wanted
+        }
+        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, null);
     }
 
     private static final int MAX_REDIRECTS = 5;
@@ -224,43 +413,43 @@ final class PolicyPath {
      */
     private static CompletionStage<Void> send(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Exchange x,
                                               ForwardSettings settings, UpstreamTarget target, String uri, String method,
-                                              int redirects, boolean stream) {
+                                              int redirects, boolean stream, RequestStream body) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Request r = x.context().request();
-        MessageBody b = r.body();
         boolean get = method.equals("GET") || method.equals("HEAD");
-        byte[] body = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
-        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri,
-                Unpooled.wrappedBuffer(body));
-        HttpHeaders h = req.headers();
-        for (Map.Entry<String, List<String>> e : r.headers().entries()) {
-            for (String v : e.getValue()) {
-                h.add(e.getKey(), v);
-            }
-        }
-        ForwardedHeaders.stripHopByHop(h);
-        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        h.remove(HttpHeaderNames.EXPECT);
-        h.set(HttpHeaderNames.HOST, target.authority());
-        if (body.length > 0 || !get) {
-            h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        HttpRequest req;
+        if (body != null) {
+            req = head(r, target, uri, method, body.contentLength());
         } else {
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            MessageBody b = r.body();
+            byte[] bytes = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
+            req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri,
+                    Unpooled.wrappedBuffer(bytes));
+            copyHeaders(r.headers(), req.headers(), target);
+            if (bytes.length > 0 || !get) {
+                req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            }
         }
         Duration timeout = settings.timeout() != null ? settings.timeout() : target.timeout();
         runtime.pool.acquire(target, loop).addListener(f -> {
             if (!f.isSuccess()) {
-                req.release();
+                ReferenceCountUtil.release(req);
+                if (body != null) {
+                    body.drop();
+                }
                 done.completeExceptionally(toGateway(f.cause(), target));
                 return;
             }
             Channel up = (Channel) f.getNow();
-            BufferingHandler handler = new BufferingHandler(runtime, target, x, done, loop, stream);
+            BufferingHandler handler = new BufferingHandler(runtime, target, x, done, loop, stream, body, timeout, up);
             UpstreamPool.Relay.attach(up, handler);
-            handler.timeout = loop.schedule(() -> handler.fail(new GatewayException(504, "forward-request", "Timeout",
-                    "backend '" + target.id() + "' did not answer within " + timeout.toSeconds() + " s"), up),
-                    timeout.toMillis(), TimeUnit.MILLISECONDS);
-            up.writeAndFlush(req);
+            if (body == null) {
+                up.writeAndFlush(req);
+                handler.armTimeout();
+            } else {
+                up.write(req);
+                body.streamTo(up, handler::armTimeout); // the timeout runs from the end of the upload
+            }
         });
         if (!settings.followRedirects()) {
             return done;
@@ -284,8 +473,34 @@ final class PolicyPath {
             String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                     + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
             String nextMethod = status == 303 ? "GET" : method;
-            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false);
+            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false, null);
         });
+    }
+
+    /** The head of a request whose body streams: the context's request, framed as the client framed it. */
+    private static HttpRequest head(Request r, UpstreamTarget target, String uri, String method, long length) {
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
+        copyHeaders(r.headers(), req.headers(), target);
+        if (length < 0) {
+            req.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (length > 0 || !(method.equals("GET") || method.equals("HEAD"))) {
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        return req;
+    }
+
+    /** The context's request headers onto the backend request, without hop-by-hop headers and framing. */
+    private static void copyHeaders(Headers from, HttpHeaders h, UpstreamTarget target) {
+        for (Map.Entry<String, List<String>> e : from.entries()) {
+            for (String v : e.getValue()) {
+                h.add(e.getKey(), v);
+            }
+        }
+        ForwardedHeaders.stripHopByHop(h);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        h.remove(HttpHeaderNames.EXPECT);
+        h.set(HttpHeaderNames.HOST, target.authority());
     }
 
     /**
@@ -340,6 +555,7 @@ final class PolicyPath {
         private final GatewayRuntime runtime;
         private final Channel upstream;
         private final EventLoop loop;
+        private final RequestStream request;  // null: the request was sent whole
         private static final int MAX_EARLY_BYTES = 256 * 1024;
         private final java.util.ArrayDeque<HttpContent> early = new java.util.ArrayDeque<>(2);
         private long earlyBytes;
@@ -351,10 +567,11 @@ final class PolicyPath {
         private boolean finished;
 
         StreamedBody(GatewayRuntime runtime, Channel upstream, EventLoop loop, String contentType, long contentLength,
-                     boolean reusable) {
+                     boolean reusable, RequestStream request) {
             this.runtime = runtime;
             this.upstream = upstream;
             this.loop = loop;
+            this.request = request;
             this.placeholder = new MessageBody(new byte[0], contentType);
             this.contentLength = contentLength;
             this.reusable = reusable;
@@ -402,10 +619,14 @@ final class PolicyPath {
                 finished = true;
                 UpstreamPool.Relay.detach(upstream);
                 upstream.config().setAutoRead(true);
-                if (reusable) {
+                boolean requestSent = request == null || request.sent();
+                if (reusable && requestSent) {
                     runtime.pool.release(upstream, loop);
                 } else {
                     upstream.close();
+                }
+                if (!requestSent) {
+                    request.drop(); // answered before the upload ended: the rest is drained
                 }
                 onComplete.run();
             } else if (!client.channel().isWritable()) {
@@ -454,14 +675,18 @@ final class PolicyPath {
         private final CompletableFuture<Void> done;
         private final EventLoop loop;
         private final boolean stream;
+        private final RequestStream request;  // null: the request was sent whole
+        private final Duration timeoutAfter;
         private StreamedBody streamed;
         private ByteBuf body;
         private boolean reusable;
         private String contentType;
-        ScheduledFuture<?> timeout;
+        private final Channel channel;
+        private ScheduledFuture<?> timeout;
 
         BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Exchange exchange, CompletableFuture<Void> done,
-                         EventLoop loop, boolean stream) {
+                         EventLoop loop, boolean stream, RequestStream request, Duration timeoutAfter, Channel channel) {
+            this.channel = channel;
             this.runtime = runtime;
             this.target = target;
             this.exchange = exchange;
@@ -469,6 +694,34 @@ final class PolicyPath {
             this.done = done;
             this.loop = loop;
             this.stream = stream;
+            this.request = request;
+            this.timeoutAfter = timeoutAfter;
+        }
+
+        /** Starts waiting for the response head, once the request is out. */
+        void armTimeout() {
+            if (timeout == null && !done.isDone() && streamed == null) {
+                Channel up = channel;
+                timeout = loop.schedule(() -> fail(new GatewayException(504, "forward-request", "Timeout",
+                        "backend '" + target.id() + "' did not answer within " + timeoutAfter.toSeconds() + " s"), up),
+                        timeoutAfter.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** The backend has answered in full or failed: if the upload has not ended, the rest is not wanted. */
+        private boolean requestSent() {
+            if (request == null || request.sent()) {
+                return true;
+            }
+            request.drop();
+            return false;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (request != null && ctx.channel().isWritable()) {
+                request.upstreamWritable();
+            }
         }
 
         @Override
@@ -509,7 +762,7 @@ final class PolicyPath {
                         timeout.cancel(false);
                     }
                     streamed = new StreamedBody(runtime, ctx.channel(), loop, contentType,
-                            HttpUtil.getContentLength(r, -1L), reusable);
+                            HttpUtil.getContentLength(r, -1L), reusable, request);
                     response.body(streamed.placeholder);
                     exchange.attachment(streamed);
                     if (msg instanceof HttpContent c) {
@@ -543,7 +796,7 @@ final class PolicyPath {
                         timeout.cancel(false);
                     }
                     UpstreamPool.Relay.detach(ctx.channel(), this);
-                    if (reusable) {
+                    if (requestSent() && reusable) {
                         runtime.pool.release(ctx.channel(), loop);
                     } else {
                         ctx.close();
@@ -566,6 +819,7 @@ final class PolicyPath {
                 body.release();
                 body = null;
             }
+            requestSent();
             UpstreamPool.Relay.detach(ch, this);
             ch.close();
             done.completeExceptionally(e);

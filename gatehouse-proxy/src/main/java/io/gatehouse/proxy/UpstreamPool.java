@@ -19,6 +19,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
@@ -33,7 +34,13 @@ import javax.net.ssl.SSLEngine;
 final class UpstreamPool {
     static final String RELAY = "relay";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
-    private static final int MAX_IDLE_PER_TARGET = 64;
+    /**
+     * Idle connections kept per backend and event loop. HTTP/2 clients multiplex many requests,
+     * each its own upstream exchange: 50 connections with 10 streams each need 500 backend
+     * connections at once, and closing those beyond a small limit meant a new mTLS handshake with
+     * the backend for most requests. Idle ones still close after {@link #IDLE_NANOS}.
+     */
+    private static final int MAX_IDLE_PER_TARGET = 512;
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long SWEEP_SECONDS = 10;
     private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("gatehouse.idleSince");
@@ -129,9 +136,7 @@ final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (target.tls()) {
-                            SSLEngine engine = SslContextFactory.upstreamEngine(target.sslContext(), ch.alloc(),
-                                    target.host(), target.port(), target.serverName(), target.validateName());
-                            SslHandler ssl = new SslHandler(engine);
+                            SslHandler ssl = upstreamHandler(target, ch);
                             ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
                             p.addLast("ssl", ssl);
                         }
@@ -272,6 +277,26 @@ final class UpstreamPool {
                 ctx.close();
             }
         }
+    }
+
+    /**
+     * The TLS handler for a backend connection, configured as {@link SslContextFactory#upstreamEngine}
+     * configures its engine (SNI, name checking), but made by {@code SslContext.newHandler}: with
+     * OpenSSL that handler reads every TLS record a socket read brings in one go, where a handler
+     * around an engine made on its own unwraps them one at a time (JDK-compatible mode).
+     */
+    private static SslHandler upstreamHandler(UpstreamTarget target, Channel ch) {
+        String sn = target.serverName();
+        String name = sn == null || sn.isBlank() ? target.host() : sn.trim();
+        SslHandler ssl = target.sslContext().newHandler(ch.alloc(), name, target.port());
+        SSLEngine engine = ssl.engine();
+        javax.net.ssl.SSLParameters p = engine.getSSLParameters();
+        if (!io.netty.util.NetUtil.isValidIpV4Address(name) && !io.netty.util.NetUtil.isValidIpV6Address(name)) {
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName(name)));
+        }
+        p.setEndpointIdentificationAlgorithm(target.validateName() ? "HTTPS" : null);
+        engine.setSSLParameters(p);
+        return ssl;
     }
 
     /** Closes every idle connection (shutdown). */
