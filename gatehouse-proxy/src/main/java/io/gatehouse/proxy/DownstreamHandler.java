@@ -875,7 +875,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
             HttpHeaders h = r.headers();
             ForwardedHeaders.stripHopByHop(h);
-            if (e.responseHeaders != null) {
+            if (e.responseHeaders != null && e.responseHeaders.count() > 0) {
                 for (java.util.Map.Entry<String, java.util.List<String>> preset : e.responseHeaders.entries()) {
                     for (String v : preset.getValue()) {
                         h.add(preset.getKey(), v);

@@ -222,6 +222,7 @@ final class PolicyPath {
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
+        x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
         CompletionStage<Void> done;
         try {
             done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
@@ -386,9 +387,9 @@ final class PolicyPath {
             if (s.untouched() && in.direct() != null && forwardsOnly(in.policy())) {
                 HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
                 x.attachment(FORWARDED_DIRECTLY);
+                // read when the backend's head arrives, after the policies' response hooks (cors) ran
                 Headers preset = x.context().response().headers();
-                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
-                        preset.count() == 0 ? null : preset);
+                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(), preset);
                 return io.gatehouse.policy.spi.Policy.DONE;
             }
             if (s.untouched()) {

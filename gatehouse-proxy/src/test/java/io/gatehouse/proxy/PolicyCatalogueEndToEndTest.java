@@ -188,6 +188,17 @@ class PolicyCatalogueEndToEndTest {
                   <backend><forward-request /></backend>
                 </policies>
                 """));
+        apis.append(api("metered", """
+                <policies>
+                  <inbound>
+                    <emit-metric name="Lab Orders" namespace="Clinic" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-items&quot;, &quot;1&quot;))">
+                      <dimension name="API ID" />
+                      <dimension name="Tenant" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-tenant&quot;, &quot;none&quot;))" />
+                    </emit-metric>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
         apis.append(api("identity", """
                 <policies>
                   <inbound>
@@ -367,6 +378,15 @@ class PolicyCatalogueEndToEndTest {
         int calls = tokenCalls.get();
         assertThat(call("/identity/x").body()).isEqualTo("Bearer token-for-https://vault.azure.net");
         assertThat(tokenCalls.get()).as("the token is cached until near its expiry").isEqualTo(calls);
+    }
+
+    @Test
+    void emitMetricDataPointsAppearInTheGatewaysPrometheusMetrics() {
+        assertThat(call("/metered/x", "-H", "x-items: 3", "-H", "x-tenant: clinic-a").status()).isEqualTo(200);
+        assertThat(call("/metered/x", "-H", "x-items: 4", "-H", "x-tenant: clinic-a").status()).isEqualTo(200);
+        String scrape = gw.gateway.metrics().scrape();
+        assertThat(scrape).contains("clinic_lab_orders_count{api_id=\"metered\",tenant=\"clinic-a\"} 2")
+                .contains("clinic_lab_orders_sum{api_id=\"metered\",tenant=\"clinic-a\"} 7");
     }
 
     private static Path bigFile() throws Exception {
