@@ -199,6 +199,47 @@ class PolicyCatalogueEndToEndTest {
                   <backend><forward-request /></backend>
                 </policies>
                 """));
+        apis.append(api("cachedresponses", """
+                <policies>
+                  <inbound><cache-lookup vary-by-developer="false" vary-by-developer-groups="false" /></inbound>
+                  <backend><forward-request /></backend>
+                  <outbound><cache-store duration="60" /></outbound>
+                </policies>
+                """));
+        apis.append(api("liquid", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound>
+                    <set-body template="liquid">{"served-by": "{{body.backend}}", "method": "{{context.Request.Method | Downcase}}"}</set-body>
+                  </outbound>
+                </policies>
+                """));
+        apis.append(api("xslt", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound>
+                    <json-to-xml apply="always" consider-accept-header="false" />
+                    <xsl-transform>
+                      <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+                        <xsl:output omit-xml-declaration="yes" method="xml" />
+                        <xsl:template match="/Document"><served-by><xsl:value-of select="backend" /></served-by></xsl:template>
+                      </xsl:stylesheet>
+                    </xsl-transform>
+                  </outbound>
+                </policies>
+                """));
+        apis.append(api("redir", """
+                <policies>
+                  <inbound><redirect-content-urls /></inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
+        apis.append(api("jsonp", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound><jsonp callback-parameter-name="cb" /></outbound>
+                </policies>
+                """));
         apis.append(api("identity", """
                 <policies>
                   <inbound>
@@ -387,6 +428,47 @@ class PolicyCatalogueEndToEndTest {
         String scrape = gw.gateway.metrics().scrape();
         assertThat(scrape).contains("clinic_lab_orders_count{api_id=\"metered\",tenant=\"clinic-a\"} 2")
                 .contains("clinic_lab_orders_sum{api_id=\"metered\",tenant=\"clinic-a\"} 7");
+    }
+
+    @Test
+    void cacheLookupAnswersTheSecondGetFromTheCacheWithoutCallingTheBackend() {
+        int before = backend.requests.get();
+        E2e.CurlResult first = call("/cachedresponses/item?version=1");
+        assertThat(first.status()).isEqualTo(200);
+        E2e.CurlResult second = call("/cachedresponses/item?version=1", "-D", "-");
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.body()).containsIgnoringCase("age:").contains("\"backend\": \"plain\"");
+        assertThat(backend.requests.get() - before).as("one backend call for two requests").isEqualTo(1);
+    }
+
+    @Test
+    void setBodyLiquidTemplateReshapesTheBackendsJson() {
+        E2e.CurlResult r = call("/liquid/x");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"served-by\": \"plain\", \"method\": \"get\"}");
+    }
+
+    @Test
+    void xslTransformRewritesTheXmlJsonToXmlMade() {
+        E2e.CurlResult r = call("/xslt/x");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body().strip()).isEqualTo("<served-by>plain</served-by>");
+    }
+
+    @Test
+    void redirectContentUrlsPointsGatewayLinksInTheRequestBodyAtTheBackend() {
+        String body = "see https://" + TestWorld.API_HOST + ":" + port + "/redir/next please";
+        String rewritten = "see http://127.0.0.1:" + backend.port() + "/base/next please";
+        E2e.CurlResult r = call("/redir/upload", "-X", "POST", "-H", "content-type: text/plain", "--data-binary", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"received\": " + rewritten.length());
+    }
+
+    @Test
+    void jsonpWrapsTheResponseInTheCallbackOnlyWhenAsked() {
+        assertThat(call("/jsonp/x").body()).startsWith("{\"backend\"");
+        E2e.CurlResult wrapped = call("/jsonp/x?cb=render");
+        assertThat(wrapped.body()).startsWith("render({\"backend\"").matches("(?s).*\\);?$");
     }
 
     private static Path bigFile() throws Exception {

@@ -5,6 +5,7 @@ import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +38,8 @@ final class HandshakeCertificateChecks {
         private final ClientCertificateMode mode;
         private final ChainVerifier verifier;
         private final X509Certificate[] acceptedIssuers;
+        /** Recently verified chains: a client opening a connection per request is not path-built each time. */
+        private final VerifiedChains recent = new VerifiedChains(Duration.ofSeconds(30), 10_000);
 
         Downstream(ClientCertificateMode mode, ChainVerifier verifier) {
             this.mode = Objects.requireNonNull(mode, "mode");
@@ -48,10 +51,16 @@ final class HandshakeCertificateChecks {
             if (!mode.verifiesInHandshake()) {
                 return; // REQUEST / REQUIRE: the policy decides; HandshakeInfo records the verdict
             }
-            VerificationResult r = verifier.verify(List.of(chain), ChainVerifier.Purpose.CLIENT_AUTH, Instant.now());
+            List<X509Certificate> presented = List.of(chain);
+            if (recent.isKnownValid(presented)) {
+                return;
+            }
+            Instant now = Instant.now();
+            VerificationResult r = verifier.verify(presented, ChainVerifier.Purpose.CLIENT_AUTH, now);
             if (!r.valid()) {
                 throw withAlert(new CertificateVerificationException(r));
             }
+            recent.remember(presented, now);
         }
 
         @Override

@@ -97,7 +97,9 @@ public final class Cors implements Policy {
                 case "allowed-origins" -> {
                     ctx.attributes(c);
                     origins = new LinkedHashSet<>();
-                    for (String o : items(c, "origin", ctx)) {
+                    for (String listed : items(c, "origin", ctx)) {
+                        // browsers send Origin without a path; APIM's own example lists "http://localhost:8080/"
+                        String o = listed.matches("(?i)[a-z][a-z0-9+.-]*://[^/?#\\s]+/") ? listed.substring(0, listed.length() - 1) : listed;
                         if (!o.equals("*") && !o.matches("(?i)[a-z][a-z0-9+.-]*://[^/?#\\s]+")) {
                             ctx.error(c.position(), "<origin> '" + o + "' is not an origin (expected scheme://host[:port] such as https://app.contoso.com, or *)");
                             ok = false;
