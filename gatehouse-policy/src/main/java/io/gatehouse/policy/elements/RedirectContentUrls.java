@@ -11,7 +11,6 @@ import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
@@ -65,7 +64,7 @@ public final class RedirectContentUrls implements Policy {
         }
         String from = target == Message.RESPONSE ? backend : gateway;
         String to = target == Message.RESPONSE ? gateway : backend;
-        Charset cs = charset(body.contentType());
+        Charset cs = Bodies.charset(body.contentType());
         String text = new String(body.bytes(), cs);
         String out = rewrite(text, from, to);
         if (!out.equals(text)) {
@@ -123,21 +122,5 @@ public final class RedirectContentUrls implements Policy {
         String mime = (semi < 0 ? t : t.substring(0, semi)).strip();
         return mime.startsWith("text/") || mime.endsWith("json") || mime.endsWith("xml") || mime.endsWith("javascript")
                 || mime.equals("application/x-www-form-urlencoded");
-    }
-
-    private static Charset charset(String contentType) {
-        if (contentType != null) {
-            for (String part : contentType.split(";")) {
-                String p = part.strip().toLowerCase(Locale.ROOT);
-                if (p.startsWith("charset=")) {
-                    try {
-                        return Charset.forName(p.substring(8).replace("\"", ""));
-                    } catch (RuntimeException e) {
-                        return StandardCharsets.UTF_8;
-                    }
-                }
-            }
-        }
-        return StandardCharsets.UTF_8;
     }
 }
