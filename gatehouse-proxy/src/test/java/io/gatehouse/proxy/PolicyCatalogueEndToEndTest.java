@@ -240,6 +240,57 @@ class PolicyCatalogueEndToEndTest {
                   <outbound><jsonp callback-parameter-name="cb" /></outbound>
                 </policies>
                 """));
+        apis.append(api("roundtrip", """
+                <policies>
+                  <backend><forward-request /></backend>
+                  <outbound>
+                    <json-to-xml apply="always" consider-accept-header="false" />
+                    <xml-to-json kind="direct" apply="always" consider-accept-header="false" />
+                  </outbound>
+                </policies>
+                """));
+        apis.append(api("fanout", """
+                <policies>
+                  <inbound>
+                    <wait for="all">
+                      <send-request mode="new" response-variable-name="a" timeout="10">
+                        <set-url>http://127.0.0.1:%d/base/part-a</set-url>
+                      </send-request>
+                      <send-request mode="new" response-variable-name="b" timeout="10">
+                        <set-url>http://127.0.0.1:%d/base/part-b</set-url>
+                      </send-request>
+                    </wait>
+                    <return-response>
+                      <set-status code="200" reason="OK" />
+                      <set-body>@(((IResponse)context.Variables["a"]).StatusCode + " " + ((IResponse)context.Variables["b"]).StatusCode)</set-body>
+                    </return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """.formatted(backend.port(), backend.port())));
+        apis.append(api("notify", """
+                <policies>
+                  <inbound>
+                    <send-one-way-request mode="new">
+                      <set-url>http://127.0.0.1:%d/base/audit-notification</set-url>
+                      <set-method>POST</set-method>
+                      <set-body>seen</set-body>
+                    </send-one-way-request>
+                    <return-response><set-status code="202" reason="Accepted" /></return-response>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """.formatted(backend.port())));
+        apis.append(api("single", """
+                <policies>
+                  <inbound><base /></inbound>
+                  <backend>
+                    <limit-concurrency key="single" max-count="1">
+                      <forward-request timeout="3" />
+                    </limit-concurrency>
+                  </backend>
+                </policies>
+                """));
         apis.append(api("identity", """
                 <policies>
                   <inbound>
@@ -469,6 +520,49 @@ class PolicyCatalogueEndToEndTest {
         assertThat(call("/jsonp/x").body()).startsWith("{\"backend\"");
         E2e.CurlResult wrapped = call("/jsonp/x?cb=render");
         assertThat(wrapped.body()).startsWith("render({\"backend\"").matches("(?s).*\\);?$");
+    }
+
+    @Test
+    void xmlToJsonTurnsXmlBackIntoJson() {
+        E2e.CurlResult r = call("/roundtrip/x", "-D", "-");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).containsIgnoringCase("content-type: application/json").contains("\"backend\":\"plain\"");
+    }
+
+    @Test
+    void waitForAllRunsBothCallsBeforeGoingOn() {
+        int before = backend.requests.get();
+        E2e.CurlResult r = call("/fanout/x");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("200 200");
+        assertThat(backend.requests.get() - before).isEqualTo(2);
+    }
+
+    @Test
+    void sendOneWayRequestFiresWithoutHoldingTheAnswer() throws Exception {
+        int before = backend.requests.get();
+        E2e.CurlResult r = call("/notify/x");
+        assertThat(r.status()).isEqualTo(202);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (backend.requests.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(backend.requests.get() - before).as("the notification reached the backend").isEqualTo(1);
+    }
+
+    @Test
+    void limitConcurrencyRefusesASecondRequestWhileTheFirstIsInside() throws Exception {
+        int before = backend.requests.get();
+        java.util.concurrent.CompletableFuture<E2e.CurlResult> first =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> call("/single/hang"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (backend.requests.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(backend.requests.get() - before).as("the first request is at the backend").isEqualTo(1);
+        E2e.CurlResult second = call("/single/hang");
+        assertThat(second.status()).isEqualTo(429);
+        assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS).status()).as("the first times out").isEqualTo(504);
     }
 
     private static Path bigFile() throws Exception {
