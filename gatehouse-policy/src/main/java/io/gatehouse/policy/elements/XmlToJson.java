@@ -19,14 +19,7 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import org.xml.sax.ErrorHandler;
-import org.xml.sax.SAXException;
-import org.xml.sax.SAXParseException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -113,8 +106,8 @@ public final class XmlToJson implements Policy {
         }
         Document doc;
         try {
-            doc = builder().parse(new ByteArrayInputStream(bytes));
-        } catch (Exception e) {
+            doc = io.gatehouse.policy.elements.liquid.SafeXml.parse(new org.xml.sax.InputSource(new ByteArrayInputStream(bytes)));
+        } catch (IllegalArgumentException e) {
             int status = target == Message.REQUEST ? 400 : 502;
             throw new PolicyRejection(status, "xml-to-json", "InvalidXml",
                     "xml-to-json: the " + (target == Message.REQUEST ? "request" : "response") + " body is not XML: " + e.getMessage(),
@@ -175,35 +168,5 @@ public final class XmlToJson implements Policy {
             }
         }
         return o;
-    }
-
-    /** A namespace-aware parser that refuses DTDs (no entity expansion, no external fetches). */
-    static DocumentBuilder builder() throws ParserConfigurationException {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setNamespaceAware(true);
-        f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        DocumentBuilder b = f.newDocumentBuilder();
-        b.setErrorHandler(new ErrorHandler() {
-            @Override
-            public void warning(SAXParseException e) {
-                // not a reason to refuse the body
-            }
-
-            @Override
-            public void error(SAXParseException e) throws SAXException {
-                throw e;
-            }
-
-            @Override
-            public void fatalError(SAXParseException e) throws SAXException {
-                throw e; // rethrown instead of the default handler's print to stderr
-            }
-        });
-        return b;
     }
 }
