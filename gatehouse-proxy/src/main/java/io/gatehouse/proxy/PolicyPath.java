@@ -261,12 +261,28 @@ final class PolicyPath {
         then.outcome(out, null);
     }
 
+    /** Backends' URLs as policies see them, parsed once per URL (bounded: a config has few). */
+    private static final Map<java.net.URI, Url> SERVICE_URLS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@code context.Api.ServiceUrl}: a copy of the parsed URL, since policies may change theirs. */
+    private static Url serviceUrl(java.net.URI uri) {
+        Url parsed = SERVICE_URLS.get(uri);
+        if (parsed == null) {
+            if (SERVICE_URLS.size() > 10_000) {
+                SERVICE_URLS.clear(); // many reloads with changing URLs: start again
+            }
+            parsed = Url.parse(uri.toString());
+            SERVICE_URLS.put(uri, parsed);
+        }
+        return parsed.copy();
+    }
+
     static PolicyContext context(GatewaySnapshot snap, Inbound in) {
         PolicyContext ctx = new PolicyContext();
         ctx.requestId(new Guid(UUID.fromString(in.requestId())));
         ctx.started(DateTime.ofInstant(Instant.now(), DateTime.Kind.Utc), System.nanoTime());
         var api = in.match().api().config();
-        ctx.api(new ApiInfo(api.id(), api.id(), api.path(), Url.parse(in.target().url().toString()), ""));
+        ctx.api(new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(in.target().url()), ""));
         Router.OperationRoute op = in.match().operation();
         if (op != null) {
             ctx.operation(new OperationInfo(op.config().id(), op.config().id(), op.method(), op.config().urlTemplate()));
@@ -275,7 +291,7 @@ final class PolicyPath {
         r.method(in.method());
         Url url = Url.parse(in.scheme() + "://" + in.host() + in.uri());
         r.url(url);
-        r.originalUrl(Url.parse(in.scheme() + "://" + in.host() + in.uri()));
+        r.originalUrl(url.copy());
         Headers h = r.headers();
         for (Map.Entry<String, String> e : in.headers()) {
             h.add(e.getKey(), e.getValue());

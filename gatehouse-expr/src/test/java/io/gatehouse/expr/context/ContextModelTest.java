@@ -54,4 +54,15 @@ class ContextModelTest {
         c.started(io.gatehouse.expr.lib.DateTime.utcNow(), System.nanoTime() - 2_000_000_000L);
         assertThat(c.elapsed().totalSeconds()).isGreaterThanOrEqualTo(2.0);
     }
+
+    @Test
+    void urlCopyIsIndependentOfItsOriginal() {
+        Url original = Url.parse("https://api.example.com:8443/a/b?x=1&x=2&y=3");
+        Url copy = original.copy();
+        assertThat(copy.toString()).isEqualTo(original.toString());
+        copy.path("/changed");
+        copy.query().get("x").add("9");
+        copy.query().remove("y");
+        assertThat(original.toString()).isEqualTo("https://api.example.com:8443/a/b?x=1&x=2&y=3");
+    }
 }
