@@ -19,10 +19,8 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLEngine;
 
 /**
  * Keep-alive connections to backends, one pool per event loop so that a downstream connection
@@ -136,7 +134,8 @@ final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (target.tls()) {
-                            SslHandler ssl = upstreamHandler(target, ch);
+                            SslHandler ssl = SslContextFactory.upstreamHandler(target.sslContext(), ch.alloc(),
+                                    target.host(), target.port(), target.serverName(), target.validateName());
                             ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
                             p.addLast("ssl", ssl);
                         }
@@ -277,26 +276,6 @@ final class UpstreamPool {
                 ctx.close();
             }
         }
-    }
-
-    /**
-     * The TLS handler for a backend connection, configured as {@link SslContextFactory#upstreamEngine}
-     * configures its engine (SNI, name checking), but made by {@code SslContext.newHandler}: with
-     * OpenSSL that handler reads every TLS record a socket read brings in one go, where a handler
-     * around an engine made on its own unwraps them one at a time (JDK-compatible mode).
-     */
-    private static SslHandler upstreamHandler(UpstreamTarget target, Channel ch) {
-        String sn = target.serverName();
-        String name = sn == null || sn.isBlank() ? target.host() : sn.trim();
-        SslHandler ssl = target.sslContext().newHandler(ch.alloc(), name, target.port());
-        SSLEngine engine = ssl.engine();
-        javax.net.ssl.SSLParameters p = engine.getSSLParameters();
-        if (!io.netty.util.NetUtil.isValidIpV4Address(name) && !io.netty.util.NetUtil.isValidIpV6Address(name)) {
-            p.setServerNames(List.of(new javax.net.ssl.SNIHostName(name)));
-        }
-        p.setEndpointIdentificationAlgorithm(target.validateName() ? "HTTPS" : null);
-        engine.setSSLParameters(p);
-        return ssl;
     }
 
     /** Closes every idle connection (shutdown). */

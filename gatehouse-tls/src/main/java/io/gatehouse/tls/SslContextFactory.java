@@ -153,8 +153,29 @@ public final class SslContextFactory {
      */
     public static SSLEngine upstreamEngine(SslContext ctx, ByteBufAllocator alloc, String host, int port,
             String serverName, boolean validateName) {
-        String name = serverName == null || serverName.isBlank() ? host : serverName.trim();
-        SSLEngine engine = ctx.newEngine(alloc, name, port);
+        String name = sniName(host, serverName);
+        return configure(ctx.newEngine(alloc, name, port), name, validateName);
+    }
+
+    /**
+     * The Netty handler for one backend connection, configured as {@link #upstreamEngine}. Made by
+     * {@code SslContext.newHandler}: with OpenSSL that handler unwraps every TLS record a socket
+     * read brings in one go, where a handler around a separately made engine unwraps them one at
+     * a time (JDK-compatible mode).
+     */
+    public static SslHandler upstreamHandler(SslContext ctx, ByteBufAllocator alloc, String host, int port,
+            String serverName, boolean validateName) {
+        String name = sniName(host, serverName);
+        SslHandler handler = ctx.newHandler(alloc, name, port);
+        configure(handler.engine(), name, validateName);
+        return handler;
+    }
+
+    private static String sniName(String host, String serverName) {
+        return serverName == null || serverName.isBlank() ? host : serverName.trim();
+    }
+
+    private static SSLEngine configure(SSLEngine engine, String name, boolean validateName) {
         SSLParameters p = engine.getSSLParameters();
         if (HostnameMatcher.ipLiteral(name) == null) {
             p.setServerNames(List.of(new SNIHostName(name)));
@@ -162,12 +183,6 @@ public final class SslContextFactory {
         p.setEndpointIdentificationAlgorithm(validateName ? "HTTPS" : null);
         engine.setSSLParameters(p);
         return engine;
-    }
-
-    /** {@link #upstreamEngine} wrapped in a Netty handler, ready for the pipeline. */
-    public static SslHandler upstreamHandler(SslContext ctx, ByteBufAllocator alloc, String host, int port,
-            String serverName, boolean validateName) {
-        return new SslHandler(upstreamEngine(ctx, alloc, host, port, serverName, validateName));
     }
 
     private static ChainVerifier upstreamVerifier(UpstreamTls t) {
