@@ -23,11 +23,45 @@ public final class EffectivePolicy {
     private final Block[] sections;
     private final boolean readsRequestBody;
     private final boolean readsResponseBody;
+    private final boolean forwardsOnly;
 
     EffectivePolicy(Block[] sections, boolean readsRequestBody, boolean readsResponseBody) {
         this.sections = sections.clone();
         this.readsRequestBody = readsRequestBody;
         this.readsResponseBody = readsResponseBody;
+        this.forwardsOnly = computeForwardsOnly();
+    }
+
+    /**
+     * True when nothing can look at the backend's answer: no outbound or on-error policies, and a
+     * backend section that is one plain {@code forward-request} (no redirects to follow, no error
+     * raised on a 4xx/5xx). The gateway may then hand the forward to its plain streaming path.
+     * Decided once, when the policy is composed.
+     */
+    public boolean forwardsOnly() {
+        return forwardsOnly;
+    }
+
+    private boolean computeForwardsOnly() {
+        List<Policy> backend = new java.util.ArrayList<>();
+        flatten(section(Section.BACKEND), backend);
+        List<Policy> after = new java.util.ArrayList<>();
+        flatten(section(Section.OUTBOUND), after);
+        flatten(section(Section.ON_ERROR), after);
+        return after.isEmpty() && backend.size() == 1
+                && backend.get(0) instanceof io.gatehouse.policy.elements.ForwardRequest f
+                && !f.settings().followRedirects() && !f.settings().failOnErrorStatusCode();
+    }
+
+    /** The policies of a block with {@code <base/>} expanded (an empty parent expands to nothing). */
+    private static void flatten(Policy p, List<Policy> out) {
+        if (p instanceof Block b) {
+            for (Block.Item item : b.items()) {
+                flatten(item.policy(), out);
+            }
+        } else if (p != null && !(p instanceof io.gatehouse.policy.elements.Base)) {
+            out.add(p);
+        }
     }
 
     /** True if an expression reads {@code context.Request.Body}: the gateway must buffer the request body. */

@@ -172,41 +172,6 @@ final class PolicyPath {
 
     private static final Object FORWARDED_DIRECTLY = new Object();
 
-    private static final java.util.Map<EffectivePolicy, Boolean> FORWARDS_ONLY =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-    /**
-     * True when nothing can look at the backend's answer: no outbound or on-error policies, and a
-     * backend section that is one plain {@code forward-request} (no redirects to follow, no error
-     * raised on a 4xx/5xx), so {@code forward-request} may hand the exchange to the plain path.
-     */
-    static boolean forwardsOnly(EffectivePolicy policy) {
-        Boolean known = FORWARDS_ONLY.get(policy);
-        if (known == null) {
-            List<io.gatehouse.policy.spi.Policy> backend = new java.util.ArrayList<>();
-            flatten(policy.section(io.gatehouse.policy.Section.BACKEND), backend);
-            List<io.gatehouse.policy.spi.Policy> after = new java.util.ArrayList<>();
-            flatten(policy.section(io.gatehouse.policy.Section.OUTBOUND), after);
-            flatten(policy.section(io.gatehouse.policy.Section.ON_ERROR), after);
-            known = after.isEmpty() && backend.size() == 1
-                    && backend.get(0) instanceof io.gatehouse.policy.elements.ForwardRequest f
-                    && !f.settings().followRedirects() && !f.settings().failOnErrorStatusCode();
-            FORWARDS_ONLY.put(policy, known);
-        }
-        return known;
-    }
-
-    /** The policies of a block with {@code <base/>} expanded (an empty parent expands to nothing). */
-    private static void flatten(io.gatehouse.policy.spi.Policy p, List<io.gatehouse.policy.spi.Policy> out) {
-        if (p instanceof io.gatehouse.policy.spi.Block b) {
-            for (io.gatehouse.policy.spi.Block.Item item : b.items()) {
-                flatten(item.policy(), out);
-            }
-        } else if (!(p instanceof io.gatehouse.policy.elements.Base)) {
-            out.add(p);
-        }
-    }
-
     /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
     @FunctionalInterface
     interface OutcomeHandler {
@@ -400,7 +365,7 @@ final class PolicyPath {
                     return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
                 });
             }
-            if (s.untouched() && in.direct() != null && forwardsOnly(in.policy())) {
+            if (s.untouched() && in.direct() != null && in.policy().forwardsOnly()) {
                 HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
                 x.attachment(FORWARDED_DIRECTLY);
                 // read when the backend's head arrives, after the policies' response hooks (cors) ran
