@@ -513,20 +513,9 @@ final class LibCrypto {
         return sb.toString();
     }
 
+    /** Form encoding as .NET's FormUrlEncodedContent writes it: unreserved are A-Z a-z 0-9 - _ . ~. */
     private static String formEscape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.~".indexOf(c) >= 0) {
-                sb.append((char) c);
-            } else if (c == ' ') {
-                sb.append('+');
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-            }
-        }
-        return sb.toString();
+        return percentEncode(s, "-_.~");
     }
 
     private static java.util.Map<String, java.util.List<Object>> formContent(String body) {
@@ -794,10 +783,15 @@ final class LibCrypto {
 
     /** .NET WebUtility.UrlEncode: unreserved are A-Z a-z 0-9 - _ . ! * ( ); space is '+'; hex upper-case. */
     static String urlEncode(String s) {
+        return percentEncode(s, "-_.!*()");
+    }
+
+    /** UTF-8 percent-encoding with space as '+', upper-case hex, and {@code unreserved} (beside letters and digits) kept. */
+    private static String percentEncode(String s, String unreserved) {
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-_.!*()".indexOf(c) >= 0) {
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || unreserved.indexOf(c) >= 0) {
                 sb.append((char) c);
             } else if (c == ' ') {
                 sb.append('+');

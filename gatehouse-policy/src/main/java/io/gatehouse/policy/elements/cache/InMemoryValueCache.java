@@ -2,7 +2,6 @@ package io.gatehouse.policy.elements.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 import java.time.Duration;
@@ -26,22 +25,7 @@ public final class InMemoryValueCache implements ValueCache {
     /** A cache of its own (tests, or a gateway that wants one per tenant); {@code ticker} reads nanoseconds. */
     public InMemoryValueCache(long maxEntries, Ticker ticker) {
         this.cache = Caffeine.newBuilder().maximumSize(maxEntries).ticker(ticker).executor(Runnable::run)
-                .expireAfter(new Expiry<String, Entry>() {
-                    @Override
-                    public long expireAfterCreate(String key, Entry e, long now) {
-                        return e.ttlNanos();
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, Entry e, long now, long current) {
-                        return e.ttlNanos();
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, Entry e, long now, long current) {
-                        return current;
-                    }
-                }).build();
+                .expireAfter(new PerEntryTtl<>(Entry::ttlNanos)).build();
     }
 
     @Override

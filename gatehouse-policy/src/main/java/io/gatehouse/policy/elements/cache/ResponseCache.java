@@ -2,7 +2,6 @@ package io.gatehouse.policy.elements.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 import java.time.Duration;
@@ -75,22 +74,7 @@ public final class ResponseCache {
         this.maxEntryBytes = maxEntryBytes;
         this.cache = Caffeine.newBuilder().maximumWeight(maxBytes).weigher((String k, Entry e) -> e.weight())
                 .ticker(ticker).executor(Runnable::run)
-                .expireAfter(new Expiry<String, Entry>() {
-                    @Override
-                    public long expireAfterCreate(String key, Entry e, long now) {
-                        return e.ttlNanos();
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, Entry e, long now, long current) {
-                        return e.ttlNanos();
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, Entry e, long now, long current) {
-                        return current;
-                    }
-                }).build();
+                .expireAfter(new PerEntryTtl<>(Entry::ttlNanos)).build();
     }
 
     /** {@link #DEFAULT_MAX_BYTES}, entries up to 1/8 of it, on the system ticker. */
