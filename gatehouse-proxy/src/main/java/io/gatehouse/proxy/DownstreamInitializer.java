@@ -80,6 +80,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAllocator(stream.parent().alloc());
                 stream.pipeline().addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true));
                 stream.pipeline().addLast("exchange", new DownstreamHandler(runtime, true, true));
             }

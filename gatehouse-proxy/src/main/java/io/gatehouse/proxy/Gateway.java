@@ -114,6 +114,7 @@ public final class Gateway implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
                     private final DownstreamInitializer init = new DownstreamInitializer(runtime, l.tls());
 

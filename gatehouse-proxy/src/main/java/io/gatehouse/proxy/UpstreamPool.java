@@ -127,6 +127,7 @@ final class UpstreamPool {
                 .group(loop)
                 .channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectMillis))
                 .attr(TARGET, target)
                 .handler(new ChannelInitializer<SocketChannel>() {
