@@ -45,7 +45,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -107,8 +106,44 @@ final class PolicyPath {
 
     private static X509Certificate2 certificate(GatewaySnapshot snap, HandshakeInfo hs) {
         List<X509Certificate> chain = hs.clientChain();
-        return new X509Certificate2(chain.get(0), chain,
-                (cert, checkRevocation) -> snap.chainCheck.check(cert.chain(), checkRevocation, Instant.now()).trusted());
+        return new X509Certificate2(chain.get(0), chain, new ConnectionVerifier(snap.chainCheck, chain));
+    }
+
+    /**
+     * {@code Verify()} for the requests of one connection: the configuration's chain check (which
+     * remembers results for 30 s per chain), with its last answers kept here for
+     * {@link #REMEMBER_NANOS} so that a busy keep-alive client does not hash and compare its chain
+     * on every request. A revocation therefore reaches a connection at most one second after it
+     * reaches the chain check. Requests of a connection run on its event loop; a policy resumed
+     * elsewhere (after send-request) may race with it, which at worst checks the chain again.
+     */
+    static final class ConnectionVerifier implements io.gatehouse.expr.context.CertificateVerifier {
+        static final long REMEMBER_NANOS = TimeUnit.SECONDS.toNanos(1);
+        private final io.gatehouse.policy.ChainCheck check;
+        private final List<X509Certificate> chain;
+        private final long[] at = new long[2];
+        private final byte[] answer = new byte[2]; // 0 unknown, 1 trusted, 2 not trusted
+
+        ConnectionVerifier(io.gatehouse.policy.ChainCheck check, List<X509Certificate> chain) {
+            this.check = check;
+            this.chain = chain;
+        }
+
+        @Override
+        public boolean verify(X509Certificate2 cert, boolean checkRevocation) {
+            return verify(checkRevocation, System.nanoTime());
+        }
+
+        boolean verify(boolean checkRevocation, long now) {
+            int i = checkRevocation ? 1 : 0;
+            if (answer[i] != 0 && now - at[i] < REMEMBER_NANOS) {
+                return answer[i] == 1;
+            }
+            boolean trusted = check.check(chain, checkRevocation, Instant.now()).trusted();
+            answer[i] = (byte) (trusted ? 1 : 2);
+            at[i] = now;
+            return trusted;
+        }
     }
 
     /**
@@ -244,7 +279,7 @@ final class PolicyPath {
 
     static PolicyContext context(GatewaySnapshot snap, Inbound in) {
         PolicyContext ctx = new PolicyContext();
-        ctx.requestId(new Guid(UUID.fromString(in.requestId())));
+        ctx.requestId(in.requestId());
         ctx.started(DateTime.ofInstant(Instant.now(), DateTime.Kind.Utc), System.nanoTime());
         var api = in.match().api().config();
         ctx.api(new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(in.target().url()), ""));
@@ -254,13 +289,9 @@ final class PolicyPath {
         }
         Request r = ctx.request();
         r.method(in.method());
-        Url url = Url.parse(in.scheme() + "://" + in.host() + in.uri());
-        r.url(url);
-        r.originalUrl(url.copy());
-        Headers h = r.headers();
-        for (Map.Entry<String, String> e : in.headers()) {
-            h.add(e.getKey(), e.getValue());
-        }
+        // the URL and the headers are parsed and copied only if a policy reads them
+        r.receivedUrl(in.scheme() + "://" + in.host() + in.uri());
+        r.headers().seed(in.headers());
         r.ipAddress(in.clientIp());
         r.body(in.stream() != null ? in.stream().placeholder()
                 : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
@@ -346,9 +377,15 @@ final class PolicyPath {
                     new GatewayException(500, "set-backend-service", "BackendNotFound", e.getMessage()));
         }
         Request r = x.context().request();
-        String query = r.url().queryString();
-        String uri = target.basePath() + backendRelativePath(r.url().path(), in.match().api().prefix())
-                + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
+        String uri;
+        if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
+            int q = in.uri().indexOf('?');
+            uri = target.basePath() + in.match().remainder() + (q >= 0 ? in.uri().substring(q) : "");
+        } else {
+            String query = r.url().queryString();
+            uri = target.basePath() + backendRelativePath(r.url().path(), in.match().api().prefix())
+                    + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
+        }
         if (uri.isEmpty() || uri.charAt(0) != '/') {
             uri = "/" + uri;
         }
@@ -473,9 +510,13 @@ final class PolicyPath {
 
     /** The context's request headers onto the backend request, without hop-by-hop headers and framing. */
     private static void copyHeaders(Headers from, HttpHeaders h, UpstreamTarget target) {
-        for (Map.Entry<String, List<String>> e : from.entries()) {
-            for (String v : e.getValue()) {
-                h.add(e.getKey(), v);
+        if (from.sameAsSeed() && from.seedSource() instanceof HttpHeaders received) {
+            h.set(received); // no policy changed them: Netty's own copy, without the per-name lists
+        } else {
+            for (Map.Entry<String, List<String>> e : from.entries()) {
+                for (String v : e.getValue()) {
+                    h.add(e.getKey(), v);
+                }
             }
         }
         ForwardedHeaders.stripHopByHop(h);

@@ -88,6 +88,18 @@ class PolicyStreamingEndToEndTest {
                   <backend><forward-request timeout="1" /></backend>
                 </policies>
                 """);
+        GatewayHarness.write(tmp.resolve("reads.xml"), """
+                <policies>
+                  <inbound>
+                    <set-variable name="q" value="@(context.Request.Url.Query.GetValueOrDefault("b", "") + "|" + context.Request.Headers.GetValueOrDefault("X-Trace-Tag", ""))" />
+                    <set-header name="x-added" exists-action="override"><value>yes</value></set-header>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                  <outbound>
+                    <set-header name="x-q" exists-action="override"><value>@((string)context.Variables["q"])</value></set-header>
+                  </outbound>
+                </policies>
+                """);
         GatewayHarness.write(tmp.resolve("buffered.xml"), """
                 <policies>
                   <backend><forward-request buffer-request-body="true" /></backend>
@@ -134,6 +146,10 @@ class PolicyStreamingEndToEndTest {
                     path: impatient
                     backendId: plain
                     policy: impatient.xml
+                  - id: reads
+                    path: reads
+                    backendId: plain
+                    policy: reads.xml
                   - id: buffered
                     path: buffered
                     backendId: plain
@@ -250,5 +266,23 @@ class PolicyStreamingEndToEndTest {
     void bufferRequestBodyReadsTheUploadWholeAndSendsAllOfIt() {
         Proc p = uploads(eightMiB, "--http1.1", "/buffered/upload");
         assertThat(p.stdout()).contains("{\"received\": " + 8 * 1024 * 1024 + "} 200 1");
+    }
+
+    @Test
+    void policiesThatNeverReadTheUrlOrHeadersForwardThemAsReceived() {
+        // the impatient route's policy reads neither: target and headers go on as the client sent them
+        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/impatient/records/1?b=2&a=%20x&flag&a=1", null,
+                "-H", "X-Trace-Tag: one", "-H", "Proxy-Connection: keep-alive");
+        assertThat(r.status()).as(r.stderr() + r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"uri\": \"/records/1?b=2&a=%20x&flag&a=1\"")
+                .contains("\"host\": \"127.0.0.1:" + backend.port() + "\"")
+                .contains("x-trace-tag").doesNotContain("proxy-connection")
+                .contains("\"xForwardedHost\": \"" + TestWorld.API_HOST + ":" + port + "\"");
+        // a policy that reads both still sees them, and its change goes on
+        E2e.CurlResult read = E2e.curl(world, TestWorld.API_HOST, port, "/reads/records/1?b=2&a=%20x", null,
+                "-H", "X-Trace-Tag: one", "-H", "Proxy-Connection: keep-alive", "-D", "-");
+        assertThat(read.status()).as(read.stderr() + read.body()).isEqualTo(200);
+        assertThat(read.body()).containsIgnoringCase("x-q: 2|one").contains("\"uri\": \"/records/1?b=2&a=%20x\"")
+                .contains("x-added").contains("x-trace-tag").doesNotContain("proxy-connection");
     }
 }

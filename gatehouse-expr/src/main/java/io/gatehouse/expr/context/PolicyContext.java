@@ -25,6 +25,7 @@ public final class PolicyContext {
     private final Variables variables = new Variables();
     private LastError lastError;
     private Guid requestId;            // made on first read when the gateway set none (a random UUID is not free)
+    private String requestIdText;      // the gateway's id, parsed on first read
     private DateTime timestamp;        // likewise: the gateway sets it with started(...)
     private long startNanos = System.nanoTime();
     private Deployment deployment = Deployment.LOCAL;
@@ -74,13 +75,20 @@ public final class PolicyContext {
 
     public Guid requestId() {
         if (requestId == null) {
-            requestId = Guid.newGuid();
+            requestId = requestIdText != null ? new Guid(java.util.UUID.fromString(requestIdText)) : Guid.newGuid();
         }
         return requestId;
     }
 
     public PolicyContext requestId(Guid id) {
         this.requestId = id;
+        return this;
+    }
+
+    /** The gateway's request id in its GUID text form; parsed only if a policy reads it. */
+    public PolicyContext requestId(String id) {
+        this.requestId = null;
+        this.requestIdText = id;
         return this;
     }
 

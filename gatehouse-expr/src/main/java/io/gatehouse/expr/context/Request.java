@@ -8,6 +8,7 @@ public final class Request {
     private String method = "GET";
     private Url url;
     private Url originalUrl;
+    private String rawUrl;       // the URL as received, parsed on first use (see receivedUrl)
     private final Headers headers = new Headers();
     private MessageBody body;
     private String ipAddress = "";
@@ -24,6 +25,9 @@ public final class Request {
     }
 
     public Url url() {
+        if (url == null && rawUrl != null) {
+            url = Url.parse(rawUrl);
+        }
         return url;
     }
 
@@ -32,9 +36,29 @@ public final class Request {
         return this;
     }
 
+    /**
+     * Sets the URL and the original URL to {@code text} as received, both parsed only when first
+     * read: a policy that never looks at the URL costs no parsing, and the gateway can then forward
+     * the received target as it came ({@link #urlUnread()}).
+     */
+    public Request receivedUrl(String text) {
+        this.rawUrl = text;
+        this.url = null;
+        this.originalUrl = null;
+        return this;
+    }
+
+    /** True when the URL was set with {@link #receivedUrl} and nothing has read or replaced it since. */
+    public boolean urlUnread() {
+        return url == null && rawUrl != null;
+    }
+
     /** The URL as received, before any rewrite; defaults to {@link #url()}. */
     public Url originalUrl() {
-        return originalUrl != null ? originalUrl : url;
+        if (originalUrl == null && rawUrl != null) {
+            originalUrl = Url.parse(rawUrl);
+        }
+        return originalUrl != null ? originalUrl : url();
     }
 
     public Request originalUrl(Url u) {

@@ -65,4 +65,48 @@ class ContextModelTest {
         copy.query().remove("y");
         assertThat(original.toString()).isEqualTo("https://api.example.com:8443/a/b?x=1&x=2&y=3");
     }
+
+    @Test
+    void seededHeadersAreCopiedInOnFirstUseAndKnowWhetherTheyChanged() {
+        List<Map.Entry<String, String>> received = new java.util.ArrayList<>(List.of(
+                Map.entry("Accept", "a"), Map.entry("X-Tag", "1"), Map.entry("x-tag", "2")));
+        Headers h = new Headers().seed(received);
+        assertThat(h.sameAsSeed()).isTrue();
+        received.add(Map.entry("Late", "copied in on first use, not before"));
+        assertThat(h.values("X-TAG")).containsExactly("1", "2");
+        assertThat(h.keys()).containsExactly("Accept", "X-Tag", "Late");
+        assertThat(h.sameAsSeed()).as("reading changes nothing").isTrue();
+        assertThat(h.seedSource()).isSameAs(received);
+        h.remove("late");
+        assertThat(h.sameAsSeed()).isFalse();
+        assertThat(new Headers().sameAsSeed()).as("never seeded").isFalse();
+        Headers untouched = new Headers().seed(received);
+        untouched.set("Accept", "b");
+        assertThat(untouched.sameAsSeed()).isFalse();
+        assertThat(untouched.values("accept")).containsExactly("b");
+        assertThat(untouched.count()).isEqualTo(3);
+    }
+
+    @Test
+    void receivedUrlIsParsedOnFirstReadAndTheOriginalStaysAsReceived() {
+        Request r = new Request().receivedUrl("https://Api.Example.com/a/b?x=1");
+        assertThat(r.urlUnread()).isTrue();
+        assertThat(r.originalUrl().path()).isEqualTo("/a/b");
+        assertThat(r.urlUnread()).as("reading the original leaves the URL unread").isTrue();
+        r.url().path("/rewritten");
+        assertThat(r.urlUnread()).isFalse();
+        assertThat(r.url().toString()).isEqualTo("https://api.example.com/rewritten?x=1");
+        assertThat(r.originalUrl().toString()).isEqualTo("https://api.example.com/a/b?x=1");
+        Request replaced = new Request().receivedUrl("https://h/p");
+        replaced.url(Url.parse("https://other/q"));
+        assertThat(replaced.urlUnread()).isFalse();
+        assertThat(replaced.originalUrl().host()).isEqualTo("h");
+    }
+
+    @Test
+    void theGatewaysRequestIdIsParsedOnlyWhenRead() {
+        PolicyContext c = new PolicyContext().requestId("0f8fad5b-d9cb-469f-a165-70867728950e");
+        assertThat(c.requestId().format("D")).isEqualTo("0f8fad5b-d9cb-469f-a165-70867728950e");
+        assertThat(new PolicyContext().requestId()).isNotNull();
+    }
 }
