@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gatehouse beside nginx doing the same mTLS job on the same machine, measured in one run.
 #
-#   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 15 50 2 all)
+#   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
 # scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5); all by default.
 #
@@ -13,12 +13,16 @@
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies)
 #   5 HTTP/2 inbound (h2load)
-# The table gives requests/s, latency, the CPU seconds and peak RSS of the proxy under test, and
-# errors; the last line of each scenario gives the Gatehouse/nginx ratio of mean requests/s.
+# The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
+# RSS of the proxy under test, and errors. Each round runs the two sides back to back, in turns
+# (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
+# (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
+# scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4 compares
+# Gatehouse with and without the policy the same way. Every selected scenario is warmed up first.
 # Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-secs=${1:-15}; conns=${2:-50}; rounds=${3:-2}; only=${4:-all}
+secs=${1:-10}; conns=${2:-50}; rounds=${3:-4}; only=${4:-all}
 want() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
@@ -206,15 +210,35 @@ cpu_ticks() { local t=0; for p in $1; do [ -r /proc/$p/stat ] && t=$((t + $(awk 
 peak_rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk '/VmHWM/ {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
 hz=$(getconf CLK_TCK)
 
-# warm-up (JIT) and a first look at both
-wrk -t2 -c"$conns" -d8s https://127.0.0.1:17443/patients/1 >/dev/null
-wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
-$JAVA -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator https://mtls.localhost:17443/guide/1 4 "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+LG=("$JAVA" -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator)
+# warm-up (JIT) of what the selected scenarios use, on both sides, so that a selection measures
+# a warm gateway as a full run does
+warm=$(( secs < 8 ? secs : 8 ))
+if want 1 || want 2a || want 2b || want 5; then
+  wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
+  wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
+fi
+if want 2a || want 2b; then
+  wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/64k >/dev/null
+  wrk -t2 -c"$conns" -d"${warm}s" -s "$work/post.lua" https://127.0.0.1:17443/patients/upload >/dev/null
+fi
+if want 3; then
+  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+  "${LG[@]}" https://mtls.localhost:18444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+fi
+if want 4; then
+  "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+fi
+if want 5; then
+  h2load -D "$warm" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1 >/dev/null
+fi
 
 results="$work/results.tsv"
 : > "$results"
 measure() { # scenario proxy pids command...
   local scen=$1 name=$2 pids=$3; shift 3
+  local secs_run=$secs
   local c0; c0=$(cpu_ticks "$pids")
   local out; out=$("$@" 2>&1 || true)
   local c1; c1=$(cpu_ticks "$pids")
@@ -232,45 +256,44 @@ measure() { # scenario proxy pids command...
        p999=$(echo "$out" | sed -n 's/.*p999_ms=\([0-9.]*\).*/\1ms/p')
        errs=$(echo "$out" | sed -n 's/.*errors=\([0-9]*\).*/\1/p') ;;
   esac
-  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$(peak_rss_mb "$pids")" "${errs:-?}"
-  printf '%s\t%s\t%s\n' "$scen" "$name" "${rps:-0}" >> "$results"
+  local usreq="-"
+  if [ -n "${rps:-}" ] && [ "$(echo "$rps > 0" | bc)" = 1 ]; then usreq=$(echo "scale=1; ($c1 - $c0) * 1000000 / $hz / ($rps * $secs_run)" | bc); fi
+  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$usreq" "$(peak_rss_mb "$pids")" "${errs:-?}"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "${rps:-0}" "$r" "$usreq" >> "$results"
 }
-ratio() { # scenario a b
-  awk -F'\t' -v s="$1" -v a="$2" -v b="$3" '$1==s && $2==a {x+=$3; nx++} $1==s && $2==b {y+=$3; ny++}
-    END { if (nx && ny && y > 0) printf "  %s: %s %.0f req/s, %s %.0f req/s, ratio %.2f\n", s, a, x/nx, b, y/ny, (x/nx)/(y/ny) }' "$results"
+ratio() { # scenario a b [label]: means, and the median over rounds of each round's a/b ratio (rps and CPU per request)
+  awk -F'\t' -v s="$1" -v a="$2" -v b="$3" -v label="${4:-}" '
+    $1==s && $2==a {x[$4]=$3; cx[$4]=$5; sx+=$3; nx++} $1==s && $2==b {y[$4]=$3; cy[$4]=$5; sy+=$3; ny++}
+    function median(v, n,   i, j, t) { for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j > 0 && v[j] > t; j--) v[j+1] = v[j]; v[j+1] = t }
+      return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2 }
+    END { if (!nx || !ny) exit; n = 0; m = 0
+      for (r in x) if (r in y && y[r] > 0) { q[++n] = x[r] / y[r]; if (cx[r] != "-" && cy[r] != "-" && cy[r] > 0) c[++m] = cx[r] / cy[r] }
+      if (label == "") printf "  %s: %s %.0f req/s, %s %.0f req/s; per round, median ratio %.2f (%d rounds), CPU per request %.2f\n", s, a, sx/nx, b, sy/ny, median(q, n), n, m ? median(c, m) : 0
+      else printf "  %s: %.0f req/s with it, %.0f without; per round, median cost %.1f%% of the throughput (%d rounds), %.1f%% more CPU per request\n", label, sx/nx, sy/ny, 100 * (1 - median(q, n)), n, m ? 100 * (median(c, m) - 1) : 0 }' "$results"
 }
-LG=("$JAVA" -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator)
 echo
 echo "$(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $secs s per run, $conns connections, $rounds rounds"
-printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %6s\n' scenario proxy "req/s" p50 p99 p99.9 "cpu s" "rss MB" errors
+printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' scenario proxy "req/s" p50 p99 p99.9 "cpu s" "us/req" "rss MB" errors
+# each scenario's two sides, A and B; a round runs A then B when odd, B then A when even
+s1_a() { measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1; }
+s1_b() { measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1; }
+s2a_a() { measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k; }
+s2a_b() { measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k; }
+s2b_a() { measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:17443/patients/upload; }
+s2b_b() { measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload; }
+s3_a() { measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s4_a() { measure "4 client cert + policy" guide "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s4_b() { measure "4 client cert + policy" none "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }
+s5_b() { measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1; }
 for r in $(seq 1 "$rounds"); do
-  if want 1; then
-  measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1
-  measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1
-  fi
-  if want 2a; then
-  measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k
-  measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k
-  fi
-  if want 2b; then
-  measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:17443/patients/upload
-  measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload
-  fi
-  if want 3; then
-  measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
-  measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
-  fi
-  if want 4; then
-  measure "4 client cert, no policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
-  measure "4 client cert, guide policy" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"
-  fi
-  if want 5; then
-  measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1
-  measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1
-  fi
+  for sc in 1 2a 2b 3 4 5; do
+    want "$sc" || continue
+    if [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
+  done
 done
 echo
-echo "mean requests/s and ratios:"
+echo "mean requests/s, and the median over rounds of each round's ratio:"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound"; do ratio "$s" gatehouse nginx; done
-awk -F'\t' '$1=="4 client cert, no policy" {x+=$3; nx++} $1=="4 client cert, guide policy" {y+=$3; ny++}
-  END { if (nx && ny) printf "  4 guide policy: %.0f req/s with it, %.0f without: it costs %.1f%% of the throughput\n", y/ny, x/nx, 100*(1-(y/ny)/(x/nx)) }' "$results"
+ratio "4 client cert + policy" guide none "4 guide policy"
