@@ -63,6 +63,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** How much of a request body the gateway reads and drops after answering early, before closing. */
     private static final long MAX_DRAIN_BYTES = 16L * 1024 * 1024;
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
+    private ScheduledFuture<?> timer; // the response deadline check (armTimeout), or null
+    private String clientIp;
+    private String hostChecked;             // the last Host found to agree with the TLS server name
+    private GatewaySnapshot hostCheckedIn;  // ... in this configuration
+    private long timerAt;
 
     /** The state of the request in progress. */
     private static final class Exchange {
@@ -82,7 +87,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         boolean responseStarted;
         boolean done;
         int status;
-        ScheduledFuture<?> timeout;
+        long deadline;            // System.nanoTime() by which the backend must answer; 0 when not armed
         java.time.Duration responseTimeout; // forward-request's own timeout, else the backend's
         io.gatehouse.expr.context.Headers responseHeaders; // inbound policies' additions to the backend's response
         // routes with policies: they run on the head (the body streams later), or on the whole request
@@ -175,7 +180,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (host == null && http2) {
             host = headers.get(":authority");
         }
-        if (tls) {
+        if (tls && (snap != hostCheckedIn || host == null || !host.equals(hostChecked))) {
             HostnameBinding served = DownstreamInitializer.binding(connection());
             HostnameBinding named = snap.forHost(host);
             if (served != null && named != null && !named.name().equalsIgnoreCase(served.name())) {
@@ -183,6 +188,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                         + served.name() + "': its client-certificate settings would not apply", null);
                 return;
             }
+            hostChecked = host; // the connection's next requests name the same host: not looked up again
+            hostCheckedIn = snap;
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
@@ -238,7 +245,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
         e.pending = new ArrayDeque<>(4);
-        runtime.pool.acquire(target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+        connectUpstream(e);
     }
 
     /** The request body's length as framed by the client: 0 for none, -1 when not known in advance. */
@@ -270,9 +277,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         return http2 ? ctx.channel().parent() : ctx.channel();
     }
 
+    /** The client's address as text, formatted once per connection (or HTTP/2 stream). */
     private String clientIp() {
-        SocketAddress a = connection().remoteAddress();
-        return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
+        String ip = clientIp;
+        if (ip == null) {
+            SocketAddress a = connection().remoteAddress();
+            ip = a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
+            clientIp = ip;
+        }
+        return ip;
     }
 
     private void onContent(HttpContent c) {
@@ -513,7 +526,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.target = target;
             e.responseTimeout = timeout;
             e.upstreamHead = head;
-            runtime.pool.acquire(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+            connectUpstream(e);
         }
 
         void sentInFull() {
@@ -609,6 +622,16 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** Takes an idle backend connection at once, or waits for a new one. */
+    private void connectUpstream(Exchange e) {
+        Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
+        if (idle != null) {
+            onUpstream(e, idle);
+        } else {
+            runtime.pool.acquire(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+        }
+    }
+
     private void onUpstream(Exchange e, Future<? super Channel> f) {
         if (e.done || e != ex || e.discarding) {
             if (f.isSuccess()) {
@@ -616,17 +639,23 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             }
             return;
         }
-        if (!f.isSuccess()) {
-            Throwable cause = f.cause();
-            if (cause instanceof UpstreamException ue) {
-                fail(e, ue.kind, ue.getMessage(), null);
-            } else {
-                fail(e, FailureKind.BACKEND_CONNECTION_FAILURE,
-                        "backend '" + e.target.id() + "': " + cause, cause);
-            }
+        if (f.isSuccess()) {
+            onUpstream(e, (Channel) f.getNow());
             return;
         }
-        Channel up = (Channel) f.getNow();
+        Throwable cause = f.cause();
+        if (cause instanceof UpstreamException ue) {
+            fail(e, ue.kind, ue.getMessage(), null);
+        } else {
+            fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id() + "': " + cause, cause);
+        }
+    }
+
+    private void onUpstream(Exchange e, Channel up) {
+        if (e.done || e != ex || e.discarding) {
+            up.close();
+            return;
+        }
         e.upstream = up;
         e.upstreamHandler = new UpstreamHandler(e);
         UpstreamPool.Relay.attach(up, e.upstreamHandler);
@@ -646,18 +675,44 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Starts the wait for the backend's answer. Its deadline is checked by one timer per
+     * connection ({@link #timer}), set for the earliest deadline armed and moved on when it fires
+     * early: a keep-alive connection does not schedule and cancel a task on every request.
+     */
     private void armTimeout(Exchange e) {
-        if (e.timeout == null && !e.responseStarted) {
+        if (e.deadline == 0 && !e.responseStarted) {
             java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
-            e.timeout = ctx.channel().eventLoop().schedule(() -> {
-                if (!e.done && !e.responseStarted) {
-                    e.upstreamReusable = false;
-                    fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                            + after.toSeconds() + " s (" + (e.responseTimeout != null
-                            ? "forward-request timeout" : "backends[].timeout") + ")", null);
+            e.deadline = System.nanoTime() + after.toNanos() | 1; // never 0
+            if (timer == null || e.deadline - timerAt < 0) {
+                if (timer != null) {
+                    timer.cancel(false);
                 }
-            }, after.toMillis(), TimeUnit.MILLISECONDS);
+                scheduleTimer(e.deadline);
+            }
         }
+    }
+
+    private void scheduleTimer(long at) {
+        timerAt = at;
+        timer = ctx.channel().eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        Exchange e = ex; // an exchange not done yet is always the current one
+        if (e == null || e.done || e.responseStarted || e.deadline == 0) {
+            return;
+        }
+        if (e.deadline - System.nanoTime() > 0) {
+            scheduleTimer(e.deadline); // armed by a later request than the one it was set for
+            return;
+        }
+        e.upstreamReusable = false;
+        java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
+        fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
+                + after.toSeconds() + " s (" + (e.responseTimeout != null
+                ? "forward-request timeout" : "backends[].timeout") + ")", null);
     }
 
     @Override
@@ -679,6 +734,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         Exchange e = ex;
         if (e != null) {
             releasePolicyBody(e);
@@ -719,9 +778,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         logFailure(e, kind, message);
         e.discarding = true;
-        if (e.timeout != null) {
-            e.timeout.cancel(false);
-        }
+        e.deadline = 0;
         releaseUpstream(e, false);
         for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
             c.release();
@@ -743,7 +800,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         resp.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-                .set("x-request-id", e.requestId);
+                .set(ForwardedHeaders.REQUEST_ID, e.requestId);
         if (!e.keepAlive && !http2) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -864,9 +921,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
 
         private void onResponseHead(HttpResponse r) {
-            if (e.timeout != null) {
-                e.timeout.cancel(false);
-            }
+            e.deadline = 0;
             if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
                 return; // 100 Continue and friends stay between us and the backend
             }
@@ -882,7 +937,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                     }
                 }
             }
-            h.set("x-request-id", e.requestId);
+            h.set(ForwardedHeaders.REQUEST_ID, e.requestId);
             // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -62,12 +62,20 @@ final class ForwardedHeaders {
         }
     }
 
+    /** The gateway's request id on every response (constants: their hash is computed once). */
+    static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+
     static void addForwarded(HttpHeaders h, String clientIp, boolean tls, String originalHost) {
-        String xff = h.get("x-forwarded-for");
-        h.set("x-forwarded-for", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
-        h.set("x-forwarded-proto", tls ? "https" : "http");
+        String xff = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        h.set(X_FORWARDED_PROTO, tls ? HTTPS : HTTP);
         if (originalHost != null) {
-            h.set("x-forwarded-host", originalHost);
+            h.set(X_FORWARDED_HOST, originalHost);
         }
     }
 }

@@ -350,7 +350,7 @@ final class PolicyPath {
             h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        h.set("x-request-id", requestId);
+        h.set(ForwardedHeaders.REQUEST_ID, requestId);
         return r;
     }
 

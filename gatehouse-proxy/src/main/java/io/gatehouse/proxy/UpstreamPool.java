@@ -86,18 +86,24 @@ final class UpstreamPool {
 
     /** An idle connection to the target, or a new one once its TLS handshake has succeeded. */
     Future<Channel> acquire(UpstreamTarget target, EventLoop loop) {
+        Channel idle = idle(target, loop);
+        return idle != null ? loop.newSucceededFuture(idle) : connect(target, loop);
+    }
+
+    /** An idle connection to the target on this loop, or null: then {@link #acquire} connects. */
+    Channel idle(UpstreamTarget target, EventLoop loop) {
         ArrayDeque<Channel> q = loopPool(loop).idle.get(target);
         if (q != null) {
             long now = System.nanoTime();
             Channel ch;
             while ((ch = q.pollLast()) != null) {
                 if (ch.isActive() && now - ch.attr(IDLE_SINCE).get() <= IDLE_NANOS) {
-                    return loop.newSucceededFuture(ch);
+                    return ch;
                 }
                 ch.close();
             }
         }
-        return connect(target, loop);
+        return null;
     }
 
     /**
@@ -219,12 +225,17 @@ final class UpstreamPool {
     static final class Relay extends io.netty.channel.ChannelInboundHandlerAdapter {
         private io.netty.channel.ChannelInboundHandler exchange;
 
+        /** The connection's relay: its last handler, found without a search of the pipeline. */
+        private static Relay of(Channel ch) {
+            return ch.pipeline().last() instanceof Relay r ? r : ch.pipeline().get(Relay.class);
+        }
+
         static void attach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            ch.pipeline().get(Relay.class).exchange = exchange;
+            of(ch).exchange = exchange;
         }
 
         static void detach(Channel ch) {
-            Relay r = ch.pipeline().get(Relay.class);
+            Relay r = of(ch);
             if (r != null) {
                 r.exchange = null;
             }
@@ -232,7 +243,7 @@ final class UpstreamPool {
 
         /** Detaches {@code exchange} only if it is still the one attached. */
         static void detach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            Relay r = ch.pipeline().get(Relay.class);
+            Relay r = of(ch);
             if (r != null && r.exchange == exchange) {
                 r.exchange = null;
             }

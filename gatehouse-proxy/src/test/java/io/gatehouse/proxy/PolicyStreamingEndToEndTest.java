@@ -263,6 +263,21 @@ class PolicyStreamingEndToEndTest {
     }
 
     @Test
+    void aRequestAfterAQuickOneOnTheSameConnectionStillTimesOutAtItsOwnDeadline() {
+        // one deadline timer per connection: set by the first request, moved on for the second
+        String curl = ExternalTools.require("curl");
+        String base = "https://" + TestWorld.API_HOST + ":" + port;
+        long start = System.nanoTime();
+        Proc p = Proc.run(List.of(curl, "-sS", "--max-time", "20", "--resolve", TestWorld.API_HOST + ":" + port + ":127.0.0.1",
+                "--cacert", world.path("gateway-ca.pem"), "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
+                base + "/impatient/x", "-o", "/dev/null", base + "/impatient/x", "-o", "/dev/null", base + "/impatient/hang"),
+                null, null, 30);
+        java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
+        assertThat(p.stdout()).as(p.toString()).isEqualTo("200 1\n200 0\n504 0\n");
+        assertThat(took).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(1)).isLessThan(java.time.Duration.ofSeconds(8));
+    }
+
+    @Test
     void bufferRequestBodyReadsTheUploadWholeAndSendsAllOfIt() {
         Proc p = uploads(eightMiB, "--http1.1", "/buffered/upload");
         assertThat(p.stdout()).contains("{\"received\": " + 8 * 1024 * 1024 + "} 200 1");
