@@ -211,9 +211,10 @@ peak_rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(
 hz=$(getconf CLK_TCK)
 
 LG=("$JAVA" -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator)
-# warm-up (JIT) of what the selected scenarios use, on both sides, so that a selection measures
-# a warm gateway as a full run does
-warm=$(( secs < 8 ? secs : 8 ))
+# warm-up of what the selected scenarios use, on both sides, so that a selection measures a warm
+# gateway as a full run does: the JIT compiles the hot paths over the first 20-30 s under load
+# (its compiler threads' CPU counts as Gatehouse's), and a gateway runs for days
+warm=${BENCH_WARMUP:-20}
 if want 1 || want 2a || want 2b || want 5; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
   wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null

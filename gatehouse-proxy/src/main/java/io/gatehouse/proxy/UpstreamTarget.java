@@ -36,6 +36,17 @@ record UpstreamTarget(
         return sslContext != null;
     }
 
+    /** Identity, as the pool needs (and cheap: a record would hash every component on each lookup). */
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
+
     static String basePath(URI url) {
         String p = url.getRawPath();
         if (p == null) {
