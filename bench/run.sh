@@ -224,12 +224,12 @@ if want 2a || want 2b; then
   wrk -t2 -c"$conns" -d"${warm}s" -s "$work/post.lua" https://127.0.0.1:17443/patients/upload >/dev/null
 fi
 if want 3; then
-  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
-  "${LG[@]}" https://mtls.localhost:18444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+  "${LG[@]}" https://mtls.localhost:18444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
 if want 4; then
-  "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
-  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null
+  "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+  "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
 if want 5; then
   h2load -D "$warm" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1 >/dev/null
