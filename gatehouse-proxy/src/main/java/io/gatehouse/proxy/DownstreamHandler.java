@@ -308,7 +308,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 pauseReading(); // still connecting: hold the client back
             }
         } else {
-            e.upstream.write(c);
+            e.upstream.write(c, e.upstream.voidPromise());
             if (!e.upstream.isWritable()) {
                 pauseReading();
             }
@@ -659,10 +659,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.upstream = up;
         e.upstreamHandler = new UpstreamHandler(e);
         UpstreamPool.Relay.attach(up, e.upstreamHandler);
-        up.write(e.upstreamHead);
+        up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
         HttpContent c;
         while ((c = e.pending.poll()) != null) {
-            up.write(c);
+            up.write(c, up.voidPromise());
         }
         e.pendingBytes = 0;
         flushUpstream(up);
@@ -902,7 +902,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (msg instanceof HttpContent c) {
                 boolean last = c instanceof LastHttpContent;
                 ctx.write(msg instanceof FullHttpResponse full
-                        ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c);
+                        ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
                 if (!ctx.channel().isWritable()) {
                     upCtx.channel().config().setAutoRead(false);
                 }
@@ -948,7 +948,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 HttpUtil.setTransferEncodingChunked(r, true); // a close-delimited body, re-framed
                 e.upstreamReusable = false;
             }
-            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h));
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h), ctx.voidPromise());
         }
 
         private void onResponseComplete() {
