@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5 6); all by default.
 #
 # Scenarios (each run against Gatehouse and nginx alternately, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -13,6 +13,8 @@
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies)
 #   5 HTTP/2 inbound (h2load)
+#   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
+#     RSS column after it is the process's peak over the whole run (target: under 256 MB)
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
 # RSS of the proxy under test, and errors. Each round runs the two sides back to back, in turns
 # (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
@@ -287,14 +289,17 @@ s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https:
 s4_a() { measure "4 client cert + policy" guide "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s4_b() { measure "4 client cert + policy" none "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }
+s6_a() { measure "6 1000 mTLS connections" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s5_b() { measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1; }
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 2a 2b 3 4 5; do
+  for sc in 1 2a 2b 3 4 5 6; do
     want "$sc" || continue
     if [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
   done
 done
 echo
 echo "mean requests/s, and the median over rounds of each round's ratio:"
-for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound"; do ratio "$s" gatehouse nginx; done
+for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio "$s" gatehouse nginx; done
 ratio "4 client cert + policy" guide none "4 guide policy"
+echo "  peak RSS over the run: Gatehouse $(peak_rss_mb "$gh_pid") MB, nginx (master and workers) $(peak_rss_mb "$(ref_pids)") MB"
