@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Per-request data-plane pieces: routing among 50 APIs with operations, and the header rules. */
+/** Per-request data-plane pieces: routing among 50 APIs with operations, the header rules, request ids. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -65,5 +65,20 @@ public class RoutingBenchmark {
         ForwardedHeaders.stripHopByHop(h);
         ForwardedHeaders.addForwarded(h, "10.1.2.3", true, "api.contoso.local:8443");
         return h;
+    }
+
+    @Benchmark
+    public HttpHeaders responseHeaderRules() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.add("server", "nginx").add("date", "Fri, 27 Nov 2026 12:00:00 GMT").add("content-type", "application/json")
+                .add("content-length", "200").add("connection", "keep-alive");
+        ForwardedHeaders.stripHopByHop(h);
+        h.set(ForwardedHeaders.REQUEST_ID, "0f8fad5b-d9cb-469f-a165-70867728950e");
+        return h;
+    }
+
+    @Benchmark
+    public String requestId() {
+        return RequestIds.next();
     }
 }
