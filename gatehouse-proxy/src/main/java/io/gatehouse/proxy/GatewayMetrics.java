@@ -22,6 +22,17 @@ public final class GatewayMetrics implements MetricSink {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final List<Meter> certificateGauges = new ArrayList<>();
 
+    public GatewayMetrics() {
+        // the buffer pool's memory: with RSS, what tells pooled buffers from TLS state and malloc
+        if (Buffers.ALLOCATOR instanceof io.netty.buffer.ByteBufAllocatorMetricProvider p) {
+            io.netty.buffer.ByteBufAllocatorMetric m = p.metric();
+            Gauge.builder("gatehouse_buffer_pool_direct_bytes", m, x -> x.usedDirectMemory())
+                    .description("Direct memory held by the gateway's buffer pool (in use and cached)").register(registry);
+            Gauge.builder("gatehouse_buffer_pool_heap_bytes", m, x -> x.usedHeapMemory())
+                    .description("Heap memory held by the gateway's buffer pool").register(registry);
+        }
+    }
+
     public String scrape() {
         return registry.scrape();
     }

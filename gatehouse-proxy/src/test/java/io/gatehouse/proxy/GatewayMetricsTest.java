@@ -23,4 +23,18 @@ class GatewayMetricsTest {
                 .contains("api_management_tokens_used_sum{api_id=\"records\",client_ip=\"10.0.0.1\"} 150")
                 .contains("api_management_tokens_used_count{api_id=\"records\",client_ip=\"10.0.0.2\"} 1");
     }
+
+    @Test
+    void theBufferPoolsMemoryIsAGauge() {
+        io.netty.buffer.ByteBuf held = Buffers.ALLOCATOR.directBuffer(256 * 1024);
+        try {
+            String scrape = new GatewayMetrics().scrape();
+            java.util.regex.Matcher v = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_bytes (\\S+)$").matcher(scrape);
+            assertThat(v.find()).as(scrape).isTrue();
+            assertThat(Double.parseDouble(v.group(1))).isGreaterThanOrEqualTo(256 * 1024);
+            assertThat(scrape).contains("gatehouse_buffer_pool_heap_bytes");
+        } finally {
+            held.release();
+        }
+    }
 }
