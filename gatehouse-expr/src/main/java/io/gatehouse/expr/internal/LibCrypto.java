@@ -749,10 +749,24 @@ final class LibCrypto {
 
     static byte[] guidBytes(Guid g) {
         UUID u = g.uuid();
-        ByteBuffer be = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        byte[] b = be.array();
+        return swapGuidFields(ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
+                .putLong(u.getLeastSignificantBits()).array());
+    }
+
+    static Guid guidOf(byte[] b) {
+        if (b.length != 16) {
+            throw new ExpressionException("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(swapGuidFields(b)).order(ByteOrder.BIG_ENDIAN);
+        return new Guid(new UUID(buf.getLong(), buf.getLong()));
+    }
+
+    /**
+     * A copy with the byte order of a GUID's first three fields reversed: .NET stores them
+     * little-endian, a UUID big-endian. The same swap goes either way.
+     */
+    private static byte[] swapGuidFields(byte[] b) {
         byte[] out = b.clone();
-        // .NET stores the first three fields little-endian.
         out[0] = b[3];
         out[1] = b[2];
         out[2] = b[1];
@@ -762,23 +776,6 @@ final class LibCrypto {
         out[6] = b[7];
         out[7] = b[6];
         return out;
-    }
-
-    static Guid guidOf(byte[] b) {
-        if (b.length != 16) {
-            throw new ExpressionException("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')");
-        }
-        byte[] be = b.clone();
-        be[0] = b[3];
-        be[1] = b[2];
-        be[2] = b[1];
-        be[3] = b[0];
-        be[4] = b[5];
-        be[5] = b[4];
-        be[6] = b[7];
-        be[7] = b[6];
-        ByteBuffer buf = ByteBuffer.wrap(be).order(ByteOrder.BIG_ENDIAN);
-        return new Guid(new UUID(buf.getLong(), buf.getLong()));
     }
 
     /** .NET WebUtility.UrlEncode: unreserved are A-Z a-z 0-9 - _ . ! * ( ); space is '+'; hex upper-case. */
