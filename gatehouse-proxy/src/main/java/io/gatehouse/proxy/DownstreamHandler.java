@@ -239,11 +239,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 headers.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
             }
         }
-        String upstreamUri = target.basePath() + match.remainder() + (q >= 0 ? uri.substring(q) : "");
-        if (upstreamUri.isEmpty() || upstreamUri.charAt(0) != '/') {
-            upstreamUri = "/" + upstreamUri;
-        }
-        e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), upstreamUri, headers);
+        e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(),
+                target.requestTarget(match.remainder(), q >= 0 ? uri.substring(q) : ""), headers);
         e.pending = new ArrayDeque<>(4);
         connectUpstream(e);
     }
@@ -628,7 +625,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (idle != null) {
             onUpstream(e, idle);
         } else {
-            runtime.pool.acquire(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+            runtime.pool.connect(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
         }
     }
 
@@ -682,8 +679,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      */
     private void armTimeout(Exchange e) {
         if (e.deadline == 0 && !e.responseStarted) {
-            java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
-            e.deadline = System.nanoTime() + after.toNanos() | 1; // never 0
+            e.deadline = System.nanoTime() + responseTimeout(e).toNanos() | 1; // never 0
             if (timer == null || e.deadline - timerAt < 0) {
                 if (timer != null) {
                     timer.cancel(false);
@@ -709,10 +705,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstreamReusable = false;
-        java.time.Duration after = e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
         fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                + after.toSeconds() + " s (" + (e.responseTimeout != null
+                + responseTimeout(e).toSeconds() + " s (" + (e.responseTimeout != null
                 ? "forward-request timeout" : "backends[].timeout") + ")", null);
+    }
+
+    /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
+    private static java.time.Duration responseTimeout(Exchange e) {
+        return e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
     }
 
     @Override

@@ -380,14 +380,11 @@ final class PolicyPath {
         String uri;
         if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
             int q = in.uri().indexOf('?');
-            uri = target.basePath() + in.match().remainder() + (q >= 0 ? in.uri().substring(q) : "");
+            uri = target.requestTarget(in.match().remainder(), q >= 0 ? in.uri().substring(q) : "");
         } else {
             String query = r.url().queryString();
-            uri = target.basePath() + backendRelativePath(r.url().path(), in.match().api().prefix())
-                    + (query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
-        }
-        if (uri.isEmpty() || uri.charAt(0) != '/') {
-            uri = "/" + uri;
+            uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
+                    query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
         }
         abandon(x); // a second forward-request (retry): the first answer's body is not wanted
         x.attachment(null);

@@ -126,7 +126,8 @@ final class UpstreamPool {
         q.addLast(ch);
     }
 
-    private Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
+    /** A new connection to the target, once its TLS handshake has succeeded. */
+    Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
         int connectMillis = (int) Math.min(MAX_CONNECT_MILLIS, target.timeout().toMillis());
         Bootstrap b = new Bootstrap()

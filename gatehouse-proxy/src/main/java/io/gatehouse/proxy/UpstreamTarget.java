@@ -36,6 +36,15 @@ record UpstreamTarget(
         return sslContext != null;
     }
 
+    /**
+     * The request target sent to this backend: its base path, then {@code path} (what follows
+     * the API's prefix, "" or starting with '/'), then {@code query} ("" or starting with '?').
+     */
+    String requestTarget(String path, String query) {
+        String t = basePath + path + query;
+        return t.isEmpty() || t.charAt(0) != '/' ? "/" + t : t;
+    }
+
     /** Identity, as the pool needs (and cheap: a record would hash every component on each lookup). */
     @Override
     public boolean equals(Object o) {
