@@ -382,9 +382,8 @@ final class PolicyPath {
             int q = in.uri().indexOf('?');
             uri = target.requestTarget(in.match().remainder(), q >= 0 ? in.uri().substring(q) : "");
         } else {
-            String query = r.url().queryString();
             uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
-                    query == null || query.isEmpty() ? "" : "?" + query.replaceFirst("^\\?", ""));
+                    r.url().queryString()); // "" or "?..."
         }
         abandon(x); // a second forward-request (retry): the first answer's body is not wanted
         x.attachment(null);
