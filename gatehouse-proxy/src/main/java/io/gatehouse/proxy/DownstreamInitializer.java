@@ -168,5 +168,17 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close(); // already explained by HandshakeCapture
         }
+
+        /**
+         * An error before the protocol is chosen: a client resetting the connection mid-handshake,
+         * bytes that are not TLS. The handshake's failure is what the log explains (HandshakeCapture,
+         * one line); Netty's handler would add a warning of its own, and passing the error on would
+         * add the pipeline's "reached at the tail" warning: two lines of noise per such client.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("connection from {} failed before the protocol was chosen: {}", peer(ctx), cause.toString());
+            ctx.close();
+        }
     }
 }

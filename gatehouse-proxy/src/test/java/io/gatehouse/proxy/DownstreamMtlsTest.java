@@ -113,6 +113,31 @@ class DownstreamMtlsTest {
         }
     }
 
+    @Test
+    void clientResettingMidHandshakeIsOneExplainedLineWithoutNettyNoise() throws Exception {
+        javax.net.ssl.SSLEngine engine = sslContext(null).createSSLEngine("require.gatehouse.test", port);
+        engine.setUseClientMode(true);
+        javax.net.ssl.SSLParameters params = engine.getSSLParameters();
+        params.setServerNames(List.of(new javax.net.ssl.SNIHostName("require.gatehouse.test")));
+        engine.setSSLParameters(params);
+        java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(java.nio.ByteBuffer.allocate(0), hello);
+        hello.flip();
+        try (LogCapture logs = new LogCapture(); java.net.Socket raw = new java.net.Socket("127.0.0.1", port)) {
+            raw.setSoTimeout(5000);
+            raw.getOutputStream().write(hello.array(), 0, hello.limit());
+            raw.getOutputStream().flush();
+            assertThat(raw.getInputStream().read()).as("the gateway answers the ClientHello").isEqualTo(22);
+            raw.setSoLinger(true, 0); // close with a reset while the gateway waits for our certificate
+            raw.close();
+            logs.await(l -> l.contains("TLS handshake") && l.contains("require.gatehouse.test")
+                    && l.contains("closed the connection"), Duration.ofSeconds(5));
+            Thread.sleep(300); // anything else the reset logs comes within the same event-loop turn
+            assertThat(logs.lines()).noneMatch(l -> l.contains("reached at the tail")
+                    || l.contains("Failed to select the application-level protocol"));
+        }
+    }
+
     @ParameterizedTest(name = "over {0}")
     @CsvSource({"--http1.1", "--http2"})
     void hostHeaderNamingAStricterHostnameThanTheSniIsMisdirected(String version) {
