@@ -31,6 +31,11 @@ public final class GatewayMetrics implements MetricSink {
             Gauge.builder("gatehouse_buffer_pool_heap_bytes", m, x -> x.usedHeapMemory())
                     .description("Heap memory held by the gateway's buffer pool").register(registry);
         }
+        if (Buffers.ALLOCATOR instanceof io.netty.buffer.PooledByteBufAllocator pooled) {
+            Gauge.builder("gatehouse_buffer_pool_direct_in_use_bytes", pooled, x -> x.pinnedDirectMemory())
+                    .description("Direct memory of the buffer pool's buffers in use now (the rest is cached or free)")
+                    .register(registry);
+        }
     }
 
     public String scrape() {

@@ -33,8 +33,21 @@ class GatewayMetricsTest {
             assertThat(v.find()).as(scrape).isTrue();
             assertThat(Double.parseDouble(v.group(1))).isGreaterThanOrEqualTo(256 * 1024);
             assertThat(scrape).contains("gatehouse_buffer_pool_heap_bytes");
-        } finally {
+            java.util.regex.Matcher used = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_in_use_bytes (\\S+)$").matcher(scrape);
+            assertThat(used.find()).as(scrape).isTrue();
+            double whileHeld = Double.parseDouble(used.group(1));
+            assertThat(whileHeld).isGreaterThanOrEqualTo(256 * 1024);
             held.release();
+            held = null;
+            java.util.regex.Matcher after = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_in_use_bytes (\\S+)$")
+                    .matcher(new GatewayMetrics().scrape());
+            assertThat(after.find()).isTrue();
+            assertThat(Double.parseDouble(after.group(1))).as("released buffers are no longer in use")
+                    .isLessThanOrEqualTo(whileHeld - 256 * 1024);
+        } finally {
+            if (held != null) {
+                held.release();
+            }
         }
     }
 }
