@@ -120,6 +120,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 ctx.channel().attr(SNI).set(hostname);
             }
             SslHandler ssl = b.sslContext().newHandler(ctx.alloc());
+            java.lang.ref.Reference.reachabilityFence(b); // b's cleaner releases the context
             ssl.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
             ctx.pipeline().replace(this, "ssl", ssl);
         }

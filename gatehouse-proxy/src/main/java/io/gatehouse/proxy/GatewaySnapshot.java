@@ -60,7 +60,7 @@ final class GatewaySnapshot {
             KeyMaterial key = config.keyPairs().get(h.certificateId());
             SslContext ctx = SslContextFactory.downstream(new DownstreamTls(
                     key, h.clientCertificateMode(), config.caStore(), config.revocation(), minimum));
-            HostnameBinding b = new HostnameBinding(h, ctx);
+            HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx), ctx);
             hosts.put(h.hostName().toLowerCase(Locale.ROOT), b);
             if (h.defaultSslBinding()) {
                 dflt = b;
@@ -141,9 +141,9 @@ final class GatewaySnapshot {
         int port = UpstreamTarget.port(url);
         boolean defaultPort = (https && port == 443) || (!https && port == 80);
         String authority = url.getHost() + (defaultPort ? "" : ":" + port);
-        return new UpstreamTarget(id, url, url.getHost(), port, UpstreamTarget.basePath(url), authority, ctx,
-                serverName, tls.validateCertificateName(), timeout, clientCertId,
-                clientKey == null ? null : clientKey.leaf());
+        return SslContextFactory.releaseWhenUnreachable(new UpstreamTarget(id, url, url.getHost(), port,
+                UpstreamTarget.basePath(url), authority, ctx, serverName, tls.validateCertificateName(), timeout,
+                clientCertId, clientKey == null ? null : clientKey.leaf()), ctx);
     }
 
     /** The binding for a TLS client's SNI: the named hostname, else the default binding, else null. */

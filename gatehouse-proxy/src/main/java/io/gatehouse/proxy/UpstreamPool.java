@@ -144,6 +144,7 @@ final class UpstreamPool {
                         if (target.tls()) {
                             SslHandler ssl = SslContextFactory.upstreamHandler(target.sslContext(), ch.alloc(),
                                     target.host(), target.port(), target.serverName(), target.validateName());
+                            java.lang.ref.Reference.reachabilityFence(target); // its cleaner releases the context
                             ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
                             p.addLast("ssl", ssl);
                         }

@@ -25,11 +25,19 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import java.lang.ref.Cleaner;
 
 /**
  * The one place that builds Netty {@link SslContext}s, from {@link DownstreamTls} (the gateway as
  * a server, per hostname) and {@link UpstreamTls} (the gateway as a client of a backend).
  * BoringSSL (netty-tcnative) is used when it loads, the JDK otherwise.
+ *
+ * <p>BoringSSL contexts and engines are reference counted: an engine's native state is freed
+ * when its connection's handler is removed, not by a finalizer some collections later (closed
+ * connections' engines then outlived young collections and filled the old generation, and with
+ * finalization disabled they would never be freed). Whoever keeps a context releases it with
+ * {@link #releaseWhenUnreachable}.
  *
  * <p>Client certificates are asked for in the initial handshake only: BoringSSL servers never
  * renegotiate, and for the JDK provider client-initiated renegotiation is refused
@@ -56,13 +64,28 @@ public final class SslContextFactory {
             ApplicationProtocolNames.HTTP_1_1);
 
     private static volatile List<X509Certificate> jdkDefaultRoots;
+    private static final Cleaner CONTEXTS = Cleaner.create();
 
     private SslContextFactory() {
     }
 
-    /** BoringSSL when its native library loads here, otherwise the JDK's TLS. */
+    /** BoringSSL (reference-counted) when its native library loads here, otherwise the JDK's TLS. */
     public static SslProvider provider() {
-        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
+    }
+
+    /**
+     * Releases {@code ctx} once {@code owner} (the object every user of the context reaches it
+     * through) is unreachable. Engines made from it hold references of their own, so connections
+     * still open on an old config keep their context until they close. Code that makes an engine
+     * from {@code owner}'s context keeps {@code owner} reachable until the engine exists
+     * ({@link java.lang.ref.Reference#reachabilityFence}).
+     */
+    public static <T> T releaseWhenUnreachable(T owner, SslContext ctx) {
+        if (ctx instanceof io.netty.util.ReferenceCounted) {
+            CONTEXTS.register(owner, () -> ReferenceCountUtil.release(ctx));
+        }
+        return owner;
     }
 
     /**

@@ -199,7 +199,24 @@ class HandshakeTest {
 
     @Test
     void opensslProviderIsInUse() {
-        assertThat(SslContextFactory.provider()).isEqualTo(io.netty.handler.ssl.SslProvider.OPENSSL);
+        assertThat(SslContextFactory.provider()).isEqualTo(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT);
+    }
+
+    @Test
+    void aContextIsReleasedOnceItsOwnerIsGoneAndItsLastEngineIsReleased() throws Exception {
+        SslContext ctx = SslContextFactory.upstream(trustingServerRoot(null));
+        io.netty.util.ReferenceCounted counted = (io.netty.util.ReferenceCounted) ctx;
+        SslContextFactory.releaseWhenUnreachable(new Object(), ctx);
+        javax.net.ssl.SSLEngine engine = SslContextFactory.upstreamEngine(ctx,
+                io.netty.buffer.ByteBufAllocator.DEFAULT, "backend.local", 443, null, true);
+        // the owner is gone: the context stays while the engine holds it, then goes with the engine
+        for (int i = 0; i < 50 && counted.refCnt() > 1; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(counted.refCnt()).as("only the engine's reference is left").isEqualTo(1);
+        io.netty.util.ReferenceCountUtil.release(engine);
+        assertThat(counted.refCnt()).isZero();
     }
 
     @Test
