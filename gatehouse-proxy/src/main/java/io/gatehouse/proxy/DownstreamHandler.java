@@ -538,10 +538,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             dropped = true;
             e.upstream = null;
             releasePolicyBody(e);
-            for (HttpContent c; (c = e.pending.poll()) != null; ) {
-                c.release();
-            }
-            e.pendingBytes = 0;
+            releasePending(e);
             if (ex == e) {
                 resumeReading(); // the rest is read and dropped, so the client can finish sending
             }
@@ -634,6 +631,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close();
             }
+            releasePending(e);
             return;
         }
         if (f.isSuccess()) {
@@ -651,6 +649,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void onUpstream(Exchange e, Channel up) {
         if (e.done || e != ex || e.discarding) {
             up.close();
+            releasePending(e);
             return;
         }
         e.upstream = up;
@@ -756,6 +755,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.status = 499;
             complete(e);
         }
+        if (e != null) {
+            releasePending(e); // body parts waiting for a backend connection that no longer has a client
+        }
         for (Object o; (o = backlog.poll()) != null; ) {
             ReferenceCountUtil.release(o);
         }
@@ -780,9 +782,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.discarding = true;
         e.deadline = 0;
         releaseUpstream(e, false);
-        for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
-            c.release();
-        }
+        releasePending(e);
         if (e.responseStarted) {
             e.status = e.status == 0 ? kind.status.code() : e.status;
             complete(e);
@@ -853,6 +853,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (backlog.size() <= MAX_BACKLOG && (ex == null || ex.upstream == null || ex.upstream.isWritable())) {
             resumeReading();
         }
+    }
+
+    /** Drops the body parts held for a backend connection (or for forward-request) that will not take them. */
+    private static void releasePending(Exchange e) {
+        for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
+            c.release();
+        }
+        e.pendingBytes = 0;
     }
 
     private void releaseUpstream(Exchange e, boolean reusable) {
