@@ -631,7 +631,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close();
             }
-            releasePending(e);
             return;
         }
         if (f.isSuccess()) {
@@ -649,7 +648,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void onUpstream(Exchange e, Channel up) {
         if (e.done || e != ex || e.discarding) {
             up.close();
-            releasePending(e);
             return;
         }
         e.upstream = up;
@@ -755,9 +753,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.status = 499;
             complete(e);
         }
-        if (e != null) {
-            releasePending(e); // body parts waiting for a backend connection that no longer has a client
-        }
         for (Object o; (o = backlog.poll()) != null; ) {
             ReferenceCountUtil.release(o);
         }
@@ -823,6 +818,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.done = true;
+        releasePending(e); // body parts held for a backend connection or forward-request that is not coming
         runtime.inFlight.decrement();
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();

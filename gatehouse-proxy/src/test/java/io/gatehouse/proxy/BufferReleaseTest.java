@@ -31,8 +31,10 @@ class BufferReleaseTest {
         if (gw != null) {
             gw.close();
         }
-        for (Socket s : held) {
-            s.close();
+        synchronized (held) {
+            for (Socket s : held) {
+                s.close();
+            }
         }
         if (silent != null) {
             silent.close();

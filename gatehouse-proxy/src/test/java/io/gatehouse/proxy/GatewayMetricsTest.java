@@ -29,25 +29,24 @@ class GatewayMetricsTest {
         io.netty.buffer.ByteBuf held = Buffers.ALLOCATOR.directBuffer(256 * 1024);
         try {
             String scrape = new GatewayMetrics().scrape();
-            java.util.regex.Matcher v = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_bytes (\\S+)$").matcher(scrape);
-            assertThat(v.find()).as(scrape).isTrue();
-            assertThat(Double.parseDouble(v.group(1))).isGreaterThanOrEqualTo(256 * 1024);
-            assertThat(scrape).contains("gatehouse_buffer_pool_heap_bytes");
-            java.util.regex.Matcher used = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_in_use_bytes (\\S+)$").matcher(scrape);
-            assertThat(used.find()).as(scrape).isTrue();
-            double whileHeld = Double.parseDouble(used.group(1));
+            assertThat(gauge(scrape, "gatehouse_buffer_pool_direct_bytes")).isGreaterThanOrEqualTo(256 * 1024);
+            assertThat(gauge(scrape, "gatehouse_buffer_pool_heap_bytes")).isGreaterThanOrEqualTo(0);
+            double whileHeld = gauge(scrape, "gatehouse_buffer_pool_direct_in_use_bytes");
             assertThat(whileHeld).isGreaterThanOrEqualTo(256 * 1024);
             held.release();
             held = null;
-            java.util.regex.Matcher after = java.util.regex.Pattern.compile("(?m)^gatehouse_buffer_pool_direct_in_use_bytes (\\S+)$")
-                    .matcher(new GatewayMetrics().scrape());
-            assertThat(after.find()).isTrue();
-            assertThat(Double.parseDouble(after.group(1))).as("released buffers are no longer in use")
-                    .isLessThanOrEqualTo(whileHeld - 256 * 1024);
+            assertThat(gauge(new GatewayMetrics().scrape(), "gatehouse_buffer_pool_direct_in_use_bytes"))
+                    .as("released buffers are no longer in use").isLessThanOrEqualTo(whileHeld - 256 * 1024);
         } finally {
             if (held != null) {
                 held.release();
             }
         }
+    }
+
+    private static double gauge(String scrape, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as("%s in:%n%s", name, scrape).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 }
