@@ -21,6 +21,8 @@
 # (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
 # scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4 compares
 # Gatehouse with and without the policy the same way. Every selected scenario is warmed up first.
+# BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
+#   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
 # Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -292,13 +294,21 @@ s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$c
 s6_a() { measure "6 1000 mTLS connections" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s5_b() { measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1; }
+soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 for r in $(seq 1 "$rounds"); do
   for sc in 1 2a 2b 3 4 5 6; do
     want "$sc" || continue
-    if [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
+    if [ -n "$soak" ]; then
+      "s${sc}_a"
+      if [ "$sc" = 4 ]; then "s${sc}_b"; fi   # both of its sides are Gatehouse
+    elif [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
   done
+  if [ -n "$soak" ]; then
+    echo "soak: after round $r, Gatehouse RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gh_pid/status") MB, peak $(peak_rss_mb "$gh_pid") MB"
+  fi
 done
 echo
+if [ -n "$soak" ]; then exit 0; fi
 echo "mean requests/s, and the median over rounds of each round's ratio:"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio "$s" gatehouse nginx; done
 ratio "4 client cert + policy" guide none "4 guide policy"
