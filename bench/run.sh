@@ -211,7 +211,8 @@ for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1
 done
 ref_pids() { local m; m=$(cat "$work/ref/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }
 cpu_ticks() { local t=0; for p in $1; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
-peak_rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk '/VmHWM/ {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
+# pids [field]: the processes' summed memory in MB, their peak (VmHWM) unless another field is named
+rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk -v f="${2:-VmHWM}:" '$1 == f {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
 hz=$(getconf CLK_TCK)
 
 LG=("$JAVA" -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator)
@@ -263,7 +264,7 @@ measure() { # scenario proxy pids command...
   esac
   local usreq="-"
   if [ -n "${rps:-}" ] && [ "$(echo "$rps > 0" | bc)" = 1 ]; then usreq=$(echo "scale=1; ($c1 - $c0) * 1000000 / $hz / ($rps * $secs_run)" | bc); fi
-  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$usreq" "$(peak_rss_mb "$pids")" "${errs:-?}"
+  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$usreq" "$(rss_mb "$pids")" "${errs:-?}"
   printf '%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "${rps:-0}" "$r" "$usreq" >> "$results"
 }
 ratio() { # scenario a b [label]: means, and the median over rounds of each round's a/b ratio (rps and CPU per request)
@@ -304,7 +305,7 @@ for r in $(seq 1 "$rounds"); do
     elif [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
   done
   if [ -n "$soak" ]; then
-    echo "soak: after round $r, Gatehouse RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gh_pid/status") MB, peak $(peak_rss_mb "$gh_pid") MB"
+    echo "soak: after round $r, Gatehouse RSS $(rss_mb "$gh_pid" VmRSS) MB, peak $(rss_mb "$gh_pid") MB"
   fi
 done
 echo
@@ -312,4 +313,4 @@ if [ -n "$soak" ]; then exit 0; fi
 echo "mean requests/s, and the median over rounds of each round's ratio:"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio "$s" gatehouse nginx; done
 ratio "4 client cert + policy" guide none "4 guide policy"
-echo "  peak RSS over the run: Gatehouse $(peak_rss_mb "$gh_pid") MB, nginx (master and workers) $(peak_rss_mb "$(ref_pids)") MB"
+echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB"
