@@ -931,6 +931,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             }
             e.responseStarted = true;
             e.status = r.status().code();
+            if (!http2 && r instanceof UpstreamResponse up && up.untouched()
+                    && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
+                // nothing to add or change but the request id: the head goes out as its bytes came
+                e.upstreamReusable = up.keepAlive;
+                ctx.write(new DownstreamCodec.Relayed(up, e.requestId, !e.keepAlive), ctx.voidPromise());
+                return;
+            }
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
             HttpHeaders h = r.headers();
             ForwardedHeaders.stripHopByHop(h);

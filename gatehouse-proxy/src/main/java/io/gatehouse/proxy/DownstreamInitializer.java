@@ -9,7 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -68,7 +68,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private void http1(ChannelPipeline p) {
-        p.addLast("http", new HttpServerCodec(8192, 32 * 1024, 16 * 1024));
+        p.addLast("http", new DownstreamCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(32 * 1024).setMaxChunkSize(16 * 1024)));
         p.addLast("continue", new HttpServerExpectContinueHandler());
         p.addLast("exchange", new DownstreamHandler(runtime, tls, false));
     }

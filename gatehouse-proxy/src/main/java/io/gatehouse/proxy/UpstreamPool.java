@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
@@ -148,7 +147,7 @@ final class UpstreamPool {
                             ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
                             p.addLast("ssl", ssl);
                         }
-                        p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 16 * 1024, true));
+                        p.addLast("http", new UpstreamCodec());
                         p.addLast(RELAY, new Relay());
                     }
                 });
