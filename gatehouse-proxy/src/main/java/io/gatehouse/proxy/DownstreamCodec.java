@@ -69,6 +69,11 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
         private HttpMethod method;
         /** Set from a {@link Relayed} head until its last content: how its body is written. */
         private Body relaying;
+        /**
+         * A relayed head not written yet, with room for its small body: head and body go out as one
+         * buffer (one entry in the TLS handler's queue, nothing for it to copy together).
+         */
+        private ByteBuf held;
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
@@ -94,9 +99,38 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
             } else {
                 relaying = r.closeDelimited || r.chunked ? Body.CHUNKED : Body.AS_IS;
             }
-            ByteBuf buf = ctx.alloc().buffer(r.downstreamSizeHint(head.requestId()));
+            boolean hold = relaying == Body.AS_IS && r.contentLength <= MAX_HELD_BODY && promise.isVoid();
+            ByteBuf buf = ctx.alloc().buffer(r.downstreamSizeHint(head.requestId()) + (hold ? (int) r.contentLength : 0));
             r.writeForDownstream(buf, head.requestId(), head.close());
-            ctx.write(buf, promise);
+            if (hold) {
+                held = buf;
+            } else {
+                ctx.write(buf, promise);
+            }
+        }
+
+        /** Writes the held head as it is: something other than its small body comes first. */
+        private void writeHeld(ChannelHandlerContext ctx) {
+            ByteBuf buf = held;
+            if (buf != null) {
+                held = null;
+                ctx.write(buf, ctx.voidPromise());
+            }
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            writeHeld(ctx);
+            ctx.flush();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            if (held != null) {
+                held.release();
+                held = null;
+            }
+            super.handlerRemoved(ctx);
         }
 
         private void writeBody(ChannelHandlerContext ctx, HttpContent c, ChannelPromise promise) {
@@ -105,10 +139,22 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
             int n = content.readableBytes();
             switch (relaying) {
                 case NONE -> {
+                    writeHeld(ctx); // (never held: the head alone)
                     c.release(); // a HEAD's, a 204's or a 304's: nothing goes out
                     ctx.write(Unpooled.EMPTY_BUFFER, promise);
                 }
-                case AS_IS -> ctx.write(content, promise);
+                case AS_IS -> {
+                    if (held != null && promise.isVoid() && n <= held.writableBytes()) {
+                        held.writeBytes(content);
+                        c.release();
+                        if (last) {
+                            writeHeld(ctx);
+                        }
+                    } else {
+                        writeHeld(ctx);
+                        ctx.write(content, promise);
+                    }
+                }
                 case CHUNKED -> {
                     if (n > 0) {
                         ByteBuf size = ctx.alloc().buffer(10);
@@ -172,6 +218,8 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
     }
 
     private static final int CRLF = ('\r' << 8) | '\n';
+    /** The largest body that goes out in its head's buffer. */
+    private static final int MAX_HELD_BODY = 4096;
     private static final int COLON_SP = (':' << 8) | ' ';
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 }

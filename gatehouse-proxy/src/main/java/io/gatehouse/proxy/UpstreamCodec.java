@@ -343,7 +343,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 if (code == 101) {
                     throw refuse("101 Switching Protocols, which the gateway never asks for");
                 }
-                out.add(new UpstreamResponse(version, status, b, reasonStart, lineEnd, fields, count, true, false, false));
+                out.add(new UpstreamResponse(version, status, b, reasonStart, lineEnd, fields, count, true, -1, false, false));
                 return; // an interim response: the final one follows
             }
             HttpMethod method = methods.poll();
@@ -365,7 +365,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             boolean noBody = method == HttpMethod.HEAD || code == 204 || code == 304;
             boolean closeDelimited = !noBody && !chunked && contentLength < 0;
             out.add(new UpstreamResponse(version, status, b, reasonStart, lineEnd, fields, count,
-                    !close && !closeDelimited, chunked && !noBody, closeDelimited));
+                    !close && !closeDelimited, noBody ? -1 : contentLength, chunked && !noBody, closeDelimited));
             if (noBody || contentLength == 0) {
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 state = State.HEAD;

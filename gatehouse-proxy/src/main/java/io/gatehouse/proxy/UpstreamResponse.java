@@ -38,13 +38,16 @@ final class UpstreamResponse implements HttpResponse {
     private boolean changed;
     /** The upstream connection can carry another request after this response. */
     final boolean keepAlive;
+    /** The body's length from Content-Length, -1 for none (chunked, to the close, no body). */
+    final long contentLength;
     /** The body comes in chunks (and stays chunked for the client). */
     final boolean chunked;
     /** The body ends when the backend closes: re-framed as chunked for the client. */
     final boolean closeDelimited;
 
     UpstreamResponse(HttpVersion version, HttpResponseStatus status, byte[] head, int reasonStart, int reasonEnd,
-                     int[] fields, int count, boolean keepAlive, boolean chunked, boolean closeDelimited) {
+                     int[] fields, int count, boolean keepAlive, long contentLength, boolean chunked,
+                     boolean closeDelimited) {
         this.version = version;
         this.status = status;
         this.head = head;
@@ -53,6 +56,7 @@ final class UpstreamResponse implements HttpResponse {
         this.fields = fields;
         this.count = count;
         this.keepAlive = keepAlive;
+        this.contentLength = contentLength;
         this.chunked = chunked;
         this.closeDelimited = closeDelimited;
     }
