@@ -11,7 +11,8 @@
 #   3 a new TLS connection per request, with a client certificate verified in the handshake
 #     (bench LoadGenerator: wrk cannot present a client certificate)
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
-#     against Gatehouse without the policy (nginx cannot run APIM policies)
+#     against Gatehouse without the policy (nginx cannot run APIM policies): one run alternating
+#     between the two routes every half second on the same connections
 #   5 HTTP/2 inbound (h2load)
 #   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
 #     RSS column after it is the process's peak over the whole run (target: under 256 MB)
@@ -19,8 +20,9 @@
 # RSS of the proxy under test, and errors. Each round runs the two sides back to back, in turns
 # (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
 # (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
-# scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4 compares
-# Gatehouse with and without the policy the same way. Every selected scenario is warmed up first.
+# scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4's two sides
+# share each run's half-second slices instead (its CPU column is the run's, not split by side).
+# Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
 # Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
@@ -242,6 +244,7 @@ fi
 
 results="$work/results.tsv"
 : > "$results"
+kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2; exit}'; } # a key=value from the load generator
 measure() { # scenario proxy pids command...
   local scen=$1 name=$2 pids=$3; shift 3
   local secs_run=$secs
@@ -257,10 +260,8 @@ measure() { # scenario proxy pids command...
     h2load) rps=$(echo "$out" | awk '/^finished in/ {print $4}')
          p50="-"; p99="-"; p999="-"
          errs=$(echo "$out" | awk '/^requests:/ {print $10+$12}') ;;
-    *) rps=$(echo "$out" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
-       p50=$(echo "$out" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1ms/p'); p99=$(echo "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1ms/p')
-       p999=$(echo "$out" | sed -n 's/.*p999_ms=\([0-9.]*\).*/\1ms/p')
-       errs=$(echo "$out" | sed -n 's/.*errors=\([0-9]*\).*/\1/p') ;;
+    *) rps=$(kv "$out" rps); p50=$(kv "$out" p50_ms)ms; p99=$(kv "$out" p99_ms)ms; p999=$(kv "$out" p999_ms)ms
+       errs=$(kv "$out" errors) ;;
   esac
   local usreq="-"
   if [ -n "${rps:-}" ] && [ "$(echo "$rps > 0" | bc)" = 1 ]; then usreq=$(echo "scale=1; ($c1 - $c0) * 1000000 / $hz / ($rps * $secs_run)" | bc); fi
@@ -275,7 +276,8 @@ ratio() { # scenario a b [label]: means, and the median over rounds of each roun
     END { if (!nx || !ny) exit; n = 0; m = 0
       for (r in x) if (r in y && y[r] > 0) { q[++n] = x[r] / y[r]; if (cx[r] != "-" && cy[r] != "-" && cy[r] > 0) c[++m] = cx[r] / cy[r] }
       if (label == "") printf "  %s: %s %.0f req/s, %s %.0f req/s; per round, median ratio %.2f (%d rounds), CPU per request %.2f\n", s, a, sx/nx, b, sy/ny, median(q, n), n, m ? median(c, m) : 0
-      else printf "  %s: %.0f req/s with it, %.0f without; per round, median cost %.1f%% of the throughput (%d rounds), %.1f%% more CPU per request\n", label, sx/nx, sy/ny, 100 * (1 - median(q, n)), n, m ? 100 * (median(c, m) - 1) : 0 }' "$results"
+      else printf "  %s: %.0f req/s with it, %.0f without; per round, median cost %.1f%% of the throughput (%d rounds: %s)\n", label, sx/nx, sy/ny, 100 * (1 - median(q, n)), n, rounds(x, y) }
+    function rounds(x, y,   r, s) { s = ""; for (r = 1; r in x; r++) s = s (s == "" ? "" : ", ") sprintf("%.1f%%", 100 * (1 - x[r] / y[r])); return s }' "$results"
 }
 echo
 echo "$(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $secs s per run, $conns connections, $rounds rounds"
@@ -289,8 +291,21 @@ s2b_a() { measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${se
 s2b_b() { measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload; }
 s3_a() { measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
-s4_a() { measure "4 client cert + policy" guide "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
-s4_b() { measure "4 client cert + policy" none "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+# scenario 4's two sides share one run: the load generator alternates between the two routes every
+# half second on the same connections, so a drift in the machine's speed hits both alike
+s4() {
+  local c0; c0=$(cpu_ticks "$gh_pid")
+  local out; out=$("${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" alternate=/patients/1 \
+    "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" 2>&1 || true)
+  local cpu; cpu=$(echo "scale=1; ($(cpu_ticks "$gh_pid") - $c0) / $hz" | bc)
+  local side key name
+  for side in guide none; do
+    if [ $side = guide ]; then key=""; else key=alternate_; fi
+    printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" \
+      "$(kv "$out" ${key}p50_ms)ms" "$(kv "$out" ${key}p99_ms)ms" "$(kv "$out" ${key}p999_ms)ms" "$cpu" "-" "$(rss_mb "$gh_pid")" "$(kv "$out" errors)"
+    printf '%s\t%s\t%s\t%s\t%s\n' "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" "$r" "-" >> "$results"
+  done
+}
 s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }
 s6_a() { measure "6 1000 mTLS connections" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
@@ -300,8 +315,8 @@ for r in $(seq 1 "$rounds"); do
   for sc in 1 2a 2b 3 4 5 6; do
     want "$sc" || continue
     if [ -n "$soak" ]; then
-      "s${sc}_a"
-      if [ "$sc" = 4 ]; then "s${sc}_b"; fi   # both of its sides are Gatehouse
+      if [ "$sc" = 4 ]; then s4; else "s${sc}_a"; fi   # both of scenario 4's sides are Gatehouse
+    elif [ "$sc" = 4 ]; then s4
     elif [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
   done
   if [ -n "$soak" ]; then

@@ -41,7 +41,13 @@ import org.HdrHistogram.Recorder;
  *
  * <p>It always connects to 127.0.0.1: the URL's host is sent as SNI and Host only.
  *
- * <pre>java -cp benchmarks.jar io.gatehouse.bench.LoadGenerator URL SECONDS CONNECTIONS new|keepalive CA [CERT KEY]</pre>
+ * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, the
+ * URL's path in even half-second slices and {@code PATH} in odd ones, after one second to settle.
+ * A request counts for the side whose slice it started in; each side's requests/s is over its half
+ * of the time. Both sides see the same machine within a second of each other, so the ratio holds
+ * still while the machine's speed drifts (runs seconds apart differ by tens of per cent).
+ *
+ * <pre>java -cp benchmarks.jar io.gatehouse.bench.LoadGenerator URL SECONDS CONNECTIONS new|keepalive|alternate=PATH CA [CERT KEY]</pre>
  */
 public final class LoadGenerator {
     private final URI url;
@@ -49,15 +55,23 @@ public final class LoadGenerator {
     private final boolean newConnectionEachRequest;
     private final Recorder latency = new Recorder(3);
     private final AtomicLong ok = new AtomicLong();
+    /** The other side in alternate mode, null otherwise. */
+    private final String alternatePath;
+    private final Recorder alternateLatency = new Recorder(3);
+    private final AtomicLong alternateOk = new AtomicLong();
+    private static final long SLICE_NANOS = 500_000_000L;
+    private static final long SETTLE_NANOS = 1_000_000_000L;
+    private volatile long countFrom;
     private final AtomicLong errors = new AtomicLong();
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
     private volatile boolean running = true;
 
-    private LoadGenerator(URI url, SslContext ssl, boolean newConnectionEachRequest) {
+    private LoadGenerator(URI url, SslContext ssl, boolean newConnectionEachRequest, String alternatePath) {
         this.url = url;
         this.ssl = ssl;
         this.newConnectionEachRequest = newConnectionEachRequest;
+        this.alternatePath = alternatePath;
         boolean epoll = Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(2, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
@@ -65,13 +79,14 @@ public final class LoadGenerator {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: LoadGenerator URL SECONDS CONNECTIONS new|keepalive CA.pem [CERT.pem KEY.pem]");
+            System.err.println("usage: LoadGenerator URL SECONDS CONNECTIONS new|keepalive|alternate=PATH CA.pem [CERT.pem KEY.pem]");
             System.exit(2);
         }
         URI url = URI.create(args[0]);
         int seconds = Integer.parseInt(args[1]);
         int connections = Integer.parseInt(args[2]);
         boolean fresh = args[3].equals("new");
+        String alternate = args[3].startsWith("alternate=") ? args[3].substring("alternate=".length()) : null;
         List<X509Certificate> ca = CertificateFiles.readCertificates(Path.of(args[4]));
         SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(ca.toArray(X509Certificate[]::new)).protocols("TLSv1.3", "TLSv1.2");
@@ -82,22 +97,37 @@ public final class LoadGenerator {
         if (fresh) {
             b.sessionCacheSize(1); // every request is a full handshake: no resumption
         }
-        LoadGenerator g = new LoadGenerator(url, b.build(), fresh);
+        LoadGenerator g = new LoadGenerator(url, b.build(), fresh, alternate);
         g.run(seconds, connections);
     }
 
     private void run(int seconds, int connections) throws InterruptedException {
+        countFrom = System.nanoTime() + (alternatePath != null ? SETTLE_NANOS : 0);
         for (int i = 0; i < connections; i++) {
             connect();
         }
-        Thread.sleep(seconds * 1000L);
+        Thread.sleep(seconds * 1000L + (alternatePath != null ? SETTLE_NANOS / 1_000_000 : 0));
         running = false;
-        var h = latency.getIntervalHistogram();
-        long n = ok.get();
-        System.out.printf("requests=%d errors=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f%n", n, errors.get(),
-                n / (double) seconds, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                h.getValueAtPercentile(99.9) / 1e6);
+        if (alternatePath == null) {
+            System.out.println(line("", ok.get(), seconds, latency) + " errors=" + errors.get());
+        } else {
+            // each side had every other slice: half the time
+            System.out.println(line("", ok.get(), seconds / 2.0, latency) + " errors=" + errors.get() + " "
+                    + line("alternate_", alternateOk.get(), seconds / 2.0, alternateLatency));
+        }
         group.shutdownGracefully().awaitUninterruptibly();
+    }
+
+    private static String line(String prefix, long n, double seconds, Recorder latency) {
+        var h = latency.getIntervalHistogram();
+        return String.format("%srequests=%d %srps=%.0f %sp50_ms=%.2f %sp99_ms=%.2f %sp999_ms=%.2f", prefix, n, prefix,
+                n / seconds, prefix, h.getValueAtPercentile(50) / 1e6, prefix, h.getValueAtPercentile(99) / 1e6, prefix,
+                h.getValueAtPercentile(99.9) / 1e6);
+    }
+
+    /** In alternate mode, whether a request starting now goes to the other path; otherwise false. */
+    private boolean alternateAt(long now) {
+        return alternatePath != null && now >= countFrom && ((now - countFrom) / SLICE_NANOS & 1) == 1;
     }
 
     private void connect() {
@@ -122,8 +152,9 @@ public final class LoadGenerator {
                 });
     }
 
-    private FullHttpRequest request() {
-        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, url.getRawPath());
+    private FullHttpRequest request(boolean alternate) {
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                alternate ? alternatePath : url.getRawPath());
         r.headers().set(HttpHeaderNames.HOST, url.getHost());
         if (newConnectionEachRequest) {
             r.headers().set(HttpHeaderNames.CONNECTION, "close");
@@ -133,23 +164,34 @@ public final class LoadGenerator {
 
     private final class Client extends SimpleChannelInboundHandler<FullHttpResponse> {
         private long start;
+        private boolean alternate; // the request in flight is the alternate side's
         private boolean replaced; // this connection's successor is already connecting
 
         Client(long start) {
             this.start = start;
         }
 
+        private void send(ChannelHandlerContext ctx) {
+            alternate = alternateAt(start);
+            ctx.writeAndFlush(request(alternate));
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(request());
+            if (alternatePath != null) {
+                start = System.nanoTime(); // the handshake is no request's latency
+            }
+            send(ctx);
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
             long now = System.nanoTime();
             if (resp.status().code() == 200) {
-                ok.incrementAndGet();
-                latency.recordValue(now - start);
+                if (start >= countFrom) { // alternate mode: not while settling
+                    (alternate ? alternateOk : ok).incrementAndGet();
+                    (alternate ? alternateLatency : latency).recordValue(now - start);
+                }
             } else {
                 errors.incrementAndGet();
             }
@@ -161,7 +203,7 @@ public final class LoadGenerator {
                 connect();
             } else {
                 start = System.nanoTime();
-                ctx.writeAndFlush(request());
+                send(ctx);
             }
         }
 
