@@ -26,7 +26,7 @@ public final class Env {
     }
 
     static void exit() {
-        CURRENT.remove();
+        CURRENT.set(null); // not remove(): the thread's entry stays for its next evaluation, nothing made per request
     }
 
     Env(PolicyContext ctx, int slots, long maxIterations, long maxNanos) {
