@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -50,9 +49,7 @@ class DownstreamCodecTest {
 
     /** A backend's response as the upstream parser hands it on, for the request sent with {@code method}. */
     private static List<HttpObject> backend(HttpMethod method, String raw) {
-        EmbeddedChannel up = new EmbeddedChannel(new UpstreamCodec());
-        up.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/x"));
-        ((ByteBuf) up.readOutbound()).release();
+        EmbeddedChannel up = UpstreamCodecTest.afterRequest(method);
         up.writeInbound(bytes(raw));
         up.finish();
         List<HttpObject> out = new ArrayList<>();
@@ -73,6 +70,14 @@ class DownstreamCodecTest {
             }
         }
         return written();
+    }
+
+    private void relayAsTheGatewayDoes(List<HttpObject> parsed) {
+        for (HttpObject o : parsed) {
+            client.write(o instanceof UpstreamResponse r ? new DownstreamCodec.Relayed(r, "rid", false) : o,
+                    client.voidPromise());
+        }
+        client.flush();
     }
 
     private String written() {
@@ -98,11 +103,7 @@ class DownstreamCodecTest {
     void aSmallBodyWrittenAsTheGatewayDoesGoesOutInItsHeadsBuffer() {
         requests("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
         // the exchange writes with void promises, then flushes once
-        for (HttpObject o : backend(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")) {
-            client.write(o instanceof UpstreamResponse r ? new DownstreamCodec.Relayed(r, "rid", false) : o,
-                    client.voidPromise());
-        }
-        client.flush();
+        relayAsTheGatewayDoes(backend(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
         ByteBuf one = client.readOutbound();
         assertThat(one.toString(StandardCharsets.ISO_8859_1))
                 .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nx-request-id: rid\r\n\r\nhello");
@@ -110,11 +111,7 @@ class DownstreamCodecTest {
         assertThat((Object) client.readOutbound()).as("one buffer for head and body").isNull();
         // a body over the limit goes out after its head, not copied
         String big = "b".repeat(5000);
-        for (HttpObject o : backend(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + big)) {
-            client.write(o instanceof UpstreamResponse r ? new DownstreamCodec.Relayed(r, "rid", false) : o,
-                    client.voidPromise());
-        }
-        client.flush();
+        relayAsTheGatewayDoes(backend(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + big));
         List<String> parts = new ArrayList<>();
         ByteBuf b;
         while ((b = client.readOutbound()) != null) {
@@ -196,9 +193,7 @@ class DownstreamCodecTest {
         String raw = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n"
                 + new String(body, StandardCharsets.ISO_8859_1);
         List<HttpObject> parsed = new ArrayList<>();
-        EmbeddedChannel up = new EmbeddedChannel(new UpstreamCodec());
-        up.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x"));
-        ((ByteBuf) up.readOutbound()).release();
+        EmbeddedChannel up = UpstreamCodecTest.afterRequest(HttpMethod.GET);
         for (int i = 0; i < raw.length(); i += 16_384) {
             up.writeInbound(bytes(raw.substring(i, Math.min(raw.length(), i + 16_384))));
         }

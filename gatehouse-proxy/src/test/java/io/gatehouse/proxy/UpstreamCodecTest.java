@@ -22,13 +22,23 @@ import org.junit.jupiter.api.Test;
 class UpstreamCodecTest {
     private final EmbeddedChannel ch = new EmbeddedChannel(new UpstreamCodec());
 
-    /** Sends a request through the codec, so the parser knows what the response answers. */
-    private void sent(HttpMethod method) {
-        ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/x"));
+    /** A backend connection's codec that has sent one request, so the parser knows what the response answers. */
+    static EmbeddedChannel afterRequest(HttpMethod method) {
+        EmbeddedChannel c = new EmbeddedChannel(new UpstreamCodec());
+        sent(c, method);
+        return c;
+    }
+
+    private static void sent(EmbeddedChannel c, HttpMethod method) {
+        c.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/x"));
         ByteBuf out;
-        while ((out = ch.readOutbound()) != null) {
+        while ((out = c.readOutbound()) != null) {
             out.release();
         }
+    }
+
+    private void sent(HttpMethod method) {
+        sent(ch, method);
     }
 
     private static ByteBuf bytes(String s) {
@@ -96,9 +106,7 @@ class UpstreamCodecTest {
     @Test
     void theSameResponseSplitAtEveryByteParsesTheSame() {
         for (int cut = 1; cut < PLAIN.length(); cut++) {
-            EmbeddedChannel c = new EmbeddedChannel(new UpstreamCodec());
-            c.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x"));
-            ((ByteBuf) c.readOutbound()).release();
+            EmbeddedChannel c = afterRequest(HttpMethod.GET);
             c.writeInbound(bytes(PLAIN.substring(0, cut)));
             c.writeInbound(bytes(PLAIN.substring(cut)));
             List<Object> msgs = new ArrayList<>();
@@ -265,9 +273,7 @@ class UpstreamCodecTest {
                 {"HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(UpstreamCodec.MAX_HEAD) + "\r\n\r\n", "head over"},
         };
         for (String[] c : cases) {
-            EmbeddedChannel e = new EmbeddedChannel(new UpstreamCodec());
-            e.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x"));
-            ((ByteBuf) e.readOutbound()).release();
+            EmbeddedChannel e = afterRequest(HttpMethod.GET);
             assertThatThrownBy(() -> e.writeInbound(bytes(c[0])))
                     .as(c[0]).isInstanceOf(DecoderException.class)
                     .hasMessageContaining("not valid HTTP/1.1").hasMessageContaining(c[1]);
