@@ -59,7 +59,7 @@ public final class LoadGenerator {
     private final String alternatePath;
     private final Recorder alternateLatency = new Recorder(3);
     private final AtomicLong alternateOk = new AtomicLong();
-    private static final long SLICE_NANOS = 500_000_000L;
+    private static final long SLICE_NANOS = 100_000_000L;
     private static final long SETTLE_NANOS = 1_000_000_000L;
     private volatile long countFrom;
     private final AtomicLong errors = new AtomicLong();

@@ -13,7 +13,7 @@ import java.util.Map;
  * headers, which are copied in only when something reads or changes them; expressions read it.
  */
 public final class Headers {
-    private final LinkedHashMap<String, Map.Entry<String, List<String>>> map = new LinkedHashMap<>();
+    private LinkedHashMap<String, Map.Entry<String, List<String>>> map; // made on first use: most are never read
     private Iterable<? extends Map.Entry<String, String>> seed; // the content came from it
     private boolean pending;   // the seed is not copied in yet
     private boolean changed;   // the content was changed since seeding
@@ -24,7 +24,9 @@ public final class Headers {
      * {@code source} while this object is in use.
      */
     public Headers seed(Iterable<? extends Map.Entry<String, String>> source) {
-        map.clear();
+        if (map != null) {
+            map.clear();
+        }
         seed = source;
         pending = true;
         changed = false;
@@ -45,6 +47,9 @@ public final class Headers {
     }
 
     private LinkedHashMap<String, Map.Entry<String, List<String>>> read() {
+        if (map == null) {
+            map = new LinkedHashMap<>();
+        }
         if (pending) {
             pending = false;
             for (Map.Entry<String, String> e : seed) {

@@ -8,24 +8,27 @@ import java.util.Map;
  * (indexer, ContainsKey, TryGetValue, GetValueOrDefault&lt;T&gt;); policies write it with {@link #set}.
  */
 public final class Variables {
-    private final Map<String, Object> values = new LinkedHashMap<>();
+    private Map<String, Object> values = Map.of(); // a map of its own from the first set: most requests set none
 
     public Variables set(String name, Object value) {
+        if (values.isEmpty() && !(values instanceof LinkedHashMap)) {
+            values = new LinkedHashMap<>();
+        }
         values.put(name, value);
         return this;
     }
 
     public boolean remove(String name) {
-        return values.remove(name) != null;
+        return !values.isEmpty() && values.remove(name) != null;
     }
 
     public boolean containsKey(String name) {
-        return values.containsKey(name);
+        return name != null && values.containsKey(name);
     }
 
     /** The value or null; the expression indexer throws KeyNotFound for a missing name instead. */
     public Object get(String name) {
-        return values.get(name);
+        return name == null ? null : values.get(name);
     }
 
     public int count() {
