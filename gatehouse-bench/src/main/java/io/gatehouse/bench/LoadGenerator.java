@@ -42,9 +42,9 @@ import org.HdrHistogram.Recorder;
  * <p>It always connects to 127.0.0.1: the URL's host is sent as SNI and Host only.
  *
  * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, the
- * URL's path in even half-second slices and {@code PATH} in odd ones, after one second to settle.
+ * URL's path in even 100-ms slices and {@code PATH} in odd ones, after one second to settle.
  * A request counts for the side whose slice it started in; each side's requests/s is over its half
- * of the time. Both sides see the same machine within a second of each other, so the ratio holds
+ * of the time. Both sides see the same machine within a fraction of a second, so the ratio holds
  * still while the machine's speed drifts (runs seconds apart differ by tens of per cent).
  *
  * <pre>java -cp benchmarks.jar io.gatehouse.bench.LoadGenerator URL SECONDS CONNECTIONS new|keepalive|alternate=PATH CA [CERT KEY]</pre>
