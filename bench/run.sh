@@ -12,7 +12,7 @@
 #     (bench LoadGenerator: wrk cannot present a client certificate)
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies): one run alternating
-#     between the two routes every 100 ms on the same connections
+#     between the two routes every second on the same connections
 #   5 HTTP/2 inbound (h2load)
 #   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
 #     RSS column after it is the process's peak over the whole run (target: under 256 MB)
@@ -21,7 +21,7 @@
 # (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
 # (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
 # scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4's two sides
-# share each run's 100-ms slices instead (its CPU column is the run's, not split by side).
+# share each run's one-second slices instead (its CPU column is the run's, not split by side).
 # Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
@@ -292,7 +292,7 @@ s2b_b() { measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${se
 s3_a() { measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 # scenario 4's two sides share one run: the load generator alternates between the two routes every
-# 100 ms on the same connections, so a drift in the machine's speed hits both alike
+# second on the same connections, so a drift in the machine's speed hits both alike
 s4() {
   local c0; c0=$(cpu_ticks "$gh_pid")
   local out; out=$("${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" alternate=/patients/1 \
