@@ -244,6 +244,12 @@ fi
 
 results="$work/results.tsv"
 : > "$results"
+# one line of the table (scenario proxy req/s p50 p99 p99.9 cpu us/req rss errors), and its
+# scenario, proxy, req/s and us/req in the results file the summary reads
+row() {
+  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "$@"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$r" "$8" >> "$results"
+}
 kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2; exit}'; } # a key=value from the load generator
 measure() { # scenario proxy pids command...
   local scen=$1 name=$2 pids=$3; shift 3
@@ -265,8 +271,7 @@ measure() { # scenario proxy pids command...
   esac
   local usreq="-"
   if [ -n "${rps:-}" ] && [ "$(echo "$rps > 0" | bc)" = 1 ]; then usreq=$(echo "scale=1; ($c1 - $c0) * 1000000 / $hz / ($rps * $secs_run)" | bc); fi
-  printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$usreq" "$(rss_mb "$pids")" "${errs:-?}"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "${rps:-0}" "$r" "$usreq" >> "$results"
+  row "$scen" "$name" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$cpu" "$usreq" "$(rss_mb "$pids")" "${errs:-?}"
 }
 ratio() { # scenario a b [label]: means, and the median over rounds of each round's a/b ratio (rps and CPU per request)
   awk -F'\t' -v s="$1" -v a="$2" -v b="$3" -v label="${4:-}" '
@@ -298,12 +303,11 @@ s4() {
   local out; out=$("${LG[@]}" https://mtls.localhost:17443/guide/1 "$secs" "$conns" alternate=/patients/1 \
     "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" 2>&1 || true)
   local cpu; cpu=$(echo "scale=1; ($(cpu_ticks "$gh_pid") - $c0) / $hz" | bc)
-  local side key name
+  local side key
   for side in guide none; do
     if [ $side = guide ]; then key=""; else key=alternate_; fi
-    printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" \
-      "$(kv "$out" ${key}p50_ms)ms" "$(kv "$out" ${key}p99_ms)ms" "$(kv "$out" ${key}p999_ms)ms" "$cpu" "-" "$(rss_mb "$gh_pid")" "$(kv "$out" errors)"
-    printf '%s\t%s\t%s\t%s\t%s\n' "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" "$r" "-" >> "$results"
+    row "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" "$(kv "$out" ${key}p50_ms)ms" \
+      "$(kv "$out" ${key}p99_ms)ms" "$(kv "$out" ${key}p999_ms)ms" "$cpu" "-" "$(rss_mb "$gh_pid")" "$(kv "$out" errors)"
   done
 }
 s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }

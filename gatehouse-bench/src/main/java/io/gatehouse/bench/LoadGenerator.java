@@ -43,9 +43,10 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, the
  * URL's path in even one-second slices and {@code PATH} in odd ones, after one second to settle.
- * A request counts for the side whose slice it started in; each side's requests/s is over its half
- * of the time. Both sides see the same machine within a second of each other, so the ratio holds
- * still while the machine's speed drifts (runs seconds apart differ by tens of per cent).
+ * A request counts for the side whose slice it started in, over whole pairs of slices; each side's
+ * requests/s is over its half of that time. Both sides see the same machine within a second of
+ * each other, so the ratio holds still while the machine's speed drifts (runs seconds apart
+ * differ by tens of per cent).
  *
  * <pre>java -cp benchmarks.jar io.gatehouse.bench.LoadGenerator URL SECONDS CONNECTIONS new|keepalive|alternate=PATH CA [CERT KEY]</pre>
  */
@@ -67,6 +68,7 @@ public final class LoadGenerator {
     private static final long SLICE_NANOS = Long.getLong("gatehouse.bench.sliceMillis", 1000) * 1_000_000L;
     private static final long SETTLE_NANOS = 1_000_000_000L;
     private volatile long countFrom;
+    private volatile long countUntil = Long.MAX_VALUE;
     private final AtomicLong errors = new AtomicLong();
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
@@ -108,17 +110,23 @@ public final class LoadGenerator {
 
     private void run(int seconds, int connections) throws InterruptedException {
         countFrom = System.nanoTime() + (alternatePath != null ? SETTLE_NANOS : 0);
+        // alternate mode counts whole pairs of slices, so both sides get the same time
+        long pairs = Math.max(1, seconds * 1_000_000_000L / (2 * SLICE_NANOS));
+        if (alternatePath != null) {
+            countUntil = countFrom + pairs * 2 * SLICE_NANOS;
+        }
         for (int i = 0; i < connections; i++) {
             connect();
         }
-        Thread.sleep(seconds * 1000L + (alternatePath != null ? SETTLE_NANOS / 1_000_000 : 0));
+        Thread.sleep(alternatePath != null ? (countUntil - System.nanoTime()) / 1_000_000 : seconds * 1000L);
         running = false;
         if (alternatePath == null) {
             System.out.println(line("", ok.get(), seconds, latency) + " errors=" + errors.get());
         } else {
             // each side had every other slice: half the time
-            System.out.println(line("", ok.get(), seconds / 2.0, latency) + " errors=" + errors.get() + " "
-                    + line("alternate_", alternateOk.get(), seconds / 2.0, alternateLatency));
+            double side = pairs * SLICE_NANOS / 1e9;
+            System.out.println(line("", ok.get(), side, latency) + " errors=" + errors.get() + " "
+                    + line("alternate_", alternateOk.get(), side, alternateLatency));
         }
         group.shutdownGracefully().awaitUninterruptibly();
     }
@@ -193,7 +201,7 @@ public final class LoadGenerator {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
             long now = System.nanoTime();
             if (resp.status().code() == 200) {
-                if (start >= countFrom) { // alternate mode: not while settling
+                if (start >= countFrom && start < countUntil) { // alternate mode: whole pairs of slices, after settling
                     (alternate ? alternateOk : ok).incrementAndGet();
                     (alternate ? alternateLatency : latency).recordValue(now - start);
                 }

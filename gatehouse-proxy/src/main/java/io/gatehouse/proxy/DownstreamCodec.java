@@ -60,7 +60,6 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
                 }
             }
         }
-
     }
 
     private enum Body { NONE, AS_IS, CHUNKED }
@@ -139,7 +138,6 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
             int n = content.readableBytes();
             switch (relaying) {
                 case NONE -> {
-                    writeHeld(ctx); // (never held: the head alone)
                     c.release(); // a HEAD's, a 204's or a 304's: nothing goes out
                     ctx.write(Unpooled.EMPTY_BUFFER, promise);
                 }
@@ -158,7 +156,7 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
                 case CHUNKED -> {
                     if (n > 0) {
                         ByteBuf size = ctx.alloc().buffer(10);
-                        writeHex(size, n);
+                        size.writeCharSequence(Integer.toHexString(n), StandardCharsets.US_ASCII);
                         size.writeShort(CRLF);
                         ctx.write(size, ctx.voidPromise());
                         ctx.write(content, ctx.voidPromise());
@@ -188,16 +186,6 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
             }
         }
 
-        private static void writeHex(ByteBuf out, int n) {
-            int shift = 28;
-            while (shift > 0 && (n >>> shift) == 0) {
-                shift -= 4;
-            }
-            for (; shift >= 0; shift -= 4) {
-                out.writeByte(HEX[(n >>> shift) & 0xF]);
-            }
-        }
-
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -221,5 +209,4 @@ final class DownstreamCodec extends CombinedChannelDuplexHandler<DownstreamCodec
     /** The largest body that goes out in its head's buffer. */
     private static final int MAX_HELD_BODY = 4096;
     private static final int COLON_SP = (':' << 8) | ' ';
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 }

@@ -399,7 +399,7 @@ final class PolicyPath {
                 });
             }
             if (s.untouched() && in.direct() != null && in.policy().forwardsOnly()) {
-                HttpRequest head = directHead(r, target, uri, r.method(), s.contentLength());
+                HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
                 x.attachment(FORWARDED_DIRECTLY);
                 // read when the backend's head arrives, after the policies' response hooks (cors) ran
                 Headers preset = x.context().response().headers();
@@ -496,26 +496,6 @@ final class PolicyPath {
     private static HttpRequest head(Request r, UpstreamTarget target, String uri, String method, long length) {
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
         copyHeaders(r.headers(), req.headers(), target);
-        return framed(req, method, length);
-    }
-
-    /**
-     * {@link #head} for a request handed back to the plain path with nothing to run after it: when
-     * no policy changed the headers, the client's own (already stripped of hop-by-hop and identity
-     * headers, with X-Forwarded-* added) go on as they are, not copied. Nothing reads them later.
-     */
-    private static HttpRequest directHead(Request r, UpstreamTarget target, String uri, String method, long length) {
-        Headers from = r.headers();
-        if (!(from.sameAsSeed() && from.seedSource() instanceof HttpHeaders received)) {
-            return head(r, target, uri, method, length);
-        }
-        received.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        received.remove(HttpHeaderNames.CONTENT_LENGTH);
-        received.set(HttpHeaderNames.HOST, target.authority());
-        return framed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri, received), method, length);
-    }
-
-    private static HttpRequest framed(HttpRequest req, String method, long length) {
         if (length < 0) {
             req.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         } else if (length > 0 || !(method.equals("GET") || method.equals("HEAD"))) {

@@ -214,13 +214,12 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
 
         /** Reads one response head when it is all there; false when more bytes are needed. */
         private boolean readHead(ByteBuf in, List<Object> out) {
-            int start = in.readerIndex();
             // a stray empty line before the status line is tolerated (RFC 9112 2.2)
             while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
                 in.skipBytes(1);
                 scanned = 0;
             }
-            start = in.readerIndex();
+            int start = in.readerIndex();
             int end = headEnd(in, start);
             if (end < 0) {
                 if (in.readableBytes() > MAX_HEAD) {
@@ -279,7 +278,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 throw refuse("status code " + code);
             }
             int reasonStart = Math.min(13, lineEnd);
-            checkValue(b, reasonStart, lineEnd);
+            checkValue(b, reasonStart, lineEnd); // the reason phrase: the same characters as a field value
             HttpResponseStatus status = status(code, b, reasonStart, lineEnd);
 
             int[] fields = new int[8 * UpstreamResponse.SLOTS];
@@ -436,7 +435,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 i++;
             }
             if (i == from || i == to || b[i] != ':') {
-                throw refuse("header line '" + printable(b, from, to) + "'");
+                // the name part only: a value may carry a cookie or a token, which the log must not
+                throw refuse("a header line that is not 'name: value' (it starts '" + printable(b, from, i) + "')");
             }
             return i;
         }
@@ -446,7 +446,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             for (int i = from; i < to; i++) {
                 int c = b[i] & 0xFF;
                 if ((c < 0x20 && c != '\t') || c == 0x7F) {
-                    throw refuse("a control character in a header value");
+                    throw refuse("a control character in the reason phrase or a header value");
                 }
             }
         }
@@ -506,20 +506,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
     }
 
     /** Whether {@code b[from, from+len)} is {@code lower} ignoring ASCII case ({@code lower} is lower case). */
-    static boolean is(byte[] b, int from, int len, byte[] lower) {
-        if (len != lower.length) {
-            return false;
-        }
-        for (int i = 0; i < len; i++) {
-            int c = b[from + i];
-            if (c >= 'A' && c <= 'Z') {
-                c += 32;
-            }
-            if (c != lower[i]) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean is(byte[] b, int from, int len, byte[] lower) {
+        return sameIgnoringCase(b, from, len, lower, 0, lower.length);
     }
 
     private static boolean sameIgnoringCase(byte[] a, int ai, int alen, byte[] b, int bi, int blen) {

@@ -265,7 +265,8 @@ class UpstreamCodecTest {
                 {"HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n", "Content-Length '12x'"},
                 {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "more than one Content-Length"},
                 {"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\n\r\n", "folded header line"},
-                {"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", "header line 'Bad Name: x'"},
+                {"HTTP/1.1 200 OK\r\nBad Name: secret-token\r\n\r\n", "not 'name: value' (it starts 'Bad')"},
+                {"HTTP/1.1 200 OK\r\nSet-Cookie secret-token\r\n\r\n", "(it starts 'Set-Cookie')"},
                 {"HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n", "control character"},
                 {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "101 Switching Protocols"},
                 {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "not hexadecimal"},
@@ -276,7 +277,8 @@ class UpstreamCodecTest {
             EmbeddedChannel e = afterRequest(HttpMethod.GET);
             assertThatThrownBy(() -> e.writeInbound(bytes(c[0])))
                     .as(c[0]).isInstanceOf(DecoderException.class)
-                    .hasMessageContaining("not valid HTTP/1.1").hasMessageContaining(c[1]);
+                    .hasMessageContaining("not valid HTTP/1.1").hasMessageContaining(c[1])
+                    .hasMessageNotContaining("secret"); // a header's value never reaches the log
             Object m;
             while ((m = e.readInbound()) != null) { // a valid head before a broken body went on its way
                 io.netty.util.ReferenceCountUtil.release(m);

@@ -8,10 +8,11 @@ import java.util.Map;
  * (indexer, ContainsKey, TryGetValue, GetValueOrDefault&lt;T&gt;); policies write it with {@link #set}.
  */
 public final class Variables {
-    private Map<String, Object> values = Map.of(); // a map of its own from the first set: most requests set none
+    private static final Map<String, Object> NONE = Map.of();
+    private Map<String, Object> values = NONE; // a map of its own from the first set: most requests set none
 
     public Variables set(String name, Object value) {
-        if (values.isEmpty() && !(values instanceof LinkedHashMap)) {
+        if (values == NONE) {
             values = new LinkedHashMap<>();
         }
         values.put(name, value);
@@ -19,16 +20,16 @@ public final class Variables {
     }
 
     public boolean remove(String name) {
-        return !values.isEmpty() && values.remove(name) != null;
+        return values != NONE && values.remove(name) != null;
     }
 
     public boolean containsKey(String name) {
-        return name != null && values.containsKey(name);
+        return values != NONE && values.containsKey(name);
     }
 
     /** The value or null; the expression indexer throws KeyNotFound for a missing name instead. */
     public Object get(String name) {
-        return name == null ? null : values.get(name);
+        return values == NONE ? null : values.get(name);
     }
 
     public int count() {
