@@ -41,12 +41,15 @@ import org.HdrHistogram.Recorder;
  *
  * <p>It always connects to 127.0.0.1: the URL's host is sent as SNI and Host only.
  *
- * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, the
- * URL's path in even one-second slices and {@code PATH} in odd ones, after one second to settle.
- * A request counts for the side whose slice it started in, over whole pairs of slices; each side's
- * requests/s is over its half of that time. Both sides see the same machine within a second of
- * each other, so the ratio holds still while the machine's speed drifts (runs seconds apart
- * differ by tens of per cent).
+ * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, one-second
+ * slices in the order URL path, {@code PATH}, {@code PATH}, URL path (and again), after eight seconds
+ * to settle. A request counts for the side whose slice it started in, over whole groups of four
+ * slices; each side's requests/s is over its half of that time. Both sides see the same machine
+ * within a second of each other, so the ratio holds still while the machine's speed drifts (runs
+ * seconds apart differ by tens of per cent); and the A-B-B-A order cancels a steady trend within
+ * the run. Plain A-B order does not: a fresh load generator speeds up over its first seconds, and
+ * with one-second slices that made the first side read 3 to 12 % slower than the second with the
+ * same route on both ({@code -Dgatehouse.bench.perSlice=true} prints each slice's count).
  *
  * <pre>java -cp benchmarks.jar io.gatehouse.bench.LoadGenerator URL SECONDS CONNECTIONS new|keepalive|alternate=PATH CA [CERT KEY]</pre>
  */
@@ -60,13 +63,12 @@ public final class LoadGenerator {
     private final String alternatePath;
     private final Recorder alternateLatency = new Recorder(3);
     private final AtomicLong alternateOk = new AtomicLong();
-    /**
-     * The alternation's slice: 1 s unless {@code -Dgatehouse.bench.sliceMillis} says otherwise.
-     * Shorter slices read a smaller difference (100 ms: a third of what 1 s reads): part of one
-     * side's cost lands in the other's slices.
-     */
+    /** The alternation's slice: 1 s unless {@code -Dgatehouse.bench.sliceMillis} says otherwise. */
     private static final long SLICE_NANOS = Long.getLong("gatehouse.bench.sliceMillis", 1000) * 1_000_000L;
-    private static final long SETTLE_NANOS = 1_000_000_000L;
+    private static final long SETTLE_NANOS = Long.getLong("gatehouse.bench.settleMillis", 8000) * 1_000_000L;
+    /** Requests per slice in alternate mode, printed to stderr with {@code -Dgatehouse.bench.perSlice=true}. */
+    private static final boolean PER_SLICE = Boolean.getBoolean("gatehouse.bench.perSlice");
+    private final java.util.concurrent.atomic.AtomicLongArray sliceCounts = new java.util.concurrent.atomic.AtomicLongArray(4096);
     private volatile long countFrom;
     private volatile long countUntil = Long.MAX_VALUE;
     private final AtomicLong errors = new AtomicLong();
@@ -110,10 +112,10 @@ public final class LoadGenerator {
 
     private void run(int seconds, int connections) throws InterruptedException {
         countFrom = System.nanoTime() + (alternatePath != null ? SETTLE_NANOS : 0);
-        // alternate mode counts whole pairs of slices, so both sides get the same time
-        long pairs = Math.max(1, seconds * 1_000_000_000L / (2 * SLICE_NANOS));
+        // alternate mode counts whole groups of four slices (A B B A), so both sides get the same time
+        long quads = Math.max(1, seconds * 1_000_000_000L / (4 * SLICE_NANOS));
         if (alternatePath != null) {
-            countUntil = countFrom + pairs * 2 * SLICE_NANOS;
+            countUntil = countFrom + quads * 4 * SLICE_NANOS;
         }
         for (int i = 0; i < connections; i++) {
             connect();
@@ -123,8 +125,15 @@ public final class LoadGenerator {
         if (alternatePath == null) {
             System.out.println(line("", ok.get(), seconds, latency) + " errors=" + errors.get());
         } else {
-            // each side had every other slice: half the time
-            double side = pairs * SLICE_NANOS / 1e9;
+            // each side had two slices of every four: half the time
+            double side = quads * 2 * SLICE_NANOS / 1e9;
+            if (PER_SLICE) {
+                StringBuilder b = new StringBuilder("per slice (A B B A ...):");
+                for (int i = 0; i < Math.min(quads * 4, sliceCounts.length()); i++) {
+                    b.append(' ').append(sliceCounts.get(i));
+                }
+                System.err.println(b);
+            }
             System.out.println(line("", ok.get(), side, latency) + " errors=" + errors.get() + " "
                     + line("alternate_", alternateOk.get(), side, alternateLatency));
         }
@@ -138,9 +147,13 @@ public final class LoadGenerator {
                 h.getValueAtPercentile(99.9) / 1e6);
     }
 
-    /** In alternate mode, whether a request starting now goes to the other path; otherwise false. */
+    /** In alternate mode, whether a request starting now goes to the other path (slices 1 and 2 of every four). */
     private boolean alternateAt(long now) {
-        return alternatePath != null && now >= countFrom && ((now - countFrom) / SLICE_NANOS & 1) == 1;
+        if (alternatePath == null || now < countFrom) {
+            return false;
+        }
+        long k = (now - countFrom) / SLICE_NANOS & 3;
+        return k == 1 || k == 2;
     }
 
     private void connect() {
@@ -201,8 +214,11 @@ public final class LoadGenerator {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
             long now = System.nanoTime();
             if (resp.status().code() == 200) {
-                if (start >= countFrom && start < countUntil) { // alternate mode: whole pairs of slices, after settling
+                if (start >= countFrom && start < countUntil) { // alternate mode: whole groups of slices, after settling
                     (alternate ? alternateOk : ok).incrementAndGet();
+                    if (PER_SLICE) {
+                        sliceCounts.incrementAndGet((int) Math.min((start - countFrom) / SLICE_NANOS, sliceCounts.length() - 1));
+                    }
                     (alternate ? alternateLatency : latency).recordValue(now - start);
                 }
             } else {
