@@ -27,7 +27,7 @@ public final class Exchange {
     private Section section = Section.INBOUND;
     private Forwarder forwarder;
     private GatewayException failure;
-    private final List<TraceEntry> traces = new ArrayList<>(0);
+    private List<TraceEntry> traces; // made on the first entry: most requests trace nothing
     private Object attachment;
     private List<Consumer<Response>> responseHooks;
     private Pending pendingCacheStore;
@@ -129,11 +129,15 @@ public final class Exchange {
     }
 
     public List<TraceEntry> traces() {
-        return List.copyOf(traces);
+        return traces == null ? List.of() : List.copyOf(traces);
     }
 
     public void trace(TraceEntry entry) {
-        traces.add(requireNonNull(entry, "entry"));
+        requireNonNull(entry, "entry");
+        if (traces == null) {
+            traces = new ArrayList<>(2);
+        }
+        traces.add(entry);
     }
 
     /** Whatever the gateway wants to carry along (its channel state); policies never touch it. */
@@ -159,6 +163,11 @@ public final class Exchange {
             responseHooks = new ArrayList<>(2);
         }
         responseHooks.add(hook);
+    }
+
+    /** True when a policy registered an {@link #onResponse} hook that has not run yet. */
+    public boolean hasResponseHooks() {
+        return responseHooks != null;
     }
 
     /** Runs the hooks of {@link #onResponse} on {@code context.Response}, at most once. */

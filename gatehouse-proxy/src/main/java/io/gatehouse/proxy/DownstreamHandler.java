@@ -376,7 +376,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         Channel connection = connection();
         GatewaySnapshot snap = runtime.current();
         io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.match, e.target, e.method, tls ? "https" : "http",
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.target, e.method, tls ? "https" : "http",
                 e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy, e.request);
         PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
     }

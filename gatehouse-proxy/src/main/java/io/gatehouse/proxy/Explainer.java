@@ -102,8 +102,8 @@ public final class Explainer {
         }
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set("host", binding.name());
-        PolicyPath.Inbound in = new PolicyPath.Inbound("00000000-0000-4000-8000-000000000000", match, target, method,
-                "https", binding.name(), path, headers, new byte[0], "127.0.0.1",
+        PolicyPath.Inbound in = new PolicyPath.Inbound("00000000-0000-4000-8000-000000000000", System.nanoTime(), match,
+                target, method, "https", binding.name(), path, headers, new byte[0], "127.0.0.1",
                 new HandshakeInfo(binding.name(), "TLSv1.3", "", "http/1.1", chain, null), null, null, null, null);
         Exchange x = new Exchange(PolicyPath.context(snap, in));
         x.backendId(match.api().config().backendId());

@@ -75,9 +75,32 @@ final class PolicyPath {
      * What the downstream side knows about the request: {@code body} when it was read whole, else
      * {@code stream}, the body still on the client's connection.
      */
-    record Inbound(String requestId, Router.Match match, UpstreamTarget target, String method, String scheme,
-                   String host, String uri, HttpHeaders headers, byte[] body, String clientIp, HandshakeInfo handshake,
-                   RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy, DirectForward direct) {
+    record Inbound(String requestId, long startNanos, Router.Match match, UpstreamTarget target, String method,
+                   String scheme, String host, String uri, HttpHeaders headers, byte[] body, String clientIp,
+                   HandshakeInfo handshake, RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy,
+                   DirectForward direct) implements PolicyContext.Source {
+        @Override
+        public ApiInfo api() {
+            var api = match.api().config();
+            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target.url()), "");
+        }
+
+        @Override
+        public OperationInfo operation() {
+            Router.OperationRoute op = match.operation();
+            return op == null ? null
+                    : new OperationInfo(op.config().id(), op.config().id(), op.method(), op.config().urlTemplate());
+        }
+
+        @Override
+        public String receivedUrl() {
+            return scheme + "://" + host + uri;
+        }
+
+        @Override
+        public Map<String, String> matchedParameters() {
+            return match.parameters();
+        }
     }
 
     private record CachedCertificate(GatewaySnapshot snap, X509Certificate2 certificate) {
@@ -207,6 +230,9 @@ final class PolicyPath {
 
     private static final Object FORWARDED_DIRECTLY = new Object();
 
+    /** The outcome of a request handed to the plain path, when the policies traced nothing. */
+    private static final Outcome FORWARDED = new Outcome(null, null, 0, List.of(), List.of(), null, true);
+
     /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
     @FunctionalInterface
     interface OutcomeHandler {
@@ -231,6 +257,10 @@ final class PolicyPath {
             deliver(x, in, unexpected, then);
             return;
         }
+        if (done == io.gatehouse.policy.spi.Policy.DONE && loop.inEventLoop()) { // the common case
+            deliver(x, in, null, then);
+            return;
+        }
         CompletableFuture<Void> f = done.toCompletableFuture();
         if (f.isDone() && loop.inEventLoop()) {
             deliver(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null, then);
@@ -247,7 +277,10 @@ final class PolicyPath {
 
     private static void deliver(Exchange x, Inbound in, Throwable t, OutcomeHandler then) {
         if (x.attachment() == FORWARDED_DIRECTLY) { // nothing runs after it: the plain path answers
-            then.outcome(new Outcome(null, null, 0, x.traces(), x.context().traces(), null, true), null);
+            List<io.gatehouse.policy.TraceEntry> traces = x.traces();
+            List<PolicyContext.TraceEntry> contextTraces = x.context().traces();
+            then.outcome(traces.isEmpty() && contextTraces.isEmpty() ? FORWARDED
+                    : new Outcome(null, null, 0, traces, contextTraces, null, true), null);
             return;
         }
         Outcome out;
@@ -278,24 +311,15 @@ final class PolicyPath {
     }
 
     static PolicyContext context(GatewaySnapshot snap, Inbound in) {
-        PolicyContext ctx = new PolicyContext();
+        // the API, operation, URL, parameters and headers are made, parsed or copied only if a policy reads them
+        PolicyContext ctx = new PolicyContext(in.startNanos()).source(in);
         ctx.requestId(in.requestId());
-        ctx.started(DateTime.ofInstant(Instant.now(), DateTime.Kind.Utc), System.nanoTime());
-        var api = in.match().api().config();
-        ctx.api(new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(in.target().url()), ""));
-        Router.OperationRoute op = in.match().operation();
-        if (op != null) {
-            ctx.operation(new OperationInfo(op.config().id(), op.config().id(), op.method(), op.config().urlTemplate()));
-        }
         Request r = ctx.request();
         r.method(in.method());
-        // the URL and the headers are parsed and copied only if a policy reads them
-        r.receivedUrl(in.scheme() + "://" + in.host() + in.uri());
         r.headers().seed(in.headers());
         r.ipAddress(in.clientIp());
         r.body(in.stream() != null ? in.stream().placeholder()
                 : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
-        r.matchedParameters().putAll(in.match().parameters());
         if (in.certificate() != null) {
             r.certificate(in.certificate());
         } else if (in.handshake() != null && !in.handshake().clientChain().isEmpty()) {
@@ -399,7 +423,8 @@ final class PolicyPath {
                 });
             }
             if (s.untouched() && in.direct() != null && in.policy().forwardsOnly()) {
-                HttpRequest head = head(r, target, uri, r.method(), s.contentLength());
+                HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
+                        : handOn(r, target, uri, r.method(), s.contentLength());
                 x.attachment(FORWARDED_DIRECTLY);
                 // read when the backend's head arrives, after the policies' response hooks (cors) ran
                 Headers preset = x.context().response().headers();
@@ -496,6 +521,28 @@ final class PolicyPath {
     private static HttpRequest head(Request r, UpstreamTarget target, String uri, String method, long length) {
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
         copyHeaders(r.headers(), req.headers(), target);
+        return framed(req, method, length);
+    }
+
+    /**
+     * {@link #head} for a request handed to the plain path when nothing can read the context's
+     * request any more (no policy runs after the forward, and no response hook is waiting): if no
+     * policy changed the headers, the client's own go on as they are, not copied. They were stripped
+     * of hop-by-hop and identity headers, and given X-Forwarded-*, when the request came; only the
+     * framing and Host change here, as on a plain route.
+     */
+    private static HttpRequest handOn(Request r, UpstreamTarget target, String uri, String method, long length) {
+        Headers from = r.headers();
+        if (!(from.sameAsSeed() && from.seedSource() instanceof HttpHeaders received)) {
+            return head(r, target, uri, method, length);
+        }
+        received.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        received.remove(HttpHeaderNames.CONTENT_LENGTH);
+        received.set(HttpHeaderNames.HOST, target.authority());
+        return framed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri, received), method, length);
+    }
+
+    private static HttpRequest framed(HttpRequest req, String method, long length) {
         if (length < 0) {
             req.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         } else if (length > 0 || !(method.equals("GET") || method.equals("HEAD"))) {

@@ -4,8 +4,10 @@ import io.gatehouse.expr.lib.DateTime;
 import io.gatehouse.expr.lib.Guid;
 import io.gatehouse.expr.lib.TimeSpan;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code context} variable of a policy expression: one per request, filled by the gateway and
@@ -18,23 +20,66 @@ public final class PolicyContext {
     public record TraceEntry(String source, String message) {
     }
 
+    /**
+     * What the gateway knows about a request, asked for only when a policy reads it: most policies
+     * read little of it (the guide's read the client certificate and nothing else), and building all
+     * of it for every request cost a policy route more than the policies themselves.
+     */
+    public interface Source {
+        /** {@code context.Api}; a new object each call (policies may change its service URL). */
+        ApiInfo api();
+
+        /** {@code context.Operation}, or null when the API has no operations. */
+        OperationInfo operation();
+
+        /** The URL as received, e.g. {@code https://host/path?query}. */
+        String receivedUrl();
+
+        /** The parameters the operation's URL template matched; empty when none. */
+        Map<String, String> matchedParameters();
+    }
+
     private ApiInfo api;
     private OperationInfo operation;
+    private Source source;             // api and operation come from it until set or read
     private final Request request = new Request();
     private final Response response = new Response();
     private final Variables variables = new Variables();
     private LastError lastError;
     private Guid requestId;            // made on first read when the gateway set none (a random UUID is not free)
     private String requestIdText;      // the gateway's id, parsed on first read
-    private DateTime timestamp;        // likewise: the gateway sets it with started(...)
-    private long startNanos = System.nanoTime();
+    private DateTime timestamp;        // likewise: set with started(...), or derived from startNanos on first read
+    private long startNanos;
     private Deployment deployment = Deployment.LOCAL;
     private User user;
     private Subscription subscription;
     private Product product;
-    private final List<TraceEntry> traces = new ArrayList<>();
+    private List<TraceEntry> traces;   // made on the first context.Trace()
+
+    /** A context whose elapsed time runs from now. */
+    public PolicyContext() {
+        this(System.nanoTime());
+    }
+
+    /**
+     * A context for a request received at {@code startNanos} ({@link System#nanoTime()}): the start
+     * of {@link #elapsed()}, and of {@link #timestamp()} unless {@link #started} sets another.
+     */
+    public PolicyContext(long startNanos) {
+        this.startNanos = startNanos;
+    }
+
+    /** Takes {@code s} for {@code context.Api}, {@code context.Operation} and the request's URL and matched parameters, read on demand. */
+    public PolicyContext source(Source s) {
+        this.source = s;
+        request.source(s);
+        return this;
+    }
 
     public ApiInfo api() {
+        if (api == null && source != null) {
+            api = source.api();
+        }
         return api;
     }
 
@@ -44,6 +89,9 @@ public final class PolicyContext {
     }
 
     public OperationInfo operation() {
+        if (operation == null && source != null) {
+            operation = source.operation();
+        }
         return operation;
     }
 
@@ -94,8 +142,9 @@ public final class PolicyContext {
 
     /** When the gateway received the request, UTC. */
     public DateTime timestamp() {
-        if (timestamp == null) {
-            timestamp = DateTime.utcNow();
+        if (timestamp == null) { // the wall clock now, less the time since the request came
+            timestamp = DateTime.ofInstant(Instant.now().minusNanos(Math.max(0, System.nanoTime() - startNanos)),
+                    DateTime.Kind.Utc);
         }
         return timestamp;
     }
@@ -149,10 +198,13 @@ public final class PolicyContext {
 
     /** {@code context.Trace(source, message)}: recorded for the request trace. */
     public void trace(String source, Object message) {
+        if (traces == null) {
+            traces = new ArrayList<>(2);
+        }
         traces.add(new TraceEntry(source, io.gatehouse.expr.lib.Dotnet.toStr(message)));
     }
 
     public List<TraceEntry> traces() {
-        return List.copyOf(traces);
+        return traces == null ? List.of() : List.copyOf(traces);
     }
 }

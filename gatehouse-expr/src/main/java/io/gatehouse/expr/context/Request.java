@@ -9,11 +9,29 @@ public final class Request {
     private Url url;
     private Url originalUrl;
     private String rawUrl;       // the URL as received, parsed on first use (see receivedUrl)
+    private PolicyContext.Source source; // the received URL and matched parameters until read or set
     private final Headers headers = new Headers();
     private MessageBody body;
     private String ipAddress = "";
     private X509Certificate2 certificate;
-    private final Map<String, String> matchedParameters = new LinkedHashMap<>();
+    private Map<String, String> matchedParameters; // made on first use
+
+    /** Takes the received URL and the matched parameters from {@code s} when first read (see {@link PolicyContext#source}). */
+    Request source(PolicyContext.Source s) {
+        this.source = s;
+        this.url = null;
+        this.originalUrl = null;
+        this.rawUrl = null;
+        return this;
+    }
+
+    /** The URL as received: set by {@link #receivedUrl}, or asked of the source on first use. */
+    private String rawUrl() {
+        if (rawUrl == null && source != null) {
+            rawUrl = source.receivedUrl();
+        }
+        return rawUrl;
+    }
 
     public String method() {
         return method;
@@ -25,7 +43,7 @@ public final class Request {
     }
 
     public Url url() {
-        if (url == null && rawUrl != null) {
+        if (url == null && rawUrl() != null) {
             url = Url.parse(rawUrl);
         }
         return url;
@@ -42,6 +60,7 @@ public final class Request {
      * the received target as it came ({@link #urlUnread()}).
      */
     public Request receivedUrl(String text) {
+        this.source = null;
         this.rawUrl = text;
         this.url = null;
         this.originalUrl = null;
@@ -50,12 +69,12 @@ public final class Request {
 
     /** True when the URL was set with {@link #receivedUrl} and nothing has read or replaced it since. */
     public boolean urlUnread() {
-        return url == null && rawUrl != null;
+        return url == null && (rawUrl != null || source != null);
     }
 
     /** The URL as received, before any rewrite; defaults to {@link #url()}. */
     public Url originalUrl() {
-        if (originalUrl == null && rawUrl != null) {
+        if (originalUrl == null && rawUrl() != null) {
             originalUrl = Url.parse(rawUrl);
         }
         return originalUrl != null ? originalUrl : url();
@@ -100,6 +119,12 @@ public final class Request {
 
     /** Template parameters matched by the operation's URL template; mutable for the gateway. */
     public Map<String, String> matchedParameters() {
+        if (matchedParameters == null) {
+            matchedParameters = new LinkedHashMap<>();
+            if (source != null) {
+                matchedParameters.putAll(source.matchedParameters());
+            }
+        }
         return matchedParameters;
     }
 }

@@ -8,7 +8,8 @@ public final class Env {
     final PolicyContext ctx;
     final Object[] locals;
     private final long maxIterations;
-    private final long deadline;
+    private final long maxNanos;
+    private long deadline;      // set at the first time check: most evaluations never make one
     private final long maxMillis;
     private long iterations;
     Object returned;
@@ -34,7 +35,7 @@ public final class Env {
         this.locals = new Object[slots];
         this.maxIterations = maxIterations;
         this.maxMillis = maxNanos / 1_000_000;
-        this.deadline = System.nanoTime() + maxNanos;
+        this.maxNanos = maxNanos;
     }
 
     /** Counts one loop iteration or lambda call; enforces the iteration and time limits. */
@@ -44,13 +45,21 @@ public final class Env {
             throw new LimitExceededException("System.InvalidOperationException",
                     "The expression exceeded the limit of " + maxIterations + " loop iterations.");
         }
-        if ((n & 255) == 0 && System.nanoTime() > deadline) {
-            throw timeout();
+        if ((n & 255) == 0) {
+            checkTime();
         }
     }
 
+    /**
+     * Enforces the time limit. The clock starts at the first check (the 256th loop iteration, or a
+     * regular expression about to run), not at the evaluation's start: what runs before it is loop-free
+     * and short, and an evaluation without loops or regular expressions then reads no clock at all.
+     */
     void checkTime() {
-        if (System.nanoTime() > deadline) {
+        long now = System.nanoTime();
+        if (deadline == 0) {
+            deadline = now + maxNanos | 1;
+        } else if (now - deadline > 0) {
             throw timeout();
         }
     }

@@ -60,17 +60,25 @@ public final class ForwardRequest implements Policy {
         } catch (RuntimeException ex) {
             stage = CompletableFuture.failedStage(ex);
         }
+        if (stage == DONE) { // answered already (or handed on by the gateway): nothing to wait for
+            checkStatus(exchange);
+            return DONE;
+        }
         return stage.handle((v, t) -> {
             if (t != null) {
                 throw wrap(t);
             }
-            int status = exchange.context().response().statusCode();
-            if (settings.failOnErrorStatusCode() && status >= 400) {
-                throw new GatewayException(status <= 599 ? status : 502, "forward-request", "BackendErrorStatusCode",
-                        "backend answered " + status + " and fail-on-error-status-code is true");
-            }
+            checkStatus(exchange);
             return (Void) null;
         });
+    }
+
+    private void checkStatus(Exchange exchange) {
+        int status = exchange.context().response().statusCode();
+        if (settings.failOnErrorStatusCode() && status >= 400) {
+            throw new GatewayException(status <= 599 ? status : 502, "forward-request", "BackendErrorStatusCode",
+                    "backend answered " + status + " and fail-on-error-status-code is true");
+        }
     }
 
     private static GatewayException wrap(Throwable t) {
