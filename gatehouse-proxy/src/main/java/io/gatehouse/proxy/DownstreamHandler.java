@@ -746,6 +746,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 e.streamed.abandon();
                 e.upstream = null;
             }
+            // the plain path's connection, mid-body or still waiting for the head: nobody reads
+            // what it still carries, and it must not be left to the backend to end (nor pooled)
+            releaseUpstream(e, false);
         }
         if (e != null && !e.done) {
             log.debug("[{}] client closed the connection before the response completed", e.requestId);

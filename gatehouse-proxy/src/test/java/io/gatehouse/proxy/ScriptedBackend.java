@@ -9,13 +9,17 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A backend on plain sockets that answers each request with bytes a test scripted for its path,
@@ -25,39 +29,82 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ScriptedBackend implements AutoCloseable {
     /**
      * What the backend writes for one request: {@code pieces} in order, each flushed on its own
-     * with {@code pauseMillis} between them, then the connection closed if {@code close}.
+     * with {@code pauseMillis} between them, then the connection closed if {@code close}, or
+     * left as it is if {@code hold}: the backend writes nothing more on it and waits for the
+     * gateway to end it (a response never finished, or never begun).
      */
-    public record Scripted(List<byte[]> pieces, long pauseMillis, boolean close) {
+    public record Scripted(List<byte[]> pieces, long pauseMillis, boolean close, boolean hold) {
         /** One piece, the connection kept open for the next request. */
         public static Scripted of(String raw) {
-            return new Scripted(List.of(ascii(raw)), 0, false);
+            return new Scripted(List.of(ascii(raw)), 0, false, false);
         }
 
         public static Scripted of(byte[] raw) {
-            return new Scripted(List.of(raw), 0, false);
+            return new Scripted(List.of(raw), 0, false, false);
         }
 
         /** Several pieces, written with a flush and a pause between them. */
         public static Scripted pieces(long pauseMillis, byte[]... pieces) {
-            return new Scripted(List.of(pieces), pauseMillis, false);
+            return new Scripted(List.of(pieces), pauseMillis, false, false);
         }
 
         public static Scripted pieces(long pauseMillis, List<byte[]> pieces) {
-            return new Scripted(List.copyOf(pieces), pauseMillis, false);
+            return new Scripted(List.copyOf(pieces), pauseMillis, false, false);
         }
 
         /** Closes the connection without writing anything. */
         public static Scripted closeAtOnce() {
-            return new Scripted(List.of(), 0, true);
+            return new Scripted(List.of(), 0, true, false);
+        }
+
+        /** Never answers: reads the request, then waits for the gateway to end the connection. */
+        public static Scripted silent() {
+            return new Scripted(List.of(), 0, false, true);
         }
 
         public Scripted thenClose() {
-            return new Scripted(pieces, pauseMillis, true);
+            return new Scripted(pieces, pauseMillis, true, false);
+        }
+
+        /** After the pieces, writes nothing more and waits for the gateway to end the connection. */
+        public Scripted thenHold() {
+            return new Scripted(pieces, pauseMillis, false, true);
         }
     }
 
-    /** A request as the backend read it; {@code head} is the raw text of its header lines. */
-    public record Request(String method, String target, String head, byte[] body) {
+    /**
+     * One connection the backend accepted ({@code index} counts from 0 in the order accepted), and
+     * whether the gateway ended it: the backend saw its end of stream, a reset, or a failed write.
+     */
+    public static final class Connection {
+        public final int index;
+        /** Bytes the gateway sent on a {@linkplain Scripted#hold() held} connection: a request it should not have. */
+        public final AtomicLong bytesWhileHeld = new AtomicLong();
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private volatile long endedNanos;
+
+        Connection(int index) {
+            this.index = index;
+        }
+
+        private void endedByGateway() {
+            if (ended.getCount() > 0) {
+                endedNanos = System.nanoTime();
+                ended.countDown();
+            }
+        }
+
+        /** Waits up to {@code max} for the gateway to end the connection: the {@link System#nanoTime()} it was seen, or -1. */
+        public long awaitEnd(Duration max) throws InterruptedException {
+            return ended.await(max.toNanos(), TimeUnit.NANOSECONDS) ? endedNanos : -1;
+        }
+    }
+
+    /**
+     * A request as the backend read it; {@code head} is the raw text of its header lines,
+     * {@code connection} the {@link Connection#index} of the connection it came on.
+     */
+    public record Request(String method, String target, String head, byte[] body, int connection) {
         /** The first value of a header, names compared ignoring case; null when absent. */
         public String header(String name) {
             for (String line : head.split("\r\n")) {
@@ -72,6 +119,7 @@ public final class ScriptedBackend implements AutoCloseable {
 
     public final AtomicInteger connections = new AtomicInteger();
     public final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Connection> accepted = new CopyOnWriteArrayList<>();
     private final Map<String, Scripted> scripts = new ConcurrentHashMap<>();
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -107,21 +155,24 @@ public final class ScriptedBackend implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
+            Connection c = new Connection(n++);
+            accepted.add(c);
             connections.incrementAndGet();
             sockets.add(s);
-            threads.add(Thread.ofPlatform().daemon().name("scripted-conn-" + n++).start(() -> serve(s)));
+            threads.add(Thread.ofPlatform().daemon().name("scripted-conn-" + c.index).start(() -> serve(s, c)));
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, Connection c) {
         try (s) {
             s.setTcpNoDelay(true);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             while (!closed) {
-                Request req = readRequest(in);
+                Request req = readRequest(in, c.index);
                 if (req == null) {
-                    return; // the gateway closed the connection
+                    c.endedByGateway();
+                    return;
                 }
                 requests.add(req);
                 String path = req.target();
@@ -140,14 +191,31 @@ public final class ScriptedBackend implements AutoCloseable {
                 if (script.close()) {
                     return;
                 }
+                if (script.hold()) {
+                    hold(in, c);
+                    return;
+                }
             }
-        } catch (IOException | InterruptedException e) {
-            // the gateway or the test ended the connection
+        } catch (IOException e) {
+            if (!closed) {
+                c.endedByGateway(); // a reset, or a write to a connection the gateway closed
+            }
+        } catch (InterruptedException e) {
+            // the test ended the backend
         }
     }
 
+    /** Reads (and counts) whatever the gateway still sends until it ends the connection. */
+    private static void hold(InputStream in, Connection c) throws IOException {
+        byte[] buf = new byte[8192];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            c.bytesWhileHeld.addAndGet(n);
+        }
+        c.endedByGateway();
+    }
+
     /** Reads a request head up to CRLFCRLF and its Content-Length body; null at a clean EOF. */
-    private static Request readRequest(InputStream in) throws IOException {
+    private static Request readRequest(InputStream in, int connection) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -165,11 +233,11 @@ public final class ScriptedBackend implements AutoCloseable {
         int eol = text.indexOf("\r\n");
         String[] line = text.substring(0, eol).split(" ", 3);
         String headers = text.substring(eol + 2, text.length() - 2);
-        Request req = new Request(line[0], line[1], headers, new byte[0]);
+        Request req = new Request(line[0], line[1], headers, new byte[0], connection);
         String length = req.header("content-length");
         if (length != null) {
             byte[] body = in.readNBytes(Integer.parseInt(length));
-            req = new Request(line[0], line[1], headers, body);
+            req = new Request(line[0], line[1], headers, body, connection);
         } else if ("chunked".equals(lower(req.header("transfer-encoding")))) {
             throw new IOException("chunked request bodies are not scripted");
         }
