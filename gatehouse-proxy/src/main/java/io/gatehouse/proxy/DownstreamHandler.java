@@ -455,6 +455,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
         private final Exchange e;
         private final long length;
@@ -467,7 +469,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         StreamedRequest(Exchange e, long length, String contentType) {
             this.e = e;
             this.length = length;
-            this.placeholder = new io.gatehouse.expr.context.MessageBody(new byte[0], contentType);
+            this.placeholder = new io.gatehouse.expr.context.MessageBody(NO_BYTES, contentType);
         }
 
         @Override

@@ -102,6 +102,9 @@ public final class Headers {
     }
 
     public int count() {
+        if (map == null && !pending) {
+            return 0; // never seeded nor written: no map made to say so
+        }
         return read().size();
     }
 

@@ -44,7 +44,7 @@ public final class PolicyContext {
     private Source source;             // api and operation come from it until set or read
     private final Request request = new Request();
     private final Response response = new Response();
-    private final Variables variables = new Variables();
+    private Variables variables;       // made on first use
     private LastError lastError;
     private Guid requestId;            // made on first read when the gateway set none (a random UUID is not free)
     private String requestIdText;      // the gateway's id, parsed on first read
@@ -109,6 +109,9 @@ public final class PolicyContext {
     }
 
     public Variables variables() {
+        if (variables == null) {
+            variables = new Variables();
+        }
         return variables;
     }
 

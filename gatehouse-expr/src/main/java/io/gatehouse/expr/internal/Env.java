@@ -15,6 +15,7 @@ public final class Env {
     Object returned;
 
     private static final ThreadLocal<Env> CURRENT = new ThreadLocal<>();
+    private static final Object[] NO_LOCALS = new Object[0];
 
     /** The evaluation running on this thread, for library code that must honour the time limit (Regex). */
     static Env current() {
@@ -32,7 +33,7 @@ public final class Env {
 
     Env(PolicyContext ctx, int slots, long maxIterations, long maxNanos) {
         this.ctx = ctx;
-        this.locals = new Object[slots];
+        this.locals = slots == 0 ? NO_LOCALS : new Object[slots];
         this.maxIterations = maxIterations;
         this.maxMillis = maxNanos / 1_000_000;
         this.maxNanos = maxNanos;
