@@ -9,7 +9,8 @@ public final class Request {
     private Url url;
     private Url originalUrl;
     private String rawUrl;       // the URL as received, parsed on first use (see receivedUrl)
-    private PolicyContext.Source source; // the received URL and matched parameters until read or set
+    private PolicyContext.Source source; // the matched parameters, and the received URL while urlFromSource
+    private boolean urlFromSource;
     private final Headers headers = new Headers();
     private MessageBody body;
     private String ipAddress = "";
@@ -19,6 +20,7 @@ public final class Request {
     /** Takes the received URL and the matched parameters from {@code s} when first read (see {@link PolicyContext#source}). */
     Request source(PolicyContext.Source s) {
         this.source = s;
+        this.urlFromSource = s != null;
         this.url = null;
         this.originalUrl = null;
         this.rawUrl = null;
@@ -27,7 +29,8 @@ public final class Request {
 
     /** The URL as received: set by {@link #receivedUrl}, or asked of the source on first use. */
     private String rawUrl() {
-        if (rawUrl == null && source != null) {
+        if (urlFromSource) {
+            urlFromSource = false;
             rawUrl = source.receivedUrl();
         }
         return rawUrl;
@@ -60,7 +63,7 @@ public final class Request {
      * the received target as it came ({@link #urlUnread()}).
      */
     public Request receivedUrl(String text) {
-        this.source = null;
+        this.urlFromSource = false;
         this.rawUrl = text;
         this.url = null;
         this.originalUrl = null;
@@ -69,7 +72,7 @@ public final class Request {
 
     /** True when the URL was set with {@link #receivedUrl} and nothing has read or replaced it since. */
     public boolean urlUnread() {
-        return url == null && (rawUrl != null || source != null);
+        return url == null && (rawUrl != null || urlFromSource);
     }
 
     /** The URL as received, before any rewrite; defaults to {@link #url()}. */
