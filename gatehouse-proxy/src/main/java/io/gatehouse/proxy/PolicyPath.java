@@ -9,8 +9,6 @@ import io.gatehouse.expr.context.Request;
 import io.gatehouse.expr.context.Response;
 import io.gatehouse.expr.context.Url;
 import io.gatehouse.expr.context.X509Certificate2;
-import io.gatehouse.expr.lib.DateTime;
-import io.gatehouse.expr.lib.Guid;
 import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.ForwardSettings;
