@@ -1535,6 +1535,11 @@ public final class Compiler {
         if (c.args().size() != 2) {
             return fail(m.namePos(), "'Array." + m.name() + "' takes an array and a lambda, e.g. Array." + m.name() + "(items, x => ...)");
         }
+        for (Arg a : c.args()) {
+            if (a.out()) {
+                return fail(a.pos(), "'Array." + m.name() + "' does not take 'out' arguments");
+            }
+        }
         Expr arr = c.args().get(0).expr();
         Expr fn = c.args().get(1).expr();
         Call linq = new Call(c.pos(), new Member(arr.pos(), arr, ARRAY_LINQ.get(m.name()), m.namePos(), false, m.end()),
@@ -1634,7 +1639,8 @@ public final class Compiler {
                 if (k == cand.outIndex()) {
                     continue;
                 }
-                ok = argTypes.get(k).convertibleTo(cand.params()[k]);
+                // An 'out' argument has no value (its slot in args is null): it never fits a plain parameter.
+                ok = !c.args().get(k).out() && argTypes.get(k).convertibleTo(cand.params()[k]);
             }
             if (ok) {
                 chosen = cand;
@@ -1700,7 +1706,8 @@ public final class Compiler {
                 Name nm = (Name) outArg.expr();
                 Var l = lookup(nm.name());
                 if (l == null) {
-                    return fail(nm.pos(), "the name '" + nm.name() + "' does not exist in the current context");
+                    return fail(nm.pos(), "the name '" + nm.name() + "' does not exist in the current context"
+                            + (nm.name().equals("var") ? "; to declare an out variable, write 'out var name'" : ""));
                 }
                 if (!outType.convertibleTo(l.type())) {
                     return fail(nm.pos(), "the out variable must be '" + outType.name() + "' but '" + nm.name()

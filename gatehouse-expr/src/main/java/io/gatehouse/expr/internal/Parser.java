@@ -1213,6 +1213,10 @@ public final class Parser {
                     TypeRef ty = type();
                     if (ty != null && isIdent(peek())) {
                         args.add(new Arg(null, true, ty, toks.get(p++).text(), pos));
+                    } else if (ty != null && (KEYWORD_TYPES.contains(ty.name()) || ty.nullable())) {
+                        // 'out int)' or 'out int?,': a declaration without its name, never a variable
+                        throw error(peek(), "expected a variable name after 'out " + ty.name() + (ty.nullable() ? "?" : "")
+                                + "' but found " + describe(peek()));
                     } else if (ty != null && ty.args().isEmpty() && ty.rank() == 0 && !ty.name().contains(".")) {
                         args.add(new Arg(new Name(ty.pos(), ty.name()), true, null, null, pos));
                     } else {
