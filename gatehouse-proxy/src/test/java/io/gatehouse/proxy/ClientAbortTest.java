@@ -52,21 +52,7 @@ final class ClientAbortTest {
         backend.on("/hello", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         port = Ports.free();
         // a backend timeout well past the test's patience: it must not be what closes the connection
-        gw = GatewayHarness.start(tmp, """
-                gateway:
-                  listeners:
-                    - port: %d
-                      bind: 127.0.0.1
-                      tls: false
-                backends:
-                  - id: scripted
-                    url: http://127.0.0.1:%d
-                    timeout: 60
-                apis:
-                  - id: abort
-                    path: abort
-                    backendId: scripted
-                """.formatted(port, backend.port()));
+        gw = GatewayHarness.start(tmp, backend.gatewayConfig(port, "abort", 60));
     }
 
     @AfterEach

@@ -56,21 +56,7 @@ final class Http1FramingTest {
         backend = new ScriptedBackend();
         backend.on("/hello", HELLO);
         port = Ports.free();
-        gw = GatewayHarness.start(tmp, """
-                gateway:
-                  listeners:
-                    - port: %d
-                      bind: 127.0.0.1
-                      tls: false
-                backends:
-                  - id: scripted
-                    url: http://127.0.0.1:%d
-                    timeout: 3
-                apis:
-                  - id: framing
-                    path: framing
-                    backendId: scripted
-                """.formatted(port, backend.port()));
+        gw = GatewayHarness.start(tmp, backend.gatewayConfig(port, "framing", 3));
     }
 
     @AfterEach
