@@ -21,7 +21,7 @@
 # (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
 # (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
 # scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4's two sides
-# share each run's one-second slices instead (its CPU column is the run's, not split by side).
+# share each run's half-second slices instead (its CPU column is the run's, not split by side).
 # Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
@@ -304,8 +304,7 @@ s4() {
   local c0; c0=$(cpu_ticks "$gh_pid")
   local first=/guide/1 second=/patients/1 gkey="" nkey=alternate_   # the load generator's keys of each side
   if [ $((r % 2)) = 0 ]; then first=/patients/1; second=/guide/1; gkey=alternate_; nkey=""; fi
-  local out; out=$("$JAVA" -Dgatehouse.bench.sliceMillis=500 -cp "$BENCH_JAR" io.gatehouse.bench.LoadGenerator \
-    https://mtls.localhost:17443$first "$((2 * secs))" "$conns" alternate=$second \
+  local out; out=$("${LG[@]}" https://mtls.localhost:17443$first "$((2 * secs))" "$conns" alternate=$second \
     "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" 2>&1 || true)
   local cpu; cpu=$(echo "scale=1; ($(cpu_ticks "$gh_pid") - $c0) / $hz" | bc)
   local side key
@@ -323,9 +322,8 @@ soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every rou
 for r in $(seq 1 "$rounds"); do
   for sc in 1 2a 2b 3 4 5 6; do
     want "$sc" || continue
-    if [ -n "$soak" ]; then
-      if [ "$sc" = 4 ]; then s4; else "s${sc}_a"; fi   # both of scenario 4's sides are Gatehouse
-    elif [ "$sc" = 4 ]; then s4
+    if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
+    elif [ -n "$soak" ]; then "s${sc}_a"
     elif [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
   done
   if [ -n "$soak" ]; then

@@ -41,7 +41,7 @@ import org.HdrHistogram.Recorder;
  *
  * <p>It always connects to 127.0.0.1: the URL's host is sent as SNI and Host only.
  *
- * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, one-second
+ * <p>Mode {@code alternate=PATH} compares two routes on the same connections: keep-alive, half-second
  * slices in the order URL path, {@code PATH}, {@code PATH}, URL path (and again), after eight seconds
  * to settle. A request counts for the side whose slice it started in, over whole groups of four
  * slices; each side's requests/s is over its half of that time. Both sides see the same machine
@@ -63,8 +63,8 @@ public final class LoadGenerator {
     private final String alternatePath;
     private final Recorder alternateLatency = new Recorder(3);
     private final AtomicLong alternateOk = new AtomicLong();
-    /** The alternation's slice: 1 s unless {@code -Dgatehouse.bench.sliceMillis} says otherwise. */
-    private static final long SLICE_NANOS = Long.getLong("gatehouse.bench.sliceMillis", 1000) * 1_000_000L;
+    /** The alternation's slice: 500 ms unless {@code -Dgatehouse.bench.sliceMillis} says otherwise. */
+    private static final long SLICE_NANOS = Long.getLong("gatehouse.bench.sliceMillis", 500) * 1_000_000L;
     private static final long SETTLE_NANOS = Long.getLong("gatehouse.bench.settleMillis", 8000) * 1_000_000L;
     /** Requests per slice in alternate mode, printed to stderr with {@code -Dgatehouse.bench.perSlice=true}. */
     private static final boolean PER_SLICE = Boolean.getBoolean("gatehouse.bench.perSlice");

@@ -450,13 +450,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         });
     }
 
+    private static final byte[] NO_BYTES = new byte[0];
+
     /**
      * The body of a request whose policies run on its head: held in {@link Exchange#pending} until
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
-    private static final byte[] NO_BYTES = new byte[0];
-
     private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
         private final Exchange e;
         private final long length;

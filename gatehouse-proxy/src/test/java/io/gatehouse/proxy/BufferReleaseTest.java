@@ -60,21 +60,8 @@ class BufferReleaseTest {
         acceptor.setDaemon(true);
         acceptor.start();
         int port = Ports.free();
-        gw = GatewayHarness.start(tmp, """
-                gateway:
-                  listeners:
-                    - port: %d
-                      bind: 127.0.0.1
-                      tls: false
-                backends:
-                  - id: mute
-                    url: https://127.0.0.1:%d
-                    timeout: 1
-                apis:
-                  - id: records
-                    path: records
-                    backendId: mute
-                """.formatted(port, silent.getLocalPort()));
+        gw = GatewayHarness.start(tmp,
+                GatewayHarness.oneApi(port, "records", "mute", "https://127.0.0.1:" + silent.getLocalPort(), 1));
         PooledByteBufAllocator pool = (PooledByteBufAllocator) Buffers.ALLOCATOR;
         long before = pool.pinnedDirectMemory();
         for (int i = 0; i < 8; i++) {

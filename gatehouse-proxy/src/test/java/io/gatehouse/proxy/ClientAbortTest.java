@@ -52,7 +52,8 @@ final class ClientAbortTest {
         backend.on("/hello", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         port = Ports.free();
         // a backend timeout well past the test's patience: it must not be what closes the connection
-        gw = GatewayHarness.start(tmp, backend.gatewayConfig(port, "abort", 60));
+        gw = GatewayHarness.start(tmp,
+                GatewayHarness.oneApi(port, "abort", "scripted", "http://127.0.0.1:" + backend.port(), 60));
     }
 
     @AfterEach

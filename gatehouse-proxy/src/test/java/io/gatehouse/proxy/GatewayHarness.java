@@ -37,6 +37,29 @@ public final class GatewayHarness implements AutoCloseable {
         return result;
     }
 
+    /**
+     * A gateway listening in plain HTTP on {@code port} with one API, {@code /api}, forwarding to
+     * {@code backendUrl} (backend {@code backendId}) with a {@code timeoutSeconds} answer timeout:
+     * the configuration the raw-socket tests start from.
+     */
+    static String oneApi(int port, String api, String backendId, String backendUrl, int timeoutSeconds) {
+        return """
+                gateway:
+                  listeners:
+                    - port: %d
+                      bind: 127.0.0.1
+                      tls: false
+                backends:
+                  - id: %s
+                    url: %s
+                    timeout: %d
+                apis:
+                  - id: %s
+                    path: %s
+                    backendId: %s
+                """.formatted(port, backendId, backendUrl, timeoutSeconds, api, api, backendId);
+    }
+
     static void write(Path file, String text) {
         try {
             Files.writeString(file, text);

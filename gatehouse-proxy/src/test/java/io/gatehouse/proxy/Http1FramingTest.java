@@ -56,7 +56,8 @@ final class Http1FramingTest {
         backend = new ScriptedBackend();
         backend.on("/hello", HELLO);
         port = Ports.free();
-        gw = GatewayHarness.start(tmp, backend.gatewayConfig(port, "framing", 3));
+        gw = GatewayHarness.start(tmp,
+                GatewayHarness.oneApi(port, "framing", "scripted", "http://127.0.0.1:" + backend.port(), 3));
     }
 
     @AfterEach

@@ -206,28 +206,6 @@ public final class ScriptedBackend implements AutoCloseable {
     }
 
     /** Reads (and counts) whatever the gateway still sends until it ends the connection. */
-    /**
-     * A plain-HTTP gateway on {@code port} with one API, {@code /api}, whose backend is this one,
-     * answering within {@code timeoutSeconds}: the configuration the raw-socket tests start from.
-     */
-    String gatewayConfig(int port, String api, int timeoutSeconds) {
-        return """
-                gateway:
-                  listeners:
-                    - port: %d
-                      bind: 127.0.0.1
-                      tls: false
-                backends:
-                  - id: scripted
-                    url: http://127.0.0.1:%d
-                    timeout: %d
-                apis:
-                  - id: %s
-                    path: %s
-                    backendId: scripted
-                """.formatted(port, port(), timeoutSeconds, api, api);
-    }
-
     private static void hold(InputStream in, Connection c) throws IOException {
         byte[] buf = new byte[8192];
         for (int n; (n = in.read(buf)) >= 0; ) {

@@ -21,9 +21,6 @@ public final class Request {
     Request source(PolicyContext.Source s) {
         this.source = s;
         this.urlFromSource = s != null;
-        this.url = null;
-        this.originalUrl = null;
-        this.rawUrl = null;
         return this;
     }
 

@@ -8,28 +8,24 @@ import java.util.Map;
  * (indexer, ContainsKey, TryGetValue, GetValueOrDefault&lt;T&gt;); policies write it with {@link #set}.
  */
 public final class Variables {
-    private static final Map<String, Object> NONE = Map.of();
-    private Map<String, Object> values = NONE; // a map of its own from the first set: most requests set none
+    private final Map<String, Object> values = new LinkedHashMap<>(); // the context makes this object on first use
 
     public Variables set(String name, Object value) {
-        if (values == NONE) {
-            values = new LinkedHashMap<>();
-        }
         values.put(name, value);
         return this;
     }
 
     public boolean remove(String name) {
-        return values != NONE && values.remove(name) != null;
+        return values.remove(name) != null;
     }
 
     public boolean containsKey(String name) {
-        return values != NONE && values.containsKey(name);
+        return values.containsKey(name);
     }
 
     /** The value or null; the expression indexer throws KeyNotFound for a missing name instead. */
     public Object get(String name) {
-        return values == NONE ? null : values.get(name);
+        return values.get(name);
     }
 
     public int count() {
