@@ -39,7 +39,8 @@ public class RoutingBenchmark {
                     new OperationConfig("get", "GET", "/{id}", null, p),
                     new OperationConfig("history", "GET", "/{id}/history/*", null, p),
                     new OperationConfig("create", "POST", "/", null, p));
-            ApiConfig api = new ApiConfig("api" + i, "service" + i + "/v1", "b", null, null, ops, p);
+            ApiConfig api = new ApiConfig("api" + i, "service" + i + "/v1", "b", null, null, ops, p,
+                    ApiConfig.ForwardClientCertificate.NONE);
             apis.add(Router.api(api, null, null, op -> null));
         }
         router = new Router(apis);
@@ -61,9 +62,9 @@ public class RoutingBenchmark {
         h.add("host", "api.contoso.local:8443").add("user-agent", "curl/7.88").add("accept", "*/*")
                 .add("connection", "keep-alive").add("x-forwarded-client-cert", "forged").add("authorization", "Bearer x")
                 .add("content-type", "application/json").add("x-correlation-id", "abc").add("te", "trailers");
-        ForwardedHeaders.stripIdentity(h);
+        IdentityHeaders.DEFAULT.strip(h, false);
         ForwardedHeaders.stripHopByHop(h);
-        ForwardedHeaders.addForwarded(h, "10.1.2.3", true, "api.contoso.local:8443");
+        ForwardedHeaders.addForwarded(h, "10.1.2.3", true, "api.contoso.local:8443", false);
         return h;
     }
 

@@ -63,7 +63,7 @@ final class ConfigReader {
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-            "operations");
+            "operations", "forwardClientCertificate");
     private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
 
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
@@ -134,7 +134,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT, null);
+                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of());
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -147,7 +147,7 @@ final class ConfigReader {
             return null;
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
-                "managedIdentity");
+                "managedIdentity", "trustedProxies", "identityHeaders");
         if (g == null) {
             return null;
         }
@@ -196,9 +196,67 @@ final class ConfigReader {
         }
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
-                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g));
+                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /** {@code gateway.trustedProxies: [CIDR, ...]}: literal addresses or ranges, each checked here. */
+    private List<String> trustedProxies(Section g) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Position> e : stringList(g, "trustedProxies", "address ranges (for example [10.0.0.0/8])")) {
+            try {
+                io.gatehouse.common.net.AddressRanges.parse(e.getKey());
+                out.add(e.getKey().strip());
+            } catch (IllegalArgumentException bad) {
+                String why = bad.getMessage();
+                diagnostics.add(e.getValue().error("trustedProxies: " + why + (why.contains("(expected") ? ""
+                        : " (expected an address or a range such as 10.0.0.0/8 or fd00::/8)")));
+            }
+        }
+        return out;
+    }
+
+    private static final Pattern HEADER_NAME_OR_PREFIX = Pattern.compile("[!#$%&'+.^_`|~0-9A-Za-z-]+\\*?");
+
+    /** {@code gateway.identityHeaders: [name, prefix*, ...]}: more request headers no client may send. */
+    private List<String> identityHeaders(Section g) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Position> e : stringList(g, "identityHeaders", "header names (for example [X-Employee-Id])")) {
+            String v = e.getKey().strip();
+            if (HEADER_NAME_OR_PREFIX.matcher(v).matches()) {
+                out.add(v);
+            } else {
+                diagnostics.add(e.getValue().error("identityHeaders: '" + v + "' is not a header name (expected a "
+                        + "name such as X-Employee-Id, or a prefix ending in '*' such as X-Employee-*)"));
+            }
+        }
+        return out;
+    }
+
+    /** A list of scalars with each one's position; empty when absent or wrong (reported). */
+    private List<Map.Entry<String, Position>> stringList(Section s, String key, String what) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof YamlNode.Sequence seq)) {
+            diagnostics.add(node.position().error("expected a list of " + what + " for '" + key + "', found "
+                    + node.describe()));
+            return List.of();
+        }
+        List<Map.Entry<String, Position>> out = new ArrayList<>();
+        for (YamlNode item : seq.items()) {
+            if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                diagnostics.add(item.position().error("expected a value in '" + key + "', found " + item.describe()));
+                continue;
+            }
+            String v = substitute(sc, false);
+            if (v != null) {
+                out.add(Map.entry(v, item.position()));
+            }
+        }
+        return out;
     }
 
     /** {@code gateway.managedIdentity: {style, endpoint, identityHeader}}; null when absent or wrong (reported). */
@@ -650,12 +708,24 @@ final class ConfigReader {
                 }
             }
         }
+        ApiConfig.ForwardClientCertificate forward = ApiConfig.ForwardClientCertificate.NONE;
+        String fcc = string(s, "forwardClientCertificate");
+        if (fcc != null) {
+            switch (fcc.trim().toLowerCase(Locale.ROOT)) {
+                case "none", "false" -> forward = ApiConfig.ForwardClientCertificate.NONE;
+                case "rfc9440", "client-cert" -> forward = ApiConfig.ForwardClientCertificate.RFC9440;
+                case "xfcc", "x-forwarded-client-cert" -> forward = ApiConfig.ForwardClientCertificate.XFCC;
+                default -> diagnostics.add(s.valuePosition("forwardClientCertificate").error("unknown "
+                        + "forwardClientCertificate '" + fcc + "' (expected none, rfc9440 for Client-Cert and "
+                        + "Client-Cert-Chain, or xfcc for X-Forwarded-Client-Cert)"));
+            }
+        }
         if (id == null) {
             return null;
         }
         // kept with what could be read (path may be null) so duplicate and reference checks
         // still run; the load fails anyway because every problem was reported
-        return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position());
+        return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(), forward);
     }
 
     private String apiPath(String raw, Position at) {

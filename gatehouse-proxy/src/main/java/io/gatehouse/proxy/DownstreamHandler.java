@@ -65,6 +65,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
     private ScheduledFuture<?> timer; // the response deadline check (armTimeout), or null
     private String clientIp;
+    private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
+    private boolean trusted;                // the peer is in gateway.trustedProxies
     private String hostChecked;             // the last Host found to agree with the TLS server name
     private GatewaySnapshot hostCheckedIn;  // ... in this configuration
     private long timerAt;
@@ -77,6 +79,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         UpstreamTarget target;
         HttpRequest upstreamHead;
         boolean keepAlive;
+        RequestChecks.Framing framing; // how the client framed the body: the backend gets the same
         boolean requestComplete;
         boolean discarding;       // an error response was or will be sent; drop the rest of the body
         ArrayDeque<HttpContent> pending;
@@ -174,12 +177,27 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, FailureKind.BAD_REQUEST, "malformed request: " + req.decoderResult().cause().getMessage(), null);
             return;
         }
+        RequestChecks.Refusal refused = RequestChecks.check(req, http2);
+        if (refused != null) {
+            e.keepAlive = false;
+            fail(e, refused.kind(), refused.why(), null);
+            return;
+        }
+        if (!http2) {
+            e.framing = RequestChecks.framing(req);
+            if (e.framing == null) {
+                e.keepAlive = false;
+                fail(e, FailureKind.NOT_IMPLEMENTED, "Transfer-Encoding '" + String.join(", ",
+                        req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) + "' (only chunked alone is decoded)", null);
+                return;
+            }
+        } else {
+            e.framing = HttpUtil.isContentLengthSet(req) ? RequestChecks.Framing.LENGTH
+                    : req instanceof FullHttpRequest ? RequestChecks.Framing.NONE : RequestChecks.Framing.CHUNKED;
+        }
         GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
         String host = headers.get(HttpHeaderNames.HOST);
-        if (host == null && http2) {
-            host = headers.get(":authority");
-        }
         if (tls && (snap != hostCheckedIn || host == null || !host.equals(hostChecked))) {
             HostnameBinding served = DownstreamInitializer.binding(connection());
             HostnameBinding named = snap.forHost(host);
@@ -194,7 +212,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q >= 0 ? uri.substring(0, q) : uri;
-        if (!path.startsWith("/") || hasDotSegments(path)) {
+        if (hasDotSegments(path)) {
             fail(e, FailureKind.BAD_REQUEST, "request path '" + path + "' is not a normalised absolute path", null);
             return;
         }
@@ -207,11 +225,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         UpstreamTarget target = (UpstreamTarget) match.api().target();
         e.target = target;
 
-        ForwardedHeaders.stripIdentity(headers);
+        boolean trustedPeer = trustedPeer(snap);
+        snap.identityHeaders.strip(headers, trustedPeer);
         ForwardedHeaders.stripHopByHop(headers);
         headers.remove(HttpHeaderNames.EXPECT);
-        headers.remove(":authority");
-        ForwardedHeaders.addForwarded(headers, clientIp(), tls, host);
+        ForwardedHeaders.addForwarded(headers, clientIp(), tls, host, trustedPeer);
+        forwardClientCertificate(snap, match, headers);
         if (match.policy() != null) {
             e.policy = (io.gatehouse.policy.EffectivePolicy) match.policy();
             e.method = req.method().name();
@@ -224,7 +243,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             }
             // the policies see the head now; the body waits for forward-request (held back if it piles up)
             e.pending = new ArrayDeque<>(4);
-            e.request = new StreamedRequest(e, requestLength(req), headers.get(HttpHeaderNames.CONTENT_TYPE));
+            e.request = new StreamedRequest(e, requestLength(e, req), headers.get(HttpHeaderNames.CONTENT_TYPE));
             runPolicies(e, null);
             return;
         }
@@ -245,17 +264,66 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         connectUpstream(e);
     }
 
-    /** The request body's length as framed by the client: 0 for none, -1 when not known in advance. */
-    private long requestLength(HttpRequest req) {
+    /**
+     * The request body's length as the gateway reads it: 0 for none, -1 when not known in advance
+     * (chunked). From {@link Exchange#framing}, decided before any header was removed.
+     */
+    private static long requestLength(Exchange e, HttpRequest req) {
         if (req instanceof FullHttpRequest full) {
             return full.content().readableBytes();
         }
-        long length = HttpUtil.getContentLength(req, -1L);
-        if (length >= 0) {
-            return length;
-        }
-        return http2 || HttpUtil.isTransferEncodingChunked(req) ? -1 : 0;
+        return switch (e.framing) {
+            case NONE -> 0;
+            case CHUNKED -> -1;
+            case LENGTH -> HttpUtil.getContentLength(req, -1L);
+        };
     }
+
+    /** Whether the peer is in {@code gateway.trustedProxies} (asked once per connection and config). */
+    private boolean trustedPeer(GatewaySnapshot snap) {
+        if (snap.trustedProxies.isEmpty()) {
+            return false;
+        }
+        if (trustedIn != snap) {
+            SocketAddress a = connection().remoteAddress();
+            trusted = a instanceof InetSocketAddress i && snap.trustedProxies.contains(i.getAddress());
+            trustedIn = snap;
+        }
+        return trusted;
+    }
+
+    /**
+     * {@code apis[].forwardClientCertificate}: the backend is told the client's certificate by the
+     * gateway, when the connection's chain verifies against the CA store (never what a client sent:
+     * those names were removed with the identity headers).
+     */
+    private void forwardClientCertificate(GatewaySnapshot snap, Router.Match match, HttpHeaders headers) {
+        io.gatehouse.config.model.ApiConfig.ForwardClientCertificate format = match.api().config().forwardClientCertificate();
+        if (format == io.gatehouse.config.model.ApiConfig.ForwardClientCertificate.NONE) {
+            return;
+        }
+        Channel connection = connection();
+        io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
+        io.gatehouse.expr.context.X509Certificate2 cert = PolicyPath.certificate(snap, connection, hs);
+        if (cert == null || !cert.verify()) {
+            return;
+        }
+        io.netty.util.Attribute<ClientCertificateHeaders.Values[]> a = connection.attr(CLIENT_CERT_HEADERS);
+        ClientCertificateHeaders.Values[] byFormat = a.get();
+        if (byFormat == null) {
+            byFormat = new ClientCertificateHeaders.Values[3];
+            a.set(byFormat);
+        }
+        ClientCertificateHeaders.Values v = byFormat[format.ordinal()];
+        if (v == null) {
+            v = ClientCertificateHeaders.values(format, hs.clientChain());
+            byFormat[format.ordinal()] = v;
+        }
+        ClientCertificateHeaders.set(headers, format, v);
+    }
+
+    private static final io.netty.util.AttributeKey<ClientCertificateHeaders.Values[]> CLIENT_CERT_HEADERS =
+            io.netty.util.AttributeKey.valueOf("gatehouse.clientCertHeaders");
 
     private static boolean hasDotSegments(String path) {
         String p = path;
@@ -287,11 +355,38 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void onContent(HttpContent c) {
         Exchange e = ex;
+        if (c.decoderResult().isFailure()) {
+            // a chunk size that is not hex, a chunk longer than its size, a missing CRLF, a bad
+            // trailer: the body's end is unknown, so nothing more of this connection is trusted.
+            // The backend never gets the request whole: its connection is closed mid-body.
+            c.release();
+            if (e == null || e.done) {
+                ctx.close();
+                return;
+            }
+            e.keepAlive = false;
+            e.upstreamReusable = false;
+            fail(e, FailureKind.BAD_REQUEST, "malformed request body: " + c.decoderResult().cause().getMessage(), null);
+            return;
+        }
         if (e == null) {
             drain(c);
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.discarding) {
+            c.release(); // bytes the request's head did not announce: never sent on unframed
+            e.keepAlive = false;
+            e.upstreamReusable = false;
+            fail(e, FailureKind.BAD_REQUEST, "body bytes on a request whose head announced no body", null);
+            return;
+        }
+        if (last && !e.discarding) {
+            HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
+            if (!trailers.isEmpty()) {
+                runtime.current().identityHeaders.stripTrailers(trailers);
+            }
+        }
         if (e.policyBody != null && !e.discarding) {
             collectForPolicy(e, c, last);
             return;

@@ -45,6 +45,10 @@ final class GatewaySnapshot {
     final Map<String, UpstreamTarget> backends;
     /** Client chains for {@code Verify()}: the same cached check validate-client-certificate uses. */
     final io.gatehouse.policy.ChainCheck chainCheck;
+    /** The identity headers no client may send (built-in plus {@code gateway.identityHeaders}). */
+    final IdentityHeaders identityHeaders;
+    /** {@code gateway.trustedProxies}: peers whose forwarding headers are kept and appended to. */
+    final io.gatehouse.common.net.AddressRanges trustedProxies;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
     private final Map<Object, UpstreamTarget> variants = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -53,6 +57,9 @@ final class GatewaySnapshot {
         this.generation = generation;
         this.chainCheck = config.policies().chainCheck();
         String minimum = config.model().gateway().minimumProtocolVersion();
+        List<String> extraIdentity = config.model().gateway().identityHeaders();
+        this.identityHeaders = extraIdentity.isEmpty() ? IdentityHeaders.DEFAULT : new IdentityHeaders(extraIdentity);
+        this.trustedProxies = io.gatehouse.common.net.AddressRanges.of(config.model().gateway().trustedProxies());
 
         Map<String, HostnameBinding> hosts = new HashMap<>();
         HostnameBinding dflt = null;

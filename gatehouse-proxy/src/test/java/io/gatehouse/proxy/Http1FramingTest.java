@@ -618,7 +618,12 @@ final class Http1FramingTest {
         private int responseStart;
 
         RawClient(int port) throws IOException {
-            socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            this(new Socket(InetAddress.getLoopbackAddress(), port));
+        }
+
+        /** Over a socket of the caller's (a TLS one, with the server name the test chose). */
+        RawClient(Socket socket) throws IOException {
+            this.socket = socket;
             socket.setSoTimeout(5000);
             socket.setTcpNoDelay(true);
             // unbuffered, so nothing past the current response is read; every byte is kept for assertions
@@ -646,6 +651,11 @@ final class Http1FramingTest {
 
         void send(String raw) throws IOException {
             out.write(ascii(raw));
+            out.flush();
+        }
+
+        void send(byte[] raw) throws IOException {
+            out.write(raw);
             out.flush();
         }
 

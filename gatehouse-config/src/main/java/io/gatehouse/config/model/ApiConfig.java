@@ -12,6 +12,8 @@ import java.util.List;
  * @param serviceUrl the backend URL when no backend entity is named
  * @param policy null when the API has no policy of its own
  * @param operations empty means every method and path under the API
+ * @param forwardClientCertificate whether the gateway tells the backend the client's verified
+ *     certificate itself, and in which header format
  */
 public record ApiConfig(
         String id,
@@ -20,9 +22,20 @@ public record ApiConfig(
         URI serviceUrl,
         PolicyRef policy,
         List<OperationConfig> operations,
-        Position position) {
+        Position position,
+        ForwardClientCertificate forwardClientCertificate) {
 
     public ApiConfig {
         operations = List.copyOf(operations);
+    }
+
+    /** {@code apis[].forwardClientCertificate}. */
+    public enum ForwardClientCertificate {
+        /** Nothing (the default): identity headers from clients are removed, and none is added. */
+        NONE,
+        /** RFC 9440 {@code Client-Cert} and {@code Client-Cert-Chain}. */
+        RFC9440,
+        /** Envoy's {@code X-Forwarded-Client-Cert}. */
+        XFCC
     }
 }

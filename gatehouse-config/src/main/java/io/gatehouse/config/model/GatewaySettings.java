@@ -11,6 +11,10 @@ import java.util.List;
  * @param drainTimeout how long SIGTERM waits for in-flight requests (not in APIM; default 30 s)
  * @param managedIdentity the token service for authentication-managed-identity; null when the
  *     config names none (the host's IDENTITY_ENDPOINT/IDENTITY_HEADER are used when set)
+ * @param trustedProxies address ranges (CIDR) of proxies whose forwarding headers are kept and
+ *     appended to; empty: every peer is a client, and its forwarding headers are replaced
+ * @param identityHeaders request header names (or prefixes ending in '*') removed from every
+ *     request in addition to the built-in identity list
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -18,10 +22,14 @@ public record GatewaySettings(
         RevocationMode revocationMode,
         AdminConfig admin,
         Duration drainTimeout,
-        ManagedIdentityConfig managedIdentity) {
+        ManagedIdentityConfig managedIdentity,
+        List<String> trustedProxies,
+        List<String> identityHeaders) {
 
     public GatewaySettings {
         listeners = List.copyOf(listeners);
+        trustedProxies = List.copyOf(trustedProxies);
+        identityHeaders = List.copyOf(identityHeaders);
     }
 
     public enum RevocationMode {
