@@ -11,7 +11,8 @@ import java.util.Iterator;
  * (RFC 9112 sections 2.3, 3 and 3.2, RFC 9113 section 8.3): a version the gateway speaks, a
  * request target of visible ASCII in origin form, exactly one valid {@code Host} on HTTP/1.1,
  * and a {@code Connection} header that does not name the fields the body's framing or the
- * request's routing were decided by. Netty's decoder has already refused what does not parse
+ * request's routing were decided by. A target in absolute form is rewritten to origin form, its
+ * authority becoming {@code Host}. Netty's decoder has already refused what does not parse
  * (bad chunk sizes, Content-Length together with Transfer-Encoding, two different lengths,
  * invalid field names and values); these are the checks it leaves to the application.
  */
@@ -40,11 +41,25 @@ final class RequestChecks {
             return new Refusal(FailureKind.BAD_REQUEST, "the request target has a byte outside visible ASCII ("
                     + String.format("0x%02x", (int) target.charAt(bad)) + ") at offset " + bad);
         }
+        HttpHeaders h = req.headers();
+        if (!http2 && absoluteFormAuthorityEnd(target) > 0) {
+            // RFC 9112 section 3.2.2: a server accepts the absolute form, and its authority
+            // replaces Host (the request goes on in origin form with that Host)
+            int end = absoluteFormAuthorityEnd(target);
+            int start = target.indexOf("://") + 3;
+            String authority = target.substring(start, end);
+            if (!validHost(authority)) {
+                return new Refusal(FailureKind.BAD_REQUEST, "an invalid authority in an absolute-form request target");
+            }
+            String rest = target.substring(end);
+            req.setUri(rest.isEmpty() || rest.charAt(0) == '?' ? "/" + rest : rest);
+            h.set(HttpHeaderNames.HOST, authority);
+            target = req.uri();
+        }
         if (target.isEmpty() || target.charAt(0) != '/') {
             return new Refusal(FailureKind.BAD_REQUEST,
                     "the request target is not in origin form (an absolute path such as /api/items)");
         }
-        HttpHeaders h = req.headers();
         if (h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY1) && h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY2)) {
             // Netty's decoder reads 8 body bytes for such a request (the 2010 WebSocket draft) with
             // no header saying so: they would reach the backend unframed
@@ -81,6 +96,26 @@ final class RequestChecks {
             return te.size() == 1 && te.getFirst().strip().equalsIgnoreCase("chunked") ? Framing.CHUNKED : null;
         }
         return h.contains(HttpHeaderNames.CONTENT_LENGTH) ? Framing.LENGTH : Framing.NONE;
+    }
+
+    /**
+     * For a target in absolute form ({@code http://authority/path} or https, scheme in any case),
+     * the offset where its authority ends (at '/', '?' or the end); otherwise -1.
+     */
+    static int absoluteFormAuthorityEnd(String target) {
+        int start;
+        if (target.regionMatches(true, 0, "http://", 0, 7)) {
+            start = 7;
+        } else if (target.regionMatches(true, 0, "https://", 0, 8)) {
+            start = 8;
+        } else {
+            return -1;
+        }
+        int end = start;
+        while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+            end++;
+        }
+        return end;
     }
 
     /**

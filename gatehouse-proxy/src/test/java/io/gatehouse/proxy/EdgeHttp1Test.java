@@ -271,6 +271,28 @@ class EdgeHttp1Test extends EdgeFixture {
         }
     }
 
+    /**
+     * RFC 9112 section 3.2.2: the absolute form is accepted and its authority is the Host, so it
+     * is what the TLS server name is checked against (the strict hostname named in the target of
+     * a request on the lax connection is the same mismatch as naming it in Host).
+     */
+    @Test
+    void anAbsoluteFormTargetIsServedWithItsAuthorityAsTheHost() throws Exception {
+        start();
+        RawClient c = attacker();
+        c.send("GET https://" + OPEN + "/open/abs?q=1 HTTP/1.1\r\nHost: ignored.example\r\n\r\n");
+        Response r = c.read(false);
+        assertThat(r.status()).as(r.raw()).isEqualTo(200);
+        RecordingBackend.Request seen = backend.requests.getFirst();
+        assertThat(seen.target()).isEqualTo("/abs?q=1");
+        assertThat(seen.header("x-forwarded-host")).isEqualTo(OPEN);
+
+        RawClient sneaky = attacker();
+        sneaky.send("GET https://" + STRICT + "/open/abs HTTP/1.1\r\nHost: " + OPEN + "\r\n\r\n");
+        assertThat(sneaky.read(false).status()).as("the strict hostname named over the lax connection").isEqualTo(421);
+        assertThat(backend.requests).hasSize(1);
+    }
+
     @Test
     void http10WithoutHostIsServed() throws Exception {
         start();

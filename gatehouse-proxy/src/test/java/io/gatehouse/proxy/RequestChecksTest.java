@@ -63,8 +63,22 @@ class RequestChecksTest {
         assertThat(RequestChecks.invalidTargetChar("/a b")).isEqualTo(2);
         assertThat(RequestChecks.invalidTargetChar("/a#b")).isEqualTo(2);
         assertThat(RequestChecks.invalidTargetChar("/\u00e9")).isEqualTo(1);
-        assertThat(RequestChecks.check(get("http://evil/a", "host", "a"), false).why()).contains("origin form");
+        assertThat(RequestChecks.check(get("ftp://evil/a", "host", "a"), false).why()).contains("origin form");
         assertThat(RequestChecks.check(get("*", "host", "a"), false).why()).contains("origin form");
+    }
+
+    @Test
+    void anAbsoluteFormTargetBecomesOriginFormAndItsAuthorityTheHost() {
+        HttpRequest r = get("HTTPS://Strict.Example:8443/a/b?c=1", "host", "lax.example");
+        assertThat(RequestChecks.check(r, false)).isNull();
+        assertThat(r.uri()).isEqualTo("/a/b?c=1");
+        assertThat(r.headers().getAll("host")).containsExactly("Strict.Example:8443");
+        HttpRequest bare = get("http://a.example?x=1");
+        assertThat(RequestChecks.check(bare, false)).isNull();
+        assertThat(bare.uri()).isEqualTo("/?x=1");
+        assertThat(RequestChecks.check(get("http://u@a.example/x", "host", "a.example"), false).why())
+                .contains("authority");
+        assertThat(RequestChecks.check(get("http:///x", "host", "a.example"), false).why()).contains("authority");
     }
 
     @Test
