@@ -187,8 +187,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.framing = RequestChecks.framing(req);
             if (e.framing == null) {
                 e.keepAlive = false;
-                fail(e, FailureKind.NOT_IMPLEMENTED, "Transfer-Encoding '" + String.join(", ",
-                        req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) + "' (only chunked alone is decoded)", null);
+                fail(e, FailureKind.NOT_IMPLEMENTED, "Transfer-Encoding '" + RequestChecks.shown(String.join(", ",
+                        req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING))) + "' (only chunked alone is decoded)", null);
                 return;
             }
         } else {
@@ -213,12 +213,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         int q = uri.indexOf('?');
         String path = q >= 0 ? uri.substring(0, q) : uri;
         if (hasDotSegments(path)) {
-            fail(e, FailureKind.BAD_REQUEST, "request path '" + path + "' is not a normalised absolute path", null);
+            fail(e, FailureKind.BAD_REQUEST, "request path '" + RequestChecks.shown(path)
+                    + "' is not a normalised absolute path", null);
             return;
         }
         Router.Match match = snap.router.route(req.method().name(), path);
         if (match == null) {
-            fail(e, FailureKind.OPERATION_NOT_FOUND, "no API or operation matches " + req.method() + " " + path, null);
+            fail(e, FailureKind.OPERATION_NOT_FOUND, "no API or operation matches " + req.method() + " "
+                    + RequestChecks.shown(path), null);
             return;
         }
         e.match = match;
@@ -906,6 +908,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void logFailure(Exchange e, FailureKind kind, String message) {
         String api = e.match == null ? "-" : e.match.api().config().id();
         if (kind == FailureKind.OPERATION_NOT_FOUND) {
+            log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);
+        } else if (e.match == null && kind.status.code() < 500) {
+            // refused at the edge (a malformed request): the client's problem, not the operator's
             log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);
         } else {
             log.warn("[{}] {} {} (api '{}'): {}", e.requestId, kind.status.code(), kind.reason, api, message);

@@ -225,13 +225,18 @@ final class RequestChecks {
                 int end = comma < 0 ? v.length() : comma;
                 String token = v.substring(start, end).strip();
                 if (ForwardedHeaders.isProtected(token)) {
-                    return new Refusal(FailureKind.BAD_REQUEST, "the Connection header names '" + token
+                    return new Refusal(FailureKind.BAD_REQUEST, "the Connection header names '" + shown(token)
                             + "', a field the request is framed or routed by");
                 }
                 start = end + 1;
             }
         }
         return null;
+    }
+
+    /** A client's text for a log line: at most 80 characters (the log layer escapes controls). */
+    static String shown(String clientText) {
+        return clientText.length() <= 80 ? clientText : clientText.substring(0, 80) + "...";
     }
 
     private static boolean isAlnum(char c) {
