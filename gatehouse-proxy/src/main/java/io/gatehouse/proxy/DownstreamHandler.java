@@ -65,8 +65,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
     private ScheduledFuture<?> timer; // the response deadline check (armTimeout), or null
     private String clientIp;
-    private String hostChecked;             // the last Host found to agree with the TLS server name
-    private GatewaySnapshot hostCheckedIn;  // ... in this configuration
     private long timerAt;
 
     /** The state of the request in progress. */
@@ -180,16 +178,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (host == null && http2) {
             host = headers.get(":authority");
         }
-        if (tls && (snap != hostCheckedIn || host == null || !host.equals(hostChecked))) {
-            HostnameBinding served = DownstreamInitializer.binding(connection());
-            HostnameBinding named = snap.forHost(host);
-            if (served != null && named != null && !named.name().equalsIgnoreCase(served.name())) {
-                fail(e, FailureKind.MISDIRECTED, "Host '" + host + "' differs from the TLS server name '"
-                        + served.name() + "': its client-certificate settings would not apply", null);
-                return;
-            }
-            hostChecked = host; // the connection's next requests name the same host: not looked up again
-            hostCheckedIn = snap;
+        HostnameAccess.Scope scope = snap.scope(tls, connection(), host); // the hostname: its APIs and client CAs
+        if (scope.misdirected() != null) {
+            fail(e, FailureKind.MISDIRECTED, scope.misdirected(), null);
+            return;
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
@@ -198,7 +190,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, FailureKind.BAD_REQUEST, "request path '" + path + "' is not a normalised absolute path", null);
             return;
         }
-        Router.Match match = snap.router.route(req.method().name(), path);
+        Router.Match match = scope.router().route(req.method().name(), path);
         if (match == null) {
             fail(e, FailureKind.OPERATION_NOT_FOUND, "no API or operation matches " + req.method() + " " + path, null);
             return;
@@ -206,6 +198,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.match = match;
         UpstreamTarget target = (UpstreamTarget) match.api().target();
         e.target = target;
+        HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
+        if (refusal != null) { // clientCertificate: required, before any policy runs
+            fail(e, refusal.kind(), refusal.message(), null);
+            return;
+        }
 
         ForwardedHeaders.stripIdentity(headers);
         ForwardedHeaders.stripHopByHop(headers);
