@@ -61,7 +61,10 @@ final class GatewaySnapshot {
     GatewaySnapshot(LoadedConfig config, long generation) {
         this.config = config;
         this.generation = generation;
-        this.chainCheck = config.policies().chainCheck();
+        // the policies' check when they have one (its cache is shared); a config without policies has none
+        io.gatehouse.policy.ChainCheck fromPolicies = config.policies().chainCheck();
+        this.chainCheck = fromPolicies != io.gatehouse.policy.ChainCheck.NONE ? fromPolicies
+                : clientChainCheck(config.caStore(), config.revocation());
         String minimum = config.model().gateway().minimumProtocolVersion();
 
         Map<String, HostnameBinding> hosts = new HashMap<>();
@@ -76,7 +79,7 @@ final class GatewaySnapshot {
             HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx, name), ctx);
             hosts.put(name, b);
             checks.put(name, h.trustedCaCertificateIds().isEmpty() ? chainCheck
-                    : io.gatehouse.policy.ChainCheck.of(trust, config.revocation()).cached(Duration.ofSeconds(30), 10_000));
+                    : clientChainCheck(trust, config.revocation()));
             if (h.defaultSslBinding()) {
                 dflt = b;
             }
@@ -148,6 +151,12 @@ final class GatewaySnapshot {
             }
         }
         return config.caStore().withRoots(roots);
+    }
+
+    /** A client chain check against {@code trust}, results kept 30 s per chain, as the policies' is. */
+    private static io.gatehouse.policy.ChainCheck clientChainCheck(CaStore trust, io.gatehouse.tls.RevocationMode mode) {
+        return trust.isEmpty() ? io.gatehouse.policy.ChainCheck.NONE
+                : io.gatehouse.policy.ChainCheck.of(trust, mode).cached(Duration.ofSeconds(30), 10_000);
     }
 
     /** The chain check for the clients of the connection's hostname (ChainCheck.NONE when it has none). */
