@@ -237,6 +237,21 @@ class HostnameAccessConfigTest {
         });
     }
 
+    @Test
+    void warnsWhenAnApiRequiresACertificateThatNoneOfItsHostnamesAsksFor() throws IOException {
+        ConfigResult r = load(config(SCOPED, """
+                  - id: never
+                    path: never
+                    backendId: records
+                    hostnames: [api.contoso.local]
+                    clientCertificate: required
+                """).replace("    clientCertificateMode: request\n", "    clientCertificateMode: none\n"));
+
+        assertThat(warnings(r)).singleElement().satisfies(d -> assertThat(d.message()).isEqualTo("api 'never' "
+                + "requires a client certificate, but none of its hostnames asks for one (clientCertificateMode none), "
+                + "so every request to it is refused"));
+    }
+
     private static List<Diagnostic> warnings(ConfigResult r) {
         return r.diagnostics().all().stream().filter(d -> !d.isError()).toList();
     }
