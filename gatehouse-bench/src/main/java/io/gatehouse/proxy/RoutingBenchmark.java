@@ -39,8 +39,7 @@ public class RoutingBenchmark {
                     new OperationConfig("get", "GET", "/{id}", null, p),
                     new OperationConfig("history", "GET", "/{id}/history/*", null, p),
                     new OperationConfig("create", "POST", "/", null, p));
-            ApiConfig api = new ApiConfig("api" + i, "service" + i + "/v1", "b", null, null, ops, p,
-                    ApiConfig.ForwardClientCertificate.NONE);
+            ApiConfig api = new ApiConfig("api" + i, "service" + i + "/v1", "b", null, null, ops, p);
             apis.add(Router.api(api, null, null, op -> null));
         }
         router = new Router(apis);

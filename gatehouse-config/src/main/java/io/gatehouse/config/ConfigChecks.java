@@ -51,6 +51,8 @@ final class ConfigChecks {
         hostnames(config);
         backends(config);
         apis(config);
+        hostnameAccess(config);
+        scopedTrust(config);
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {
@@ -119,7 +121,9 @@ final class ConfigChecks {
                     firstDefault = s.position();
                 }
             }
-            if (h.clientCertificateMode().verifiesInHandshake() && reader.declaredRoots == 0) {
+            caReferences(h.trustedCaCertificateIds(), itemPositions(s, null, "trustedCaCertificateIds"), s);
+            if (h.clientCertificateMode().verifiesInHandshake() && reader.declaredRoots == 0
+                    && h.trustedCaCertificateIds().isEmpty()) {
                 diagnostics.add(s.valuePosition("clientCertificateMode").error("clientCertificateMode "
                         + h.clientCertificateMode().configName() + " verifies client certificates against the Root CA "
                         + "certificates, but there are none (add one under 'caCertificates' with 'storeName: Root')"));
@@ -167,26 +171,39 @@ final class ConfigChecks {
                     });
                 }
             }
-            List<Position> caPositions = itemPositions(s, "tls", "trustedCaCertificateIds");
-            List<String> trusted = b.tls().trustedCaCertificateIds();
-            for (int i = 0; i < trusted.size(); i++) {
-                String id = trusted.get(i);
-                Position at = i < caPositions.size() ? caPositions.get(i) : s.position();
-                if (reader.declaredCaCertificates.contains(id)) {
-                    continue;
-                }
-                if (reader.declaredCertificates.contains(id)) {
-                    diagnostics.add(at.error("'" + id + "' is under 'certificates'; trustedCaCertificateIds lists ids "
-                            + "from 'caCertificates'"));
-                } else {
-                    diagnostics.add(at.error("unknown CA certificate '" + id + "'"
-                            + Suggestions.didYouMean(id, reader.declaredCaCertificates)));
-                }
+            caReferences(b.tls().trustedCaCertificateIds(), itemPositions(s, "tls", "trustedCaCertificateIds"), s);
+        }
+    }
+
+    /** Reports every id of a {@code trustedCaCertificateIds} list that is not a declared CA certificate. */
+    private void caReferences(List<String> trusted, List<Position> positions, Section s) {
+        for (int i = 0; i < trusted.size(); i++) {
+            String id = trusted.get(i);
+            Position at = i < positions.size() ? positions.get(i) : s.position();
+            if (reader.declaredCaCertificates.contains(id)) {
+                continue;
+            }
+            if (reader.declaredCertificates.contains(id)) {
+                diagnostics.add(at.error("'" + id + "' is under 'certificates'; trustedCaCertificateIds lists ids "
+                        + "from 'caCertificates'"));
+            } else {
+                diagnostics.add(at.error("unknown CA certificate '" + id + "'"
+                        + Suggestions.didYouMean(id, reader.declaredCaCertificates)));
             }
         }
     }
 
+    /** Positions of the items of list {@code key}, in sub-mapping {@code sub} of {@code s} (null: in {@code s} itself). */
     private static List<Position> itemPositions(Section s, String sub, String key) {
+        if (sub == null) {
+            List<Position> out = new ArrayList<>();
+            if (s.node(key) instanceof YamlNode.Sequence seq) {
+                for (YamlNode item : seq.items()) {
+                    out.add(item.position());
+                }
+            }
+            return out;
+        }
         if (s.node(sub) instanceof YamlNode.Mapping m) {
             for (YamlNode.Entry e : m.entries()) {
                 if (key.equals(e.key().value()) && e.value() instanceof YamlNode.Sequence seq) {
@@ -202,10 +219,178 @@ final class ConfigChecks {
     }
 
     private void apis(GatehouseConfig config) {
+        Set<String> known = new java.util.HashSet<>();
+        for (String h : reader.declaredHostNames) {
+            known.add(h.toLowerCase(Locale.ROOT));
+        }
         for (ApiConfig a : config.apis()) {
+            Section s = reader.origins.get(a);
             if (a.backendId() != null && !reader.declaredBackends.contains(a.backendId())) {
-                diagnostics.add(reader.origins.get(a).valuePosition("backendId").error("unknown backend '" + a.backendId()
+                diagnostics.add(s.valuePosition("backendId").error("unknown backend '" + a.backendId()
                         + "'" + Suggestions.didYouMean(a.backendId(), reader.declaredBackends)));
+            }
+            List<Position> positions = itemPositions(s, null, "hostnames");
+            for (int i = 0; i < a.hostnames().size(); i++) {
+                String h = a.hostnames().get(i);
+                if (!known.contains(h.toLowerCase(Locale.ROOT))) {
+                    Position at = i < positions.size() ? positions.get(i) : s.valuePosition("hostnames");
+                    diagnostics.add(at.error("unknown hostname '" + h + "' in api '" + a.id()
+                            + "' (expected the hostName of an entry under 'hostnames')"
+                            + Suggestions.didYouMean(h, reader.declaredHostNames)));
+                }
+            }
+        }
+    }
+
+    /**
+     * How strict a client-certificate mode is, for comparing hostnames: none &lt; request &lt;
+     * verify-if-given &lt; require &lt; require-and-verify.
+     */
+    static int strictness(io.gatehouse.tls.ClientCertificateMode mode) {
+        return switch (mode) {
+            case NONE -> 0;
+            case REQUEST -> 1;
+            case VERIFY_IF_GIVEN -> 2;
+            case REQUIRE -> 3;
+            case REQUIRE_AND_VERIFY -> 4;
+        };
+    }
+
+    /**
+     * Warns about an API served on every hostname when the hostnames differ in strictness: a
+     * client reaches it through the laxest one (or a plain-HTTP listener), so the strictest
+     * hostname's certificate check does not protect it. Also warns about
+     * {@code clientCertificate: required} where no client certificate can ever arrive.
+     */
+    private void hostnameAccess(GatehouseConfig config) {
+        HostnameConfig strictest = null;
+        HostnameConfig laxest = null;
+        for (HostnameConfig h : config.hostnames()) {
+            if (strictest == null || strictness(h.clientCertificateMode()) > strictness(strictest.clientCertificateMode())) {
+                strictest = h;
+            }
+            if (laxest == null || strictness(h.clientCertificateMode()) < strictness(laxest.clientCertificateMode())) {
+                laxest = h;
+            }
+        }
+        ListenerConfig plain = null;
+        for (ListenerConfig l : config.gateway().listeners()) {
+            if (!l.tls()) {
+                plain = l;
+                break;
+            }
+        }
+        for (ApiConfig a : config.apis()) {
+            Section s = reader.origins.get(a);
+            if (a.clientCertificateRequired()) {
+                boolean anyAsks = false;
+                for (HostnameConfig h : config.hostnames()) {
+                    if ((a.hostnames().isEmpty() || listsHost(a, h.hostName()))
+                            && h.clientCertificateMode().requestsCertificate()) {
+                        anyAsks = true;
+                    }
+                }
+                if (!anyAsks) {
+                    diagnostics.add(s.valuePosition("clientCertificate").warning("api '" + a.id()
+                            + "' requires a client certificate, but none of its hostnames asks for one "
+                            + "(clientCertificateMode none), so every request to it is refused"));
+                }
+                continue;
+            }
+            if (!a.hostnames().isEmpty()) {
+                HostnameConfig asks = null;
+                for (HostnameConfig h : config.hostnames()) {
+                    if (listsHost(a, h.hostName()) && h.clientCertificateMode().requestsCertificate()) {
+                        asks = h;
+                        break;
+                    }
+                }
+                if (plain != null && asks != null) {
+                    diagnostics.add(s.valuePosition("hostnames").warning("api '" + a.id() + "' is also served by the "
+                            + "plain-HTTP listener on port " + plain.port() + " to requests whose Host names '"
+                            + asks.hostName() + "', with no client certificate at all (add 'clientCertificate: "
+                            + "required' to refuse them)"));
+                }
+                continue;
+            }
+            if (strictest == null || strictness(strictest.clientCertificateMode()) == 0) {
+                continue;
+            }
+            String lax = null;
+            if (plain != null) {
+                lax = "the plain-HTTP listener on port " + plain.port() + " (no TLS, no client certificate)";
+            } else if (strictness(laxest.clientCertificateMode()) < strictness(strictest.clientCertificateMode())) {
+                lax = "hostname '" + laxest.hostName() + "' (clientCertificateMode "
+                        + laxest.clientCertificateMode().configName() + ")";
+            }
+            if (lax != null) {
+                diagnostics.add(s.position().warning("api '" + a.id() + "' is served on every hostname, so clients "
+                        + "reach it through " + lax + " as well as through hostname '" + strictest.hostName()
+                        + "' (clientCertificateMode " + strictest.clientCertificateMode().configName()
+                        + "): the stricter hostname's certificate check does not protect it (add 'hostnames: ["
+                        + strictest.hostName() + "]' to serve it there only, or 'clientCertificate: required')"));
+            }
+        }
+    }
+
+    private static boolean listsHost(ApiConfig a, String hostName) {
+        for (String h : a.hostnames()) {
+            if (h.equalsIgnoreCase(hostName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Warns when a CA certificate that a backend trusts also verifies client certificates on a
+     * hostname: a Root one on a hostname that asks for certificates and names no
+     * trustedCaCertificateIds, or any one a hostname lists.
+     */
+    private void scopedTrust(GatehouseConfig config) {
+        Map<String, String> backendOf = new java.util.LinkedHashMap<>();
+        for (BackendConfig b : config.backends()) {
+            for (String id : b.tls().trustedCaCertificateIds()) {
+                backendOf.putIfAbsent(id, b.id());
+            }
+        }
+        if (backendOf.isEmpty()) {
+            return;
+        }
+        Set<String> roots = new java.util.HashSet<>();
+        for (CaCertificateConfig c : config.caCertificates()) {
+            if (c.storeName() == CaCertificateConfig.StoreName.ROOT) {
+                roots.add(c.id());
+            }
+        }
+        for (HostnameConfig h : config.hostnames()) {
+            if (!h.clientCertificateMode().requestsCertificate()) {
+                continue;
+            }
+            Section s = reader.origins.get(h);
+            if (h.trustedCaCertificateIds().isEmpty()) {
+                for (Map.Entry<String, String> e : backendOf.entrySet()) {
+                    if (roots.contains(e.getKey())) {
+                        diagnostics.add(s.valuePosition("hostName").warning("CA certificate '" + e.getKey()
+                                + "' is trusted for backend '" + e.getValue() + "' and, as a Root CA certificate, also "
+                                + "verifies client certificates on hostname '" + h.hostName() + "': a client "
+                                + "certificate it issued passes the handshake and Verify() there (list the CAs of "
+                                + "your clients in this hostname's trustedCaCertificateIds)"));
+                    }
+                }
+            } else {
+                List<Position> positions = itemPositions(s, null, "trustedCaCertificateIds");
+                for (int i = 0; i < h.trustedCaCertificateIds().size(); i++) {
+                    String id = h.trustedCaCertificateIds().get(i);
+                    String backend = backendOf.get(id);
+                    if (backend != null) {
+                        Position at = i < positions.size() ? positions.get(i) : s.position();
+                        diagnostics.add(at.warning("CA certificate '" + id + "' is trusted for backend '" + backend
+                                + "' and also verifies client certificates on hostname '" + h.hostName()
+                                + "': a certificate it issued to a backend is accepted from clients there "
+                                + "(use separate CAs for backends and clients)"));
+                    }
+                }
             }
         }
     }

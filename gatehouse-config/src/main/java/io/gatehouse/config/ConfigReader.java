@@ -55,7 +55,7 @@ final class ConfigReader {
 
     private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
     private static final List<String> HOSTNAME_KEYS = List.of("hostName", "certificateId", "negotiateClientCertificate",
-            "clientCertificateMode", "defaultSslBinding");
+            "clientCertificateMode", "defaultSslBinding", "trustedCaCertificateIds");
     private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile");
     private static final List<String> CERTIFICATE_KEYS = List.of("id", "certificateFile", "keyFile", "keyPassword", "pfx",
             "password", "keyVault");
@@ -63,7 +63,7 @@ final class ConfigReader {
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-            "operations", "forwardClientCertificate");
+            "operations", "hostnames", "clientCertificate", "forwardClientCertificate");
     private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
 
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
@@ -88,6 +88,8 @@ final class ConfigReader {
     final Set<String> declaredNamedValues = new LinkedHashSet<>();
     /** How many CA certificates the file declares with storeName Root, even ones left out because of an error. */
     int declaredRoots;
+    /** Every hostName the file declares (as written), even ones left out because of another error. */
+    final Set<String> declaredHostNames = new LinkedHashSet<>();
     /** Whether the file lists any hostname, even ones left out because of an error. */
     boolean declaredHostnames;
     /** Values to blank out of source excerpts: passwords and secret named values. */
@@ -346,6 +348,9 @@ final class ConfigReader {
 
     private HostnameConfig hostname(Section s) {
         String host = required(s, "hostName");
+        if (host != null) {
+            declaredHostNames.add(host);
+        }
         if (host != null && !HOST_NAME.matcher(host).matches()) {
             diagnostics.add(s.valuePosition("hostName").error("hostName '" + host
                     + "' is not a valid DNS name (expected: for example api.contoso.local or *.contoso.local)"));
@@ -383,13 +388,14 @@ final class ConfigReader {
             mode = ClientCertificateMode.NONE;
         }
         Boolean defaultBinding = bool(s, "defaultSslBinding", false);
+        List<String> trusted = idList(s, "trustedCaCertificateIds");
         if (host == null) {
             return null;
         }
         // kept even when another value is wrong, so duplicate and reference checks still run;
         // the load fails anyway because the problem was reported
         return new HostnameConfig(host, certificateId, modeOk ? mode : ClientCertificateMode.NONE,
-                defaultBinding != null && defaultBinding, s.position());
+                defaultBinding != null && defaultBinding, s.position(), trusted == null ? List.of() : trusted);
     }
 
     // ---------------------------------------------------------------- certificates
@@ -708,6 +714,20 @@ final class ConfigReader {
                 }
             }
         }
+        List<String> hostnames = hostNameList(s, "hostnames");
+        boolean certificateRequired = false;
+        if (s.has("clientCertificate")) {
+            String v = string(s, "clientCertificate");
+            if (v != null) {
+                switch (v.trim().toLowerCase(Locale.ROOT)) {
+                    case "optional" -> certificateRequired = false;
+                    case "required" -> certificateRequired = true;
+                    default -> diagnostics.add(s.valuePosition("clientCertificate").error("unknown clientCertificate '"
+                            + v + "' in api" + named(id) + " (expected: optional or required)"
+                            + Suggestions.didYouMean(v.trim(), List.of("optional", "required"))));
+                }
+            }
+        }
         ApiConfig.ForwardClientCertificate forward = ApiConfig.ForwardClientCertificate.NONE;
         String fcc = string(s, "forwardClientCertificate");
         if (fcc != null) {
@@ -725,7 +745,8 @@ final class ConfigReader {
         }
         // kept with what could be read (path may be null) so duplicate and reference checks
         // still run; the load fails anyway because every problem was reported
-        return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(), forward);
+        return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(),
+                hostnames == null ? List.of() : hostnames, certificateRequired, forward);
     }
 
     private String apiPath(String raw, Position at) {
@@ -970,6 +991,40 @@ final class ConfigReader {
             return null;
         }
         return v;
+    }
+
+    /** A list of host names ({@code apis[].hostnames}); null when it is wrong (reported), empty when absent. */
+    private List<String> hostNameList(Section s, String key) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof YamlNode.Sequence seq) || seq.items().isEmpty()) {
+            diagnostics.add(node.position().error("expected a list of hostName values for '" + key + "', found "
+                    + (node instanceof YamlNode.Sequence ? "an empty list" : node.describe()) + " (for example [api.contoso.local]; leave '" + key
+                    + "' out to serve the API on every hostname)"));
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        boolean ok = true;
+        for (YamlNode item : seq.items()) {
+            if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                diagnostics.add(item.position().error("expected a hostName in '" + key + "', found " + item.describe()));
+                ok = false;
+                continue;
+            }
+            String v = substitute(sc, false);
+            if (v == null) {
+                ok = false;
+            } else if (!HOST_NAME.matcher(v.trim()).matches()) {
+                diagnostics.add(item.position().error("'" + v + "' is not a valid DNS name (expected the hostName of "
+                        + "an entry under 'hostnames', for example api.contoso.local)"));
+                ok = false;
+            } else {
+                out.add(v.trim());
+            }
+        }
+        return ok ? out : null;
     }
 
     private List<String> idList(Section s, String key) {

@@ -112,16 +112,22 @@ class ConfigLoaderTest {
         assertThat(labs.timeout()).isEqualTo(Duration.ofSeconds(300));
         assertThat(labs.tls()).isEqualTo(BackendConfig.BackendTls.defaults());
 
+        assertThat(model.hostnames()).allSatisfy(h -> assertThat(h.trustedCaCertificateIds())
+                .containsExactly("client-ca-root"));
+
         ApiConfig api = model.apis().get(0);
         assertThat(api.path()).isEqualTo("patients");
+        assertThat(api.hostnames()).containsExactly("strict.contoso.local");
+        assertThat(api.clientCertificateRequired()).isTrue();
         assertThat(api.policy().file()).isEqualTo(dir.resolve("policies/patients.xml"));
         assertThat(api.operations()).extracting(OperationConfig::id, OperationConfig::method, OperationConfig::urlTemplate)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("get-patient", "GET", "/{id}"),
                         org.assertj.core.groups.Tuple.tuple("files", "*", "/files/*"));
         PolicyRef inline = api.operations().get(0).policy();
         assertThat(inline.inlineXml()).startsWith("<policies><inbound><base /></inbound></policies>");
-        assertThat(inline.position().line()).isEqualTo(74);
+        assertThat(inline.position().line()).isEqualTo(78);
         assertThat(model.apis().get(1).path()).isEmpty();
+        assertThat(model.apis().get(1).hostnames()).isEmpty();
         assertThat(model.apis().get(1).serviceUrl()).hasToString("http://labs.local:8081/v1");
 
         assertThat(loaded.policySources()).containsKeys(model.globalPolicy(), api.policy(), inline);
@@ -129,7 +135,7 @@ class ConfigLoaderTest {
         // inline XML is placed at its own lines in a text named after the config, so diagnostics point into the config
         SourceText inlineText = loaded.policySources().get(inline);
         assertThat(inlineText.text().strip()).isEqualTo(inline.inlineXml().strip());
-        assertThat(inlineText.line(75).strip()).isEqualTo("<policies><inbound><base /></inbound></policies>");
+        assertThat(inlineText.line(79).strip()).isEqualTo("<policies><inbound><base /></inbound></policies>");
 
         assertThat(result.watchedFiles()).contains(dir.resolve("config.yaml"), dir.resolve("certs/gateway.pem"),
                 dir.resolve("certs/gateway.key"), dir.resolve("certs/client.pfx"), dir.resolve("certs/ca.crl"),

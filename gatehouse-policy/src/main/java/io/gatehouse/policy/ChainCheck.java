@@ -99,6 +99,16 @@ public interface ChainCheck {
         };
     }
 
+    /**
+     * Implemented by a certificate's verifier ({@code X509Certificate2}'s) when the certificate
+     * came with its own trust, such as the CA certificates of the hostname its connection is on:
+     * {@code validate-client-certificate} then judges it with this check rather than the
+     * environment's.
+     */
+    interface Scoped {
+        ChainCheck chainCheck();
+    }
+
     /** Trusts nothing: the safe default when no CA certificates are configured. */
     ChainCheck NONE = (chain, rev, at) -> new Result(false, false, "no CA certificates are configured");
 }

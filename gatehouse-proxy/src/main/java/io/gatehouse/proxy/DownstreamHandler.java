@@ -67,8 +67,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private String clientIp;
     private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
     private boolean trusted;                // the peer is in gateway.trustedProxies
-    private String hostChecked;             // the last Host found to agree with the TLS server name
-    private GatewaySnapshot hostCheckedIn;  // ... in this configuration
     private long timerAt;
 
     /** The state of the request in progress. */
@@ -198,16 +196,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
         String host = headers.get(HttpHeaderNames.HOST);
-        if (tls && (snap != hostCheckedIn || host == null || !host.equals(hostChecked))) {
-            HostnameBinding served = DownstreamInitializer.binding(connection());
-            HostnameBinding named = snap.forHost(host);
-            if (served != null && named != null && !named.name().equalsIgnoreCase(served.name())) {
-                fail(e, FailureKind.MISDIRECTED, "Host '" + host + "' differs from the TLS server name '"
-                        + served.name() + "': its client-certificate settings would not apply", null);
-                return;
-            }
-            hostChecked = host; // the connection's next requests name the same host: not looked up again
-            hostCheckedIn = snap;
+        HostnameAccess.Scope scope = snap.scope(tls, connection(), host); // the hostname: its APIs and client CAs
+        if (scope.misdirected() != null) {
+            fail(e, FailureKind.MISDIRECTED, scope.misdirected(), null);
+            return;
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
@@ -217,7 +209,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                     + "' is not a normalised absolute path", null);
             return;
         }
-        Router.Match match = snap.router.route(req.method().name(), path);
+        Router.Match match = scope.router().route(req.method().name(), path);
         if (match == null) {
             fail(e, FailureKind.OPERATION_NOT_FOUND, "no API or operation matches " + req.method() + " "
                     + RequestChecks.shown(path), null);
@@ -226,6 +218,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.match = match;
         UpstreamTarget target = (UpstreamTarget) match.api().target();
         e.target = target;
+        HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
+        if (refusal != null) { // clientCertificate: required, before any policy runs
+            fail(e, refusal.kind(), refusal.message(), null);
+            return;
+        }
 
         boolean trustedPeer = trustedPeer(snap);
         snap.identityHeaders.strip(headers, trustedPeer);

@@ -5,12 +5,12 @@ import io.gatehouse.config.LoadedConfig;
 import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
-import io.gatehouse.tls.ChainVerifier;
+import io.gatehouse.policy.ChainCheck;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.HandshakeInfo;
-import io.gatehouse.tls.VerificationResult;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,11 +50,17 @@ public final class Explainer {
         }
         ClientCertificateMode mode = binding.mode();
         out.append("hostname: ").append(binding.name()).append(" (clientCertificateMode: ").append(mode.configName())
+                .append(binding.config().trustedCaCertificateIds().isEmpty() ? ""
+                        : ", trustedCaCertificateIds: " + binding.config().trustedCaCertificateIds())
+                .append(host != null && !binding.key().equals(HostnameAccess.normalize(host))
+                        ? "; the default binding, as no hostname is '" + host + "'" : "")
                 .append(")\n");
-        ChainVerifier verifier = new ChainVerifier(config.caStore(), config.revocation());
-        VerificationResult verdict = leaf == null ? null : verifier.verify(chain, ChainVerifier.Purpose.CLIENT_AUTH);
+        HostnameAccess.Scope scope = snap.scopes.get(binding.key());
+        // the hostname's client CA certificates, as its handshake and its policies use them
+        ChainCheck.Result verdict = leaf == null ? null : scope.chainCheck().check(chain, true, Instant.now());
         String chainWords = verdict == null ? "no certificate"
-                : verdict.valid() ? "chains to a Root CA certificate" : "does not verify: " + verdict.reason();
+                : verdict.trusted() ? "chains to one of this hostname's CA certificates"
+                : "does not verify: " + verdict.reason();
         boolean handshakeOk;
         switch (mode) {
             case NONE -> {
@@ -72,12 +78,12 @@ public final class Explainer {
                         : "  handshake: REFUSED: this hostname requires a certificate\n");
             }
             case VERIFY_IF_GIVEN -> {
-                handshakeOk = leaf == null || verdict.valid();
+                handshakeOk = leaf == null || verdict.trusted();
                 out.append(handshakeOk ? "  handshake: accepted (" + chainWords + ")\n"
                         : "  handshake: REFUSED: the certificate " + chainWords + "\n");
             }
             default -> {
-                handshakeOk = leaf != null && verdict.valid();
+                handshakeOk = leaf != null && verdict.trusted();
                 out.append(handshakeOk ? "  handshake: accepted (" + chainWords + ")\n"
                         : "  handshake: REFUSED: " + (leaf == null ? "this hostname requires a verified certificate"
                         : "the certificate " + chainWords) + "\n");
@@ -87,15 +93,32 @@ public final class Explainer {
             return new Report(out.toString(), false);
         }
 
-        Router.Match match = snap.router.route(method, path);
+        Router.Match match = scope.router().route(method, path);
         if (match == null) {
-            out.append("route: no API or operation matches ").append(method).append(' ').append(path).append(": 404\n");
+            Router.Match elsewhere = snap.router.route(method, path);
+            if (elsewhere != null) {
+                out.append("route: API '").append(elsewhere.api().config().id()).append("' matches ").append(method)
+                        .append(' ').append(path).append(" but is not served on hostname '").append(binding.name())
+                        .append("' (its hostnames: ").append(elsewhere.api().config().hostnames()).append("): 404\n");
+            } else {
+                out.append("route: no API or operation matches ").append(method).append(' ').append(path).append(": 404\n");
+            }
             return new Report(out.toString(), false);
         }
         UpstreamTarget target = (UpstreamTarget) match.api().target();
         out.append("route: API '").append(match.api().config().id()).append('\'')
                 .append(match.operation() == null ? "" : ", operation '" + match.operation().config().id() + "'")
                 .append(" -> backend '").append(target.id()).append("' (").append(target.url()).append(")\n");
+        if (match.api().config().clientCertificateRequired()) {
+            HostnameAccess.Refusal refusal = HostnameAccess.verdict(scope,
+                    new HandshakeInfo(binding.name(), "TLSv1.3", "", "http/1.1", chain, null));
+            if (refusal != null) {
+                out.append("client certificate: REFUSED: the API has clientCertificate: required (")
+                        .append(refusal.check()).append("): ").append(refusal.message()).append(": 403\n");
+                return new Report(out.toString(), false);
+            }
+            out.append("client certificate: accepted (the API has clientCertificate: required)\n");
+        }
         if (match.policy() == null) {
             out.append("policies: none at any scope: the request is forwarded\n");
             return new Report(out.toString(), true);

@@ -10,6 +10,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 enum FailureKind {
     OPERATION_NOT_FOUND(HttpResponseStatus.NOT_FOUND, "configuration", "OperationNotFound", "Resource not found"),
     MISDIRECTED(HttpResponseStatus.MISDIRECTED_REQUEST, "configuration", "MisdirectedRequest", "Misdirected request"),
+    /**
+     * {@code clientCertificate: required} and the connection has no client certificate that
+     * verifies against its hostname's CA certificates; the body never says which check failed.
+     */
+    CLIENT_CERTIFICATE_REQUIRED(HttpResponseStatus.FORBIDDEN, "configuration", "ClientCertificateRequired", "Forbidden"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "configuration", "BadRequest", "Bad request"),
     VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "configuration", "HttpVersionNotSupported",
             "HTTP version not supported"),

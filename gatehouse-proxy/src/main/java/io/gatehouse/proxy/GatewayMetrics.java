@@ -72,6 +72,12 @@ public final class GatewayMetrics implements MetricSink {
                 "hostname", hostname, "reason", reason).increment();
     }
 
+    /** A request refused by {@code clientCertificate: required}, by API and the check that failed. */
+    void clientCertificateRefusal(String api, String check) {
+        counter("gatehouse_client_certificate_refusals", "Requests refused because an API requires a verified client "
+                + "certificate", "api", api, "check", check).increment();
+    }
+
     void upstreamTlsFailure(String backend, String reason) {
         counter("gatehouse_upstream_tls_failures", "Failed TLS handshakes with backends",
                 "backend", backend, "reason", reason).increment();

@@ -4,6 +4,7 @@ import io.gatehouse.config.LoadedConfig;
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.BackendConfig;
 import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.DownstreamTls;
 import io.gatehouse.tls.KeyMaterial;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,8 +26,12 @@ import java.util.Map;
  */
 final class GatewaySnapshot {
 
-    /** A hostname with its TLS server context and client-certificate mode. */
-    record HostnameBinding(HostnameConfig config, SslContext sslContext) {
+    /**
+     * A hostname with its TLS server context and client-certificate mode.
+     *
+     * @param key the name in the form SNI and Host are compared in ({@link HostnameAccess#normalize})
+     */
+    record HostnameBinding(HostnameConfig config, SslContext sslContext, String key) {
         String name() {
             return config.hostName();
         }
@@ -39,9 +43,15 @@ final class GatewaySnapshot {
 
     final LoadedConfig config;
     final long generation;
+    /** By {@link HostnameAccess#normalize normalised} name. */
     final Map<String, HostnameBinding> hostnames;
     final HostnameBinding defaultBinding;
+    /** Every API, whatever its hostnames (for tools that look at the whole config). */
     final Router router;
+    /** Each hostname's APIs and client chain check, by normalised name. */
+    final Map<String, HostnameAccess.Scope> scopes;
+    /** Plain HTTP with a Host that names no hostname: only the APIs served on every hostname. */
+    final HostnameAccess.Scope unbound;
     final Map<String, UpstreamTarget> backends;
     /** Client chains for {@code Verify()}: the same cached check validate-client-certificate uses. */
     final io.gatehouse.policy.ChainCheck chainCheck;
@@ -55,20 +65,28 @@ final class GatewaySnapshot {
     GatewaySnapshot(LoadedConfig config, long generation) {
         this.config = config;
         this.generation = generation;
-        this.chainCheck = config.policies().chainCheck();
+        // the policies' check when they have one (its cache is shared); a config without policies has none
+        io.gatehouse.policy.ChainCheck fromPolicies = config.policies().chainCheck();
+        this.chainCheck = fromPolicies != io.gatehouse.policy.ChainCheck.NONE ? fromPolicies
+                : clientChainCheck(config.caStore(), config.revocation());
         String minimum = config.model().gateway().minimumProtocolVersion();
         List<String> extraIdentity = config.model().gateway().identityHeaders();
         this.identityHeaders = extraIdentity.isEmpty() ? IdentityHeaders.DEFAULT : new IdentityHeaders(extraIdentity);
         this.trustedProxies = io.gatehouse.common.net.AddressRanges.of(config.model().gateway().trustedProxies());
 
         Map<String, HostnameBinding> hosts = new HashMap<>();
+        Map<String, io.gatehouse.policy.ChainCheck> checks = new HashMap<>();
         HostnameBinding dflt = null;
         for (HostnameConfig h : config.model().hostnames()) {
             KeyMaterial key = config.keyPairs().get(h.certificateId());
+            CaStore trust = clientTrust(config, h);
             SslContext ctx = SslContextFactory.downstream(new DownstreamTls(
-                    key, h.clientCertificateMode(), config.caStore(), config.revocation(), minimum));
-            HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx), ctx);
-            hosts.put(h.hostName().toLowerCase(Locale.ROOT), b);
+                    key, h.clientCertificateMode(), trust, config.revocation(), minimum));
+            String name = HostnameAccess.normalize(h.hostName());
+            HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx, name), ctx);
+            hosts.put(name, b);
+            checks.put(name, h.trustedCaCertificateIds().isEmpty() ? chainCheck
+                    : clientChainCheck(trust, config.revocation()));
             if (h.defaultSslBinding()) {
                 dflt = b;
             }
@@ -87,15 +105,71 @@ final class GatewaySnapshot {
         this.backends = Map.copyOf(targets);
 
         List<Router.ApiRoute> apis = new ArrayList<>();
+        List<Router.ApiRoute> everywhere = new ArrayList<>();
+        Map<String, List<Router.ApiRoute>> byHost = new HashMap<>();
+        for (String name : hosts.keySet()) {
+            byHost.put(name, new ArrayList<>());
+        }
         for (ApiConfig api : config.model().apis()) {
             UpstreamTarget t = api.backendId() != null
                     ? backends.get(api.backendId())
                     : target("api:" + api.id(), api.serviceUrl(), BackendConfig.BackendTls.defaults(), List.of(),
                             Duration.ofSeconds(300));
-            apis.add(Router.api(api, t, config.policies().forApi(api.id()),
-                    op -> config.policies().forOperation(api.id(), op.id())));
+            Router.ApiRoute route = Router.api(api, t, config.policies().forApi(api.id()),
+                    op -> config.policies().forOperation(api.id(), op.id()));
+            apis.add(route);
+            if (api.hostnames().isEmpty()) {
+                everywhere.add(route);
+                byHost.values().forEach(l -> l.add(route));
+            } else {
+                for (String h : api.hostnames()) {
+                    List<Router.ApiRoute> l = byHost.get(HostnameAccess.normalize(h));
+                    if (l != null && !l.contains(route)) {
+                        l.add(route);
+                    }
+                }
+            }
         }
         this.router = new Router(apis);
+        Map<String, HostnameAccess.Scope> scopeMap = new HashMap<>();
+        for (HostnameBinding b : hosts.values()) {
+            scopeMap.put(b.key(), new HostnameAccess.Scope(b.name(), b, new Router(byHost.get(b.key())),
+                    checks.get(b.key()), null));
+        }
+        this.scopes = Map.copyOf(scopeMap);
+        this.unbound = new HostnameAccess.Scope(null, null, new Router(everywhere), io.gatehouse.policy.ChainCheck.NONE,
+                null);
+    }
+
+    /**
+     * The CA certificates that verify a hostname's clients: those its trustedCaCertificateIds
+     * name as the trust anchors, else every Root CA certificate; CertificateAuthority entries
+     * (intermediates, for building paths) and CRLs as the config has them.
+     */
+    private static CaStore clientTrust(LoadedConfig config, HostnameConfig h) {
+        if (h.trustedCaCertificateIds().isEmpty()) {
+            return config.caStore();
+        }
+        List<X509Certificate> roots = new ArrayList<>();
+        for (String id : h.trustedCaCertificateIds()) {
+            X509Certificate ca = config.caCertificates().get(id);
+            if (ca != null && !roots.contains(ca)) {
+                roots.add(ca);
+            }
+        }
+        return config.caStore().withRoots(roots);
+    }
+
+    /** A client chain check against {@code trust}, results kept 30 s per chain, as the policies' is. */
+    private static io.gatehouse.policy.ChainCheck clientChainCheck(CaStore trust, io.gatehouse.tls.RevocationMode mode) {
+        return trust.isEmpty() ? io.gatehouse.policy.ChainCheck.NONE
+                : io.gatehouse.policy.ChainCheck.of(trust, mode).cached(Duration.ofSeconds(30), 10_000);
+    }
+
+    /** The chain check for the clients of the connection's hostname (ChainCheck.NONE when it has none). */
+    io.gatehouse.policy.ChainCheck chainCheckFor(HostnameBinding binding) {
+        HostnameAccess.Scope s = binding == null ? null : scopes.get(binding.key());
+        return s == null ? io.gatehouse.policy.ChainCheck.NONE : s.chainCheck();
     }
 
     /**
@@ -153,10 +227,14 @@ final class GatewaySnapshot {
                 clientCertId, clientKey == null ? null : clientKey.leaf()), ctx);
     }
 
-    /** The binding for a TLS client's SNI: the named hostname, else the default binding, else null. */
+    /**
+     * The binding for a TLS client's SNI (compared {@link HostnameAccess#normalize normalised}:
+     * case and one trailing dot do not matter): the named hostname, else the default binding,
+     * else null.
+     */
     HostnameBinding forSni(String sni) {
         if (sni != null) {
-            HostnameBinding b = hostnames.get(sni.toLowerCase(Locale.ROOT));
+            HostnameBinding b = hostnames.get(HostnameAccess.normalize(sni));
             if (b != null) {
                 return b;
             }
@@ -164,21 +242,20 @@ final class GatewaySnapshot {
         return defaultBinding;
     }
 
-    /** The hostname a Host header names (port removed), or null. */
+    /** The hostname a Host header names ({@link HostnameAccess#normalize normalised}), or null. */
     HostnameBinding forHost(String hostHeader) {
-        if (hostHeader == null) {
-            return null;
-        }
-        String h = hostHeader;
-        if (h.startsWith("[")) {
-            int end = h.indexOf(']');
-            h = end > 0 ? h.substring(1, end) : h;
-        } else {
-            int colon = h.lastIndexOf(':');
-            if (colon > 0) {
-                h = h.substring(0, colon);
-            }
-        }
-        return hostnames.get(h.toLowerCase(Locale.ROOT));
+        String h = HostnameAccess.normalize(hostHeader);
+        return h == null ? null : hostnames.get(h);
+    }
+
+    /** The hostname scope for a request: see {@link HostnameAccess#resolve}. */
+    HostnameAccess.Scope scope(boolean tls, io.netty.channel.Channel connection, String host) {
+        return HostnameAccess.resolve(this, tls, connection, host);
+    }
+
+    /** Null when the request may reach the matched API: see {@link HostnameAccess#admit}. */
+    HostnameAccess.Refusal admit(HostnameAccess.Scope scope, Router.Match match, io.netty.channel.Channel connection,
+            GatewayMetrics metrics) {
+        return HostnameAccess.admit(scope, match, connection, metrics);
     }
 }

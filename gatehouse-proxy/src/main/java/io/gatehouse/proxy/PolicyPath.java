@@ -119,15 +119,20 @@ final class PolicyPath {
         io.netty.util.Attribute<CachedCertificate> a = connection.attr(CERTIFICATE);
         CachedCertificate c = a.get();
         if (c == null || c.snap() != snap) {
-            c = new CachedCertificate(snap, certificate(snap, hs));
+            c = new CachedCertificate(snap, certificate(snap.chainCheckFor(DownstreamInitializer.binding(connection)), hs));
             a.set(c);
         }
         return c.certificate();
     }
 
+    /** With the chain check of the hostname the handshake's SNI chose (its trustedCaCertificateIds). */
     private static X509Certificate2 certificate(GatewaySnapshot snap, HandshakeInfo hs) {
+        return certificate(snap.chainCheckFor(snap.forSni(hs.sni())), hs);
+    }
+
+    private static X509Certificate2 certificate(io.gatehouse.policy.ChainCheck check, HandshakeInfo hs) {
         List<X509Certificate> chain = hs.clientChain();
-        return new X509Certificate2(chain.get(0), chain, new ConnectionVerifier(snap.chainCheck, chain));
+        return new X509Certificate2(chain.get(0), chain, new ConnectionVerifier(check, chain));
     }
 
     /**
@@ -138,7 +143,8 @@ final class PolicyPath {
      * reaches the chain check. Requests of a connection run on its event loop; a policy resumed
      * elsewhere (after send-request) may race with it, which at worst checks the chain again.
      */
-    static final class ConnectionVerifier implements io.gatehouse.expr.context.CertificateVerifier {
+    static final class ConnectionVerifier implements io.gatehouse.expr.context.CertificateVerifier,
+            io.gatehouse.policy.ChainCheck.Scoped {
         static final long REMEMBER_NANOS = TimeUnit.SECONDS.toNanos(1);
         private final io.gatehouse.policy.ChainCheck check;
         private final List<X509Certificate> chain;
@@ -148,6 +154,12 @@ final class PolicyPath {
         ConnectionVerifier(io.gatehouse.policy.ChainCheck check, List<X509Certificate> chain) {
             this.check = check;
             this.chain = chain;
+        }
+
+        /** The connection's hostname's chain check: validate-client-certificate uses it too. */
+        @Override
+        public io.gatehouse.policy.ChainCheck chainCheck() {
+            return check;
         }
 
         @Override

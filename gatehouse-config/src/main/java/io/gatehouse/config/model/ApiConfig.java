@@ -12,6 +12,11 @@ import java.util.List;
  * @param serviceUrl the backend URL when no backend entity is named
  * @param policy null when the API has no policy of its own
  * @param operations empty means every method and path under the API
+ * @param hostnames the hostnames (their {@code hostName}s) the API is served on; empty means all
+ *     of them, as in APIM
+ * @param clientCertificateRequired {@code clientCertificate: required}: a request whose connection
+ *     has no client certificate that verifies against its hostname's CA certificates is refused
+ *     before any policy runs
  * @param forwardClientCertificate whether the gateway tells the backend the client's verified
  *     certificate itself, and in which header format
  */
@@ -23,10 +28,20 @@ public record ApiConfig(
         PolicyRef policy,
         List<OperationConfig> operations,
         Position position,
+        List<String> hostnames,
+        boolean clientCertificateRequired,
         ForwardClientCertificate forwardClientCertificate) {
 
     public ApiConfig {
         operations = List.copyOf(operations);
+        hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
+    }
+
+    /** An API served on every hostname, with the client certificate optional. */
+    public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
+            List<OperationConfig> operations, Position position) {
+        this(id, path, backendId, serviceUrl, policy, operations, position, List.of(), false,
+                ForwardClientCertificate.NONE);
     }
 
     /** {@code apis[].forwardClientCertificate}. */

@@ -65,6 +65,11 @@ public final class X509Certificate2 {
         this.issuer = formatName(cert.getIssuerX500Principal().getEncoded());
     }
 
+    /** The chain checker {@code Verify()} uses, or null. */
+    public CertificateVerifier verifier() {
+        return verifier;
+    }
+
     public X509Certificate2(X509Certificate cert) {
         this(cert, List.of(), null);
     }

@@ -228,6 +228,9 @@ public final class ValidateClientCertificate implements Policy {
                 chain.add(c);
             }
         }
+        // the trust of the hostname the certificate's connection is on, where the gateway gave it
+        ChainCheck chainCheck = presented.verifier() instanceof ChainCheck.Scoped scoped ? scoped.chainCheck()
+                : this.chainCheck;
         ChainCheck.Result r = null;
         if (validateTrust || validateRevocation) {
             r = chainCheck.check(chain, validateRevocation, now);
