@@ -11,6 +11,7 @@ import java.util.List;
  * @param drainTimeout how long SIGTERM waits for in-flight requests (not in APIM; default 30 s)
  * @param managedIdentity the token service for authentication-managed-identity; null when the
  *     config names none (the host's IDENTITY_ENDPOINT/IDENTITY_HEADER are used when set)
+ * @param connectionLimits {@code gateway.timeouts} and {@code gateway.limits}; defaults when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -18,10 +19,19 @@ public record GatewaySettings(
         RevocationMode revocationMode,
         AdminConfig admin,
         Duration drainTimeout,
-        ManagedIdentityConfig managedIdentity) {
+        ManagedIdentityConfig managedIdentity,
+        ConnectionLimits connectionLimits) {
 
     public GatewaySettings {
         listeners = List.copyOf(listeners);
+        if (connectionLimits == null) {
+            connectionLimits = ConnectionLimits.defaults();
+        }
+    }
+
+    /** The connection limit of a listener: its own {@code maxConnections}, else the gateway's. */
+    public int maxConnections(ListenerConfig listener) {
+        return listener.maxConnections() != null ? listener.maxConnections() : connectionLimits.maxConnections();
     }
 
     public enum RevocationMode {
