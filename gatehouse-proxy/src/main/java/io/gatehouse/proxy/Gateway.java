@@ -113,6 +113,7 @@ public final class Gateway implements AutoCloseable {
         ConnectionTracker tracker = new ConnectionTracker(l.port(),
                 runtime.current().config.model().gateway().maxConnections(l));
         trackers.put(l.port(), tracker);
+        metrics.openConnections(l.port(), tracker);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelClass)
