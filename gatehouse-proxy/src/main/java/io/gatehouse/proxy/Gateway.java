@@ -94,7 +94,20 @@ public final class Gateway implements AutoCloseable {
         log.info("Gatehouse serving {} hostname(s), {} API(s) on {}{}", config.model().hostnames().size(),
                 config.model().apis().size(), describeListeners(),
                 admin == null ? "" : "; admin on " + admin.address());
+        logConnectionLimits(config);
         return this;
+    }
+
+    private void logConnectionLimits(LoadedConfig config) {
+        io.gatehouse.config.model.ConnectionLimits c = config.model().gateway().connectionLimits();
+        Map<Integer, Integer> limits = new java.util.TreeMap<>();
+        trackers.forEach((port, t) -> limits.put(port, t.limit()));
+        log.info("client connections: limit by port {} (gateway default {}); timeouts (s): handshake {}, request head {}, "
+                        + "keep-alive idle {}, body idle {}, write idle {}; {} requests per connection", limits,
+                c.maxConnectionsDerived() ? "derived from the open-file limit" : "gateway.limits.maxConnections",
+                c.handshake().toMillis() / 1000.0, c.requestHeader().toMillis() / 1000.0,
+                c.keepAliveIdle().toMillis() / 1000.0, c.bodyIdle().toMillis() / 1000.0,
+                c.writeIdle().toMillis() / 1000.0, c.maxRequestsPerConnection());
     }
 
     private String describeListeners() {

