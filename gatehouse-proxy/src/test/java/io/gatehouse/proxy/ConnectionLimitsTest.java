@@ -102,6 +102,21 @@ final class ConnectionLimitsTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
+    private void awaitOpen(int n) throws InterruptedException {
+        Pattern open = Pattern.compile("gatehouse_downstream_connections_open\\{port=\"" + port + "\"} (\\S+)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        double now = -1;
+        while (System.nanoTime() < deadline) {
+            Matcher m = open.matcher(gw.gateway.metrics().scrape());
+            now = m.find() ? Double.parseDouble(m.group(1)) : -1;
+            if (now == n) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("open connections: " + now + ", expected " + n);
+    }
+
     // ---------------------------------------------------------------- timeouts
 
     @Test
@@ -160,7 +175,7 @@ final class ConnectionLimitsTest {
         dribbler.interrupt();
 
         assertThat(closedAfter).as("closed within requestHeader of the first byte").isBetween(700L, 3500L);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         assertThat(backend.requests).isEmpty();
         assertThat(closed("header_timeout")).isEqualTo(1.0);
     }
@@ -239,6 +254,22 @@ final class ConnectionLimitsTest {
         assertThat(Duration.ofNanos(ended - start)).isBetween(Duration.ofMillis(700), Duration.ofMillis(4500));
         assertThat(closed("write_timeout")).isEqualTo(1.0);
         assertThat(closedWithin(s, Duration.ofSeconds(2))).as("the client's connection is closed").isNotNegative();
+    }
+
+    @Test
+    void aReloadsTimeoutsApplyToConnectionsAcceptedAfterIt() throws Exception {
+        start("""
+                  timeouts:
+                    keepAliveIdle: 30
+                """);
+        Socket before = socket();
+        awaitOpen(1); // accepted under the first config
+        assertThat(gw.reload(GatewayHarness.oneApi(port, "api", "scripted", "http://127.0.0.1:" + backend.port(), 10)
+                .replace("gateway:\n", "gateway:\n  timeouts:\n    keepAliveIdle: 1\n")).ok()).isTrue();
+        Socket after = socket();
+
+        assertThat(closedWithin(after, Duration.ofSeconds(4))).isBetween(700L, 3500L);
+        assertThat(closedWithin(before, Duration.ofMillis(200))).as("keeps the timeout it was accepted with").isNegative();
     }
 
     // ---------------------------------------------------------------- limits
