@@ -105,7 +105,6 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private int outstanding;     // HTTP/1.1 requests whose response is not written yet; HTTP/2 open streams
     private int requests;
     private ScheduledFuture<?> timer;
-    private long timerAt;
     // the outbound buffer when last looked at, to tell a client that reads slowly from one that does not read
     private Object writeCurrent;
     private long writeProgress;
@@ -255,7 +254,6 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     // ---------------------------------------------------------------- the timer
 
     private void schedule(long at) {
-        timerAt = at;
         timer = ctx.executor().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 

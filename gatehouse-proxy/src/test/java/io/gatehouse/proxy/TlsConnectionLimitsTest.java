@@ -164,6 +164,31 @@ final class TlsConnectionLimitsTest {
     }
 
     @Test
+    void aHandshakeThatStopsAfterTheClientHelloIsCutOnceWithOneLogLine() throws Exception {
+        start("""
+                  timeouts:
+                    handshake: 1
+                """);
+        javax.net.ssl.SSLEngine engine = DownstreamMtlsTestSupport.trusting(world).createSSLEngine(HOST, port);
+        engine.setUseClientMode(true);
+        java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(java.nio.ByteBuffer.allocate(0), hello);
+        hello.flip();
+        try (LogCapture logs = new LogCapture()) {
+            Socket s = tcp();
+            s.getOutputStream().write(hello.array(), 0, hello.limit()); // then nothing: the server's answer is not read
+            s.getOutputStream().flush();
+
+            assertThat(closedWithin(s, Duration.ofSeconds(4))).isBetween(700L, 3500L);
+            assertThat(closed("handshake_timeout")).isEqualTo(1.0);
+            logs.await(l -> l.contains("(handshake_timeout)"), Duration.ofSeconds(1));
+            Thread.sleep(200);
+            assertThat(logs.lines()).noneMatch(l -> l.contains("TLS handshake from"));
+            assertThat(gw.gateway.metrics().scrape()).doesNotContain("gatehouse_downstream_handshake_failures_total{");
+        }
+    }
+
+    @Test
     void idleTlsConnectionsAtTheLimitDoNotLockOutARealClient() throws Exception {
         start("""
                   timeouts:
