@@ -364,13 +364,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
      */
     void evict(int limit) {
         Channel ch = channel;
-        ch.eventLoop().execute(() -> {
-            if (cut == null && ch.isActive() && idleSince != 0) {
-                cut(Reason.EVICTED, limit, false);
-            } else if (tracker != null && ch.isActive()) {
-                tracker.reinstate(this);
-            }
-        });
+        try {
+            ch.eventLoop().execute(() -> {
+                if (cut == null && ch.isActive() && idleSince != 0) {
+                    cut(Reason.EVICTED, limit, false);
+                } else if (tracker != null && ch.isActive()) {
+                    tracker.reinstate(this);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the gateway is closing every connection anyway
+        }
     }
 
     static String peer(Channel ch) {
