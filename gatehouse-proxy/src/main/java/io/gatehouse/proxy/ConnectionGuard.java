@@ -110,8 +110,26 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private long writeProgress;
     private long writeStalledSince; // 0 while nothing waits in the outbound buffer
     private Reason cut;
-    /** When the connection became idle (no request in progress), never 0; 0 while busy. */
+    /**
+     * When the connection became idle (no request in progress), never 0; 0 while busy. Written
+     * with release semantics only (no fence on the request path); the tracker's reads are
+     * volatile, and a value a moment old only makes an eviction try a connection that has just
+     * turned busy, which {@link #evict} checks again on the event loop.
+     */
     private volatile long idleSince;
+    private static final java.lang.invoke.VarHandle IDLE_SINCE;
+
+    static {
+        try {
+            IDLE_SINCE = java.lang.invoke.MethodHandles.lookup().findVarHandle(ConnectionGuard.class, "idleSince", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private void setIdleSince(long v) {
+        IDLE_SINCE.setRelease(this, v);
+    }
 
     ConnectionGuard(GatewayRuntime runtime, ConnectionTracker tracker, Channel channel, boolean tls) {
         this.runtime = runtime;
@@ -163,14 +181,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         if (reading == HANDSHAKE) {
             reading = WAIT_HEAD;
             since = System.nanoTime();
-            idleSince = since | 1;
+            setIdleSince(since | 1);
         }
     }
 
     private void http2Ready() {
         reading = HTTP2;
         since = System.nanoTime();
-        idleSince = since | 1;
+        setIdleSince(since | 1);
     }
 
     @Override
@@ -189,7 +207,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         reading = IN_BODY;
         since = System.nanoTime();
         if (outstanding++ == 0) {
-            idleSince = 0;
+            setIdleSince(0);
         }
         if (++requests == limits.maxRequestsPerConnection()) {
             HttpUtil.setKeepAlive(req, false); // the exchange answers with Connection: close, then closes
@@ -198,23 +216,23 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     private void onRequestEnd() {
-        reading = WAIT_HEAD;
-        since = System.nanoTime();
+        reading = WAIT_HEAD; // until its response is written, no deadline: the backend's timeout applies
         if (outstanding == 0) {
-            idleSince = since | 1; // answered before its body ended: idle now
+            since = System.nanoTime();
+            setIdleSince(since | 1); // answered before its body ended: idle now
         }
     }
 
     private void onResponseEnd() {
         if (outstanding > 0 && --outstanding == 0 && reading == WAIT_HEAD) {
             since = System.nanoTime();
-            idleSince = since | 1;
+            setIdleSince(since | 1);
         }
     }
 
     private void onStreamOpen(Channel stream) {
         if (outstanding++ == 0) {
-            idleSince = 0;
+            setIdleSince(0);
         }
         if (++requests == limits.maxRequestsPerConnection()) {
             count(Reason.MAX_REQUESTS, limits.maxRequestsPerConnection());
@@ -227,7 +245,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private void onStreamClose() {
         if (outstanding > 0 && --outstanding == 0) {
             since = System.nanoTime();
-            idleSince = since | 1;
+            setIdleSince(since | 1);
         }
     }
 
