@@ -10,6 +10,7 @@ import io.gatehouse.config.model.BackendConfig;
 import io.gatehouse.config.model.ManagedIdentityConfig;
 import io.gatehouse.config.model.CaCertificateConfig;
 import io.gatehouse.config.model.CertificateConfig;
+import io.gatehouse.config.model.ConnectionLimits;
 import io.gatehouse.config.model.FragmentConfig;
 import io.gatehouse.config.model.GatehouseConfig;
 import io.gatehouse.config.model.GatewaySettings;
@@ -53,7 +54,7 @@ final class ConfigReader {
     private static final Pattern USER_INFO = Pattern.compile("://([^/@]*)@");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
-    private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind");
+    private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind", "maxConnections");
     private static final List<String> HOSTNAME_KEYS = List.of("hostName", "certificateId", "negotiateClientCertificate",
             "clientCertificateMode", "defaultSslBinding", "trustedCaCertificateIds");
     private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile");
@@ -136,7 +137,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of());
+                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults());
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -149,7 +150,7 @@ final class ConfigReader {
             return null;
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
-                "managedIdentity", "trustedProxies", "identityHeaders");
+                "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits");
         if (g == null) {
             return null;
         }
@@ -198,7 +199,8 @@ final class ConfigReader {
         }
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
-                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g));
+                drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
+                connectionLimits(g));
         origins.put(settings, g);
         return settings;
     }
@@ -261,6 +263,64 @@ final class ConfigReader {
         return out;
     }
 
+    /**
+     * {@code gateway.timeouts: {handshake, requestHeader, keepAliveIdle, bodyIdle, writeIdle}} (seconds,
+     * more than 0) and {@code gateway.limits: {maxConnections, maxRequestsPerConnection}}; a value
+     * absent or wrong (reported) is its default.
+     */
+    private ConnectionLimits connectionLimits(Section g) {
+        ConnectionLimits d = ConnectionLimits.defaults();
+        Duration handshake = d.handshake();
+        Duration requestHeader = d.requestHeader();
+        Duration keepAliveIdle = d.keepAliveIdle();
+        Duration bodyIdle = d.bodyIdle();
+        Duration writeIdle = d.writeIdle();
+        Section t = section(g, "timeouts", "gateway timeouts", "handshake", "requestHeader", "keepAliveIdle",
+                "bodyIdle", "writeIdle");
+        if (t != null) {
+            handshake = orDefault(seconds(t, "handshake", handshake, false), handshake);
+            requestHeader = orDefault(seconds(t, "requestHeader", requestHeader, false), requestHeader);
+            keepAliveIdle = orDefault(seconds(t, "keepAliveIdle", keepAliveIdle, false), keepAliveIdle);
+            bodyIdle = orDefault(seconds(t, "bodyIdle", bodyIdle, false), bodyIdle);
+            writeIdle = orDefault(seconds(t, "writeIdle", writeIdle, false), writeIdle);
+        }
+        int maxConnections = d.maxConnections();
+        boolean derived = true;
+        int maxRequests = d.maxRequestsPerConnection();
+        Section l = section(g, "limits", "gateway limits", "maxConnections", "maxRequestsPerConnection");
+        if (l != null) {
+            Integer max = atLeastOne(l, "maxConnections");
+            if (max != null) {
+                maxConnections = max;
+                derived = false;
+            }
+            Integer requests = atLeastOne(l, "maxRequestsPerConnection");
+            if (requests != null) {
+                maxRequests = requests;
+            }
+        }
+        return new ConnectionLimits(handshake, requestHeader, keepAliveIdle, bodyIdle, writeIdle, maxConnections,
+                derived, maxRequests);
+    }
+
+    private static Duration orDefault(Duration v, Duration def) {
+        return v == null ? def : v;
+    }
+
+    /** A whole number of 1 or more; null when absent or wrong (reported). */
+    private Integer atLeastOne(Section s, String key) {
+        if (!s.has(key)) {
+            return null;
+        }
+        Integer v = integer(s, key);
+        if (v != null && v < 1) {
+            diagnostics.add(s.valuePosition(key).error(key + " " + v + " in " + s.kind()
+                    + " is out of range (expected: a whole number of 1 or more)"));
+            return null;
+        }
+        return v;
+    }
+
     /** {@code gateway.managedIdentity: {style, endpoint, identityHeader}}; null when absent or wrong (reported). */
     private ManagedIdentityConfig managedIdentity(Section g) {
         Section m = section(g, "managedIdentity", "managedIdentity", "style", "endpoint", "identityHeader");
@@ -307,10 +367,11 @@ final class ConfigReader {
         Integer port = port(s, true);
         Boolean tls = bool(s, "tls", true);
         String bind = bind(s, DEFAULT_LISTENER_BIND);
+        Integer maxConnections = atLeastOne(s, "maxConnections");
         if (port == null || tls == null || bind == null) {
             return null;
         }
-        return new ListenerConfig(port, tls, bind, s.position());
+        return new ListenerConfig(port, tls, bind, s.position(), maxConnections);
     }
 
     private Integer port(Section s, boolean required) {

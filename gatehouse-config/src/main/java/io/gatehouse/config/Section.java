@@ -18,7 +18,11 @@ final class Section {
             Map.entry("global", "policies"), Map.entry("operations", "api"),
             Map.entry("certificateIds", "backend credentials"), Map.entry("trustedCaCertificateIds", "backend tls"),
             Map.entry("validateCertificateChain", "backend tls"), Map.entry("validateCertificateName", "backend tls"),
-            Map.entry("serverName", "backend tls"), Map.entry("secretIdentifier", "keyVault"));
+            Map.entry("serverName", "backend tls"), Map.entry("secretIdentifier", "keyVault"),
+            Map.entry("timeouts", "gateway"), Map.entry("limits", "gateway"),
+            Map.entry("requestHeader", "gateway timeouts"), Map.entry("keepAliveIdle", "gateway timeouts"),
+            Map.entry("bodyIdle", "gateway timeouts"), Map.entry("writeIdle", "gateway timeouts"),
+            Map.entry("maxRequestsPerConnection", "gateway limits"));
 
     private final YamlNode.Mapping mapping;
     private final String kind;

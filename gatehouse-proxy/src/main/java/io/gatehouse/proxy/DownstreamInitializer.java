@@ -37,7 +37,6 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     static final AttributeKey<HostnameBinding> BINDING = AttributeKey.valueOf("gatehouse.hostname");
     static final AttributeKey<HandshakeInfo> HANDSHAKE = AttributeKey.valueOf("gatehouse.handshake");
     static final AttributeKey<String> SNI = AttributeKey.valueOf("gatehouse.sni");
-    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final GatewayRuntime runtime;
     private final boolean tls;
@@ -62,7 +61,10 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
             http1(p);
             return;
         }
-        p.addLast("sni", new HostnameSni());
+        // the connection's guard times the handshake (gateway.timeouts.handshake); without one, Netty's handlers do
+        long handshakeMillis = ConnectionGuard.of(ch) != null ? 0
+                : runtime.current().config.model().gateway().connectionLimits().handshake().toMillis();
+        p.addLast("sni", new HostnameSni(handshakeMillis));
         p.addLast("handshake", new HandshakeCapture());
         p.addLast("alpn", new Alpn());
     }
@@ -70,6 +72,10 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     private void http1(ChannelPipeline p) {
         p.addLast("http", new DownstreamCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(32 * 1024).setMaxChunkSize(16 * 1024)));
+        ConnectionGuard guard = ConnectionGuard.of(p.channel());
+        if (guard != null) {
+            p.addLast("guard-http", guard.http1Observer()); // sees the 417 and 100 Continue answers too
+        }
         p.addLast("continue", new HttpServerExpectContinueHandler());
         p.addLast("exchange", new DownstreamHandler(runtime, tls, false));
     }
@@ -78,14 +84,25 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         // many streams answer in one event-loop turn: one TLS record and syscall for all of them
         p.addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
         p.addLast("h2", Http2FrameCodecBuilder.forServer().build());
+        ConnectionGuard guard = ConnectionGuard.of(p.channel());
+        io.netty.channel.ChannelHandler streams = guard == null ? null : guard.http2StreamObserver();
         p.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAllocator(stream.parent().alloc());
+                if (streams != null) {
+                    stream.pipeline().addLast("guard-stream", streams);
+                }
                 stream.pipeline().addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true));
                 stream.pipeline().addLast("exchange", new DownstreamHandler(runtime, true, true));
             }
         }));
+    }
+
+    /** The guard closed the connection (a timeout, an eviction): it has counted and logged that already. */
+    private static boolean cutByGuard(ChannelHandlerContext ctx) {
+        ConnectionGuard guard = ConnectionGuard.of(ctx.channel());
+        return guard != null && guard.cutReason() != null;
     }
 
     private static String peer(ChannelHandlerContext ctx) {
@@ -95,8 +112,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
 
     /** Chooses the hostname from the ClientHello's SNI, from the snapshot serving now. */
     private final class HostnameSni extends AbstractSniHandler<HostnameBinding> {
-        HostnameSni() {
-            super(HANDSHAKE_TIMEOUT_MILLIS);
+        HostnameSni(long handshakeMillis) {
+            super(handshakeMillis);
         }
 
         @Override
@@ -122,7 +139,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
             }
             SslHandler ssl = b.sslContext().newHandler(ctx.alloc());
             java.lang.ref.Reference.reachabilityFence(b); // b's cleaner releases the context
-            ssl.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+            ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
             ctx.pipeline().replace(this, "ssl", ssl);
         }
     }
@@ -140,6 +157,9 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                     // (Verify(), validate-client-certificate) use the config's cached chain check
                     HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(), null);
                     ctx.channel().attr(HANDSHAKE).set(info);
+                } else if (cutByGuard(ctx)) {
+                    log.debug("TLS handshake from {} for hostname '{}' ended: the connection was closed ({})", peer(ctx),
+                            host, ConnectionGuard.of(ctx.channel()).cutReason().label);
                 } else {
                     String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));
                     String reason = TlsFailures.alertName(done.cause());

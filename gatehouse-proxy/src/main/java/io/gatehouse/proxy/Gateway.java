@@ -47,6 +47,8 @@ public final class Gateway implements AutoCloseable {
     private final Class<? extends ServerChannel> serverChannelClass;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<Integer, Channel> listeners = new LinkedHashMap<>();
+    /** Each listener's open connections and limit, by port. */
+    private final Map<Integer, ConnectionTracker> trackers = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final GatewayRuntime runtime;
@@ -92,7 +94,20 @@ public final class Gateway implements AutoCloseable {
         log.info("Gatehouse serving {} hostname(s), {} API(s) on {}{}", config.model().hostnames().size(),
                 config.model().apis().size(), describeListeners(),
                 admin == null ? "" : "; admin on " + admin.address());
+        logConnectionLimits(config);
         return this;
+    }
+
+    private void logConnectionLimits(LoadedConfig config) {
+        io.gatehouse.config.model.ConnectionLimits c = config.model().gateway().connectionLimits();
+        Map<Integer, Integer> limits = new java.util.TreeMap<>();
+        trackers.forEach((port, t) -> limits.put(port, t.limit()));
+        log.info("client connections: limit by port {} (gateway default {}); timeouts (s): handshake {}, request head {}, "
+                        + "keep-alive idle {}, body idle {}, write idle {}; {} requests per connection", limits,
+                c.maxConnectionsDerived() ? "derived from the open-file limit" : "gateway.limits.maxConnections",
+                c.handshake().toMillis() / 1000.0, c.requestHeader().toMillis() / 1000.0,
+                c.keepAliveIdle().toMillis() / 1000.0, c.bodyIdle().toMillis() / 1000.0,
+                c.writeIdle().toMillis() / 1000.0, c.maxRequestsPerConnection());
     }
 
     private String describeListeners() {
@@ -108,6 +123,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void bind(ListenerConfig l) {
+        ConnectionTracker tracker = new ConnectionTracker(l.port(),
+                runtime.current().config.model().gateway().maxConnections(l));
+        trackers.put(l.port(), tracker);
+        metrics.openConnections(l.port(), tracker);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelClass)
@@ -120,7 +139,14 @@ public final class Gateway implements AutoCloseable {
 
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ConnectionGuard guard = new ConnectionGuard(runtime, tracker, ch, l.tls());
+                        if (!tracker.admit(guard)) {
+                            tracker.refused(ch, metrics);
+                            ch.close(); // before any TLS work
+                            return;
+                        }
                         connections.add(ch);
+                        ch.pipeline().addLast("guard", guard); // first: it sees the bytes and the socket's buffer
                         ch.pipeline().addLast(init);
                     }
                 });
@@ -145,6 +171,12 @@ public final class Gateway implements AutoCloseable {
         List<Integer> oldPorts = runtime.current().config.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         List<Integer> newPorts = next.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         runtime.swap(snap);
+        for (ListenerConfig l : next.model().gateway().listeners()) {
+            ConnectionTracker t = trackers.get(l.port());
+            if (t != null) {
+                t.limit(next.model().gateway().maxConnections(l));
+            }
+        }
         publishCertificateMetrics(next);
         if (!oldPorts.equals(newPorts)) {
             log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);

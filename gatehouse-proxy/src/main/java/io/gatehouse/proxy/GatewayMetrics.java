@@ -83,6 +83,27 @@ public final class GatewayMetrics implements MetricSink {
                 "backend", backend, "reason", reason).increment();
     }
 
+    private final Map<String, Counter> closedConnections = new ConcurrentHashMap<>();
+
+    /** A client connection the gateway cut: a timeout, the request limit, the connection limit. */
+    void downstreamConnectionClosed(String reason) {
+        Counter c = closedConnections.get(reason);
+        if (c == null) {
+            c = closedConnections.computeIfAbsent(reason, r -> Counter.builder("gatehouse_downstream_connections_closed")
+                    .description("Client connections the gateway closed or refused, by reason "
+                            + "(a timeout, maxRequestsPerConnection, the connection limit)")
+                    .tag("reason", r).register(registry));
+        }
+        c.increment();
+    }
+
+    /** A listener's open client connections (those its connection limit counts). */
+    void openConnections(int port, ConnectionTracker tracker) {
+        Gauge.builder("gatehouse_downstream_connections_open", tracker, ConnectionTracker::open)
+                .description("Open client connections per listener port").tag("port", Integer.toString(port))
+                .strongReference(true).register(registry);
+    }
+
     private Counter counter(String name, String help, String k1, String v1, String k2, String v2) {
         String key = name + '\u0000' + v1 + '\u0000' + v2;
         return counters.computeIfAbsent(key, k -> Counter.builder(name).description(help)

@@ -128,7 +128,7 @@ final class UpstreamPool {
     /** A new connection to the target, once its TLS handshake has succeeded. */
     Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        int connectMillis = (int) Math.min(MAX_CONNECT_MILLIS, target.timeout().toMillis());
+        int connectMillis = connectMillis(target);
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -144,7 +144,7 @@ final class UpstreamPool {
                             SslHandler ssl = SslContextFactory.upstreamHandler(target.sslContext(), ch.alloc(),
                                     target.host(), target.port(), target.serverName(), target.validateName());
                             java.lang.ref.Reference.reachabilityFence(target); // its cleaner releases the context
-                            ssl.setHandshakeTimeoutMillis(Math.max(1000, connectMillis));
+                            ssl.setHandshakeTimeoutMillis(handshakeMillis(target));
                             p.addLast("ssl", ssl);
                         }
                         p.addLast("http", new UpstreamCodec());
@@ -174,12 +174,28 @@ final class UpstreamPool {
         return promise;
     }
 
+    private static int connectMillis(UpstreamTarget target) {
+        return (int) Math.min(MAX_CONNECT_MILLIS, target.timeout().toMillis());
+    }
+
+    /** How long the TLS handshake with a backend may take: its timeout, between 1 and 10 s. */
+    private static int handshakeMillis(UpstreamTarget target) {
+        return Math.max(1000, connectMillis(target));
+    }
+
     /**
      * A TLS failure with a backend in words: which side refused what. In TLS 1.3 a backend that
      * refuses our client certificate says so after our side of the handshake is done, so this is
      * also used for alerts that arrive with the first response bytes.
      */
     static UpstreamException tlsFailure(UpstreamTarget target, Throwable cause, GatewayMetrics metrics) {
+        if (cause instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+            // the backend took the connection but never finished the handshake: no timely answer, as nginx says
+            metrics.upstreamTlsFailure(target.id(), "handshake_timeout");
+            return new UpstreamException(FailureKind.TIMEOUT, "backend '" + target.id()
+                    + "': TLS handshake with the backend timed out after " + handshakeMillis(target) + " ms",
+                    null, cause);
+        }
         String explained = TlsFailures.explain(cause, TlsFailures.Side.UPSTREAM, target.serverName(),
                 target.clientLeaf());
         String alert = TlsFailures.alertName(cause);

@@ -15,6 +15,7 @@ import java.util.List;
  *     appended to; empty: every peer is a client, and its forwarding headers are replaced
  * @param identityHeaders request header names (or prefixes ending in '*') removed from every
  *     request in addition to the built-in identity list
+ * @param connectionLimits {@code gateway.timeouts} and {@code gateway.limits}; defaults when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -24,12 +25,21 @@ public record GatewaySettings(
         Duration drainTimeout,
         ManagedIdentityConfig managedIdentity,
         List<String> trustedProxies,
-        List<String> identityHeaders) {
+        List<String> identityHeaders,
+        ConnectionLimits connectionLimits) {
 
     public GatewaySettings {
         listeners = List.copyOf(listeners);
         trustedProxies = List.copyOf(trustedProxies);
         identityHeaders = List.copyOf(identityHeaders);
+        if (connectionLimits == null) {
+            connectionLimits = ConnectionLimits.defaults();
+        }
+    }
+
+    /** The connection limit of a listener: its own {@code maxConnections}, else the gateway's. */
+    public int maxConnections(ListenerConfig listener) {
+        return listener.maxConnections() != null ? listener.maxConnections() : connectionLimits.maxConnections();
     }
 
     public enum RevocationMode {
