@@ -7,26 +7,16 @@ import io.gatehouse.proxy.Http1FramingTest.Response;
 import io.gatehouse.tls.Pki;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the edge tests share: a dev PKI, a gateway on a TLS port with a {@code request} hostname
@@ -116,31 +106,29 @@ abstract class EdgeFixture {
         }
     }
 
-    /** A raw client over TLS with {@code sni} as the server name (null: none sent), presenting {@code cert}. */
-    RawClient tls(String sni, Pki.Issued cert) throws IOException {
+    /** A TLS socket to the gateway with {@code sni} as the server name (null: none sent), presenting {@code cert}. */
+    SSLSocket tlsSocket(String sni, Pki.Issued cert, String alpn) throws IOException {
         SSLSocket s = (SSLSocket) DownstreamMtlsTestSupport.sslContext(world, cert).getSocketFactory()
                 .createSocket(InetAddress.getLoopbackAddress(), port);
         SSLParameters p = s.getSSLParameters();
         p.setServerNames(sni == null ? List.<SNIServerName>of() : List.of(new SNIHostName(sni)));
-        p.setApplicationProtocols(new String[] {"http/1.1"});
+        p.setApplicationProtocols(new String[] {alpn});
         s.setSSLParameters(p);
         s.startHandshake();
-        RawClient c = new RawClient(s);
+        assertThat(s.getApplicationProtocol()).isEqualTo(alpn);
+        return s;
+    }
+
+    /** A raw HTTP/1.1 client over TLS ({@link #tlsSocket}). */
+    RawClient tls(String sni, Pki.Issued cert) throws IOException {
+        RawClient c = new RawClient(tlsSocket(sni, cert, "http/1.1"));
         clients.add(c);
         return c;
     }
 
-    /** A raw HTTP/2 client over TLS (ALPN h2) with {@code sni} as the server name, presenting {@code cert}. */
+    /** A raw HTTP/2 client over TLS ({@link #tlsSocket}, ALPN h2). */
     RawH2Client h2(String sni, Pki.Issued cert) throws IOException {
-        SSLSocket s = (SSLSocket) DownstreamMtlsTestSupport.sslContext(world, cert).getSocketFactory()
-                .createSocket(InetAddress.getLoopbackAddress(), port);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(sni == null ? List.<SNIServerName>of() : List.of(new SNIHostName(sni)));
-        p.setApplicationProtocols(new String[] {"h2"});
-        s.setSSLParameters(p);
-        s.startHandshake();
-        org.assertj.core.api.Assertions.assertThat(s.getApplicationProtocol()).isEqualTo("h2");
-        RawH2Client c = new RawH2Client(s);
+        RawH2Client c = new RawH2Client(tlsSocket(sni, cert, "h2"));
         h2Clients.add(c);
         return c;
     }
