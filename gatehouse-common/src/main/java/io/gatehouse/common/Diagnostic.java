@@ -17,6 +17,9 @@ import static java.util.Objects.requireNonNull;
  */
 public record Diagnostic(Severity severity, String file, int line, int column, String message) {
 
+    /** Characters of a source line shown under a diagnostic; a longer line is cut around the column. */
+    public static final int MAX_EXCERPT = 500;
+
     public enum Severity {
         ERROR, WARNING;
 
@@ -60,7 +63,8 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
 
     /**
      * The headline, then the source line and a caret under the column when the source is
-     * known.
+     * known; of a line longer than {@link #MAX_EXCERPT} characters, only that many around the
+     * column, with {@code ...} where it was cut.
      */
     public String render(SourceText source) {
         String headline = headline();
@@ -71,10 +75,20 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
         if (text == null) {
             return headline;
         }
+        int caret = column;
+        if (text.length() > MAX_EXCERPT) {
+            // a long line (a minified document, or a hostile one) shows only the part around the column
+            int at = Math.max(0, Math.min(column - 1, text.length()));
+            int from = Math.max(0, Math.min(at - MAX_EXCERPT / 2, text.length() - MAX_EXCERPT));
+            int to = from + MAX_EXCERPT;
+            String before = from > 0 ? "..." : "";
+            text = before + text.substring(from, to) + (to < text.length() ? "..." : "");
+            caret = column > 0 ? at - from + 1 + before.length() : 0;
+        }
         StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(text);
-        if (column > 0) {
+        if (caret > 0) {
             sb.append('\n').append("  ");
-            for (int i = 1; i < column && i - 1 < text.length(); i++) {
+            for (int i = 1; i < caret && i - 1 < text.length(); i++) {
                 sb.append(text.charAt(i - 1) == '\t' ? '\t' : ' ');
             }
             sb.append('^');
