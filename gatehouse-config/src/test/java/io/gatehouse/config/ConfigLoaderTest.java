@@ -60,6 +60,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFailureInsideTheLoadBecomesADiagnosticNamingTheConfigFile() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        Path config = write("config.yaml", MINIMAL.replace("https://backend.local:9443", "https://${env:BACKEND_HOST}:9443"));
+        Map<String, String> overflowing = new java.util.AbstractMap<>() {
+            @Override
+            public java.util.Set<Entry<String, String>> entrySet() {
+                throw new StackOverflowError();
+            }
+
+            @Override
+            public String get(Object key) {
+                throw new StackOverflowError();
+            }
+        };
+
+        ConfigResult result = ConfigLoader.load(config, overflowing);
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.diagnostics().all()).extracting(Diagnostic::toString).containsExactly(config
+                + ": error: internal error while loading " + config + ": StackOverflowError (the document nests or chains too deeply"
+                + " for the reader); the document was not loaded (please report this)");
+        assertThat(result.watchedFiles()).contains(config.toAbsolutePath().normalize());
+    }
+
+    @Test
     void loadsAConfigUsingEveryFeatureWithNoDiagnostics() throws IOException {
         ConfigResult result = loadGood();
 
