@@ -75,15 +75,15 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
         if (text == null) {
             return headline;
         }
-        int caret = column;
+        int caret = column > 0 ? source.shownColumn(line, column) : 0;
         if (text.length() > MAX_EXCERPT) {
             // a long line (a minified document, or a hostile one) shows only the part around the column
-            int at = Math.max(0, Math.min(column - 1, text.length()));
+            int at = Math.max(0, Math.min(caret - 1, text.length()));
             int from = Math.max(0, Math.min(at - MAX_EXCERPT / 2, text.length() - MAX_EXCERPT));
             int to = from + MAX_EXCERPT;
             String before = from > 0 ? "..." : "";
             text = before + text.substring(from, to) + (to < text.length() ? "..." : "");
-            caret = column > 0 ? at - from + 1 + before.length() : 0;
+            caret = caret > 0 ? at - from + 1 + before.length() : 0;
         }
         StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(text);
         if (caret > 0) {

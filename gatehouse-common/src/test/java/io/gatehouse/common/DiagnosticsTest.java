@@ -47,4 +47,18 @@ class DiagnosticsTest {
                         + " the document was not loaded (please report this)");
         assertThatThrownBy(() -> d.internalError("x.xml", new InternalError("jvm"))).isInstanceOf(InternalError.class);
     }
+
+    @Test
+    void aCaretAfterAReplacedSpanMovesWithTheShownText() {
+        // the file has "password: hunter2hunter2, port: x"; the text shown masks the 14-character secret
+        SourceText shown = new SourceText("c.yaml", "password: ******, port: x",
+                java.util.List.of(new SourceText.Replacement(1, 11, 14, 6)));
+
+        assertThat(shown.shownColumn(1, 33)).isEqualTo(25);
+        assertThat(shown.shownColumn(1, 15)).isEqualTo(11);
+        assertThat(shown.shownColumn(1, 5)).isEqualTo(5);
+        assertThat(shown.shownColumn(2, 33)).isEqualTo(33);
+        assertThat(Diagnostic.error("c.yaml", 1, 33, "bad port").render(shown))
+                .isEqualTo("c.yaml:1:33: error: bad port\n  password: ******, port: x\n                          ^");
+    }
 }
