@@ -89,7 +89,7 @@ public final class ConfigLoader {
                     materials.keyPairs, materials.certificates, materials.caStore(), materials.revocation(model),
                     env, diagnostics);
         }
-        diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars, reader.secretSpans)));
+        diagnostics.source(Redaction.redact(name, text, reader.secretScalars, reader.secretSpans));
 
         if (model == null || diagnostics.hasErrors()) {
             return new ConfigResult(null, diagnostics, files.watched());
