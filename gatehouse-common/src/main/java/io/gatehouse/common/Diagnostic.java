@@ -64,10 +64,11 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
     /**
      * The headline, then the source line and a caret under the column when the source is
      * known; of a line longer than {@link #MAX_EXCERPT} characters, only that many around the
-     * column, with {@code ...} where it was cut.
+     * column, with {@code ...} where it was cut. Control characters are escaped ({@link LogText}):
+     * the rendering goes to a terminal or a log.
      */
     public String render(SourceText source) {
-        String headline = headline();
+        String headline = LogText.escape(headline());
         if (source == null || line <= 0) {
             return headline;
         }
@@ -85,13 +86,20 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
             text = before + text.substring(from, to) + (to < text.length() ? "..." : "");
             caret = caret > 0 ? at - from + 1 + before.length() : 0;
         }
-        StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(text);
-        if (caret > 0) {
-            sb.append('\n').append("  ");
-            for (int i = 1; i < caret && i - 1 < text.length(); i++) {
-                sb.append(text.charAt(i - 1) == '\t' ? '\t' : ' ');
+        // control characters in the file (an ESC, a CR) are shown escaped, and the caret follows
+        StringBuilder shown = new StringBuilder(text.length());
+        StringBuilder under = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String piece = c == '\t' ? "\t" : LogText.escape(String.valueOf(c));
+            shown.append(piece);
+            if (i < caret - 1) {
+                under.append(c == '\t' ? "\t" : " ".repeat(piece.length()));
             }
-            sb.append('^');
+        }
+        StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(shown);
+        if (caret > 0) {
+            sb.append('\n').append("  ").append(under).append('^');
         }
         return sb.toString();
     }

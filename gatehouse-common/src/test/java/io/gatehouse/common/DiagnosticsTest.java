@@ -61,4 +61,14 @@ class DiagnosticsTest {
         assertThat(Diagnostic.error("c.yaml", 1, 33, "bad port").render(shown))
                 .isEqualTo("c.yaml:1:33: error: bad port\n  password: ******, port: x\n                          ^");
     }
+
+    @Test
+    void controlCharactersInTheMessageAndTheLineAreShownEscapedWithTheCaretInPlace() {
+        SourceText src = new SourceText("p.xml", "<x a=\"\u001b[31m\" b=\"\"/>\r\n");
+        String rendered = Diagnostic.error("p.xml", 1, 14, "unknown attribute 'b\u001b[0m\rFAKE'").render(src);
+
+        assertThat(rendered).isEqualTo("p.xml:1:14: error: unknown attribute 'b\\x1b[0m\\rFAKE'\n"
+                + "  <x a=\"\\x1b[31m\" b=\"\"/>\n"
+                + "  " + " ".repeat("<x a=\"\\x1b[31m\" ".length()) + "^"); // under the b
+    }
 }
