@@ -116,4 +116,22 @@ class HostileDocumentsTest {
                 + " at most 262144 bytes (256 KiB, APIM's limit on a policy document) are read");
         assertThat(report.length()).isLessThan(1000);
     }
+
+    @Test
+    void liquidIndexesNestedTooDeeplyAreRefused() throws Exception {
+        String head = "<policies><inbound><return-response><set-body template=\"liquid\">{{ ";
+        Diagnostics d = check(liquidBody("{{ " + "a[".repeat(5000) + "0" + "]".repeat(5000) + " }}"));
+        assertThat(d.all()).extracting(Diagnostic::toString).containsExactly(file + ":1:" + (head.length() + 2 * LiquidTemplate.MAX_NESTING + 2)
+                + ": error: indexes [...] are nested more than 100 levels deep");
+        assertThat(check(liquidBody("{{ " + "a[".repeat(50) + "0" + "]".repeat(50) + " }}")).all()).isEmpty();
+    }
+
+    @Test
+    void longFlatLiquidIsReadInLoops() throws Exception {
+        for (String template : List.of("{{ a" + ".b".repeat(20_000) + " }}", "{% case a %}" + "{% when 1 %}x".repeat(10_000) + "{% endcase %}",
+                "{% if a %}x" + "{% elsif a %}x".repeat(10_000) + "{% endif %}", "{{ a" + " | Upcase".repeat(20_000) + " }}")) {
+            Diagnostics d = check(liquidBody(template));
+            assertThat(d.all()).as(template.substring(0, 30)).isEmpty();
+        }
+    }
 }

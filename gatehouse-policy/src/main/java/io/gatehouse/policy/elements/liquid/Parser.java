@@ -349,6 +349,7 @@ final class Parser {
         private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*\\??");
         private final Parser parser;
         private final String s;
+        /** Ranges and indexes open around the value being read: at most {@link LiquidTemplate#MAX_NESTING}. */
         private int ranges;
         private final int base;
         private int p;
@@ -592,8 +593,18 @@ final class Parser {
                     segs.add(m.group());
                     p = m.end();
                 } else if (s.charAt(p) == '[') {
+                    if (++ranges > LiquidTemplate.MAX_NESTING) {
+                        parser.error(offset(), "indexes [...] are nested more than " + LiquidTemplate.MAX_NESTING + " levels deep");
+                        p = s.length();
+                        return null;
+                    }
                     p++;
-                    Expr k = expr();
+                    Expr k;
+                    try {
+                        k = expr();
+                    } finally {
+                        ranges--;
+                    }
                     if (k == null || !expect("]")) {
                         return null;
                     }
