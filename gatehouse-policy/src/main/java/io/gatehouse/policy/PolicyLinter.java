@@ -158,7 +158,7 @@ public final class PolicyLinter {
     static String thumbprintProblem(String literal) {
         for (char c : literal.toCharArray()) {
             if ((c >= '\u200B' && c <= '\u200F') || c == '\uFEFF' || c == '\u00A0' || c == '\u2060' || Character.getType(c) == Character.FORMAT) {
-                return "the thumbprint \"" + visible(literal) + "\" contains invisible characters (copied from a portal?):"
+                return "the thumbprint \"" + clip(visible(literal)) + "\" contains invisible characters (copied from a portal?):"
                         + " .Thumbprint never equals it; retype it as 40 upper-case hex digits";
             }
         }
@@ -174,28 +174,33 @@ public final class PolicyLinter {
             return "the thumbprint \"" + literal + "\" has spaces or colons: .Thumbprint is 40 hex digits with no separators;"
                     + " write \"" + hexOnly.toUpperCase(java.util.Locale.ROOT) + "\"";
         }
-        return "\"" + literal + "\" is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)";
+        return "\"" + clip(literal) + "\" is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)";
     }
 
     static String nameProblem(String literal, String member) {
         String trimmed = literal.strip();
         if (trimmed.startsWith("/")) {
-            return "\"" + literal + "\" is in OpenSSL's /C=../CN=.. form: ." + member + " reads like \"CN=x, O=y, C=US\", so this never matches";
+            return "\"" + clip(literal) + "\" is in OpenSSL's /C=../CN=.. form: ." + member + " reads like \"CN=x, O=y, C=US\", so this never matches";
         }
         if (!trimmed.contains("=")) {
             return null;
         }
         if (Pattern.compile(",(?! )").matcher(trimmed).find() && !trimmed.contains("\"")) {
-            return "\"" + literal + "\" separates attributes with ',' only (RFC 2253 form): ." + member
-                    + " reads \"" + trimmed.replaceAll(",\\s*", ", ") + "\" in .NET, so this never matches";
+            return "\"" + clip(literal) + "\" separates attributes with ',' only (RFC 2253 form): ." + member
+                    + " reads \"" + clip(trimmed.replaceAll(",\\s*", ", ")) + "\" in .NET, so this never matches";
         }
         String[] parts = trimmed.split(",\\s*");
         if (parts.length > 1 && parts[parts.length - 1].toUpperCase(java.util.Locale.ROOT).startsWith("CN=")
                 && !parts[0].toUpperCase(java.util.Locale.ROOT).startsWith("CN=")) {
-            return "\"" + literal + "\" lists the name from the top down: ." + member
+            return "\"" + clip(literal) + "\" lists the name from the top down: ." + member
                     + " reads the most specific attribute (CN) first, so this probably never matches";
         }
         return null;
+    }
+
+    /** A literal quoted in a warning: at most 200 characters of it, so a hostile one does not make a huge message. */
+    private static String clip(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 197) + "...";
     }
 
     private static String visible(String s) {

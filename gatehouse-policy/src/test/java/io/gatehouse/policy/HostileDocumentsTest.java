@@ -43,8 +43,8 @@ class HostileDocumentsTest {
         Diagnostics d = check(prefix + "&quot;" + "A".repeat(3000) + "&quot;)\"><mock-response status-code=\"200\" />"
                 + "</when></choose></inbound></policies>");
         assertThat(d.all()).extracting(Diagnostic::toString).singleElement().asString()
-                .startsWith(file + ":1:" + (prefix.length() + 1) + ": warning: \"AAAA")
-                .endsWith("is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)");
+                .isEqualTo(file + ":1:" + (prefix.length() + 1) + ": warning: \"" + "A".repeat(197) + "...\""
+                        + " is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)");
     }
 
     @Test
@@ -55,7 +55,8 @@ class HostileDocumentsTest {
         Diagnostics d = new Diagnostics();
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> PolicyLinter.lint(XmlReader.read(new SourceText("l.xml", doc), d), d));
         assertThat(d.all()).extracting(Diagnostic::toString).singleElement().asString()
-                .startsWith("l.xml:1:50: warning: \"\\\"\\\"").endsWith("\" is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)");
+                .startsWith("l.xml:1:50: warning: \"\\\"\\\"").endsWith("...\" is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)")
+                .hasSizeLessThan(400);
     }
 
     @Test
