@@ -27,12 +27,12 @@ import java.util.regex.Pattern;
  */
 public final class PolicyLinter {
     /**
-     * A string literal of the expression after {@link #skeleton} replaced it with its index: the
+     * A string literal (or verbatim {@code @"..."}) of the expression after {@link #skeleton} replaced it with its index: the
      * patterns below never scan a literal's characters, so a long literal costs one step, not one
      * regex frame (a 3,000-character literal overflowed the stack) or a pass per quote (a quadratic
      * search over a literal full of escaped quotes).
      */
-    private static final String LIT = "\"(\\d++)\"";
+    private static final String LIT = "@?\"(\\d++)\"";
     private static final String MEMBER = "[\\w.()\\[\\]?!]*?\\.(Thumbprint|Issuer|Subject|IssuerName\\.Name|SubjectName\\.Name)\\b";
     private static final Pattern MEMBER_THEN_LIT = Pattern.compile("\\.(Thumbprint|Issuer|Subject|IssuerName\\.Name|SubjectName\\.Name)\\b\\s*+(?:==|!=|\\.Equals\\(\\s*+)\\s*+" + LIT);
     private static final Pattern LIT_THEN_MEMBER = Pattern.compile(LIT + "\\s*+(?:==|!=|\\.Equals\\(\\s*+)\\s*+" + MEMBER);
