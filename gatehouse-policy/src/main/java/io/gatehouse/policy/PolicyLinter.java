@@ -27,10 +27,10 @@ import java.util.regex.Pattern;
  */
 public final class PolicyLinter {
     /**
-     * A string literal (or verbatim {@code @"..."}) of the expression after {@link #skeleton} replaced it with its index: the
-     * patterns below never scan a literal's characters, so a long literal costs one step, not one
-     * regex frame (a 3,000-character literal overflowed the stack) or a pass per quote (a quadratic
-     * search over a literal full of escaped quotes).
+     * A string literal (or a verbatim {@code @"..."}) of the expression after {@link #skeleton}
+     * replaced it with its index: the patterns below never scan a literal's characters, so a long
+     * literal costs one step, not one regex frame (a 3,000-character literal overflowed the stack)
+     * or a pass per quote (a quadratic search over a literal full of escaped quotes).
      */
     private static final String LIT = "@?\"(\\d++)\"";
     private static final String MEMBER = "[\\w.()\\[\\]?!]*?\\.(Thumbprint|Issuer|Subject|IssuerName\\.Name|SubjectName\\.Name)\\b";
