@@ -26,7 +26,13 @@ final class PolicyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Diagnostics d = PolicyCheck.check(files);
+            Diagnostics d;
+            try {
+                d = PolicyCheck.check(files);
+            } catch (Throwable t) { // never a stack trace for a document: a diagnostic, and exit 1
+                d = new Diagnostics();
+                d.internalError(files.size() == 1 ? files.get(0).toString() : files.toString(), t);
+            }
             System.out.print(d.render());
             long errors = d.errorCount();
             long warnings = d.warningCount();

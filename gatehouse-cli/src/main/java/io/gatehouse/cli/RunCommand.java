@@ -27,6 +27,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-watch", description = "do not reload when files change (SIGHUP still reloads)")
     boolean noWatch;
 
+    /**
+     * One log line per line of the diagnostics: the log escapes line breaks inside a message (so
+     * that nothing from a config can forge a line), and the excerpts and carets stay readable.
+     */
+    private static void logLines(String rendered, boolean error) {
+        rendered.stripTrailing().lines().forEach(line -> {
+            if (error) {
+                log.error("  {}", line);
+            } else {
+                log.warn("  {}", line);
+            }
+        });
+    }
+
     @Override
     public Integer call() throws Exception {
         ConfigResult first = ConfigLoader.load(config);
@@ -42,17 +56,19 @@ final class RunCommand implements Callable<Integer> {
         ConfigWatcher watcher = new ConfigWatcher(config, result -> {
             synchronized (lock) {
                 if (result.config() == null) {
-                    log.error("reload refused, still serving the previous configuration:\n{}",
-                            result.diagnostics().render().stripTrailing());
+                    log.error("reload refused, still serving the previous configuration ({} error(s)):",
+                            result.diagnostics().errorCount());
+                    logLines(result.diagnostics().render(), true);
                     return;
                 }
                 if (!result.diagnostics().isEmpty()) {
-                    log.warn("reloading with warnings:\n{}", result.diagnostics().render().stripTrailing());
+                    log.warn("reloading with warnings:");
+                    logLines(result.diagnostics().render(), false);
                 }
                 try {
                     gateway.reload(result.config());
-                } catch (RuntimeException e) {
-                    log.error("reload refused, still serving the previous configuration: {}", e.getMessage());
+                } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                    log.error("reload refused, still serving the previous configuration: {}", e.toString());
                 }
             }
         });

@@ -1,8 +1,10 @@
 package io.gatehouse.cli;
 
+import io.gatehouse.common.Diagnostics;
 import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.ConfigResult;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +17,14 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ConfigResult result = ConfigLoader.load(config);
+        ConfigResult result;
+        try {
+            result = ConfigLoader.load(config); // reports its own failures as diagnostics
+        } catch (Throwable t) { // and should it ever not: a diagnostic, and exit 1
+            Diagnostics d = new Diagnostics();
+            d.internalError(config.toString(), t);
+            result = new ConfigResult(null, d, Set.of());
+        }
         System.out.print(result.diagnostics().render());
         long errors = result.diagnostics().errorCount();
         long warnings = result.diagnostics().warningCount();

@@ -73,6 +73,52 @@ class CommandsTest {
     }
 
     @Test
+    void policyCheckReportsHostileDocumentsInsteadOfCrashing() throws Exception {
+        String prefix = "<policies><inbound><choose><when condition=\"@(context.Request.Certificate.Thumbprint == ";
+        Path literal = tmp.resolve("literal.xml");
+        Files.writeString(literal, prefix + "&quot;" + "A".repeat(3000) + "&quot;)\"><mock-response status-code=\"200\" />"
+                + "</when></choose></inbound></policies>");
+        String head = "<policies><inbound><return-response><set-body template=\"liquid\">";
+        Path ifs = tmp.resolve("ifs.xml");
+        Files.writeString(ifs, head + "{% if a %}".repeat(5000) + "x" + "{% endif %}".repeat(5000)
+                + "</set-body></return-response></inbound></policies>");
+
+        Run r = run("policy", "check", literal.toString(), ifs.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains(literal + ":1:" + (prefix.length() + 1) + ": warning: \"AAAA")
+                .contains(ifs + ":1:" + (head.length() + 1 + 10 * 100) + ": error: {% if %} is nested too deeply: blocks may be nested at most 100 levels")
+                .contains("2 files: 1 error, 1 warning");
+    }
+
+    @Test
+    void validateReportsAHostilePolicyFileWithItsPosition() throws Exception {
+        Path cfg = tmp.resolve("gatehouse.yaml");
+        Files.writeString(cfg, """
+                gateway:
+                  listeners:
+                    - port: 8080
+                      tls: false
+                apis:
+                  - id: patients
+                    path: patients
+                    serviceUrl: http://127.0.0.1:9
+                    policy: deep.xml
+                """);
+        String open = "<choose><when condition=\"@(true)\">";
+        Files.writeString(tmp.resolve("deep.xml"), "<policies><inbound>" + open.repeat(4000)
+                + "</when></choose>".repeat(4000) + "</inbound></policies>");
+
+        Run r = run("validate", "-c", cfg.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("deep.xml:1:" + ("<policies><inbound>".length() + open.length() * 49 + 1)
+                + ": error: elements are nested too deeply (more than 100 levels): the rest of the document is skipped")
+                .contains("invalid (1 error, 0 warnings)");
+        assertThat(r.out().length()).isLessThan(5000);
+    }
+
+    @Test
     void validateReportsEveryProblemAndExitsOne() throws Exception {
         Path cfg = tmp.resolve("gatehouse.yaml");
         Files.writeString(cfg, """

@@ -102,7 +102,8 @@ class GatewayProcessTest {
 
                 Files.writeString(cfg, config(w, port, backend.port(), "v3").replace("backendId: files", "backendId: nope"));
                 gw.awaitOutput("reload refused", 15);
-                assertThat(gw.output()).contains("gatehouse.yaml:").contains("nope");
+                gw.awaitOutput("unknown backend 'nope'", 5); // the diagnostics follow, one log line each
+                assertThat(gw.output()).contains("gatehouse.yaml:");
                 assertThat(status(w, port, v2)).isEqualTo("200");
 
                 // SIGHUP reloads too (here the file is fixed while watching would also catch it)

@@ -17,6 +17,9 @@ import static java.util.Objects.requireNonNull;
  */
 public record Diagnostic(Severity severity, String file, int line, int column, String message) {
 
+    /** Characters of a source line shown under a diagnostic; a longer line is cut around the column. */
+    public static final int MAX_EXCERPT = 500;
+
     public enum Severity {
         ERROR, WARNING;
 
@@ -60,10 +63,12 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
 
     /**
      * The headline, then the source line and a caret under the column when the source is
-     * known.
+     * known; of a line longer than {@link #MAX_EXCERPT} characters, only that many around the
+     * column, with {@code ...} where it was cut. Control characters are escaped ({@link LogText}):
+     * the rendering goes to a terminal or a log.
      */
     public String render(SourceText source) {
-        String headline = headline();
+        String headline = LogText.escape(headline());
         if (source == null || line <= 0) {
             return headline;
         }
@@ -71,13 +76,30 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
         if (text == null) {
             return headline;
         }
-        StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(text);
-        if (column > 0) {
-            sb.append('\n').append("  ");
-            for (int i = 1; i < column && i - 1 < text.length(); i++) {
-                sb.append(text.charAt(i - 1) == '\t' ? '\t' : ' ');
+        int caret = column > 0 ? source.shownColumn(line, column) : 0;
+        if (text.length() > MAX_EXCERPT) {
+            // a long line (a minified document, or a hostile one) shows only the part around the column
+            int at = Math.max(0, Math.min(caret - 1, text.length()));
+            int from = Math.max(0, Math.min(at - MAX_EXCERPT / 2, text.length() - MAX_EXCERPT));
+            int to = from + MAX_EXCERPT;
+            String before = from > 0 ? "..." : "";
+            text = before + text.substring(from, to) + (to < text.length() ? "..." : "");
+            caret = caret > 0 ? at - from + 1 + before.length() : 0;
+        }
+        // control characters in the file (an ESC, a CR) are shown escaped, and the caret follows
+        StringBuilder shown = new StringBuilder(text.length());
+        StringBuilder under = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String piece = c == '\t' ? "\t" : LogText.escape(String.valueOf(c));
+            shown.append(piece);
+            if (i < caret - 1) {
+                under.append(c == '\t' ? "\t" : " ".repeat(piece.length()));
             }
-            sb.append('^');
+        }
+        StringBuilder sb = new StringBuilder(headline).append('\n').append("  ").append(shown);
+        if (caret > 0) {
+            sb.append('\n').append("  ").append(under).append('^');
         }
         return sb.toString();
     }

@@ -2,8 +2,10 @@ package io.gatehouse.common;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -12,17 +14,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Diagnostics {
     private final List<Diagnostic> items = new ArrayList<>();
+    /** The same as {@code items}, to find a repeat in constant time: a hostile document can give tens of thousands. */
+    private final Set<Diagnostic> seen = new HashSet<>();
     private final Map<String, SourceText> sources = new ConcurrentHashMap<>();
 
     /** Adds a diagnostic; the same one reported twice (a shared document composed twice) is kept once. */
     public void add(Diagnostic d) {
-        if (!items.contains(d)) {
+        if (seen.add(d)) {
             items.add(d);
         }
     }
 
     public void addAll(Diagnostics other) {
         items.addAll(other.items);
+        seen.addAll(other.items);
         sources.putAll(other.sources);
     }
 
@@ -32,6 +37,28 @@ public final class Diagnostics {
 
     public void warning(String file, int line, int column, String message) {
         add(Diagnostic.warning(file, line, column, message));
+    }
+
+    /**
+     * Reports a failure that is not the user's mistake but a reader's or checker's own, so that
+     * one document cannot stop a load, a reload or a check: {@code internal error while loading
+     * FILE: what happened}. A {@link StackOverflowError} or {@link OutOfMemoryError} from hostile
+     * input counts too; other JVM failures ({@link VirtualMachineError}s such as
+     * {@link InternalError}) are rethrown, as the process cannot trust its own state after them.
+     */
+    public void internalError(String file, Throwable failure) {
+        if (failure instanceof VirtualMachineError vme && !(vme instanceof StackOverflowError) && !(vme instanceof OutOfMemoryError)) {
+            throw vme;
+        }
+        add(Diagnostic.error(file, 0, 0, internalErrorMessage(file, failure)));
+    }
+
+    /** The message of {@link #internalError}: names the file and the failure, and what to do. */
+    public static String internalErrorMessage(String file, Throwable failure) {
+        String what = failure instanceof StackOverflowError ? "StackOverflowError (the document nests or chains too deeply for the reader)"
+                : failure instanceof OutOfMemoryError ? "OutOfMemoryError (the document is too large for the memory available)"
+                : failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        return "internal error while loading " + file + ": " + what + "; the document was not loaded (please report this)";
     }
 
     /** Remembers a file's text so its diagnostics print with the source line and a caret. */

@@ -44,6 +44,16 @@ public final class ConfigLoader {
         Diagnostics diagnostics = new Diagnostics();
         String name = file.toString();
         ConfigFiles files = new ConfigFiles(file);
+        try {
+            return load(file, env, now, diagnostics, files);
+        } catch (Throwable t) { // a bug or hostile input must not stop a load, least of all a reload: Diagnostics.internalError
+            diagnostics.internalError(name, t);
+            return new ConfigResult(null, diagnostics, files.watched());
+        }
+    }
+
+    private static ConfigResult load(Path file, Map<String, String> env, Instant now, Diagnostics diagnostics, ConfigFiles files) {
+        String name = file.toString();
         Path absolute = file.toAbsolutePath().normalize();
         String problem = files.problem(absolute);
         if (problem != null) {
@@ -79,7 +89,7 @@ public final class ConfigLoader {
                     materials.keyPairs, materials.certificates, materials.caStore(), materials.revocation(model),
                     env, diagnostics);
         }
-        diagnostics.source(new SourceText(name, Redaction.redact(text, reader.secretScalars, reader.secretSpans)));
+        diagnostics.source(Redaction.redact(name, text, reader.secretScalars, reader.secretSpans));
 
         if (model == null || diagnostics.hasErrors()) {
             return new ConfigResult(null, diagnostics, files.watched());

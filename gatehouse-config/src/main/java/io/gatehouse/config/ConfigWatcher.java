@@ -25,7 +25,8 @@ import static java.util.Objects.requireNonNull;
  * thread, waits until changes have been quiet for {@link #DEBOUNCE_MILLIS} (an editor or
  * {@code cp} writes in several steps, and a certificate and its key are usually replaced
  * together), then loads with {@link ConfigLoader} and hands the result, good or bad, to the
- * consumer. The consumer decides whether to swap the running config or keep it.
+ * consumer. The consumer decides whether to swap the running config or keep it. No failure while
+ * loading or in the consumer, not even a {@link StackOverflowError}, ends the watching thread.
  *
  * <p>Kubernetes mounts replace files through a {@code ..data} symlink swap; a change to any
  * {@code ..}-prefixed entry in a watched folder therefore counts too.
@@ -88,14 +89,14 @@ public final class ConfigWatcher implements AutoCloseable {
     /** Loads the config now and hands the result to the consumer (SIGHUP); returns it as well. */
     public ConfigResult reloadNow() {
         synchronized (reloadLock) {
-            ConfigResult result = ConfigLoader.load(configFile, env);
+            ConfigResult result = ConfigLoader.load(configFile, env); // never throws: failures are diagnostics
             if (watchService != null && !closed) {
                 register(result.watchedFiles());
             }
             try {
                 onChange.accept(result);
-            } catch (RuntimeException e) {
-                log.error("config reload consumer failed", e);
+            } catch (Throwable e) { // even a StackOverflowError: the watcher must outlive one bad reload
+                log.error("config reload consumer failed; still watching for the next change", e);
             }
             return result;
         }
@@ -179,7 +180,7 @@ public final class ConfigWatcher implements AutoCloseable {
                 }
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // anything, so that later edits and certificate rotations are still applied
                 log.error("config watcher failed; it keeps watching", e);
             }
         }

@@ -60,6 +60,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFailureInsideTheLoadBecomesADiagnosticNamingTheConfigFile() throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        Path config = write("config.yaml", MINIMAL.replace("https://backend.local:9443", "https://${env:BACKEND_HOST}:9443"));
+        Map<String, String> overflowing = new java.util.AbstractMap<>() {
+            @Override
+            public java.util.Set<Entry<String, String>> entrySet() {
+                throw new StackOverflowError();
+            }
+
+            @Override
+            public String get(Object key) {
+                throw new StackOverflowError();
+            }
+        };
+
+        ConfigResult result = ConfigLoader.load(config, overflowing);
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.diagnostics().all()).extracting(Diagnostic::toString).containsExactly(config
+                + ": error: internal error while loading " + config + ": StackOverflowError (the document nests or chains too deeply"
+                + " for the reader); the document was not loaded (please report this)");
+        assertThat(result.watchedFiles()).contains(config.toAbsolutePath().normalize());
+    }
+
+    @Test
     void loadsAConfigUsingEveryFeatureWithNoDiagnostics() throws IOException {
         ConfigResult result = loadGood();
 
@@ -355,6 +380,49 @@ class ConfigLoaderTest {
         assertThat(good.config().model().certificate("client").orElseThrow().toString())
                 .doesNotContain(TestPki.PFX_PASSWORD);
         assertThat(good.config().toString()).doesNotContain(TestPki.PFX_PASSWORD);
+    }
+
+    private String renderedWithSecret(String secret) throws IOException {
+        TestPki.writeAll(dir.resolve("certs"));
+        ConfigResult r = ConfigLoader.load(write("s.yaml", MINIMAL + """
+                namedValues:
+                  - {name: db-password, value: %s, secret: true, unknownKey: 1}
+                backends:
+                  - id: lab
+                    url: https://lab-user:%s@lab.local/x?q=1
+                """.formatted(secret, secret)), Map.of());
+        return r.diagnostics().render();
+    }
+
+    private static List<String> excerpts(String rendered) {
+        return rendered.lines().filter(l -> l.startsWith(" ")).toList();
+    }
+
+    @Test
+    void aMaskedSecretHasTheSameWidthWhateverItsLength() throws IOException {
+        String shortOne = renderedWithSecret("abc");
+        String longOne = renderedWithSecret("a-thirty-character-long-secret");
+
+        assertThat("a-thirty-character-long-secret").hasSize(30);
+        // the excerpts are the same; only a headline's column after the secret differs, as it is the file's own
+        assertThat(excerpts(shortOne)).isEqualTo(excerpts(longOne));
+        assertThat(shortOne).doesNotContain("abc")
+                .contains("  - {name: db-password, value: ******, secret: true, unknownKey: 1}")
+                .contains("    url: https://******@lab.local/x?q=1");
+    }
+
+    @Test
+    void aCaretAfterAMaskedSecretOnTheSameLineStaysUnderItsColumn() throws IOException {
+        String rendered = renderedWithSecret("a-thirty-character-long-secret");
+        String line = "  - {name: db-password, value: a-thirty-character-long-secret, secret: true, unknownKey: 1}";
+        int column = line.indexOf("unknownKey") + 1;
+
+        // the headline keeps the file's own column; the caret sits under the key in the masked line
+        assertThat(rendered).contains("s.yaml:" + (MINIMAL.lines().count() + 2) + ":" + column + ": error: unknown key 'unknownKey'")
+                .contains("  - {name: db-password, value: ******, secret: true, unknownKey: 1}\n"
+                        + " ".repeat(2 + "  - {name: db-password, value: ******, secret: true, ".length()) + "^");
+        // and one that points into the secret shows the caret at the mask's start
+        assertThat(rendered).contains("    url: https://******@lab.local/x?q=1\n" + " ".repeat(2 + "    url: ".length()) + "^");
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,5 +171,58 @@ class ConfigWatcherTest {
 
         assertThat(results.poll()).isSameAs(returned);
         assertThat(returned.config().namedValues()).containsEntry("greeting", "hola");
+    }
+
+    @Test
+    void aHostilePolicyIsRefusedAndTheWatcherStillAppliesTheNextGoodEdit() throws Exception {
+        AtomicReference<ConfigResult> running = new AtomicReference<>(ConfigLoader.load(config, Map.of()));
+        watcher.close();
+        watcher = new ConfigWatcher(config, r -> {
+            if (r.ok()) { // as the gateway does: a refused reload keeps the running config
+                running.set(r);
+            }
+            results.add(r);
+        }, Map.of());
+        watcher.start();
+        String head = "<policies><inbound><return-response><set-body template=\"liquid\">";
+        // 5,000 nested {% if %} overflowed the stack of this very thread before the Liquid parser had a limit
+        Files.writeString(dir.resolve("policies/global.xml"), head + "{% if a %}".repeat(5000) + "x"
+                + "{% endif %}".repeat(5000) + "</set-body></return-response></inbound></policies>");
+
+        ConfigResult refused = next();
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.diagnostics().all()).extracting(Diagnostic::toString).singleElement().asString()
+                .endsWith("global.xml:1:" + (head.length() + 1 + 10 * 100)
+                        + ": error: {% if %} is nested too deeply: blocks may be nested at most 100 levels");
+        assertThat(running.get().config().namedValues()).containsEntry("greeting", "hello");
+
+        Files.writeString(dir.resolve("policies/global.xml"), "<policies><backend><forward-request /></backend></policies>");
+        Files.writeString(dir.resolve("values/greeting.txt"), "bonjour\n");
+
+        ConfigResult applied = next();
+        assertThat(applied.ok()).as(applied.diagnostics().render()).isTrue();
+        assertThat(running.get()).isSameAs(applied);
+        assertThat(running.get().config().namedValues()).containsEntry("greeting", "bonjour");
+    }
+
+    @Test
+    void aConsumerThatOverflowsTheStackDoesNotEndTheWatcher() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        watcher.close();
+        watcher = new ConfigWatcher(config, r -> {
+            int call = calls.incrementAndGet();
+            results.add(r);
+            if (call == 1) {
+                throw new StackOverflowError("as from a reload that recursed too deeply");
+            }
+        }, Map.of());
+        watcher.start();
+
+        Files.writeString(dir.resolve("values/greeting.txt"), "one\n");
+        assertThat(next().config().namedValues()).containsEntry("greeting", "one");
+        Files.writeString(dir.resolve("values/greeting.txt"), "two\n");
+
+        assertThat(next().config().namedValues()).containsEntry("greeting", "two");
+        assertThat(calls.get()).isEqualTo(2);
     }
 }

@@ -44,10 +44,14 @@ public final class PolicyCheck {
         }
         PolicyEngine engine = new PolicyEngine(env.build());
         for (SourceText src : sources) {
-            if (isFragment(src.text())) {
-                engine.checkFragment(src, d);
-            } else {
-                engine.parse(src, Scope.API, d);
+            try {
+                if (isFragment(src.text())) {
+                    engine.checkFragment(src, d);
+                } else {
+                    engine.parse(src, Scope.API, d);
+                }
+            } catch (Throwable t) { // one file's failure is reported and the others are still checked
+                d.internalError(src.name(), t);
             }
         }
         return d;

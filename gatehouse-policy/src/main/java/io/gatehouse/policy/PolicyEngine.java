@@ -56,6 +56,15 @@ public final class PolicyEngine {
     public PolicyDocument parse(SourceText source, Scope scope, Diagnostics d) {
         requireNonNull(source, "source");
         requireNonNull(scope, "scope");
+        try {
+            return parseDocument(source, scope, d);
+        } catch (Throwable t) { // a bug or hostile input must not stop the load: Diagnostics.internalError
+            d.internalError(source.name(), t);
+            return new PolicyDocument(source.name(), scope, new EnumMap<>(Section.class), List.of(), false, false);
+        }
+    }
+
+    private PolicyDocument parseDocument(SourceText source, Scope scope, Diagnostics d) {
         XmlElement root = XmlReader.read(source, d);
         Map<Section, PolicyDocument.CompiledSection> sections = new EnumMap<>(Section.class);
         List<io.gatehouse.expr.CompiledExpression> expressions = new ArrayList<>();
@@ -124,25 +133,34 @@ public final class PolicyEngine {
         Fragment f = fragments.computeIfAbsent(id, k -> {
             fresh[0] = true;
             Diagnostics fd = new Diagnostics();
-            XmlElement root = XmlReader.read(src, fd);
-            if (root != null && !root.name().equals("fragment")) {
-                fd.add(root.position().error("expected <fragment> as the root element of fragment '" + id + "', found <" + root.name() + ">"));
-                root = null;
+            try {
+                return readFragment(id, src, fd);
+            } catch (Throwable t) { // as in parse
+                fd.internalError(src.name(), t);
+                return new Fragment(null, fd);
             }
-            if (root != null) {
-                for (XmlAttribute a : root.attributes()) {
-                    if (!a.name().startsWith("xmlns")) {
-                        fd.add(a.position().error("unknown attribute '" + a.name() + "' on <fragment>"));
-                    }
-                }
-                PolicyLinter.lint(root, fd);
-            }
-            return new Fragment(root, fd);
         });
         if (fresh[0]) {
             d.addAll(f.diagnostics());
         }
         return f.root() == null ? EMPTY_FRAGMENT : f.root();
+    }
+
+    private static Fragment readFragment(String id, SourceText src, Diagnostics fd) {
+        XmlElement root = XmlReader.read(src, fd);
+        if (root != null && !root.name().equals("fragment")) {
+            fd.add(root.position().error("expected <fragment> as the root element of fragment '" + id + "', found <" + root.name() + ">"));
+            root = null;
+        }
+        if (root != null) {
+            for (XmlAttribute a : root.attributes()) {
+                if (!a.name().startsWith("xmlns")) {
+                    fd.add(a.position().error("unknown attribute '" + a.name() + "' on <fragment>"));
+                }
+            }
+            PolicyLinter.lint(root, fd);
+        }
+        return new Fragment(root, fd);
     }
 
     private static final XmlElement EMPTY_FRAGMENT = new XmlElement("fragment", Position.unknown("<fragment>"), List.of(), List.of());
@@ -152,6 +170,14 @@ public final class PolicyEngine {
      * its policies as if included into a section that allows them all.
      */
     public void checkFragment(SourceText source, Diagnostics d) {
+        try {
+            checkFragmentDocument(source, d);
+        } catch (Throwable t) { // as in parse
+            d.internalError(source.name(), t);
+        }
+    }
+
+    private void checkFragmentDocument(SourceText source, Diagnostics d) {
         XmlElement root = XmlReader.read(source, d);
         if (root == null) {
             return;

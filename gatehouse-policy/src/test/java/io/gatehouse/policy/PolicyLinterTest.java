@@ -49,6 +49,16 @@ class PolicyLinterTest {
     }
 
     @Test
+    void readsVerbatimEscapedAndCharacterLiteralsAsCSharpDoes() {
+        assertThat(lint("@(context.Request.Certificate.Thumbprint == @\"C:\\x\"\"y\")"))
+                .singleElement().asString().startsWith("\"C:\\x\"\"y\" is not a certificate thumbprint");
+        assertThat(lint("@(context.Request.Certificate.Thumbprint == \"a\\\"b\")"))
+                .singleElement().asString().startsWith("\"a\\\"b\" is not a certificate thumbprint");
+        assertThat(lint("@(context.Request.Headers.GetValueOrDefault('\"'.ToString(), \"\") == \"x\" || context.Request.Certificate.Thumbprint != \"abc\")"))
+                .singleElement().asString().startsWith("\"abc\" is not a certificate thumbprint");
+    }
+
+    @Test
     void ignoresNamedValuePlaceholders() {
         assertThat(lint("@(context.Request.Certificate.Thumbprint != \"{{trusted-thumbprint}}\")")).isEmpty();
     }

@@ -28,6 +28,8 @@ import java.util.List;
 public final class XmlReader {
     /** Deeper nesting than this is reported and skipped, so a hostile document cannot overflow the stack. */
     public static final int MAX_DEPTH = 100;
+    /** A larger document is refused unread: 256 KiB of UTF-8, APIM's own limit on a policy document. */
+    public static final int MAX_DOCUMENT_BYTES = 256 * 1024;
 
     private final String src;
     private final int n;
@@ -35,6 +37,8 @@ public final class XmlReader {
     private final Diagnostics diagnostics;
     private final Deque<String> open = new ArrayDeque<>();
     private int pos;
+    /** Set when nesting went past {@link #MAX_DEPTH}: the rest is skipped, and the elements it leaves open are not reported again. */
+    private boolean tooDeep;
 
     private XmlReader(SourceText source, Diagnostics diagnostics) {
         this.src = source.text();
@@ -49,7 +53,31 @@ public final class XmlReader {
      */
     public static XmlElement read(SourceText source, Diagnostics diagnostics) {
         diagnostics.source(source);
+        long bytes = utf8Length(source.text());
+        if (bytes > MAX_DOCUMENT_BYTES) {
+            diagnostics.error(source.name(), 1, 1, "the policy document is " + bytes + " bytes: at most " + MAX_DOCUMENT_BYTES
+                    + " bytes (256 KiB, APIM's limit on a policy document) are read");
+            return null;
+        }
         return new XmlReader(source, diagnostics).document();
+    }
+
+    private static long utf8Length(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     private XmlElement document() {
@@ -160,7 +188,9 @@ public final class XmlReader {
         try {
             while (true) {
                 if (pos >= n) {
-                    error(start, "element <" + name + "> is not closed: expected </" + name + ">");
+                    if (!tooDeep) {
+                        error(start, "element <" + name + "> is not closed: expected </" + name + ">");
+                    }
                     break;
                 }
                 if (startsWith("</")) {
@@ -206,7 +236,8 @@ public final class XmlReader {
                         error(pos, "expected an element name after '<' (write '&lt;' for a literal '<' in text)");
                         children.add(text(pos + 1));
                     } else if (depth + 1 >= MAX_DEPTH) {
-                        error(pos, "elements are nested too deeply (more than " + MAX_DEPTH + " levels)");
+                        error(pos, "elements are nested too deeply (more than " + MAX_DEPTH + " levels): the rest of the document is skipped");
+                        tooDeep = true;
                         pos = n;
                     } else {
                         children.add(element(depth + 1));

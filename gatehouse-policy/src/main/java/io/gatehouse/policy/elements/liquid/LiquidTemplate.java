@@ -24,7 +24,8 @@ import java.util.function.Function;
  *
  * <p>Every syntax error is reported with its position, and an unknown filter or a filter given the
  * wrong number of arguments is a load error. Rendering is bounded ({@link #MAX_STEPS},
- * {@link #MAX_OUTPUT}) so a template cannot loop a request forever.
+ * {@link #MAX_OUTPUT}) so a template cannot loop a request forever; nesting is bounded
+ * ({@link #MAX_NESTING}) so one cannot overflow the stack.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/set-body-policy#using-liquid-templates-with-set-body">APIM: Liquid templates with set-body</a>
  */
@@ -35,6 +36,12 @@ public final class LiquidTemplate {
     public static final int MAX_OUTPUT = 16 * 1024 * 1024;
     /** Items a range such as {@code (1..n)} may have. */
     public static final int MAX_RANGE = 100_000;
+    /**
+     * Levels of blocks ({@code if}, {@code for}, {@code case}, ...) one inside another, and also
+     * comparisons joined by {@code and} / {@code or} in one condition and ranges inside ranges:
+     * a template beyond it is refused at load, so a hostile one cannot overflow the stack.
+     */
+    public static final int MAX_NESTING = 100;
 
     /** Where compile errors go. */
     @FunctionalInterface

@@ -33,6 +33,9 @@ final class Parser {
     private final List<Tok> toks = new ArrayList<>();
     final Set<String> roots = new TreeSet<>();
     private int i;
+    private int depth;
+    /** Set when nesting went past the limit: the rest is skipped, and the blocks it leaves open are not reported again. */
+    private boolean tooDeep;
     int errors;
 
     Parser(LiquidSource source, Function<String, String> namedValues, LiquidTemplate.Reporter reporter) {
@@ -173,9 +176,27 @@ final class Parser {
 
     /** The closing tag of a block; reports and returns null when the template ends first. */
     private String close(List<Node> body, Set<String> ends, String opened, int at) {
-        String end = block(body, ends);
+        if (tooDeep) {
+            return null;
+        }
+        if (depth >= LiquidTemplate.MAX_NESTING) {
+            error(at, "{% " + opened + " %} is nested too deeply: blocks may be nested at most "
+                    + LiquidTemplate.MAX_NESTING + " levels");
+            tooDeep = true;
+            i = toks.size();
+            return null;
+        }
+        depth++;
+        String end;
+        try {
+            end = block(body, ends);
+        } finally {
+            depth--;
+        }
         if (end == null) {
-            error(at, "{% " + opened + " %} is not closed: expected {% end" + opened + " %}");
+            if (!tooDeep) {
+                error(at, "{% " + opened + " %} is not closed: expected {% end" + opened + " %}");
+            }
             return null;
         }
         Tok t = toks.get(i++);
@@ -328,6 +349,8 @@ final class Parser {
         private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*\\??");
         private final Parser parser;
         private final String s;
+        /** Ranges and indexes open around the value being read: at most {@link LiquidTemplate#MAX_NESTING}. */
+        private int ranges;
         private final int base;
         private int p;
 
@@ -437,20 +460,40 @@ final class Parser {
             return new Filtered(base, List.copyOf(filters));
         }
 
+        /**
+         * Comparisons joined by {@code and} / {@code or}, grouped from the right as Liquid does
+         * ({@code a or b and c} is {@code a or (b and c)}); read in a loop, at most
+         * {@link LiquidTemplate#MAX_NESTING} of them.
+         */
         Cond condition() {
-            Cond left = comparison();
-            if (left == null) {
-                return null;
+            int start = offset();
+            List<Cond> operands = new ArrayList<>();
+            List<Boolean> ands = new ArrayList<>();
+            while (true) {
+                Cond c = comparison();
+                if (c == null) {
+                    return null;
+                }
+                operands.add(c);
+                if (operands.size() > LiquidTemplate.MAX_NESTING) {
+                    parser.error(start, "the condition joins more than " + LiquidTemplate.MAX_NESTING
+                            + " comparisons with 'and' / 'or'");
+                    p = s.length();
+                    return null;
+                }
+                if (acceptWord("and")) {
+                    ands.add(true);
+                } else if (acceptWord("or")) {
+                    ands.add(false);
+                } else {
+                    break;
+                }
             }
-            if (acceptWord("and")) {
-                Cond right = condition();
-                return right == null ? null : new Logic(left, true, right);
+            Cond result = operands.get(operands.size() - 1);
+            for (int k = operands.size() - 2; k >= 0; k--) {
+                result = new Logic(operands.get(k), ands.get(k), result);
             }
-            if (acceptWord("or")) {
-                Cond right = condition();
-                return right == null ? null : new Logic(left, false, right);
-            }
-            return left;
+            return result;
         }
 
         private Cond comparison() {
@@ -490,16 +533,25 @@ final class Parser {
                 return new Literal(v);
             }
             if (c == '(') {
+                if (++ranges > LiquidTemplate.MAX_NESTING) {
+                    parser.error(offset(), "ranges are nested more than " + LiquidTemplate.MAX_NESTING + " levels deep");
+                    p = s.length();
+                    return null;
+                }
                 p++;
-                Expr from = expr();
-                if (from == null || !expect("..")) {
-                    return null;
+                try {
+                    Expr from = expr();
+                    if (from == null || !expect("..")) {
+                        return null;
+                    }
+                    Expr to = expr();
+                    if (to == null || !expect(")")) {
+                        return null;
+                    }
+                    return new RangeExpr(from, to);
+                } finally {
+                    ranges--;
                 }
-                Expr to = expr();
-                if (to == null || !expect(")")) {
-                    return null;
-                }
-                return new RangeExpr(from, to);
             }
             Matcher num = NUMBER.matcher(s).region(p, s.length());
             if (num.lookingAt()) {
@@ -541,8 +593,18 @@ final class Parser {
                     segs.add(m.group());
                     p = m.end();
                 } else if (s.charAt(p) == '[') {
+                    if (++ranges > LiquidTemplate.MAX_NESTING) {
+                        parser.error(offset(), "indexes [...] are nested more than " + LiquidTemplate.MAX_NESTING + " levels deep");
+                        p = s.length();
+                        return null;
+                    }
                     p++;
-                    Expr k = expr();
+                    Expr k;
+                    try {
+                        k = expr();
+                    } finally {
+                        ranges--;
+                    }
                     if (k == null || !expect("]")) {
                         return null;
                     }
