@@ -236,10 +236,29 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         }
         if (++requests == limits.maxRequestsPerConnection()) {
             count(Reason.MAX_REQUESTS, limits.maxRequestsPerConnection());
-            // after this stream's headers are read: GOAWAY naming the last stream, which finishes; then the close
-            Channel connection = stream.parent();
-            connection.eventLoop().execute(connection::close);
+            drainHttp2(stream.parent());
         }
+    }
+
+    /**
+     * How long a connection told to go away still takes the streams a client opened before it
+     * read that: at least a round trip (RFC 9113 section 6.8).
+     */
+    static final long GOAWAY_GRACE_MILLIS = 1000;
+
+    /**
+     * Ends an HTTP/2 connection gracefully, in RFC 9113 section 6.8's two steps: a GOAWAY naming
+     * the largest stream id tells the client to open no more streams here, while streams it opened
+     * meanwhile are still served; a second later the close sends the GOAWAY naming the last stream
+     * really opened, lets those finish, then closes. Closing at once refused the streams a busy
+     * client had already sent, and the JDK's client failed them instead of retrying.
+     */
+    private static void drainHttp2(Channel connection) {
+        connection.eventLoop().execute(() -> {
+            connection.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(
+                    io.netty.handler.codec.http2.Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+            connection.eventLoop().schedule((Runnable) connection::close, GOAWAY_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        });
     }
 
     private void onStreamClose() {

@@ -215,7 +215,16 @@ final class TlsConnectionLimitsTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(closed("evicted")).isGreaterThanOrEqualTo(1.0);
         assertThat(closed("connection_limit")).isZero();
-        assertThat(closedWithin(attackers.get(0), Duration.ofSeconds(2))).as("the oldest idle one made room").isNotNegative();
+        // which idle one made room: the longest idle, unless the two event loops saw the handshakes
+        // end in another order (ConnectionLimitsTest pins the order on one plain listener)
+        Thread.sleep(500);
+        int closedAttackers = 0;
+        for (Socket s : attackers) {
+            if (closedWithin(s, Duration.ofMillis(50)) >= 0) {
+                closedAttackers++;
+            }
+        }
+        assertThat(closedAttackers).as("idle attackers closed to make room for the real client").isEqualTo(1);
     }
 
     @Test
