@@ -168,6 +168,8 @@ gateway:
   listeners:
     - port: 17443
       bind: 127.0.0.1
+  limits:
+    maxRequestsPerConnection: 1000000   # as the reference nginx's keepalive_requests: the same job
 hostnames:
   - hostName: localhost
     certificateId: tls
