@@ -1,5 +1,7 @@
 package io.gatehouse.policy.elements;
 
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Value;
@@ -11,14 +13,16 @@ import java.util.Locale;
 
 /**
  * The shape {@code set-header} and {@code set-query-parameter} share: a {@code name}, an
- * {@code exists-action} and {@code <value>} children, checked the same way for both.
+ * {@code exists-action} and {@code <value>} children, checked the same way for both, wherever
+ * they stand (a policy section, {@code return-response}, {@code send-request}). {@link #applyTo}
+ * is {@code set-header}'s one implementation of {@code exists-action} on a header collection.
  */
-record NameValues(Value<String> name, ExistsAction action, List<Value<String>> values) {
+public record NameValues(Value<String> name, ExistsAction action, List<Value<String>> values) {
 
-    enum ExistsAction { OVERRIDE, SKIP, APPEND, DELETE }
+    public enum ExistsAction { OVERRIDE, SKIP, APPEND, DELETE }
 
     /** Compiles the element; null (with diagnostics reported) when it is wrong. */
-    static NameValues compile(XmlElement e, CompileContext ctx) {
+    public static NameValues compile(XmlElement e, CompileContext ctx) {
         String element = e.name();
         Attributes a = ctx.attributes(e, "name", "exists-action");
         ctx.onlyChildren(e, "value");
@@ -43,5 +47,39 @@ record NameValues(Value<String> name, ExistsAction action, List<Value<String>> v
             ok = false;
         }
         return ok ? new NameValues(name, action, List.copyOf(values)) : null;
+    }
+
+    /**
+     * Sets the header on {@code h} as {@code exists-action} says: override replaces every value,
+     * skip leaves a header that is there, append adds, delete removes; a value that evaluates to
+     * null is left out, and a name that evaluates to null or "" does nothing.
+     */
+    public void applyTo(Headers h, Exchange exchange) {
+        String n = name.get(exchange);
+        if (n == null || n.isEmpty()) {
+            return;
+        }
+        switch (action) {
+            case DELETE -> h.remove(n);
+            case SKIP -> {
+                if (!h.containsKey(n)) {
+                    add(h, n, exchange);
+                }
+            }
+            case APPEND -> add(h, n, exchange);
+            case OVERRIDE -> {
+                h.remove(n);
+                add(h, n, exchange);
+            }
+        }
+    }
+
+    private void add(Headers h, String n, Exchange exchange) {
+        for (Value<String> v : values) {
+            String s = v.get(exchange);
+            if (s != null) {
+                h.add(n, s);
+            }
+        }
     }
 }

@@ -184,6 +184,17 @@ class SendRequestTest {
                         "p.xml:3:23: error: unknown attribute 'response-variable-name' on <send-one-way-request>; expected one of: mode, timeout");
     }
 
+    /** One set-header: inside send-request it is checked as everywhere else (it used to accept a deleting one with values). */
+    @Test
+    void setHeaderInsideSendRequestIsCheckedAsEverywhereElse() {
+        assertThat(inboundDiagnostics("""
+                <send-request mode="new" response-variable-name="r"><set-url>http://x</set-url><set-header name="a" exists-action="delete"><value>v</value></set-header></send-request>
+                <send-request mode="new" response-variable-name="r"><set-url>http://x</set-url><set-header name="b" /></send-request>"""))
+                .containsExactly(
+                        "p.xml:1:143: error: <set-header exists-action=\"delete\"> takes no <value>",
+                        "p.xml:2:80: error: <set-header> needs at least one <value> (or exists-action=\"delete\")");
+    }
+
     @Test
     void waitRunsItsRequestsAtTheSameTimeAndStoresEveryResponse() {
         EffectivePolicy p = inbound("""

@@ -8,6 +8,7 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AuthenticationManagedIdentity;
+import io.gatehouse.policy.elements.NameValues;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -45,13 +46,10 @@ public final class OutgoingRequest {
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
 
-    record HeaderSpec(Value<String> name, String action, List<Value<String>> values) {
-    }
-
     private final boolean copy;
     private final Value<String> url;
     private final Value<String> method;
-    private final List<HeaderSpec> headers;
+    private final List<NameValues> headers;
     private final Value<String> body;
     private final Policy certificate;
     private final Duration timeout;
@@ -59,7 +57,7 @@ public final class OutgoingRequest {
     private final OutgoingClients clients;
     private final AuthenticationManagedIdentity identity;
 
-    private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<HeaderSpec> headers, Value<String> body,
+    private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<NameValues> headers, Value<String> body,
                             Policy certificate, Duration timeout, String policy, OutgoingClients clients,
                             AuthenticationManagedIdentity identity) {
         this.clients = clients;
@@ -85,7 +83,7 @@ public final class OutgoingRequest {
         Value<String> body = null;
         Policy cert = null;
         AuthenticationManagedIdentity identity = null;
-        List<HeaderSpec> headers = new ArrayList<>();
+        List<NameValues> headers = new ArrayList<>();
         for (XmlElement c : e.elements()) {
             switch (c.name()) {
                 case "set-url", "set-method", "set-body" -> {
@@ -106,25 +104,11 @@ public final class OutgoingRequest {
                     }
                 }
                 case "set-header" -> {
-                    Attributes ha = ctx.attributes(c, "name", "exists-action");
-                    ctx.onlyChildren(c, "value");
-                    Value<String> name = ha.requiredString("name");
-                    String action = ha.choice("exists-action", "override", "override", "skip", "append", "delete");
-                    List<Value<String>> values = new ArrayList<>();
-                    for (XmlElement v : c.elements()) {
-                        ctx.attributes(v);
-                        ctx.noElements(v);
-                        SourceValue t = v.textValue();
-                        Value<String> val = ctx.string(t == null ? SourceValue.synthetic("", v.position()) : t, e.name());
-                        ok &= val != null;
-                        values.add(val);
+                    NameValues header = NameValues.compile(c, ctx); // the same checks as set-header anywhere
+                    ok &= header != null;
+                    if (header != null) {
+                        headers.add(header);
                     }
-                    if (!action.equals("delete") && values.isEmpty()) {
-                        ctx.error(c.position(), "<set-header> needs at least one <value> (or exists-action=\"delete\")");
-                        ok = false;
-                    }
-                    ok &= name != null;
-                    headers.add(new HeaderSpec(name, action, values));
                 }
                 case "authentication-certificate" -> {
                     cert = AuthenticationCertificate.TYPE.compiler().compile(c, ctx);
@@ -166,27 +150,8 @@ public final class OutgoingRequest {
                 en.getValue().forEach(v -> h.add(en.getKey(), v));
             }
         }
-        for (HeaderSpec spec : headers) {
-            String n = spec.name().get(exchange);
-            if (n == null || n.isEmpty()) {
-                continue;
-            }
-            if (spec.action().equals("delete")) {
-                h.remove(n);
-                continue;
-            }
-            if (spec.action().equals("skip") && h.containsKey(n)) {
-                continue;
-            }
-            if (spec.action().equals("override")) {
-                h.remove(n);
-            }
-            for (Value<String> v : spec.values()) {
-                String s = v.get(exchange);
-                if (s != null) {
-                    h.add(n, s);
-                }
-            }
+        for (NameValues header : headers) {
+            header.applyTo(h, exchange);
         }
         byte[] bytes;
         if (body != null) {
