@@ -665,9 +665,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
         void tooLarge() {
             dropped = true;
-            whole.completeExceptionally(new io.gatehouse.policy.GatewayException(413, "forward-request",
-                    "RequestEntityTooLarge", "request body over " + PolicyPath.MAX_BODY
-                    + " bytes with forward-request buffer-request-body=\"true\""));
+            whole.completeExceptionally(FailureKind.FORWARD_PAYLOAD_TOO_LARGE.exception("request body over "
+                    + PolicyPath.MAX_BODY + " bytes with forward-request buffer-request-body=\"true\""));
         }
 
         @Override

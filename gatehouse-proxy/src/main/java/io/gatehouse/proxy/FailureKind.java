@@ -4,7 +4,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * Every way the data plane fails a request, with its HTTP status and the {@code LastError} source
- * and reason APIM users know (INTERFACE.md "HTTP behaviour"). This table is the one place where a
+ * and reason APIM users know (README "What a client may send", and the status codes users rely on). This table is the one place where a
  * failure becomes a status code.
  */
 enum FailureKind {
@@ -21,7 +21,17 @@ enum FailureKind {
     NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "configuration", "NotImplemented", "Not implemented"),
     PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "configuration", "RequestEntityTooLarge",
             "Request entity too large"),
+    /** {@code forward-request buffer-request-body="true"} and a body over the policy route's limit. */
+    FORWARD_PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "forward-request", "RequestEntityTooLarge",
+            "Request entity too large"),
     BACKEND_CONNECTION_FAILURE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "BackendConnectionFailure", "Bad gateway"),
+    /** A second forward-request (a retry) when the first already streamed the body away. */
+    REQUEST_BODY_NOT_BUFFERED(HttpResponseStatus.BAD_GATEWAY, "forward-request", "RequestBodyNotBuffered", "Bad gateway"),
+    /** A backend's body over what a route with policies buffers. */
+    RESPONSE_TOO_LARGE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "ResponseTooLarge", "Bad gateway"),
+    /** {@code set-backend-service backend-id} naming a backend the config does not have. */
+    BACKEND_NOT_FOUND(HttpResponseStatus.INTERNAL_SERVER_ERROR, "set-backend-service", "BackendNotFound",
+            "Internal server error"),
     TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "forward-request", "Timeout", "Gateway timeout"),
     INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "gateway", "InternalError", "Internal server error");
 
@@ -35,5 +45,13 @@ enum FailureKind {
         this.source = source;
         this.reason = reason;
         this.publicMessage = publicMessage;
+    }
+
+    /**
+     * This failure as the policies' {@code GatewayException} ({@code context.LastError}, on-error),
+     * with {@code message} as its internal detail (never in the response body).
+     */
+    io.gatehouse.policy.GatewayException exception(String message) {
+        return new io.gatehouse.policy.GatewayException(status.code(), source, reason, message);
     }
 }

@@ -343,7 +343,7 @@ final class PolicyPath {
         GatewayException failure = x.failure();
         int status = resp.statusCode() == 0 ? 200 : resp.statusCode();
         if (unexpected != null && failure == null) {
-            failure = new GatewayException(500, "gateway", "InternalError", String.valueOf(unexpected));
+            failure = FailureKind.INTERNAL.exception(String.valueOf(unexpected));
             status = 500;
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             abandon(x);
@@ -408,7 +408,7 @@ final class PolicyPath {
             target = resolveTarget(snap, in, x);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(
-                    new GatewayException(500, "set-backend-service", "BackendNotFound", e.getMessage()));
+                    FailureKind.BACKEND_NOT_FOUND.exception(e.getMessage()));
         }
         Request r = x.context().request();
         String uri;
@@ -445,7 +445,7 @@ final class PolicyPath {
                 return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, s);
             }
             if (s.hasBody()) {
-                return CompletableFuture.failedFuture(new GatewayException(502, "forward-request", "RequestBodyNotBuffered",
+                return CompletableFuture.failedFuture(FailureKind.REQUEST_BODY_NOT_BUFFERED.exception(
                         "the request body was already streamed to the backend and cannot be sent again"
                                 + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
             }
@@ -614,9 +614,9 @@ final class PolicyPath {
 
     private static GatewayException toGateway(Throwable cause, UpstreamTarget target) {
         if (cause instanceof UpstreamException ue) {
-            return new GatewayException(ue.kind.status.code(), ue.kind.source, ue.kind.reason, ue.getMessage());
+            return ue.kind.exception(ue.getMessage());
         }
-        return new GatewayException(502, "forward-request", "BackendConnectionFailure",
+        return FailureKind.BACKEND_CONNECTION_FAILURE.exception(
                 "backend '" + target.id() + "': " + cause);
     }
 
@@ -778,7 +778,7 @@ final class PolicyPath {
         void armTimeout() {
             if (timeout == null && !done.isDone() && streamed == null) {
                 Channel up = channel;
-                timeout = loop.schedule(() -> fail(new GatewayException(504, "forward-request", "Timeout",
+                timeout = loop.schedule(() -> fail(FailureKind.TIMEOUT.exception(
                         "backend '" + target.id() + "' did not answer within " + timeoutAfter.toSeconds() + " s"), up),
                         timeoutAfter.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -856,7 +856,7 @@ final class PolicyPath {
                 }
                 if (body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
                     c.release();
-                    fail(new GatewayException(502, "forward-request", "ResponseTooLarge", "backend '" + target.id()
+                    fail(FailureKind.RESPONSE_TOO_LARGE.exception("backend '" + target.id()
                             + "' answered with more than " + MAX_BODY + " bytes, the most a route with policies buffers"),
                             ctx.channel());
                     return;
@@ -918,9 +918,9 @@ final class PolicyPath {
             GatewayException g;
             if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
                 UpstreamException ue = UpstreamPool.tlsFailure(target, cause, runtime.metrics);
-                g = new GatewayException(502, "forward-request", "BackendConnectionFailure", ue.getMessage());
+                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(ue.getMessage());
             } else {
-                g = new GatewayException(502, "forward-request", "BackendConnectionFailure",
+                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(
                         "backend '" + target.id() + "': " + cause);
             }
             fail(g, ctx.channel());
@@ -933,7 +933,7 @@ final class PolicyPath {
                 ctx.fireChannelInactive();
                 return;
             }
-            fail(new GatewayException(502, "forward-request", "BackendConnectionFailure",
+            fail(FailureKind.BACKEND_CONNECTION_FAILURE.exception(
                     "backend '" + target.id() + "' closed the connection before the response was complete"), ctx.channel());
             ctx.fireChannelInactive();
         }
