@@ -216,7 +216,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.match = match;
-        UpstreamTarget target = (UpstreamTarget) match.api().target();
+        UpstreamTarget target = match.api().target();
         e.target = target;
         HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
         if (refusal != null) { // clientCertificate: required, before any policy runs
@@ -231,7 +231,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host, trustedPeer);
         forwardClientCertificate(snap, match, headers);
         if (match.policy() != null) {
-            e.policy = (io.gatehouse.policy.EffectivePolicy) match.policy();
+            e.policy = match.policy();
             e.method = req.method().name();
             e.host = host == null ? target.authority() : host;
             e.uri = uri;

@@ -2,7 +2,6 @@ package io.gatehouse.proxy;
 
 import io.gatehouse.common.x509.DotNetNames;
 import io.gatehouse.config.LoadedConfig;
-import io.gatehouse.policy.EffectivePolicy;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.ChainCheck;
@@ -105,7 +104,7 @@ public final class Explainer {
             }
             return new Report(out.toString(), false);
         }
-        UpstreamTarget target = (UpstreamTarget) match.api().target();
+        UpstreamTarget target = match.api().target();
         out.append("route: API '").append(match.api().config().id()).append('\'')
                 .append(match.operation() == null ? "" : ", operation '" + match.operation().config().id() + "'")
                 .append(" -> backend '").append(target.id()).append("' (").append(target.url()).append(")\n");
@@ -132,7 +131,7 @@ public final class Explainer {
         x.backendId(match.api().config().backendId());
         boolean[] forwarded = new boolean[1];
         try {
-            ((EffectivePolicy) match.policy()).execute(x, (exchange, settings) -> {
+            match.policy().execute(x, (exchange, settings) -> {
                 forwarded[0] = true;
                 exchange.context().response().statusCode(200);
                 return CompletableFuture.completedFuture(null);

@@ -2,6 +2,7 @@ package io.gatehouse.proxy;
 
 import io.gatehouse.config.model.ApiConfig;
 import io.gatehouse.config.model.OperationConfig;
+import io.gatehouse.policy.EffectivePolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,17 +19,21 @@ final class Router {
     /** A matched route: the API, the operation (null when the API lists none) and the rest of the path. */
     record Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters) {
         /** The effective policy for this request, or null when no scope has one. */
-        Object policy() {
+        EffectivePolicy policy() {
             return operation != null ? operation.policy() : api.policy();
         }
     }
 
-    /** One API with its compiled operations and the target it forwards to. */
-    /** @param policy the API-scope effective policy (null: none at any scope, stream straight through) */
-    record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, Object target, Object policy) {
+    /**
+     * One API with its compiled operations and the target it forwards to.
+     *
+     * @param policy the API-scope effective policy (null: none at any scope, stream straight through)
+     */
+    record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, UpstreamTarget target,
+                    EffectivePolicy policy) {
     }
 
-    record OperationRoute(OperationConfig config, String method, UrlTemplate template, Object policy) {
+    record OperationRoute(OperationConfig config, String method, UrlTemplate template, EffectivePolicy policy) {
     }
 
     private final List<ApiRoute> apis; // longest prefix first
@@ -39,8 +44,8 @@ final class Router {
         this.apis = List.copyOf(sorted);
     }
 
-    static ApiRoute api(ApiConfig config, Object target, Object apiPolicy,
-                        java.util.function.Function<OperationConfig, Object> policyOf) {
+    static ApiRoute api(ApiConfig config, UpstreamTarget target, EffectivePolicy apiPolicy,
+                        java.util.function.Function<OperationConfig, EffectivePolicy> policyOf) {
         String path = config.path() == null ? "" : config.path();
         String prefix = path.isEmpty() ? "" : "/" + path;
         List<OperationRoute> ops = new ArrayList<>();
