@@ -68,6 +68,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
     private boolean trusted;                // the peer is in gateway.trustedProxies
     private long timerAt;
+    private ScheduledFuture<?> bodyTimer;    // HTTP/2: the body idle check of the stream's request, or null
+    private long lastBodyNanos;               // HTTP/2: when the request's last DATA arrived
 
     /** The state of the request in progress. */
     private static final class Exchange {
@@ -192,6 +194,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         } else {
             e.framing = HttpUtil.isContentLengthSet(req) ? RequestChecks.Framing.LENGTH
                     : req instanceof FullHttpRequest ? RequestChecks.Framing.NONE : RequestChecks.Framing.CHUNKED;
+            if (!(req instanceof FullHttpRequest)) {
+                armBodyIdle(); // HTTP/1.1 bodies are timed by the connection's guard; a stream's here
+            }
         }
         GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
@@ -373,6 +378,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        if (bodyTimer != null) {
+            lastBodyNanos = System.nanoTime();
+            if (last) {
+                bodyTimer.cancel(false);
+                bodyTimer = null;
+            }
+        }
         if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.discarding) {
             c.release(); // bytes the request's head did not announce: never sent on unframed
             e.keepAlive = false;
@@ -781,6 +793,41 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * HTTP/2: a stream whose request body sends no DATA for {@code gateway.timeouts.bodyIdle} is
+     * answered 408 and reset (the connection's guard cannot time one stream among many). Not
+     * while the gateway itself holds the client back (backpressure from the backend).
+     */
+    private void armBodyIdle() {
+        ConnectionGuard guard = ConnectionGuard.of(connection());
+        if (guard == null) {
+            return;
+        }
+        long idle = guard.limits().bodyIdle().toNanos();
+        lastBodyNanos = System.nanoTime();
+        bodyTimer = ctx.channel().eventLoop().schedule(() -> checkBodyIdle(idle), idle, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkBodyIdle(long idle) {
+        bodyTimer = null;
+        Exchange e = ex;
+        if (e == null || e.done || e.requestComplete || !ctx.channel().isActive()) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastBodyNanos;
+        if (readingPaused || quiet < idle) {
+            long wait = readingPaused ? idle : idle - quiet;
+            bodyTimer = ctx.channel().eventLoop().schedule(() -> checkBodyIdle(idle), wait, TimeUnit.NANOSECONDS);
+            return;
+        }
+        runtime.metrics.downstreamConnectionClosed("body_timeout");
+        e.keepAlive = false;
+        e.upstreamReusable = false;
+        fail(e, FailureKind.REQUEST_TIMEOUT, "no request body data for " + TimeUnit.NANOSECONDS.toMillis(idle)
+                + " ms on an HTTP/2 stream (gateway.timeouts.bodyIdle)", null);
+        ctx.close(); // resets the stream: the client stops sending
+    }
+
     private void scheduleTimer(long at) {
         timerAt = at;
         timer = ctx.channel().eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -829,6 +876,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
+        }
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
         }
         Exchange e = ex;
         if (e != null) {

@@ -19,6 +19,8 @@ enum FailureKind {
     VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "configuration", "HttpVersionNotSupported",
             "HTTP version not supported"),
     NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "configuration", "NotImplemented", "Not implemented"),
+    /** An HTTP/2 request body with no DATA for {@code gateway.timeouts.bodyIdle} (HTTP/1.1 connections are closed instead). */
+    REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "configuration", "RequestTimeout", "Request timeout"),
     PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "configuration", "RequestEntityTooLarge",
             "Request entity too large"),
     /** {@code forward-request buffer-request-body="true"} and a body over the policy route's limit. */

@@ -98,6 +98,51 @@ class EdgeHttp2Test extends EdgeFixture {
         assertThat(backend.requests).as("complete requests at the backend").isEmpty();
     }
 
+    /**
+     * A slow upload on one stream: the connection's guard cannot time one stream among many, so
+     * the stream itself is answered 408 (or reset) after {@code bodyIdle} without DATA, and the
+     * backend never gets the request whole; other streams and the connection go on.
+     */
+    @Test
+    void aStalledUploadOnAStreamIsCutByBodyIdle() throws Exception {
+        start("""
+                  timeouts:
+                    bodyIdle: 1
+                """);
+        RawH2Client c = h2(OPEN, null);
+        int stream = c.open(h2post("/open/slow-upload", "content-length", "100"));
+        c.data(stream, "only part".getBytes(StandardCharsets.UTF_8), false);
+        long start = System.nanoTime();
+        Result r = c.await(stream);
+        long took = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.status() == 408 || r.resetCode() >= 0).as(r.toString()).isTrue();
+        assertThat(took).as("cut after about a second without DATA").isBetween(700L, 4000L);
+        assertThat(r.closed()).as("the connection stays open").isFalse();
+        Result next = c.exchange(get("/open/after"), null, null);
+        assertThat(next.status()).as(next.toString()).isEqualTo(200);
+        assertThat(backend.requests).extracting(RecordingBackend.Request::target).containsExactly("/after");
+        assertThat(gw.gateway.metrics().scrape())
+                .contains("gatehouse_downstream_connections_closed_total{reason=\"body_timeout\"} 1.0");
+    }
+
+    @Test
+    void anUploadThatKeepsComingIsNotCut() throws Exception {
+        start("""
+                  timeouts:
+                    bodyIdle: 1
+                """);
+        RawH2Client c = h2(OPEN, null);
+        int stream = c.open(h2post("/open/steady", "content-length", "6"));
+        for (int i = 0; i < 5; i++) {
+            c.data(stream, "a".getBytes(StandardCharsets.UTF_8), false);
+            Thread.sleep(400); // 2 s in all, every gap under the second
+        }
+        c.data(stream, "b".getBytes(StandardCharsets.UTF_8), true);
+        Result r = c.await(stream);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(backend.requests.getFirst().bodyText()).isEqualTo("aaaaab");
+    }
+
     @Test
     void forgedIdentityInHeadersAndTrailersNeverReachesTheBackend() throws Exception {
         start();

@@ -92,6 +92,26 @@ final class RawH2Client implements AutoCloseable {
         return read(stream);
     }
 
+    /** Opens a stream with {@code head} and leaves it open for {@link #data}; its id. */
+    int open(Http2Headers head) throws IOException {
+        int stream = nextStream;
+        nextStream += 2;
+        frame(HEADERS, END_HEADERS, stream, encode(stream, head));
+        out.flush();
+        return stream;
+    }
+
+    /** Sends DATA on an open stream, ending it when {@code end}. */
+    void data(int stream, byte[] bytes, boolean end) throws IOException {
+        frame(DATA, end ? END_STREAM : 0, stream, bytes);
+        out.flush();
+    }
+
+    /** Reads until {@code stream} ends, is reset, or the connection goes away. */
+    Result await(int stream) throws IOException {
+        return read(stream);
+    }
+
     private byte[] encode(int stream, Http2Headers h) throws IOException {
         ByteBuf buf = Unpooled.buffer();
         try {
