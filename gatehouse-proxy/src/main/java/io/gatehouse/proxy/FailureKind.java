@@ -4,7 +4,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * Every way the data plane fails a request, with its HTTP status and the {@code LastError} source
- * and reason APIM users know (README "What a client may send", and the status codes users rely on). This table is the one place where a
+ * and reason APIM users know (docs/http-behaviour.md). This table is the one place where a
  * failure becomes a status code.
  */
 enum FailureKind {

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The metrics INTERFACE.md promises, in a Prometheus registry served on the admin port. Counters
+ * The metrics docs/metrics.md lists, in a Prometheus registry served on the admin port. Counters
  * are looked up once per label set and cached, so the request path does one map lookup.
  */
 public final class GatewayMetrics implements MetricSink {
