@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Gatehouse beside nginx doing the same mTLS job on the same machine, measured in one run.
+# Gatehouse beside nginx and HAProxy doing the same mTLS job on the same machine, measured in one run.
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
 # scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5 6); all by default.
 #
-# Scenarios (each run against Gatehouse and nginx alternately, `rounds` times):
+# Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
 #   2 the same with 64 KB responses, and with 1 MB uploads (wrk)
 #   3 a new TLS connection per request, with a client certificate verified in the handshake
@@ -17,25 +17,33 @@
 #   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
 #     RSS column after it is the process's peak over the whole run (target: under 256 MB)
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
-# RSS of the proxy under test, and errors. Each round runs the two sides back to back, in turns
-# (Gatehouse first in odd rounds, nginx first in even ones), so that a machine whose speed drifts
-# (a shared VM does, by tens of per cent over minutes) favours neither; the summary gives, per
-# scenario, the median over rounds of each round's Gatehouse/nginx ratio. Scenario 4's two sides
-# share each run's half-second slices instead (its CPU column is the run's, not split by side).
+# RSS of the proxy under test, and errors. Each round runs the three sides back to back, the order
+# rotating by round (Gatehouse nginx HAProxy, then nginx HAProxy Gatehouse, then HAProxy Gatehouse
+# nginx, ...), so that a machine whose speed drifts (a shared VM does, by tens of per cent over
+# minutes) favours none; the summary gives, per scenario, the median over rounds of each round's
+# Gatehouse/nginx and Gatehouse/HAProxy ratios, and of Gatehouse against the better of the two in
+# that round. Scenario 4 is Gatehouse only: its two sides (policy, none) share each run's
+# half-second slices instead (its CPU column is the run's, not split by side).
+# nginx and HAProxy get the same job: TLS in with the same server certificate (ALPN h2 and
+# http/1.1 on the port for scenarios 1, 2 and 5; a required, verified client certificate and no
+# session resumption on the port for scenarios 3 and 6), mTLS out to the same nginx backend over
+# pooled keep-alive connections, the same /patients/ route; 2 workers or threads, no logs.
 # Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
-# Needs nginx (nginx-light), wrk, h2load (nghttp2-client): installed with apt-get when missing.
+# Needs nginx (nginx-light), haproxy, wrk, h2load (nghttp2-client): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 secs=${1:-10}; conns=${2:-50}; rounds=${3:-4}; only=${4:-all}
 want() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 . "$here/.mvn/find-jdk.sh"   # a JDK 21+, as ./gatehouse and ./mvnw choose it
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
@@ -44,6 +52,7 @@ gh_pid=""
 cleanup() {
   [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
   "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
+  [ -s "$work/ha/haproxy.pid" ] && kill "$(cat "$work/ha/haproxy.pid")" 2>/dev/null
   "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -52,7 +61,7 @@ gh() { "$here/gatehouse" "$@"; }
 BENCH_JAR="$here/gatehouse-bench/target/benchmarks.jar"
 
 echo "bench: working in $work"
-mkdir -p "$work/pki" "$work/be/logs" "$work/ref/logs" "$work/www"
+mkdir -p "$work/pki" "$work/be/logs" "$work/ref/logs" "$work/ha" "$work/www"
 gh pki ca --subject "CN=Bench CA" --out "$work/pki/ca" >/dev/null
 gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --server --subject "CN=localhost" --san localhost,mtls.localhost,127.0.0.1 --out "$work/pki/server" >/dev/null
 gh pki issue --ca "$work/pki/ca.pem" --ca-key "$work/pki/ca.key" --client --subject "CN=bench-gateway" --out "$work/pki/gwclient" >/dev/null
@@ -139,6 +148,63 @@ $(proxy_block)
   }
 }
 CONF
+# HAProxy for the reference's job (ports 16443 and 16444 as nginx's 18443 and 18444). Each
+# certificate file holds the certificate and its key, as HAProxy's crt reads them.
+cat "$work/pki/server.pem" "$work/pki/server.key" > "$work/ha/server.pem"
+cat "$work/pki/gwclient.pem" "$work/pki/gwclient.key" > "$work/ha/gwclient.pem"
+cat > "$work/ha/haproxy.cfg" <<CONF
+global
+  daemon
+  pidfile $work/ha/haproxy.pid
+  # two threads on the two cores, as the reference's two nginx workers (worker_processes auto)
+  nbthread 2
+  # nginx: 4096 worker_connections per worker; scenario 6 holds 1,000 client connections
+  maxconn 4096
+  # no server-side session cache, as nginx's default ssl_session_cache none (18443) and its
+  # off (18444); TLS tickets stay on where nginx's do (its default), off on the mTLS port
+  tune.ssl.cachesize 0
+  tune.ssl.default-dh-param 2048
+  # TLS 1.2 in, as the reference: nginx 1.22's default ssl_protocols stop at TLSv1.2 (TLSv1.3
+  # joined them in 1.23.4), and its config does not name any
+  ssl-default-bind-options ssl-max-ver TLSv1.2
+  # no log lines anywhere: logs off, as the reference's access_log off
+
+defaults
+  mode http
+  option http-keep-alive
+  # no limit on requests per client connection (HAProxy 2.6 has none to set): at least the
+  # reference's keepalive_requests 1000000
+  timeout connect 10s
+  timeout client 75s
+  timeout server 75s
+  timeout http-request 60s
+  timeout http-keep-alive 75s
+
+# nginx's /patients/ location: /patients/X goes to the backend as /X; anything else is a 404
+# (nginx has no other location); bodies up to 4 MB (client_max_body_size 4m), streamed both
+# ways (HAProxy does not buffer whole bodies, as proxy_request_buffering and proxy_buffering off)
+frontend tls
+  bind 127.0.0.1:16443 ssl crt $work/ha/server.pem alpn h2,http/1.1
+  http-request deny deny_status 404 unless { path_beg /patients/ }
+  default_backend patients
+
+frontend mtls
+  bind 127.0.0.1:16444 ssl crt $work/ha/server.pem ca-file $work/pki/ca.pem verify required no-tls-tickets alpn http/1.1
+  http-request deny deny_status 404 unless { path_beg /patients/ }
+  default_backend patients
+
+backend patients
+  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 4194304 }
+  http-request replace-path ^/patients(/.*) \1
+  http-request set-header Host localhost
+  http-request set-header X-Forwarded-Proto https
+  option forwardfor
+  # any idle backend connection serves any request, as nginx's upstream keepalive; up to 128 kept
+  # idle (nginx: keepalive 64 in each of its two workers); no cap on connections in use
+  http-reuse always
+  server backend 127.0.0.1:19443 ssl crt $work/ha/gwclient.pem ca-file $work/pki/ca.pem verify required sni str(localhost) verifyhost localhost maxconn 4096 pool-max-conn 128
+CONF
+"$HAPROXY" -c -q -f "$work/ha/haproxy.cfg" || { echo "bench: HAProxy rejects $work/ha/haproxy.cfg:"; "$HAPROXY" -c -f "$work/ha/haproxy.cfg" 2>&1 | sed 's/^/  /'; exit 1; }
 cat > "$work/guide.xml" <<XML
 <policies>
   <inbound>
@@ -207,13 +273,21 @@ CONF
 mkdir -p "$work/be/tmp" "$work/ref/tmp"
 "$NGINX" -p "$work/be" -c "$work/be/nginx.conf"
 "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf"
+"$HAPROXY" -f "$work/ha/haproxy.cfg" || { echo "bench: HAProxy did not start"; exit 1; }
 "$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
 gh_pid=$!   # the launcher execs java, so this is the gateway itself
 for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
-for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1; do
+for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1 https://127.0.0.1:16443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
 done
+for port in 18444 16444; do   # the mTLS ports answer with the client certificate, and refuse without it
+  url=https://mtls.localhost:$port/patients/1; mt=(--resolve "mtls.localhost:$port:127.0.0.1" --cacert "$work/pki/ca.pem")
+  got=$(curl -s "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" || true); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; exit 1; }
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${mt[@]}" "$url" || true)
+  [ "$code" != 200 ] || { echo "bench: $url answered 200 without a client certificate"; exit 1; }
+done
 ref_pids() { local m; m=$(cat "$work/ref/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }
+ha_pids() { local m; m=$(cat "$work/ha/haproxy.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }   # one process, two threads
 cpu_ticks() { local t=0; for p in $1; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 # pids [field]: the processes' summed memory in MB, their peak (VmHWM) unless another field is named
 rss_mb() { local m=0; for p in $1; do [ -r /proc/$p/status ] && m=$((m + $(awk -v f="${2:-VmHWM}:" '$1 == f {print $2}' /proc/$p/status))); done; echo $((m / 1024)); }
@@ -227,6 +301,7 @@ warm=${BENCH_WARMUP:-20}
 if want 1 || want 2a || want 2b || want 5; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
   wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
+  wrk -t2 -c"$conns" -d3s https://127.0.0.1:16443/patients/1 >/dev/null
 fi
 if want 2a || want 2b; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/64k >/dev/null
@@ -235,6 +310,7 @@ fi
 if want 3; then
   "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   "${LG[@]}" https://mtls.localhost:18444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+  "${LG[@]}" https://mtls.localhost:16444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
 if want 4; then
   "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
@@ -286,18 +362,43 @@ ratio() { # scenario a b [label]: means, and the median over rounds of each roun
       else printf "  %s: %.0f req/s with it, %.0f without; per round, median cost %.1f%% of the throughput (%d rounds: %s)\n", label, sx/nx, sy/ny, 100 * (1 - median(q, n)), n, rounds(x, y) }
     function rounds(x, y,   r, s) { s = ""; for (r = 1; r in x; r++) s = s (s == "" ? "" : ", ") sprintf("%.1f%%", 100 * (1 - x[r] / y[r])); return s }' "$results"
 }
+ratio3() { # scenario: Gatehouse against nginx, against HAProxy, and against the better of the two in each round
+  awk -F'\t' -v s="$1" '
+    $1==s { v[$2, $4] = $3; c[$2, $4] = $5; sum[$2] += $3; cnt[$2]++; if ($4 > last) last = $4 }
+    function median(v, n,   i, j, t) { for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j > 0 && v[j] > t; j--) v[j+1] = v[j]; v[j+1] = t }
+      return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2 }
+    function med(a, n) { return n ? sprintf("%.2f", median(a, n)) : "-" }
+    END { if (!cnt["gatehouse"] || (!cnt["nginx"] && !cnt["haproxy"])) exit
+      nn = nh = nb = cn = ch = 0
+      for (r = 1; r <= last; r++) {
+        if (!(("gatehouse", r) in v)) continue; g = v["gatehouse", r]; cg = c["gatehouse", r]; best = 0
+        if (("nginx", r) in v && v["nginx", r] > 0) { qn[++nn] = g / v["nginx", r]; best = v["nginx", r]
+          if (cg != "-" && c["nginx", r] != "-" && c["nginx", r] > 0) pn[++cn] = cg / c["nginx", r] }
+        if (("haproxy", r) in v && v["haproxy", r] > 0) { qh[++nh] = g / v["haproxy", r]; if (v["haproxy", r] > best) best = v["haproxy", r]
+          if (cg != "-" && c["haproxy", r] != "-" && c["haproxy", r] > 0) ph[++ch] = cg / c["haproxy", r] }
+        if (("nginx", r) in v && ("haproxy", r) in v && best > 0) qb[++nb] = g / best }
+      printf "  %s: gatehouse %.0f req/s, nginx %.0f, haproxy %.0f (%d rounds)\n", s, sum["gatehouse"] / cnt["gatehouse"],
+        cnt["nginx"] ? sum["nginx"] / cnt["nginx"] : 0, cnt["haproxy"] ? sum["haproxy"] / cnt["haproxy"] : 0, (nn > nh ? nn : nh)
+      printf "      Gatehouse/nginx %s (CPU %s), Gatehouse/HAProxy %s (CPU %s), Gatehouse/the better of the two %s\n",
+        med(qn, nn), med(pn, cn), med(qh, nh), med(ph, ch), med(qb, nb) }' "$results"
+}
 echo
 echo "$(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $secs s per run, $conns connections, $rounds rounds"
 printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' scenario proxy "req/s" p50 p99 p99.9 "cpu s" "us/req" "rss MB" errors
-# each scenario's two sides, A and B; a round runs A then B when odd, B then A when even
+# each scenario's sides: A Gatehouse, B nginx, C HAProxy; round r starts at the ((r - 1) mod 3)th
+# of A B C and goes round (A B C, B C A, C A B, A B C, ...)
 s1_a() { measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1; }
 s1_b() { measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1; }
+s1_c() { measure "1 keep-alive 200B" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:16443/patients/1; }
 s2a_a() { measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k; }
 s2a_b() { measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k; }
+s2a_c() { measure "2a keep-alive 64KB" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:16443/patients/64k; }
 s2b_a() { measure "2b upload 1MB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:17443/patients/upload; }
 s2b_b() { measure "2b upload 1MB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:18443/patients/upload; }
+s2b_c() { measure "2b upload 1MB" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" https://127.0.0.1:16443/patients/upload; }
 s3_a() { measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s3_c() { measure "3 new mTLS conn/request" haproxy "$(ha_pids)" "${LG[@]}" https://mtls.localhost:16444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 # scenario 4's two sides share one run: the load generator alternates between the two routes every
 # half second on the same connections (A B B A, after 8 s to settle), so a drift in the machine's
 # speed hits both alike; twice the seconds of the other scenarios, as the difference is small. The
@@ -319,14 +420,17 @@ s4() {
 s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }
 s6_a() { measure "6 1000 mTLS connections" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s6_c() { measure "6 1000 mTLS connections" haproxy "$(ha_pids)" "${LG[@]}" https://mtls.localhost:16444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s5_b() { measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1; }
+s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:16443/patients/1; }
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
+sides=abc
 for r in $(seq 1 "$rounds"); do
   for sc in 1 2a 2b 3 4 5 6; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
     elif [ -n "$soak" ]; then "s${sc}_a"
-    elif [ $((r % 2)) = 1 ]; then "s${sc}_a"; "s${sc}_b"; else "s${sc}_b"; "s${sc}_a"; fi
+    else for i in 0 1 2; do "s${sc}_${sides:$(( (r - 1 + i) % 3 )):1}"; done; fi
   done
   if [ -n "$soak" ]; then
     echo "soak: after round $r, Gatehouse RSS $(rss_mb "$gh_pid" VmRSS) MB, peak $(rss_mb "$gh_pid") MB"
@@ -334,7 +438,7 @@ for r in $(seq 1 "$rounds"); do
 done
 echo
 if [ -n "$soak" ]; then exit 0; fi
-echo "mean requests/s, and the median over rounds of each round's ratio:"
-for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio "$s" gatehouse nginx; done
+echo "mean requests/s, and the median over rounds of each round's ratio (CPU: of CPU microseconds per request):"
+for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio3 "$s"; done
 ratio "4 client cert + policy" guide none "4 guide policy"
-echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB"
+echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"
