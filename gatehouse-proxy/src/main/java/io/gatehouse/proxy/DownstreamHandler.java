@@ -187,7 +187,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.framing = RequestChecks.framing(req);
             if (e.framing == null) {
                 e.keepAlive = false;
-                fail(e, FailureKind.NOT_IMPLEMENTED, "Transfer-Encoding '" + RequestChecks.shown(String.join(", ",
+                fail(e, FailureKind.UNSUPPORTED_TRANSFER_CODING, "Transfer-Encoding '" + RequestChecks.shown(String.join(", ",
                         req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING))) + "' (only chunked alone is decoded)", null);
                 return;
             }

@@ -18,7 +18,12 @@ enum FailureKind {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "configuration", "BadRequest", "Bad request"),
     VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "configuration", "HttpVersionNotSupported",
             "HTTP version not supported"),
-    NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "configuration", "NotImplemented", "Not implemented"),
+    /**
+     * RFC 9112 section 6.1: a request with a transfer coding the gateway does not decode (anything
+     * but {@code chunked} alone) is refused with 501; its body cannot be framed for the backend.
+     */
+    UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "configuration", "UnsupportedTransferCoding",
+            "Not implemented"),
     /** An HTTP/2 request body with no DATA for {@code gateway.timeouts.bodyIdle} (HTTP/1.1 connections are closed instead). */
     REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "configuration", "RequestTimeout", "Request timeout"),
     PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "configuration", "RequestEntityTooLarge",

@@ -40,8 +40,13 @@ final class ForwardedHeaders {
             HttpHeaderNames.HOST);
 
     static boolean isProtected(CharSequence name) {
+        return isProtected(name.toString(), 0, name.length());
+    }
+
+    /** Whether {@code s[from, to)} names a protected field, ignoring case, without copying it. */
+    static boolean isProtected(String s, int from, int to) {
         for (AsciiString p : PROTECTED) {
-            if (p.contentEqualsIgnoreCase(name)) {
+            if (p.length() == to - from && s.regionMatches(true, from, p.toString(), 0, p.length())) {
                 return true;
             }
         }

@@ -223,10 +223,18 @@ final class RequestChecks {
             while (start <= v.length()) {
                 int comma = v.indexOf(',', start);
                 int end = comma < 0 ? v.length() : comma;
-                String token = v.substring(start, end).strip();
-                if (ForwardedHeaders.isProtected(token)) {
-                    return new Refusal(FailureKind.BAD_REQUEST, "the Connection header names '" + shown(token)
-                            + "', a field the request is framed or routed by");
+                int from = start;
+                int to = end;
+                while (from < to && (v.charAt(from) == ' ' || v.charAt(from) == '\t')) {
+                    from++;
+                }
+                while (to > from && (v.charAt(to - 1) == ' ' || v.charAt(to - 1) == '\t')) {
+                    to--;
+                }
+                // compared in place: most requests carry "Connection: keep-alive", no copy per token
+                if (ForwardedHeaders.isProtected(v, from, to)) {
+                    return new Refusal(FailureKind.BAD_REQUEST, "the Connection header names '"
+                            + shown(v.substring(from, to)) + "', a field the request is framed or routed by");
                 }
                 start = end + 1;
             }
