@@ -1,8 +1,10 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.proxy.GatewaySnapshot.HostnameBinding;
+import io.gatehouse.policy.ChainCheck;
 import io.gatehouse.tls.HandshakeInfo;
 import io.gatehouse.tls.TlsFailures;
+import io.gatehouse.tls.VerificationResult;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -153,10 +155,18 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 String host = b == null ? "" : b.name();
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    // no chain verification here: verify modes did it in the handshake, and policies
-                    // (Verify(), validate-client-certificate) use the config's cached chain check
-                    HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(), null);
+                    HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(),
+                            chain -> clientVerdict(b, chain));
                     ctx.channel().attr(HANDSHAKE).set(info);
+                    if (log.isDebugEnabled()) {
+                        log.debug("TLS handshake from {} for hostname '{}': {} {}, ALPN {}, client certificate {}",
+                                peer(ctx), host, info.protocol(), info.cipherSuite(), info.alpn(),
+                                info.clientCertificate() == null ? "none"
+                                        : "'" + io.gatehouse.common.x509.DotNetNames.format(
+                                                info.clientCertificate().getSubjectX500Principal()) + "' "
+                                                + (info.clientVerification().valid() ? "verified"
+                                                        : "not verified, " + info.clientVerification()));
+                    }
                 } else if (cutByGuard(ctx)) {
                     log.debug("TLS handshake from {} for hostname '{}' ended: the connection was closed ({})", peer(ctx),
                             host, ConnectionGuard.of(ctx.channel()).cutReason().label);
@@ -170,6 +180,34 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
             }
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /**
+     * The verdict on a client's chain, once per connection: a hostname whose mode verifies in the
+     * handshake has just checked it (against its CA certificates, with its revocation mode) or
+     * the handshake would have failed; on the others the hostname's chain check judges it, the
+     * same check (and cache) {@code Verify()}, {@code validate-client-certificate} and
+     * {@code clientCertificate: required} use.
+     */
+    private VerificationResult clientVerdict(HostnameBinding b, java.util.List<java.security.cert.X509Certificate> chain) {
+        if (b != null && b.mode().verifiesInHandshake()) {
+            return VerificationResult.ok();
+        }
+        ChainCheck.Result r = runtime.current().chainCheckFor(b).check(chain, true, java.time.Instant.now());
+        return verdict(r);
+    }
+
+    /** A chain check's result as a verification result: its reason starts with the failed check's name. */
+    static VerificationResult verdict(ChainCheck.Result r) {
+        if (r.trusted()) {
+            return VerificationResult.ok();
+        }
+        String reason = r.reason() == null ? "not trusted" : r.reason();
+        int colon = reason.indexOf(": ");
+        if (colon > 0 && VerificationResult.CHECKS.contains(reason.substring(0, colon))) {
+            return VerificationResult.failed(reason.substring(0, colon), reason.substring(colon + 2));
+        }
+        return VerificationResult.failed(r.revoked() ? "revoked" : "chain", reason);
     }
 
     private final class Alpn extends ApplicationProtocolNegotiationHandler {

@@ -322,6 +322,48 @@ class HostnameAccessTest {
 
     // ------------------------------------------------------------ helpers
 
+    /**
+     * The handshake's verdict on the client's chain, recorded once per connection
+     * ({@code HandshakeInfo.clientVerification}, logged at DEBUG by "gatehouse.tls"): verified on a
+     * hostname whose mode verifies in the handshake; on a {@code request} hostname, judged by that
+     * hostname's chain check (its trustedCaCertificateIds), naming the check that failed.
+     */
+    @Test
+    void theHandshakeRecordsTheRealVerdictOnTheClientChain() {
+        ch.qos.logback.classic.Logger tlsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("gatehouse.tls");
+        ch.qos.logback.classic.Level was = tlsLog.getLevel();
+        tlsLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        try (LogCapture logs = new LogCapture()) {
+            assertStatus(request(STRICT, world.client, STRICT, "/open/x"), "200");
+            assertThat(handshakeLine(logs, STRICT, "clinic-app")).endsWith(" verified");
+
+            assertStatus(request(LAX, world.client, LAX, "/open/x"), "200");
+            assertThat(handshakeLine(logs, LAX, "clinic-app")).endsWith(" verified");
+
+            assertStatus(request(LAX, world.expiredClient, LAX, "/open/x"), "200");
+            assertThat(handshakeLine(logs, LAX, "expired-app")).contains("not verified, expired: ");
+
+            // issued by a Root CA certificate the strict and lax hostnames do not trust
+            assertStatus(request(LAX, backendCaClient, LAX, "/open/x"), "200");
+            assertThat(handshakeLine(logs, LAX, "records-client")).contains("not verified, chain: ");
+
+            // the same certificate on a hostname that trusts every Root CA certificate
+            assertStatus(request(UNSCOPED, backendCaClient, UNSCOPED, "/open/x"), "200");
+            assertThat(handshakeLine(logs, UNSCOPED, "records-client")).endsWith(" verified");
+
+            assertStatus(request(LAX, null, LAX, "/open/x"), "200");
+            logs.await(l -> l.startsWith("TLS handshake from ") && l.contains("'" + LAX + "'")
+                    && l.endsWith("client certificate none"), Duration.ofSeconds(5));
+        } finally {
+            tlsLog.setLevel(was);
+        }
+    }
+
+    private static String handshakeLine(LogCapture logs, String hostname, String subject) {
+        return logs.await(l -> l.startsWith("TLS handshake from ") && l.contains("hostname '" + hostname + "':")
+                && l.contains("CN=" + subject), Duration.ofSeconds(5));
+    }
+
     record Reply(int status, String body, String error) {
     }
 

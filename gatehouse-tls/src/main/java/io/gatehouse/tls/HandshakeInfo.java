@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -51,7 +52,21 @@ public record HandshakeInfo(String sni, String protocol, String cipherSuite, Str
 
     /** As {@link #from(SSLSession, String, ChainVerifier)}, with the negotiated ALPN protocol. */
     public static HandshakeInfo from(SSLSession session, String sni, String alpn, ChainVerifier verifierOrNull) {
+        return from(session, sni, alpn, chain -> verifierOrNull == null
+                ? VerificationResult.failed("chain", "no trusted CA certificates are configured to check "
+                        + ChainVerifier.quote(chain.get(0)) + " against")
+                : verifierOrNull.verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, Instant.now()));
+    }
+
+    /**
+     * Reads a finished session, with the verdict on the client's chain given by {@code judge}
+     * (called once, only when the client sent a certificate): the gateway passes what its
+     * handshake already established, or the hostname's own chain check.
+     */
+    public static HandshakeInfo from(SSLSession session, String sni, String alpn,
+            Function<List<X509Certificate>, VerificationResult> judge) {
         Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(judge, "judge");
         List<X509Certificate> chain = new ArrayList<>();
         try {
             for (Certificate c : session.getPeerCertificates()) {
@@ -62,13 +77,7 @@ public record HandshakeInfo(String sni, String protocol, String cipherSuite, Str
         } catch (SSLPeerUnverifiedException e) {
             // the client sent no certificate
         }
-        VerificationResult verdict = null;
-        if (!chain.isEmpty()) {
-            verdict = verifierOrNull == null
-                    ? VerificationResult.failed("chain", "no trusted CA certificates are configured to check "
-                            + ChainVerifier.quote(chain.get(0)) + " against")
-                    : verifierOrNull.verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, Instant.now());
-        }
+        VerificationResult verdict = chain.isEmpty() ? null : Objects.requireNonNull(judge.apply(chain), "verdict");
         if (sni == null && session instanceof javax.net.ssl.ExtendedSSLSession ext) {
             try {
                 sni = ext.getRequestedServerNames().stream()
@@ -86,6 +95,12 @@ public record HandshakeInfo(String sni, String protocol, String cipherSuite, Str
     /** Reads a finished handshake from its engine, including the ALPN protocol. */
     public static HandshakeInfo from(SSLEngine engine, String sni, ChainVerifier verifierOrNull) {
         return from(engine.getSession(), sni, engine.getApplicationProtocol(), verifierOrNull);
+    }
+
+    /** Reads a finished handshake from its engine, with the verdict {@code judge} gives (see above). */
+    public static HandshakeInfo from(SSLEngine engine, String sni,
+            Function<List<X509Certificate>, VerificationResult> judge) {
+        return from(engine.getSession(), sni, engine.getApplicationProtocol(), judge);
     }
 
     @Override
