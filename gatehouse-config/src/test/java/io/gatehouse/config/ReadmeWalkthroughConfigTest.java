@@ -56,7 +56,7 @@ class ReadmeWalkthroughConfigTest {
     }
 
     /** The folder with the root pom and ./mvnw, upwards from the working directory (the module's under Maven). */
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             if (Files.isRegularFile(d.resolve("mvnw")) && Files.isRegularFile(d.resolve("README.md"))) {
                 return d;
