@@ -61,35 +61,13 @@ public class GuidePolicyBenchmark {
                 .cached(Duration.ofSeconds(30), 10_000);
         certificate = new X509Certificate2(client.certificate(), List.of(client.certificate()),
                 (c, rev) -> check.check(c.chain(), rev, java.time.Instant.now()).trusted());
-        String verify = variant.equals("with-verify") ? """
-                    <choose>
-                      <when condition="@(context.Request.Certificate == null || !context.Request.Certificate.Verify())">
-                        <return-response><set-status code="403" reason="Forbidden" /></return-response>
-                      </when>
-                    </choose>
-                """ : "";
-        String xml = """
-                <policies>
-                  <inbound>
-                    <base />
-                    <choose>
-                      <when condition="@(
-                        context.Request.Certificate == null ||
-                        context.Request.Certificate.NotAfter < DateTime.UtcNow ||
-                        context.Request.Certificate.Thumbprint != "%s" ||
-                        context.Request.Certificate.Issuer != "CN=Contoso Clinic Root CA, O=Contoso, C=US"
-                      )">
-                        <return-response>
-                          <set-status code="403" reason="Forbidden" />
-                          <set-body>Client certificate validation failed.</set-body>
-                        </return-response>
-                      </when>
-                    </choose>
-                %s
-                  </inbound>
-                  <backend><base /></backend>
-                </policies>
-                """.formatted(DotNetNames.thumbprint(client.certificate()), verify);
+        String xml = guidePolicy().replace("YOUR_CERT_THUMBPRINT_HERE", DotNetNames.thumbprint(client.certificate()))
+                .replace("CN=YourCA, O=YourOrg, C=US", "CN=Contoso Clinic Root CA, O=Contoso, C=US");
+        if (!variant.equals("with-verify")) {
+            // the first condition only: the document without its second <choose> (the Verify() check)
+            int second = xml.indexOf("<choose>", xml.indexOf("</choose>"));
+            xml = xml.substring(0, second) + xml.substring(xml.indexOf("</choose>", second) + "</choose>".length());
+        }
         PolicyEngine engine = new PolicyEngine(PolicyEnvironment.empty());
         Diagnostics d = new Diagnostics();
         var doc = engine.parse(new SourceText("guide.xml", xml), io.gatehouse.policy.Scope.API, d);
@@ -97,6 +75,22 @@ public class GuidePolicyBenchmark {
             throw new IllegalStateException(d.render());
         }
         policy = engine.compose(null, doc, null, d);
+    }
+
+    /** {@code examples/guide-inbound-policy.xml}, found upwards from the working directory. */
+    static String guidePolicy() {
+        for (java.nio.file.Path d = java.nio.file.Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            java.nio.file.Path f = d.resolve("examples/guide-inbound-policy.xml");
+            if (java.nio.file.Files.isRegularFile(f)) {
+                try {
+                    return java.nio.file.Files.readString(f);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("run from the repository: examples/guide-inbound-policy.xml not found above "
+                + java.nio.file.Path.of("").toAbsolutePath());
     }
 
     @Benchmark

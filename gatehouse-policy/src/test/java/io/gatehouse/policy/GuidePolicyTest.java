@@ -21,39 +21,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * condition, then {@code Verify()}), as written there in rawxml, run against real certificates.
  */
 class GuidePolicyTest {
-    static final String GUIDE_POLICY = """
-            <policies>
-            <inbound>
-              <base />
-              <choose>
-                <when condition="@(
-                  context.Request.Certificate == null ||
-                  context.Request.Certificate.NotAfter < DateTime.UtcNow ||
-                  context.Request.Certificate.Thumbprint != "YOUR_CERT_THUMBPRINT_HERE" ||
-                  context.Request.Certificate.Issuer != "CN=YourCA, O=YourOrg, C=US"
-                )">
-                  <return-response>
-                    <set-status code="403" reason="Forbidden" />
-                    <set-body>Client certificate validation failed.</set-body>
-                  </return-response>
-                </when>
-              </choose>
-              <choose>
-                <when condition="@(
-              context.Request.Certificate == null ||
-              !context.Request.Certificate.Verify()
-            )">
-                  <return-response>
-                    <set-status code="403" reason="Forbidden" />
-                  </return-response>
-                </when>
-              </choose>
-            </inbound>
-            <backend>
-              <forward-request />
-            </backend>
-            </policies>
-            """;
+    /** The guide's policy as users paste it, from {@code examples/guide-inbound-policy.xml}. */
+    static final String GUIDE_POLICY = guidePolicy();
+
+    static String guidePolicy() {
+        for (java.nio.file.Path d = java.nio.file.Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            java.nio.file.Path f = d.resolve("examples/guide-inbound-policy.xml");
+            if (java.nio.file.Files.isRegularFile(f)) {
+                try {
+                    return java.nio.file.Files.readString(f);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        throw new AssertionError("examples/guide-inbound-policy.xml not found above " + java.nio.file.Path.of("").toAbsolutePath());
+    }
 
     static Pki.Issued ca;
     static Pki.Issued client;

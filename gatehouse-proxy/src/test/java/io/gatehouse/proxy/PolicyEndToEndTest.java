@@ -31,38 +31,18 @@ class PolicyEndToEndTest {
 
     /** The guide's policy, as users paste it: thumbprint, issuer and NotAfter, then Verify(). */
     static String guidePolicy(String thumbprint) {
-        return """
-                <policies>
-                  <inbound>
-                    <base />
-                    <choose>
-                      <when condition="@(
-                        context.Request.Certificate == null ||
-                        context.Request.Certificate.NotAfter < DateTime.UtcNow ||
-                        context.Request.Certificate.Thumbprint != "%s" ||
-                        context.Request.Certificate.Issuer != "CN=Contoso Clinic Root CA, O=Contoso, C=US"
-                      )">
-                        <return-response>
-                          <set-status code="403" reason="Forbidden" />
-                          <set-body>Client certificate validation failed.</set-body>
-                        </return-response>
-                      </when>
-                    </choose>
-                    <choose>
-                      <when condition="@(
-                        context.Request.Certificate == null ||
-                        !context.Request.Certificate.Verify()
-                      )">
-                        <return-response>
-                          <set-status code="403" reason="Forbidden" />
-                        </return-response>
-                      </when>
-                    </choose>
-                  </inbound>
-                  <backend><base /></backend>
-                  <outbound><base /></outbound>
-                </policies>
-                """.formatted(thumbprint);
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("examples/guide-inbound-policy.xml");
+            if (java.nio.file.Files.isRegularFile(f)) {
+                try {
+                    return java.nio.file.Files.readString(f).replace("YOUR_CERT_THUMBPRINT_HERE", thumbprint)
+                            .replace("CN=YourCA, O=YourOrg, C=US", "CN=Contoso Clinic Root CA, O=Contoso, C=US");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        throw new AssertionError("examples/guide-inbound-policy.xml not found above " + Path.of("").toAbsolutePath());
     }
 
     static String indent(String text, int spaces) {
