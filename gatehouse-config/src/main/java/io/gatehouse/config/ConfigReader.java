@@ -1056,65 +1056,54 @@ final class ConfigReader {
 
     /** A list of host names ({@code apis[].hostnames}); null when it is wrong (reported), empty when absent. */
     private List<String> hostNameList(Section s, String key) {
-        YamlNode node = s.node(key);
-        if (node == null) {
-            return List.of();
-        }
-        if (!(node instanceof YamlNode.Sequence seq) || seq.items().isEmpty()) {
-            diagnostics.add(node.position().error("expected a list of hostName values for '" + key + "', found "
-                    + (node instanceof YamlNode.Sequence ? "an empty list" : node.describe()) + " (for example [api.contoso.local]; leave '" + key
-                    + "' out to serve the API on every hostname)"));
-            return null;
-        }
-        List<String> out = new ArrayList<>();
-        boolean ok = true;
-        for (YamlNode item : seq.items()) {
-            if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
-                diagnostics.add(item.position().error("expected a hostName in '" + key + "', found " + item.describe()));
-                ok = false;
-                continue;
-            }
-            String v = substitute(sc, false);
-            if (v == null) {
-                ok = false;
-            } else if (!HOST_NAME.matcher(v.trim()).matches()) {
-                diagnostics.add(item.position().error("'" + v + "' is not a valid DNS name (expected the hostName of "
-                        + "an entry under 'hostnames', for example api.contoso.local)"));
-                ok = false;
-            } else {
-                out.add(v.trim());
-            }
-        }
-        return ok ? out : null;
+        return checkedList(s, key, "hostName values", "(for example [api.contoso.local]; leave '" + key
+                + "' out to serve the API on every hostname)", false, "a hostName", v -> {
+                    String t = v.trim();
+                    return HOST_NAME.matcher(t).matches() ? t : null;
+                }, v -> "'" + v + "' is not a valid DNS name (expected the hostName of an entry under 'hostnames', "
+                        + "for example api.contoso.local)");
     }
 
+    /** A list of ids; null when it is wrong (reported), empty when absent. */
     private List<String> idList(Section s, String key) {
+        return checkedList(s, key, "ids", "(for example [id-1, id-2])", true, "an id",
+                v -> ID.matcher(v).matches() ? v : null,
+                v -> "'" + v + "' is not a valid id (expected only letters, digits, '.', '_' and '-')");
+    }
+
+    /**
+     * A list of scalars under {@code key}, each substituted and then passed through {@code accept}
+     * (the value to keep, or null when it is not valid: {@code problem} says why). Null when
+     * anything is wrong (all of it reported), empty when the key is absent.
+     */
+    private List<String> checkedList(Section s, String key, String listOf, String example, boolean emptyAllowed,
+            String item, java.util.function.UnaryOperator<String> accept, java.util.function.UnaryOperator<String> problem) {
         YamlNode node = s.node(key);
         if (node == null) {
             return List.of();
         }
-        if (!(node instanceof YamlNode.Sequence seq)) {
-            diagnostics.add(node.position().error("expected a list of ids for '" + key + "', found " + node.describe()
-                    + " (for example [" + "id-1, id-2])"));
+        if (!(node instanceof YamlNode.Sequence seq) || (!emptyAllowed && seq.items().isEmpty())) {
+            diagnostics.add(node.position().error("expected a list of " + listOf + " for '" + key + "', found "
+                    + (node instanceof YamlNode.Sequence ? "an empty list" : node.describe()) + " " + example));
             return null;
         }
         List<String> out = new ArrayList<>();
         boolean ok = true;
-        for (YamlNode item : seq.items()) {
-            if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
-                diagnostics.add(item.position().error("expected an id in '" + key + "', found " + item.describe()));
+        for (YamlNode i : seq.items()) {
+            if (!(i instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                diagnostics.add(i.position().error("expected " + item + " in '" + key + "', found " + i.describe()));
                 ok = false;
                 continue;
             }
             String v = substitute(sc, false);
-            if (v == null) {
-                ok = false;
-            } else if (!ID.matcher(v).matches()) {
-                diagnostics.add(item.position().error("'" + v
-                        + "' is not a valid id (expected only letters, digits, '.', '_' and '-')"));
-                ok = false;
+            String kept = v == null ? null : accept.apply(v);
+            if (kept != null) {
+                out.add(kept);
             } else {
-                out.add(v);
+                if (v != null) {
+                    diagnostics.add(i.position().error(problem.apply(v)));
+                }
+                ok = false;
             }
         }
         return ok ? out : null;
