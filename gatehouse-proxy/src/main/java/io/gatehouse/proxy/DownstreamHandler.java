@@ -55,7 +55,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private final boolean http2;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
-    private Exchange ex;
+    private DownstreamExchange ex;
     private boolean readingPaused;   // autoRead is off: only changed when needed (each change is a syscall)
     private boolean inRead;          // inside channelRead..channelReadComplete, which flushes upstream
     private static final int MAX_BACKLOG = 8;
@@ -70,39 +70,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private long timerAt;
     private ScheduledFuture<?> bodyTimer;    // HTTP/2: the body idle check of the stream's request, or null
     private long lastBodyNanos;               // HTTP/2: when the request's last DATA arrived
-
-    /** The state of the request in progress. */
-    private static final class Exchange {
-        final String requestId = RequestIds.next();
-        final long startNanos = System.nanoTime();
-        Router.Match match;
-        UpstreamTarget target;
-        HttpRequest upstreamHead;
-        boolean keepAlive;
-        RequestChecks.Framing framing; // how the client framed the body: the backend gets the same
-        boolean requestComplete;
-        boolean discarding;       // an error response was or will be sent; drop the rest of the body
-        ArrayDeque<HttpContent> pending;
-        long pendingBytes;
-        Channel upstream;
-        UpstreamHandler upstreamHandler;
-        boolean upstreamReusable = true;
-        boolean responseStarted;
-        boolean done;
-        int status;
-        long deadline;            // System.nanoTime() by which the backend must answer; 0 when not armed
-        java.time.Duration responseTimeout; // forward-request's own timeout, else the backend's
-        io.gatehouse.expr.context.Headers responseHeaders; // inbound policies' additions to the backend's response
-        // routes with policies: they run on the head (the body streams later), or on the whole request
-        io.gatehouse.policy.EffectivePolicy policy;
-        io.netty.buffer.CompositeByteBuf policyBody; // collecting the request body
-        String method;
-        String host;
-        String uri;
-        HttpHeaders headers;
-        StreamedRequest request;          // the body not read yet: forward-request decides what happens to it
-        PolicyPath.StreamedBody streamed; // the backend's body, flowing to the client after the policies
-    }
 
     DownstreamHandler(GatewayRuntime runtime, boolean tls, boolean http2) {
         this.runtime = runtime;
@@ -168,7 +135,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     private void startExchange(HttpRequest req) {
-        Exchange e = new Exchange();
+        DownstreamExchange e = new DownstreamExchange();
         ex = e;
         runtime.inFlight.increment();
         e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
@@ -242,6 +209,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.uri = uri;
             e.headers = headers;
             if (e.policy.readsRequestBody()) {
+                e.to(DownstreamExchange.Phase.READING_BODY);
                 e.policyBody = ctx.alloc().compositeBuffer(1024);
                 return; // reading goes on: onContent collects the body, then the policies run
             }
@@ -265,14 +233,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(),
                 target.requestTarget(match.remainder(), q >= 0 ? uri.substring(q) : ""), headers);
         e.pending = new ArrayDeque<>(4);
+        e.to(DownstreamExchange.Phase.FORWARDING);
         connectUpstream(e);
     }
 
     /**
      * The request body's length as the gateway reads it: 0 for none, -1 when not known in advance
-     * (chunked). From {@link Exchange#framing}, decided before any header was removed.
+     * (chunked). From {@link DownstreamExchange#framing}, decided before any header was removed.
      */
-    private static long requestLength(Exchange e, HttpRequest req) {
+    private static long requestLength(DownstreamExchange e, HttpRequest req) {
         if (req instanceof FullHttpRequest full) {
             return full.content().readableBytes();
         }
@@ -358,13 +327,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     private void onContent(HttpContent c) {
-        Exchange e = ex;
+        DownstreamExchange e = ex;
         if (c.decoderResult().isFailure()) {
             // a chunk size that is not hex, a chunk longer than its size, a missing CRLF, a bad
             // trailer: the body's end is unknown, so nothing more of this connection is trusted.
             // The backend never gets the request whole: its connection is closed mid-body.
             c.release();
-            if (e == null || e.done) {
+            if (e == null || e.done()) {
                 ctx.close();
                 return;
             }
@@ -385,24 +354,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 bodyTimer = null;
             }
         }
-        if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.discarding) {
+        if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.done()) {
             c.release(); // bytes the request's head did not announce: never sent on unframed
             e.keepAlive = false;
             e.upstreamReusable = false;
             fail(e, FailureKind.BAD_REQUEST, "body bytes on a request whose head announced no body", null);
             return;
         }
-        if (last && !e.discarding) {
+        if (last && !e.done()) {
             HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
             if (!trailers.isEmpty()) {
                 runtime.current().identityHeaders.stripTrailers(trailers);
             }
         }
-        if (e.policyBody != null && !e.discarding) {
+        if (e.policyBody != null && !e.done()) {
             collectForPolicy(e, c, last);
             return;
         }
-        if (e.discarding || (e.request != null && e.request.dropped)) {
+        if (e.done() || (e.request != null && e.request.dropped)) {
             c.release();
         } else if (e.upstream == null) {
             e.pending.add(c);
@@ -418,7 +387,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         if (last) {
             e.requestComplete = true; // a pipelined next request waits in the backlog
-            if (!e.discarding && e.upstream != null) {
+            if (!e.done() && e.upstream != null) {
                 flushUpstream(e.upstream);
                 if (e.request == null) {
                     armTimeout(e);
@@ -449,10 +418,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void collectForPolicy(Exchange e, HttpContent c, boolean last) {
+    private void collectForPolicy(DownstreamExchange e, HttpContent c, boolean last) {
         if (e.policyBody.readableBytes() + c.content().readableBytes() > PolicyPath.MAX_BODY) {
             c.release();
-            releasePolicyBody(e);
+            e.releasePolicyBody();
             e.keepAlive = false;
             if (e.request != null) { // forward-request buffer-request-body: its policies answer
                 e.request.tooLarge();
@@ -469,7 +438,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.requestComplete = true;
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
-        releasePolicyBody(e);
+        e.releasePolicyBody();
         if (e.request != null) {
             e.request.whole(body);
             return;
@@ -478,7 +447,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
-    private void runPolicies(Exchange e, byte[] body) {
+    private void runPolicies(DownstreamExchange e, byte[] body) {
+        e.to(DownstreamExchange.Phase.POLICIES);
         Channel connection = connection();
         GatewaySnapshot snap = runtime.current();
         io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
@@ -488,8 +458,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
-    private void respond(Exchange e, PolicyPath.Outcome out, Throwable t) {
-        if (e.done) {
+    private void respond(DownstreamExchange e, PolicyPath.Outcome out, Throwable t) {
+        if (e.done()) {
             if (out != null && out.response() != null) {
                 out.response().release();
                 if (out.streamed() != null) {
@@ -516,7 +486,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return; // handed to the plain path, which answers
         }
         e.status = out.status();
-        e.responseStarted = true;
+        e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.keepAlive && !http2) {
             out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -559,12 +529,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private static final byte[] NO_BYTES = new byte[0];
 
     /**
-     * The body of a request whose policies run on its head: held in {@link Exchange#pending} until
+     * The body of a request whose policies run on its head: held in {@link DownstreamExchange#pending} until
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
-    private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
-        private final Exchange e;
+    final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
+        private final DownstreamExchange e;
         private final long length;
         private final io.gatehouse.expr.context.MessageBody placeholder;
         private boolean untouched = true;
@@ -572,7 +542,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         private Runnable onSent;
         private java.util.concurrent.CompletableFuture<byte[]> whole;
 
-        StreamedRequest(Exchange e, long length, String contentType) {
+        StreamedRequest(DownstreamExchange e, long length, String contentType) {
             this.e = e;
             this.length = length;
             this.placeholder = new io.gatehouse.expr.context.MessageBody(NO_BYTES, contentType);
@@ -601,7 +571,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         @Override
         public void streamTo(Channel up, Runnable onSent) {
             untouched = false;
-            if (e.done || e.discarding) {
+            if (e.done()) {
                 up.close(); // the client went away meanwhile: the forward fails with the connection
                 return;
             }
@@ -631,6 +601,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.target = target;
             e.responseTimeout = timeout;
             e.upstreamHead = head;
+            if (!e.done()) { // else the client went away: the connection is closed once it comes
+                e.to(DownstreamExchange.Phase.FORWARDING);
+            }
             connectUpstream(e);
         }
 
@@ -645,8 +618,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             untouched = false;
             dropped = true;
             e.upstream = null;
-            releasePolicyBody(e);
-            releasePending(e);
+            e.releasePolicyBody();
+            e.releasePending();
             if (ex == e) {
                 resumeReading(); // the rest is read and dropped, so the client can finish sending
             }
@@ -716,15 +689,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private static void releasePolicyBody(Exchange e) {
-        if (e.policyBody != null) {
-            e.policyBody.release();
-            e.policyBody = null;
-        }
-    }
-
     /** Takes an idle backend connection at once, or waits for a new one. */
-    private void connectUpstream(Exchange e) {
+    private void connectUpstream(DownstreamExchange e) {
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -733,8 +699,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void onUpstream(Exchange e, Future<? super Channel> f) {
-        if (e.done || e != ex || e.discarding) {
+    private void onUpstream(DownstreamExchange e, Future<? super Channel> f) {
+        if (e.done() || e != ex) {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close();
             }
@@ -752,8 +718,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void onUpstream(Exchange e, Channel up) {
-        if (e.done || e != ex || e.discarding) {
+    private void onUpstream(DownstreamExchange e, Channel up) {
+        if (e.done() || e != ex) {
             up.close();
             return;
         }
@@ -781,8 +747,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * connection ({@link #timer}), set for the earliest deadline armed and moved on when it fires
      * early: a keep-alive connection does not schedule and cancel a task on every request.
      */
-    private void armTimeout(Exchange e) {
-        if (e.deadline == 0 && !e.responseStarted) {
+    private void armTimeout(DownstreamExchange e) {
+        if (e.phase() == DownstreamExchange.Phase.FORWARDING) {
+            e.to(DownstreamExchange.Phase.AWAITING_RESPONSE);
             e.deadline = System.nanoTime() + responseTimeout(e).toNanos() | 1; // never 0
             if (timer == null || e.deadline - timerAt < 0) {
                 if (timer != null) {
@@ -810,8 +777,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void checkBodyIdle(long idle) {
         bodyTimer = null;
-        Exchange e = ex;
-        if (e == null || e.done || e.requestComplete || !ctx.channel().isActive()) {
+        DownstreamExchange e = ex;
+        if (e == null || e.done() || e.requestComplete || !ctx.channel().isActive()) {
             return;
         }
         long quiet = System.nanoTime() - lastBodyNanos;
@@ -835,8 +802,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void onTimer() {
         timer = null;
-        Exchange e = ex; // an exchange not done yet is always the current one
-        if (e == null || e.done || e.responseStarted || e.deadline == 0) {
+        DownstreamExchange e = ex; // an exchange not done yet is always the current one
+        if (e == null || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE || e.deadline == 0) {
             return;
         }
         if (e.deadline - System.nanoTime() > 0) {
@@ -850,7 +817,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
-    private static java.time.Duration responseTimeout(Exchange e) {
+    private static java.time.Duration responseTimeout(DownstreamExchange e) {
         return e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
     }
 
@@ -881,9 +848,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             bodyTimer.cancel(false);
             bodyTimer = null;
         }
-        Exchange e = ex;
+        DownstreamExchange e = ex;
         if (e != null) {
-            releasePolicyBody(e);
+            e.releasePolicyBody();
             if (e.request != null && e.upstream != null && e.streamed == null) {
                 e.upstream.close(); // a request cut short: its forward-request fails with the connection
                 e.upstream = null;
@@ -896,7 +863,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             // what it still carries, and it must not be left to the backend to end (nor pooled)
             releaseUpstream(e, false);
         }
-        if (e != null && !e.done) {
+        if (e != null && !e.done()) {
             log.debug("[{}] client closed the connection before the response completed", e.requestId);
             e.upstreamReusable = false;
             e.status = 499;
@@ -915,26 +882,25 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Fails the exchange: an error response when none has started, else an aborted connection. */
-    private void fail(Exchange e, FailureKind kind, String message, Throwable cause) {
-        if (e.done) {
+    private void fail(DownstreamExchange e, FailureKind kind, String message, Throwable cause) {
+        if (e.done()) {
             return;
         }
         if (cause != null && log.isDebugEnabled()) {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
-        e.discarding = true;
         e.deadline = 0;
         releaseUpstream(e, false);
-        releasePending(e);
-        if (e.responseStarted) {
+        e.releasePending();
+        if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
             e.status = e.status == 0 ? kind.status.code() : e.status;
             complete(e);
             ctx.close();
             return;
         }
         e.status = kind.status.code();
-        e.responseStarted = true;
+        e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.requestComplete && (kind == FailureKind.PAYLOAD_TOO_LARGE || kind == FailureKind.BAD_REQUEST)) {
             e.keepAlive = false; // the rest of the body is not worth reading
         }
@@ -952,7 +918,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         complete(e);
     }
 
-    private void logFailure(Exchange e, FailureKind kind, String message) {
+    private void logFailure(DownstreamExchange e, FailureKind kind, String message) {
         String api = e.match == null ? "-" : e.match.api().config().id();
         if (kind == FailureKind.OPERATION_NOT_FOUND) {
             log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);
@@ -965,12 +931,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** The exchange is over for the client: count it and move on to the next request. */
-    private void complete(Exchange e) {
-        if (e.done) {
+    private void complete(DownstreamExchange e) {
+        if (e.done()) {
             return;
         }
-        e.done = true;
-        releasePending(e); // body parts held for a backend connection or forward-request that is not coming
+        e.to(DownstreamExchange.Phase.DONE);
+        e.releasePending(); // body parts held for a backend connection or forward-request that is not coming
         runtime.inFlight.decrement();
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
@@ -979,7 +945,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Both the request and the response are over: release the connection state. */
-    private void finish(Exchange e) {
+    private void finish(DownstreamExchange e) {
         if (ex != e) {
             return;
         }
@@ -1003,15 +969,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Drops the body parts held for a backend connection (or for forward-request) that will not take them. */
-    private static void releasePending(Exchange e) {
-        for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
-            c.release();
-        }
-        e.pendingBytes = 0;
-    }
-
-    private void releaseUpstream(Exchange e, boolean reusable) {
+    private void releaseUpstream(DownstreamExchange e, boolean reusable) {
         Channel up = e.upstream;
         if (up == null) {
             return;
@@ -1039,16 +997,16 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Carries the backend's response back to the client for one exchange. */
     private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-        private final Exchange e;
+        private final DownstreamExchange e;
         private boolean flushed;   // nothing written since the last flush
 
-        UpstreamHandler(Exchange e) {
+        UpstreamHandler(DownstreamExchange e) {
             this.e = e;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext upCtx, Object msg) {
-            if (e.done) {
+            if (e.done()) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -1081,7 +1039,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
                 return; // 100 Continue and friends stay between us and the backend
             }
-            e.responseStarted = true;
+            e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
             if (!http2 && r instanceof UpstreamResponse up && up.untouched()
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
@@ -1115,8 +1073,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
 
         private void onResponseComplete() {
-            if (!e.requestComplete) {
-                e.discarding = true;
+            if (!e.requestComplete) { // the rest of the body is dropped once the exchange is done
                 e.upstreamReusable = false;
             }
             releaseUpstream(e, true);
@@ -1133,7 +1090,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext upCtx) {
-            if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.discarding) {
+            if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.done()) {
                 resumeReading();
             }
             upCtx.fireChannelWritabilityChanged();
@@ -1141,7 +1098,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
         @Override
         public void channelInactive(ChannelHandlerContext upCtx) {
-            if (!e.done) {
+            if (!e.done()) {
                 e.upstreamReusable = false;
                 fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id()
                         + "' closed the connection before the response was complete", null);
@@ -1152,7 +1109,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         @Override
         public void exceptionCaught(ChannelHandlerContext upCtx, Throwable cause) {
             e.upstreamReusable = false;
-            if (!e.done) {
+            if (!e.done()) {
                 if (isTls(cause)) {
                     UpstreamException ue = UpstreamPool.tlsFailure(e.target, cause, runtime.metrics);
                     fail(e, ue.kind, ue.getMessage(), null);
