@@ -2,7 +2,6 @@ package io.gatehouse.proxy;
 
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandler;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -76,7 +75,6 @@ final class DownstreamExchange {
     UpstreamTarget target;
     HttpRequest upstreamHead;
     Channel upstream;
-    ChannelInboundHandler upstreamHandler;
     /** The upstream connection may go back to the pool once the exchange ends cleanly. */
     boolean upstreamReusable = true;
     /** System.nanoTime() by which the backend must answer; 0 when not armed. */
@@ -85,8 +83,6 @@ final class DownstreamExchange {
     java.time.Duration responseTimeout;
     /** Inbound policies' additions to the backend's response headers, or null. */
     io.gatehouse.expr.context.Headers responseHeaders;
-    /** The backend's body, flowing to the client after the policies ran on its head. */
-    PolicyPath.StreamedBody streamed;
 
     Phase phase() {
         return phase;

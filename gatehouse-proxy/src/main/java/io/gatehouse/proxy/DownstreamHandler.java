@@ -56,6 +56,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private DownstreamExchange ex;
+    private final RelaySink relay = new RelaySink(); // the backend's response to this client
     private boolean readingPaused;   // autoRead is off: only changed when needed (each change is a syscall)
     private boolean inRead;          // inside channelRead..channelReadComplete, which flushes upstream
     private static final int MAX_BACKLOG = 8;
@@ -463,7 +464,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (out != null && out.response() != null) {
                 out.response().release();
                 if (out.streamed() != null) {
-                    out.streamed().abandon();
+                    out.streamed().rest().abandon();
                 }
             }
             return;
@@ -490,7 +491,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (!e.keepAlive && !http2) {
             out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        PolicyPath.StreamedBody streamed = out.streamed();
+        UpstreamCollector.Collected streamed = out.streamed();
         if (streamed == null) {
             if (e.request != null && !e.request.dropped && !e.request.sent()) {
                 e.request.drop(); // answered before the upload ended (inbound, or a failure): drain the rest
@@ -503,27 +504,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         FullHttpResponse full = out.response();
         HttpHeaders h = full.headers();
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        if (streamed.contentLength >= 0) {
-            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
+        if (streamed.contentLength() >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength());
         } else if (!http2) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
         full.release();
-        e.streamed = streamed;
-        e.upstream = streamed.upstream(); // writability of the client resumes reading from it
+        // from here on the body is relayed as on the plain path, on the connection the policies used
+        e.upstream = streamed.rest().channel();
+        e.upstreamReusable = streamed.keepAlive();
         ctx.write(head);
-        streamed.attach(ctx, () -> {
-            e.upstream = null;
-            e.streamed = null;
-            complete(e);
-        }, () -> {
-            e.upstream = null;
-            e.streamed = null;
-            e.keepAlive = false;
-            complete(e);
-            ctx.close(); // the backend broke off mid-body: the client must not take it as complete
-        });
+        relay.begin();
+        streamed.rest().handOver(relay, ctx.channel().isWritable());
     }
 
     private static final byte[] NO_BYTES = new byte[0];
@@ -724,8 +717,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = up;
-        e.upstreamHandler = new UpstreamHandler(e);
-        UpstreamPool.Relay.attach(up, e.upstreamHandler);
+        relay.begin();
+        UpstreamReader.attach(up, relay);
         up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
         HttpContent c;
         while ((c = e.pending.poll()) != null) {
@@ -851,16 +844,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         DownstreamExchange e = ex;
         if (e != null) {
             e.releasePolicyBody();
-            if (e.request != null && e.upstream != null && e.streamed == null) {
-                e.upstream.close(); // a request cut short: its forward-request fails with the connection
-                e.upstream = null;
-            }
-            if (e.streamed != null) {
-                e.streamed.abandon();
-                e.upstream = null;
-            }
-            // the plain path's connection, mid-body or still waiting for the head: nobody reads
-            // what it still carries, and it must not be left to the backend to end (nor pooled)
+            // mid-body or still waiting for the head: nobody reads what the connection still
+            // carries, and it must not be left to the backend to end (nor pooled). A request cut
+            // short while its forward-request streamed it: that forward fails with the connection.
             releaseUpstream(e, false);
         }
         if (e != null && !e.done()) {
@@ -975,9 +961,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = null;
-        if (e.upstreamHandler != null) {
-            UpstreamPool.Relay.detach(up, e.upstreamHandler);
-        }
+        UpstreamReader.detach(up, relay);
         up.config().setAutoRead(true);
         if (reusable && e.upstreamReusable && e.requestComplete) {
             runtime.pool.release(up, ctx.channel().eventLoop());
@@ -986,66 +970,43 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private static boolean isTls(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof javax.net.ssl.SSLException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Carries the backend's response back to the client for one exchange. */
-    private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-        private final DownstreamExchange e;
+    /**
+     * The plain path's sink: the backend's response relayed to the client as it comes, with
+     * backpressure both ways. One per connection (or HTTP/2 stream), serving its current exchange
+     * ({@link #ex}) on the upstream connection that exchange holds.
+     */
+    private final class RelaySink implements UpstreamReader.Sink {
         private boolean flushed;   // nothing written since the last flush
 
-        UpstreamHandler(DownstreamExchange e) {
-            this.e = e;
+        /** A new response begins on the exchange's upstream connection. */
+        void begin() {
+            flushed = false;
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext upCtx, Object msg) {
-            if (e.done()) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (msg instanceof HttpResponse r) {
-                onResponseHead(r);
-            }
-            if (msg instanceof HttpContent c) {
-                boolean last = c instanceof LastHttpContent;
-                ctx.write(msg instanceof FullHttpResponse full
-                        ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
-                if (!ctx.channel().isWritable()) {
-                    upCtx.channel().config().setAutoRead(false);
-                }
-                if (last) {
-                    ctx.flush();
-                    flushed = true;
-                    onResponseComplete();
-                    return;
-                }
-            }
-            if (msg instanceof HttpObject) {
+        public void informational(Channel up, HttpResponse r) {
+            DownstreamExchange e = ex;
+            if (e != null && e.upstream == up) {
+                e.deadline = 0;   // 100 Continue and friends stay between us and the backend
                 flushed = false;
-            } else if (!(msg instanceof HttpResponse)) {
-                ReferenceCountUtil.release(msg);
             }
         }
 
-        private void onResponseHead(HttpResponse r) {
-            e.deadline = 0;
-            if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
-                return; // 100 Continue and friends stay between us and the backend
+        @Override
+        public void head(Channel up, HttpResponse r) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                return;
             }
+            flushed = false;
+            e.deadline = 0;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
-            if (!http2 && r instanceof UpstreamResponse up && up.untouched()
+            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came
-                e.upstreamReusable = up.keepAlive;
-                ctx.write(new DownstreamCodec.Relayed(up, e.requestId, !e.keepAlive), ctx.voidPromise());
+                e.upstreamReusable = ur.keepAlive;
+                ctx.write(new DownstreamCodec.Relayed(ur, e.requestId, !e.keepAlive), ctx.voidPromise());
                 return;
             }
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
@@ -1072,52 +1033,54 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h), ctx.voidPromise());
         }
 
-        private void onResponseComplete() {
-            if (!e.requestComplete) { // the rest of the body is dropped once the exchange is done
-                e.upstreamReusable = false;
+        @Override
+        public void content(Channel up, HttpContent c, boolean last) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                c.release();
+                return;
             }
-            releaseUpstream(e, true);
-            complete(e);
+            ctx.write(c instanceof FullHttpResponse full
+                    ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
+            if (!ctx.channel().isWritable()) {
+                up.config().setAutoRead(false);
+            }
+            if (last) {
+                ctx.flush();
+                flushed = true;
+                if (!e.requestComplete) { // the rest of the body is dropped once the exchange is done
+                    e.upstreamReusable = false;
+                }
+                releaseUpstream(e, true);
+                complete(e);
+                return;
+            }
+            flushed = false;
         }
 
         @Override
-        public void channelReadComplete(ChannelHandlerContext upCtx) {
+        public void readComplete(Channel up) {
             if (!flushed) {
                 ctx.flush(); // an empty flush still goes through TLS: skip it after the last part
             }
-            upCtx.fireChannelReadComplete();
         }
 
         @Override
-        public void channelWritabilityChanged(ChannelHandlerContext upCtx) {
-            if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.done()) {
+        public void writabilityChanged(Channel up) {
+            DownstreamExchange e = ex;
+            if (up.isWritable() && e != null && e.upstream == up && !e.requestComplete && !e.done()) {
                 resumeReading();
             }
-            upCtx.fireChannelWritabilityChanged();
         }
 
         @Override
-        public void channelInactive(ChannelHandlerContext upCtx) {
-            if (!e.done()) {
-                e.upstreamReusable = false;
-                fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id()
-                        + "' closed the connection before the response was complete", null);
+        public void failed(Channel up, FailureKind kind, String message, Throwable cause) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                return;
             }
-            upCtx.fireChannelInactive();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext upCtx, Throwable cause) {
             e.upstreamReusable = false;
-            if (!e.done()) {
-                if (isTls(cause)) {
-                    UpstreamException ue = UpstreamPool.tlsFailure(e.target, cause, runtime.metrics);
-                    fail(e, ue.kind, ue.getMessage(), null);
-                } else {
-                    fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id() + "': " + cause, cause);
-                }
-            }
-            upCtx.close();
+            fail(e, kind, message, cause);
         }
     }
 }

@@ -222,7 +222,16 @@ final class PolicyPath {
      * {@code trace} policy and {@code context.Trace()} recorded.
      */
     record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed, boolean forwarded) {
+                   List<PolicyContext.TraceEntry> contextTraces, UpstreamCollector.Collected streamed, boolean forwarded) {
+    }
+
+    /**
+     * A backend's response whose body stays on its connection ({@link UpstreamCollector.Collected#rest()}):
+     * the outbound policies see its status and headers and, in {@code context.Response.Body},
+     * {@code placeholder}; when they leave it there, the body flows to the client afterwards with
+     * backpressure instead of being read whole.
+     */
+    private record Streamed(UpstreamCollector.Collected got, MessageBody placeholder) {
     }
 
     /**
@@ -351,19 +360,19 @@ final class PolicyPath {
                     x.traces(), x.context().traces(), null, false);
         }
         MessageBody b = resp.body();
-        StreamedBody streamed = x.attachment() instanceof StreamedBody sb && b == sb.placeholder && failure == null ? sb : null;
+        Streamed streamed = x.attachment() instanceof Streamed sb && b == sb.placeholder() && failure == null ? sb : null;
         if (streamed == null) {
             abandon(x); // the policies replaced the backend's body, or failed: its bytes are not wanted
         }
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
         return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
                 b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
-                streamed, false);
+                streamed == null ? null : streamed.got(), false);
     }
 
     private static void abandon(Exchange x) {
-        if (x.attachment() instanceof StreamedBody sb) {
-            sb.abandon();
+        if (x.attachment() instanceof Streamed sb) {
+            sb.got().rest().abandon();
         }
     }
 
@@ -481,25 +490,25 @@ final class PolicyPath {
             }
         }
         Duration timeout = settings.timeout() != null ? settings.timeout() : target.timeout();
+        UpstreamCollector collector = new UpstreamCollector(runtime, target, loop, timeout,
+                stream ? STREAM_ABOVE_BYTES : -1, MAX_BODY, body); // the timeout runs from the end of the upload
         runtime.pool.acquire(target, loop).addListener(f -> {
             if (!f.isSuccess()) {
                 ReferenceCountUtil.release(req);
                 if (body != null) {
                     body.drop();
                 }
-                done.completeExceptionally(toGateway(f.cause(), target));
+                done.completeExceptionally(UpstreamCollector.failure(f.cause(), target));
                 return;
             }
-            Channel up = (Channel) f.getNow();
-            BufferingHandler handler = new BufferingHandler(runtime, target, x, done, loop, stream, body, timeout, up);
-            UpstreamPool.Relay.attach(up, handler);
-            if (body == null) {
-                up.writeAndFlush(req);
-                handler.armTimeout();
-            } else {
-                up.write(req);
-                body.streamTo(up, handler::armTimeout); // the timeout runs from the end of the upload
-            }
+            collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
+                if (t != null) {
+                    done.completeExceptionally(t);
+                } else {
+                    into(x, got);
+                    done.complete(null);
+                }
+            });
         });
         if (!settings.followRedirects()) {
             return done;
@@ -525,6 +534,27 @@ final class PolicyPath {
             String nextMethod = status == 303 ? "GET" : method;
             return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false, null);
         });
+    }
+
+    /** The backend's answer into {@code context.Response}: status, headers, and the body or its placeholder. */
+    private static void into(Exchange x, UpstreamCollector.Collected got) {
+        Response response = x.context().response();
+        response.statusCode(got.status().code());
+        response.statusReason(got.status().reasonPhrase());
+        Headers out = response.headers();
+        for (Map.Entry<String, String> e : got.headers()) {
+            if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        String contentType = got.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (got.rest() != null) {
+            MessageBody placeholder = new MessageBody(new byte[0], contentType);
+            response.body(placeholder);
+            x.attachment(new Streamed(got, placeholder));
+        } else {
+            response.body(new MessageBody(got.body(), contentType));
+        }
     }
 
     /** The head of a request whose body streams: the context's request, framed as the client framed it. */
@@ -610,332 +640,5 @@ final class PolicyPath {
             t = snap.withClientCertificate(t, x.clientCertificate());
         }
         return t;
-    }
-
-    private static GatewayException toGateway(Throwable cause, UpstreamTarget target) {
-        if (cause instanceof UpstreamException ue) {
-            return ue.kind.exception(ue.getMessage());
-        }
-        return FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                "backend '" + target.id() + "': " + cause);
-    }
-
-    /**
-     * A backend's response body still on its connection: the policies that run after the backend
-     * (outbound) see the status and headers, and, when they leave the body alone, the body flows
-     * to the client afterwards with backpressure instead of being read whole.
-     */
-    static final class StreamedBody {
-        final MessageBody placeholder;
-        final long contentLength;      // -1: not known (chunked or close-delimited)
-        private final GatewayRuntime runtime;
-        private final Channel upstream;
-        private final EventLoop loop;
-        private final RequestStream request;  // null: the request was sent whole
-        private static final int MAX_EARLY_BYTES = 256 * 1024;
-        private final java.util.ArrayDeque<HttpContent> early = new java.util.ArrayDeque<>(2);
-        private long earlyBytes;
-        private boolean ended;           // the last content has arrived
-        private boolean reusable;
-        private ChannelHandlerContext client;
-        private Runnable onComplete;
-        private Runnable onAbort;
-        private boolean finished;
-
-        StreamedBody(GatewayRuntime runtime, Channel upstream, EventLoop loop, String contentType, long contentLength,
-                     boolean reusable, RequestStream request) {
-            this.runtime = runtime;
-            this.upstream = upstream;
-            this.loop = loop;
-            this.request = request;
-            this.placeholder = new MessageBody(new byte[0], contentType);
-            this.contentLength = contentLength;
-            this.reusable = reusable;
-        }
-
-        Channel upstream() {
-            return upstream;
-        }
-
-        /** Starts the flow to the client; {@code onComplete} runs after the last byte is written. */
-        void attach(ChannelHandlerContext clientCtx, Runnable onComplete, Runnable onAbort) {
-            this.client = clientCtx;
-            this.onComplete = onComplete;
-            this.onAbort = onAbort;
-            HttpContent c;
-            while ((c = early.poll()) != null) {
-                deliver(c);
-            }
-            if (!finished && upstream.config().isAutoRead() != clientCtx.channel().isWritable()) {
-                upstream.config().setAutoRead(clientCtx.channel().isWritable());
-            }
-        }
-
-        void content(HttpContent c) {
-            if (finished) {
-                c.release();
-            } else if (client == null) {
-                // a small body usually arrives in the same read as the head: hold it without pausing the
-                // connection (each pause and resume is a syscall); a large one waits on the connection
-                early.add(c);
-                earlyBytes += c.content().readableBytes();
-                if (earlyBytes > MAX_EARLY_BYTES) {
-                    upstream.config().setAutoRead(false);
-                }
-            } else {
-                deliver(c);
-            }
-        }
-
-        private void deliver(HttpContent c) {
-            boolean last = c instanceof LastHttpContent;
-            client.write(c);
-            if (last) {
-                client.flush();
-                finished = true;
-                UpstreamPool.Relay.detach(upstream);
-                upstream.config().setAutoRead(true);
-                boolean requestSent = request == null || request.sent();
-                if (reusable && requestSent) {
-                    runtime.pool.release(upstream, loop);
-                } else {
-                    upstream.close();
-                }
-                if (!requestSent) {
-                    request.drop(); // answered before the upload ended: the rest is drained
-                }
-                onComplete.run();
-            } else if (!client.channel().isWritable()) {
-                upstream.config().setAutoRead(false);
-            }
-        }
-
-        void flush() {
-            if (client != null && !finished) {
-                client.flush();
-            }
-        }
-
-        /** The backend went away before the body ended. */
-        void broken() {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            early.forEach(HttpContent::release);
-            early.clear();
-            if (onAbort != null) {
-                onAbort.run();
-            }
-        }
-
-        /** Nobody wants the body: drop it and the connection. */
-        void abandon() {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            early.forEach(HttpContent::release);
-            early.clear();
-            UpstreamPool.Relay.detach(upstream);
-            upstream.close();
-        }
-    }
-
-    /** Reads one response from a pooled upstream connection into the policy context (whole, or head first). */
-    private static final class BufferingHandler extends ChannelInboundHandlerAdapter {
-        private final GatewayRuntime runtime;
-        private final UpstreamTarget target;
-        private final Exchange exchange;
-        private final Response response;
-        private final CompletableFuture<Void> done;
-        private final EventLoop loop;
-        private final boolean stream;
-        private final RequestStream request;  // null: the request was sent whole
-        private final Duration timeoutAfter;
-        private StreamedBody streamed;
-        private ByteBuf body;
-        private boolean reusable;
-        private String contentType;
-        private final Channel channel;
-        private ScheduledFuture<?> timeout;
-
-        BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Exchange exchange, CompletableFuture<Void> done,
-                         EventLoop loop, boolean stream, RequestStream request, Duration timeoutAfter, Channel channel) {
-            this.channel = channel;
-            this.runtime = runtime;
-            this.target = target;
-            this.exchange = exchange;
-            this.response = exchange.context().response();
-            this.done = done;
-            this.loop = loop;
-            this.stream = stream;
-            this.request = request;
-            this.timeoutAfter = timeoutAfter;
-        }
-
-        /** Starts waiting for the response head, once the request is out. */
-        void armTimeout() {
-            if (timeout == null && !done.isDone() && streamed == null) {
-                Channel up = channel;
-                timeout = loop.schedule(() -> fail(FailureKind.TIMEOUT.exception(
-                        "backend '" + target.id() + "' did not answer within " + timeoutAfter.toSeconds() + " s"), up),
-                        timeoutAfter.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-
-        /** The backend has answered in full or failed: if the upload has not ended, the rest is not wanted. */
-        private boolean requestSent() {
-            if (request == null || request.sent()) {
-                return true;
-            }
-            request.drop();
-            return false;
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (request != null && ctx.channel().isWritable()) {
-                request.upstreamWritable();
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (streamed != null) {
-                if (msg instanceof HttpContent c) {
-                    streamed.content(c);
-                } else {
-                    ReferenceCountUtil.release(msg);
-                }
-                return;
-            }
-            if (done.isDone()) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (msg instanceof HttpResponse r) {
-                if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-                response.statusCode(r.status().code());
-                response.statusReason(r.status().reasonPhrase());
-                HttpHeaders h = r.headers();
-                ForwardedHeaders.stripHopByHop(h);
-                reusable = HttpUtil.isKeepAlive(r);
-                contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
-                Headers out = response.headers();
-                for (Map.Entry<String, String> e : h) {
-                    if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
-                        out.add(e.getKey(), e.getValue());
-                    }
-                }
-                long length = HttpUtil.getContentLength(r, -1L);
-                if (stream && (length < 0 || length > STREAM_ABOVE_BYTES) && !(msg instanceof LastHttpContent)) {
-                    // the outbound policies see status and headers; the body waits on the connection
-                    if (timeout != null) {
-                        timeout.cancel(false);
-                    }
-                    streamed = new StreamedBody(runtime, ctx.channel(), loop, contentType,
-                            HttpUtil.getContentLength(r, -1L), reusable, request);
-                    response.body(streamed.placeholder);
-                    exchange.attachment(streamed);
-                    if (msg instanceof HttpContent c) {
-                        streamed.content(c);
-                    }
-                    done.complete(null);
-                    return;
-                }
-                body = ctx.alloc().compositeBuffer(1024);
-            }
-            if (msg instanceof HttpContent c) {
-                if (body == null) {
-                    c.release();
-                    return;
-                }
-                if (body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
-                    c.release();
-                    fail(FailureKind.RESPONSE_TOO_LARGE.exception("backend '" + target.id()
-                            + "' answered with more than " + MAX_BODY + " bytes, the most a route with policies buffers"),
-                            ctx.channel());
-                    return;
-                }
-                ((io.netty.buffer.CompositeByteBuf) body).addComponent(true, c.content().retain());
-                c.release();
-                if (c instanceof LastHttpContent) {
-                    byte[] bytes = ByteBufUtil.getBytes(body);
-                    body.release();
-                    body = null;
-                    response.body(new MessageBody(bytes, contentType));
-                    if (timeout != null) {
-                        timeout.cancel(false);
-                    }
-                    UpstreamPool.Relay.detach(ctx.channel(), this);
-                    if (requestSent() && reusable) {
-                        runtime.pool.release(ctx.channel(), loop);
-                    } else {
-                        ctx.close();
-                    }
-                    done.complete(null);
-                }
-            } else if (!(msg instanceof HttpResponse)) {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        void fail(GatewayException e, Channel ch) {
-            if (done.isDone()) {
-                return;
-            }
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            if (body != null) {
-                body.release();
-                body = null;
-            }
-            requestSent();
-            UpstreamPool.Relay.detach(ch, this);
-            ch.close();
-            done.completeExceptionally(e);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (streamed != null) {
-                streamed.flush();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (streamed != null) {
-                streamed.broken();
-                ctx.close();
-                return;
-            }
-            GatewayException g;
-            if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
-                UpstreamException ue = UpstreamPool.tlsFailure(target, cause, runtime.metrics);
-                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(ue.getMessage());
-            } else {
-                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                        "backend '" + target.id() + "': " + cause);
-            }
-            fail(g, ctx.channel());
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (streamed != null) {
-                streamed.broken();
-                ctx.fireChannelInactive();
-                return;
-            }
-            fail(FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                    "backend '" + target.id() + "' closed the connection before the response was complete"), ctx.channel());
-            ctx.fireChannelInactive();
-        }
     }
 }

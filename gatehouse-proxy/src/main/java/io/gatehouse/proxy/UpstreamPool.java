@@ -107,11 +107,11 @@ final class UpstreamPool {
 
     /**
      * Returns a connection whose last exchange ended cleanly with keep-alive. No handler is added
-     * or removed: the connection's {@link Relay} simply has no exchange until the next acquire.
+     * or removed: the connection's {@link UpstreamReader} simply has no sink until the next acquire.
      */
     void release(Channel ch, EventLoop loop) {
         UpstreamTarget target = ch.attr(TARGET).get();
-        Relay.detach(ch);
+        UpstreamReader.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();
             return;
@@ -148,7 +148,7 @@ final class UpstreamPool {
                             p.addLast("ssl", ssl);
                         }
                         p.addLast("http", new UpstreamCodec());
-                        p.addLast(RELAY, new Relay());
+                        p.addLast(RELAY, new UpstreamReader(target, metrics));
                     }
                 });
         b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
@@ -231,80 +231,6 @@ final class UpstreamPool {
         }
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
                 "backend '" + target.id() + "': cannot connect to " + where + ": " + detail, null, cause);
-    }
-
-    /**
-     * The last handler of every upstream connection, for its whole life: it hands events to the
-     * exchange using the connection now ({@link #attach}), so taking a connection from the pool
-     * and giving it back never changes the pipeline. Without an exchange, a failure or bytes from
-     * the backend simply end the connection.
-     */
-    static final class Relay extends io.netty.channel.ChannelInboundHandlerAdapter {
-        private io.netty.channel.ChannelInboundHandler exchange;
-
-        /** The connection's relay: its last handler, found without a search of the pipeline. */
-        private static Relay of(Channel ch) {
-            return ch.pipeline().last() instanceof Relay r ? r : ch.pipeline().get(Relay.class);
-        }
-
-        static void attach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            of(ch).exchange = exchange;
-        }
-
-        static void detach(Channel ch) {
-            Relay r = of(ch);
-            if (r != null) {
-                r.exchange = null;
-            }
-        }
-
-        /** Detaches {@code exchange} only if it is still the one attached. */
-        static void detach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            Relay r = of(ch);
-            if (r != null && r.exchange == exchange) {
-                r.exchange = null;
-            }
-        }
-
-        @Override
-        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (exchange != null) {
-                exchange.channelRead(ctx, msg);
-            } else {
-                io.netty.util.ReferenceCountUtil.release(msg); // bytes while idle: drop the connection
-                ctx.close();
-            }
-        }
-
-        @Override
-        public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelReadComplete(ctx);
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelWritabilityChanged(ctx);
-            }
-        }
-
-        @Override
-        public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelInactive(ctx);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) throws Exception {
-            if (exchange != null) {
-                exchange.exceptionCaught(ctx, cause);
-            } else {
-                ctx.close();
-            }
-        }
     }
 
     /** Closes every idle connection (shutdown). */

@@ -1,0 +1,159 @@
+package io.gatehouse.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of every upstream connection, for its whole life, and the only one that reads
+ * backends' responses: it hands the response of the exchange using the connection now to that
+ * exchange's {@link Sink} ({@link #attach}). There are two sinks: the client's connection
+ * ({@code DownstreamHandler}'s relay, the plain path) and {@link UpstreamCollector} (the whole
+ * response, for policies). Taking a connection from the pool and giving it back never changes
+ * the pipeline; without a sink, bytes from the backend or a failure simply end the connection.
+ *
+ * <p>Failures of the connection are told to the sink as a {@link FailureKind} and a message, made
+ * here for both sinks.
+ */
+final class UpstreamReader extends ChannelInboundHandlerAdapter {
+
+    /** Where a backend's response goes. Every method is called on the connection's event loop. */
+    interface Sink {
+        /** A 1xx head: it stays between the gateway and the backend. */
+        default void informational(Channel up, HttpResponse head) {
+        }
+
+        /** The final head of the response. */
+        void head(Channel up, HttpResponse head);
+
+        /** A part of the body; {@code last} ends the response. The sink owns {@code c}. */
+        void content(Channel up, HttpContent c, boolean last);
+
+        /** The end of one read from the backend: a sink that writes to the client flushes here. */
+        default void readComplete(Channel up) {
+        }
+
+        /** The connection's writability changed (a request body streaming to it may go on). */
+        default void writabilityChanged(Channel up) {
+        }
+
+        /** The connection failed, or closed before the response ended. It is closed after this returns. */
+        void failed(Channel up, FailureKind kind, String message, Throwable cause);
+    }
+
+    private final UpstreamTarget target;
+    private final GatewayMetrics metrics;
+    private Sink sink;
+
+    UpstreamReader(UpstreamTarget target, GatewayMetrics metrics) {
+        this.target = target;
+        this.metrics = metrics;
+    }
+
+    /** The connection's reader: its last handler, found without a search of the pipeline. */
+    private static UpstreamReader of(Channel ch) {
+        return ch.pipeline().last() instanceof UpstreamReader r ? r : ch.pipeline().get(UpstreamReader.class);
+    }
+
+    /** From now on the connection's responses go to {@code sink}. */
+    static void attach(Channel ch, Sink sink) {
+        of(ch).sink = sink;
+    }
+
+    /** Detaches whatever sink the connection has. */
+    static void detach(Channel ch) {
+        UpstreamReader r = of(ch);
+        if (r != null) {
+            r.sink = null;
+        }
+    }
+
+    /** Detaches {@code sink} only if it is still the one attached. */
+    static void detach(Channel ch, Sink sink) {
+        UpstreamReader r = of(ch);
+        if (r != null && r.sink == sink) {
+            r.sink = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Sink s = sink;
+        if (s == null) {
+            ReferenceCountUtil.release(msg); // bytes while idle: drop the connection
+            ctx.close();
+            return;
+        }
+        Channel up = ctx.channel();
+        if (msg instanceof HttpResponse r) {
+            if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                s.informational(up, r);
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            s.head(up, r);
+        }
+        if (msg instanceof HttpContent c) {
+            s.content(up, c, c instanceof LastHttpContent);
+        } else if (!(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Sink s = sink;
+        if (s != null) {
+            s.readComplete(ctx.channel());
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Sink s = sink;
+        if (s != null) {
+            s.writabilityChanged(ctx.channel());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Sink s = sink;
+        if (s != null) {
+            sink = null;
+            s.failed(ctx.channel(), FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id()
+                    + "' closed the connection before the response was complete", null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Sink s = sink;
+        if (s != null) {
+            sink = null;
+            if (isTls(cause)) {
+                UpstreamException ue = UpstreamPool.tlsFailure(target, cause, metrics);
+                s.failed(ctx.channel(), ue.kind, ue.getMessage(), null);
+            } else {
+                s.failed(ctx.channel(), FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id() + "': " + cause,
+                        cause);
+            }
+        }
+        ctx.close();
+    }
+
+    private static boolean isTls(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
