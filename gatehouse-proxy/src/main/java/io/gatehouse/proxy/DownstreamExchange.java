@@ -31,7 +31,7 @@ final class DownstreamExchange {
         POLICIES,
         /** The head, and the body as it arrives, go to the backend: the plain path. */
         FORWARDING,
-        /** The request went out whole; the backend's head is due before {@link #deadline}. */
+        /** The request went out whole; the backend's head is due (the deadline is the {@link UpstreamReader}'s). */
         AWAITING_RESPONSE,
         /** A response is going to the client: the backend's, the policies', or an error. */
         RESPONDING,
@@ -77,8 +77,6 @@ final class DownstreamExchange {
     Channel upstream;
     /** The upstream connection may go back to the pool once the exchange ends cleanly. */
     boolean upstreamReusable = true;
-    /** System.nanoTime() by which the backend must answer; 0 when not armed. */
-    long deadline;
     /** forward-request's own timeout, else null for the backend's. */
     java.time.Duration responseTimeout;
     /** Inbound policies' additions to the backend's response headers, or null. */

@@ -64,11 +64,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** How much of a request body the gateway reads and drops after answering early, before closing. */
     private static final long MAX_DRAIN_BYTES = 16L * 1024 * 1024;
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
-    private ScheduledFuture<?> timer; // the response deadline check (armTimeout), or null
     private String clientIp;
     private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
     private boolean trusted;                // the peer is in gateway.trustedProxies
-    private long timerAt;
     private ScheduledFuture<?> bodyTimer;    // HTTP/2: the body idle check of the stream's request, or null
     private long lastBodyNanos;               // HTTP/2: when the request's last DATA arrived
 
@@ -736,20 +734,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Starts the wait for the backend's answer. Its deadline is checked by one timer per
-     * connection ({@link #timer}), set for the earliest deadline armed and moved on when it fires
-     * early: a keep-alive connection does not schedule and cancel a task on every request.
+     * The request is out whole: the wait for the backend's answer starts, with the deadline kept
+     * by the connection's {@link UpstreamReader} (a timeout fails the exchange through the relay).
      */
     private void armTimeout(DownstreamExchange e) {
         if (e.phase() == DownstreamExchange.Phase.FORWARDING) {
             e.to(DownstreamExchange.Phase.AWAITING_RESPONSE);
-            e.deadline = System.nanoTime() + responseTimeout(e).toNanos() | 1; // never 0
-            if (timer == null || e.deadline - timerAt < 0) {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
-                scheduleTimer(e.deadline);
-            }
+            UpstreamReader.arm(e.upstream, relay, responseTimeout(e),
+                    e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
         }
     }
 
@@ -788,27 +780,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ctx.close(); // resets the stream: the client stops sending
     }
 
-    private void scheduleTimer(long at) {
-        timerAt = at;
-        timer = ctx.channel().eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTimer() {
-        timer = null;
-        DownstreamExchange e = ex; // an exchange not done yet is always the current one
-        if (e == null || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE || e.deadline == 0) {
-            return;
-        }
-        if (e.deadline - System.nanoTime() > 0) {
-            scheduleTimer(e.deadline); // armed by a later request than the one it was set for
-            return;
-        }
-        e.upstreamReusable = false;
-        fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                + responseTimeout(e).toSeconds() + " s (" + (e.responseTimeout != null
-                ? "forward-request timeout" : "backends[].timeout") + ")", null);
-    }
-
     /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
     private static java.time.Duration responseTimeout(DownstreamExchange e) {
         return e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
@@ -833,10 +804,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
         if (bodyTimer != null) {
             bodyTimer.cancel(false);
             bodyTimer = null;
@@ -876,7 +843,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
-        e.deadline = 0;
         releaseUpstream(e, false);
         e.releasePending();
         if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
@@ -987,8 +953,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         public void informational(Channel up, HttpResponse r) {
             DownstreamExchange e = ex;
             if (e != null && e.upstream == up) {
-                e.deadline = 0;   // 100 Continue and friends stay between us and the backend
-                flushed = false;
+                flushed = false; // 100 Continue and friends stay between us and the backend
             }
         }
 
@@ -999,7 +964,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 return;
             }
             flushed = false;
-            e.deadline = 0;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
             if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()

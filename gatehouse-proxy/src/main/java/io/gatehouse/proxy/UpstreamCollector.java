@@ -12,11 +12,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link UpstreamReader} sink that collects a backend's response whole: one request sent on
@@ -59,7 +57,6 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     private CompositeByteBuf body;
     private HttpResponse head;
     private boolean reusable;
-    private ScheduledFuture<?> timer;
     // the body left on the connection (streamAbove)
     private boolean streaming;
     private ArrayDeque<HttpContent> early;
@@ -137,16 +134,10 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         return channel;
     }
 
+    /** The request is out: the deadline runs (the reader's, ended by the final head). */
     private void armTimeout() {
-        if (timer == null && !done.isDone()) {
-            timer = loop.schedule(() -> fail(FailureKind.TIMEOUT, "backend '" + target.id() + "' did not answer within "
-                    + timeout.toSeconds() + " s"), timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void disarm() {
-        if (timer != null) {
-            timer.cancel(false);
+        if (head == null && !done.isDone()) {
+            UpstreamReader.arm(channel, this, timeout, null);
         }
     }
 
@@ -178,7 +169,6 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         long length = HttpUtil.getContentLength(r, -1L);
         if (streamAbove >= 0 && (length < 0 || length > streamAbove) && !(r instanceof io.netty.handler.codec.http.LastHttpContent)) {
             // the caller sees status and headers; the body waits on the connection
-            disarm();
             streaming = true;
             early = new ArrayDeque<>(2);
             done.complete(new Collected(r.status(), h, reusable, null, length, this));
@@ -219,7 +209,6 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             byte[] bytes = ByteBufUtil.getBytes(body);
             body.release();
             body = null;
-            disarm();
             UpstreamReader.detach(up, this);
             if (requestSent() && reusable) {
                 runtime.pool.release(up, loop);
@@ -248,7 +237,6 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         if (done.isDone()) {
             return;
         }
-        disarm();
         if (body != null) {
             body.release();
             body = null;

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of every upstream connection, for its whole life, and the only one that reads
@@ -19,7 +21,11 @@ import io.netty.util.ReferenceCountUtil;
  * the pipeline; without a sink, bytes from the backend or a failure simply end the connection.
  *
  * <p>Failures of the connection are told to the sink as a {@link FailureKind} and a message, made
- * here for both sinks.
+ * here for both sinks. So is the response deadline, the only one the gateway keeps for a backend's
+ * answer: {@link #arm}ed when the request has gone out, ended by the response's final head (or by
+ * a new {@link #attach} or a {@link #detach}). It is checked by one timer per connection, set for
+ * the earliest deadline armed and moved on when it fires early, so that a keep-alive connection
+ * does not schedule and cancel a task on every request.
  */
 final class UpstreamReader extends ChannelInboundHandlerAdapter {
 
@@ -49,7 +55,13 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
 
     private final UpstreamTarget target;
     private final GatewayMetrics metrics;
+    private ChannelHandlerContext ctx;
     private Sink sink;
+    private long deadline;            // System.nanoTime() by which the final head is due; 0 when not armed
+    private java.time.Duration timeout;
+    private String timeoutSetting;    // the setting the timeout came from, for the message, or null
+    private ScheduledFuture<?> timer; // checks the deadline, or null
+    private long timerAt;
 
     UpstreamReader(UpstreamTarget target, GatewayMetrics metrics) {
         this.target = target;
@@ -61,25 +73,78 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
         return ch.pipeline().last() instanceof UpstreamReader r ? r : ch.pipeline().get(UpstreamReader.class);
     }
 
-    /** From now on the connection's responses go to {@code sink}. */
-    static void attach(Channel ch, Sink sink) {
-        of(ch).sink = sink;
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
-    /** Detaches whatever sink the connection has. */
+    /** From now on the connection's responses go to {@code sink}; no deadline is armed. */
+    static void attach(Channel ch, Sink sink) {
+        UpstreamReader r = of(ch);
+        r.sink = sink;
+        r.deadline = 0;
+    }
+
+    /** Detaches whatever sink the connection has, and its deadline. */
     static void detach(Channel ch) {
         UpstreamReader r = of(ch);
         if (r != null) {
             r.sink = null;
+            r.deadline = 0;
         }
     }
 
-    /** Detaches {@code sink} only if it is still the one attached. */
+    /** Detaches {@code sink} (and its deadline) only if it is still the one attached. */
     static void detach(Channel ch, Sink sink) {
         UpstreamReader r = of(ch);
         if (r != null && r.sink == sink) {
             r.sink = null;
+            r.deadline = 0;
         }
+    }
+
+    /**
+     * The request of {@code sink} has gone out: its response's final head is due within
+     * {@code timeout}, else the sink fails with {@link FailureKind#TIMEOUT} and the connection is
+     * closed. {@code setting} names where the timeout came from, for the message (or null). Does
+     * nothing if {@code sink} is no longer the connection's.
+     */
+    static void arm(Channel ch, Sink sink, java.time.Duration timeout, String setting) {
+        UpstreamReader r = of(ch);
+        if (r == null || r.sink != sink) {
+            return;
+        }
+        r.timeout = timeout;
+        r.timeoutSetting = setting;
+        r.deadline = System.nanoTime() + timeout.toNanos() | 1; // never 0
+        if (r.timer == null || r.deadline - r.timerAt < 0) {
+            if (r.timer != null) {
+                r.timer.cancel(false);
+            }
+            r.schedule(r.deadline);
+        }
+    }
+
+    private void schedule(long at) {
+        timerAt = at;
+        timer = ctx.executor().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        Sink s = sink;
+        if (s == null || deadline == 0) {
+            return;
+        }
+        if (deadline - System.nanoTime() > 0) {
+            schedule(deadline); // armed by a later request than the one it was set for
+            return;
+        }
+        sink = null;
+        deadline = 0;
+        s.failed(ctx.channel(), FailureKind.TIMEOUT, "backend '" + target.id() + "' did not answer within "
+                + timeout.toSeconds() + " s" + (timeoutSetting == null ? "" : " (" + timeoutSetting + ")"), null);
+        ctx.close();
     }
 
     @Override
@@ -97,6 +162,7 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            deadline = 0; // answered in time
             s.head(up, r);
         }
         if (msg instanceof HttpContent c) {
@@ -124,6 +190,10 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         Sink s = sink;
         if (s != null) {
             sink = null;
