@@ -563,7 +563,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         public void streamTo(Channel up, Runnable onSent) {
             untouched = false;
             if (e.done()) {
-                up.close(); // the client went away meanwhile: the forward fails with the connection
+                runtime.pool.giveBack(up, null, false); // the client went away meanwhile: the forward fails with the connection
                 return;
             }
             this.onSent = onSent;
@@ -693,7 +693,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void onUpstream(DownstreamExchange e, Future<? super Channel> f) {
         if (e.done() || e != ex) {
             if (f.isSuccess()) {
-                ((Channel) f.getNow()).close();
+                runtime.pool.giveBack((Channel) f.getNow(), null, false);
             }
             return;
         }
@@ -711,7 +711,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void onUpstream(DownstreamExchange e, Channel up) {
         if (e.done() || e != ex) {
-            up.close();
+            runtime.pool.giveBack(up, null, false);
             return;
         }
         e.upstream = up;
@@ -927,13 +927,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = null;
-        UpstreamReader.detach(up, relay);
-        up.config().setAutoRead(true);
-        if (reusable && e.upstreamReusable && e.requestComplete) {
-            runtime.pool.release(up, ctx.channel().eventLoop());
-        } else {
-            up.close();
-        }
+        runtime.pool.giveBack(up, relay, reusable && e.upstreamReusable && e.requestComplete);
     }
 
     /**

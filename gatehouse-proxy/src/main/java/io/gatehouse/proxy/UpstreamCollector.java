@@ -209,12 +209,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             byte[] bytes = ByteBufUtil.getBytes(body);
             body.release();
             body = null;
-            UpstreamReader.detach(up, this);
-            if (requestSent() && reusable) {
-                runtime.pool.release(up, loop);
-            } else {
-                up.close();
-            }
+            runtime.pool.giveBack(up, this, requestSent() && reusable);
             done.complete(new Collected(head.status(), head.headers(), reusable, bytes, bytes.length, null));
         }
     }
@@ -242,8 +237,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             body = null;
         }
         requestSent();
-        UpstreamReader.detach(channel, this);
-        channel.close();
+        runtime.pool.giveBack(channel, this, false);
         done.completeExceptionally(kind.exception(message));
     }
 
@@ -277,8 +271,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         }
         finished = true;
         releaseEarly();
-        UpstreamReader.detach(channel, this);
-        channel.close();
+        runtime.pool.giveBack(channel, this, false);
     }
 
     private void releaseEarly() {

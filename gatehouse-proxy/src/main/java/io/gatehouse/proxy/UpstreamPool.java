@@ -106,17 +106,31 @@ final class UpstreamPool {
     }
 
     /**
-     * Returns a connection whose last exchange ended cleanly with keep-alive. No handler is added
-     * or removed: the connection's {@link UpstreamReader} simply has no sink until the next acquire.
+     * The one way a connection taken from this pool ends its exchange, for every path: back to the
+     * idle connections of its event loop when {@code reusable} (its response ended cleanly with
+     * keep-alive and the whole request went out), else closed. {@code owner}, the sink that read
+     * for the exchange, is detached if it still is the connection's; another sink still attached
+     * (a forward-request reading it) is left to hear of the close. Call on the connection's loop.
+     *
+     * <p>No handler is added or removed: the connection's {@link UpstreamReader} simply has no
+     * sink until the next acquire.
      */
-    void release(Channel ch, EventLoop loop) {
+    void giveBack(Channel ch, UpstreamReader.Sink owner, boolean reusable) {
+        if (owner != null) {
+            UpstreamReader.detach(ch, owner);
+        }
+        if (!reusable) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
         UpstreamTarget target = ch.attr(TARGET).get();
         UpstreamReader.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();
             return;
         }
-        ArrayDeque<Channel> q = loopPool(loop).idle.computeIfAbsent(target, t -> new ArrayDeque<>());
+        ArrayDeque<Channel> q = loopPool(ch.eventLoop()).idle.computeIfAbsent(target, t -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_TARGET) {
             ch.close();
             return;
