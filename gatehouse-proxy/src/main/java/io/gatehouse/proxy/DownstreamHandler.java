@@ -452,14 +452,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         GatewaySnapshot snap = runtime.current();
         io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy, e.request);
-        PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
+                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy);
+        PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in);
+        if (d instanceof PolicyPath.Later later) {
+            later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
+        } else {
+            decided(e, d, null);
+        }
     }
 
-    /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
-    private void respond(DownstreamExchange e, PolicyPath.Outcome out, Throwable t) {
+    /** Carries out what the policies decided ({@code t}: they could not decide). */
+    private void decided(DownstreamExchange e, PolicyPath.Decision d, Throwable t) {
         if (e.done()) {
-            if (out != null && out.response() != null) {
+            if (d instanceof PolicyPath.Respond out) {
                 out.response().release();
                 if (out.streamed() != null) {
                     out.streamed().rest().abandon();
@@ -471,7 +476,28 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
             return;
         }
-        logTraces(e.requestId, out);
+        if (d instanceof PolicyPath.Forward f) {
+            logTraces(e.requestId, null, f.traces(), f.contextTraces());
+            forward(e, f);
+        } else {
+            respond(e, (PolicyPath.Respond) d);
+        }
+    }
+
+    /** Forwards as the policies decided, on the plain path: from here on exactly a plain route's exchange. */
+    private void forward(DownstreamExchange e, PolicyPath.Forward f) {
+        e.request = null;
+        e.responseHeaders = f.responseHeaders();
+        e.target = f.target();
+        e.responseTimeout = f.timeout();
+        e.upstreamHead = f.head();
+        e.to(DownstreamExchange.Phase.FORWARDING);
+        connectUpstream(e);
+    }
+
+    /** Sends the policies' response, or the backend's head as they left it and then its body. */
+    private void respond(DownstreamExchange e, PolicyPath.Respond out) {
+        logTraces(e.requestId, out.failure(), out.traces(), out.contextTraces());
         if (out.failure() != null) {
             io.gatehouse.policy.GatewayException g = out.failure();
             String api = e.match.api().config().id();
@@ -480,9 +506,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             } else {
                 log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
             }
-        }
-        if (out.forwarded()) {
-            return; // handed to the plain path, which answers
         }
         e.status = out.status();
         e.to(DownstreamExchange.Phase.RESPONDING);
@@ -524,7 +547,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
-    final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
+    final class StreamedRequest implements PolicyPath.RequestStream {
         private final DownstreamExchange e;
         private final long length;
         private final io.gatehouse.expr.context.MessageBody placeholder;
@@ -581,21 +604,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             } else {
                 pauseReading();
             }
-        }
-
-        @Override
-        public void forward(UpstreamTarget target, HttpRequest head, java.time.Duration timeout,
-                            io.gatehouse.expr.context.Headers responseHeaders) {
-            untouched = false;
-            e.responseHeaders = responseHeaders;
-            e.request = null; // from here on, exactly the plain path
-            e.target = target;
-            e.responseTimeout = timeout;
-            e.upstreamHead = head;
-            if (!e.done()) { // else the client went away: the connection is closed once it comes
-                e.to(DownstreamExchange.Phase.FORWARDING);
-            }
-            connectUpstream(e);
         }
 
         void sentInFull() {
@@ -662,9 +670,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * The request trace, for now in the log ({@code gatehouse.trace}): what {@code <trace>} and
      * {@code context.Trace()} recorded, at the level the policy's severity names.
      */
-    private static void logTraces(String requestId, PolicyPath.Outcome out) {
-        io.gatehouse.policy.GatewayException failure = out.failure();
-        for (io.gatehouse.policy.TraceEntry t : out.traces()) {
+    private static void logTraces(String requestId, io.gatehouse.policy.GatewayException failure,
+                                  java.util.List<io.gatehouse.policy.TraceEntry> traces,
+                                  java.util.List<io.gatehouse.expr.context.PolicyContext.TraceEntry> contextTraces) {
+        for (io.gatehouse.policy.TraceEntry t : traces) {
             if (failure != null && t.source().equals(failure.source()) && t.message().contains(failure.getMessage())) {
                 continue; // the failure itself: logged once, with the API, below
             }
@@ -675,7 +684,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 default -> traceLog.debug(line);
             }
         }
-        for (var t : out.contextTraces()) {
+        for (var t : contextTraces) {
             traceLog.info("[{}] {}: {}", requestId, t.source(), t.message());
         }
     }

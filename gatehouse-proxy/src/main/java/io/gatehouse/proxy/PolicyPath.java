@@ -75,8 +75,8 @@ final class PolicyPath {
      */
     record Inbound(String requestId, long startNanos, Router.Match match, UpstreamTarget target, String method,
                    String scheme, String host, String uri, HttpHeaders headers, byte[] body, String clientIp,
-                   HandshakeInfo handshake, RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy,
-                   DirectForward direct) implements PolicyContext.Source {
+                   HandshakeInfo handshake, RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy)
+            implements PolicyContext.Source {
         @Override
         public ApiInfo api() {
             var api = match.api().config();
@@ -218,11 +218,39 @@ final class PolicyPath {
     }
 
     /**
-     * The outcome: the response to send, the failure that produced it (for the log), and what the
-     * {@code trace} policy and {@code context.Trace()} recorded.
+     * What the policies decided for one request. The exchange's owner carries it out: it answers
+     * ({@link Respond}) or forwards on its plain path ({@link Forward}); {@link Later} while the
+     * policies still run.
      */
-    record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces, UpstreamCollector.Collected streamed, boolean forwarded) {
+    sealed interface Decision permits Respond, Forward, Later {
+    }
+
+    /**
+     * Answer the client with {@code response}: the policies' own, or the backend's as the outbound
+     * policies left it. When {@code streamed} is set the response carries status and headers only,
+     * and the backend's body follows from {@code streamed.rest()}, still on its connection.
+     * {@code failure} is what produced an error response (for the log); {@code traces} and
+     * {@code contextTraces} are what the {@code trace} policy and {@code context.Trace()} recorded.
+     */
+    record Respond(FullHttpResponse response, GatewayException failure, int status,
+                   List<io.gatehouse.policy.TraceEntry> traces, List<PolicyContext.TraceEntry> contextTraces,
+                   UpstreamCollector.Collected streamed) implements Decision {
+    }
+
+    /**
+     * Forward on the plain path, for policies after which nothing runs once the request is
+     * forwarded: {@code head} to {@code target}, then the client's body as it arrives (such
+     * policies never read it), and the backend's answer relayed to the client with
+     * {@code responseHeaders} (what inbound policies such as cors put on the context's response)
+     * added to its headers, within {@code timeout}.
+     */
+    record Forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders,
+                   List<io.gatehouse.policy.TraceEntry> traces, List<PolicyContext.TraceEntry> contextTraces)
+            implements Decision {
+    }
+
+    /** The policies still run (they awaited something): the decision comes with {@code stage}, on the event loop. */
+    record Later(CompletionStage<Decision> stage) implements Decision {
     }
 
     /**
@@ -235,35 +263,11 @@ final class PolicyPath {
     }
 
     /**
-     * The downstream side's own forwarding, for policies after which nothing runs once the request
-     * is forwarded: the backend's answer then goes to the client exactly as on a plain route.
+     * Runs the policies for one request. When they finish synchronously (the common case) the
+     * decision is returned at once, with no stage allocated; else a {@link Later} whose stage
+     * completes on the event loop (exceptionally only if building the decision failed).
      */
-    interface DirectForward {
-        /**
-         * Sends {@code head} to {@code target}, then the request body, and the backend's response to
-         * the client with {@code responseHeaders} (what inbound policies such as cors put on the
-         * context's response; null for none) added to its headers.
-         */
-        void forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders);
-    }
-
-    private static final Object FORWARDED_DIRECTLY = new Object();
-
-    /** The outcome of a request handed to the plain path, when the policies traced nothing. */
-    private static final Outcome FORWARDED = new Outcome(null, null, 0, List.of(), List.of(), null, true);
-
-    /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
-    @FunctionalInterface
-    interface OutcomeHandler {
-        void outcome(Outcome out, Throwable unexpected);
-    }
-
-    /**
-     * Runs the policies for one request and hands the outcome to {@code then} on the event loop:
-     * directly when they finished synchronously (the common case), else when they do.
-     */
-    static void run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, EffectivePolicy policy, Inbound in,
-                    OutcomeHandler then) {
+    static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, EffectivePolicy policy, Inbound in) {
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
@@ -273,44 +277,59 @@ final class PolicyPath {
             done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
                     !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
-            deliver(x, in, unexpected, then);
-            return;
+            return decideNow(x, in, unexpected);
         }
         if (done == io.gatehouse.policy.spi.Policy.DONE && loop.inEventLoop()) { // the common case
-            deliver(x, in, null, then);
-            return;
+            return decideNow(x, in, null);
         }
         CompletableFuture<Void> f = done.toCompletableFuture();
         if (f.isDone() && loop.inEventLoop()) {
-            deliver(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null, then);
-            return;
+            return decideNow(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null);
         }
+        CompletableFuture<Decision> later = new CompletableFuture<>();
         done.whenComplete((v, t) -> {
             if (loop.inEventLoop()) {
-                deliver(x, in, t, then);
+                decideInto(later, x, in, t);
             } else {
-                loop.execute(() -> deliver(x, in, t, then));
+                loop.execute(() -> decideInto(later, x, in, t));
             }
         });
+        return new Later(later);
     }
 
-    private static void deliver(Exchange x, Inbound in, Throwable t, OutcomeHandler then) {
-        if (x.attachment() == FORWARDED_DIRECTLY) { // nothing runs after it: the plain path answers
+    private static Decision decideNow(Exchange x, Inbound in, Throwable t) {
+        try {
+            return decide(x, in, t);
+        } catch (RuntimeException unexpected) {
+            return new Later(CompletableFuture.failedFuture(unexpected));
+        }
+    }
+
+    private static void decideInto(CompletableFuture<Decision> later, Exchange x, Inbound in, Throwable t) {
+        Decision d;
+        try {
+            d = decide(x, in, t);
+        } catch (RuntimeException unexpected) {
+            later.completeExceptionally(unexpected);
+            return;
+        }
+        later.complete(d);
+    }
+
+    /** The decision once the policies have finished; throws (having dropped any backend body) if it cannot be made. */
+    private static Decision decide(Exchange x, Inbound in, Throwable t) {
+        if (x.attachment() instanceof Forward f) { // nothing ran after it: the plain path answers
             List<io.gatehouse.policy.TraceEntry> traces = x.traces();
             List<PolicyContext.TraceEntry> contextTraces = x.context().traces();
-            then.outcome(traces.isEmpty() && contextTraces.isEmpty() ? FORWARDED
-                    : new Outcome(null, null, 0, traces, contextTraces, null, true), null);
-            return;
+            return traces.isEmpty() && contextTraces.isEmpty() ? f
+                    : new Forward(f.target(), f.head(), f.timeout(), f.responseHeaders(), traces, contextTraces);
         }
-        Outcome out;
         try {
-            out = outcome(x, in, t);
+            return outcome(x, in, t);
         } catch (RuntimeException unexpected) {
             abandon(x);
-            then.outcome(null, unexpected);
-            return;
+            throw unexpected;
         }
-        then.outcome(out, null);
     }
 
     /** Backends' URLs as policies see them, parsed once per URL (bounded: a config has few). */
@@ -347,7 +366,7 @@ final class PolicyPath {
         return ctx;
     }
 
-    private static Outcome outcome(Exchange x, Inbound in, Throwable unexpected) {
+    private static Respond outcome(Exchange x, Inbound in, Throwable unexpected) {
         Response resp = x.context().response();
         GatewayException failure = x.failure();
         int status = resp.statusCode() == 0 ? 200 : resp.statusCode();
@@ -356,8 +375,8 @@ final class PolicyPath {
             status = 500;
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             abandon(x);
-            return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
-                    x.traces(), x.context().traces(), null, false);
+            return new Respond(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
+                    x.traces(), x.context().traces(), null);
         }
         MessageBody b = resp.body();
         Streamed streamed = x.attachment() instanceof Streamed sb && b == sb.placeholder() && failure == null ? sb : null;
@@ -365,9 +384,9 @@ final class PolicyPath {
             abandon(x); // the policies replaced the backend's body, or failed: its bytes are not wanted
         }
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
-        return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
+        return new Respond(response(status, resp.statusReason(), resp.headers(), body,
                 b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
-                streamed == null ? null : streamed.got(), false);
+                streamed == null ? null : streamed.got());
     }
 
     private static void abandon(Exchange x) {
@@ -441,13 +460,13 @@ final class PolicyPath {
                     return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
                 });
             }
-            if (s.untouched() && in.direct() != null && in.policy().forwardsOnly()) {
+            if (s.untouched() && in.policy().forwardsOnly()) {
                 HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
                         : handOn(r, target, uri, r.method(), s.contentLength());
-                x.attachment(FORWARDED_DIRECTLY);
-                // read when the backend's head arrives, after the policies' response hooks (cors) ran
+                // the headers are read when the backend's head arrives, after the policies' response hooks (cors) ran
                 Headers preset = x.context().response().headers();
-                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(), preset);
+                x.attachment(new Forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
+                        preset, List.of(), List.of())); // the decision, once the policies have finished
                 return io.gatehouse.policy.spi.Policy.DONE;
             }
             if (s.untouched()) {
