@@ -3,7 +3,6 @@ package io.gatehouse.proxy;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.ArrayDeque;
 
@@ -45,13 +44,8 @@ final class DownstreamExchange {
     /** How the client framed the body: the backend gets the same. */
     RequestChecks.Framing framing;
     Router.Match match;
-    /** The route's policies, or null on a plain route. */
-    io.gatehouse.policy.EffectivePolicy policy;
-    /** What the policies see of the head (routes with policies only). */
-    String method;
-    String host;
-    String uri;
-    HttpHeaders headers;
+    /** What the policies see of the head: routes with policies ({@code match.policy()}) only. */
+    PolicyPath.Head head;
 
     // --- where the exchange is -------------------------------------------------------------
     private Phase phase = Phase.READING_HEAD;

@@ -1,13 +1,11 @@
 package io.gatehouse.proxy;
 
-import io.gatehouse.proxy.GatewaySnapshot.HostnameBinding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -19,7 +17,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -66,6 +63,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
     private String clientIp;
     private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
+    private PolicyPath.Client client;       // who asks, for the policies (client())
+    private GatewaySnapshot clientIn;       // the configuration client was made in
     private boolean trusted;                // the peer is in gateway.trustedProxies
     private ScheduledFuture<?> bodyTimer;    // HTTP/2: the body idle check of the stream's request, or null
     private long lastBodyNanos;               // HTTP/2: when the request's last DATA arrived
@@ -202,12 +201,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host, trustedPeer);
         forwardClientCertificate(snap, match, headers);
         if (match.policy() != null) {
-            e.policy = match.policy();
-            e.method = req.method().name();
-            e.host = host == null ? target.authority() : host;
-            e.uri = uri;
-            e.headers = headers;
-            if (e.policy.readsRequestBody()) {
+            e.head = new PolicyPath.Head(req.method().name(), tls ? "https" : "http",
+                    host == null ? target.authority() : host, uri, headers);
+            if (match.policy().readsRequestBody()) {
                 e.to(DownstreamExchange.Phase.READING_BODY);
                 e.policyBody = ctx.alloc().compositeBuffer(1024);
                 return; // reading goes on: onContent collects the body, then the policies run
@@ -312,6 +308,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** The TCP connection: this channel for HTTP/1.1, the parent of an HTTP/2 stream. */
     private Channel connection() {
         return http2 ? ctx.channel().parent() : ctx.channel();
+    }
+
+    /** Who asks, as the policies see it: made once per connection (or HTTP/2 stream) and configuration. */
+    private PolicyPath.Client client(GatewaySnapshot snap) {
+        PolicyPath.Client c = client;
+        if (c == null || clientIn != snap) {
+            Channel connection = connection();
+            io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
+            c = new PolicyPath.Client(clientIp(), hs, PolicyPath.certificate(snap, connection, hs));
+            client = c;
+            clientIn = snap;
+        }
+        return c;
     }
 
     /** The client's address as text, formatted once per connection (or HTTP/2 stream). */
@@ -448,12 +457,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
     private void runPolicies(DownstreamExchange e, byte[] body) {
         e.to(DownstreamExchange.Phase.POLICIES);
-        Channel connection = connection();
         GatewaySnapshot snap = runtime.current();
-        io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy);
-        PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in);
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request);
+        PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
         } else {

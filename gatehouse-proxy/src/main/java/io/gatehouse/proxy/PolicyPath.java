@@ -14,30 +14,21 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.ForwardSettings;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.tls.HandshakeInfo;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,18 +60,37 @@ final class PolicyPath {
     private PolicyPath() {
     }
 
+    /** The request's head as the policies first see it. */
+    record Head(String method, String scheme, String host, String uri, HttpHeaders headers) {
+    }
+
     /**
-     * What the downstream side knows about the request: {@code body} when it was read whole, else
-     * {@code stream}, the body still on the client's connection.
+     * Who asks: the client's address, and its connection's TLS handshake and client certificate
+     * (null without one). The same for every request of a connection and configuration.
      */
-    record Inbound(String requestId, long startNanos, Router.Match match, UpstreamTarget target, String method,
-                   String scheme, String host, String uri, HttpHeaders headers, byte[] body, String clientIp,
-                   HandshakeInfo handshake, RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy)
-            implements PolicyContext.Source {
+    record Client(String ip, HandshakeInfo handshake, X509Certificate2 certificate) {
+    }
+
+    /**
+     * What the downstream side knows about the request: its id and start, the route it matched
+     * (API, operation, backend and policies), its head, its client, and its body: {@code body}
+     * when it was read whole, else {@code stream}, the body still on the client's connection.
+     */
+    record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
+                   RequestStream stream) implements PolicyContext.Source {
+        /** The API's backend, before any policy chose another. */
+        UpstreamTarget target() {
+            return match.api().target();
+        }
+
+        EffectivePolicy policy() {
+            return match.policy();
+        }
+
         @Override
         public ApiInfo api() {
             var api = match.api().config();
-            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target.url()), "");
+            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target().url()), "");
         }
 
         @Override
@@ -92,7 +102,7 @@ final class PolicyPath {
 
         @Override
         public String receivedUrl() {
-            return scheme + "://" + host + uri;
+            return head.scheme() + "://" + head.host() + head.uri();
         }
 
         @Override
@@ -267,15 +277,15 @@ final class PolicyPath {
      * decision is returned at once, with no stage allocated; else a {@link Later} whose stage
      * completes on the event loop (exceptionally only if building the decision failed).
      */
-    static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, EffectivePolicy policy, Inbound in) {
+    static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in) {
+        EffectivePolicy policy = in.policy();
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
         CompletionStage<Void> done;
         try {
-            done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
-                    !policy.readsResponseBody()));
+            done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
             return decideNow(x, in, unexpected);
         }
@@ -353,15 +363,16 @@ final class PolicyPath {
         PolicyContext ctx = new PolicyContext(in.startNanos()).source(in);
         ctx.requestId(in.requestId());
         Request r = ctx.request();
-        r.method(in.method());
-        r.headers().seed(in.headers());
-        r.ipAddress(in.clientIp());
+        r.method(in.head().method());
+        r.headers().seed(in.head().headers());
+        Client client = in.client();
+        r.ipAddress(client.ip());
         r.body(in.stream() != null ? in.stream().placeholder()
-                : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
-        if (in.certificate() != null) {
-            r.certificate(in.certificate());
-        } else if (in.handshake() != null && !in.handshake().clientChain().isEmpty()) {
-            r.certificate(certificate(snap, in.handshake()));
+                : new MessageBody(in.body(), in.head().headers().get(HttpHeaderNames.CONTENT_TYPE)));
+        if (client.certificate() != null) {
+            r.certificate(client.certificate());
+        } else if (client.handshake() != null && !client.handshake().clientChain().isEmpty()) {
+            r.certificate(certificate(snap, client.handshake()));
         }
         return ctx;
     }
@@ -416,131 +427,173 @@ final class PolicyPath {
         return r;
     }
 
-    /** {@code forward-request}: the context's request to the chosen backend; the answer into the context. */
-    private static CompletionStage<Void> forward(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
-                                                 Inbound in, Exchange x, ForwardSettings settings, boolean mayStream) {
-        if (!loop.inEventLoop()) {
-            // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
-            CompletableFuture<Void> hop = new CompletableFuture<>();
-            loop.execute(() -> forward(runtime, snap, loop, in, x, settings, mayStream).whenComplete((v, t) -> {
-                if (t != null) {
-                    hop.completeExceptionally(t);
-                } else {
-                    hop.complete(v);
-                }
-            }));
-            return hop;
-        }
-        UpstreamTarget target;
-        try {
-            target = resolveTarget(snap, in, x);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(
-                    FailureKind.BACKEND_NOT_FOUND.exception(e.getMessage()));
-        }
-        Request r = x.context().request();
-        String uri;
-        if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
-            int q = in.uri().indexOf('?');
-            uri = target.requestTarget(in.match().remainder(), q >= 0 ? in.uri().substring(q) : "");
-        } else {
-            uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
-                    r.url().queryString()); // "" or "?..."
-        }
-        abandon(x); // a second forward-request (retry): the first answer's body is not wanted
-        x.attachment(null);
-        boolean streamResponse = mayStream && !settings.followRedirects();
-        RequestStream s = in.stream();
-        if (s != null && r.body() == s.placeholder()) {
-            if (s.untouched() && (settings.bufferRequestBody() || settings.followRedirects())) {
-                String contentType = s.placeholder().contentType();
-                String sendUri = uri;
-                return s.readWhole().thenCompose(bytes -> {
-                    r.body(new MessageBody(bytes, contentType));
-                    return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
-                });
-            }
-            if (s.untouched() && in.policy().forwardsOnly()) {
-                HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
-                        : handOn(r, target, uri, r.method(), s.contentLength());
-                // the headers are read when the backend's head arrives, after the policies' response hooks (cors) ran
-                Headers preset = x.context().response().headers();
-                x.attachment(new Forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
-                        preset, List.of(), List.of())); // the decision, once the policies have finished
-                return io.gatehouse.policy.spi.Policy.DONE;
-            }
-            if (s.untouched()) {
-                return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, s);
-            }
-            if (s.hasBody()) {
-                return CompletableFuture.failedFuture(FailureKind.REQUEST_BODY_NOT_BUFFERED.exception(
-                        "the request body was already streamed to the backend and cannot be sent again"
-                                + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
-            }
-        } else if (s != null && s.untouched()) {
-            s.drop(); // a policy replaced the body: the client's is not wanted
-        }
-        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, null);
-    }
-
     private static final int MAX_REDIRECTS = 5;
 
     /**
-     * One request to the backend; with {@code follow-redirects}, a 301/302/303/307/308 with a
-     * Location is followed (up to five times; 303 turns into a GET without a body).
+     * One request to the backend from {@code forward-request}: where, what, and how its body and
+     * the answer's go. {@code clientBody} is the client's body streamed after the head, or null
+     * when the request carries the context's body whole; {@code streamResponse} lets a large
+     * answer's body stay on the connection for the client.
      */
-    private static CompletionStage<Void> send(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Exchange x,
-                                              ForwardSettings settings, UpstreamTarget target, String uri, String method,
-                                              int redirects, boolean stream, RequestStream body) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Request r = x.context().request();
-        boolean get = method.equals("GET") || method.equals("HEAD");
-        HttpRequest req;
-        if (body != null) {
-            req = head(r, target, uri, method, body.contentLength());
-        } else {
-            MessageBody b = r.body();
-            byte[] bytes = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
-            req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri,
-                    Unpooled.wrappedBuffer(bytes));
-            copyHeaders(r.headers(), req.headers(), target);
-            if (bytes.length > 0 || !get) {
-                req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            }
+    private record BackendRequest(ForwardSettings settings, UpstreamTarget target, String method, String uri,
+                                  int redirects, boolean streamResponse, RequestStream clientBody) {
+        /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
+        Duration timeout() {
+            return settings.timeout() != null ? settings.timeout() : target.timeout();
         }
-        Duration timeout = settings.timeout() != null ? settings.timeout() : target.timeout();
-        UpstreamCollector collector = new UpstreamCollector(runtime, target, loop, timeout,
-                stream ? STREAM_ABOVE_BYTES : -1, MAX_BODY, body); // the timeout runs from the end of the upload
-        runtime.pool.acquire(target, loop).addListener(f -> {
-            if (!f.isSuccess()) {
-                ReferenceCountUtil.release(req);
-                if (body != null) {
-                    body.drop();
-                }
-                done.completeExceptionally(UpstreamCollector.failure(f.cause(), target));
-                return;
+    }
+
+    /**
+     * The backend side of one policy run: as the engine's {@link io.gatehouse.policy.Forwarder},
+     * {@code forward-request} sends the context's request to the chosen backend and puts the
+     * answer into the context, or records a {@link Forward} for the plain path.
+     */
+    private static final class Run implements io.gatehouse.policy.Forwarder {
+        private final GatewayRuntime runtime;
+        private final GatewaySnapshot snap;
+        private final EventLoop loop;
+        private final Inbound in;
+        private final Exchange x;
+        private final boolean mayStream;   // no policy reads the response body
+
+        Run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in, Exchange x, boolean mayStream) {
+            this.runtime = runtime;
+            this.snap = snap;
+            this.loop = loop;
+            this.in = in;
+            this.x = x;
+            this.mayStream = mayStream;
+        }
+
+        @Override
+        public CompletionStage<Void> forward(Exchange exchange, ForwardSettings settings) {
+            if (!loop.inEventLoop()) {
+                // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
+                CompletableFuture<Void> hop = new CompletableFuture<>();
+                loop.execute(() -> forward(exchange, settings).whenComplete((v, t) -> {
+                    if (t != null) {
+                        hop.completeExceptionally(t);
+                    } else {
+                        hop.complete(v);
+                    }
+                }));
+                return hop;
             }
-            collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
-                if (t != null) {
-                    done.completeExceptionally(t);
-                } else {
-                    into(x, got);
-                    done.complete(null);
+            UpstreamTarget target;
+            try {
+                target = resolveTarget(snap, in, x);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(
+                        FailureKind.BACKEND_NOT_FOUND.exception(e.getMessage()));
+            }
+            Request r = x.context().request();
+            String uri;
+            if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
+                String received = in.head().uri();
+                int q = received.indexOf('?');
+                uri = target.requestTarget(in.match().remainder(), q >= 0 ? received.substring(q) : "");
+            } else {
+                uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
+                        r.url().queryString()); // "" or "?..."
+            }
+            abandon(x); // a second forward-request (retry): the first answer's body is not wanted
+            x.attachment(null);
+            boolean streamResponse = mayStream && !settings.followRedirects();
+            RequestStream s = in.stream();
+            if (s != null && r.body() == s.placeholder()) {
+                if (s.untouched() && (settings.bufferRequestBody() || settings.followRedirects())) {
+                    String contentType = s.placeholder().contentType();
+                    BackendRequest whole = new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, null);
+                    return s.readWhole().thenCompose(bytes -> {
+                        r.body(new MessageBody(bytes, contentType));
+                        return send(whole);
+                    });
                 }
+                if (s.untouched() && in.policy().forwardsOnly()) {
+                    HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
+                            : handOn(r, target, uri, r.method(), s.contentLength());
+                    // the headers are read when the backend's head arrives, after the policies' response hooks (cors) ran
+                    Headers preset = x.context().response().headers();
+                    x.attachment(new Forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
+                            preset, List.of(), List.of())); // the decision, once the policies have finished
+                    return io.gatehouse.policy.spi.Policy.DONE;
+                }
+                if (s.untouched()) {
+                    return send(new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, s));
+                }
+                if (s.hasBody()) {
+                    return CompletableFuture.failedFuture(FailureKind.REQUEST_BODY_NOT_BUFFERED.exception(
+                            "the request body was already streamed to the backend and cannot be sent again"
+                                    + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
+                }
+            } else if (s != null && s.untouched()) {
+                s.drop(); // a policy replaced the body: the client's is not wanted
+            }
+            return send(new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, null));
+        }
+
+        /**
+         * One request to the backend; with {@code follow-redirects}, a 301/302/303/307/308 with a
+         * Location is followed (up to five times; 303 turns into a GET without a body).
+         */
+        private CompletionStage<Void> send(BackendRequest b) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Request r = x.context().request();
+            boolean get = b.method().equals("GET") || b.method().equals("HEAD");
+            HttpRequest req;
+            RequestStream body = b.clientBody();
+            if (body != null) {
+                req = head(r, b.target(), b.uri(), b.method(), body.contentLength());
+            } else {
+                MessageBody mb = r.body();
+                byte[] bytes = mb == null || (b.redirects() > 0 && get) ? new byte[0] : mb.bytes();
+                req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(b.method()), b.uri(),
+                        Unpooled.wrappedBuffer(bytes));
+                copyHeaders(r.headers(), req.headers(), b.target());
+                if (bytes.length > 0 || !get) {
+                    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+                }
+            }
+            UpstreamCollector collector = new UpstreamCollector(runtime, b.target(), loop, b.timeout(),
+                    b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, body); // the timeout runs from the end of the upload
+            runtime.pool.acquire(b.target(), loop).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ReferenceCountUtil.release(req);
+                    if (body != null) {
+                        body.drop();
+                    }
+                    done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
+                    return;
+                }
+                collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
+                    if (t != null) {
+                        done.completeExceptionally(t);
+                    } else {
+                        into(x, got);
+                        done.complete(null);
+                    }
+                });
             });
-        });
-        if (!settings.followRedirects()) {
-            return done;
+            if (!b.settings().followRedirects()) {
+                return done;
+            }
+            return done.thenCompose(v -> {
+                BackendRequest next = redirect(b);
+                return next == null ? CompletableFuture.<Void>completedFuture(null) : send(next);
+            });
         }
-        return done.thenCompose(v -> {
+
+        /** The request a redirect in the backend's answer asks for, or null when there is none to follow. */
+        private BackendRequest redirect(BackendRequest b) {
             Response resp = x.context().response();
             int status = resp.statusCode();
             String location = resp.headers().getValueOrDefault("Location", null);
-            if (redirects >= MAX_REDIRECTS || location == null
+            if (b.redirects() >= MAX_REDIRECTS || location == null
                     || !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308)) {
-                return CompletableFuture.<Void>completedFuture(null);
+                return null;
             }
-            java.net.URI next = target.url().resolve(uri).resolve(location);
+            UpstreamTarget target = b.target();
+            java.net.URI next = target.url().resolve(b.uri()).resolve(location);
             boolean sameOrigin = next.getScheme().equalsIgnoreCase(target.url().getScheme())
                     && next.getHost().equalsIgnoreCase(target.host()) && UpstreamTarget.port(next) == target.port();
             UpstreamTarget nextTarget = sameOrigin ? target
@@ -550,9 +603,9 @@ final class PolicyPath {
             }
             String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                     + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
-            String nextMethod = status == 303 ? "GET" : method;
-            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false, null);
-        });
+            String nextMethod = status == 303 ? "GET" : b.method();
+            return new BackendRequest(b.settings(), nextTarget, nextMethod, nextUri, b.redirects() + 1, false, null);
+        }
     }
 
     /** The backend's answer into {@code context.Response}: status, headers, and the body or its placeholder. */
