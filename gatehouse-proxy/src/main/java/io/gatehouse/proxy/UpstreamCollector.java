@@ -86,21 +86,31 @@ final class UpstreamCollector implements UpstreamReader.Sink {
 
     /**
      * Acquires a connection to {@code target} on {@code loop}, sends {@code request} (its body
-     * whole) and collects the whole response (up to {@link #MAX_BODY}). Call on {@code loop}; the
-     * future completes there.
+     * whole; the request is released once written) and collects the whole response, up to
+     * {@link #MAX_BODY}, within {@code timeout} from the end of the request. May be called from
+     * any thread; the future completes on {@code loop}, with {@link Collected} (its {@code rest}
+     * null) or a {@link FailureKind}'s {@code GatewayException}.
      */
     static CompletableFuture<Collected> call(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop,
                                              FullHttpRequest request, Duration timeout) {
         UpstreamCollector c = new UpstreamCollector(runtime, target, loop, timeout, -1, MAX_BODY, null);
+        if (loop.inEventLoop()) {
+            c.acquireAndSend(request);
+        } else {
+            loop.execute(() -> c.acquireAndSend(request));
+        }
+        return c.done;
+    }
+
+    private void acquireAndSend(FullHttpRequest request) {
         runtime.pool.acquire(target, loop).addListener(f -> {
             if (f.isSuccess()) {
-                c.send((Channel) f.getNow(), request);
+                send((Channel) f.getNow(), request);
             } else {
                 ReferenceCountUtil.release(request);
-                c.done.completeExceptionally(failure(f.cause(), target));
+                done.completeExceptionally(failure(f.cause(), target));
             }
         });
-        return c.done;
     }
 
     /** Acquiring a connection failed: the pool's own failure kind, else a connection failure. */

@@ -53,10 +53,11 @@ class UpstreamCollectorTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private CompletableFuture<UpstreamCollector.Collected> call(String path, Duration timeout) throws Exception {
+    /** Called from the test's thread: the collector moves onto the loop itself. */
+    private CompletableFuture<UpstreamCollector.Collected> call(String path, Duration timeout) {
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
         req.headers().set(HttpHeaderNames.HOST, target.authority());
-        return loop.submit(() -> UpstreamCollector.call(runtime, target, loop, req, timeout)).get(5, TimeUnit.SECONDS);
+        return UpstreamCollector.call(runtime, target, loop, req, timeout);
     }
 
     private boolean pooled() throws Exception {
@@ -81,6 +82,17 @@ class UpstreamCollectorTest {
         assertThat(got.rest()).isNull();
         assertThat(got.keepAlive()).isTrue();
         assertThat(pooled()).as("the connection went back to the pool").isTrue();
+    }
+
+    @Test
+    void calledOnTheLoopItCompletesThereToo() throws Exception {
+        backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, target.authority());
+        // the stage is attached on the loop, before the loop can complete the future
+        CompletableFuture<Boolean> onLoop = loop.submit(() -> UpstreamCollector.call(runtime, target, loop, req,
+                Duration.ofSeconds(5)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
+        assertThat(onLoop.get(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
