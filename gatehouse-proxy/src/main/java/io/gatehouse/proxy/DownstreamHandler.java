@@ -1,13 +1,11 @@
 package io.gatehouse.proxy;
 
-import io.gatehouse.proxy.GatewaySnapshot.HostnameBinding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -19,7 +17,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -55,7 +52,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private final boolean http2;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
-    private Exchange ex;
+    private DownstreamExchange ex;
+    private final RelaySink relay = new RelaySink(); // the backend's response to this client
     private boolean readingPaused;   // autoRead is off: only changed when needed (each change is a syscall)
     private boolean inRead;          // inside channelRead..channelReadComplete, which flushes upstream
     private static final int MAX_BACKLOG = 8;
@@ -63,46 +61,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** How much of a request body the gateway reads and drops after answering early, before closing. */
     private static final long MAX_DRAIN_BYTES = 16L * 1024 * 1024;
     private long drainLeft = -1;     // >= 0 while dropping the rest of a request that was already answered
-    private ScheduledFuture<?> timer; // the response deadline check (armTimeout), or null
     private String clientIp;
     private GatewaySnapshot trustedIn;      // the configuration trusted was computed in
+    private PolicyPath.Client client;       // who asks, for the policies (client())
+    private GatewaySnapshot clientIn;       // the configuration client was made in
     private boolean trusted;                // the peer is in gateway.trustedProxies
-    private long timerAt;
     private ScheduledFuture<?> bodyTimer;    // HTTP/2: the body idle check of the stream's request, or null
     private long lastBodyNanos;               // HTTP/2: when the request's last DATA arrived
-
-    /** The state of the request in progress. */
-    private static final class Exchange {
-        final String requestId = RequestIds.next();
-        final long startNanos = System.nanoTime();
-        Router.Match match;
-        UpstreamTarget target;
-        HttpRequest upstreamHead;
-        boolean keepAlive;
-        RequestChecks.Framing framing; // how the client framed the body: the backend gets the same
-        boolean requestComplete;
-        boolean discarding;       // an error response was or will be sent; drop the rest of the body
-        ArrayDeque<HttpContent> pending;
-        long pendingBytes;
-        Channel upstream;
-        UpstreamHandler upstreamHandler;
-        boolean upstreamReusable = true;
-        boolean responseStarted;
-        boolean done;
-        int status;
-        long deadline;            // System.nanoTime() by which the backend must answer; 0 when not armed
-        java.time.Duration responseTimeout; // forward-request's own timeout, else the backend's
-        io.gatehouse.expr.context.Headers responseHeaders; // inbound policies' additions to the backend's response
-        // routes with policies: they run on the head (the body streams later), or on the whole request
-        io.gatehouse.policy.EffectivePolicy policy;
-        io.netty.buffer.CompositeByteBuf policyBody; // collecting the request body
-        String method;
-        String host;
-        String uri;
-        HttpHeaders headers;
-        StreamedRequest request;          // the body not read yet: forward-request decides what happens to it
-        PolicyPath.StreamedBody streamed; // the backend's body, flowing to the client after the policies
-    }
 
     DownstreamHandler(GatewayRuntime runtime, boolean tls, boolean http2) {
         this.runtime = runtime;
@@ -168,7 +133,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     private void startExchange(HttpRequest req) {
-        Exchange e = new Exchange();
+        DownstreamExchange e = new DownstreamExchange();
         ex = e;
         runtime.inFlight.increment();
         e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
@@ -236,12 +201,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ForwardedHeaders.addForwarded(headers, clientIp(), tls, host, trustedPeer);
         forwardClientCertificate(snap, match, headers);
         if (match.policy() != null) {
-            e.policy = match.policy();
-            e.method = req.method().name();
-            e.host = host == null ? target.authority() : host;
-            e.uri = uri;
-            e.headers = headers;
-            if (e.policy.readsRequestBody()) {
+            e.head = new PolicyPath.Head(req.method().name(), tls ? "https" : "http",
+                    host == null ? target.authority() : host, uri, headers);
+            if (match.policy().readsRequestBody()) {
+                e.to(DownstreamExchange.Phase.READING_BODY);
                 e.policyBody = ctx.alloc().compositeBuffer(1024);
                 return; // reading goes on: onContent collects the body, then the policies run
             }
@@ -265,14 +228,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.upstreamHead = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(),
                 target.requestTarget(match.remainder(), q >= 0 ? uri.substring(q) : ""), headers);
         e.pending = new ArrayDeque<>(4);
+        e.to(DownstreamExchange.Phase.FORWARDING);
         connectUpstream(e);
     }
 
     /**
      * The request body's length as the gateway reads it: 0 for none, -1 when not known in advance
-     * (chunked). From {@link Exchange#framing}, decided before any header was removed.
+     * (chunked). From {@link DownstreamExchange#framing}, decided before any header was removed.
      */
-    private static long requestLength(Exchange e, HttpRequest req) {
+    private static long requestLength(DownstreamExchange e, HttpRequest req) {
         if (req instanceof FullHttpRequest full) {
             return full.content().readableBytes();
         }
@@ -346,6 +310,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         return http2 ? ctx.channel().parent() : ctx.channel();
     }
 
+    /** Who asks, as the policies see it: made once per connection (or HTTP/2 stream) and configuration. */
+    private PolicyPath.Client client(GatewaySnapshot snap) {
+        PolicyPath.Client c = client;
+        if (c == null || clientIn != snap) {
+            Channel connection = connection();
+            io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
+            c = new PolicyPath.Client(clientIp(), hs, PolicyPath.certificate(snap, connection, hs));
+            client = c;
+            clientIn = snap;
+        }
+        return c;
+    }
+
     /** The client's address as text, formatted once per connection (or HTTP/2 stream). */
     private String clientIp() {
         String ip = clientIp;
@@ -358,13 +335,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     private void onContent(HttpContent c) {
-        Exchange e = ex;
+        DownstreamExchange e = ex;
         if (c.decoderResult().isFailure()) {
             // a chunk size that is not hex, a chunk longer than its size, a missing CRLF, a bad
             // trailer: the body's end is unknown, so nothing more of this connection is trusted.
             // The backend never gets the request whole: its connection is closed mid-body.
             c.release();
-            if (e == null || e.done) {
+            if (e == null || e.done()) {
                 ctx.close();
                 return;
             }
@@ -385,24 +362,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 bodyTimer = null;
             }
         }
-        if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.discarding) {
+        if (e.framing == RequestChecks.Framing.NONE && c.content().isReadable() && !e.done()) {
             c.release(); // bytes the request's head did not announce: never sent on unframed
             e.keepAlive = false;
             e.upstreamReusable = false;
             fail(e, FailureKind.BAD_REQUEST, "body bytes on a request whose head announced no body", null);
             return;
         }
-        if (last && !e.discarding) {
+        if (last && !e.done()) {
             HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
             if (!trailers.isEmpty()) {
                 runtime.current().identityHeaders.stripTrailers(trailers);
             }
         }
-        if (e.policyBody != null && !e.discarding) {
+        if (e.policyBody != null && !e.done()) {
             collectForPolicy(e, c, last);
             return;
         }
-        if (e.discarding || (e.request != null && e.request.dropped)) {
+        if (e.done() || (e.request != null && e.request.dropped)) {
             c.release();
         } else if (e.upstream == null) {
             e.pending.add(c);
@@ -418,7 +395,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         if (last) {
             e.requestComplete = true; // a pipelined next request waits in the backlog
-            if (!e.discarding && e.upstream != null) {
+            if (!e.done() && e.upstream != null) {
                 flushUpstream(e.upstream);
                 if (e.request == null) {
                     armTimeout(e);
@@ -449,10 +426,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void collectForPolicy(Exchange e, HttpContent c, boolean last) {
+    private void collectForPolicy(DownstreamExchange e, HttpContent c, boolean last) {
         if (e.policyBody.readableBytes() + c.content().readableBytes() > PolicyPath.MAX_BODY) {
             c.release();
-            releasePolicyBody(e);
+            e.releasePolicyBody();
             e.keepAlive = false;
             if (e.request != null) { // forward-request buffer-request-body: its policies answer
                 e.request.tooLarge();
@@ -469,7 +446,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.requestComplete = true;
         byte[] body = io.netty.buffer.ByteBufUtil.getBytes(e.policyBody);
-        releasePolicyBody(e);
+        e.releasePolicyBody();
         if (e.request != null) {
             e.request.whole(body);
             return;
@@ -478,22 +455,25 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
-    private void runPolicies(Exchange e, byte[] body) {
-        Channel connection = connection();
+    private void runPolicies(DownstreamExchange e, byte[] body) {
+        e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
-        io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.target, e.method, tls ? "https" : "http",
-                e.host, e.uri, e.headers, body, clientIp(), hs, e.request, PolicyPath.certificate(snap, connection, hs), e.policy, e.request);
-        PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), e.policy, in, (out, t) -> respond(e, out, t));
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request);
+        PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
+        if (d instanceof PolicyPath.Later later) {
+            later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
+        } else {
+            decided(e, d, null);
+        }
     }
 
-    /** Sends what the policies decided: their response, or the backend's head and then its streamed body. */
-    private void respond(Exchange e, PolicyPath.Outcome out, Throwable t) {
-        if (e.done) {
-            if (out != null && out.response() != null) {
+    /** Carries out what the policies decided ({@code t}: they could not decide). */
+    private void decided(DownstreamExchange e, PolicyPath.Decision d, Throwable t) {
+        if (e.done()) {
+            if (d instanceof PolicyPath.Respond out) {
                 out.response().release();
                 if (out.streamed() != null) {
-                    out.streamed().abandon();
+                    out.streamed().rest().abandon();
                 }
             }
             return;
@@ -502,7 +482,28 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, FailureKind.INTERNAL, "policy execution failed: " + t, t);
             return;
         }
-        logTraces(e.requestId, out);
+        if (d instanceof PolicyPath.Forward f) {
+            logTraces(e.requestId, null, f.traces(), f.contextTraces());
+            forward(e, f);
+        } else {
+            respond(e, (PolicyPath.Respond) d);
+        }
+    }
+
+    /** Forwards as the policies decided, on the plain path: from here on exactly a plain route's exchange. */
+    private void forward(DownstreamExchange e, PolicyPath.Forward f) {
+        e.request = null;
+        e.responseHeaders = f.responseHeaders();
+        e.target = f.target();
+        e.responseTimeout = f.timeout();
+        e.upstreamHead = f.head();
+        e.to(DownstreamExchange.Phase.FORWARDING);
+        connectUpstream(e);
+    }
+
+    /** Sends the policies' response, or the backend's head as they left it and then its body. */
+    private void respond(DownstreamExchange e, PolicyPath.Respond out) {
+        logTraces(e.requestId, out.failure(), out.traces(), out.contextTraces());
         if (out.failure() != null) {
             io.gatehouse.policy.GatewayException g = out.failure();
             String api = e.match.api().config().id();
@@ -512,15 +513,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 log.info("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
             }
         }
-        if (out.forwarded()) {
-            return; // handed to the plain path, which answers
-        }
         e.status = out.status();
-        e.responseStarted = true;
+        e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.keepAlive && !http2) {
             out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        PolicyPath.StreamedBody streamed = out.streamed();
+        UpstreamCollector.Collected streamed = out.streamed();
         if (streamed == null) {
             if (e.request != null && !e.request.dropped && !e.request.sent()) {
                 e.request.drop(); // answered before the upload ended (inbound, or a failure): drain the rest
@@ -533,38 +531,30 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         FullHttpResponse full = out.response();
         HttpHeaders h = full.headers();
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        if (streamed.contentLength >= 0) {
-            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength);
+        if (streamed.contentLength() >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, streamed.contentLength());
         } else if (!http2) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, full.status(), h);
         full.release();
-        e.streamed = streamed;
-        e.upstream = streamed.upstream(); // writability of the client resumes reading from it
+        // from here on the body is relayed as on the plain path, on the connection the policies used
+        e.upstream = streamed.rest().channel();
+        e.upstreamReusable = streamed.keepAlive();
         ctx.write(head);
-        streamed.attach(ctx, () -> {
-            e.upstream = null;
-            e.streamed = null;
-            complete(e);
-        }, () -> {
-            e.upstream = null;
-            e.streamed = null;
-            e.keepAlive = false;
-            complete(e);
-            ctx.close(); // the backend broke off mid-body: the client must not take it as complete
-        });
+        relay.begin();
+        streamed.rest().handOver(relay, ctx.channel().isWritable());
     }
 
     private static final byte[] NO_BYTES = new byte[0];
 
     /**
-     * The body of a request whose policies run on its head: held in {@link Exchange#pending} until
+     * The body of a request whose policies run on its head: held in {@link DownstreamExchange#pending} until
      * {@code forward-request} streams it to the backend (the plain path's backpressure from there
      * on), reads it whole, or drops it.
      */
-    private final class StreamedRequest implements PolicyPath.RequestStream, PolicyPath.DirectForward {
-        private final Exchange e;
+    final class StreamedRequest implements PolicyPath.RequestStream {
+        private final DownstreamExchange e;
         private final long length;
         private final io.gatehouse.expr.context.MessageBody placeholder;
         private boolean untouched = true;
@@ -572,7 +562,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         private Runnable onSent;
         private java.util.concurrent.CompletableFuture<byte[]> whole;
 
-        StreamedRequest(Exchange e, long length, String contentType) {
+        StreamedRequest(DownstreamExchange e, long length, String contentType) {
             this.e = e;
             this.length = length;
             this.placeholder = new io.gatehouse.expr.context.MessageBody(NO_BYTES, contentType);
@@ -601,8 +591,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         @Override
         public void streamTo(Channel up, Runnable onSent) {
             untouched = false;
-            if (e.done || e.discarding) {
-                up.close(); // the client went away meanwhile: the forward fails with the connection
+            if (e.done()) {
+                runtime.pool.giveBack(up, null, false); // the client went away meanwhile: the forward fails with the connection
                 return;
             }
             this.onSent = onSent;
@@ -622,18 +612,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             }
         }
 
-        @Override
-        public void forward(UpstreamTarget target, HttpRequest head, java.time.Duration timeout,
-                            io.gatehouse.expr.context.Headers responseHeaders) {
-            untouched = false;
-            e.responseHeaders = responseHeaders;
-            e.request = null; // from here on, exactly the plain path
-            e.target = target;
-            e.responseTimeout = timeout;
-            e.upstreamHead = head;
-            connectUpstream(e);
-        }
-
         void sentInFull() {
             if (onSent != null) {
                 onSent.run();
@@ -645,8 +623,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             untouched = false;
             dropped = true;
             e.upstream = null;
-            releasePolicyBody(e);
-            releasePending(e);
+            e.releasePolicyBody();
+            e.releasePending();
             if (ex == e) {
                 resumeReading(); // the rest is read and dropped, so the client can finish sending
             }
@@ -698,9 +676,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * The request trace, for now in the log ({@code gatehouse.trace}): what {@code <trace>} and
      * {@code context.Trace()} recorded, at the level the policy's severity names.
      */
-    private static void logTraces(String requestId, PolicyPath.Outcome out) {
-        io.gatehouse.policy.GatewayException failure = out.failure();
-        for (io.gatehouse.policy.TraceEntry t : out.traces()) {
+    private static void logTraces(String requestId, io.gatehouse.policy.GatewayException failure,
+                                  java.util.List<io.gatehouse.policy.TraceEntry> traces,
+                                  java.util.List<io.gatehouse.expr.context.PolicyContext.TraceEntry> contextTraces) {
+        for (io.gatehouse.policy.TraceEntry t : traces) {
             if (failure != null && t.source().equals(failure.source()) && t.message().contains(failure.getMessage())) {
                 continue; // the failure itself: logged once, with the API, below
             }
@@ -711,20 +690,13 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 default -> traceLog.debug(line);
             }
         }
-        for (var t : out.contextTraces()) {
+        for (var t : contextTraces) {
             traceLog.info("[{}] {}: {}", requestId, t.source(), t.message());
         }
     }
 
-    private static void releasePolicyBody(Exchange e) {
-        if (e.policyBody != null) {
-            e.policyBody.release();
-            e.policyBody = null;
-        }
-    }
-
     /** Takes an idle backend connection at once, or waits for a new one. */
-    private void connectUpstream(Exchange e) {
+    private void connectUpstream(DownstreamExchange e) {
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -733,10 +705,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void onUpstream(Exchange e, Future<? super Channel> f) {
-        if (e.done || e != ex || e.discarding) {
+    private void onUpstream(DownstreamExchange e, Future<? super Channel> f) {
+        if (e.done() || e != ex) {
             if (f.isSuccess()) {
-                ((Channel) f.getNow()).close();
+                runtime.pool.giveBack((Channel) f.getNow(), null, false);
             }
             return;
         }
@@ -752,14 +724,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void onUpstream(Exchange e, Channel up) {
-        if (e.done || e != ex || e.discarding) {
-            up.close();
+    private void onUpstream(DownstreamExchange e, Channel up) {
+        if (e.done() || e != ex) {
+            runtime.pool.giveBack(up, null, false);
             return;
         }
         e.upstream = up;
-        e.upstreamHandler = new UpstreamHandler(e);
-        UpstreamPool.Relay.attach(up, e.upstreamHandler);
+        relay.begin();
+        UpstreamReader.attach(up, relay);
         up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
         HttpContent c;
         while ((c = e.pending.poll()) != null) {
@@ -777,19 +749,14 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Starts the wait for the backend's answer. Its deadline is checked by one timer per
-     * connection ({@link #timer}), set for the earliest deadline armed and moved on when it fires
-     * early: a keep-alive connection does not schedule and cancel a task on every request.
+     * The request is out whole: the wait for the backend's answer starts, with the deadline kept
+     * by the connection's {@link UpstreamReader} (a timeout fails the exchange through the relay).
      */
-    private void armTimeout(Exchange e) {
-        if (e.deadline == 0 && !e.responseStarted) {
-            e.deadline = System.nanoTime() + responseTimeout(e).toNanos() | 1; // never 0
-            if (timer == null || e.deadline - timerAt < 0) {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
-                scheduleTimer(e.deadline);
-            }
+    private void armTimeout(DownstreamExchange e) {
+        if (e.phase() == DownstreamExchange.Phase.FORWARDING) {
+            e.to(DownstreamExchange.Phase.AWAITING_RESPONSE);
+            UpstreamReader.arm(e.upstream, relay, responseTimeout(e),
+                    e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
         }
     }
 
@@ -810,8 +777,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     private void checkBodyIdle(long idle) {
         bodyTimer = null;
-        Exchange e = ex;
-        if (e == null || e.done || e.requestComplete || !ctx.channel().isActive()) {
+        DownstreamExchange e = ex;
+        if (e == null || e.done() || e.requestComplete || !ctx.channel().isActive()) {
             return;
         }
         long quiet = System.nanoTime() - lastBodyNanos;
@@ -828,29 +795,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         ctx.close(); // resets the stream: the client stops sending
     }
 
-    private void scheduleTimer(long at) {
-        timerAt = at;
-        timer = ctx.channel().eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTimer() {
-        timer = null;
-        Exchange e = ex; // an exchange not done yet is always the current one
-        if (e == null || e.done || e.responseStarted || e.deadline == 0) {
-            return;
-        }
-        if (e.deadline - System.nanoTime() > 0) {
-            scheduleTimer(e.deadline); // armed by a later request than the one it was set for
-            return;
-        }
-        e.upstreamReusable = false;
-        fail(e, FailureKind.TIMEOUT, "backend '" + e.target.id() + "' did not answer within "
-                + responseTimeout(e).toSeconds() + " s (" + (e.responseTimeout != null
-                ? "forward-request timeout" : "backends[].timeout") + ")", null);
-    }
-
     /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
-    private static java.time.Duration responseTimeout(Exchange e) {
+    private static java.time.Duration responseTimeout(DownstreamExchange e) {
         return e.responseTimeout != null ? e.responseTimeout : e.target.timeout();
     }
 
@@ -873,30 +819,19 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
         if (bodyTimer != null) {
             bodyTimer.cancel(false);
             bodyTimer = null;
         }
-        Exchange e = ex;
+        DownstreamExchange e = ex;
         if (e != null) {
-            releasePolicyBody(e);
-            if (e.request != null && e.upstream != null && e.streamed == null) {
-                e.upstream.close(); // a request cut short: its forward-request fails with the connection
-                e.upstream = null;
-            }
-            if (e.streamed != null) {
-                e.streamed.abandon();
-                e.upstream = null;
-            }
-            // the plain path's connection, mid-body or still waiting for the head: nobody reads
-            // what it still carries, and it must not be left to the backend to end (nor pooled)
+            e.releasePolicyBody();
+            // mid-body or still waiting for the head: nobody reads what the connection still
+            // carries, and it must not be left to the backend to end (nor pooled). A request cut
+            // short while its forward-request streamed it: that forward fails with the connection.
             releaseUpstream(e, false);
         }
-        if (e != null && !e.done) {
+        if (e != null && !e.done()) {
             log.debug("[{}] client closed the connection before the response completed", e.requestId);
             e.upstreamReusable = false;
             e.status = 499;
@@ -915,26 +850,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Fails the exchange: an error response when none has started, else an aborted connection. */
-    private void fail(Exchange e, FailureKind kind, String message, Throwable cause) {
-        if (e.done) {
+    private void fail(DownstreamExchange e, FailureKind kind, String message, Throwable cause) {
+        if (e.done()) {
             return;
         }
         if (cause != null && log.isDebugEnabled()) {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
-        e.discarding = true;
-        e.deadline = 0;
         releaseUpstream(e, false);
-        releasePending(e);
-        if (e.responseStarted) {
+        e.releasePending();
+        if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
             e.status = e.status == 0 ? kind.status.code() : e.status;
             complete(e);
             ctx.close();
             return;
         }
         e.status = kind.status.code();
-        e.responseStarted = true;
+        e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.requestComplete && (kind == FailureKind.PAYLOAD_TOO_LARGE || kind == FailureKind.BAD_REQUEST)) {
             e.keepAlive = false; // the rest of the body is not worth reading
         }
@@ -952,7 +885,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         complete(e);
     }
 
-    private void logFailure(Exchange e, FailureKind kind, String message) {
+    private void logFailure(DownstreamExchange e, FailureKind kind, String message) {
         String api = e.match == null ? "-" : e.match.api().config().id();
         if (kind == FailureKind.OPERATION_NOT_FOUND) {
             log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);
@@ -965,12 +898,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** The exchange is over for the client: count it and move on to the next request. */
-    private void complete(Exchange e) {
-        if (e.done) {
+    private void complete(DownstreamExchange e) {
+        if (e.done()) {
             return;
         }
-        e.done = true;
-        releasePending(e); // body parts held for a backend connection or forward-request that is not coming
+        e.to(DownstreamExchange.Phase.DONE);
+        e.releasePending(); // body parts held for a backend connection or forward-request that is not coming
         runtime.inFlight.decrement();
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
@@ -979,7 +912,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     /** Both the request and the response are over: release the connection state. */
-    private void finish(Exchange e) {
+    private void finish(DownstreamExchange e) {
         if (ex != e) {
             return;
         }
@@ -1003,91 +936,50 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Drops the body parts held for a backend connection (or for forward-request) that will not take them. */
-    private static void releasePending(Exchange e) {
-        for (HttpContent c; e.pending != null && (c = e.pending.poll()) != null; ) {
-            c.release();
-        }
-        e.pendingBytes = 0;
-    }
-
-    private void releaseUpstream(Exchange e, boolean reusable) {
+    private void releaseUpstream(DownstreamExchange e, boolean reusable) {
         Channel up = e.upstream;
         if (up == null) {
             return;
         }
         e.upstream = null;
-        if (e.upstreamHandler != null) {
-            UpstreamPool.Relay.detach(up, e.upstreamHandler);
-        }
-        up.config().setAutoRead(true);
-        if (reusable && e.upstreamReusable && e.requestComplete) {
-            runtime.pool.release(up, ctx.channel().eventLoop());
-        } else {
-            up.close();
-        }
+        runtime.pool.giveBack(up, relay, reusable && e.upstreamReusable && e.requestComplete);
     }
 
-    private static boolean isTls(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof javax.net.ssl.SSLException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Carries the backend's response back to the client for one exchange. */
-    private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-        private final Exchange e;
+    /**
+     * The plain path's sink: the backend's response relayed to the client as it comes, with
+     * backpressure both ways. One per connection (or HTTP/2 stream), serving its current exchange
+     * ({@link #ex}) on the upstream connection that exchange holds.
+     */
+    private final class RelaySink implements UpstreamReader.Sink {
         private boolean flushed;   // nothing written since the last flush
 
-        UpstreamHandler(Exchange e) {
-            this.e = e;
+        /** A new response begins on the exchange's upstream connection. */
+        void begin() {
+            flushed = false;
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext upCtx, Object msg) {
-            if (e.done) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (msg instanceof HttpResponse r) {
-                onResponseHead(r);
-            }
-            if (msg instanceof HttpContent c) {
-                boolean last = c instanceof LastHttpContent;
-                ctx.write(msg instanceof FullHttpResponse full
-                        ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
-                if (!ctx.channel().isWritable()) {
-                    upCtx.channel().config().setAutoRead(false);
-                }
-                if (last) {
-                    ctx.flush();
-                    flushed = true;
-                    onResponseComplete();
-                    return;
-                }
-            }
-            if (msg instanceof HttpObject) {
-                flushed = false;
-            } else if (!(msg instanceof HttpResponse)) {
-                ReferenceCountUtil.release(msg);
+        public void informational(Channel up, HttpResponse r) {
+            DownstreamExchange e = ex;
+            if (e != null && e.upstream == up) {
+                flushed = false; // 100 Continue and friends stay between us and the backend
             }
         }
 
-        private void onResponseHead(HttpResponse r) {
-            e.deadline = 0;
-            if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
-                return; // 100 Continue and friends stay between us and the backend
+        @Override
+        public void head(Channel up, HttpResponse r) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                return;
             }
-            e.responseStarted = true;
+            flushed = false;
+            e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
-            if (!http2 && r instanceof UpstreamResponse up && up.untouched()
+            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came
-                e.upstreamReusable = up.keepAlive;
-                ctx.write(new DownstreamCodec.Relayed(up, e.requestId, !e.keepAlive), ctx.voidPromise());
+                e.upstreamReusable = ur.keepAlive;
+                ctx.write(new DownstreamCodec.Relayed(ur, e.requestId, !e.keepAlive), ctx.voidPromise());
                 return;
             }
             e.upstreamReusable = HttpUtil.isKeepAlive(r);
@@ -1114,53 +1006,54 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h), ctx.voidPromise());
         }
 
-        private void onResponseComplete() {
-            if (!e.requestComplete) {
-                e.discarding = true;
-                e.upstreamReusable = false;
+        @Override
+        public void content(Channel up, HttpContent c, boolean last) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                c.release();
+                return;
             }
-            releaseUpstream(e, true);
-            complete(e);
+            ctx.write(c instanceof FullHttpResponse full
+                    ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
+            if (!ctx.channel().isWritable()) {
+                up.config().setAutoRead(false);
+            }
+            if (last) {
+                ctx.flush();
+                flushed = true;
+                if (!e.requestComplete) { // the rest of the body is dropped once the exchange is done
+                    e.upstreamReusable = false;
+                }
+                releaseUpstream(e, true);
+                complete(e);
+                return;
+            }
+            flushed = false;
         }
 
         @Override
-        public void channelReadComplete(ChannelHandlerContext upCtx) {
+        public void readComplete(Channel up) {
             if (!flushed) {
                 ctx.flush(); // an empty flush still goes through TLS: skip it after the last part
             }
-            upCtx.fireChannelReadComplete();
         }
 
         @Override
-        public void channelWritabilityChanged(ChannelHandlerContext upCtx) {
-            if (upCtx.channel().isWritable() && ex == e && !e.requestComplete && !e.discarding) {
+        public void writabilityChanged(Channel up) {
+            DownstreamExchange e = ex;
+            if (up.isWritable() && e != null && e.upstream == up && !e.requestComplete && !e.done()) {
                 resumeReading();
             }
-            upCtx.fireChannelWritabilityChanged();
         }
 
         @Override
-        public void channelInactive(ChannelHandlerContext upCtx) {
-            if (!e.done) {
-                e.upstreamReusable = false;
-                fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id()
-                        + "' closed the connection before the response was complete", null);
+        public void failed(Channel up, FailureKind kind, String message, Throwable cause) {
+            DownstreamExchange e = ex;
+            if (e == null || e.upstream != up) {
+                return;
             }
-            upCtx.fireChannelInactive();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext upCtx, Throwable cause) {
             e.upstreamReusable = false;
-            if (!e.done) {
-                if (isTls(cause)) {
-                    UpstreamException ue = UpstreamPool.tlsFailure(e.target, cause, runtime.metrics);
-                    fail(e, ue.kind, ue.getMessage(), null);
-                } else {
-                    fail(e, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + e.target.id() + "': " + cause, cause);
-                }
-            }
-            upCtx.close();
+            fail(e, kind, message, cause);
         }
     }
 }

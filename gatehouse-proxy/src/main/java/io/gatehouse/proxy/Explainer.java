@@ -125,8 +125,9 @@ public final class Explainer {
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set("host", binding.name());
         PolicyPath.Inbound in = new PolicyPath.Inbound("00000000-0000-4000-8000-000000000000", System.nanoTime(), match,
-                target, method, "https", binding.name(), path, headers, new byte[0], "127.0.0.1",
-                new HandshakeInfo(binding.name(), "TLSv1.3", "", "http/1.1", chain, null), null, null, null, null);
+                new PolicyPath.Head(method, "https", binding.name(), path, headers),
+                new PolicyPath.Client("127.0.0.1", new HandshakeInfo(binding.name(), "TLSv1.3", "", "http/1.1", chain, null),
+                        null), new byte[0], null);
         Exchange x = new Exchange(PolicyPath.context(snap, in));
         x.backendId(match.api().config().backendId());
         boolean[] forwarded = new boolean[1];

@@ -14,30 +14,21 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.ForwardSettings;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.tls.HandshakeInfo;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,18 +60,37 @@ final class PolicyPath {
     private PolicyPath() {
     }
 
+    /** The request's head as the policies first see it. */
+    record Head(String method, String scheme, String host, String uri, HttpHeaders headers) {
+    }
+
     /**
-     * What the downstream side knows about the request: {@code body} when it was read whole, else
-     * {@code stream}, the body still on the client's connection.
+     * Who asks: the client's address, and its connection's TLS handshake and client certificate
+     * (null without one). The same for every request of a connection and configuration.
      */
-    record Inbound(String requestId, long startNanos, Router.Match match, UpstreamTarget target, String method,
-                   String scheme, String host, String uri, HttpHeaders headers, byte[] body, String clientIp,
-                   HandshakeInfo handshake, RequestStream stream, X509Certificate2 certificate, EffectivePolicy policy,
-                   DirectForward direct) implements PolicyContext.Source {
+    record Client(String ip, HandshakeInfo handshake, X509Certificate2 certificate) {
+    }
+
+    /**
+     * What the downstream side knows about the request: its id and start, the route it matched
+     * (API, operation, backend and policies), its head, its client, and its body: {@code body}
+     * when it was read whole, else {@code stream}, the body still on the client's connection.
+     */
+    record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
+                   RequestStream stream) implements PolicyContext.Source {
+        /** The API's backend, before any policy chose another. */
+        UpstreamTarget target() {
+            return match.api().target();
+        }
+
+        EffectivePolicy policy() {
+            return match.policy();
+        }
+
         @Override
         public ApiInfo api() {
             var api = match.api().config();
-            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target.url()), "");
+            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target().url()), "");
         }
 
         @Override
@@ -92,7 +102,7 @@ final class PolicyPath {
 
         @Override
         public String receivedUrl() {
-            return scheme + "://" + host + uri;
+            return head.scheme() + "://" + head.host() + head.uri();
         }
 
         @Override
@@ -218,90 +228,118 @@ final class PolicyPath {
     }
 
     /**
-     * The outcome: the response to send, the failure that produced it (for the log), and what the
-     * {@code trace} policy and {@code context.Trace()} recorded.
+     * What the policies decided for one request. The exchange's owner carries it out: it answers
+     * ({@link Respond}) or forwards on its plain path ({@link Forward}); {@link Later} while the
+     * policies still run.
      */
-    record Outcome(FullHttpResponse response, GatewayException failure, int status, List<io.gatehouse.policy.TraceEntry> traces,
-                   List<PolicyContext.TraceEntry> contextTraces, StreamedBody streamed, boolean forwarded) {
+    sealed interface Decision permits Respond, Forward, Later {
     }
 
     /**
-     * The downstream side's own forwarding, for policies after which nothing runs once the request
-     * is forwarded: the backend's answer then goes to the client exactly as on a plain route.
+     * Answer the client with {@code response}: the policies' own, or the backend's as the outbound
+     * policies left it. When {@code streamed} is set the response carries status and headers only,
+     * and the backend's body follows from {@code streamed.rest()}, still on its connection.
+     * {@code failure} is what produced an error response (for the log); {@code traces} and
+     * {@code contextTraces} are what the {@code trace} policy and {@code context.Trace()} recorded.
      */
-    interface DirectForward {
-        /**
-         * Sends {@code head} to {@code target}, then the request body, and the backend's response to
-         * the client with {@code responseHeaders} (what inbound policies such as cors put on the
-         * context's response; null for none) added to its headers.
-         */
-        void forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders);
-    }
-
-    private static final Object FORWARDED_DIRECTLY = new Object();
-
-    /** The outcome of a request handed to the plain path, when the policies traced nothing. */
-    private static final Outcome FORWARDED = new Outcome(null, null, 0, List.of(), List.of(), null, true);
-
-    /** Where the outcome goes: called once, on the event loop; {@code unexpected} only if building it failed. */
-    @FunctionalInterface
-    interface OutcomeHandler {
-        void outcome(Outcome out, Throwable unexpected);
+    record Respond(FullHttpResponse response, GatewayException failure, int status,
+                   List<io.gatehouse.policy.TraceEntry> traces, List<PolicyContext.TraceEntry> contextTraces,
+                   UpstreamCollector.Collected streamed) implements Decision {
     }
 
     /**
-     * Runs the policies for one request and hands the outcome to {@code then} on the event loop:
-     * directly when they finished synchronously (the common case), else when they do.
+     * Forward on the plain path, for policies after which nothing runs once the request is
+     * forwarded: {@code head} to {@code target}, then the client's body as it arrives (such
+     * policies never read it), and the backend's answer relayed to the client with
+     * {@code responseHeaders} (what inbound policies such as cors put on the context's response)
+     * added to its headers, within {@code timeout}.
      */
-    static void run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, EffectivePolicy policy, Inbound in,
-                    OutcomeHandler then) {
+    record Forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders,
+                   List<io.gatehouse.policy.TraceEntry> traces, List<PolicyContext.TraceEntry> contextTraces)
+            implements Decision {
+    }
+
+    /** The policies still run (they awaited something): the decision comes with {@code stage}, on the event loop. */
+    record Later(CompletionStage<Decision> stage) implements Decision {
+    }
+
+    /**
+     * A backend's response whose body stays on its connection ({@link UpstreamCollector.Collected#rest()}):
+     * the outbound policies see its status and headers and, in {@code context.Response.Body},
+     * {@code placeholder}; when they leave it there, the body flows to the client afterwards with
+     * backpressure instead of being read whole.
+     */
+    private record Streamed(UpstreamCollector.Collected got, MessageBody placeholder) {
+    }
+
+    /**
+     * Runs the policies for one request. When they finish synchronously (the common case) the
+     * decision is returned at once, with no stage allocated; else a {@link Later} whose stage
+     * completes on the event loop (exceptionally only if building the decision failed).
+     */
+    static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in) {
+        EffectivePolicy policy = in.policy();
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
         CompletionStage<Void> done;
         try {
-            done = policy.execute(x, (exchange, settings) -> forward(runtime, snap, loop, in, exchange, settings,
-                    !policy.readsResponseBody()));
+            done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
-            deliver(x, in, unexpected, then);
-            return;
+            return decideNow(x, in, unexpected);
         }
         if (done == io.gatehouse.policy.spi.Policy.DONE && loop.inEventLoop()) { // the common case
-            deliver(x, in, null, then);
-            return;
+            return decideNow(x, in, null);
         }
         CompletableFuture<Void> f = done.toCompletableFuture();
         if (f.isDone() && loop.inEventLoop()) {
-            deliver(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null, then);
-            return;
+            return decideNow(x, in, f.isCompletedExceptionally() ? f.handle((v, t) -> t).join() : null);
         }
+        CompletableFuture<Decision> later = new CompletableFuture<>();
         done.whenComplete((v, t) -> {
             if (loop.inEventLoop()) {
-                deliver(x, in, t, then);
+                decideInto(later, x, in, t);
             } else {
-                loop.execute(() -> deliver(x, in, t, then));
+                loop.execute(() -> decideInto(later, x, in, t));
             }
         });
+        return new Later(later);
     }
 
-    private static void deliver(Exchange x, Inbound in, Throwable t, OutcomeHandler then) {
-        if (x.attachment() == FORWARDED_DIRECTLY) { // nothing runs after it: the plain path answers
+    private static Decision decideNow(Exchange x, Inbound in, Throwable t) {
+        try {
+            return decide(x, in, t);
+        } catch (RuntimeException unexpected) {
+            return new Later(CompletableFuture.failedFuture(unexpected));
+        }
+    }
+
+    private static void decideInto(CompletableFuture<Decision> later, Exchange x, Inbound in, Throwable t) {
+        Decision d;
+        try {
+            d = decide(x, in, t);
+        } catch (RuntimeException unexpected) {
+            later.completeExceptionally(unexpected);
+            return;
+        }
+        later.complete(d);
+    }
+
+    /** The decision once the policies have finished; throws (having dropped any backend body) if it cannot be made. */
+    private static Decision decide(Exchange x, Inbound in, Throwable t) {
+        if (x.attachment() instanceof Forward f) { // nothing ran after it: the plain path answers
             List<io.gatehouse.policy.TraceEntry> traces = x.traces();
             List<PolicyContext.TraceEntry> contextTraces = x.context().traces();
-            then.outcome(traces.isEmpty() && contextTraces.isEmpty() ? FORWARDED
-                    : new Outcome(null, null, 0, traces, contextTraces, null, true), null);
-            return;
+            return traces.isEmpty() && contextTraces.isEmpty() ? f
+                    : new Forward(f.target(), f.head(), f.timeout(), f.responseHeaders(), traces, contextTraces);
         }
-        Outcome out;
         try {
-            out = outcome(x, in, t);
+            return outcome(x, in, t);
         } catch (RuntimeException unexpected) {
             abandon(x);
-            then.outcome(null, unexpected);
-            return;
+            throw unexpected;
         }
-        then.outcome(out, null);
     }
 
     /** Backends' URLs as policies see them, parsed once per URL (bounded: a config has few). */
@@ -325,20 +363,21 @@ final class PolicyPath {
         PolicyContext ctx = new PolicyContext(in.startNanos()).source(in);
         ctx.requestId(in.requestId());
         Request r = ctx.request();
-        r.method(in.method());
-        r.headers().seed(in.headers());
-        r.ipAddress(in.clientIp());
+        r.method(in.head().method());
+        r.headers().seed(in.head().headers());
+        Client client = in.client();
+        r.ipAddress(client.ip());
         r.body(in.stream() != null ? in.stream().placeholder()
-                : new MessageBody(in.body(), in.headers().get(HttpHeaderNames.CONTENT_TYPE)));
-        if (in.certificate() != null) {
-            r.certificate(in.certificate());
-        } else if (in.handshake() != null && !in.handshake().clientChain().isEmpty()) {
-            r.certificate(certificate(snap, in.handshake()));
+                : new MessageBody(in.body(), in.head().headers().get(HttpHeaderNames.CONTENT_TYPE)));
+        if (client.certificate() != null) {
+            r.certificate(client.certificate());
+        } else if (client.handshake() != null && !client.handshake().clientChain().isEmpty()) {
+            r.certificate(certificate(snap, client.handshake()));
         }
         return ctx;
     }
 
-    private static Outcome outcome(Exchange x, Inbound in, Throwable unexpected) {
+    private static Respond outcome(Exchange x, Inbound in, Throwable unexpected) {
         Response resp = x.context().response();
         GatewayException failure = x.failure();
         int status = resp.statusCode() == 0 ? 200 : resp.statusCode();
@@ -347,23 +386,23 @@ final class PolicyPath {
             status = 500;
             byte[] body = "{\"statusCode\": 500, \"message\": \"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             abandon(x);
-            return new Outcome(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
-                    x.traces(), x.context().traces(), null, false);
+            return new Respond(response(500, null, new Headers(), body, "application/json", in.requestId()), failure, 500,
+                    x.traces(), x.context().traces(), null);
         }
         MessageBody b = resp.body();
-        StreamedBody streamed = x.attachment() instanceof StreamedBody sb && b == sb.placeholder && failure == null ? sb : null;
+        Streamed streamed = x.attachment() instanceof Streamed sb && b == sb.placeholder() && failure == null ? sb : null;
         if (streamed == null) {
             abandon(x); // the policies replaced the backend's body, or failed: its bytes are not wanted
         }
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
-        return new Outcome(response(status, resp.statusReason(), resp.headers(), body,
+        return new Respond(response(status, resp.statusReason(), resp.headers(), body,
                 b == null ? null : b.contentType(), in.requestId()), failure, status, x.traces(), x.context().traces(),
-                streamed, false);
+                streamed == null ? null : streamed.got());
     }
 
     private static void abandon(Exchange x) {
-        if (x.attachment() instanceof StreamedBody sb) {
-            sb.abandon();
+        if (x.attachment() instanceof Streamed sb) {
+            sb.got().rest().abandon();
         }
     }
 
@@ -388,131 +427,173 @@ final class PolicyPath {
         return r;
     }
 
-    /** {@code forward-request}: the context's request to the chosen backend; the answer into the context. */
-    private static CompletionStage<Void> forward(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop,
-                                                 Inbound in, Exchange x, ForwardSettings settings, boolean mayStream) {
-        if (!loop.inEventLoop()) {
-            // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
-            CompletableFuture<Void> hop = new CompletableFuture<>();
-            loop.execute(() -> forward(runtime, snap, loop, in, x, settings, mayStream).whenComplete((v, t) -> {
-                if (t != null) {
-                    hop.completeExceptionally(t);
-                } else {
-                    hop.complete(v);
-                }
-            }));
-            return hop;
-        }
-        UpstreamTarget target;
-        try {
-            target = resolveTarget(snap, in, x);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(
-                    FailureKind.BACKEND_NOT_FOUND.exception(e.getMessage()));
-        }
-        Request r = x.context().request();
-        String uri;
-        if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
-            int q = in.uri().indexOf('?');
-            uri = target.requestTarget(in.match().remainder(), q >= 0 ? in.uri().substring(q) : "");
-        } else {
-            uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
-                    r.url().queryString()); // "" or "?..."
-        }
-        abandon(x); // a second forward-request (retry): the first answer's body is not wanted
-        x.attachment(null);
-        boolean streamResponse = mayStream && !settings.followRedirects();
-        RequestStream s = in.stream();
-        if (s != null && r.body() == s.placeholder()) {
-            if (s.untouched() && (settings.bufferRequestBody() || settings.followRedirects())) {
-                String contentType = s.placeholder().contentType();
-                String sendUri = uri;
-                return s.readWhole().thenCompose(bytes -> {
-                    r.body(new MessageBody(bytes, contentType));
-                    return send(runtime, snap, loop, x, settings, target, sendUri, r.method(), 0, streamResponse, null);
-                });
-            }
-            if (s.untouched() && in.direct() != null && in.policy().forwardsOnly()) {
-                HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
-                        : handOn(r, target, uri, r.method(), s.contentLength());
-                x.attachment(FORWARDED_DIRECTLY);
-                // read when the backend's head arrives, after the policies' response hooks (cors) ran
-                Headers preset = x.context().response().headers();
-                in.direct().forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(), preset);
-                return io.gatehouse.policy.spi.Policy.DONE;
-            }
-            if (s.untouched()) {
-                return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, s);
-            }
-            if (s.hasBody()) {
-                return CompletableFuture.failedFuture(FailureKind.REQUEST_BODY_NOT_BUFFERED.exception(
-                        "the request body was already streamed to the backend and cannot be sent again"
-                                + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
-            }
-        } else if (s != null && s.untouched()) {
-            s.drop(); // a policy replaced the body: the client's is not wanted
-        }
-        return send(runtime, snap, loop, x, settings, target, uri, r.method(), 0, streamResponse, null);
-    }
-
     private static final int MAX_REDIRECTS = 5;
 
     /**
-     * One request to the backend; with {@code follow-redirects}, a 301/302/303/307/308 with a
-     * Location is followed (up to five times; 303 turns into a GET without a body).
+     * One request to the backend from {@code forward-request}: where, what, and how its body and
+     * the answer's go. {@code clientBody} is the client's body streamed after the head, or null
+     * when the request carries the context's body whole; {@code streamResponse} lets a large
+     * answer's body stay on the connection for the client.
      */
-    private static CompletionStage<Void> send(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Exchange x,
-                                              ForwardSettings settings, UpstreamTarget target, String uri, String method,
-                                              int redirects, boolean stream, RequestStream body) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Request r = x.context().request();
-        boolean get = method.equals("GET") || method.equals("HEAD");
-        HttpRequest req;
-        if (body != null) {
-            req = head(r, target, uri, method, body.contentLength());
-        } else {
-            MessageBody b = r.body();
-            byte[] bytes = b == null || (redirects > 0 && get) ? new byte[0] : b.bytes();
-            req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri,
-                    Unpooled.wrappedBuffer(bytes));
-            copyHeaders(r.headers(), req.headers(), target);
-            if (bytes.length > 0 || !get) {
-                req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            }
+    private record BackendRequest(ForwardSettings settings, UpstreamTarget target, String method, String uri,
+                                  int redirects, boolean streamResponse, RequestStream clientBody) {
+        /** How long the backend may take to answer: forward-request's timeout, else the backend's. */
+        Duration timeout() {
+            return settings.timeout() != null ? settings.timeout() : target.timeout();
         }
-        Duration timeout = settings.timeout() != null ? settings.timeout() : target.timeout();
-        runtime.pool.acquire(target, loop).addListener(f -> {
-            if (!f.isSuccess()) {
-                ReferenceCountUtil.release(req);
-                if (body != null) {
-                    body.drop();
-                }
-                done.completeExceptionally(toGateway(f.cause(), target));
-                return;
+    }
+
+    /**
+     * The backend side of one policy run: as the engine's {@link io.gatehouse.policy.Forwarder},
+     * {@code forward-request} sends the context's request to the chosen backend and puts the
+     * answer into the context, or records a {@link Forward} for the plain path.
+     */
+    private static final class Run implements io.gatehouse.policy.Forwarder {
+        private final GatewayRuntime runtime;
+        private final GatewaySnapshot snap;
+        private final EventLoop loop;
+        private final Inbound in;
+        private final Exchange x;
+        private final boolean mayStream;   // no policy reads the response body
+
+        Run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in, Exchange x, boolean mayStream) {
+            this.runtime = runtime;
+            this.snap = snap;
+            this.loop = loop;
+            this.in = in;
+            this.x = x;
+            this.mayStream = mayStream;
+        }
+
+        @Override
+        public CompletionStage<Void> forward(Exchange exchange, ForwardSettings settings) {
+            if (!loop.inEventLoop()) {
+                // a policy that awaited something else (send-request) resumes elsewhere: the pool lives on the loop
+                CompletableFuture<Void> hop = new CompletableFuture<>();
+                loop.execute(() -> forward(exchange, settings).whenComplete((v, t) -> {
+                    if (t != null) {
+                        hop.completeExceptionally(t);
+                    } else {
+                        hop.complete(v);
+                    }
+                }));
+                return hop;
             }
-            Channel up = (Channel) f.getNow();
-            BufferingHandler handler = new BufferingHandler(runtime, target, x, done, loop, stream, body, timeout, up);
-            UpstreamPool.Relay.attach(up, handler);
-            if (body == null) {
-                up.writeAndFlush(req);
-                handler.armTimeout();
+            UpstreamTarget target;
+            try {
+                target = resolveTarget(snap, in, x);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(
+                        FailureKind.BACKEND_NOT_FOUND.exception(e.getMessage()));
+            }
+            Request r = x.context().request();
+            String uri;
+            if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
+                String received = in.head().uri();
+                int q = received.indexOf('?');
+                uri = target.requestTarget(in.match().remainder(), q >= 0 ? received.substring(q) : "");
             } else {
-                up.write(req);
-                body.streamTo(up, handler::armTimeout); // the timeout runs from the end of the upload
+                uri = target.requestTarget(backendRelativePath(r.url().path(), in.match().api().prefix()),
+                        r.url().queryString()); // "" or "?..."
             }
-        });
-        if (!settings.followRedirects()) {
-            return done;
+            abandon(x); // a second forward-request (retry): the first answer's body is not wanted
+            x.attachment(null);
+            boolean streamResponse = mayStream && !settings.followRedirects();
+            RequestStream s = in.stream();
+            if (s != null && r.body() == s.placeholder()) {
+                if (s.untouched() && (settings.bufferRequestBody() || settings.followRedirects())) {
+                    String contentType = s.placeholder().contentType();
+                    BackendRequest whole = new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, null);
+                    return s.readWhole().thenCompose(bytes -> {
+                        r.body(new MessageBody(bytes, contentType));
+                        return send(whole);
+                    });
+                }
+                if (s.untouched() && in.policy().forwardsOnly()) {
+                    HttpRequest head = x.hasResponseHooks() ? head(r, target, uri, r.method(), s.contentLength())
+                            : handOn(r, target, uri, r.method(), s.contentLength());
+                    // the headers are read when the backend's head arrives, after the policies' response hooks (cors) ran
+                    Headers preset = x.context().response().headers();
+                    x.attachment(new Forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
+                            preset, List.of(), List.of())); // the decision, once the policies have finished
+                    return io.gatehouse.policy.spi.Policy.DONE;
+                }
+                if (s.untouched()) {
+                    return send(new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, s));
+                }
+                if (s.hasBody()) {
+                    return CompletableFuture.failedFuture(FailureKind.REQUEST_BODY_NOT_BUFFERED.exception(
+                            "the request body was already streamed to the backend and cannot be sent again"
+                                    + " (forward-request buffer-request-body=\"true\" keeps it for a retry)"));
+                }
+            } else if (s != null && s.untouched()) {
+                s.drop(); // a policy replaced the body: the client's is not wanted
+            }
+            return send(new BackendRequest(settings, target, r.method(), uri, 0, streamResponse, null));
         }
-        return done.thenCompose(v -> {
+
+        /**
+         * One request to the backend; with {@code follow-redirects}, a 301/302/303/307/308 with a
+         * Location is followed (up to five times; 303 turns into a GET without a body).
+         */
+        private CompletionStage<Void> send(BackendRequest b) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Request r = x.context().request();
+            boolean get = b.method().equals("GET") || b.method().equals("HEAD");
+            HttpRequest req;
+            RequestStream body = b.clientBody();
+            if (body != null) {
+                req = head(r, b.target(), b.uri(), b.method(), body.contentLength());
+            } else {
+                MessageBody mb = r.body();
+                byte[] bytes = mb == null || (b.redirects() > 0 && get) ? new byte[0] : mb.bytes();
+                req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(b.method()), b.uri(),
+                        Unpooled.wrappedBuffer(bytes));
+                copyHeaders(r.headers(), req.headers(), b.target());
+                if (bytes.length > 0 || !get) {
+                    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+                }
+            }
+            UpstreamCollector collector = new UpstreamCollector(runtime, b.target(), loop, b.timeout(),
+                    b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, body); // the timeout runs from the end of the upload
+            runtime.pool.acquire(b.target(), loop).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ReferenceCountUtil.release(req);
+                    if (body != null) {
+                        body.drop();
+                    }
+                    done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
+                    return;
+                }
+                collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
+                    if (t != null) {
+                        done.completeExceptionally(t);
+                    } else {
+                        into(x, got);
+                        done.complete(null);
+                    }
+                });
+            });
+            if (!b.settings().followRedirects()) {
+                return done;
+            }
+            return done.thenCompose(v -> {
+                BackendRequest next = redirect(b);
+                return next == null ? CompletableFuture.<Void>completedFuture(null) : send(next);
+            });
+        }
+
+        /** The request a redirect in the backend's answer asks for, or null when there is none to follow. */
+        private BackendRequest redirect(BackendRequest b) {
             Response resp = x.context().response();
             int status = resp.statusCode();
             String location = resp.headers().getValueOrDefault("Location", null);
-            if (redirects >= MAX_REDIRECTS || location == null
+            if (b.redirects() >= MAX_REDIRECTS || location == null
                     || !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308)) {
-                return CompletableFuture.<Void>completedFuture(null);
+                return null;
             }
-            java.net.URI next = target.url().resolve(uri).resolve(location);
+            UpstreamTarget target = b.target();
+            java.net.URI next = target.url().resolve(b.uri()).resolve(location);
             boolean sameOrigin = next.getScheme().equalsIgnoreCase(target.url().getScheme())
                     && next.getHost().equalsIgnoreCase(target.host()) && UpstreamTarget.port(next) == target.port();
             UpstreamTarget nextTarget = sameOrigin ? target
@@ -522,9 +603,30 @@ final class PolicyPath {
             }
             String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                     + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
-            String nextMethod = status == 303 ? "GET" : method;
-            return send(runtime, snap, loop, x, settings, nextTarget, nextUri, nextMethod, redirects + 1, false, null);
-        });
+            String nextMethod = status == 303 ? "GET" : b.method();
+            return new BackendRequest(b.settings(), nextTarget, nextMethod, nextUri, b.redirects() + 1, false, null);
+        }
+    }
+
+    /** The backend's answer into {@code context.Response}: status, headers, and the body or its placeholder. */
+    private static void into(Exchange x, UpstreamCollector.Collected got) {
+        Response response = x.context().response();
+        response.statusCode(got.status().code());
+        response.statusReason(got.status().reasonPhrase());
+        Headers out = response.headers();
+        for (Map.Entry<String, String> e : got.headers()) {
+            if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        String contentType = got.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (got.rest() != null) {
+            MessageBody placeholder = new MessageBody(new byte[0], contentType);
+            response.body(placeholder);
+            x.attachment(new Streamed(got, placeholder));
+        } else {
+            response.body(new MessageBody(got.body(), contentType));
+        }
     }
 
     /** The head of a request whose body streams: the context's request, framed as the client framed it. */
@@ -610,332 +712,5 @@ final class PolicyPath {
             t = snap.withClientCertificate(t, x.clientCertificate());
         }
         return t;
-    }
-
-    private static GatewayException toGateway(Throwable cause, UpstreamTarget target) {
-        if (cause instanceof UpstreamException ue) {
-            return ue.kind.exception(ue.getMessage());
-        }
-        return FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                "backend '" + target.id() + "': " + cause);
-    }
-
-    /**
-     * A backend's response body still on its connection: the policies that run after the backend
-     * (outbound) see the status and headers, and, when they leave the body alone, the body flows
-     * to the client afterwards with backpressure instead of being read whole.
-     */
-    static final class StreamedBody {
-        final MessageBody placeholder;
-        final long contentLength;      // -1: not known (chunked or close-delimited)
-        private final GatewayRuntime runtime;
-        private final Channel upstream;
-        private final EventLoop loop;
-        private final RequestStream request;  // null: the request was sent whole
-        private static final int MAX_EARLY_BYTES = 256 * 1024;
-        private final java.util.ArrayDeque<HttpContent> early = new java.util.ArrayDeque<>(2);
-        private long earlyBytes;
-        private boolean ended;           // the last content has arrived
-        private boolean reusable;
-        private ChannelHandlerContext client;
-        private Runnable onComplete;
-        private Runnable onAbort;
-        private boolean finished;
-
-        StreamedBody(GatewayRuntime runtime, Channel upstream, EventLoop loop, String contentType, long contentLength,
-                     boolean reusable, RequestStream request) {
-            this.runtime = runtime;
-            this.upstream = upstream;
-            this.loop = loop;
-            this.request = request;
-            this.placeholder = new MessageBody(new byte[0], contentType);
-            this.contentLength = contentLength;
-            this.reusable = reusable;
-        }
-
-        Channel upstream() {
-            return upstream;
-        }
-
-        /** Starts the flow to the client; {@code onComplete} runs after the last byte is written. */
-        void attach(ChannelHandlerContext clientCtx, Runnable onComplete, Runnable onAbort) {
-            this.client = clientCtx;
-            this.onComplete = onComplete;
-            this.onAbort = onAbort;
-            HttpContent c;
-            while ((c = early.poll()) != null) {
-                deliver(c);
-            }
-            if (!finished && upstream.config().isAutoRead() != clientCtx.channel().isWritable()) {
-                upstream.config().setAutoRead(clientCtx.channel().isWritable());
-            }
-        }
-
-        void content(HttpContent c) {
-            if (finished) {
-                c.release();
-            } else if (client == null) {
-                // a small body usually arrives in the same read as the head: hold it without pausing the
-                // connection (each pause and resume is a syscall); a large one waits on the connection
-                early.add(c);
-                earlyBytes += c.content().readableBytes();
-                if (earlyBytes > MAX_EARLY_BYTES) {
-                    upstream.config().setAutoRead(false);
-                }
-            } else {
-                deliver(c);
-            }
-        }
-
-        private void deliver(HttpContent c) {
-            boolean last = c instanceof LastHttpContent;
-            client.write(c);
-            if (last) {
-                client.flush();
-                finished = true;
-                UpstreamPool.Relay.detach(upstream);
-                upstream.config().setAutoRead(true);
-                boolean requestSent = request == null || request.sent();
-                if (reusable && requestSent) {
-                    runtime.pool.release(upstream, loop);
-                } else {
-                    upstream.close();
-                }
-                if (!requestSent) {
-                    request.drop(); // answered before the upload ended: the rest is drained
-                }
-                onComplete.run();
-            } else if (!client.channel().isWritable()) {
-                upstream.config().setAutoRead(false);
-            }
-        }
-
-        void flush() {
-            if (client != null && !finished) {
-                client.flush();
-            }
-        }
-
-        /** The backend went away before the body ended. */
-        void broken() {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            early.forEach(HttpContent::release);
-            early.clear();
-            if (onAbort != null) {
-                onAbort.run();
-            }
-        }
-
-        /** Nobody wants the body: drop it and the connection. */
-        void abandon() {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            early.forEach(HttpContent::release);
-            early.clear();
-            UpstreamPool.Relay.detach(upstream);
-            upstream.close();
-        }
-    }
-
-    /** Reads one response from a pooled upstream connection into the policy context (whole, or head first). */
-    private static final class BufferingHandler extends ChannelInboundHandlerAdapter {
-        private final GatewayRuntime runtime;
-        private final UpstreamTarget target;
-        private final Exchange exchange;
-        private final Response response;
-        private final CompletableFuture<Void> done;
-        private final EventLoop loop;
-        private final boolean stream;
-        private final RequestStream request;  // null: the request was sent whole
-        private final Duration timeoutAfter;
-        private StreamedBody streamed;
-        private ByteBuf body;
-        private boolean reusable;
-        private String contentType;
-        private final Channel channel;
-        private ScheduledFuture<?> timeout;
-
-        BufferingHandler(GatewayRuntime runtime, UpstreamTarget target, Exchange exchange, CompletableFuture<Void> done,
-                         EventLoop loop, boolean stream, RequestStream request, Duration timeoutAfter, Channel channel) {
-            this.channel = channel;
-            this.runtime = runtime;
-            this.target = target;
-            this.exchange = exchange;
-            this.response = exchange.context().response();
-            this.done = done;
-            this.loop = loop;
-            this.stream = stream;
-            this.request = request;
-            this.timeoutAfter = timeoutAfter;
-        }
-
-        /** Starts waiting for the response head, once the request is out. */
-        void armTimeout() {
-            if (timeout == null && !done.isDone() && streamed == null) {
-                Channel up = channel;
-                timeout = loop.schedule(() -> fail(FailureKind.TIMEOUT.exception(
-                        "backend '" + target.id() + "' did not answer within " + timeoutAfter.toSeconds() + " s"), up),
-                        timeoutAfter.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-
-        /** The backend has answered in full or failed: if the upload has not ended, the rest is not wanted. */
-        private boolean requestSent() {
-            if (request == null || request.sent()) {
-                return true;
-            }
-            request.drop();
-            return false;
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (request != null && ctx.channel().isWritable()) {
-                request.upstreamWritable();
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (streamed != null) {
-                if (msg instanceof HttpContent c) {
-                    streamed.content(c);
-                } else {
-                    ReferenceCountUtil.release(msg);
-                }
-                return;
-            }
-            if (done.isDone()) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (msg instanceof HttpResponse r) {
-                if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-                response.statusCode(r.status().code());
-                response.statusReason(r.status().reasonPhrase());
-                HttpHeaders h = r.headers();
-                ForwardedHeaders.stripHopByHop(h);
-                reusable = HttpUtil.isKeepAlive(r);
-                contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
-                Headers out = response.headers();
-                for (Map.Entry<String, String> e : h) {
-                    if (!e.getKey().equalsIgnoreCase("transfer-encoding") && !e.getKey().equalsIgnoreCase("content-length")) {
-                        out.add(e.getKey(), e.getValue());
-                    }
-                }
-                long length = HttpUtil.getContentLength(r, -1L);
-                if (stream && (length < 0 || length > STREAM_ABOVE_BYTES) && !(msg instanceof LastHttpContent)) {
-                    // the outbound policies see status and headers; the body waits on the connection
-                    if (timeout != null) {
-                        timeout.cancel(false);
-                    }
-                    streamed = new StreamedBody(runtime, ctx.channel(), loop, contentType,
-                            HttpUtil.getContentLength(r, -1L), reusable, request);
-                    response.body(streamed.placeholder);
-                    exchange.attachment(streamed);
-                    if (msg instanceof HttpContent c) {
-                        streamed.content(c);
-                    }
-                    done.complete(null);
-                    return;
-                }
-                body = ctx.alloc().compositeBuffer(1024);
-            }
-            if (msg instanceof HttpContent c) {
-                if (body == null) {
-                    c.release();
-                    return;
-                }
-                if (body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
-                    c.release();
-                    fail(FailureKind.RESPONSE_TOO_LARGE.exception("backend '" + target.id()
-                            + "' answered with more than " + MAX_BODY + " bytes, the most a route with policies buffers"),
-                            ctx.channel());
-                    return;
-                }
-                ((io.netty.buffer.CompositeByteBuf) body).addComponent(true, c.content().retain());
-                c.release();
-                if (c instanceof LastHttpContent) {
-                    byte[] bytes = ByteBufUtil.getBytes(body);
-                    body.release();
-                    body = null;
-                    response.body(new MessageBody(bytes, contentType));
-                    if (timeout != null) {
-                        timeout.cancel(false);
-                    }
-                    UpstreamPool.Relay.detach(ctx.channel(), this);
-                    if (requestSent() && reusable) {
-                        runtime.pool.release(ctx.channel(), loop);
-                    } else {
-                        ctx.close();
-                    }
-                    done.complete(null);
-                }
-            } else if (!(msg instanceof HttpResponse)) {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        void fail(GatewayException e, Channel ch) {
-            if (done.isDone()) {
-                return;
-            }
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            if (body != null) {
-                body.release();
-                body = null;
-            }
-            requestSent();
-            UpstreamPool.Relay.detach(ch, this);
-            ch.close();
-            done.completeExceptionally(e);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (streamed != null) {
-                streamed.flush();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (streamed != null) {
-                streamed.broken();
-                ctx.close();
-                return;
-            }
-            GatewayException g;
-            if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
-                UpstreamException ue = UpstreamPool.tlsFailure(target, cause, runtime.metrics);
-                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(ue.getMessage());
-            } else {
-                g = FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                        "backend '" + target.id() + "': " + cause);
-            }
-            fail(g, ctx.channel());
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (streamed != null) {
-                streamed.broken();
-                ctx.fireChannelInactive();
-                return;
-            }
-            fail(FailureKind.BACKEND_CONNECTION_FAILURE.exception(
-                    "backend '" + target.id() + "' closed the connection before the response was complete"), ctx.channel());
-            ctx.fireChannelInactive();
-        }
     }
 }

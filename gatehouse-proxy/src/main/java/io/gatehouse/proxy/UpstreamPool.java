@@ -106,17 +106,31 @@ final class UpstreamPool {
     }
 
     /**
-     * Returns a connection whose last exchange ended cleanly with keep-alive. No handler is added
-     * or removed: the connection's {@link Relay} simply has no exchange until the next acquire.
+     * The one way a connection taken from this pool ends its exchange, for every path: back to the
+     * idle connections of its event loop when {@code reusable} (its response ended cleanly with
+     * keep-alive and the whole request went out), else closed. {@code owner}, the sink that read
+     * for the exchange, is detached if it still is the connection's; another sink still attached
+     * (a forward-request reading it) is left to hear of the close. Call on the connection's loop.
+     *
+     * <p>No handler is added or removed: the connection's {@link UpstreamReader} simply has no
+     * sink until the next acquire.
      */
-    void release(Channel ch, EventLoop loop) {
+    void giveBack(Channel ch, UpstreamReader.Sink owner, boolean reusable) {
+        if (owner != null) {
+            UpstreamReader.detach(ch, owner);
+        }
+        if (!reusable) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
         UpstreamTarget target = ch.attr(TARGET).get();
-        Relay.detach(ch);
+        UpstreamReader.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();
             return;
         }
-        ArrayDeque<Channel> q = loopPool(loop).idle.computeIfAbsent(target, t -> new ArrayDeque<>());
+        ArrayDeque<Channel> q = loopPool(ch.eventLoop()).idle.computeIfAbsent(target, t -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_TARGET) {
             ch.close();
             return;
@@ -148,7 +162,7 @@ final class UpstreamPool {
                             p.addLast("ssl", ssl);
                         }
                         p.addLast("http", new UpstreamCodec());
-                        p.addLast(RELAY, new Relay());
+                        p.addLast(RELAY, new UpstreamReader(target, metrics));
                     }
                 });
         b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
@@ -231,80 +245,6 @@ final class UpstreamPool {
         }
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
                 "backend '" + target.id() + "': cannot connect to " + where + ": " + detail, null, cause);
-    }
-
-    /**
-     * The last handler of every upstream connection, for its whole life: it hands events to the
-     * exchange using the connection now ({@link #attach}), so taking a connection from the pool
-     * and giving it back never changes the pipeline. Without an exchange, a failure or bytes from
-     * the backend simply end the connection.
-     */
-    static final class Relay extends io.netty.channel.ChannelInboundHandlerAdapter {
-        private io.netty.channel.ChannelInboundHandler exchange;
-
-        /** The connection's relay: its last handler, found without a search of the pipeline. */
-        private static Relay of(Channel ch) {
-            return ch.pipeline().last() instanceof Relay r ? r : ch.pipeline().get(Relay.class);
-        }
-
-        static void attach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            of(ch).exchange = exchange;
-        }
-
-        static void detach(Channel ch) {
-            Relay r = of(ch);
-            if (r != null) {
-                r.exchange = null;
-            }
-        }
-
-        /** Detaches {@code exchange} only if it is still the one attached. */
-        static void detach(Channel ch, io.netty.channel.ChannelInboundHandler exchange) {
-            Relay r = of(ch);
-            if (r != null && r.exchange == exchange) {
-                r.exchange = null;
-            }
-        }
-
-        @Override
-        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (exchange != null) {
-                exchange.channelRead(ctx, msg);
-            } else {
-                io.netty.util.ReferenceCountUtil.release(msg); // bytes while idle: drop the connection
-                ctx.close();
-            }
-        }
-
-        @Override
-        public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelReadComplete(ctx);
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelWritabilityChanged(ctx);
-            }
-        }
-
-        @Override
-        public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
-            if (exchange != null) {
-                exchange.channelInactive(ctx);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) throws Exception {
-            if (exchange != null) {
-                exchange.exceptionCaught(ctx, cause);
-            } else {
-                ctx.close();
-            }
-        }
     }
 
     /** Closes every idle connection (shutdown). */

@@ -1,0 +1,292 @@
+package io.gatehouse.proxy;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The {@link UpstreamReader} sink that collects a backend's response whole: one request sent on
+ * an acquired upstream connection, and a future completed with the response or failed with a
+ * {@link FailureKind}'s {@code GatewayException}, within a deadline. The connection goes back to
+ * the pool (or is closed) when the response has been read.
+ *
+ * <p>Used by {@code forward-request} on routes with policies. For a caller with a whole request
+ * (such as {@code send-request}), {@link #call} acquires the connection too.
+ *
+ * <p>Optionally ({@link #streamAbove} at or above 0) a response body larger than that, or of
+ * unknown length, is not read: the future completes with the head, and {@link Collected#rest()}
+ * holds the body on the connection until it is {@link #handOver handed over} to another sink or
+ * {@link #abandon abandoned}. Everything runs on the connection's event loop.
+ */
+final class UpstreamCollector implements UpstreamReader.Sink {
+    /** The largest response body collected whole, by default. */
+    static final int MAX_BODY = 16 * 1024 * 1024;
+    /** How much of a streamed body may arrive before its hand-over without pausing the connection. */
+    private static final int MAX_EARLY_BYTES = 256 * 1024;
+
+    /**
+     * A backend's response: its status, its headers without hop-by-hop ones, whether the connection
+     * could carry another request, and the body whole, or null when it stays on the connection
+     * ({@code rest}, with its Content-Length or -1).
+     */
+    record Collected(HttpResponseStatus status, HttpHeaders headers, boolean keepAlive, byte[] body,
+                     long contentLength, UpstreamCollector rest) {
+    }
+
+    private final GatewayRuntime runtime;
+    private final UpstreamTarget target;
+    private final EventLoop loop;
+    private final Duration timeout;
+    private final long streamAbove;
+    private final int maxBody;
+    private final PolicyPath.RequestStream request;  // the client's body streaming to the backend, or null
+    private final CompletableFuture<Collected> done = new CompletableFuture<>();
+    private Channel channel;
+    private CompositeByteBuf body;
+    private HttpResponse head;
+    private boolean reusable;
+    // the body left on the connection (streamAbove)
+    private boolean streaming;
+    private ArrayDeque<HttpContent> early;
+    private long earlyBytes;
+    private boolean finished;        // the streamed body was handed over, abandoned or broke off
+    private FailureKind brokenKind;  // it broke off before the hand-over
+    private String brokenMessage;
+
+    /**
+     * @param timeout     how long the backend may take to answer, from the end of the request
+     * @param streamAbove -1 to collect every body whole; else the body length above which (or when
+     *                    unknown) it stays on the connection
+     * @param maxBody     the largest body collected; a larger one fails with {@link FailureKind#RESPONSE_TOO_LARGE}
+     * @param request     the client's body, streamed to the backend after the head; null when the
+     *                    request carries its body whole
+     */
+    UpstreamCollector(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop, Duration timeout, long streamAbove,
+                      int maxBody, PolicyPath.RequestStream request) {
+        this.runtime = runtime;
+        this.target = target;
+        this.loop = loop;
+        this.timeout = timeout;
+        this.streamAbove = streamAbove;
+        this.maxBody = maxBody;
+        this.request = request;
+    }
+
+    /**
+     * Acquires a connection to {@code target} on {@code loop}, sends {@code request} (its body
+     * whole; the request is released once written) and collects the whole response, up to
+     * {@link #MAX_BODY}, within {@code timeout} from the end of the request. May be called from
+     * any thread; the future completes on {@code loop}, with {@link Collected} (its {@code rest}
+     * null) or a {@link FailureKind}'s {@code GatewayException}.
+     */
+    static CompletableFuture<Collected> call(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop,
+                                             FullHttpRequest request, Duration timeout) {
+        UpstreamCollector c = new UpstreamCollector(runtime, target, loop, timeout, -1, MAX_BODY, null);
+        if (loop.inEventLoop()) {
+            c.acquireAndSend(request);
+        } else {
+            loop.execute(() -> c.acquireAndSend(request));
+        }
+        return c.done;
+    }
+
+    private void acquireAndSend(FullHttpRequest request) {
+        runtime.pool.acquire(target, loop).addListener(f -> {
+            if (f.isSuccess()) {
+                send((Channel) f.getNow(), request);
+            } else {
+                ReferenceCountUtil.release(request);
+                done.completeExceptionally(failure(f.cause(), target));
+            }
+        });
+    }
+
+    /** Acquiring a connection failed: the pool's own failure kind, else a connection failure. */
+    static io.gatehouse.policy.GatewayException failure(Throwable cause, UpstreamTarget target) {
+        if (cause instanceof UpstreamException ue) {
+            return ue.kind.exception(ue.getMessage());
+        }
+        return FailureKind.BACKEND_CONNECTION_FAILURE.exception("backend '" + target.id() + "': " + cause);
+    }
+
+    /**
+     * Sends {@code head} on {@code up}, a connection acquired for this collector's target, and then
+     * the client's body if this collector has one; the deadline runs from the end of the request.
+     * Call on the connection's event loop.
+     */
+    CompletableFuture<Collected> send(Channel up, HttpRequest head) {
+        channel = up;
+        UpstreamReader.attach(up, this);
+        if (request == null) {
+            up.writeAndFlush(head);
+            armTimeout();
+        } else {
+            up.write(head);
+            request.streamTo(up, this::armTimeout);
+        }
+        return done;
+    }
+
+    /** The connection this collector uses (set by {@link #send}). */
+    Channel channel() {
+        return channel;
+    }
+
+    /** The request is out: the deadline runs (the reader's, ended by the final head). */
+    private void armTimeout() {
+        if (head == null && !done.isDone()) {
+            UpstreamReader.arm(channel, this, timeout, null);
+        }
+    }
+
+    /** The backend has answered in full or failed: if the upload has not ended, the rest is not wanted. */
+    private boolean requestSent() {
+        if (request == null || request.sent()) {
+            return true;
+        }
+        request.drop();
+        return false;
+    }
+
+    @Override
+    public void writabilityChanged(Channel up) {
+        if (request != null && up.isWritable()) {
+            request.upstreamWritable();
+        }
+    }
+
+    @Override
+    public void head(Channel up, HttpResponse r) {
+        if (done.isDone()) {
+            return;
+        }
+        HttpHeaders h = r.headers();
+        ForwardedHeaders.stripHopByHop(h);
+        reusable = HttpUtil.isKeepAlive(r);
+        head = r;
+        long length = HttpUtil.getContentLength(r, -1L);
+        if (streamAbove >= 0 && (length < 0 || length > streamAbove) && !(r instanceof io.netty.handler.codec.http.LastHttpContent)) {
+            // the caller sees status and headers; the body waits on the connection
+            streaming = true;
+            early = new ArrayDeque<>(2);
+            done.complete(new Collected(r.status(), h, reusable, null, length, this));
+            return;
+        }
+        body = up.alloc().compositeBuffer(1024);
+    }
+
+    @Override
+    public void content(Channel up, HttpContent c, boolean last) {
+        if (streaming) {
+            if (finished) {
+                c.release();
+                return;
+            }
+            // a small body usually arrives in the same read as the head: hold it without pausing the
+            // connection (each pause and resume is a syscall); a large one waits on the connection
+            early.add(c);
+            earlyBytes += c.content().readableBytes();
+            if (earlyBytes > MAX_EARLY_BYTES) {
+                up.config().setAutoRead(false);
+            }
+            return;
+        }
+        if (done.isDone() || body == null) {
+            c.release();
+            return;
+        }
+        if (body.readableBytes() + c.content().readableBytes() > maxBody) {
+            c.release();
+            fail(FailureKind.RESPONSE_TOO_LARGE, "backend '" + target.id() + "' answered with more than " + maxBody
+                    + " bytes, the most a route with policies buffers");
+            return;
+        }
+        body.addComponent(true, c.content().retain());
+        c.release();
+        if (last) {
+            byte[] bytes = ByteBufUtil.getBytes(body);
+            body.release();
+            body = null;
+            runtime.pool.giveBack(up, this, requestSent() && reusable);
+            done.complete(new Collected(head.status(), head.headers(), reusable, bytes, bytes.length, null));
+        }
+    }
+
+    @Override
+    public void failed(Channel up, FailureKind kind, String message, Throwable cause) {
+        if (streaming) {
+            if (!finished) { // broke off before the hand-over: the new owner hears of it then
+                finished = true;
+                brokenKind = kind;
+                brokenMessage = message;
+                releaseEarly();
+            }
+            return;
+        }
+        fail(kind, message);
+    }
+
+    private void fail(FailureKind kind, String message) {
+        if (done.isDone()) {
+            return;
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        requestSent();
+        runtime.pool.giveBack(channel, this, false);
+        done.completeExceptionally(kind.exception(message));
+    }
+
+    /**
+     * Hands the body left on the connection to {@code to}: what arrived meanwhile first, then the
+     * rest as the connection reads it. If the connection broke off meanwhile, {@code to} is told so.
+     */
+    void handOver(UpstreamReader.Sink to, boolean autoRead) {
+        if (finished) {
+            if (brokenKind != null) {
+                to.failed(channel, brokenKind, brokenMessage, null);
+            }
+            return;
+        }
+        finished = true;
+        UpstreamReader.attach(channel, to);
+        boolean ended = false;
+        for (HttpContent c; (c = early.poll()) != null; ) {
+            ended = c instanceof io.netty.handler.codec.http.LastHttpContent;
+            to.content(channel, c, ended);
+        }
+        if (!ended && channel.config().isAutoRead() != autoRead) {
+            channel.config().setAutoRead(autoRead);
+        }
+    }
+
+    /** Nobody wants the body left on the connection: drop it and the connection. */
+    void abandon() {
+        if (!streaming || finished) {
+            return;
+        }
+        finished = true;
+        releaseEarly();
+        runtime.pool.giveBack(channel, this, false);
+    }
+
+    private void releaseEarly() {
+        for (HttpContent c; (c = early.poll()) != null; ) {
+            c.release();
+        }
+    }
+}

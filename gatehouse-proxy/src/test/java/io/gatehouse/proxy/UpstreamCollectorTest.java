@@ -1,0 +1,131 @@
+package io.gatehouse.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gatehouse.policy.GatewayException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link UpstreamCollector#call}, the whole-response exchange with a backend that forward-request
+ * uses and send-request can: the response whole, or a {@link FailureKind}'s failure, and the
+ * connection back in the pool only after a clean keep-alive response.
+ */
+class UpstreamCollectorTest {
+    private NioEventLoopGroup group;
+    private EventLoop loop;
+    private GatewayRuntime runtime;
+    private ScriptedBackend backend;
+    private UpstreamTarget target;
+
+    @BeforeEach
+    void start() throws Exception {
+        group = new NioEventLoopGroup(1);
+        loop = group.next();
+        GatewayMetrics metrics = new GatewayMetrics();
+        runtime = new GatewayRuntime(null, new UpstreamPool(NioSocketChannel.class, metrics), metrics);
+        backend = new ScriptedBackend();
+        URI url = URI.create("http://127.0.0.1:" + backend.port());
+        target = new UpstreamTarget("b", url, "127.0.0.1", backend.port(), "", "127.0.0.1:" + backend.port(), null,
+                "127.0.0.1", false, Duration.ofSeconds(30), null, null);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        backend.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    /** Called from the test's thread: the collector moves onto the loop itself. */
+    private CompletableFuture<UpstreamCollector.Collected> call(String path, Duration timeout) {
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, target.authority());
+        return UpstreamCollector.call(runtime, target, loop, req, timeout);
+    }
+
+    private boolean pooled() throws Exception {
+        return loop.submit(() -> {
+            var ch = runtime.pool.idle(target, loop);
+            if (ch != null) {
+                runtime.pool.giveBack(ch, null, true);
+            }
+            return ch != null;
+        }).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void collectsTheWholeResponseAndPoolsTheConnection() throws Exception {
+        backend.on("/a", ScriptedBackend.Scripted.of(
+                "HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-Answer: yes\r\nKeep-Alive: timeout=5\r\n\r\nhello"));
+        UpstreamCollector.Collected got = call("/a", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertThat(got.status().code()).isEqualTo(201);
+        assertThat(new String(got.body(), StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThat(got.headers().get("X-Answer")).isEqualTo("yes");
+        assertThat(got.headers().contains("Keep-Alive")).as("hop-by-hop headers removed").isFalse();
+        assertThat(got.rest()).isNull();
+        assertThat(got.keepAlive()).isTrue();
+        assertThat(pooled()).as("the connection went back to the pool").isTrue();
+    }
+
+    @Test
+    void calledOnTheLoopItCompletesThereToo() throws Exception {
+        backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, target.authority());
+        // the stage is attached on the loop, before the loop can complete the future
+        CompletableFuture<Boolean> onLoop = loop.submit(() -> UpstreamCollector.call(runtime, target, loop, req,
+                Duration.ofSeconds(5)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
+        assertThat(onLoop.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aBackendThatDoesNotAnswerFailsWithTheTimeoutKind() throws Exception {
+        backend.on("/slow", ScriptedBackend.Scripted.silent());
+        CompletableFuture<UpstreamCollector.Collected> f = call("/slow", Duration.ofSeconds(1));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.status()).isEqualTo(504);
+                    assertThat(g.reason()).isEqualTo(FailureKind.TIMEOUT.reason);
+                    assertThat(g.getMessage()).isEqualTo("backend 'b' did not answer within 1 s");
+                });
+        assertThat(pooled()).as("a timed-out connection is never reused").isFalse();
+    }
+
+    @Test
+    void aConnectionClosedMidResponseFailsAsABackendConnectionFailure() throws Exception {
+        backend.on("/cut", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc").thenClose());
+        CompletableFuture<UpstreamCollector.Collected> f = call("/cut", Duration.ofSeconds(5));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.status()).isEqualTo(502);
+                    assertThat(g.reason()).isEqualTo(FailureKind.BACKEND_CONNECTION_FAILURE.reason);
+                    assertThat(g.getMessage()).contains("closed the connection before the response was complete");
+                });
+        assertThat(pooled()).isFalse();
+    }
+
+    @Test
+    void aBackendThatCannotBeReachedFailsWithThePoolsKind() throws Exception {
+        backend.close();
+        CompletableFuture<UpstreamCollector.Collected> f = call("/a", Duration.ofSeconds(5));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> assertThat(g.status()).isEqualTo(502));
+    }
+}
