@@ -506,6 +506,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         logTraces(e.requestId, out.failure(), out.traces(), out.contextTraces());
         if (out.failure() != null) {
             io.gatehouse.policy.GatewayException g = out.failure();
+            runtime.metrics.requestFailure(g.source(), g.reason());
             String api = e.match.api().config().id();
             if (out.status() >= 500) {
                 log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
@@ -886,6 +887,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     }
 
     private void logFailure(DownstreamExchange e, FailureKind kind, String message) {
+        runtime.metrics.requestFailure(kind.source, kind.reason);
         String api = e.match == null ? "-" : e.match.api().config().id();
         if (kind == FailureKind.OPERATION_NOT_FOUND) {
             log.info("[{}] {} {}: {}", e.requestId, kind.status.code(), kind.reason, message);

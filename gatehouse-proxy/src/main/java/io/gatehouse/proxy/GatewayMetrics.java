@@ -78,6 +78,17 @@ public final class GatewayMetrics implements MetricSink {
                 + "certificate", "api", api, "check", check).increment();
     }
 
+    /**
+     * A request whose handling failed, by {@code context.LastError}'s source and reason: the
+     * gateway's own failures ({@link FailureKind}) and the policies' (an on-error section may
+     * still have answered it). Both come from closed sets: the failure table, the policy
+     * elements' reasons and the config's policy ids; never from what a client sent.
+     */
+    void requestFailure(String source, String reason) {
+        counter("gatehouse_request_failures", "Requests whose handling failed, by context.LastError source and reason",
+                "source", source, "reason", reason).increment();
+    }
+
     void upstreamTlsFailure(String backend, String reason) {
         counter("gatehouse_upstream_tls_failures", "Failed TLS handshakes with backends",
                 "backend", backend, "reason", reason).increment();

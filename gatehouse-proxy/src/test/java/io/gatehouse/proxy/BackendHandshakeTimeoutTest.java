@@ -52,7 +52,8 @@ final class BackendHandshakeTimeoutTest {
                 String line = logs.await(l -> l.contains("504"), Duration.ofSeconds(2));
                 assertThat(line).contains("backend 'silent-tls'").contains("TLS handshake with the backend timed out");
                 assertThat(gw.gateway.metrics().scrape())
-                        .contains("gatehouse_upstream_tls_failures_total{backend=\"silent-tls\",reason=\"handshake_timeout\"} 1.0");
+                        .contains("gatehouse_upstream_tls_failures_total{backend=\"silent-tls\",reason=\"handshake_timeout\"} 1.0")
+                        .contains("gatehouse_request_failures_total{reason=\"Timeout\",source=\"forward-request\"} 1.0");
             } finally {
                 for (Socket s : held) {
                     s.close();

@@ -69,6 +69,16 @@ class PolicyCatalogueEndToEndTest {
         identity.start();
         String key = Base64.getEncoder().encodeToString(JWT_KEY);
         StringBuilder apis = new StringBuilder();
+        apis.append(api("faulty", """
+                <policies>
+                  <inbound>
+                    <set-header name="x-length" exists-action="override">
+                      <value>@(context.Request.Headers.GetValueOrDefault("x-missing", null).Length.ToString())</value>
+                    </set-header>
+                  </inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """));
         apis.append(api("checked", """
                 <policies>
                   <inbound>
@@ -339,6 +349,15 @@ class PolicyCatalogueEndToEndTest {
 
     private static E2e.CurlResult call(String path, String... extra) {
         return E2e.curl(world, TestWorld.API_HOST, port, path, null, extra);
+    }
+
+    @Test
+    void aPolicyThatFailsIsCountedByItsLastErrorSourceAndReason() {
+        String metric = "gatehouse_request_failures_total{reason=\"ExpressionValueEvaluationFailure\",source=\"set-header\"}";
+        assertThat(gw.gateway.metrics().scrape()).doesNotContain(metric);
+        assertThat(call("/faulty/x").status()).isEqualTo(500);
+        assertThat(call("/faulty/x").status()).isEqualTo(500);
+        assertThat(gw.gateway.metrics().scrape()).contains(metric + " 2.0");
     }
 
     @Test
