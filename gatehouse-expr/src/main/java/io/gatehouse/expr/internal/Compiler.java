@@ -988,14 +988,14 @@ public final class Compiler {
         C c = value(u.operand());
         Type t = c.t;
         Node n = c.n;
-        switch (u.op()) {
-            case "!" -> {
+        switch (Operator.unary(u.op())) {
+            case NOT -> {
                 if (t != Type.BOOL && !t.isDynamic()) {
                     return fail(u.pos(), "operator '!' cannot be applied to an operand of type '" + t.name() + "'");
                 }
                 return new C(env -> !Ops.truth(n.eval(env)), Type.BOOL);
             }
-            case "-" -> {
+            case NEGATE -> {
                 if (!t.isNumeric() && !t.isDynamic() && !t.name().equals("TimeSpan")) {
                     return fail(u.pos(), "operator '-' cannot be applied to an operand of type '" + t.name() + "'");
                 }
@@ -1003,9 +1003,9 @@ public final class Compiler {
                     int v = -x;
                     return new C(env -> v, Type.INT);
                 }
-                return new C(env -> Ops.negate(n.eval(env)), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
+                return new C(env -> Operator.NEGATE.apply(n.eval(env)), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
             }
-            case "+" -> {
+            case PLUS -> {
                 if (!t.isNumeric() && !t.isDynamic()) {
                     return fail(u.pos(), "operator '+' cannot be applied to an operand of type '" + t.name() + "'");
                 }
@@ -1015,16 +1015,16 @@ public final class Compiler {
                 if (!t.isIntegral() && !t.isDynamic()) {
                     return fail(u.pos(), "operator '~' cannot be applied to an operand of type '" + t.name() + "'");
                 }
-                return new C(env -> Ops.complement(n.eval(env)), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
+                return new C(env -> Operator.COMPLEMENT.apply(n.eval(env)), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
             }
         }
     }
 
-    private Type arithType(String op, Type a, Type b, int pos) {
+    private Type arithType(Operator op, Type a, Type b) {
         if (a == Type.ERROR || b == Type.ERROR) {
             return Type.ERROR;
         }
-        if (op.equals("+") && (a == Type.STRING || b == Type.STRING)) {
+        if (op == Operator.ADD && (a == Type.STRING || b == Type.STRING)) {
             if (a == Type.VOID || b == Type.VOID) {
                 return null;
             }
@@ -1043,34 +1043,35 @@ public final class Compiler {
         }
         String an = a.name();
         String bn = b.name();
-        if (op.equals("+") && an.equals("DateTime") && bn.equals("TimeSpan")) {
+        if (op == Operator.ADD && an.equals("DateTime") && bn.equals("TimeSpan")) {
             return a;
         }
-        if (op.equals("-") && an.equals("DateTime") && bn.equals("DateTime")) {
+        if (op == Operator.SUB && an.equals("DateTime") && bn.equals("DateTime")) {
             return lib.typeNamed("TimeSpan");
         }
-        if (op.equals("-") && an.equals("DateTime") && bn.equals("TimeSpan")) {
+        if (op == Operator.SUB && an.equals("DateTime") && bn.equals("TimeSpan")) {
             return a;
         }
-        if ((op.equals("+") || op.equals("-")) && an.equals("TimeSpan") && bn.equals("TimeSpan")) {
+        if ((op == Operator.ADD || op == Operator.SUB) && an.equals("TimeSpan") && bn.equals("TimeSpan")) {
             return a;
         }
         return null;
     }
 
     private C binary(Binary b) {
-        String op = b.op();
-        if (op.equals("&&") || op.equals("||")) {
+        String sym = b.op();
+        Operator op = Operator.binary(sym);
+        if (op == Operator.CONDITIONAL_AND || op == Operator.CONDITIONAL_OR) {
             Node l = condition(b.left());
             Node r = condition(b.right());
-            if (op.equals("&&")) {
+            if (op == Operator.CONDITIONAL_AND) {
                 return new C(env -> Ops.truth(l.eval(env)) && Ops.truth(r.eval(env)), Type.BOOL);
             }
             return new C(env -> Ops.truth(l.eval(env)) || Ops.truth(r.eval(env)), Type.BOOL);
         }
         C l = value(b.left());
         C r = value(b.right());
-        if (op.equals("+") && l.t == lib.tXNamespace && r.t == Type.STRING) {
+        if (op == Operator.ADD && l.t == lib.tXNamespace && r.t == Type.STRING) {
             Node ln = l.n;
             Node rn = r.n;
             return new C(env -> {
@@ -1087,11 +1088,14 @@ public final class Compiler {
         Node ln = l.n;
         Node rn = r.n;
         if (lt == Type.VOID || rt == Type.VOID) {
-            return fail(b.opPos(), "operator '" + op + "' cannot be applied to a method that returns nothing (void)");
+            return fail(b.opPos(), "operator '" + sym + "' cannot be applied to a method that returns nothing (void)");
         }
         boolean anyError = lt == Type.ERROR || rt == Type.ERROR;
+        if (op == null) {
+            return fail(b.opPos(), "unsupported operator '" + sym + "'");
+        }
         switch (op) {
-            case "??" -> {
+            case COALESCE -> {
                 Type t = lt == Type.NULL ? rt : rt == Type.NULL || rt.convertibleTo(lt) ? lt
                         : lt.convertibleTo(rt) ? rt : null;
                 if (t == null && !anyError) {
@@ -1103,47 +1107,45 @@ public final class Compiler {
                     return v != null ? v : rn.eval(env);
                 }, t == null ? Type.ERROR : t);
             }
-            case "==", "!=" -> {
+            case EQ, NE -> {
                 if (!anyError && !comparable(lt, rt)) {
-                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                    return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                if (op.equals("==")) {
+                if (op == Operator.EQ) {
                     if (r.n != null && b.right() instanceof Lit lit && lit.value() == null) {
                         return new C(env -> ln.eval(env) == null, Type.BOOL);
                     }
-                    return new C(env -> Ops.equal(ln.eval(env), rn.eval(env)), Type.BOOL);
+                    Operator.Impl eq = op.resolve(lt, rt);
+                    return new C(env -> eq.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
                 }
                 if (b.right() instanceof Lit lit && lit.value() == null) {
                     return new C(env -> ln.eval(env) != null, Type.BOOL);
                 }
-                return new C(env -> !Ops.equal(ln.eval(env), rn.eval(env)), Type.BOOL);
+                Operator.Impl ne = op.resolve(lt, rt);
+                return new C(env -> ne.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
             }
-            case "<", ">", "<=", ">=" -> {
+            case LT, GT, LE, GE -> {
                 boolean ok = anyError || lt.isDynamic() || rt.isDynamic() || (lt.isNumeric() && rt.isNumeric()
-                        && arithType("<", lt, rt, 0) != null)
+                        && arithType(Operator.LT, lt, rt) != null)
                         || (lt.name().equals(rt.name()) && (lt.name().equals("DateTime") || lt.name().equals("TimeSpan")));
                 if (!ok) {
-                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                    return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'" + (lt == Type.STRING ? " (compare strings with string.Compare)" : ""));
                 }
-                return new C(env -> Ops.compare(op, ln.eval(env), rn.eval(env)), Type.BOOL);
+                Operator.Impl rel = op.resolve(lt, rt);
+                return new C(env -> rel.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
             }
-            case "+", "-", "*", "/", "%" -> {
-                Type t = arithType(op, lt, rt, b.opPos());
+            case ADD, SUB, MUL, DIV, REM -> {
+                Type t = arithType(op, lt, rt);
                 if (t == null) {
-                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                    return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                if (t == Type.STRING) {
-                    return new C(env -> Ops.concat(ln.eval(env), rn.eval(env)), Type.STRING);
-                }
-                if (t == Type.INT && lt.rank() == 0 && rt.rank() == 0) {
-                    return new C(intOp(op, ln, rn), Type.INT);
-                }
-                return new C(env -> Ops.arith(op, ln.eval(env), rn.eval(env)), t);
+                Operator.Impl impl = t == Type.STRING ? Ops::concat : op.resolve(lt, rt);
+                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), t);
             }
-            case "&", "|", "^" -> {
+            case AND, OR, XOR -> {
                 Type t;
                 if (anyError || lt.isDynamic() || rt.isDynamic()) {
                     t = Type.OBJECT;
@@ -1154,32 +1156,25 @@ public final class Compiler {
                 } else if (lt.isIntegral() && rt.isIntegral()) {
                     t = lt == Type.LONG || rt == Type.LONG ? Type.LONG : Type.INT;
                 } else {
-                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                    return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                return new C(env -> Ops.bitwise(op, ln.eval(env), rn.eval(env)), t);
+                Operator.Impl impl = op.resolve(lt, rt);
+                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), t);
             }
-            case "<<", ">>" -> {
+            case SHL, SHR -> {
                 if (!anyError && !(lt.isDynamic() || lt.isIntegral()) || !(rt.isDynamic() || rt.rank() == 0 && rt.isIntegral())) {
-                    return fail(b.opPos(), "operator '" + op + "' cannot be applied to operands of type '" + lt.name()
+                    return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                return new C(env -> Ops.shift(op, ln.eval(env), rn.eval(env)), lt == Type.LONG ? Type.LONG
+                Operator.Impl impl = op.resolve(lt, rt);
+                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), lt == Type.LONG ? Type.LONG
                         : lt.isDynamic() ? Type.OBJECT : Type.INT);
             }
             default -> {
-                return fail(b.opPos(), "unsupported operator '" + op + "'");
+                return fail(b.opPos(), "unsupported operator '" + sym + "'");
             }
         }
-    }
-
-    private static Node intOp(String op, Node ln, Node rn) {
-        return switch (op) {
-            case "+" -> env -> Ops.asInt(ln.eval(env)) + Ops.asInt(rn.eval(env));
-            case "-" -> env -> Ops.asInt(ln.eval(env)) - Ops.asInt(rn.eval(env));
-            case "*" -> env -> Ops.asInt(ln.eval(env)) * Ops.asInt(rn.eval(env));
-            default -> env -> Ops.arith(op, ln.eval(env), rn.eval(env));
-        };
     }
 
     private boolean comparable(Type a, Type b) {
@@ -1187,7 +1182,7 @@ public final class Compiler {
             return true;
         }
         if (a.isNumeric() && b.isNumeric()) {
-            return arithType("==", a, b, 0) != null;
+            return arithType(Operator.EQ, a, b) != null;
         }
         if (a == Type.BOOL || b == Type.BOOL || a == Type.STRING || b == Type.STRING || a.isNumeric() || b.isNumeric()) {
             return a.name().equals(b.name());
@@ -1380,24 +1375,24 @@ public final class Compiler {
                 return v != null ? v : rn.eval(env);
             }, targetType);
         }
-        String bop = op.substring(0, op.length() - 1);
+        Operator bop = Operator.binary(op.substring(0, op.length() - 1));
         C combined = switch (bop) {
-            case "&", "|", "^", "<<", ">>" -> {
+            case AND, OR, XOR, SHL, SHR -> {
                 Node cn = current.n;
                 Node rn = rhs.n;
-                yield new C(env -> bop.equals("<<") || bop.equals(">>") ? Ops.shift(bop, cn.eval(env), rn.eval(env))
-                        : Ops.bitwise(bop, cn.eval(env), rn.eval(env)), targetType);
+                Operator.Impl impl = bop.guarded(current.t, rhs.t);
+                yield new C(env -> impl.apply(cn.eval(env), rn.eval(env)), targetType);
             }
             default -> {
-                Type t = arithType(bop, current.t, rhs.t, a.opPos());
+                Type t = arithType(bop, current.t, rhs.t);
                 if (t == null) {
                     yield fail(a.opPos(), "operator '" + op + "' cannot be applied to operands of type '"
                             + current.t.name() + "' and '" + rhs.t.name() + "'");
                 }
                 Node cn = current.n;
                 Node rn = rhs.n;
-                yield new C(t == Type.STRING ? env -> Ops.concat(cn.eval(env), rn.eval(env))
-                        : env -> Ops.arith(bop, cn.eval(env), rn.eval(env)), t);
+                Operator.Impl impl = t == Type.STRING ? Ops::concat : bop.guarded(current.t, rhs.t);
+                yield new C(env -> impl.apply(cn.eval(env), rn.eval(env)), t);
             }
         };
         Node cn = combined.n;
@@ -1424,7 +1419,7 @@ public final class Compiler {
             boolean prefix = i.prefix();
             return new C(env -> {
                 Object old = env.locals[slot];
-                Object nv = Conv.cast(Ops.add(old, delta), t, false);
+                Object nv = Conv.cast(Operator.ADD.apply(old, delta), t, false);
                 env.locals[slot] = nv;
                 return prefix ? nv : old;
             }, t);
@@ -2536,8 +2531,8 @@ public final class Compiler {
                     error(rp.pos(), "a relational pattern '" + rp.op() + "' needs a number, not '" + c.t.name() + "'");
                 }
                 Node cn = c.n;
-                String op = rp.op();
-                yield (env, v) -> v != null && Ops.compare(op, v, cn.eval(env));
+                Operator op = Operator.binary(rp.op());
+                yield (env, v) -> v != null && op.compare(v, cn.eval(env));
             }
             case TypePat tp -> {
                 Type t = tp.type() == null ? subject : resolveType(tp.type());

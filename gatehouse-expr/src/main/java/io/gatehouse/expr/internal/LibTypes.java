@@ -76,7 +76,7 @@ final class LibTypes {
             m.method(n, "ToString", S, (o, a, t) -> fmt(o, s(a[0])), S);
             m.method(n, "ToString", S, (o, a, t) -> cultureNumber(o, s(a[0]), a[1]), S, l.tCulture);
             m.method(n, "ToString", S, (o, a, t) -> cultureNumber(o, "", a[0]), l.tCulture);
-            m.method(n, "CompareTo", I, (o, a, t) -> Ops.compare("<", o, a[0]) ? -1 : Ops.equal(o, a[0]) ? 0 : 1, n);
+            m.method(n, "CompareTo", I, (o, a, t) -> Operator.LT.compare(o, a[0]) ? -1 : Ops.equal(o, a[0]) ? 0 : 1, n);
         }
         m.method(B, "CompareTo", I, (o, a, t) -> Boolean.compare((Boolean) o, (Boolean) a[0]), B);
 
@@ -117,7 +117,7 @@ final class LibTypes {
         for (String name : new String[] {"Min", "Max"}) {
             boolean min = name.equals("Min");
             for (Type n : new Type[] {I, L, D, M}) {
-                m.method(math, name, n, (o, a, t) -> Ops.compare("<", a[0], a[1]) == min ? a[0] : a[1], n, n);
+                m.method(math, name, n, (o, a, t) -> Operator.LT.compare(a[0], a[1]) == min ? a[0] : a[1], n, n);
             }
         }
         m.method(math, "Round", D, (o, a, t) -> Math.rint(d(a[0])), D);

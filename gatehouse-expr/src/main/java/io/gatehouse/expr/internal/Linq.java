@@ -289,7 +289,7 @@ final class Linq {
                         case "Sum" -> {
                             Object acc = Conv.zero(rt.isDynamic() ? Type.INT : rt);
                             for (Object v : vals) {
-                                acc = Ops.add(acc, v);
+                                acc = Operator.ADD.apply(acc, v);
                             }
                             return acc;
                         }
@@ -299,9 +299,9 @@ final class Linq {
                             }
                             Object acc = rt == Type.DECIMAL ? (Object) java.math.BigDecimal.ZERO : (Object) 0.0;
                             for (Object v : vals) {
-                                acc = Ops.add(acc, v);
+                                acc = Operator.ADD.apply(acc, v);
                             }
-                            return Ops.arith("/", acc, rt == Type.DECIMAL ? (Object) java.math.BigDecimal.valueOf(vals.size())
+                            return Operator.DIV.apply(acc, rt == Type.DECIMAL ? (Object) java.math.BigDecimal.valueOf(vals.size())
                                     : (Object) (double) vals.size());
                         }
                         default -> {
@@ -353,7 +353,7 @@ final class Linq {
             return a == null ? (b == null ? 0 : -1) : 1;
         }
         if (Ops.kind(a) >= 0 && Ops.kind(b) >= 0) {
-            return Ops.compare("<", a, b) ? -1 : Ops.equal(a, b) ? 0 : 1;
+            return Operator.LT.compare(a, b) ? -1 : Ops.equal(a, b) ? 0 : 1;
         }
         if (a instanceof String x && b instanceof String y) {
             return x.compareTo(y);
