@@ -163,7 +163,7 @@ final class LibCrypto {
             return v != null;
         }, S, Type.OBJECT);
 
-        // ---- Dictionary<K, V> (types per instantiation: the Compiler types Keys/Values/Key/Value and the indexer)
+        // ---- Dictionary<K, V> (types per instantiation: the Checker types Keys/Values/Key/Value and the indexer)
         String dc = "Dictionary";
         m.method(dc, "Add", Type.VOID, (o, a, x) -> {
             java.util.Map<Object, Object> map = mapOf(o);

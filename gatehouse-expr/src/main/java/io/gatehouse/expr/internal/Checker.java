@@ -2,12 +2,10 @@ package io.gatehouse.expr.internal;
 
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
-import io.gatehouse.expr.ExpressionException;
 import io.gatehouse.expr.internal.Ast.*;
 import io.gatehouse.expr.internal.Members.Method;
 import io.gatehouse.expr.internal.Members.Prop;
-import io.gatehouse.expr.lib.Dotnet;
-import io.gatehouse.expr.lib.JToken;
+import io.gatehouse.expr.internal.Checked.LocalFn;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,63 +16,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The checker and code generator in one pass: resolves every name against {@link Library}, checks
- * operand types, and builds a tree of closures ({@link Node}) that runs without any lookups.
+ * The checker: resolves every name, member and overload against {@link Library}, checks operand
+ * types, reports every problem as a positioned diagnostic, and produces the checked tree
+ * ({@link Checked}) that {@link Planner} turns into closures.
  */
-public final class Compiler {
-    /** One compiled expression node. */
-    @FunctionalInterface
-    public interface Node {
-        Object eval(Env env);
-    }
-
-    /** One compiled statement: returns null to continue, or BREAK/CONTINUE/RETURN. */
-    @FunctionalInterface
-    interface Exec {
-        Object exec(Env env);
-    }
-
-    static final Object BREAK = new Object();
-    static final Object CONTINUE = new Object();
-    static final Object RETURN = new Object();
-
-    /** A compiled expression with its static type; {@code staticOf} is set when it names a type or namespace. */
-    record C(Node n, Type t, String staticOf) {
-        C(Node n, Type t) {
-            this(n, t, null);
+public final class Checker {
+    /** A checked expression with its static type; {@code staticOf} is set when it names a type or namespace. */
+    record C(Checked.Expr e, Type t, String staticOf) {
+        C(Checked.Expr e, Type t) {
+            this(e, t, null);
         }
     }
+
+    private static final Checked.Expr NULL = new Checked.Const(null);
 
     private record Var(int slot, Type type) {
-    }
-
-    /**
-     * A local function. Its parameters live in fixed slots, so a call stores the arguments there and
-     * runs the body; {@code guardSlot} marks it active while it runs, which refuses recursion (the
-     * slots would be shared between the calls).
-     */
-    private static final class LocalFn {
-        final String name;
-        final Type ret;
-        final Type[] params;
-        final int[] slots;
-        final int guardSlot;
-        Node body;
-        boolean compiling;
-
-        LocalFn(String name, Type ret, Type[] params, int[] slots, int guardSlot) {
-            this.name = name;
-            this.ret = ret;
-            this.params = params;
-            this.slots = slots;
-            this.guardSlot = guardSlot;
-        }
-    }
-
-    /** Matches a value against a compiled pattern, binding pattern variables in env. */
-    @FunctionalInterface
-    interface Matcher {
-        boolean test(Env env, Object v);
     }
 
     private final Deque<Integer> catchSlots = new ArrayDeque<>();
@@ -100,7 +56,7 @@ public final class Compiler {
     boolean readsRequestBody;
     boolean readsResponseBody;
 
-    public Compiler(String src, Position origin, Diagnostics diags) {
+    public Checker(String src, Position origin, Diagnostics diags) {
         this.src = src;
         this.origin = origin;
         this.diags = diags;
@@ -147,7 +103,7 @@ public final class Compiler {
 
     private C fail(int offset, String message) {
         error(offset, message);
-        return new C(e -> null, Type.ERROR);
+        return new C(NULL, Type.ERROR);
     }
 
     private String describe(Expr e) {
@@ -175,44 +131,38 @@ public final class Compiler {
 
     // ---- entry points
 
-    /** Compiles an expression whose value must convert to {@code expected}. */
-    public Node compileExpression(Expr e, Type expected) {
+    /** Checks an expression whose value must convert to {@code expected}. */
+    public Checked.Expr checkExpression(Expr e, Type expected) {
         C c = expr(e);
         return coerceResult(c, expected, e.pos());
     }
 
-    /** Compiles a statement block; every path must return a value convertible to expected. */
-    public Node compileBlock(Block b, Type expected) {
+    /** Checks a statement block; every path must return a value convertible to expected. */
+    public Checked.Expr checkBlock(Block b, Type expected) {
         List<Type> rets = new ArrayList<>();
         rets.add(expected);
         returnTypes.push(rets);
-        Exec body = block(b, true);
+        Checked.Stmt body = block(b, true);
         returnTypes.pop();
         if (canComplete(b)) {
             error(b.end(), "not all code paths return a value: end the block with a 'return' statement");
         }
-        return env -> {
-            Object r = body.exec(env);
-            if (r != RETURN) {
-                throw new ExpressionException("System.InvalidOperationException", "The block ended without a return.");
-            }
-            return env.returned;
-        };
+        return new Checked.BlockResult(body);
     }
 
-    private Node coerceResult(C c, Type expected, int pos) {
+    private Checked.Expr coerceResult(C c, Type expected, int pos) {
         if (c.staticOf != null) {
             error(pos, "'" + c.staticOf + "' is a type, not a value");
-            return c.n;
+            return c.e;
         }
         Type t = c.t;
-        Node n = c.n;
+        Checked.Expr n = c.e;
         if (expected == Type.BOOL) {
             if (t == Type.BOOL || t == Type.ERROR) {
                 return n;
             }
             if (t.isDynamic()) {
-                return env -> Ops.truth(n.eval(env));
+                return new Checked.Truth(n);
             }
             error(pos, "the expression must produce a bool (true or false) but produces '" + t.name() + "'");
             return n;
@@ -225,17 +175,14 @@ public final class Compiler {
                 error(pos, "the expression produces no value");
                 return n;
             }
-            return env -> {
-                Object v = n.eval(env);
-                return v == null ? null : Dotnet.toStr(v);
-            };
+            return new Checked.ToStr(n);
         }
         if (expected.isNumeric()) {
             if (!t.convertibleTo(expected)) {
                 error(pos, "the expression must produce a number ('" + expected.name() + "') but produces '" + t.name() + "'");
                 return n;
             }
-            return Conv.implicit(n, t, expected);
+            return implicit(n, t, expected);
         }
         if (t == Type.VOID) {
             error(pos, "the expression produces no value");
@@ -269,7 +216,7 @@ public final class Compiler {
 
     // ---- statements
 
-    private Exec block(Block b, boolean newScope) {
+    private Checked.Stmt block(Block b, boolean newScope) {
         if (newScope) {
             scopes.push(new HashMap<>());
         }
@@ -278,53 +225,51 @@ public final class Compiler {
                 declareFunction(f);
             }
         }
-        List<Exec> list = new ArrayList<>();
+        List<Checked.Stmt> list = new ArrayList<>();
         for (Stmt s : b.stmts()) {
             list.add(stmt(s));
         }
         if (newScope) {
             scopes.pop();
         }
-        Exec[] arr = list.toArray(Exec[]::new);
-        return env -> {
-            for (Exec x : arr) {
-                Object r = x.exec(env);
-                if (r != null) {
-                    return r;
-                }
-            }
-            return null;
-        };
+        return new Checked.Seq(list);
     }
 
-    private Node condition(Expr e) {
+    /** Numeric widening of a checked value, when the types differ. */
+    static Checked.Expr implicit(Checked.Expr e, Type from, Type to) {
+        if (from == to || !to.isNumeric() || !from.isNumeric() || from == Type.ERROR) {
+            return e;
+        }
+        return new Checked.Implicit(e, from, to);
+    }
+
+    private Checked.Expr condition(Expr e) {
         C c = expr(e);
         if (c.staticOf != null) {
             error(e.pos(), "'" + c.staticOf + "' is a type, not a value");
         } else if (c.t == Type.BOOL || c.t == Type.ERROR) {
-            return c.n;
+            return c.e;
         } else if (c.t.isDynamic()) {
-            Node n = c.n;
-            return env -> Ops.truth(n.eval(env));
+            return new Checked.Truth(c.e);
         } else {
             error(e.pos(), "a condition must be a bool but this is '" + c.t.name() + "'");
         }
-        return c.n;
+        return c.e;
     }
 
-    private Exec stmt(Stmt s) {
+    private Checked.Stmt stmt(Stmt s) {
         switch (s) {
             case Block b -> {
                 return block(b, true);
             }
             case Empty e -> {
-                return env -> null;
+                return new Checked.Nop();
             }
             case Local l -> {
-                List<Exec> parts = new ArrayList<>();
+                List<Checked.Stmt> parts = new ArrayList<>();
                 for (Declarator d : l.vars()) {
                     Type type;
-                    Node init = null;
+                    Checked.Expr init = null;
                     if (l.type() == null) {
                         if (d.init() == null) {
                             error(d.pos(), "'var' needs an initializer: write 'var " + d.name() + " = ...;'");
@@ -335,7 +280,7 @@ public final class Compiler {
                             if (type == Type.VOID) {
                                 error(d.init().pos(), "cannot assign a method that returns nothing (void) to a variable");
                             }
-                            init = c.n;
+                            init = c.e;
                         }
                     } else {
                         type = resolveType(l.type());
@@ -345,123 +290,50 @@ public final class Compiler {
                         }
                     }
                     Var local = declare(d.name(), type, d.pos());
-                    int slot = local.slot();
-                    Node in = init;
-                    Object zero = Conv.zero(type);
-                    parts.add(in == null ? env -> {
-                        env.locals[slot] = zero;
-                        return null;
-                    } : env -> {
-                        env.locals[slot] = in.eval(env);
-                        return null;
-                    });
+                    parts.add(new Checked.Eval(new Checked.StoreLocal(local.slot(),
+                            init == null ? new Checked.Const(Conv.zero(type)) : init)));
                 }
-                Exec[] arr = parts.toArray(Exec[]::new);
-                return arr.length == 1 ? arr[0] : env -> {
-                    for (Exec x : arr) {
-                        x.exec(env);
-                    }
-                    return null;
-                };
+                return parts.size() == 1 ? parts.get(0) : new Checked.Seq(parts);
             }
             case ExprStmt es -> {
                 Expr e = es.expr();
                 if (!(e instanceof Assign || e instanceof Call || e instanceof IncDec || e instanceof New)) {
                     error(e.pos(), "only assignment, call, increment, decrement and new object expressions can be used as a statement");
                 }
-                Node n = expr(e).n;
-                return env -> {
-                    n.eval(env);
-                    return null;
-                };
+                return new Checked.Eval(expr(e).e);
             }
             case If i -> {
-                Node c = condition(i.cond());
+                Checked.Expr c = condition(i.cond());
                 scopes.push(new HashMap<>());
-                Exec then = stmt(i.then());
+                Checked.Stmt then = stmt(i.then());
                 scopes.pop();
                 scopes.push(new HashMap<>());
-                Exec other = i.otherwise() == null ? null : stmt(i.otherwise());
+                Checked.Stmt other = i.otherwise() == null ? null : stmt(i.otherwise());
                 scopes.pop();
-                if (other == null) {
-                    return env -> Ops.truth(c.eval(env)) ? then.exec(env) : null;
-                }
-                return env -> Ops.truth(c.eval(env)) ? then.exec(env) : other.exec(env);
+                return new Checked.If(c, then, other);
             }
             case While w -> {
-                Node c = condition(w.cond());
-                scopes.push(new HashMap<>());
-                Exec body = stmt(w.body());
-                scopes.pop();
-                return env -> {
-                    while (Ops.truth(c.eval(env))) {
-                        env.tick();
-                        Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
-                        if (r != null && r != CONTINUE) {
-                            return r;
-                        }
-                    }
-                    return null;
-                };
+                Checked.Expr c = condition(w.cond());
+                return new Checked.While(c, scoped(w.body()));
             }
             case DoWhile w -> {
-                scopes.push(new HashMap<>());
-                Exec body = stmt(w.body());
-                scopes.pop();
-                Node c = condition(w.cond());
-                return env -> {
-                    do {
-                        env.tick();
-                        Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
-                        if (r != null && r != CONTINUE) {
-                            return r;
-                        }
-                    } while (Ops.truth(c.eval(env)));
-                    return null;
-                };
+                Checked.Stmt body = scoped(w.body());
+                return new Checked.DoWhile(body, condition(w.cond()));
             }
             case For f -> {
                 scopes.push(new HashMap<>());
-                List<Exec> init = new ArrayList<>();
+                List<Checked.Stmt> init = new ArrayList<>();
                 for (Stmt st : f.init()) {
                     init.add(stmt(st));
                 }
-                Node c = f.cond() == null ? env -> Boolean.TRUE : condition(f.cond());
-                List<Node> step = new ArrayList<>();
+                Checked.Expr c = f.cond() == null ? null : condition(f.cond());
+                List<Checked.Expr> step = new ArrayList<>();
                 for (Expr e : f.step()) {
-                    step.add(expr(e).n);
+                    step.add(expr(e).e);
                 }
-                scopes.push(new HashMap<>());
-                Exec body = stmt(f.body());
+                Checked.Stmt body = scoped(f.body());
                 scopes.pop();
-                scopes.pop();
-                Exec[] ia = init.toArray(Exec[]::new);
-                Node[] sa = step.toArray(Node[]::new);
-                return env -> {
-                    for (Exec x : ia) {
-                        x.exec(env);
-                    }
-                    while (Ops.truth(c.eval(env))) {
-                        env.tick();
-                        Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
-                        if (r != null && r != CONTINUE) {
-                            return r;
-                        }
-                        for (Node n : sa) {
-                            n.eval(env);
-                        }
-                    }
-                    return null;
-                };
+                return new Checked.For(init, c, step, body);
             }
             case Foreach f -> {
                 C source = value(f.source());
@@ -473,65 +345,43 @@ public final class Compiler {
                 scopes.push(new HashMap<>());
                 Type varType = f.type() == null ? elem : resolveType(f.type());
                 Var l = declare(f.name(), varType, f.namePos());
-                Exec body = stmt(f.body());
+                Checked.Stmt body = stmt(f.body());
                 scopes.pop();
-                int slot = l.slot();
-                Node sn = source.n;
-                Type vt = varType;
                 boolean needCast = f.type() != null && !elem.equals(varType);
-                return env -> {
-                    for (Object item : Ops.seq(sn.eval(env))) {
-                        env.tick();
-                        env.locals[slot] = needCast ? Conv.cast(item, vt, true) : item;
-                        Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
-                        if (r != null && r != CONTINUE) {
-                            return r;
-                        }
-                    }
-                    return null;
-                };
+                return new Checked.Foreach(source.e, l.slot(), needCast ? varType : null, body);
             }
             case Return r -> {
                 List<Type> rets = returnTypes.peek();
                 if (rets == null) {
                     error(r.pos(), "'return' is only allowed inside a @{ } block");
-                    return env -> null;
+                    return new Checked.Nop();
                 }
                 boolean isVoid = !rets.isEmpty() && rets.get(0) == Type.VOID;
                 if (r.value() == null) {
                     if (!isVoid) {
                         error(r.pos(), "a value must be returned: write 'return <value>;'");
                     }
-                    return env -> {
-                        env.returned = null;
-                        return RETURN;
-                    };
+                    return new Checked.Return(null);
                 }
                 if (isVoid) {
                     error(r.value().pos(), "this local function returns nothing (void): write 'return;'");
-                    return env -> RETURN;
+                    return new Checked.Return(null);
                 }
                 C c = value(r.value());
-                Node n;
+                Checked.Expr n;
                 if (!rets.isEmpty() && rets.get(0) != null) {
                     n = coerceResult(c, rets.get(0), r.value().pos());
                 } else {
                     rets.add(c.t);
-                    n = c.n;
+                    n = c.e;
                 }
-                return env -> {
-                    env.returned = n.eval(env);
-                    return RETURN;
-                };
+                return new Checked.Return(n);
             }
             case Break b -> {
-                return env -> BREAK;
+                return new Checked.Break();
             }
             case Continue c -> {
-                return env -> CONTINUE;
+                return new Checked.Continue();
             }
             case LocalFunc f -> {
                 return localFunction(f);
@@ -546,6 +396,14 @@ public final class Compiler {
                 return switchStatement(sw);
             }
         }
+    }
+
+    /** A statement in a scope of its own (a loop body). */
+    private Checked.Stmt scoped(Stmt s) {
+        scopes.push(new HashMap<>());
+        Checked.Stmt out = stmt(s);
+        scopes.pop();
+        return out;
     }
 
     static boolean canComplete(Stmt s) {
@@ -569,7 +427,7 @@ public final class Compiler {
             case Try t -> (canComplete(t.body()) || t.catches().stream().anyMatch(c -> canComplete(c.body())))
                     && (t.fin() == null || canComplete(t.fin()));
             case Switch sw -> sw.sections().stream().noneMatch(x -> x.labels().stream().anyMatch(l -> l.pattern() == null))
-                    || sw.sections().stream().anyMatch(x -> x.stmts().stream().anyMatch(Compiler::hasBreak));
+                    || sw.sections().stream().anyMatch(x -> x.stmts().stream().anyMatch(Checker::hasBreak));
             default -> true;
         };
     }
@@ -590,7 +448,7 @@ public final class Compiler {
     private static boolean hasBreak(Stmt s) {
         return switch (s) {
             case Break b -> true;
-            case Block b -> b.stmts().stream().anyMatch(Compiler::hasBreak);
+            case Block b -> b.stmts().stream().anyMatch(Checker::hasBreak);
             case If i -> hasBreak(i.then()) || (i.otherwise() != null && hasBreak(i.otherwise()));
             default -> false;
         };
@@ -683,45 +541,33 @@ public final class Compiler {
     }
 
     /** Like {@link #convert(C, Type, int)}, but also allows C#'s constant conversions (an int literal to byte or char). */
-    private Node convert(Expr e, C c, Type to) {
+    private Checked.Expr convert(Expr e, C c, Type to) {
         if (e instanceof DefaultOf d && d.type() == null) {
-            Object zero = Conv.zero(to);
-            return env -> zero;
+            return new Checked.Const(Conv.zero(to));
         }
         if ((to == Type.BYTE || to == Type.CHAR) && c.t == Type.INT && e instanceof Lit l && l.value() instanceof Integer v
                 && v >= 0 && v <= (to == Type.BYTE ? 255 : 65535)) {
-            Object k = to == Type.BYTE ? (Object) v : (Object) (char) (int) v;
-            return env -> k;
+            return new Checked.Const(to == Type.BYTE ? (Object) v : (Object) (char) (int) v);
         }
         return convert(c, to, e.pos());
     }
 
-    private Node convert(C c, Type to, int pos) {
+    private Checked.Expr convert(C c, Type to, int pos) {
         if (lib.isJToken(to) && (to.name().equals("JToken") || to.name().equals("JValue"))
                 && (c.t == Type.STRING || c.t.isNumeric() || c.t == Type.BOOL)) {
-            Node n = c.n;
-            return env -> JToken.from(n.eval(env));
+            return new Checked.ToJToken(c.e);
         }
         if (c.t == Type.STRING && (to == lib.tXName || to == lib.tXNamespace)) {
-            Node n = c.n;
-            boolean name = to == lib.tXName;
-            return env -> {
-                Object v = n.eval(env);
-                if (v == null) {
-                    return null;
-                }
-                return name ? LibXml.name(v) : new io.gatehouse.expr.lib.Xml.XNamespace((String) v);
-            };
+            return new Checked.ToXName(c.e, to == lib.tXName);
         }
         if (!c.t.convertibleTo(to)) {
             error(pos, "cannot convert '" + c.t.name() + "' to '" + to.name() + "'" + hint(c.t, to));
-            return c.n;
+            return c.e;
         }
         if (c.t.isDynamic() && !to.isDynamic()) {
-            Node n = c.n;
-            return env -> Conv.cast(n.eval(env), to, true);
+            return new Checked.Cast(c.e, to, true);
         }
-        return Conv.implicit(c.n, c.t, to);
+        return implicit(c.e, c.t, to);
     }
 
     private static String hint(Type from, Type to) {
@@ -757,9 +603,8 @@ public final class Compiler {
             case ThrowExpr t -> throwExpression(t);
             case IsPattern ip -> {
                 C v = value(ip.operand());
-                Matcher mt = pattern(ip.pattern(), v.t);
-                Node vn = v.n;
-                yield new C(env -> mt.test(env, vn.eval(env)), Type.BOOL);
+                Checked.Pat mt = pattern(ip.pattern(), v.t);
+                yield new C(new Checked.IsPattern(v.e, mt), Type.BOOL);
             }
         };
     }
@@ -777,33 +622,20 @@ public final class Compiler {
             case String s -> Type.STRING;
             default -> Type.OBJECT;
         };
-        return new C(env -> v, t);
+        return new C(new Checked.Const(v), t);
     }
 
     private C interpolation(Interp i) {
-        List<Node> nodes = new ArrayList<>();
+        List<Object> parts = new ArrayList<>();
         for (Object part : i.parts()) {
             if (part instanceof String s) {
-                nodes.add(env -> s);
+                parts.add(s);
             } else {
                 Hole h = (Hole) part;
-                Node n = value(h.expr()).n;
-                String fmt = h.format();
-                int align = h.align();
-                nodes.add(env -> Dotnet.align(Dotnet.formatValue(n.eval(env), fmt), align));
+                parts.add(new Checked.Hole(value(h.expr()).e, h.format(), h.align()));
             }
         }
-        Node[] arr = nodes.toArray(Node[]::new);
-        return new C(env -> {
-            StringBuilder sb = new StringBuilder();
-            for (Node n : arr) {
-                sb.append((String) n.eval(env));
-                if (sb.length() > Ops.MAX_STRING) {
-                    throw Ops.tooLong();
-                }
-            }
-            return sb.toString();
-        }, Type.STRING);
+        return new C(new Checked.Interp(parts), Type.STRING);
     }
 
     private C typeRef(TypeExpr t) {
@@ -817,11 +649,10 @@ public final class Compiler {
     private C name(Name n) {
         Var l = lookup(n.name());
         if (l != null) {
-            int slot = l.slot();
-            return new C(env -> env.locals[slot], l.type());
+            return new C(new Checked.Local(l.slot()), l.type());
         }
         if (n.name().equals("context")) {
-            return new C(env -> env.ctx, lib.contextType());
+            return new C(new Checked.Context(), lib.contextType());
         }
         String st = lib.staticOwner(n.name());
         if (st != null) {
@@ -856,20 +687,9 @@ public final class Compiler {
         if (tt == Type.NULL) {
             return fail(m.namePos(), "'null' has no member '" + m.name() + "'");
         }
-        Node tn = target.n;
         boolean nc = m.nullConditional();
         if (tt.isDynamic()) {
-            String name = m.name();
-            return new C(env -> {
-                Object o = tn.eval(env);
-                if (o == null) {
-                    if (nc) {
-                        return null;
-                    }
-                    throw ExpressionException.nullReference();
-                }
-                return lib.dynamicProp(o, name);
-            }, Type.OBJECT);
+            return new C(new Checked.DynamicProp(target.e, m.name(), nc), Type.OBJECT);
         }
         Prop p = lib.prop(tt, m.name());
         if (p == null) {
@@ -901,19 +721,7 @@ public final class Compiler {
         } else if (tt.isPair() && m.name().equals("Value")) {
             pt = tt.value();
         }
-        if (nc) {
-            return new C(env -> {
-                Object o = tn.eval(env);
-                return o == null ? null : g.get(o);
-            }, pt);
-        }
-        return new C(env -> {
-            Object o = tn.eval(env);
-            if (o == null) {
-                throw ExpressionException.nullReference();
-            }
-            return g.get(o);
-        }, pt);
+        return new C(new Checked.Prop(target.e, g, nc), pt);
     }
 
     private C staticMember(String owner, Member m) {
@@ -938,8 +746,7 @@ public final class Compiler {
             }
             return fail(m.namePos(), "unknown member '" + m.name() + "' on '" + owner + "'");
         }
-        Members.Getter g = p.get();
-        return new C(env -> g.get(null), p.type());
+        return new C(new Checked.StaticProp(p.get()), p.type());
     }
 
     private C index(Index i) {
@@ -968,54 +775,41 @@ public final class Compiler {
             return fail(i.args().get(0).pos(), "the index of " + describe(i.target(), tt) + " must be '"
                     + ix.key().name() + "' but is '" + key.t.name() + "'");
         }
-        Node tn = target.n;
-        Node kn = Conv.implicit(key.n, key.t, ix.key());
-        boolean nc = i.nullConditional();
-        Library.Indexer.Get get = ix.get();
-        return new C(env -> {
-            Object o = tn.eval(env);
-            if (o == null) {
-                if (nc) {
-                    return null;
-                }
-                throw ExpressionException.nullReference();
-            }
-            return get.get(o, kn.eval(env));
-        }, ix.type());
+        Checked.Expr kn = implicit(key.e, key.t, ix.key());
+        return new C(new Checked.IndexGet(target.e, kn, ix.get(), i.nullConditional(), true), ix.type());
     }
 
     private C unary(Unary u) {
         C c = value(u.operand());
         Type t = c.t;
-        Node n = c.n;
+        Checked.Expr n = c.e;
         switch (Operator.unary(u.op())) {
             case NOT -> {
                 if (t != Type.BOOL && !t.isDynamic()) {
                     return fail(u.pos(), "operator '!' cannot be applied to an operand of type '" + t.name() + "'");
                 }
-                return new C(env -> !Ops.truth(n.eval(env)), Type.BOOL);
+                return new C(new Checked.Not(n), Type.BOOL);
             }
             case NEGATE -> {
                 if (!t.isNumeric() && !t.isDynamic() && !t.name().equals("TimeSpan")) {
                     return fail(u.pos(), "operator '-' cannot be applied to an operand of type '" + t.name() + "'");
                 }
                 if (u.operand() instanceof Lit l && l.value() instanceof Integer x) {
-                    int v = -x;
-                    return new C(env -> v, Type.INT);
+                    return new C(new Checked.Const(-x), Type.INT);
                 }
-                return new C(env -> Operator.NEGATE.apply(n.eval(env)), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
+                return new C(new Checked.UnaryOp(Operator.NEGATE, n), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
             }
             case PLUS -> {
                 if (!t.isNumeric() && !t.isDynamic()) {
                     return fail(u.pos(), "operator '+' cannot be applied to an operand of type '" + t.name() + "'");
                 }
-                return new C(Conv.implicit(n, t, t.rank() == 0 ? Type.INT : t), t.rank() == 0 ? Type.INT : t);
+                return new C(implicit(n, t, t.rank() == 0 ? Type.INT : t), t.rank() == 0 ? Type.INT : t);
             }
             default -> {
                 if (!t.isIntegral() && !t.isDynamic()) {
                     return fail(u.pos(), "operator '~' cannot be applied to an operand of type '" + t.name() + "'");
                 }
-                return new C(env -> Operator.COMPLEMENT.apply(n.eval(env)), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
+                return new C(new Checked.UnaryOp(Operator.COMPLEMENT, n), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
             }
         }
     }
@@ -1062,31 +856,19 @@ public final class Compiler {
         String sym = b.op();
         Operator op = Operator.binary(sym);
         if (op == Operator.CONDITIONAL_AND || op == Operator.CONDITIONAL_OR) {
-            Node l = condition(b.left());
-            Node r = condition(b.right());
-            if (op == Operator.CONDITIONAL_AND) {
-                return new C(env -> Ops.truth(l.eval(env)) && Ops.truth(r.eval(env)), Type.BOOL);
-            }
-            return new C(env -> Ops.truth(l.eval(env)) || Ops.truth(r.eval(env)), Type.BOOL);
+            Checked.Expr l = condition(b.left());
+            Checked.Expr r = condition(b.right());
+            return new C(new Checked.Logical(op == Operator.CONDITIONAL_AND, l, r), Type.BOOL);
         }
         C l = value(b.left());
         C r = value(b.right());
         if (op == Operator.ADD && l.t == lib.tXNamespace && r.t == Type.STRING) {
-            Node ln = l.n;
-            Node rn = r.n;
-            return new C(env -> {
-                Object ns = ln.eval(env);
-                Object local = rn.eval(env);
-                if (ns == null || local == null) {
-                    throw LibStrings.argNull(ns == null ? "ns" : "localName");
-                }
-                return ((io.gatehouse.expr.lib.Xml.XNamespace) ns).plus((String) local);
-            }, lib.tXName);
+            return new C(new Checked.XNamePlus(l.e, r.e), lib.tXName);
         }
         Type lt = l.t;
         Type rt = r.t;
-        Node ln = l.n;
-        Node rn = r.n;
+        Checked.Expr ln = l.e;
+        Checked.Expr rn = r.e;
         if (lt == Type.VOID || rt == Type.VOID) {
             return fail(b.opPos(), "operator '" + sym + "' cannot be applied to a method that returns nothing (void)");
         }
@@ -1102,10 +884,7 @@ public final class Compiler {
                     return fail(b.opPos(), "operator '??' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                return new C(env -> {
-                    Object v = ln.eval(env);
-                    return v != null ? v : rn.eval(env);
-                }, t == null ? Type.ERROR : t);
+                return new C(new Checked.Coalesce(ln, rn), t == null ? Type.ERROR : t);
             }
             case EQ, NE -> {
                 if (!anyError && !comparable(lt, rt)) {
@@ -1113,17 +892,17 @@ public final class Compiler {
                             + "' and '" + rt.name() + "'");
                 }
                 if (op == Operator.EQ) {
-                    if (r.n != null && b.right() instanceof Lit lit && lit.value() == null) {
-                        return new C(env -> ln.eval(env) == null, Type.BOOL);
+                    if (r.e != null && b.right() instanceof Lit lit && lit.value() == null) {
+                        return new C(new Checked.IsNull(ln, false), Type.BOOL);
                     }
                     Operator.Impl eq = op.resolve(lt, rt);
-                    return new C(env -> eq.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
+                    return new C(new Checked.BinaryOp(eq, ln, rn), Type.BOOL);
                 }
                 if (b.right() instanceof Lit lit && lit.value() == null) {
-                    return new C(env -> ln.eval(env) != null, Type.BOOL);
+                    return new C(new Checked.IsNull(ln, true), Type.BOOL);
                 }
                 Operator.Impl ne = op.resolve(lt, rt);
-                return new C(env -> ne.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
+                return new C(new Checked.BinaryOp(ne, ln, rn), Type.BOOL);
             }
             case LT, GT, LE, GE -> {
                 boolean ok = anyError || lt.isDynamic() || rt.isDynamic() || (lt.isNumeric() && rt.isNumeric()
@@ -1134,7 +913,7 @@ public final class Compiler {
                             + "' and '" + rt.name() + "'" + (lt == Type.STRING ? " (compare strings with string.Compare)" : ""));
                 }
                 Operator.Impl rel = op.resolve(lt, rt);
-                return new C(env -> rel.apply(ln.eval(env), rn.eval(env)), Type.BOOL);
+                return new C(new Checked.BinaryOp(rel, ln, rn), Type.BOOL);
             }
             case ADD, SUB, MUL, DIV, REM -> {
                 Type t = arithType(op, lt, rt);
@@ -1143,7 +922,7 @@ public final class Compiler {
                             + "' and '" + rt.name() + "'");
                 }
                 Operator.Impl impl = t == Type.STRING ? Ops::concat : op.resolve(lt, rt);
-                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), t);
+                return new C(new Checked.BinaryOp(impl, ln, rn), t);
             }
             case AND, OR, XOR -> {
                 Type t;
@@ -1160,7 +939,7 @@ public final class Compiler {
                             + "' and '" + rt.name() + "'");
                 }
                 Operator.Impl impl = op.resolve(lt, rt);
-                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), t);
+                return new C(new Checked.BinaryOp(impl, ln, rn), t);
             }
             case SHL, SHR -> {
                 if (!anyError && !(lt.isDynamic() || lt.isIntegral()) || !(rt.isDynamic() || rt.rank() == 0 && rt.isIntegral())) {
@@ -1168,7 +947,7 @@ public final class Compiler {
                             + "' and '" + rt.name() + "'");
                 }
                 Operator.Impl impl = op.resolve(lt, rt);
-                return new C(env -> impl.apply(ln.eval(env), rn.eval(env)), lt == Type.LONG ? Type.LONG
+                return new C(new Checked.BinaryOp(impl, ln, rn), lt == Type.LONG ? Type.LONG
                         : lt.isDynamic() ? Type.OBJECT : Type.INT);
             }
             default -> {
@@ -1191,7 +970,7 @@ public final class Compiler {
     }
 
     private C conditional(Cond c) {
-        Node cond = condition(c.cond());
+        Checked.Expr cond = condition(c.cond());
         C a = value(c.then());
         C b = value(c.otherwise());
         Type t;
@@ -1213,16 +992,14 @@ public final class Compiler {
             return fail(c.then().pos(), "the two branches of '?:' have types '" + a.t.name() + "' and '" + b.t.name()
                     + "', and neither converts to the other");
         }
-        Node an = Conv.implicit(a.n, a.t, t);
-        Node bn = Conv.implicit(b.n, b.t, t);
-        return new C(env -> Ops.truth(cond.eval(env)) ? an.eval(env) : bn.eval(env), t);
+        return new C(new Checked.Conditional(cond, implicit(a.e, a.t, t), implicit(b.e, b.t, t)), t);
     }
 
     private C cast(Cast c) {
         Type to = resolveType(c.type());
         C v = value(c.operand());
         if (to == Type.ERROR || v.t == Type.ERROR) {
-            return new C(v.n, to);
+            return new C(v.e, to);
         }
         Type from = v.t;
         boolean ok = from.isDynamic() || from == Type.NULL || from.convertibleTo(to) || to.convertibleTo(from)
@@ -1232,9 +1009,7 @@ public final class Compiler {
         if (!ok) {
             return fail(c.pos(), "cannot convert type '" + from.name() + "' to '" + to.name() + "'");
         }
-        Node n = v.n;
-        boolean unbox = from.isDynamic();
-        return new C(env -> Conv.cast(n.eval(env), to, unbox), to);
+        return new C(new Checked.Cast(v.e, to, from.isDynamic()), to);
     }
 
     private C as(As a) {
@@ -1243,19 +1018,15 @@ public final class Compiler {
         if (to.isValueType()) {
             return fail(a.type().pos(), "'as' needs a reference type, but '" + to.name() + "' is a value type; use a cast");
         }
-        Node n = v.n;
-        return new C(env -> {
-            Object o = n.eval(env);
-            return Conv.isInstance(o, to) ? o : null;
-        }, to);
+        return new C(new Checked.As(v.e, to), to);
     }
 
     private C is(Is i) {
         C v = value(i.operand());
-        Node n = v.n;
+        Checked.Expr n = v.e;
         boolean neg = i.negated();
         if (i.type() == null) {
-            return new C(env -> (n.eval(env) == null) != neg, Type.BOOL);
+            return new C(new Checked.IsNull(n, neg), Type.BOOL);
         }
         Type to = resolveType(i.type());
         if (i.bind() != null) {
@@ -1263,16 +1034,9 @@ public final class Compiler {
                 return fail(i.bindPos(), "a 'not' pattern cannot declare a variable");
             }
             int slot = declare(i.bind(), to, i.bindPos()).slot();
-            return new C(env -> {
-                Object o = n.eval(env);
-                if (Conv.isInstance(o, to)) {
-                    env.locals[slot] = o;
-                    return true;
-                }
-                return false;
-            }, Type.BOOL);
+            return new C(new Checked.IsBind(n, to, slot), Type.BOOL);
         }
-        return new C(env -> Conv.isInstance(n.eval(env), to) != neg, Type.BOOL);
+        return new C(new Checked.IsType(n, to, neg), Type.BOOL);
     }
 
     // ---- assignment
@@ -1289,14 +1053,8 @@ public final class Compiler {
                 }
                 return fail(nm.pos(), "cannot assign to '" + nm.name() + "': only local variables can be assigned");
             }
-            C value = assignedValue(a, new C(env -> env.locals[l.slot()], l.type()), l.type());
-            int slot = l.slot();
-            Node vn = value.n;
-            return new C(env -> {
-                Object v = vn.eval(env);
-                env.locals[slot] = v;
-                return v;
-            }, l.type());
+            C value = assignedValue(a, new C(new Checked.Local(l.slot()), l.type()), l.type());
+            return new C(new Checked.StoreLocal(l.slot(), value.e), l.type());
         }
         if (target instanceof Index ix) {
             if (ix.target() == null) {
@@ -1311,23 +1069,10 @@ public final class Compiler {
                 return fail(ix.pos(), "cannot assign to " + describe(ix.target(), obj.t) + "[...]: it is read only");
             }
             C key = value(ix.args().get(0));
-            Node on = obj.n;
-            Node kn = Conv.implicit(key.n, key.t, indexer.key());
-            Library.Indexer.Get get = indexer.get();
-            C current = new C(env -> get.get(on.eval(env), kn.eval(env)), indexer.type());
+            Checked.Expr kn = implicit(key.e, key.t, indexer.key());
+            C current = new C(new Checked.IndexGet(obj.e, kn, indexer.get(), false, false), indexer.type());
             C value = assignedValue(a, current, indexer.type());
-            Node vn = value.n;
-            Library.Indexer.Set set = indexer.set();
-            return new C(env -> {
-                Object o = on.eval(env);
-                if (o == null) {
-                    throw ExpressionException.nullReference();
-                }
-                Object k = kn.eval(env);
-                Object v = vn.eval(env);
-                set.set(o, k, v);
-                return v;
-            }, indexer.type());
+            return new C(new Checked.IndexSet(obj.e, kn, value.e, indexer.set()), indexer.type());
         }
         if (target instanceof Member m) {
             C recv = expr(m.target());
@@ -1336,21 +1081,10 @@ public final class Compiler {
             }
             Library.Setter setter = recv.staticOf == null ? lib.setter(recv.t, m.name()) : null;
             if (setter != null) {
-                Node on = recv.n;
                 Members.Getter getter = lib.prop(recv.t, m.name()) == null ? null : lib.prop(recv.t, m.name()).get();
-                C current = new C(env -> getter == null ? null : getter.get(on.eval(env)), setter.type());
+                C current = new C(new Checked.PropRaw(recv.e, getter), setter.type());
                 C value = assignedValue(a, current, setter.type());
-                Node vn = value.n;
-                Library.Setter.Set set = setter.set();
-                return new C(env -> {
-                    Object o = on.eval(env);
-                    if (o == null) {
-                        throw ExpressionException.nullReference();
-                    }
-                    Object v = vn.eval(env);
-                    set.set(o, v);
-                    return v;
-                }, setter.type());
+                return new C(new Checked.PropSet(recv.e, value.e, setter.set()), setter.type());
             }
             C t = expr(target);
             if (t.t == Type.ERROR) {
@@ -1368,20 +1102,12 @@ public final class Compiler {
             return new C(convert(a.value(), rhs, targetType), targetType);
         }
         if (op.equals("??=")) {
-            Node cn = current.n;
-            Node rn = convert(rhs, targetType, a.value().pos());
-            return new C(env -> {
-                Object v = cn.eval(env);
-                return v != null ? v : rn.eval(env);
-            }, targetType);
+            return new C(new Checked.Coalesce(current.e, convert(rhs, targetType, a.value().pos())), targetType);
         }
         Operator bop = Operator.binary(op.substring(0, op.length() - 1));
         C combined = switch (bop) {
             case AND, OR, XOR, SHL, SHR -> {
-                Node cn = current.n;
-                Node rn = rhs.n;
-                Operator.Impl impl = bop.guarded(current.t, rhs.t);
-                yield new C(env -> impl.apply(cn.eval(env), rn.eval(env)), targetType);
+                yield new C(new Checked.BinaryOp(bop.guarded(current.t, rhs.t), current.e, rhs.e), targetType);
             }
             default -> {
                 Type t = arithType(bop, current.t, rhs.t);
@@ -1389,15 +1115,12 @@ public final class Compiler {
                     yield fail(a.opPos(), "operator '" + op + "' cannot be applied to operands of type '"
                             + current.t.name() + "' and '" + rhs.t.name() + "'");
                 }
-                Node cn = current.n;
-                Node rn = rhs.n;
                 Operator.Impl impl = t == Type.STRING ? Ops::concat : bop.guarded(current.t, rhs.t);
-                yield new C(env -> impl.apply(cn.eval(env), rn.eval(env)), t);
+                yield new C(new Checked.BinaryOp(impl, current.e, rhs.e), t);
             }
         };
-        Node cn = combined.n;
         if (targetType.isNumeric() && combined.t.isNumeric()) {
-            return new C(env -> Conv.cast(cn.eval(env), targetType, false), targetType);
+            return new C(new Checked.Cast(combined.e, targetType, false), targetType);
         }
         return new C(convert(combined, targetType, a.opPos()), targetType);
     }
@@ -1414,15 +1137,7 @@ public final class Compiler {
             if (!l.type().isNumeric() && !l.type().isDynamic()) {
                 return fail(i.pos(), "operator '" + i.op() + "' cannot be applied to an operand of type '" + l.type().name() + "'");
             }
-            int slot = l.slot();
-            Type t = l.type();
-            boolean prefix = i.prefix();
-            return new C(env -> {
-                Object old = env.locals[slot];
-                Object nv = Conv.cast(Operator.ADD.apply(old, delta), t, false);
-                env.locals[slot] = nv;
-                return prefix ? nv : old;
-            }, t);
+            return new C(new Checked.IncDec(l.slot(), l.type(), delta, i.prefix()), l.type());
         }
         return fail(i.pos(), "'" + i.op() + "' can only be applied to a local variable here");
     }
@@ -1463,7 +1178,7 @@ public final class Compiler {
             }
             List<Method> ms = lib.methods(tt, m.name());
             if (lib.isLinq(m.name()) && elementType(tt) != null && !hasArity(ms, c.args().size())) {
-                return Linq.compile(this, c, m, recv, elementType(tt));
+                return Linq.check(this, c, m, recv, elementType(tt));
             }
             if (ms.isEmpty()) {
                 if (lib.prop(tt, m.name()) != null) {
@@ -1555,7 +1270,7 @@ public final class Compiler {
     }
 
     private C dynamicCall(Call c, Member m, C recv) {
-        List<Node> args = new ArrayList<>();
+        List<Checked.Expr> args = new ArrayList<>();
         for (Arg a : c.args()) {
             if (a.out()) {
                 return fail(a.pos(), "'out' arguments need a receiver of a known type; cast it first");
@@ -1563,29 +1278,11 @@ public final class Compiler {
             if (a.expr() instanceof Lambda) {
                 return fail(a.pos(), "cannot use a lambda on a value of unknown type; cast it first, e.g. ((JArray)x)");
             }
-            args.add(value(a.expr()).n);
+            args.add(value(a.expr()).e);
         }
         Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
-        Node rn = recv.n;
-        Node[] an = args.toArray(Node[]::new);
-        String name = m.name();
-        boolean nc = m.nullConditional();
-        return new C(env -> {
-            Object o = rn.eval(env);
-            if (o == null) {
-                if (nc) {
-                    return null;
-                }
-                throw ExpressionException.nullReference();
-            }
-            Object[] vals = new Object[an.length];
-            for (int k = 0; k < an.length; k++) {
-                vals[k] = an[k].eval(env);
-            }
-            return lib.dynamicCall(o, name, vals, typeArg);
-        }, Type.OBJECT);
+        return new C(new Checked.DynamicCall(recv.e, m.name(), args, typeArg, m.nullConditional()), Type.OBJECT);
     }
-
     private C invoke(Call c, Member m, C recv, List<Method> overloads, String owner, boolean nullConditional) {
         int argc = c.args().size();
         List<C> args = new ArrayList<>();
@@ -1679,11 +1376,9 @@ public final class Compiler {
             return fail(c.typeArgs().isEmpty() ? m.namePos() : c.typeArgs().get(0).pos(),
                     "'" + m.name() + "' does not support the type argument '" + (typeArg == null ? "?" : typeArg.name()) + "'");
         }
-        Node[] an = new Node[argc];
+        List<Checked.Expr> an = new ArrayList<>(argc);
         for (int k = 0; k < argc; k++) {
-            if (k != outIndex) {
-                an[k] = Conv.implicit(args.get(k).n, args.get(k).t, chosen.params()[k]);
-            }
+            an.add(k == outIndex ? null : implicit(args.get(k).e, args.get(k).t, chosen.params()[k]));
         }
         int outSlot = -1;
         if (outIndex >= 0) {
@@ -1711,80 +1406,43 @@ public final class Compiler {
                 outSlot = l.slot();
             }
         }
-        Members.Invoker inv = chosen.inv();
-        Node rn = recv == null ? null : recv.n;
-        int oi = outIndex;
-        int os = outSlot;
-        Type ta = typeArg;
-        boolean isStatic = recv == null;
-        return new C(env -> {
-            Object o = null;
-            if (!isStatic) {
-                o = rn.eval(env);
-                if (o == null) {
-                    if (nullConditional) {
-                        return null;
-                    }
-                    throw ExpressionException.nullReference();
-                }
-            }
-            Object[] vals = new Object[an.length];
-            for (int k = 0; k < an.length; k++) {
-                vals[k] = k == oi ? new Object[1] : an[k].eval(env);
-            }
-            Object result = inv.call(o, vals, ta);
-            if (oi >= 0) {
-                env.locals[os] = ((Object[]) vals[oi])[0];
-            }
-            return result;
-        }, ret);
+        return new C(new Checked.Invoke(recv == null ? null : recv.e, chosen.inv(), java.util.Collections.unmodifiableList(an),
+                outIndex, outSlot, typeArg, nullConditional), ret);
     }
-
     // ---- lambdas (for Linq)
 
-    /** A compiled one-parameter lambda: the slot its parameter lives in and its body. */
-    record Fn(int slot, Node body, Type ret) {
-        Object apply(Env env, Object arg) {
-            env.tick();
-            env.locals[slot] = arg;
-            return body.eval(env);
-        }
-    }
-
-    Fn lambda(Expr e, Type paramType) {
+    /** Checks a one-parameter lambda whose parameter is a {@code paramType}. */
+    Checked.Lambda lambda(Expr e, Type paramType) {
         if (!(e instanceof Lambda l)) {
             C v = value(e);
             error(e.pos(), "expected a lambda such as 'x => ...' but found '" + v.t.name() + "'");
-            return new Fn(0, env -> null, Type.ERROR);
+            return new Checked.Lambda(0, NULL, Type.ERROR);
         }
         if (l.params().size() != 1) {
             error(l.pos(), "this lambda must take exactly one parameter");
-            return new Fn(0, env -> null, Type.ERROR);
+            return new Checked.Lambda(0, NULL, Type.ERROR);
         }
         scopes.push(new HashMap<>());
         int slot = declare(l.params().get(0), paramType, l.pos()).slot();
-        Node body;
+        Checked.Expr body;
         Type ret;
         if (l.body() != null) {
             C c = value(l.body());
-            body = c.n;
+            body = c.e;
             ret = c.t;
         } else {
             List<Type> rets = new ArrayList<>();
             returnTypes.push(rets);
-            Exec ex = block(l.block(), true);
+            Checked.Stmt ex = block(l.block(), true);
             returnTypes.pop();
             if (canComplete(l.block())) {
                 error(l.block().end(), "not all code paths of the lambda return a value");
             }
             ret = rets.isEmpty() ? Type.ERROR : rets.get(0);
-            body = env -> {
-                Object r = ex.exec(env);
-                return r == RETURN ? env.returned : null;
-            };
+            body = new Checked.BlockValue(ex);
         }
         scopes.pop();
-        return new Fn(slot, body, ret);
+        return new Checked.Lambda(slot, body, ret);
     }
 
     C valueOf(Expr e) {
@@ -1808,7 +1466,7 @@ public final class Compiler {
             } else {
                 Type arr = resolveType(n.type());
                 if (arr == Type.ERROR) {
-                    return new C(env -> null, Type.ERROR);
+                    return new C(NULL, Type.ERROR);
                 }
                 elem = arr.elem();
             }
@@ -1827,52 +1485,26 @@ public final class Compiler {
                 }
             }
             Type at = Type.arrayOf(elem);
-            List<Node> nodes = new ArrayList<>();
+            List<Checked.Expr> nodes = new ArrayList<>();
             for (int k = 0; k < items.size(); k++) {
                 nodes.add(convert(n.init().get(k), items.get(k), elem));
             }
-            Node[] arr = nodes.toArray(Node[]::new);
-            Node sizeNode = null;
+            Checked.Expr sizeNode = null;
             if (n.size() != null) {
                 C s = value(n.size());
                 if (!s.t.convertibleTo(Type.LONG) || (!s.t.isNumeric() && !s.t.isDynamic())) {
                     return fail(n.size().pos(), "an array size must be an integer but is '" + s.t.name() + "'");
                 }
-                sizeNode = s.n;
+                sizeNode = s.e;
             }
-            Node sn = sizeNode;
-            Type et = elem;
-            return new C(env -> {
-                int size = arr.length;
-                if (sn != null) {
-                    size = Ops.asInt(sn.eval(env));
-                    if (size < 0) {
-                        throw new ExpressionException("System.OverflowException", "Arithmetic operation resulted in an overflow.");
-                    }
-                    if (size > Ops.MAX_STRING) {
-                        throw Ops.tooLong();
-                    }
-                    if (arr.length > 0 && arr.length != size) {
-                        throw new ExpressionException("System.ArgumentException", "An array initializer of length "
-                                + size + " is expected.");
-                    }
-                }
-                Object[] vals = new Object[size];
-                for (int k = 0; k < arr.length; k++) {
-                    vals[k] = arr[k].eval(env);
-                }
-                for (int k = arr.length; k < size; k++) {
-                    vals[k] = Conv.zero(et);
-                }
-                return Conv.toArray(vals, et);
-            }, at);
+            return new C(new Checked.NewArray(nodes, sizeNode, elem), at);
         }
         Type t = resolveType(n.type());
         if (t == Type.ERROR) {
             for (Expr e : n.args()) {
                 value(e);
             }
-            return new C(env -> null, Type.ERROR);
+            return new C(NULL, Type.ERROR);
         }
         C made;
         if (t == lib.tException) {
@@ -1905,22 +1537,15 @@ public final class Compiler {
     /** {@code new List<T>()}, {@code new List<T>(capacity)}, {@code new List<T>(items)}. */
     private C newList(New n, Type t) {
         if (n.args().isEmpty()) {
-            return new C(env -> new ArrayList<Object>(), t);
+            return collection(Checked.CollectionKind.LIST, null, t);
         }
         if (n.args().size() == 1) {
             C a = value(n.args().get(0));
-            Node an = a.n;
             if (a.t.isIntegral()) {
-                return new C(env -> new ArrayList<Object>(), t);
+                return collection(Checked.CollectionKind.LIST, null, t);
             }
             if (a.t.isDynamic() || elementType(a.t) != null && elementType(a.t).convertibleTo(t.elem())) {
-                return new C(env -> {
-                    Object src = an.eval(env);
-                    if (src == null) {
-                        throw LibStrings.argNull("collection");
-                    }
-                    return new ArrayList<Object>(Ops.seq(src));
-                }, t);
+                return collection(Checked.CollectionKind.LIST_FROM, a.e, t);
             }
             return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a capacity or a collection of '"
                     + t.elem().name() + "', not from '" + a.t.name() + "'");
@@ -1928,22 +1553,19 @@ public final class Compiler {
         return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments, not " + n.args().size());
     }
 
+    private static C collection(Checked.CollectionKind kind, Checked.Expr source, Type t) {
+        return new C(new Checked.NewCollection(kind, source), t);
+    }
+
     /** {@code new HashSet<T>()} or {@code new HashSet<T>(items)}. */
     private C newSet(New n, Type t) {
         if (n.args().isEmpty()) {
-            return new C(env -> new java.util.LinkedHashSet<Object>(), t);
+            return collection(Checked.CollectionKind.SET, null, t);
         }
         if (n.args().size() == 1) {
             C a = value(n.args().get(0));
-            Node an = a.n;
             if (a.t.isDynamic() || elementType(a.t) != null) {
-                return new C(env -> {
-                    Object src = an.eval(env);
-                    if (src == null) {
-                        throw LibStrings.argNull("collection");
-                    }
-                    return new java.util.LinkedHashSet<Object>(Ops.seq(src));
-                }, t);
+                return collection(Checked.CollectionKind.SET_FROM, a.e, t);
             }
             return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a collection, not from '" + a.t.name() + "'");
         }
@@ -1953,73 +1575,22 @@ public final class Compiler {
     /** {@code new Dictionary<K, V>()}, with a copy of another dictionary, or with a comparer. */
     private C newDictionary(New n, Type t) {
         if (n.args().isEmpty()) {
-            return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+            return collection(Checked.CollectionKind.MAP, null, t);
         }
         if (n.args().size() == 1) {
             C a = value(n.args().get(0));
-            Node an = a.n;
             if (a.t.isDictionary() || a.t.isDynamic()) {
-                return new C(env -> {
-                    Object src = an.eval(env);
-                    if (src == null) {
-                        throw LibStrings.argNull("dictionary");
-                    }
-                    return new java.util.LinkedHashMap<Object, Object>((Map<?, ?>) src);
-                }, t);
+                return collection(Checked.CollectionKind.MAP_COPY, a.e, t);
             }
             if (a.t.name().equals("StringComparer")) {
-                return new C(env -> {
-                    Object cmp = an.eval(env);
-                    return cmp != null && cmp.toString().endsWith("IgnoreCase") ? new IgnoreCaseMap() : new java.util.LinkedHashMap<Object, Object>();
-                }, t);
+                return collection(Checked.CollectionKind.MAP_WITH_COMPARER, a.e, t);
             }
             if (a.t.isIntegral()) {
-                return new C(env -> new java.util.LinkedHashMap<Object, Object>(), t);
+                return collection(Checked.CollectionKind.MAP, null, t);
             }
             return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from nothing, a capacity, a comparer or another dictionary, not from '" + a.t.name() + "'");
         }
         return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
-    }
-
-    /** A dictionary made with StringComparer.OrdinalIgnoreCase: keys compare without case, keep their first spelling. */
-    static final class IgnoreCaseMap extends java.util.LinkedHashMap<Object, Object> {
-        private final Map<String, Object> canonical = new HashMap<>();
-
-        private Object canon(Object k) {
-            if (k instanceof String s) {
-                Object c = canonical.get(s.toLowerCase(java.util.Locale.ROOT));
-                return c == null ? s : c;
-            }
-            return k;
-        }
-
-        @Override
-        public Object get(Object k) {
-            return super.get(canon(k));
-        }
-
-        @Override
-        public boolean containsKey(Object k) {
-            return super.containsKey(canon(k));
-        }
-
-        @Override
-        public Object put(Object k, Object v) {
-            Object c = canon(k);
-            if (c instanceof String s) {
-                canonical.putIfAbsent(s.toLowerCase(java.util.Locale.ROOT), s);
-            }
-            return super.put(c, v);
-        }
-
-        @Override
-        public Object remove(Object k) {
-            Object c = canon(k);
-            if (c instanceof String s) {
-                canonical.remove(s.toLowerCase(java.util.Locale.ROOT));
-            }
-            return super.remove(c);
-        }
     }
 
     /** Object and collection initializers: runs the constructor, then each {@code X = v}, {@code [k] = v} or {@code Add(..)}. */
@@ -2027,7 +1598,7 @@ public final class Compiler {
         scopes.push(new HashMap<>());
         String tmp = "$init" + (hidden++);
         int slot = declare(tmp, t, n.pos()).slot();
-        List<Node> steps = new ArrayList<>();
+        List<Checked.Expr> steps = new ArrayList<>();
         boolean collection = t.isRealList() || !lib.methods(t, "Add").isEmpty();
         for (Expr item : n.init()) {
             Expr step;
@@ -2055,45 +1626,29 @@ public final class Compiler {
                 step = new Call(item.pos(), new Member(item.pos(), new Name(item.pos(), tmp), "Add", item.pos(), false,
                         item.pos()), List.of(), args, item.pos());
             }
-            steps.add(expr(step).n);
+            steps.add(expr(step).e);
         }
         scopes.pop();
-        Node mn = made.n;
-        Node[] sa = steps.toArray(Node[]::new);
-        return new C(env -> {
-            Object o = mn.eval(env);
-            env.locals[slot] = o;
-            for (Node x : sa) {
-                x.eval(env);
-            }
-            return o;
-        }, t);
+        return new C(new Checked.Initialize(made.e, slot, steps), t);
     }
 
     /** {@code new Exception(message)} and any other {@code *Exception}: a value for {@code throw}. */
     private C newException(New n) {
         String written = n.type().name();
         String dotnet = written.contains(".") ? written : exceptionNamespace(written) + written;
-        List<Node> args = new ArrayList<>();
+        List<Checked.Expr> args = new ArrayList<>();
         for (Expr e : n.args()) {
-            args.add(value(e).n);
+            args.add(value(e).e);
         }
         if (args.size() > 2) {
             return fail(n.pos(), "an exception takes at most a message and an inner exception, not " + args.size() + " arguments");
         }
-        Node msg = args.isEmpty() ? null : args.get(0);
+        Checked.Expr msg = args.isEmpty() ? null : args.get(0);
         // ArgumentNullException(string) and ArgumentOutOfRangeException(string) take the parameter name, not a message.
         String paramPrefix = args.size() == 1 && written.endsWith("ArgumentNullException") ? "Value cannot be null."
                 : args.size() == 1 && written.endsWith("ArgumentOutOfRangeException") ? "Specified argument was out of the range of valid values."
                 : null;
-        return new C(env -> {
-            Object m = msg == null ? null : msg.eval(env);
-            String text = m == null ? null : Dotnet.toStr(m);
-            if (paramPrefix != null) {
-                text = paramPrefix + (text == null ? "" : " (Parameter '" + text + "')");
-            }
-            return new ExpressionException(dotnet, text);
-        }, lib.tException);
+        return new C(new Checked.NewException(dotnet, msg, paramPrefix), lib.tException);
     }
 
     private static String exceptionNamespace(String name) {
@@ -2103,22 +1658,6 @@ public final class Compiler {
             case "CryptographicException" -> "System.Security.Cryptography.";
             case "RegexMatchTimeoutException" -> "System.Text.RegularExpressions.";
             default -> "System.";
-        };
-    }
-
-    /** Does a {@code catch (T)} clause catch an exception of .NET type {@code thrown}? */
-    static boolean catches(String catchType, String thrown) {
-        String c = catchType.substring(catchType.lastIndexOf('.') + 1);
-        String t = thrown.substring(thrown.lastIndexOf('.') + 1);
-        if (c.equals("Exception") || c.equals(t)) {
-            return true;
-        }
-        return switch (c) {
-            case "SystemException" -> !t.startsWith("Json");
-            case "ArgumentException" -> t.equals("ArgumentNullException") || t.equals("ArgumentOutOfRangeException");
-            case "JsonException" -> t.startsWith("Json");
-            case "ArithmeticException" -> t.equals("OverflowException") || t.equals("DivideByZeroException");
-            default -> false;
         };
     }
 
@@ -2154,14 +1693,14 @@ public final class Compiler {
         scopes.peek().put("fn:" + f.name(), new Var(id, Type.VOID));
     }
 
-    private Exec localFunction(LocalFunc f) {
+    private Checked.Stmt localFunction(LocalFunc f) {
         LocalFn fn = null;
         Var v = scopes.peek().get("fn:" + f.name());
         if (v != null) {
             fn = functions.get(v.slot());
         }
         if (fn == null || fn.body != null) {
-            return env -> null;
+            return new Checked.Nop();
         }
         scopes.push(new HashMap<>());
         for (int k = 0; k < fn.params.length; k++) {
@@ -2171,7 +1710,7 @@ public final class Compiler {
             }
             scopes.peek().put(prm.name(), new Var(fn.slots[k], fn.params[k]));
         }
-        fn.compiling = true;
+        fn.checking = true;
         List<Type> rets = new ArrayList<>();
         rets.add(fn.ret);
         returnTypes.push(rets);
@@ -2179,37 +1718,34 @@ public final class Compiler {
         catchSlots.clear();
         if (f.expr() != null) {
             C c = value(f.expr());
-            Node n = fn.ret == Type.VOID ? c.n : coerceResult(c, fn.ret, f.expr().pos());
+            Checked.Expr n = fn.ret == Type.VOID ? c.e : coerceResult(c, fn.ret, f.expr().pos());
             if (fn.ret != Type.VOID && !c.t.convertibleTo(fn.ret) && c.t != Type.ERROR) {
                 error(f.expr().pos(), "local function '" + f.name() + "' returns '" + fn.ret.name() + "' but this is '" + c.t.name() + "'");
             }
             fn.body = n;
         } else {
-            Exec body = block(f.body(), true);
+            Checked.Stmt body = block(f.body(), true);
             if (fn.ret != Type.VOID && canComplete(f.body())) {
                 error(f.body().end(), "not all code paths of local function '" + f.name() + "' return a value");
             }
-            fn.body = env -> {
-                Object r = body.exec(env);
-                return r == RETURN ? env.returned : null;
-            };
+            fn.body = new Checked.BlockValue(body);
         }
         catchSlots.addAll(savedCatch);
         returnTypes.pop();
-        fn.compiling = false;
+        fn.checking = false;
         scopes.pop();
-        return env -> null;
+        return new Checked.LocalFunction(fn);
     }
 
     private C callLocal(Call c, Name n, LocalFn fn) {
-        if (fn.compiling) {
+        if (fn.checking) {
             return fail(n.pos(), "local function '" + fn.name + "' calls itself: recursion is not supported in policy expressions");
         }
         if (c.args().size() != fn.params.length) {
             return fail(n.pos(), "local function '" + fn.name + "' takes " + fn.params.length + " argument"
                     + (fn.params.length == 1 ? "" : "s") + ", not " + c.args().size());
         }
-        Node[] an = new Node[fn.params.length];
+        Checked.Expr[] an = new Checked.Expr[fn.params.length];
         for (int k = 0; k < an.length; k++) {
             Arg a = c.args().get(k);
             if (a.out() || a.expr() instanceof Lambda) {
@@ -2222,28 +1758,7 @@ public final class Compiler {
             }
             an[k] = convert(a.expr(), v, fn.params[k]);
         }
-        LocalFn f = fn;
-        String name = fn.name;
-        return new C(env -> {
-            if (env.locals[f.guardSlot] != null) {
-                throw new ExpressionException("System.InvalidOperationException",
-                        "Local function '" + name + "' was called while it was running: recursion is not supported.");
-            }
-            Object[] vals = new Object[an.length];
-            for (int k = 0; k < an.length; k++) {
-                vals[k] = an[k].eval(env);
-            }
-            env.tick();
-            env.locals[f.guardSlot] = Boolean.TRUE;
-            try {
-                for (int k = 0; k < vals.length; k++) {
-                    env.locals[f.slots[k]] = vals[k];
-                }
-                return f.body.eval(env);
-            } finally {
-                env.locals[f.guardSlot] = null;
-            }
-        }, fn.ret);
+        return new C(new Checked.CallLocal(fn, List.of(an)), fn.ret);
     }
 
     private C nameof(Call c) {
@@ -2259,126 +1774,75 @@ public final class Compiler {
         if (name == null) {
             return fail(c.args().get(0).expr().pos(), "'nameof' needs a name, such as nameof(x) or nameof(x.Member)");
         }
-        String v = name;
-        return new C(env -> v, Type.STRING);
+        return new C(new Checked.Const(name), Type.STRING);
     }
 
     // ---- exceptions
 
-    private Exec tryStatement(Try t) {
-        Exec body = block(t.body(), true);
-        int n = t.catches().size();
-        String[] types = new String[n];
-        int[] varSlots = new int[n];
-        int[] rethrowSlots = new int[n];
-        Node[] filters = new Node[n];
-        Exec[] handlers = new Exec[n];
-        for (int k = 0; k < n; k++) {
-            Catch c = t.catches().get(k);
+    private Checked.Stmt tryStatement(Try t) {
+        Checked.Stmt body = block(t.body(), true);
+        List<Checked.Catch> catches = new ArrayList<>();
+        for (Catch c : t.catches()) {
             scopes.push(new HashMap<>());
-            types[k] = "Exception";
+            String type = "Exception";
             if (c.type() != null) {
                 Type ct = resolveType(c.type());
                 if (ct != lib.tException && ct != Type.ERROR) {
                     error(c.type().pos(), "'" + c.type().name() + "' is not an exception type");
                 }
-                types[k] = c.type().name();
+                type = c.type().name();
             }
-            varSlots[k] = c.name() == null ? -1 : declare(c.name(), lib.tException, c.namePos()).slot();
-            rethrowSlots[k] = slots++;
-            filters[k] = c.filter() == null ? null : condition(c.filter());
-            catchSlots.push(rethrowSlots[k]);
-            handlers[k] = block(c.body(), true);
+            int varSlot = c.name() == null ? -1 : declare(c.name(), lib.tException, c.namePos()).slot();
+            int rethrowSlot = slots++;
+            Checked.Expr filter = c.filter() == null ? null : condition(c.filter());
+            catchSlots.push(rethrowSlot);
+            Checked.Stmt handler = block(c.body(), true);
             catchSlots.pop();
             scopes.pop();
+            catches.add(new Checked.Catch(type, varSlot, rethrowSlot, filter, handler));
         }
-        Exec fin = t.fin() == null ? null : block(t.fin(), true);
+        Checked.Stmt fin = t.fin() == null ? null : block(t.fin(), true);
         if (t.fin() != null && !canComplete(t.fin())) {
             error(t.fin().pos(), "control cannot leave the body of a 'finally' clause ('return', 'break' or 'continue')");
         }
-        return env -> {
-            try {
-                return body.exec(env);
-            } catch (LimitExceededException e) {
-                throw e;
-            } catch (ExpressionException e) {
-                for (int k = 0; k < n; k++) {
-                    if (!catches(types[k], e.dotNetType())) {
-                        continue;
-                    }
-                    if (varSlots[k] >= 0) {
-                        env.locals[varSlots[k]] = e;
-                    }
-                    if (filters[k] != null && !Ops.truth(filters[k].eval(env))) {
-                        continue;
-                    }
-                    env.locals[rethrowSlots[k]] = e;
-                    return handlers[k].exec(env);
-                }
-                throw e;
-            } finally {
-                if (fin != null) {
-                    fin.exec(env);
-                }
-            }
-        };
+        return new Checked.Try(body, catches, fin);
     }
 
-    private Exec throwStatement(Throw t) {
+    private Checked.Stmt throwStatement(Throw t) {
         if (t.value() == null) {
             if (catchSlots.isEmpty()) {
                 error(t.pos(), "'throw;' without an exception is only allowed inside a 'catch' block");
-                return env -> null;
+                return new Checked.Nop();
             }
-            int slot = catchSlots.peek();
-            return env -> {
-                throw (ExpressionException) env.locals[slot];
-            };
+            return new Checked.Rethrow(catchSlots.peek());
         }
-        Node n = thrown(t.value());
-        return env -> {
-            throw (ExpressionException) n.eval(env);
-        };
+        return new Checked.Throw(thrown(t.value()));
     }
 
-    private Node thrown(Expr e) {
+    private Checked.Thrown thrown(Expr e) {
         C c = value(e);
         if (c.t != lib.tException && !c.t.isDynamic() && c.t != Type.NULL) {
             error(e.pos(), "only exceptions can be thrown, e.g. throw new Exception(\"message\"); this is '" + c.t.name() + "'");
         }
-        Node n = c.n;
-        return env -> {
-            Object v = n.eval(env);
-            if (v instanceof ExpressionException x) {
-                return x;
-            }
-            if (v == null) {
-                return ExpressionException.nullReference();
-            }
-            return ExpressionException.invalidCast();
-        };
+        return new Checked.Thrown(c.e);
     }
 
     private C throwExpression(ThrowExpr t) {
-        Node n = thrown(t.value());
-        return new C(env -> {
-            throw (ExpressionException) n.eval(env);
-        }, Type.NULL);
+        return new C(new Checked.ThrowExpr(thrown(t.value())), Type.NULL);
     }
 
     // ---- switch
 
-    private Exec switchStatement(Switch sw) {
+    private Checked.Stmt switchStatement(Switch sw) {
         C subject = value(sw.subject());
-        Node sn = subject.n;
         scopes.push(new HashMap<>());
         int sections = sw.sections().size();
-        Matcher[][] matchers = new Matcher[sections][];
-        Exec[] bodies = new Exec[sections];
+        List<List<Checked.Pat>> matchers = new ArrayList<>(sections);
+        List<Checked.Stmt> bodies = new ArrayList<>(sections);
         int defaultSection = -1;
         for (int k = 0; k < sections; k++) {
             Section sec = sw.sections().get(k);
-            List<Matcher> ms = new ArrayList<>();
+            List<Checked.Pat> ms = new ArrayList<>();
             for (CaseLabel label : sec.labels()) {
                 if (label.pattern() == null) {
                     if (defaultSection >= 0) {
@@ -2387,16 +1851,10 @@ public final class Compiler {
                     defaultSection = k;
                     continue;
                 }
-                Matcher m = pattern(label.pattern(), subject.t);
-                if (label.guard() != null) {
-                    Node g = condition(label.guard());
-                    Matcher base = m;
-                    m = (env, v) -> base.test(env, v) && Ops.truth(g.eval(env));
-                }
-                ms.add(m);
+                ms.add(guarded(pattern(label.pattern(), subject.t), label.guard()));
             }
-            matchers[k] = ms.toArray(Matcher[]::new);
-            List<Exec> stmts = new ArrayList<>();
+            matchers.add(ms);
+            List<Checked.Stmt> stmts = new ArrayList<>();
             for (Stmt st : sec.stmts()) {
                 if (st instanceof LocalFunc f) {
                     declareFunction(f);
@@ -2408,54 +1866,26 @@ public final class Compiler {
             if (canCompleteAll(sec.stmts())) {
                 error(sec.labels().get(0).pos(), "control cannot fall through from one case label to another: end the section with 'break;' or 'return'");
             }
-            Exec[] arr = stmts.toArray(Exec[]::new);
-            bodies[k] = env -> {
-                for (Exec x : arr) {
-                    Object r = x.exec(env);
-                    if (r != null) {
-                        return r;
-                    }
-                }
-                return null;
-            };
+            bodies.add(new Checked.Seq(stmts));
         }
         scopes.pop();
-        int def = defaultSection;
-        return env -> {
-            Object v = sn.eval(env);
-            int chosen = def;
-            outer:
-            for (int k = 0; k < matchers.length; k++) {
-                for (Matcher m : matchers[k]) {
-                    if (m.test(env, v)) {
-                        chosen = k;
-                        break outer;
-                    }
-                }
-            }
-            if (chosen < 0) {
-                return null;
-            }
-            Object r = bodies[chosen].exec(env);
-            return r == BREAK ? null : r;
-        };
+        return new Checked.Switch(subject.e, matchers, bodies, defaultSection);
+    }
+
+    /** A pattern with its {@code when} guard, if any. */
+    private Checked.Pat guarded(Checked.Pat p, Expr guard) {
+        return guard == null ? p : new Checked.GuardPat(p, condition(guard));
     }
 
     private C switchExpression(SwitchExpr se) {
         C subject = value(se.subject());
         int n = se.arms().size();
-        Matcher[] matchers = new Matcher[n];
+        List<Checked.Pat> matchers = new ArrayList<>(n);
         C[] results = new C[n];
         for (int k = 0; k < n; k++) {
             Arm arm = se.arms().get(k);
             scopes.push(new HashMap<>());
-            Matcher m = pattern(arm.pattern(), subject.t);
-            if (arm.guard() != null) {
-                Node g = condition(arm.guard());
-                Matcher base = m;
-                m = (env, v) -> base.test(env, v) && Ops.truth(g.eval(env));
-            }
-            matchers[k] = m;
+            matchers.add(guarded(pattern(arm.pattern(), subject.t), arm.guard()));
             results[k] = value(arm.result());
             scopes.pop();
         }
@@ -2480,106 +1910,72 @@ public final class Compiler {
             }
             type = anyValue ? Type.OBJECT : Type.NULL;
         }
-        Node[] nodes = new Node[n];
+        List<Checked.Expr> nodes = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
-            nodes[k] = results[k].t == Type.NULL ? results[k].n : Conv.implicit(results[k].n, results[k].t, type);
+            nodes.add(results[k].t == Type.NULL ? results[k].e : implicit(results[k].e, results[k].t, type));
         }
-        Node sn = subject.n;
-        return new C(env -> {
-            Object v = sn.eval(env);
-            for (int k = 0; k < matchers.length; k++) {
-                if (matchers[k].test(env, v)) {
-                    return nodes[k].eval(env);
-                }
-            }
-            throw new ExpressionException("System.Runtime.CompilerServices.SwitchExpressionException",
-                    "Non-exhaustive switch expression failed to match its input.");
-        }, type);
+        return new C(new Checked.SwitchExpr(subject.e, matchers, nodes), type);
     }
 
-    private Matcher pattern(Pattern p, Type subject) {
+    private Checked.Pat pattern(Pattern p, Type subject) {
         return switch (p) {
-            case Discard d -> (env, v) -> true;
-            case NotPat np -> {
-                Matcher in = pattern(np.inner(), subject);
-                yield (env, v) -> !in.test(env, v);
-            }
+            case Discard d -> new Checked.AnyPat();
+            case NotPat np -> new Checked.NotPat(pattern(np.inner(), subject));
             case AndPat ap -> {
-                Matcher a = pattern(ap.left(), subject);
-                Matcher b = pattern(ap.right(), subject);
-                yield (env, v) -> a.test(env, v) && b.test(env, v);
+                Checked.Pat a = pattern(ap.left(), subject);
+                yield new Checked.AndPat(a, pattern(ap.right(), subject));
             }
             case OrPat op -> {
-                Matcher a = pattern(op.left(), subject);
-                Matcher b = pattern(op.right(), subject);
-                yield (env, v) -> a.test(env, v) || b.test(env, v);
+                Checked.Pat a = pattern(op.left(), subject);
+                yield new Checked.OrPat(a, pattern(op.right(), subject));
             }
             case ConstPat cp -> {
                 C c = value(cp.value());
                 if (c.t == Type.NULL) {
-                    yield (env, v) -> v == null;
+                    yield new Checked.NullPat();
                 }
                 if (!comparable(subject, c.t)) {
                     error(cp.pos(), "a value of type '" + subject.name() + "' can never match a constant of type '" + c.t.name() + "'");
                 }
-                Node cn = c.n;
-                yield (env, v) -> v != null && Ops.equal(v, cn.eval(env));
+                yield new Checked.ConstPat(c.e);
             }
             case RelPat rp -> {
                 C c = value(rp.value());
                 if (!(c.t.isNumeric() || c.t.isDynamic() || c.t == Type.CHAR || c.t.name().equals("DateTime"))) {
                     error(rp.pos(), "a relational pattern '" + rp.op() + "' needs a number, not '" + c.t.name() + "'");
                 }
-                Node cn = c.n;
-                Operator op = Operator.binary(rp.op());
-                yield (env, v) -> v != null && op.compare(v, cn.eval(env));
+                yield new Checked.RelPat(Operator.binary(rp.op()), c.e);
             }
             case TypePat tp -> {
                 Type t = tp.type() == null ? subject : resolveType(tp.type());
                 int slot = tp.bind() == null ? -1 : declare(tp.bind(), t, tp.bindPos()).slot();
-                boolean any = tp.type() == null;
-                yield (env, v) -> {
-                    if (!any && !Conv.isInstance(v, t)) {
-                        return false;
-                    }
-                    if (slot >= 0) {
-                        env.locals[slot] = v;
-                    }
-                    return true;
-                };
+                yield new Checked.TypePat(t, tp.type() == null, slot);
             }
         };
     }
 
     private C defaultOf(DefaultOf d) {
         if (d.type() == null) {
-            return new C(env -> null, Type.NULL);
+            return new C(NULL, Type.NULL);
         }
         Type t = resolveType(d.type());
-        Object zero = Conv.zero(t);
-        return new C(env -> zero, t);
+        return new C(new Checked.Const(Conv.zero(t)), t);
     }
 
     /** {@code new { a = 1, b }}: built as a JObject, which is how Newtonsoft serializes it. */
     private C anonymous(AnonNew an) {
         int n = an.names().size();
         String[] names = an.names().toArray(String[]::new);
-        Node[] values = new Node[n];
+        List<Checked.Expr> values = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             for (int j = 0; j < k; j++) {
                 if (names[j].equals(names[k])) {
                     error(an.values().get(k).pos(), "an anonymous object cannot have two members named '" + names[k] + "'");
                 }
             }
-            values[k] = value(an.values().get(k)).n;
+            values.add(value(an.values().get(k)).e);
         }
-        return new C(env -> {
-            io.gatehouse.expr.lib.JObject o = new io.gatehouse.expr.lib.JObject();
-            for (int k = 0; k < names.length; k++) {
-                o.add(names[k], JToken.from(values[k].eval(env)));
-            }
-            return o;
-        }, lib.tJObject);
+        return new C(new Checked.Anonymous(List.of(names), values), lib.tJObject);
     }
 
     /** For {@link Linq}: typed access to the library. */
