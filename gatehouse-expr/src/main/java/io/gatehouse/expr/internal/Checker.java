@@ -3,9 +3,7 @@ package io.gatehouse.expr.internal;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.expr.internal.Ast.*;
-import io.gatehouse.expr.internal.Members.Method;
 import io.gatehouse.expr.internal.Members.Prop;
-import io.gatehouse.expr.internal.Checked.LocalFn;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,19 +26,19 @@ public final class Checker {
         }
     }
 
-    private static final Checked.Expr NULL = new Checked.Const(null);
+    static final Checked.Expr NULL = new Checked.Const(null);
 
-    private record Var(int slot, Type type) {
+    record Var(int slot, Type type) {
     }
 
-    private final Deque<Integer> catchSlots = new ArrayDeque<>();
-    private int hidden;
+    final StatementChecker statements = new StatementChecker(this);
+    final CallChecker calls = new CallChecker(this);
 
-    private static final Set<String> NAMESPACES = Set.of("System", "System.Text", "System.Linq",
+    static final Set<String> NAMESPACES = Set.of("System", "System.Text", "System.Linq",
             "System.Collections", "System.Collections.Generic", "System.Text.RegularExpressions", "System.Security",
             "System.Security.Cryptography", "System.Security.Cryptography.X509Certificates", "Newtonsoft",
             "Newtonsoft.Json", "Newtonsoft.Json.Linq", "System.Net", "System.Globalization");
-    private static final Set<String> FORBIDDEN = Set.of("File", "Directory", "Environment", "Process", "Thread",
+    static final Set<String> FORBIDDEN = Set.of("File", "Directory", "Environment", "Process", "Thread",
             "Task", "Activator", "AppDomain", "Assembly", "Type", "HttpClient", "WebClient", "WebRequest", "Console",
             "GC", "Marshal", "Socket", "TcpClient", "Path", "Stream", "FileStream", "Reflection", "IO", "Diagnostics",
             "Threading", "Runtime");
@@ -48,10 +46,9 @@ public final class Checker {
     private final String src;
     private final Position origin;
     private final Diagnostics diags;
-    private final Library lib = Library.INSTANCE;
-    private final Deque<Map<String, Var>> scopes = new ArrayDeque<>();
-    private final Deque<List<Type>> returnTypes = new ArrayDeque<>();
-    private int slots;
+    final Library lib = Library.INSTANCE;
+    final Deque<Map<String, Var>> scopes = new ArrayDeque<>();
+    int slots;
     private int errors;
     boolean readsRequestBody;
     boolean readsResponseBody;
@@ -101,12 +98,12 @@ public final class Checker {
         diags.error(origin.file(), Math.max(line, 0), Math.max(column, 0), message);
     }
 
-    private C fail(int offset, String message) {
+    C fail(int offset, String message) {
         error(offset, message);
         return new C(NULL, Type.ERROR);
     }
 
-    private String describe(Expr e) {
+    String describe(Expr e) {
         return switch (e) {
             case Name n -> n.name();
             case Member m -> describe(m.target()) + (m.nullConditional() ? "?." : ".") + m.name();
@@ -124,12 +121,17 @@ public final class Checker {
         return src.substring(from, to).replaceAll("\\s+", " ");
     }
 
-    private String describe(Expr e, Type t) {
+    String describe(Expr e, Type t) {
         String d = describe(e);
         return d != null ? "'" + d + "'" : "type '" + t.name() + "'";
     }
 
     // ---- entry points
+
+    /** Checks a statement block; every path must return a value convertible to expected. */
+    public Checked.Expr checkBlock(Block b, Type expected) {
+        return statements.checkBlock(b, expected);
+    }
 
     /** Checks an expression whose value must convert to {@code expected}. */
     public Checked.Expr checkExpression(Expr e, Type expected) {
@@ -137,20 +139,8 @@ public final class Checker {
         return coerceResult(c, expected, e.pos());
     }
 
-    /** Checks a statement block; every path must return a value convertible to expected. */
-    public Checked.Expr checkBlock(Block b, Type expected) {
-        List<Type> rets = new ArrayList<>();
-        rets.add(expected);
-        returnTypes.push(rets);
-        Checked.Stmt body = block(b, true);
-        returnTypes.pop();
-        if (canComplete(b)) {
-            error(b.end(), "not all code paths return a value: end the block with a 'return' statement");
-        }
-        return new Checked.BlockResult(body);
-    }
 
-    private Checked.Expr coerceResult(C c, Type expected, int pos) {
+    Checked.Expr coerceResult(C c, Type expected, int pos) {
         if (c.staticOf != null) {
             error(pos, "'" + c.staticOf + "' is a type, not a value");
             return c.e;
@@ -192,7 +182,7 @@ public final class Checker {
 
     // ---- scopes
 
-    private Var lookup(String name) {
+    Var lookup(String name) {
         for (Map<String, Var> s : scopes) {
             Var l = s.get(name);
             if (l != null) {
@@ -202,7 +192,7 @@ public final class Checker {
         return null;
     }
 
-    private Var declare(String name, Type type, int pos) {
+    Var declare(String name, Type type, int pos) {
         if (lookup(name) != null) {
             error(pos, "a local variable named '" + name + "' is already defined in this scope");
         }
@@ -214,27 +204,6 @@ public final class Checker {
         return l;
     }
 
-    // ---- statements
-
-    private Checked.Stmt block(Block b, boolean newScope) {
-        if (newScope) {
-            scopes.push(new HashMap<>());
-        }
-        for (Stmt s : b.stmts()) {
-            if (s instanceof LocalFunc f) {
-                declareFunction(f);
-            }
-        }
-        List<Checked.Stmt> list = new ArrayList<>();
-        for (Stmt s : b.stmts()) {
-            list.add(stmt(s));
-        }
-        if (newScope) {
-            scopes.pop();
-        }
-        return new Checked.Seq(list);
-    }
-
     /** Numeric widening of a checked value, when the types differ. */
     static Checked.Expr implicit(Checked.Expr e, Type from, Type to) {
         if (from == to || !to.isNumeric() || !from.isNumeric() || from == Type.ERROR) {
@@ -243,7 +212,7 @@ public final class Checker {
         return new Checked.Implicit(e, from, to);
     }
 
-    private Checked.Expr condition(Expr e) {
+    Checked.Expr condition(Expr e) {
         C c = expr(e);
         if (c.staticOf != null) {
             error(e.pos(), "'" + c.staticOf + "' is a type, not a value");
@@ -255,203 +224,6 @@ public final class Checker {
             error(e.pos(), "a condition must be a bool but this is '" + c.t.name() + "'");
         }
         return c.e;
-    }
-
-    private Checked.Stmt stmt(Stmt s) {
-        switch (s) {
-            case Block b -> {
-                return block(b, true);
-            }
-            case Empty e -> {
-                return new Checked.Nop();
-            }
-            case Local l -> {
-                List<Checked.Stmt> parts = new ArrayList<>();
-                for (Declarator d : l.vars()) {
-                    Type type;
-                    Checked.Expr init = null;
-                    if (l.type() == null) {
-                        if (d.init() == null) {
-                            error(d.pos(), "'var' needs an initializer: write 'var " + d.name() + " = ...;'");
-                            type = Type.ERROR;
-                        } else {
-                            C c = value(d.init());
-                            type = c.t == Type.NULL ? fail(d.init().pos(), "cannot infer a type from 'null'; declare the type instead").t : c.t;
-                            if (type == Type.VOID) {
-                                error(d.init().pos(), "cannot assign a method that returns nothing (void) to a variable");
-                            }
-                            init = c.e;
-                        }
-                    } else {
-                        type = resolveType(l.type());
-                        if (d.init() != null) {
-                            C c = value(d.init());
-                            init = convert(d.init(), c, type);
-                        }
-                    }
-                    Var local = declare(d.name(), type, d.pos());
-                    parts.add(new Checked.Eval(new Checked.StoreLocal(local.slot(),
-                            init == null ? new Checked.Const(Conv.zero(type)) : init)));
-                }
-                return parts.size() == 1 ? parts.get(0) : new Checked.Seq(parts);
-            }
-            case ExprStmt es -> {
-                Expr e = es.expr();
-                if (!(e instanceof Assign || e instanceof Call || e instanceof IncDec || e instanceof New)) {
-                    error(e.pos(), "only assignment, call, increment, decrement and new object expressions can be used as a statement");
-                }
-                return new Checked.Eval(expr(e).e);
-            }
-            case If i -> {
-                Checked.Expr c = condition(i.cond());
-                scopes.push(new HashMap<>());
-                Checked.Stmt then = stmt(i.then());
-                scopes.pop();
-                scopes.push(new HashMap<>());
-                Checked.Stmt other = i.otherwise() == null ? null : stmt(i.otherwise());
-                scopes.pop();
-                return new Checked.If(c, then, other);
-            }
-            case While w -> {
-                Checked.Expr c = condition(w.cond());
-                return new Checked.While(c, scoped(w.body()));
-            }
-            case DoWhile w -> {
-                Checked.Stmt body = scoped(w.body());
-                return new Checked.DoWhile(body, condition(w.cond()));
-            }
-            case For f -> {
-                scopes.push(new HashMap<>());
-                List<Checked.Stmt> init = new ArrayList<>();
-                for (Stmt st : f.init()) {
-                    init.add(stmt(st));
-                }
-                Checked.Expr c = f.cond() == null ? null : condition(f.cond());
-                List<Checked.Expr> step = new ArrayList<>();
-                for (Expr e : f.step()) {
-                    step.add(expr(e).e);
-                }
-                Checked.Stmt body = scoped(f.body());
-                scopes.pop();
-                return new Checked.For(init, c, step, body);
-            }
-            case Foreach f -> {
-                C source = value(f.source());
-                Type elem = elementType(source.t);
-                if (elem == null) {
-                    error(f.source().pos(), "foreach cannot iterate over '" + source.t.name() + "': it is not a collection");
-                    elem = Type.ERROR;
-                }
-                scopes.push(new HashMap<>());
-                Type varType = f.type() == null ? elem : resolveType(f.type());
-                Var l = declare(f.name(), varType, f.namePos());
-                Checked.Stmt body = stmt(f.body());
-                scopes.pop();
-                boolean needCast = f.type() != null && !elem.equals(varType);
-                return new Checked.Foreach(source.e, l.slot(), needCast ? varType : null, body);
-            }
-            case Return r -> {
-                List<Type> rets = returnTypes.peek();
-                if (rets == null) {
-                    error(r.pos(), "'return' is only allowed inside a @{ } block");
-                    return new Checked.Nop();
-                }
-                boolean isVoid = !rets.isEmpty() && rets.get(0) == Type.VOID;
-                if (r.value() == null) {
-                    if (!isVoid) {
-                        error(r.pos(), "a value must be returned: write 'return <value>;'");
-                    }
-                    return new Checked.Return(null);
-                }
-                if (isVoid) {
-                    error(r.value().pos(), "this local function returns nothing (void): write 'return;'");
-                    return new Checked.Return(null);
-                }
-                C c = value(r.value());
-                Checked.Expr n;
-                if (!rets.isEmpty() && rets.get(0) != null) {
-                    n = coerceResult(c, rets.get(0), r.value().pos());
-                } else {
-                    rets.add(c.t);
-                    n = c.e;
-                }
-                return new Checked.Return(n);
-            }
-            case Break b -> {
-                return new Checked.Break();
-            }
-            case Continue c -> {
-                return new Checked.Continue();
-            }
-            case LocalFunc f -> {
-                return localFunction(f);
-            }
-            case Try t -> {
-                return tryStatement(t);
-            }
-            case Throw t -> {
-                return throwStatement(t);
-            }
-            case Switch sw -> {
-                return switchStatement(sw);
-            }
-        }
-    }
-
-    /** A statement in a scope of its own (a loop body). */
-    private Checked.Stmt scoped(Stmt s) {
-        scopes.push(new HashMap<>());
-        Checked.Stmt out = stmt(s);
-        scopes.pop();
-        return out;
-    }
-
-    static boolean canComplete(Stmt s) {
-        return switch (s) {
-            case Return r -> false;
-            case Break b -> false;
-            case Continue c -> false;
-            case Block b -> {
-                for (Stmt x : b.stmts()) {
-                    if (!canComplete(x)) {
-                        yield false;
-                    }
-                }
-                yield true;
-            }
-            case If i -> i.otherwise() == null || canComplete(i.then()) || canComplete(i.otherwise());
-            case While w -> !isTrue(w.cond()) || hasBreak(w.body());
-            case DoWhile d -> !isTrue(d.cond()) || hasBreak(d.body());
-            case For f -> (f.cond() != null && !isTrue(f.cond())) || hasBreak(f.body());
-            case Throw t -> false;
-            case Try t -> (canComplete(t.body()) || t.catches().stream().anyMatch(c -> canComplete(c.body())))
-                    && (t.fin() == null || canComplete(t.fin()));
-            case Switch sw -> sw.sections().stream().noneMatch(x -> x.labels().stream().anyMatch(l -> l.pattern() == null))
-                    || sw.sections().stream().anyMatch(x -> x.stmts().stream().anyMatch(Checker::hasBreak));
-            default -> true;
-        };
-    }
-
-    private static boolean canCompleteAll(List<Stmt> stmts) {
-        for (Stmt x : stmts) {
-            if (!canComplete(x)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isTrue(Expr e) {
-        return e instanceof Lit l && Boolean.TRUE.equals(l.value());
-    }
-
-    private static boolean hasBreak(Stmt s) {
-        return switch (s) {
-            case Break b -> true;
-            case Block b -> b.stmts().stream().anyMatch(Checker::hasBreak);
-            case If i -> hasBreak(i.then()) || (i.otherwise() != null && hasBreak(i.otherwise()));
-            default -> false;
-        };
     }
 
     // ---- types
@@ -532,7 +304,7 @@ public final class Checker {
     // ---- expressions
 
     /** Compiles an expression that must be a value (not a type name, not void). */
-    private C value(Expr e) {
+    C value(Expr e) {
         C c = expr(e);
         if (c.staticOf != null) {
             return fail(e.pos(), "'" + c.staticOf + "' is a type, not a value");
@@ -541,7 +313,7 @@ public final class Checker {
     }
 
     /** Like {@link #convert(C, Type, int)}, but also allows C#'s constant conversions (an int literal to byte or char). */
-    private Checked.Expr convert(Expr e, C c, Type to) {
+    Checked.Expr convert(Expr e, C c, Type to) {
         if (e instanceof DefaultOf d && d.type() == null) {
             return new Checked.Const(Conv.zero(to));
         }
@@ -552,7 +324,7 @@ public final class Checker {
         return convert(c, to, e.pos());
     }
 
-    private Checked.Expr convert(C c, Type to, int pos) {
+    Checked.Expr convert(C c, Type to, int pos) {
         if (lib.isJToken(to) && (to.name().equals("JToken") || to.name().equals("JValue"))
                 && (c.t == Type.STRING || c.t.isNumeric() || c.t == Type.BOOL)) {
             return new Checked.ToJToken(c.e);
@@ -583,7 +355,7 @@ public final class Checker {
             case Interp i -> interpolation(i);
             case Name n -> name(n);
             case Member m -> member(m);
-            case Call c -> call(c);
+            case Call c -> calls.call(c);
             case Index i -> index(i);
             case Unary u -> unary(u);
             case IncDec i -> incDec(i);
@@ -594,13 +366,13 @@ public final class Checker {
             case As a -> as(a);
             case Is i -> is(i);
             case Lambda l -> fail(l.pos(), "a lambda is only allowed as the argument of a LINQ method such as Where or Any");
-            case New n -> creation(n);
+            case New n -> calls.creation(n);
             case TypeExpr t -> typeRef(t);
             case InitList il -> fail(il.pos(), "an element initializer '{ ... }' is only allowed inside a collection initializer");
             case AnonNew an -> anonymous(an);
             case SwitchExpr se -> switchExpression(se);
             case DefaultOf d -> defaultOf(d);
-            case ThrowExpr t -> throwExpression(t);
+            case ThrowExpr t -> statements.throwExpression(t);
             case IsPattern ip -> {
                 C v = value(ip.operand());
                 Checked.Pat mt = pattern(ip.pattern(), v.t);
@@ -646,7 +418,7 @@ public final class Checker {
         return new C(null, Type.ERROR, s);
     }
 
-    private C name(Name n) {
+    C name(Name n) {
         Var l = lookup(n.name());
         if (l != null) {
             return new C(new Checked.Local(l.slot()), l.type());
@@ -668,7 +440,7 @@ public final class Checker {
     }
 
     /** The receiver of a member access: a value, a static type or a namespace. */
-    private C receiver(Expr e) {
+    C receiver(Expr e) {
         return expr(e);
     }
 
@@ -1142,76 +914,6 @@ public final class Checker {
         return fail(i.pos(), "'" + i.op() + "' can only be applied to a local variable here");
     }
 
-    // ---- calls
-
-    private C call(Call c) {
-        Expr target = c.target();
-        if (target instanceof Member m) {
-            C recv = receiver(m.target());
-            if (recv.t == Type.ERROR && recv.staticOf == null) {
-                for (Arg a : c.args()) {
-                    if (a.expr() != null && !(a.expr() instanceof Lambda)) {
-                        value(a.expr());
-                    }
-                }
-                return recv;
-            }
-            if (recv.staticOf != null) {
-                if (recv.staticOf.startsWith("namespace:")) {
-                    return fail(m.namePos(), "unknown type '" + recv.staticOf.substring(10) + "." + m.name() + "'");
-                }
-                if (recv.staticOf.equals("Array") && ARRAY_LINQ.containsKey(m.name())) {
-                    return arrayLinq(c, m);
-                }
-                List<Method> ms = lib.staticMethods(recv.staticOf, m.name());
-                if (ms.isEmpty()) {
-                    return fail(m.namePos(), "unknown method '" + m.name() + "' on '" + recv.staticOf + "'");
-                }
-                return invoke(c, m, null, ms, "'" + recv.staticOf + "'", false);
-            }
-            Type tt = recv.t;
-            if (tt == Type.NULL || tt == Type.VOID) {
-                return fail(m.namePos(), "cannot call '" + m.name() + "' on " + (tt == Type.NULL ? "'null'" : "nothing (void)"));
-            }
-            if (tt.isDynamic()) {
-                return dynamicCall(c, m, recv);
-            }
-            List<Method> ms = lib.methods(tt, m.name());
-            if (lib.isLinq(m.name()) && elementType(tt) != null && !hasArity(ms, c.args().size())) {
-                return Linq.check(this, c, m, recv, elementType(tt));
-            }
-            if (ms.isEmpty()) {
-                if (lib.prop(tt, m.name()) != null) {
-                    return fail(m.namePos(), "'" + m.name() + "' on " + describe(m.target(), tt)
-                            + " is a property, not a method: remove the '()'");
-                }
-                return fail(m.namePos(), "unknown method '" + m.name() + "' on " + describe(m.target(), tt));
-            }
-            return invoke(c, m, recv, ms, describe(m.target(), tt), m.nullConditional());
-        }
-        if (target instanceof Name n) {
-            LocalFn fn = lookupFunction(n.name());
-            if (fn != null && lookup(n.name()) == null) {
-                return callLocal(c, n, fn);
-            }
-            if (n.name().equals("nameof") && lookup("nameof") == null) {
-                return nameof(c);
-            }
-            if (lookup(n.name()) != null) {
-                return fail(n.pos(), "'" + n.name() + "' is a variable, not a method");
-            }
-            if (FORBIDDEN.contains(n.name())) {
-                return fail(n.pos(), "type '" + n.name() + "' is not allowed in policy expressions");
-            }
-            return fail(n.pos(), "the name '" + n.name() + "' does not exist in the current context");
-        }
-        C t = expr(target);
-        if (t.t == Type.ERROR) {
-            return t;
-        }
-        return fail(c.pos(), "this expression cannot be called like a method");
-    }
-
     /**
      * Members of APIM's context model that exist on APIM but have no counterpart in Gatehouse, with
      * the reason, so a document that uses one is refused by name rather than as an unknown member.
@@ -1237,212 +939,9 @@ public final class Checker {
             Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
             Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));
 
-    /** {@code Array.Exists(a, x => ..)} and friends, as the LINQ call they equal. */
-    private static final Map<String, String> ARRAY_LINQ = Map.of("Exists", "Any", "TrueForAll", "All", "Find",
-            "FirstOrDefault", "FindAll", "Where", "FindLast", "LastOrDefault", "ConvertAll", "Select");
-
-    private C arrayLinq(Call c, Member m) {
-        if (c.args().size() != 2) {
-            return fail(m.namePos(), "'Array." + m.name() + "' takes an array and a lambda, e.g. Array." + m.name() + "(items, x => ...)");
-        }
-        for (Arg a : c.args()) {
-            if (a.out()) {
-                return fail(a.pos(), "'Array." + m.name() + "' does not take 'out' arguments");
-            }
-        }
-        Expr arr = c.args().get(0).expr();
-        Expr fn = c.args().get(1).expr();
-        Call linq = new Call(c.pos(), new Member(arr.pos(), arr, ARRAY_LINQ.get(m.name()), m.namePos(), false, m.end()),
-                List.of(), List.of(new Arg(fn, false, null, null, fn.pos())), c.end());
-        if (m.name().equals("FindAll") || m.name().equals("ConvertAll")) {
-            linq = new Call(c.pos(), new Member(arr.pos(), linq, "ToArray", m.namePos(), false, m.end()), List.of(), List.of(), c.end());
-        }
-        return expr(linq);
-    }
-
-    private static boolean hasArity(List<Method> ms, int n) {
-        for (Method m : ms) {
-            if (m.arity() == n) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private C dynamicCall(Call c, Member m, C recv) {
-        List<Checked.Expr> args = new ArrayList<>();
-        for (Arg a : c.args()) {
-            if (a.out()) {
-                return fail(a.pos(), "'out' arguments need a receiver of a known type; cast it first");
-            }
-            if (a.expr() instanceof Lambda) {
-                return fail(a.pos(), "cannot use a lambda on a value of unknown type; cast it first, e.g. ((JArray)x)");
-            }
-            args.add(value(a.expr()).e);
-        }
-        Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
-        return new C(new Checked.DynamicCall(recv.e, m.name(), args, typeArg, m.nullConditional()), Type.OBJECT);
-    }
-    private C invoke(Call c, Member m, C recv, List<Method> overloads, String owner, boolean nullConditional) {
-        int argc = c.args().size();
-        List<C> args = new ArrayList<>();
-        List<Type> argTypes = new ArrayList<>();
-        int outIndex = -1;
-        Arg outArg = null;
-        for (int k = 0; k < argc; k++) {
-            Arg a = c.args().get(k);
-            if (a.out()) {
-                outIndex = k;
-                outArg = a;
-                args.add(null);
-                argTypes.add(Type.OBJECT);
-            } else if (a.expr() instanceof Lambda) {
-                return fail(a.pos(), "'" + m.name() + "' does not take a lambda");
-            } else {
-                C v = value(a.expr());
-                args.add(v);
-                argTypes.add(v.t);
-            }
-        }
-        Type typeArg = c.typeArgs().isEmpty() ? null : resolveType(c.typeArgs().get(0));
-        Method chosen = null;
-        List<Method> byArity = new ArrayList<>();
-        List<Method> ordered = new ArrayList<>();
-        for (Method cand : overloads) {
-            if (cand.generic() == (typeArg != null)) {
-                ordered.add(cand);
-            }
-        }
-        for (Method cand : overloads) {
-            if (cand.generic() != (typeArg != null)) {
-                ordered.add(cand);
-            }
-        }
-        for (Method cand : ordered) {
-            if (cand.arity() != argc) {
-                continue;
-            }
-            byArity.add(cand);
-            if ((outIndex >= 0) != (cand.outIndex() >= 0) || (outIndex >= 0 && outIndex != cand.outIndex())) {
-                continue;
-            }
-            boolean ok = true;
-            for (int k = 0; k < argc && ok; k++) {
-                if (k == cand.outIndex()) {
-                    continue;
-                }
-                // An 'out' argument has no value (its slot in args is null): it never fits a plain parameter.
-                ok = !c.args().get(k).out() && argTypes.get(k).convertibleTo(cand.params()[k]);
-            }
-            if (ok) {
-                chosen = cand;
-                break;
-            }
-        }
-        if (chosen == null) {
-            if (byArity.isEmpty()) {
-                StringBuilder arities = new StringBuilder();
-                overloads.stream().map(Method::arity).distinct().sorted().forEach(n -> arities.append(
-                        arities.length() == 0 ? "" : " or ").append(n));
-                return fail(m.namePos(), "method '" + m.name() + "' on " + owner + " takes " + arities
-                        + " argument" + (arities.toString().equals("1") ? "" : "s") + ", not " + argc);
-            }
-            Method first = byArity.get(0);
-            for (int k = 0; k < argc; k++) {
-                if (k == first.outIndex()) {
-                    if (outIndex != k) {
-                        return fail(c.args().get(k).pos(), "argument " + (k + 1) + " of '" + m.name() + "' must be passed with 'out'");
-                    }
-                    continue;
-                }
-                if (c.args().get(k).out()) {
-                    return fail(c.args().get(k).pos(), "argument " + (k + 1) + " of '" + m.name() + "' must not use 'out'");
-                }
-                if (!argTypes.get(k).convertibleTo(first.params()[k])) {
-                    return fail(c.args().get(k).expr().pos(), "argument " + (k + 1) + " of '" + m.name() + "' on "
-                            + owner + " must be '" + first.params()[k].name() + "' but is '" + argTypes.get(k).name() + "'");
-                }
-            }
-            return fail(m.namePos(), "no overload of '" + m.name() + "' on " + owner + " accepts these arguments");
-        }
-        if (chosen.generic() && typeArg == null) {
-            return fail(m.namePos(), "'" + m.name() + "' needs a type argument, e.g. " + m.name() + "<string>(...)");
-        }
-        if (!chosen.generic() && typeArg != null) {
-            return fail(m.namePos(), "'" + m.name() + "' on " + owner + " is not generic: remove the <...>");
-        }
-        Type ret = chosen.ret().ret(recv == null ? null : recv.t, argTypes, typeArg);
-        if (ret == null) {
-            return fail(c.typeArgs().isEmpty() ? m.namePos() : c.typeArgs().get(0).pos(),
-                    "'" + m.name() + "' does not support the type argument '" + (typeArg == null ? "?" : typeArg.name()) + "'");
-        }
-        List<Checked.Expr> an = new ArrayList<>(argc);
-        for (int k = 0; k < argc; k++) {
-            an.add(k == outIndex ? null : implicit(args.get(k).e, args.get(k).t, chosen.params()[k]));
-        }
-        int outSlot = -1;
-        if (outIndex >= 0) {
-            Type outType = chosen.outType();
-            if (outArg.outName() != null) {
-                Type declared = outArg.outType() == null ? outType : resolveType(outArg.outType());
-                if (!outType.convertibleTo(declared)) {
-                    return fail(outArg.pos(), "the out variable must be '" + outType.name() + "' but is declared '"
-                            + declared.name() + "'");
-                }
-                outSlot = declare(outArg.outName(), declared, outArg.pos()).slot();
-            } else if (((Name) outArg.expr()).name().equals("_") && lookup("_") == null) {
-                outSlot = slots++;
-            } else {
-                Name nm = (Name) outArg.expr();
-                Var l = lookup(nm.name());
-                if (l == null) {
-                    return fail(nm.pos(), "the name '" + nm.name() + "' does not exist in the current context"
-                            + (nm.name().equals("var") ? "; to declare an out variable, write 'out var name'" : ""));
-                }
-                if (!outType.convertibleTo(l.type())) {
-                    return fail(nm.pos(), "the out variable must be '" + outType.name() + "' but '" + nm.name()
-                            + "' is '" + l.type().name() + "'");
-                }
-                outSlot = l.slot();
-            }
-        }
-        return new C(new Checked.Invoke(recv == null ? null : recv.e, chosen.inv(), java.util.Collections.unmodifiableList(an),
-                outIndex, outSlot, typeArg, nullConditional), ret);
-    }
-    // ---- lambdas (for Linq)
-
     /** Checks a one-parameter lambda whose parameter is a {@code paramType}. */
     Checked.Lambda lambda(Expr e, Type paramType) {
-        if (!(e instanceof Lambda l)) {
-            C v = value(e);
-            error(e.pos(), "expected a lambda such as 'x => ...' but found '" + v.t.name() + "'");
-            return new Checked.Lambda(0, NULL, Type.ERROR);
-        }
-        if (l.params().size() != 1) {
-            error(l.pos(), "this lambda must take exactly one parameter");
-            return new Checked.Lambda(0, NULL, Type.ERROR);
-        }
-        scopes.push(new HashMap<>());
-        int slot = declare(l.params().get(0), paramType, l.pos()).slot();
-        Checked.Expr body;
-        Type ret;
-        if (l.body() != null) {
-            C c = value(l.body());
-            body = c.e;
-            ret = c.t;
-        } else {
-            List<Type> rets = new ArrayList<>();
-            returnTypes.push(rets);
-            Checked.Stmt ex = block(l.block(), true);
-            returnTypes.pop();
-            if (canComplete(l.block())) {
-                error(l.block().end(), "not all code paths of the lambda return a value");
-            }
-            ret = rets.isEmpty() ? Type.ERROR : rets.get(0);
-            body = new Checked.BlockValue(ex);
-        }
-        scopes.pop();
-        return new Checked.Lambda(slot, body, ret);
+        return statements.lambda(e, paramType);
     }
 
     C valueOf(Expr e) {
@@ -1453,427 +952,8 @@ public final class Checker {
         return fail(pos, msg);
     }
 
-    // ---- object creation
-
-    private C creation(New n) {
-        if (n.array()) {
-            Type elem;
-            if (n.type() == null) {
-                if (n.init() == null || n.init().isEmpty()) {
-                    return fail(n.pos(), "'new[]' needs at least one element to infer its type");
-                }
-                elem = null;
-            } else {
-                Type arr = resolveType(n.type());
-                if (arr == Type.ERROR) {
-                    return new C(NULL, Type.ERROR);
-                }
-                elem = arr.elem();
-            }
-            List<C> items = new ArrayList<>();
-            if (n.init() != null) {
-                for (Expr e : n.init()) {
-                    items.add(value(e));
-                }
-            }
-            if (elem == null) {
-                elem = items.get(0).t;
-                for (C it : items) {
-                    if (!it.t.convertibleTo(elem)) {
-                        elem = it.t.convertibleTo(elem) ? elem : elem.convertibleTo(it.t) ? it.t : Type.OBJECT;
-                    }
-                }
-            }
-            Type at = Type.arrayOf(elem);
-            List<Checked.Expr> nodes = new ArrayList<>();
-            for (int k = 0; k < items.size(); k++) {
-                nodes.add(convert(n.init().get(k), items.get(k), elem));
-            }
-            Checked.Expr sizeNode = null;
-            if (n.size() != null) {
-                C s = value(n.size());
-                if (!s.t.convertibleTo(Type.LONG) || (!s.t.isNumeric() && !s.t.isDynamic())) {
-                    return fail(n.size().pos(), "an array size must be an integer but is '" + s.t.name() + "'");
-                }
-                sizeNode = s.e;
-            }
-            return new C(new Checked.NewArray(nodes, sizeNode, elem), at);
-        }
-        Type t = resolveType(n.type());
-        if (t == Type.ERROR) {
-            for (Expr e : n.args()) {
-                value(e);
-            }
-            return new C(NULL, Type.ERROR);
-        }
-        C made;
-        if (t == lib.tException) {
-            made = newException(n);
-        } else if (t.isRealList()) {
-            made = newList(n, t);
-        } else if (t.isDictionary()) {
-            made = newDictionary(n, t);
-        } else if (t.cls() == java.util.LinkedHashSet.class) {
-            made = newSet(n, t);
-        } else {
-            List<Method> ctors = lib.constructors(t);
-            if (ctors.isEmpty()) {
-                return fail(n.type().pos(), "type '" + t.name() + "' cannot be created with 'new' in policy expressions");
-            }
-            List<Arg> args = new ArrayList<>();
-            for (Expr e : n.args()) {
-                args.add(new Arg(e, false, null, null, e.pos()));
-            }
-            Call synthetic = new Call(n.pos(), new Name(n.type().pos(), t.name()), List.of(), args, n.pos());
-            Member fake = new Member(n.pos(), new Name(n.type().pos(), t.name()), t.name(), n.type().pos(), false, n.pos());
-            made = invoke(synthetic, fake, null, ctors, "'" + t.name() + "'", false);
-        }
-        if (n.init() == null || made.t == Type.ERROR) {
-            return made;
-        }
-        return initialize(n, made, t);
-    }
-
-    /** {@code new List<T>()}, {@code new List<T>(capacity)}, {@code new List<T>(items)}. */
-    private C newList(New n, Type t) {
-        if (n.args().isEmpty()) {
-            return collection(Checked.CollectionKind.LIST, null, t);
-        }
-        if (n.args().size() == 1) {
-            C a = value(n.args().get(0));
-            if (a.t.isIntegral()) {
-                return collection(Checked.CollectionKind.LIST, null, t);
-            }
-            if (a.t.isDynamic() || elementType(a.t) != null && elementType(a.t).convertibleTo(t.elem())) {
-                return collection(Checked.CollectionKind.LIST_FROM, a.e, t);
-            }
-            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a capacity or a collection of '"
-                    + t.elem().name() + "', not from '" + a.t.name() + "'");
-        }
-        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments, not " + n.args().size());
-    }
-
-    private static C collection(Checked.CollectionKind kind, Checked.Expr source, Type t) {
-        return new C(new Checked.NewCollection(kind, source), t);
-    }
-
-    /** {@code new HashSet<T>()} or {@code new HashSet<T>(items)}. */
-    private C newSet(New n, Type t) {
-        if (n.args().isEmpty()) {
-            return collection(Checked.CollectionKind.SET, null, t);
-        }
-        if (n.args().size() == 1) {
-            C a = value(n.args().get(0));
-            if (a.t.isDynamic() || elementType(a.t) != null) {
-                return collection(Checked.CollectionKind.SET_FROM, a.e, t);
-            }
-            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from a collection, not from '" + a.t.name() + "'");
-        }
-        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
-    }
-
-    /** {@code new Dictionary<K, V>()}, with a copy of another dictionary, or with a comparer. */
-    private C newDictionary(New n, Type t) {
-        if (n.args().isEmpty()) {
-            return collection(Checked.CollectionKind.MAP, null, t);
-        }
-        if (n.args().size() == 1) {
-            C a = value(n.args().get(0));
-            if (a.t.isDictionary() || a.t.isDynamic()) {
-                return collection(Checked.CollectionKind.MAP_COPY, a.e, t);
-            }
-            if (a.t.name().equals("StringComparer")) {
-                return collection(Checked.CollectionKind.MAP_WITH_COMPARER, a.e, t);
-            }
-            if (a.t.isIntegral()) {
-                return collection(Checked.CollectionKind.MAP, null, t);
-            }
-            return fail(n.args().get(0).pos(), "a '" + t.name() + "' is made from nothing, a capacity, a comparer or another dictionary, not from '" + a.t.name() + "'");
-        }
-        return fail(n.pos(), "'" + t.name() + "' takes 0 or 1 constructor arguments here, not " + n.args().size());
-    }
-
-    /** Object and collection initializers: runs the constructor, then each {@code X = v}, {@code [k] = v} or {@code Add(..)}. */
-    private C initialize(New n, C made, Type t) {
-        scopes.push(new HashMap<>());
-        String tmp = "$init" + (hidden++);
-        int slot = declare(tmp, t, n.pos()).slot();
-        List<Checked.Expr> steps = new ArrayList<>();
-        boolean collection = t.isRealList() || !lib.methods(t, "Add").isEmpty();
-        for (Expr item : n.init()) {
-            Expr step;
-            if (item instanceof Assign a && a.target() instanceof Name nm && a.op().equals("=")) {
-                if (lib.setter(t, nm.name()) == null) {
-                    error(nm.pos(), "'" + nm.name() + "' on '" + t.name() + "' cannot be set in an object initializer"
-                            + (lib.prop(t, nm.name()) == null ? ": it does not exist" : ": it is read only"));
-                    continue;
-                }
-                step = new Assign(a.pos(), "=", a.opPos(), new Member(nm.pos(), new Name(nm.pos(), tmp), nm.name(),
-                        nm.pos(), false, nm.pos() + nm.name().length()), a.value());
-            } else if (item instanceof Assign a && a.target() instanceof Index ix && ix.target() == null) {
-                step = new Assign(a.pos(), a.op(), a.opPos(), new Index(ix.pos(), new Name(ix.pos(), tmp), ix.args(),
-                        false, ix.end()), a.value());
-            } else if (!collection) {
-                error(item.pos(), "type '" + t.name() + "' has no 'Add' method, so it cannot take a collection initializer;"
-                        + " an object initializer sets properties: { Name = value }");
-                continue;
-            } else {
-                List<Expr> items = item instanceof InitList il ? il.items() : List.of(item);
-                List<Arg> args = new ArrayList<>();
-                for (Expr e : items) {
-                    args.add(new Arg(e, false, null, null, e.pos()));
-                }
-                step = new Call(item.pos(), new Member(item.pos(), new Name(item.pos(), tmp), "Add", item.pos(), false,
-                        item.pos()), List.of(), args, item.pos());
-            }
-            steps.add(expr(step).e);
-        }
-        scopes.pop();
-        return new C(new Checked.Initialize(made.e, slot, steps), t);
-    }
-
-    /** {@code new Exception(message)} and any other {@code *Exception}: a value for {@code throw}. */
-    private C newException(New n) {
-        String written = n.type().name();
-        String dotnet = written.contains(".") ? written : exceptionNamespace(written) + written;
-        List<Checked.Expr> args = new ArrayList<>();
-        for (Expr e : n.args()) {
-            args.add(value(e).e);
-        }
-        if (args.size() > 2) {
-            return fail(n.pos(), "an exception takes at most a message and an inner exception, not " + args.size() + " arguments");
-        }
-        Checked.Expr msg = args.isEmpty() ? null : args.get(0);
-        // ArgumentNullException(string) and ArgumentOutOfRangeException(string) take the parameter name, not a message.
-        String paramPrefix = args.size() == 1 && written.endsWith("ArgumentNullException") ? "Value cannot be null."
-                : args.size() == 1 && written.endsWith("ArgumentOutOfRangeException") ? "Specified argument was out of the range of valid values."
-                : null;
-        return new C(new Checked.NewException(dotnet, msg, paramPrefix), lib.tException);
-    }
-
-    private static String exceptionNamespace(String name) {
-        return switch (name) {
-            case "KeyNotFoundException" -> "System.Collections.Generic.";
-            case "JsonReaderException", "JsonException", "JsonSerializationException" -> "Newtonsoft.Json.";
-            case "CryptographicException" -> "System.Security.Cryptography.";
-            case "RegexMatchTimeoutException" -> "System.Text.RegularExpressions.";
-            default -> "System.";
-        };
-    }
-
-    // ---- local functions
-
-    private LocalFn lookupFunction(String name) {
-        for (Map<String, Var> s : scopes) {
-            Var v = s.get("fn:" + name);
-            if (v != null) {
-                return functions.get(v.slot());
-            }
-        }
-        return null;
-    }
-
-    private final Map<Integer, LocalFn> functions = new HashMap<>();
-
-    private void declareFunction(LocalFunc f) {
-        if (scopes.peek().containsKey("fn:" + f.name())) {
-            error(f.namePos(), "a local function named '" + f.name() + "' is already defined in this scope");
-            return;
-        }
-        Type ret = f.ret() == null ? Type.VOID : resolveType(f.ret());
-        Type[] params = new Type[f.params().size()];
-        int[] slotsOf = new int[params.length];
-        for (int k = 0; k < params.length; k++) {
-            params[k] = resolveType(f.params().get(k).type());
-            slotsOf[k] = slots++;
-        }
-        LocalFn fn = new LocalFn(f.name(), ret, params, slotsOf, slots++);
-        int id = functions.size();
-        functions.put(id, fn);
-        scopes.peek().put("fn:" + f.name(), new Var(id, Type.VOID));
-    }
-
-    private Checked.Stmt localFunction(LocalFunc f) {
-        LocalFn fn = null;
-        Var v = scopes.peek().get("fn:" + f.name());
-        if (v != null) {
-            fn = functions.get(v.slot());
-        }
-        if (fn == null || fn.body != null) {
-            return new Checked.Nop();
-        }
-        scopes.push(new HashMap<>());
-        for (int k = 0; k < fn.params.length; k++) {
-            Param prm = f.params().get(k);
-            if (lookup(prm.name()) != null) {
-                error(prm.pos(), "a local variable named '" + prm.name() + "' is already defined in this scope");
-            }
-            scopes.peek().put(prm.name(), new Var(fn.slots[k], fn.params[k]));
-        }
-        fn.checking = true;
-        List<Type> rets = new ArrayList<>();
-        rets.add(fn.ret);
-        returnTypes.push(rets);
-        Deque<Integer> savedCatch = new ArrayDeque<>(catchSlots);
-        catchSlots.clear();
-        if (f.expr() != null) {
-            C c = value(f.expr());
-            Checked.Expr n = fn.ret == Type.VOID ? c.e : coerceResult(c, fn.ret, f.expr().pos());
-            if (fn.ret != Type.VOID && !c.t.convertibleTo(fn.ret) && c.t != Type.ERROR) {
-                error(f.expr().pos(), "local function '" + f.name() + "' returns '" + fn.ret.name() + "' but this is '" + c.t.name() + "'");
-            }
-            fn.body = n;
-        } else {
-            Checked.Stmt body = block(f.body(), true);
-            if (fn.ret != Type.VOID && canComplete(f.body())) {
-                error(f.body().end(), "not all code paths of local function '" + f.name() + "' return a value");
-            }
-            fn.body = new Checked.BlockValue(body);
-        }
-        catchSlots.addAll(savedCatch);
-        returnTypes.pop();
-        fn.checking = false;
-        scopes.pop();
-        return new Checked.LocalFunction(fn);
-    }
-
-    private C callLocal(Call c, Name n, LocalFn fn) {
-        if (fn.checking) {
-            return fail(n.pos(), "local function '" + fn.name + "' calls itself: recursion is not supported in policy expressions");
-        }
-        if (c.args().size() != fn.params.length) {
-            return fail(n.pos(), "local function '" + fn.name + "' takes " + fn.params.length + " argument"
-                    + (fn.params.length == 1 ? "" : "s") + ", not " + c.args().size());
-        }
-        Checked.Expr[] an = new Checked.Expr[fn.params.length];
-        for (int k = 0; k < an.length; k++) {
-            Arg a = c.args().get(k);
-            if (a.out() || a.expr() instanceof Lambda) {
-                return fail(a.pos(), "local function arguments cannot be 'out' or lambdas");
-            }
-            C v = value(a.expr());
-            if (!v.t.convertibleTo(fn.params[k])) {
-                return fail(a.expr().pos(), "argument " + (k + 1) + " of '" + fn.name + "' must be '" + fn.params[k].name()
-                        + "' but is '" + v.t.name() + "'");
-            }
-            an[k] = convert(a.expr(), v, fn.params[k]);
-        }
-        return new C(new Checked.CallLocal(fn, List.of(an)), fn.ret);
-    }
-
-    private C nameof(Call c) {
-        if (c.args().size() != 1 || c.args().get(0).expr() == null) {
-            return fail(c.pos(), "'nameof' takes one name");
-        }
-        String name = switch (c.args().get(0).expr()) {
-            case Name n -> n.name();
-            case Member m -> m.name();
-            case TypeExpr t -> t.type().name();
-            default -> null;
-        };
-        if (name == null) {
-            return fail(c.args().get(0).expr().pos(), "'nameof' needs a name, such as nameof(x) or nameof(x.Member)");
-        }
-        return new C(new Checked.Const(name), Type.STRING);
-    }
-
-    // ---- exceptions
-
-    private Checked.Stmt tryStatement(Try t) {
-        Checked.Stmt body = block(t.body(), true);
-        List<Checked.Catch> catches = new ArrayList<>();
-        for (Catch c : t.catches()) {
-            scopes.push(new HashMap<>());
-            String type = "Exception";
-            if (c.type() != null) {
-                Type ct = resolveType(c.type());
-                if (ct != lib.tException && ct != Type.ERROR) {
-                    error(c.type().pos(), "'" + c.type().name() + "' is not an exception type");
-                }
-                type = c.type().name();
-            }
-            int varSlot = c.name() == null ? -1 : declare(c.name(), lib.tException, c.namePos()).slot();
-            int rethrowSlot = slots++;
-            Checked.Expr filter = c.filter() == null ? null : condition(c.filter());
-            catchSlots.push(rethrowSlot);
-            Checked.Stmt handler = block(c.body(), true);
-            catchSlots.pop();
-            scopes.pop();
-            catches.add(new Checked.Catch(type, varSlot, rethrowSlot, filter, handler));
-        }
-        Checked.Stmt fin = t.fin() == null ? null : block(t.fin(), true);
-        if (t.fin() != null && !canComplete(t.fin())) {
-            error(t.fin().pos(), "control cannot leave the body of a 'finally' clause ('return', 'break' or 'continue')");
-        }
-        return new Checked.Try(body, catches, fin);
-    }
-
-    private Checked.Stmt throwStatement(Throw t) {
-        if (t.value() == null) {
-            if (catchSlots.isEmpty()) {
-                error(t.pos(), "'throw;' without an exception is only allowed inside a 'catch' block");
-                return new Checked.Nop();
-            }
-            return new Checked.Rethrow(catchSlots.peek());
-        }
-        return new Checked.Throw(thrown(t.value()));
-    }
-
-    private Checked.Thrown thrown(Expr e) {
-        C c = value(e);
-        if (c.t != lib.tException && !c.t.isDynamic() && c.t != Type.NULL) {
-            error(e.pos(), "only exceptions can be thrown, e.g. throw new Exception(\"message\"); this is '" + c.t.name() + "'");
-        }
-        return new Checked.Thrown(c.e);
-    }
-
-    private C throwExpression(ThrowExpr t) {
-        return new C(new Checked.ThrowExpr(thrown(t.value())), Type.NULL);
-    }
-
-    // ---- switch
-
-    private Checked.Stmt switchStatement(Switch sw) {
-        C subject = value(sw.subject());
-        scopes.push(new HashMap<>());
-        int sections = sw.sections().size();
-        List<List<Checked.Pat>> matchers = new ArrayList<>(sections);
-        List<Checked.Stmt> bodies = new ArrayList<>(sections);
-        int defaultSection = -1;
-        for (int k = 0; k < sections; k++) {
-            Section sec = sw.sections().get(k);
-            List<Checked.Pat> ms = new ArrayList<>();
-            for (CaseLabel label : sec.labels()) {
-                if (label.pattern() == null) {
-                    if (defaultSection >= 0) {
-                        error(label.pos(), "the switch has more than one 'default' label");
-                    }
-                    defaultSection = k;
-                    continue;
-                }
-                ms.add(guarded(pattern(label.pattern(), subject.t), label.guard()));
-            }
-            matchers.add(ms);
-            List<Checked.Stmt> stmts = new ArrayList<>();
-            for (Stmt st : sec.stmts()) {
-                if (st instanceof LocalFunc f) {
-                    declareFunction(f);
-                }
-            }
-            for (Stmt st : sec.stmts()) {
-                stmts.add(stmt(st));
-            }
-            if (canCompleteAll(sec.stmts())) {
-                error(sec.labels().get(0).pos(), "control cannot fall through from one case label to another: end the section with 'break;' or 'return'");
-            }
-            bodies.add(new Checked.Seq(stmts));
-        }
-        scopes.pop();
-        return new Checked.Switch(subject.e, matchers, bodies, defaultSection);
-    }
-
     /** A pattern with its {@code when} guard, if any. */
-    private Checked.Pat guarded(Checked.Pat p, Expr guard) {
+    Checked.Pat guarded(Checked.Pat p, Expr guard) {
         return guard == null ? p : new Checked.GuardPat(p, condition(guard));
     }
 
@@ -1917,7 +997,7 @@ public final class Checker {
         return new C(new Checked.SwitchExpr(subject.e, matchers, nodes), type);
     }
 
-    private Checked.Pat pattern(Pattern p, Type subject) {
+    Checked.Pat pattern(Pattern p, Type subject) {
         return switch (p) {
             case Discard d -> new Checked.AnyPat();
             case NotPat np -> new Checked.NotPat(pattern(np.inner(), subject));
