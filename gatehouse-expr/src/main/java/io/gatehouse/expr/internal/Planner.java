@@ -76,12 +76,9 @@ public final class Planner {
                 String name = p.name();
                 boolean nc = p.nullConditional();
                 yield env -> {
-                    Object o = tn.eval(env);
+                    Object o = receiver(tn, env, nc);
                     if (o == null) {
-                        if (nc) {
-                            return null;
-                        }
-                        throw ExpressionException.nullReference();
+                        return null;
                     }
                     return Library.INSTANCE.dynamicProp(o, name);
                 };
@@ -369,6 +366,18 @@ public final class Planner {
         };
     }
 
+    /**
+     * The value of a member access's target: throws NullReferenceException for null unless the
+     * access is null-conditional ({@code ?.}, {@code ?[]}), when null comes back for the whole access.
+     */
+    private static Object receiver(Node target, Env env, boolean nullConditional) {
+        Object o = target.eval(env);
+        if (o == null && !nullConditional) {
+            throw ExpressionException.nullReference();
+        }
+        return o;
+    }
+
     private Node[] plan(List<Expr> es) {
         Node[] out = new Node[es.size()];
         for (int k = 0; k < out.length; k++) {
@@ -416,12 +425,9 @@ public final class Planner {
         }
         boolean nc = i.nullConditional();
         return env -> {
-            Object o = tn.eval(env);
+            Object o = receiver(tn, env, nc);
             if (o == null) {
-                if (nc) {
-                    return null;
-                }
-                throw ExpressionException.nullReference();
+                return null;
             }
             return get.get(o, kn.eval(env));
         };
@@ -434,12 +440,9 @@ public final class Planner {
         boolean nc = c.nullConditional();
         Type typeArg = c.typeArg();
         return env -> {
-            Object o = rn.eval(env);
+            Object o = receiver(rn, env, nc);
             if (o == null) {
-                if (nc) {
-                    return null;
-                }
-                throw ExpressionException.nullReference();
+                return null;
             }
             Object[] vals = new Object[an.length];
             for (int k = 0; k < an.length; k++) {
@@ -465,12 +468,9 @@ public final class Planner {
         return env -> {
             Object o = null;
             if (!isStatic) {
-                o = rn.eval(env);
+                o = receiver(rn, env, nullConditional);
                 if (o == null) {
-                    if (nullConditional) {
-                        return null;
-                    }
-                    throw ExpressionException.nullReference();
+                    return null;
                 }
             }
             Object[] vals = new Object[an.length];
@@ -643,11 +643,8 @@ public final class Planner {
                     while (Ops.truth(c.eval(env))) {
                         env.tick();
                         Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
                         if (r != null && r != CONTINUE) {
-                            return r;
+                            return r == BREAK ? null : r;
                         }
                     }
                     return null;
@@ -660,11 +657,8 @@ public final class Planner {
                     do {
                         env.tick();
                         Object r = body.exec(env);
-                        if (r == BREAK) {
-                            break;
-                        }
                         if (r != null && r != CONTINUE) {
-                            return r;
+                            return r == BREAK ? null : r;
                         }
                     } while (Ops.truth(c.eval(env)));
                     return null;
@@ -728,11 +722,8 @@ public final class Planner {
             while (Ops.truth(c.eval(env))) {
                 env.tick();
                 Object r = body.exec(env);
-                if (r == BREAK) {
-                    break;
-                }
                 if (r != null && r != CONTINUE) {
-                    return r;
+                    return r == BREAK ? null : r;
                 }
                 for (Node n : sa) {
                     n.eval(env);
@@ -753,11 +744,8 @@ public final class Planner {
                 env.tick();
                 env.locals[slot] = needCast ? Conv.cast(item, vt, true) : item;
                 Object r = body.exec(env);
-                if (r == BREAK) {
-                    break;
-                }
                 if (r != null && r != CONTINUE) {
-                    return r;
+                    return r == BREAK ? null : r;
                 }
             }
             return null;
