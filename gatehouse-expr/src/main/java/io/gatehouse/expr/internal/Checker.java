@@ -693,7 +693,7 @@ public final class Checker {
                     return fail(b.opPos(), "operator '" + sym + "' cannot be applied to operands of type '" + lt.name()
                             + "' and '" + rt.name() + "'");
                 }
-                Operator.Impl impl = t == Type.STRING ? Ops::concat : op.resolve(lt, rt);
+                Operator.Impl impl = t == Type.STRING ? Operator.CONCAT : op.resolve(lt, rt);
                 return new C(new Checked.BinaryOp(impl, ln, rn), t);
             }
             case AND, OR, XOR -> {
@@ -887,7 +887,7 @@ public final class Checker {
                     yield fail(a.opPos(), "operator '" + op + "' cannot be applied to operands of type '"
                             + current.t.name() + "' and '" + rhs.t.name() + "'");
                 }
-                Operator.Impl impl = t == Type.STRING ? Ops::concat : bop.guarded(current.t, rhs.t);
+                Operator.Impl impl = t == Type.STRING ? Operator.CONCAT : bop.guarded(current.t, rhs.t);
                 yield new C(new Checked.BinaryOp(impl, current.e, rhs.e), t);
             }
         };

@@ -127,8 +127,7 @@ public final class Planner {
             case BinaryOp b -> {
                 Node ln = plan(b.left());
                 Node rn = plan(b.right());
-                Operator.Impl impl = b.impl();
-                yield env -> impl.apply(ln.eval(env), rn.eval(env));
+                yield b.impl().node(ln, rn);
             }
             case Logical l -> {
                 Node ln = plan(l.left());
