@@ -60,7 +60,7 @@ final class CallChecker {
             }
             List<Method> ms = ck.lib.methods(tt, m.name());
             if (ck.lib.isLinq(m.name()) && ck.elementType(tt) != null && !hasArity(ms, c.args().size())) {
-                return Linq.check(ck, c, m, recv, ck.elementType(tt));
+                return NsSystemLinq.check(ck, c, m, recv, ck.elementType(tt));
             }
             if (ms.isEmpty()) {
                 if (ck.lib.prop(tt, m.name()) != null) {

@@ -1058,7 +1058,7 @@ public final class Checker {
         return new C(new Checked.Anonymous(List.of(names), values), lib.tJObject);
     }
 
-    /** For {@link Linq}: typed access to the library. */
+    /** For {@link NsSystemLinq}: typed access to the library. */
     Library lib() {
         return lib;
     }

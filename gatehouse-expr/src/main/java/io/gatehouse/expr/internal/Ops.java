@@ -25,6 +25,17 @@ public final class Ops {
         return new ExpressionException("System.DivideByZeroException", "Attempted to divide by zero.");
     }
 
+    /** How many arguments a C# {@code params object[]} method (string.Format, new JObject(...)) takes here. */
+    static final int MAX_PARAMS = 24;
+
+    static ExpressionException argNull(String param) {
+        return new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter '" + param + "')");
+    }
+
+    static ExpressionException outOfRange(String param, String msg) {
+        return new ExpressionException("System.ArgumentOutOfRangeException", msg + " (Parameter '" + param + "')");
+    }
+
     static String checkLength(String s) {
         if (s.length() > MAX_STRING) {
             throw tooLong();

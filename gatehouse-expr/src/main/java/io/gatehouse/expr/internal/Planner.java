@@ -113,7 +113,7 @@ public final class Planner {
             case DynamicCall c -> dynamicCall(c);
             case Invoke c -> invoke(c);
             case CallLocal c -> callLocal(c);
-            case Checked.Linq l -> Linq.plan(l, plan(l.source()), l.fn() == null ? null : lambda(l.fn()),
+            case Checked.Linq l -> NsSystemLinq.plan(l, plan(l.source()), l.fn() == null ? null : lambda(l.fn()),
                     l.value() == null ? null : plan(l.value()));
             case Not n -> {
                 Node in = plan(n.operand());
@@ -159,7 +159,7 @@ public final class Planner {
                     Object ns = ln.eval(env);
                     Object local = rn.eval(env);
                     if (ns == null || local == null) {
-                        throw LibStrings.argNull(ns == null ? "ns" : "localName");
+                        throw Ops.argNull(ns == null ? "ns" : "localName");
                     }
                     return ((Xml.XNamespace) ns).plus((String) local);
                 };
@@ -232,7 +232,7 @@ public final class Planner {
                     if (v == null) {
                         return null;
                     }
-                    return name ? LibXml.name(v) : new Xml.XNamespace((String) v);
+                    return name ? NsSystemXml.name(v) : new Xml.XNamespace((String) v);
                 };
             }
             case StoreLocal s -> {
@@ -554,7 +554,7 @@ public final class Planner {
             case LIST_FROM -> env -> {
                 Object src = an.eval(env);
                 if (src == null) {
-                    throw LibStrings.argNull("collection");
+                    throw Ops.argNull("collection");
                 }
                 return new ArrayList<Object>(Ops.seq(src));
             };
@@ -562,7 +562,7 @@ public final class Planner {
             case SET_FROM -> env -> {
                 Object src = an.eval(env);
                 if (src == null) {
-                    throw LibStrings.argNull("collection");
+                    throw Ops.argNull("collection");
                 }
                 return new LinkedHashSet<Object>(Ops.seq(src));
             };
@@ -570,7 +570,7 @@ public final class Planner {
             case MAP_COPY -> env -> {
                 Object src = an.eval(env);
                 if (src == null) {
-                    throw LibStrings.argNull("dictionary");
+                    throw Ops.argNull("dictionary");
                 }
                 return new LinkedHashMap<Object, Object>((Map<?, ?>) src);
             };

@@ -256,7 +256,7 @@ final class StatementChecker {
         };
     }
 
-    // ---- lambdas (for Linq)
+    // ---- lambdas (for LINQ, NsSystemLinq)
 
     /** Checks a one-parameter lambda whose parameter is a {@code paramType}. */
     Checked.Lambda lambda(Expr e, Type paramType) {

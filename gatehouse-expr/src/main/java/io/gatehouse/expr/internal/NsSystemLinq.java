@@ -15,11 +15,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * The LINQ operators over arrays, lists, JArray and strings, with lambdas checked like any
+ * {@code System.Linq}: the LINQ operators over arrays, lists, JArray and strings, with lambdas checked like any
  * expression: {@link #check} resolves a call for the checker, {@link #plan} builds what runs.
  */
-final class Linq {
-    private Linq() {
+final class NsSystemLinq {
+    private NsSystemLinq() {
     }
 
     private static ExpressionException noElements() {
