@@ -447,4 +447,34 @@ final class NsApim {
         }
         return out;
     }
+
+    /**
+     * Members of APIM's context model that exist on APIM but have no counterpart in Gatehouse, with
+     * the reason, so a document that uses one is refused by name rather than as an unknown member.
+     */
+    private static final Map<String, String> NOT_PROVIDED = Map.ofEntries(
+            Map.entry("IProduct.State", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.ApprovalRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionLimit", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IProduct.Apis", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IUser.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IUser.Identities", "Gatehouse has no developer identities"),
+            Map.entry("IUser.Note", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.RegistrationDate", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.ExternalId", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("ISubscription.CreatedDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.StartDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.EndDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("IApi.Protocols", "Gatehouse APIs are served over the listener's HTTPS"),
+            Map.entry("IApi.SubscriptionKeyParameterNames", "Gatehouse identifies callers by client certificate, not subscription key parameters"),
+            Map.entry("IRequest.PrivateEndpointConnection", "there are no Azure private endpoints outside Azure"),
+            Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
+            Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));
+
+    /** Why APIM's member {@code type.member} is not provided here, or null when it is not one of those. */
+    static String notProvided(String type, String member) {
+        return NOT_PROVIDED.get(type + "." + member);
+    }
 }

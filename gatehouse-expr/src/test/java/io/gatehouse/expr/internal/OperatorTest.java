@@ -52,6 +52,29 @@ class OperatorTest {
         assertThat(checked).isEqualTo(ops.size() * VALUES.length * VALUES.length);
     }
 
+    /** The closure the planner uses for a resolved implementation computes what its apply computes. */
+    @Test
+    void resolvedClosuresAgreeWithTheirApply() {
+        Env env = new Env(new io.gatehouse.expr.context.PolicyContext(), 0, 1, 1_000_000_000L);
+        int checked = 0;
+        for (Operator o : Operator.values()) {
+            if (!(o.isArithmetic() || o.isBitwise() || o.isShift() || o.isRelational() || o == Operator.EQ || o == Operator.NE)) {
+                continue;
+            }
+            for (Object a : VALUES) {
+                for (Object b : VALUES) {
+                    for (Operator.Impl impl : new Operator.Impl[] {o.resolve(staticType(a), staticType(b)), o.guarded(staticType(a), staticType(b))}) {
+                        Planner.Node node = impl.node(e -> a, e -> b);
+                        assertThat(outcome(() -> node.eval(env))).as("%s %s %s", a, o.symbol(), b).isEqualTo(outcome(() -> impl.apply(a, b)));
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(1000);
+        assertThat(Operator.CONCAT.node(e -> "a", e -> 1).eval(env)).isEqualTo("a1");
+    }
+
     @Test
     void intArithmeticOnANullOperandIsANullReferenceButLiftedArithmeticGivesNull() {
         assertThat(catchThrowable(() -> Operator.ADD.resolve(Type.INT, Type.INT).apply(null, 1))).isInstanceOf(NullPointerException.class);
