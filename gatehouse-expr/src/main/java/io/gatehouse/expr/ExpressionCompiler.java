@@ -3,11 +3,13 @@ package io.gatehouse.expr;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.expr.internal.Ast;
-import io.gatehouse.expr.internal.Compiler;
+import io.gatehouse.expr.internal.Checked;
+import io.gatehouse.expr.internal.Checker;
 import io.gatehouse.expr.internal.Evaluator;
 import io.gatehouse.expr.internal.Lexer;
 import io.gatehouse.expr.internal.Library;
 import io.gatehouse.expr.internal.Parser;
+import io.gatehouse.expr.internal.Planner;
 import io.gatehouse.expr.internal.Type;
 
 import java.util.List;
@@ -17,8 +19,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Compiles APIM policy expressions — {@code @( expression )} and {@code @{ statements }} — once,
  * when a policy loads: parses the C# subset, checks every name and type against the context model
- * and the .NET-like library, and builds a tree of closures that later runs per request without
- * lookups. Problems become {@link io.gatehouse.common.Diagnostic}s whose line and column point into
+ * and the .NET-like library into a checked tree ({@code Checker}), and plans that into a tree of
+ * closures ({@code Planner}) that later runs per request without lookups. Problems become {@link io.gatehouse.common.Diagnostic}s whose line and column point into
  * the expression. Thread-safe; share one instance.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/api-management-policy-expressions">APIM policy expressions</a>
@@ -66,20 +68,21 @@ public final class ExpressionCompiler {
             diagnostics.error(origin.file(), origin.line(), origin.column(), "expected an expression starting with '@(' or '@{' but found nothing");
             return null;
         }
-        Compiler compiler = new Compiler(text, origin, diagnostics);
+        Checker checker = new Checker(text, origin, diagnostics);
         try {
-            return compile(text, origin, want, compiler);
+            return compile(text, origin, want, checker);
         } catch (StackOverflowError e) {
-            compiler.error(0, "the expression is nested too deeply to compile");
+            checker.error(0, "the expression is nested too deeply to compile");
             return null;
         } catch (RuntimeException e) {
-            compiler.error(0, "internal error while compiling the expression (" + e.getClass().getSimpleName()
+            checker.error(0, "internal error while compiling the expression (" + e.getClass().getSimpleName()
                     + "); please report this expression");
             return null;
         }
     }
 
-    private CompiledExpression compile(String text, Position origin, Type want, Compiler compiler) {
+    /** parse → check → plan: the planner runs only on an expression that checked without errors. */
+    private CompiledExpression compile(String text, Position origin, Type want, Checker compiler) {
         int start = 0;
         while (start < text.length() && Character.isWhitespace(text.charAt(start))) {
             start++;
@@ -98,16 +101,16 @@ public final class ExpressionCompiler {
             return null;
         }
         boolean block = text.charAt(start + 1) == '{';
-        Compiler.Node node;
+        Checked.Expr checked;
         try {
             List<io.gatehouse.expr.internal.Token> tokens = new Lexer(text, start + 1, end).tokens();
             Parser parser = new Parser(text, tokens, Library.INSTANCE.typeNameSet(), limits.maxNestingDepth());
             if (block) {
                 Ast.Block b = parser.parseBlockText();
-                node = compiler.compileBlock(b, want);
+                checked = compiler.checkBlock(b, want);
             } else {
                 Ast.Expr e = parser.parseParenthesized();
-                node = compiler.compileExpression(e, want);
+                checked = compiler.checkExpression(e, want);
             }
         } catch (RuntimeException e) {
             Integer offset = Evaluator.syntaxOffset(e);
@@ -120,6 +123,7 @@ public final class ExpressionCompiler {
         if (compiler.errors() > 0) {
             return null;
         }
+        Planner.Node node = new Planner().plan(checked);
         return new Evaluator(text, origin, node, compiler.slots(), compiler.readsRequestBody(),
                 compiler.readsResponseBody(), limits);
     }

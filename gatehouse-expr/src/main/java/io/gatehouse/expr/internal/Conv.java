@@ -16,7 +16,7 @@ public final class Conv {
     }
 
     /** Wraps n so its value has the run-time class of {@code to} (only numeric widening changes anything). */
-    public static Compiler.Node implicit(Compiler.Node n, Type from, Type to) {
+    public static Planner.Node implicit(Planner.Node n, Type from, Type to) {
         if (from == to || !to.isNumeric() || !from.isNumeric() || from == Type.ERROR) {
             return n;
         }

@@ -15,14 +15,14 @@ import static java.util.Objects.requireNonNull;
 public final class Evaluator implements CompiledExpression {
     private final String source;
     private final Position origin;
-    private final Compiler.Node node;
+    private final Planner.Node node;
     private final int slots;
     private final boolean readsRequestBody;
     private final boolean readsResponseBody;
     private final long maxIterations;
     private final long maxNanos;
 
-    public Evaluator(String source, Position origin, Compiler.Node node, int slots, boolean readsRequestBody,
+    public Evaluator(String source, Position origin, Planner.Node node, int slots, boolean readsRequestBody,
             boolean readsResponseBody, ExprLimits limits) {
         this.source = source;
         this.origin = origin;

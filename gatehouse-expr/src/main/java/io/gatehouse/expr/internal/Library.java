@@ -251,11 +251,51 @@ public final class Library {
             statics.put(s, s);
         }
 
-        LibContext.register(this);
-        LibStrings.register(this);
-        LibTypes.register(this);
-        LibCrypto.register(this);
-        LibXml.register(this);
+        // Registration order matters: overloads are tried in the order they were registered, and the
+        // first type registered for a Java class is the one its values have at run time.
+        NsApim.registerContext(this);
+        NsSystemString.register(this);
+        NsSystem.registerObject(this);
+        NsSystem.registerNumbers(this);
+        NsSystem.registerMath(this);
+        NsSystem.registerConvert(this);
+        NsSystemText.registerEncoding(this);
+        NsSystem.registerBitConverter(this);
+        NsSystemDateTime.registerDateTime(this);
+        NsSystemDateTime.registerTimeSpan(this);
+        NsSystem.registerGuid(this);
+        NsSystemDateTime.registerEnums(this);
+        NsNewtonsoftJson.registerEnums(this);
+        NsSystemTextRegularExpressions.registerEnums(this);
+        NsSystemGlobalization.registerEnums(this);
+        NsNewtonsoftJsonLinq.registerEnums(this);
+        NsSystemTextRegularExpressions.registerRegex(this);
+        NsSystem.registerUri(this);
+        NsNewtonsoftJsonLinq.registerJson(this);
+        NsSystemText.registerStringBuilder(this);
+        NsSystemCollectionsGeneric.registerArraysAndLists(this);
+        NsSystemSecurityCryptography.registerHmac(this);
+        NsSystemSecurityCryptography.registerHashes(this);
+        NsApim.registerEncryptDecrypt(this);
+        NsSystem.registerRandom(this);
+        NsSystemNet.registerWebUtility(this);
+        NsSystemDateTime.registerDateTimeOffset(this);
+        NsSystem.registerGuidBytes(this);
+        NsSystem.registerConvertNarrowing(this);
+        NsNewtonsoftJsonLinq.registerJPropertyRemove(this);
+        NsNewtonsoftJson.registerJsonConvert(this);
+        NsApim.registerFormContent(this);
+        NsSystemCollectionsGeneric.registerDictionary(this);
+        NsSystemGlobalization.registerCultureInfo(this);
+        NsApim.registerExpressionSyntaxExtensions(this);
+        NsSystem.registerMathRound(this);
+        NsSystemNet.registerIpAddress(this);
+        NsSystemDateTime.registerTimeZoneInfo(this);
+        NsSystemCollectionsGeneric.registerHashSet(this);
+        NsSystem.registerExceptions(this);
+        NsSystemCollectionsGeneric.registerList(this);
+        NsSystem.registerArray(this);
+        NsSystemXml.register(this);
     }
 
     /** A settable property, for object initializers ({@code new HMACSHA256 { Key = key }}). */
@@ -381,7 +421,7 @@ public final class Library {
             return new Indexer(t.key(), t.value(), (o, k) -> {
                 Map<?, ?> map = (Map<?, ?>) o;
                 if (k == null) {
-                    throw LibStrings.argNull("key");
+                    throw Ops.argNull("key");
                 }
                 if (!map.containsKey(k)) {
                     throw keyNotFound(k);
@@ -389,7 +429,7 @@ public final class Library {
                 return map.get(k);
             }, (o, k, v) -> {
                 if (k == null) {
-                    throw LibStrings.argNull("key");
+                    throw Ops.argNull("key");
                 }
                 @SuppressWarnings("unchecked")
                 Map<Object, Object> map = (Map<Object, Object>) o;

@@ -1,6 +1,7 @@
 /**
- * Implementation: {@code Lexer} and {@code Parser} build the {@code Ast}; {@code Compiler} checks it
- * against {@code Library} (member tables filled by {@code LibContext}, {@code LibStrings},
- * {@code LibTypes}) and emits closures; {@code Evaluator} runs them. Not an API.
+ * Implementation: {@code Lexer} and {@code Parser} build the {@code Ast}; {@code Checker} checks it
+ * against {@code Library} (member tables filled by the {@code Ns*} classes, one per .NET namespace
+ * they model, and {@code NsApim} for APIM's own members) into the {@code Checked} tree; {@code Planner} turns that into closures;
+ * {@code Evaluator} runs them. Not an API.
  */
 package io.gatehouse.expr.internal;

@@ -9,28 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code string} members and the static {@code String} methods, with .NET's ordinal semantics. */
-final class LibStrings {
-    private LibStrings() {
-    }
+import static io.gatehouse.expr.internal.Args.i;
+import static io.gatehouse.expr.internal.Args.s;
 
-    private static String s(Object o) {
-        return (String) o;
-    }
+/** {@code System.String}: {@code string} members and the static {@code String} methods, with .NET's ordinal semantics. */
+final class NsSystemString {
+    private static final Type B = Type.BOOL;
+    private static final Type C = Type.CHAR;
+    private static final Type I = Type.INT;
+    private static final Type O = Type.OBJECT;
+    private static final Type S = Type.STRING;
 
-    private static int i(Object o) {
-        return Ops.asInt(o);
-    }
-
-    /** How many arguments a C# {@code params object[]} method (string.Format, new JObject(...)) takes here. */
-    static final int MAX_PARAMS = 24;
-
-    static ExpressionException argNull(String param) {
-        return new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter '" + param + "')");
-    }
-
-    static ExpressionException range(String param, String msg) {
-        return new ExpressionException("System.ArgumentOutOfRangeException", msg + " (Parameter '" + param + "')");
+    private NsSystemString() {
     }
 
     private static boolean ic(Object cmp) {
@@ -39,10 +29,10 @@ final class LibStrings {
 
     private static int indexOf(String s, String v, int from, boolean ignoreCase) {
         if (v == null) {
-            throw argNull("value");
+            throw Ops.argNull("value");
         }
         if (from < 0 || from > s.length()) {
-            throw range("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
+            throw Ops.outOfRange("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
         }
         if (!ignoreCase) {
             return s.indexOf(v, from);
@@ -57,7 +47,7 @@ final class LibStrings {
 
     private static int lastIndexOf(String s, String v, boolean ignoreCase) {
         if (v == null) {
-            throw argNull("value");
+            throw Ops.argNull("value");
         }
         if (!ignoreCase) {
             return s.lastIndexOf(v);
@@ -72,14 +62,14 @@ final class LibStrings {
 
     private static boolean startsWith(String s, String v, boolean ignoreCase) {
         if (v == null) {
-            throw argNull("value");
+            throw Ops.argNull("value");
         }
         return s.regionMatches(ignoreCase, 0, v, 0, v.length());
     }
 
     private static boolean endsWith(String s, String v, boolean ignoreCase) {
         if (v == null) {
-            throw argNull("value");
+            throw Ops.argNull("value");
         }
         return s.length() >= v.length() && s.regionMatches(ignoreCase, s.length() - v.length(), v, 0, v.length());
     }
@@ -144,7 +134,7 @@ final class LibStrings {
 
     private static String pad(String s, int width, char c, boolean left) {
         if (width < 0) {
-            throw range("totalWidth", "Non-negative number required.");
+            throw Ops.outOfRange("totalWidth", "Non-negative number required.");
         }
         if (width > Ops.MAX_STRING) {
             throw Ops.tooLong();
@@ -158,10 +148,10 @@ final class LibStrings {
 
     private static String substring(String s, int start, int len) {
         if (start < 0 || start > s.length()) {
-            throw range("startIndex", "startIndex cannot be larger than length of string.");
+            throw Ops.outOfRange("startIndex", "startIndex cannot be larger than length of string.");
         }
         if (len < 0 || start + len > s.length()) {
-            throw range("length", "Index and length must refer to a location within the string.");
+            throw Ops.outOfRange("length", "Index and length must refer to a location within the string.");
         }
         return s.substring(start, start + len);
     }
@@ -192,11 +182,6 @@ final class LibStrings {
 
     static void register(Library l) {
         Members m = l.m;
-        Type S = Type.STRING;
-        Type I = Type.INT;
-        Type B = Type.BOOL;
-        Type C = Type.CHAR;
-        Type O = Type.OBJECT;
         Type cmp = l.tComparison;
         Type opt = l.tSplit;
         Type charArr = Type.arrayOf(C);
@@ -210,7 +195,7 @@ final class LibStrings {
         m.method(st, "IndexOf", I, (o, a, t) -> {
             int from = i(a[1]);
             if (from < 0 || from > s(o).length()) {
-                throw range("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
+                throw Ops.outOfRange("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
             }
             return s(o).indexOf((Character) a[0], from);
         }, C, I);
@@ -268,7 +253,7 @@ final class LibStrings {
         m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), List.of(a[0].toString()), StringSplitOptions.None, Math.max(i(a[1]), 1)), C, I);
         m.method(st, "Replace", S, (o, a, t) -> {
             if (a[0] == null) {
-                throw argNull("oldValue");
+                throw Ops.argNull("oldValue");
             }
             if (s(a[0]).isEmpty()) {
                 throw new ExpressionException("System.ArgumentException", "String cannot be of zero length. (Parameter 'oldValue')");
@@ -283,14 +268,14 @@ final class LibStrings {
         m.method(st, "Insert", S, (o, a, t) -> {
             int at = i(a[0]);
             if (at < 0 || at > s(o).length()) {
-                throw range("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
+                throw Ops.outOfRange("startIndex", "Index was out of range. Must be non-negative and less than or equal to the size of the collection.");
             }
             return Ops.checkLength(s(o).substring(0, at) + s(a[1]) + s(o).substring(at));
         }, I, S);
         m.method(st, "Remove", S, (o, a, t) -> {
             int at = i(a[0]);
             if (at < 0 || at > s(o).length()) {
-                throw range("startIndex", "startIndex must be less than length of string.");
+                throw Ops.outOfRange("startIndex", "startIndex must be less than length of string.");
             }
             return s(o).substring(0, at);
         }, I);
@@ -298,7 +283,7 @@ final class LibStrings {
             int at = i(a[0]);
             int n = i(a[1]);
             if (at < 0 || n < 0 || at + n > s(o).length()) {
-                throw range("count", "Index and count must refer to a location within the string.");
+                throw Ops.outOfRange("count", "Index and count must refer to a location within the string.");
             }
             return s(o).substring(0, at) + s(o).substring(at + n);
         }, I, I);
@@ -356,16 +341,16 @@ final class LibStrings {
         m.prop(ss, "Empty", S, o -> "");
         m.method(ss, "IsNullOrEmpty", B, (o, a, t) -> a[0] == null || s(a[0]).isEmpty(), S);
         m.method(ss, "IsNullOrWhiteSpace", B, (o, a, t) -> a[0] == null || s(a[0]).isBlank(), S);
-        Type[] objs = new Type[MAX_PARAMS];
+        Type[] objs = new Type[Ops.MAX_PARAMS];
         java.util.Arrays.fill(objs, O);
-        for (int n = 0; n < MAX_PARAMS; n++) {
+        for (int n = 0; n < Ops.MAX_PARAMS; n++) {
             Type[] ps = new Type[n + 1];
             ps[0] = S;
             System.arraycopy(objs, 0, ps, 1, n);
             int count = n;
             m.method(ss, "Format", S, (o, a, t) -> {
                 if (a[0] == null) {
-                    throw argNull("format");
+                    throw Ops.argNull("format");
                 }
                 Object[] rest = new Object[count];
                 System.arraycopy(a, 1, rest, 0, count);
@@ -380,7 +365,7 @@ final class LibStrings {
             }, ps);
         }
         m.method(ss, "Join", S, (o, a, t) -> join(s(a[0]), a[1]), S, O);
-        for (int n = 2; n < MAX_PARAMS; n++) {
+        for (int n = 2; n < Ops.MAX_PARAMS; n++) {
             Type[] ps = new Type[n + 1];
             ps[0] = S;
             System.arraycopy(objs, 0, ps, 1, n);
@@ -392,7 +377,7 @@ final class LibStrings {
         }
         m.method(ss, "Join", S, (o, a, t) -> join(String.valueOf(a[0]), a[1]), C, O);
         m.method(ss, "Concat", S, (o, a, t) -> a[0] instanceof String x ? x : join("", a[0]), O);
-        for (int n = 2; n < MAX_PARAMS; n++) {
+        for (int n = 2; n < Ops.MAX_PARAMS; n++) {
             Type[] ps = new Type[n];
             System.arraycopy(objs, 0, ps, 0, n);
             m.method(ss, "Concat", S, (o, a, t) -> join("", a), ps);

@@ -16,8 +16,12 @@ import java.util.List;
  * {@code XNamespace}. Names are accepted as strings ({@code "local"} or {@code "{ns}local"}) or
  * {@code XName}s, as .NET's implicit conversion allows.
  */
-final class LibXml {
-    private LibXml() {
+final class NsSystemXml {
+    private static final Type B = Type.BOOL;
+    private static final Type O = Type.OBJECT;
+    private static final Type S = Type.STRING;
+
+    private NsSystemXml() {
     }
 
     static XDocument parse(String s) {
@@ -33,7 +37,7 @@ final class LibXml {
             return n;
         }
         if (v == null) {
-            throw LibStrings.argNull("name");
+            throw Ops.argNull("name");
         }
         try {
             return XName.of((String) v);
@@ -50,9 +54,6 @@ final class LibXml {
 
     static void register(Library l) {
         Members m = l.m;
-        Type S = Type.STRING;
-        Type O = Type.OBJECT;
-        Type B = Type.BOOL;
         Type name = m.type("XName", XName.class);
         Type ns = m.type("XNamespace", XNamespace.class);
         Type doc = m.type("XDocument", XDocument.class);
@@ -146,7 +147,7 @@ final class LibXml {
         Type sr = m.type("StringReader", StringText.class);
         m.method("new:StringReader", ".ctor", sr, (o, a, x) -> {
             if (a[0] == null) {
-                throw LibStrings.argNull("s");
+                throw Ops.argNull("s");
             }
             return new StringText((String) a[0]);
         }, S);

@@ -20,21 +20,32 @@ import io.gatehouse.expr.context.X500DistinguishedName;
 import io.gatehouse.expr.context.X509Certificate2;
 import io.gatehouse.expr.context.X509Extension;
 import io.gatehouse.expr.context.X509NameType;
+import io.gatehouse.expr.lib.Crypto;
+import io.gatehouse.expr.lib.Dotnet;
 import io.gatehouse.expr.lib.JToken;
 import io.gatehouse.expr.lib.Json;
 
 import java.util.List;
 import java.util.Map;
 
-/** The APIM context model: context.Request, .Response, .Variables, the client certificate... */
-final class LibContext {
-    private LibContext() {
+/**
+ * APIM's own members: the context model ({@code context.Request}, {@code .Response}, {@code .Variables},
+ * the client certificate...), and APIM's extensions: {@code byte[].Encrypt/Decrypt},
+ * {@code Body.AsFormUrlEncodedContent}, {@code ExpressionSyntaxExtensions} (AsJwt, AsBasic).
+ */
+final class NsApim {
+    private static final Type BA = Type.BYTE_ARRAY;
+    private static final Type I = Type.INT;
+    private static final Type S = Type.STRING;
+    private static final Type obj = Type.OBJECT;
+    private static final Type str = Type.STRING;
+
+    private NsApim() {
     }
 
-    static void register(Library l) {
+    /** The APIM context model: context.Request, .Response, .Variables, the client certificate... */
+    static void registerContext(Library l) {
         Members m = l.m;
-        Type str = Type.STRING;
-        Type obj = Type.OBJECT;
 
         String c = l.tContext.name();
         m.prop(c, "Api", l.tApi, o -> ((PolicyContext) o).api());
@@ -274,6 +285,72 @@ final class LibContext {
         l.enumType("X509NameType", l.tNameType, X509NameType.values());
     }
 
+    /** APIM's byte[] extensions: input.Encrypt("Aes", key, iv), input.Decrypt("Aes", key, iv). */
+    static void registerEncryptDecrypt(Library l) {
+        Members m = l.m;
+        for (boolean enc : new boolean[] {true, false}) {
+            m.method("Array", enc ? "Encrypt" : "Decrypt", BA, (o, a, x) -> {
+                if (!(o instanceof byte[] input)) {
+                    throw ExpressionException.invalidCast();
+                }
+                try {
+                    return Crypto.symmetric(enc, input, (String) a[0], NsSystemSecurityCryptography.bytes(a[1], "key"), NsSystemSecurityCryptography.bytes(a[2], "iv"));
+                } catch (IllegalArgumentException e) {
+                    throw crypto(e.getMessage());
+                }
+            }, S, BA, BA);
+        }
+    }
+
+    /** {@code context.Request.Body.AsFormUrlEncodedContent(preserveContent)}. */
+    static void registerFormContent(Library l) {
+        Members m = l.m;
+        Type form = new Type("IDictionary<string, IList<string>>", java.util.Map.class, null);
+        Type strings = Type.realListOf(S);
+        m.method(l.tBody.name(), "AsFormUrlEncodedContent", form, (o, a, x) -> formContent(
+                ((io.gatehouse.expr.context.MessageBody) o).readString(false)));
+        m.method(l.tBody.name(), "AsFormUrlEncodedContent", form, (o, a, x) -> formContent(
+                ((io.gatehouse.expr.context.MessageBody) o).readString((Boolean) a[0])), Type.BOOL);
+        l.indexer(form, S, strings, (o, k) -> {
+            Object v = ((java.util.Map<?, ?>) o).get(k);
+            if (v == null) {
+                throw Library.keyNotFound(k);
+            }
+            return v;
+        }, null);
+        m.method(form.name(), "ContainsKey", Type.BOOL, (o, a, x) -> ((java.util.Map<?, ?>) o).containsKey(a[0]), S);
+        m.prop(form.name(), "Count", I, o -> ((java.util.Map<?, ?>) o).size());
+        m.method(form.name(), "ToFormUrlEncodedContent", S, (o, a, x) -> toForm((java.util.Map<?, ?>) o));
+        m.prop(form.name(), "Keys", Type.STRING_ARRAY, o -> ((java.util.Map<?, ?>) o).keySet().toArray(String[]::new));
+        m.outMethod(form.name(), "TryGetValue", Type.BOOL, 1, strings, (o, a, x) -> {
+            Object v = ((java.util.Map<?, ?>) o).get(a[0]);
+            ((Object[]) a[1])[0] = v;
+            return v != null;
+        }, S, Type.OBJECT);
+    }
+
+    /** ExpressionSyntaxExtensions: APIM's static helpers behind AsJwt / AsBasic. */
+    static void registerExpressionSyntaxExtensions(Library l) {
+        Members m = l.m;
+        l.staticName("ExpressionSyntaxExtensions", "ExpressionSyntaxExtensions");
+        String ese = "static:ExpressionSyntaxExtensions";
+        Type jwt = m.named("Jwt");
+        Type basic = m.named("BasicAuthCredentials");
+        m.method(ese, "AsJwt", jwt, (o, a, x) -> a[0] == null ? null : io.gatehouse.expr.lib.Jwt.parse((String) a[0]), S);
+        m.outMethod(ese, "TryParseJwt", Type.BOOL, 1, jwt, (o, a, x) -> {
+            io.gatehouse.expr.lib.Jwt j = a[0] == null ? null : io.gatehouse.expr.lib.Jwt.parse((String) a[0]);
+            ((Object[]) a[1])[0] = j;
+            return j != null;
+        }, S, Type.OBJECT);
+        m.method(ese, "AsBasic", basic, (o, a, x) -> a[0] == null ? null
+                : io.gatehouse.expr.lib.BasicAuthCredentials.parse((String) a[0]), S);
+        m.outMethod(ese, "TryParseBasic", Type.BOOL, 1, basic, (o, a, x) -> {
+            Object b = a[0] == null ? null : io.gatehouse.expr.lib.BasicAuthCredentials.parse((String) a[0]);
+            ((Object[]) a[1])[0] = b;
+            return b != null;
+        }, S, Type.OBJECT);
+    }
+
     /** Makes a dictionary type enumerable as KeyValuePair&lt;string, V&gt; (Key, Value), as foreach sees it in C#. */
     private static Type pairs(Library l, Type dictionary, Type value) {
         Type kv = new Type("KeyValuePair<string, " + value.name() + ">", Map.Entry.class, null);
@@ -315,7 +392,7 @@ final class LibContext {
             return s;
         }
         if (t.name().equals("XDocument") || t.name().equals("XElement")) {
-            io.gatehouse.expr.lib.Xml.XDocument d = LibXml.parse(s);
+            io.gatehouse.expr.lib.Xml.XDocument d = NsSystemXml.parse(s);
             return t.name().equals("XDocument") ? d : d.root();
         }
         JToken tok;
@@ -329,5 +406,75 @@ final class LibContext {
                     + tok.getClass().getSimpleName() + "' to type '" + t.name() + "'.");
         }
         return tok;
+    }
+
+    private static ExpressionException crypto(String msg) {
+        return new ExpressionException("System.Security.Cryptography.CryptographicException", msg);
+    }
+
+    /** Back to {@code application/x-www-form-urlencoded}: each value of each key, escaped as .NET's FormUrlEncodedContent does. */
+    private static String toForm(java.util.Map<?, ?> form) {
+        StringBuilder sb = new StringBuilder();
+        for (java.util.Map.Entry<?, ?> e : form.entrySet()) {
+            for (Object v : Ops.seq(e.getValue())) {
+                if (sb.length() > 0) {
+                    sb.append('&');
+                }
+                sb.append(formEscape(String.valueOf(e.getKey()))).append('=').append(formEscape(v == null ? "" : Dotnet.toStr(v)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Form encoding as .NET's FormUrlEncodedContent writes it: unreserved are A-Z a-z 0-9 - _ . ~. */
+    private static String formEscape(String s) {
+        return NsSystemNet.percentEncode(s, "-_.~");
+    }
+
+    private static java.util.Map<String, java.util.List<Object>> formContent(String body) {
+        java.util.Map<String, java.util.List<Object>> out = new java.util.LinkedHashMap<>();
+        if (body == null || body.isEmpty()) {
+            return out;
+        }
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = NsSystemNet.urlDecode(eq < 0 ? pair : pair.substring(0, eq));
+            String v = eq < 0 ? "" : NsSystemNet.urlDecode(pair.substring(eq + 1));
+            out.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v);
+        }
+        return out;
+    }
+
+    /**
+     * Members of APIM's context model that exist on APIM but have no counterpart in Gatehouse, with
+     * the reason, so a document that uses one is refused by name rather than as an unknown member.
+     */
+    private static final Map<String, String> NOT_PROVIDED = Map.ofEntries(
+            Map.entry("IProduct.State", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.ApprovalRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionRequired", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionLimit", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IProduct.Apis", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IUser.Groups", "Gatehouse has no developer groups"),
+            Map.entry("IUser.Identities", "Gatehouse has no developer identities"),
+            Map.entry("IUser.Note", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.RegistrationDate", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("IUser.ExternalId", "Gatehouse users carry only Id, Email, FirstName and LastName"),
+            Map.entry("ISubscription.CreatedDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.StartDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("ISubscription.EndDate", "Gatehouse subscriptions carry only Id, Name and keys"),
+            Map.entry("IApi.Protocols", "Gatehouse APIs are served over the listener's HTTPS"),
+            Map.entry("IApi.SubscriptionKeyParameterNames", "Gatehouse identifies callers by client certificate, not subscription key parameters"),
+            Map.entry("IRequest.PrivateEndpointConnection", "there are no Azure private endpoints outside Azure"),
+            Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
+            Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));
+
+    /** Why APIM's member {@code type.member} is not provided here, or null when it is not one of those. */
+    static String notProvided(String type, String member) {
+        return NOT_PROVIDED.get(type + "." + member);
     }
 }

@@ -1,0 +1,179 @@
+package io.gatehouse.expr.internal;
+
+import io.gatehouse.expr.ExpressionException;
+import io.gatehouse.expr.lib.DotnetEnums.RegexOptions;
+import io.gatehouse.expr.lib.RegexMatch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import static io.gatehouse.expr.internal.Args.s;
+
+/**
+ * {@code System.Text.RegularExpressions}: {@code Regex}, {@code Match}, {@code RegexOptions}; every
+ * match honours the evaluation time limit.
+ */
+final class NsSystemTextRegularExpressions {
+    private NsSystemTextRegularExpressions() {
+    }
+
+    /** Enum values as static members. */
+    static void registerEnums(Library l) {
+        l.enumType("RegexOptions", l.tRegexOptions, RegexOptions.values());
+    }
+
+    static void registerRegex(Library l) {
+        Members m = l.m;
+        regex(l, m);
+    }
+
+    /** Input wrapper that lets a runaway (backtracking) pattern hit the evaluation time limit. */
+    private record Guarded(CharSequence s, int[] counter) implements CharSequence {
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++counter[0] & 0xFFF) == 0) {
+                Env e = Env.current();
+                if (e != null) {
+                    e.checkTime();
+                }
+            }
+            return s.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Guarded(s.subSequence(start, end), counter);
+        }
+
+        @Override
+        public String toString() {
+            return s.toString();
+        }
+    }
+
+    private static CharSequence guarded(String s) {
+        if (s == null) {
+            throw Ops.argNull("input");
+        }
+        return new Guarded(s, new int[1]);
+    }
+
+    static Pattern compile(String pattern, Object opt) {
+        if (pattern == null) {
+            throw Ops.argNull("pattern");
+        }
+        java.util.Set<RegexOptions> set = opt instanceof io.gatehouse.expr.lib.DotnetEnums.RegexFlags f ? f.options()
+                : opt instanceof RegexOptions o ? java.util.Set.of(o) : java.util.Set.of();
+        int flags = 0;
+        for (RegexOptions o : set) {
+            flags |= switch (o) {
+                case IgnoreCase -> Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+                case Multiline -> Pattern.MULTILINE;
+                case Singleline -> Pattern.DOTALL;
+                case IgnorePatternWhitespace -> Pattern.COMMENTS;
+                default -> 0;
+            };
+        }
+        try {
+            return Pattern.compile(pattern, flags);
+        } catch (PatternSyntaxException e) {
+            throw new ExpressionException("System.Text.RegularExpressions.RegexParseException",
+                    "Invalid pattern '" + pattern + "' at offset " + Math.max(e.getIndex(), 0) + ". " + e.getDescription() + ".");
+        }
+    }
+
+    static RegexMatch match(Matcher mt, Pattern p) {
+        if (!mt.find()) {
+            return RegexMatch.EMPTY;
+        }
+        List<RegexMatch> groups = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k <= mt.groupCount(); k++) {
+            String v = mt.group(k);
+            groups.add(new RegexMatch(v != null, v == null ? "" : v, v == null ? 0 : mt.start(k), v == null ? 0 : v.length(),
+                    List.of(), List.of()));
+            names.add(Integer.toString(k));
+        }
+        p.namedGroups().forEach((name, idx) -> names.set(idx, name));
+        return new RegexMatch(true, mt.group(), mt.start(), mt.group().length(), groups, names);
+    }
+
+    private static String replace(Pattern p, String input, String replacement) {
+        if (replacement == null) {
+            throw Ops.argNull("replacement");
+        }
+        try {
+            return Ops.checkLength(p.matcher(guarded(input)).replaceAll(replacement.replace("\\", "\\\\").replace("$0", "$0")));
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new ExpressionException("System.ArgumentException", "Invalid replacement pattern: " + e.getMessage());
+        }
+    }
+
+    private static List<Object> matches(Pattern p, String input) {
+        List<Object> out = new ArrayList<>();
+        Matcher mt = p.matcher(guarded(input));
+        while (true) {
+            RegexMatch rm = match(mt, p);
+            if (!rm.success()) {
+                return out;
+            }
+            out.add(rm);
+        }
+    }
+
+    private static void regex(Library l, Members m) {
+        Type S = Type.STRING;
+        Type B = Type.BOOL;
+        Type RO = l.tRegexOptions;
+        Type RX = l.tRegex;
+        Type MT = l.tMatch;
+        String so = "static:Regex";
+        m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), null).matcher(guarded(s(a[0]))).find(), S, S);
+        m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), a[2]).matcher(guarded(s(a[0]))).find(), S, S, RO);
+        m.method(so, "Match", MT, (o, a, t) -> {
+            Pattern p = compile(s(a[1]), null);
+            return match(p.matcher(guarded(s(a[0]))), p);
+        }, S, S);
+        m.method(so, "Match", MT, (o, a, t) -> {
+            Pattern p = compile(s(a[1]), a[2]);
+            return match(p.matcher(guarded(s(a[0]))), p);
+        }, S, S, RO);
+        m.method(so, "Matches", Type.realListOf(MT), (o, a, t) -> matches(compile(s(a[1]), null), s(a[0])), S, S);
+        m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), null), s(a[0]), s(a[2])), S, S, S);
+        m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), a[3]), s(a[0]), s(a[2])), S, S, S, RO);
+        m.method(so, "Split", Type.STRING_ARRAY, (o, a, t) -> compile(s(a[1]), null).split(guarded(s(a[0])), -1), S, S);
+        m.method(so, "Escape", S, (o, a, t) -> s(a[0]).replaceAll("([\\\\*+?|{\\[()^$.#\\s])", "\\\\$1"), S);
+        m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), null), S);
+        m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), a[1]), S, RO);
+        m.method(RX, "IsMatch", B, (o, a, t) -> ((Pattern) o).matcher(guarded(s(a[0]))).find(), S);
+        m.method(RX, "Match", MT, (o, a, t) -> match(((Pattern) o).matcher(guarded(s(a[0]))), (Pattern) o), S);
+        m.method(RX, "Matches", Type.realListOf(MT), (o, a, t) -> matches((Pattern) o, s(a[0])), S);
+        m.method(RX, "Replace", S, (o, a, t) -> replace((Pattern) o, s(a[0]), s(a[1])), S, S);
+        m.method(RX, "Split", Type.STRING_ARRAY, (o, a, t) -> ((Pattern) o).split(guarded(s(a[0])), -1), S);
+        m.method(RX, "ToString", S, (o, a, t) -> ((Pattern) o).pattern());
+        m.prop(MT, "Success", B, o -> ((RegexMatch) o).success());
+        m.prop(MT, "Value", S, o -> ((RegexMatch) o).value());
+        m.prop(MT, "Index", Type.INT, o -> ((RegexMatch) o).index());
+        m.prop(MT, "Length", Type.INT, o -> ((RegexMatch) o).length());
+        m.prop(MT, "Groups", l.tGroups, o -> o);
+        l.indexer(l.tGroups, Type.OBJECT, MT, (o, k) -> {
+            RegexMatch whole = (RegexMatch) o;
+            if (k instanceof String name) {
+                return whole.group(name);
+            }
+            if (Ops.kind(k) == 0) {
+                return whole.group(Ops.asInt(k));
+            }
+            throw ExpressionException.invalidCast();
+        }, null);
+        m.prop(l.tGroups.name(), "Count", Type.INT, o -> ((RegexMatch) o).groups().size());
+    }
+}
