@@ -102,7 +102,7 @@ final class StatementChecker {
                 if (!(e instanceof Assign || e instanceof Call || e instanceof IncDec || e instanceof New)) {
                     ck.error(e.pos(), "only assignment, call, increment, decrement and new object expressions can be used as a statement");
                 }
-                return new Checked.Eval(ck.expr(e).e());
+                return new Checked.Eval(evaluated(e));
             }
             case If i -> {
                 Checked.Expr c = ck.condition(i.cond());
@@ -131,7 +131,7 @@ final class StatementChecker {
                 Checked.Expr c = f.cond() == null ? null : ck.condition(f.cond());
                 List<Checked.Expr> step = new ArrayList<>();
                 for (Expr e : f.step()) {
-                    step.add(ck.expr(e).e());
+                    step.add(evaluated(e));
                 }
                 Checked.Stmt body = scoped(f.body());
                 ck.scopes.pop();
@@ -461,5 +461,14 @@ final class StatementChecker {
         }
         ck.scopes.pop();
         return new Checked.Switch(subject.e(), matchers, bodies, defaultSection);
+    }
+
+    /** An expression run for its effect (a statement, a for loop's step): it must not be a type name (C# CS0119). */
+    private Checked.Expr evaluated(Expr e) {
+        C c = ck.expr(e);
+        if (c.staticOf() != null) {
+            ck.error(e.pos(), "'" + c.staticOf() + "' is a type, not a value");
+        }
+        return c.e();
     }
 }
