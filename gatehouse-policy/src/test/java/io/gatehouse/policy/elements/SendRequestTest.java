@@ -250,4 +250,19 @@ class SendRequestTest {
                 .hasSize(1)
                 .allMatch(m -> m.startsWith("p.xml:2:") && m.contains("lab-client"));
     }
+
+    /** Compiling needs no outbound client (policy check); calling without one is a 500 that says so, even with ignore-error. */
+    @Test
+    void withoutAnOutboundClientTheDocumentCompilesAndTheCallFailsWithA500() {
+        io.gatehouse.policy.PolicyEngine none = new io.gatehouse.policy.PolicyEngine(io.gatehouse.policy.PolicyEnvironment.empty());
+        EffectivePolicy p = Harness.compile(none, """
+                <policies><inbound><send-request mode="new" response-variable-name="r" ignore-error="true"><set-url>%s/echo</set-url></send-request>
+                </inbound><backend><forward-request/></backend></policies>""".formatted(base));
+        PolicyContext c = request("GET", "https://api.local/x");
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(500);
+        assertThat(c.lastError().source()).isEqualTo("send-request");
+        assertThat(c.lastError().reason()).isEqualTo("OutboundUnavailable");
+        assertThat(c.lastError().message()).contains("no outbound HTTP client");
+    }
 }

@@ -17,16 +17,14 @@ import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 import io.gatehouse.tls.KeyMaterial;
 
+import io.gatehouse.policy.spi.OutboundHttp;
+
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -36,16 +34,12 @@ import java.util.concurrent.CompletionStage;
  * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>},
  * {@code <authentication-certificate>} and {@code <authentication-managed-identity>} (its token
  * becomes the sent request's {@code Authorization: Bearer} header), whose values are evaluated against the current request's
- * context. Sent with the JDK {@link HttpClient} asynchronously; a client certificate from
- * {@code authentication-certificate} is presented through a client built for it (one
- * client per key pair, cached). Servers are trusted when they chain to the JDK's CAs or to the
- * config's Root CA certificates ({@link io.gatehouse.policy.PolicyEnvironment#outgoingTrustAnchors()}).
+ * context. Sent asynchronously through the environment's {@link OutboundHttp} (the gateway's
+ * outbound client: its TLS settings, checks and connections); a client certificate from
+ * {@code authentication-certificate} goes with the request for the client to present. Which
+ * servers are trusted is the client's business (see {@code OutboundHttp}).
  */
 public final class OutgoingRequest {
-    /** Headers the JDK client sets itself and refuses from callers; copied requests drop them. */
-    private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade",
-            "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
-
     private final boolean copy;
     private final Value<String> url;
     private final Value<String> method;
@@ -54,13 +48,13 @@ public final class OutgoingRequest {
     private final Policy certificate;
     private final Duration timeout;
     private final String policy;
-    private final OutgoingClients clients;
+    private final OutboundHttp http;
     private final AuthenticationManagedIdentity identity;
 
     private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<NameValues> headers, Value<String> body,
-                            Policy certificate, Duration timeout, String policy, OutgoingClients clients,
+                            Policy certificate, Duration timeout, String policy, OutboundHttp http,
                             AuthenticationManagedIdentity identity) {
-        this.clients = clients;
+        this.http = http;
         this.identity = identity;
         this.copy = copy;
         this.url = url;
@@ -127,22 +121,27 @@ public final class OutgoingRequest {
             ok = false;
         }
         return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name(),
-                OutgoingClients.forAnchors(ctx.environment().outgoingTrustAnchors()), identity) : null;
+                ctx.environment().outboundHttp(), identity) : null;
     }
 
-    /** Builds the request now (values evaluated against the current context) and sends it. */
-    public CompletionStage<HttpResponse<byte[]>> send(Exchange exchange) {
+    /**
+     * Builds the request now (values evaluated against the current context, on the calling
+     * thread) and starts sending it through the environment's {@link OutboundHttp}. Fails at once
+     * with a {@link GatewayException} when the request cannot be built (a bad URL, an expression
+     * that throws).
+     */
+    public CompletionStage<OutboundHttp.Response> send(Exchange exchange) {
         PolicyContext ctx = exchange.context();
         String m = method == null ? (copy ? ctx.request().method() : "GET") : method.get(exchange);
         String u = url == null ? String.valueOf(ctx.request().url()) : url.get(exchange);
         URI uri;
         try {
             uri = URI.create(u.strip());
-            if (uri.getHost() == null) {
+            if (uri.getHost() == null || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
                 throw new IllegalArgumentException("no host");
             }
         } catch (RuntimeException bad) {
-            throw new GatewayException(500, policy, "InvalidUrl", policy + ": '" + u + "' is not an absolute URL");
+            throw new GatewayException(500, policy, "InvalidUrl", policy + ": '" + u + "' is not an absolute http(s) URL");
         }
         Headers h = new Headers();
         if (copy) {
@@ -162,49 +161,38 @@ public final class OutgoingRequest {
         } else {
             bytes = new byte[0];
         }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
-                .method(m.toUpperCase(Locale.ROOT), bytes.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(bytes));
-        for (Map.Entry<String, List<String>> en : h.entries()) {
-            if (RESTRICTED.contains(en.getKey().toLowerCase(Locale.ROOT))) {
-                continue;
-            }
-            en.getValue().forEach(v -> rb.header(en.getKey(), v));
-        }
-        HttpClient client = clients.plain();
+        KeyMaterial km = null;
         if (certificate != null) {
             Exchange scratch = new Exchange(ctx);
             certificate.apply(scratch);
-            KeyMaterial km = scratch.clientCertificate();
-            if (km != null) {
-                client = clients.presenting(km);
-            }
+            km = scratch.clientCertificate();
         }
+        OutboundHttp.Request request = new OutboundHttp.Request(m.toUpperCase(Locale.ROOT), uri, h, bytes, timeout, km, policy);
         if (identity != null) {
-            HttpClient c = client;
             return identity.token(exchange).thenCompose(token -> {
                 if (token != null) {
-                    rb.setHeader("Authorization", "Bearer " + token);
+                    h.set("Authorization", "Bearer " + token);
                 }
-                return c.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+                return http.send(request);
             });
         }
         try {
-            return client.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request);
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         }
     }
 
-    /** The JDK response as APIM's {@code IResponse}: status, reason, headers and body. */
-    public static Response toResponse(HttpResponse<byte[]> r) {
-        Response out = new Response().statusCode(r.statusCode()).statusReason(reason(r.statusCode()));
-        r.headers().map().forEach((n, vs) -> {
-            if (!n.startsWith(":")) {
-                vs.forEach(v -> out.headers().add(n, v));
+    /** The response as APIM's {@code IResponse}: status, reason, headers and body. */
+    public static Response toResponse(OutboundHttp.Response r) {
+        Response out = new Response().statusCode(r.status())
+                .statusReason(r.reason().isEmpty() ? reason(r.status()) : r.reason());
+        for (Map.Entry<String, List<String>> en : r.headers().entries()) {
+            if (!en.getKey().startsWith(":")) {
+                en.getValue().forEach(v -> out.headers().add(en.getKey(), v));
             }
-        });
-        String type = r.headers().firstValue("content-type").orElse(null);
+        }
+        String type = r.headers().getValueOrDefault("Content-Type", null);
         out.body(new MessageBody(r.body(), type));
         return out;
     }
