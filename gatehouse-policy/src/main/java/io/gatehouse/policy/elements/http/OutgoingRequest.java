@@ -8,7 +8,9 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.elements.AuthenticationCertificate;
 import io.gatehouse.policy.elements.AuthenticationManagedIdentity;
-import io.gatehouse.policy.elements.NameValues;
+import io.gatehouse.policy.elements.SetBody;
+import io.gatehouse.policy.elements.SetHeader;
+import io.gatehouse.policy.elements.SetMethod;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -30,80 +32,73 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The request {@code send-request} and {@code send-one-way-request} build: {@code mode}
- * ({@code new} starts empty, {@code copy} starts from the current request), then the children
+ * ({@code new} starts empty, {@code copy} starts from the current request's method, URL,
+ * headers and body, but without the body in the outbound section, as on APIM), then the children
  * {@code <set-url>}, {@code <set-method>}, {@code <set-header>}, {@code <set-body>},
  * {@code <authentication-certificate>} and {@code <authentication-managed-identity>} (its token
- * becomes the sent request's {@code Authorization: Bearer} header), whose values are evaluated against the current request's
- * context. Sent asynchronously through the environment's {@link OutboundHttp} (the gateway's
+ * becomes the sent request's {@code Authorization: Bearer} header), whose values are evaluated against the current
+ * request's context; they change the new request in document order. Sent asynchronously through the environment's {@link OutboundHttp} (the gateway's
  * outbound client: its TLS settings, checks and connections); a client certificate from
  * {@code authentication-certificate} goes with the request for the client to present. Which
  * servers are trusted is the client's business (see {@code OutboundHttp}).
  */
 public final class OutgoingRequest {
     private final boolean copy;
+    private final boolean copyBody;
     private final Value<String> url;
-    private final Value<String> method;
-    private final List<NameValues> headers;
-    private final Value<String> body;
+    private final List<Object> children;
     private final Policy certificate;
     private final Duration timeout;
     private final String policy;
     private final OutboundHttp http;
     private final AuthenticationManagedIdentity identity;
 
-    private OutgoingRequest(boolean copy, Value<String> url, Value<String> method, List<NameValues> headers, Value<String> body,
-                            Policy certificate, Duration timeout, String policy, OutboundHttp http,
-                            AuthenticationManagedIdentity identity) {
-        this.http = http;
-        this.identity = identity;
+    private OutgoingRequest(boolean copy, boolean copyBody, Value<String> url, List<Object> children, Policy certificate, Duration timeout,
+                            String policy, OutboundHttp http, AuthenticationManagedIdentity identity) {
         this.copy = copy;
+        this.copyBody = copyBody;
         this.url = url;
-        this.method = method;
-        this.headers = List.copyOf(headers);
-        this.body = body;
+        this.children = List.copyOf(children);
         this.certificate = certificate;
         this.timeout = timeout;
         this.policy = policy;
+        this.http = http;
+        this.identity = identity;
     }
 
-    /** Reads {@code mode} and the children of {@code e}; null after reporting. */
+    /**
+     * Reads {@code mode} and the children of {@code e}; null after reporting. Every child but
+     * {@code set-url} (which only send-request has) is compiled by its own element class, with
+     * the checks it has everywhere: {@link SetMethod}, {@link SetHeader}, {@link SetBody} (Liquid
+     * templates included), {@link AuthenticationCertificate}, {@link AuthenticationManagedIdentity}.
+     * They change the new request in document order.
+     */
     public static OutgoingRequest compile(XmlElement e, Attributes a, CompileContext ctx, Duration timeout) {
         boolean copy = a.choice("mode", "new", "new", "copy").equals("copy");
         ctx.onlyChildren(e, "set-url", "set-method", "set-header", "set-body", "authentication-certificate",
                 "authentication-managed-identity");
         boolean ok = true;
         Value<String> url = null;
-        Value<String> method = null;
-        Value<String> body = null;
         Policy cert = null;
         AuthenticationManagedIdentity identity = null;
-        List<NameValues> headers = new ArrayList<>();
+        List<Object> children = new ArrayList<>();
         for (XmlElement c : e.elements()) {
             switch (c.name()) {
-                case "set-url", "set-method", "set-body" -> {
+                case "set-url" -> {
                     ctx.attributes(c);
                     ctx.noElements(c);
                     SourceValue t = c.textValue();
                     if (t == null || t.text().isBlank()) {
-                        ctx.error(c.position(), "<" + c.name() + "> inside <" + e.name() + "> is empty");
+                        ctx.error(c.position(), "<set-url> inside <" + e.name() + "> is empty");
                         ok = false;
                         continue;
                     }
-                    Value<String> v = ctx.string(t.strip(), e.name());
-                    ok &= v != null;
-                    switch (c.name()) {
-                        case "set-url" -> url = v;
-                        case "set-method" -> method = v;
-                        default -> body = v;
-                    }
+                    url = ctx.string(t.strip(), e.name());
+                    ok &= url != null;
                 }
-                case "set-header" -> {
-                    NameValues header = NameValues.compile(c, ctx); // the same checks as set-header anywhere
-                    ok &= header != null;
-                    if (header != null) {
-                        headers.add(header);
-                    }
-                }
+                case "set-method" -> ok &= add(children, SetMethod.TYPE.compiler().compile(c, ctx));
+                case "set-header" -> ok &= add(children, SetHeader.compileDetached(c, ctx));
+                case "set-body" -> ok &= add(children, SetBody.compileDetached(c, ctx));
                 case "authentication-certificate" -> {
                     cert = AuthenticationCertificate.TYPE.compiler().compile(c, ctx);
                     ok &= cert != null;
@@ -120,8 +115,21 @@ public final class OutgoingRequest {
             ctx.error(e.position(), "<" + e.name() + " mode=\"new\"> needs a <set-url>");
             ok = false;
         }
-        return ok ? new OutgoingRequest(copy, url, method, headers, body, cert, timeout, e.name(),
-                ctx.environment().outboundHttp(), identity) : null;
+        // APIM: "in the outbound policy section, mode=copy does not initialize the request body"
+        boolean copyBody = copy && ctx.section() != io.gatehouse.policy.Section.OUTBOUND;
+        if (copyBody) {
+            ctx.readsBody(true, false); // the copy carries the request's body: it must be buffered, not streamed
+        }
+        return ok ? new OutgoingRequest(copy, copyBody, url, children, cert, timeout, e.name(), ctx.environment().outboundHttp(),
+                identity) : null;
+    }
+
+    private static boolean add(List<Object> children, Object compiled) {
+        if (compiled == null) {
+            return false;
+        }
+        children.add(compiled);
+        return true;
     }
 
     /**
@@ -132,7 +140,7 @@ public final class OutgoingRequest {
      */
     public CompletionStage<OutboundHttp.Response> send(Exchange exchange) {
         PolicyContext ctx = exchange.context();
-        String m = method == null ? (copy ? ctx.request().method() : "GET") : method.get(exchange);
+        String m = copy ? ctx.request().method() : "GET";
         String u = url == null ? String.valueOf(ctx.request().url()) : url.get(exchange);
         URI uri;
         try {
@@ -144,23 +152,25 @@ public final class OutgoingRequest {
             throw new GatewayException(500, policy, "InvalidUrl", policy + ": '" + u + "' is not an absolute http(s) URL");
         }
         Headers h = new Headers();
+        MessageBody body = null;
         if (copy) {
             for (Map.Entry<String, List<String>> en : ctx.request().headers().entries()) {
                 en.getValue().forEach(v -> h.add(en.getKey(), v));
             }
+            body = copyBody ? ctx.request().body() : null;
         }
-        for (NameValues header : headers) {
-            header.applyTo(h, exchange);
+        for (Object child : children) { // in document order, each evaluated against the current context
+            switch (child) {
+                case SetMethod sm -> m = sm.method(exchange);
+                case SetHeader sh -> sh.applyTo(h, exchange);
+                case SetBody sb -> {
+                    String type = h.getValueOrDefault("Content-Type", null);
+                    body = new MessageBody(sb.bodyFor(exchange, body, type), body == null ? null : body.contentType());
+                }
+                default -> throw new IllegalStateException("unexpected child " + child);
+            }
         }
-        byte[] bytes;
-        if (body != null) {
-            String b = body.get(exchange);
-            bytes = b == null ? new byte[0] : b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } else if (copy && ctx.request().body() != null) {
-            bytes = ctx.request().body().bytes();
-        } else {
-            bytes = new byte[0];
-        }
+        byte[] bytes = body == null ? new byte[0] : body.bytes();
         KeyMaterial km = null;
         if (certificate != null) {
             Exchange scratch = new Exchange(ctx);
