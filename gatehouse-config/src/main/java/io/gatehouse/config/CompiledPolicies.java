@@ -58,6 +58,11 @@ public final class CompiledPolicies {
         }
     }
 
+    /** The client {@link #bindOutbound} gave these policies, or null (none yet, or no policies). */
+    public OutboundHttp boundOutbound() {
+        return outbound == null ? null : outbound.bound();
+    }
+
     /**
      * The client-certificate chain check the policies use ({@code validate-client-certificate},
      * {@code Verify()}), with results remembered per chain for 30 s.

@@ -74,7 +74,7 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
         if (cause instanceof UpstreamException ue) {
             Failure.Kind kind = ue.kind == FailureKind.TIMEOUT ? Failure.Kind.TIMEOUT
                     : ue.tlsReason != null || isTls(ue.getCause()) ? Failure.Kind.TLS : Failure.Kind.CONNECTION;
-            fail(new Failure(kind, where() + ": " + ue.getMessage(), ue.getCause()), null);
+            fail(new Failure(kind, where() + ": " + unprefixed(ue.getMessage()), ue.getCause()), null);
         } else {
             fail(new Failure(Failure.Kind.CONNECTION, where() + ": " + cause, cause), null);
         }
@@ -140,7 +140,8 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
         Failure f;
         if (isTls(cause)) {
             // TLS 1.3: a server refusing our certificate says so with the first response bytes
-            f = new Failure(Failure.Kind.TLS, where() + ": " + UpstreamPool.tlsFailure(target, cause, metrics).getMessage(), cause);
+            f = new Failure(Failure.Kind.TLS, where() + ": " + unprefixed(UpstreamPool.tlsFailure(target, cause, metrics).getMessage()),
+                    cause);
         } else if (cause instanceof DecoderException) {
             f = new Failure(Failure.Kind.PROTOCOL, where() + ": " + cause.getMessage(), cause);
         } else {
@@ -177,6 +178,13 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
         if (timeout != null) {
             timeout.cancel(false);
         }
+    }
+
+    /** The pool's message without its "backend 'outbound': " for calls that match no backend (they name the URL). */
+    private String unprefixed(String message) {
+        String prefix = "backend '" + OutboundTargets.DEFAULT_ID + "': ";
+        return target.id().equals(OutboundTargets.DEFAULT_ID) && message != null && message.startsWith(prefix)
+                ? message.substring(prefix.length()) : message;
     }
 
     private String where() {

@@ -82,7 +82,8 @@ public final class SendRequest implements Policy {
             }
             boolean timedOut = kind == OutboundHttp.Failure.Kind.TIMEOUT;
             throw new GatewayException(500, "send-request", timedOut ? "Timeout" : "BackendConnectionFailure",
-                    "send-request: " + (timedOut ? "no response within the timeout" : String.valueOf(c.getMessage())), c);
+                    c instanceof OutboundHttp.Failure ? c.getMessage() // it names the caller, the method and the URL
+                            : "send-request: " + (timedOut ? "no response within the timeout" : String.valueOf(c.getMessage())), c);
         });
     }
 

@@ -148,6 +148,11 @@ public interface OutboundHttp {
             return target != null;
         }
 
+        /** The client bound now, or null. */
+        public OutboundHttp bound() {
+            return target;
+        }
+
         @Override
         public CompletionStage<Response> send(Request request) {
             OutboundHttp t = target;
