@@ -62,6 +62,9 @@ class OutboundTlsEndToEndTest {
     static TlsServer wrongName;  // backend-ca, but only for elsewhere.gatehouse.test
     static TlsServer revoked;    // revoking-ca, on that CA's CRL
     static com.sun.net.httpserver.HttpServer plainServer;
+    static HttpsServer openId;    // an identity provider on HTTPS (backend-ca), its configuration behind a redirect
+    static final AtomicInteger openIdFetches = new AtomicInteger();
+    static com.nimbusds.jose.jwk.RSAKey signingKey;
     static final BlockingQueue<String> audits = new LinkedBlockingQueue<>();
     static Gateway gateway;
     static LoadedConfig config;
@@ -188,6 +191,12 @@ class OutboundTlsEndToEndTest {
         apis.append(call("wrong-name", "https://localhost:" + wrongName.port() + "/x", ""));
         apis.append(call("revoked", "https://localhost:" + revoked.port() + "/x", ""));
         apis.append(call("slow-plain", "http://127.0.0.1:" + plainServer.getAddress().getPort() + "/slow", ""));
+        apis.append(api("jwt-openid", """
+                <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
+                  <openid-config url="https://localhost:%d/old-config" />
+                </validate-jwt>
+                <return-response><set-status code="200" reason="OK" /><set-body>valid</set-body></return-response>""".formatted(
+                openId.getAddress().getPort())));
         apis.append(api("one-way", """
                 <send-one-way-request mode="new">
                   <set-url>http://127.0.0.1:%d/audit</set-url>
@@ -268,6 +277,23 @@ class OutboundTlsEndToEndTest {
         });
         plainServer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         plainServer.start();
+        signingKey = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate();
+        Pki.Issued idpCert = Pki.issue(world.backendCa, Pki.IssueRequest.server("localhost", "localhost").withValidity(year));
+        openId = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        openId.setHttpsConfigurator(new HttpsConfigurator(TlsServer.sslContext(idpCert, null)));
+        String idp = "https://localhost:" + openId.getAddress().getPort();
+        openId.createContext("/old-config", x -> {
+            x.getResponseHeaders().add("Location", "/.well-known/openid-configuration");
+            x.sendResponseHeaders(302, -1);
+            x.close();
+        });
+        openId.createContext("/.well-known/openid-configuration", x -> answer(x, "{\"issuer\":\"" + idp
+                + "\",\"jwks_uri\":\"" + idp + "/keys\"}"));
+        openId.createContext("/keys", x -> {
+            openIdFetches.incrementAndGet();
+            answer(x, new com.nimbusds.jose.jwk.JWKSet(signingKey.toPublicJWK()).toString());
+        });
+        openId.start();
         port = Ports.free();
         config = load(yaml("soft-fail"));
         gateway = new Gateway(config, 2).start();
@@ -294,6 +320,9 @@ class OutboundTlsEndToEndTest {
         }
         if (plainServer != null) {
             plainServer.stop(0);
+        }
+        if (openId != null) {
+            openId.stop(0);
         }
     }
 
@@ -399,6 +428,30 @@ class OutboundTlsEndToEndTest {
         assertThat(r.statusCode()).isEqualTo(202);
         assertThat(ms).as("answered without waiting for the 1.5 s audit call").isLessThan(1_200);
         assertThat(audits.poll(10, TimeUnit.SECONDS)).isEqualTo("POST seen /one-way/go");
+    }
+
+    @Test
+    void validateJwtFetchesOpenIdKeysThroughTheGatewaysClientFollowingARedirect() throws Exception {
+        com.nimbusds.jwt.JWTClaimsSet claims = new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                .issuer("https://localhost:" + openId.getAddress().getPort()).subject("nurse-12")
+                .expirationTime(java.util.Date.from(Instant.now().plusSeconds(300))).build();
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+                com.nimbusds.jose.JWSAlgorithm.RS256).keyID("k1").build(), claims);
+        jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(signingKey));
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jwt-openid/go"))
+                .header("Authorization", "Bearer " + jwt.serialize()).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("valid");
+        assertThat(openIdFetches.get()).isEqualTo(1);
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange x, String json) throws IOException {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", "application/json");
+        x.sendResponseHeaders(200, b.length);
+        x.getResponseBody().write(b);
+        x.close();
     }
 
     private static void write(Path file, String text) {
