@@ -32,12 +32,16 @@ import java.util.concurrent.TimeUnit;
  * nothing blocks. A call from any other thread is handed to one of the loops.
  *
  * <p>The timeout covers the whole call: connecting, the TLS handshake, sending and reading the
- * whole response. Responses are read whole, up to {@link PolicyPath#MAX_BODY} bytes.
+ * whole response. Responses are read whole, up to {@link PolicyPath#MAX_BODY} bytes. An
+ * idempotent request on a kept-alive connection that the server closes before answering
+ * (it timed the connection out as the request went) is sent once more on a new connection.
  */
 final class OutboundClient implements OutboundHttp {
     /** Request headers the client decides itself: hop-by-hop ones, the Host and the body's framing. */
     private static final Set<String> NOT_SENT = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection", "proxy-authenticate");
+    /** Methods sent again on a new connection when a kept-alive one closes before any answer (RFC 9110 9.2.2). */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
     private final UpstreamPool pool;
     private final EventLoopGroup loops;
@@ -94,14 +98,34 @@ final class OutboundClient implements OutboundHttp {
     private void start(Request request, UpstreamTarget target, EventLoop loop, CompletableFuture<Response> result) {
         OutboundCollector collector = new OutboundCollector(pool, loop, metrics, target, request, result);
         collector.armTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        Future<Channel> acquired;
+        Channel idle;
         try {
-            acquired = pool.acquire(target, loop);
+            idle = pool.idle(target, loop);
         } catch (RuntimeException e) {
             collector.fail(new Failure(Failure.Kind.CONNECTION, request.caller() + ": " + e.getMessage(), e), null);
             return;
         }
-        acquired.addListener(f -> {
+        if (idle == null) {
+            connect(request, target, loop, result, collector);
+            return;
+        }
+        if (IDEMPOTENT.contains(request.method())) {
+            // a kept-alive connection the server closes as the request goes out: once more on a new one
+            collector.retryOnStaleConnection(() -> connect(request, target, loop, result, collector));
+        }
+        send(request, idle, collector);
+    }
+
+    private void connect(Request request, UpstreamTarget target, EventLoop loop, CompletableFuture<Response> result,
+                         OutboundCollector collector) {
+        Future<Channel> connected;
+        try {
+            connected = pool.connect(target, loop);
+        } catch (RuntimeException e) {
+            collector.fail(new Failure(Failure.Kind.CONNECTION, request.caller() + ": " + e.getMessage(), e), null);
+            return;
+        }
+        connected.addListener(f -> {
             if (!f.isSuccess()) {
                 collector.connectFailed(f.cause());
                 return;
@@ -111,13 +135,16 @@ final class OutboundClient implements OutboundHttp {
                 pool.release(up, loop);
                 return;
             }
-            collector.attach(up);
-            up.writeAndFlush(encode(request)).addListener(w -> {
-                if (!w.isSuccess()) {
-                    collector.fail(new Failure(Failure.Kind.CONNECTION, request.caller() + " to "
-                            + OutboundTargets.origin(request.uri()) + ": the request could not be sent: " + w.cause(), w.cause()), up);
-                }
-            });
+            send(request, up, collector);
+        });
+    }
+
+    private static void send(Request request, Channel up, OutboundCollector collector) {
+        collector.attach(up);
+        up.writeAndFlush(encode(request)).addListener(w -> {
+            if (!w.isSuccess()) {
+                collector.sendFailed(up, w.cause());
+            }
         });
     }
 

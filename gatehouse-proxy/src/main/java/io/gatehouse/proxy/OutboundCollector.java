@@ -46,6 +46,7 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
     private Headers headers;
     private CompositeByteBuf body;
     private boolean keepAlive;
+    private Runnable retry; // set while the request goes out on a kept-alive connection and may go again
 
     OutboundCollector(UpstreamPool pool, EventLoop loop, GatewayMetrics metrics, UpstreamTarget target,
                       OutboundHttp.Request request, CompletableFuture<OutboundHttp.Response> result) {
@@ -67,6 +68,33 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
     void attach(Channel ch) {
         this.channel = ch;
         UpstreamPool.Relay.attach(ch, this);
+    }
+
+    /** If the connection now attached closes before any answer, {@code again} sends the request on a new one (once). */
+    void retryOnStaleConnection(Runnable again) {
+        this.retry = again;
+    }
+
+    /** Sends the request again on a new connection if this was the kept-alive one it may be retried from. */
+    private boolean retried(Channel ch) {
+        Runnable again = retry;
+        if (again == null || ch != channel || status != 0 || result.isDone()) {
+            return false;
+        }
+        retry = null;
+        channel = null;
+        UpstreamPool.Relay.detach(ch, this);
+        ch.close();
+        again.run();
+        return true;
+    }
+
+    /** Writing the request failed. */
+    void sendFailed(Channel ch, Throwable cause) {
+        if (ch != channel || retried(ch)) {
+            return; // an earlier connection's news: the call has moved on
+        }
+        fail(new Failure(Failure.Kind.CONNECTION, where() + ": the request could not be sent: " + cause, cause), ch);
     }
 
     /** The pool could not give a connection: connecting or the TLS handshake failed. */
@@ -144,6 +172,8 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
                     cause);
         } else if (cause instanceof DecoderException) {
             f = new Failure(Failure.Kind.PROTOCOL, where() + ": " + cause.getMessage(), cause);
+        } else if (retried(ctx.channel())) {
+            return;
         } else {
             f = new Failure(Failure.Kind.CONNECTION, where() + ": " + cause, cause);
         }
@@ -152,6 +182,10 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (retried(ctx.channel())) {
+            ctx.fireChannelInactive();
+            return;
+        }
         fail(new Failure(Failure.Kind.PROTOCOL, where() + ": the server closed the connection before the response was complete"),
                 ctx.channel());
         ctx.fireChannelInactive();

@@ -65,6 +65,8 @@ class OutboundTlsEndToEndTest {
     static HttpsServer openId;    // an identity provider on HTTPS (backend-ca), its configuration behind a redirect
     static final AtomicInteger openIdFetches = new AtomicInteger();
     static com.nimbusds.jose.jwk.RSAKey signingKey;
+    static java.net.ServerSocket closesKeptAlive; // answers each connection's first request, closes on its second
+    static final java.util.List<String> closedAfter = new java.util.concurrent.CopyOnWriteArrayList<>();
     static final BlockingQueue<String> audits = new LinkedBlockingQueue<>();
     static Gateway gateway;
     static LoadedConfig config;
@@ -191,6 +193,7 @@ class OutboundTlsEndToEndTest {
         apis.append(call("wrong-name", "https://localhost:" + wrongName.port() + "/x", ""));
         apis.append(call("revoked", "https://localhost:" + revoked.port() + "/x", ""));
         apis.append(call("slow-plain", "http://127.0.0.1:" + plainServer.getAddress().getPort() + "/slow", ""));
+        apis.append(call("stale", "http://127.0.0.1:" + closesKeptAlive.getLocalPort() + "/stale", ""));
         apis.append(api("jwt-openid", """
                 <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
                   <openid-config url="https://localhost:%d/old-config" />
@@ -294,6 +297,23 @@ class OutboundTlsEndToEndTest {
             answer(x, new com.nimbusds.jose.jwk.JWKSet(signingKey.toPublicJWK()).toString());
         });
         openId.start();
+        closesKeptAlive = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            int n = 0;
+            while (!closesKeptAlive.isClosed()) {
+                try {
+                    java.net.Socket sock = closesKeptAlive.accept();
+                    int conn = ++n;
+                    Thread t = new Thread(() -> serveOnceThenClose(sock, conn));
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
         port = Ports.free();
         config = load(yaml("soft-fail"));
         gateway = new Gateway(config, 2).start();
@@ -323,6 +343,13 @@ class OutboundTlsEndToEndTest {
         }
         if (openId != null) {
             openId.stop(0);
+        }
+        try {
+            if (closesKeptAlive != null) {
+                closesKeptAlive.close();
+            }
+        } catch (IOException ignored) {
+            // best effort
         }
     }
 
@@ -444,6 +471,62 @@ class OutboundTlsEndToEndTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("valid");
         assertThat(openIdFetches.get()).isEqualTo(1);
+    }
+
+    /**
+     * A kept-alive connection the server closes just as the next request arrives: the gateway sends
+     * that GET once more on a new connection instead of failing the call.
+     */
+    @Test
+    void anIdempotentCallOnAKeptAliveConnectionTheServerClosesGoesAgainOnANewOne() throws Exception {
+        HttpResponse<String> first = get("/stale/go");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        int before = closedAfter.size();
+        HttpResponse<String> second = get("/stale/go");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(closedAfter.size()).as("the second call went out on the kept-alive connection first").isEqualTo(before + 1);
+        assertThat(second.body()).isNotEqualTo(first.body()).endsWith("request 1");
+    }
+
+    private static void serveOnceThenClose(java.net.Socket sock, int conn) {
+        try (sock) {
+            java.io.InputStream in = sock.getInputStream();
+            for (int req = 1; ; req++) {
+                if (!readHead(in)) {
+                    return;
+                }
+                if (req == 2) {
+                    closedAfter.add("connection " + conn);
+                    return; // closed as if its keep-alive had just timed out
+                }
+                byte[] body = ("connection " + conn + " request " + req).getBytes(StandardCharsets.UTF_8);
+                OutputStream out = sock.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(body);
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // the gateway went away
+        }
+    }
+
+    /** Reads one request head (the gateway's GETs have no body); false at the end of the stream. */
+    private static boolean readHead(java.io.InputStream in) throws IOException {
+        int state = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            state = switch (state) {
+                case 0, 2 -> b == '\r' ? state + 1 : 0;
+                case 1 -> b == '\n' ? 2 : 0;
+                case 3 -> b == '\n' ? 4 : 0;
+                default -> 0;
+            };
+            if (state == 4) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void answer(com.sun.net.httpserver.HttpExchange x, String json) throws IOException {
