@@ -193,6 +193,20 @@ class OutboundTlsEndToEndTest {
         apis.append(call("wrong-name", "https://localhost:" + wrongName.port() + "/x", ""));
         apis.append(call("revoked", "https://localhost:" + revoked.port() + "/x", ""));
         apis.append(call("slow-plain", "http://127.0.0.1:" + plainServer.getAddress().getPort() + "/slow", ""));
+        apis.append(api("too-slow", """
+                <send-request mode="new" response-variable-name="r" timeout="1">
+                  <set-url>http://127.0.0.1:%d/slower</set-url>
+                </send-request>
+                <return-response><set-status code="200" reason="OK" /></return-response>""".formatted(
+                plainServer.getAddress().getPort())));
+        apis.append(api("too-slow-ignored", """
+                <send-request mode="new" response-variable-name="r" timeout="1" ignore-error="true">
+                  <set-url>http://127.0.0.1:%d/slower</set-url>
+                </send-request>
+                <return-response>
+                  <set-status code="200" reason="OK" />
+                  <set-body>@(context.Variables["r"] == null ? "no response" : "a response")</set-body>
+                </return-response>""".formatted(plainServer.getAddress().getPort())));
         apis.append(call("stale", "http://127.0.0.1:" + closesKeptAlive.getLocalPort() + "/stale", ""));
         apis.append(api("jwt-openid", """
                 <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
@@ -269,6 +283,11 @@ class OutboundTlsEndToEndTest {
             byte[] b = "slow answer".getBytes(StandardCharsets.UTF_8);
             x.sendResponseHeaders(200, b.length);
             x.getResponseBody().write(b);
+            x.close();
+        });
+        plainServer.createContext("/slower", x -> {
+            sleep(2_500);
+            x.sendResponseHeaders(204, -1);
             x.close();
         });
         plainServer.createContext("/audit", x -> {
@@ -444,6 +463,20 @@ class OutboundTlsEndToEndTest {
         } finally {
             config.policies().bindOutbound(real);
         }
+    }
+
+    @Test
+    void aCallWithoutAnAnswerWithinItsTimeoutFailsAsTimeoutUnlessErrorsAreIgnored() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = get("/too-slow/go");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).startsWith("send-request Timeout: ").contains("no response within 1000 ms");
+        assertThat(ms).as("failed at the timeout, not when the server answered").isLessThan(2_300);
+
+        HttpResponse<String> ignored = get("/too-slow-ignored/go");
+        assertThat(ignored.statusCode()).isEqualTo(200);
+        assertThat(ignored.body()).isEqualTo("no response");
     }
 
     @Test
