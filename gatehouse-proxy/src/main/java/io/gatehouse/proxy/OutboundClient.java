@@ -67,9 +67,9 @@ final class OutboundClient implements OutboundHttp {
             return CompletableFuture.failedFuture(new Failure(Failure.Kind.UNAVAILABLE,
                     request.caller() + ": '" + uri + "' is not an absolute http(s) URL"));
         }
-        UpstreamTarget target;
+        OutboundTargets.Route route;
         try {
-            target = targets.forCall(uri, request.clientCertificate());
+            route = targets.forCall(uri, request.clientCertificate());
         } catch (TlsConfigException | IllegalArgumentException e) {
             // the message names the certificate, never the key
             return CompletableFuture.failedFuture(new Failure(Failure.Kind.TLS, request.caller() + ": the client certificate "
@@ -78,9 +78,9 @@ final class OutboundClient implements OutboundHttp {
         CompletableFuture<Response> result = new CompletableFuture<>();
         EventLoop loop = callersLoop();
         if (loop.inEventLoop()) {
-            start(request, target, loop, result);
+            start(request, route, loop, result);
         } else {
-            loop.execute(() -> start(request, target, loop, result));
+            loop.execute(() -> start(request, route, loop, result));
         }
         return result;
     }
@@ -95,8 +95,9 @@ final class OutboundClient implements OutboundHttp {
         return loops.next();
     }
 
-    private void start(Request request, UpstreamTarget target, EventLoop loop, CompletableFuture<Response> result) {
-        OutboundCollector collector = new OutboundCollector(pool, loop, metrics, target, request, result);
+    private void start(Request request, OutboundTargets.Route route, EventLoop loop, CompletableFuture<Response> result) {
+        UpstreamTarget target = route.target();
+        OutboundCollector collector = new OutboundCollector(pool, loop, metrics, route, request, result);
         collector.armTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         Channel idle;
         try {

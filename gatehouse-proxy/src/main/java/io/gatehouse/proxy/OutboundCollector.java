@@ -37,6 +37,8 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
     private final EventLoop loop;
     private final GatewayMetrics metrics;
     private final UpstreamTarget target;
+    /** Holds the target's TLS context alive until the call ends (see {@link OutboundTargets.Route}). */
+    private final OutboundTargets.Route route;
     private final OutboundHttp.Request request;
     private final CompletableFuture<OutboundHttp.Response> result;
     private Channel channel;
@@ -48,12 +50,13 @@ final class OutboundCollector extends ChannelInboundHandlerAdapter {
     private boolean keepAlive;
     private Runnable retry; // set while the request goes out on a kept-alive connection and may go again
 
-    OutboundCollector(UpstreamPool pool, EventLoop loop, GatewayMetrics metrics, UpstreamTarget target,
+    OutboundCollector(UpstreamPool pool, EventLoop loop, GatewayMetrics metrics, OutboundTargets.Route route,
                       OutboundHttp.Request request, CompletableFuture<OutboundHttp.Response> result) {
         this.pool = pool;
         this.loop = loop;
         this.metrics = metrics;
-        this.target = target;
+        this.route = route;
+        this.target = route.target();
         this.request = request;
         this.result = result;
     }

@@ -47,8 +47,12 @@ final class OutboundTargets {
     private record ContextOwner(SslContext context) {
     }
 
-    /** A cached target with the owner of its context, so the context lives as long as the entry. */
-    private record Entry(UpstreamTarget target, ContextOwner owner) {
+    /**
+     * Where one call goes: the target, and what keeps its TLS context alive (its owner, or the
+     * backend target itself). Whoever uses the target holds the route until its connection exists:
+     * a cached entry may be evicted meanwhile, and an unreachable owner releases the context.
+     */
+    record Route(UpstreamTarget target, Object keepsContext) {
     }
 
     private record Key(String origin, KeyMaterial key) {
@@ -60,7 +64,7 @@ final class OutboundTargets {
     private final ContextOwner plain;
     private final Cache<KeyMaterial, ContextOwner> presenting = Caffeine.newBuilder().weakKeys()
             .maximumSize(MAX_CLIENT_CONTEXTS).build();
-    private final Cache<Key, Entry> targets = Caffeine.newBuilder().maximumSize(MAX_TARGETS).build();
+    private final Cache<Key, Route> targets = Caffeine.newBuilder().maximumSize(MAX_TARGETS).build();
 
     OutboundTargets(GatewaySnapshot snapshot) {
         this.snapshot = snapshot;
@@ -82,21 +86,17 @@ final class OutboundTargets {
      *
      * @throws io.gatehouse.tls.TlsConfigException when the key pair cannot be used for TLS
      */
-    UpstreamTarget forCall(URI uri, KeyMaterial key) {
+    Route forCall(URI uri, KeyMaterial key) {
         String origin = origin(uri);
         UpstreamTarget backend = backendsByOrigin.get(origin);
         if (backend != null) {
-            return key == null ? backend : snapshot.withClientCertificate(backend, key);
+            UpstreamTarget t = key == null ? backend : snapshot.withClientCertificate(backend, key);
+            return new Route(t, t); // a backend target's context is released when the target is unreachable
         }
-        return targets.get(new Key(origin, key), k -> defaultTarget(uri, key)).target();
+        return targets.get(new Key(origin, key), k -> defaultTarget(uri, key));
     }
 
-    /** The backend a URL's origin matches, or null (tests and explanations). */
-    UpstreamTarget backendFor(URI uri) {
-        return backendsByOrigin.get(origin(uri));
-    }
-
-    private Entry defaultTarget(URI uri, KeyMaterial key) {
+    private Route defaultTarget(URI uri, KeyMaterial key) {
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         ContextOwner owner = !https ? null : key == null ? plain
                 : presenting.get(key, k -> owned(SslContextFactory.upstream(new UpstreamTls(defaults.validateCertificateChain(),
@@ -110,7 +110,7 @@ final class OutboundTargets {
         UpstreamTarget t = new UpstreamTarget(DEFAULT_ID, URI.create(origin(uri)), uri.getHost(), port, "", authority,
                 owner == null ? null : owner.context(), uri.getHost(), true, CONNECT, certId,
                 key == null ? null : key.leaf());
-        return new Entry(t, owner);
+        return new Route(t, owner);
     }
 
     private static ContextOwner owned(SslContext ctx) {
