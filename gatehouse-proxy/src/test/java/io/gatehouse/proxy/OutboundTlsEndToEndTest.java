@@ -186,6 +186,8 @@ class OutboundTlsEndToEndTest {
     private static String yaml(String revocation) {
         StringBuilder apis = new StringBuilder();
         apis.append(call("backend-origin", "https://localhost:" + mtls.port() + "/records/7?full=true", ""));
+        apis.append(call("backend-origin-own-cert", "https://localhost:" + mtls.port() + "/records/10",
+                "<authentication-certificate certificate-id=\"alt-client\" />"));
         apis.append(call("other-origin-with-cert", "https://127.0.0.1:" + mtls.port() + "/records/8",
                 "<authentication-certificate certificate-id=\"alt-client\" />"));
         apis.append(call("other-origin-without-cert", "https://127.0.0.1:" + mtls.port() + "/records/9", ""));
@@ -384,6 +386,23 @@ class OutboundTlsEndToEndTest {
         // the backend's credentials.certificateIds, its trusted CA; the whole URL as written, Host as the URL says
         assertThat(r.body()).isEqualTo("saw CN=gatehouse-gw,O=Contoso,C=US on GET /records/7?full=true host localhost:"
                 + mtls.port());
+    }
+
+    @Test
+    void anAuthenticationCertificateInTheCallReplacesTheBackendsOwn() throws Exception {
+        HttpResponse<String> r = get("/backend-origin-own-cert/go");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).startsWith("saw CN=alt-gw,O=Contoso,C=US on GET /records/10");
+    }
+
+    @Test
+    void originsCompareSchemeHostAndPortWithDefaultPortsWrittenOut() {
+        assertThat(OutboundTargets.origin(URI.create("HTTPS://Records.Example/a?b")))
+                .isEqualTo(OutboundTargets.origin(URI.create("https://records.example:443/other")))
+                .isEqualTo("https://records.example:443");
+        assertThat(OutboundTargets.origin(URI.create("http://records.example/a"))).isEqualTo("http://records.example:80");
+        assertThat(OutboundTargets.origin(URI.create("https://records.example:8443/")))
+                .isNotEqualTo(OutboundTargets.origin(URI.create("https://records.example/")));
     }
 
     @Test
