@@ -143,7 +143,7 @@ public final class ManagedIdentityTokens {
                 if (err != null) {
                     Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                     throw new ManagedIdentityException("the managed identity token service at " + endpoint.uri()
-                            + " could not be reached: " + c.getClass().getSimpleName()
+                            + " could not be reached: " + (c instanceof OutboundHttp.Failure f ? f.kind() : c.getClass().getSimpleName())
                             + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
                 }
                 result.complete(parse(r, asked));
