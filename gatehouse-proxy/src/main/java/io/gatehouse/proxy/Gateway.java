@@ -87,7 +87,7 @@ public final class Gateway implements AutoCloseable {
      * connection pool on the calling request's event loop ({@link OutboundClient}).
      */
     private void bindOutbound(GatewaySnapshot snap) {
-        snap.config.policies().bindOutbound(new OutboundClient(runtime.pool, workers, metrics, new OutboundTargets(snap)));
+        snap.config.policies().bindOutbound(new OutboundClient(runtime, workers, new OutboundTargets(snap)));
     }
 
     /** Binds every listener (and the admin port); throws with the port named when one is taken. */

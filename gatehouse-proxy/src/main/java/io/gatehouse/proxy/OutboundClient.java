@@ -1,26 +1,27 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.spi.OutboundHttp;
 import io.gatehouse.tls.TlsConfigException;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's {@link OutboundHttp}: the policies' outbound calls on Netty, through the same
@@ -31,27 +32,31 @@ import java.util.concurrent.TimeUnit;
  * reuses its connection on that loop and completes there: no other thread is involved and
  * nothing blocks. A call from any other thread is handed to one of the loops.
  *
- * <p>The timeout covers the whole call: connecting, the TLS handshake, sending and reading the
- * whole response. Responses are read whole, up to {@link PolicyPath#MAX_BODY} bytes. An
- * idempotent request on a kept-alive connection that the server closes before answering
- * (it timed the connection out as the request went) is sent once more on a new connection.
+ * <p>A call is one {@link UpstreamCollector#call}: the connection comes from the pool, the
+ * response is read by the connection's {@link UpstreamReader} into the collector, and the
+ * connection goes back through {@link UpstreamPool#giveBack}, exactly as for a
+ * {@code forward-request}. The call asks the collector to let the timeout cover the whole call
+ * (connecting, the TLS handshake, sending and reading the whole response) and to send an
+ * idempotent request once more on a new connection when a kept-alive one turns out to be closed
+ * before any answer (the server timed it out as the request went). Responses are read whole, up
+ * to {@link UpstreamCollector#MAX_BODY} bytes. This class turns the collector's
+ * {@link FailureKind} failures into the policies' {@link OutboundHttp.Failure} kinds, with
+ * messages that name the caller, the method and the URL's origin.
  */
 final class OutboundClient implements OutboundHttp {
     /** Request headers the client decides itself: hop-by-hop ones, the Host and the body's framing. */
     private static final Set<String> NOT_SENT = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection", "proxy-authenticate");
-    /** Methods sent again on a new connection when a kept-alive one closes before any answer (RFC 9110 9.2.2). */
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+    /** What the collector's body limit is for these calls, named when a response is over it. */
+    static final String MAX_BODY_IS = "the most the gateway reads for a policy's outbound call";
 
-    private final UpstreamPool pool;
+    private final GatewayRuntime runtime;
     private final EventLoopGroup loops;
-    private final GatewayMetrics metrics;
     private final OutboundTargets targets;
 
-    OutboundClient(UpstreamPool pool, EventLoopGroup loops, GatewayMetrics metrics, OutboundTargets targets) {
-        this.pool = pool;
+    OutboundClient(GatewayRuntime runtime, EventLoopGroup loops, OutboundTargets targets) {
+        this.runtime = runtime;
         this.loops = loops;
-        this.metrics = metrics;
         this.targets = targets;
     }
 
@@ -75,13 +80,24 @@ final class OutboundClient implements OutboundHttp {
             return CompletableFuture.failedFuture(new Failure(Failure.Kind.TLS, request.caller() + ": the client certificate "
                     + request.clientCertificate().leaf().getSubjectX500Principal() + " cannot be used: " + e.getMessage()));
         }
-        CompletableFuture<Response> result = new CompletableFuture<>();
-        EventLoop loop = callersLoop();
-        if (loop.inEventLoop()) {
-            start(request, route, loop, result);
-        } else {
-            loop.execute(() -> start(request, route, loop, result));
+        String where = request.caller() + " " + request.method() + " " + OutboundTargets.origin(uri);
+        FullHttpRequest req;
+        try {
+            req = encode(request);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new Failure(Failure.Kind.UNAVAILABLE, where + ": " + e.getMessage(), e));
         }
+        UpstreamCollector.Call how = new UpstreamCollector.Call(request.timeout(), true, true, MAX_BODY_IS);
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        UpstreamCollector.call(runtime, route.target(), callersLoop(), req, how).whenComplete((got, t) -> {
+            // the route keeps the target's TLS context alive: this stage holds it until the call ends
+            java.lang.ref.Reference.reachabilityFence(route);
+            if (t != null) {
+                result.completeExceptionally(failure(t, where, route.target()));
+            } else {
+                result.complete(response(got));
+            }
+        });
         return result;
     }
 
@@ -95,58 +111,69 @@ final class OutboundClient implements OutboundHttp {
         return loops.next();
     }
 
-    private void start(Request request, OutboundTargets.Route route, EventLoop loop, CompletableFuture<Response> result) {
-        UpstreamTarget target = route.target();
-        OutboundCollector collector = new OutboundCollector(pool, loop, metrics, route, request, result);
-        collector.armTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        Channel idle;
-        try {
-            idle = pool.idle(target, loop);
-        } catch (RuntimeException e) {
-            collector.fail(new Failure(Failure.Kind.CONNECTION, request.caller() + ": " + e.getMessage(), e), null);
-            return;
+    private static Response response(UpstreamCollector.Collected got) {
+        Headers headers = new Headers();
+        for (Map.Entry<String, String> e : got.headers()) {
+            if (!e.getKey().equalsIgnoreCase("transfer-encoding")) {
+                headers.add(e.getKey(), e.getValue());
+            }
         }
-        if (idle == null) {
-            connect(request, target, loop, result, collector);
-            return;
-        }
-        if (IDEMPOTENT.contains(request.method())) {
-            // a kept-alive connection the server closes as the request goes out: once more on a new one
-            collector.retryOnStaleConnection(() -> connect(request, target, loop, result, collector));
-        }
-        send(request, idle, collector);
+        return new Response(got.status().code(), got.status().reasonPhrase(), headers, got.body());
     }
 
-    private void connect(Request request, UpstreamTarget target, EventLoop loop, CompletableFuture<Response> result,
-                         OutboundCollector collector) {
-        Future<Channel> connected;
-        try {
-            connected = pool.connect(target, loop);
-        } catch (RuntimeException e) {
-            collector.fail(new Failure(Failure.Kind.CONNECTION, request.caller() + ": " + e.getMessage(), e), null);
-            return;
+    /**
+     * The collector's failure as the policies see it: a {@link Failure} of the kind that says what
+     * went wrong, its message naming the call ({@code where}) and the collector's words.
+     */
+    static Failure failure(Throwable t, String where, UpstreamTarget target) {
+        Throwable c = t;
+        while (c instanceof CompletionException && c.getCause() != null) {
+            c = c.getCause();
         }
-        connected.addListener(f -> {
-            if (!f.isSuccess()) {
-                collector.connectFailed(f.cause());
-                return;
-            }
-            Channel up = (Channel) f.getNow();
-            if (result.isDone()) { // timed out while connecting: the connection is good for the next call
-                pool.release(up, loop);
-                return;
-            }
-            send(request, up, collector);
-        });
+        if (!(c instanceof GatewayException g)) {
+            return new Failure(Failure.Kind.CONNECTION, where + ": " + c, c);
+        }
+        Throwable cause = g.getCause();
+        Failure.Kind kind;
+        if (FailureKind.TIMEOUT.is(g)) {
+            kind = Failure.Kind.TIMEOUT; // the whole call's time, or connecting or the TLS handshake timed out
+        } else if (FailureKind.RESPONSE_TOO_LARGE.is(g)) {
+            kind = Failure.Kind.TOO_LARGE;
+        } else if (cause instanceof UpstreamException ue && (ue.tlsReason != null || isTls(ue.getCause()))
+                || isTls(cause)) {
+            kind = Failure.Kind.TLS;
+        } else if (cause == null || cause instanceof DecoderException) {
+            // no cause: the connection closed before the response was complete (UpstreamReader)
+            kind = Failure.Kind.PROTOCOL;
+        } else {
+            kind = Failure.Kind.CONNECTION; // could not connect, or the connection broke
+        }
+        Throwable reported = cause instanceof UpstreamException ue ? ue.getCause() : cause;
+        return new Failure(kind, where + ": " + unprefixed(g.getMessage(), target), reported);
     }
 
-    private static void send(Request request, Channel up, OutboundCollector collector) {
-        collector.attach(up);
-        up.writeAndFlush(encode(request)).addListener(w -> {
-            if (!w.isSuccess()) {
-                collector.sendFailed(up, w.cause());
+    /**
+     * The collector's message without "backend 'outbound'" for calls that match no backend: the
+     * message names the URL instead. A configured backend's id is kept.
+     */
+    private static String unprefixed(String message, UpstreamTarget target) {
+        if (!target.id().equals(OutboundTargets.DEFAULT_ID) || message == null) {
+            return message;
+        }
+        String own = "backend '" + OutboundTargets.DEFAULT_ID + "'";
+        if (message.startsWith(own + ": ")) {
+            return message.substring(own.length() + 2);
+        }
+        return message.startsWith(own + " ") ? "the server" + message.substring(own.length()) : message;
+    }
+
+    private static boolean isTls(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return true;
             }
-        });
+        }
+        return false;
     }
 
     private static FullHttpRequest encode(Request request) {

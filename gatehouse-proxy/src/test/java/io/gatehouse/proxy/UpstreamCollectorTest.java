@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * connection back in the pool only after a clean keep-alive response.
  */
 class UpstreamCollectorTest {
+    private static final String LIMIT = "the most this test reads";
     private NioEventLoopGroup group;
     private EventLoop loop;
     private GatewayRuntime runtime;
@@ -57,7 +58,7 @@ class UpstreamCollectorTest {
     private CompletableFuture<UpstreamCollector.Collected> call(String path, Duration timeout) {
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
         req.headers().set(HttpHeaderNames.HOST, target.authority());
-        return UpstreamCollector.call(runtime, target, loop, req, timeout);
+        return UpstreamCollector.call(runtime, target, loop, req, new UpstreamCollector.Call(timeout, false, false, LIMIT));
     }
 
     private boolean pooled() throws Exception {
@@ -91,7 +92,7 @@ class UpstreamCollectorTest {
         req.headers().set(HttpHeaderNames.HOST, target.authority());
         // the stage is attached on the loop, before the loop can complete the future
         CompletableFuture<Boolean> onLoop = loop.submit(() -> UpstreamCollector.call(runtime, target, loop, req,
-                Duration.ofSeconds(5)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
+                new UpstreamCollector.Call(Duration.ofSeconds(5), false, false, LIMIT)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
         assertThat(onLoop.get(5, TimeUnit.SECONDS)).isTrue();
     }
 
