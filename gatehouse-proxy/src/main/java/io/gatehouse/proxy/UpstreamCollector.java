@@ -313,9 +313,11 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         if (done.isDone()) {
             return;
         }
+        // decided from the response as received, as the relay does: stripping the hop-by-hop
+        // headers removes its Connection header, and with it a backend's "close"
+        reusable = HttpUtil.isKeepAlive(r);
         HttpHeaders h = r.headers();
         ForwardedHeaders.stripHopByHop(h);
-        reusable = HttpUtil.isKeepAlive(r);
         head = r;
         long length = HttpUtil.getContentLength(r, -1L);
         if (streamAbove >= 0 && (length < 0 || length > streamAbove) && !(r instanceof io.netty.handler.codec.http.LastHttpContent)) {

@@ -86,6 +86,17 @@ class UpstreamCollectorTest {
     }
 
     @Test
+    void aResponseWithConnectionCloseIsNotPooledThoughTheBackendLeavesItOpen() throws Exception {
+        backend.on("/close", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+        UpstreamCollector.Collected got = call("/close", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertThat(new String(got.body(), StandardCharsets.UTF_8)).isEqualTo("ok");
+        assertThat(got.headers().contains("Connection")).as("hop-by-hop headers removed").isFalse();
+        assertThat(got.keepAlive()).as("decided from the response as received").isFalse();
+        assertThat(pooled()).as("the connection was closed, not pooled").isFalse();
+        assertThat(backend.accepted.get(0).awaitEnd(Duration.ofSeconds(5))).isNotEqualTo(-1L);
+    }
+
+    @Test
     void calledOnTheLoopItCompletesThereToo() throws Exception {
         backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
