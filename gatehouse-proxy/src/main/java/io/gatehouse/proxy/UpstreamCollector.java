@@ -353,7 +353,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         if (body.readableBytes() + c.content().readableBytes() > maxBody) {
             c.release();
             fail(FailureKind.RESPONSE_TOO_LARGE, "backend '" + target.id() + "' answered with more than " + maxBody
-                    + " bytes, the most a route with policies buffers", null);
+                    + " bytes, " + maxBodyIs, null);
             return;
         }
         body.addComponent(true, c.content().retain());

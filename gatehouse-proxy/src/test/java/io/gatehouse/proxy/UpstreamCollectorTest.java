@@ -97,6 +97,21 @@ class UpstreamCollectorTest {
     }
 
     @Test
+    void aResponseOverTheLimitFailsAndTheMessageNamesTheLimitThatApplies() throws Exception {
+        String big = "x".repeat(UpstreamCollector.MAX_BODY + 1);
+        backend.on("/big", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: " + big.length() + "\r\n\r\n" + big));
+        CompletableFuture<UpstreamCollector.Collected> f = call("/big", Duration.ofSeconds(10));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.status()).isEqualTo(502);
+                    assertThat(g.reason()).isEqualTo(FailureKind.RESPONSE_TOO_LARGE.reason);
+                    assertThat(g.getMessage()).isEqualTo("backend 'b' answered with more than " + UpstreamCollector.MAX_BODY
+                            + " bytes, " + LIMIT);
+                });
+        assertThat(pooled()).isFalse();
+    }
+
+    @Test
     void calledOnTheLoopItCompletesThereToo() throws Exception {
         backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
