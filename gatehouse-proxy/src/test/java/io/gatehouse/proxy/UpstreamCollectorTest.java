@@ -111,6 +111,41 @@ class UpstreamCollectorTest {
         assertThat(pooled()).isFalse();
     }
 
+    /** A whole call: its timeout covers connecting and the TLS handshake, not only the answer. */
+    @Test
+    void aWholeCallsTimeoutCoversATlsHandshakeThatNeverEnds() throws Exception {
+        // the backend takes the connection and reads the ClientHello as a request head that never ends
+        var tls = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
+        UpstreamTarget silentTls = new UpstreamTarget("b", URI.create("https://127.0.0.1:" + backend.port()), "127.0.0.1",
+                backend.port(), "", "127.0.0.1:" + backend.port(), tls, "127.0.0.1", false, Duration.ofSeconds(30), null, null);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
+        long start = System.nanoTime();
+        CompletableFuture<UpstreamCollector.Collected> f = UpstreamCollector.call(runtime, silentTls, loop, req,
+                new UpstreamCollector.Call(Duration.ofMillis(700), true, true, LIMIT));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.reason()).isEqualTo(FailureKind.TIMEOUT.reason);
+                    assertThat(g.getMessage()).isEqualTo("backend 'b': no response within 700 ms");
+                });
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(ms).as("at the call's timeout, not the pool's 10 s handshake limit").isLessThan(3_000);
+    }
+
+    @Test
+    void aWholeCallsTimeoutCoversTheBodyNotOnlyTheHead() throws Exception {
+        backend.on("/drip", ScriptedBackend.Scripted.pieces(2_000,
+                ScriptedBackend.ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"), ScriptedBackend.ascii("cd")));
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/drip", Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, target.authority());
+        CompletableFuture<UpstreamCollector.Collected> f = UpstreamCollector.call(runtime, target, loop, req,
+                new UpstreamCollector.Call(Duration.ofMillis(700), true, true, LIMIT));
+        assertThatThrownBy(() -> f.get(1_800, TimeUnit.MILLISECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class,
+                        g -> assertThat(g.getMessage()).isEqualTo("backend 'b': no response within 700 ms"));
+        assertThat(pooled()).isFalse();
+    }
+
     @Test
     void calledOnTheLoopItCompletesThereToo() throws Exception {
         backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
