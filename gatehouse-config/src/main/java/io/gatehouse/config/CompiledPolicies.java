@@ -15,6 +15,7 @@ import io.gatehouse.policy.PolicyEnvironment;
 import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
 import io.gatehouse.config.model.ManagedIdentityConfig;
 import io.gatehouse.policy.Scope;
+import io.gatehouse.policy.spi.OutboundHttp;
 import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.KeyMaterial;
 import io.gatehouse.tls.RevocationMode;
@@ -31,17 +32,35 @@ import java.util.Map;
  * (APIM's default policy, {@code <backend><forward-request/></backend>}).
  */
 public final class CompiledPolicies {
-    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE);
+    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE, null);
 
     private final Map<String, EffectivePolicy> byApi;
     private final Map<String, EffectivePolicy> byOperation;
     private final ChainCheck chainCheck;
+    private final OutboundHttp.Deferred outbound;
 
     private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
-                             ChainCheck chainCheck) {
+                             ChainCheck chainCheck, OutboundHttp.Deferred outbound) {
         this.byApi = Map.copyOf(byApi);
         this.byOperation = Map.copyOf(byOperation);
         this.chainCheck = chainCheck;
+        this.outbound = outbound;
+    }
+
+    /**
+     * Gives these policies the gateway's outbound client ({@code send-request}, managed identity,
+     * OpenID keys). Policies are compiled before a gateway takes the config; until it binds its
+     * client, their calls fail with a 500 saying there is none. A later bind replaces the client.
+     */
+    public void bindOutbound(OutboundHttp http) {
+        if (outbound != null) {
+            outbound.bind(http);
+        }
+    }
+
+    /** The client {@link #bindOutbound} gave these policies, or null (none yet, or no policies). */
+    public OutboundHttp boundOutbound() {
+        return outbound == null ? null : outbound.bound();
     }
 
     /**
@@ -100,6 +119,8 @@ public final class CompiledPolicies {
         env.chainCheck(check);
         env.outgoingTrustAnchors(caStore.roots());
         env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
+        OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
+        env.outboundHttp(outbound);
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -118,7 +139,7 @@ public final class CompiledPolicies {
                 }
             }
         }
-        return new CompiledPolicies(byApi, byOperation, check);
+        return new CompiledPolicies(byApi, byOperation, check, outbound);
     }
 
     private static PolicyDocument parse(PolicyEngine engine, Map<PolicyRef, SourceText> sources, PolicyRef ref,

@@ -5,6 +5,7 @@ import io.gatehouse.expr.ExpressionCompiler;
 import io.gatehouse.policy.elements.CounterStore;
 import io.gatehouse.policy.elements.cache.ResponseCache;
 import io.gatehouse.policy.spi.MetricSink;
+import io.gatehouse.policy.spi.OutboundHttp;
 import io.gatehouse.policy.elements.identity.ManagedIdentityEndpoint;
 import io.gatehouse.policy.elements.identity.ManagedIdentityTokens;
 import io.gatehouse.policy.spi.PolicyRegistry;
@@ -41,6 +42,7 @@ public final class PolicyEnvironment {
     private final CounterStore counterStore;
     private final MetricSink metricSink;
     private final ManagedIdentityTokens managedIdentity;
+    private final OutboundHttp outboundHttp;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -59,7 +61,9 @@ public final class PolicyEnvironment {
         this.responseCache = b.responseCache != null ? b.responseCache : ResponseCache.withDefaults();
         this.counterStore = b.counterStore;
         this.metricSink = b.metricSink;
-        this.managedIdentity = b.managedIdentity == null ? null : new ManagedIdentityTokens(b.managedIdentity, b.clock);
+        this.outboundHttp = b.outboundHttp;
+        this.managedIdentity = b.managedIdentity == null ? null
+                : new ManagedIdentityTokens(b.managedIdentity, b.clock, b.outboundHttp);
     }
 
     public static Builder builder() {
@@ -132,7 +136,8 @@ public final class PolicyEnvironment {
 
     /**
      * CA certificates that {@code send-request} trusts besides the JDK's own: the config's Root
-     * CA certificates, as APIM trusts its uploaded CA certificates for outbound calls.
+     * CA certificates, as APIM trusts its uploaded CA certificates for outbound calls. Kept for
+     * tools that describe the environment; the gateway's {@link #outboundHttp()} applies them.
      */
     public List<X509Certificate> outgoingTrustAnchors() {
         return outgoingTrustAnchors;
@@ -170,6 +175,16 @@ public final class PolicyEnvironment {
         return managedIdentity;
     }
 
+    /**
+     * How policies call other services ({@code send-request}, {@code send-one-way-request},
+     * managed identity tokens, OpenID key fetches): the gateway's outbound client.
+     * {@link OutboundHttp#NONE} unless the builder set one: compiling needs none, and every call
+     * made without one fails with a 500 saying so.
+     */
+    public OutboundHttp outboundHttp() {
+        return outboundHttp;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -187,6 +202,7 @@ public final class PolicyEnvironment {
         private CounterStore counterStore = CounterStore.local();
         private MetricSink metricSink = MetricSink.NONE;
         private ManagedIdentityEndpoint managedIdentity;
+        private OutboundHttp outboundHttp = OutboundHttp.NONE;
 
         private Builder() {
         }
@@ -265,6 +281,12 @@ public final class PolicyEnvironment {
         /** Where {@code authentication-managed-identity} gets tokens; null (the default) for nowhere. */
         public Builder managedIdentity(ManagedIdentityEndpoint endpoint) {
             this.managedIdentity = endpoint;
+            return this;
+        }
+
+        /** The client outgoing calls go through (see {@link PolicyEnvironment#outboundHttp()}). */
+        public Builder outboundHttp(OutboundHttp http) {
+            this.outboundHttp = requireNonNull(http, "http");
             return this;
         }
 

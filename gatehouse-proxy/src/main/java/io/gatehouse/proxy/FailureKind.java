@@ -34,7 +34,7 @@ enum FailureKind {
     BACKEND_CONNECTION_FAILURE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "BackendConnectionFailure", "Bad gateway"),
     /** A second forward-request (a retry) when the first already streamed the body away. */
     REQUEST_BODY_NOT_BUFFERED(HttpResponseStatus.BAD_GATEWAY, "forward-request", "RequestBodyNotBuffered", "Bad gateway"),
-    /** A backend's body over what a route with policies buffers. */
+    /** A backend's body over what the gateway reads whole (a route with policies, a policy's outbound call). */
     RESPONSE_TOO_LARGE(HttpResponseStatus.BAD_GATEWAY, "forward-request", "ResponseTooLarge", "Bad gateway"),
     /** {@code set-backend-service backend-id} naming a backend the config does not have. */
     BACKEND_NOT_FOUND(HttpResponseStatus.INTERNAL_SERVER_ERROR, "set-backend-service", "BackendNotFound",
@@ -60,5 +60,15 @@ enum FailureKind {
      */
     io.gatehouse.policy.GatewayException exception(String message) {
         return new io.gatehouse.policy.GatewayException(status.code(), source, reason, message);
+    }
+
+    /** {@link #exception(String)} keeping what caused it (a caller may tell failures of one kind apart by it). */
+    io.gatehouse.policy.GatewayException exception(String message, Throwable cause) {
+        return new io.gatehouse.policy.GatewayException(status.code(), source, reason, message, cause);
+    }
+
+    /** Whether {@code e} is this kind's failure (made by {@link #exception}). */
+    boolean is(io.gatehouse.policy.GatewayException e) {
+        return e.status() == status.code() && e.reason().equals(reason) && e.source().equals(source);
     }
 }

@@ -77,7 +77,17 @@ public final class Gateway implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(n, io);
         GatewaySnapshot first = new GatewaySnapshot(config, generation.incrementAndGet());
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
+        bindOutbound(first);
         publishCertificateMetrics(config);
+    }
+
+    /**
+     * Gives the snapshot's policies the gateway's outbound client for that config: its calls
+     * ({@code send-request}, managed identity, OpenID keys) use the backends' TLS settings and
+     * connection pool on the calling request's event loop ({@link OutboundClient}).
+     */
+    private void bindOutbound(GatewaySnapshot snap) {
+        snap.config.policies().bindOutbound(new OutboundClient(runtime, workers, new OutboundTargets(snap)));
     }
 
     /** Binds every listener (and the admin port); throws with the port named when one is taken. */
@@ -168,6 +178,7 @@ public final class Gateway implements AutoCloseable {
     public void reload(LoadedConfig next) {
         Objects.requireNonNull(next, "next");
         GatewaySnapshot snap = new GatewaySnapshot(next, generation.incrementAndGet());
+        bindOutbound(snap);
         List<Integer> oldPorts = runtime.current().config.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         List<Integer> newPorts = next.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         runtime.swap(snap);

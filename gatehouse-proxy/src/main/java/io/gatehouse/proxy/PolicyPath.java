@@ -555,7 +555,8 @@ final class PolicyPath {
                 }
             }
             UpstreamCollector collector = new UpstreamCollector(runtime, b.target(), loop, b.timeout(),
-                    b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, body); // the timeout runs from the end of the upload
+                    b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
+                    body); // the timeout runs from the end of the upload
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);

@@ -12,9 +12,14 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link UpstreamReader} sink that collects a backend's response whole: one request sent on
@@ -23,7 +28,10 @@ import java.util.concurrent.CompletableFuture;
  * the pool (or is closed) when the response has been read.
  *
  * <p>Used by {@code forward-request} on routes with policies. For a caller with a whole request
- * (such as {@code send-request}), {@link #call} acquires the connection too.
+ * (the policies' outbound calls: {@code send-request}, managed identity tokens, OpenID keys, through
+ * {@code OutboundClient}), {@link #call} acquires the connection too and, as its {@link Call} asks,
+ * lets the timeout cover the whole call and sends an idempotent request once more when a reused
+ * kept-alive connection turns out to be closed.
  *
  * <p>Optionally ({@link #streamAbove} at or above 0) a response body larger than that, or of
  * unknown length, is not read: the future completes with the head, and {@link Collected#rest()}
@@ -35,6 +43,23 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     static final int MAX_BODY = 16 * 1024 * 1024;
     /** How much of a streamed body may arrive before its hand-over without pausing the connection. */
     private static final int MAX_EARLY_BYTES = 256 * 1024;
+    /** Methods {@link Call#retryStale} sends again on a new connection (RFC 9110 9.2.2). */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+    /**
+     * How {@link #call} goes about one whole request.
+     *
+     * @param timeout    how long the backend may take to answer, from the end of the request; with
+     *                   {@code wholeCall}, how long the whole call may take
+     * @param wholeCall  the timeout covers the whole call: acquiring the connection (connecting and
+     *                   the TLS handshake included), sending, and reading the whole response
+     * @param retryStale an idempotent request sent on a reused kept-alive connection that closes
+     *                   before any byte of the response goes once more, on a new connection (the
+     *                   backend timed the idle connection out as the request went)
+     * @param maxBodyIs  what the body limit is, for the message when a response is over it
+     */
+    record Call(Duration timeout, boolean wholeCall, boolean retryStale, String maxBodyIs) {
+    }
 
     /**
      * A backend's response: its status, its headers without hop-by-hop ones, whether the connection
@@ -51,12 +76,18 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     private final Duration timeout;
     private final long streamAbove;
     private final int maxBody;
+    private final String maxBodyIs;                  // what maxBody is, for the too-large message
     private final PolicyPath.RequestStream request;  // the client's body streaming to the backend, or null
+    private final Call how;                          // a whole request's call ({@link #call}), or null
     private final CompletableFuture<Collected> done = new CompletableFuture<>();
     private Channel channel;
     private CompositeByteBuf body;
     private HttpResponse head;
     private boolean reusable;
+    private boolean answered;            // a response byte came (a 1xx head, or the final one)
+    private FullHttpRequest again;       // kept to send once more if the reused connection is stale, or null
+    private long callDeadline;           // System.nanoTime() by which a whole call ends (Call.wholeCall), else 0
+    private ScheduledFuture<?> connecting; // fails a whole call still connecting at its deadline, or null
     // the body left on the connection (streamAbove)
     private boolean streaming;
     private ArrayDeque<HttpContent> early;
@@ -70,30 +101,45 @@ final class UpstreamCollector implements UpstreamReader.Sink {
      * @param streamAbove -1 to collect every body whole; else the body length above which (or when
      *                    unknown) it stays on the connection
      * @param maxBody     the largest body collected; a larger one fails with {@link FailureKind#RESPONSE_TOO_LARGE}
+     * @param maxBodyIs   what that limit is, for the message (such as "the most a route with policies buffers")
      * @param request     the client's body, streamed to the backend after the head; null when the
      *                    request carries its body whole
      */
     UpstreamCollector(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop, Duration timeout, long streamAbove,
-                      int maxBody, PolicyPath.RequestStream request) {
+                      int maxBody, String maxBodyIs, PolicyPath.RequestStream request) {
+        this(runtime, target, loop, timeout, streamAbove, maxBody, maxBodyIs, request, null);
+    }
+
+    private UpstreamCollector(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop, Duration timeout,
+                              long streamAbove, int maxBody, String maxBodyIs, PolicyPath.RequestStream request,
+                              Call how) {
         this.runtime = runtime;
         this.target = target;
         this.loop = loop;
         this.timeout = timeout;
         this.streamAbove = streamAbove;
         this.maxBody = maxBody;
+        this.maxBodyIs = maxBodyIs;
         this.request = request;
+        this.how = how;
     }
 
     /**
      * Acquires a connection to {@code target} on {@code loop}, sends {@code request} (its body
-     * whole; the request is released once written) and collects the whole response, up to
-     * {@link #MAX_BODY}, within {@code timeout} from the end of the request. May be called from
-     * any thread; the future completes on {@code loop}, with {@link Collected} (its {@code rest}
-     * null) or a {@link FailureKind}'s {@code GatewayException}.
+     * whole; the request is released once written, or when the call ends) and collects the whole
+     * response, up to {@link #MAX_BODY}, within {@code how.timeout()}. May be called from any
+     * thread; the future completes on {@code loop}, with {@link Collected} (its {@code rest} null)
+     * or a {@link FailureKind}'s {@code GatewayException} whose cause, when there is one, is what
+     * failed: the pool's {@link UpstreamException} (connecting, the TLS handshake, a TLS alert) or
+     * what the connection threw; none when it closed early or the time ran out.
      */
     static CompletableFuture<Collected> call(GatewayRuntime runtime, UpstreamTarget target, EventLoop loop,
-                                             FullHttpRequest request, Duration timeout) {
-        UpstreamCollector c = new UpstreamCollector(runtime, target, loop, timeout, -1, MAX_BODY, null);
+                                             FullHttpRequest request, Call how) {
+        UpstreamCollector c = new UpstreamCollector(runtime, target, loop, how.timeout(), -1, MAX_BODY, how.maxBodyIs(),
+                null, how);
+        if (how.wholeCall()) {
+            c.callDeadline = System.nanoTime() + how.timeout().toNanos() | 1; // never 0
+        }
         if (loop.inEventLoop()) {
             c.acquireAndSend(request);
         } else {
@@ -103,14 +149,76 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     }
 
     private void acquireAndSend(FullHttpRequest request) {
-        runtime.pool.acquire(target, loop).addListener(f -> {
+        Channel idle;
+        try {
+            idle = runtime.pool.idle(target, loop);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(request);
+            done.completeExceptionally(failure(e));
+            return;
+        }
+        if (idle == null) {
+            connectAndSend(request);
+        } else if (how.retryStale() && IDEMPOTENT.contains(request.method().name())) {
+            again = request; // kept until the response begins: the connection may turn out stale
+            sendWhole(idle, request.retainedDuplicate());
+        } else {
+            sendWhole(idle, request);
+        }
+    }
+
+    /** A new connection for {@code request}; a whole call still connecting at its deadline fails then. */
+    private void connectAndSend(FullHttpRequest request) {
+        Future<Channel> connected;
+        try {
+            connected = runtime.pool.connect(target, loop);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(request);
+            fail(failure(e));
+            return;
+        }
+        if (callDeadline != 0 && !connected.isDone()) {
+            connecting = loop.schedule(() -> {
+                ReferenceCountUtil.release(request);
+                fail(FailureKind.TIMEOUT.exception(wholeCallTimeout(), null));
+            }, Math.max(1, callDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        connected.addListener(f -> {
+            if (connecting != null) {
+                connecting.cancel(false);
+                connecting = null;
+            }
+            if (done.isDone()) { // the call ended meanwhile (its deadline): the new connection serves the next one
+                if (f.isSuccess()) {
+                    runtime.pool.giveBack((Channel) f.getNow(), null, true);
+                }
+                return;
+            }
             if (f.isSuccess()) {
-                send((Channel) f.getNow(), request);
+                sendWhole((Channel) f.getNow(), request);
             } else {
                 ReferenceCountUtil.release(request);
-                done.completeExceptionally(failure(f.cause(), target));
+                fail(failure(f.cause()));
             }
         });
+    }
+
+    /** Sends a whole request on {@code up}; a write that fails before any answer fails like a broken connection. */
+    private void sendWhole(Channel up, FullHttpRequest request) {
+        channel = up;
+        UpstreamReader.attach(up, this);
+        armTimeout(); // before the write: a write failing at once may already have ended the call
+        up.writeAndFlush(request).addListener(w -> {
+            if (!w.isSuccess() && up == channel && !answered && !done.isDone()) {
+                failed(up, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id()
+                        + "': the request could not be sent: " + w.cause(), w.cause());
+            }
+        });
+    }
+
+    /** A whole call's timeout message: the whole call, in milliseconds as the caller gave it. */
+    private String wholeCallTimeout() {
+        return "backend '" + target.id() + "': no response within " + timeout.toMillis() + " ms";
     }
 
     /** Acquiring a connection failed: the pool's own failure kind, else a connection failure. */
@@ -119,6 +227,17 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             return ue.kind.exception(ue.getMessage());
         }
         return FailureKind.BACKEND_CONNECTION_FAILURE.exception("backend '" + target.id() + "': " + cause);
+    }
+
+    /** {@link #failure(Throwable, UpstreamTarget)}; a whole request's call keeps the cause for its caller. */
+    private io.gatehouse.policy.GatewayException failure(Throwable cause) {
+        if (how == null) {
+            return failure(cause, target);
+        }
+        if (cause instanceof UpstreamException ue) {
+            return ue.kind.exception(ue.getMessage(), ue);
+        }
+        return FailureKind.BACKEND_CONNECTION_FAILURE.exception("backend '" + target.id() + "': " + cause, cause);
     }
 
     /**
@@ -144,10 +263,17 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         return channel;
     }
 
-    /** The request is out: the deadline runs (the reader's, ended by the final head). */
+    /**
+     * The request is out: the deadline runs (the reader's, ended by the final head; for a whole
+     * call, what is left of its timeout, until the response has been read).
+     */
     private void armTimeout() {
-        if (head == null && !done.isDone()) {
-            UpstreamReader.arm(channel, this, timeout, null);
+        if (head == null && !done.isDone() && channel != null) {
+            if (callDeadline != 0) {
+                UpstreamReader.arm(channel, this, Duration.ofNanos(Math.max(1, callDeadline - System.nanoTime())), null, true);
+            } else {
+                UpstreamReader.arm(channel, this, timeout, null);
+            }
         }
     }
 
@@ -168,13 +294,30 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     }
 
     @Override
+    public void informational(Channel up, HttpResponse r) {
+        responseBegins();
+    }
+
+    /** A response byte came: the connection was not stale, the request is not sent again. */
+    private void responseBegins() {
+        answered = true;
+        if (again != null) {
+            again.release();
+            again = null;
+        }
+    }
+
+    @Override
     public void head(Channel up, HttpResponse r) {
+        responseBegins();
         if (done.isDone()) {
             return;
         }
+        // decided from the response as received, as the relay does: stripping the hop-by-hop
+        // headers removes its Connection header, and with it a backend's "close"
+        reusable = HttpUtil.isKeepAlive(r);
         HttpHeaders h = r.headers();
         ForwardedHeaders.stripHopByHop(h);
-        reusable = HttpUtil.isKeepAlive(r);
         head = r;
         long length = HttpUtil.getContentLength(r, -1L);
         if (streamAbove >= 0 && (length < 0 || length > streamAbove) && !(r instanceof io.netty.handler.codec.http.LastHttpContent)) {
@@ -210,7 +353,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         if (body.readableBytes() + c.content().readableBytes() > maxBody) {
             c.release();
             fail(FailureKind.RESPONSE_TOO_LARGE, "backend '" + target.id() + "' answered with more than " + maxBody
-                    + " bytes, the most a route with policies buffers");
+                    + " bytes, " + maxBodyIs, null);
             return;
         }
         body.addComponent(true, c.content().retain());
@@ -235,10 +378,28 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             }
             return;
         }
-        fail(kind, message);
+        if (again != null && up == channel && !answered && !done.isDone()
+                && kind == FailureKind.BACKEND_CONNECTION_FAILURE && (cause == null || cause instanceof IOException)) {
+            // the reused connection was closed (or reset) before any answer: once more on a new one
+            FullHttpRequest r = again;
+            again = null;
+            runtime.pool.giveBack(up, this, false);
+            channel = null;
+            connectAndSend(r);
+            return;
+        }
+        if (kind == FailureKind.TIMEOUT && callDeadline != 0) {
+            message = wholeCallTimeout();
+        }
+        fail(kind, message, cause);
     }
 
-    private void fail(FailureKind kind, String message) {
+    private void fail(FailureKind kind, String message, Throwable cause) {
+        fail(how == null ? kind.exception(message) : kind.exception(message, cause));
+    }
+
+    /** Ends the call with {@code failure} (once); the connection, if there is one, is closed. */
+    private void fail(io.gatehouse.policy.GatewayException failure) {
         if (done.isDone()) {
             return;
         }
@@ -246,9 +407,19 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             body.release();
             body = null;
         }
+        if (again != null) {
+            again.release();
+            again = null;
+        }
+        if (connecting != null) {
+            connecting.cancel(false);
+            connecting = null;
+        }
         requestSent();
-        runtime.pool.giveBack(channel, this, false);
-        done.completeExceptionally(kind.exception(message));
+        if (channel != null) {
+            runtime.pool.giveBack(channel, this, false);
+        }
+        done.completeExceptionally(failure);
     }
 
     /**

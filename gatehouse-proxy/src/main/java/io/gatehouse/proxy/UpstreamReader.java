@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Failures of the connection are told to the sink as a {@link FailureKind} and a message, made
  * here for both sinks. So is the response deadline, the only one the gateway keeps for a backend's
- * answer: {@link #arm}ed when the request has gone out, ended by the response's final head (or by
- * a new {@link #attach} or a {@link #detach}). It is checked by one timer per connection, set for
+ * answer: {@link #arm}ed when the request has gone out, ended by the response's final head (or,
+ * for a call whose timeout covers the whole response, by its end), or by a new {@link #attach} or
+ * a {@link #detach}. It is checked by one timer per connection, set for
  * the earliest deadline armed and moved on when it fires early, so that a keep-alive connection
  * does not schedule and cancel a task on every request.
  */
@@ -49,7 +50,11 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
         default void writabilityChanged(Channel up) {
         }
 
-        /** The connection failed, or closed before the response ended. It is closed after this returns. */
+        /**
+         * The connection failed, or closed before the response ended. It is closed after this returns.
+         * {@code cause} is what the connection threw (for a TLS alert, the explained
+         * {@link UpstreamException}), or null when it closed or the deadline passed.
+         */
         void failed(Channel up, FailureKind kind, String message, Throwable cause);
     }
 
@@ -60,6 +65,7 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
     private long deadline;            // System.nanoTime() by which the final head is due; 0 when not armed
     private java.time.Duration timeout;
     private String timeoutSetting;    // the setting the timeout came from, for the message, or null
+    private boolean wholeResponse;    // the deadline lasts until the response has been read, not its head
     private ScheduledFuture<?> timer; // checks the deadline, or null
     private long timerAt;
 
@@ -110,12 +116,22 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
      * nothing if {@code sink} is no longer the connection's.
      */
     static void arm(Channel ch, Sink sink, java.time.Duration timeout, String setting) {
+        arm(ch, sink, timeout, setting, false);
+    }
+
+    /**
+     * {@link #arm(Channel, Sink, java.time.Duration, String)}; with {@code wholeResponse} the
+     * deadline is not ended by the final head but lasts until the sink is detached (the response
+     * read whole and the connection given back), for a caller whose timeout covers the whole call.
+     */
+    static void arm(Channel ch, Sink sink, java.time.Duration timeout, String setting, boolean wholeResponse) {
         UpstreamReader r = of(ch);
         if (r == null || r.sink != sink) {
             return;
         }
         r.timeout = timeout;
         r.timeoutSetting = setting;
+        r.wholeResponse = wholeResponse;
         r.deadline = System.nanoTime() + timeout.toNanos() | 1; // never 0
         if (r.timer == null || r.deadline - r.timerAt < 0) {
             if (r.timer != null) {
@@ -162,7 +178,9 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            deadline = 0; // answered in time
+            if (!wholeResponse) {
+                deadline = 0; // answered in time
+            }
             s.head(up, r);
         }
         if (msg instanceof HttpContent c) {
@@ -209,7 +227,7 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
             sink = null;
             if (isTls(cause)) {
                 UpstreamException ue = UpstreamPool.tlsFailure(target, cause, metrics);
-                s.failed(ctx.channel(), ue.kind, ue.getMessage(), null);
+                s.failed(ctx.channel(), ue.kind, ue.getMessage(), ue);
             } else {
                 s.failed(ctx.channel(), FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id() + "': " + cause,
                         cause);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * connection back in the pool only after a clean keep-alive response.
  */
 class UpstreamCollectorTest {
+    private static final String LIMIT = "the most this test reads";
     private NioEventLoopGroup group;
     private EventLoop loop;
     private GatewayRuntime runtime;
@@ -57,7 +58,7 @@ class UpstreamCollectorTest {
     private CompletableFuture<UpstreamCollector.Collected> call(String path, Duration timeout) {
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
         req.headers().set(HttpHeaderNames.HOST, target.authority());
-        return UpstreamCollector.call(runtime, target, loop, req, timeout);
+        return UpstreamCollector.call(runtime, target, loop, req, new UpstreamCollector.Call(timeout, false, false, LIMIT));
     }
 
     private boolean pooled() throws Exception {
@@ -85,13 +86,74 @@ class UpstreamCollectorTest {
     }
 
     @Test
+    void aResponseWithConnectionCloseIsNotPooledThoughTheBackendLeavesItOpen() throws Exception {
+        backend.on("/close", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+        UpstreamCollector.Collected got = call("/close", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertThat(new String(got.body(), StandardCharsets.UTF_8)).isEqualTo("ok");
+        assertThat(got.headers().contains("Connection")).as("hop-by-hop headers removed").isFalse();
+        assertThat(got.keepAlive()).as("decided from the response as received").isFalse();
+        assertThat(pooled()).as("the connection was closed, not pooled").isFalse();
+        assertThat(backend.accepted.get(0).awaitEnd(Duration.ofSeconds(5))).isNotEqualTo(-1L);
+    }
+
+    @Test
+    void aResponseOverTheLimitFailsAndTheMessageNamesTheLimitThatApplies() throws Exception {
+        String big = "x".repeat(UpstreamCollector.MAX_BODY + 1);
+        backend.on("/big", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: " + big.length() + "\r\n\r\n" + big));
+        CompletableFuture<UpstreamCollector.Collected> f = call("/big", Duration.ofSeconds(10));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.status()).isEqualTo(502);
+                    assertThat(g.reason()).isEqualTo(FailureKind.RESPONSE_TOO_LARGE.reason);
+                    assertThat(g.getMessage()).isEqualTo("backend 'b' answered with more than " + UpstreamCollector.MAX_BODY
+                            + " bytes, " + LIMIT);
+                });
+        assertThat(pooled()).isFalse();
+    }
+
+    /** A whole call: its timeout covers connecting and the TLS handshake, not only the answer. */
+    @Test
+    void aWholeCallsTimeoutCoversATlsHandshakeThatNeverEnds() throws Exception {
+        // the backend takes the connection and reads the ClientHello as a request head that never ends
+        var tls = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
+        UpstreamTarget silentTls = new UpstreamTarget("b", URI.create("https://127.0.0.1:" + backend.port()), "127.0.0.1",
+                backend.port(), "", "127.0.0.1:" + backend.port(), tls, "127.0.0.1", false, Duration.ofSeconds(30), null, null);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
+        long start = System.nanoTime();
+        CompletableFuture<UpstreamCollector.Collected> f = UpstreamCollector.call(runtime, silentTls, loop, req,
+                new UpstreamCollector.Call(Duration.ofMillis(700), true, true, LIMIT));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class, g -> {
+                    assertThat(g.reason()).isEqualTo(FailureKind.TIMEOUT.reason);
+                    assertThat(g.getMessage()).isEqualTo("backend 'b': no response within 700 ms");
+                });
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(ms).as("at the call's timeout, not the pool's 10 s handshake limit").isLessThan(3_000);
+    }
+
+    @Test
+    void aWholeCallsTimeoutCoversTheBodyNotOnlyTheHead() throws Exception {
+        backend.on("/drip", ScriptedBackend.Scripted.pieces(2_000,
+                ScriptedBackend.ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"), ScriptedBackend.ascii("cd")));
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/drip", Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, target.authority());
+        CompletableFuture<UpstreamCollector.Collected> f = UpstreamCollector.call(runtime, target, loop, req,
+                new UpstreamCollector.Call(Duration.ofMillis(700), true, true, LIMIT));
+        assertThatThrownBy(() -> f.get(1_800, TimeUnit.MILLISECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(GatewayException.class,
+                        g -> assertThat(g.getMessage()).isEqualTo("backend 'b': no response within 700 ms"));
+        assertThat(pooled()).isFalse();
+    }
+
+    @Test
     void calledOnTheLoopItCompletesThereToo() throws Exception {
         backend.on("/a", ScriptedBackend.Scripted.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a", Unpooled.EMPTY_BUFFER);
         req.headers().set(HttpHeaderNames.HOST, target.authority());
         // the stage is attached on the loop, before the loop can complete the future
         CompletableFuture<Boolean> onLoop = loop.submit(() -> UpstreamCollector.call(runtime, target, loop, req,
-                Duration.ofSeconds(5)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
+                new UpstreamCollector.Call(Duration.ofSeconds(5), false, false, LIMIT)).thenApply(got -> loop.inEventLoop())).get(5, TimeUnit.SECONDS);
         assertThat(onLoop.get(5, TimeUnit.SECONDS)).isTrue();
     }
 

@@ -216,7 +216,7 @@ public final class SslContextFactory {
         } else {
             roots.addAll(t.trustedCas());
         }
-        return new ChainVerifier(t.caStore().withRoots(roots), RevocationMode.SOFT_FAIL);
+        return new ChainVerifier(t.caStore().withRoots(roots), t.revocation());
     }
 
     /** The roots of the JDK's default trust store ({@code cacerts}), read once. */

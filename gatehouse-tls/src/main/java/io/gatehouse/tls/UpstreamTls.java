@@ -6,17 +6,26 @@ import java.util.List;
 /**
  * What the gateway's TLS client needs for one backend. {@code trustedCas} empty means: the JDK's
  * default trust store plus the Root certificates of {@code caStore}. {@code clientKey} is the
- * certificate presented to the backend (outbound mTLS), or null.
+ * certificate presented to the backend (outbound mTLS), or null. {@code revocation} is what a
+ * server certificate without a usable CRL in {@code caStore} means; one listed on a CRL fails
+ * in every mode but {@link RevocationMode#OFF}.
  *
  * <p>{@code validateCertificateChain = false} trusts any certificate the backend shows, as APIM
  * allows; it makes the connection open to interception and is meant for development only.
  */
 public record UpstreamTls(boolean validateCertificateChain, boolean validateCertificateName,
-        List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey) {
+        List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey, RevocationMode revocation) {
 
     public UpstreamTls {
         trustedCas = List.copyOf(trustedCas == null ? List.of() : trustedCas);
         caStore = caStore == null ? CaStore.empty() : caStore;
+        revocation = revocation == null ? RevocationMode.SOFT_FAIL : revocation;
+    }
+
+    /** Revocation {@link RevocationMode#SOFT_FAIL}, as backends have always been checked. */
+    public UpstreamTls(boolean validateCertificateChain, boolean validateCertificateName,
+            List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey) {
+        this(validateCertificateChain, validateCertificateName, trustedCas, caStore, clientKey, RevocationMode.SOFT_FAIL);
     }
 
     /** Chain and name checked against the JDK trust store and {@code caStore}, no client certificate. */

@@ -4,12 +4,12 @@ import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.elements.http.OutgoingRequest;
 import io.gatehouse.policy.spi.Attributes;
+import io.gatehouse.policy.spi.OutboundHttp;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -72,12 +72,18 @@ public final class SendRequest implements Policy {
             if (c instanceof GatewayException g) {
                 throw g;
             }
+            OutboundHttp.Failure.Kind kind = c instanceof OutboundHttp.Failure f ? f.kind() : OutboundHttp.Failure.Kind.CONNECTION;
+            if (kind == OutboundHttp.Failure.Kind.UNAVAILABLE) {
+                // not the service's fault but the gateway's: not an error ignore-error covers
+                throw new GatewayException(500, "send-request", "OutboundUnavailable", String.valueOf(c.getMessage()), c);
+            }
             if (ignoreError) {
                 return null;
             }
-            boolean timedOut = c instanceof HttpTimeoutException;
+            boolean timedOut = kind == OutboundHttp.Failure.Kind.TIMEOUT;
             throw new GatewayException(500, "send-request", timedOut ? "Timeout" : "BackendConnectionFailure",
-                    "send-request: " + (timedOut ? "no response within the timeout" : String.valueOf(c.getMessage())), c);
+                    c instanceof OutboundHttp.Failure ? c.getMessage() // it names the caller, the method and the URL
+                            : "send-request: " + (timedOut ? "no response within the timeout" : String.valueOf(c.getMessage())), c);
         });
     }
 

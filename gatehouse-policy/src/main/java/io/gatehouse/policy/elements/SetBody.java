@@ -62,14 +62,27 @@ public final class SetBody implements Policy {
         this.target = target;
     }
 
+    /**
+     * Compiles a {@code <set-body>} for a request other than the context's (the one
+     * {@code send-request} builds): the same attributes, templates and checks as everywhere; a
+     * Liquid template's {@code body} is that request's body. Apply it with {@link #bodyFor}.
+     */
+    public static SetBody compileDetached(XmlElement e, CompileContext ctx) {
+        return compile(e, ctx, Message.REQUEST, true);
+    }
+
     static SetBody compile(XmlElement e, CompileContext ctx, Message forced) {
+        return compile(e, ctx, forced, false);
+    }
+
+    private static SetBody compile(XmlElement e, CompileContext ctx, Message forced, boolean detached) {
         Attributes a = ctx.attributes(e, "template", "xsi-nil", "parse-date");
         String template = a.choice("template", "none", "none", "liquid");
         String nil = a.choice("xsi-nil", "blank", "blank", "null");
         boolean parseDates = a.bool("parse-date", true);
         Message target = forced != null ? forced : Message.of(ctx.section());
         if (template.equals("liquid")) {
-            return liquid(e, ctx, target, forced == null, nil.equals("null"), parseDates);
+            return liquid(e, ctx, target, forced == null || detached, nil.equals("null"), parseDates, detached);
         }
         ctx.noElements(e);
         SourceValue text = e.textValue();
@@ -92,7 +105,7 @@ public final class SetBody implements Policy {
     }
 
     private static SetBody liquid(XmlElement e, CompileContext ctx, Message target, boolean bindsBody, boolean nilAsNull,
-                                  boolean parseDates) {
+                                  boolean parseDates, boolean detached) {
         LiquidSource.Builder src = new LiquidSource.Builder(e.position());
         boolean markup = !e.elements().isEmpty();
         for (XmlNode n : e.children()) {
@@ -108,7 +121,7 @@ public final class SetBody implements Policy {
             return null;
         }
         boolean readsBody = bindsBody && t.reads("body");
-        if (readsBody) {
+        if (readsBody && !detached) {
             ctx.readsBody(target == Message.REQUEST, target == Message.RESPONSE);
         }
         return new SetBody(null, t, readsBody, nilAsNull, parseDates, target);
@@ -200,9 +213,25 @@ public final class SetBody implements Policy {
         PolicyContext c = exchange.context();
         MessageBody old = target.body(c);
         String contentType = old == null ? null : old.contentType();
+        byte[] bytes = bytes(exchange, bindsBody ? () -> body(c) : () -> null);
+        target.body(c, new MessageBody(bytes, contentType));
+        return DONE;
+    }
+
+    /**
+     * The body this element gives a request other than the context's (the one
+     * {@code send-request} builds), whose body now is {@code current} (null for none) with
+     * Content-Type {@code contentType}; values are evaluated against {@code exchange}'s context.
+     */
+    public byte[] bodyFor(Exchange exchange, MessageBody current, String contentType) {
+        String type = contentType != null ? contentType : current == null ? null : current.contentType();
+        return bytes(exchange, bindsBody ? () -> body(current, type, true) : () -> null);
+    }
+
+    private byte[] bytes(Exchange exchange, java.util.function.Supplier<Object> templateBody) {
         byte[] bytes;
         if (template != null) {
-            bytes = render(c).getBytes(StandardCharsets.UTF_8);
+            bytes = render(exchange.context(), templateBody.get()).getBytes(StandardCharsets.UTF_8);
         } else {
             Object o = content.get(exchange);
             if (o == null) {
@@ -213,15 +242,10 @@ public final class SetBody implements Policy {
                 bytes = io.gatehouse.expr.lib.Dotnet.toStr(o).getBytes(StandardCharsets.UTF_8);
             }
         }
-        target.body(c, new MessageBody(bytes, contentType));
-        return DONE;
+        return bytes;
     }
 
-    private String render(PolicyContext c) {
-        Object body = null;
-        if (bindsBody) {
-            body = body(c);
-        }
+    private String render(PolicyContext c, Object body) {
         Map<String, Object> globals = LiquidBindings.of(c, body);
         try {
             return template.render(globals);
@@ -233,7 +257,10 @@ public final class SetBody implements Policy {
 
     /** The current body for the template: parsed by Content-Type as JSON or XML, else the text; null when empty. */
     private Object body(PolicyContext c) {
-        MessageBody b = target.body(c);
+        return body(target.body(c), Bodies.contentType(c, target), target == Message.REQUEST);
+    }
+
+    private Object body(MessageBody b, String type, boolean request) {
         if (b == null) {
             return null;
         }
@@ -241,8 +268,6 @@ public final class SetBody implements Policy {
         if (text.isBlank()) {
             return null;
         }
-        String type = Bodies.contentType(c, target);
-        boolean request = target == Message.REQUEST;
         String which = request ? "request" : "response";
         try {
             if (Bodies.isJson(type)) {

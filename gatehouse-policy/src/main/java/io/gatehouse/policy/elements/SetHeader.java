@@ -34,6 +34,19 @@ public final class SetHeader implements Policy {
         return new SetHeader(nv, forced != null ? forced : Message.of(ctx.section()));
     }
 
+    /**
+     * Compiles a {@code <set-header>} that changes a request other than the context's (the one
+     * {@code send-request} builds): the same checks as everywhere; apply it with {@link #applyTo}.
+     */
+    public static SetHeader compileDetached(XmlElement e, CompileContext ctx) {
+        return compile(e, ctx, Message.REQUEST);
+    }
+
+    /** Changes {@code headers}, the values evaluated against {@code exchange}'s context. */
+    public void applyTo(io.gatehouse.expr.context.Headers headers, Exchange exchange) {
+        header.applyTo(headers, exchange);
+    }
+
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         header.applyTo(target.headers(exchange.context()), exchange);

@@ -65,13 +65,21 @@ public final class SetMethod implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
+        exchange.context().request().method(method(exchange));
+        return DONE;
+    }
+
+    /**
+     * The method this element sets, evaluated against {@code exchange}'s context, for a request
+     * other than the context's (the one {@code send-request} builds); fails as {@link #apply} does.
+     */
+    public String method(Exchange exchange) {
         String m = method.get(exchange);
         String s = m == null ? null : m.strip();
         if (!isToken(s)) {
             throw new GatewayException(500, "set-method", GatewayException.EXPRESSION_FAILURE,
                     "set-method: the expression returned " + (m == null ? "null" : "'" + m + "'") + " (expected an HTTP method)");
         }
-        exchange.context().request().method(s);
-        return DONE;
+        return s;
     }
 }

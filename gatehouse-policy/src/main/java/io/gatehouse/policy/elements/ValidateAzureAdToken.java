@@ -114,7 +114,8 @@ public final class ValidateAzureAdToken implements Policy {
             return null;
         }
         List<Value<String>> issuers = List.of(Value.constant("https://sts.windows.net/" + tenant + "/"));
-        OpenIdKeys keys = new OpenIdKeys(config, ctx.environment().clock());
+        OpenIdKeys keys = new OpenIdKeys(config, ctx.environment().clock(), ctx.environment().outboundHttp(),
+                "validate-azure-ad-token");
         return new ValidateAzureAdToken(new JwtCheck(new JwtCheck.Settings("validate-azure-ad-token", source, null, status, message,
                 true, true, Duration.ZERO, output, List.of(), decryption, List.of(OpenIdSource.of(keys)), audiences, issuers, claims, clients, true),
                 ctx.environment().clock()));

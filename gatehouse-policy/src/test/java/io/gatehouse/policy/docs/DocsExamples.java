@@ -44,6 +44,7 @@ final class DocsExamples {
             Pki.IssueRequest.client("CN=gateway-client"));
 
     static final PolicyEnvironment ENVIRONMENT = PolicyEnvironment.builder()
+            .outboundHttp(io.gatehouse.policy.TestOutboundHttp.INSTANCE)
             .namedValue("jwt-signing-key", Base64.getEncoder().encodeToString(JWT_SIGNING_KEY))
             .namedValue("aad-tenant-id", "contoso.onmicrosoft.com")
             .namedValue("aad-client-application-id", "00001111-aaaa-2222-bbbb-3333cccc4444")

@@ -102,7 +102,8 @@ class AuthenticationManagedIdentityTest {
     }
 
     private PolicyEngine engine(ManagedIdentityEndpoint endpoint) {
-        return new PolicyEngine(PolicyEnvironment.builder().managedIdentity(endpoint).clock(clock).build());
+        return new PolicyEngine(PolicyEnvironment.builder().managedIdentity(endpoint).clock(clock)
+                .outboundHttp(io.gatehouse.policy.TestOutboundHttp.INSTANCE).build());
     }
 
     private static EffectivePolicy inbound(PolicyEngine engine, String inner) {
@@ -190,7 +191,8 @@ class AuthenticationManagedIdentityTest {
 
     @Test
     void theTokenCacheStaysBoundedWhenTheResourceComesFromTheRequest() {
-        ManagedIdentityTokens tokens = new ManagedIdentityTokens(ManagedIdentityEndpoint.appService(uri(), Secret.of(HEADER_SECRET)), clock);
+        ManagedIdentityTokens tokens = new ManagedIdentityTokens(ManagedIdentityEndpoint.appService(uri(), Secret.of(HEADER_SECRET)), clock,
+                io.gatehouse.policy.TestOutboundHttp.INSTANCE);
         for (int i = 0; i < ManagedIdentityTokens.MAX_ENTRIES + 50; i++) {
             tokens.token("api://app-" + i, null).toCompletableFuture().join();
         }

@@ -16,6 +16,7 @@ import java.util.List;
 /** Test helpers for single policies: compile a document, run it, read the diagnostics. */
 final class Policies {
     static final PolicyEngine ENGINE = new PolicyEngine(PolicyEnvironment.builder()
+            .outboundHttp(io.gatehouse.policy.TestOutboundHttp.INSTANCE)
             .namedValue("basic-password", "S3cret-pw")
             .namedValue("partner-ip", "10.1.2.3")
             .build());

@@ -250,4 +250,68 @@ class SendRequestTest {
                 .hasSize(1)
                 .allMatch(m -> m.startsWith("p.xml:2:") && m.contains("lab-client"));
     }
+
+    /** Compiling needs no outbound client (policy check); calling without one is a 500 that says so, even with ignore-error. */
+    @Test
+    void withoutAnOutboundClientTheDocumentCompilesAndTheCallFailsWithA500() {
+        io.gatehouse.policy.PolicyEngine none = new io.gatehouse.policy.PolicyEngine(io.gatehouse.policy.PolicyEnvironment.empty());
+        EffectivePolicy p = Harness.compile(none, """
+                <policies><inbound><send-request mode="new" response-variable-name="r" ignore-error="true"><set-url>%s/echo</set-url></send-request>
+                </inbound><backend><forward-request/></backend></policies>""".formatted(base));
+        PolicyContext c = request("GET", "https://api.local/x");
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(500);
+        assertThat(c.lastError().source()).isEqualTo("send-request");
+        assertThat(c.lastError().reason()).isEqualTo("OutboundUnavailable");
+        assertThat(c.lastError().message()).contains("no outbound HTTP client");
+    }
+
+    /** Item 6: the children are compiled by set-body's and set-method's own classes, with their features and checks. */
+    @Test
+    void setBodyInsideSendRequestSupportsLiquidTemplatesAndExpressionObjects() throws Exception {
+        seen.clear();
+        EffectivePolicy p = inbound("""
+                <set-variable name="patient" value="p-17" />
+                <send-request mode="new" response-variable-name="r" timeout="5">
+                  <set-url>%1$s/echo</set-url>
+                  <set-method>@("PO" + "ST")</set-method>
+                  <set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>
+                  <set-body template="liquid">{"patient":"{{context.Variables["patient"]}}","via":"{{context.Request.Headers["X-Client"]}}"}</set-body>
+                </send-request>
+                <send-request mode="new" response-variable-name="r2" timeout="5">
+                  <set-url>%1$s/echo</set-url>
+                  <set-method>PUT</set-method>
+                  <set-body>@(new JObject(new JProperty("n", 2)).ToString(Newtonsoft.Json.Formatting.None))</set-body>
+                </send-request>""".formatted(base));
+        PolicyContext c = request("GET", "https://api.local/x");
+        c.request().headers().set("X-Client", "ward-3");
+        run(p, c);
+        assertThat(c.lastError()).isNull();
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("POST", "/echo", null, null,
+                "{\"patient\":\"p-17\",\"via\":\"ward-3\"}"));
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("PUT", "/echo", null, null, "{\"n\":2}"));
+    }
+
+    @Test
+    void setMethodInsideSendRequestIsCheckedAsEverywhereElse() {
+        assertThat(inboundDiagnostics("""
+                <send-request mode="new" response-variable-name="r"><set-url>http://x</set-url><set-method>NOT A METHOD</set-method></send-request>"""))
+                .hasSize(1)
+                .allMatch(m -> m.contains("is not an HTTP method"));
+    }
+
+    /** APIM: in the outbound section, mode="copy" does not initialize the request body; elsewhere it copies it. */
+    @Test
+    void copyModeInTheOutboundSectionLeavesTheBodyOut() throws Exception {
+        seen.clear();
+        EffectivePolicy p = Policies.compile("""
+                <policies><inbound /><backend><forward-request/></backend><outbound>
+                  <send-request mode="copy" response-variable-name="copy"><set-url>%s/echo</set-url></send-request>
+                </outbound></policies>""".formatted(base));
+        PolicyContext c = request("PUT", "https://api.local/x");
+        c.request().headers().set("X-Custom", "kept");
+        c.request().body(MessageBody.ofString("original body", "text/plain"));
+        run(p, c);
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("PUT", "/echo", null, "kept", ""));
+    }
 }

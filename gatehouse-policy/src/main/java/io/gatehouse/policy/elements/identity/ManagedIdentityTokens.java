@@ -5,11 +5,11 @@ import io.gatehouse.expr.lib.JToken;
 import io.gatehouse.expr.lib.JValue;
 import io.gatehouse.expr.lib.Json;
 
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.policy.spi.OutboundHttp;
+
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Gets managed identity access tokens from a {@link ManagedIdentityEndpoint} with the JDK
- * {@link HttpClient} (asynchronously: the event loop never waits on it), and caches each
+ * Gets managed identity access tokens from a {@link ManagedIdentityEndpoint} through the
+ * gateway's {@link OutboundHttp} (asynchronously: the event loop never waits on it), and caches each
  * resource/client-id pair's token until {@link #REFRESH_BEFORE} ahead of its expiry. Concurrent
  * requests for a token not yet cached share one call. Failed calls are not cached.
  *
@@ -56,11 +56,13 @@ public final class ManagedIdentityTokens {
     private final ManagedIdentityEndpoint endpoint;
     private final Clock clock;
     private final Map<Key, CompletableFuture<Token>> cache = new ConcurrentHashMap<>();
-    private volatile HttpClient client;
+    private final OutboundHttp http;
 
-    public ManagedIdentityTokens(ManagedIdentityEndpoint endpoint, Clock clock) {
+    /** @param http how the token service is called (redirects are not followed) */
+    public ManagedIdentityTokens(ManagedIdentityEndpoint endpoint, Clock clock, OutboundHttp http) {
         this.endpoint = requireNonNull(endpoint, "endpoint");
         this.clock = requireNonNull(clock, "clock");
+        this.http = requireNonNull(http, "http");
     }
 
     public ManagedIdentityEndpoint endpoint() {
@@ -127,20 +129,21 @@ public final class ManagedIdentityTokens {
         if (key.clientId() != null) {
             q.append("&client_id=").append(URLEncoder.encode(key.clientId(), StandardCharsets.UTF_8));
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(q.toString())).timeout(TIMEOUT).GET()
-                .header("Accept", "application/json");
+        Headers h = new Headers();
+        h.add("Accept", "application/json");
         if (endpoint.style() == ManagedIdentityEndpoint.Style.IMDS) {
-            b.header("Metadata", "true");
+            h.add("Metadata", "true");
         } else {
-            b.header("X-IDENTITY-HEADER", endpoint.identityHeader().revealString());
+            h.add("X-IDENTITY-HEADER", endpoint.identityHeader().revealString());
         }
         Instant asked = clock.instant();
-        client().sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, err) -> {
+        http.send(OutboundHttp.Request.get(URI.create(q.toString()), h, TIMEOUT, "authentication-managed-identity"))
+                .whenComplete((r, err) -> {
             try {
                 if (err != null) {
                     Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                     throw new ManagedIdentityException("the managed identity token service at " + endpoint.uri()
-                            + " could not be reached: " + c.getClass().getSimpleName()
+                            + " could not be reached: " + (c instanceof OutboundHttp.Failure f ? f.kind() : c.getClass().getSimpleName())
                             + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
                 }
                 result.complete(parse(r, asked));
@@ -152,18 +155,18 @@ public final class ManagedIdentityTokens {
         });
     }
 
-    private Token parse(HttpResponse<String> r, Instant asked) {
+    private Token parse(OutboundHttp.Response r, Instant asked) {
         JToken json;
         try {
-            json = Json.parse(r.body());
+            json = Json.parse(r.bodyText());
         } catch (IllegalArgumentException e) {
             json = null;
         }
         JObject o = json instanceof JObject x ? x : null;
-        if (r.statusCode() != 200) {
+        if (r.status() != 200) {
             String detail = o == null ? "" : text(o, "error_description") != null ? ": " + text(o, "error_description")
                     : text(o, "error") != null ? ": " + text(o, "error") : text(o, "message") != null ? ": " + text(o, "message") : "";
-            throw new ManagedIdentityException("the managed identity token service answered " + r.statusCode() + detail);
+            throw new ManagedIdentityException("the managed identity token service answered " + r.status() + detail);
         }
         String token = o == null ? null : text(o, "access_token");
         if (token == null || token.isEmpty()) {
@@ -187,20 +190,6 @@ public final class ManagedIdentityTokens {
     private static String text(JObject o, String name) {
         JToken t = o.get(name);
         return t instanceof JValue v && v.value() != null ? String.valueOf(v.value()) : null;
-    }
-
-    private HttpClient client() {
-        HttpClient c = client;
-        if (c == null) {
-            synchronized (this) {
-                c = client;
-                if (c == null) {
-                    c = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
-                    client = c;
-                }
-            }
-        }
-        return c;
     }
 
     @Override

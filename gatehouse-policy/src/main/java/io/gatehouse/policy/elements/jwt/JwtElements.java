@@ -211,7 +211,7 @@ public final class JwtElements {
                 ok[0] = false;
                 return null;
             }
-            return OpenIdSource.computed(computed, ctx.environment().clock(), "validate-jwt");
+            return OpenIdSource.computed(computed, ctx.environment().clock(), ctx.environment().outboundHttp(), "validate-jwt");
         }
         String url = a.requiredText("url");
         if (url == null) {
@@ -223,7 +223,7 @@ public final class JwtElements {
             if (!"https".equalsIgnoreCase(u.getScheme()) && !"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
                 throw new IllegalArgumentException();
             }
-            return OpenIdSource.of(new OpenIdKeys(u, ctx.environment().clock()));
+            return OpenIdSource.of(new OpenIdKeys(u, ctx.environment().clock(), ctx.environment().outboundHttp(), "validate-jwt"));
         } catch (Exception bad) {
             ctx.error(a.position("url"), "attribute 'url' on <openid-config>: '" + url + "' (expected: an absolute https URL)");
             ok[0] = false;

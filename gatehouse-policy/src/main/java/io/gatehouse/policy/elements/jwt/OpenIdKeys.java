@@ -4,10 +4,10 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 
+import io.gatehouse.expr.context.Headers;
+import io.gatehouse.policy.spi.OutboundHttp;
+
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The signing keys published behind one OpenID Connect discovery URL: the configuration document
- * is fetched, then its {@code jwks_uri}, both with the JDK {@link HttpClient} asynchronously (the
- * calling thread never blocks). Keys are cached; a token whose {@code kid} is not in the cache
+ * is fetched, then its {@code jwks_uri}, both through the gateway's {@link OutboundHttp}
+ * asynchronously (the calling thread never blocks), following up to {@link #MAX_REDIRECTS}
+ * redirects. Keys are cached; a token whose {@code kid} is not in the cache
  * triggers a refresh, at most once per {@link #MIN_REFRESH}, so a stream of forged {@code kid}s
  * cannot turn the gateway into a load generator against the identity provider. The cache is
  * refreshed anyway after {@link #MAX_AGE} to follow key rotation.
@@ -33,9 +34,9 @@ public final class OpenIdKeys {
     public static final Duration MAX_AGE = Duration.ofHours(12);
     /** After a failed first fetch, requests fail at once for this long instead of each trying again. */
     public static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(10);
+    /** Redirects followed per fetch (301, 302, 303, 307, 308 with a Location). */
+    public static final int MAX_REDIRECTS = 5;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
 
     /** What one fetch produced: the keys and the issuer the configuration names. */
     record Snapshot(List<JWK> keys, String issuer, Instant fetchedAt) {
@@ -43,13 +44,18 @@ public final class OpenIdKeys {
 
     private final URI url;
     private final Clock clock;
+    private final OutboundHttp http;
+    private final String caller;
     private volatile Snapshot snapshot;
     private CompletableFuture<Snapshot> inFlight;
     private Instant lastAttempt; // null until the first fetch
 
-    public OpenIdKeys(URI url, Clock clock) {
+    /** @param caller the policy fetching the keys, for failure messages */
+    public OpenIdKeys(URI url, Clock clock, OutboundHttp http, String caller) {
         this.url = url;
         this.clock = clock;
+        this.http = java.util.Objects.requireNonNull(http, "http");
+        this.caller = caller;
     }
 
     public URI url() {
@@ -125,13 +131,26 @@ public final class OpenIdKeys {
         });
     }
 
-    private static CompletionStage<String> get(URI uri) {
-        HttpRequest r = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build();
-        return HTTP.sendAsync(r, HttpResponse.BodyHandlers.ofString()).thenApply(resp -> {
-            if (resp.statusCode() != 200) {
-                throw new IllegalStateException(uri + " answered " + resp.statusCode());
+    private CompletionStage<String> get(URI uri) {
+        return get(uri, 0);
+    }
+
+    private CompletionStage<String> get(URI uri, int redirects) {
+        Headers h = new Headers();
+        h.add("Accept", "application/json");
+        return http.send(OutboundHttp.Request.get(uri, h, TIMEOUT, caller)).thenCompose(resp -> {
+            int s = resp.status();
+            String location = resp.headers().getValueOrDefault("Location", null);
+            if ((s == 301 || s == 302 || s == 303 || s == 307 || s == 308) && location != null) {
+                if (redirects >= MAX_REDIRECTS) {
+                    throw new IllegalStateException(uri + " redirected more than " + MAX_REDIRECTS + " times");
+                }
+                return get(uri.resolve(location.strip()), redirects + 1);
             }
-            return resp.body();
+            if (s != 200) {
+                throw new IllegalStateException(uri + " answered " + s);
+            }
+            return CompletableFuture.completedFuture(resp.bodyText());
         });
     }
 

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
+import io.gatehouse.policy.spi.OutboundHttp;
 import io.gatehouse.policy.spi.Value;
 
 import java.net.URI;
@@ -21,24 +22,26 @@ public final class OpenIdSource {
     private final OpenIdKeys fixed;
     private final Value<String> url;
     private final Clock clock;
+    private final OutboundHttp http;
     private final String policy;
     private final Cache<URI, OpenIdKeys> byUrl;
 
-    private OpenIdSource(OpenIdKeys fixed, Value<String> url, Clock clock, String policy) {
+    private OpenIdSource(OpenIdKeys fixed, Value<String> url, Clock clock, OutboundHttp http, String policy) {
         this.fixed = fixed;
         this.url = url;
         this.clock = clock;
+        this.http = http;
         this.policy = policy;
         this.byUrl = fixed == null ? Caffeine.newBuilder().maximumSize(MAX_URLS).build() : null;
     }
 
     public static OpenIdSource of(OpenIdKeys keys) {
-        return new OpenIdSource(keys, null, null, null);
+        return new OpenIdSource(keys, null, null, null, null);
     }
 
     /** Keys from the URL {@code url} gives for each request. */
-    public static OpenIdSource computed(Value<String> url, Clock clock, String policy) {
-        return new OpenIdSource(null, url, clock, policy);
+    public static OpenIdSource computed(Value<String> url, Clock clock, OutboundHttp http, String policy) {
+        return new OpenIdSource(null, url, clock, http, policy);
     }
 
     /** The keys for this request; a computed URL that is not an absolute http(s) URL fails the request (500). */
@@ -58,6 +61,6 @@ public final class OpenIdSource {
             throw new GatewayException(500, policy, "ExpressionValueEvaluationFailure",
                     "<openid-config url> gave '" + u + "', which is not an absolute http(s) URL");
         }
-        return byUrl.get(uri, k -> new OpenIdKeys(k, clock));
+        return byUrl.get(uri, k -> new OpenIdKeys(k, clock, http, policy));
     }
 }
