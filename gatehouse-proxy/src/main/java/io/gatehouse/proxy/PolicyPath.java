@@ -252,7 +252,8 @@ final class PolicyPath {
      * forwarded: {@code head} to {@code target}, then the client's body as it arrives (such
      * policies never read it), and the backend's answer relayed to the client with
      * {@code responseHeaders} (what inbound policies such as cors put on the context's response)
-     * added to its headers, within {@code timeout}.
+     * added to its headers, within {@code timeout} ({@code forward-request timeout}), or null for the
+     * backend's own ({@code backends[].timeout}).
      */
     record Forward(UpstreamTarget target, HttpRequest head, Duration timeout, Headers responseHeaders,
                    List<io.gatehouse.policy.TraceEntry> traces, List<PolicyContext.TraceEntry> contextTraces)
@@ -514,8 +515,8 @@ final class PolicyPath {
                             : handOn(r, target, uri, r.method(), s.contentLength());
                     // the headers are read when the backend's head arrives, after the policies' response hooks (cors) ran
                     Headers preset = x.context().response().headers();
-                    x.attachment(new Forward(target, head, settings.timeout() != null ? settings.timeout() : target.timeout(),
-                            preset, List.of(), List.of())); // the decision, once the policies have finished
+                    // no forward-request timeout: null, so the backend's own applies and the 504 names it
+                    x.attachment(new Forward(target, head, settings.timeout(), preset, List.of(), List.of()));
                     return io.gatehouse.policy.spi.Policy.DONE;
                 }
                 if (s.untouched()) {

@@ -83,6 +83,11 @@ class PolicyStreamingEndToEndTest {
                   <outbound><base /></outbound>
                 </policies>
                 """);
+        GatewayHarness.write(tmp.resolve("forwards.xml"), """
+                <policies>
+                  <backend><forward-request /></backend>
+                </policies>
+                """);
         GatewayHarness.write(tmp.resolve("impatient.xml"), """
                 <policies>
                   <backend><forward-request timeout="1" /></backend>
@@ -121,7 +126,14 @@ class PolicyStreamingEndToEndTest {
                 backends:
                   - id: plain
                     url: http://127.0.0.1:%d
+                  - id: brief
+                    url: http://127.0.0.1:%d
+                    timeout: 1
                 apis:
+                  - id: brieftimeout
+                    path: brieftimeout
+                    backendId: brief
+                    policy: forwards.xml
                   - id: deny
                     path: deny
                     backendId: plain
@@ -154,7 +166,7 @@ class PolicyStreamingEndToEndTest {
                     path: buffered
                     backendId: plain
                     policy: buffered.xml
-                """.formatted(port, world.path("gateway.pem"), world.path("gateway.key"), backend.port()));
+                """.formatted(port, world.path("gateway.pem"), world.path("gateway.key"), backend.port(), backend.port()));
     }
 
     @AfterAll
@@ -256,10 +268,26 @@ class PolicyStreamingEndToEndTest {
 
     @Test
     void forwardRequestTimeoutAppliesWhenThePlainPathForwards() {
-        long start = System.nanoTime();
-        E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/impatient/hang", null);
-        assertThat(r.status()).isEqualTo(504);
-        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
+        try (LogCapture logs = new LogCapture()) {
+            long start = System.nanoTime();
+            E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/impatient/hang", null);
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
+            assertThat(logs.await(l -> l.contains("504") && l.contains("'impatient'"), java.time.Duration.ofSeconds(2)))
+                    .contains("(forward-request timeout)");
+        }
+    }
+
+    @Test
+    void aForwardRequestWithoutATimeoutWaitsForTheBackendsOwnAndTheLogSaysSo() {
+        try (LogCapture logs = new LogCapture()) {
+            long start = System.nanoTime();
+            E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/brieftimeout/hang", null);
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
+            assertThat(logs.await(l -> l.contains("504") && l.contains("'brieftimeout'"), java.time.Duration.ofSeconds(2)))
+                    .contains("(backends[].timeout)").doesNotContain("forward-request timeout");
+        }
     }
 
     @Test
