@@ -60,7 +60,15 @@ final class GatewaySnapshot {
     /** {@code gateway.trustedProxies}: peers whose forwarding headers are kept and appended to. */
     final io.gatehouse.common.net.AddressRanges trustedProxies;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
-    private final Map<Object, UpstreamTarget> variants = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Targets made while requests run: a {@code set-backend-service base-url} (which an expression
+     * may compute per request) and a backend presenting another certificate. Bounded, so a policy
+     * that computes a new URL per request cannot grow it without end: the least recently used go
+     * (their TLS contexts are freed once unreachable; their idle connections close in time).
+     */
+    static final int MAX_VARIANTS = 1_000;
+    private final com.github.benmanes.caffeine.cache.Cache<Object, UpstreamTarget> variants =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(MAX_VARIANTS).build();
 
     GatewaySnapshot(LoadedConfig config, long generation) {
         this.config = config;
@@ -175,19 +183,25 @@ final class GatewaySnapshot {
     /**
      * The target for a policy's {@code set-backend-service base-url}: default TLS settings (chain
      * and name checked against the JDK trust store and Root CA certificates). Built once per URL
-     * and config.
+     * and config (up to {@link #MAX_VARIANTS} kept).
      */
     UpstreamTarget forBaseUrl(String baseUrl) {
-        return variants.computeIfAbsent("url\u0000" + baseUrl, k -> {
+        return variants.get("url\u0000" + baseUrl, k -> {
             URI url = URI.create(baseUrl);
             return target("base-url " + url.getHost(), url, BackendConfig.BackendTls.defaults(), List.of(),
                     Duration.ofSeconds(300));
         });
     }
 
+    /** How many targets {@link #forBaseUrl} and {@link #withClientCertificate} keep now. */
+    long variantCount() {
+        variants.cleanUp();
+        return variants.estimatedSize();
+    }
+
     /** The same backend presenting another client certificate ({@code authentication-certificate}). */
     UpstreamTarget withClientCertificate(UpstreamTarget base, KeyMaterial key) {
-        return variants.computeIfAbsent(List.of(base, key), k -> {
+        return variants.get(List.of(base, key), k -> {
             BackendConfig.BackendTls tls = tlsById.getOrDefault(base.id(), BackendConfig.BackendTls.defaults());
             return target(base.id(), base.url(), tls, null, key, base.timeout());
         });

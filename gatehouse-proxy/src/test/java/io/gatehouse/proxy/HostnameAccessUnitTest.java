@@ -79,6 +79,19 @@ class HostnameAccessUnitTest {
         assertThat(HostnameAccess.normalize(null)).isNull();
     }
 
+    /** A base-url an expression computes per request (from a header, say) cannot grow the snapshot without end. */
+    @Test
+    void targetsMadeWhileRequestsRunAreBounded() {
+        GatewaySnapshot snap = new GatewaySnapshot(config, 0);
+        UpstreamTarget first = snap.forBaseUrl("https://tenant-0.contoso.test/api");
+        assertThat(snap.forBaseUrl("https://tenant-0.contoso.test/api")).isSameAs(first); // built once per URL
+        for (int i = 1; i < GatewaySnapshot.MAX_VARIANTS * 3; i++) {
+            assertThat(snap.forBaseUrl("https://tenant-" + i + ".contoso.test/api").url().getHost())
+                    .isEqualTo("tenant-" + i + ".contoso.test");
+        }
+        assertThat(snap.variantCount()).isPositive().isLessThanOrEqualTo(GatewaySnapshot.MAX_VARIANTS);
+    }
+
     @Test
     void sniIsLookedUpNormalised() {
         GatewaySnapshot snap = new GatewaySnapshot(config, 0);
