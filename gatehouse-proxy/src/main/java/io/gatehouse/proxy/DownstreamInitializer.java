@@ -172,9 +172,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                             host, ConnectionGuard.of(ctx.channel()).cutReason().label);
                 } else {
                     String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));
-                    String reason = TlsFailures.alertName(done.cause());
                     log.warn("TLS handshake from {} for hostname '{}' failed: {}", peer(ctx), host, explained);
-                    runtime.metrics.downstreamHandshakeFailure(host, reason == null ? "handshake" : reason);
+                    runtime.metrics.downstreamHandshakeFailure(host, TlsFailures.reasonLabel(done.cause()));
                 }
                 ctx.pipeline().remove(this);
             }

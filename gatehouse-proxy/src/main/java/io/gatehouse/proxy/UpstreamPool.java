@@ -213,7 +213,7 @@ final class UpstreamPool {
         String explained = TlsFailures.explain(cause, TlsFailures.Side.UPSTREAM, target.serverName(),
                 target.clientLeaf());
         String alert = TlsFailures.alertName(cause);
-        metrics.upstreamTlsFailure(target.id(), alert == null ? "handshake" : alert);
+        metrics.upstreamTlsFailure(target.id(), TlsFailures.reasonLabel(cause));
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
                 "backend '" + target.id() + "': TLS handshake failed: " + explained + clientCertNote(target, cause),
                 alert, cause);

@@ -108,9 +108,20 @@ class DownstreamMtlsTest {
             String line = logs.await(l -> l.contains("TLS handshake") && l.contains("strict.gatehouse.test"),
                     Duration.ofSeconds(5));
             assertThat(line).containsIgnoringCase("clinic-app");
-            assertThat(gw.gateway.metrics().scrape())
-                    .contains("gatehouse_downstream_handshake_failures_total{hostname=\"strict.gatehouse.test\"");
+            assertThat(gw.gateway.metrics().scrape()).contains(
+                    "gatehouse_downstream_handshake_failures_total{hostname=\"strict.gatehouse.test\",reason=\"bad_signature\"}");
         }
+    }
+
+    /** The handshake failure metric says which check failed, as the log line does, not just "handshake". */
+    @Test
+    void handshakeFailuresAreCountedByTheCheckThatFailed() {
+        String metric = "gatehouse_downstream_handshake_failures_total{hostname=\"strict.gatehouse.test\",reason=\"%s\"}";
+        assertThat(E2e.curl(world, "strict.gatehouse.test", port, "/x", null).handshakeFailed()).isTrue();
+        assertThat(E2e.curl(world, "strict.gatehouse.test", port, "/x", "expired").handshakeFailed()).isTrue();
+        String scrape = gw.gateway.metrics().scrape();
+        assertThat(scrape).contains(metric.formatted("no_certificate")).contains(metric.formatted("expired"))
+                .doesNotContain(metric.formatted("handshake"));
     }
 
     @Test

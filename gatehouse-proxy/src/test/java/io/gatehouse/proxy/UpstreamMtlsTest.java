@@ -288,7 +288,8 @@ class UpstreamMtlsTest {
             String line = logs.await(l -> l.contains("backend 'unknown-ca'"), Duration.ofSeconds(5));
             assertThat(line).contains("not trusted").contains("Contoso Backend CA");
         }
-        assertThat(gw.gateway.metrics().scrape()).contains("gatehouse_upstream_tls_failures_total{backend=\"unknown-ca\"");
+        assertThat(gw.gateway.metrics().scrape())
+                .contains("gatehouse_upstream_tls_failures_total{backend=\"unknown-ca\",reason=\"untrusted_issuer\"}");
     }
 
     @Test

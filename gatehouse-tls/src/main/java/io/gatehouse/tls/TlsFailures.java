@@ -148,25 +148,66 @@ public final class TlsFailures {
         return null;
     }
 
+    /** Every value {@link #reasonLabel} returns besides an RFC 8446 alert name: a closed set, for metric labels. */
+    public static final java.util.Set<String> LABELS = java.util.Set.of("no_certificate", "untrusted_issuer",
+            "bad_signature", "expired", "not_yet_valid", "revoked", "revocation_unknown", "wrong_purpose",
+            "name_mismatch", "protocol_mismatch", "cipher_mismatch", "not_tls", "handshake_timeout", "closed", "other");
+
     /**
-     * A short label for metrics ({@code gatehouse_*_tls_failures_total{reason}}): the failed
-     * check ("chain", "expired", "name"...), the alert name, or "closed" / "other".
+     * Why a handshake failed, as a metric label ({@code gatehouse_downstream_handshake_failures_total},
+     * {@code gatehouse_upstream_tls_failures_total}): the check the gateway's own verification
+     * failed (no certificate, untrusted issuer, bad signature, expired, not yet valid, revoked,
+     * revocation unknown, wrong purpose, name mismatch), what the two sides could not agree on
+     * (protocol, cipher), else the alert the peer sent by its RFC 8446 name ("unknown_ca" when a
+     * backend refuses our certificate), else "not_tls", "handshake_timeout", "closed" or "other".
+     * Never text from the peer.
      */
     public static String reasonLabel(Throwable t) {
         if (find(t, CertificateVerificationException.NameMismatch.class) != null) {
-            return "name";
+            return "name_mismatch";
         }
         CertificateVerificationException refused = find(t, CertificateVerificationException.class);
         if (refused != null) {
-            return refused.result().failedCheck();
+            VerificationResult r = refused.result();
+            return switch (r.failedCheck()) {
+                case "missing" -> "no_certificate";
+                // ChainVerifier's words for an issuer of the right name whose key did not sign the certificate
+                case "chain" -> r.reason().contains("did not sign it") ? "bad_signature" : "untrusted_issuer";
+                case "not-yet-valid" -> "not_yet_valid";
+                case "revocation-unknown" -> "revocation_unknown";
+                case "purpose" -> "wrong_purpose";
+                default -> r.failedCheck(); // expired, revoked
+            };
+        }
+        String all = messages(t);
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getClass().getName().equals("io.netty.handler.ssl.SslHandshakeTimeoutException")) {
+                return "handshake_timeout"; // by name: this class also serves modules without Netty
+            }
+        }
+        if (contains(all, "PEER_DID_NOT_RETURN_A_CERTIFICATE") || contains(all, "Empty client certificate chain")
+                || contains(all, "peer not authenticated")) {
+            return "no_certificate";
+        }
+        if (contains(all, "NO_SHARED_CIPHER") || contains(all, "no cipher suites in common")) {
+            return "cipher_mismatch";
+        }
+        if (contains(all, "UNSUPPORTED_PROTOCOL") || contains(all, "protocol is disabled")
+                || contains(all, "Client requested protocol")) {
+            return "protocol_mismatch";
         }
         String alert = alertName(t);
         if (alert != null) {
-            return alert;
+            return switch (alert) {
+                case "certificate_required" -> "no_certificate";
+                case "protocol_version" -> "protocol_mismatch";
+                case "insufficient_security" -> "cipher_mismatch";
+                default -> alert.matches("[a-z_0-9]{1,40}") ? alert : "other";
+            };
         }
-        String all = messages(t);
-        if (contains(all, "PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
-            return "certificate_required";
+        if (contains(all, "HTTP_REQUEST") || contains(all, "not an SSL/TLS record")
+                || contains(all, "WRONG_VERSION_NUMBER") || contains(all, "Unsupported or unrecognized SSL message")) {
+            return "not_tls";
         }
         return isClosed(t, all) ? "closed" : "other";
     }

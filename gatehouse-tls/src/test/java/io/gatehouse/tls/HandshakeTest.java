@@ -390,7 +390,7 @@ class HandshakeTest {
             assertThat(TlsFailures.explain(c.error(), TlsFailures.Side.UPSTREAM, "backend.local"))
                     .isEqualTo("backend certificate does not match the name backend.local"
                             + " (it is for: gw.contoso.local, 127.0.0.1)");
-            assertThat(TlsFailures.reasonLabel(c.error())).isEqualTo("name");
+            assertThat(TlsFailures.reasonLabel(c.error())).isEqualTo("name_mismatch");
         }
         try (Server s = new Server(ClientCertificateMode.NONE)) {
             // the same backend with validateCertificateName off

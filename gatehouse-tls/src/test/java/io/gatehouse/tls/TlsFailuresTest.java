@@ -129,4 +129,25 @@ class TlsFailuresTest {
                         + " expired on 2026-01-02T00:00:00Z");
         assertThat(TlsFailures.reasonLabel(refused)).isEqualTo("expired");
     }
+
+    @Test
+    void reasonLabelsComeFromAClosedSetOrAreAlertNames() {
+        java.util.Map<String, Throwable> cases = new java.util.LinkedHashMap<>();
+        cases.put("no_certificate", new SSLHandshakeException("error:...:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE"));
+        cases.put("cipher_mismatch", new SSLHandshakeException("error:...:OPENSSL_internal:NO_SHARED_CIPHER"));
+        cases.put("protocol_mismatch", new SSLHandshakeException("error:...:OPENSSL_internal:UNSUPPORTED_PROTOCOL"));
+        cases.put("not_tls", new SSLHandshakeException("error:...:OPENSSL_internal:HTTP_REQUEST"));
+        cases.put("untrusted_issuer", new CertificateVerificationException(
+                VerificationResult.failed("chain", "issuer 'CN=X' of 'CN=y' is not among the trusted CA certificates")));
+        cases.put("bad_signature", new CertificateVerificationException(VerificationResult.failed("chain",
+                "issuer 'CN=X' of 'CN=y' has the name of a trusted CA certificate, but that CA did not sign it")));
+        cases.put("not_yet_valid", new CertificateVerificationException(VerificationResult.failed("not-yet-valid", "later")));
+        cases.put("revocation_unknown", new CertificateVerificationException(
+                VerificationResult.failed("revocation-unknown", "no current CRL")));
+        cases.put("unknown_ca", new SSLHandshakeException("Received fatal alert: unknown_ca"));
+        cases.put("other", new SSLHandshakeException("something else entirely"));
+        cases.forEach((label, t) -> assertThat(TlsFailures.reasonLabel(t)).as(label).isEqualTo(label));
+        // a peer's text never becomes a label
+        assertThat(TlsFailures.reasonLabel(new SSLHandshakeException("Received fatal alert: Evil Label"))).isIn(TlsFailures.LABELS);
+    }
 }
