@@ -82,7 +82,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("exchange", new DownstreamHandler(runtime, tls, false));
     }
 
-    private void http2(ChannelPipeline p) {
+    void http2(ChannelPipeline p) {
         // many streams answer in one event-loop turn: one TLS record and syscall for all of them
         p.addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
         p.addLast("h2", Http2FrameCodecBuilder.forServer().build());
@@ -99,6 +99,21 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 stream.pipeline().addLast("exchange", new DownstreamHandler(runtime, true, true));
             }
         }));
+        p.addLast("h2-errors", new ConnectionErrors());
+    }
+
+    /**
+     * The last handler of an HTTP/2 connection: what the codec passes on (a client resetting the
+     * connection, a read error) ends the connection with one DEBUG line, instead of Netty's
+     * "reached at the tail of the pipeline" warning and stack trace, which any client could make
+     * the gateway write at will. Protocol errors were already answered by the codec (GOAWAY).
+     */
+    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP/2 connection from {} ended: {}", peer(ctx), cause.toString());
+            ctx.close();
+        }
     }
 
     /** The guard closed the connection (a timeout, an eviction): it has counted and logged that already. */
