@@ -89,7 +89,7 @@ public final class Checked {
     record Not(Expr operand) implements Expr {
     }
 
-    record UnaryOp(Operator op, Expr operand) implements Expr {
+    record UnaryOp(PrefixOperator op, Expr operand) implements Expr {
     }
 
     record BinaryOp(Operator.Impl impl, Expr left, Expr right) implements Expr {

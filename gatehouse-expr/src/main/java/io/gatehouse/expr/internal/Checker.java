@@ -555,7 +555,7 @@ public final class Checker {
         C c = value(u.operand());
         Type t = c.t;
         Checked.Expr n = c.e;
-        switch (Operator.unary(u.op())) {
+        switch (PrefixOperator.of(u.op())) {
             case NOT -> {
                 if (t != Type.BOOL && !t.isDynamic()) {
                     return fail(u.pos(), "operator '!' cannot be applied to an operand of type '" + t.name() + "'");
@@ -569,7 +569,7 @@ public final class Checker {
                 if (u.operand() instanceof Lit l && l.value() instanceof Integer x) {
                     return new C(new Checked.Const(-x), Type.INT);
                 }
-                return new C(new Checked.UnaryOp(Operator.NEGATE, n), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
+                return new C(new Checked.UnaryOp(PrefixOperator.NEGATE, n), t == Type.CHAR || t == Type.BYTE ? Type.INT : t);
             }
             case PLUS -> {
                 if (!t.isNumeric() && !t.isDynamic()) {
@@ -581,7 +581,7 @@ public final class Checker {
                 if (!t.isIntegral() && !t.isDynamic()) {
                     return fail(u.pos(), "operator '~' cannot be applied to an operand of type '" + t.name() + "'");
                 }
-                return new C(new Checked.UnaryOp(Operator.COMPLEMENT, n), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
+                return new C(new Checked.UnaryOp(PrefixOperator.COMPLEMENT, n), t == Type.LONG ? Type.LONG : t.isDynamic() ? t : Type.INT);
             }
         }
     }

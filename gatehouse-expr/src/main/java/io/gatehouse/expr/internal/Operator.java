@@ -24,18 +24,19 @@ import static io.gatehouse.expr.internal.Ops.asLong;
 import static io.gatehouse.expr.internal.Ops.kind;
 
 /**
- * C#'s operators, each with its symbol, arity and run-time behaviour following C# and .NET. The
+ * C#'s binary operators, each with its symbol and run-time behaviour following C# and .NET. The
  * checker maps a symbol to its constant once; {@link #resolve(Type, Type)} then picks, from the
  * operands' static types, the implementation the planner wires into the closure tree. Evaluation
  * never looks at a symbol: a dynamic operand runs {@link #apply(Object, Object)}, which dispatches
  * on the values' numeric kind to this constant's {@code ints}, {@code longs}, {@code doubles} or
  * {@code decimals}.
  *
- * <p>{@code &&}, {@code ||} and {@code ??} short-circuit: they are control flow the planner builds,
- * and have no value-to-value implementation here.
+ * <p>{@code &&}, {@code ||} and {@code ??} short-circuit: the planner builds them as control flow,
+ * and their {@link #apply(Object, Object)} gives what they compute once both values are known.
+ * The prefix operators ({@code ! - + ~}) are {@link PrefixOperator}.
  */
 public enum Operator {
-    ADD("+", 2) {
+    ADD("+") {
         @Override
         Planner.Node intNode(Planner.Node l, Planner.Node r) {
             return env -> asInt(l.eval(env)) + asInt(r.eval(env));
@@ -75,7 +76,7 @@ public enum Operator {
             return checkDecimal(x.add(y));
         }
     },
-    SUB("-", 2) {
+    SUB("-") {
         @Override
         Planner.Node intNode(Planner.Node l, Planner.Node r) {
             return env -> asInt(l.eval(env)) - asInt(r.eval(env));
@@ -115,7 +116,7 @@ public enum Operator {
             return checkDecimal(x.subtract(y));
         }
     },
-    MUL("*", 2) {
+    MUL("*") {
         @Override
         Planner.Node intNode(Planner.Node l, Planner.Node r) {
             return env -> asInt(l.eval(env)) * asInt(r.eval(env));
@@ -141,7 +142,7 @@ public enum Operator {
             return checkDecimal(x.multiply(y, DEC));
         }
     },
-    DIV("/", 2) {
+    DIV("/") {
         @Override
         Object ints(int x, int y) {
             return x / nonZero(y);
@@ -163,7 +164,7 @@ public enum Operator {
             return q.scale() > 0 ? stripTo(q, Math.max(x.scale(), 0)) : q;
         }
     },
-    REM("%", 2) {
+    REM("%") {
         @Override
         Object ints(int x, int y) {
             return x % nonZero(y);
@@ -184,7 +185,7 @@ public enum Operator {
             return x.remainder(nonZero(y));
         }
     },
-    AND("&", 2) {
+    AND("&") {
         @Override
         void combine(Set<RegexOptions> out, Set<RegexOptions> other) {
             out.retainAll(other);
@@ -200,7 +201,7 @@ public enum Operator {
             return x & y;
         }
     },
-    OR("|", 2) {
+    OR("|") {
         @Override
         void combine(Set<RegexOptions> out, Set<RegexOptions> other) {
             out.addAll(other);
@@ -216,7 +217,7 @@ public enum Operator {
             return x | y;
         }
     },
-    XOR("^", 2) {
+    XOR("^") {
         @Override
         void combine(Set<RegexOptions> out, Set<RegexOptions> other) {
             for (RegexOptions o : other) {
@@ -236,7 +237,7 @@ public enum Operator {
             return x ^ y;
         }
     },
-    SHL("<<", 2) {
+    SHL("<<") {
         @Override
         Object ints(int x, int y) {
             return x << y;
@@ -247,7 +248,7 @@ public enum Operator {
             return x << y;
         }
     },
-    SHR(">>", 2) {
+    SHR(">>") {
         @Override
         Object ints(int x, int y) {
             return x >> y;
@@ -258,7 +259,7 @@ public enum Operator {
             return x >> y;
         }
     },
-    LT("<", 2) {
+    LT("<") {
         @Override
         boolean test(int c) {
             return c < 0;
@@ -269,7 +270,7 @@ public enum Operator {
             return x < y;
         }
     },
-    GT(">", 2) {
+    GT(">") {
         @Override
         boolean test(int c) {
             return c > 0;
@@ -280,7 +281,7 @@ public enum Operator {
             return x > y;
         }
     },
-    LE("<=", 2) {
+    LE("<=") {
         @Override
         boolean test(int c) {
             return c <= 0;
@@ -291,7 +292,7 @@ public enum Operator {
             return x <= y;
         }
     },
-    GE(">=", 2) {
+    GE(">=") {
         @Override
         boolean test(int c) {
             return c >= 0;
@@ -302,53 +303,37 @@ public enum Operator {
             return x >= y;
         }
     },
-    EQ("==", 2) {
+    EQ("==") {
         @Override
         public Object apply(Object a, Object b) {
             return Ops.equal(a, b);
         }
     },
-    NE("!=", 2) {
+    NE("!=") {
         @Override
         public Object apply(Object a, Object b) {
             return !Ops.equal(a, b);
         }
     },
-    CONDITIONAL_AND("&&", 2),
-    CONDITIONAL_OR("||", 2),
-    COALESCE("??", 2),
-    NOT("!", 1) {
+    /** {@code &&} on two values already computed; the planner short-circuits it (the right side may not run). */
+    CONDITIONAL_AND("&&") {
         @Override
-        public Object apply(Object v) {
-            return !Ops.truth(v);
+        public Object apply(Object a, Object b) {
+            return Ops.truth(a) && Ops.truth(b);
         }
     },
-    NEGATE("-", 1) {
+    /** {@code ||} on two values already computed; the planner short-circuits it. */
+    CONDITIONAL_OR("||") {
         @Override
-        public Object apply(Object v) {
-            return switch (kind(v)) {
-                case 0 -> -asInt(v);
-                case 1 -> -asLong(v);
-                case 2 -> -asDouble(v);
-                case 3 -> ((BigDecimal) v).negate();
-                default -> {
-                    if (v instanceof TimeSpan t) {
-                        yield t.negate();
-                    }
-                    throw badOperand(v);
-                }
-            };
+        public Object apply(Object a, Object b) {
+            return Ops.truth(a) || Ops.truth(b);
         }
     },
-    PLUS("+", 1),
-    COMPLEMENT("~", 1) {
+    /** {@code ??} on two values already computed; the planner evaluates the right side only for null. */
+    COALESCE("??") {
         @Override
-        public Object apply(Object v) {
-            return switch (kind(v)) {
-                case 0 -> ~asInt(v);
-                case 1 -> ~asLong(v);
-                default -> throw badOperand(v);
-            };
+        public Object apply(Object a, Object b) {
+            return a != null ? a : b;
         }
     };
 
@@ -393,38 +378,26 @@ public enum Operator {
 
     private static final MathContext DEC = new MathContext(28, RoundingMode.HALF_EVEN);
     private static final Map<String, Operator> BINARY = new HashMap<>();
-    private static final Map<String, Operator> UNARY = new HashMap<>();
 
     static {
         for (Operator o : values()) {
-            (o.arity == 2 ? BINARY : UNARY).put(o.symbol, o);
+            BINARY.put(o.symbol, o);
         }
     }
 
     private final String symbol;
-    private final int arity;
 
-    Operator(String symbol, int arity) {
+    Operator(String symbol) {
         this.symbol = symbol;
-        this.arity = arity;
     }
 
     public String symbol() {
         return symbol;
     }
 
-    public int arity() {
-        return arity;
-    }
-
     /** The binary operator written {@code symbol}, or null. */
     public static Operator binary(String symbol) {
         return BINARY.get(symbol);
-    }
-
-    /** The unary operator written {@code symbol}, or null. */
-    public static Operator unary(String symbol) {
-        return UNARY.get(symbol);
     }
 
     public boolean isArithmetic() {
@@ -444,13 +417,11 @@ public enum Operator {
     }
 
     /**
-     * This binary operator on values of any run-time type, as C#'s dynamic binder does it.
-     * Arithmetic, bitwise, shift and relational operators dispatch on the operands' numeric kind.
+     * This operator on values of any run-time type, as C#'s dynamic binder does it. Bitwise, shift
+     * and relational operators dispatch on the operands' kind here, arithmetic ones in
+     * {@link #arith}; equality and the three conditional operators override this method.
      */
     public Object apply(Object a, Object b) {
-        if (isArithmetic()) {
-            return arith(a, b);
-        }
         if (isBitwise()) {
             return bitwise(a, b);
         }
@@ -460,12 +431,7 @@ public enum Operator {
         if (isRelational()) {
             return compare(a, b);
         }
-        throw new UnsupportedOperationException("operator '" + symbol + "' short-circuits; the planner builds it");
-    }
-
-    /** This unary operator on a value of any run-time type. */
-    public Object apply(Object v) {
-        throw new UnsupportedOperationException("operator '" + symbol + "' is not a unary operator with a value");
+        return arith(a, b);
     }
 
     /**
@@ -713,10 +679,5 @@ public enum Operator {
         return new ExpressionException("Microsoft.CSharp.RuntimeBinder.RuntimeBinderException",
                 "Operator '" + symbol + "' cannot be applied to operands of type '" + Dotnet.typeName(a) + "' and '"
                         + Dotnet.typeName(b) + "'");
-    }
-
-    final ExpressionException badOperand(Object v) {
-        return new ExpressionException("Microsoft.CSharp.RuntimeBinder.RuntimeBinderException",
-                "Operator '" + symbol + "' cannot be applied to operand of type '" + Dotnet.typeName(v) + "'");
     }
 }

@@ -128,7 +128,7 @@ public final class Planner {
             }
             case UnaryOp u -> {
                 Node in = plan(u.operand());
-                Operator op = u.op();
+                PrefixOperator op = u.op();
                 yield env -> op.apply(in.eval(env));
             }
             case BinaryOp b -> {

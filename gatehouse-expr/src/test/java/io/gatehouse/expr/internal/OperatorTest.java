@@ -15,13 +15,43 @@ class OperatorTest {
     private static final Object[] VALUES = {0, 7, -3, 'a', 5L, -2L, 2.5, -0.0, Double.NaN, new BigDecimal("1.50"), "s", null};
 
     @Test
-    void looksUpOperatorsBySymbolAndArity() {
+    void looksUpOperatorsBySymbol() {
         assertThat(Operator.binary("-")).isEqualTo(Operator.SUB);
-        assertThat(Operator.unary("-")).isEqualTo(Operator.NEGATE);
+        assertThat(PrefixOperator.of("-")).isEqualTo(PrefixOperator.NEGATE);
         assertThat(Operator.binary("??")).isEqualTo(Operator.COALESCE);
         assertThat(Operator.binary("=>")).isNull();
+        assertThat(PrefixOperator.of("*")).isNull();
         for (Operator o : Operator.values()) {
-            assertThat(o.arity() == 2 ? Operator.binary(o.symbol()) : Operator.unary(o.symbol())).isEqualTo(o);
+            assertThat(Operator.binary(o.symbol())).isEqualTo(o);
+        }
+        for (PrefixOperator o : PrefixOperator.values()) {
+            assertThat(PrefixOperator.of(o.symbol())).isEqualTo(o);
+        }
+    }
+
+    /** Every operator computes a value from values: none is left without a behaviour. */
+    @Test
+    void everyOperatorHasAValueBehaviour() {
+        assertThat(Operator.CONDITIONAL_AND.apply(true, false)).isEqualTo(false);
+        assertThat(Operator.CONDITIONAL_AND.apply(true, true)).isEqualTo(true);
+        assertThat(Operator.CONDITIONAL_OR.apply(false, true)).isEqualTo(true);
+        assertThat(Operator.CONDITIONAL_OR.apply(false, false)).isEqualTo(false);
+        assertThat(Operator.COALESCE.apply(null, "b")).isEqualTo("b");
+        assertThat(Operator.COALESCE.apply("a", "b")).isEqualTo("a");
+        assertThat(PrefixOperator.NOT.apply(true)).isEqualTo(false);
+        assertThat(PrefixOperator.NEGATE.apply(5L)).isEqualTo(-5L);
+        assertThat(PrefixOperator.PLUS.apply('a')).isEqualTo(97);
+        assertThat(PrefixOperator.PLUS.apply(2.5)).isEqualTo(2.5);
+        assertThat(PrefixOperator.COMPLEMENT.apply(0)).isEqualTo(-1);
+        Throwable t = catchThrowable(() -> PrefixOperator.PLUS.apply("s"));
+        assertThat(t).isInstanceOf(ExpressionException.class).hasMessageContaining("Operator '+' cannot be applied to operand of type");
+        for (Operator o : Operator.values()) {
+            boolean logical = o == Operator.CONDITIONAL_AND || o == Operator.CONDITIONAL_OR;
+            Throwable any = catchThrowable(() -> o.apply(logical ? true : 1, logical ? false : 2));
+            assertThat(any).as(o.symbol()).isNull();
+        }
+        for (PrefixOperator o : PrefixOperator.values()) {
+            assertThat(catchThrowable(() -> o.apply(o == PrefixOperator.NOT ? (Object) true : 1))).as(o.symbol()).isNull();
         }
     }
 
