@@ -8,6 +8,7 @@ import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.DownstreamTls;
 import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.RevocationMode;
 import io.gatehouse.tls.SslContextFactory;
 import io.gatehouse.tls.UpstreamTls;
 import io.netty.handler.ssl.SslContext;
@@ -207,21 +208,41 @@ final class GatewaySnapshot {
         });
     }
 
+    /**
+     * A backend's target presenting the certificates {@code certIds} names (all of them, in order:
+     * the first that chains to a CA the backend names in its CertificateRequest, else the first).
+     */
     private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, List<String> certIds, Duration timeout) {
-        String clientCertId = certIds.isEmpty() ? null : certIds.get(0);
-        KeyMaterial clientKey = clientCertId == null ? null : config.keyPairs().get(clientCertId);
-        return target(id, url, tls, clientCertId, clientKey, timeout);
+        List<KeyMaterial> keys = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (String certId : certIds) {
+            KeyMaterial k = config.keyPairs().get(certId);
+            if (k != null) {
+                keys.add(k);
+                ids.add(certId);
+            }
+        }
+        String presented = ids.isEmpty() ? null : ids.size() == 1
+                ? "certificate id '" + ids.get(0) + "' in credentials.certificateIds"
+                : "certificate ids '" + String.join("', '", ids) + "' in credentials.certificateIds";
+        return target(id, url, tls, presented, keys, timeout);
     }
 
-    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, String clientCertId,
+    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, String presented,
                                   KeyMaterial clientKey, Duration timeout) {
+        if (presented == null && clientKey != null) {
+            presented = "certificate '" + io.gatehouse.common.x509.DotNetNames.format(
+                    clientKey.leaf().getSubjectX500Principal()) + "', set by authentication-certificate";
+        }
+        return target(id, url, tls, presented, clientKey == null ? List.of() : List.of(clientKey), timeout);
+    }
+
+    /** @param presented the client certificates in words, for messages, or null */
+    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, String presented,
+                                  List<KeyMaterial> clientKeys, Duration timeout) {
         boolean https = "https".equalsIgnoreCase(url.getScheme());
         SslContext ctx = null;
         String serverName = tls.serverName() != null ? tls.serverName() : url.getHost();
-        if (clientCertId == null && clientKey != null) {
-            clientCertId = io.gatehouse.common.x509.DotNetNames.format(clientKey.leaf().getSubjectX500Principal())
-                    + ", set by authentication-certificate";
-        }
         if (https) {
             List<X509Certificate> trusted = new ArrayList<>();
             for (String caId : tls.trustedCaCertificateIds()) {
@@ -231,14 +252,14 @@ final class GatewaySnapshot {
                 }
             }
             ctx = SslContextFactory.upstream(new UpstreamTls(tls.validateCertificateChain(),
-                    tls.validateCertificateName(), trusted, config.caStore(), clientKey));
+                    tls.validateCertificateName(), trusted, config.caStore(), clientKeys, RevocationMode.SOFT_FAIL));
         }
         int port = UpstreamTarget.port(url);
         boolean defaultPort = (https && port == 443) || (!https && port == 80);
         String authority = url.getHost() + (defaultPort ? "" : ":" + port);
         return SslContextFactory.releaseWhenUnreachable(new UpstreamTarget(id, url, url.getHost(), port,
                 UpstreamTarget.basePath(url), authority, ctx, serverName, tls.validateCertificateName(), timeout,
-                clientCertId, clientKey == null ? null : clientKey.leaf()), ctx);
+                presented, clientKeys.isEmpty() ? null : clientKeys.get(0).leaf()), ctx);
     }
 
     /**

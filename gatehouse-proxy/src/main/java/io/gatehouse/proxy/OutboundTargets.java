@@ -76,7 +76,7 @@ final class OutboundTargets {
             }
         }
         this.backendsByOrigin = Map.copyOf(byOrigin);
-        this.defaults = new UpstreamTls(true, true, List.of(), snapshot.config.caStore(), null,
+        this.defaults = new UpstreamTls(true, true, List.of(), snapshot.config.caStore(), List.of(),
                 snapshot.config.revocation());
         this.plain = owned(SslContextFactory.upstream(defaults));
     }
@@ -105,8 +105,8 @@ final class OutboundTargets {
         boolean defaultPort = (https && port == 443) || (!https && port == 80);
         String authority = uri.getHost() + (defaultPort ? "" : ":" + port);
         String certId = key == null ? null
-                : io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal())
-                        + ", set by authentication-certificate";
+                : "certificate '" + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal())
+                        + "', set by authentication-certificate";
         UpstreamTarget t = new UpstreamTarget(DEFAULT_ID, URI.create(origin(uri)), uri.getHost(), port, "", authority,
                 owner == null ? null : owner.context(), uri.getHost(), true, CONNECT, certId,
                 key == null ? null : key.leaf());

@@ -228,7 +228,7 @@ final class UpstreamPool {
         return switch (alert) {
             case "unknown_ca", "bad_certificate", "certificate_unknown", "certificate_required", "access_denied",
                  "certificate_expired", "certificate_revoked", "unsupported_certificate", "handshake_failure" ->
-                    " (certificate id '" + target.clientCertificate() + "' in credentials.certificateIds)";
+                    " (" + target.clientCertificate() + ")";
             default -> "";
         };
     }

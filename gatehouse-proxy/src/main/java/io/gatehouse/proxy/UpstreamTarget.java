@@ -15,8 +15,9 @@ import java.time.Duration;
  * @param authority the Host header sent to the backend
  * @param sslContext null for plain http
  * @param serverName SNI and the name checked
- * @param clientCertificate the id of the certificate presented, for logs, or null
- * @param clientLeaf the certificate presented, or null
+ * @param clientCertificate the client certificates that may be presented, in words for messages
+ *     ("certificate id 'x' in credentials.certificateIds"), or null
+ * @param clientLeaf the certificate presented when the backend names no CA it accepts, or null
  */
 record UpstreamTarget(
         String id,

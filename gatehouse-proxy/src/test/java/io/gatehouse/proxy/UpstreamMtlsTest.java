@@ -95,6 +95,18 @@ class UpstreamMtlsTest {
                     url: https://backend.gatehouse.test:%11$d
                     tls:
                       trustedCaCertificateIds: [backend-ca]
+                  - id: two-certs-nginx
+                    url: %10$s
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [stranger-cert, backend-client-cert]
+                  - id: two-certs-netty
+                    url: https://backend.gatehouse.test:%11$d
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [stranger-cert, backend-client-cert]
                   - id: wrong-name
                     url: %10$s
                     tls:
@@ -128,6 +140,12 @@ class UpstreamMtlsTest {
                   - id: no-cert-netty
                     path: no-cert-netty
                     backendId: no-cert-netty
+                  - id: two-certs-nginx
+                    path: two-certs-nginx
+                    backendId: two-certs-nginx
+                  - id: two-certs-netty
+                    path: two-certs-netty
+                    backendId: two-certs-netty
                   - id: wrong-name
                     path: wrong-name
                     backendId: wrong-name
@@ -261,6 +279,16 @@ class UpstreamMtlsTest {
             assertThat(line).contains("TLS handshake failed: the backend rejected our client certificate 'CN=stranger-gw'")
                     .contains("'stranger-cert'");
         }
+    }
+
+    @Test
+    void ofSeveralCertificateIdsTheOneChainingToACaTheBackendNamesIsPresented() {
+        // stranger-cert is listed first, but nginx (ssl_client_certificate) and the Netty backend
+        // name the gateway client CA in their CertificateRequest: backend-client-cert is presented
+        E2e.CurlResult r = get("/two-certs-nginx/1");
+        assertThat(r.status()).as(r.stderr() + r.body() + nginx.log()).isEqualTo(200);
+        assertThat(r.body()).contains("\"nginxSawClient\": \"CN=gatehouse-gw,O=Contoso,C=US\"");
+        assertThat(get("/two-certs-netty/1").status()).isEqualTo(200);
     }
 
     @Test

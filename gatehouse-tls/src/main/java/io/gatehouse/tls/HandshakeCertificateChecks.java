@@ -184,31 +184,78 @@ final class HandshakeCertificateChecks {
     }
 
     /**
-     * Presents one client certificate whatever CA list the backend's CertificateRequest names,
-     * as curl and .NET do: the JDK's own key managers would send nothing when the backend lists
-     * CAs that did not issue it, turning a clear "unknown_ca" into a confusing "certificate_required".
+     * Chooses the client certificate presented to a backend from {@code credentials.certificateIds}:
+     * when the backend's CertificateRequest names the CAs it accepts, the first certificate whose
+     * chain reaches one of them (its own issuer or any certificate sent with it, by name); when it
+     * names none, or none of ours fits, the first. Something is always presented, as curl and .NET
+     * do: the JDK's own key managers send nothing when no certificate fits the CA list, which turns
+     * the backend's clear "unknown_ca" into a confusing "certificate_required".
      */
     static final class PresentedKeyManager extends X509ExtendedKeyManager {
-        private static final String ALIAS = "gatehouse-client";
-        private final KeyMaterial key;
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PresentedKeyManager.class);
+        private static final String PREFIX = "gatehouse-client-";
+        private final List<KeyMaterial> keys;
+        private final String[] aliases;
+        /** Per key, the names its chain can be reached through: every issuer and subject on it. */
+        private final List<java.util.Set<javax.security.auth.x500.X500Principal>> reachable;
 
         PresentedKeyManager(KeyMaterial key) {
-            this.key = Objects.requireNonNull(key, "key");
+            this(List.of(key));
+        }
+
+        PresentedKeyManager(List<KeyMaterial> keys) {
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("no client certificate to present");
+            }
+            this.keys = List.copyOf(keys);
+            this.aliases = new String[keys.size()];
+            List<java.util.Set<javax.security.auth.x500.X500Principal>> names = new java.util.ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                aliases[i] = PREFIX + i;
+                java.util.Set<javax.security.auth.x500.X500Principal> n = new java.util.HashSet<>();
+                for (X509Certificate c : keys.get(i).chain()) {
+                    n.add(c.getIssuerX500Principal());
+                    n.add(c.getSubjectX500Principal());
+                }
+                names.add(java.util.Set.copyOf(n));
+            }
+            this.reachable = List.copyOf(names);
+        }
+
+        /** The index of the key presented to a backend that names {@code issuers} (null or empty: any). */
+        int choose(Principal[] issuers) {
+            if (keys.size() == 1 || issuers == null || issuers.length == 0) {
+                return 0;
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                for (Principal p : issuers) {
+                    if (p instanceof javax.security.auth.x500.X500Principal x && reachable.get(i).contains(x)) {
+                        if (i > 0 && log.isDebugEnabled()) {
+                            log.debug("presenting client certificate '{}' (number {} in credentials.certificateIds): the "
+                                    + "backend accepts certificates from '{}'", io.gatehouse.common.x509.DotNetNames
+                                    .format(keys.get(i).leaf().getSubjectX500Principal()), i + 1,
+                                    io.gatehouse.common.x509.DotNetNames.format(x));
+                        }
+                        return i;
+                    }
+                }
+            }
+            return 0;
         }
 
         @Override
         public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return ALIAS;
+            return aliases[choose(issuers)];
         }
 
         @Override
         public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return ALIAS;
+            return aliases[choose(issuers)];
         }
 
         @Override
         public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return new String[] {ALIAS};
+            return aliases.clone();
         }
 
         @Override
@@ -221,14 +268,28 @@ final class HandshakeCertificateChecks {
             return null;
         }
 
+        private KeyMaterial key(String alias) {
+            if (alias != null && alias.startsWith(PREFIX)) {
+                try {
+                    int i = Integer.parseInt(alias.substring(PREFIX.length()));
+                    return i >= 0 && i < keys.size() ? keys.get(i) : null;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+
         @Override
         public X509Certificate[] getCertificateChain(String alias) {
-            return ALIAS.equals(alias) ? key.chain().toArray(X509Certificate[]::new) : null;
+            KeyMaterial k = key(alias);
+            return k == null ? null : k.chain().toArray(X509Certificate[]::new);
         }
 
         @Override
         public PrivateKey getPrivateKey(String alias) {
-            return ALIAS.equals(alias) ? key.key() : null;
+            KeyMaterial k = key(alias);
+            return k == null ? null : k.key();
         }
     }
 

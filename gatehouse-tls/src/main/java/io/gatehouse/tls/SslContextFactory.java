@@ -159,8 +159,8 @@ public final class SslContextFactory {
             TrustManager tm = new HandshakeCertificateChecks.Upstream(verifier);
             b.trustManager(tm);
         }
-        if (t.clientKey() != null) {
-            b.keyManager(new HandshakeCertificateChecks.PresentedKeyManager(t.clientKey()));
+        if (!t.clientKeys().isEmpty()) {
+            b.keyManager(new HandshakeCertificateChecks.PresentedKeyManager(t.clientKeys()));
         }
         try {
             return b.build();

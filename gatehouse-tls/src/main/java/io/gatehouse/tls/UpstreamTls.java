@@ -5,8 +5,10 @@ import java.util.List;
 
 /**
  * What the gateway's TLS client needs for one backend. {@code trustedCas} empty means: the JDK's
- * default trust store plus the Root certificates of {@code caStore}. {@code clientKey} is the
- * certificate presented to the backend (outbound mTLS), or null. {@code revocation} is what a
+ * default trust store plus the Root certificates of {@code caStore}. {@code clientKeys} are the
+ * certificates that may be presented to the backend (outbound mTLS), in the config's order, or
+ * empty: when the backend's CertificateRequest names acceptable CAs, the first that chains to one
+ * of them is presented, otherwise the first. {@code revocation} is what a
  * server certificate without a usable CRL in {@code caStore} means; one listed on a CRL fails
  * in every mode but {@link RevocationMode#OFF}.
  *
@@ -14,12 +16,25 @@ import java.util.List;
  * allows; it makes the connection open to interception and is meant for development only.
  */
 public record UpstreamTls(boolean validateCertificateChain, boolean validateCertificateName,
-        List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey, RevocationMode revocation) {
+        List<X509Certificate> trustedCas, CaStore caStore, List<KeyMaterial> clientKeys, RevocationMode revocation) {
 
     public UpstreamTls {
         trustedCas = List.copyOf(trustedCas == null ? List.of() : trustedCas);
+        clientKeys = List.copyOf(clientKeys == null ? List.of() : clientKeys);
         caStore = caStore == null ? CaStore.empty() : caStore;
         revocation = revocation == null ? RevocationMode.SOFT_FAIL : revocation;
+    }
+
+    /** One client certificate ({@code clientKey}, or none when null). */
+    public UpstreamTls(boolean validateCertificateChain, boolean validateCertificateName,
+            List<X509Certificate> trustedCas, CaStore caStore, KeyMaterial clientKey, RevocationMode revocation) {
+        this(validateCertificateChain, validateCertificateName, trustedCas, caStore,
+                clientKey == null ? List.<KeyMaterial>of() : List.of(clientKey), revocation);
+    }
+
+    /** The certificate presented when the backend names no CA it accepts (the first), or null. */
+    public KeyMaterial clientKey() {
+        return clientKeys.isEmpty() ? null : clientKeys.get(0);
     }
 
     /** Revocation {@link RevocationMode#SOFT_FAIL}, as backends have always been checked. */
@@ -30,6 +45,6 @@ public record UpstreamTls(boolean validateCertificateChain, boolean validateCert
 
     /** Chain and name checked against the JDK trust store and {@code caStore}, no client certificate. */
     public static UpstreamTls defaults(CaStore caStore) {
-        return new UpstreamTls(true, true, List.of(), caStore, null);
+        return new UpstreamTls(true, true, List.of(), caStore, (KeyMaterial) null);
     }
 }

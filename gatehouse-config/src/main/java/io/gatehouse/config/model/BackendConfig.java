@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * One APIM backend entity.
  *
- * @param certificateIds client certificates presented to the backend (the first is used)
+ * @param certificateIds client certificates that may be presented to the backend: the first that
+ *     chains to a CA the backend names in its certificate request, else the first
  * @param timeout how long to wait for the response
  */
 public record BackendConfig(
