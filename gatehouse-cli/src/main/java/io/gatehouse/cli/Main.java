@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 PolicyCommand.class,
                 ProbeCommand.class,
                 ExplainCommand.class,
+                CertificatesCommand.class,
                 QuickstartCommand.class,
                 PkiCommand.class,
                 CommandLine.HelpCommand.class

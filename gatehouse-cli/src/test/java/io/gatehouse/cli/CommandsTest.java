@@ -166,6 +166,49 @@ class CommandsTest {
     }
 
     @Test
+    void certificatesListsAConfigsCertificatesAndExitsTwoWhenOneIsNearExpiry() throws Exception {
+        io.gatehouse.tls.Pki.Issued ca = io.gatehouse.tls.Pki.ca("CN=Clinic CA,O=Contoso", java.time.Duration.ofDays(400));
+        io.gatehouse.tls.Pki.Issued server = io.gatehouse.tls.Pki.issue(ca, io.gatehouse.tls.Pki.IssueRequest
+                .server("api.contoso.test", "api.contoso.test").withValidity(java.time.Duration.ofDays(20)));
+        Files.writeString(tmp.resolve("ca.pem"), io.gatehouse.tls.Pki.pem(ca.certificate()));
+        Files.writeString(tmp.resolve("server.pem"), io.gatehouse.tls.Pki.pem(server.certificate()));
+        Files.writeString(tmp.resolve("server.key"), io.gatehouse.tls.Pki.pem(server.keyPair().getPrivate()));
+        String yaml = """
+                gateway:
+                  listeners:
+                    - port: 8443
+                  certificates:
+                    expiryWarningDays: %d
+                hostnames:
+                  - hostName: api.contoso.test
+                    certificateId: api-tls
+                    defaultSslBinding: true
+                caCertificates:
+                  - id: clinic-ca
+                    file: ca.pem
+                    storeName: Root
+                certificates:
+                  - id: api-tls
+                    certificateFile: server.pem
+                    keyFile: server.key
+                """;
+        Path cfg = tmp.resolve("gatehouse.yaml");
+        Files.writeString(cfg, yaml.formatted(30));
+        Run r = run("certificates", "-c", cfg.toString());
+        assertThat(r.exit()).as(r.out()).isEqualTo(2);
+        assertThat(r.out()).containsPattern("api-tls +certificate +file +\\S+ +19 WARNING +CN=api.contoso.test")
+                .containsPattern("clinic-ca +ca +file +\\S+ +(398|399) +CN=Clinic CA, O=Contoso")
+                .contains("thumbprint:  " + io.gatehouse.common.x509.DotNetNames.thumbprint(server.certificate()))
+                .contains("used by:     hostname 'api.contoso.test'")
+                .contains("expiry warning: 30 days");
+        Files.writeString(cfg, yaml.formatted(7));
+        Run quiet = run("certificates", "-c", cfg.toString(), "--json");
+        assertThat(quiet.exit()).as(quiet.out()).isEqualTo(0);
+        assertThat(quiet.out()).contains("\"expiryWarningDays\" : 7").contains("\"id\" : \"api-tls\"");
+        assertThat(run("certificates").exit()).isEqualTo(1);
+    }
+
+    @Test
     void probeExplainsAServerThatWantsAClientCertificateAndPassesWithOne() {
         io.gatehouse.proxy.TestWorld w = new io.gatehouse.proxy.TestWorld(tmp.resolve("pki"));
         var ssl = io.gatehouse.tls.SslContextFactory.downstream(new io.gatehouse.tls.DownstreamTls(

@@ -137,7 +137,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults());
+                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults(), null);
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -150,7 +150,7 @@ final class ConfigReader {
             return null;
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
-                "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits");
+                "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "certificates");
         if (g == null) {
             return null;
         }
@@ -200,9 +200,32 @@ final class ConfigReader {
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
-                connectionLimits(g));
+                connectionLimits(g), expiryWarning(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /** {@code gateway.certificates.expiryWarningDays}: a whole number of days, 0 or more (default 30). */
+    private Duration expiryWarning(Section g) {
+        Section c = section(g, "certificates", "gateway certificates", "expiryWarningDays");
+        if (c == null || !c.has("expiryWarningDays")) {
+            return null;
+        }
+        String v = string(c, "expiryWarningDays");
+        if (v == null) {
+            return null;
+        }
+        try {
+            int days = Integer.parseInt(v.strip());
+            if (days >= 0 && days <= 3650) {
+                return Duration.ofDays(days);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        diagnostics.add(c.valuePosition("expiryWarningDays").error("expiryWarningDays '" + v
+                + "' is not a number of days (expected a whole number from 0 to 3650, for example 30)"));
+        return null;
     }
 
     /** {@code gateway.trustedProxies: [CIDR, ...]}: literal addresses or ranges, each checked here. */

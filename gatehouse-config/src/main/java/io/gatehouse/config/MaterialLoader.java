@@ -33,11 +33,10 @@ import java.util.Set;
  * Reads the certificates, keys, PFX files, CA certificates and CRLs a config names, through
  * {@link CertificateFiles}, and reports what cannot be read or does not fit (a key that does not
  * match its certificate, a wrong PFX password, a CRL file that holds no CRL). Warns about server
- * certificates that have expired or expire within {@link #EXPIRY_WARNING} and expired CA
+ * certificates that have expired or expire within {@code gateway.certificates.expiryWarningDays} and expired CA
  * certificates. Messages never include a password or key material.
  */
 final class MaterialLoader {
-    static final Duration EXPIRY_WARNING = Duration.ofDays(30);
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
@@ -222,7 +221,7 @@ final class MaterialLoader {
             if (notAfter.isBefore(now)) {
                 diagnostics.add(at.warning("certificate '" + c.id() + "' expired on " + DATE.format(notAfter) + who
                         + "; clients will reject it"));
-            } else if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
+            } else if (notAfter.isBefore(now.plus(config.gateway().certificateExpiryWarning()))) {
                 long days = Duration.between(now, notAfter).toDays();
                 diagnostics.add(at.warning("certificate '" + c.id() + "' expires in " + days + (days == 1 ? " day" : " days")
                         + " on " + DATE.format(notAfter) + who));

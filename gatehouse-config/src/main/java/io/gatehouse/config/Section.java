@@ -22,7 +22,8 @@ final class Section {
             Map.entry("timeouts", "gateway"), Map.entry("limits", "gateway"),
             Map.entry("requestHeader", "gateway timeouts"), Map.entry("keepAliveIdle", "gateway timeouts"),
             Map.entry("bodyIdle", "gateway timeouts"), Map.entry("writeIdle", "gateway timeouts"),
-            Map.entry("maxRequestsPerConnection", "gateway limits"));
+            Map.entry("maxRequestsPerConnection", "gateway limits"),
+            Map.entry("expiryWarningDays", "gateway certificates"));
 
     private final YamlNode.Mapping mapping;
     private final String kind;

@@ -20,10 +20,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.gatehouse.config.CertificateInventory;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
-/** The admin listener (loopback by default): {@code /metrics} in Prometheus format and {@code /health}. */
+/**
+ * The admin listener (loopback by default): {@code /metrics} in Prometheus format, {@code /health},
+ * and {@code /certificates} (JSON: every certificate and CA certificate, see {@link CertificateInventory}).
+ */
 final class AdminServer {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -73,6 +77,7 @@ final class AdminServer {
             FullHttpResponse resp;
             switch (path) {
                 case "/metrics" -> resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                case "/certificates" -> resp = json(gateway.certificates().toJson(java.time.Instant.now()));
                 case "/health" -> resp = text(HttpResponseStatus.OK,
                         "{\"status\": \"serving\", \"configGeneration\": " + gateway.generation() + "}\n", "application/json");
                 default -> resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
@@ -84,6 +89,18 @@ final class AdminServer {
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectWriter JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .writerWithDefaultPrettyPrinter();
+
+    private static FullHttpResponse json(Object value) {
+        try {
+            return text(HttpResponseStatus.OK, JSON.writeValueAsString(value) + "\n", "application/json");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "{\"statusCode\": 500, \"message\": \"Internal server error\"}\n", "application/json");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.config.CertificateInventory;
 import io.gatehouse.config.LoadedConfig;
 import io.gatehouse.config.model.AdminConfig;
 import io.gatehouse.config.model.ListenerConfig;
@@ -24,6 +25,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final GatewayRuntime runtime;
+    private final CertificateWatch certificateWatch;
     private AdminServer admin;
     private volatile boolean closed;
 
@@ -79,6 +82,7 @@ public final class Gateway implements AutoCloseable {
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
         bindOutbound(first);
         publishCertificateMetrics(config);
+        certificateWatch = new CertificateWatch(CertificateInventory.of(config, Instant.now()), metrics);
     }
 
     /**
@@ -101,6 +105,7 @@ public final class Gateway implements AutoCloseable {
             admin = new AdminServer(boss, workers, serverChannelClass, metrics, this);
             admin.bind(a.bind(), a.port());
         }
+        certificateWatch.start(workers);
         log.info("Gatehouse serving {} hostname(s), {} API(s) on {}{}", config.model().hostnames().size(),
                 config.model().apis().size(), describeListeners(),
                 admin == null ? "" : "; admin on " + admin.address());
@@ -189,11 +194,17 @@ public final class Gateway implements AutoCloseable {
             }
         }
         publishCertificateMetrics(next);
+        certificateWatch.update(CertificateInventory.of(next, Instant.now()));
         if (!oldPorts.equals(newPorts)) {
             log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);
         }
         log.info("configuration reloaded (generation {}): {} hostname(s), {} API(s)", snap.generation,
                 next.model().hostnames().size(), next.model().apis().size());
+    }
+
+    /** Every certificate of the config now serving: {@code GET /certificates} on the admin port. */
+    public CertificateInventory certificates() {
+        return certificateWatch.inventory();
     }
 
     public long generation() {
@@ -249,6 +260,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        certificateWatch.stop();
         listeners.values().forEach(Channel::close);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.pool.closeIdle();

@@ -139,6 +139,14 @@ public final class GatewayMetrics implements MetricSink {
         });
     }
 
+    /** How many certificates and CA certificates are expired or within the expiry warning, at each scrape. */
+    <T> void expiringCertificates(T source, java.util.function.ToDoubleFunction<T> count) {
+        Gauge.builder("gatehouse_certificates_expiring", source, count)
+                .description("Certificates and CA certificates expired or within gateway.certificates.expiryWarningDays"
+                        + " of expiry")
+                .strongReference(true).register(registry);
+    }
+
     private final Map<String, DistributionSummary> policyMetrics = new ConcurrentHashMap<>();
 
     /**

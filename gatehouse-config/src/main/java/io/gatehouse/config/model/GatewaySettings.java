@@ -16,6 +16,8 @@ import java.util.List;
  * @param identityHeaders request header names (or prefixes ending in '*') removed from every
  *     request in addition to the built-in identity list
  * @param connectionLimits {@code gateway.timeouts} and {@code gateway.limits}; defaults when null
+ * @param certificateExpiryWarning {@code gateway.certificates.expiryWarningDays}: how long before a
+ *     certificate's notAfter the gateway warns (log, {@code /certificates}, a gauge); 30 days when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -26,7 +28,11 @@ public record GatewaySettings(
         ManagedIdentityConfig managedIdentity,
         List<String> trustedProxies,
         List<String> identityHeaders,
-        ConnectionLimits connectionLimits) {
+        ConnectionLimits connectionLimits,
+        Duration certificateExpiryWarning) {
+
+    /** The default of {@code gateway.certificates.expiryWarningDays}. */
+    public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
 
     public GatewaySettings {
         listeners = List.copyOf(listeners);
@@ -34,6 +40,9 @@ public record GatewaySettings(
         identityHeaders = List.copyOf(identityHeaders);
         if (connectionLimits == null) {
             connectionLimits = ConnectionLimits.defaults();
+        }
+        if (certificateExpiryWarning == null) {
+            certificateExpiryWarning = DEFAULT_EXPIRY_WARNING;
         }
     }
 
