@@ -31,6 +31,7 @@ public final class Main implements Runnable {
     /** Runs a command and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        withHelp(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("gatehouse: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (System.getenv("GATEHOUSE_DEBUG") != null) {
@@ -39,6 +40,17 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** {@code --help}/{@code -h} (and {@code --version}/{@code -V}) on every command and subcommand. */
+    private static void withHelp(CommandLine cl) {
+        cl.getCommandSpec().mixinStandardHelpOptions(true);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommandSpec().userObject() instanceof CommandLine.HelpCommand) {
+                continue;
+            }
+            withHelp(sub);
+        }
     }
 
     @Override

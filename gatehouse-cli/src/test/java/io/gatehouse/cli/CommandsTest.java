@@ -166,6 +166,32 @@ class CommandsTest {
     }
 
     @Test
+    void helpWorksOnEveryCommandAndSubcommand() {
+        java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
+        collect(new picocli.CommandLine(new Main()), new java.util.ArrayList<>(), paths);
+        assertThat(paths).hasSizeGreaterThan(12); // run, validate, policy check, pki inspect, ...
+        for (java.util.List<String> path : paths) {
+            java.util.List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.exit()).as(String.join(" ", args)).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: gatehouse" + (path.isEmpty() ? "" : " ")
+                    + String.join(" ", path));
+        }
+    }
+
+    private static void collect(picocli.CommandLine cl, java.util.List<String> path, java.util.List<java.util.List<String>> out) {
+        out.add(java.util.List.copyOf(path));
+        cl.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                java.util.List<String> p = new java.util.ArrayList<>(path);
+                p.add(name);
+                collect(sub, p, out);
+            }
+        });
+    }
+
+    @Test
     void certificatesListsAConfigsCertificatesAndExitsTwoWhenOneIsNearExpiry() throws Exception {
         io.gatehouse.tls.Pki.Issued ca = io.gatehouse.tls.Pki.ca("CN=Clinic CA,O=Contoso", java.time.Duration.ofDays(400));
         io.gatehouse.tls.Pki.Issued server = io.gatehouse.tls.Pki.issue(ca, io.gatehouse.tls.Pki.IssueRequest
