@@ -30,11 +30,30 @@ final class PkiCommand implements Runnable {
 
     /** Writes a private key (or a password) readable by its owner only. */
     static void writeKey(Path p, String pem) throws java.io.IOException {
-        Files.writeString(p, pem, StandardCharsets.UTF_8);
+        writeSecret(p, pem.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes secret bytes (a key, a PFX) so that they are never readable by others, not even for a
+     * moment: into a new file created with mode 0600 beside the target, then renamed over it.
+     */
+    static void writeSecret(Path p, byte[] bytes) throws java.io.IOException {
+        Path target = p.toAbsolutePath();
+        Path dir = target.getParent();
+        Path tmp;
         try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        }
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -103,21 +122,40 @@ final class PkiCommand implements Runnable {
         }
     }
 
-    @Command(name = "inspect", description = "Show a certificate as APIM shows it: subject, issuer, SANs, serial, validity, thumbprints.")
+    @Command(name = "inspect", description = "Show a certificate as APIM shows it: subject, issuer, SANs, serial, validity, thumbprints. Reads PEM, DER and PFX (PKCS#12; its password from $GATEHOUSE_PFX_PASSWORD, else none).")
     static final class Inspect implements Callable<Integer> {
-        @Parameters(arity = "1..*", description = "PEM or DER certificate files")
+        @Parameters(arity = "1..*", description = "PEM, DER or PFX (.pfx, .p12) files")
         List<Path> files;
+        @Option(names = "--password-env", defaultValue = "GATEHOUSE_PFX_PASSWORD",
+                description = "the environment variable holding a PFX's password (default: ${DEFAULT-VALUE}; unset: no password)")
+        String passwordEnv;
 
         @Override
         public Integer call() {
             for (Path f : files) {
-                List<X509Certificate> certs = CertificateFiles.readCertificates(f);
+                List<X509Certificate> certs = isPfx(f) ? pfxChain(f) : CertificateFiles.readCertificates(f);
+                if (certs.isEmpty()) {
+                    System.err.println("gatehouse pki inspect: " + f + " holds no certificate");
+                    return 1;
+                }
                 for (int i = 0; i < certs.size(); i++) {
                     System.out.println(f + (certs.size() > 1 ? " [" + i + "]" : "") + ":");
                     System.out.println(Pki.inspect(certs.get(i)).toText());
                 }
             }
             return 0;
+        }
+
+        /** A PFX by its name (.pfx, .p12). */
+        private static boolean isPfx(Path f) {
+            String name = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            return name.endsWith(".pfx") || name.endsWith(".p12");
+        }
+
+        /** The PFX's certificate chain (leaf first), opened with the password from {@link #passwordEnv}. */
+        private List<X509Certificate> pfxChain(Path f) {
+            String password = System.getenv(passwordEnv);
+            return CertificateFiles.readPfx(f, password == null ? new char[0] : password.toCharArray()).chain();
         }
     }
 
@@ -141,7 +179,7 @@ final class PkiCommand implements Runnable {
                 return 2;
             }
             KeyMaterial km = CertificateFiles.readKeyPair(cert, key, null);
-            Files.write(out, Pki.pfx(km, password.toCharArray()));
+            writeSecret(out, Pki.pfx(km, password.toCharArray()));
             System.out.println("wrote " + out);
             return 0;
         }

@@ -166,6 +166,31 @@ class CommandsTest {
     }
 
     @Test
+    void pkiWritesKeysAndPfxFilesForTheOwnerOnlyAndInspectReadsAPfx() throws Exception {
+        String base = tmp.resolve("ca").toString();
+        assertThat(run("pki", "ca", "--subject", "CN=Test CA", "--out", base).exit()).isEqualTo(0);
+        String client = tmp.resolve("client").toString();
+        assertThat(run("pki", "issue", "--ca", base + ".pem", "--ca-key", base + ".key", "--client",
+                "--subject", "CN=lab-app", "--out", client).exit()).isEqualTo(0);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        assertThat(Files.getPosixFilePermissions(Path.of(base + ".key"))).isEqualTo(ownerOnly);
+        assertThat(Files.getPosixFilePermissions(Path.of(client + ".key"))).isEqualTo(ownerOnly);
+        // the password is read from an environment variable: PATH is one every test run has
+        Path pfx = tmp.resolve("client.pfx");
+        Run made = run("pki", "pfx", "--cert", client + ".pem", "--key", client + ".key", "--out", pfx.toString(),
+                "--password-env", "PATH");
+        assertThat(made.exit()).as(made.out()).isEqualTo(0);
+        assertThat(Files.getPosixFilePermissions(pfx)).isEqualTo(ownerOnly);
+        assertThat(tmp.toFile().list()).allMatch(n -> !n.endsWith(".tmp"));
+        Run inspect = run("pki", "inspect", "--password-env", "PATH", pfx.toString());
+        assertThat(inspect.exit()).as(inspect.out()).isEqualTo(0);
+        assertThat(inspect.out()).contains("[0]:").contains("CN=lab-app").contains("[1]:").contains("CN=Test CA");
+        // the wrong password: an error that says so, exit 1
+        assertThat(run("pki", "inspect", "--password-env", "HOME", pfx.toString()).exit()).isEqualTo(1);
+    }
+
+    @Test
     void helpWorksOnEveryCommandAndSubcommand() {
         java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
         collect(new picocli.CommandLine(new Main()), new java.util.ArrayList<>(), paths);
