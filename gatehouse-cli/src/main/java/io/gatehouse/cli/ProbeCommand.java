@@ -79,7 +79,7 @@ final class ProbeCommand implements Callable<Integer> {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(new javax.net.ssl.KeyManager[] {new RecordingKeyManager(rec, ours)},
                 new javax.net.ssl.TrustManager[] {new RecordingTrustManager(rec)}, null);
-        String status = null;
+        HttpAnswer answer = null;
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress(host, port), timeoutSeconds * 1000);
             System.out.println("  connected to " + raw.getInetAddress().getHostAddress() + ":" + port);
@@ -92,7 +92,7 @@ final class ProbeCommand implements Callable<Integer> {
             try {
                 s.startHandshake();
                 System.out.println("  TLS: " + s.getSession().getProtocol() + ", " + s.getSession().getCipherSuite());
-                status = httpStatus(s, name, url.getRawPath());
+                answer = httpAnswer(s, name, url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
             } catch (javax.net.ssl.SSLException e) {
                 X509Certificate leaf = ours == null ? null : ours.leaf();
                 problems.add("TLS handshake failed: " + TlsFailures.explain(e, TlsFailures.Side.UPSTREAM, name, leaf));
@@ -124,8 +124,15 @@ final class ProbeCommand implements Callable<Integer> {
         if (rec.certificateRequested && ours == null) {
             fixes.add("the server asks for a client certificate: pass --cert and --key");
         }
-        if (status != null) {
-            System.out.println("  HTTP: " + status);
+        if (!rec.certificateRequested && ours != null) {
+            problems.add("a client certificate was given, but the server did not ask for one, so it was not sent"
+                    + " and the server checked nobody's identity");
+            fixes.add("turn on client certificate verification on the server (nginx: ssl_verify_client on; Gatehouse:"
+                    + " clientCertificateMode require-and-verify), or probe the name or port that has it");
+        }
+        if (answer != null) {
+            System.out.println("  HTTP: " + (answer.text().isEmpty() ? "(no answer)" : answer.statusLine()));
+            judgeAnswer(answer, ours != null, problems, fixes);
         }
         if (problems.isEmpty()) {
             System.out.println("verdict: OK" + (fixes.isEmpty() ? "" : " (note: " + String.join("; ", fixes) + ")"));
@@ -170,19 +177,71 @@ final class ProbeCommand implements Callable<Integer> {
         }
     }
 
-    private static String httpStatus(SSLSocket s, String host, String path) throws java.io.IOException {
+    /** The first line of the server's answer, its status code (0 when unreadable) and the start of the rest. */
+    record HttpAnswer(String statusLine, int status, String text) {
+    }
+
+    /** Most of the answer read: enough for a status line, headers and an error page. */
+    private static final int ANSWER_BYTES = 8192;
+
+    private static HttpAnswer httpAnswer(SSLSocket s, String host, String path) throws java.io.IOException {
         OutputStream out = s.getOutputStream();
         out.write(("GET " + (path == null || path.isEmpty() ? "/" : path) + " HTTP/1.1\r\nHost: " + host
                 + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = s.getInputStream();
-        StringBuilder line = new StringBuilder();
-        for (int c; (c = in.read()) != -1 && c != '\n' && line.length() < 200; ) {
-            if (c != '\r') {
-                line.append((char) c);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        byte[] chunk = new byte[2048];
+        try {
+            for (int n; buf.size() < ANSWER_BYTES && (n = in.read(chunk)) != -1; ) {
+                buf.write(chunk, 0, Math.min(n, ANSWER_BYTES - buf.size()));
+            }
+        } catch (java.net.SocketTimeoutException | javax.net.ssl.SSLException e) {
+            if (buf.size() == 0) {
+                throw e; // in TLS 1.3 a refused client certificate arrives as an alert here: a handshake failure
+            }
+            // else what arrived is judged; a server that cuts the connection after its answer is normal
+        }
+        String text = buf.toString(StandardCharsets.ISO_8859_1);
+        int eol = text.indexOf('\n');
+        String line = (eol < 0 ? text : text.substring(0, eol)).strip();
+        int status = 0;
+        String[] parts = line.split(" ", 3);
+        if (parts.length >= 2 && parts[0].startsWith("HTTP/")) {
+            try {
+                status = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException ignored) {
+                // not HTTP: reported as it came
             }
         }
-        return line.toString();
+        return new HttpAnswer(line.length() > 200 ? line.substring(0, 200) : line, status, text);
+    }
+
+    /**
+     * What the answer after the handshake says: nginx refuses a client certificate it cannot
+     * verify (or a missing one) with its own 400 pages after a handshake that succeeded, and any
+     * 4xx or 5xx means the request would not be served.
+     */
+    static void judgeAnswer(HttpAnswer a, boolean sentCertificate, List<String> problems, List<String> fixes) {
+        if (a.text().contains("The SSL certificate error")) {
+            problems.add("the server refused our client certificate after the handshake (nginx's \"400 The SSL"
+                    + " certificate error\": its error log says which check failed)");
+            fixes.add("make sure the server trusts the CA that issued the certificate passed with --cert (nginx:"
+                    + " ssl_client_certificate, with ssl_verify_depth deep enough for the chain), and that it is"
+                    + " within its validity dates");
+        } else if (a.text().contains("No required SSL certificate was sent")) {
+            problems.add("the server requires a client certificate and " + (sentCertificate
+                    ? "did not get ours (it was not among the CAs it names, or it was refused)"
+                    : "none was sent") + " (nginx's \"400 No required SSL certificate was sent\")");
+            fixes.add(sentCertificate ? "use a client certificate issued by one of the CAs the server names"
+                    : "pass --cert and --key");
+        } else if (a.status() >= 400) {
+            problems.add("the server answered " + a.statusLine() + " after the handshake");
+        } else if (a.text().isEmpty()) {
+            problems.add("the server closed the connection after the handshake without answering the request");
+        } else if (a.status() == 0) {
+            problems.add("the server's answer after the handshake is not HTTP: '" + a.statusLine() + "'");
+        }
     }
 
     /** Accepts any server chain, records it: the probe judges it afterwards, in words. */

@@ -284,4 +284,42 @@ class CommandsTest {
             assertThat(wrongName.out()).contains("does not match the name other.gatehouse.test");
         }
     }
+
+    @Test
+    void probeDoesNotSayOkWhenTheCertificateWasNotAskedForOrTheServerRefusedIt() {
+        io.gatehouse.proxy.TestWorld w = new io.gatehouse.proxy.TestWorld(tmp.resolve("pki"));
+        var noClientAuth = io.gatehouse.tls.SslContextFactory.downstream(new io.gatehouse.tls.DownstreamTls(
+                new io.gatehouse.tls.KeyMaterial(w.backendServer.keyPair().getPrivate(), java.util.List.of(w.backendServer.certificate())),
+                io.gatehouse.tls.ClientCertificateMode.NONE, io.gatehouse.tls.CaStore.empty(),
+                io.gatehouse.tls.RevocationMode.OFF, "1.2"));
+        try (io.gatehouse.proxy.TestBackend backend = new io.gatehouse.proxy.TestBackend(noClientAuth)) {
+            String base = "https://127.0.0.1:" + backend.port();
+            Run r = run("probe", base + "/probe", "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test",
+                    "--cert", w.path("gw-client.pem"), "--key", w.path("gw-client.key"));
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(r.out()).doesNotContain("verdict: OK").contains("client certificate: not requested")
+                    .contains("verdict: a client certificate was given, but the server did not ask for one");
+            Run notFound = run("probe", base + "/redirect?to=/elsewhere", "--ca", w.path("backend-ca.pem"),
+                    "--servername", "backend.gatehouse.test");
+            assertThat(notFound.out()).contains("HTTP: HTTP/1.1 302");
+            assertThat(notFound.exit()).as(notFound.out()).isEqualTo(0);
+        }
+        // nginx with ssl_verify_client on answers its own 400 pages after a successful handshake
+        try (io.gatehouse.proxy.NginxBackend nginx = new io.gatehouse.proxy.NginxBackend(tmp.resolve("nginx"),
+                w.file("backend.pem"), w.file("backend.key"), w.file("gw-client-ca.pem"))) {
+            String url = "https://127.0.0.1:" + nginx.port + "/";
+            Run stranger = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test",
+                    "--cert", w.path("untrusted-gw-client.pem"), "--key", w.path("untrusted-gw-client.key"));
+            assertThat(stranger.exit()).as(stranger.out()).isEqualTo(1);
+            assertThat(stranger.out()).contains("HTTP: HTTP/1.1 400 Bad Request")
+                    .contains("verdict: the server refused our client certificate after the handshake");
+            Run none = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test");
+            assertThat(none.exit()).as(none.out()).isEqualTo(1);
+            assertThat(none.out()).contains("the server requires a client certificate and none was sent");
+            Run good = run("probe", url, "--ca", w.path("backend-ca.pem"), "--servername", "backend.gatehouse.test",
+                    "--cert", w.path("gw-client.pem"), "--key", w.path("gw-client.key"));
+            assertThat(good.exit()).as(good.out()).isEqualTo(0);
+            assertThat(good.out()).contains("verdict: OK");
+        }
+    }
 }
