@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code gatehouse explain -c FILE --cert F [--host H] [--method M] [--path P]}. */
-@Command(name = "explain", description = "Which hostname, API and operation would take a request, and what every certificate check on the way says about a certificate, and why.")
+@Command(name = "explain", description = "Which hostname, API and operation would take a request, and what every certificate check on the way says about a certificate, and why. Exit 0 when the request would reach the backend, 1 when it would not.")
 final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true)
     Path config;
@@ -37,6 +37,6 @@ final class ExplainCommand implements Callable<Integer> {
         System.out.print(report.text());
         System.out.println("verdict: " + (report.reachesBackend() ? "this request reaches the backend"
                 : "this request does not reach the backend (see above why)"));
-        return 0;
+        return report.reachesBackend() ? 0 : 1;
     }
 }

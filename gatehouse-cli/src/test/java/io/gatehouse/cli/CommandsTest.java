@@ -191,6 +191,22 @@ class CommandsTest {
     }
 
     @Test
+    void explainExitsOneWhenTheRequestWouldNotReachTheBackend() {
+        Path dir = tmp.resolve("qs");
+        assertThat(run("quickstart", "--no-serve", "--dir", dir.toString()).exit()).isZero();
+        String cfg = dir.resolve("config.yaml").toString();
+        Run with = run("explain", "-c", cfg, "--path", "/patients/1", "--cert", dir.resolve("pki/client.pem").toString());
+        assertThat(with.exit()).as(with.out()).isZero();
+        assertThat(with.out()).contains("verdict: this request reaches the backend");
+        Run without = run("explain", "-c", cfg, "--path", "/patients/1");
+        assertThat(without.exit()).as(without.out()).isEqualTo(1);
+        assertThat(without.out()).contains("certificate: none").contains("handshake: REFUSED");
+        Run nowhere = run("explain", "-c", cfg, "--path", "/nothing", "--cert", dir.resolve("pki/client.pem").toString());
+        assertThat(nowhere.exit()).as(nowhere.out()).isEqualTo(1);
+        assertThat(nowhere.out()).contains(": 404");
+    }
+
+    @Test
     void helpWorksOnEveryCommandAndSubcommand() {
         java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
         collect(new picocli.CommandLine(new Main()), new java.util.ArrayList<>(), paths);
