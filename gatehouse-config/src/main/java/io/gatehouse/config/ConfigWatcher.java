@@ -175,8 +175,9 @@ public final class ConfigWatcher implements AutoCloseable {
                     key.reset();
                 } else if (deadline != 0 && System.nanoTime() / 1_000_000 >= deadline) {
                     deadline = 0;
-                    ConfigResult r = reloadNow();
-                    log.info("config reloaded after a file change: {}", r.ok() ? "ok" : r.diagnostics().errorCount() + " error(s)");
+                    // the consumer says how it went: reloaded (with the new generation) or refused, and why
+                    log.info("a config file changed: reloading {}", configFile);
+                    reloadNow();
                 }
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;

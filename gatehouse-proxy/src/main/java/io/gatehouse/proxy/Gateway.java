@@ -108,7 +108,7 @@ public final class Gateway implements AutoCloseable {
         certificateWatch.start(workers);
         log.info("Gatehouse serving {} hostname(s), {} API(s) on {}{}", config.model().hostnames().size(),
                 config.model().apis().size(), describeListeners(),
-                admin == null ? "" : "; admin on " + admin.address());
+                admin == null ? "" : "; admin on " + url("http", (InetSocketAddress) admin.address()));
         logConnectionLimits(config);
         return this;
     }
@@ -127,9 +127,27 @@ public final class Gateway implements AutoCloseable {
 
     private String describeListeners() {
         List<String> out = new ArrayList<>();
-        listeners.forEach((port, ch) -> out.add((isTls(port) ? "https" : "http") + "://"
-                + ((InetSocketAddress) ch.localAddress()).getHostString() + ":" + port));
+        listeners.forEach((port, ch) -> out.add(url(isTls(port) ? "https" : "http", (InetSocketAddress) ch.localAddress())));
         return String.join(", ", out);
+    }
+
+    /**
+     * A listening address as a URL a user can read: {@code https://0.0.0.0:8443} for every
+     * address (IPv4 and IPv6 alike, as a dual-stack socket listens), IPv6 literals in brackets.
+     */
+    static String url(String scheme, InetSocketAddress a) {
+        java.net.InetAddress ip = a.getAddress();
+        String host;
+        if (ip == null) {
+            host = a.getHostString();
+        } else if (ip.isAnyLocalAddress()) {
+            host = "0.0.0.0";
+        } else if (ip instanceof java.net.Inet6Address) {
+            host = "[" + ip.getHostAddress().replaceAll("%.*$", "") + "]";
+        } else {
+            host = ip.getHostAddress();
+        }
+        return scheme + "://" + host + ":" + a.getPort();
     }
 
     private boolean isTls(int port) {
