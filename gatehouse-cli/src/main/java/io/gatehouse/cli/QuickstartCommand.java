@@ -54,14 +54,16 @@ final class QuickstartCommand implements Callable<Integer> {
             System.out.print(result.diagnostics().render());
             return 1;
         }
-        printInstructions(root, pki, config);
         if (noServe) {
+            printInstructions(root, pki, config);
             return 0;
         }
         KeyMaterial backendKey = CertificateFiles.readKeyPair(pki.resolve("backend.pem"), pki.resolve("backend.key"), null);
         X509Certificate devRoot = CertificateFiles.readCertificates(pki.resolve("dev-root-ca.pem")).get(0);
         try (DemoBackend backend = new DemoBackend("127.0.0.1", backendPort, backendKey, devRoot)) {
             Gateway gateway = new Gateway(result.config()).start();
+            // the commands come once both are listening, so that the first one pasted works
+            printInstructions(root, pki, config);
             CountDownLatch stopRequested = new CountDownLatch(1);
             Signals.onTerminate(stopRequested::countDown);
             System.out.println("Gateway and demo backend running. Press Ctrl-C to stop.");
@@ -97,8 +99,7 @@ final class QuickstartCommand implements Callable<Integer> {
         writeKey(pki.resolve("gateway-client.pfx.password"), password);
         byte[] pfx = Pki.pfx(new KeyMaterial(gwClient.keyPair().getPrivate(),
                 java.util.List.of(gwClient.certificate(), ca.certificate())), password.toCharArray());
-        Files.write(pki.resolve("gateway-client.pfx"), pfx);
-        restrict(pki.resolve("gateway-client.pfx"));
+        PkiCommand.writeSecret(pki.resolve("gateway-client.pfx"), pfx);
     }
 
     private static void write(Path p, String text) throws IOException {
@@ -107,14 +108,6 @@ final class QuickstartCommand implements Callable<Integer> {
 
     private static void writeKey(Path p, String text) throws IOException {
         PkiCommand.writeKey(p, text);
-    }
-
-    private static void restrict(Path p) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows: rely on the folder's ACL
-        }
     }
 
     private String config() {

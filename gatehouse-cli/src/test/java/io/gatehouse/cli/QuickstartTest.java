@@ -28,6 +28,9 @@ class QuickstartTest {
             gw.awaitOutput("Press Ctrl-C", 60);
             List<String> curls = gw.output().lines().map(String::strip).filter(l -> l.startsWith("curl ")).toList();
             assertThat(curls).hasSize(4);
+            String out = gw.output();
+            assertThat(out.indexOf("Gatehouse serving")).as("the gateway serves before the commands are printed\n" + out)
+                    .isNotNegative().isLessThan(out.indexOf("curl "));
 
             Proc ok = bash(curls.get(0));
             assertThat(ok.exitCode()).as(ok.toString()).isEqualTo(0);
