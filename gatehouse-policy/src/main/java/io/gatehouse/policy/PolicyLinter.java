@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *       it never matches (the guide's "403 when the certificate looks correct");</li>
  *   <li>a literal compared with {@code .Issuer} / {@code .Subject} that is not in .NET's form
  *       ({@code "CN=x, O=y, C=US"}: most specific first, comma and space): RFC 2253's
- *       {@code "CN=x,O=y"} or the reversed {@code "C=US, O=y, CN=x"} never matches;</li>
+ *       {@code "CN=x,O=y"}, the reversed {@code "C=US, O=y, CN=x"} and OpenSSL's
+ *       {@code "/C=US/CN=x"} and {@code "C = US, O = y, CN = x"} never match;</li>
  *   <li>certificate details written into a response header, which helps an attacker fingerprint
  *       the validation.</li>
  * </ul>
@@ -177,6 +178,9 @@ public final class PolicyLinter {
         return "\"" + clip(literal) + "\" is not a certificate thumbprint (expected: 40 upper-case hex digits, the SHA-1 APIM shows)";
     }
 
+    /** An attribute written with spaces around '=', as OpenSSL's one-line name format does ("CN = x"). */
+    private static final Pattern OPENSSL_ONELINE = Pattern.compile("(?:^|,\\s*)[A-Za-z][\\w.]*\\s+=\\s");
+
     static String nameProblem(String literal, String member) {
         String trimmed = literal.strip();
         if (trimmed.startsWith("/")) {
@@ -184,6 +188,16 @@ public final class PolicyLinter {
         }
         if (!trimmed.contains("=")) {
             return null;
+        }
+        String withoutLabel = trimmed.replaceFirst("(?i)^(issuer|subject)\\s*=\\s*", "");
+        if (OPENSSL_ONELINE.matcher(withoutLabel).find()) {
+            // openssl x509 -noout -issuer prints "issuer=C = US, O = Contoso, CN = Contoso CA"
+            List<String> rdns = new ArrayList<>(List.of(withoutLabel.split("\\s*,\\s*")));
+            java.util.Collections.reverse(rdns);
+            String dotNet = String.join(", ", rdns.stream().map(r -> r.replaceFirst("\\s*=\\s*", "=")).toList());
+            return "\"" + clip(literal) + "\" is in OpenSSL's 'C = US, O = .., CN = ..' form (as openssl x509 -issuer"
+                    + " prints it): ." + member + " has no spaces around '=' and the most specific attribute first, so this"
+                    + " never matches; write \"" + clip(dotNet) + "\"";
         }
         if (Pattern.compile(",(?! )").matcher(trimmed).find() && !trimmed.contains("\"")) {
             return "\"" + clip(literal) + "\" separates attributes with ',' only (RFC 2253 form): ." + member

@@ -46,6 +46,13 @@ class PolicyLinterTest {
                 .singleElement().asString().contains("top down");
         assertThat(lint("@(context.Request.Certificate.IssuerName.Name == \"/C=US/O=YourOrg/CN=YourCA\")"))
                 .singleElement().asString().contains("OpenSSL");
+        assertThat(lint("@(context.Request.Certificate.Issuer == \"C = US, O = YourOrg, CN = YourCA\")"))
+                .singleElement().asString().contains("OpenSSL's 'C = US, O = .., CN = ..' form")
+                .contains("write \"CN=YourCA, O=YourOrg, C=US\"");
+        assertThat(lint("@(context.Request.Certificate.Subject != \"subject=CN = clinic-app\")"))
+                .singleElement().asString().contains("OpenSSL's").contains("write \"CN=clinic-app\"");
+        // .NET's own form, and a value with ' = ' inside a quoted attribute value, are left alone
+        assertThat(lint("@(context.Request.Certificate.Subject == \"CN=clinic-app, O=Contoso, C=US\")")).isEmpty();
     }
 
     @Test
