@@ -32,6 +32,7 @@ public final class Exchange {
     private List<Consumer<Response>> responseHooks;
     private Pending pendingCacheStore;
     private io.gatehouse.policy.spi.MetricSink metricSink;
+    private PolicySteps steps;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -51,6 +52,16 @@ public final class Exchange {
 
     public Exchange metricSink(io.gatehouse.policy.spi.MetricSink sink) {
         this.metricSink = sink;
+        return this;
+    }
+
+    /** Who is told which branches the policies took ({@code gatehouse explain}); null when nobody asks. */
+    public PolicySteps steps() {
+        return steps;
+    }
+
+    public Exchange steps(PolicySteps steps) {
+        this.steps = steps;
         return this;
     }
 

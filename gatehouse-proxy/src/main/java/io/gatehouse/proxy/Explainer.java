@@ -130,6 +130,8 @@ public final class Explainer {
                         null), new byte[0], null);
         Exchange x = new Exchange(PolicyPath.context(snap, in));
         x.backendId(match.api().config().backendId());
+        List<String> steps = new java.util.ArrayList<>();
+        x.steps((at, element, what) -> steps.add("  <" + element + "> at " + at + ": " + what));
         boolean[] forwarded = new boolean[1];
         try {
             match.policy().execute(x, (exchange, settings) -> {
@@ -153,6 +155,7 @@ public final class Explainer {
             out.append("policies: answered ").append(x.context().response().statusCode())
                     .append(" themselves (return-response or similar); the backend is not called\n");
         }
+        steps.forEach(line -> out.append(line).append('\n'));
         return new Report(out.toString(), failure == null && forwarded[0]);
     }
 }

@@ -77,6 +77,13 @@ class ExplainerTest {
                 "GET", "/guide/1");
         assertThat(other.reachesBackend()).isFalse();
         assertThat(other.text()).contains("policies: answered 403 themselves");
+        // which <when> fired, at its place in the document (the first <choose> of examples/guide-inbound-policy.xml)
+        assertThat(other.text()).contains("<when> at " + tmp.resolve("guide.xml") + ":18:").contains("condition true: this <when> runs");
+        // with the right certificate neither condition is true
+        assertThat(ok.text()).contains("<choose> at " + tmp.resolve("guide.xml") + ":17:")
+                .contains("the <when> condition is not true: nothing runs (no <otherwise>)")
+                .contains("<choose> at " + tmp.resolve("guide.xml") + ":30:")
+                .doesNotContain("condition true");
     }
 
     @Test

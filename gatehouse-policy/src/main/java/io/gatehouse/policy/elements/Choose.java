@@ -1,5 +1,6 @@
 package io.gatehouse.policy.elements;
 
+import io.gatehouse.common.Position;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.spi.Block;
 import io.gatehouse.policy.spi.CompileContext;
@@ -23,11 +24,14 @@ public final class Choose implements Policy {
     private final List<Value<Boolean>> conditions;
     private final Block[] branches;
     private final Block otherwise;
+    /** Where each {@code <when>} is, then the {@code <choose>} itself: for {@link io.gatehouse.policy.PolicySteps}. */
+    private final Position[] positions;
 
-    private Choose(List<Value<Boolean>> conditions, Block[] branches, Block otherwise) {
+    private Choose(List<Value<Boolean>> conditions, Block[] branches, Block otherwise, Position[] positions) {
         this.conditions = List.copyOf(conditions);
         this.branches = branches;
         this.otherwise = otherwise;
+        this.positions = positions;
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -35,7 +39,9 @@ public final class Choose implements Policy {
         ctx.onlyChildren(e, "when", "otherwise");
         List<Value<Boolean>> conditions = new ArrayList<>();
         List<Block> branches = new ArrayList<>();
+        List<Position> positions = new ArrayList<>();
         Block otherwise = null;
+        Position otherwiseAt = e.position();
         boolean ok = true;
         int whenIndex = 0;
         for (XmlElement c : e.elements()) {
@@ -58,6 +64,7 @@ public final class Choose implements Policy {
                 }
                 Block b = ctx.nested("when" + (whenIndex > 1 ? "[" + whenIndex + "]" : ""), () -> ctx.block(c));
                 ok &= v != null;
+                positions.add(c.position());
                 conditions.add(v);
                 branches.add(b);
             } else if (c.name().equals("otherwise")) {
@@ -67,13 +74,16 @@ public final class Choose implements Policy {
                     ok = false;
                 }
                 otherwise = ctx.nested("otherwise", () -> ctx.block(c));
+                otherwiseAt = c.position();
             }
         }
         if (whenIndex == 0) {
             ctx.error(e.position(), "<choose> needs at least one <when condition=\"@(...)\">");
             ok = false;
         }
-        return ok ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise) : null;
+        positions.add(otherwiseAt);
+        return ok ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise,
+                positions.toArray(new Position[0])) : null;
     }
 
     @Override
@@ -81,10 +91,28 @@ public final class Choose implements Policy {
         for (int i = 0; i < branches.length; i++) {
             Boolean b = conditions.get(i).get(exchange);
             if (b != null && b) {
+                if (exchange.steps() != null) {
+                    exchange.steps().step(positions[i], "when", "condition true: this <when> runs"
+                            + (branches.length > 1 ? " (" + ordinal(i + 1) + " of " + branches.length + ")" : ""));
+                }
                 return branches[i].apply(exchange);
             }
         }
+        if (exchange.steps() != null) {
+            exchange.steps().step(positions[branches.length], otherwise == Block.EMPTY ? "choose" : "otherwise",
+                    (branches.length == 1 ? "the <when> condition is not true: " : "no <when> condition is true: ")
+                            + (otherwise == Block.EMPTY ? "nothing runs (no <otherwise>)" : "<otherwise> runs"));
+        }
         return otherwise.apply(exchange);
+    }
+
+    private static String ordinal(int n) {
+        return switch (n) {
+            case 1 -> "1st";
+            case 2 -> "2nd";
+            case 3 -> "3rd";
+            default -> n + "th";
+        };
     }
 
     @Override
@@ -93,6 +121,6 @@ public final class Choose implements Policy {
         for (int i = 0; i < bs.length; i++) {
             bs[i] = branches[i].withBase(parentSection);
         }
-        return new Choose(conditions, bs, otherwise.withBase(parentSection));
+        return new Choose(conditions, bs, otherwise.withBase(parentSection), positions);
     }
 }
