@@ -41,6 +41,14 @@ final class RunCommand implements Callable<Integer> {
         });
     }
 
+    /** The first error of a refused config, as validate prints it (file:line:col: message), for /health. */
+    static String firstError(ConfigResult result) {
+        long errors = result.diagnostics().errorCount();
+        String first = result.diagnostics().all().stream().filter(d -> d.isError()).findFirst()
+                .map(Object::toString).orElse("the config could not be loaded");
+        return errors + " error" + (errors == 1 ? "" : "s") + "; the first: " + first;
+    }
+
     @Override
     public Integer call() throws Exception {
         ConfigResult first = ConfigLoader.load(config);
@@ -59,6 +67,7 @@ final class RunCommand implements Callable<Integer> {
                     log.error("reload refused, still serving the previous configuration ({} error(s)):",
                             result.diagnostics().errorCount());
                     logLines(result.diagnostics().render(), true);
+                    gateway.reloadRefused(firstError(result));
                     return;
                 }
                 if (!result.diagnostics().isEmpty()) {
@@ -69,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
                     gateway.reload(result.config());
                 } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
                     log.error("reload refused, still serving the previous configuration: {}", e.toString());
+                    gateway.reloadRefused("the gateway could not take the new config: " + e.getClass().getSimpleName());
                 }
             }
         });

@@ -78,8 +78,7 @@ final class AdminServer {
             switch (path) {
                 case "/metrics" -> resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
                 case "/certificates" -> resp = json(gateway.certificates().toJson(java.time.Instant.now()));
-                case "/health" -> resp = text(HttpResponseStatus.OK,
-                        "{\"status\": \"serving\", \"configGeneration\": " + gateway.generation() + "}\n", "application/json");
+                case "/health" -> resp = json(health());
                 default -> resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
                         "application/json");
             }
@@ -90,6 +89,28 @@ final class AdminServer {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
         }
+    }
+
+    /**
+     * Serving (always, while this answers), the config's generation and when it went into service,
+     * and the last reload: refused ones say why, while the previous config keeps serving.
+     */
+    private java.util.Map<String, Object> health() {
+        java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("status", "serving");
+        h.put("configGeneration", gateway.generation());
+        h.put("configLoadedAt", String.valueOf(gateway.loadedAt()));
+        Gateway.ReloadOutcome r = gateway.lastReload();
+        if (r != null) {
+            java.util.Map<String, Object> last = new java.util.LinkedHashMap<>();
+            last.put("outcome", r.ok() ? "ok" : "refused");
+            last.put("at", r.at().toString());
+            if (r.reason() != null) {
+                last.put("reason", r.reason());
+            }
+            h.put("lastReload", last);
+        }
+        return h;
     }
 
     private static final com.fasterxml.jackson.databind.ObjectWriter JSON = new com.fasterxml.jackson.databind.ObjectMapper()

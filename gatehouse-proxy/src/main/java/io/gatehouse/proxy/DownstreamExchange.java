@@ -71,6 +71,8 @@ final class DownstreamExchange {
     Channel upstream;
     /** The upstream connection may go back to the pool once the exchange ends cleanly. */
     boolean upstreamReusable = true;
+    /** When the request left for the backend on the relay path (connecting included), for the backend latency; 0 before. */
+    long backendStartNanos;
     /** forward-request's own timeout, else null for the backend's. */
     java.time.Duration responseTimeout;
     /** Inbound policies' additions to the backend's response headers, or null. */
@@ -90,6 +92,9 @@ final class DownstreamExchange {
             throw new IllegalStateException("exchange " + requestId + " cannot go from " + phase + " to " + next);
         }
         phase = next;
+        if (next == Phase.FORWARDING) {
+            backendStartNanos = System.nanoTime();
+        }
     }
 
     /** Drops the body parts held for a backend connection (or for forward-request) that will not take them. */

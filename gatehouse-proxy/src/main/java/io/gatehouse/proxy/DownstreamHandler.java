@@ -909,7 +909,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         runtime.inFlight.decrement();
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
-        runtime.metrics.request(api, op, e.status);
+        runtime.metrics.request(api, op, e.status, System.nanoTime() - e.startNanos);
         finish(e);
     }
 
@@ -977,6 +977,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             flushed = false;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
+            if (e.backendStartNanos != 0) {
+                runtime.metrics.backend(e.match.api().config().id(),
+                        e.match.operation() == null ? "" : e.match.operation().config().id(), e.status,
+                        System.nanoTime() - e.backendStartNanos);
+            }
             if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came

@@ -151,6 +151,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             ctx.channel().attr(BINDING).set(b);
+            java.util.concurrent.atomic.AtomicLong open = runtime.metrics.hostnameConnectionOpened(b.name());
+            ctx.channel().closeFuture().addListener(closed -> open.decrementAndGet());
             if (hostname != null) {
                 ctx.channel().attr(SNI).set(hostname);
             }

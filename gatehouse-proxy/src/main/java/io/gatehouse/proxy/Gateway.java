@@ -56,6 +56,14 @@ public final class Gateway implements AutoCloseable {
     private final GatewayRuntime runtime;
     private final CertificateWatch certificateWatch;
     private AdminServer admin;
+    /** When the config serving now went into service. */
+    private volatile Instant loadedAt;
+    /** The last reload's outcome, for /health: null before the first reload. */
+    private volatile ReloadOutcome lastReload;
+
+    /** How the last reload went: {@code reason} is null when it went into service. */
+    public record ReloadOutcome(boolean ok, Instant at, String reason) {
+    }
     private volatile boolean closed;
 
     public Gateway(LoadedConfig config) {
@@ -83,6 +91,8 @@ public final class Gateway implements AutoCloseable {
         bindOutbound(first);
         publishCertificateMetrics(config);
         certificateWatch = new CertificateWatch(CertificateInventory.of(config, Instant.now()), metrics);
+        metrics.configLoaded(false);
+        loadedAt = Instant.now();
     }
 
     /**
@@ -212,12 +222,36 @@ public final class Gateway implements AutoCloseable {
             }
         }
         publishCertificateMetrics(next);
+        metrics.configLoaded(true);
+        loadedAt = Instant.now();
+        lastReload = new ReloadOutcome(true, loadedAt, null);
         certificateWatch.update(CertificateInventory.of(next, Instant.now()));
         if (!oldPorts.equals(newPorts)) {
             log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);
         }
         log.info("configuration reloaded (generation {}): {} hostname(s), {} API(s)", snap.generation,
                 next.model().hostnames().size(), next.model().apis().size());
+    }
+
+    /**
+     * A reload was refused (a config with errors, or one the data plane could not take): the
+     * config serving now stays, and {@code /health} and {@code gatehouse_config_reloads_total} say so.
+     *
+     * @param reason why, in words without secrets (the first diagnostic, with its file:line:col)
+     */
+    public void reloadRefused(String reason) {
+        metrics.configRefused();
+        lastReload = new ReloadOutcome(false, Instant.now(), reason);
+    }
+
+    /** When the config serving now went into service. */
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** The last reload's outcome, or null when there has been none. */
+    public ReloadOutcome lastReload() {
+        return lastReload;
     }
 
     /** Every certificate of the config now serving: {@code GET /certificates} on the admin port. */

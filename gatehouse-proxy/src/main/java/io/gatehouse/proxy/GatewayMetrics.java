@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.cert.X509Certificate;
@@ -23,6 +24,10 @@ public final class GatewayMetrics implements MetricSink {
     private final List<Meter> certificateGauges = new ArrayList<>();
 
     public GatewayMetrics() {
+        Gauge.builder("gatehouse_config_last_success_timestamp_seconds", lastGoodLoad,
+                        java.util.concurrent.atomic.AtomicLong::get)
+                .description("When the config serving now went into service (Unix time, seconds)")
+                .strongReference(true).register(registry);
         // the buffer pool's memory: with RSS, what tells pooled buffers from TLS state and malloc
         if (Buffers.ALLOCATOR instanceof io.netty.buffer.ByteBufAllocatorMetricProvider p) {
             io.netty.buffer.ByteBufAllocatorMetric m = p.metric();
@@ -42,29 +47,124 @@ public final class GatewayMetrics implements MetricSink {
         return registry.scrape();
     }
 
-    /** Request counters by API, then operation, then status: no key is built on the request path. */
-    private final Map<String, Map<String, java.util.concurrent.atomic.AtomicReferenceArray<Counter>>> requestCounters =
-            new ConcurrentHashMap<>();
+    /**
+     * Buckets of the latency histograms, in seconds: from a cached answer on this machine to a
+     * backend at the edge of a 30 s timeout.
+     */
+    private static final java.time.Duration[] LATENCY_BUCKETS = java.util.stream.DoubleStream.of(
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .mapToObj(sec -> java.time.Duration.ofNanos((long) (sec * 1e9))).toArray(java.time.Duration[]::new);
 
-    void request(String api, String operation, int status) {
-        Map<String, java.util.concurrent.atomic.AtomicReferenceArray<Counter>> byOp = requestCounters.get(api);
+    private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
+    /** An operation's meters: request counters by status, latency timers by status class. */
+    private static final class OperationMeters {
+        final java.util.concurrent.atomic.AtomicReferenceArray<Counter> byStatus =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
+        final java.util.concurrent.atomic.AtomicReferenceArray<Timer> requestByClass =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(STATUS_CLASSES.length);
+        final java.util.concurrent.atomic.AtomicReferenceArray<Timer> backendByClass =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(STATUS_CLASSES.length);
+    }
+
+    /** Meters by API, then operation: no key is built on the request path. */
+    private final Map<String, Map<String, OperationMeters>> operations = new ConcurrentHashMap<>();
+
+    private OperationMeters operation(String api, String operation) {
+        Map<String, OperationMeters> byOp = operations.get(api);
         if (byOp == null) {
-            byOp = requestCounters.computeIfAbsent(api, k -> new ConcurrentHashMap<>());
+            byOp = operations.computeIfAbsent(api, k -> new ConcurrentHashMap<>());
         }
-        java.util.concurrent.atomic.AtomicReferenceArray<Counter> byStatus = byOp.get(operation);
-        if (byStatus == null) {
-            byStatus = byOp.computeIfAbsent(operation, k -> new java.util.concurrent.atomic.AtomicReferenceArray<>(600));
+        OperationMeters m = byOp.get(operation);
+        if (m == null) {
+            m = byOp.computeIfAbsent(operation, k -> new OperationMeters());
         }
+        return m;
+    }
+
+    private static int statusClass(int status) {
+        return status >= 100 && status < 600 ? status / 100 - 1 : STATUS_CLASSES.length - 1;
+    }
+
+    /** A request over for the client: counted by status, and its time from head to last byte out. */
+    void request(String api, String operation, int status, long nanos) {
+        OperationMeters m = operation(api, operation);
         int slot = status >= 0 && status < 600 ? status : 0;
-        Counter c = byStatus.get(slot);
+        Counter c = m.byStatus.get(slot);
         if (c == null) {
             c = Counter.builder("gatehouse_requests")
                     .description("Requests handled, by API, operation and status code")
                     .tag("api", api).tag("operation", operation).tag("status", Integer.toString(status))
                     .register(registry); // the registry returns the same counter for the same tags
-            byStatus.compareAndSet(slot, null, c);
+            m.byStatus.compareAndSet(slot, null, c);
         }
         c.increment();
+        timer(m.requestByClass, "gatehouse_request_duration", "Time from a request's head to the last byte of its"
+                + " response, by API, operation and status class", api, operation, statusClass(status)).record(nanos,
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A backend answered: the time from the request leaving for the backend (a new connection's
+     * connect and handshake included) to the backend's response head.
+     */
+    void backend(String api, String operation, int status, long nanos) {
+        timer(operation(api, operation).backendByClass, "gatehouse_backend_duration", "Time from a request leaving for"
+                + " the backend (connecting included) to the backend's response head, by API, operation and status"
+                + " class", api, operation, statusClass(status)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private Timer timer(java.util.concurrent.atomic.AtomicReferenceArray<Timer> byClass, String name, String help,
+            String api, String operation, int statusClass) {
+        Timer t = byClass.get(statusClass);
+        if (t == null) {
+            t = Timer.builder(name).description(help)
+                    .tag("api", api).tag("operation", operation).tag("status_class", STATUS_CLASSES[statusClass])
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .register(registry);
+            byClass.compareAndSet(statusClass, null, t);
+        }
+        return t;
+    }
+
+    /** Open client connections by the hostname their SNI chose. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> hostnameConnections = new ConcurrentHashMap<>();
+
+    /** A TLS connection was given to {@code hostname}; returns the count to decrement when it closes. */
+    java.util.concurrent.atomic.AtomicLong hostnameConnectionOpened(String hostname) {
+        java.util.concurrent.atomic.AtomicLong n = hostnameConnections.get(hostname);
+        if (n == null) {
+            n = hostnameConnections.computeIfAbsent(hostname, h -> {
+                java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+                Gauge.builder("gatehouse_hostname_connections_open", count, java.util.concurrent.atomic.AtomicLong::get)
+                        .description("Open client TLS connections by the hostname their SNI chose")
+                        .tag("hostname", h).strongReference(true).register(registry);
+                return count;
+            });
+        }
+        n.incrementAndGet();
+        return n;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong lastGoodLoad = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A config went into service (the first, or a reload). */
+    void configLoaded(boolean reload) {
+        if (reload) {
+            reloads("ok").increment();
+        }
+        lastGoodLoad.set(System.currentTimeMillis() / 1000);
+    }
+
+    /** A reload was refused: the config that serves stays. */
+    void configRefused() {
+        reloads("refused").increment();
+    }
+
+    private Counter reloads(String outcome) {
+        return counters.computeIfAbsent("gatehouse_config_reloads\u0000" + outcome, k -> Counter.builder(
+                "gatehouse_config_reloads").description("Config reloads, by outcome (ok, refused)")
+                .tag("outcome", outcome).register(registry));
     }
 
     void downstreamHandshakeFailure(String hostname, String reason) {

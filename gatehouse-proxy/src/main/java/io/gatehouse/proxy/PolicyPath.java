@@ -558,6 +558,7 @@ final class PolicyPath {
             UpstreamCollector collector = new UpstreamCollector(runtime, b.target(), loop, b.timeout(),
                     b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
                     body); // the timeout runs from the end of the upload
+            long started = System.nanoTime();
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);
@@ -571,6 +572,8 @@ final class PolicyPath {
                     if (t != null) {
                         done.completeExceptionally(t);
                     } else {
+                        runtime.metrics.backend(in.match().api().config().id(), in.match().operation() == null ? ""
+                                : in.match().operation().config().id(), got.status().code(), System.nanoTime() - started);
                         into(x, got);
                         done.complete(null);
                     }
