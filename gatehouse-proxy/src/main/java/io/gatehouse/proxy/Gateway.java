@@ -54,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayRuntime runtime;
     private AdminServer admin;
     private volatile boolean closed;
+    private volatile io.gatehouse.config.keyvault.KeyVaultRefresher keyVault;
 
     public Gateway(LoadedConfig config) {
         this(config, 0);
@@ -189,11 +190,32 @@ public final class Gateway implements AutoCloseable {
             }
         }
         publishCertificateMetrics(next);
+        io.gatehouse.config.keyvault.KeyVaultRefresher kv = keyVault;
+        if (kv != null) {
+            kv.inService(next);
+        }
         if (!oldPorts.equals(newPorts)) {
             log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);
         }
         log.info("configuration reloaded (generation {}): {} hostname(s), {} API(s)", snap.generation,
                 next.model().hostnames().size(), next.model().apis().size());
+    }
+
+    /**
+     * Keeps the config's Key Vault references current with {@code refresher}: it learns each config
+     * this gateway serves, and the admin port's {@code POST /keyvault/refresh} runs it.
+     */
+    public Gateway keyVault(io.gatehouse.config.keyvault.KeyVaultRefresher refresher) {
+        this.keyVault = refresher;
+        if (refresher != null) {
+            refresher.inService(runtime.current().config);
+        }
+        return this;
+    }
+
+    /** The Key Vault refresher, or null when none was given. */
+    public io.gatehouse.config.keyvault.KeyVaultRefresher keyVault() {
+        return keyVault;
     }
 
     public long generation() {

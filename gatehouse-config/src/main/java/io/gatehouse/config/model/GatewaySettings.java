@@ -16,6 +16,8 @@ import java.util.List;
  * @param identityHeaders request header names (or prefixes ending in '*') removed from every
  *     request in addition to the built-in identity list
  * @param connectionLimits {@code gateway.timeouts} and {@code gateway.limits}; defaults when null
+ * @param keyVault {@code gateway.keyVault}: how Key Vault references are read and refreshed;
+ *     defaults when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -26,9 +28,20 @@ public record GatewaySettings(
         ManagedIdentityConfig managedIdentity,
         List<String> trustedProxies,
         List<String> identityHeaders,
-        ConnectionLimits connectionLimits) {
+        ConnectionLimits connectionLimits,
+        KeyVaultSettings keyVault) {
+
+    public GatewaySettings(List<ListenerConfig> listeners, String minimumProtocolVersion, RevocationMode revocationMode,
+            AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
+            List<String> identityHeaders, ConnectionLimits connectionLimits) {
+        this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
+                identityHeaders, connectionLimits, null);
+    }
 
     public GatewaySettings {
+        if (keyVault == null) {
+            keyVault = KeyVaultSettings.defaults();
+        }
         listeners = List.copyOf(listeners);
         trustedProxies = List.copyOf(trustedProxies);
         identityHeaders = List.copyOf(identityHeaders);
