@@ -44,30 +44,30 @@ import javax.net.ssl.SSLContext;
  *       &resource=...} with {@code X-IDENTITY-HEADER}).</li>
  * </ul>
  */
-final class FakeKeyVault implements AutoCloseable {
-    static final String HOST = "gatehouse-test.vault.azure.net";
-    static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    static final String IDENTITY_HEADER = "test-identity-header-" + UUID.randomUUID();
+public final class FakeKeyVault implements AutoCloseable {
+    public static final String HOST = "gatehouse-test.vault.azure.net";
+    public static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    public static final String IDENTITY_HEADER = "test-identity-header-" + UUID.randomUUID();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Version(String id, String value, String contentType, boolean enabled, long created) {
+    public record Version(String id, String value, String contentType, boolean enabled, long created) {
     }
 
     private final SSLContext tls;
     private HttpsServer vault;
-    final int vaultPort;
+    public final int vaultPort;
     private final HttpServer tokens;
-    final Map<String, List<Version>> secrets = new ConcurrentHashMap<>();
+    public final Map<String, List<Version>> secrets = new ConcurrentHashMap<>();
     /** Client ids (or "system") that may read secrets. */
-    final Set<String> allowed = ConcurrentHashMap.newKeySet();
+    public final Set<String> allowed = ConcurrentHashMap.newKeySet();
     /** Token requests seen: "imds resource client_id" or "app-service resource client_id". */
-    final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+    public final List<String> tokenRequests = new CopyOnWriteArrayList<>();
     /** Secret reads seen: "GET /secrets/..." with the identity. */
-    final List<String> reads = new CopyOnWriteArrayList<>();
+    public final List<String> reads = new CopyOnWriteArrayList<>();
     private final Map<String, String> tokenOwners = new ConcurrentHashMap<>();
     private final AtomicInteger versionCounter = new AtomicInteger();
 
-    FakeKeyVault(Pki.Issued serverCert) {
+    public FakeKeyVault(Pki.Issued serverCert) {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -96,35 +96,35 @@ final class FakeKeyVault implements AutoCloseable {
     }
 
     /** Stops answering: the vault's port refuses connections, as an unreachable vault does. */
-    void stopVault() {
+    public void stopVault() {
         vault.stop(0);
     }
 
-    void restartVault() throws IOException {
+    public void restartVault() throws IOException {
         startVault();
     }
 
-    String vaultUrl() {
+    public String vaultUrl() {
         return "https://" + HOST + ":" + vaultPort;
     }
 
-    String imdsEndpoint() {
+    public String imdsEndpoint() {
         return "http://127.0.0.1:" + tokens.getAddress().getPort() + "/metadata/identity/oauth2/token";
     }
 
-    String appServiceEndpoint() {
+    public String appServiceEndpoint() {
         return "http://127.0.0.1:" + tokens.getAddress().getPort() + "/msi/token";
     }
 
     /** Adds a new version of {@code name} (the latest); returns its version id. */
-    String put(String name, String value, String contentType) {
+    public String put(String name, String value, String contentType) {
         String version = String.format("%032x", versionCounter.incrementAndGet() + 0xabc000L);
         secrets.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>())
                 .add(new Version(version, value, contentType, true, Instant.now().getEpochSecond() + versionCounter.get()));
         return version;
     }
 
-    void disable(String name, String version) {
+    public void disable(String name, String version) {
         List<Version> vs = secrets.get(name);
         for (int i = 0; i < vs.size(); i++) {
             Version v = vs.get(i);
