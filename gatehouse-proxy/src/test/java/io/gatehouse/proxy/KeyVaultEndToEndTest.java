@@ -253,8 +253,28 @@ class KeyVaultEndToEndTest {
                 }
             }
         });
-        HttpClient backendLoop = HttpClient.newBuilder().sslContext(clientTls).build(); // keeps its connection
+        // through nginx on one kept-alive client connection: the gateway's pooled backend connection was made
+        // with the old client certificate; across the swap no request fails, and later ones use the new one
+        HttpClient backendClient = HttpClient.newBuilder().sslContext(clientTls).version(HttpClient.Version.HTTP_1_1).build();
+        List<String> backendSubjects = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread backendLoop = new Thread(() -> {
+            while (run.get()) {
+                try {
+                    HttpResponse<String> r = backendClient.send(HttpRequest.newBuilder(
+                            URI.create("https://" + TestWorld.API_HOST + ":" + port + "/backend/loop")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        failures.add("backend status " + r.statusCode() + " " + r.body());
+                    } else {
+                        backendSubjects.add(JSON.readTree(r.body()).path("nginxSawClient").asText());
+                    }
+                } catch (Exception e) {
+                    failures.add("backend " + e);
+                }
+            }
+        });
         loop.start();
+        backendLoop.start();
         try {
             Thread.sleep(300);
             String v2 = vault.put("gateway-tls", pfx(serverV2), "application/x-pkcs12");
@@ -268,6 +288,8 @@ class KeyVaultEndToEndTest {
         } finally {
             run.set(false);
             loop.join();
+            backendLoop.join();
+            backendClient.close();
         }
         assertThat(failures).isEmpty();
         assertThat(ok.get()).isGreaterThan(5);
@@ -278,7 +300,10 @@ class KeyVaultEndToEndTest {
         // the backend now sees the new client certificate: the pooled connection made with the old one is not reused
         E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/backend/y", null);
         assertThat(r.body()).contains("CN=alt-gw,O=Contoso,C=US");
-        backendLoop.close();
+        assertThat(backendSubjects).contains("CN=gatehouse-gw,O=Contoso,C=US", "CN=alt-gw,O=Contoso,C=US");
+        // once the new client certificate was in use, the old one never came back
+        int firstNew = backendSubjects.indexOf("CN=alt-gw,O=Contoso,C=US");
+        assertThat(backendSubjects.subList(firstNew, backendSubjects.size())).containsOnly("CN=alt-gw,O=Contoso,C=US");
     }
 
     @Test

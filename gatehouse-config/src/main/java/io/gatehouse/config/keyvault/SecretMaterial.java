@@ -79,7 +79,7 @@ public final class SecretMaterial {
 
     private static byte[] base64(String value, String what, String expected) {
         try {
-            return Base64.getMimeDecoder().decode(value.strip());
+            return Base64.getDecoder().decode(value.replaceAll("\\s+", "")); // line breaks allowed, nothing else
         } catch (IllegalArgumentException e) {
             throw new TlsConfigException(what + " is not " + expected);
         }
