@@ -65,6 +65,8 @@ public final class FakeKeyVault implements AutoCloseable {
     /** Secret reads seen: "GET /secrets/..." with the identity. */
     public final List<String> reads = new CopyOnWriteArrayList<>();
     private final Map<String, String> tokenOwners = new ConcurrentHashMap<>();
+    /** The resource the 401 challenge names; Key Vault's is https://vault.azure.net. */
+    public volatile String challengeResource = "https://vault.azure.net";
     private final AtomicInteger versionCounter = new AtomicInteger();
 
     public FakeKeyVault(Pki.Issued serverCert) {
@@ -182,7 +184,7 @@ public final class FakeKeyVault implements AutoCloseable {
         String owner = auth != null && auth.startsWith("Bearer ") ? tokenOwners.get(auth.substring(7)) : null;
         if (owner == null) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/"
-                    + TENANT + "\", resource=\"https://vault.azure.net\"");
+                    + TENANT + "\", resource=\"" + challengeResource + "\"");
             send(ex, 401, error("Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", null));
             return;
         }

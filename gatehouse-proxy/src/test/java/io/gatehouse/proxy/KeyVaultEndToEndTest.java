@@ -161,6 +161,9 @@ class KeyVaultEndToEndTest {
                   - name: api-key
                     keyVault:
                       secretIdentifier: %6$s/secrets/api-key
+                  - name: api-key-pinned
+                    keyVault:
+                      secretIdentifier: %6$s/secrets/api-key/%9$s
                 backends:
                   - id: nginx
                     url: https://backend.gatehouse.test:%8$d
@@ -186,8 +189,17 @@ class KeyVaultEndToEndTest {
                   - id: backend
                     path: backend
                     backendId: nginx
+                  - id: pinned
+                    path: pinned
+                    backendId: nginx
+                    policyXml: |
+                      <policies>
+                        <inbound><return-response><set-body>{{api-key-pinned}}</set-body></return-response></inbound>
+                        <backend><base /></backend>
+                        <outbound><base /></outbound>
+                      </policies>
                 """.formatted(port, adminPort, vault.imdsEndpoint(), refreshSeconds, tmp.resolve("vault-ca.pem"), v,
-                BACKEND_IDENTITY, nginx.port);
+                BACKEND_IDENTITY, nginx.port, versions.get("api-key"));
     }
 
     @AfterAll
@@ -297,6 +309,7 @@ class KeyVaultEndToEndTest {
         Probe next = handshake("/key");
         assertThat(next.leaf.getSerialNumber()).isEqualTo(serverV2.certificate().getSerialNumber());
         assertThat(next.body).isEqualTo("s3cr3t-v2");
+        assertThat(handshake("/pinned").body).as("a pinned version stays").isEqualTo("s3cr3t-v1");
         // the backend now sees the new client certificate: the pooled connection made with the old one is not reused
         E2e.CurlResult r = E2e.curl(world, TestWorld.API_HOST, port, "/backend/y", null);
         assertThat(r.body()).contains("CN=alt-gw,O=Contoso,C=US");
@@ -416,6 +429,50 @@ class KeyVaultEndToEndTest {
         } finally {
             vault.allowed.add(BACKEND_IDENTITY);
         }
+    }
+
+    @Test
+    @Order(10)
+    void aChallengeNamingAnotherResourceIsRefusedBeforeAnyTokenIsAsked() throws Exception {
+        Pki.Issued rogueCert = Pki.issue(vaultCa, Pki.IssueRequest.server(FakeKeyVault.HOST, FakeKeyVault.HOST)
+                .withValidity(Duration.ofDays(1)));
+        try (FakeKeyVault rogue = new FakeKeyVault(rogueCert)) {
+            rogue.challengeResource = "https://storage.azure.com"; // not the vault's: a token for it must not be sent
+            rogue.put("gateway-tls", pfx(world.gatewayServer), "application/x-pkcs12");
+            Path file = tmp.resolve("rogue.yaml");
+            Files.writeString(file, config(3600).replace(vault.vaultUrl() + "/secrets/gateway-tls", rogue.vaultUrl()
+                    + "/secrets/gateway-tls").replace(vault.imdsEndpoint(), rogue.imdsEndpoint()));
+            ConfigResult r = ConfigLoader.load(file, Map.of(), new KeyVaultSource());
+            assertThat(r.config()).isNull();
+            assertThat(r.diagnostics().render()).contains("certificate 'gateway-tls': vault " + rogue.vaultUrl()
+                    + " asked for a token for a resource that does not belong to its host");
+            // the other references (on the real test vault) got their tokens; none was asked for the rogue's resource
+            assertThat(rogue.tokenRequests).isNotEmpty().noneMatch(t -> t.contains("storage.azure.com"));
+        }
+    }
+
+    @Test
+    @Order(11)
+    void theAppServiceTokenShapeOfGatewayManagedIdentityWorksToo() throws Exception {
+        Path file = tmp.resolve("app-service.yaml");
+        Files.writeString(file, config(3600).replace("""
+                    style: imds
+                    endpoint: %s
+                """.formatted(vault.imdsEndpoint()), """
+                    style: app-service
+                    endpoint: %s
+                    identityHeader: ${env:IDENTITY_HEADER}
+                """.formatted(vault.appServiceEndpoint())));
+        vault.tokenRequests.clear();
+        ConfigResult r = ConfigLoader.load(file, Map.of("IDENTITY_HEADER", FakeKeyVault.IDENTITY_HEADER), new KeyVaultSource());
+        assertThat(r.config()).as(r.diagnostics().render()).isNotNull();
+        assertThat(vault.tokenRequests).contains("app-service https://vault.azure.net system",
+                "app-service https://vault.azure.net " + BACKEND_IDENTITY);
+        // a wrong identity header is a token failure that says which endpoint refused, not the header
+        ConfigResult bad = ConfigLoader.load(file, Map.of("IDENTITY_HEADER", "wrong-Hdr-S3cret"), new KeyVaultSource());
+        assertThat(bad.config()).isNull();
+        assertThat(bad.diagnostics().render()).contains("could not get a token for the system-assigned managed identity",
+                "the managed identity endpoint " + vault.appServiceEndpoint() + " answered 401").doesNotContain("wrong-Hdr-S3cret");
     }
 
     // ---------------------------------------------------------------- helpers

@@ -37,6 +37,8 @@ public final class KeyVaultRefresher implements AutoCloseable {
     private volatile LoadedConfig current;
     private ScheduledFuture<?> next;
     private Duration interval;
+    /** Which chain of scheduled refreshes is current: a refresh of an older chain does not schedule another. */
+    private long chain;
 
     /**
      * @param source the process's Key Vault source (the one the config loads use)
@@ -66,6 +68,7 @@ public final class KeyVaultRefresher implements AutoCloseable {
     }
 
     private void cancel() {
+        chain++;
         if (next != null) {
             next.cancel(false);
             next = null;
@@ -76,6 +79,7 @@ public final class KeyVaultRefresher implements AutoCloseable {
         if (executor.isShutdown()) {
             return;
         }
+        long mine = chain;
         next = executor.schedule(() -> {
             try {
                 refresh();
@@ -83,7 +87,7 @@ public final class KeyVaultRefresher implements AutoCloseable {
                 log.error("Key Vault refresh failed; trying again in {}", interval, e);
             }
             synchronized (this) {
-                if (interval != null) {
+                if (interval != null && chain == mine) {
                     schedule();
                 }
             }

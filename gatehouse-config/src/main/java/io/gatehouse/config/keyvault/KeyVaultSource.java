@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * the vault keeps serving what was read before; a new instance (as {@code gatehouse validate}
  * uses) has nothing to fall back on.
  *
- * <p>A failure is logged once when it starts or changes, and once when it clears, in words a user
- * can act on ({@link KeyVaultProblems}); never with a token or a secret's value.
+ * <p>A failure while a last good version serves is logged once when it starts or changes, and once
+ * when it clears, in words a user can act on ({@link KeyVaultProblems}); never with a token or a
+ * secret's value. A failure with nothing to fall back on is not logged here: the load reports it
+ * as an error at the reference, which stops the start or refuses the reload.
  *
  * <p>Calls block: they run while a config loads or on the refresher's thread, never on an event loop.
  */
@@ -118,12 +120,10 @@ public final class KeyVaultSource {
             state.lastRefresh = now;
             state.lastError = message;
             Fetched good = state.lastGood;
-            if (!message.equals(before)) {
-                if (good != null) {
-                    log.warn("{}; still serving version {}", message, good.version());
-                } else {
-                    log.error("{}", message);
-                }
+            if (good == null) {
+                log.debug("{} (nothing read before: the load reports it)", message);
+            } else if (!message.equals(before)) {
+                log.warn("{}; still serving version {}", message, good.version());
             } else {
                 log.debug("{} (unchanged)", message);
             }
