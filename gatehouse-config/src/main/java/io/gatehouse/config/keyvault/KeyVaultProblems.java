@@ -69,8 +69,9 @@ final class KeyVaultProblems {
             return vault + " asked for a token for a resource that does not belong to its host (" + firstLine(e.getMessage())
                     + "); this is not a Key Vault, or the secretIdentifier's host is wrong";
         }
+        // the exception's own message is left out: a parsing error could quote the response, which holds the value
         return "cannot read " + secret + " from " + vault + ": " + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : " (" + firstLine(e.getMessage()) + ")");
+                + " (set GATEHOUSE_AZURE_LOG_LEVEL=DEBUG to see the Azure SDK's log)";
     }
 
     private static boolean isCredentialProblem(Throwable e) {
