@@ -3,6 +3,8 @@ package io.gatehouse.cli;
 import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.ConfigResult;
 import io.gatehouse.config.ConfigWatcher;
+import io.gatehouse.config.keyvault.KeyVaultRefresher;
+import io.gatehouse.config.keyvault.KeyVaultSource;
 import io.gatehouse.proxy.Gateway;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code gatehouse run -c FILE}: serves until SIGTERM or Ctrl-C (which drain in-flight requests),
- * reloading on SIGHUP or when the config or a file it names changes.
+ * reloading on SIGHUP or when the config or a file it names changes, and when a Key Vault secret it
+ * names has a new version ({@link KeyVaultRefresher}).
  */
 @Command(name = "run", description = "Run the gateway from a config file.")
 final class RunCommand implements Callable<Integer> {
@@ -51,7 +54,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigResult first = ConfigLoader.load(config);
+        KeyVaultSource keyVault = new KeyVaultSource(); // the last good version of each Key Vault secret, across reloads
+        ConfigResult first = ConfigLoader.load(config, System.getenv(), keyVault);
         if (!first.diagnostics().isEmpty()) {
             System.out.print(first.diagnostics().render());
         }
@@ -81,24 +85,28 @@ final class RunCommand implements Callable<Integer> {
                     gateway.reloadRefused("the gateway could not take the new config: " + e.getClass().getSimpleName());
                 }
             }
-        });
+        }, System.getenv(), keyVault);
+        KeyVaultRefresher refresher = new KeyVaultRefresher(keyVault, watcher::reloadNow);
+        gateway.keyVault(refresher);
         if (!noWatch) {
             watcher.start(first.watchedFiles());
         }
         Signals.onHangup(() -> {
-            log.info("SIGHUP: reloading {}", config);
+            log.info("SIGHUP: reloading {} (and reading its Key Vault references again)", config);
             watcher.reloadNow();
         });
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signals.onTerminate(stopRequested::countDown);
         Duration drain = first.config().model().gateway().drainTimeout();
         Thread fallback = new Thread(() -> {
+            refresher.close();
             watcher.close();
             gateway.stop(drain);
         }, "gatehouse-shutdown");
         Runtime.getRuntime().addShutdownHook(fallback); // exits other than SIGTERM/SIGINT
         stopRequested.await();
         log.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
+        refresher.close();
         watcher.close();
         gateway.stop(drain);
         log.info("stopped");

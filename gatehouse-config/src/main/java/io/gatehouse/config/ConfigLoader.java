@@ -3,6 +3,7 @@ package io.gatehouse.config;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.SourceText;
 import io.gatehouse.config.model.GatehouseConfig;
+import io.gatehouse.config.keyvault.KeyVaultSource;
 import io.gatehouse.config.model.NamedValueConfig;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
@@ -38,21 +39,37 @@ public final class ConfigLoader {
         return load(file, env, Instant.now());
     }
 
+    /**
+     * Loads with the given variables, reading Key Vault references through {@code keyVault}: the
+     * process's one source, which keeps the last version read of each secret, so a reload that
+     * cannot reach a vault keeps what was read before. The other overloads use a new source, with
+     * nothing read before ({@code gatehouse validate}).
+     */
+    public static ConfigResult load(Path file, Map<String, String> env, KeyVaultSource keyVault) {
+        return load(file, env, Instant.now(), keyVault);
+    }
+
     static ConfigResult load(Path file, Map<String, String> env, Instant now) {
+        return load(file, env, now, new KeyVaultSource());
+    }
+
+    static ConfigResult load(Path file, Map<String, String> env, Instant now, KeyVaultSource keyVault) {
         requireNonNull(file, "file");
         requireNonNull(env, "env");
+        requireNonNull(keyVault, "keyVault");
         Diagnostics diagnostics = new Diagnostics();
         String name = file.toString();
         ConfigFiles files = new ConfigFiles(file);
         try {
-            return load(file, env, now, diagnostics, files);
+            return load(file, env, now, diagnostics, files, keyVault);
         } catch (Throwable t) { // a bug or hostile input must not stop a load, least of all a reload: Diagnostics.internalError
             diagnostics.internalError(name, t);
             return new ConfigResult(null, diagnostics, files.watched());
         }
     }
 
-    private static ConfigResult load(Path file, Map<String, String> env, Instant now, Diagnostics diagnostics, ConfigFiles files) {
+    private static ConfigResult load(Path file, Map<String, String> env, Instant now, Diagnostics diagnostics, ConfigFiles files,
+            KeyVaultSource keyVault) {
         String name = file.toString();
         Path absolute = file.toAbsolutePath().normalize();
         String problem = files.problem(absolute);
@@ -75,14 +92,18 @@ public final class ConfigLoader {
         ConfigReader reader = new ConfigReader(name, files, env, diagnostics);
         reader.rawText = text;
         GatehouseConfig model = root == null && diagnostics.hasErrors() ? null : reader.read(root, absolute);
-        MaterialLoader materials = new MaterialLoader(reader, files, diagnostics, now);
+        MaterialLoader materials = new MaterialLoader(reader, files, diagnostics, now, keyVault);
         Map<String, String> namedValues = new LinkedHashMap<>();
         CompiledPolicies policies = CompiledPolicies.none();
         if (model != null) {
             new ConfigChecks(reader, diagnostics).check(model);
             materials.load(model);
             for (NamedValueConfig nv : model.namedValues()) {
-                namedValues.put(nv.name(), nv.value());
+                if (nv.keyVault() == null) {
+                    namedValues.put(nv.name(), nv.value());
+                } else if (materials.keyVaultNamedValues.containsKey(nv.name())) {
+                    namedValues.put(nv.name(), materials.keyVaultNamedValues.get(nv.name()));
+                }
             }
             // policies are compiled even when the config has errors, so every problem shows at once
             policies = CompiledPolicies.compile(model, reader.policySources, namedValues, reader.fragmentSources,
@@ -96,7 +117,7 @@ public final class ConfigLoader {
         }
         LoadedConfig loaded = new LoadedConfig(model, materials.keyPairs, materials.certificates, materials.caCertificates,
                 materials.caStore(), materials.revocation(model), namedValues, reader.fragmentSources,
-                reader.policySources, policies);
+                reader.policySources, policies, materials.keyVaultItems);
         return new ConfigResult(loaded, diagnostics, files.watched());
     }
 }

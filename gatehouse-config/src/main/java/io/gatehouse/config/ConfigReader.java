@@ -57,10 +57,10 @@ final class ConfigReader {
     private static final List<String> LISTENER_KEYS = List.of("port", "tls", "bind", "maxConnections");
     private static final List<String> HOSTNAME_KEYS = List.of("hostName", "certificateId", "negotiateClientCertificate",
             "clientCertificateMode", "defaultSslBinding", "trustedCaCertificateIds");
-    private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile");
+    private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile", "keyVault");
     private static final List<String> CERTIFICATE_KEYS = List.of("id", "certificateFile", "keyFile", "keyPassword", "pfx",
             "password", "keyVault");
-    private static final List<String> NAMED_VALUE_KEYS = List.of("name", "value", "secret");
+    private static final List<String> NAMED_VALUE_KEYS = List.of("name", "value", "secret", "keyVault");
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
@@ -137,7 +137,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults(), null);
+                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults(), null, null);
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -150,7 +150,8 @@ final class ConfigReader {
             return null;
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
-                "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "certificates");
+                "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "keyVault",
+                "certificates");
         if (g == null) {
             return null;
         }
@@ -200,7 +201,7 @@ final class ConfigReader {
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
-                connectionLimits(g), expiryWarning(g));
+                connectionLimits(g), keyVaultSettings(g), expiryWarning(g));
         origins.put(settings, g);
         return settings;
     }
@@ -492,9 +493,17 @@ final class ConfigReader {
         boolean ok = id != null;
         Path file = null;
         String pem = null;
+        CertificateConfig.KeyVaultRef keyVault = null;
         if (s.has("file") && s.has("pem")) {
             diagnostics.add(s.keyPosition("pem").error("CA certificate '" + id + "' has both 'file' and 'pem' (expected one)"));
             ok = false;
+        } else if (s.has("keyVault") && (s.has("file") || s.has("pem"))) {
+            diagnostics.add(s.keyPosition("keyVault").error("CA certificate" + named(id) + " has both '"
+                    + (s.has("file") ? "file" : "pem") + "' and 'keyVault' (expected one)"));
+            ok = false;
+        } else if (s.has("keyVault")) {
+            keyVault = keyVaultRef(s, "CA certificate" + named(id));
+            ok &= keyVault != null;
         } else if (s.has("file")) {
             file = file(s, "file");
             ok &= file != null;
@@ -503,7 +512,7 @@ final class ConfigReader {
             ok &= pem != null;
         } else {
             diagnostics.add(s.position().error("CA certificate" + named(id)
-                    + " needs 'file' (a PEM or DER file) or 'pem' (inline PEM)"));
+                    + " needs 'file' (a PEM or DER file), 'pem' (inline PEM) or 'keyVault' (a Key Vault secret)"));
             ok = false;
         }
         CaCertificateConfig.StoreName store = null;
@@ -528,7 +537,7 @@ final class ConfigReader {
         if (!ok) {
             return null;
         }
-        return new CaCertificateConfig(id, file, pem, store, crl, s.position());
+        return new CaCertificateConfig(id, file, pem, store, crl, s.position(), keyVault);
     }
 
     private CertificateConfig certificate(Section s) {
@@ -545,7 +554,8 @@ final class ConfigReader {
         }
         if (sources.isEmpty()) {
             diagnostics.add(s.position().error("certificate" + named(id)
-                    + " needs a source: 'certificateFile' (PEM, with 'keyFile' for a key pair) or 'pfx' (with 'password')"));
+                    + " needs a source: 'certificateFile' (PEM, with 'keyFile' for a key pair), 'pfx' (with 'password') "
+                    + "or 'keyVault' (a Key Vault secret)"));
             return null;
         }
         if (sources.size() > 1) {
@@ -600,24 +610,87 @@ final class ConfigReader {
                 }
             }
             default -> {
-                Section kv = section(s, "keyVault", "keyVault", "secretIdentifier", "identityClientId");
-                if (kv != null) {
-                    String sid = required(kv, "secretIdentifier");
-                    String client = kv.has("identityClientId") ? string(kv, "identityClientId") : null;
-                    if (sid != null) {
-                        keyVault = new CertificateConfig.KeyVaultRef(sid, client);
+                keyVault = keyVaultRef(s, "certificate" + named(id));
+                ok &= keyVault != null;
+                for (String k : List.of("keyFile", "keyPassword", "password")) {
+                    if (s.has(k)) {
+                        if (!k.equals("keyFile")) {
+                            secret(s, k); // kept out of source excerpts
+                        }
+                        diagnostics.add(s.keyPosition(k).error("'" + k + "' cannot be used with 'keyVault' (the Key "
+                                + "Vault secret holds the certificate and its key, as a PFX without a password or PEM)"));
+                        ok = false;
                     }
                 }
-                diagnostics.add(s.keyPosition("keyVault").error("certificate" + named(id)
-                        + ": Key Vault certificates are not supported in this version; export the certificate "
-                        + "and use 'pfx' with 'password', or PEM files with 'certificateFile' and 'keyFile'"));
-                ok = false;
             }
         }
         if (!ok) {
             return null;
         }
         return new CertificateConfig(id, certificateFile, keyFile, keyPassword, pfx, password, keyVault, s.position());
+    }
+
+    private static final Pattern GUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    /**
+     * {@code keyVault: {secretIdentifier, identityClientId}} under a certificate, CA certificate or
+     * named value; null when wrong (reported). The identifier is checked here
+     * ({@link io.gatehouse.config.keyvault.KeyVaultReference#parse}); the secret is read at load.
+     */
+    private CertificateConfig.KeyVaultRef keyVaultRef(Section s, String owner) {
+        Section kv = section(s, "keyVault", "keyVault", "secretIdentifier", "identityClientId");
+        if (kv == null) {
+            return null;
+        }
+        String sid = required(kv, "secretIdentifier");
+        String client = kv.has("identityClientId") ? string(kv, "identityClientId") : null;
+        boolean ok = sid != null;
+        if (sid != null) {
+            String problem = io.gatehouse.config.keyvault.KeyVaultReference.problem(sid.strip());
+            if (problem != null) {
+                diagnostics.add(kv.valuePosition("secretIdentifier").error(owner + ": " + problem));
+                ok = false;
+            }
+        }
+        if (client != null && !GUID.matcher(client.strip()).matches()) {
+            diagnostics.add(kv.valuePosition("identityClientId").error(owner + ": identityClientId '" + client
+                    + "' is not a client id (expected the GUID of a user-assigned managed identity, for example "
+                    + "00000000-0000-0000-0000-000000000000; leave it out for the default identity)"));
+            ok = false;
+        }
+        if (!ok) {
+            return null;
+        }
+        CertificateConfig.KeyVaultRef ref = new CertificateConfig.KeyVaultRef(sid.strip(), client == null ? null : client.strip());
+        origins.put(ref, kv);
+        return ref;
+    }
+
+    /** {@code gateway.keyVault: {refreshInterval, credential, identityClientId}}; defaults when absent or wrong (reported). */
+    private io.gatehouse.config.model.KeyVaultSettings keyVaultSettings(Section g) {
+        var d = io.gatehouse.config.model.KeyVaultSettings.defaults();
+        Section k = section(g, "keyVault", "gateway keyVault", "refreshInterval", "credential", "identityClientId");
+        if (k == null) {
+            return d;
+        }
+        Duration interval = orDefault(seconds(k, "refreshInterval", d.refreshInterval(), false), d.refreshInterval());
+        String credential = d.credential();
+        if (k.has("credential")) {
+            String v = string(k, "credential");
+            if (v != null && io.gatehouse.config.model.KeyVaultSettings.CREDENTIALS.contains(v.strip().toLowerCase(Locale.ROOT))) {
+                credential = v.strip().toLowerCase(Locale.ROOT);
+            } else if (v != null) {
+                diagnostics.add(k.valuePosition("credential").error("unknown keyVault credential '" + v + "' (expected one of: "
+                        + String.join(", ", io.gatehouse.config.model.KeyVaultSettings.CREDENTIALS) + ")"));
+            }
+        }
+        String client = k.has("identityClientId") ? string(k, "identityClientId") : null;
+        if (client != null && !GUID.matcher(client.strip()).matches()) {
+            diagnostics.add(k.valuePosition("identityClientId").error("identityClientId '" + client
+                    + "' is not a client id (expected the GUID of a user-assigned managed identity)"));
+            client = null;
+        }
+        return new io.gatehouse.config.model.KeyVaultSettings(interval, credential, client == null ? null : client.strip());
     }
 
     // ---------------------------------------------------------------- named values, fragments
@@ -629,8 +702,20 @@ final class ConfigReader {
             declaredNamedValues.add(name);
         }
         String value;
-        if (!s.has("value")) {
-            missing(s, "value");
+        CertificateConfig.KeyVaultRef keyVault = null;
+        if (s.has("keyVault")) {
+            if (s.has("value")) {
+                diagnostics.add(s.keyPosition("keyVault").error("named value" + named(name)
+                        + " has both 'value' and 'keyVault' (expected one)"));
+            }
+            keyVault = keyVaultRef(s, "named value" + named(name));
+            value = null;
+            if (name != null && keyVault == null) {
+                return null;
+            }
+        } else if (!s.has("value")) {
+            diagnostics.add(s.position().error("missing required key 'value' in named value (or 'keyVault' for a "
+                    + "value kept in Key Vault)"));
             value = null;
         } else if (Boolean.TRUE.equals(secret)) {
             Secret v = secret(s, "value");
@@ -640,6 +725,9 @@ final class ConfigReader {
         }
         if (name == null) {
             return null;
+        }
+        if (keyVault != null) {
+            return new NamedValueConfig(name, "", true, s.position(), keyVault); // Key Vault named values are secret
         }
         return new NamedValueConfig(name, value == null ? "" : value, Boolean.TRUE.equals(secret), s.position());
     }

@@ -1,5 +1,6 @@
 package io.gatehouse.config;
 
+import io.gatehouse.config.keyvault.KeyVaultSource;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -38,6 +39,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Path configFile;
     private final Consumer<ConfigResult> onChange;
     private final Map<String, String> env;
+    private final KeyVaultSource keyVault;
     private final Object reloadLock = new Object();
     private final Map<WatchKey, Path> keys = new HashMap<>();
     private volatile Set<Path> watchedFiles = Set.of();
@@ -51,9 +53,18 @@ public final class ConfigWatcher implements AutoCloseable {
 
     /** With the given variables for {@code ${env:NAME}} (tests pass their own). */
     public ConfigWatcher(Path configFile, Consumer<ConfigResult> onChange, Map<String, String> env) {
+        this(configFile, onChange, env, new KeyVaultSource());
+    }
+
+    /**
+     * With the process's Key Vault source: each reload reads the config's Key Vault references
+     * again (their latest versions) and keeps the last good version of one that cannot be read.
+     */
+    public ConfigWatcher(Path configFile, Consumer<ConfigResult> onChange, Map<String, String> env, KeyVaultSource keyVault) {
         this.configFile = requireNonNull(configFile, "configFile");
         this.onChange = requireNonNull(onChange, "onChange");
         this.env = Map.copyOf(env);
+        this.keyVault = requireNonNull(keyVault, "keyVault");
     }
 
     /**
@@ -62,7 +73,7 @@ public final class ConfigWatcher implements AutoCloseable {
      * config itself.
      */
     public void start() {
-        start(ConfigLoader.load(configFile, env).watchedFiles());
+        start(ConfigLoader.load(configFile, env, keyVault).watchedFiles());
     }
 
     /**
@@ -89,7 +100,7 @@ public final class ConfigWatcher implements AutoCloseable {
     /** Loads the config now and hands the result to the consumer (SIGHUP); returns it as well. */
     public ConfigResult reloadNow() {
         synchronized (reloadLock) {
-            ConfigResult result = ConfigLoader.load(configFile, env); // never throws: failures are diagnostics
+            ConfigResult result = ConfigLoader.load(configFile, env, keyVault); // never throws: failures are diagnostics
             if (watchService != null && !closed) {
                 register(result.watchedFiles());
             }

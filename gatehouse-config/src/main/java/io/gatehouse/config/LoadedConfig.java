@@ -1,6 +1,8 @@
 package io.gatehouse.config;
 
 import io.gatehouse.common.SourceText;
+import io.gatehouse.config.keyvault.KeyVaultItem;
+import io.gatehouse.config.keyvault.KeyVaultSource;
 import io.gatehouse.config.model.GatehouseConfig;
 import io.gatehouse.config.model.PolicyRef;
 import io.gatehouse.tls.CaStore;
@@ -30,11 +32,12 @@ public final class LoadedConfig {
     private final Map<String, SourceText> fragments;
     private final Map<PolicyRef, SourceText> policySources;
     private final CompiledPolicies policies;
+    private final List<KeyVaultItem> keyVaultItems;
 
     LoadedConfig(GatehouseConfig model, Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
             Map<String, X509Certificate> caCertificates, CaStore caStore, RevocationMode revocation,
             Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources,
-            CompiledPolicies policies) {
+            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems) {
         this.model = requireNonNull(model, "model");
         this.keyPairs = Map.copyOf(keyPairs);
         this.certificates = Map.copyOf(certificates);
@@ -45,6 +48,31 @@ public final class LoadedConfig {
         this.fragments = Map.copyOf(fragments);
         this.policySources = Map.copyOf(policySources);
         this.policies = requireNonNull(policies, "policies");
+        this.keyVaultItems = List.copyOf(keyVaultItems);
+    }
+
+    /**
+     * Every certificate, CA certificate and named value this config read from Key Vault, with the
+     * secret version it uses (the one in service once the gateway serves this config). Live
+     * status (last refresh, last error) is {@link io.gatehouse.config.keyvault.KeyVaultRefresher#status()}.
+     */
+    public List<KeyVaultItem> keyVaultItems() {
+        return keyVaultItems;
+    }
+
+    /**
+     * How this config reaches its vaults: {@code gateway.keyVault}, {@code gateway.managedIdentity}
+     * and the Root CA certificates read from files (trusted for the vaults' TLS as well as the JDK's).
+     */
+    public KeyVaultSource.Access keyVaultAccess() {
+        List<X509Certificate> roots = new java.util.ArrayList<>();
+        for (var ca : model.caCertificates()) {
+            if (ca.keyVault() == null && ca.storeName() == io.gatehouse.config.model.CaCertificateConfig.StoreName.ROOT
+                    && caCertificates.containsKey(ca.id())) {
+                roots.add(caCertificates.get(ca.id()));
+            }
+        }
+        return new KeyVaultSource.Access(model.gateway().keyVault(), model.gateway().managedIdentity(), roots);
     }
 
     /** Every policy compiled and composed per API and operation. */

@@ -8,6 +8,11 @@ import io.gatehouse.config.model.CaCertificateConfig;
 import io.gatehouse.config.model.CertificateConfig;
 import io.gatehouse.config.model.GatehouseConfig;
 import io.gatehouse.config.model.HostnameConfig;
+import io.gatehouse.config.model.NamedValueConfig;
+import io.gatehouse.config.keyvault.KeyVaultItem;
+import io.gatehouse.config.keyvault.KeyVaultReference;
+import io.gatehouse.config.keyvault.KeyVaultSource;
+import io.gatehouse.config.keyvault.SecretMaterial;
 import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.CertificateFiles;
 import io.gatehouse.tls.KeyMaterial;
@@ -51,20 +56,41 @@ final class MaterialLoader {
     private final List<X509Certificate> roots = new ArrayList<>();
     private final List<X509Certificate> intermediates = new ArrayList<>();
     private final List<X509CRL> crls = new ArrayList<>();
+    /** Key Vault named values read by this load, by name (secret). */
+    final Map<String, String> keyVaultNamedValues = new LinkedHashMap<>();
+    /** Every entry this load read from Key Vault, with the version it used. */
+    final List<KeyVaultItem> keyVaultItems = new ArrayList<>();
+    private final KeyVaultSource keyVault;
+    private KeyVaultSource.Access access;
 
-    MaterialLoader(ConfigReader reader, ConfigFiles files, Diagnostics diagnostics, Instant now) {
+    MaterialLoader(ConfigReader reader, ConfigFiles files, Diagnostics diagnostics, Instant now, KeyVaultSource keyVault) {
         this.reader = reader;
         this.files = files;
         this.diagnostics = diagnostics;
         this.now = now;
+        this.keyVault = keyVault;
     }
 
     void load(GatehouseConfig config) {
+        // CA certificates from files first: their Root entries are trusted for the vault's TLS too
+        for (CaCertificateConfig ca : config.caCertificates()) {
+            if (ca.keyVault() == null) {
+                guarded(ca.position(), "CA certificate '" + ca.id() + "'", () -> caCertificate(ca));
+            }
+        }
+        access = new KeyVaultSource.Access(config.gateway().keyVault(), config.gateway().managedIdentity(), roots);
+        for (CaCertificateConfig ca : config.caCertificates()) {
+            if (ca.keyVault() != null) {
+                guarded(ca.position(), "CA certificate '" + ca.id() + "'", () -> caCertificate(ca));
+            }
+        }
         for (CertificateConfig c : config.certificates()) {
             guarded(c.position(), "certificate '" + c.id() + "'", () -> certificate(c));
         }
-        for (CaCertificateConfig ca : config.caCertificates()) {
-            guarded(ca.position(), "CA certificate '" + ca.id() + "'", () -> caCertificate(ca));
+        for (NamedValueConfig nv : config.namedValues()) {
+            if (nv.keyVault() != null) {
+                guarded(nv.position(), "named value '" + nv.name() + "'", () -> namedValue(nv));
+            }
         }
         expiryWarnings(config);
         hostnameCoverage(config);
@@ -95,9 +121,60 @@ final class MaterialLoader {
         };
     }
 
+    /**
+     * Reads a Key Vault reference: the version read now, or the last good one with a warning when
+     * the vault cannot be read now; null with an error at the reference when there is neither.
+     */
+    private KeyVaultSource.Fetched fromVault(CertificateConfig.KeyVaultRef ref, String kind, String id, String what,
+            boolean certificate) {
+        Section s = reader.origins.get(ref);
+        Position at = s.valuePosition("secretIdentifier");
+        KeyVaultReference parsed = KeyVaultReference.parse(ref.secretIdentifier());
+        KeyVaultSource.Outcome o = keyVault.read(parsed, ref.identityClientId(), access, what, certificate);
+        keyVaultItems.add(new KeyVaultItem(kind, id, parsed, ref.identityClientId(),
+                o.value() == null ? null : o.value().version()));
+        if (o.value() == null) {
+            diagnostics.add(at.error(o.error()));
+            return null;
+        }
+        if (o.error() != null) {
+            diagnostics.add(at.warning(o.error() + "; using the last version read (" + o.value().version() + ")"));
+        }
+        return o.value();
+    }
+
+    /** A Key Vault secret's text as the thing it holds, or an error at the reference naming the version. */
+    private <T> T parseSecret(CertificateConfig.KeyVaultRef ref, KeyVaultSource.Fetched f, String what,
+            java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(what + " (Key Vault secret version " + f.version() + ")");
+        } catch (TlsConfigException e) {
+            diagnostics.add(reader.origins.get(ref).valuePosition("secretIdentifier").error(e.getMessage() == null
+                    ? what + ": the Key Vault secret cannot be read" : e.getMessage()));
+            return null;
+        }
+    }
+
+    private void namedValue(NamedValueConfig nv) {
+        KeyVaultSource.Fetched f = fromVault(nv.keyVault(), "namedValue", nv.name(), "named value '" + nv.name() + "'", false);
+        if (f != null) {
+            keyVaultNamedValues.put(nv.name(), f.value() == null ? "" : f.value());
+        }
+    }
+
     private void certificate(CertificateConfig c) {
         Section s = reader.origins.get(c);
         String what = "certificate '" + c.id() + "'";
+        if (c.keyVault() != null) {
+            KeyVaultSource.Fetched f = fromVault(c.keyVault(), "certificate", c.id(), what, true);
+            KeyMaterial km = f == null ? null : parseSecret(c.keyVault(), f, what,
+                    name -> SecretMaterial.keyPair(f.value(), f.contentType(), name));
+            if (km != null) {
+                keyPairs.put(c.id(), km);
+                certificates.put(c.id(), km.chain());
+            }
+            return;
+        }
         if (c.pfx() != null) {
             char[] password = c.password() == null ? new char[0] : c.password().reveal();
             try {
@@ -151,14 +228,24 @@ final class MaterialLoader {
     private void caCertificate(CaCertificateConfig ca) {
         Section s = reader.origins.get(ca);
         String what = "CA certificate '" + ca.id() + "'";
-        String key = ca.file() != null ? "file" : "pem";
+        String key = ca.file() != null ? "file" : ca.pem() != null ? "pem" : "keyVault";
         List<X509Certificate> certs;
-        try {
-            certs = ca.file() != null ? CertificateFiles.readCertificates(ca.file())
-                    : CertificateFiles.readCertificates(ca.pem(), what);
-        } catch (TlsConfigException e) {
-            diagnostics.add(s.valuePosition(key).error(what + ": " + message(e, null)));
-            certs = null;
+        if (ca.keyVault() != null) {
+            KeyVaultSource.Fetched f = fromVault(ca.keyVault(), "caCertificate", ca.id(), what, true);
+            X509Certificate cert = f == null ? null : parseSecret(ca.keyVault(), f, what,
+                    name -> SecretMaterial.certificate(f.value(), f.contentType(), name));
+            certs = cert == null ? null : List.of(cert);
+            if (certs == null) {
+                return;
+            }
+        } else {
+            try {
+                certs = ca.file() != null ? CertificateFiles.readCertificates(ca.file())
+                        : CertificateFiles.readCertificates(ca.pem(), what);
+            } catch (TlsConfigException e) {
+                diagnostics.add(s.valuePosition(key).error(what + ": " + message(e, null)));
+                certs = null;
+            }
         }
         if (certs != null && certs.size() != 1) {
             diagnostics.add(s.valuePosition(key).error(what + ": expected exactly one certificate, found " + certs.size()
@@ -213,7 +300,8 @@ final class MaterialLoader {
                 continue;
             }
             Section s = reader.origins.get(c);
-            Position at = s.valuePosition(c.pfx() != null ? "pfx" : "certificateFile");
+            Position at = c.keyVault() != null ? reader.origins.get(c.keyVault()).valuePosition("secretIdentifier")
+                    : s.valuePosition(c.pfx() != null ? "pfx" : "certificateFile");
             X509Certificate leaf = chain.get(0);
             Instant notAfter = leaf.getNotAfter().toInstant();
             Instant notBefore = leaf.getNotBefore().toInstant();

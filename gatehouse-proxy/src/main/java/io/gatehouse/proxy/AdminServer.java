@@ -26,7 +26,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The admin listener (loopback by default): {@code /metrics} in Prometheus format, {@code /health},
- * and {@code /certificates} (JSON: every certificate and CA certificate, see {@link CertificateInventory}).
+ * {@code /certificates} (JSON: every certificate and CA certificate, see {@link CertificateInventory}),
+ * {@code GET /keyvault} (each Key Vault-backed item's version in service, last refresh and last
+ * error) and {@code POST /keyvault/refresh} (read the vaults now; a new version is put in service
+ * before the answer, which is the status afterwards).
  */
 final class AdminServer {
     private final EventLoopGroup boss;
@@ -75,6 +78,10 @@ final class AdminServer {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             String path = req.uri().split("\\?", 2)[0];
             FullHttpResponse resp;
+            if (path.equals("/keyvault/refresh") || path.equals("/keyvault")) {
+                keyVault(ctx, req, path);
+                return;
+            }
             switch (path) {
                 case "/metrics" -> resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
                 case "/certificates" -> resp = json(gateway.certificates().toJson(java.time.Instant.now()));
@@ -82,12 +89,67 @@ final class AdminServer {
                 default -> resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
                         "application/json");
             }
+            send(ctx, HttpUtil.isKeepAlive(req), resp);
+        }
+
+        private void keyVault(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
-            HttpUtil.setKeepAlive(resp, keepAlive);
-            var f = ctx.writeAndFlush(resp);
-            if (!keepAlive) {
-                f.addListener(ChannelFutureListener.CLOSE);
+            var refresher = gateway.keyVault();
+            boolean refresh = path.equals("/keyvault/refresh");
+            if (refresh && !req.method().equals(io.netty.handler.codec.http.HttpMethod.POST)
+                    || !refresh && !req.method().equals(io.netty.handler.codec.http.HttpMethod.GET)) {
+                FullHttpResponse r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "{\"statusCode\": 405, \"message\": \"use "
+                        + (refresh ? "POST" : "GET") + "\"}\n", "application/json");
+                r.headers().set(HttpHeaderNames.ALLOW, refresh ? "POST" : "GET");
+                send(ctx, keepAlive, r);
+                return;
             }
+            if (refresher == null) {
+                send(ctx, keepAlive, text(HttpResponseStatus.OK, "{\"items\": []}\n", "application/json"));
+                return;
+            }
+            if (!refresh) {
+                send(ctx, keepAlive, text(HttpResponseStatus.OK, statusJson(refresher.status()), "application/json"));
+                return;
+            }
+            // the refresh blocks on the vaults: it runs on the refresher's thread, and the answer is written from there
+            refresher.refreshNow().whenComplete((status, failure) -> {
+                FullHttpResponse r = failure == null ? text(HttpResponseStatus.OK, statusJson(status), "application/json")
+                        : text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "{\"statusCode\": 500, \"message\": \"the refresh "
+                                + "failed; see the log\"}\n", "application/json");
+                send(ctx, keepAlive, r);
+            });
+        }
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse resp) {
+        HttpUtil.setKeepAlive(resp, keepAlive);
+        var f = ctx.writeAndFlush(resp);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The status records as JSON (no secret is in them). */
+    static String statusJson(java.util.List<io.gatehouse.config.keyvault.KeyVaultStatus> items) {
+        java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
+        for (var s : items) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("kind", s.kind());
+            m.put("id", s.id());
+            m.put("vaultUrl", s.vaultUrl());
+            m.put("secretName", s.secretName());
+            m.put("pinnedVersion", s.pinnedVersion());
+            m.put("versionInService", s.versionInService());
+            m.put("lastRefresh", s.lastRefresh() == null ? null : s.lastRefresh().toString());
+            m.put("lastError", s.lastError());
+            out.add(m);
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(java.util.Map.of("items", out)) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

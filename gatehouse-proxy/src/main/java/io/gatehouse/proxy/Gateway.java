@@ -65,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     public record ReloadOutcome(boolean ok, Instant at, String reason) {
     }
     private volatile boolean closed;
+    private volatile io.gatehouse.config.keyvault.KeyVaultRefresher keyVault;
 
     public Gateway(LoadedConfig config) {
         this(config, 0);
@@ -226,6 +227,10 @@ public final class Gateway implements AutoCloseable {
         loadedAt = Instant.now();
         lastReload = new ReloadOutcome(true, loadedAt, null);
         certificateWatch.update(CertificateInventory.of(next, Instant.now()));
+        io.gatehouse.config.keyvault.KeyVaultRefresher kv = keyVault;
+        if (kv != null) {
+            kv.inService(next);
+        }
         if (!oldPorts.equals(newPorts)) {
             log.warn("listener ports changed from {} to {}: the new ports take effect on restart", oldPorts, newPorts);
         }
@@ -256,7 +261,26 @@ public final class Gateway implements AutoCloseable {
 
     /** Every certificate of the config now serving: {@code GET /certificates} on the admin port. */
     public CertificateInventory certificates() {
-        return certificateWatch.inventory();
+        io.gatehouse.config.keyvault.KeyVaultRefresher kv = keyVault;
+        CertificateInventory inventory = certificateWatch.inventory();
+        return kv == null ? inventory : inventory.withKeyVault(kv.status());
+    }
+
+    /**
+     * Keeps the config's Key Vault references current with {@code refresher}: it learns each config
+     * this gateway serves, and the admin port's {@code POST /keyvault/refresh} runs it.
+     */
+    public Gateway keyVault(io.gatehouse.config.keyvault.KeyVaultRefresher refresher) {
+        this.keyVault = refresher;
+        if (refresher != null) {
+            refresher.inService(runtime.current().config);
+        }
+        return this;
+    }
+
+    /** The Key Vault refresher, or null when none was given. */
+    public io.gatehouse.config.keyvault.KeyVaultRefresher keyVault() {
+        return keyVault;
     }
 
     public long generation() {

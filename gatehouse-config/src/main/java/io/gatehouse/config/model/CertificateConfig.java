@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * public certificate alone (for matching). Exactly one source is set.
  *
  * @param keyPassword password of an encrypted PEM key, or null
- * @param keyVault a Key Vault reference, or null (not loadable yet: reported by validation)
+ * @param keyVault a Key Vault reference (a secret holding a PFX or PEM), or null
  */
 public record CertificateConfig(
         String id,
@@ -21,6 +21,12 @@ public record CertificateConfig(
         KeyVaultRef keyVault,
         Position position) {
 
+    /**
+     * A Key Vault secret ({@code https://VAULT.vault.azure.net/secrets/NAME[/VERSION]}), read with
+     * the identity {@code identityClientId} (a user-assigned managed identity's client id), or with
+     * {@code gateway.keyVault}'s default identity when null. Used by certificates, CA certificates
+     * and named values.
+     */
     public record KeyVaultRef(String secretIdentifier, String identityClientId) {
     }
 

@@ -18,6 +18,8 @@ import java.util.List;
  * @param connectionLimits {@code gateway.timeouts} and {@code gateway.limits}; defaults when null
  * @param certificateExpiryWarning {@code gateway.certificates.expiryWarningDays}: how long before a
  *     certificate's notAfter the gateway warns (log, {@code /certificates}, a gauge); 30 days when null
+ * @param keyVault {@code gateway.keyVault}: how Key Vault references are read and refreshed;
+ *     defaults when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -29,12 +31,23 @@ public record GatewaySettings(
         List<String> trustedProxies,
         List<String> identityHeaders,
         ConnectionLimits connectionLimits,
+        KeyVaultSettings keyVault,
         Duration certificateExpiryWarning) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
 
+    public GatewaySettings(List<ListenerConfig> listeners, String minimumProtocolVersion, RevocationMode revocationMode,
+            AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
+            List<String> identityHeaders, ConnectionLimits connectionLimits) {
+        this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
+                identityHeaders, connectionLimits, null, null);
+    }
+
     public GatewaySettings {
+        if (keyVault == null) {
+            keyVault = KeyVaultSettings.defaults();
+        }
         listeners = List.copyOf(listeners);
         trustedProxies = List.copyOf(trustedProxies);
         identityHeaders = List.copyOf(identityHeaders);
