@@ -16,6 +16,11 @@ final class GatewayProcess implements AutoCloseable {
     final Path log;
 
     GatewayProcess(Path workDir, List<String> jvmOptions, String... args) {
+        this(workDir, jvmOptions, java.util.Map.of(), args);
+    }
+
+    /** As above, with variables added to the process's environment (SOFTHSM2_CONF, a PIN). */
+    GatewayProcess(Path workDir, List<String> jvmOptions, java.util.Map<String, String> env, String... args) {
         this.log = workDir.resolve("gatehouse-" + System.nanoTime() + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java));
@@ -24,8 +29,10 @@ final class GatewayProcess implements AutoCloseable {
                 Main.class.getName()));
         cmd.addAll(List.of(args));
         try {
-            process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -228,7 +228,8 @@ final class HandshakeCertificateChecks {
 
         @Override
         public PrivateKey getPrivateKey(String alias) {
-            return ALIAS.equals(alias) ? key.key() : null;
+            // a token key stays on the token: BoringSSL gets no key and signs through TokenSigner
+            return ALIAS.equals(alias) && !key.onToken() ? key.key() : null;
         }
     }
 
