@@ -291,7 +291,7 @@ class Pkcs11KeysTest {
                     .contains(at(cfg, cfgText, "pin: ${env:GH_WRONG_PIN}", "${") + ": error: certificate 'wrong-pin': the token "
                             + "refused the PIN for token 'gatehouse-errors' (CKR_PIN_INCORRECT; expected the token's user PIN)")
                     .contains(at(cfg, cfgText, "library: /nonexistent", "/nonexistent")
-                            + ": error: file not found: /nonexistent/libpkcs11-module.so")
+                            + ": error: file not found: /nonexistent/libpkcs11-module.so (expected the path of the token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)")
                     .contains(at(cfg, cfgText, "tokenLabel: no-such-token", "no-such-token")
                             + ": error: certificate 'no-token': no token labelled 'no-such-token' in " + SoftHsmToken.LIBRARY
                             + " (tokens found: 'gatehouse-errors')")

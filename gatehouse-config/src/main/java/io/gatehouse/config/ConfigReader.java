@@ -628,14 +628,20 @@ final class ConfigReader {
             return null;
         }
         Path library = null;
-        if (p.has("library")) {
-            library = file(p, "library");
-            if (library == null) {
-                diagnostics.add(p.valuePosition("library").error("'library' in " + p.kind() + " of certificate" + named(id)
-                        + ": expected the path of the token's PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so)"));
+        String libraryText = required(p, "library");
+        if (libraryText != null) {
+            String problem;
+            try {
+                library = files.resolve(libraryText.trim());
+                problem = files.problem(library);
+            } catch (java.nio.file.InvalidPathException e) {
+                problem = "'" + libraryText + "' is not a valid file path";
             }
-        } else {
-            missing(p, "library");
+            if (problem != null) {
+                diagnostics.add(p.valuePosition("library").error(problem + " (expected the path of the token's PKCS#11 "
+                        + "module, e.g. /usr/lib/softhsm/libsofthsm2.so)"));
+                library = null;
+            }
         }
         ok &= library != null;
         String tokenKey = onlyOne(p, id, "the token", "tokenLabel", "slot", "slotListIndex");

@@ -165,7 +165,9 @@ public final class Pkcs11Tokens {
             String why = reason(e);
             String field = why.toLowerCase(Locale.ROOT).contains("slot") ? tokenField(spec) : "library";
             throw new Pkcs11Exception(field, "cannot use " + spec.describeToken() + " of the PKCS#11 library "
-                    + spec.library() + ": " + why, e);
+                    + spec.library() + ": " + why + (field.equals("library")
+                            ? " (expected a PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)"
+                            : " (expected a slot the module lists, with an initialised token)"), e);
         }
         Provider raced = PROVIDERS.putIfAbsent(cacheKey, p);
         return raced != null ? raced : p;

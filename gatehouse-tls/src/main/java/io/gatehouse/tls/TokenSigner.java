@@ -17,6 +17,7 @@ import javax.crypto.Cipher;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslAsyncPrivateKeyMethod;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -39,6 +40,8 @@ import io.netty.util.concurrent.Promise;
  * BoringSSL removes the padding itself.
  */
 final class TokenSigner implements OpenSslAsyncPrivateKeyMethod {
+    /** BoringSSL's signature algorithm ids are read from the native library: load it first. */
+    private static final boolean NATIVE_LOADED = OpenSsl.isAvailable();
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** Shared by every token key: as many threads as cores (at least two), queued beyond that. */
     private static final ExecutorService SIGNING = signingPool();
