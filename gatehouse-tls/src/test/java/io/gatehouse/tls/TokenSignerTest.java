@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class TokenSignerTest {
     private static final Provider BC = new BouncyCastleProvider();
-    private static final List<String> CALLS = new CopyOnWriteArrayList<>();
+    static final List<String> CALLS = new CopyOnWriteArrayList<>();
 
     /** A "token" provider: every Signature it gives out records its algorithm and thread, then signs in software. */
     static final class RecordingProvider extends Provider {
