@@ -136,6 +136,19 @@ class Pkcs11KeysTest {
                         "--cacert", trust.toString(), "-w", " %{http_code}", "https://" + HOST + ":" + port + "/echo/hello"),
                         null, null, 30);
                 assertThat(c.stdout()).as(c + gw.output()).endsWith(" 200");
+                // a reload opens the key again (the token's provider and login are kept) and serves it
+                Files.writeString(cfg, Files.readString(cfg).replace("path: echo", "path: echo2"));
+                String got = "";
+                for (int i = 0; i < 100 && !got.endsWith(" 200"); i++) {
+                    GatewayProcess.sleep(200);
+                    got = Proc.run(List.of(curl, "-sS", "--max-time", "20", "--resolve", HOST + ":" + port + ":127.0.0.1",
+                            "--cacert", trust.toString(), "-w", " %{http_code}", "https://" + HOST + ":" + port + "/echo2/hello"),
+                            null, null, 30).stdout();
+                }
+                assertThat(got).as(gw.output()).endsWith(" 200");
+                assertThat(gw.output()).contains("reloaded");
+                Proc again = SoftHsmToken.sClient(token.openssl, port, HOST, trust, "-tls1_3");
+                assertThat(again.stdout() + again.stderr()).as(again + gw.output()).contains("Verification: OK");
                 assertThat(gw.output()).doesNotContain(PIN);
                 assertThat(gw.stop()).isEqualTo(0);
             }
