@@ -165,6 +165,7 @@ class Pkcs11KeysTest {
                 "DNS:backend.gatehouse.test", backendCa, false);
         Path[] clientCa = token.keyAndCertificate("client-ca", "ec", "/CN=Gateway Client CA", null, null, false);
         Path[] client = token.keyAndCertificate("client", "ec", "/CN=gatehouse-on-token/O=Contoso", null, clientCa, true);
+        // keyId of a certificate object with a label: found through that label
         token.importKey(client, "backend-client", "0c", "backend-client");
         Files.delete(client[0]);
         String curl = ExternalTools.require("curl");
@@ -192,7 +193,7 @@ class Pkcs11KeysTest {
                         pkcs11:
                           library: %s
                           tokenLabel: gatehouse-client
-                          keyLabel: backend-client
+                          keyId: 0c
                           pin: ${file:%s}
                     backends:
                       - id: mtls
@@ -276,6 +277,12 @@ class Pkcs11KeysTest {
                       tokenLabel: gatehouse-errors
                       keyLabel: no-such-key
                       pin: ${env:GH_TOKEN_PIN}
+                  - id: no-key-id
+                    pkcs11:
+                      library: %3$s
+                      tokenLabel: gatehouse-errors
+                      keyId: 7f
+                      pin: ${env:GH_TOKEN_PIN}
                   - id: mismatch
                     certificateFile: %4$s
                     pkcs11:
@@ -310,6 +317,9 @@ class Pkcs11KeysTest {
                             + " (tokens found: 'gatehouse-errors')")
                     .contains(at(cfg, cfgText, "keyLabel: no-such-key", "no-such-key")
                             + ": error: certificate 'no-key': no private key labelled 'no-such-key' on token 'gatehouse-errors' "
+                            + "(keys found: 'server'")
+                    .contains(at(cfg, cfgText, "keyId: 7f", "7f")
+                            + ": error: certificate 'no-key-id': no private key with id 7f on token 'gatehouse-errors' "
                             + "(keys found: 'server'")
                     .contains(at(cfg, cfgText, "certificateFile: " + other[1], other[1].toString())
                             + ": error: certificate 'mismatch': the certificate 'CN=other.gatehouse.test' does not match key "

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -34,10 +35,11 @@ import javax.security.auth.login.LoginException;
  *
  * <p>SunPKCS11 reaches a private key only through the certificate object that shares its CKA_ID
  * on the token, and names that pair by the certificate's CKA_LABEL (or, when the certificate has
- * no label, {@code 0x} and the id in hex). So {@code keyLabel} is matched against those names and
- * the certificate must be on the token even when {@code certificateFile} supplies the chain.
+ * no label, {@code 0x} and the id in hex). So {@code keyLabel} is matched against those names,
+ * {@code keyId} is turned into that name (the label of the certificate with that id), and the
+ * certificate must be on the token even when {@code certificateFile} supplies the chain.
  *
- * <p>A token label is resolved to a slot id with the JDK's own PKCS#11 wrapper
+ * <p>A token label is resolved to a slot id (and a key id to its certificate's label) with the JDK's own PKCS#11 wrapper
  * ({@code sun.security.pkcs11.wrapper}, the same module instance SunPKCS11 uses), which needs
  * {@code --add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED} (the
  * launcher and the runnable jar's manifest give it); without it, {@code slot} or
@@ -68,7 +70,8 @@ public final class Pkcs11Tokens {
             throw new Pkcs11Exception("library", "PKCS#11 library not found: " + spec.library()
                     + " (expected the path of the token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)");
         }
-        String slotLine = slotLine(spec);
+        Long slot = spec.slot() != null ? spec.slot() : spec.tokenLabel() != null ? slotOfLabel(spec) : null;
+        String slotLine = slot != null ? "slot = " + slot : "slotListIndex = " + spec.slotListIndex();
         Provider provider = provider(spec, slotLine);
         KeyStore ks;
         try {
@@ -88,14 +91,14 @@ public final class Pkcs11Tokens {
         } finally {
             java.util.Arrays.fill(pin, '\0');
         }
-        String alias = spec.keyLabel() != null ? spec.keyLabel() : "0x" + spec.keyId();
+        String alias = spec.keyLabel() != null ? spec.keyLabel() : aliasOfId(spec, slot);
         String field = spec.keyLabel() != null ? "keyLabel" : "keyId";
         PrivateKey key;
         List<X509Certificate> tokenChain;
         try {
             if (!ks.isKeyEntry(alias)) {
                 throw new Pkcs11Exception(field, "no private key " + (spec.keyLabel() != null ? "labelled '" + spec.keyLabel()
-                        + "'" : "with id " + spec.keyId() + " (and no certificate label)") + " on " + spec.describeToken()
+                        + "'" : "with id " + spec.keyId()) + " on " + spec.describeToken()
                         + " (" + found(ks) + "; a key is found through the certificate object with the same id on the token)");
             }
             Key k = ks.getKey(alias, null);
@@ -131,16 +134,6 @@ public final class Pkcs11Tokens {
         return new KeyMaterial(key, chain, provider);
     }
 
-    private static String slotLine(Pkcs11KeySpec spec) {
-        if (spec.slot() != null) {
-            return "slot = " + spec.slot();
-        }
-        if (spec.slotListIndex() != null) {
-            return "slotListIndex = " + spec.slotListIndex();
-        }
-        return "slot = " + slotOfLabel(spec);
-    }
-
     private static String tokenField(Pkcs11KeySpec spec) {
         return spec.tokenLabel() != null ? "tokenLabel" : spec.slot() != null ? "slot" : "slotListIndex";
     }
@@ -173,16 +166,29 @@ public final class Pkcs11Tokens {
         return raced != null ? raced : p;
     }
 
-    /** The slot id of the token labelled {@code spec.tokenLabel()}, through the JDK's PKCS#11 wrapper. */
-    private static long slotOfLabel(Pkcs11KeySpec spec) {
-        Object p11;
-        Class<?> wrapper;
-        Method slotList;
-        Method tokenInfo;
-        try {
-            wrapper = Class.forName(WRAPPER);
+    /**
+     * The JDK's own PKCS#11 binding ({@code sun.security.pkcs11.wrapper.PKCS11}, the instance
+     * SunPKCS11 shares for the module), reached by reflection: the few calls SunPKCS11's
+     * configuration has no key for (token labels, certificate ids). Needs
+     * {@code --add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED}.
+     */
+    private static final class Wrapper {
+        private static final long CKF_SERIAL_SESSION = 4;
+        private static final long CKA_CLASS = 0;
+        private static final long CKA_LABEL = 3;
+        private static final long CKA_ID = 0x102;
+        private static final long CKO_CERTIFICATE = 1;
+
+        private final Object p11;
+        private final Class<?> type;
+        private final Class<?> attribute;
+
+        /** @throws ReflectiveOperationException when this runtime does not let Gatehouse reach the wrapper */
+        Wrapper(Path library) throws ReflectiveOperationException {
+            type = Class.forName(WRAPPER);
+            attribute = Class.forName("sun.security.pkcs11.wrapper.CK_ATTRIBUTE");
             Method getInstance = null;
-            for (Method m : wrapper.getMethods()) {
+            for (Method m : type.getMethods()) {
                 if (m.getName().equals("getInstance") && m.getParameterCount() == 4) {
                     getInstance = m;
                 }
@@ -190,26 +196,75 @@ public final class Pkcs11Tokens {
             if (getInstance == null) {
                 throw new NoSuchMethodException("PKCS11.getInstance");
             }
-            slotList = wrapper.getMethod("C_GetSlotList", boolean.class);
-            tokenInfo = wrapper.getMethod("C_GetTokenInfo", long.class);
-            p11 = getInstance.invoke(null, spec.library().toAbsolutePath().normalize().toString(), "C_GetFunctionList",
-                    null, false);
+            p11 = getInstance.invoke(null, library.toAbsolutePath().normalize().toString(), "C_GetFunctionList", null, false);
+        }
+
+        private Object call(String name, Class<?>[] types, Object... args) throws ReflectiveOperationException {
+            return type.getMethod(name, types).invoke(p11, args);
+        }
+
+        long[] slots(boolean withToken) throws ReflectiveOperationException {
+            return (long[]) call("C_GetSlotList", new Class<?>[] {boolean.class}, withToken);
+        }
+
+        String tokenLabel(long slot) throws ReflectiveOperationException {
+            Object info = call("C_GetTokenInfo", new Class<?>[] {long.class}, slot);
+            return new String((char[]) info.getClass().getField("label").get(info)).strip();
+        }
+
+        /** The label of the certificate object with CKA_ID {@code id} on the token in {@code slot}, or null. */
+        String certificateLabel(long slot, byte[] id) throws ReflectiveOperationException {
+            Object[] template = (Object[]) java.lang.reflect.Array.newInstance(attribute, 2);
+            template[0] = attribute.getConstructor(long.class, long.class).newInstance(CKA_CLASS, CKO_CERTIFICATE);
+            template[1] = attribute.getConstructor(long.class, Object.class).newInstance(CKA_ID, id);
+            Class<?> templateType = template.getClass();
+            long session = (long) call("C_OpenSession", new Class<?>[] {long.class, long.class, Object.class,
+                    Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")}, slot, CKF_SERIAL_SESSION, null, null);
+            try {
+                call("C_FindObjectsInit", new Class<?>[] {long.class, templateType}, session, template);
+                long[] found;
+                try {
+                    found = (long[]) call("C_FindObjects", new Class<?>[] {long.class, long.class}, session, 2L);
+                } finally {
+                    call("C_FindObjectsFinal", new Class<?>[] {long.class}, session);
+                }
+                if (found == null || found.length != 1) {
+                    return null; // none, or several: SunPKCS11 then names them otherwise
+                }
+                Object[] read = (Object[]) java.lang.reflect.Array.newInstance(attribute, 1);
+                read[0] = attribute.getConstructor(long.class).newInstance(CKA_LABEL);
+                call("C_GetAttributeValue", new Class<?>[] {long.class, long.class, templateType}, session, found[0], read);
+                char[] label = (char[]) attribute.getMethod("getCharArray").invoke(read[0]);
+                return label == null || label.length == 0 ? null : new String(label);
+            } finally {
+                call("C_CloseSession", new Class<?>[] {long.class}, session);
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
+    }
+
+    /** The slot id of the token labelled {@code spec.tokenLabel()}, through the JDK's PKCS#11 wrapper. */
+    private static long slotOfLabel(Pkcs11KeySpec spec) {
+        Wrapper w;
+        try {
+            w = new Wrapper(spec.library());
         } catch (ReflectiveOperationException | RuntimeException e) {
-            Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
-            if (cause instanceof IllegalAccessException || cause instanceof ClassNotFoundException
-                    || cause instanceof NoSuchMethodException || cause instanceof SecurityException) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof ReflectiveOperationException || cause instanceof SecurityException) {
                 throw new Pkcs11Exception("tokenLabel", "cannot look up token labels in this Java runtime (run with "
                         + "--add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED, as the "
                         + "gatehouse launcher does, or give 'slot' or 'slotListIndex' instead)", cause);
             }
             throw new Pkcs11Exception("library", "cannot load the PKCS#11 library " + spec.library() + ": "
-                    + reason(cause), cause);
+                    + reason(cause) + " (expected a PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)", cause);
         }
         List<String> labels = new ArrayList<>();
         try {
-            for (long slot : (long[]) slotList.invoke(p11, true)) {
-                Object info = tokenInfo.invoke(p11, slot);
-                String label = new String((char[]) info.getClass().getField("label").get(info)).strip();
+            for (long slot : w.slots(true)) {
+                String label = w.tokenLabel(slot);
                 if (label.equals(spec.tokenLabel())) {
                     return slot;
                 }
@@ -218,13 +273,31 @@ public final class Pkcs11Tokens {
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
+            Throwable cause = unwrap(e);
             throw new Pkcs11Exception("tokenLabel", "cannot list the tokens of " + spec.library() + ": " + reason(cause),
                     cause);
         }
         throw new Pkcs11Exception("tokenLabel", "no token labelled '" + spec.tokenLabel() + "' in " + spec.library()
                 + " (" + (labels.isEmpty() ? "it has no initialised token" : "tokens found: " + String.join(", ", labels))
                 + ")");
+    }
+
+    /**
+     * The name SunPKCS11's key store gives the key with CKA_ID {@code spec.keyId()}: its
+     * certificate's label, looked up through the wrapper; {@code 0x} and the id when the
+     * certificate has no label (or the wrapper cannot be reached, or several certificates share
+     * the id).
+     */
+    private static String aliasOfId(Pkcs11KeySpec spec, Long slot) {
+        String byId = "0x" + spec.keyId();
+        try {
+            Wrapper w = new Wrapper(spec.library());
+            long s = slot != null ? slot : w.slots(false)[spec.slotListIndex()];
+            String label = w.certificateLabel(s, java.util.HexFormat.of().parseHex(spec.keyId()));
+            return label != null ? label : byId;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return byId;
+        }
     }
 
     /** Signs a random message with the token key and verifies it with the certificate's public key. */
