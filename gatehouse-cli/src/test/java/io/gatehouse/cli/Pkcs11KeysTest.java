@@ -287,17 +287,17 @@ class Pkcs11KeysTest {
                     certificateFile: %4$s
                     pkcs11:
                       library: %3$s
-                      tokenLabel: gatehouse-errors
+                      slot: %5$d
                       keyLabel: server
                       pin: ${env:GH_TOKEN_PIN}
                   - id: two-tokens
                     pkcs11:
                       library: %3$s
                       tokenLabel: gatehouse-errors
-                      slot: 3
+                      slotListIndex: 5
                       keyLabel: server
                       pin: ${env:GH_TOKEN_PIN}
-                """.formatted(Ports.free(), HOST, SoftHsmToken.LIBRARY, other[1]);
+                """.formatted(Ports.free(), HOST, SoftHsmToken.LIBRARY, other[1], token.slot);
         Path cfg = tmp.resolve("gatehouse.yaml");
         Files.writeString(cfg, cfgText);
         Map<String, String> env = env(token, PIN);
@@ -323,9 +323,9 @@ class Pkcs11KeysTest {
                             + "(keys found: 'server'")
                     .contains(at(cfg, cfgText, "certificateFile: " + other[1], other[1].toString())
                             + ": error: certificate 'mismatch': the certificate 'CN=other.gatehouse.test' does not match key "
-                            + "'server' on token 'gatehouse-errors' (expected the certificate issued for that key)")
-                    .contains(at(cfg, cfgText, "slot: 3", "slot") + ": error: pkcs11 key of certificate 'two-tokens' has both "
-                            + "'tokenLabel' and 'slot' (expected one)")
+                            + "'server' on slot " + token.slot + " (expected the certificate issued for that key)")
+                    .contains(at(cfg, cfgText, "slotListIndex: 5", "slotListIndex") + ": error: pkcs11 key of certificate "
+                            + "'two-tokens' has both 'tokenLabel' and 'slotListIndex' (expected one)")
                     .doesNotContain(wrongPin).doesNotContain(PIN);
             // the certificate with the right PIN loaded: no error names it
             assertThat(out).doesNotContain("certificate 'server'");

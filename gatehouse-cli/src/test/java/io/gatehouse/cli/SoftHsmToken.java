@@ -33,6 +33,8 @@ final class SoftHsmToken {
     private final String softhsm;
     private final String pkcs11Tool;
     final String openssl;
+    /** The slot id SoftHSM gave the token ("reassigned to slot N"). */
+    final long slot;
 
     SoftHsmToken(Path dir, String label, String pin) {
         this.softhsm = ExternalTools.require("softhsm2-util");
@@ -56,7 +58,12 @@ final class SoftHsmToken {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        run(softhsm, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "so-" + pin);
+        String out = run(softhsm, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "so-" + pin);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("reassigned to slot (\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("softhsm2-util did not say which slot the token is in:\n" + out);
+        }
+        slot = Long.parseLong(m.group(1));
     }
 
     Map<String, String> env() {
@@ -116,7 +123,7 @@ final class SoftHsmToken {
         }
     }
 
-    private void run(String... cmd) {
+    private String run(String... cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env());
         try {
@@ -125,6 +132,7 @@ final class SoftHsmToken {
             if (p.waitFor() != 0) {
                 throw new AssertionError(String.join(" ", cmd).replace(pin, "****") + " failed:\n" + out);
             }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
