@@ -3,13 +3,18 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 4 5 6); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 3h 4 5 6); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
 #   2 the same with 64 KB responses, and with 1 MB uploads (wrk)
 #   3 a new TLS connection per request, with a client certificate verified in the handshake
 #     (bench LoadGenerator: wrk cannot present a client certificate)
+#   3h scenario 3 against Gatehouse only, with the server key on a PKCS#11 token (SoftHSM2, signing
+#     through SunPKCS11 on the gateway's signing threads) beside the same key read from a file: a
+#     second gateway on port 17445 whose certificate is the same, its key imported to a token made
+#     for the run. Its two sides are "gatehouse" (file key, port 17443) and "gh-token"; each round
+#     runs both, in an order that alternates by round. Handshakes per second = requests per second.
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies): one run of twice the
 #     seconds, alternating between the two routes every half second (A B B A) on the same connections
@@ -31,7 +36,8 @@
 # Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
-# Needs nginx (nginx-light), haproxy, wrk, h2load (nghttp2-client): installed with apt-get when missing.
+# Needs nginx (nginx-light), haproxy, wrk, h2load (nghttp2-client), and for 3h softhsm2 and opensc
+# (pkcs11-tool): installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 secs=${1:-10}; conns=${2:-50}; rounds=${3:-4}; only=${4:-all}
@@ -41,6 +47,10 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+if want 3h; then
+  command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
+  command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
+fi
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
@@ -49,8 +59,10 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 chmod 755 "$work"   # nginx workers (user nobody) read the 64 KB file from here
 gh_pid=""
+ght_pid=""
 cleanup() {
   [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
+  [ -n "$ght_pid" ] && kill "$ght_pid" 2>/dev/null
   "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
   [ -s "$work/ha/haproxy.pid" ] && kill "$(cat "$work/ha/haproxy.pid")" 2>/dev/null
   "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true
@@ -257,6 +269,33 @@ mkdir -p "$work/be/tmp" "$work/ref/tmp"
 "$here/gatehouse" run -c "$work/gatehouse.yaml" --no-watch > "$work/gatehouse.log" 2>&1 &
 gh_pid=$!   # the launcher execs java, so this is the gateway itself
 for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17443/patients/1 && break; sleep 0.2; done
+if want 3h; then
+  # a SoftHSM2 token of the run's own, holding the server key (and its certificate, through which
+  # SunPKCS11 finds the key); the second gateway is the first one's config with that key
+  mkdir -p "$work/hsm/tokens"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$work/hsm/tokens" > "$work/hsm/softhsm2.conf"
+  export SOFTHSM2_CONF="$work/hsm/softhsm2.conf"
+  token_pin=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  softhsm2-util --init-token --free --label gatehouse-bench --pin "$token_pin" --so-pin "$token_pin" >/dev/null
+  openssl pkcs8 -topk8 -nocrypt -in "$work/pki/server.key" -out "$work/hsm/server.p8"
+  softhsm2-util --import "$work/hsm/server.p8" --token gatehouse-bench --label tls --id 01 --pin "$token_pin" >/dev/null
+  rm -f "$work/hsm/server.p8"
+  openssl x509 -in "$work/pki/server.pem" -outform DER -out "$work/hsm/server.der"
+  pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label gatehouse-bench --login --pin "$token_pin" \
+    --write-object "$work/hsm/server.der" --type cert --id 01 --label tls >/dev/null
+  awk -v lib=/usr/lib/softhsm/libsofthsm2.so '
+    /- port: 17443/ { sub(/17443/, "17445") }
+    /^  - id: tls$/ { print; print "    pkcs11:"; print "      library: " lib; print "      tokenLabel: gatehouse-bench"
+                      print "      keyLabel: tls"; print "      pin: ${env:BENCH_TOKEN_PIN}"; skip = 1; next }
+    skip && /keyFile:/ { skip = 0; next }
+    { print }' "$work/gatehouse.yaml" > "$work/gatehouse-token.yaml"
+  BENCH_TOKEN_PIN="$token_pin" "$here/gatehouse" run -c "$work/gatehouse-token.yaml" --no-watch > "$work/gatehouse-token.log" 2>&1 &
+  ght_pid=$!
+  url=https://mtls.localhost:17445/patients/1; mt=(--resolve "mtls.localhost:17445:127.0.0.1" --cacert "$work/pki/ca.pem")
+  for i in $(seq 1 150); do curl -s -o /dev/null "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" && break; sleep 0.2; done
+  got=$(curl -s "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" || true)
+  [ "$got" = "$body" ] || { echo "bench: $url (server key on the token) answered '$got'"; cat "$work/gatehouse-token.log"; exit 1; }
+fi
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1 https://127.0.0.1:16443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
 done
@@ -291,6 +330,10 @@ if want 3; then
   "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   "${LG[@]}" https://mtls.localhost:18444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   "${LG[@]}" https://mtls.localhost:16444/patients/1 3 "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+fi
+if want 3h; then
+  want 3 || "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+  "${LG[@]}" https://mtls.localhost:17445/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
 if want 4; then
   "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
@@ -379,6 +422,11 @@ s2b_c() { measure "2b upload 1MB" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${s
 s3_a() { measure "3 new mTLS conn/request" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3_b() { measure "3 new mTLS conn/request" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3_c() { measure "3 new mTLS conn/request" haproxy "$(ha_pids)" "${LG[@]}" https://mtls.localhost:16444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+# scenario 3h: the file key (the gateway of the other scenarios) and the token key (the second
+# gateway), one after the other, the token first in odd rounds
+s3h_file() { measure "3h new conn, key file/token" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s3h_token() { measure "3h new conn, key file/token" gh-token "$ght_pid" "${LG[@]}" https://mtls.localhost:17445/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
+s3h() { if [ $((r % 2)) = 1 ]; then s3h_token; s3h_file; else s3h_file; s3h_token; fi; }
 # scenario 4's two sides share one run: the load generator alternates between the two routes every
 # half second on the same connections (A B B A, after 8 s to settle), so a drift in the machine's
 # speed hits both alike; twice the seconds of the other scenarios, as the difference is small. The
@@ -406,9 +454,10 @@ s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 2a 2b 3 4 5 6; do
+  for sc in 1 2a 2b 3 3h 4 5 6; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
+    elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
     elif [ -n "$soak" ]; then "s${sc}_a"
     else for i in 0 1 2; do "s${sc}_${sides:$(( (r - 1 + i) % 3 )):1}"; done; fi
   done
@@ -420,5 +469,7 @@ echo
 if [ -n "$soak" ]; then exit 0; fi
 echo "mean requests/s, and the median over rounds of each round's ratio (CPU: of CPU microseconds per request):"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio3 "$s"; done
+ratio "3h new conn, key file/token" gh-token gatehouse
 ratio "4 client cert + policy" guide none "4 guide policy"
+[ -z "$ght_pid" ] || echo "  peak RSS of the gateway with the token key (3h): $(rss_mb "$ght_pid") MB"
 echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"

@@ -19,7 +19,7 @@ final class GatewayProcess implements AutoCloseable {
         this(workDir, jvmOptions, java.util.Map.of(), args);
     }
 
-    /** With {@code env} added to the process's environment. */
+    /** With {@code env} added to the process's environment (SOFTHSM2_CONF, a PIN, IDENTITY_ENDPOINT). */
     GatewayProcess(Path workDir, List<String> jvmOptions, java.util.Map<String, String> env, String... args) {
         this.log = workDir.resolve("gatehouse-" + System.nanoTime() + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");

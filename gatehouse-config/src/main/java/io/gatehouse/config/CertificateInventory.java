@@ -130,7 +130,10 @@ public final class CertificateInventory {
             }
             String source;
             String location;
-            if (c.keyVault() != null) {
+            if (c.pkcs11() != null) {
+                source = "pkcs11";
+                location = c.pkcs11().library() + ", " + c.pkcs11().describeToken() + ", " + c.pkcs11().describeKey();
+            } else if (c.keyVault() != null) {
                 source = "keyVault";
                 location = c.keyVault().secretIdentifier();
             } else if (c.pfx() != null) {

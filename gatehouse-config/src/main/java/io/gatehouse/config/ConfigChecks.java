@@ -167,6 +167,10 @@ final class ConfigChecks {
                         if (!c.hasPrivateKey()) {
                             diagnostics.add(at.error("certificate '" + id + "' has no private key, so backend '" + b.id()
                                     + "' cannot present it as a client certificate (give it a 'keyFile', or use a 'pfx')"));
+                        } else if (c.pkcs11() != null && b.certificateIds().size() > 1) {
+                            diagnostics.add(at.error("certificate '" + id + "' has its key on a PKCS#11 token, so it must be"
+                                    + " the only one in backend '" + b.id() + "' credentials.certificateIds (the gateway"
+                                    + " cannot yet choose between a token key and others in one handshake)"));
                         }
                     });
                 }

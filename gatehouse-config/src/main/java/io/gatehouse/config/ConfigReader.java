@@ -20,6 +20,7 @@ import io.gatehouse.config.model.NamedValueConfig;
 import io.gatehouse.config.model.OperationConfig;
 import io.gatehouse.config.model.PolicyRef;
 import io.gatehouse.tls.ClientCertificateMode;
+import io.gatehouse.tls.Pkcs11KeySpec;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -59,7 +60,10 @@ final class ConfigReader {
             "clientCertificateMode", "defaultSslBinding", "trustedCaCertificateIds");
     private static final List<String> CA_KEYS = List.of("id", "file", "pem", "storeName", "crlFile", "keyVault");
     private static final List<String> CERTIFICATE_KEYS = List.of("id", "certificateFile", "keyFile", "keyPassword", "pfx",
-            "password", "keyVault");
+            "password", "keyVault", "pkcs11");
+    private static final List<String> PKCS11_KEYS = List.of("library", "tokenLabel", "slot", "slotListIndex", "keyLabel",
+            "keyId", "pin");
+    private static final Pattern HEX_ID = Pattern.compile("(0x)?([0-9A-Fa-f]{2})+");
     private static final List<String> NAMED_VALUE_KEYS = List.of("name", "value", "secret", "keyVault");
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
@@ -545,6 +549,9 @@ final class ConfigReader {
         if (id != null) {
             declaredCertificates.add(id);
         }
+        if (s.has("pkcs11")) {
+            return pkcs11Certificate(s, id);
+        }
         boolean ok = id != null;
         List<String> sources = new ArrayList<>();
         for (String k : List.of("certificateFile", "pfx", "keyVault")) {
@@ -554,8 +561,8 @@ final class ConfigReader {
         }
         if (sources.isEmpty()) {
             diagnostics.add(s.position().error("certificate" + named(id)
-                    + " needs a source: 'certificateFile' (PEM, with 'keyFile' for a key pair), 'pfx' (with 'password') "
-                    + "or 'keyVault' (a Key Vault secret)"));
+                    + " needs a source: 'certificateFile' (PEM, with 'keyFile' for a key pair), 'pfx' (with 'password'), "
+                    + "'keyVault' (a Key Vault secret) or 'pkcs11' (a key on a token)"));
             return null;
         }
         if (sources.size() > 1) {
@@ -691,6 +698,127 @@ final class ConfigReader {
             client = null;
         }
         return new io.gatehouse.config.model.KeyVaultSettings(interval, credential, client == null ? null : client.strip());
+    }
+
+    /**
+     * A certificate whose private key is on a PKCS#11 token: 'pkcs11' (library, the token by
+     * tokenLabel, slot or slotListIndex, the key by keyLabel or keyId, pin), and optionally
+     * 'certificateFile' for the chain to send (else the token's certificate is sent).
+     */
+    private CertificateConfig pkcs11Certificate(Section s, String id) {
+        boolean ok = id != null;
+        for (String k : List.of("keyFile", "keyPassword", "pfx", "password", "keyVault")) {
+            if (s.has(k)) {
+                diagnostics.add(s.keyPosition(k).error("certificate" + named(id) + ": '" + k + "' cannot be used with "
+                        + "'pkcs11' (the key is on the token; 'certificateFile' may give the certificate chain)"));
+                ok = false;
+            }
+        }
+        Path certificateFile = null;
+        if (s.has("certificateFile")) {
+            certificateFile = file(s, "certificateFile");
+            ok &= certificateFile != null;
+        }
+        Section p = section(s, "pkcs11", "pkcs11 key", PKCS11_KEYS.toArray(String[]::new));
+        if (p == null) {
+            return null;
+        }
+        Path library = null;
+        String libraryText = required(p, "library");
+        if (libraryText != null) {
+            String problem;
+            try {
+                library = files.resolve(libraryText.trim());
+                problem = files.problem(library);
+            } catch (java.nio.file.InvalidPathException e) {
+                problem = "'" + libraryText + "' is not a valid file path";
+            }
+            if (problem != null) {
+                diagnostics.add(p.valuePosition("library").error(problem + " (expected the path of the token's PKCS#11 "
+                        + "module, e.g. /usr/lib/softhsm/libsofthsm2.so)"));
+                library = null;
+            }
+        }
+        ok &= library != null;
+        String tokenKey = onlyOne(p, id, "the token", "tokenLabel", "slot", "slotListIndex");
+        String tokenLabel = null;
+        Long slot = null;
+        Integer slotListIndex = null;
+        if (tokenKey == null) {
+            ok = false;
+        } else if (tokenKey.equals("tokenLabel")) {
+            tokenLabel = required(p, "tokenLabel");
+            ok &= tokenLabel != null;
+        } else if (tokenKey.equals("slot")) {
+            String v = string(p, "slot");
+            try {
+                slot = v == null ? null : Long.valueOf(v.trim());
+            } catch (NumberFormatException e) {
+                diagnostics.add(p.valuePosition("slot").error("expected a slot id for 'slot' in " + p.kind()
+                        + " (a whole number, as 'softhsm2-util --show-slots' or 'pkcs11-tool -L' prints it), found '" + v + "'"));
+            }
+            ok &= slot != null;
+        } else {
+            slotListIndex = integer(p, "slotListIndex");
+            if (slotListIndex != null && slotListIndex < 0) {
+                diagnostics.add(p.valuePosition("slotListIndex").error("'slotListIndex' in " + p.kind()
+                        + " must be 0 or more, found " + slotListIndex));
+                slotListIndex = null;
+            }
+            ok &= slotListIndex != null;
+        }
+        String keyKey = onlyOne(p, id, "the key", "keyLabel", "keyId");
+        String keyLabel = null;
+        String keyId = null;
+        if (keyKey == null) {
+            ok = false;
+        } else if (keyKey.equals("keyLabel")) {
+            keyLabel = required(p, "keyLabel");
+            ok &= keyLabel != null;
+        } else {
+            String v = required(p, "keyId");
+            if (v != null && !HEX_ID.matcher(v.trim()).matches()) {
+                diagnostics.add(p.valuePosition("keyId").error("expected the key's CKA_ID in hex for 'keyId' in " + p.kind()
+                        + " (pairs of hex digits, e.g. 01 or a1b2), found '" + v + "'"));
+                v = null;
+            }
+            keyId = v == null ? null : v.trim().replaceFirst("^0x", "");
+            ok &= keyId != null;
+        }
+        Secret pin = null;
+        if (p.has("pin")) {
+            pin = secret(p, "pin");
+        } else {
+            missing(p, "pin");
+        }
+        ok &= pin != null;
+        if (!ok) {
+            return null;
+        }
+        Pkcs11KeySpec spec = new Pkcs11KeySpec(library, tokenLabel, slot, slotListIndex, keyLabel, keyId, pin);
+        origins.put(spec, p);
+        return new CertificateConfig(id, certificateFile, null, null, null, null, null, spec, s.position());
+    }
+
+    /** The one key of {@code keys} the section has, or null (reported) when it has none or several. */
+    private String onlyOne(Section p, String id, String what, String... keys) {
+        List<String> given = new ArrayList<>();
+        for (String k : keys) {
+            if (p.has(k)) {
+                given.add(k);
+            }
+        }
+        if (given.isEmpty()) {
+            diagnostics.add(p.position().error("pkcs11 key of certificate" + named(id) + " needs " + what + ": '"
+                    + String.join("', '", keys) + "' (one of them)"));
+            return null;
+        }
+        if (given.size() > 1) {
+            diagnostics.add(p.keyPosition(given.get(1)).error("pkcs11 key of certificate" + named(id) + " has both '"
+                    + given.get(0) + "' and '" + given.get(1) + "' (expected one)"));
+            return null;
+        }
+        return given.get(0);
     }
 
     // ---------------------------------------------------------------- named values, fragments

@@ -16,6 +16,8 @@ import io.gatehouse.config.keyvault.SecretMaterial;
 import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.CertificateFiles;
 import io.gatehouse.tls.KeyMaterial;
+import io.gatehouse.tls.Pkcs11Exception;
+import io.gatehouse.tls.Pkcs11Tokens;
 import io.gatehouse.tls.RevocationMode;
 import io.gatehouse.tls.TlsConfigException;
 import java.nio.file.Path;
@@ -165,6 +167,10 @@ final class MaterialLoader {
     private void certificate(CertificateConfig c) {
         Section s = reader.origins.get(c);
         String what = "certificate '" + c.id() + "'";
+        if (c.pkcs11() != null) {
+            tokenCertificate(c, s, what);
+            return;
+        }
         if (c.keyVault() != null) {
             KeyVaultSource.Fetched f = fromVault(c.keyVault(), "certificate", c.id(), what, true);
             KeyMaterial km = f == null ? null : parseSecret(c.keyVault(), f, what,
@@ -222,6 +228,34 @@ final class MaterialLoader {
             if (password != null) {
                 Arrays.fill(password, '\0');
             }
+        }
+    }
+
+    /** A key on a PKCS#11 token, with its certificate from the token or from certificateFile. */
+    private void tokenCertificate(CertificateConfig c, Section s, String what) {
+        List<X509Certificate> chain = null;
+        if (c.certificateFile() != null) {
+            try {
+                chain = CertificateFiles.readCertificates(c.certificateFile());
+            } catch (TlsConfigException e) {
+                diagnostics.add(s.valuePosition("certificateFile").error(what + ": " + message(e, c.pkcs11().pin())));
+                return;
+            }
+            if (chain.isEmpty()) {
+                diagnostics.add(s.valuePosition("certificateFile").error(what + ": no certificate found in "
+                        + files.display(c.certificateFile())));
+                return;
+            }
+        }
+        try {
+            KeyMaterial km = Pkcs11Tokens.load(c.pkcs11(), chain);
+            keyPairs.put(c.id(), km);
+            certificates.put(c.id(), km.chain());
+        } catch (Pkcs11Exception e) {
+            Section p = reader.origins.get(c.pkcs11());
+            Position at = e.field().equals("certificateFile") ? s.valuePosition("certificateFile")
+                    : p != null && p.has(e.field()) ? p.valuePosition(e.field()) : s.valuePosition("pkcs11");
+            diagnostics.add(at.error(what + ": " + message(e, c.pkcs11().pin())));
         }
     }
 
@@ -301,7 +335,8 @@ final class MaterialLoader {
             }
             Section s = reader.origins.get(c);
             Position at = c.keyVault() != null ? reader.origins.get(c.keyVault()).valuePosition("secretIdentifier")
-                    : s.valuePosition(c.pfx() != null ? "pfx" : "certificateFile");
+                    : s.valuePosition(c.pfx() != null ? "pfx"
+                    : c.pkcs11() != null && c.certificateFile() == null ? "pkcs11" : "certificateFile");
             X509Certificate leaf = chain.get(0);
             Instant notAfter = leaf.getNotAfter().toInstant();
             Instant notBefore = leaf.getNotBefore().toInstant();

@@ -50,6 +50,8 @@ public final class ExternalTools {
         return switch (tool) {
             case "nginx" -> "nginx-light";
             case "h2load" -> "nghttp2-client";
+            case "softhsm2-util" -> "softhsm2";
+            case "pkcs11-tool" -> "opensc";
             default -> tool;
         };
     }

@@ -289,7 +289,8 @@ final class HandshakeCertificateChecks {
         @Override
         public PrivateKey getPrivateKey(String alias) {
             KeyMaterial k = key(alias);
-            return k == null ? null : k.key();
+            // a token key stays on the token: BoringSSL gets no key and signs through TokenSigner
+            return k == null || k.onToken() ? null : k.key();
         }
     }
 

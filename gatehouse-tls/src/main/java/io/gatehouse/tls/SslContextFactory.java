@@ -20,6 +20,8 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -108,7 +110,7 @@ public final class SslContextFactory {
             throw new TlsConfigException("clientCertificateMode " + t.mode().configName()
                     + " needs at least one CA certificate with storeName Root to verify client certificates against");
         }
-        SslContextBuilder b = SslContextBuilder.forServer(key.key(), key.chain())
+        SslContextBuilder b = serverKey(key, provider)
                 .sslProvider(provider)
                 .protocols(protocols(t.minimumProtocolVersion()))
                 .applicationProtocolConfig(DOWNSTREAM_ALPN);
@@ -126,6 +128,35 @@ public final class SslContextFactory {
             throw new TlsConfigException("cannot set up TLS with the certificate '"
                     + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal()) + "': "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A server builder holding {@code key}: a key in memory as it is, a key on a PKCS#11 token
+     * keyless (BoringSSL gets the chain only, and asks {@link TokenSigner} for each handshake's
+     * signature, off the event loop).
+     */
+    private static SslContextBuilder serverKey(KeyMaterial key, SslProvider provider) {
+        if (!key.onToken()) {
+            return SslContextBuilder.forServer(key.key(), key.chain());
+        }
+        requireOpenSsl(key, provider);
+        try {
+            return SslContextBuilder.forServer(OpenSslX509KeyManagerFactory.newKeyless(key.chain().toArray(X509Certificate[]::new)))
+                    .option(OpenSslContextOption.ASYNC_PRIVATE_KEY_METHOD, new TokenSigner(key));
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new TlsConfigException("cannot set up TLS with the certificate '"
+                    + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal()) + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Token keys sign through BoringSSL's private-key callbacks, which the JDK's TLS does not have. */
+    private static void requireOpenSsl(KeyMaterial key, SslProvider provider) {
+        if (provider == SslProvider.JDK) {
+            throw new TlsConfigException("the key of '" + io.gatehouse.common.x509.DotNetNames.format(
+                    key.leaf().getSubjectX500Principal()) + "' is on a PKCS#11 token, which needs BoringSSL "
+                    + "(netty-tcnative), and it did not load here");
         }
     }
 
@@ -161,6 +192,16 @@ public final class SslContextFactory {
         }
         if (!t.clientKeys().isEmpty()) {
             b.keyManager(new HandshakeCertificateChecks.PresentedKeyManager(t.clientKeys()));
+            KeyMaterial first = t.clientKey();
+            if (t.clientKeys().stream().anyMatch(KeyMaterial::onToken)) {
+                if (t.clientKeys().size() > 1) {
+                    // BoringSSL's private-key method is one per context: it cannot tell which of several keys signs
+                    throw new TlsConfigException("a client certificate whose key is on a PKCS#11 token must be the"
+                            + " only one in credentials.certificateIds");
+                }
+                requireOpenSsl(first, provider);
+                b.option(OpenSslContextOption.ASYNC_PRIVATE_KEY_METHOD, new TokenSigner(first));
+            }
         }
         try {
             return b.build();
