@@ -129,7 +129,7 @@ public final class RevocationSources {
         this.fetches = true;
         this.limits = Objects.requireNonNull(limits, "limits");
         this.fetchers = Executors.newFixedThreadPool(8, daemon("gatehouse-revocation-fetch"));
-        this.http = HttpClient.newBuilder().connectTimeout(limits.timeout())
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(limits.timeout())
                 .followRedirects(HttpClient.Redirect.NORMAL).executor(fetchers).build();
         int cpus = Runtime.getRuntime().availableProcessors();
         this.tasks = new ThreadPoolExecutor(Math.max(4, 2 * cpus), Math.max(4, 2 * cpus), 60, TimeUnit.SECONDS,
