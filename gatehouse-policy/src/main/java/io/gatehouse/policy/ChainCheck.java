@@ -161,7 +161,10 @@ public interface ChainCheck {
                 if (e != null && Math.abs(Duration.between(e.at(), Instant.now()).toNanos()) < ttlNanos) {
                     return CompletableFuture.completedFuture(null);
                 }
-                return inner.prepare(chain);
+                // once downloaded, judge the chain there (every source is cached now) and keep the
+                // result, so the connections that follow find it here and need no hop at all
+                List<X509Certificate> copy = List.copyOf(chain);
+                return inner.prepare(copy).thenRun(() -> check(copy, true, Instant.now()));
             }
         };
     }

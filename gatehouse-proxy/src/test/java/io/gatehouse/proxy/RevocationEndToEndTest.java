@@ -301,6 +301,27 @@ class RevocationEndToEndTest {
         }
     }
 
+    /**
+     * The first request of a connection whose client certificate's CRL nobody has downloaded yet:
+     * the connection waits for the download after the handshake (off the event loop), so the
+     * policy's synchronous check finds it even in hard-fail; a cache-only check would have said
+     * "unknown".
+     */
+    @Test
+    void theFirstRequestWaitsForTheDownloadNotTheEventLoop() {
+        mode("hard-fail");
+        Instant now = Instant.now();
+        String path = "/fresh-" + System.nanoTime() + ".crl";
+        crls.put(path, Pki.crl(root, List.of(), now.minusSeconds(60), now.plus(Duration.ofHours(1))));
+        crls.delay(path, 1500); // slower than curl's request after the handshake
+        client("fresh", List.of(crls.url(path)), List.of());
+        assertThat(crls.hits(path)).isZero();
+        E2e.CurlResult r = curl("vcc.gatehouse.test", "/vcc/x", "fresh");
+        assertThat(r.status()).as(r.body() + r.stderr()).isEqualTo(200);
+        assertThat(r.body().toLowerCase()).isEqualTo("verified true true");
+        assertThat(crls.hits(path)).isEqualTo(1);
+    }
+
     @ParameterizedTest(name = "backend, {0}, {1}: {2}")
     @CsvSource({
             "off,       /revoked-backend/x,   200",

@@ -34,13 +34,27 @@ final class RevocationPeers {
         private final HttpServer server;
         private final Map<String, byte[]> crls = new ConcurrentHashMap<>();
         private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+        private final Map<String, Long> delays = new ConcurrentHashMap<>();
 
         CrlServer() throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "test-crl-server");
+                t.setDaemon(true);
+                return t;
+            }));
             server.createContext("/", ex -> {
                 String path = ex.getRequestURI().getPath();
                 hits.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
                 byte[] body = crls.get(path);
+                Long delay = delays.get(path);
+                if (delay != null) {
+                    try {
+                        Thread.sleep(delay); // a slow distribution point
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (body == null) {
                     ex.sendResponseHeaders(404, -1);
                 } else {
@@ -63,6 +77,11 @@ final class RevocationPeers {
             } catch (java.security.cert.CRLException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** Answers for {@code path} only after {@code millis}. */
+        void delay(String path, long millis) {
+            delays.put(path, millis);
         }
 
         int hits(String path) {
