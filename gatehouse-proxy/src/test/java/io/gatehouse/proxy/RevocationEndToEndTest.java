@@ -322,6 +322,37 @@ class RevocationEndToEndTest {
         assertThat(crls.hits(path)).isEqualTo(1);
     }
 
+    /**
+     * A handshake in hard-fail whose client certificate's CRL is slow to download waits for it on
+     * the TLS task threads: it succeeds, and meanwhile the event loops go on serving other clients.
+     */
+    @Test
+    void aSlowDownloadInTheHandshakeDoesNotHoldTheEventLoops() throws Exception {
+        mode("hard-fail");
+        assertThat(curl("rev.gatehouse.test", "/echo/x", "good").status()).isEqualTo(200); // cached
+        Instant now = Instant.now();
+        String path = "/slow-" + System.nanoTime() + ".crl";
+        crls.put(path, Pki.crl(root, List.of(), now.minusSeconds(60), now.plus(Duration.ofHours(1))));
+        crls.delay(path, 4000);
+        client("slow", List.of(crls.url(path)), List.of());
+        java.util.concurrent.CompletableFuture<E2e.CurlResult> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> curl("rev.gatehouse.test", "/echo/x", "slow"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (crls.hits(path) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(crls.hits(path)).as("the slow download started").isEqualTo(1);
+        for (int i = 0; i < 6; i++) { // new connections, spread over both event loops
+            long t0 = System.nanoTime();
+            E2e.CurlResult r = curl("rev.gatehouse.test", "/echo/x", "good");
+            assertThat(r.status()).as(r.stderr()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1500));
+        }
+        assertThat(slow.isDone()).as("the slow handshake still waits for its CRL").isFalse();
+        E2e.CurlResult r = slow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.stderr()).isEqualTo(200);
+    }
+
     @ParameterizedTest(name = "backend, {0}, {1}: {2}")
     @CsvSource({
             "off,       /revoked-backend/x,   200",
