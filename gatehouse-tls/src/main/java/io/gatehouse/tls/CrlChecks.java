@@ -73,11 +73,13 @@ final class CrlChecks {
         this.crlsByIssuer = Map.copyOf(byIssuer);
     }
 
-    /** Starts downloading the CRLs the store's CA certificates name, so the first handshakes find them cached. */
+    /**
+     * Starts downloading the CRLs the store's intermediate CA certificates name (their issuers'
+     * CRLs, which the intermediates are checked against on every path through them), so the first
+     * handshakes find them cached. Roots are trust anchors, never checked for revocation.
+     */
     void prefetch() {
-        List<X509Certificate> cas = new ArrayList<>(store.roots());
-        cas.addAll(store.intermediates());
-        sources.prefetchCrls(cas);
+        sources.prefetchCrls(store.intermediates());
     }
 
     /** Whether a CRL of {@code cert}'s issuer, signed by {@code itsIssuer}'s key, lists it. */
