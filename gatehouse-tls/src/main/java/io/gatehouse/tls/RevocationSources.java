@@ -130,7 +130,7 @@ public final class RevocationSources {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.fetchers = Executors.newFixedThreadPool(8, daemon("gatehouse-revocation-fetch"));
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(limits.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).executor(fetchers).build();
+                .followRedirects(HttpClient.Redirect.NORMAL).build(); // its own threads: fetchers block in send
         int cpus = Runtime.getRuntime().availableProcessors();
         this.tasks = new ThreadPoolExecutor(Math.max(4, 2 * cpus), Math.max(4, 2 * cpus), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("gatehouse-tls-task"));
@@ -253,10 +253,12 @@ public final class RevocationSources {
                 if (!until.isAfter(now)) {
                     // a stale CRL is kept briefly, as a failure is: CrlChecks refuses it and says so
                     until = now.plus(limits.failureMemory());
+                    log.warn("the CRL at {} is stale (its nextUpdate was {}): it does not count; asking again in {} s",
+                            uri, crl.getNextUpdate().toInstant(), limits.failureMemory().toSeconds());
                 }
                 return new Fetched<>(crl, null, now, until);
             } catch (TlsConfigException e) {
-                log.debug("{}", e.getMessage());
+                log.warn("{}; asking again in {} s", e.getMessage(), limits.failureMemory().toSeconds());
                 return new Fetched<X509CRL>(null, e.getMessage(), now, now.plus(limits.failureMemory()));
             }
         }, fetchers);
@@ -272,7 +274,9 @@ public final class RevocationSources {
                 OcspChecks.Answer answer = OcspChecks.verify(body, request, key.issuer(), Instant.now());
                 return new Fetched<>(answer, null, now, answer.cacheUntil());
             } catch (TlsConfigException e) {
-                log.debug("{}", e.getMessage());
+                String what = e.getMessage().startsWith("OCSP request to ") ? e.getMessage()
+                        : "OCSP responder " + key.responder() + " for " + key + ": " + e.getMessage();
+                log.warn("{}; asking again in {} s", what, limits.failureMemory().toSeconds());
                 return new Fetched<OcspChecks.Answer>(null, e.getMessage(), now, now.plus(limits.failureMemory()));
             }
         }, fetchers);
