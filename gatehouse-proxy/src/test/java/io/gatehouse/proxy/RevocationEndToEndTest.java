@@ -166,6 +166,20 @@ class RevocationEndToEndTest {
                     path: good-backend
                     backendId: good
                     hostnames: [rev.gatehouse.test]
+                  - id: verify
+                    path: verify
+                    backendId: echo
+                    hostnames: [vcc.gatehouse.test]
+                    policyXml: |
+                      <policies>
+                        <inbound>
+                          <return-response>
+                            <set-body>@(context.Request.Certificate.Verify() + " " + context.Request.Certificate.VerifyNoRevocation())</set-body>
+                          </return-response>
+                        </inbound>
+                        <backend><base /></backend>
+                        <outbound><base /></outbound>
+                      </policies>
                   - id: vcc
                     path: vcc
                     backendId: echo
@@ -320,6 +334,28 @@ class RevocationEndToEndTest {
         assertThat(r.status()).as(r.body() + r.stderr()).isEqualTo(200);
         assertThat(r.body().toLowerCase()).isEqualTo("verified true true");
         assertThat(crls.hits(path)).isEqualTo(1);
+        // the cache is the process's: a reload keeps it, so the CRL is not downloaded again
+        mode("soft-fail");
+        mode("hard-fail");
+        E2e.CurlResult again = curl("vcc.gatehouse.test", "/vcc/x", "fresh");
+        assertThat(again.status()).as(again.body() + again.stderr()).isEqualTo(200);
+        assertThat(crls.hits(path)).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "Verify(), {0}, {1}: {2}")
+    @CsvSource({
+            "off,       crl-revoked,  true true",
+            "soft-fail, crl-revoked,  false true",
+            "soft-fail, ocsp-revoked, false true",
+            "soft-fail, good,         true true",
+            "hard-fail, down,         false true",
+            "hard-fail, good,         true true",
+    })
+    void verifyAndVerifyNoRevocation(String revocation, String cert, String expected) {
+        mode(revocation);
+        E2e.CurlResult r = curl("vcc.gatehouse.test", "/verify/x", cert);
+        assertThat(r.status()).as(r.body() + r.stderr()).isEqualTo(200);
+        assertThat(r.body().toLowerCase()).isEqualTo(expected);
     }
 
     /**
