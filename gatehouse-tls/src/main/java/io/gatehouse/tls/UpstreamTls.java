@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * What the gateway's TLS client needs for one backend. {@code trustedCas} empty means: the JDK's
  * default trust store plus the Root certificates of {@code caStore}. {@code clientKey} is the
- * certificate presented to the backend (outbound mTLS), or null. {@code revocation} is what a
- * server certificate without a usable CRL in {@code caStore} means; one listed on a CRL fails
- * in every mode but {@link RevocationMode#OFF}.
+ * certificate presented to the backend (outbound mTLS), or null. {@code revocation} is the mode
+ * the server's certificate is checked with (configured CRLs, OCSP, CRL distribution points, see
+ * {@link CrlChecks}): the backend's {@code tls.revocation}, else {@code gateway.revocation.mode}.
  *
  * <p>{@code validateCertificateChain = false} trusts any certificate the backend shows, as APIM
  * allows; it makes the connection open to interception and is meant for development only.
