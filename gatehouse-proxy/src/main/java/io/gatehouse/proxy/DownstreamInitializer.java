@@ -183,8 +183,14 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 if (done.isSuccess() && b != null && b.revocation() != io.gatehouse.tls.RevocationMode.OFF) {
                     java.util.List<java.security.cert.X509Certificate> chain = peerChain(ctx);
                     if (!chain.isEmpty()) {
-                        java.util.concurrent.CompletableFuture<Void> ready = runtime.current().chainCheckFor(b)
-                                .prepare(chain).toCompletableFuture();
+                        java.util.concurrent.CompletableFuture<Void> ready;
+                        try {
+                            ready = runtime.current().chainCheckFor(b).prepare(chain).toCompletableFuture();
+                        } catch (RuntimeException e) {
+                            // could not even start: the checks will read whatever is cached
+                            log.debug("revocation information for {} not prepared: {}", peer(ctx), e.toString());
+                            ready = java.util.concurrent.CompletableFuture.completedFuture(null);
+                        }
                         if (!ready.isDone()) {
                             ctx.channel().config().setAutoRead(false);
                             ready.whenComplete((v, e) -> ctx.executor().execute(() -> {

@@ -103,6 +103,8 @@ public final class RevocationSources {
     public static final RevocationSources NONE = new RevocationSources();
 
     private static volatile RevocationSources shared;
+    /** Threads for handshake tasks and cache warming. */
+    static final int TASK_THREADS = 32;
 
     private final boolean fetches;
     private final Limits limits;
@@ -131,8 +133,10 @@ public final class RevocationSources {
         this.fetchers = Executors.newFixedThreadPool(8, daemon("gatehouse-revocation-fetch"));
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(limits.timeout())
                 .followRedirects(HttpClient.Redirect.NORMAL).build(); // its own threads: fetchers block in send
-        int cpus = Runtime.getRuntime().availableProcessors();
-        this.tasks = new ThreadPoolExecutor(Math.max(4, 2 * cpus), Math.max(4, 2 * cpus), 60, TimeUnit.SECONDS,
+        // mostly short CPU work, but a check may wait up to the download limit for a slow source:
+        // enough threads that handshakes needing nothing do not queue behind those that wait
+        // (idle threads end after a minute)
+        this.tasks = new ThreadPoolExecutor(TASK_THREADS, TASK_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("gatehouse-tls-task"));
         this.tasks.allowCoreThreadTimeOut(true);
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("gatehouse-revocation-refresh"));
