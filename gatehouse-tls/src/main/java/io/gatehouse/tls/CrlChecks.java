@@ -92,8 +92,15 @@ final class CrlChecks {
         return false;
     }
 
-    /** What one CRL says about a certificate: revoked (the result), usable and not listing it, or not usable (why). */
-    private record CrlVerdict(VerificationResult revoked, boolean usable, String whyNot) {
+    /**
+     * What one CRL says about a certificate: revoked (the result), usable and not listing it, or
+     * not usable (why; {@code notFromTheCa} when it is not a CRL the CA signed for use, as opposed
+     * to a stale one or one for other certificates).
+     */
+    private record CrlVerdict(VerificationResult revoked, boolean usable, String whyNot, boolean notFromTheCa) {
+        CrlVerdict(VerificationResult revoked, boolean usable, String whyNot) {
+            this(revoked, usable, whyNot, false);
+        }
     }
 
     /**
@@ -167,6 +174,9 @@ final class CrlChecks {
                         break;
                     }
                     notes.add("CRL " + url + ": " + v.whyNot());
+                    if (v.notFromTheCa()) {
+                        sources.distrustCrl(url);
+                    }
                 }
             }
         }
@@ -214,7 +224,8 @@ final class CrlChecks {
             String source) {
         if (!crl.getIssuerX500Principal().equals(cert.getIssuerX500Principal())) {
             return new CrlVerdict(null, false, "issued by '" + io.gatehouse.common.x509.DotNetNames.format(
-                    crl.getIssuerX500Principal()) + "', not by the certificate's issuer (indirect CRLs are not used)");
+                    crl.getIssuerX500Principal()) + "', not by the certificate's issuer (indirect CRLs are not used)",
+                    true);
         }
         if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
             return new CrlVerdict(null, false, "stale (its nextUpdate was " + crl.getNextUpdate().toInstant() + ")");
@@ -232,7 +243,7 @@ final class CrlChecks {
         }
         if (signer == null) {
             return new CrlVerdict(null, false, "not signed by the key of " + quote(issuer)
-                    + " or another trusted key of that CA");
+                    + " or another trusted key of that CA", true);
         }
         if (!usableCrl(crl, signer)) {
             return new CrlVerdict(null, false, "not usable (its signer may not sign CRLs, it has no CRL number,"

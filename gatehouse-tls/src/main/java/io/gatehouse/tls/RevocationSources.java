@@ -199,6 +199,18 @@ public final class RevocationSources {
         return ocsp.get(key, () -> fetchOcsp(key));
     }
 
+    /**
+     * Keeps the CRL downloaded from {@code uri} for no longer than the failure memory: it proved
+     * not to be from the CA (wrong issuer or key, or not a CRL that may be used), so it is asked
+     * for again soon rather than at its own nextUpdate (a CA that fixes its CRL, or a download
+     * that was tampered with, does not leave the status unknown for hours).
+     */
+    void distrustCrl(URI uri) {
+        if (crls != null) {
+            crls.shorten(uri, Instant.now().plus(limits.failureMemory()));
+        }
+    }
+
     /** Starts downloading the CRLs the CA certificates name (their issuers' CRLs), without waiting. */
     public void prefetchCrls(List<X509Certificate> caCertificates) {
         if (!fetches) {
@@ -403,6 +415,18 @@ public final class RevocationSources {
             }
             s.lastUsed = System.nanoTime();
             return s.future;
+        }
+
+        /** Makes a downloaded entry expire by {@code until} at the latest. */
+        void shorten(K key, Instant until) {
+            Slot s = map.get(key);
+            Fetched<V> f = s == null ? null : s.future.getNow(null);
+            if (f != null && f.until().isAfter(until)) {
+                Slot next = new Slot(CompletableFuture.completedFuture(
+                        new Fetched<>(f.value(), f.failure(), f.fetchedAt(), until)));
+                next.lastUsed = s.lastUsed;
+                map.replace(key, s, next);
+            }
         }
 
         /** Starts new downloads for entries in use that are about to expire; keeps the old until one succeeds. */

@@ -192,6 +192,23 @@ class RevocationFetchTest {
         assertThat(hard.reason()).contains("not signed by the key of");
     }
 
+    /** A downloaded CRL that proved not to be the CA's is asked for again after the failure memory, not at its nextUpdate. */
+    @Test
+    void aCrlSignedByTheWrongKeyIsAskedForAgainSoon() throws Exception {
+        Instant now = Instant.now();
+        crls.put("/fixed.crl", Pki.crl(impostorRoot, List.of(), now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        Pki.Issued cert = issue("CN=fixed", List.of(crls.url("/fixed.crl")), List.of());
+        RevocationSources sources = new RevocationSources(new RevocationSources.Limits(Duration.ofSeconds(3),
+                10 * 1024 * 1024, 64 * 1024, Duration.ofSeconds(1), 100, 100));
+        assertThat(verify(cert, RevocationMode.HARD_FAIL, sources).failedCheck()).isEqualTo("revocation-unknown");
+        assertThat(verify(cert, RevocationMode.HARD_FAIL, sources).failedCheck()).isEqualTo("revocation-unknown");
+        assertThat(crls.hits("/fixed.crl")).isEqualTo(1);
+        crls.put("/fixed.crl", Pki.crl(root, List.of(), now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        Thread.sleep(1200);
+        assertThat(verify(cert, RevocationMode.HARD_FAIL, sources).valid()).isTrue();
+        assertThat(crls.hits("/fixed.crl")).isEqualTo(2);
+    }
+
     @Test
     void responsesSignedByTheCaItselfCountAndByAnUnauthorisedCertificateDoNot() {
         assertThat(verify(byCaSigned, RevocationMode.HARD_FAIL).valid()).isTrue();
