@@ -175,7 +175,7 @@ final class CrlChecks {
                     }
                     notes.add("CRL " + url + ": " + v.whyNot());
                     if (v.notFromTheCa()) {
-                        sources.distrustCrl(url);
+                        sources.distrustCrl(url, v.whyNot());
                     }
                 }
             }

@@ -205,9 +205,10 @@ public final class RevocationSources {
      * for again soon rather than at its own nextUpdate (a CA that fixes its CRL, or a download
      * that was tampered with, does not leave the status unknown for hours).
      */
-    void distrustCrl(URI uri) {
-        if (crls != null) {
-            crls.shorten(uri, Instant.now().plus(limits.failureMemory()));
+    void distrustCrl(URI uri, String why) {
+        if (crls != null && crls.shorten(uri, Instant.now().plus(limits.failureMemory()))) {
+            log.warn("the CRL at {} does not count: {}; asking again in {} s", uri, why,
+                    limits.failureMemory().toSeconds());
         }
     }
 
@@ -417,16 +418,17 @@ public final class RevocationSources {
             return s.future;
         }
 
-        /** Makes a downloaded entry expire by {@code until} at the latest. */
-        void shorten(K key, Instant until) {
+        /** Makes a downloaded entry expire by {@code until} at the latest; true when that shortened it. */
+        boolean shorten(K key, Instant until) {
             Slot s = map.get(key);
             Fetched<V> f = s == null ? null : s.future.getNow(null);
             if (f != null && f.until().isAfter(until)) {
                 Slot next = new Slot(CompletableFuture.completedFuture(
                         new Fetched<>(f.value(), f.failure(), f.fetchedAt(), until)));
                 next.lastUsed = s.lastUsed;
-                map.replace(key, s, next);
+                return map.replace(key, s, next);
             }
+            return false;
         }
 
         /** Starts new downloads for entries in use that are about to expire; keeps the old until one succeeds. */
