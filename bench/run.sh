@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 3h 4 5 6); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 3h 3r 4 5 6); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -15,6 +15,11 @@
 #     second gateway on port 17445 whose certificate is the same, its key imported to a token made
 #     for the run. Its two sides are "gatehouse" (file key, port 17443) and "gh-token"; each round
 #     runs both, in an order that alternates by round. Handshakes per second = requests per second.
+#   3r scenario 3 against a second Gatehouse with gateway.revocation.mode hard-fail, the client
+#     certificate naming a CRL distribution point (a local HTTP server, python3 -m http.server)
+#     and an OCSP responder (openssl ocsp), both cached after the first handshake; Gatehouse only:
+#     the summary gives its cost against scenario 3's Gatehouse (soft-fail, a client certificate
+#     naming no source: nothing to fetch) per round (target: within 10 %)
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies): one run of twice the
 #     seconds, alternating between the two routes every half second (A B B A) on the same connections
@@ -63,6 +68,8 @@ ght_pid=""
 cleanup() {
   [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
   [ -n "$ght_pid" ] && kill "$ght_pid" 2>/dev/null
+  [ -n "${rev_pid:-}" ] && kill "$rev_pid" 2>/dev/null
+  for p in "${rev_aux[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
   "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
   [ -s "$work/ha/haproxy.pid" ] && kill "$(cat "$work/ha/haproxy.pid")" 2>/dev/null
   "$NGINX" -p "$work/be" -c "$work/be/nginx.conf" -s stop 2>/dev/null || true
@@ -296,6 +303,68 @@ if want 3h; then
   got=$(curl -s "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" || true)
   [ "$got" = "$body" ] || { echo "bench: $url (server key on the token) answered '$got'"; cat "$work/gatehouse-token.log"; exit 1; }
 fi
+# scenario 3r: a client certificate naming a CRL distribution point and an OCSP responder of this
+# run (the bench CA signs it with openssl ca, which also keeps the index openssl ocsp answers
+# from, and makes the CRL), and a second Gatehouse like the first but with revocation hard-fail
+rev_pid=""; rev_aux=()
+if want 3r; then
+  mkdir -p "$work/rev/www"; : > "$work/rev/index.txt"; echo 1000 > "$work/rev/serial"; echo 1000 > "$work/rev/crlnumber"
+  crl_port=17481; ocsp_port=17482
+  cat > "$work/rev/ca.cnf" <<CNF
+[ ca ]
+default_ca = bench
+[ bench ]
+database = $work/rev/index.txt
+new_certs_dir = $work/rev
+certificate = $work/pki/ca.pem
+private_key = $work/pki/ca.key
+serial = $work/rev/serial
+crlnumber = $work/rev/crlnumber
+default_md = sha256
+default_days = 30
+default_crl_days = 1
+policy = anything
+unique_subject = no
+[ anything ]
+commonName = supplied
+organizationName = optional
+countryName = optional
+[ client_rev ]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+crlDistributionPoints = URI:http://127.0.0.1:$crl_port/bench-ca.crl
+authorityInfoAccess = OCSP;URI:http://127.0.0.1:$ocsp_port/
+CNF
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/rev/client.key" \
+    -out "$work/rev/client.csr" -subj "/CN=clinic-app-rev/O=Contoso/C=US" 2>/dev/null
+  openssl ca -batch -config "$work/rev/ca.cnf" -extensions client_rev -notext -in "$work/rev/client.csr" \
+    -out "$work/rev/client.pem" 2>/dev/null
+  openssl ca -batch -config "$work/rev/ca.cnf" -gencrl -out "$work/rev/ca-crl.pem" 2>/dev/null
+  openssl crl -in "$work/rev/ca-crl.pem" -outform DER -out "$work/rev/www/bench-ca.crl"
+  python3 -m http.server "$crl_port" --bind 127.0.0.1 --directory "$work/rev/www" > "$work/rev/http.log" 2>&1 &
+  rev_aux+=($!)
+  (cd "$work/rev" && exec openssl ocsp -index index.txt -port "$ocsp_port" -rsigner "$work/pki/ca.pem" \
+    -rkey "$work/pki/ca.key" -CA "$work/pki/ca.pem" -nmin 60 -ignore_err > "$work/rev/ocsp.log" 2>&1) &
+  rev_aux+=($!)
+  # the backend's certificate names no source: it keeps scenario 3's soft-fail (tls.revocation)
+  sed -e 's/- port: 17443/- port: 17444/' -e 's/^gateway:$/gateway:\n  revocation:\n    mode: hard-fail/' \
+    -e 's/^      trustedCaCertificateIds: \[ca\]$/      trustedCaCertificateIds: [ca]\n      revocation: soft-fail/' \
+    "$work/gatehouse.yaml" > "$work/gatehouse-rev.yaml"
+  grep -q 'mode: hard-fail' "$work/gatehouse-rev.yaml" && grep -q 'revocation: soft-fail' "$work/gatehouse-rev.yaml" \
+    || { echo "bench: gatehouse-rev.yaml did not get its revocation settings"; exit 1; }
+  "$here/gatehouse" run -c "$work/gatehouse-rev.yaml" --no-watch > "$work/gatehouse-rev.log" 2>&1 &
+  rev_pid=$!
+  for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17444/patients/1 && break; sleep 0.2; done
+  mt=(--resolve "mtls.localhost:17444:127.0.0.1" --cacert "$work/pki/ca.pem")
+  got=$(curl -s "${mt[@]}" --cert "$work/rev/client.pem" --key "$work/rev/client.key" https://mtls.localhost:17444/patients/1 || true)
+  [ "$got" = "$body" ] || { echo "bench: the hard-fail gateway answered '$got' for the revocable client"; cat "$work/gatehouse-rev.log"; exit 1; }
+  # and it does check: the bench's client certificate names no source, so hard-fail refuses it
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" https://mtls.localhost:17444/patients/1 || true)
+  [ "$code" != 200 ] || { echo "bench: the hard-fail gateway accepted a client certificate without revocation sources"; exit 1; }
+  grep -q 'Received request' "$work/rev/ocsp.log" || { echo "bench: the hard-fail gateway did not ask openssl ocsp"; cat "$work/rev/ocsp.log"; exit 1; }
+  [ -s "$work/rev/http.log" ] || { echo "bench: nothing was downloaded from the CRL server"; exit 1; }
+fi
 for url in https://127.0.0.1:17443/patients/1 https://127.0.0.1:18443/patients/1 https://127.0.0.1:16443/patients/1; do
   got=$(curl -sk "$url"); [ "$got" = "$body" ] || { echo "bench: $url answered '$got'"; cat "$work/gatehouse.log"; exit 1; }
 done
@@ -334,6 +403,9 @@ fi
 if want 3h; then
   want 3 || "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   "${LG[@]}" https://mtls.localhost:17445/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+fi
+if want 3r; then
+  "${LG[@]}" https://mtls.localhost:17444/patients/1 "$warm" "$conns" new "$work/pki/ca.pem" "$work/rev/client.pem" "$work/rev/client.key" >/dev/null 2>&1
 fi
 if want 4; then
   "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
@@ -427,6 +499,7 @@ s3_c() { measure "3 new mTLS conn/request" haproxy "$(ha_pids)" "${LG[@]}" https
 s3h_file() { measure "3h new conn, key file/token" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3h_token() { measure "3h new conn, key file/token" gh-token "$ght_pid" "${LG[@]}" https://mtls.localhost:17445/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s3h() { if [ $((r % 2)) = 1 ]; then s3h_token; s3h_file; else s3h_file; s3h_token; fi; }
+s3r() { measure "3 new mTLS conn/request" gh-revocation "$rev_pid" "${LG[@]}" https://mtls.localhost:17444/patients/1 "$secs" "$conns" new "$work/pki/ca.pem" "$work/rev/client.pem" "$work/rev/client.key"; }
 # scenario 4's two sides share one run: the load generator alternates between the two routes every
 # half second on the same connections (A B B A, after 8 s to settle), so a drift in the machine's
 # speed hits both alike; twice the seconds of the other scenarios, as the difference is small. The
@@ -454,10 +527,11 @@ s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 2a 2b 3 3h 4 5 6; do
+  for sc in 1 2a 2b 3 3h 3r 4 5 6; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
     elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
+    elif [ "$sc" = 3r ]; then s3r   # Gatehouse with revocation hard-fail only
     elif [ -n "$soak" ]; then "s${sc}_a"
     else for i in 0 1 2; do "s${sc}_${sides:$(( (r - 1 + i) % 3 )):1}"; done; fi
   done
@@ -470,6 +544,7 @@ if [ -n "$soak" ]; then exit 0; fi
 echo "mean requests/s, and the median over rounds of each round's ratio (CPU: of CPU microseconds per request):"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio3 "$s"; done
 ratio "3h new conn, key file/token" gh-token gatehouse
+ratio "3 new mTLS conn/request" gh-revocation gatehouse "3r revocation hard-fail (CRL and OCSP cached) against scenario 3"
 ratio "4 client cert + policy" guide none "4 guide policy"
 [ -z "$ght_pid" ] || echo "  peak RSS of the gateway with the token key (3h): $(rss_mb "$ght_pid") MB"
 echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"

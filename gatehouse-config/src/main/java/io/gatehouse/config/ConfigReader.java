@@ -890,7 +890,7 @@ final class ConfigReader {
         URI url = url(s, "url", true);
         BackendConfig.BackendTls tls = BackendConfig.BackendTls.defaults();
         Section t = section(s, "tls", "backend tls", "validateCertificateChain", "validateCertificateName",
-                "serverName", "trustedCaCertificateIds");
+                "serverName", "trustedCaCertificateIds", "revocation");
         if (t != null) {
             Boolean chain = bool(t, "validateCertificateChain", true);
             Boolean name = bool(t, "validateCertificateName", true);
@@ -904,6 +904,22 @@ final class ConfigReader {
                 }
             }
             List<String> trusted = idList(t, "trustedCaCertificateIds");
+            GatewaySettings.RevocationMode revocation = null;
+            if (t.has("revocation")) {
+                String v = string(t, "revocation");
+                if (v != null) {
+                    revocation = switch (v.trim().toLowerCase(Locale.ROOT)) {
+                        case "off" -> GatewaySettings.RevocationMode.OFF;
+                        case "soft-fail" -> GatewaySettings.RevocationMode.SOFT_FAIL;
+                        case "hard-fail" -> GatewaySettings.RevocationMode.HARD_FAIL;
+                        default -> {
+                            diagnostics.add(t.valuePosition("revocation").error("unknown revocation mode '" + v
+                                    + "' for backend" + named(id) + " (expected: off, soft-fail or hard-fail)"));
+                            yield null;
+                        }
+                    };
+                }
+            }
             if (Boolean.FALSE.equals(chain)) {
                 diagnostics.add(t.valuePosition("validateCertificateChain").warning("backend" + named(id)
                         + " does not validate its certificate chain: anyone who can reach the network path can "
@@ -915,7 +931,7 @@ final class ConfigReader {
                         + "CA is accepted (set serverName instead when the name differs)"));
             }
             if (chain != null && name != null && trusted != null) {
-                tls = new BackendConfig.BackendTls(chain, name, serverName, trusted);
+                tls = new BackendConfig.BackendTls(chain, name, serverName, trusted, revocation);
                 origins.put(tls, t);
             }
         }

@@ -136,6 +136,7 @@ class ConfigLoaderTest {
         BackendConfig labs = model.backend("labs-backend").orElseThrow();
         assertThat(labs.timeout()).isEqualTo(Duration.ofSeconds(300));
         assertThat(labs.tls()).isEqualTo(BackendConfig.BackendTls.defaults());
+        assertThat(labs.tls().revocation()).isNull(); // follows gateway.revocation.mode
 
         assertThat(model.hostnames()).allSatisfy(h -> assertThat(h.trustedCaCertificateIds())
                 .containsExactly("client-ca-root"));

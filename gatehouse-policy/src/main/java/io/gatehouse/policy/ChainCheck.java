@@ -3,6 +3,7 @@ package io.gatehouse.policy;
 import io.gatehouse.tls.CaStore;
 import io.gatehouse.tls.ChainVerifier;
 import io.gatehouse.tls.RevocationMode;
+import io.gatehouse.tls.RevocationSources;
 import io.gatehouse.tls.VerificationResult;
 
 import java.security.cert.X509Certificate;
@@ -10,12 +11,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides whether a client certificate chains to a trusted CA (and, when asked, is not revoked),
  * for {@code validate-client-certificate}. The gateway builds it from its CA store and revocation
  * mode; see {@link PolicyEnvironment.Builder#chainCheck}.
+ *
+ * <p><b>Revocation without blocking the event loop.</b> {@link #check} is synchronous and is
+ * called where requests run (on the connection's event loop: {@code validate-client-certificate},
+ * {@code Verify()}, {@code clientCertificate: required}). There it only reads what
+ * {@link RevocationSources} has cached: an OCSP answer or CRL not cached yet counts as no answer
+ * (and its download starts), so a hard-fail check would say "revocation-unknown". To make the
+ * answer be there, the gateway calls {@link #prepare} once per connection right after the TLS
+ * handshake, on a background thread where the download may be waited for, and holds the
+ * connection's first request until it completes (the proxy's {@code DownstreamInitializer}); the
+ * cache then serves every request of the connection, and {@link RevocationSources} refreshes what
+ * is in use before it expires. A "revocation-unknown" result is never kept by {@link #cached}, so
+ * the next check (after the download) decides afresh.
  */
 @FunctionalInterface
 public interface ChainCheck {
@@ -25,6 +40,16 @@ public interface ChainCheck {
      * @param at the time to judge validity at
      */
     Result check(List<X509Certificate> chain, boolean checkRevocation, Instant at);
+
+    /**
+     * Makes the revocation information {@code chain} needs available to {@link #check} without
+     * waiting: downloads it off the calling thread. Completes (never exceptionally) when the
+     * answers are cached or their downloads failed or timed out; on some other thread, so callers
+     * hop back to their own. Completed at once when there is nothing to fetch.
+     */
+    default CompletionStage<Void> prepare(List<X509Certificate> chain) {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * @param trusted the chain ends in a trusted CA and every signature and constraint holds
@@ -48,6 +73,11 @@ public interface ChainCheck {
         public static Result trusted(List<X509Certificate> path) {
             return new Result(true, false, "trusted", path);
         }
+
+        /** Whether the chain failed only because its revocation status could not be determined (hard-fail mode). */
+        public boolean revocationUnknown() {
+            return !trusted && reason != null && reason.startsWith("revocation-unknown:");
+        }
     }
 
     /**
@@ -56,18 +86,40 @@ public interface ChainCheck {
      * certificate on a CRL fails unless the mode is OFF); without it CRLs are not consulted.
      */
     static ChainCheck of(CaStore store, RevocationMode mode) {
-        ChainVerifier withRevocation = new ChainVerifier(store, mode);
+        return of(store, mode, RevocationSources.shared());
+    }
+
+    /** As {@link #of(CaStore, RevocationMode)} with these revocation sources ({@link RevocationSources#NONE}: configured CRLs only). */
+    static ChainCheck of(CaStore store, RevocationMode mode, RevocationSources sources) {
+        ChainVerifier withRevocation = new ChainVerifier(store, mode, sources);
         ChainVerifier withoutRevocation = new ChainVerifier(store, RevocationMode.OFF);
         List<X509Certificate> candidates = new ArrayList<>(store.roots());
         candidates.addAll(store.intermediates());
         List<X509Certificate> issuers = List.copyOf(candidates);
-        return (chain, checkRevocation, at) -> {
-            VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
-                    .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, at);
-            if (r.valid()) {
-                return Result.trusted(issuers);
+        boolean fetches = mode != RevocationMode.OFF && sources.fetches();
+        return new ChainCheck() {
+            @Override
+            public Result check(List<X509Certificate> chain, boolean checkRevocation, Instant at) {
+                VerificationResult r = (checkRevocation ? withRevocation : withoutRevocation)
+                        .verify(chain, ChainVerifier.Purpose.CLIENT_AUTH, at);
+                if (r.valid()) {
+                    return Result.trusted(issuers);
+                }
+                return new Result(false, "revoked".equals(r.failedCheck()), r.failedCheck() + ": " + r.reason(),
+                        issuers);
             }
-            return new Result(false, "revoked".equals(r.failedCheck()), r.failedCheck() + ": " + r.reason(), issuers);
+
+            @Override
+            public CompletionStage<Void> prepare(List<X509Certificate> chain) {
+                if (!fetches || chain.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                List<X509Certificate> copy = List.copyOf(chain);
+                // on a thread that may wait: the verifier downloads what the chain needs into the shared cache
+                return CompletableFuture.runAsync(
+                        () -> withRevocation.verify(copy, ChainVerifier.Purpose.CLIENT_AUTH, Instant.now()),
+                        sources.taskExecutor()).exceptionally(e -> null);
+            }
         };
     }
 
@@ -84,18 +136,36 @@ public interface ChainCheck {
         record Entry(Result result, Instant at) {
         }
         ConcurrentHashMap<Key, Entry> cache = new ConcurrentHashMap<>();
-        return (chain, checkRevocation, at) -> {
-            Key key = new Key(List.copyOf(chain), checkRevocation);
-            Entry e = cache.get(key);
-            if (e != null && Math.abs(Duration.between(e.at(), at).toNanos()) < ttlNanos) {
-                return e.result();
+        return new ChainCheck() {
+            @Override
+            public Result check(List<X509Certificate> chain, boolean checkRevocation, Instant at) {
+                Key key = new Key(List.copyOf(chain), checkRevocation);
+                Entry e = cache.get(key);
+                if (e != null && Math.abs(Duration.between(e.at(), at).toNanos()) < ttlNanos) {
+                    return e.result();
+                }
+                Result r = inner.check(chain, checkRevocation, at);
+                if (r.revocationUnknown()) {
+                    return r; // not kept: the information may be downloaded by the next check
+                }
+                if (cache.size() >= maxEntries) {
+                    cache.clear();
+                }
+                cache.put(key, new Entry(r, at));
+                return r;
             }
-            Result r = inner.check(chain, checkRevocation, at);
-            if (cache.size() >= maxEntries) {
-                cache.clear();
+
+            @Override
+            public CompletionStage<Void> prepare(List<X509Certificate> chain) {
+                Entry e = cache.get(new Key(List.copyOf(chain), true));
+                if (e != null && Math.abs(Duration.between(e.at(), Instant.now()).toNanos()) < ttlNanos) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                // once downloaded, judge the chain there (every source is cached now) and keep the
+                // result, so the connections that follow find it here and need no hop at all
+                List<X509Certificate> copy = List.copyOf(chain);
+                return inner.prepare(copy).thenRun(() -> check(copy, true, Instant.now()));
             }
-            cache.put(key, new Entry(r, at));
-            return r;
         };
     }
 

@@ -156,45 +156,106 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
             if (hostname != null) {
                 ctx.channel().attr(SNI).set(hostname);
             }
-            SslHandler ssl = b.sslContext().newHandler(ctx.alloc());
+            // delegated tasks (the client certificate's check, which may wait for an OCSP responder
+            // or a CRL download) run on the TLS task threads, not on this event loop
+            SslHandler ssl = b.sslContext().newHandler(ctx.alloc(), io.gatehouse.tls.SslContextFactory.handshakeTasks());
+            if (b.staple() != null) {
+                b.staple().applyTo(ssl.engine()); // OCSP stapling: the cached response, never waiting
+            }
             java.lang.ref.Reference.reachabilityFence(b); // b's cleaner releases the context
             ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
             ctx.pipeline().replace(this, "ssl", ssl);
         }
     }
 
-    /** Records the handshake's outcome once, or explains its failure. */
+    /**
+     * Records the handshake's outcome once, or explains its failure. With a client certificate and
+     * revocation on, the hostname's chain check first gets the revocation information the chain
+     * needs ({@link ChainCheck#prepare}, downloaded off the event loop): the completion event, and
+     * with it the ALPN choice and every request of the connection, waits for it (the ALPN handler
+     * keeps bytes that arrive meanwhile; reading pauses), so the synchronous checks made while
+     * requests run ({@code Verify()}, {@code validate-client-certificate},
+     * {@code clientCertificate: required}) find it cached.
+     */
     private final class HandshakeCapture extends ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SslHandshakeCompletionEvent done) {
                 HostnameBinding b = ctx.channel().attr(BINDING).get();
-                String host = b == null ? "" : b.name();
-                if (done.isSuccess()) {
-                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(),
-                            chain -> clientVerdict(b, chain));
-                    ctx.channel().attr(HANDSHAKE).set(info);
-                    if (log.isDebugEnabled()) {
-                        log.debug("TLS handshake from {} for hostname '{}': {} {}, ALPN {}, client certificate {}",
-                                peer(ctx), host, info.protocol(), info.cipherSuite(), info.alpn(),
-                                info.clientCertificate() == null ? "none"
-                                        : "'" + io.gatehouse.common.x509.DotNetNames.format(
-                                                info.clientCertificate().getSubjectX500Principal()) + "' "
-                                                + (info.clientVerification().valid() ? "verified"
-                                                        : "not verified, " + info.clientVerification()));
+                if (done.isSuccess() && b != null && b.revocation() != io.gatehouse.tls.RevocationMode.OFF) {
+                    java.util.List<java.security.cert.X509Certificate> chain = peerChain(ctx);
+                    if (!chain.isEmpty()) {
+                        java.util.concurrent.CompletableFuture<Void> ready;
+                        try {
+                            ready = runtime.current().chainCheckFor(b).prepare(chain).toCompletableFuture();
+                        } catch (RuntimeException e) {
+                            // could not even start: the checks will read whatever is cached
+                            log.debug("revocation information for {} not prepared: {}", peer(ctx), e.toString());
+                            ready = java.util.concurrent.CompletableFuture.completedFuture(null);
+                        }
+                        if (!ready.isDone()) {
+                            ctx.channel().config().setAutoRead(false);
+                            ready.whenComplete((v, e) -> ctx.executor().execute(() -> {
+                                if (!ctx.isRemoved()) {
+                                    completed(ctx, done);
+                                }
+                                ctx.channel().config().setAutoRead(true);
+                            }));
+                            return;
+                        }
                     }
-                } else if (cutByGuard(ctx)) {
-                    log.debug("TLS handshake from {} for hostname '{}' ended: the connection was closed ({})", peer(ctx),
-                            host, ConnectionGuard.of(ctx.channel()).cutReason().label);
-                } else {
-                    String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));
-                    log.warn("TLS handshake from {} for hostname '{}' failed: {}", peer(ctx), host, explained);
-                    runtime.metrics.downstreamHandshakeFailure(host, TlsFailures.reasonLabel(done.cause()));
                 }
-                ctx.pipeline().remove(this);
+                completed(ctx, done);
+                return;
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        private java.util.List<java.security.cert.X509Certificate> peerChain(ChannelHandlerContext ctx) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            java.util.List<java.security.cert.X509Certificate> chain = new java.util.ArrayList<>();
+            try {
+                for (java.security.cert.Certificate c : ssl.engine().getSession().getPeerCertificates()) {
+                    if (c instanceof java.security.cert.X509Certificate x) {
+                        chain.add(x);
+                    }
+                }
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                // no client certificate
+            }
+            return chain;
+        }
+
+        private void completed(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
+            HostnameBinding b = ctx.channel().attr(BINDING).get();
+            String host = b == null ? "" : b.name();
+            if (done.isSuccess()) {
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (ssl == null) {
+                    return; // the connection closed while revocation information was fetched
+                }
+                HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(),
+                        chain -> clientVerdict(b, chain));
+                ctx.channel().attr(HANDSHAKE).set(info);
+                if (log.isDebugEnabled()) {
+                    log.debug("TLS handshake from {} for hostname '{}': {} {}, ALPN {}, client certificate {}",
+                            peer(ctx), host, info.protocol(), info.cipherSuite(), info.alpn(),
+                            info.clientCertificate() == null ? "none"
+                                    : "'" + io.gatehouse.common.x509.DotNetNames.format(
+                                            info.clientCertificate().getSubjectX500Principal()) + "' "
+                                            + (info.clientVerification().valid() ? "verified"
+                                                    : "not verified, " + info.clientVerification()));
+                }
+            } else if (cutByGuard(ctx)) {
+                log.debug("TLS handshake from {} for hostname '{}' ended: the connection was closed ({})", peer(ctx),
+                        host, ConnectionGuard.of(ctx.channel()).cutReason().label);
+            } else {
+                String explained = TlsFailures.explain(done.cause(), TlsFailures.Side.DOWNSTREAM, peer(ctx));
+                log.warn("TLS handshake from {} for hostname '{}' failed: {}", peer(ctx), host, explained);
+                runtime.metrics.downstreamHandshakeFailure(host, TlsFailures.reasonLabel(done.cause()));
+            }
+            ctx.pipeline().remove(this);
+            ctx.fireUserEventTriggered(done);
         }
     }
 

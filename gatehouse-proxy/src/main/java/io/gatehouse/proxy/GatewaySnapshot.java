@@ -31,8 +31,11 @@ final class GatewaySnapshot {
      * A hostname with its TLS server context and client-certificate mode.
      *
      * @param key the name in the form SNI and Host are compared in ({@link HostnameAccess#normalize})
+     * @param staple the OCSP response stapled to its certificate, or null when it names no responder
+     * @param revocation the revocation mode its client certificates are checked with
      */
-    record HostnameBinding(HostnameConfig config, SslContext sslContext, String key) {
+    record HostnameBinding(HostnameConfig config, SslContext sslContext, String key,
+                           io.gatehouse.tls.OcspStaple staple, io.gatehouse.tls.RevocationMode revocation) {
         String name() {
             return config.hostName();
         }
@@ -92,7 +95,8 @@ final class GatewaySnapshot {
             SslContext ctx = SslContextFactory.downstream(new DownstreamTls(
                     key, h.clientCertificateMode(), trust, config.revocation(), minimum));
             String name = HostnameAccess.normalize(h.hostName());
-            HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx, name), ctx);
+            HostnameBinding b = SslContextFactory.releaseWhenUnreachable(new HostnameBinding(h, ctx, name,
+                    io.gatehouse.tls.OcspStaple.forServer(key), config.revocation()), ctx);
             hosts.put(name, b);
             checks.put(name, h.trustedCaCertificateIds().isEmpty() ? chainCheck
                     : clientChainCheck(trust, config.revocation()));
@@ -251,8 +255,11 @@ final class GatewaySnapshot {
                     trusted.add(ca);
                 }
             }
+            // a backend's own revocation mode, else the gateway's
+            io.gatehouse.tls.RevocationMode revocation = tls.revocation() == null ? config.revocation()
+                    : io.gatehouse.tls.RevocationMode.valueOf(tls.revocation().name());
             ctx = SslContextFactory.upstream(new UpstreamTls(tls.validateCertificateChain(),
-                    tls.validateCertificateName(), trusted, config.caStore(), clientKeys, RevocationMode.SOFT_FAIL));
+                    tls.validateCertificateName(), trusted, config.caStore(), clientKeys, revocation));
         }
         int port = UpstreamTarget.port(url);
         boolean defaultPort = (https && port == 443) || (!https && port == 80);

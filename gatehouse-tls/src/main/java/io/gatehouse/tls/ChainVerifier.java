@@ -82,7 +82,16 @@ public final class ChainVerifier {
     private final PKIXBuilderParameters baseParameters;
     private final CrlChecks crls;
 
+    /** Revocation from the store's CRLs only: nothing is downloaded. */
     public ChainVerifier(CaStore store, RevocationMode mode) {
+        this(store, mode, RevocationSources.NONE);
+    }
+
+    /**
+     * Revocation from the store's CRLs and from what {@code sources} download (OCSP responders and
+     * CRL distribution points the certificates name), as {@link CrlChecks} describes.
+     */
+    public ChainVerifier(CaStore store, RevocationMode mode, RevocationSources sources) {
         this.store = Objects.requireNonNull(store, "store");
         this.mode = Objects.requireNonNull(mode, "mode");
         Set<TrustAnchor> a = new HashSet<>();
@@ -98,7 +107,10 @@ public final class ChainVerifier {
             throw new IllegalStateException("the JDK has no Collection CertStore", e);
         }
         this.baseParameters = anchors.isEmpty() ? null : baseParameters(anchors, storeIntermediates);
-        this.crls = new CrlChecks(store);
+        this.crls = new CrlChecks(store, sources);
+        if (mode != RevocationMode.OFF) {
+            crls.prefetch();
+        }
     }
 
     public CaStore store() {

@@ -2,6 +2,7 @@ package io.gatehouse.tls;
 
 import static io.gatehouse.tls.ChainVerifier.quote;
 
+import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
@@ -16,10 +17,34 @@ import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * Revocation by CRL for {@link ChainVerifier}: which of a store's CRLs may be relied on for a
- * certificate (signer allowed to sign CRLs, within the CRL's issuingDistributionPoint scope, a
- * complete CRL with a CRL number, current at the time of the check) and whether one of them
- * revokes it. Immutable; built once per {@link CaStore}.
+ * Revocation for {@link ChainVerifier}, once a path to a trusted root is built: for each
+ * certificate on it, with its issuer on the path.
+ *
+ * <p>Sources, all consulted when available (decided: a revocation any trustworthy source shows
+ * counts; the status is known when at least one source gave a current answer):
+ * <ol>
+ * <li>the configured CRLs ({@code caCertificates[].crlFile}) of the certificate's issuer;</li>
+ * <li>the OCSP responder the certificate names (authorityInfoAccess, http only), when
+ *     {@link RevocationSources} fetch: an answer good or revoked settles OCSP;</li>
+ * <li>when no responder is named or it gave no answer (down, unknown status, bad or stale
+ *     response): the CRLs at the certificate's cRLDistributionPoints (http only; LDAP and other
+ *     schemes are ignored).</li>
+ * </ol>
+ *
+ * <p>A CRL, configured or fetched, counts only when its signer may sign CRLs (the issuing CA's
+ * key, or another trusted, unrevoked key of the same CA after a key rollover; keyUsage cRLSign),
+ * it carries a non-critical CRL number, it is a complete CRL within its issuingDistributionPoint
+ * scope, and it is current (not past its nextUpdate). A fetched CRL signed by the wrong key, or
+ * stale, is ignored like a configured one, and the reason is named when the status stays unknown.
+ * What an OCSP response must satisfy is in {@link OcspChecks}.
+ *
+ * <p>Modes: {@code OFF} is never asked. {@code SOFT_FAIL}: revoked fails ("revoked"); no source,
+ * or none answering, passes. {@code HARD_FAIL}: revoked fails, and so does a certificate whose
+ * status no source gave ("revocation-unknown", naming each source tried and why it gave nothing).
+ * On a Netty event loop nothing waits: a source not cached yet counts as not answering and its
+ * download starts (see {@link RevocationSources#mayWait()}).
+ *
+ * <p>Immutable; built once per {@link CaStore}.
  */
 final class CrlChecks {
 
@@ -31,15 +56,30 @@ final class CrlChecks {
 
     private final CaStore store;
     private final Map<X500Principal, List<X509CRL>> crlsByIssuer;
+    private final RevocationSources sources;
 
     CrlChecks(CaStore store) {
+        this(store, RevocationSources.NONE);
+    }
+
+    CrlChecks(CaStore store, RevocationSources sources) {
         this.store = store;
+        this.sources = sources == null ? RevocationSources.NONE : sources;
         Map<X500Principal, List<X509CRL>> byIssuer = new HashMap<>();
         for (X509CRL crl : store.crls()) {
             byIssuer.computeIfAbsent(crl.getIssuerX500Principal(), k -> new ArrayList<>()).add(crl);
         }
         byIssuer.replaceAll((k, v) -> List.copyOf(v));
         this.crlsByIssuer = Map.copyOf(byIssuer);
+    }
+
+    /**
+     * Starts downloading the CRLs the store's intermediate CA certificates name (their issuers'
+     * CRLs, which the intermediates are checked against on every path through them), so the first
+     * handshakes find them cached. Roots are trust anchors, never checked for revocation.
+     */
+    void prefetch() {
+        sources.prefetchCrls(store.intermediates());
     }
 
     /** Whether a CRL of {@code cert}'s issuer, signed by {@code itsIssuer}'s key, lists it. */
@@ -53,50 +93,174 @@ final class CrlChecks {
     }
 
     /**
+     * What one CRL says about a certificate: revoked (the result), usable and not listing it, or
+     * not usable (why; {@code notFromTheCa} when it is not a CRL the CA signed for use, as opposed
+     * to a stale one or one for other certificates).
+     */
+    private record CrlVerdict(VerificationResult revoked, boolean usable, String whyNot, boolean notFromTheCa) {
+        CrlVerdict(VerificationResult revoked, boolean usable, String whyNot) {
+            this(revoked, usable, whyNot, false);
+        }
+    }
+
+    /**
      * Whether {@code cert}, issued by {@code issuer} on a path already built, is revoked according
-     * to this store's CRLs; with no usable CRL, {@code revocation-unknown} in hard-fail mode.
+     * to the sources above; with no source answering, {@code revocation-unknown} in hard-fail mode.
      */
     VerificationResult check(X509Certificate cert, X509Certificate issuer, Instant at,
             List<X509Certificate> peerCertificates, RevocationMode mode, SignerPaths signerPaths) {
-        List<X509CRL> crls = crlsByIssuer.getOrDefault(cert.getIssuerX500Principal(), List.of());
-        boolean usable = false;
-        List<X509Certificate> otherSigners = null;
-        for (X509CRL crl : crls) {
-            if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
-                continue; // stale
+        boolean known = false;
+        List<String> notes = new ArrayList<>();
+        SignerCandidates candidates = new SignerCandidates(cert, issuer, peerCertificates);
+        for (X509CRL crl : crlsByIssuer.getOrDefault(cert.getIssuerX500Principal(), List.of())) {
+            CrlVerdict v = judge(crl, cert, issuer, at, peerCertificates, signerPaths, candidates, "configured CRL");
+            if (v.revoked() != null) {
+                return v.revoked();
             }
-            X509Certificate signer = signedBy(crl, issuer) ? issuer : null;
-            if (signer == null) {
-                // a CA that rolled its key over, or signs CRLs with a separate key, keeps its name:
-                // accept another certificate of that name when it chains to a trusted root itself
-                if (otherSigners == null) {
-                    otherSigners = crlSignerCandidates(cert.getIssuerX500Principal(), issuer, peerCertificates);
+            known |= v.usable();
+        }
+        if (!known && crlsByIssuer.containsKey(cert.getIssuerX500Principal())) {
+            notes.add("the configured CRLs of " + quote(issuer) + " are not current or not usable");
+        }
+        if (sources.fetches()) {
+            boolean ocspAnswered = false;
+            for (URI responder : OcspChecks.responders(cert)) {
+                RevocationSources.Fetched<OcspChecks.Answer> f = sources.await(sources.ocsp(responder, cert, issuer));
+                if (f == null) {
+                    notes.add("OCSP responder " + responder + ": no answer yet (asked in the background)");
+                    continue;
                 }
-                for (X509Certificate candidate : otherSigners) {
-                    if (signedBy(crl, candidate) && signerPaths.chainsToRoot(candidate, peerCertificates, at)) {
-                        signer = candidate;
+                if (!f.ok()) {
+                    notes.add("OCSP responder " + responder + ": " + f.failure());
+                    continue;
+                }
+                OcspChecks.Answer a = f.value();
+                if (!a.currentAt(at)) {
+                    notes.add("OCSP responder " + responder + ": the cached answer is not current at " + at);
+                    continue;
+                }
+                if (a.status() == OcspChecks.Status.REVOKED && !a.revokedAt().isAfter(at)) {
+                    return VerificationResult.failed("revoked", "certificate " + quote(cert) + " was revoked on "
+                            + a.revokedAt() + (a.revocationReason() == null ? ""
+                                    : " (reason: " + a.revocationReason() + ")")
+                            + " according to the OCSP responder " + responder);
+                }
+                if (a.status() == OcspChecks.Status.UNKNOWN) {
+                    notes.add("OCSP responder " + responder + ": status unknown");
+                    continue;
+                }
+                ocspAnswered = true;
+                break;
+            }
+            known |= ocspAnswered;
+            if (!ocspAnswered) {
+                for (URI url : distributionPoints(cert, notes)) {
+                    RevocationSources.Fetched<X509CRL> f = sources.await(sources.crl(url));
+                    if (f == null) {
+                        notes.add("CRL " + url + ": not downloaded yet (fetching in the background)");
+                        continue;
+                    }
+                    if (!f.ok()) {
+                        notes.add("CRL " + url + ": " + f.failure());
+                        continue;
+                    }
+                    CrlVerdict v = judge(f.value(), cert, issuer, at, peerCertificates, signerPaths, candidates,
+                            "CRL " + url);
+                    if (v.revoked() != null) {
+                        return v.revoked();
+                    }
+                    if (v.usable()) {
+                        known = true;
                         break;
+                    }
+                    notes.add("CRL " + url + ": " + v.whyNot());
+                    if (v.notFromTheCa()) {
+                        sources.distrustCrl(url, v.whyNot());
                     }
                 }
             }
-            if (signer == null || !usableCrl(crl, signer) || !crlCovers(crl, cert)) {
-                continue;
-            }
-            usable = true;
-            X509CRLEntry entry = crl.getRevokedCertificate(cert);
-            if (entry != null && !entry.getRevocationDate().toInstant().isAfter(at)) {
-                String reason = entry.getRevocationReason() == null ? ""
-                        : " (reason: " + reasonWords(entry.getRevocationReason()) + ")";
-                return VerificationResult.failed("revoked", "certificate " + quote(cert) + " was revoked on "
-                        + entry.getRevocationDate().toInstant() + reason);
-            }
         }
-        if (!usable && mode == RevocationMode.HARD_FAIL) {
-            return VerificationResult.failed("revocation-unknown", "no current CRL from "
-                    + quote(issuer) + " is available to check whether " + quote(cert)
-                    + " was revoked (revocation mode hard-fail)");
+        if (!known && mode == RevocationMode.HARD_FAIL) {
+            return VerificationResult.failed("revocation-unknown", "no current CRL from " + quote(issuer)
+                    + (sources.fetches() ? " and no OCSP answer" : "") + " is available to check whether "
+                    + quote(cert) + " was revoked (revocation mode hard-fail)"
+                    + (notes.isEmpty() ? "" : ": " + String.join("; ", notes)));
         }
         return VerificationResult.ok();
+    }
+
+    private static List<URI> distributionPoints(X509Certificate cert, List<String> notes) {
+        try {
+            return CrlDistributionPoints.of(cert);
+        } catch (TlsConfigException e) {
+            notes.add(e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** The certificates that might have signed a CRL of the issuer's name besides the issuer, found once per check. */
+    private final class SignerCandidates {
+        private final X509Certificate cert;
+        private final X509Certificate issuer;
+        private final List<X509Certificate> peerCertificates;
+        private List<X509Certificate> found;
+
+        SignerCandidates(X509Certificate cert, X509Certificate issuer, List<X509Certificate> peerCertificates) {
+            this.cert = cert;
+            this.issuer = issuer;
+            this.peerCertificates = peerCertificates;
+        }
+
+        List<X509Certificate> get() {
+            if (found == null) {
+                found = crlSignerCandidates(cert.getIssuerX500Principal(), issuer, peerCertificates);
+            }
+            return found;
+        }
+    }
+
+    private CrlVerdict judge(X509CRL crl, X509Certificate cert, X509Certificate issuer, Instant at,
+            List<X509Certificate> peerCertificates, SignerPaths signerPaths, SignerCandidates candidates,
+            String source) {
+        if (!crl.getIssuerX500Principal().equals(cert.getIssuerX500Principal())) {
+            return new CrlVerdict(null, false, "issued by '" + io.gatehouse.common.x509.DotNetNames.format(
+                    crl.getIssuerX500Principal()) + "', not by the certificate's issuer (indirect CRLs are not used)",
+                    true);
+        }
+        if (crl.getNextUpdate() != null && at.isAfter(crl.getNextUpdate().toInstant())) {
+            return new CrlVerdict(null, false, "stale (its nextUpdate was " + crl.getNextUpdate().toInstant() + ")");
+        }
+        X509Certificate signer = signedBy(crl, issuer) ? issuer : null;
+        if (signer == null) {
+            // a CA that rolled its key over, or signs CRLs with a separate key, keeps its name:
+            // accept another certificate of that name when it chains to a trusted root itself
+            for (X509Certificate candidate : candidates.get()) {
+                if (signedBy(crl, candidate) && signerPaths.chainsToRoot(candidate, peerCertificates, at)) {
+                    signer = candidate;
+                    break;
+                }
+            }
+        }
+        if (signer == null) {
+            return new CrlVerdict(null, false, "not signed by the key of " + quote(issuer)
+                    + " or another trusted key of that CA", true);
+        }
+        if (!usableCrl(crl, signer)) {
+            return new CrlVerdict(null, false, "not usable (its signer may not sign CRLs, it has no CRL number,"
+                    + " it is a delta CRL or it has an unknown critical extension)");
+        }
+        if (!crlCovers(crl, cert)) {
+            return new CrlVerdict(null, false, "its scope (issuingDistributionPoint) does not cover the certificate");
+        }
+        X509CRLEntry entry = crl.getRevokedCertificate(cert);
+        if (entry != null && !entry.getRevocationDate().toInstant().isAfter(at)) {
+            String reason = entry.getRevocationReason() == null ? ""
+                    : " (reason: " + reasonWords(entry.getRevocationReason()) + ")";
+            String from = source.equals("configured CRL") ? "" : " according to the " + source;
+            return new CrlVerdict(VerificationResult.failed("revoked", "certificate " + quote(cert)
+                    + " was revoked on " + entry.getRevocationDate().toInstant() + reason + from), true, null);
+        }
+        return new CrlVerdict(null, true, null);
     }
 
     static boolean signedBy(X509CRL crl, X509Certificate signer) {

@@ -25,12 +25,14 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 
 /**
- * The CRL distribution points a certificate names, and a blocking download of one CRL. Call
- * {@link #fetch} from a background thread (config load or a refresh timer), never from an event
- * loop; put the results in a new {@link CaStore} and swap it in.
+ * The CRL distribution points a certificate names, and a blocking download of one CRL. The
+ * gateway downloads through {@link RevocationSources} (cached, off the event loop, bounded);
+ * {@link #fetch} is the plain blocking download for tools, never to be called on an event loop.
  *
- * <p>Fetch only for CA certificates from the configuration: following the URIs in a certificate a
- * client sent would let any client make the gateway send requests wherever it likes.
+ * <p>Follow only the URIs of certificates whose path to a trusted root has been validated (as
+ * {@link CrlChecks} does): following the URIs in any certificate a client sent would let any
+ * client make the gateway send requests wherever it likes. LDAP and other non-HTTP distribution
+ * points are ignored.
  */
 public final class CrlDistributionPoints {
 
@@ -95,6 +97,11 @@ public final class CrlDistributionPoints {
         if (body.length > MAX_CRL_BYTES) {
             throw new TlsConfigException("CRL download from " + uri + " failed: larger than " + MAX_CRL_BYTES + " bytes");
         }
+        return parse(body, uri);
+    }
+
+    /** A CRL from a download's bytes (DER, or PEM {@code BEGIN X509 CRL}); failures name the URI. */
+    static X509CRL parse(byte[] body, URI uri) {
         String head = new String(body, 0, Math.min(body.length, 64), StandardCharsets.ISO_8859_1);
         if (head.contains("-----BEGIN")) {
             String text = new String(body, StandardCharsets.US_ASCII);

@@ -22,6 +22,12 @@ import io.netty.internal.tcnative.CertificateVerifier;
 /**
  * The trust and key managers {@link SslContextFactory} installs: what the gateway accepts from
  * clients and backends during a handshake, and the client certificate it presents.
+ *
+ * <p>With revocation on, the checks may wait for an OCSP responder or a CRL download
+ * ({@link RevocationSources}): BoringSSL contexts then hand them out as delegated tasks
+ * ({@code OpenSslContextOption.USE_TASKS}) and the gateway's handlers run those on
+ * {@link SslContextFactory#handshakeTasks()}, never on an event loop; were one to run on an event
+ * loop all the same, it would read the cache only and not wait.
  */
 final class HandshakeCertificateChecks {
 

@@ -210,6 +210,15 @@ public final class Pki {
 
     /** An end-entity certificate issued by {@code ca}. */
     public static Issued issue(Issued ca, IssueRequest r) {
+        return issue(ca, r, List.of(), List.of());
+    }
+
+    /**
+     * An end-entity certificate issued by {@code ca} that names where its revocation status is
+     * published: {@code crlUrls} as cRLDistributionPoints, {@code ocspUrls} as OCSP responders in
+     * authorityInfoAccess (either may be empty).
+     */
+    public static Issued issue(Issued ca, IssueRequest r, List<java.net.URI> crlUrls, List<java.net.URI> ocspUrls) {
         KeyPair keys = generate(r.keyAlgorithm());
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
@@ -242,10 +251,60 @@ public final class Pki {
                 b.addExtension(Extension.subjectAlternativeName, false,
                         new GeneralNames(names.toArray(GeneralName[]::new)));
             }
+            addRevocationUrls(b, crlUrls, ocspUrls);
             X509Certificate cert = sign(b, ca.keyPair().getPrivate());
             return new Issued(keys, cert, chainFor(cert, ca));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot issue " + r.subjectDn(), e);
+        }
+    }
+
+    /**
+     * A delegated OCSP responder certificate (RFC 6960 4.2.2.2): issued by {@code ca}, extended key
+     * usage id-kp-OCSPSigning only, with id-pkix-ocsp-nocheck.
+     */
+    public static Issued ocspResponder(Issued ca, String subjectDn, Duration validity) {
+        KeyPair keys = generate(KeyAlgorithm.EC_P256);
+        Instant from = Instant.now().minus(1, ChronoUnit.HOURS);
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.certificate(), serial(),
+                    Date.from(from), Date.from(from.plus(validity)), new X500Principal(subjectDn), keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning))
+                    .addExtension(org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false,
+                            org.bouncycastle.asn1.DERNull.INSTANCE)
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            utils.createAuthorityKeyIdentifier(ca.certificate()));
+            X509Certificate cert = sign(b, ca.keyPair().getPrivate());
+            return new Issued(keys, cert, chainFor(cert, ca));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make OCSP responder " + subjectDn, e);
+        }
+    }
+
+    private static void addRevocationUrls(X509v3CertificateBuilder b, List<java.net.URI> crlUrls,
+            List<java.net.URI> ocspUrls) throws IOException {
+        if (!crlUrls.isEmpty()) {
+            List<org.bouncycastle.asn1.x509.DistributionPoint> points = new ArrayList<>();
+            for (java.net.URI u : crlUrls) {
+                points.add(new org.bouncycastle.asn1.x509.DistributionPoint(
+                        new org.bouncycastle.asn1.x509.DistributionPointName(new GeneralNames(
+                                new GeneralName(GeneralName.uniformResourceIdentifier, u.toString()))), null, null));
+            }
+            b.addExtension(Extension.cRLDistributionPoints, false, new org.bouncycastle.asn1.x509.CRLDistPoint(
+                    points.toArray(org.bouncycastle.asn1.x509.DistributionPoint[]::new)));
+        }
+        if (!ocspUrls.isEmpty()) {
+            List<org.bouncycastle.asn1.x509.AccessDescription> access = new ArrayList<>();
+            for (java.net.URI u : ocspUrls) {
+                access.add(new org.bouncycastle.asn1.x509.AccessDescription(
+                        org.bouncycastle.asn1.x509.AccessDescription.id_ad_ocsp,
+                        new GeneralName(GeneralName.uniformResourceIdentifier, u.toString())));
+            }
+            b.addExtension(Extension.authorityInfoAccess, false, new org.bouncycastle.asn1.x509.AuthorityInformationAccess(
+                    access.toArray(org.bouncycastle.asn1.x509.AccessDescription[]::new)));
         }
     }
 

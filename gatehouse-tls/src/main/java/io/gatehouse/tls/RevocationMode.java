@@ -3,15 +3,17 @@ package io.gatehouse.tls;
 import java.util.Locale;
 
 /**
- * What a certificate without a usable CRL means. A certificate listed on a valid CRL from its
- * issuer fails in every mode except {@link #OFF}.
+ * Whether revocation is checked, and what a certificate whose status no source gave means. A
+ * certificate that a current CRL (configured or from its distribution point) or its OCSP
+ * responder shows as revoked fails in every mode except {@link #OFF}; the sources are in
+ * {@link CrlChecks}.
  */
 public enum RevocationMode {
-    /** CRLs are not consulted at all. */
+    /** Nothing is consulted or downloaded. */
     OFF,
-    /** A certificate whose issuer has no (current) CRL in the store passes. */
+    /** A certificate whose status no source gave (none named, responder down, CRL stale or badly signed) passes. */
     SOFT_FAIL,
-    /** A certificate whose issuer has no (current) CRL in the store fails ("revocation-unknown"). */
+    /** A certificate whose status no source gave fails ("revocation-unknown"). */
     HARD_FAIL;
 
     /** The mode for a config value ({@code off}, {@code soft-fail}, {@code hard-fail}), or null. */

@@ -115,8 +115,17 @@ public final class SslContextFactory {
                 .protocols(protocols(t.minimumProtocolVersion()))
                 .applicationProtocolConfig(DOWNSTREAM_ALPN);
         ClientCertificateMode mode = t.mode();
+        boolean openSsl = provider == SslProvider.OPENSSL || provider == SslProvider.OPENSSL_REFCNT;
+        if (openSsl && OcspStaple.issuerFor(key) != null && OpenSsl.isOcspSupported()) {
+            b.enableOcsp(true); // the engine gets the response to staple from OcspStaple, per connection
+        }
         if (mode.requestsCertificate()) {
-            ChainVerifier verifier = new ChainVerifier(t.caStore(), t.revocation());
+            ChainVerifier verifier = new ChainVerifier(t.caStore(), t.revocation(), RevocationSources.shared());
+            if (openSsl && mode.verifiesInHandshake() && t.revocation() != RevocationMode.OFF) {
+                // the certificate check may wait for an OCSP responder or a CRL download: it runs
+                // as a delegated task on the executor given to newHandler, never on the event loop
+                b.option(io.netty.handler.ssl.OpenSslContextOption.USE_TASKS, true);
+            }
             b.trustManager(new HandshakeCertificateChecks.Downstream(mode, verifier));
             b.clientAuth(mode.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         } else {
@@ -189,6 +198,10 @@ public final class SslContextFactory {
             ChainVerifier verifier = t.validateCertificateChain() ? upstreamVerifier(t) : null;
             TrustManager tm = new HandshakeCertificateChecks.Upstream(verifier);
             b.trustManager(tm);
+            if (verifier != null && t.revocation() != RevocationMode.OFF
+                    && (provider == SslProvider.OPENSSL || provider == SslProvider.OPENSSL_REFCNT)) {
+                b.option(io.netty.handler.ssl.OpenSslContextOption.USE_TASKS, true); // see upstreamHandler
+            }
         }
         if (!t.clientKeys().isEmpty()) {
             b.keyManager(new HandshakeCertificateChecks.PresentedKeyManager(t.clientKeys()));
@@ -230,7 +243,9 @@ public final class SslContextFactory {
     public static SslHandler upstreamHandler(SslContext ctx, ByteBufAllocator alloc, String host, int port,
             String serverName, boolean validateName) {
         String name = sniName(host, serverName);
-        SslHandler handler = ctx.newHandler(alloc, name, port);
+        // the backend's certificate is checked (revocation included, which may wait for a
+        // download) on the delegated-task threads, not on the event loop
+        SslHandler handler = ctx.newHandler(alloc, name, port, handshakeTasks());
         configure(handler.engine(), name, validateName);
         return handler;
     }
@@ -257,7 +272,17 @@ public final class SslContextFactory {
         } else {
             roots.addAll(t.trustedCas());
         }
-        return new ChainVerifier(t.caStore().withRoots(roots), t.revocation());
+        return new ChainVerifier(t.caStore().withRoots(roots), t.revocation(), RevocationSources.shared());
+    }
+
+    /**
+     * The executor to give {@link SslContext#newHandler(ByteBufAllocator, java.util.concurrent.Executor)}
+     * for the gateway's connections: handshake work a context hands out as delegated tasks
+     * (certificate checks that may wait for revocation downloads) runs there, off the event loop.
+     * Contexts that hand out no tasks never use it.
+     */
+    public static java.util.concurrent.Executor handshakeTasks() {
+        return RevocationSources.shared().taskExecutor();
     }
 
     /** The roots of the JDK's default trust store ({@code cacerts}), read once. */

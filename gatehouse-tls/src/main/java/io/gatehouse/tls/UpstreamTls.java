@@ -8,9 +8,9 @@ import java.util.List;
  * default trust store plus the Root certificates of {@code caStore}. {@code clientKeys} are the
  * certificates that may be presented to the backend (outbound mTLS), in the config's order, or
  * empty: when the backend's CertificateRequest names acceptable CAs, the first that chains to one
- * of them is presented, otherwise the first. {@code revocation} is what a
- * server certificate without a usable CRL in {@code caStore} means; one listed on a CRL fails
- * in every mode but {@link RevocationMode#OFF}.
+ * of them is presented, otherwise the first. {@code revocation} is the mode
+ * the server's certificate is checked with (configured CRLs, OCSP, CRL distribution points, see
+ * {@link CrlChecks}): the backend's {@code tls.revocation}, else {@code gateway.revocation.mode}.
  *
  * <p>{@code validateCertificateChain = false} trusts any certificate the backend shows, as APIM
  * allows; it makes the connection open to interception and is meant for development only.

@@ -22,15 +22,24 @@ public record BackendConfig(
     /**
      * @param serverName SNI and the name checked; null means the url's host
      * @param trustedCaCertificateIds empty means the JDK trust store plus Root CA certificates
+     * @param revocation the revocation mode for this backend's certificate; null means
+     *     {@code gateway.revocation.mode}
      */
     public record BackendTls(
             boolean validateCertificateChain,
             boolean validateCertificateName,
             String serverName,
-            List<String> trustedCaCertificateIds) {
+            List<String> trustedCaCertificateIds,
+            GatewaySettings.RevocationMode revocation) {
 
         public BackendTls {
             trustedCaCertificateIds = List.copyOf(trustedCaCertificateIds);
+        }
+
+        /** Revocation as {@code gateway.revocation.mode} says. */
+        public BackendTls(boolean validateCertificateChain, boolean validateCertificateName, String serverName,
+                List<String> trustedCaCertificateIds) {
+            this(validateCertificateChain, validateCertificateName, serverName, trustedCaCertificateIds, null);
         }
 
         public static BackendTls defaults() {

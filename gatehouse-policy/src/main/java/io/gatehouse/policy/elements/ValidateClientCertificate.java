@@ -37,6 +37,14 @@ import java.util.concurrent.CompletionStage;
  * {@code <identity>}. A failure is a 401 with LastError.Source {@code validate-client-certificate}
  * and a Reason such as {@code ClientCertificateExpired}, unless {@code ignore-error="true"}.
  *
+ * <p>Revocation ({@code validate-revocation}, with {@code gateway.revocation.mode}): a revoked
+ * certificate is {@code ClientCertificateRevoked}; in hard-fail mode a certificate whose status no
+ * source could give (responder down, CRL stale or badly signed) is
+ * {@code ClientCertificateRevocationUnknown} (APIM documents no name for this case). The check
+ * runs on the event loop and reads cached revocation information only: the gateway downloads it
+ * right after the handshake, before the connection's first request reaches the policies (see
+ * {@link ChainCheck}).
+ *
  * <p>Thumbprints compare ignoring case, spaces and invisible characters; subjects and issuers
  * compare as X.500 names (attribute order, spacing and case do not matter).
  */
@@ -236,6 +244,10 @@ public final class ValidateClientCertificate implements Policy {
             r = chainCheck.check(chain, validateRevocation, now);
             if (validateRevocation && r.revoked()) {
                 return "ClientCertificateRevoked: " + r.reason();
+            }
+            if (validateRevocation && r.revocationUnknown()) {
+                // hard-fail only: no source (OCSP responder, CRL) could say whether it is revoked
+                return "ClientCertificateRevocationUnknown: " + r.reason();
             }
             if (validateTrust && !r.trusted()) {
                 return "ClientCertificateNotTrusted: " + r.reason();

@@ -121,6 +121,29 @@ class ValidateClientCertificateTest {
         assertThat(outcome("<validate-client-certificate validate-revocation=\"false\"/>", revoked)).isNull();
     }
 
+    /** Hard-fail with no source for the certificate's status: its own reason, distinct from revoked and untrusted. */
+    @Test
+    void unknownRevocationStatusInHardFailHasItsOwnReason() {
+        PolicyEnvironment hard = PolicyEnvironment.builder()
+                .chainCheck(ChainCheck.of(CaStore.of(List.of(ca.certificate()), List.of(), List.of()),
+                        RevocationMode.HARD_FAIL, io.gatehouse.tls.RevocationSources.NONE))
+                .build();
+        for (String attrs : List.of("", " validate-revocation=\"false\"")) {
+            String xml = "<policies><inbound><validate-client-certificate" + attrs + "/></inbound>"
+                    + "<backend><forward-request/></backend><outbound/><on-error/></policies>";
+            Harness.RecordingForwarder f = new Harness.RecordingForwarder();
+            PolicyContext ctx = Harness.context(client);
+            Harness.run(Harness.compile(new PolicyEngine(hard), xml), ctx, f);
+            if (attrs.isEmpty()) {
+                assertThat(ctx.response().statusCode()).isEqualTo(401);
+                assertThat(ctx.lastError().reason()).isEqualTo("ClientCertificateRevocationUnknown");
+                assertThat(ctx.lastError().message()).contains("revocation mode hard-fail");
+            } else {
+                assertThat(f.calls.get()).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void ignoreErrorLetsTheRequestThrough() {
         assertThat(outcome("<validate-client-certificate ignore-error=\"true\"/>", null)).isNull();
