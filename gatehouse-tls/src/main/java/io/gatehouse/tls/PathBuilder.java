@@ -71,7 +71,7 @@ final class PathBuilder {
         return exhausted;
     }
 
-    /** Whether any path was offered to a visitor is up to the visitor; this walks until it says STOP or none is left. */
+    /** Offers the visitor each complete path from {@code leaf}, until it says STOP, none is left or the step limit is reached. */
     void search(X509Certificate leaf, Visitor visitor) {
         List<X509Certificate> path = new ArrayList<>();
         path.add(leaf);
