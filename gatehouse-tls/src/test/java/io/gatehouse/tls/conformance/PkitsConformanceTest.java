@@ -29,7 +29,8 @@ import io.gatehouse.tls.VerificationResult;
 
 /**
  * NIST PKITS (../shared/conformance/nist-pkits, see {@link ConformanceVectors}) through
- * {@link ChainVerifier} with revocation hard-fail: the first certificate is the only root, the leaf
+ * {@link ChainVerifier} with revocation hard-fail and each case's policy inputs (initial policy set,
+ * explicit policy, policy-mapping and any-policy inhibit): the first certificate is the only root, the leaf
  * is the last, the rest are sent as the peer's intermediates. Skipped when the vectors are absent
  * (failed in CI); known differences are listed by test name in {@code pkits-known-differences.txt}.
  */
@@ -65,7 +66,8 @@ class PkitsConformanceTest {
             chain.addAll(certs.subList(1, certs.size() - 1).reversed());
             ChainVerifier v = new ChainVerifier(CaStore.of(List.of(certs.get(0)), List.of(), crls),
                     RevocationMode.HARD_FAIL);
-            VerificationResult r = v.verify(chain, ChainVerifier.Purpose.ANY, Instant.parse("2026-01-01T00:00:00Z"));
+            VerificationResult r = v.verify(chain, ChainVerifier.Purpose.ANY, Instant.parse("2026-01-01T00:00:00Z"),
+                    policyInputs(t.get("info")));
             boolean expected = t.get("info").get("should_validate").asText().equals("true");
             int[] counts = bySuite.computeIfAbsent(t.get("suite").asText(), s -> new int[2]);
             if (r.valid() == expected) {
@@ -87,8 +89,32 @@ class PkitsConformanceTest {
         System.out.println(report);
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/pkits-mismatches.txt"), String.join("\n", newMismatches) + "\n");
-        assertThat(newMismatches).as("new disagreements with NIST PKITS\n" + report).isEmpty();
-        assertThat(nowAgreeing).as("listed as known differences but now agreeing").isEmpty();
+        Files.writeString(Path.of("target/pkits-now-agreeing.txt"), String.join("\n", nowAgreeing) + "\n");
+        assertThat(newMismatches).as("new disagreements with NIST PKITS (listed as known but now agreeing: "
+                + nowAgreeing + ")\n" + report).isEmpty();
+        assertThat(nowAgreeing).as("listed in pkits-known-differences.txt but now agreeing: remove them").isEmpty();
+    }
+
+    /**
+     * The case's initial-policy-set (NIST-test-policy-N is 2.16.840.1.101.3.2.1.48.N, anyPolicy
+     * 2.5.29.32.0), initial-explicit-policy, initial-policy-mapping-inhibit and
+     * initial-any-policy-inhibit; absent inputs are PKITS' defaults (any policy, all false).
+     */
+    static ChainVerifier.PolicyInputs policyInputs(JsonNode info) {
+        java.util.Set<String> policies = new java.util.HashSet<>();
+        for (String name : info.path("SetInitialPolicySet").asText("").split(",")) {
+            String n = name.strip();
+            if (n.equals("anyPolicy")) {
+                policies.add("2.5.29.32.0");
+            } else if (n.startsWith("NIST-test-policy-")) {
+                policies.add("2.16.840.1.101.3.2.1.48." + n.substring("NIST-test-policy-".length()));
+            } else if (!n.isEmpty()) {
+                throw new IllegalArgumentException("unknown policy name in PKITS input: " + n);
+            }
+        }
+        return new ChainVerifier.PolicyInputs(policies, info.path("SetInitialExplicitPolicy").asText().equals("true"),
+                info.path("SetInitialPolicyMappingInhibit").asText().equals("true"),
+                info.path("SetInitialInhibitAnyPolicy").asText().equals("true"));
     }
 
     private static Map<String, String> knownDifferences() throws IOException {
