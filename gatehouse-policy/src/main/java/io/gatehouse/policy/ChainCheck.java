@@ -114,12 +114,32 @@ public interface ChainCheck {
                 if (!fetches || chain.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
                 }
+                long now = System.nanoTime();
+                Prepared last = prepared.get(chain.get(0));
+                if (last != null && now - last.startedNanos() < PREPARED_NANOS) {
+                    // prepared (or being prepared) moments ago: the same downloads, cached and refreshed while in
+                    // use; a client opening a connection per request is not path-validated again for each
+                    return last.done();
+                }
+                if (prepared.size() >= MAX_PREPARED) {
+                    prepared.clear();
+                }
                 List<X509Certificate> copy = List.copyOf(chain);
                 // on a thread that may wait: the verifier downloads what the chain needs into the shared cache
-                return CompletableFuture.runAsync(
+                CompletableFuture<Void> done = CompletableFuture.runAsync(
                         () -> withRevocation.verify(copy, ChainVerifier.Purpose.CLIENT_AUTH, Instant.now()),
                         sources.taskExecutor()).exceptionally(e -> null);
+                prepared.put(chain.get(0), new Prepared(now, done));
+                return done;
             }
+
+            /** The last preparation per leaf certificate: when it started and its outcome. */
+            private record Prepared(long startedNanos, CompletableFuture<Void> done) {
+            }
+
+            private static final long PREPARED_NANOS = Duration.ofSeconds(30).toNanos();
+            private static final int MAX_PREPARED = 10_000;
+            private final ConcurrentHashMap<X509Certificate, Prepared> prepared = new ConcurrentHashMap<>();
         };
     }
 

@@ -169,8 +169,9 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     /**
-     * Records the handshake's outcome once, or explains its failure. With a client certificate and
-     * revocation on, the hostname's chain check first gets the revocation information the chain
+     * Records the handshake's outcome once, or explains its failure. With a client certificate,
+     * revocation on and a mode that leaves the verdict to policies (request, require), the
+     * hostname's chain check first gets the revocation information the chain
      * needs ({@link ChainCheck#prepare}, downloaded off the event loop): the completion event, and
      * with it the ALPN choice and every request of the connection, waits for it (the ALPN handler
      * keeps bytes that arrive meanwhile; reading pauses), so the synchronous checks made while
@@ -182,7 +183,10 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SslHandshakeCompletionEvent done) {
                 HostnameBinding b = ctx.channel().attr(BINDING).get();
-                if (done.isSuccess() && b != null && b.revocation() != io.gatehouse.tls.RevocationMode.OFF) {
+                // a hostname that verifies in the handshake has fetched what the chain needs already
+                // (its check ran as a delegated task that may wait): only request/require need this
+                if (done.isSuccess() && b != null && b.revocation() != io.gatehouse.tls.RevocationMode.OFF
+                        && !b.mode().verifiesInHandshake()) {
                     java.util.List<java.security.cert.X509Certificate> chain = peerChain(ctx);
                     if (!chain.isEmpty()) {
                         java.util.concurrent.CompletableFuture<Void> ready;
