@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.DownstreamTls;
 import io.gatehouse.tls.Pki;
+import io.gatehouse.tls.RevocationPeers;
 import io.gatehouse.tls.SslContextFactory;
 import java.net.URI;
 import java.nio.file.Files;

@@ -25,18 +25,18 @@ import com.sun.net.httpserver.HttpServer;
  * Real revocation peers for tests: an HTTP server holding CRLs (the JDK's HttpServer) and
  * {@code openssl ocsp} as an OCSP responder reading an index.txt, each on a free port of 127.0.0.1.
  */
-final class RevocationPeers {
+public final class RevocationPeers {
     private RevocationPeers() {
     }
 
     /** Serves CRLs (DER) at paths; counts requests per path. */
-    static final class CrlServer implements AutoCloseable {
+    public static final class CrlServer implements AutoCloseable {
         private final HttpServer server;
         private final Map<String, byte[]> crls = new ConcurrentHashMap<>();
         private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
         private final Map<String, Long> delays = new ConcurrentHashMap<>();
 
-        CrlServer() throws IOException {
+        public CrlServer() throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
             server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "test-crl-server");
@@ -67,11 +67,11 @@ final class RevocationPeers {
             server.start();
         }
 
-        URI url(String path) {
+        public URI url(String path) {
             return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
         }
 
-        void put(String path, X509CRL crl) {
+        public void put(String path, X509CRL crl) {
             try {
                 crls.put(path, crl.getEncoded());
             } catch (java.security.cert.CRLException e) {
@@ -80,11 +80,11 @@ final class RevocationPeers {
         }
 
         /** Answers for {@code path} only after {@code millis}. */
-        void delay(String path, long millis) {
+        public void delay(String path, long millis) {
             delays.put(path, millis);
         }
 
-        int hits(String path) {
+        public int hits(String path) {
             AtomicInteger n = hits.get(path);
             return n == null ? 0 : n.get();
         }
@@ -96,7 +96,7 @@ final class RevocationPeers {
     }
 
     /** {@code openssl ocsp} answering for the certificates of one CA from an index.txt. */
-    static final class OpensslOcsp implements AutoCloseable {
+    public static final class OpensslOcsp implements AutoCloseable {
         private final Process process;
         final int port;
         final Path log;
@@ -105,7 +105,7 @@ final class RevocationPeers {
          * @param revoked serials to list as revoked (keyCompromise); {@code good} are listed valid;
          *     anything else is answered "unknown"
          */
-        OpensslOcsp(Path dir, int port, Pki.Issued ca, Pki.Issued signer, List<X509Certificate> good,
+        public OpensslOcsp(Path dir, int port, Pki.Issued ca, Pki.Issued signer, List<X509Certificate> good,
                 List<X509Certificate> revoked) throws IOException, InterruptedException {
             Files.createDirectories(dir);
             DateTimeFormatter f = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -139,7 +139,7 @@ final class RevocationPeers {
             }
         }
 
-        URI url() {
+        public URI url() {
             return URI.create("http://127.0.0.1:" + port + "/");
         }
 
@@ -166,7 +166,7 @@ final class RevocationPeers {
     }
 
     /** A port nobody listens on (for "responder down"). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
