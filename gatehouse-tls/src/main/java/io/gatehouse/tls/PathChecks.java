@@ -132,16 +132,16 @@ final class PathChecks {
     /** The leaf's own rules: not a CA certificate, no keyCertSign, no name constraints, known signature and key. */
     static VerificationResult leaf(X509Certificate leaf) {
         if (leaf.getBasicConstraints() >= 0) {
-            return VerificationResult.failed("chain", "certificate " + quote(leaf)
+            return VerificationResult.failed("not-end-entity", "certificate " + quote(leaf)
                     + " is a CA certificate (basicConstraints cA), not an end-entity certificate");
         }
         boolean[] ku = leaf.getKeyUsage();
         if (ku != null && ku.length > 5 && ku[5]) {
-            return VerificationResult.failed("chain", "certificate " + quote(leaf)
+            return VerificationResult.failed("not-end-entity", "certificate " + quote(leaf)
                     + " may sign certificates (key usage keyCertSign) but is not a CA certificate");
         }
         if (leaf.getExtensionValue("2.5.29.30") != null) {
-            return VerificationResult.failed("chain", "certificate " + quote(leaf)
+            return VerificationResult.failed("not-end-entity", "certificate " + quote(leaf)
                     + " carries name constraints, which only CA certificates may (RFC 5280 4.2.1.10)");
         }
         return VerificationResult.ok();
@@ -179,7 +179,7 @@ final class PathChecks {
     /** Signature algorithm (not for trust anchors) and key of a certificate on the path. */
     static VerificationResult crypto(X509Certificate c, String what) {
         if (WEAK_SIGNATURES.contains(c.getSigAlgOID())) {
-            return VerificationResult.failed("chain", what + " " + quote(c) + " is signed with "
+            return VerificationResult.failed("weak-crypto", what + " " + quote(c) + " is signed with "
                     + c.getSigAlgName() + ", a broken hash (SHA-1 or older) that is refused");
         }
         return key(c, what);
@@ -201,7 +201,7 @@ final class PathChecks {
                     + " bits (at least 256 are required)";
         }
         return problem == null ? VerificationResult.ok()
-                : VerificationResult.failed("chain", what + " " + quote(c) + " has " + problem);
+                : VerificationResult.failed("weak-crypto", what + " " + quote(c) + " has " + problem);
     }
 
     /** RFC 5280 section 6 validation of the path by BouncyCastle, with the policy inputs of 6.1.1 (c) to (f). */
@@ -341,10 +341,10 @@ final class PathChecks {
             }
             return VerificationResult.ok();
         } catch (NameConstraintValidatorException e) {
-            return VerificationResult.failed("chain", "a name in the chain of " + quote(path.get(0))
+            return VerificationResult.failed("name-constraints", "a name in the chain of " + quote(path.get(0))
                     + " is outside the names its CAs may vouch for (name constraints: " + e.getMessage() + ")");
         } catch (RuntimeException e) {
-            return VerificationResult.failed("chain", "the names or name constraints in the chain of "
+            return VerificationResult.failed("name-constraints", "the names or name constraints in the chain of "
                     + quote(path.get(0)) + " are unreadable");
         }
     }
@@ -394,7 +394,7 @@ final class PathChecks {
                 // other name forms are compared as they are
             }
         }
-        return problem == null ? VerificationResult.ok() : VerificationResult.failed("chain", "certificate "
+        return problem == null ? VerificationResult.ok() : VerificationResult.failed("name-constraints", "certificate "
                 + quote(c) + " has a malformed " + problem + " under name constraints");
     }
 
@@ -436,7 +436,7 @@ final class PathChecks {
             }
             int dot = e.indexOf('.');
             if (e.equals(domain) || (dot > 0 && e.substring(dot + 1).equals(domain))) {
-                return VerificationResult.failed("chain", "certificate " + quote(c) + " has the wildcard name '"
+                return VerificationResult.failed("name-constraints", "certificate " + quote(c) + " has the wildcard name '"
                         + dns + "', which covers the excluded name '" + e + "'");
             }
         }

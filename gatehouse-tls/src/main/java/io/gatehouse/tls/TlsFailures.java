@@ -151,7 +151,8 @@ public final class TlsFailures {
     /** Every value {@link #reasonLabel} returns besides an RFC 8446 alert name: a closed set, for metric labels. */
     public static final java.util.Set<String> LABELS = java.util.Set.of("no_certificate", "untrusted_issuer",
             "bad_signature", "expired", "not_yet_valid", "revoked", "revocation_unknown", "wrong_purpose",
-            "name_mismatch", "protocol_mismatch", "cipher_mismatch", "not_tls", "handshake_timeout", "closed", "other");
+            "name_mismatch", "protocol_mismatch", "cipher_mismatch", "not_tls", "handshake_timeout", "closed", "other",
+            "weak_crypto", "not_end_entity", "name_constraints");
 
     /**
      * Why a handshake failed, as a metric label ({@code gatehouse_downstream_handshake_failures_total},
@@ -176,6 +177,9 @@ public final class TlsFailures {
                 case "not-yet-valid" -> "not_yet_valid";
                 case "revocation-unknown" -> "revocation_unknown";
                 case "purpose" -> "wrong_purpose";
+                case "weak-crypto" -> "weak_crypto";
+                case "not-end-entity" -> "not_end_entity";
+                case "name-constraints" -> "name_constraints";
                 default -> r.failedCheck(); // expired, revoked
             };
         }

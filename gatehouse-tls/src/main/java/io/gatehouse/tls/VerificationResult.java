@@ -6,13 +6,16 @@ import java.util.Set;
 /**
  * The outcome of checking a certificate chain. When not valid, {@code failedCheck} says which
  * check failed ("chain", "expired", "not-yet-valid", "revoked", "purpose", "revocation-unknown",
- * "missing") and {@code reason} says why in plain words, naming the certificate.
+ * "missing", and the path rules: "weak-crypto" (a broken signature hash or a weak key),
+ * "not-end-entity" (a CA certificate, or one that may sign certificates, as the leaf),
+ * "name-constraints" (a name outside what a CA on the path may vouch for)) and {@code reason} says
+ * why in plain words, naming the certificate.
  */
 public record VerificationResult(boolean valid, String failedCheck, String reason) {
 
     /** The values {@code failedCheck} takes. */
     public static final Set<String> CHECKS = Set.of("chain", "expired", "not-yet-valid", "revoked", "purpose",
-            "revocation-unknown", "missing");
+            "revocation-unknown", "missing", "weak-crypto", "not-end-entity", "name-constraints");
 
     private static final VerificationResult OK = new VerificationResult(true, null, null);
 

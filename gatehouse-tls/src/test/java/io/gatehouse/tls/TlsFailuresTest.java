@@ -144,6 +144,12 @@ class TlsFailuresTest {
         cases.put("not_yet_valid", new CertificateVerificationException(VerificationResult.failed("not-yet-valid", "later")));
         cases.put("revocation_unknown", new CertificateVerificationException(
                 VerificationResult.failed("revocation-unknown", "no current CRL")));
+        cases.put("weak_crypto", new CertificateVerificationException(VerificationResult.failed("weak-crypto",
+                "certificate 'CN=y' is signed with SHA1withRSA, a broken hash (SHA-1 or older) that is refused")));
+        cases.put("not_end_entity", new CertificateVerificationException(VerificationResult.failed("not-end-entity",
+                "certificate 'CN=y' is a CA certificate (basicConstraints cA), not an end-entity certificate")));
+        cases.put("name_constraints", new CertificateVerificationException(VerificationResult.failed("name-constraints",
+                "a name in the chain of 'CN=y' is outside the names its CAs may vouch for")));
         cases.put("unknown_ca", new SSLHandshakeException("Received fatal alert: unknown_ca"));
         cases.put("other", new SSLHandshakeException("something else entirely"));
         cases.forEach((label, t) -> assertThat(TlsFailures.reasonLabel(t)).as(label).isEqualTo(label));

@@ -120,12 +120,13 @@ class PathRulesTest {
         X509Certificate ca = ca(b -> b, now.plus(Duration.ofDays(10)));
         VerificationResult caLeaf = verifier().verify(List.of(leaf(b -> ext(b, Extension.basicConstraints,
                 new BasicConstraints(true))), ca), Purpose.CLIENT_AUTH, now);
-        assertThat(caLeaf.failedCheck()).isEqualTo("chain");
+        assertThat(caLeaf.failedCheck()).isEqualTo("not-end-entity");
         assertThat(caLeaf.reason()).isEqualTo("certificate 'CN=rules-app' is a CA certificate (basicConstraints cA),"
                 + " not an end-entity certificate");
         VerificationResult keyCertSign = verifier().verify(List.of(leaf(b -> ext(b, Extension.keyUsage,
                 new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign))), ca), Purpose.CLIENT_AUTH, now);
         assertThat(keyCertSign.reason()).contains("keyCertSign");
+        assertThat(keyCertSign.failedCheck()).isEqualTo("not-end-entity");
     }
 
     @Test
@@ -133,13 +134,14 @@ class PathRulesTest {
         X509Certificate ca = ca(b -> b, now.plus(Duration.ofDays(10)));
         VerificationResult sha1 = verifier().verify(List.of(leaf(ec(), "SHA1withECDSA", b -> b), ca),
                 Purpose.CLIENT_AUTH, now);
-        assertThat(sha1.failedCheck()).isEqualTo("chain");
+        assertThat(sha1.failedCheck()).isEqualTo("weak-crypto");
         assertThat(sha1.reason()).contains("is signed with SHA1withECDSA");
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
         VerificationResult weak = verifier().verify(List.of(leaf(rsa.generateKeyPair(), "SHA256withECDSA", b -> b), ca),
                 Purpose.CLIENT_AUTH, now);
         assertThat(weak.reason()).contains("has an RSA key of 1024 bits");
+        assertThat(weak.failedCheck()).isEqualTo("weak-crypto");
         rsa.initialize(2048);
         assertThat(verifier().verify(List.of(leaf(rsa.generateKeyPair(), "SHA256withECDSA", b -> b), ca),
                 Purpose.CLIENT_AUTH, now).valid()).isTrue();
@@ -152,7 +154,7 @@ class PathRulesTest {
         X509Certificate ca = ca(b -> ext(b, Extension.nameConstraints, excluded), now.plus(Duration.ofDays(10)));
         VerificationResult wildcard = verifier().verify(List.of(leaf(b -> ext(b, Extension.subjectAlternativeName,
                 new GeneralNames(new GeneralName(GeneralName.dNSName, "*.contoso.local")))), ca), Purpose.CLIENT_AUTH, now);
-        assertThat(wildcard.failedCheck()).isEqualTo("chain");
+        assertThat(wildcard.failedCheck()).isEqualTo("name-constraints");
         assertThat(wildcard.reason()).contains("covers the excluded name 'admin.contoso.local'");
         assertThat(verifier().verify(List.of(leaf(b -> ext(b, Extension.subjectAlternativeName,
                 new GeneralNames(new GeneralName(GeneralName.dNSName, "app.contoso.local")))), ca), Purpose.CLIENT_AUTH,
