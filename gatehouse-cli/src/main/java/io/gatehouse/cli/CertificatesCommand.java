@@ -33,10 +33,9 @@ final class CertificatesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the JSON the admin port serves")
     boolean json;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     @Override
     public Integer call() throws Exception {
+        ObjectMapper mapper = new ObjectMapper(); // made here, not statically: picocli instantiates every command
         if ((config == null) == (admin == null)) {
             System.err.println("gatehouse certificates: give either --admin HOST:PORT (a running gateway) or -c FILE"
                     + " (a config file)");
@@ -55,7 +54,7 @@ final class CertificatesCommand implements Callable<Integer> {
                             + " (is this a Gatehouse admin port?)");
                     return 1;
                 }
-                doc = MAPPER.readTree(r.body());
+                doc = mapper.readTree(r.body());
             } catch (IOException e) {
                 System.err.println("gatehouse certificates: cannot reach " + uri + ": " + e.getMessage());
                 return 1;
@@ -67,10 +66,10 @@ final class CertificatesCommand implements Callable<Integer> {
                 return 1;
             }
             Instant now = Instant.now();
-            doc = MAPPER.valueToTree(CertificateInventory.of(result.config(), now).toJson(now));
+            doc = mapper.valueToTree(CertificateInventory.of(result.config(), now).toJson(now));
         }
         if (json) {
-            System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         } else {
             System.out.print(table(doc));
         }

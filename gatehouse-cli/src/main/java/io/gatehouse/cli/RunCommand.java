@@ -22,7 +22,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", description = "Run the gateway from a config file.")
 final class RunCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger("gatehouse");
+    /**
+     * The logger, made on first use: picocli instantiates every command to parse any one, and a
+     * static logger here started logging (logback) for `gatehouse pki inspect` and `--version` too.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("gatehouse");
+    }
 
     @Option(names = {"-c", "--config"}, required = true, description = "the config file")
     Path config;
@@ -37,9 +43,9 @@ final class RunCommand implements Callable<Integer> {
     private static void logLines(String rendered, boolean error) {
         rendered.stripTrailing().lines().forEach(line -> {
             if (error) {
-                log.error("  {}", line);
+                Log.LOG.error("  {}", line);
             } else {
-                log.warn("  {}", line);
+                Log.LOG.warn("  {}", line);
             }
         });
     }
@@ -68,20 +74,20 @@ final class RunCommand implements Callable<Integer> {
         ConfigWatcher watcher = new ConfigWatcher(config, result -> {
             synchronized (lock) {
                 if (result.config() == null) {
-                    log.error("reload refused, still serving the previous configuration ({} error(s)):",
+                    Log.LOG.error("reload refused, still serving the previous configuration ({} error(s)):",
                             result.diagnostics().errorCount());
                     logLines(result.diagnostics().render(), true);
                     gateway.reloadRefused(firstError(result));
                     return;
                 }
                 if (!result.diagnostics().isEmpty()) {
-                    log.warn("reloading with warnings:");
+                    Log.LOG.warn("reloading with warnings:");
                     logLines(result.diagnostics().render(), false);
                 }
                 try {
                     gateway.reload(result.config());
                 } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-                    log.error("reload refused, still serving the previous configuration: {}", e.toString());
+                    Log.LOG.error("reload refused, still serving the previous configuration: {}", e.toString());
                     gateway.reloadRefused("the gateway could not take the new config: " + e.getClass().getSimpleName());
                 }
             }
@@ -92,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
             watcher.start(first.watchedFiles());
         }
         Signals.onHangup(() -> {
-            log.info("SIGHUP: reloading {} (and reading its Key Vault references again)", config);
+            Log.LOG.info("SIGHUP: reloading {} (and reading its Key Vault references again)", config);
             watcher.reloadNow();
         });
         CountDownLatch stopRequested = new CountDownLatch(1);
@@ -105,11 +111,11 @@ final class RunCommand implements Callable<Integer> {
         }, "gatehouse-shutdown");
         Runtime.getRuntime().addShutdownHook(fallback); // exits other than SIGTERM/SIGINT
         stopRequested.await();
-        log.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
+        Log.LOG.info("stopping: draining in-flight requests (up to {} s)", drain.toSeconds());
         refresher.close();
         watcher.close();
         gateway.stop(drain);
-        log.info("stopped");
+        Log.LOG.info("stopped");
         return 0;
     }
 }
