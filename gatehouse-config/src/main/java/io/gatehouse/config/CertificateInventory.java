@@ -98,22 +98,15 @@ public final class CertificateInventory {
     /** The inventory of {@code config}, whose sources were read at {@code loadedAt}. */
     public static CertificateInventory of(LoadedConfig config, Instant loadedAt) {
         GatehouseConfig model = config.model();
-        Map<String, Set<String>> certUsers = new LinkedHashMap<>();
+        Map<String, Set<String>> certUsers = certificateUsers(model);
         Map<String, Set<String>> caUsers = new LinkedHashMap<>();
         for (HostnameConfig h : model.hostnames()) {
-            if (h.certificateId() != null) {
-                certUsers.computeIfAbsent(h.certificateId(), k -> new LinkedHashSet<>())
-                        .add("hostname '" + h.hostName() + "'");
-            }
             for (String ca : h.trustedCaCertificateIds()) {
                 caUsers.computeIfAbsent(ca, k -> new LinkedHashSet<>())
                         .add("client certificates of hostname '" + h.hostName() + "'");
             }
         }
         for (BackendConfig b : model.backends()) {
-            for (String id : b.certificateIds()) {
-                certUsers.computeIfAbsent(id, k -> new LinkedHashSet<>()).add("backend '" + b.id() + "'");
-            }
             for (String ca : b.tls().trustedCaCertificateIds()) {
                 caUsers.computeIfAbsent(ca, k -> new LinkedHashSet<>()).add("backend '" + b.id() + "'");
             }
@@ -172,6 +165,25 @@ public final class CertificateInventory {
             }
         }
         return new CertificateInventory(out, model.gateway().certificateExpiryWarning());
+    }
+
+    /**
+     * What presents each certificate, in words, by certificate id: the hostnames that serve it and
+     * the backends it may be presented to ({@code hostname 'api.contoso.com'}, {@code backend 'labs'}).
+     */
+    static Map<String, Set<String>> certificateUsers(GatehouseConfig model) {
+        Map<String, Set<String>> users = new LinkedHashMap<>();
+        for (HostnameConfig h : model.hostnames()) {
+            if (h.certificateId() != null) {
+                users.computeIfAbsent(h.certificateId(), k -> new LinkedHashSet<>()).add("hostname '" + h.hostName() + "'");
+            }
+        }
+        for (BackendConfig b : model.backends()) {
+            for (String id : b.certificateIds()) {
+                users.computeIfAbsent(id, k -> new LinkedHashSet<>()).add("backend '" + b.id() + "'");
+            }
+        }
+        return users;
     }
 
     private static Entry entry(String id, Kind kind, String source, String location, X509Certificate leaf,

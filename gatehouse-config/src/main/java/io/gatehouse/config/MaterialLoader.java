@@ -3,7 +3,6 @@ package io.gatehouse.config;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.common.Secret;
-import io.gatehouse.config.model.BackendConfig;
 import io.gatehouse.config.model.CaCertificateConfig;
 import io.gatehouse.config.model.CertificateConfig;
 import io.gatehouse.config.model.GatehouseConfig;
@@ -30,7 +29,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -315,18 +313,7 @@ final class MaterialLoader {
 
     /** Server certificates (used by a hostname) and client certificates (used by a backend) near or past expiry. */
     private void expiryWarnings(GatehouseConfig config) {
-        Map<String, Set<String>> users = new LinkedHashMap<>();
-        for (HostnameConfig h : config.hostnames()) {
-            if (h.certificateId() == null) {
-                continue;
-            }
-            users.computeIfAbsent(h.certificateId(), k -> new LinkedHashSet<>()).add("hostname '" + h.hostName() + "'");
-        }
-        for (BackendConfig b : config.backends()) {
-            for (String id : b.certificateIds()) {
-                users.computeIfAbsent(id, k -> new LinkedHashSet<>()).add("backend '" + b.id() + "'");
-            }
-        }
+        Map<String, Set<String>> users = CertificateInventory.certificateUsers(config);
         for (CertificateConfig c : config.certificates()) {
             List<X509Certificate> chain = certificates.get(c.id());
             Set<String> usedBy = users.get(c.id());

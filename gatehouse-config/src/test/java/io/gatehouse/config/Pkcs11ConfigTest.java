@@ -64,6 +64,9 @@ class Pkcs11ConfigTest {
                 .startsWith("13:16 certificate 'by-index': cannot use slot list index 0 of the PKCS#11 library ")
                 .endsWith("(expected a PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)")
                 .doesNotContain("4711-0815");
+        // the module's path is said once, not repeated by the JDK's loader message
+        String only = errors(r).get(0);
+        assertThat(only.indexOf("libtoken.so")).isEqualTo(only.lastIndexOf("libtoken.so"));
         Path cfg = dir.resolve("config.yaml");
         Files.writeString(cfg, HEAD + """
                   - id: by-slot

@@ -52,7 +52,17 @@ final class CertificateWatch {
     /** A reload's inventory replaces the old one; what it brings that is near expiry is warned about now. */
     void update(CertificateInventory next) {
         inventory = next;
+        // forget certificates the config no longer has (a rotated one comes back under its new SHA-256)
+        java.util.Set<String> current = new java.util.HashSet<>();
+        for (CertificateInventory.Entry e : next.entries()) {
+            current.add(key(e));
+        }
+        warned.keySet().retainAll(current);
         check(Instant.now());
+    }
+
+    private static String key(CertificateInventory.Entry e) {
+        return e.kind().label() + '\u0000' + e.id() + '\u0000' + e.sha256();
     }
 
     CertificateInventory inventory() {
@@ -63,7 +73,7 @@ final class CertificateWatch {
     int check(Instant now) {
         int logged = 0;
         for (CertificateInventory.Entry e : inventory.expiring(now)) {
-            String key = e.kind().label() + '\u0000' + e.id() + '\u0000' + e.sha256();
+            String key = key(e);
             Instant last = warned.get(key);
             if (last != null && last.plus(REPEAT).isAfter(now)) {
                 continue;

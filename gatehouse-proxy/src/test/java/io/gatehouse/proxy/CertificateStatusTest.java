@@ -138,6 +138,9 @@ class CertificateStatusTest {
         assertThat(watch.check(now.plus(Duration.ofHours(25)))).isEqualTo(1);
         // 190 days on, the backend's client certificate is within 30 days of expiry too (the server's has expired)
         assertThat(watch.check(now.plus(Duration.ofDays(190)))).isEqualTo(2);
+        // a reload with the same certificates keeps what was warned (only certificates gone from the config are forgotten)
+        watch.update(CertificateInventory.of(loaded, now));
+        assertThat(watch.check(now.plus(Duration.ofDays(190).plusHours(1)))).isZero();
     }
 
     private static JsonNode find(JsonNode doc, String id) {

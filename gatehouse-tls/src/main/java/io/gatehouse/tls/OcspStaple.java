@@ -53,6 +53,11 @@ public final class OcspStaple {
         Objects.requireNonNull(key, "key");
         X509Certificate issuer = issuerFor(key);
         if (issuer == null) {
+            if (!OcspChecks.responders(key.leaf()).isEmpty()) {
+                log.info("the server certificate {} names the OCSP responder {} but its file does not hold the"
+                        + " issuer's certificate: no OCSP stapling", ChainVerifier.quote(key.leaf()),
+                        OcspChecks.responders(key.leaf()).get(0));
+            }
             return null;
         }
         OcspStaple s = new OcspStaple(key.leaf(), issuer, OcspChecks.responders(key.leaf()).get(0), sources);
@@ -77,9 +82,7 @@ public final class OcspStaple {
                 }
             }
         }
-        log.info("the server certificate {} names the OCSP responder {} but its file does not hold the issuer's"
-                + " certificate: no OCSP stapling", ChainVerifier.quote(leaf), responders.get(0));
-        return null;
+        return null; // forServer says so, once per load
     }
 
     /** The DER response to staple now, or null (fetching goes on in the background). */

@@ -155,7 +155,12 @@ public final class Pkcs11Tokens {
         try {
             p = base.configure(config);
         } catch (RuntimeException e) {
-            String why = reason(e);
+            // the JDK's loader names the module's path, sometimes twice ("PATH: file too shortPATH"): it is said once below
+            String raw = reason(e);
+            String why = raw.replace(spec.library().toString(), "").replaceAll("^[:\\s]+", "").strip();
+            if (why.isEmpty()) {
+                why = raw;
+            }
             String field = why.toLowerCase(Locale.ROOT).contains("slot") ? tokenField(spec) : "library";
             throw new Pkcs11Exception(field, "cannot use " + spec.describeToken() + " of the PKCS#11 library "
                     + spec.library() + ": " + why + (field.equals("library")
