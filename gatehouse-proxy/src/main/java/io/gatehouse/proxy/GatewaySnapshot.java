@@ -208,7 +208,7 @@ final class GatewaySnapshot {
     UpstreamTarget withClientCertificate(UpstreamTarget base, KeyMaterial key) {
         return variants.get(List.of(base, key), k -> {
             BackendConfig.BackendTls tls = tlsById.getOrDefault(base.id(), BackendConfig.BackendTls.defaults());
-            return target(base.id(), base.url(), tls, null, key, base.timeout());
+            return target(base.id(), base.url(), tls, UpstreamTarget.setByPolicy(key), List.of(key), base.timeout());
         });
     }
 
@@ -230,15 +230,6 @@ final class GatewaySnapshot {
                 ? "certificate id '" + ids.get(0) + "' in credentials.certificateIds"
                 : "certificate ids '" + String.join("', '", ids) + "' in credentials.certificateIds";
         return target(id, url, tls, presented, keys, timeout);
-    }
-
-    private UpstreamTarget target(String id, URI url, BackendConfig.BackendTls tls, String presented,
-                                  KeyMaterial clientKey, Duration timeout) {
-        if (presented == null && clientKey != null) {
-            presented = "certificate '" + io.gatehouse.common.x509.DotNetNames.format(
-                    clientKey.leaf().getSubjectX500Principal()) + "', set by authentication-certificate";
-        }
-        return target(id, url, tls, presented, clientKey == null ? List.of() : List.of(clientKey), timeout);
     }
 
     /** @param presented the client certificates in words, for messages, or null */

@@ -104,9 +104,7 @@ final class OutboundTargets {
         int port = UpstreamTarget.port(uri);
         boolean defaultPort = (https && port == 443) || (!https && port == 80);
         String authority = uri.getHost() + (defaultPort ? "" : ":" + port);
-        String certId = key == null ? null
-                : "certificate '" + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal())
-                        + "', set by authentication-certificate";
+        String certId = key == null ? null : UpstreamTarget.setByPolicy(key);
         UpstreamTarget t = new UpstreamTarget(DEFAULT_ID, URI.create(origin(uri)), uri.getHost(), port, "", authority,
                 owner == null ? null : owner.context(), uri.getHost(), true, CONNECT, certId,
                 key == null ? null : key.leaf());

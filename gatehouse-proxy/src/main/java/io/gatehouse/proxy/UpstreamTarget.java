@@ -33,6 +33,12 @@ record UpstreamTarget(
         String clientCertificate,
         java.security.cert.X509Certificate clientLeaf) {
 
+    /** {@link #clientCertificate} for a certificate a policy chose ({@code authentication-certificate}). */
+    static String setByPolicy(io.gatehouse.tls.KeyMaterial key) {
+        return "certificate '" + io.gatehouse.common.x509.DotNetNames.format(key.leaf().getSubjectX500Principal())
+                + "', set by authentication-certificate";
+    }
+
     boolean tls() {
         return sslContext != null;
     }
