@@ -141,7 +141,7 @@ final class ConfigReader {
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
-                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults(), null, null);
+                    DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults());
         }
         return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
     }
@@ -155,7 +155,7 @@ final class ConfigReader {
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
                 "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "keyVault",
-                "certificates");
+                "certificates", "accessLog", "trace", "telemetry");
         if (g == null) {
             return null;
         }
@@ -205,9 +205,159 @@ final class ConfigReader {
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
-                connectionLimits(g), keyVaultSettings(g), expiryWarning(g));
+                connectionLimits(g), keyVaultSettings(g), expiryWarning(g), accessLog(g), trace(g), telemetry(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /** {@code gateway.accessLog: {format, file, queryString, bufferLines}}; defaults when absent. */
+    private io.gatehouse.config.model.AccessLogSettings accessLog(Section g) {
+        var d = io.gatehouse.config.model.AccessLogSettings.defaults();
+        Section a = section(g, "accessLog", "gateway accessLog", "format", "file", "queryString", "bufferLines");
+        if (a == null) {
+            return d;
+        }
+        var format = d.format();
+        String f = a.has("format") ? string(a, "format") : null;
+        if (f != null) {
+            String n = f.strip().toLowerCase(Locale.ROOT);
+            int i = io.gatehouse.config.model.AccessLogSettings.Format.NAMES.indexOf(n);
+            if (i < 0) {
+                diagnostics.add(a.valuePosition("format").error("unknown accessLog format '" + f + "' (expected one of: "
+                        + String.join(", ", io.gatehouse.config.model.AccessLogSettings.Format.NAMES) + ")"));
+            } else {
+                format = io.gatehouse.config.model.AccessLogSettings.Format.values()[i];
+            }
+        }
+        Path file = null;
+        String fileText = a.has("file") ? string(a, "file") : null;
+        if (fileText != null) {
+            String v = fileText.strip();
+            if (v.isEmpty() || v.equals("-") || v.equalsIgnoreCase("stdout")) {
+                file = null;
+            } else {
+                try {
+                    file = files.resolve(v);
+                    Path dir = file.toAbsolutePath().getParent();
+                    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+                        diagnostics.add(a.valuePosition("file").error("accessLog file '" + v + "': the folder "
+                                + dir + " does not exist (expected a file in an existing folder, or 'stdout')"));
+                        file = null;
+                    } else if (java.nio.file.Files.isDirectory(file)) {
+                        diagnostics.add(a.valuePosition("file").error("accessLog file '" + v
+                                + "' is a folder (expected a file, or 'stdout')"));
+                        file = null;
+                    }
+                } catch (java.nio.file.InvalidPathException e) {
+                    diagnostics.add(a.valuePosition("file").error("'" + v + "' is not a valid file path"));
+                }
+            }
+        }
+        Boolean query = bool(a, "queryString", false);
+        Integer buffer = a.has("bufferLines") ? integer(a, "bufferLines") : null;
+        if (buffer != null && (buffer < 16 || buffer > 1_048_576)) {
+            diagnostics.add(a.valuePosition("bufferLines").error("bufferLines " + buffer
+                    + " is out of range (expected 16 to 1048576 lines)"));
+            buffer = null;
+        }
+        return new io.gatehouse.config.model.AccessLogSettings(format, file, query != null && query,
+                buffer == null ? d.bufferLines() : buffer);
+    }
+
+    /** {@code gateway.trace: {keys, retention, maxTraces}}: off when absent or without keys. */
+    private io.gatehouse.config.model.TraceSettings trace(Section g) {
+        var d = io.gatehouse.config.model.TraceSettings.defaults();
+        Section t = section(g, "trace", "gateway trace", "keys", "retention", "maxTraces");
+        if (t == null) {
+            return d;
+        }
+        List<Secret> keys = new ArrayList<>();
+        YamlNode node = t.node("keys");
+        if (node instanceof YamlNode.Sequence seq) {
+            for (YamlNode item : seq.items()) {
+                if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                    diagnostics.add(item.position().error("expected a key in 'keys' of gateway trace, found "
+                            + item.describe()));
+                    continue;
+                }
+                secretScalars.add(sc);
+                String v = substitute(sc, true);
+                if (v == null) {
+                    continue;
+                }
+                if (v.strip().length() < 16) {
+                    diagnostics.add(item.position().error("a trace key must be at least 16 characters (it lets whoever "
+                            + "holds it read every step of a request; for example ${env:GATEHOUSE_TRACE_KEY} holding "
+                            + "the output of 'openssl rand -hex 32')"));
+                    continue;
+                }
+                keys.add(Secret.of(v.strip()));
+            }
+        } else if (node != null) {
+            diagnostics.add(node.position().error("expected a list of keys for 'keys' in gateway trace (for example "
+                    + "[${env:GATEHOUSE_TRACE_KEY}]), found " + node.describe()));
+        }
+        Duration retention = orDefault(seconds(t, "retention", d.retention(), false), d.retention());
+        Integer max = t.has("maxTraces") ? integer(t, "maxTraces") : null;
+        if (max != null && (max < 1 || max > 10_000)) {
+            diagnostics.add(t.valuePosition("maxTraces").error("maxTraces " + max
+                    + " is out of range (expected 1 to 10000)"));
+            max = null;
+        }
+        return new io.gatehouse.config.model.TraceSettings(keys, retention, max == null ? d.maxTraces() : max);
+    }
+
+    /** {@code gateway.telemetry: {serviceName, otlp: {endpoint, headers}}}: off without an endpoint. */
+    private io.gatehouse.config.model.TelemetrySettings telemetry(Section g) {
+        var d = io.gatehouse.config.model.TelemetrySettings.defaults();
+        Section t = section(g, "telemetry", "gateway telemetry", "otlp", "serviceName");
+        if (t == null) {
+            return d;
+        }
+        String service = t.has("serviceName") ? string(t, "serviceName") : null;
+        Section o = section(t, "otlp", "gateway telemetry otlp", "endpoint", "headers");
+        java.net.URI endpoint = null;
+        Map<String, Secret> headers = new java.util.LinkedHashMap<>();
+        if (o != null) {
+            String e = required(o, "endpoint");
+            if (e != null) {
+                try {
+                    java.net.URI u = new java.net.URI(e.strip());
+                    if (u.getHost() == null || !("http".equalsIgnoreCase(u.getScheme())
+                            || "https".equalsIgnoreCase(u.getScheme()))) {
+                        throw new java.net.URISyntaxException(e, "not an http or https URL with a host");
+                    }
+                    endpoint = u;
+                } catch (java.net.URISyntaxException bad) {
+                    diagnostics.add(o.valuePosition("endpoint").error("otlp endpoint '" + e + "' is not an http(s) URL "
+                            + "(expected the collector's OTLP/HTTP address, for example http://localhost:4318)"));
+                }
+            }
+            YamlNode h = o.node("headers");
+            if (h instanceof YamlNode.Mapping m) {
+                for (YamlNode.Entry entry : m.entries()) {
+                    String name = entry.key().value();
+                    if (!(entry.value() instanceof YamlNode.Scalar sc) || sc.isNull()) {
+                        diagnostics.add(entry.value().position().error("expected a value for header '" + name
+                                + "' in gateway telemetry otlp headers, found " + entry.value().describe()));
+                        continue;
+                    }
+                    if (name == null || !HEADER_NAME_OR_PREFIX.matcher(name).matches() || name.endsWith("*")) {
+                        diagnostics.add(entry.key().position().error("'" + name + "' is not a header name"));
+                        continue;
+                    }
+                    secretScalars.add(sc);
+                    String v = substitute(sc, true);
+                    if (v != null) {
+                        headers.put(name, Secret.of(v));
+                    }
+                }
+            } else if (h != null) {
+                diagnostics.add(h.position().error("expected a mapping of header names to values for 'headers' in "
+                        + "gateway telemetry otlp, found " + h.describe()));
+            }
+        }
+        return new io.gatehouse.config.model.TelemetrySettings(endpoint, service == null ? null : service.strip(), headers);
     }
 
     /** {@code gateway.certificates.expiryWarningDays}: a whole number of days, 0 or more (default 30). */

@@ -20,6 +20,9 @@ import java.util.List;
  *     certificate's notAfter the gateway warns (log, {@code /certificates}, a gauge); 30 days when null
  * @param keyVault {@code gateway.keyVault}: how Key Vault references are read and refreshed;
  *     defaults when null
+ * @param accessLog {@code gateway.accessLog}; defaults (JSON to standard output) when null
+ * @param trace {@code gateway.trace}; off when null
+ * @param telemetry {@code gateway.telemetry}; off when null
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -32,7 +35,10 @@ public record GatewaySettings(
         List<String> identityHeaders,
         ConnectionLimits connectionLimits,
         KeyVaultSettings keyVault,
-        Duration certificateExpiryWarning) {
+        Duration certificateExpiryWarning,
+        AccessLogSettings accessLog,
+        TraceSettings trace,
+        TelemetrySettings telemetry) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
@@ -41,7 +47,7 @@ public record GatewaySettings(
             AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
             List<String> identityHeaders, ConnectionLimits connectionLimits) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, null, null);
+                identityHeaders, connectionLimits, null, null, null, null, null);
     }
 
     public GatewaySettings {
@@ -56,6 +62,15 @@ public record GatewaySettings(
         }
         if (certificateExpiryWarning == null) {
             certificateExpiryWarning = DEFAULT_EXPIRY_WARNING;
+        }
+        if (accessLog == null) {
+            accessLog = AccessLogSettings.defaults();
+        }
+        if (trace == null) {
+            trace = TraceSettings.defaults();
+        }
+        if (telemetry == null) {
+            telemetry = TelemetrySettings.defaults();
         }
     }
 
