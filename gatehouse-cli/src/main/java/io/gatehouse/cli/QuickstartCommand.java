@@ -120,6 +120,8 @@ final class QuickstartCommand implements Callable<Integer> {
                       bind: 127.0.0.1
                   admin:
                     port: %d
+                  accessLog:
+                    format: console   # one short line per request; json (the default) for log pipelines
                 hostnames:
                   - hostName: localhost
                     certificateId: gateway-tls

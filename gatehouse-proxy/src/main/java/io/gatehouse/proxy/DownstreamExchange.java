@@ -15,7 +15,7 @@ import java.util.ArrayDeque;
  * those a request does not need. The client's body is tracked beside the phase
  * ({@link #requestComplete}): it may still be arriving while the response already flows.
  */
-final class DownstreamExchange {
+final class DownstreamExchange implements PolicyPath.BackendCalls {
 
     /** The phases of an exchange, in the only order they can follow one another. */
     enum Phase {
@@ -53,6 +53,31 @@ final class DownstreamExchange {
     boolean keepAlive;
     /** The status counted for the metrics. */
     int status;
+
+    // --- what the access log tells of it ------------------------------------------------------
+    /** The request line as the client sent it (set with the head). */
+    String method;
+    String uri;
+    /** Body bytes read from the client, and sent to it, while the exchange was open. */
+    long bytesIn;
+    long bytesOut;
+    /** The backend's status, 0 when none answered. */
+    int backendStatus;
+    /** From the request leaving for the backend to its head arriving; -1 when no backend answered. */
+    long backendNanos = -1;
+    /** The backend connection's TLS ("TLSv1.3", "failed: unknown_ca"), or null (plain http, or no connection). */
+    String backendTls;
+    /** Subject of the client certificate presented to the backend, or null. */
+    String backendCertificate;
+    /** The backend called (its id), or null. */
+    String backend;
+    /** LastError's source, reason and message when the exchange failed, and the policy that failed. */
+    String errorSource;
+    String errorReason;
+    String errorMessage;
+    String errorPolicy;
+    /** The policy that produced the response ({@code return-response at file:line:col}), or null. */
+    String respondedBy;
 
     // --- the client's body -------------------------------------------------------------------
     /** The last of the body has arrived from the client (a pipelined next request waits in the backlog). */
@@ -94,6 +119,65 @@ final class DownstreamExchange {
         phase = next;
         if (next == Phase.FORWARDING) {
             backendStartNanos = System.nanoTime();
+        }
+    }
+
+    /** The exchange failed: LastError's words, for the access log. */
+    void failed(String source, String reason, String message, String policy) {
+        if (errorReason == null) {
+            errorSource = source;
+            errorReason = reason;
+            errorMessage = message;
+            errorPolicy = policy;
+        }
+    }
+
+    /** A policy (or the gateway under the policies) failed the exchange. */
+    void failed(io.gatehouse.policy.GatewayException g) {
+        String where = null;
+        if (g.path() != null) {
+            where = (g.scope() == null ? "" : g.scope().label() + " ")
+                    + (g.section() == null ? "" : g.section().element() + "/") + g.path()
+                    + (g.policyId() == null ? "" : " (id " + g.policyId() + ")");
+        }
+        failed(g.source(), g.reason(), g.getMessage(), where);
+    }
+
+    /** The backend answered on {@code up} with {@code status}: what the access log tells of that call. */
+    void backendAnswered(Channel up, int status) {
+        backendStatus = status;
+        UpstreamPool.Tls t = UpstreamPool.tls(up);
+        if (t != null) {
+            backendTls = t.protocol();
+            backendCertificate = t.presented();
+        }
+    }
+
+    @Override
+    public void calling(UpstreamTarget t) {
+        backend = t.id();
+        backendStatus = 0;
+        backendTls = null;
+        backendCertificate = null;
+    }
+
+    @Override
+    public void answered(Channel up, int status, long nanos) {
+        backendNanos = nanos;
+        backendAnswered(up, status);
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        for (Throwable c = cause; c != null; c = c.getCause()) {
+            if (c instanceof UpstreamException ue) {
+                if (ue.tlsReason != null) {
+                    backendTls = "failed: " + ue.tlsReason;
+                } else if (ue.getCause() instanceof javax.net.ssl.SSLException tls) {
+                    backendTls = "failed: " + io.gatehouse.tls.TlsFailures.reasonLabel(tls);
+                }
+                return;
+            }
         }
     }
 

@@ -136,6 +136,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         DownstreamExchange e = new DownstreamExchange();
         ex = e;
         runtime.inFlight.increment();
+        e.method = req.method().name();
+        e.uri = req.uri();
         e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
             e.keepAlive = false;
@@ -355,6 +357,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        if (!e.done()) {
+            e.bytesIn += c.content().readableBytes();
+        }
         if (bodyTimer != null) {
             lastBodyNanos = System.nanoTime();
             if (last) {
@@ -458,7 +463,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void runPolicies(DownstreamExchange e, byte[] body) {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request);
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request,
+                e);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -506,6 +512,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         logTraces(e.requestId, out.failure(), out.traces(), out.contextTraces());
         if (out.failure() != null) {
             io.gatehouse.policy.GatewayException g = out.failure();
+            e.failed(g);
             runtime.metrics.requestFailure(g.source(), g.reason());
             String api = e.match.api().config().id();
             if (out.status() >= 500) {
@@ -524,6 +531,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             if (e.request != null && !e.request.dropped && !e.request.sent()) {
                 e.request.drop(); // answered before the upload ended (inbound, or a failure): drain the rest
             }
+            e.bytesOut += out.response().content().readableBytes();
             ctx.writeAndFlush(out.response());
             complete(e);
             return;
@@ -698,6 +706,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Takes an idle backend connection at once, or waits for a new one. */
     private void connectUpstream(DownstreamExchange e) {
+        e.backend = e.target.id();
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -718,6 +727,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         Throwable cause = f.cause();
+        e.failed(cause); // the backend's TLS, for the access log
         if (cause instanceof UpstreamException ue) {
             fail(e, ue.kind, ue.getMessage(), null);
         } else {
@@ -859,6 +869,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
+        e.failed(kind.source, kind.reason, message, null);
+        if (cause != null) {
+            e.failed(cause); // a backend's TLS refusal, for the access log
+        }
         releaseUpstream(e, false);
         e.releasePending();
         if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
@@ -882,6 +896,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (!e.keepAlive && !http2) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        e.bytesOut += body.readableBytes();
         ctx.writeAndFlush(resp);
         complete(e);
     }
@@ -909,8 +924,65 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         runtime.inFlight.decrement();
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
-        runtime.metrics.request(api, op, e.status, System.nanoTime() - e.startNanos);
+        long total = System.nanoTime() - e.startNanos;
+        runtime.metrics.request(api, op, e.status, total);
+        AccessLog accessLog = runtime.accessLog;
+        if (accessLog.enabled()) {
+            accessLog.add(accessEntry(e, api, op, total, accessLog.queryString()));
+        }
         finish(e);
+    }
+
+    /** What the access log says of {@code e}: facts held already, text made by the log's writer. */
+    private AccessLog.Entry accessEntry(DownstreamExchange e, String api, String op, long totalNanos, boolean query) {
+        AccessLog.Entry a = new AccessLog.Entry();
+        a.startMillis = System.currentTimeMillis() - totalNanos / 1_000_000;
+        a.requestId = e.requestId;
+        Channel connection = connection();
+        a.clientAddress = clientIp();
+        if (connection.remoteAddress() instanceof InetSocketAddress r) {
+            a.clientPort = r.getPort();
+        }
+        if (connection.localAddress() instanceof InetSocketAddress l) {
+            a.listenerPort = l.getPort();
+        }
+        if (tls) {
+            a.sni = connection.attr(DownstreamInitializer.SNI).get();
+            GatewaySnapshot.HostnameBinding b = connection.attr(DownstreamInitializer.BINDING).get();
+            a.hostname = b == null ? null : b.name();
+            Long handshake = connection.attr(DownstreamInitializer.HANDSHAKE_TIME).get();
+            a.handshakeNanos = handshake == null ? -1 : handshake;
+            io.gatehouse.tls.HandshakeInfo hs = DownstreamInitializer.handshake(connection);
+            if (hs != null && hs.clientCertificate() != null) {
+                a.clientCertificate = hs.clientCertificate();
+                a.clientCertificateStatus = hs.clientVerification().valid() ? "verified" : "not verified";
+            }
+        }
+        a.api = api.isEmpty() ? null : api;
+        a.operation = op.isEmpty() ? null : op;
+        a.method = e.method;
+        String uri = e.uri;
+        if (uri != null && !query) {
+            int q = uri.indexOf('?');
+            uri = q >= 0 ? uri.substring(0, q) : uri;
+        }
+        a.path = uri;
+        a.protocol = http2 ? "HTTP/2" : "HTTP/1.1";
+        a.status = e.status;
+        a.bytesIn = e.bytesIn;
+        a.bytesOut = e.bytesOut;
+        a.totalNanos = totalNanos;
+        a.backendNanos = e.backendNanos;
+        a.errorSource = e.errorSource;
+        a.errorReason = e.errorReason;
+        a.errorMessage = e.errorMessage;
+        a.errorPolicy = e.errorPolicy;
+        a.policy = e.respondedBy;
+        a.backend = e.backend;
+        a.backendStatus = e.backendStatus;
+        a.backendCertificate = e.backendCertificate;
+        a.backendTls = e.backendTls;
+        return a;
     }
 
     /** Both the request and the response are over: release the connection state. */
@@ -978,10 +1050,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
             if (e.backendStartNanos != 0) {
+                e.backendNanos = System.nanoTime() - e.backendStartNanos;
                 runtime.metrics.backend(e.match.api().config().id(),
                         e.match.operation() == null ? "" : e.match.operation().config().id(), e.status,
-                        System.nanoTime() - e.backendStartNanos);
+                        e.backendNanos);
             }
+            e.backendAnswered(up, e.status);
             if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came
@@ -1020,6 +1094,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 c.release();
                 return;
             }
+            e.bytesOut += c.content().readableBytes();
             ctx.write(c instanceof FullHttpResponse full
                     ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
             if (!ctx.channel().isWritable()) {

@@ -39,6 +39,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     static final AttributeKey<HostnameBinding> BINDING = AttributeKey.valueOf("gatehouse.hostname");
     static final AttributeKey<HandshakeInfo> HANDSHAKE = AttributeKey.valueOf("gatehouse.handshake");
     static final AttributeKey<String> SNI = AttributeKey.valueOf("gatehouse.sni");
+    /** How long the connection's TLS handshake took, from the accept (nanoseconds), for the access log. */
+    static final AttributeKey<Long> HANDSHAKE_TIME = AttributeKey.valueOf("gatehouse.handshakeTime");
 
     private final GatewayRuntime runtime;
     private final boolean tls;
@@ -179,6 +181,8 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
      * {@code clientCertificate: required}) find it cached.
      */
     private final class HandshakeCapture extends ChannelInboundHandlerAdapter {
+        private final long acceptedNanos = System.nanoTime();
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SslHandshakeCompletionEvent done) {
@@ -241,6 +245,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
                 HandshakeInfo info = HandshakeInfo.from(ssl.engine(), ctx.channel().attr(SNI).get(),
                         chain -> clientVerdict(b, chain));
                 ctx.channel().attr(HANDSHAKE).set(info);
+                ctx.channel().attr(HANDSHAKE_TIME).set(System.nanoTime() - acceptedNanos);
                 if (log.isDebugEnabled()) {
                     log.debug("TLS handshake from {} for hostname '{}': {} {}, ALPN {}, client certificate {}",
                             peer(ctx), host, info.protocol(), info.cipherSuite(), info.alpn(),

@@ -89,6 +89,7 @@ public final class Gateway implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(n, io);
         GatewaySnapshot first = new GatewaySnapshot(config, generation.incrementAndGet());
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
+        runtime.accessLog = AccessLog.open(config.model().gateway().accessLog(), metrics);
         bindOutbound(first);
         publishCertificateMetrics(config);
         certificateWatch = new CertificateWatch(CertificateInventory.of(config, Instant.now()), metrics);
@@ -222,6 +223,11 @@ public final class Gateway implements AutoCloseable {
                 t.limit(next.model().gateway().maxConnections(l));
             }
         }
+        AccessLog oldLog = runtime.accessLog;
+        if (!oldLog.settings().equals(next.model().gateway().accessLog())) {
+            runtime.accessLog = AccessLog.open(next.model().gateway().accessLog(), metrics);
+            oldLog.close(); // writes what it holds first
+        }
         publishCertificateMetrics(next);
         metrics.configLoaded(true);
         loadedAt = Instant.now();
@@ -342,5 +348,6 @@ public final class Gateway implements AutoCloseable {
         runtime.pool.closeIdle();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        runtime.accessLog.close(); // the last requests' lines
     }
 }

@@ -268,4 +268,19 @@ public final class GatewayMetrics implements MetricSink {
             return b.register(registry);
         }).record(value);
     }
+
+    private final Counter accessLogDropped = Counter.builder("gatehouse_access_log_dropped")
+            .description("Access log lines dropped: the writer's buffer was full (gateway.accessLog.bufferLines), "
+                    + "or the file could not be written")
+            .register(registry);
+    private final Counter accessLogWritten = Counter.builder("gatehouse_access_log_lines")
+            .description("Access log lines written").register(registry);
+
+    void accessLogDropped() {
+        accessLogDropped.increment();
+    }
+
+    void accessLogWritten() {
+        accessLogWritten.increment();
+    }
 }

@@ -9,6 +9,8 @@ final class GatewayRuntime {
     final UpstreamPool pool;
     final GatewayMetrics metrics;
     final LongAdder inFlight = new LongAdder();
+    /** {@code gateway.accessLog}; replaced (and the old one closed) when a reload changes its settings. */
+    volatile AccessLog accessLog = AccessLog.OFF;
 
     GatewayRuntime(GatewaySnapshot first, UpstreamPool pool, GatewayMetrics metrics) {
         this.current = new AtomicReference<>(first);

@@ -72,12 +72,41 @@ final class PolicyPath {
     }
 
     /**
+     * Told of each call {@code forward-request} makes to a backend (for the access log); called on
+     * the request's event loop.
+     */
+    interface BackendCalls {
+        BackendCalls NONE = new BackendCalls() {
+            @Override
+            public void calling(UpstreamTarget target) {
+            }
+
+            @Override
+            public void answered(Channel up, int status, long nanos) {
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+            }
+        };
+
+        /** A call to {@code target} begins. */
+        void calling(UpstreamTarget target);
+
+        /** The backend's head arrived on {@code up}, {@code nanos} after the call began. */
+        void answered(Channel up, int status, long nanos);
+
+        /** The call failed before an answer (connect, TLS, timeout). */
+        void failed(Throwable cause);
+    }
+
+    /**
      * What the downstream side knows about the request: its id and start, the route it matched
      * (API, operation, backend and policies), its head, its client, and its body: {@code body}
      * when it was read whole, else {@code stream}, the body still on the client's connection.
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
-                   RequestStream stream) implements PolicyContext.Source {
+                   RequestStream stream, BackendCalls calls) implements PolicyContext.Source {
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -559,21 +588,27 @@ final class PolicyPath {
                     b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
                     body); // the timeout runs from the end of the upload
             long started = System.nanoTime();
+            in.calls().calling(b.target());
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);
                     if (body != null) {
                         body.drop();
                     }
+                    in.calls().failed(f.cause());
                     done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
                     return;
                 }
-                collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
+                Channel up = (Channel) f.getNow();
+                collector.send(up, req).whenComplete((got, t) -> {
                     if (t != null) {
+                        in.calls().failed(t);
                         done.completeExceptionally(t);
                     } else {
+                        long took = System.nanoTime() - started;
+                        in.calls().answered(up, got.status().code(), took);
                         runtime.metrics.backend(in.match().api().config().id(), in.match().operation() == null ? ""
-                                : in.match().operation().config().id(), got.status().code(), System.nanoTime() - started);
+                                : in.match().operation().config().id(), got.status().code(), took);
                         into(x, got);
                         done.complete(null);
                     }

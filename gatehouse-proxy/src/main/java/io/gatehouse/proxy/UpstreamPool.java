@@ -178,6 +178,7 @@ final class UpstreamPool {
             }
             ssl.handshakeFuture().addListener(hf -> {
                 if (hf.isSuccess()) {
+                    ch.attr(TLS).set(Tls.of(ssl.engine().getSession(), target));
                     promise.trySuccess(ch);
                 } else {
                     ch.close();
@@ -186,6 +187,33 @@ final class UpstreamPool {
             });
         });
         return promise;
+    }
+
+    private static final AttributeKey<Tls> TLS = AttributeKey.valueOf("gatehouse.upstreamTls");
+
+    /**
+     * What a backend connection's handshake settled, kept on the connection for the access log.
+     *
+     * @param protocol the TLS version ({@code TLSv1.3})
+     * @param presented the subject of the client certificate the gateway presented, or null
+     */
+    record Tls(String protocol, String presented) {
+        /**
+         * A resumed session does not tell its certificates again: then the one the backend's
+         * settings present when it names no CA (the only one, for most backends).
+         */
+        static Tls of(javax.net.ssl.SSLSession session, UpstreamTarget target) {
+            java.security.cert.Certificate[] local = session.getLocalCertificates();
+            java.security.cert.X509Certificate leaf = local != null && local.length > 0
+                    && local[0] instanceof java.security.cert.X509Certificate x ? x : target.clientLeaf();
+            return new Tls(session.getProtocol(),
+                    leaf == null ? null : io.gatehouse.common.x509.DotNetNames.format(leaf.getSubjectX500Principal()));
+        }
+    }
+
+    /** The TLS of backend connection {@code up}, or null for plain http. */
+    static Tls tls(Channel up) {
+        return up.attr(TLS).get();
     }
 
     private static int connectMillis(UpstreamTarget target) {
