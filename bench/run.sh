@@ -3,10 +3,14 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 2a 2b 3 3h 3r 4 5 6); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 5 6); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
+#   1l scenario 1 against Gatehouse only, with the access log on (gateway.accessLog, JSON to a
+#     file) beside the same gateway with it off (the gateway of the other scenarios, which logs
+#     nothing, as nginx and HAProxy here): a second gateway on port 17446; each round runs both,
+#     in an order that alternates by round; the summary gives the log's cost (target: under 5 %)
 #   2 the same with 64 KB responses, and with 1 MB uploads (wrk)
 #   3 a new TLS connection per request, with a client certificate verified in the handshake
 #     (bench LoadGenerator: wrk cannot present a client certificate)
@@ -69,6 +73,7 @@ cleanup() {
   [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null
   [ -n "$ght_pid" ] && kill "$ght_pid" 2>/dev/null
   [ -n "${rev_pid:-}" ] && kill "$rev_pid" 2>/dev/null
+  [ -n "${acc_pid:-}" ] && kill "$acc_pid" 2>/dev/null
   for p in "${rev_aux[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
   "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
   [ -s "$work/ha/haproxy.pid" ] && kill "$(cat "$work/ha/haproxy.pid")" 2>/dev/null
@@ -235,6 +240,8 @@ gateway:
       bind: 127.0.0.1
   limits:
     maxRequestsPerConnection: 1000000   # as the reference nginx's keepalive_requests: the same job
+  accessLog:
+    format: off   # nginx and HAProxy log nothing here either; scenario 1l measures the access log
 hostnames:
   - hostName: localhost
     certificateId: tls
@@ -302,6 +309,20 @@ if want 3h; then
   for i in $(seq 1 150); do curl -s -o /dev/null "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" && break; sleep 0.2; done
   got=$(curl -s "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" || true)
   [ "$got" = "$body" ] || { echo "bench: $url (server key on the token) answered '$got'"; cat "$work/gatehouse-token.log"; exit 1; }
+fi
+acc_pid=""
+if want 1l; then
+  # the same gateway with the access log on: JSON lines to a file, as an operator would run it
+  sed -e 's/- port: 17443/- port: 17446/' -e "s#^    format: off .*#    file: $work/access.log#" \
+    "$work/gatehouse.yaml" > "$work/gatehouse-accesslog.yaml"
+  grep -q "file: $work/access.log" "$work/gatehouse-accesslog.yaml" || { echo "bench: gatehouse-accesslog.yaml did not get its access log"; exit 1; }
+  "$here/gatehouse" run -c "$work/gatehouse-accesslog.yaml" --no-watch > "$work/gatehouse-accesslog.log" 2>&1 &
+  acc_pid=$!
+  for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17446/patients/1 && break; sleep 0.2; done
+  got=$(curl -sk https://127.0.0.1:17446/patients/1 || true)
+  [ "$got" = "$body" ] || { echo "bench: the access-log gateway answered '$got'"; cat "$work/gatehouse-accesslog.log"; exit 1; }
+  for i in $(seq 1 50); do [ -s "$work/access.log" ] && break; sleep 0.1; done
+  grep -q '"status":200' "$work/access.log" || { echo "bench: the access-log gateway wrote no line"; cat "$work/gatehouse-accesslog.log"; exit 1; }
 fi
 # scenario 3r: a client certificate naming a CRL distribution point and an OCSP responder of this
 # run (the bench CA signs it with openssl ca, which also keeps the index openssl ocsp answers
@@ -390,6 +411,10 @@ if want 1 || want 2a || want 2b || want 5; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
   wrk -t2 -c"$conns" -d3s https://127.0.0.1:18443/patients/1 >/dev/null
   wrk -t2 -c"$conns" -d3s https://127.0.0.1:16443/patients/1 >/dev/null
+fi
+if want 1l; then
+  want 1 || wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
+  wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17446/patients/1 >/dev/null
 fi
 if want 2a || want 2b; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/64k >/dev/null
@@ -485,6 +510,11 @@ printf '%-26s %-10s %10s %9s %9s %9s %7s %7s %7s %6s\n' scenario proxy "req/s" p
 s1_a() { measure "1 keep-alive 200B" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1; }
 s1_b() { measure "1 keep-alive 200B" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/1; }
 s1_c() { measure "1 keep-alive 200B" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:16443/patients/1; }
+# scenario 1l: the gateway without an access log and the one with it, one after the other, the
+# access log first in odd rounds
+s1l_off() { measure "1l keep-alive, access log" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/1; }
+s1l_on() { measure "1l keep-alive, access log" gh-accesslog "$acc_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17446/patients/1; }
+s1l() { if [ $((r % 2)) = 1 ]; then s1l_on; s1l_off; else s1l_off; s1l_on; fi; }
 s2a_a() { measure "2a keep-alive 64KB" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/patients/64k; }
 s2a_b() { measure "2a keep-alive 64KB" nginx "$(ref_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:18443/patients/64k; }
 s2a_c() { measure "2a keep-alive 64KB" haproxy "$(ha_pids)" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:16443/patients/64k; }
@@ -527,9 +557,10 @@ s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 2a 2b 3 3h 3r 4 5 6; do
+  for sc in 1 1l 2a 2b 3 3h 3r 4 5 6; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
+    elif [ "$sc" = 1l ]; then s1l   # both of its sides are Gatehouse (access log off, on)
     elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
     elif [ "$sc" = 3r ]; then s3r   # Gatehouse with revocation hard-fail only
     elif [ -n "$soak" ]; then "s${sc}_a"
@@ -543,6 +574,7 @@ echo
 if [ -n "$soak" ]; then exit 0; fi
 echo "mean requests/s, and the median over rounds of each round's ratio (CPU: of CPU microseconds per request):"
 for s in "1 keep-alive 200B" "2a keep-alive 64KB" "2b upload 1MB" "3 new mTLS conn/request" "5 HTTP/2 inbound" "6 1000 mTLS connections"; do ratio3 "$s"; done
+ratio "1l keep-alive, access log" gh-accesslog gatehouse "1l access log (JSON to a file) against none"
 ratio "3h new conn, key file/token" gh-token gatehouse
 ratio "3 new mTLS conn/request" gh-revocation gatehouse "3r revocation hard-fail (CRL and OCSP cached) against scenario 3"
 ratio "4 client cert + policy" guide none "4 guide policy"
