@@ -7,22 +7,34 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse",
         mixinStandardHelpOptions = true,
         version = "gatehouse 0.1.0",
-        description = "An API gateway built around mutual TLS that runs APIM policy documents.",
-        subcommands = {
-                RunCommand.class,
-                ValidateCommand.class,
-                PolicyCommand.class,
-                ProbeCommand.class,
-                ExplainCommand.class,
-                CertificatesCommand.class,
-                QuickstartCommand.class,
-                PkiCommand.class,
-                CommandLine.HelpCommand.class
-        })
+        description = "An API gateway built around mutual TLS that runs APIM policy documents.")
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The commands, in the order {@code --help} lists them. picocli reads every option of every
+     * command it is given (reflection over a few hundred members, a fifth of a short command's
+     * start): a command line naming one command gets only that one; anything else gets them all.
+     */
+    private static final String[] COMMANDS = {"run", "validate", "policy", "probe", "explain", "certificates",
+            "quickstart", "pki"};
+
+    /** The command called {@code name}, or null. (A switch, not a table of lambdas: each lambda costs start time.) */
+    private static Object command(String name) {
+        return switch (name) {
+            case "run" -> new RunCommand();
+            case "validate" -> new ValidateCommand();
+            case "policy" -> new PolicyCommand();
+            case "probe" -> new ProbeCommand();
+            case "explain" -> new ExplainCommand();
+            case "certificates" -> new CertificatesCommand();
+            case "quickstart" -> new QuickstartCommand();
+            case "pki" -> new PkiCommand();
+            default -> null;
+        };
+    }
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -30,8 +42,7 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        withHelp(cl);
+        CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("gatehouse: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (System.getenv("GATEHOUSE_DEBUG") != null) {
@@ -40,6 +51,22 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** The command line for {@code args}: with only the command they name, or every command. */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        Object only = args.length > 0 ? command(args[0]) : null;
+        if (only != null) {
+            cl.addSubcommand(args[0], only);
+        } else {
+            for (String name : COMMANDS) {
+                cl.addSubcommand(name, command(name));
+            }
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
+        withHelp(cl);
+        return cl;
     }
 
     /** {@code --help}/{@code -h} (and {@code --version}/{@code -V}) on every command and subcommand. */

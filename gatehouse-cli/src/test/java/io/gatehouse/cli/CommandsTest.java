@@ -209,7 +209,7 @@ class CommandsTest {
     @Test
     void helpWorksOnEveryCommandAndSubcommand() {
         java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
-        collect(new picocli.CommandLine(new Main()), new java.util.ArrayList<>(), paths);
+        collect(Main.commandLine(), new java.util.ArrayList<>(), paths);
         assertThat(paths).hasSizeGreaterThan(12); // run, validate, policy check, pki inspect, ...
         for (java.util.List<String> path : paths) {
             java.util.List<String> args = new java.util.ArrayList<>(path);

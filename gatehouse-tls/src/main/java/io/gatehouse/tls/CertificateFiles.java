@@ -32,7 +32,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMDecryptorProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMException;
@@ -56,8 +55,6 @@ import io.gatehouse.common.x509.DotNetNames;
  */
 public final class CertificateFiles {
 
-    /** BouncyCastle, used privately for PEM key decryption; never registered JVM-wide. */
-    static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
     private static final Pattern PEM_BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
@@ -324,7 +321,7 @@ public final class CertificateFiles {
             if (item instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
                 requirePassword(password, source);
                 InputDecryptorProvider decryptor = new JceOpenSSLPKCS8DecryptorProviderBuilder()
-                        .setProvider(BC).build(password);
+                        .setProvider(Bc.PROVIDER).build(password);
                 try {
                     return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor));
                 } catch (PKCSException e) {
@@ -333,7 +330,7 @@ public final class CertificateFiles {
             }
             if (item instanceof PEMEncryptedKeyPair encrypted) {
                 requirePassword(password, source);
-                PEMDecryptorProvider decryptor = new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password);
+                PEMDecryptorProvider decryptor = new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password);
                 try {
                     return converter.getPrivateKey(withCurve(encrypted.decryptKeyPair(decryptor)));
                 } catch (IOException e) {

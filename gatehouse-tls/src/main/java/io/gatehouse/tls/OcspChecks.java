@@ -217,7 +217,7 @@ public final class OcspChecks {
             }
             try {
                 if (!responder.isSignatureValid(new JcaContentVerifierProviderBuilder()
-                        .setProvider(CertificateFiles.BC).build(issuer.getPublicKey()))) {
+                        .setProvider(Bc.PROVIDER).build(issuer.getPublicKey()))) {
                     continue; // not issued by the certificate's issuer
                 }
             } catch (org.bouncycastle.cert.CertException e) {
@@ -228,7 +228,7 @@ public final class OcspChecks {
             if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
                 continue;
             }
-            ContentVerifierProvider v = new JcaContentVerifierProviderBuilder().setProvider(CertificateFiles.BC)
+            ContentVerifierProvider v = new JcaContentVerifierProviderBuilder().setProvider(Bc.PROVIDER)
                     .build(responder);
             if (basic.isSignatureValid(v)) {
                 return true;
@@ -238,11 +238,11 @@ public final class OcspChecks {
     }
 
     private static ContentVerifierProvider verifier(X509Certificate issuer) throws OperatorCreationException {
-        return new JcaContentVerifierProviderBuilder().setProvider(CertificateFiles.BC).build(issuer.getPublicKey());
+        return new JcaContentVerifierProviderBuilder().setProvider(Bc.PROVIDER).build(issuer.getPublicKey());
     }
 
     private static DigestCalculatorProvider digests() throws OperatorCreationException {
-        return new JcaDigestCalculatorProviderBuilder().setProvider(CertificateFiles.BC).build();
+        return new JcaDigestCalculatorProviderBuilder().setProvider(Bc.PROVIDER).build();
     }
 
     private static String statusWords(int status) {

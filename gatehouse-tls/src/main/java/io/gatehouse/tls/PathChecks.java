@@ -5,7 +5,6 @@ import static io.gatehouse.tls.ChainVerifier.quote;
 import java.net.IDN;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchAlgorithmException;
-import java.security.Provider;
 import java.security.PublicKey;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
@@ -36,7 +35,6 @@ import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraintValidatorException;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.PKIXNameConstraintValidator;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * The checks {@link ChainVerifier} runs on one candidate path (leaf first, trusted root apart).
@@ -69,9 +67,6 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * cannot parse skipped its name-constraint check.
  */
 final class PathChecks {
-
-    /** BouncyCastle, used explicitly and never registered globally. */
-    static final Provider BC = new BouncyCastleProvider();
 
     /** Most (name, constraint) comparisons per path; pyca/cryptography's budget is of the same order. */
     static final int MAX_NAME_CONSTRAINT_CHECKS = 1 << 16;
@@ -218,7 +213,7 @@ final class PathChecks {
             params.setExplicitPolicyRequired(policy.explicitPolicyRequired());
             params.setPolicyMappingInhibited(policy.policyMappingInhibited());
             params.setAnyPolicyInhibited(policy.anyPolicyInhibited());
-            CertPathValidator.getInstance("PKIX", BC).validate(certPath, params);
+            CertPathValidator.getInstance("PKIX", Bc.PROVIDER).validate(certPath, params);
             return VerificationResult.ok();
         } catch (CertPathValidatorException e) {
             if (signatureFailure(e)) {

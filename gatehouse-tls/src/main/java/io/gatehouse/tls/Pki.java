@@ -528,7 +528,7 @@ public final class Pki {
 
     private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
         String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        return new JcaContentSignerBuilder(alg).setProvider(CertificateFiles.BC).build(key);
+        return new JcaContentSignerBuilder(alg).setProvider(Bc.PROVIDER).build(key);
     }
 
     private static KeyPair generate(KeyAlgorithm algorithm) {

@@ -114,7 +114,7 @@ class CertificateFilesTest {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             w.writeObject(new JcaPKCS8Generator(server.keyPair().getPrivate(),
-                    new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(CertificateFiles.BC)
+                    new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(Bc.PROVIDER)
                             .setPassword("s3cret-pw".toCharArray()).build()));
         }
         Files.writeString(f, out.toString());
