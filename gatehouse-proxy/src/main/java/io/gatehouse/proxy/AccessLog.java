@@ -112,7 +112,13 @@ final class AccessLog implements AutoCloseable {
     private void write() {
         Sink sink = new Sink(settings.file());
         ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
-        Formatter f = new Formatter(settings.format());
+        Formatter f;
+        try {
+            f = new Formatter(settings.format(), line);
+        } catch (IOException e) {
+            log.error("access log writer could not start: {}", e.toString());
+            return;
+        }
         long nextCheck = System.nanoTime() + REOPEN_CHECK_NANOS;
         try {
             while (true) {
@@ -130,12 +136,16 @@ final class AccessLog implements AutoCloseable {
                     }
                     continue;
                 }
-                line.reset();
                 try {
-                    f.format(e, line);
+                    f.format(e);
                 } catch (IOException | RuntimeException bad) {
                     log.warn("access log: a line could not be formatted ({}); it was dropped", bad.toString());
                     metrics.accessLogDropped();
+                    try {
+                        f = new Formatter(settings.format(), line); // the generator may be mid-object
+                    } catch (IOException again) {
+                        return;
+                    }
                     continue;
                 }
                 sink.write(line);
@@ -296,19 +306,29 @@ final class AccessLog implements AutoCloseable {
         String backendTls;
     }
 
-    /** Writes entries as lines; owned by the writer thread. */
+    /**
+     * Writes entries as lines into {@code out}; owned by the writer thread. JSON goes through one
+     * generator for the writer's life (no per-line setup), each object followed by a newline.
+     */
     static final class Formatter {
         private final AccessLogSettings.Format format;
+        private final ByteArrayOutputStream out;
+        private final JsonGenerator g;
         private X509Certificate lastCertificate;
         private String lastSubject;
         private String lastSha1;
         private String lastSha256;
 
-        Formatter(AccessLogSettings.Format format) {
+        Formatter(AccessLogSettings.Format format, ByteArrayOutputStream out) throws IOException {
             this.format = format;
+            this.out = out;
+            this.g = JSON.createGenerator(out);
+            this.g.setRootValueSeparator(null);
         }
 
-        void format(Entry e, ByteArrayOutputStream out) throws IOException {
+        /** Replaces what {@code out} holds with {@code e}'s line. */
+        void format(Entry e) throws IOException {
+            out.reset();
             if (e.clientCertificate != null && e.clientCertificate != lastCertificate) {
                 lastCertificate = e.clientCertificate;
                 lastSubject = DotNetNames.format(e.clientCertificate.getSubjectX500Principal());
@@ -316,61 +336,60 @@ final class AccessLog implements AutoCloseable {
                 lastSha256 = DotNetNames.sha256(e.clientCertificate);
             }
             if (format == AccessLogSettings.Format.CONSOLE) {
-                console(e, out);
+                console(e);
             } else {
-                json(e, out);
+                json(e);
             }
         }
 
-        private void json(Entry e, ByteArrayOutputStream out) throws IOException {
-            try (JsonGenerator g = JSON.createGenerator(out)) {
-                g.writeStartObject();
-                g.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(e.startMillis)));
-                string(g, "requestId", e.requestId);
-                string(g, "clientAddress", e.clientAddress);
-                if (e.clientPort > 0) {
-                    g.writeNumberField("clientPort", e.clientPort);
-                }
-                if (e.listenerPort > 0) {
-                    g.writeNumberField("listenerPort", e.listenerPort);
-                }
-                string(g, "sni", e.sni);
-                string(g, "hostname", e.hostname);
-                string(g, "api", e.api);
-                string(g, "operation", e.operation);
-                string(g, "method", e.method);
-                string(g, "path", e.path);
-                string(g, "protocol", e.protocol);
-                g.writeNumberField("status", e.status);
-                g.writeNumberField("bytesIn", e.bytesIn);
-                g.writeNumberField("bytesOut", e.bytesOut);
-                millis(g, "durationMs", e.totalNanos);
-                if (e.backendNanos >= 0) {
-                    millis(g, "backendMs", e.backendNanos);
-                }
-                if (e.handshakeNanos >= 0) {
-                    millis(g, "handshakeMs", e.handshakeNanos);
-                }
-                if (e.clientCertificate != null) {
-                    g.writeStringField("clientCertificateSubject", lastSubject);
-                    g.writeStringField("clientCertificateThumbprint", lastSha1);
-                    g.writeStringField("clientCertificateSha256", lastSha256);
-                    string(g, "clientCertificateStatus", e.clientCertificateStatus);
-                }
-                string(g, "errorSource", e.errorSource);
-                string(g, "errorReason", e.errorReason);
-                string(g, "errorMessage", e.errorMessage);
-                string(g, "errorPolicy", e.errorPolicy);
-                string(g, "policy", e.policy);
-                string(g, "backend", e.backend);
-                if (e.backendStatus > 0) {
-                    g.writeNumberField("backendStatus", e.backendStatus);
-                }
-                string(g, "backendCertificate", e.backendCertificate);
-                string(g, "backendTls", e.backendTls);
-                g.writeEndObject();
+        private void json(Entry e) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(e.startMillis)));
+            string(g, "requestId", e.requestId);
+            string(g, "clientAddress", e.clientAddress);
+            if (e.clientPort > 0) {
+                g.writeNumberField("clientPort", e.clientPort);
             }
-            out.write('\n');
+            if (e.listenerPort > 0) {
+                g.writeNumberField("listenerPort", e.listenerPort);
+            }
+            string(g, "sni", e.sni);
+            string(g, "hostname", e.hostname);
+            string(g, "api", e.api);
+            string(g, "operation", e.operation);
+            string(g, "method", e.method);
+            string(g, "path", e.path);
+            string(g, "protocol", e.protocol);
+            g.writeNumberField("status", e.status);
+            g.writeNumberField("bytesIn", e.bytesIn);
+            g.writeNumberField("bytesOut", e.bytesOut);
+            millis(g, "durationMs", e.totalNanos);
+            if (e.backendNanos >= 0) {
+                millis(g, "backendMs", e.backendNanos);
+            }
+            if (e.handshakeNanos >= 0) {
+                millis(g, "handshakeMs", e.handshakeNanos);
+            }
+            if (e.clientCertificate != null) {
+                g.writeStringField("clientCertificateSubject", lastSubject);
+                g.writeStringField("clientCertificateThumbprint", lastSha1);
+                g.writeStringField("clientCertificateSha256", lastSha256);
+                string(g, "clientCertificateStatus", e.clientCertificateStatus);
+            }
+            string(g, "errorSource", e.errorSource);
+            string(g, "errorReason", e.errorReason);
+            string(g, "errorMessage", e.errorMessage);
+            string(g, "errorPolicy", e.errorPolicy);
+            string(g, "policy", e.policy);
+            string(g, "backend", e.backend);
+            if (e.backendStatus > 0) {
+                g.writeNumberField("backendStatus", e.backendStatus);
+            }
+            string(g, "backendCertificate", e.backendCertificate);
+            string(g, "backendTls", e.backendTls);
+            g.writeEndObject();
+            g.writeRaw('\n');
+            g.flush();
         }
 
         private static void string(JsonGenerator g, String name, String value) throws IOException {
@@ -385,7 +404,7 @@ final class AccessLog implements AutoCloseable {
         }
 
         /** {@code time client "METHOD path" status bytes ms api/operation cert backend error}, escaped for terminals. */
-        private void console(Entry e, ByteArrayOutputStream out) {
+        private void console(Entry e) {
             StringBuilder sb = new StringBuilder(160);
             sb.append(DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(e.startMillis))).append(' ')
                     .append(e.clientAddress == null ? "-" : e.clientAddress).append(" \"").append(e.method).append(' ')
