@@ -46,6 +46,8 @@ final class DownstreamExchange {
     Router.Match match;
     /** What the policies see of the head: routes with policies ({@code match.policy()}) only. */
     PolicyPath.Head head;
+    /** The request trace (Apim-Debug-Authorization with a valid key), else null. */
+    RequestTrace trace;
 
     // --- where the exchange is -------------------------------------------------------------
     private Phase phase = Phase.READING_HEAD;

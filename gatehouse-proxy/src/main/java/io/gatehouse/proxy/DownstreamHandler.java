@@ -165,6 +165,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
+        // [trace] Apim-Debug-Authorization is stripped from every request; a valid key starts a trace
+        e.trace = RequestTrace.begin(runtime, snap, req, e.requestId, e.startNanos);
+        if (e.trace != null) {
+            e.trace.received(req, clientIp(), DownstreamInitializer.handshake(connection()));
+        }
         String host = headers.get(HttpHeaderNames.HOST);
         HostnameAccess.Scope scope = snap.scope(tls, connection(), host); // the hostname: its APIs and client CAs
         if (scope.misdirected() != null) {
@@ -186,6 +191,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.match = match;
+        if (e.trace != null) { // [trace]
+            e.trace.route(host, match);
+        }
         UpstreamTarget target = match.api().target();
         e.target = target;
         HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
@@ -458,7 +466,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void runPolicies(DownstreamExchange e, byte[] body) {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request);
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
+                e.request, e.trace);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -518,6 +527,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.keepAlive && !http2) {
             out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (e.trace != null) { // [trace]
+            out.response().headers().set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
         }
         UpstreamCollector.Collected streamed = out.streamed();
         if (streamed == null) {
@@ -731,6 +743,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = up;
+        if (e.trace != null) { // [trace]
+            e.trace.backend(e.target, e.upstreamHead.method().name(), e.upstreamHead.uri(), up, e.backendStartNanos);
+        }
         relay.begin();
         UpstreamReader.attach(up, relay);
         up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
@@ -859,6 +874,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
+        if (e.trace != null) { // [trace]
+            e.trace.gatewayFailure(kind, message);
+        }
         releaseUpstream(e, false);
         e.releasePending();
         if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
@@ -881,6 +899,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 .set(ForwardedHeaders.REQUEST_ID, e.requestId);
         if (!e.keepAlive && !http2) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (e.trace != null) { // [trace]
+            resp.headers().set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
         }
         ctx.writeAndFlush(resp);
         complete(e);
@@ -910,6 +931,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
         runtime.metrics.request(api, op, e.status, System.nanoTime() - e.startNanos);
+        if (e.trace != null) { // [trace]
+            e.trace.finish(e.status);
+        }
         finish(e);
     }
 
@@ -982,7 +1006,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                         e.match.operation() == null ? "" : e.match.operation().config().id(), e.status,
                         System.nanoTime() - e.backendStartNanos);
             }
-            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
+            if (e.trace != null) { // [trace]
+                e.trace.backendResponse(e.target, e.status, e.backendStartNanos);
+            }
+            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched() && e.trace == null
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came
                 e.upstreamReusable = ur.keepAlive;
@@ -1000,6 +1027,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 }
             }
             h.set(ForwardedHeaders.REQUEST_ID, e.requestId);
+            if (e.trace != null) { // [trace]
+                h.set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
+            }
             // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -3,17 +3,22 @@ package io.gatehouse.proxy;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What every connection shares: the snapshot now serving, the upstream pool and the metrics. */
+/**
+ * What every connection shares: the snapshot now serving, the upstream pool, the metrics and the
+ * request traces (kept across reloads; each swap applies the new config's bounds).
+ */
 final class GatewayRuntime {
     private final AtomicReference<GatewaySnapshot> current;
     final UpstreamPool pool;
     final GatewayMetrics metrics;
     final LongAdder inFlight = new LongAdder();
+    final TraceStore traces = new TraceStore();
 
     GatewayRuntime(GatewaySnapshot first, UpstreamPool pool, GatewayMetrics metrics) {
         this.current = new AtomicReference<>(first);
         this.pool = pool;
         this.metrics = metrics;
+        traces.configure(first.config.model().gateway().trace());
     }
 
     GatewaySnapshot current() {
@@ -22,5 +27,6 @@ final class GatewayRuntime {
 
     void swap(GatewaySnapshot next) {
         current.set(next);
+        traces.configure(next.config.model().gateway().trace());
     }
 }

@@ -74,10 +74,16 @@ final class PolicyPath {
     /**
      * What the downstream side knows about the request: its id and start, the route it matched
      * (API, operation, backend and policies), its head, its client, and its body: {@code body}
-     * when it was read whole, else {@code stream}, the body still on the client's connection.
+     * when it was read whole, else {@code stream}, the body still on the client's connection;
+     * {@code trace} is the request's trace, null unless it asked for one with a valid key.
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
-                   RequestStream stream) implements PolicyContext.Source {
+                   RequestStream stream, RequestTrace trace) implements PolicyContext.Source {
+        Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
+                RequestStream stream) {
+            this(requestId, startNanos, match, head, client, body, stream, null);
+        }
+
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -284,6 +290,9 @@ final class PolicyPath {
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
+        if (in.trace() != null) {
+            x.steps(in.trace()); // request tracing: every policy, condition and change is recorded
+        }
         CompletionStage<Void> done;
         try {
             done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
@@ -329,6 +338,9 @@ final class PolicyPath {
 
     /** The decision once the policies have finished; throws (having dropped any backend body) if it cannot be made. */
     private static Decision decide(Exchange x, Inbound in, Throwable t) {
+        if (in.trace() != null) {
+            in.trace().policiesDone(x);
+        }
         if (x.attachment() instanceof Forward f) { // nothing ran after it: the plain path answers
             List<io.gatehouse.policy.TraceEntry> traces = x.traces();
             List<PolicyContext.TraceEntry> contextTraces = x.context().traces();
@@ -568,10 +580,16 @@ final class PolicyPath {
                     done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
                     return;
                 }
+                if (in.trace() != null) {
+                    in.trace().backend(b.target(), b.method(), b.uri(), (Channel) f.getNow(), started);
+                }
                 collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
                     if (t != null) {
                         done.completeExceptionally(t);
                     } else {
+                        if (in.trace() != null) {
+                            in.trace().backendResponse(b.target(), got.status().code(), started);
+                        }
                         runtime.metrics.backend(in.match().api().config().id(), in.match().operation() == null ? ""
                                 : in.match().operation().config().id(), got.status().code(), System.nanoTime() - started);
                         into(x, got);
