@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 ProbeCommand.class,
                 ExplainCommand.class,
                 CertificatesCommand.class,
+                TraceCommand.class,
                 QuickstartCommand.class,
                 PkiCommand.class,
                 CommandLine.HelpCommand.class

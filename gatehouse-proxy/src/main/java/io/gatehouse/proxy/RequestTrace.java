@@ -123,6 +123,8 @@ final class RequestTrace implements PolicySteps {
     private Map<String, Object> request;
     private Integer status;
     private Map<String, Object> responder;
+    private String scopeNow = "";     // the scope and section of the policy running now, for its details
+    private String sectionNow = "";
 
     private RequestTrace(String requestId, long startNanos, List<String> secrets) {
         byte[] b = new byte[16];
@@ -332,7 +334,7 @@ final class RequestTrace implements PolicySteps {
 
     @Override
     public synchronized void step(Position at, String element, String what) {
-        add("branch", "", "", at, element, clean(what), Map.of());
+        add("branch", scopeNow, sectionNow, at, element, clean(what), Map.of());
     }
 
     @Override
@@ -345,7 +347,9 @@ final class RequestTrace implements PolicySteps {
         if (item.fragment() != null) {
             data.put("fragment", item.fragment());
         }
-        add("policy", scope(item), section.element(), item.at(), item.element(),
+        scopeNow = scope(item);
+        sectionNow = section.element();
+        add("policy", scopeNow, sectionNow, item.at(), item.element(),
                 item.path() + (item.fragment() == null ? "" : " (fragment '" + item.fragment() + "')"), data);
     }
 
@@ -354,7 +358,7 @@ final class RequestTrace implements PolicySteps {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("condition", clean(condition));
         data.put("value", value);
-        add("condition", "", "", at, "when", clean(condition) + " = " + value, data);
+        add("condition", scopeNow, sectionNow, at, "when", clean(condition) + " = " + value, data);
     }
 
     @Override
@@ -363,7 +367,7 @@ final class RequestTrace implements PolicySteps {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", name);
         data.put("value", v);
-        add("variable", "", "", null, "set-variable", name + " = " + v, data);
+        add("variable", scopeNow, sectionNow, null, "set-variable", name + " = " + v, data);
     }
 
     @Override
@@ -378,7 +382,7 @@ final class RequestTrace implements PolicySteps {
         data.put("name", name);
         data.put("action", action);
         data.put("values", shown);
-        add("header", "", "", null, "set-header", message + " header " + name + " (" + action + "): "
+        add("header", scopeNow, sectionNow, null, "set-header", message + " header " + name + " (" + action + "): "
                 + (shown.isEmpty() ? "removed" : String.join(", ", shown)), data);
     }
 
@@ -411,7 +415,7 @@ final class RequestTrace implements PolicySteps {
         Map<String, String> meta = new LinkedHashMap<>();
         entry.metadata().forEach((k, v) -> meta.put(k, clean(v)));
         data.put("metadata", meta);
-        add("trace", "", "", null, "trace", "[" + entry.severity() + "] " + clean(entry.source()) + ": "
+        add("trace", scopeNow, sectionNow, null, "trace", "[" + entry.severity() + "] " + clean(entry.source()) + ": "
                 + clean(entry.message()) + (meta.isEmpty() ? "" : " " + meta), data);
     }
 
