@@ -293,6 +293,78 @@ class RequestTraceTest {
     }
 
     @Test
+    void aTlsBackendCallShowsTheCertificatePresentedAndTheServersChainNeverAKey() throws Exception {
+        TestWorld w = new TestWorld(tmp.resolve("pki"));
+        int port = Ports.free();
+        int admin = Ports.free();
+        try (TestBackend strict = new TestBackend(io.gatehouse.tls.SslContextFactory.downstream(new io.gatehouse.tls.DownstreamTls(
+                new io.gatehouse.tls.KeyMaterial(w.backendServer.keyPair().getPrivate(), List.of(w.backendServer.certificate())),
+                io.gatehouse.tls.ClientCertificateMode.REQUIRE_AND_VERIFY,
+                io.gatehouse.tls.CaStore.of(List.of(w.gatewayClientCa.certificate()), List.of(), List.of()),
+                io.gatehouse.tls.RevocationMode.OFF, "1.2")));
+                GatewayHarness gw = GatewayHarness.start(tmp, """
+                        gateway:
+                          listeners:
+                            - port: %d
+                              bind: 127.0.0.1
+                          admin:
+                            port: %d
+                          trace:
+                            keys: [%s]
+                        hostnames:
+                          - hostName: api.gatehouse.test
+                            certificateId: gateway-tls
+                            defaultSslBinding: true
+                        caCertificates:
+                          - id: backend-ca
+                            file: %s
+                            storeName: Root
+                        certificates:
+                          - id: gateway-tls
+                            certificateFile: %s
+                            keyFile: %s
+                          - id: backend-client-cert
+                            certificateFile: %s
+                            keyFile: %s
+                        backends:
+                          - id: secure
+                            url: https://backend.gatehouse.test:%d
+                            tls:
+                              trustedCaCertificateIds: [backend-ca]
+                            credentials:
+                              certificateIds: [backend-client-cert]
+                        apis:
+                          - id: secure
+                            path: secure
+                            backendId: secure
+                        """.formatted(port, admin, KEY, w.path("backend-ca.pem"), w.path("gateway.pem"), w.path("gateway.key"),
+                        w.path("gw-client.pem"), w.path("gw-client.key"), strict.port()))) {
+            HttpClient client = HttpClient.newBuilder().sslContext(DownstreamMtlsTestSupport.trusting(w)).build();
+            HttpResponse<String> r = call(client, port, "/secure/x", Map.of("Apim-Debug-Authorization", KEY));
+            assertThat(r.statusCode()).isEqualTo(200);
+            String body = admin(admin, "/traces/" + r.headers().firstValue("Apim-Trace-Id").orElseThrow()).body();
+            String key = java.util.Base64.getEncoder().encodeToString(w.gatewayClient.keyPair().getPrivate().getEncoded());
+            assertThat(body).doesNotContain(key.substring(0, 40)).doesNotContain("PRIVATE KEY");
+            List<JsonNode> steps = steps(JSON.readTree(body));
+            int call = indexOf(steps, "backend", null);
+            assertThat(call).as(body).isNotEqualTo(-1);
+            JsonNode data = steps.get(call).path("data");
+            assertThat(data.path("connection").asText()).isEqualTo("new");
+            assertThat(data.path("tlsHandshakeMs").asDouble()).isGreaterThan(0);
+            JsonNode tls = data.path("tls");
+            assertThat(tls.path("serverName").asText()).isEqualTo("backend.gatehouse.test");
+            assertThat(tls.path("clientCertificate").path("subject").asText()).isEqualTo(
+                    io.gatehouse.common.x509.DotNetNames.format(w.gatewayClient.certificate().getSubjectX500Principal()));
+            assertThat(tls.path("clientCertificate").path("thumbprint").asText()).isEqualTo(
+                    java.util.HexFormat.of().withUpperCase().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                            .digest(w.gatewayClient.certificate().getEncoded())));
+            assertThat(tls.path("serverChain").get(0).asText()).isEqualTo(
+                    io.gatehouse.common.x509.DotNetNames.format(w.backendServer.certificate().getSubjectX500Principal()));
+            assertThat(steps.get(indexOf(steps, "backend-response", null)).path("data").path("status").asInt()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aWrongKeyIsIgnoredAndTheHeaderIsStrippedAnyway() throws Exception {
         TestWorld w = new TestWorld(tmp.resolve("pki"));
         Path policy = policy();
