@@ -381,6 +381,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
             if (!trailers.isEmpty()) {
                 runtime.current().identityHeaders.stripTrailers(trailers);
+                trailers.remove(RequestTrace.DEBUG_HEADER); // [trace] a secret: never to the backend, not even as a trailer
             }
         }
         if (e.policyBody != null && !e.done()) {

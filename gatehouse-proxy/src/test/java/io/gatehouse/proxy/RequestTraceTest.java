@@ -389,6 +389,33 @@ class RequestTraceTest {
     }
 
     @Test
+    void theHeaderIsStrippedFromTrailersToo() throws Exception {
+        TestWorld w = new TestWorld(tmp.resolve("pki"));
+        int port = Ports.free();
+        int admin = Ports.free();
+        try (RecordingBackend backend = new RecordingBackend();
+                GatewayHarness gw = GatewayHarness.start(tmp, config(w, port, admin, backend.port(), policy(), ""))) {
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) DownstreamMtlsTestSupport.trusting(w).getSocketFactory()
+                    .createSocket("127.0.0.1", port);
+            try (s) {
+                javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                p.setServerNames(List.of(new javax.net.ssl.SNIHostName("api.gatehouse.test")));
+                p.setApplicationProtocols(new String[] {"http/1.1"});
+                s.setSSLParameters(p);
+                s.getOutputStream().write(("POST /plain/t HTTP/1.1\r\nHost: api.gatehouse.test\r\nTransfer-Encoding: chunked\r\n"
+                        + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\nApim-Debug-Authorization: " + KEY
+                        + "\r\nX-Checksum: 42\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(answer).startsWith("HTTP/1.1 200");
+            }
+            assertThat(backend.requests).hasSize(1);
+            assertThat(backend.requests.get(0).bodyText()).isEqualTo("hello");
+            assertThat(backend.requests.get(0).trailerNames()).containsExactly("X-Checksum");
+        }
+    }
+
+    @Test
     void theHeaderIsStrippedWhenTracingIsOff() throws Exception {
         TestWorld w = new TestWorld(tmp.resolve("pki"));
         int port = Ports.free();
