@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The admin listener (loopback by default): {@code /metrics} in Prometheus format, {@code /health},
  * {@code /certificates} (JSON: every certificate and CA certificate, see {@link CertificateInventory}),
+ * {@code GET /traces/ID} (a request trace, see {@link RequestTrace}; 404 when unknown or expired),
  * {@code GET /keyvault} (each Key Vault-backed item's version in service, last refresh and last
  * error) and {@code POST /keyvault/refresh} (read the vaults now; a new version is put in service
  * before the answer, which is the status afterwards).
