@@ -126,7 +126,8 @@ final class RequestTrace implements PolicySteps {
     private String scopeNow = "";     // the scope and section of the policy running now, for its details
     private String sectionNow = "";
 
-    private RequestTrace(String requestId, long startNanos, List<String> secrets) {
+    /** A trace of request {@code requestId} that shows none of {@code secrets}; {@link #begin} makes them for requests. */
+    RequestTrace(String requestId, long startNanos, List<String> secrets) {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
         this.id = HEX.formatHex(b);
