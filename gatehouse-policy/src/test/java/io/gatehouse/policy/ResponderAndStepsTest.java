@@ -151,6 +151,38 @@ class ResponderAndStepsTest {
                 .isLessThan(heard.indexOf("policy choose@" + line("<choose>", 2) + " api/on-error"));
     }
 
+    @Test
+    void aPolicyFromAFragmentNamesTheFragmentAndItsOwnFileAndLine() throws Exception {
+        PolicyEngine withFragment = new PolicyEngine(PolicyEnvironment.builder()
+                .fragment("deny-all", new io.gatehouse.common.SourceText("fragments/deny-all.xml", """
+                        <fragment>
+                          <set-variable name="from" value="fragment" />
+                          <return-response><set-status code="401" reason="Unauthorized" /></return-response>
+                        </fragment>
+                        """)).build());
+        EffectivePolicy p = Harness.compile(withFragment,
+                "<policies>\n<inbound>\n<include-fragment fragment-id=\"deny-all\" />\n</inbound>\n</policies>");
+        List<String> heard = new ArrayList<>();
+        Exchange x = new Exchange(new PolicyContext()).steps(new PolicySteps() {
+            @Override
+            public void step(Position at, String element, String what) {
+            }
+
+            @Override
+            public void policy(Block.Item item, Section section) {
+                heard.add(item.element() + " " + item.at().file() + ":" + item.at().line() + " fragment=" + item.fragment());
+            }
+        });
+        p.execute(x, new Harness.RecordingForwarder()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(heard).containsExactly(
+                "include-fragment api.xml:3 fragment=null",
+                "set-variable fragments/deny-all.xml:2 fragment=deny-all",
+                "return-response fragments/deny-all.xml:3 fragment=deny-all");
+        assertThat(x.responder().element()).isEqualTo("return-response");
+        assertThat(x.responder().at().file()).isEqualTo("fragments/deny-all.xml");
+        assertThat(x.responder().fragment()).isEqualTo("deny-all");
+    }
+
     /** The line of the {@code n}th line holding {@code text}. */
     private static int line(String text, int n) {
         String[] lines = DOC.split("\n");
