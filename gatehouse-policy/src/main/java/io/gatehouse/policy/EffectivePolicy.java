@@ -137,6 +137,9 @@ public final class EffectivePolicy {
         GatewayException g = asGatewayException(t);
         g.inSection(exchange.section());
         exchange.failure(g);
+        if (exchange.steps() != null) {
+            exchange.steps().failed(g);
+        }
         exchange.trace(new TraceEntry(g.source(), "error", g.reason() + ": " + g.getMessage(), Map.of()));
         exchange.context().lastError(new LastError(g.source(), g.reason(), g.getMessage(),
                 g.scope() == null ? "" : g.scope().label(),

@@ -33,6 +33,8 @@ public final class Exchange {
     private Pending pendingCacheStore;
     private io.gatehouse.policy.spi.MetricSink metricSink;
     private PolicySteps steps;
+    private io.gatehouse.policy.spi.Block.Item responder;
+    private boolean responderSet;   // responder is this run's: on-error may name another
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -110,6 +112,33 @@ public final class Exchange {
 
     void clearResponded() {
         this.responded = false;
+        this.responderSet = false;
+    }
+
+    /**
+     * The policy that produced the response: the item whose run made {@link #isResponded()} true
+     * ({@code return-response}, {@code mock-response}, a cache hit...), or the item that failed
+     * (whose error response went out unless on-error answered itself); null when the backend's
+     * response went out. Its {@code element()} and {@code at()} name it.
+     */
+    public io.gatehouse.policy.spi.Block.Item responder() {
+        return responder;
+    }
+
+    /** Called by a block after {@code item} ran: names it the responder if it produced the response. */
+    public void respondedBy(io.gatehouse.policy.spi.Block.Item item) {
+        if (responded && !responderSet) {
+            responder = item;
+            responderSet = true;
+        }
+    }
+
+    /** Called by a block when {@code item} failed: the innermost failing item is the responder. */
+    public void failedAt(io.gatehouse.policy.spi.Block.Item item) {
+        if (!responderSet) {
+            responder = item;
+            responderSet = true;
+        }
     }
 
     /** The section running now. */
@@ -149,6 +178,9 @@ public final class Exchange {
             traces = new ArrayList<>(2);
         }
         traces.add(entry);
+        if (steps != null) {
+            steps.traced(entry);
+        }
     }
 
     /** Whatever the gateway wants to carry along (its channel state); policies never touch it. */

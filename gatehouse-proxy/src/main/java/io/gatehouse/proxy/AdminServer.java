@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The admin listener (loopback by default): {@code /metrics} in Prometheus format, {@code /health},
  * {@code /certificates} (JSON: every certificate and CA certificate, see {@link CertificateInventory}),
+ * {@code GET /traces/ID} (a request trace, see {@link RequestTrace}; 404 when unknown or expired),
  * {@code GET /keyvault} (each Key Vault-backed item's version in service, last refresh and last
  * error) and {@code POST /keyvault/refresh} (read the vaults now; a new version is put in service
  * before the answer, which is the status afterwards).
@@ -86,10 +87,23 @@ final class AdminServer {
                 case "/metrics" -> resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
                 case "/certificates" -> resp = json(gateway.certificates().toJson(java.time.Instant.now()));
                 case "/health" -> resp = json(health());
-                default -> resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
+                default -> resp = path.startsWith("/traces/") ? trace(path.substring("/traces/".length())) : null;
+            }
+            if (resp == null) {
+                resp = text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"Resource not found\"}\n",
                         "application/json");
             }
             send(ctx, HttpUtil.isKeepAlive(req), resp);
+        }
+
+        /** {@code GET /traces/ID}: a request trace as JSON, or 404 when unknown or expired. */
+        private FullHttpResponse trace(String id) {
+            RequestTrace t = id.matches("[0-9a-f]{32}") ? gateway.traceStore().get(id) : null;
+            if (t == null) {
+                return text(HttpResponseStatus.NOT_FOUND, "{\"statusCode\": 404, \"message\": \"no trace with this id:"
+                        + " unknown, or expired (gateway.trace.retention, gateway.trace.maxTraces)\"}\n", "application/json");
+            }
+            return json(t.toJson());
         }
 
         private void keyVault(ChannelHandlerContext ctx, FullHttpRequest req, String path) {

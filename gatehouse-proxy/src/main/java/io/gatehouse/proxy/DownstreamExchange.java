@@ -15,7 +15,7 @@ import java.util.ArrayDeque;
  * those a request does not need. The client's body is tracked beside the phase
  * ({@link #requestComplete}): it may still be arriving while the response already flows.
  */
-final class DownstreamExchange implements PolicyPath.BackendCalls {
+final class DownstreamExchange implements PolicyPath.Observer {
 
     /** The phases of an exchange, in the only order they can follow one another. */
     enum Phase {
@@ -46,6 +46,8 @@ final class DownstreamExchange implements PolicyPath.BackendCalls {
     Router.Match match;
     /** What the policies see of the head: routes with policies ({@code match.policy()}) only. */
     PolicyPath.Head head;
+    /** The request trace (Apim-Debug-Authorization with a valid key), else null. */
+    RequestTrace trace;
 
     // --- where the exchange is -------------------------------------------------------------
     private Phase phase = Phase.READING_HEAD;
@@ -162,9 +164,25 @@ final class DownstreamExchange implements PolicyPath.BackendCalls {
     }
 
     @Override
-    public void answered(Channel up, int status, long nanos) {
-        backendNanos = nanos;
+    public void connected(UpstreamTarget t, String method, String uri, Channel up, long startNanos) {
+        if (trace != null) {
+            trace.backend(t, method, uri, up, startNanos);
+        }
+    }
+
+    @Override
+    public void answered(UpstreamTarget t, Channel up, int status, long startNanos) {
+        backendNanos = System.nanoTime() - startNanos;
         backendAnswered(up, status);
+        if (trace != null) {
+            trace.backendResponse(t, status, startNanos);
+        }
+    }
+
+    @Override
+    public void respondedBy(io.gatehouse.policy.spi.Block.Item policy) {
+        // a string made only for a policy that answered (few requests): element at file:line:col
+        respondedBy = policy == null ? null : policy.element() + " at " + policy.at();
     }
 
     @Override

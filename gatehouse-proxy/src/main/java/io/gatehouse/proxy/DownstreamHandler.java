@@ -167,6 +167,11 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
+        // [trace] Apim-Debug-Authorization is stripped from every request; a valid key starts a trace
+        e.trace = RequestTrace.begin(runtime, snap, req, e.requestId, e.startNanos);
+        if (e.trace != null) {
+            e.trace.received(req, clientIp(), DownstreamInitializer.handshake(connection()));
+        }
         String host = headers.get(HttpHeaderNames.HOST);
         HostnameAccess.Scope scope = snap.scope(tls, connection(), host); // the hostname: its APIs and client CAs
         if (scope.misdirected() != null) {
@@ -188,6 +193,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.match = match;
+        if (e.trace != null) { // [trace]
+            e.trace.route(host, match);
+        }
         UpstreamTarget target = match.api().target();
         e.target = target;
         HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
@@ -378,6 +386,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
             if (!trailers.isEmpty()) {
                 runtime.current().identityHeaders.stripTrailers(trailers);
+                trailers.remove(RequestTrace.DEBUG_HEADER); // [trace] a secret: never to the backend, not even as a trailer
             }
         }
         if (e.policyBody != null && !e.done()) {
@@ -463,8 +472,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void runPolicies(DownstreamExchange e, byte[] body) {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request,
-                e);
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
+                e.request, e, e.trace);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -525,6 +534,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.to(DownstreamExchange.Phase.RESPONDING);
         if (!e.keepAlive && !http2) {
             out.response().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (e.trace != null) { // [trace]
+            out.response().headers().set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
         }
         UpstreamCollector.Collected streamed = out.streamed();
         if (streamed == null) {
@@ -741,6 +753,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.upstream = up;
+        e.connected(e.target, e.upstreamHead.method().name(), e.upstreamHead.uri(), up, e.backendStartNanos);
         relay.begin();
         UpstreamReader.attach(up, relay);
         up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
@@ -873,6 +886,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (cause != null) {
             e.failed(cause); // a backend's TLS refusal, for the access log
         }
+        if (e.trace != null) { // [trace]
+            e.trace.gatewayFailure(kind, message);
+        }
         releaseUpstream(e, false);
         e.releasePending();
         if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
@@ -897,6 +913,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         e.bytesOut += body.readableBytes();
+        if (e.trace != null) { // [trace]
+            resp.headers().set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
+        }
         ctx.writeAndFlush(resp);
         complete(e);
     }
@@ -929,6 +948,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         AccessLog accessLog = runtime.accessLog;
         if (accessLog.enabled()) {
             accessLog.add(accessEntry(e, api, op, total, accessLog.queryString()));
+        }
+        if (e.trace != null) { // [trace]
+            e.trace.finish(e.status);
         }
         finish(e);
     }
@@ -1049,14 +1071,12 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             flushed = false;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
-            if (e.backendStartNanos != 0) {
-                e.backendNanos = System.nanoTime() - e.backendStartNanos;
+            if (e.backendStartNanos != 0) { // relayed (a policy's streamed response was counted by its call)
+                e.answered(e.target, up, e.status, e.backendStartNanos); // the access log and the trace
                 runtime.metrics.backend(e.match.api().config().id(),
-                        e.match.operation() == null ? "" : e.match.operation().config().id(), e.status,
-                        e.backendNanos);
+                        e.match.operation() == null ? "" : e.match.operation().config().id(), e.status, e.backendNanos);
             }
-            e.backendAnswered(up, e.status);
-            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched()
+            if (!http2 && r instanceof UpstreamResponse ur && ur.untouched() && e.trace == null
                     && (e.responseHeaders == null || e.responseHeaders.count() == 0)) {
                 // nothing to add or change but the request id: the head goes out as its bytes came
                 e.upstreamReusable = ur.keepAlive;
@@ -1074,6 +1094,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 }
             }
             h.set(ForwardedHeaders.REQUEST_ID, e.requestId);
+            if (e.trace != null) { // [trace]
+                h.set(RequestTrace.TRACE_ID_HEADER, e.trace.id());
+            }
             // answered before the body ended: the rest is drained once the response is out (finish)
             if (!e.keepAlive && !http2) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

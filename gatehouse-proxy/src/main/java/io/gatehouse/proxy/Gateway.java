@@ -106,6 +106,11 @@ public final class Gateway implements AutoCloseable {
         snap.config.policies().bindOutbound(new OutboundClient(runtime, workers, new OutboundTargets(snap)));
     }
 
+    /** The request traces ({@code GET /traces/ID} on the admin port). */
+    TraceStore traceStore() {
+        return runtime.traces;
+    }
+
     /** Binds every listener (and the admin port); throws with the port named when one is taken. */
     public Gateway start() {
         LoadedConfig config = runtime.current().config;

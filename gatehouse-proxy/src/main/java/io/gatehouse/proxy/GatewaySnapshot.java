@@ -63,6 +63,8 @@ final class GatewaySnapshot {
     final IdentityHeaders identityHeaders;
     /** {@code gateway.trustedProxies}: peers whose forwarding headers are kept and appended to. */
     final io.gatehouse.common.net.AddressRanges trustedProxies;
+    /** {@code gateway.trace}: the keys that turn a request's trace on, and the texts no trace shows. */
+    final RequestTrace.Keys traceKeys;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
     /**
      * Targets made while requests run: a {@code set-backend-service base-url} (which an expression
@@ -85,6 +87,7 @@ final class GatewaySnapshot {
         List<String> extraIdentity = config.model().gateway().identityHeaders();
         this.identityHeaders = extraIdentity.isEmpty() ? IdentityHeaders.DEFAULT : new IdentityHeaders(extraIdentity);
         this.trustedProxies = io.gatehouse.common.net.AddressRanges.of(config.model().gateway().trustedProxies());
+        this.traceKeys = RequestTrace.Keys.of(config);
 
         Map<String, HostnameBinding> hosts = new HashMap<>();
         Map<String, io.gatehouse.policy.ChainCheck> checks = new HashMap<>();

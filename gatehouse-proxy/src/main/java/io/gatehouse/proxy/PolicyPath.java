@@ -72,41 +72,57 @@ final class PolicyPath {
     }
 
     /**
-     * Told of each call {@code forward-request} makes to a backend (for the access log); called on
-     * the request's event loop.
+     * Told of each call {@code forward-request} makes to a backend, and of the policy that
+     * produced the response (for the access log and the request trace); called on the request's
+     * event loop.
      */
-    interface BackendCalls {
-        BackendCalls NONE = new BackendCalls() {
+    interface Observer {
+        Observer NONE = new Observer() {
             @Override
             public void calling(UpstreamTarget target) {
             }
 
             @Override
-            public void answered(Channel up, int status, long nanos) {
+            public void connected(UpstreamTarget target, String method, String uri, Channel up, long startNanos) {
+            }
+
+            @Override
+            public void answered(UpstreamTarget target, Channel up, int status, long startNanos) {
             }
 
             @Override
             public void failed(Throwable cause) {
+            }
+
+            @Override
+            public void respondedBy(io.gatehouse.policy.spi.Block.Item policy) {
             }
         };
 
         /** A call to {@code target} begins. */
         void calling(UpstreamTarget target);
 
-        /** The backend's head arrived on {@code up}, {@code nanos} after the call began. */
-        void answered(Channel up, int status, long nanos);
+        /** The call has connection {@code up} (new or pooled) and sends {@code method uri} on it. */
+        void connected(UpstreamTarget target, String method, String uri, Channel up, long startNanos);
+
+        /** The backend's head arrived on {@code up}; the call began at {@code startNanos}. */
+        void answered(UpstreamTarget target, Channel up, int status, long startNanos);
 
         /** The call failed before an answer (connect, TLS, timeout). */
         void failed(Throwable cause);
+
+        /** The policies are done; {@code policy} produced the response (null: the backend's went out). */
+        void respondedBy(io.gatehouse.policy.spi.Block.Item policy);
     }
 
     /**
      * What the downstream side knows about the request: its id and start, the route it matched
      * (API, operation, backend and policies), its head, its client, and its body: {@code body}
-     * when it was read whole, else {@code stream}, the body still on the client's connection.
+     * when it was read whole, else {@code stream}, the body still on the client's connection;
+     * {@code trace} is the request's trace, null unless it asked for one with a valid key.
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
-                   RequestStream stream, BackendCalls calls) implements PolicyContext.Source {
+                   RequestStream stream, Observer observer, RequestTrace trace) implements PolicyContext.Source {
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -313,6 +329,9 @@ final class PolicyPath {
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
+        if (in.trace() != null) {
+            x.steps(in.trace()); // request tracing: every policy, condition and change is recorded
+        }
         CompletionStage<Void> done;
         try {
             done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
@@ -358,6 +377,10 @@ final class PolicyPath {
 
     /** The decision once the policies have finished; throws (having dropped any backend body) if it cannot be made. */
     private static Decision decide(Exchange x, Inbound in, Throwable t) {
+        in.observer().respondedBy(x.responder());
+        if (in.trace() != null) {
+            in.trace().policiesDone(x);
+        }
         if (x.attachment() instanceof Forward f) { // nothing ran after it: the plain path answers
             List<io.gatehouse.policy.TraceEntry> traces = x.traces();
             List<PolicyContext.TraceEntry> contextTraces = x.context().traces();
@@ -588,25 +611,26 @@ final class PolicyPath {
                     b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
                     body); // the timeout runs from the end of the upload
             long started = System.nanoTime();
-            in.calls().calling(b.target());
+            in.observer().calling(b.target());
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);
                     if (body != null) {
                         body.drop();
                     }
-                    in.calls().failed(f.cause());
+                    in.observer().failed(f.cause());
                     done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
                     return;
                 }
                 Channel up = (Channel) f.getNow();
+                in.observer().connected(b.target(), b.method(), b.uri(), up, started);
                 collector.send(up, req).whenComplete((got, t) -> {
                     if (t != null) {
-                        in.calls().failed(t);
+                        in.observer().failed(t);
                         done.completeExceptionally(t);
                     } else {
                         long took = System.nanoTime() - started;
-                        in.calls().answered(up, got.status().code(), took);
+                        in.observer().answered(b.target(), up, got.status().code(), started);
                         runtime.metrics.backend(in.match().api().config().id(), in.match().operation() == null ? ""
                                 : in.match().operation().config().id(), got.status().code(), took);
                         into(x, got);

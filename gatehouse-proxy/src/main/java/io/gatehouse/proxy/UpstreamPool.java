@@ -32,6 +32,11 @@ final class UpstreamPool {
     static final String RELAY = "relay";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
     /**
+     * When a connection was made, as {@code System.nanoTime()}: {connect started, TCP connected,
+     * TLS handshake done (0 for plain http)}. Set once per new connection; request traces read it.
+     */
+    static final AttributeKey<long[]> CONNECT_TIMES = AttributeKey.valueOf("gatehouse.connectTimes");
+    /**
      * Idle connections kept per backend and event loop. HTTP/2 clients multiplex many requests,
      * each its own upstream exchange: 50 connections with 10 streams each need 500 backend
      * connections at once, and closing those beyond a small limit meant a new mTLS handshake with
@@ -142,6 +147,7 @@ final class UpstreamPool {
     /** A new connection to the target, once its TLS handshake has succeeded. */
     Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
+        long[] times = {System.nanoTime(), 0, 0};
         int connectMillis = connectMillis(target);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -150,6 +156,7 @@ final class UpstreamPool {
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectMillis))
                 .attr(TARGET, target)
+                .attr(CONNECT_TIMES, times)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -171,6 +178,7 @@ final class UpstreamPool {
                 return;
             }
             Channel ch = cf.channel();
+            times[1] = System.nanoTime();
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 promise.trySuccess(ch);
@@ -178,6 +186,7 @@ final class UpstreamPool {
             }
             ssl.handshakeFuture().addListener(hf -> {
                 if (hf.isSuccess()) {
+                    times[2] = System.nanoTime();
                     ch.attr(TLS).set(Tls.of(ssl.engine().getSession(), target));
                     promise.trySuccess(ch);
                 } else {

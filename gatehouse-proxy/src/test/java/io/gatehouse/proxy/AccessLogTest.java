@@ -182,6 +182,7 @@ class AccessLogTest {
             assertThat(d.path("status").asInt()).isEqualTo(403);
             assertThat(d.path("api").asText()).isEqualTo("guarded");
             assertThat(d.has("backend")).as("the backend was never called: %s", d).isFalse();
+            assertThat(d.path("policy").asText()).as(d.toString()).matches("return-response at .*guarded\\.xml:5:\\d+");
             assertThat(d.has("backendStatus")).isFalse();
             assertThat(d.path("clientCertificateThumbprint").asText()).isEqualTo(s.path("clientCertificateThumbprint").asText());
 
@@ -191,6 +192,7 @@ class AccessLogTest {
             assertThat(b.path("errorReason").asText()).isEqualTo("ExpressionValueEvaluationFailure");
             assertThat(b.path("errorMessage").asText()).isNotEmpty();
             assertThat(b.path("errorPolicy").asText()).contains("inbound/").contains("set-variable");
+            assertThat(b.path("policy").asText()).matches("set-variable at .*guarded\\.xml:8:\\d+");
 
             JsonNode r = lines.get(3);
             assertThat(r.path("status").asInt()).isEqualTo(502);
@@ -211,6 +213,7 @@ class AccessLogTest {
             assertThat(p.path("backendStatus").asInt()).isEqualTo(200);
             assertThat(p.path("backendMs").asDouble()).isPositive();
             assertThat(p.path("backendCertificate").asText()).isEqualTo("CN=gatehouse-gw, O=Contoso, C=US");
+            assertThat(p.has("policy")).as("the backend's response went out: %s", p).isFalse();
 
             assertThat(Files.readString(log)).doesNotContain("s3cr3t-key").doesNotContain("BEGIN");
             assertThat(gw.gateway.metrics().scrape()).contains("gatehouse_access_log_lines_total 6.0");

@@ -26,12 +26,15 @@ public final class Choose implements Policy {
     private final Block otherwise;
     /** Where each {@code <when>} is, then the {@code <choose>} itself: for {@link io.gatehouse.policy.PolicySteps}. */
     private final Position[] positions;
+    /** Each {@code <when>}'s condition as written, for request traces. */
+    private final String[] texts;
 
-    private Choose(List<Value<Boolean>> conditions, Block[] branches, Block otherwise, Position[] positions) {
+    private Choose(List<Value<Boolean>> conditions, Block[] branches, Block otherwise, Position[] positions, String[] texts) {
         this.conditions = List.copyOf(conditions);
         this.branches = branches;
         this.otherwise = otherwise;
         this.positions = positions;
+        this.texts = texts;
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -40,6 +43,7 @@ public final class Choose implements Policy {
         List<Value<Boolean>> conditions = new ArrayList<>();
         List<Block> branches = new ArrayList<>();
         List<Position> positions = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
         Block otherwise = null;
         Position otherwiseAt = e.position();
         boolean ok = true;
@@ -65,6 +69,7 @@ public final class Choose implements Policy {
                 Block b = ctx.nested("when" + (whenIndex > 1 ? "[" + whenIndex + "]" : ""), () -> ctx.block(c));
                 ok &= v != null;
                 positions.add(c.position());
+                texts.add(cond == null ? "" : cond.text());
                 conditions.add(v);
                 branches.add(b);
             } else if (c.name().equals("otherwise")) {
@@ -83,13 +88,16 @@ public final class Choose implements Policy {
         }
         positions.add(otherwiseAt);
         return ok ? new Choose(conditions, branches.toArray(new Block[0]), otherwise == null ? Block.EMPTY : otherwise,
-                positions.toArray(new Position[0])) : null;
+                positions.toArray(new Position[0]), texts.toArray(new String[0])) : null;
     }
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         for (int i = 0; i < branches.length; i++) {
             Boolean b = conditions.get(i).get(exchange);
+            if (exchange.steps() != null) {
+                exchange.steps().condition(positions[i], texts[i], b);
+            }
             if (b != null && b) {
                 if (exchange.steps() != null) {
                     exchange.steps().step(positions[i], "when", "condition true: this <when> runs"
@@ -121,6 +129,6 @@ public final class Choose implements Policy {
         for (int i = 0; i < bs.length; i++) {
             bs[i] = branches[i].withBase(parentSection);
         }
-        return new Choose(conditions, bs, otherwise.withBase(parentSection), positions);
+        return new Choose(conditions, bs, otherwise.withBase(parentSection), positions, texts);
     }
 }

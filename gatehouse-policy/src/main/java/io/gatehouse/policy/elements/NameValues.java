@@ -52,12 +52,13 @@ public record NameValues(Value<String> name, ExistsAction action, List<Value<Str
     /**
      * Sets the header on {@code h} as {@code exists-action} says: override replaces every value,
      * skip leaves a header that is there, append adds, delete removes; a value that evaluates to
-     * null is left out, and a name that evaluates to null or "" does nothing.
+     * null is left out, and a name that evaluates to null or "" does nothing. Returns the header's
+     * name, or null when nothing was done.
      */
-    public void applyTo(Headers h, Exchange exchange) {
+    public String applyTo(Headers h, Exchange exchange) {
         String n = name.get(exchange);
         if (n == null || n.isEmpty()) {
-            return;
+            return null;
         }
         switch (action) {
             case DELETE -> h.remove(n);
@@ -72,6 +73,7 @@ public record NameValues(Value<String> name, ExistsAction action, List<Value<Str
                 add(h, n, exchange);
             }
         }
+        return n;
     }
 
     private void add(Headers h, String n, Exchange exchange) {

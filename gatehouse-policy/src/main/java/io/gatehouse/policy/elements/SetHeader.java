@@ -6,6 +6,7 @@ import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -49,7 +50,17 @@ public final class SetHeader implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        header.applyTo(target.headers(exchange.context()), exchange);
+        io.gatehouse.expr.context.Headers h = target.headers(exchange.context());
+        if (exchange.steps() == null) {
+            header.applyTo(h, exchange);
+            return DONE;
+        }
+        String name = header.applyTo(h, exchange);
+        if (name != null) {
+            String[] now = h.values(name);
+            exchange.steps().header(target.name().toLowerCase(java.util.Locale.ROOT), name,
+                    header.action().name().toLowerCase(java.util.Locale.ROOT), now == null ? List.of() : List.of(now));
+        }
         return DONE;
     }
 }

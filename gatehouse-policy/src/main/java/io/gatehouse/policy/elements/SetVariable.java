@@ -43,7 +43,11 @@ public final class SetVariable implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        exchange.context().variables().set(name, value.get(exchange));
+        Object v = value.get(exchange);
+        exchange.context().variables().set(name, v);
+        if (exchange.steps() != null) {
+            exchange.steps().variable(name, v);
+        }
         return DONE;
     }
 }

@@ -75,6 +75,9 @@ public final class Wait implements Policy {
                 int index = i;
                 Block.Item item = items[i];
                 CompletionStage<Object> f;
+                if (exchange.steps() != null) {
+                    exchange.steps().policy(item, exchange.section());
+                }
                 try {
                     f = s.fetch(exchange);
                 } catch (GatewayException g) {
@@ -95,6 +98,9 @@ public final class Wait implements Policy {
         for (Block.Item item : items) {
             if (!(item.policy() instanceof SendRequest)) {
                 CompletionStage<Void> st;
+                if (exchange.steps() != null) {
+                    exchange.steps().policy(item, exchange.section());
+                }
                 try {
                     st = item.policy().apply(exchange);
                 } catch (GatewayException g) {
@@ -141,7 +147,7 @@ public final class Wait implements Policy {
         for (Block.Item i : items) {
             Policy p = i.policy().withBase(parentSection);
             changed |= p != i.policy();
-            out.add(p == i.policy() ? i : new Block.Item(p, i.scope(), i.path(), i.policyId()));
+            out.add(i.with(p));
         }
         return changed ? new Wait(out, any) : this;
     }

@@ -1,7 +1,9 @@
 package io.gatehouse.policy.spi;
 
+import io.gatehouse.common.Position;
 import io.gatehouse.policy.Exchange;
 import io.gatehouse.policy.GatewayException;
+import io.gatehouse.policy.PolicySteps;
 import io.gatehouse.policy.Scope;
 
 import java.util.List;
@@ -14,8 +16,28 @@ import java.util.concurrent.CompletionStage;
  * failures with the scope, path and id of the failing policy for {@code context.LastError}.
  */
 public final class Block implements Policy {
-    /** A policy with where it was written, for LastError. */
-    public record Item(Policy policy, Scope scope, String path, String policyId) {
+    /**
+     * A policy with where it was written: scope, path and id for LastError; its element name,
+     * position and the fragment it came from (null outside one) for request traces and
+     * {@link Exchange#responder()}.
+     */
+    public record Item(Policy policy, Scope scope, String path, String policyId, String element, Position at,
+                       String fragment) {
+        /** Without a position in a file (built-in policies): the element is the path's last segment. */
+        public Item(Policy policy, Scope scope, String path, String policyId) {
+            this(policy, scope, path, policyId, lastSegment(path), Position.unknown("<built-in>"), null);
+        }
+
+        /** The same item running {@code p} instead (after {@code <base/>} was expanded). */
+        public Item with(Policy p) {
+            return p == policy ? this : new Item(p, scope, path, policyId, element, at, fragment);
+        }
+
+        private static String lastSegment(String path) {
+            String s = path.substring(path.lastIndexOf('/') + 1);
+            int bracket = s.indexOf('[');
+            return bracket >= 0 ? s.substring(0, bracket) : s;
+        }
     }
 
     public static final Block EMPTY = new Block(List.of());
@@ -45,15 +67,21 @@ public final class Block implements Policy {
                 return DONE;
             }
             Item item = items[i];
+            PolicySteps steps = exchange.steps();
+            if (steps != null) {
+                steps.policy(item, exchange.section());
+            }
             CompletionStage<Void> stage;
             try {
                 stage = item.policy.apply(exchange);
             } catch (GatewayException e) {
+                exchange.failedAt(item);
                 throw e.locate(item.scope, item.path, item.policyId);
             }
             if (stage != DONE) {
                 CompletableFuture<Void> f = stage.toCompletableFuture();
                 if (f.isDone() && !f.isCompletedExceptionally()) {
+                    exchange.respondedBy(item);
                     continue;
                 }
                 int next = i + 1;
@@ -61,13 +89,16 @@ public final class Block implements Policy {
                     if (t != null) {
                         Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
                         if (cause instanceof GatewayException g) {
+                            exchange.failedAt(item);
                             g.locate(item.scope, item.path, item.policyId);
                         }
                         return CompletableFuture.<Void>failedFuture(cause);
                     }
+                    exchange.respondedBy(item);
                     return run(exchange, next);
                 }).thenCompose(s -> s);
             }
+            exchange.respondedBy(item);
         }
         return DONE;
     }
@@ -79,7 +110,7 @@ public final class Block implements Policy {
         for (int i = 0; i < items.length; i++) {
             Policy p = items[i].policy.withBase(parentSection);
             changed |= p != items[i].policy;
-            out[i] = p == items[i].policy ? items[i] : new Item(p, items[i].scope, items[i].path, items[i].policyId);
+            out[i] = items[i].with(p);
         }
         return changed ? new Block(List.of(out)) : this;
     }

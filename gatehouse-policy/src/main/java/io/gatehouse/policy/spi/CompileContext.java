@@ -191,7 +191,8 @@ public final class CompileContext {
             Policy p = policy(e);
             if (p != null) {
                 XmlAttribute id = e.attribute("id");
-                items.add(new Block.Item(p, scope, path, id == null ? null : id.text()));
+                items.add(new Block.Item(p, scope, path, id == null ? null : id.text(), e.name(), e.position(),
+                        inFragment ? fragmentStack.get(fragmentStack.size() - 1) : null));
             }
             path = saved;
         }
