@@ -33,6 +33,7 @@ public final class Exchange {
     private Pending pendingCacheStore;
     private io.gatehouse.policy.spi.MetricSink metricSink;
     private PolicySteps steps;
+    private io.gatehouse.policy.spi.OutboundHttp outboundHttp;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -62,6 +63,20 @@ public final class Exchange {
 
     public Exchange steps(PolicySteps steps) {
         this.steps = steps;
+        return this;
+    }
+
+    /**
+     * How this request's own calls ({@code send-request}, {@code send-one-way-request}) go out: set
+     * by the gateway when it traces requests (the calls then carry the request's W3C trace
+     * context); null means the environment's client.
+     */
+    public io.gatehouse.policy.spi.OutboundHttp outboundHttp() {
+        return outboundHttp;
+    }
+
+    public Exchange outboundHttp(io.gatehouse.policy.spi.OutboundHttp http) {
+        this.outboundHttp = http;
         return this;
     }
 

@@ -46,6 +46,8 @@ final class DownstreamExchange {
     Router.Match match;
     /** What the policies see of the head: routes with policies ({@code match.policy()}) only. */
     PolicyPath.Head head;
+    /** The request's OpenTelemetry SERVER span: null when telemetry is off (then no hook does anything). */
+    io.gatehouse.proxy.telemetry.ExchangeSpan span;
 
     // --- where the exchange is -------------------------------------------------------------
     private Phase phase = Phase.READING_HEAD;

@@ -136,6 +136,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         DownstreamExchange e = new DownstreamExchange();
         ex = e;
         runtime.inFlight.increment();
+        GatewaySnapshot snap = runtime.current();
+        if (snap.tracing != null) { // OpenTelemetry: the SERVER span, its parent the client's traceparent
+            e.span = Spans.start(snap.tracing, e, req, connection(), tls, http2);
+        }
         e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
             e.keepAlive = false;
@@ -163,7 +167,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 armBodyIdle(); // HTTP/1.1 bodies are timed by the connection's guard; a stream's here
             }
         }
-        GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
         String host = headers.get(HttpHeaderNames.HOST);
         HostnameAccess.Scope scope = snap.scope(tls, connection(), host); // the hostname: its APIs and client CAs
@@ -186,6 +189,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             return;
         }
         e.match = match;
+        if (e.span != null) {
+            Spans.routed(e.span, match);
+        }
         UpstreamTarget target = match.api().target();
         e.target = target;
         HostnameAccess.Refusal refusal = snap.admit(scope, match, connection(), runtime.metrics);
@@ -458,7 +464,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void runPolicies(DownstreamExchange e, byte[] body) {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
-        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request);
+        PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body, e.request,
+                e.span);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -507,6 +514,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (out.failure() != null) {
             io.gatehouse.policy.GatewayException g = out.failure();
             runtime.metrics.requestFailure(g.source(), g.reason());
+            if (e.span != null) {
+                e.span.failed(g.reason());
+            }
             String api = e.match.api().config().id();
             if (out.status() >= 500) {
                 log.warn("[{}] {} {} / {} (api '{}'): {}", e.requestId, out.status(), g.source(), g.reason(), api, g.getMessage());
@@ -698,6 +708,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Takes an idle backend connection at once, or waits for a new one. */
     private void connectUpstream(DownstreamExchange e) {
+        if (e.span != null) { // OpenTelemetry: the backend call's CLIENT span, named in the head's traceparent
+            Spans.relay(e.span, e.target, e.upstreamHead);
+        }
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -859,6 +872,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             log.debug("[{}] {}", e.requestId, message, cause);
         }
         logFailure(e, kind, message);
+        if (e.span != null) {
+            e.span.failed(kind.reason);
+        }
         releaseUpstream(e, false);
         e.releasePending();
         if (e.phase() == DownstreamExchange.Phase.RESPONDING) {
@@ -910,6 +926,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         String api = e.match == null ? "" : e.match.api().config().id();
         String op = e.match == null || e.match.operation() == null ? "" : e.match.operation().config().id();
         runtime.metrics.request(api, op, e.status, System.nanoTime() - e.startNanos);
+        if (e.span != null) {
+            e.span.end(e.status);
+        }
         finish(e);
     }
 
@@ -977,6 +996,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             flushed = false;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
+            if (e.span != null) {
+                e.span.relayAnswered(e.status);
+            }
             if (e.backendStartNanos != 0) {
                 runtime.metrics.backend(e.match.api().config().id(),
                         e.match.operation() == null ? "" : e.match.operation().config().id(), e.status,

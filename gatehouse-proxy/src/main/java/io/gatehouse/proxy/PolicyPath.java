@@ -74,10 +74,11 @@ final class PolicyPath {
     /**
      * What the downstream side knows about the request: its id and start, the route it matched
      * (API, operation, backend and policies), its head, its client, and its body: {@code body}
-     * when it was read whole, else {@code stream}, the body still on the client's connection.
+     * when it was read whole, else {@code stream}, the body still on the client's connection;
+     * {@code span}, its OpenTelemetry SERVER span, or null when telemetry is off.
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
-                   RequestStream stream) implements PolicyContext.Source {
+                   RequestStream stream, io.gatehouse.proxy.telemetry.ExchangeSpan span) implements PolicyContext.Source {
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -284,6 +285,12 @@ final class PolicyPath {
         Exchange x = new Exchange(ctx);
         x.backendId(in.match().api().config().backendId());
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
+        if (in.span() != null) { // OpenTelemetry: send-request calls are CLIENT spans carrying a traceparent
+            io.gatehouse.policy.spi.OutboundHttp bound = snap.config.policies().boundOutbound();
+            if (bound != null) {
+                x.outboundHttp(in.span().outbound(bound));
+            }
+        }
         CompletionStage<Void> done;
         try {
             done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
@@ -559,16 +566,29 @@ final class PolicyPath {
                     b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
                     body); // the timeout runs from the end of the upload
             long started = System.nanoTime();
+            // OpenTelemetry: this call's CLIENT span, named in the request's traceparent (null when off)
+            io.gatehouse.proxy.telemetry.BackendCall call = in.span() == null ? null : Spans.forward(in.span(), b.target(), req);
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);
                     if (body != null) {
                         body.drop();
                     }
-                    done.completeExceptionally(UpstreamCollector.failure(f.cause(), b.target()));
+                    io.gatehouse.policy.GatewayException failure = UpstreamCollector.failure(f.cause(), b.target());
+                    if (call != null) {
+                        call.end(failure.reason());
+                    }
+                    done.completeExceptionally(failure);
                     return;
                 }
                 collector.send((Channel) f.getNow(), req).whenComplete((got, t) -> {
+                    if (call != null) {
+                        if (t != null) {
+                            call.end(io.gatehouse.proxy.telemetry.ExchangeSpan.errorType(t));
+                        } else {
+                            call.answered(got.status().code());
+                        }
+                    }
                     if (t != null) {
                         done.completeExceptionally(t);
                     } else {
