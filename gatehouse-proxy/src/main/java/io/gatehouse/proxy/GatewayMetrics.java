@@ -166,6 +166,10 @@ public final class GatewayMetrics implements MetricSink {
                         io.gatehouse.proxy.telemetry.Telemetry::failedSpans)
                 .description("Spans lost because their export to the OpenTelemetry collector failed")
                 .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse_telemetry_spans_dropped", t,
+                        io.gatehouse.proxy.telemetry.Telemetry::droppedSpans)
+                .description("Spans dropped because the export queue was full (spans end faster than the collector takes them)")
+                .register(registry);
     }
 
     /** A reload was refused: the config that serves stays. */

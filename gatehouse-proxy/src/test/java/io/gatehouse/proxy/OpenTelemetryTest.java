@@ -249,14 +249,14 @@ class OpenTelemetryTest {
 
     @Test
     void withoutATraceparentTheServerSpanStartsATraceAndTheBackendGetsOne() throws Exception {
-        HttpResponse<String> resp = get("http://127.0.0.1:" + plainPort + "/orders/77", null, null);
+        HttpResponse<String> resp = get("http://127.0.0.1:" + plainPort + "/orders/no-parent", null, null);
         assertThat(resp.statusCode()).isEqualTo(200);
         String requestId = resp.headers().firstValue("x-request-id").orElseThrow();
         OtlpReceiver.Received server = receiver.await(s -> requestId.equals(s.attr("gatehouse.request.id")), 1, WAIT).get(0);
         assertThat(server.parentSpanId()).isEmpty();
-        String tp = backendRequest(backend, "/77").header("traceparent");
+        String tp = backendRequest(backend, "/no-parent").header("traceparent");
         assertThat(tp).startsWith("00-" + server.traceId() + "-");
-        assertThat(backendRequest(backend, "/77").header("tracestate")).isNull();
+        assertThat(backendRequest(backend, "/no-parent").header("tracestate")).isNull();
     }
 
     @Test
@@ -483,6 +483,53 @@ class OpenTelemetryTest {
             logs.await(l -> l.contains("spans reach") && l.contains("again"), WAIT);
             assertThat(logs.lines()).noneMatch(l -> l.contains(OTLP_KEY));
         }
+    }
+
+    @Test
+    void aCollectorSlowerThanTheSpansMakesTheQueueDropSpansNeverTheRequestsWait() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("slow"));
+        int plain = Ports.free();
+        try (LogCapture logs = new LogCapture(); OtlpReceiver slow = new OtlpReceiver();
+             GatewayHarness g = GatewayHarness.start(dir, config(slow.endpoint(), "edge-s", plain, Ports.free()))) {
+            slow.delayMillis = 6000; // one export in flight at a time: the queue (2048 spans) fills meanwhile
+            HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            int requests = 1800; // two spans each
+            java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
+            java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+            long started = System.nanoTime();
+            for (int i = 0; i < requests; i++) {
+                inFlight.acquire();
+                many.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain + "/orders/bulk-" + i)).build(),
+                        HttpResponse.BodyHandlers.discarding()).whenComplete((r, t) -> {
+                            if (t == null && r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                            }
+                            inFlight.release();
+                        });
+            }
+            inFlight.acquire(16);
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(ok.get()).isEqualTo(requests);
+            logs.await(l -> l.contains("spans are dropped"), WAIT);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (droppedSpans(g) <= 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(droppedSpans(g)).as("requests took %d ms", tookMillis).isPositive();
+            assertThat(logs.lines().stream().filter(l -> l.contains("spans are dropped")).count()).isEqualTo(1);
+
+            slow.delayMillis = 0; // the collector catches up: the queue drains, and the next batches drop nothing
+            Parent parent = Parent.random();
+            assertThat(get("http://127.0.0.1:" + plain + "/orders/last", parent, null).statusCode()).isEqualTo(200);
+            slow.await(s -> s.traceId().equals(parent.traceId()), 2, Duration.ofSeconds(40));
+            logs.await(l -> l.contains("no longer dropped"), WAIT);
+        }
+    }
+
+    private static long droppedSpans(GatewayHarness g) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("gatehouse_telemetry_spans_dropped_total (\\d+)")
+                .matcher(g.gateway.metrics().scrape());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static long failedSpans(GatewayHarness g) {

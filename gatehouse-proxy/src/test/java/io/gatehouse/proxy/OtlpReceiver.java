@@ -73,6 +73,8 @@ public final class OtlpReceiver implements AutoCloseable {
     public final List<String> strays = new CopyOnWriteArrayList<>();
     /** The status exports are answered with: 200 keeps the spans; another (401, say) refuses them. */
     public volatile int status = 200;
+    /** How long each export is held before it is answered: a slow collector. */
+    public volatile long delayMillis;
 
     public OtlpReceiver() {
         try {
@@ -94,6 +96,14 @@ public final class OtlpReceiver implements AutoCloseable {
                 Map<String, String> headers = new HashMap<>();
                 x.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
                 requestHeaders.add(headers);
+                long delay = delayMillis;
+                if (delay > 0) {
+                    try {
+                        Thread.sleep(delay);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int answer = status;
                 if (answer != 200) {
                     x.sendResponseHeaders(answer, -1);

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The exporter as the batch processor sees it: every export goes to the OTLP exporter, and its
  * outcome is counted ({@link Counts}) and logged only when it changes (the collector became
- * unreachable, or reachable again), never once per batch. The SDK's own per-batch warning is
- * silenced ({@link Telemetry}). Nothing logged names a header (they are secrets).
+ * unreachable, or reachable again), never once per batch. The SDK's own per-batch warnings are
+ * silenced ({@link SdkLog}). Nothing logged names a header (they are secrets).
  */
 final class ExportReport implements SpanExporter {
     private static final Logger log = LoggerFactory.getLogger("gatehouse.telemetry");
@@ -42,6 +42,7 @@ final class ExportReport implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
         int n = spans.size();
+        SdkLog.exporting();
         CompletableResultCode r;
         try {
             r = delegate.export(spans);

@@ -31,13 +31,6 @@ public final class Telemetry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("gatehouse.telemetry");
     /** How long a replaced SDK keeps taking the spans of requests that started before the reload. */
     static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
-    /**
-     * The OTLP exporter's own warning, once per failed batch (throttled): replaced by
-     * {@link ExportReport}'s line per change of state. Held here so the setting is not collected.
-     */
-    private static final java.util.logging.Logger SDK_EXPORT_LOG =
-            java.util.logging.Logger.getLogger("io.opentelemetry.exporter.otlp.internal.HttpExporter");
-
     private final String instanceId = UUID.randomUUID().toString();
     private final String version = version();
     private final ExportReport.Counts counts = new ExportReport.Counts();
@@ -61,7 +54,7 @@ public final class Telemetry implements AutoCloseable {
         Tracing old = current;
         current = null;
         if (on) {
-            SDK_EXPORT_LOG.setLevel(java.util.logging.Level.OFF);
+            SdkLog.install(); // the SDK's per-batch warnings, counted and said once per change instead
             String where = Tracing.shown(settings.otlpEndpoint());
             try {
                 current = new Tracing(settings, resource(settings.serviceName()), counts);
@@ -89,6 +82,11 @@ public final class Telemetry implements AutoCloseable {
     /** Spans lost because their export failed (an unreachable collector, an error answer). */
     public long failedSpans() {
         return counts.failed.sum();
+    }
+
+    /** Spans dropped because the export queue was full (the collector slower than the spans come), in this process. */
+    public long droppedSpans() {
+        return SdkLog.droppedSpans.sum();
     }
 
     private Resource resource(String serviceName) {
