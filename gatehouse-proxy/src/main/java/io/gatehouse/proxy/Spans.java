@@ -21,28 +21,31 @@ final class Spans {
     private Spans() {
     }
 
-    /** A connection's span attributes (peer, TLS handshake, client certificate): made on its first traced request. */
-    private static final AttributeKey<io.opentelemetry.api.common.Attributes> CONNECTION =
-            AttributeKey.valueOf("gatehouse.spanAttributes");
+    /** A connection's span attributes (peer, TLS handshake, client certificate) and its local port. */
+    private record ConnectionInfo(io.opentelemetry.api.common.Attributes attributes, int localPort) {
+    }
+
+    /** Made on a connection's first traced request. */
+    private static final AttributeKey<ConnectionInfo> CONNECTION = AttributeKey.valueOf("gatehouse.spanConnection");
 
     /** The SERVER span of a request whose head was just read. */
     static ExchangeSpan start(Tracing tracing, DownstreamExchange e, HttpRequest req, Channel connection, boolean tls,
                               boolean http2) {
-        Attribute<io.opentelemetry.api.common.Attributes> a = connection.attr(CONNECTION);
-        io.opentelemetry.api.common.Attributes attrs = a.get();
-        if (attrs == null) {
+        Attribute<ConnectionInfo> a = connection.attr(CONNECTION);
+        ConnectionInfo c = a.get();
+        if (c == null) {
             SocketAddress peer = connection.remoteAddress();
-            attrs = Tracing.connection(peer instanceof InetSocketAddress i ? i : null,
-                    tls ? DownstreamInitializer.handshake(connection) : null);
-            a.set(attrs);
+            c = new ConnectionInfo(Tracing.connection(peer instanceof InetSocketAddress i ? i : null,
+                    tls ? DownstreamInitializer.handshake(connection) : null),
+                    connection.localAddress() instanceof InetSocketAddress l ? l.getPort() : 0);
+            a.set(c);
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q >= 0 ? uri.substring(0, q) : uri;
-        int localPort = connection.localAddress() instanceof InetSocketAddress l ? l.getPort() : 0;
         String version = http2 ? "2" : req.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1";
-        return tracing.server(req.headers(), req.method().name(), tls, path, localPort, version, attrs, e.requestId,
-                e.startNanos);
+        return tracing.server(req.headers(), req.method().name(), tls, path, c.localPort(), version, c.attributes(),
+                e.requestId, e.startNanos);
     }
 
     /** The request matched {@code m}: the span's route is the operation's URL template under the API's path, or the API's path. */

@@ -518,11 +518,15 @@ class OpenTelemetryTest {
             assertThat(droppedSpans(g)).as("requests took %d ms", tookMillis).isPositive();
             assertThat(logs.lines().stream().filter(l -> l.contains("spans are dropped")).count()).isEqualTo(1);
 
-            slow.delayMillis = 0; // the collector catches up: the queue drains, and the next batches drop nothing
+            slow.delayMillis = 0; // the collector catches up: the queue drains, and later batches drop nothing
             Parent parent = Parent.random();
             assertThat(get("http://127.0.0.1:" + plain + "/orders/last", parent, null).statusCode()).isEqualTo(200);
             slow.await(s -> s.traceId().equals(parent.traceId()), 2, Duration.ofSeconds(40));
+            Thread.sleep(5500); // quiet for longer than SdkLog.QUIET_NANOS: the next export says dropping stopped
+            assertThat(get("http://127.0.0.1:" + plain + "/orders/later", Parent.random(), null).statusCode()).isEqualTo(200);
             logs.await(l -> l.contains("no longer dropped"), WAIT);
+            assertThat(logs.lines().stream().filter(l -> l.contains("no longer dropped")).count()).isEqualTo(1);
+            assertThat(logs.lines().stream().filter(l -> l.contains("spans are dropped")).count()).isEqualTo(1);
         }
     }
 

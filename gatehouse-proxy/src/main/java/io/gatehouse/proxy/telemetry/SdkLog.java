@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * The OpenTelemetry SDK's own warnings (java.util.logging, once per batch at most) turned into the
  * gateway's: the batch processor's "dropped N span(s) ... because the queue is full" is counted
  * ({@link #droppedSpans}) and logged on {@code gatehouse.telemetry} once when dropping starts and
- * once when a batch is exported without drops again; its "Exporter failed" is left to
+ * once when a batch is exported after {@link #QUIET_NANOS} without a drop; its "Exporter failed" is left to
  * {@link ExportReport}, which logs an export's failure once per change of state; the OTLP
  * exporter's per-batch failure line is silenced for the same reason. Anything else the SDK says
  * at WARNING or above goes to {@code gatehouse.telemetry} as it is. Installed once per process,
@@ -33,8 +33,10 @@ final class SdkLog extends Handler {
 
     /** Spans the batch processors of this process dropped because their queue was full. */
     static final LongAdder droppedSpans = new LongAdder();
+    /** Dropping has stopped once no drop has been reported for this long (the worker reports once per export). */
+    static final long QUIET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
     private static final AtomicBoolean dropping = new AtomicBoolean();
-    private static volatile boolean droppedSinceExport;
+    private static volatile long lastDropNanos;
 
     private SdkLog() {
     }
@@ -59,7 +61,7 @@ final class SdkLog extends Handler {
         Matcher m = DROPPED.matcher(message);
         if (m.find()) {
             droppedSpans.add(Long.parseLong(m.group(1)));
-            droppedSinceExport = true;
+            lastDropNanos = System.nanoTime();
             if (dropping.compareAndSet(false, true)) {
                 log.warn("OpenTelemetry: spans are dropped: the export queue ({} spans) is full, spans end faster than the "
                         + "collector takes them (said once; gatehouse_telemetry_spans_dropped_total counts them)",
@@ -73,11 +75,9 @@ final class SdkLog extends Handler {
         log.warn("OpenTelemetry SDK: {}", message);
     }
 
-    /** A batch is about to be exported: if no drop came since the last one, dropping has stopped. */
+    /** A batch is about to be exported: with no drop for {@link #QUIET_NANOS}, dropping has stopped. */
     static void exporting() {
-        if (droppedSinceExport) {
-            droppedSinceExport = false;
-        } else if (dropping.compareAndSet(true, false)) {
+        if (dropping.get() && System.nanoTime() - lastDropNanos > QUIET_NANOS && dropping.compareAndSet(true, false)) {
             log.info("OpenTelemetry: spans are no longer dropped");
         }
     }
