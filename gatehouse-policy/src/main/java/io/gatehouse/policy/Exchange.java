@@ -35,6 +35,7 @@ public final class Exchange {
     private PolicySteps steps;
     private io.gatehouse.policy.spi.Block.Item responder;
     private boolean responderSet;   // responder is this run's: on-error may name another
+    private io.gatehouse.policy.spi.OutboundHttp outboundHttp;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -64,6 +65,20 @@ public final class Exchange {
 
     public Exchange steps(PolicySteps steps) {
         this.steps = steps;
+        return this;
+    }
+
+    /**
+     * How this request's own calls ({@code send-request}, {@code send-one-way-request}) go out: set
+     * by the gateway when it traces requests (the calls then carry the request's W3C trace
+     * context); null means the environment's client.
+     */
+    public io.gatehouse.policy.spi.OutboundHttp outboundHttp() {
+        return outboundHttp;
+    }
+
+    public Exchange outboundHttp(io.gatehouse.policy.spi.OutboundHttp http) {
+        this.outboundHttp = http;
         return this;
     }
 

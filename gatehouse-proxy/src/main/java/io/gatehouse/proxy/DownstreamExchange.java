@@ -48,6 +48,8 @@ final class DownstreamExchange implements PolicyPath.Observer {
     PolicyPath.Head head;
     /** The request trace (Apim-Debug-Authorization with a valid key), else null. */
     RequestTrace trace;
+    /** The request's OpenTelemetry SERVER span: null when telemetry is off (then no hook does anything). */
+    io.gatehouse.proxy.telemetry.ExchangeSpan span;
 
     // --- where the exchange is -------------------------------------------------------------
     private Phase phase = Phase.READING_HEAD;
@@ -124,8 +126,11 @@ final class DownstreamExchange implements PolicyPath.Observer {
         }
     }
 
-    /** The exchange failed: LastError's words, for the access log. */
+    /** The exchange failed: LastError's words, for the access log (and the span's error type). */
     void failed(String source, String reason, String message, String policy) {
+        if (span != null) {
+            span.failed(reason); // the SERVER span's error.type
+        }
         if (errorReason == null) {
             errorSource = source;
             errorReason = reason;
@@ -155,12 +160,18 @@ final class DownstreamExchange implements PolicyPath.Observer {
         }
     }
 
+    /** The OpenTelemetry CLIENT span of the forward-request call in progress, or null. */
+    private io.gatehouse.proxy.telemetry.BackendCall spanCall;
+
     @Override
-    public void calling(UpstreamTarget t) {
+    public void calling(UpstreamTarget t, io.netty.handler.codec.http.HttpRequest request) {
         backend = t.id();
         backendStatus = 0;
         backendTls = null;
         backendCertificate = null;
+        if (span != null) {
+            spanCall = Spans.forward(span, t, request); // names the call in the request's traceparent
+        }
     }
 
     @Override
@@ -177,6 +188,10 @@ final class DownstreamExchange implements PolicyPath.Observer {
         if (trace != null) {
             trace.backendResponse(t, status, startNanos);
         }
+        if (spanCall != null) {
+            spanCall.answered(status);
+            spanCall = null;
+        }
     }
 
     @Override
@@ -187,6 +202,11 @@ final class DownstreamExchange implements PolicyPath.Observer {
 
     @Override
     public void failed(Throwable cause) {
+        if (spanCall != null) {
+            spanCall.end(cause instanceof UpstreamException ue ? ue.kind.reason
+                    : io.gatehouse.proxy.telemetry.ExchangeSpan.errorType(cause));
+            spanCall = null;
+        }
         for (Throwable c = cause; c != null; c = c.getCause()) {
             if (c instanceof UpstreamException ue) {
                 if (ue.tlsReason != null) {

@@ -138,6 +138,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         runtime.inFlight.increment();
         e.method = req.method().name();
         e.uri = req.uri();
+        GatewaySnapshot snap = runtime.current();
+        if (snap.tracing != null) { // OpenTelemetry: the SERVER span, its parent the client's traceparent
+            e.span = Spans.start(snap.tracing, e, req, connection(), tls, http2);
+        }
         e.keepAlive = http2 || HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
             e.keepAlive = false;
@@ -165,7 +169,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 armBodyIdle(); // HTTP/1.1 bodies are timed by the connection's guard; a stream's here
             }
         }
-        GatewaySnapshot snap = runtime.current();
         HttpHeaders headers = req.headers();
         // [trace] Apim-Debug-Authorization is stripped from every request; a valid key starts a trace
         e.trace = RequestTrace.begin(runtime, snap, req, e.requestId, e.startNanos);
@@ -195,6 +198,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.match = match;
         if (e.trace != null) { // [trace]
             e.trace.route(host, match);
+        }
+        if (e.span != null) {
+            Spans.routed(e.span, match);
         }
         UpstreamTarget target = match.api().target();
         e.target = target;
@@ -473,7 +479,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
-                e.request, e, e.trace);
+                e.request, e, e.trace, e.span);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -719,6 +725,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     /** Takes an idle backend connection at once, or waits for a new one. */
     private void connectUpstream(DownstreamExchange e) {
         e.backend = e.target.id();
+        if (e.span != null) { // OpenTelemetry: the backend call's CLIENT span, named in the head's traceparent
+            Spans.relay(e.span, e.target, e.upstreamHead);
+        }
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -952,6 +961,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (e.trace != null) { // [trace]
             e.trace.finish(e.status);
         }
+        if (e.span != null) {
+            e.span.end(e.status);
+        }
         finish(e);
     }
 
@@ -1071,6 +1083,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             flushed = false;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
+            if (e.span != null) {
+                e.span.relayAnswered(e.status);
+            }
             if (e.backendStartNanos != 0) { // relayed (a policy's streamed response was counted by its call)
                 e.answered(e.target, up, e.status, e.backendStartNanos); // the access log and the trace
                 runtime.metrics.backend(e.match.api().config().id(),

@@ -127,7 +127,7 @@ public final class Explainer {
         PolicyPath.Inbound in = new PolicyPath.Inbound("00000000-0000-4000-8000-000000000000", System.nanoTime(), match,
                 new PolicyPath.Head(method, "https", binding.name(), path, headers),
                 new PolicyPath.Client("127.0.0.1", new HandshakeInfo(binding.name(), "TLSv1.3", "", "http/1.1", chain, null),
-                        null), new byte[0], null, PolicyPath.Observer.NONE, null);
+                        null), new byte[0], null, PolicyPath.Observer.NONE, null, null);
         Exchange x = new Exchange(PolicyPath.context(snap, in));
         x.backendId(match.api().config().backendId());
         List<String> steps = new java.util.ArrayList<>();

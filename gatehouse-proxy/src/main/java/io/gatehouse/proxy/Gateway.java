@@ -53,6 +53,8 @@ public final class Gateway implements AutoCloseable {
     private final Map<Integer, ConnectionTracker> trackers = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
     private final GatewayMetrics metrics = new GatewayMetrics();
+    /** OpenTelemetry across reloads: one SDK per distinct gateway.telemetry setting, none when off. */
+    private final io.gatehouse.proxy.telemetry.Telemetry telemetry = new io.gatehouse.proxy.telemetry.Telemetry();
     private final GatewayRuntime runtime;
     private final CertificateWatch certificateWatch;
     private AdminServer admin;
@@ -88,6 +90,8 @@ public final class Gateway implements AutoCloseable {
         boss = new MultiThreadIoEventLoopGroup(1, io);
         workers = new MultiThreadIoEventLoopGroup(n, io);
         GatewaySnapshot first = new GatewaySnapshot(config, generation.incrementAndGet());
+        first.tracing = telemetry.apply(config.model().gateway().telemetry());
+        metrics.telemetry(telemetry);
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
         runtime.accessLog = AccessLog.open(config.model().gateway().accessLog(), metrics);
         bindOutbound(first);
@@ -221,6 +225,7 @@ public final class Gateway implements AutoCloseable {
         bindOutbound(snap);
         List<Integer> oldPorts = runtime.current().config.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         List<Integer> newPorts = next.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
+        snap.tracing = telemetry.apply(next.model().gateway().telemetry()); // the same SDK unless the setting changed
         runtime.swap(snap);
         for (ListenerConfig l : next.model().gateway().listeners()) {
             ConnectionTracker t = trackers.get(l.port());
@@ -354,5 +359,9 @@ public final class Gateway implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.accessLog.close(); // the last requests' lines
+        telemetry.close(TELEMETRY_FLUSH); // the spans of the requests just ended, with a bound on the wait
     }
+
+    /** How long closing waits for the last spans to reach the collector. */
+    private static final Duration TELEMETRY_FLUSH = Duration.ofSeconds(5);
 }

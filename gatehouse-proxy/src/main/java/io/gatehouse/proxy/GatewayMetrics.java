@@ -156,6 +156,22 @@ public final class GatewayMetrics implements MetricSink {
         lastGoodLoad.set(System.currentTimeMillis() / 1000);
     }
 
+    /** OpenTelemetry's exports: spans that reached the collector, and spans lost to failed exports. */
+    void telemetry(io.gatehouse.proxy.telemetry.Telemetry t) {
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse_telemetry_spans_exported", t,
+                        io.gatehouse.proxy.telemetry.Telemetry::exportedSpans)
+                .description("Spans exported to the OpenTelemetry collector (gateway.telemetry.otlp.endpoint)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse_telemetry_spans_failed", t,
+                        io.gatehouse.proxy.telemetry.Telemetry::failedSpans)
+                .description("Spans lost because their export to the OpenTelemetry collector failed")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse_telemetry_spans_dropped", t,
+                        io.gatehouse.proxy.telemetry.Telemetry::droppedSpans)
+                .description("Spans dropped because the export queue was full (spans end faster than the collector takes them)")
+                .register(registry);
+    }
+
     /** A reload was refused: the config that serves stays. */
     void configRefused() {
         reloads("refused").increment();

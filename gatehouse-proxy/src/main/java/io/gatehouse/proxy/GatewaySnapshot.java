@@ -67,6 +67,12 @@ final class GatewaySnapshot {
     final RequestTrace.Keys traceKeys;
     private final Map<String, BackendConfig.BackendTls> tlsById = new HashMap<>();
     /**
+     * OpenTelemetry for this config's requests ({@code gateway.telemetry}), or null when off. Set
+     * by the {@link Gateway} before the snapshot goes into service (the SDK outlives a snapshot
+     * when a reload does not change the setting).
+     */
+    io.gatehouse.proxy.telemetry.Tracing tracing;
+    /**
      * Targets made while requests run: a {@code set-backend-service base-url} (which an expression
      * may compute per request) and a backend presenting another certificate. Bounded, so a policy
      * that computes a new URL per request cannot grow it without end: the least recently used go

@@ -79,7 +79,7 @@ final class PolicyPath {
     interface Observer {
         Observer NONE = new Observer() {
             @Override
-            public void calling(UpstreamTarget target) {
+            public void calling(UpstreamTarget target, HttpRequest request) {
             }
 
             @Override
@@ -99,8 +99,8 @@ final class PolicyPath {
             }
         };
 
-        /** A call to {@code target} begins. */
-        void calling(UpstreamTarget target);
+        /** A call to {@code target} begins with {@code request} (whose traceparent a span may set). */
+        void calling(UpstreamTarget target, HttpRequest request);
 
         /** The call has connection {@code up} (new or pooled) and sends {@code method uri} on it. */
         void connected(UpstreamTarget target, String method, String uri, Channel up, long startNanos);
@@ -119,10 +119,13 @@ final class PolicyPath {
      * What the downstream side knows about the request: its id and start, the route it matched
      * (API, operation, backend and policies), its head, its client, and its body: {@code body}
      * when it was read whole, else {@code stream}, the body still on the client's connection;
-     * {@code trace} is the request's trace, null unless it asked for one with a valid key.
+     * {@code observer} hears of its backend calls and of the policy that answered; {@code trace} is
+     * the request's trace, null unless it asked for one with a valid key; {@code span}, its
+     * OpenTelemetry SERVER span, or null when telemetry is off.
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
-                   RequestStream stream, Observer observer, RequestTrace trace) implements PolicyContext.Source {
+                   RequestStream stream, Observer observer, RequestTrace trace,
+                   io.gatehouse.proxy.telemetry.ExchangeSpan span) implements PolicyContext.Source {
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -331,6 +334,12 @@ final class PolicyPath {
         x.metricSink(runtime.metrics); // emit-metric into this gateway's Prometheus registry
         if (in.trace() != null) {
             x.steps(in.trace()); // request tracing: every policy, condition and change is recorded
+        }
+        if (in.span() != null) { // OpenTelemetry: send-request calls are CLIENT spans carrying a traceparent
+            io.gatehouse.policy.spi.OutboundHttp bound = snap.config.policies().boundOutbound();
+            if (bound != null) {
+                x.outboundHttp(in.span().outbound(bound));
+            }
         }
         CompletionStage<Void> done;
         try {
@@ -611,7 +620,7 @@ final class PolicyPath {
                     b.streamResponse() ? STREAM_ABOVE_BYTES : -1, MAX_BODY, "the most a route with policies buffers",
                     body); // the timeout runs from the end of the upload
             long started = System.nanoTime();
-            in.observer().calling(b.target());
+            in.observer().calling(b.target(), req); // the access log, the trace, the call's CLIENT span
             runtime.pool.acquire(b.target(), loop).addListener(f -> {
                 if (!f.isSuccess()) {
                     ReferenceCountUtil.release(req);

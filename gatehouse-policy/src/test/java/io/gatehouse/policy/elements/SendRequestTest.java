@@ -108,6 +108,40 @@ class SendRequestTest {
         assertThat(f.calls.get()).isEqualTo(1);
     }
 
+    /**
+     * The gateway's own client for one request ({@code Exchange.outboundHttp}, set when it traces
+     * requests) carries that request's calls, and may add headers (a traceparent) before sending;
+     * without it the environment's client is used.
+     */
+    @Test
+    void aRequestsOwnClientCarriesItsCallsInsteadOfTheEnvironments() throws Exception {
+        seen.clear();
+        EffectivePolicy p = inbound("""
+                <send-request mode="new" response-variable-name="r" timeout="5">
+                  <set-url>%s/echo</set-url>
+                </send-request>
+                <send-one-way-request mode="new"><set-url>%s/echo</set-url></send-one-way-request>""".formatted(base, base));
+        java.util.List<String> through = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.gatehouse.policy.spi.OutboundHttp own = request -> {
+            through.add(request.caller() + " " + request.method() + " " + request.uri().getPath());
+            request.headers().set("X-Custom", "from-own-client");
+            return io.gatehouse.policy.TestOutboundHttp.INSTANCE.send(request);
+        };
+        PolicyContext c = request("GET", "https://api.local/x");
+        io.gatehouse.policy.Exchange x = new io.gatehouse.policy.Exchange(c).outboundHttp(own);
+        p.execute(x, new Harness.RecordingForwarder()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(c.lastError()).isNull();
+        assertThat(((Response) c.variables().get("r")).statusCode()).isEqualTo(201);
+        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isEqualTo("from-own-client");
+        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isEqualTo("from-own-client");
+        assertThat(through).containsExactlyInAnyOrder("send-request GET /echo", "send-one-way-request GET /echo");
+
+        seen.clear();
+        PolicyContext d = request("GET", "https://api.local/x");
+        run(p, d); // no client of its own: the environment's, which adds nothing
+        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isNull();
+    }
+
     @Test
     void copyModeStartsFromTheCurrentRequest() throws Exception {
         seen.clear();

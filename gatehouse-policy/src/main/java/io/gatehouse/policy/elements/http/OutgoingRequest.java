@@ -178,16 +178,17 @@ public final class OutgoingRequest {
             km = scratch.clientCertificate();
         }
         OutboundHttp.Request request = new OutboundHttp.Request(m.toUpperCase(Locale.ROOT), uri, h, bytes, timeout, km, policy);
+        OutboundHttp via = exchange.outboundHttp() != null ? exchange.outboundHttp() : http; // the request's own when traced
         if (identity != null) {
             return identity.token(exchange).thenCompose(token -> {
                 if (token != null) {
                     h.set("Authorization", "Bearer " + token);
                 }
-                return http.send(request);
+                return via.send(request);
             });
         }
         try {
-            return http.send(request);
+            return via.send(request);
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         }
