@@ -310,7 +310,7 @@ final class ConfigReader {
     /** {@code gateway.telemetry: {serviceName, otlp: {endpoint, headers}}}: off without an endpoint. */
     private io.gatehouse.config.model.TelemetrySettings telemetry(Section g) {
         var d = io.gatehouse.config.model.TelemetrySettings.defaults();
-        Section t = section(g, "telemetry", "gateway telemetry", "otlp", "serviceName");
+        Section t = section(g, "telemetry", "gateway telemetry", "otlp", "serviceName", "sampleRatio");
         if (t == null) {
             return d;
         }
@@ -357,7 +357,22 @@ final class ConfigReader {
                         + "gateway telemetry otlp, found " + h.describe()));
             }
         }
-        return new io.gatehouse.config.model.TelemetrySettings(endpoint, service == null ? null : service.strip(), headers);
+        double ratio = 1.0;
+        String r = t.has("sampleRatio") ? string(t, "sampleRatio") : null;
+        if (r != null) {
+            try {
+                ratio = Double.parseDouble(r.strip());
+            } catch (NumberFormatException e) {
+                ratio = Double.NaN;
+            }
+            if (!(ratio >= 0 && ratio <= 1)) {
+                diagnostics.add(t.valuePosition("sampleRatio").error("sampleRatio '" + r
+                        + "' is not a share of requests (expected a number from 0 to 1, for example 0.1)"));
+                ratio = 1.0;
+            }
+        }
+        return new io.gatehouse.config.model.TelemetrySettings(endpoint, service == null ? null : service.strip(), headers,
+                ratio);
     }
 
     /** {@code gateway.certificates.expiryWarningDays}: a whole number of days, 0 or more (default 30). */

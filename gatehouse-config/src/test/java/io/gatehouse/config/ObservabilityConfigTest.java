@@ -49,6 +49,7 @@ class ObservabilityConfigTest {
         assertThat(g.trace().enabled()).isFalse();
         assertThat(g.telemetry().enabled()).isFalse();
         assertThat(g.telemetry().serviceName()).isEqualTo("gatehouse");
+        assertThat(g.telemetry().sampleRatio()).isEqualTo(1.0);
     }
 
     @Test
@@ -66,6 +67,7 @@ class ObservabilityConfigTest {
                     maxTraces: 5
                   telemetry:
                     serviceName: edge-1
+                    sampleRatio: 0.25
                     otlp:
                       endpoint: http://127.0.0.1:4318
                       headers:
@@ -84,6 +86,7 @@ class ObservabilityConfigTest {
         assertThat(g.trace().maxTraces()).isEqualTo(5);
         assertThat(g.telemetry().otlpEndpoint()).isEqualTo(URI.create("http://127.0.0.1:4318"));
         assertThat(g.telemetry().serviceName()).isEqualTo("edge-1");
+        assertThat(g.telemetry().sampleRatio()).isEqualTo(0.25);
         assertThat(g.telemetry().otlpHeaders().get("api-key").revealString()).isEqualTo("k-secret");
         assertThat(g.telemetry().otlpHeaders().get("api-key").toString()).doesNotContain("k-secret");
     }
@@ -99,6 +102,7 @@ class ObservabilityConfigTest {
                     keys:
                       - short-key-here
                   telemetry:
+                    sampleRatio: 2
                     otlp:
                       endpoint: collector:4318
                 """, Map.of());
@@ -109,6 +113,7 @@ class ObservabilityConfigTest {
         assertThat(out).contains("config.yaml:8:18: error: bufferLines 3 is out of range (expected 16 to 1048576 lines)");
         assertThat(out).contains("config.yaml:11:9: error: a trace key must be at least 16 characters");
         assertThat(out).doesNotContain("short-key-here");
-        assertThat(out).contains("config.yaml:14:17: error: otlp endpoint 'collector:4318' is not an http(s) URL");
+        assertThat(out).contains("config.yaml:13:18: error: sampleRatio '2' is not a share of requests (expected a number from 0 to 1");
+        assertThat(out).contains("config.yaml:15:17: error: otlp endpoint 'collector:4318' is not an http(s) URL");
     }
 }

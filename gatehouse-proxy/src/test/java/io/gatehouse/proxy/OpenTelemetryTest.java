@@ -404,6 +404,34 @@ class OpenTelemetryTest {
     }
 
     @Test
+    void aSampleRatioOfZeroRecordsNoTraceOfItsOwnButFollowsASampledClient() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("sampled"));
+        int plain = Ports.free();
+        int tls = Ports.free();
+        try (OtlpReceiver collector = new OtlpReceiver(); RecordingBackend own = new RecordingBackend()) {
+            String cfg = config(collector.endpoint(), "edge-sampled", plain, tls).replace(backend.url(), own.url())
+                    .replace("    serviceName: edge-sampled\n", "    serviceName: edge-sampled\n    sampleRatio: 0\n");
+            assertThat(cfg).contains("sampleRatio: 0");
+            try (GatewayHarness g = GatewayHarness.start(dir, cfg)) {
+                // no parent: a trace of the gateway's own, not sampled; the backend is told so
+                assertThat(get("http://127.0.0.1:" + plain + "/orders/s1", null, null).statusCode()).isEqualTo(200);
+                String tp = backendRequest(own, "/s1").header("traceparent");
+                assertThat(tp).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+                assertThat(Integer.parseInt(tp.substring(53), 16) & 1).as("the sampled flag of %s", tp).isZero();
+                // a client that samples: followed, and exported
+                Parent parent = Parent.random();
+                assertThat(get("http://127.0.0.1:" + plain + "/orders/s2", parent, null).statusCode()).isEqualTo(200);
+                String followed = backendRequest(own, "/s2").header("traceparent");
+                assertThat(followed).startsWith("00-" + parent.traceId() + "-");
+                assertThat(Integer.parseInt(followed.substring(53), 16) & 1).as("the sampled flag of %s", followed).isOne();
+                collector.await(s -> s.traceId().equals(parent.traceId()), 2, WAIT);
+                Thread.sleep(2500); // more than two of the batch processor's 1 s rounds
+                assertThat(collector.trace(tp.substring(3, 35))).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void aReloadThatChangesTheEndpointMovesTheExportToTheNewCollector() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("reload"));
         int plain = Ports.free();

@@ -11,8 +11,12 @@ import java.util.Map;
  *     no spans are made or exported (W3C {@code traceparent} headers still pass through untouched)
  * @param serviceName the {@code service.name} resource attribute (default {@code gatehouse})
  * @param otlpHeaders headers sent with each export (an API key, say): secrets, never logged
+ * @param sampleRatio the share of requests, 0 to 1, whose traces are recorded and exported when
+ *     the client's {@code traceparent} does not decide (a sampled parent is always followed);
+ *     1 by default
  */
-public record TelemetrySettings(URI otlpEndpoint, String serviceName, Map<String, Secret> otlpHeaders) {
+public record TelemetrySettings(URI otlpEndpoint, String serviceName, Map<String, Secret> otlpHeaders,
+                                double sampleRatio) {
     public static final String DEFAULT_SERVICE_NAME = "gatehouse";
 
     public TelemetrySettings {
@@ -20,10 +24,13 @@ public record TelemetrySettings(URI otlpEndpoint, String serviceName, Map<String
             serviceName = DEFAULT_SERVICE_NAME;
         }
         otlpHeaders = otlpHeaders == null ? Map.of() : Map.copyOf(otlpHeaders);
+        if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+            throw new IllegalArgumentException("sampleRatio: " + sampleRatio + " (expected 0 to 1)");
+        }
     }
 
     public static TelemetrySettings defaults() {
-        return new TelemetrySettings(null, DEFAULT_SERVICE_NAME, Map.of());
+        return new TelemetrySettings(null, DEFAULT_SERVICE_NAME, Map.of(), 1.0);
     }
 
     public boolean enabled() {

@@ -66,6 +66,9 @@ public final class Tracing {
         ExportReport exporter = new ExportReport(b.build(), shown(URI.create(endpoint)), counts);
         this.provider = SdkTracerProvider.builder()
                 .setResource(resource)
+                // the client's sampled flag decides when it sent one; else sampleRatio of the trace ids
+                .setSampler(io.opentelemetry.sdk.trace.samplers.Sampler.parentBased(
+                        io.opentelemetry.sdk.trace.samplers.Sampler.traceIdRatioBased(settings.sampleRatio())))
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter)
                         .setScheduleDelay(SCHEDULE_DELAY)
                         .setMaxQueueSize(MAX_QUEUE)
