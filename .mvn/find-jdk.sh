@@ -10,7 +10,18 @@
 gatehouse_jdk_major() {
   gatehouse_v=""
   if [ -f "$1/release" ]; then
-    gatehouse_v=$(sed -n 's/^JAVA_VERSION="\([0-9.]*\).*/\1/p' "$1/release" | head -n 1)
+    # read with the shell's own read: no sed or head to start (this runs for every JDK installed)
+    while IFS= read -r gatehouse_line || [ -n "$gatehouse_line" ]; do
+      case "$gatehouse_line" in
+        JAVA_VERSION=*)
+          gatehouse_v=${gatehouse_line#JAVA_VERSION=}
+          gatehouse_v=${gatehouse_v#\"}
+          gatehouse_v=${gatehouse_v%%\"*}
+          gatehouse_v=${gatehouse_v%%[!0-9.]*} # "25-ea", "21.0.2+13": the digits and dots before
+          break ;;
+      esac
+    done < "$1/release"
+    unset gatehouse_line
   fi
   if [ -z "$gatehouse_v" ] && [ -x "$1/bin/java" ]; then
     gatehouse_v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
