@@ -37,6 +37,8 @@ final class AccessLog implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long REOPEN_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Lines go out in writes of about this many bytes (or fewer when the queue runs dry). */
+    private static final int BATCH_BYTES = 32 * 1024;
 
     /** The log of a config that says {@code format: off}: {@link #enabled()} is false, and nothing runs. */
     static final AccessLog OFF = new AccessLog();
@@ -163,7 +165,8 @@ final class AccessLog implements AutoCloseable {
         private OutputStream out;
         private Object fileKey;
         private boolean failing;
-        private int unflushed;
+        private final ByteArrayOutputStream batch = new ByteArrayOutputStream(BATCH_BYTES + 4096);
+        private int batchLines;
 
         Sink(Path file) {
             this.file = file;
@@ -192,25 +195,48 @@ final class AccessLog implements AutoCloseable {
             }
         }
 
+        /**
+         * Adds {@code line} to the batch; a batch goes out in one write (one system call, and
+         * whole lines among the application's own on standard output) when it reaches
+         * {@link #BATCH_BYTES} or the queue runs dry ({@link #flush}).
+         */
         void write(ByteArrayOutputStream line) {
             if (out == null) {
                 metrics.accessLogDropped();
                 return;
             }
             try {
+                line.writeTo(batch); // one array into another: cannot fail
+            } catch (IOException impossible) {
+                throw new java.io.UncheckedIOException(impossible);
+            }
+            batchLines++;
+            if (batch.size() >= BATCH_BYTES) {
+                drain();
+            }
+        }
+
+        private void drain() {
+            if (batchLines == 0) {
+                return;
+            }
+            int lines = batchLines;
+            batchLines = 0;
+            try {
+                if (out == null) {
+                    throw new IOException("not open");
+                }
                 if (file == null) {
-                    synchronized (System.out) { // one whole line among the application's log lines
-                        line.writeTo(out);
+                    synchronized (System.out) {
+                        batch.writeTo(out);
+                        out.flush();
                     }
                 } else {
-                    line.writeTo(out);
+                    batch.writeTo(out);
                 }
-                metrics.accessLogWritten();
-                if (++unflushed >= 64) {
-                    flush();
-                }
+                metrics.accessLogWritten(lines);
             } catch (IOException e) {
-                metrics.accessLogDropped();
+                metrics.accessLogDropped(lines);
                 if (!failing) {
                     log.warn("access log: writing to {} failed ({}); reopening", file == null ? "stdout" : file, e.toString());
                 }
@@ -219,18 +245,13 @@ final class AccessLog implements AutoCloseable {
                     closeQuietly();
                     open();
                 }
+            } finally {
+                batch.reset();
             }
         }
 
         void flush() {
-            if (out != null && unflushed > 0) {
-                unflushed = 0;
-                try {
-                    out.flush();
-                } catch (IOException e) {
-                    // reported by the next write
-                }
-            }
+            drain();
         }
 
         /** Log rotation moved or removed the file: start a new one at the configured path. */
@@ -318,6 +339,8 @@ final class AccessLog implements AutoCloseable {
         private String lastSubject;
         private String lastSha1;
         private String lastSha256;
+        private long lastMillis;
+        private String lastTime;
 
         Formatter(AccessLogSettings.Format format, ByteArrayOutputStream out) throws IOException {
             this.format = format;
@@ -344,7 +367,7 @@ final class AccessLog implements AutoCloseable {
 
         private void json(Entry e) throws IOException {
             g.writeStartObject();
-            g.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(e.startMillis)));
+            g.writeStringField("time", time(e.startMillis));
             string(g, "requestId", e.requestId);
             string(g, "clientAddress", e.clientAddress);
             if (e.clientPort > 0) {
@@ -392,6 +415,15 @@ final class AccessLog implements AutoCloseable {
             g.flush();
         }
 
+        /** The time as ISO 8601, made once per millisecond (lines come many to the millisecond). */
+        private String time(long millis) {
+            if (millis != lastMillis || lastTime == null) {
+                lastMillis = millis;
+                lastTime = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(millis));
+            }
+            return lastTime;
+        }
+
         private static void string(JsonGenerator g, String name, String value) throws IOException {
             if (value != null) {
                 g.writeStringField(name, value);
@@ -406,7 +438,7 @@ final class AccessLog implements AutoCloseable {
         /** {@code time client "METHOD path" status bytes ms api/operation cert backend error}, escaped for terminals. */
         private void console(Entry e) {
             StringBuilder sb = new StringBuilder(160);
-            sb.append(DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(e.startMillis))).append(' ')
+            sb.append(time(e.startMillis)).append(' ')
                     .append(e.clientAddress == null ? "-" : e.clientAddress).append(" \"").append(e.method).append(' ')
                     .append(e.path).append("\" ").append(e.status).append(' ').append(e.bytesOut).append("B ")
                     .append(java.math.BigDecimal.valueOf(e.totalNanos / 1000, 3)).append("ms");

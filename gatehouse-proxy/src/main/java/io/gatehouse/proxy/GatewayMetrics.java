@@ -296,7 +296,11 @@ public final class GatewayMetrics implements MetricSink {
         accessLogDropped.increment();
     }
 
-    void accessLogWritten() {
-        accessLogWritten.increment();
+    void accessLogDropped(int lines) {
+        accessLogDropped.increment(lines);
+    }
+
+    void accessLogWritten(int lines) {
+        accessLogWritten.increment(lines);
     }
 }
