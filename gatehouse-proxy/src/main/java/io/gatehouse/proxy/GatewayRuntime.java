@@ -20,7 +20,9 @@ final class GatewayRuntime {
         this.current = new AtomicReference<>(first);
         this.pool = pool;
         this.metrics = metrics;
-        traces.configure(first.config.model().gateway().trace());
+        if (first != null) { // null: a runtime for the upstream side alone (UpstreamCollectorTest)
+            traces.configure(first.config.model().gateway().trace());
+        }
     }
 
     GatewaySnapshot current() {
