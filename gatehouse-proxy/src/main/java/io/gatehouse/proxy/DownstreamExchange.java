@@ -169,8 +169,13 @@ final class DownstreamExchange implements PolicyPath.Observer {
         backendStatus = 0;
         backendTls = null;
         backendCertificate = null;
-        if (span != null) {
-            spanCall = Spans.forward(span, t, request); // names the call in the request's traceparent
+        if (span == null) {
+            return;
+        }
+        if (phase == Phase.FORWARDING) {
+            Spans.relay(span, t, request); // the plain path's call: its span ends with the exchange
+        } else {
+            spanCall = Spans.forward(span, t, request); // forward-request's: ends with the answer
         }
     }
 
@@ -191,6 +196,8 @@ final class DownstreamExchange implements PolicyPath.Observer {
         if (spanCall != null) {
             spanCall.answered(status);
             spanCall = null;
+        } else if (span != null) {
+            span.relayAnswered(status);
         }
     }
 

@@ -724,10 +724,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Takes an idle backend connection at once, or waits for a new one. */
     private void connectUpstream(DownstreamExchange e) {
-        e.backend = e.target.id();
-        if (e.span != null) { // OpenTelemetry: the backend call's CLIENT span, named in the head's traceparent
-            Spans.relay(e.span, e.target, e.upstreamHead);
-        }
+        e.calling(e.target, e.upstreamHead); // the access log, the trace, the call's CLIENT span (in the traceparent)
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
             onUpstream(e, idle);
@@ -1083,11 +1080,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             flushed = false;
             e.to(DownstreamExchange.Phase.RESPONDING);
             e.status = r.status().code();
-            if (e.span != null) {
-                e.span.relayAnswered(e.status);
-            }
             if (e.backendStartNanos != 0) { // relayed (a policy's streamed response was counted by its call)
-                e.answered(e.target, up, e.status, e.backendStartNanos); // the access log and the trace
+                e.answered(e.target, up, e.status, e.backendStartNanos); // the access log, the trace, the span
                 runtime.metrics.backend(e.match.api().config().id(),
                         e.match.operation() == null ? "" : e.match.operation().config().id(), e.status, e.backendNanos);
             }
