@@ -247,6 +247,12 @@ final class ConfigReader {
                         diagnostics.add(a.valuePosition("file").error("accessLog file '" + v
                                 + "' is a folder (expected a file, or 'stdout')"));
                         file = null;
+                    } else if (java.nio.file.Files.exists(file) ? !java.nio.file.Files.isWritable(file)
+                            : !java.nio.file.Files.isWritable(dir)) {
+                        diagnostics.add(a.valuePosition("file").error("accessLog file '" + v + "' cannot be written by "
+                                + "this process (" + (java.nio.file.Files.exists(file) ? "the file" : "its folder " + dir)
+                                + " is not writable; expected a file the gateway may append to, or 'stdout')"));
+                        file = null;
                     }
                 } catch (java.nio.file.InvalidPathException e) {
                     diagnostics.add(a.valuePosition("file").error("'" + v + "' is not a valid file path"));

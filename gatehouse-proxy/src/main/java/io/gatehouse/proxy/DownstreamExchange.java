@@ -153,10 +153,10 @@ final class DownstreamExchange implements PolicyPath.Observer {
     /** The backend answered on {@code up} with {@code status}: what the access log tells of that call. */
     void backendAnswered(Channel up, int status) {
         backendStatus = status;
-        UpstreamPool.Tls t = UpstreamPool.tls(up);
-        if (t != null) {
-            backendTls = t.protocol();
-            backendCertificate = t.presented();
+        UpstreamPool.Setup setup = UpstreamPool.setup(up);
+        if (setup != null && setup.protocol != null) {
+            backendTls = setup.protocol;
+            backendCertificate = setup.presentedSubject;
         }
     }
 

@@ -239,33 +239,34 @@ final class RequestTrace implements PolicySteps {
         String url = target.url().getScheme() + "://" + target.authority() + uri;
         data.put("url", clean(url));
         data.put("method", method);
-        long[] times = up.attr(UpstreamPool.CONNECT_TIMES).get();
-        boolean fresh = times != null && times[0] >= sentNanos;
+        UpstreamPool.Setup setup = UpstreamPool.setup(up);
+        boolean fresh = setup != null && setup.startedNanos >= sentNanos;
         data.put("connection", fresh ? "new" : "reused");
         StringBuilder detail = new StringBuilder(method).append(' ').append(clean(url)).append(" (backend '")
                 .append(target.id()).append("'): ");
         if (fresh) {
-            data.put("connectMs", ms(times[1] - times[0]));
-            detail.append("new connection, connected in ").append(ms(times[1] - times[0])).append(" ms");
-            if (times[2] != 0) {
-                data.put("tlsHandshakeMs", ms(times[2] - times[1]));
-                detail.append(", TLS handshake ").append(ms(times[2] - times[1])).append(" ms");
+            data.put("connectMs", ms(setup.connectedNanos - setup.startedNanos));
+            detail.append("new connection, connected in ").append(ms(setup.connectedNanos - setup.startedNanos))
+                    .append(" ms");
+            if (setup.handshakeNanos != 0) {
+                data.put("tlsHandshakeMs", ms(setup.handshakeNanos - setup.connectedNanos));
+                detail.append(", TLS handshake ").append(ms(setup.handshakeNanos - setup.connectedNanos)).append(" ms");
             }
         } else {
             detail.append("reused pooled connection");
         }
         SslHandler ssl = up.pipeline().get(SslHandler.class);
-        if (ssl != null) {
+        if (ssl != null && setup != null) {
             Map<String, Object> tls = new LinkedHashMap<>();
             var session = ssl.engine().getSession();
-            tls.put("protocol", session.getProtocol());
-            tls.put("cipherSuite", session.getCipherSuite());
+            tls.put("protocol", setup.protocol);
+            tls.put("cipherSuite", setup.cipherSuite);
             tls.put("serverName", target.serverName());
-            Certificate[] local = session.getLocalCertificates();
-            if (local != null && local.length > 0 && local[0] instanceof X509Certificate c) {
-                tls.put("clientCertificate", certificate(c));
-                detail.append("; presented ").append(DotNetNames.format(c.getSubjectX500Principal()))
-                        .append(" (").append(DotNetNames.thumbprint(c)).append(')');
+            X509Certificate presented = setup.presented;
+            if (presented != null) {
+                tls.put("clientCertificate", certificate(presented));
+                detail.append("; presented ").append(setup.presentedSubject)
+                        .append(" (").append(DotNetNames.thumbprint(presented)).append(')');
             } else {
                 tls.put("clientCertificate", null);
                 detail.append("; no client certificate presented");

@@ -31,11 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class UpstreamPool {
     static final String RELAY = "relay";
     static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("gatehouse.upstreamTarget");
-    /**
-     * When a connection was made, as {@code System.nanoTime()}: {connect started, TCP connected,
-     * TLS handshake done (0 for plain http)}. Set once per new connection; request traces read it.
-     */
-    static final AttributeKey<long[]> CONNECT_TIMES = AttributeKey.valueOf("gatehouse.connectTimes");
+    /** What a new connection's setup settled ({@link Setup}), for the access log and request traces. */
+    private static final AttributeKey<Setup> SETUP = AttributeKey.valueOf("gatehouse.upstreamSetup");
     /**
      * Idle connections kept per backend and event loop. HTTP/2 clients multiplex many requests,
      * each its own upstream exchange: 50 connections with 10 streams each need 500 backend
@@ -147,7 +144,7 @@ final class UpstreamPool {
     /** A new connection to the target, once its TLS handshake has succeeded. */
     Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        long[] times = {System.nanoTime(), 0, 0};
+        Setup setup = new Setup(System.nanoTime());
         int connectMillis = connectMillis(target);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -156,7 +153,7 @@ final class UpstreamPool {
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectMillis))
                 .attr(TARGET, target)
-                .attr(CONNECT_TIMES, times)
+                .attr(SETUP, setup)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -178,7 +175,7 @@ final class UpstreamPool {
                 return;
             }
             Channel ch = cf.channel();
-            times[1] = System.nanoTime();
+            setup.connectedNanos = System.nanoTime();
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 promise.trySuccess(ch);
@@ -186,8 +183,7 @@ final class UpstreamPool {
             }
             ssl.handshakeFuture().addListener(hf -> {
                 if (hf.isSuccess()) {
-                    times[2] = System.nanoTime();
-                    ch.attr(TLS).set(Tls.of(ssl.engine().getSession(), target));
+                    setup.handshaken(ssl.engine().getSession(), target);
                     promise.trySuccess(ch);
                 } else {
                     ch.close();
@@ -198,31 +194,45 @@ final class UpstreamPool {
         return promise;
     }
 
-    private static final AttributeKey<Tls> TLS = AttributeKey.valueOf("gatehouse.upstreamTls");
-
     /**
-     * What a backend connection's handshake settled, kept on the connection for the access log.
-     *
-     * @param protocol the TLS version ({@code TLSv1.3})
-     * @param presented the subject of the client certificate the gateway presented, or null
+     * What a backend connection's setup settled, made once per connection and kept on it: when it
+     * was started, connected and (over TLS) its handshake done, as {@code System.nanoTime()} (0
+     * until then), the TLS version and cipher, and the client certificate the gateway presented.
+     * Written on the connection's event loop before the connection is handed out, read after.
      */
-    record Tls(String protocol, String presented) {
+    static final class Setup {
+        final long startedNanos;
+        long connectedNanos;
+        long handshakeNanos;
+        String protocol;
+        String cipherSuite;
+        /** The certificate presented to the backend, or null; {@link #presentedSubject} as .NET writes it. */
+        java.security.cert.X509Certificate presented;
+        String presentedSubject;
+
+        Setup(long startedNanos) {
+            this.startedNanos = startedNanos;
+        }
+
         /**
-         * A resumed session does not tell its certificates again: then the one the backend's
-         * settings present when it names no CA (the only one, for most backends).
+         * The handshake succeeded. A resumed session does not tell its certificates again: then
+         * the one the backend's settings present when it names no CA (the only one, for most).
          */
-        static Tls of(javax.net.ssl.SSLSession session, UpstreamTarget target) {
+        void handshaken(javax.net.ssl.SSLSession session, UpstreamTarget target) {
+            handshakeNanos = System.nanoTime();
+            protocol = session.getProtocol();
+            cipherSuite = session.getCipherSuite();
             java.security.cert.Certificate[] local = session.getLocalCertificates();
-            java.security.cert.X509Certificate leaf = local != null && local.length > 0
-                    && local[0] instanceof java.security.cert.X509Certificate x ? x : target.clientLeaf();
-            return new Tls(session.getProtocol(),
-                    leaf == null ? null : io.gatehouse.common.x509.DotNetNames.format(leaf.getSubjectX500Principal()));
+            presented = local != null && local.length > 0 && local[0] instanceof java.security.cert.X509Certificate x
+                    ? x : target.clientLeaf();
+            presentedSubject = presented == null ? null
+                    : io.gatehouse.common.x509.DotNetNames.format(presented.getSubjectX500Principal());
         }
     }
 
-    /** The TLS of backend connection {@code up}, or null for plain http. */
-    static Tls tls(Channel up) {
-        return up.attr(TLS).get();
+    /** What backend connection {@code up}'s setup settled, or null for one this pool did not make. */
+    static Setup setup(Channel up) {
+        return up.attr(SETUP).get();
     }
 
     private static int connectMillis(UpstreamTarget target) {

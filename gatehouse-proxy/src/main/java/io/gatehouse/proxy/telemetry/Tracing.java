@@ -23,12 +23,8 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.security.auth.x500.X500Principal;
@@ -209,22 +205,10 @@ public final class Tracing {
             if (cert != null) {
                 a.put(SemConv.TLS_CLIENT_SUBJECT, cert.getSubjectX500Principal().getName(X500Principal.RFC2253));
                 a.put(SemConv.TLS_CLIENT_ISSUER, cert.getIssuerX500Principal().getName(X500Principal.RFC2253));
-                String hash = sha256(cert);
-                if (hash != null) {
-                    a.put(SemConv.TLS_CLIENT_HASH_SHA256, hash);
-                }
+                a.put(SemConv.TLS_CLIENT_HASH_SHA256, io.gatehouse.common.x509.DotNetNames.sha256(cert));
             }
         }
         return a.build();
-    }
-
-    /** The certificate's SHA-256 fingerprint in upper-case hex, as semconv's {@code tls.client.hash.sha256} is written. */
-    private static String sha256(X509Certificate cert) {
-        try {
-            return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            return null;
-        }
     }
 
     /** Exports what has ended so far (asynchronous). */
