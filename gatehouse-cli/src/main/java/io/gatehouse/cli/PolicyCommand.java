@@ -5,7 +5,10 @@ import io.gatehouse.policy.PolicyCheck;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.gatehouse.config.ConfigLoader;
+import io.gatehouse.config.ConfigResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gatehouse policy check FILE...}: checks standalone policy documents. */
@@ -24,11 +27,16 @@ final class PolicyCommand implements Runnable {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "policy documents (<policies>) or fragments (<fragment>)")
         List<Path> files;
 
+        @Option(names = {"-c", "--config"}, paramLabel = "CONFIG",
+                description = "check against this config's named values, certificates, backends and fragments"
+                        + " (without it, unknown {{names}} are placeholders and other references are warnings)")
+        Path config;
+
         @Override
         public Integer call() {
             Diagnostics d;
             try {
-                d = PolicyCheck.check(files);
+                d = config == null ? PolicyCheck.check(files) : withConfig();
             } catch (Throwable t) { // never a stack trace for a document: a diagnostic, and exit 1
                 d = new Diagnostics();
                 d.internalError(files.size() == 1 ? files.get(0).toString() : files.toString(), t);
@@ -39,6 +47,17 @@ final class PolicyCommand implements Runnable {
             System.out.println(files.size() + " file" + (files.size() == 1 ? "" : "s") + ": " + errors + " error"
                     + (errors == 1 ? "" : "s") + ", " + warnings + " warning" + (warnings == 1 ? "" : "s"));
             return errors == 0 ? 0 : 1;
+        }
+
+        /** The config's own diagnostics, then the files' checked against what it defines; a config that does not load checks nothing. */
+        private Diagnostics withConfig() {
+            ConfigResult loaded = ConfigLoader.load(config);
+            Diagnostics d = loaded.diagnostics();
+            if (loaded.config() == null) {
+                d.error(config.toString(), 0, 0, "the config does not load (see above): the policy documents were not checked against it");
+                return d;
+            }
+            return PolicyCheck.check(files, loaded.config().policyEnvironment(), d);
         }
     }
 }

@@ -73,6 +73,48 @@ class CommandsTest {
     }
 
     @Test
+    void policyCheckWithAConfigReadsItsNamedValuesAndNeverShowsASecret() throws Exception {
+        Path doc = tmp.resolve("bff.xml");
+        Files.writeString(doc, """
+                <policies>
+                  <inbound>
+                    <send-request mode="new" response-variable-name="token" timeout="{{bff-timeout}}">
+                      <set-url>{{BaseUrl}}/token</set-url>
+                      <set-header name="Authorization" exists-action="override"><value>Basic {{client-secret}}</value></set-header>
+                    </send-request>
+                    <set-backend-service base-url="{{BaseUrl}}/api/v2" />
+                    <rate-limit calls="{{client-secret}}" renewal-period="60" />
+                  </inbound>
+                </policies>
+                """);
+        // without a config: placeholders, one warning per name, no error
+        Run alone = run("policy", "check", doc.toString());
+        assertThat(alone.exit()).as(alone.out()).isEqualTo(0);
+        assertThat(alone.out()).contains("1 file: 0 errors, 3 warnings").contains("unknown named value 'bff-timeout'");
+
+        Path cfg = tmp.resolve("named.yaml");
+        Files.writeString(cfg, """
+                gateway:
+                  listeners:
+                    - port: 8080
+                      tls: false
+                namedValues:
+                  - name: bff-timeout
+                    value: "20"
+                  - name: BaseUrl
+                    value: https://idp.example.org
+                  - name: client-secret
+                    value: s3cr3t-0123456789
+                    secret: true
+                """);
+        Run withConfig = run("policy", "check", "-c", cfg.toString(), doc.toString());
+        // the secret is used where a number is needed: an error that shows the name, never the value
+        assertThat(withConfig.exit()).as(withConfig.out()).isEqualTo(1);
+        assertThat(withConfig.out()).contains(doc + ":8:17: error: attribute 'calls' on <rate-limit>: '{{client-secret}}'")
+                .contains("1 file: 1 error, 0 warnings").doesNotContain("s3cr3t");
+    }
+
+    @Test
     void policyCheckReportsHostileDocumentsInsteadOfCrashing() throws Exception {
         String prefix = "<policies><inbound><choose><when condition=\"@(context.Request.Certificate.Thumbprint == ";
         Path literal = tmp.resolve("literal.xml");

@@ -17,17 +17,46 @@ public final class Diagnostics {
     /** The same as {@code items}, to find a repeat in constant time: a hostile document can give tens of thousands. */
     private final Set<Diagnostic> seen = new HashSet<>();
     private final Map<String, SourceText> sources = new ConcurrentHashMap<>();
+    /** Texts no message may show (secret named values), replaced by {@link #CONCEALED}. */
+    private Set<String> concealed = Set.of();
+
+    /** What a concealed text becomes in a message. */
+    public static final String CONCEALED = "[secret]";
+
+    /**
+     * From now on, every message added has each of {@code texts} replaced by {@code [secret]}:
+     * a secret named value substituted into a policy never reaches a diagnostic, whatever quotes it.
+     */
+    public void conceal(Set<String> texts) {
+        Set<String> all = new HashSet<>(concealed);
+        for (String t : texts) {
+            if (t != null && !t.isEmpty()) {
+                all.add(t);
+            }
+        }
+        concealed = Set.copyOf(all);
+    }
 
     /** Adds a diagnostic; the same one reported twice (a shared document composed twice) is kept once. */
     public void add(Diagnostic d) {
+        if (!concealed.isEmpty()) {
+            String m = d.message();
+            for (String t : concealed) {
+                m = m.replace(t, CONCEALED);
+            }
+            if (!m.equals(d.message())) {
+                d = new Diagnostic(d.severity(), d.file(), d.line(), d.column(), m);
+            }
+        }
         if (seen.add(d)) {
             items.add(d);
         }
     }
 
     public void addAll(Diagnostics other) {
-        items.addAll(other.items);
-        seen.addAll(other.items);
+        for (Diagnostic d : other.items) {
+            add(d);
+        }
         sources.putAll(other.sources);
     }
 

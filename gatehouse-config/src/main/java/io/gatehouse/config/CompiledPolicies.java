@@ -103,24 +103,10 @@ public final class CompiledPolicies {
         if (!anyPolicy && fragments.isEmpty()) {
             return NONE;
         }
-        PolicyEnvironment.Builder env = PolicyEnvironment.builder();
-        namedValues.forEach(env::namedValue);
-        fragments.forEach(env::fragment);
-        keyPairs.forEach(env::keyPair);
-        certificates.forEach((id, chain) -> {
-            if (!chain.isEmpty()) {
-                env.certificate(id, chain.get(0));
-            }
-        });
-        for (BackendConfig b : model.backends()) {
-            env.backendId(b.id());
-        }
         ChainCheck check = chainCheck(caStore, revocation);
-        env.chainCheck(check);
-        env.outgoingTrustAnchors(caStore.roots());
-        env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
         OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
-        env.outboundHttp(outbound);
+        PolicyEnvironment.Builder env = environment(model, namedValues, fragments, keyPairs, certificates, caStore, check,
+                hostEnvironment).outboundHttp(outbound);
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -140,6 +126,46 @@ public final class CompiledPolicies {
             }
         }
         return new CompiledPolicies(byApi, byOperation, check, outbound);
+    }
+
+    /**
+     * What the config's policies may refer to: its named values (secret ones marked), fragments,
+     * certificates, backends, the chain check and the managed identity endpoint. The gateway's
+     * loads and {@code gatehouse policy check -c CONFIG} build it the same way.
+     */
+    static PolicyEnvironment.Builder environment(GatehouseConfig model, Map<String, String> namedValues,
+                                                 Map<String, SourceText> fragments, Map<String, KeyMaterial> keyPairs,
+                                                 Map<String, List<X509Certificate>> certificates, CaStore caStore,
+                                                 ChainCheck check, Map<String, String> hostEnvironment) {
+        PolicyEnvironment.Builder env = PolicyEnvironment.builder();
+        java.util.Set<String> secret = new java.util.HashSet<>();
+        for (io.gatehouse.config.model.NamedValueConfig nv : model.namedValues()) {
+            if (nv.secret() || nv.keyVault() != null) {
+                secret.add(nv.name());
+            }
+        }
+        namedValues.forEach((name, value) -> {
+            if (secret.contains(name)) {
+                env.secretNamedValue(name, value);
+            } else {
+                env.namedValue(name, value);
+            }
+        });
+        fragments.forEach(env::fragment);
+        keyPairs.forEach(env::keyPair);
+        certificates.forEach((id, chain) -> {
+            if (!chain.isEmpty()) {
+                env.certificate(id, chain.get(0));
+            }
+        });
+        for (BackendConfig b : model.backends()) {
+            env.backendId(b.id());
+        }
+        env.chainCheck(check);
+        env.outgoingTrustAnchors(caStore.roots());
+        env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
+        env.skipUnsupportedPolicies(model.gateway().skipUnsupportedPolicies());
+        return env;
     }
 
     private static PolicyDocument parse(PolicyEngine engine, Map<PolicyRef, SourceText> sources, PolicyRef ref,

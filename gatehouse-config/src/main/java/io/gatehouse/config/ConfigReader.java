@@ -155,7 +155,7 @@ final class ConfigReader {
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
                 "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "keyVault",
-                "certificates", "accessLog", "trace", "telemetry");
+                "certificates", "accessLog", "trace", "telemetry", "unsupportedPolicies");
         if (g == null) {
             return null;
         }
@@ -205,9 +205,30 @@ final class ConfigReader {
         Duration drain = seconds(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT, true);
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
-                connectionLimits(g), keyVaultSettings(g), expiryWarning(g), accessLog(g), trace(g), telemetry(g));
+                connectionLimits(g), keyVaultSettings(g), expiryWarning(g), accessLog(g), trace(g), telemetry(g),
+                unsupportedPolicies(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /** {@code gateway.unsupportedPolicies}: {@code error} (the default) or {@code skip}; true for skip. */
+    private boolean unsupportedPolicies(Section g) {
+        if (!g.has("unsupportedPolicies")) {
+            return false;
+        }
+        String v = string(g, "unsupportedPolicies");
+        if (v == null) {
+            return false;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "error" -> false;
+            case "skip" -> true;
+            default -> {
+                diagnostics.add(g.valuePosition("unsupportedPolicies").error("unsupportedPolicies '" + v
+                        + "' is not known (expected: error, the default, or skip)"));
+                yield false;
+            }
+        };
     }
 
     /** {@code gateway.accessLog: {format, file, queryString, bufferLines}}; defaults when absent. */

@@ -75,6 +75,15 @@ public final class LoadedConfig {
         return new KeyVaultSource.Access(model.gateway().keyVault(), model.gateway().managedIdentity(), roots);
     }
 
+    /**
+     * What this config's policies may refer to (named values, certificates, backends, fragments),
+     * for checking other documents against it: {@code gatehouse policy check -c CONFIG FILE...}.
+     */
+    public io.gatehouse.policy.PolicyEnvironment.Builder policyEnvironment() {
+        return CompiledPolicies.environment(model, namedValues, fragments, keyPairs, certificates, caStore,
+                policies.chainCheck(), System.getenv());
+    }
+
     /** Every policy compiled and composed per API and operation. */
     public CompiledPolicies policies() {
         return policies;

@@ -12,19 +12,28 @@ import java.util.List;
 
 /**
  * {@code gatehouse policy check FILE...}: checks standalone policy documents and fragments the
- * way a config load would, without the config. Named values, fragments, certificates and backends
- * are unknown here, so references to them are warnings, not errors; a fragment given among the
- * files is known by its file name without {@code .xml}.
+ * way a config load would. Without a config, named values, fragments, certificates and backends
+ * are unknown, so references to them are warnings, not errors (an unknown {@code {{name}}} is a
+ * placeholder: one warning, and no error from an attribute that would need its value); with one
+ * ({@code -c CONFIG}), they are checked against its named values, certificates, backends and
+ * fragments as a load would. A fragment given among the files is known by its file name without
+ * {@code .xml}.
  */
 public final class PolicyCheck {
     private PolicyCheck() {
     }
 
-    /** Every diagnostic for the files; the CLI prints them and exits 1 when there are errors. */
+    /** Every diagnostic for the files, checked without a config; the CLI prints them and exits 1 when there are errors. */
     public static Diagnostics check(List<Path> files) {
-        Diagnostics d = new Diagnostics();
+        return check(files, PolicyEnvironment.builder().lenientReferences(true), new Diagnostics());
+    }
+
+    /**
+     * Every diagnostic for the files, checked against {@code env} (a config's named values,
+     * certificates, backends and fragments), added to {@code d}.
+     */
+    public static Diagnostics check(List<Path> files, PolicyEnvironment.Builder env, Diagnostics d) {
         List<SourceText> sources = new ArrayList<>();
-        PolicyEnvironment.Builder env = PolicyEnvironment.builder().lenientReferences(true);
         for (Path f : files) {
             String name = f.toString();
             String text;

@@ -65,7 +65,8 @@ public final class PolicyEngine {
     }
 
     private PolicyDocument parseDocument(SourceText source, Scope scope, Diagnostics d) {
-        XmlElement root = XmlReader.read(source, d);
+        d.conceal(environment.secretValues());
+        XmlElement root = XmlReader.read(source, d, environment::namedValue);
         Map<Section, PolicyDocument.CompiledSection> sections = new EnumMap<>(Section.class);
         List<io.gatehouse.expr.CompiledExpression> expressions = new ArrayList<>();
         boolean readsRequest = false;
@@ -85,6 +86,7 @@ public final class PolicyEngine {
             }
         }
         PolicyLinter.lint(root, d);
+        CompileContext document = new CompileContext(d, environment, environment.registry(), scope, Section.INBOUND, this::fragmentRoot);
         for (XmlNode n : root.children()) {
             if (n instanceof XmlText t) {
                 if (!t.isBlank()) {
@@ -110,7 +112,7 @@ public final class PolicyEngine {
             for (XmlAttribute a : e.attributes()) {
                 d.add(a.position().error("unknown attribute '" + a.name() + "' on <" + e.name() + ">: sections take no attributes"));
             }
-            CompileContext ctx = new CompileContext(d, environment, environment.registry(), scope, section, this::fragmentRoot);
+            CompileContext ctx = document.forSection(scope, section);
             Block block = ctx.block(e);
             sections.put(section, new PolicyDocument.CompiledSection(block, e.position(), ctx.baseSeen()));
             expressions.addAll(ctx.expressions());
@@ -134,7 +136,7 @@ public final class PolicyEngine {
             fresh[0] = true;
             Diagnostics fd = new Diagnostics();
             try {
-                return readFragment(id, src, fd);
+                return readFragment(id, src, fd, environment);
             } catch (Throwable t) { // as in parse
                 fd.internalError(src.name(), t);
                 return new Fragment(null, fd);
@@ -146,8 +148,9 @@ public final class PolicyEngine {
         return f.root() == null ? EMPTY_FRAGMENT : f.root();
     }
 
-    private static Fragment readFragment(String id, SourceText src, Diagnostics fd) {
-        XmlElement root = XmlReader.read(src, fd);
+    private static Fragment readFragment(String id, SourceText src, Diagnostics fd, PolicyEnvironment environment) {
+        fd.conceal(environment.secretValues());
+        XmlElement root = XmlReader.read(src, fd, environment::namedValue);
         if (root != null && !root.name().equals("fragment")) {
             fd.add(root.position().error("expected <fragment> as the root element of fragment '" + id + "', found <" + root.name() + ">"));
             root = null;
@@ -178,7 +181,8 @@ public final class PolicyEngine {
     }
 
     private void checkFragmentDocument(SourceText source, Diagnostics d) {
-        XmlElement root = XmlReader.read(source, d);
+        d.conceal(environment.secretValues());
+        XmlElement root = XmlReader.read(source, d, environment::namedValue);
         if (root == null) {
             return;
         }

@@ -28,6 +28,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class PolicyEnvironment {
     private final Map<String, String> namedValues;
+    private final Set<String> secretValues;
     private final Map<String, SourceText> fragments;
     private final Map<String, KeyMaterial> keyPairs;
     private final Map<String, X509Certificate> certificates;
@@ -35,6 +36,7 @@ public final class PolicyEnvironment {
     private final ChainCheck chainCheck;
     private final Clock clock;
     private final boolean lenientReferences;
+    private final boolean skipUnsupportedPolicies;
     private final PolicyRegistry registry;
     private final ExpressionCompiler expressionCompiler;
     private final List<X509Certificate> outgoingTrustAnchors;
@@ -46,6 +48,8 @@ public final class PolicyEnvironment {
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
+        this.secretValues = b.secretNames.stream().map(b.namedValues::get).filter(v -> v != null && !v.isEmpty())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.fragments = Map.copyOf(b.fragments);
         this.keyPairs = Map.copyOf(b.keyPairs);
         Map<String, X509Certificate> certs = new LinkedHashMap<>(b.certificates);
@@ -55,6 +59,7 @@ public final class PolicyEnvironment {
         this.chainCheck = b.chainCheck;
         this.clock = b.clock;
         this.lenientReferences = b.lenientReferences;
+        this.skipUnsupportedPolicies = b.skipUnsupportedPolicies;
         this.registry = b.registry;
         this.expressionCompiler = b.expressionCompiler;
         this.outgoingTrustAnchors = b.outgoingTrustAnchors;
@@ -81,6 +86,11 @@ public final class PolicyEnvironment {
 
     public Set<String> namedValueNames() {
         return namedValues.keySet();
+    }
+
+    /** The values of the secret named values: no diagnostic may show them. */
+    public Set<String> secretValues() {
+        return secretValues;
     }
 
     public SourceText fragment(String id) {
@@ -128,6 +138,14 @@ public final class PolicyEnvironment {
      */
     public boolean lenientReferences() {
         return lenientReferences;
+    }
+
+    /**
+     * {@code gateway.unsupportedPolicies: skip}: a policy Gatehouse cannot run loads as a no-op
+     * with a warning (and counts its executions) instead of being a load error.
+     */
+    public boolean skipUnsupportedPolicies() {
+        return skipUnsupportedPolicies;
     }
 
     public PolicyRegistry registry() {
@@ -188,6 +206,8 @@ public final class PolicyEnvironment {
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
+        private final Set<String> secretNames = new java.util.HashSet<>();
+        private boolean skipUnsupportedPolicies;
         private final Map<String, SourceText> fragments = new LinkedHashMap<>();
         private final Map<String, KeyMaterial> keyPairs = new LinkedHashMap<>();
         private final Map<String, X509Certificate> certificates = new LinkedHashMap<>();
@@ -209,6 +229,13 @@ public final class PolicyEnvironment {
 
         public Builder namedValue(String name, String value) {
             namedValues.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** A named value whose value is secret ({@code secret: true}, from Key Vault): diagnostics never show it. */
+        public Builder secretNamedValue(String name, String value) {
+            namedValue(name, value);
+            secretNames.add(name);
             return this;
         }
 
@@ -239,6 +266,12 @@ public final class PolicyEnvironment {
 
         public Builder clock(Clock clock) {
             this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** See {@link PolicyEnvironment#skipUnsupportedPolicies()}. */
+        public Builder skipUnsupportedPolicies(boolean skip) {
+            skipUnsupportedPolicies = skip;
             return this;
         }
 

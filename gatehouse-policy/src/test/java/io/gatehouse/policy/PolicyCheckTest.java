@@ -33,7 +33,7 @@ class PolicyCheckTest {
         Diagnostics d = PolicyCheck.check(List.of(p));
         assertThat(d.hasErrors()).as(d.render()).isFalse();
         assertThat(d.all()).extracting(Diagnostic::message).containsExactly(
-                "unknown named value 'tenant-id'",
+                "unknown named value 'tenant-id': checked as a placeholder whose value is unknown here (check with the config's named values: gatehouse policy check -c CONFIG FILE...)",
                 "unknown certificate 'backend-client-cert' (expected the id of a certificate with a private key)",
                 "unknown fragment 'somewhere-else'");
     }
@@ -57,11 +57,12 @@ class PolicyCheckTest {
 
     @Test
     void errorsAreReportedWithFileLineAndColumn() throws IOException {
-        Path p = write("bad.xml", "<policies>\n  <inbound>\n    <publish-to-dapr topic=\"t\" />\n  </inbound>\n</policies>");
+        Path p = write("bad.xml", "<policies>\n  <inbound>\n    <llm-semantic-cache-lookup score-threshold=\"0.8\" />\n  </inbound>\n</policies>");
         Diagnostics d = PolicyCheck.check(List.of(p));
         assertThat(d.hasErrors()).isTrue();
         assertThat(d.all()).extracting(Diagnostic::toString)
-                .containsExactly(p + ":3:5: error: policy 'publish-to-dapr' is not supported yet");
+                .containsExactly(p + ":3:5: error: policy 'llm-semantic-cache-lookup' is not supported: Gatehouse does not have it yet"
+                        + " (gateway.unsupportedPolicies: skip loads it as a no-op)");
     }
 
     @Test

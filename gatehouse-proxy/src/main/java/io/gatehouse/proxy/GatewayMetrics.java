@@ -285,6 +285,16 @@ public final class GatewayMetrics implements MetricSink {
         }).record(value);
     }
 
+    private final Map<String, Counter> skippedPolicies = new ConcurrentHashMap<>();
+
+    /** {@code gatehouse_policy_skipped_total{policy}}: a policy loaded as a no-op (gateway.unsupportedPolicies: skip) was reached. */
+    @Override
+    public void policySkipped(String policy) {
+        skippedPolicies.computeIfAbsent(policy, p -> Counter.builder("gatehouse_policy_skipped")
+                .description("Requests that reached a policy Gatehouse cannot run, loaded as a no-op (gateway.unsupportedPolicies: skip)")
+                .tag("policy", p).register(registry)).increment();
+    }
+
     private final Counter accessLogDropped = Counter.builder("gatehouse_access_log_dropped")
             .description("Access log lines dropped: the writer's buffer was full (gateway.accessLog.bufferLines), "
                     + "or the file could not be written")

@@ -23,6 +23,9 @@ import java.util.List;
  * @param accessLog {@code gateway.accessLog}; defaults (JSON to standard output) when null
  * @param trace {@code gateway.trace}; off when null
  * @param telemetry {@code gateway.telemetry}; off when null
+ * @param skipUnsupportedPolicies {@code gateway.unsupportedPolicies: skip}: policies Gatehouse
+ *     cannot run (Azure-only services, APIM policies not built yet) load as no-ops, each with a
+ *     warning, instead of being load errors
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -38,7 +41,8 @@ public record GatewaySettings(
         Duration certificateExpiryWarning,
         AccessLogSettings accessLog,
         TraceSettings trace,
-        TelemetrySettings telemetry) {
+        TelemetrySettings telemetry,
+        boolean skipUnsupportedPolicies) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
@@ -47,7 +51,7 @@ public record GatewaySettings(
             AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
             List<String> identityHeaders, ConnectionLimits connectionLimits) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, null, null, null, null, null);
+                identityHeaders, connectionLimits, null, null, null, null, null, false);
     }
 
     public GatewaySettings {

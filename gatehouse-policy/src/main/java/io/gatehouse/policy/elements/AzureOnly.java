@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * APIM policies that only make sense against an Azure service Gatehouse has no connector for.
  * Each is registered so that using it is a load-time error saying why, rather than the generic
- * "not supported yet" (and never a silent skip).
+ * "not supported yet", and never a silent skip: with {@code gateway.unsupportedPolicies: skip}
+ * it loads as a no-op with a warning (see {@code CompileContext.unsupported}).
  */
 public final class AzureOnly {
     private AzureOnly() {
@@ -26,9 +27,6 @@ public final class AzureOnly {
 
     /** One refusing type per Azure-only policy. */
     public static final List<PolicyType> TYPES = NEEDS.entrySet().stream().sorted(Map.Entry.comparingByKey())
-            .map(e -> new PolicyType(e.getKey(), PolicyType.ALL, (element, ctx) -> {
-                ctx.error(element.position(), "policy '" + e.getKey() + "' is not supported: " + e.getValue());
-                return null;
-            }))
+            .map(e -> new PolicyType(e.getKey(), PolicyType.ALL, (element, ctx) -> ctx.unsupported(element, e.getValue())))
             .toList();
 }

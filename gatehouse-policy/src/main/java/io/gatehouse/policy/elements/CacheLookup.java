@@ -104,7 +104,7 @@ public final class CacheLookup implements Policy {
                 v = Value.constant(downstreamType(v.constant()));
                 if (v.constant() == null) {
                     ctx.error(a.position("downstream-caching-type"), "attribute 'downstream-caching-type' on <cache-lookup>: '"
-                            + a.raw("downstream-caching-type").text() + "' (expected one of: none, private, public)");
+                            + a.raw("downstream-caching-type").written() + "' (expected one of: none, private, public)");
                 }
             }
             downstream = v;

@@ -81,7 +81,7 @@ public final class EmitMetric implements Policy {
             try {
                 return Double.parseDouble(t.strip());
             } catch (NumberFormatException x) {
-                ctx.error(a.position("value"), "attribute 'value' on <emit-metric>: '" + a.raw("value").text()
+                ctx.error(a.position("value"), "attribute 'value' on <emit-metric>: '" + a.raw("value").written()
                         + "' (expected: a number or a policy expression)");
                 return null;
             }

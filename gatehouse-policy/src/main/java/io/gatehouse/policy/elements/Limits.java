@@ -115,7 +115,7 @@ final class Limits {
      * text), so it means something only once the response is known.
      */
     static boolean readsResponse(io.gatehouse.policy.spi.Value<?> v) {
-        return v != null && !v.isConstant() && RESPONSE.matcher(v.expression().source()).find();
+        return v != null && v.expression() != null && RESPONSE.matcher(v.expression().source()).find();
     }
 
     /** "d.hh:mm:ss" like .NET's TimeSpan, for APIM's quota messages. */

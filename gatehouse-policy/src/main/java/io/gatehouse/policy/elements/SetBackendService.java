@@ -70,7 +70,7 @@ public final class SetBackendService implements Policy {
         }
         Value<String> url = a.string("base-url");
         if (url != null && url.isConstant() && !isHttpUrl(url.constant())) {
-            ctx.error(a.position("base-url"), "base-url '" + a.raw("base-url").text() + "' is not an absolute http(s) URL");
+            ctx.error(a.position("base-url"), "base-url '" + a.raw("base-url").written() + "' is not an absolute http(s) URL");
             return null;
         }
         return url == null ? null : new SetBackendService(url, null);

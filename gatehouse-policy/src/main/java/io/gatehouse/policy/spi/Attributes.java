@@ -41,10 +41,10 @@ public final class Attributes {
      */
     private String shown(String name) {
         XmlAttribute a = element.attribute(name);
-        return a == null ? "" : a.text();
+        return a == null ? "" : a.value().written();
     }
 
-    /** The raw value (named values not substituted), or null. */
+    /** The value as read (named values substituted, positions as written), or null. */
     public SourceValue raw(String name) {
         XmlAttribute a = element.attribute(name);
         return a == null ? null : a.value();
@@ -57,6 +57,9 @@ public final class Attributes {
             return fallback;
         }
         SourceValue v = context.substitute(a.value());
+        if (v.hasUnresolved()) { // reported: an unknown named value
+            return fallback;
+        }
         if (CompileContext.isExpression(v.text())) {
             context.error(a.position(), "attribute '" + name + "' on <" + element.name() + "> does not accept a policy expression");
             return fallback;

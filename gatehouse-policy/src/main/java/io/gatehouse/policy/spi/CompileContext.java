@@ -14,6 +14,7 @@ import io.gatehouse.policy.xml.XmlNode;
 import io.gatehouse.policy.xml.XmlText;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
  * attributes, bad numbers and broken expressions alike.
  */
 public final class CompileContext {
-    private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{([A-Za-z0-9._-]+)}}");
 
     private final Diagnostics diagnostics;
     private final PolicyEnvironment environment;
@@ -42,6 +42,8 @@ public final class CompileContext {
     private boolean readsRequestBody;
     private boolean readsResponseBody;
     private final List<CompiledExpression> expressions;
+    /** Unknown named values already warned about in this document (lenient mode). */
+    private final Set<String> placeholders;
 
     /** Loads and compiles fragments by id; the engine supplies it so fragment files are read once. */
     public interface FragmentLoader {
@@ -51,12 +53,18 @@ public final class CompileContext {
 
     public CompileContext(Diagnostics diagnostics, PolicyEnvironment environment, PolicyRegistry registry,
                           Scope scope, Section section, FragmentLoader fragments) {
-        this(diagnostics, environment, registry, scope, section, fragments, List.of(), false, new ArrayList<>());
+        this(diagnostics, environment, registry, scope, section, fragments, List.of(), false, new ArrayList<>(), new HashSet<>());
+    }
+
+    /** A context for another section of the same document: it shares what was warned about once per document. */
+    public CompileContext forSection(Scope scope, Section section) {
+        return new CompileContext(diagnostics, environment, registry, scope, section, fragments, List.of(), false,
+                new ArrayList<>(), placeholders);
     }
 
     private CompileContext(Diagnostics diagnostics, PolicyEnvironment environment, PolicyRegistry registry,
                            Scope scope, Section section, FragmentLoader fragments, List<String> fragmentStack,
-                           boolean inFragment, List<CompiledExpression> expressions) {
+                           boolean inFragment, List<CompiledExpression> expressions, Set<String> placeholders) {
         this.diagnostics = diagnostics;
         this.environment = environment;
         this.registry = registry;
@@ -66,6 +74,7 @@ public final class CompileContext {
         this.fragmentStack = fragmentStack;
         this.inFragment = inFragment;
         this.expressions = expressions;
+        this.placeholders = placeholders;
     }
 
     /** A context for compiling fragment {@code id}'s content, sharing diagnostics and body flags. */
@@ -73,7 +82,7 @@ public final class CompileContext {
         List<String> stack = new ArrayList<>(fragmentStack);
         stack.add(id);
         CompileContext c = new CompileContext(diagnostics, environment, registry, scope, section, fragments,
-                List.copyOf(stack), true, expressions);
+                List.copyOf(stack), true, expressions, placeholders);
         c.path = path;
         c.anySection = anySection;
         return c;
@@ -215,12 +224,34 @@ public final class CompileContext {
         return path;
     }
 
+    /**
+     * A policy Gatehouse cannot run, for {@code why}: a load error saying so, or with
+     * {@code gateway.unsupportedPolicies: skip} a warning and a policy that does nothing but count
+     * that it was reached ({@code gatehouse_policy_skipped_total}). Returns null after an error.
+     */
+    public Policy unsupported(XmlElement e, String why) {
+        if (!environment.skipUnsupportedPolicies()) {
+            error(e.position(), "policy '" + e.name() + "' is not supported: " + why
+                    + " (gateway.unsupportedPolicies: skip loads it as a no-op)");
+            return null;
+        }
+        warning(e.position(), "policy '" + e.name() + "' is not supported: " + why
+                + "; skipped (gateway.unsupportedPolicies: skip): it does nothing when a request reaches it");
+        String name = e.name();
+        MetricSink metrics = environment.metricSink();
+        return exchange -> {
+            MetricSink target = exchange != null && exchange.metricSink() != null ? exchange.metricSink() : metrics;
+            target.policySkipped(name);
+            return Policy.DONE;
+        };
+    }
+
     /** Compiles one policy element, or reports why it cannot be. Returns null on errors. */
     public Policy policy(XmlElement e) {
         PolicyType type = registry.find(e.name());
         if (type == null) {
             if (registry.isKnownButUnsupported(e.name())) {
-                error(e.position(), "policy '" + e.name() + "' is not supported yet");
+                return unsupported(e, "Gatehouse does not have it yet");
             } else if (Section.byElement(e.name()) != null) {
                 error(e.position(), "<" + e.name() + "> is a section: it belongs directly under <policies>");
             } else {
@@ -234,7 +265,16 @@ public final class CompileContext {
                     + String.join(", ", type.sections().stream().sorted().map(Section::element).toList()) + ")");
             return null;
         }
-        return type.compiler().compile(e, this);
+        try {
+            return type.compiler().compile(e, this);
+        } catch (RuntimeException | StackOverflowError failure) {
+            // a checker bug or hostile input must not stop the load, a reload or a check: the
+            // document is refused with the element being read, and the rest is still checked
+            error(e.position(), "internal error while reading <" + e.name() + ">: " + failure.getClass().getSimpleName()
+                    + (failure.getMessage() == null ? "" : " (" + failure.getMessage() + ")")
+                    + "; the policy was not loaded (please report this)");
+            return null;
+        }
     }
 
     // ---- attributes ----
@@ -287,33 +327,23 @@ public final class CompileContext {
     // ---- values ----
 
     /**
-     * Replaces {@code {{name}}} with named values. An unknown name is an error (a warning in
-     * lenient mode, where the text is kept as written).
+     * Reports each {@code {{name}}} in {@code v} that no named value has: an error, or in lenient
+     * mode ({@code gatehouse policy check} without a config) one warning per name and document,
+     * the name then standing for a value unknown at load, as an expression does. Known names were
+     * substituted when the document was read ({@link io.gatehouse.policy.xml.XmlReader}); this
+     * returns {@code v} as it is.
      */
     public SourceValue substitute(SourceValue v) {
-        String text = v.text();
-        if (text.indexOf("{{") < 0) {
-            return v;
-        }
-        Matcher m = NAMED_VALUE.matcher(text);
-        SourceValue out = v;
-        int shift = 0;
-        while (m.find()) {
-            String name = m.group(1);
-            String value = environment.namedValue(name);
-            if (value == null) {
-                String msg = "unknown named value '" + name + "'" + Suggest.hint(name, environment.namedValueNames());
-                if (environment.lenientReferences()) {
-                    warning(v.positionAt(m.start()), msg);
-                } else {
-                    error(v.positionAt(m.start()), msg);
-                }
-                continue;
+        for (SourceValue.Unresolved u : v.unresolved()) {
+            String msg = "unknown named value '" + u.name() + "'" + Suggest.hint(u.name(), environment.namedValueNames());
+            if (!environment.lenientReferences()) {
+                error(u.position(), msg);
+            } else if (placeholders.add(u.name())) {
+                warning(u.position(), msg + ": checked as a placeholder whose value is unknown here"
+                        + " (check with the config's named values: gatehouse policy check -c CONFIG FILE...)");
             }
-            out = out.replace(m.start() + shift, m.end() + shift, value);
-            shift += value.length() - (m.end() - m.start());
         }
-        return out;
+        return v;
     }
 
     /** True if the (substituted) value is a policy expression {@code @(...)} or {@code @{...}}. */
@@ -328,9 +358,10 @@ public final class CompileContext {
     public <T> Value<T> value(SourceValue raw, Class<T> type, String policy, java.util.function.Function<String, T> parseConstant) {
         SourceValue v = substitute(raw);
         SourceValue s = v.strip();
-        if (environment.lenientReferences() && NAMED_VALUE.matcher(v.text()).find()) {
-            // an unknown named value (already warned about): what it stands for cannot be checked here
-            return Value.constant(null);
+        if (v.hasUnresolved()) {
+            // an unknown named value, reported above: in lenient mode what it stands for cannot be
+            // checked here, so the value is taken as one known only when the policy runs
+            return environment.lenientReferences() ? Value.placeholder(v.written(), policy) : null;
         }
         if (isExpression(s.text())) {
             CompiledExpression ce;

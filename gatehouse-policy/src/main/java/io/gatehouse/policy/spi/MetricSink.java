@@ -36,6 +36,13 @@ public interface MetricSink {
      */
     void emit(String namespace, String name, double value, Map<String, String> dimensions);
 
+    /**
+     * A policy loaded as a no-op under {@code gateway.unsupportedPolicies: skip} was reached by a
+     * request (and did nothing). Nothing by default.
+     */
+    default void policySkipped(String policy) {
+    }
+
     /** The Prometheus metric name for {@code namespace} and {@code name} (see the class comment). */
     static String prometheusName(String namespace, String name) {
         String ns = sanitize(namespace);

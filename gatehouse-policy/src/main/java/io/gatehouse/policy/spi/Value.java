@@ -16,12 +16,29 @@ public final class Value<T> {
     private final CompiledExpression expression;
     private final Class<T> type;
     private final String policy;
+    /** For a placeholder: the value as written (with its unknown {@code {{name}}}); else null. */
+    private final String placeholder;
 
     private Value(T constant, CompiledExpression expression, Class<T> type, String policy) {
+        this(constant, expression, type, policy, null);
+    }
+
+    private Value(T constant, CompiledExpression expression, Class<T> type, String policy, String placeholder) {
         this.constant = constant;
         this.expression = expression;
         this.type = type;
         this.policy = policy;
+        this.placeholder = placeholder;
+    }
+
+    /**
+     * A value with a named value nobody defined ({@code gatehouse policy check} without a
+     * config): neither a constant nor an expression, known only when the policy runs, so load-time
+     * checks of its constant skip it as they skip an expression. It never runs: a gateway loads no
+     * document with an unknown named value.
+     */
+    public static <T> Value<T> placeholder(String written, String policy) {
+        return new Value<>(null, null, null, policy, written);
     }
 
     public static <T> Value<T> constant(T value) {
@@ -33,7 +50,12 @@ public final class Value<T> {
     }
 
     public boolean isConstant() {
-        return expression == null;
+        return expression == null && placeholder == null;
+    }
+
+    /** True for a {@link #placeholder}. */
+    public boolean isPlaceholder() {
+        return placeholder != null;
     }
 
     /** The constant, or null for an expression. */
@@ -41,13 +63,17 @@ public final class Value<T> {
         return constant;
     }
 
-    /** The compiled expression, or null for a constant. */
+    /** The compiled expression, or null for a constant or a placeholder. */
     public CompiledExpression expression() {
         return expression;
     }
 
     public T get(Exchange exchange) {
         if (expression == null) {
+            if (placeholder != null) {
+                throw new GatewayException(500, policy, GatewayException.EXPRESSION_FAILURE,
+                        "a named value in '" + placeholder + "' is not defined", null);
+            }
             return constant;
         }
         Object v;
@@ -87,6 +113,6 @@ public final class Value<T> {
     @Override
     public String toString() {
         // constants may be secrets (a PFX password): never print them
-        return expression == null ? "<constant>" : expression.source();
+        return placeholder != null ? placeholder : expression == null ? "<constant>" : expression.source();
     }
 }

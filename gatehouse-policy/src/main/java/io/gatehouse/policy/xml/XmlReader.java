@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Function;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * A tolerant XML reader for APIM policy documents that records the line and column of every
@@ -35,23 +38,41 @@ public final class XmlReader {
     private final int n;
     private final LineMap lines;
     private final Diagnostics diagnostics;
+    private final Function<String, String> namedValues;
     private final Deque<String> open = new ArrayDeque<>();
     private int pos;
     /** Set when nesting went past {@link #MAX_DEPTH}: the rest is skipped, and the elements it leaves open are not reported again. */
     private boolean tooDeep;
 
-    private XmlReader(SourceText source, Diagnostics diagnostics) {
+    private XmlReader(SourceText source, Diagnostics diagnostics, Function<String, String> namedValues) {
         this.src = source.text();
         this.n = src.length();
         this.lines = new LineMap(source.name(), src);
         this.diagnostics = diagnostics;
+        this.namedValues = namedValues;
+    }
+
+    /**
+     * Reads one document with no named values: every {@code {{name}}} stays as written (see
+     * {@link SourceValue#unresolved()}).
+     */
+    public static XmlElement read(SourceText source, Diagnostics diagnostics) {
+        return read(source, diagnostics, name -> null);
     }
 
     /**
      * Reads one document. Returns its root element, or null when there is none; problems go to
      * {@code diagnostics}.
+     *
+     * <p>Named values are substituted as APIM does, as text before the policy is read: each
+     * {@code {{name}}} in an attribute value, text or CDATA becomes {@code namedValues}' value
+     * for that name, so a value needing a number or a URL ({@code timeout="{{timeout}}"},
+     * {@code base-url="{{base}}/v2"}) or an expression ({@code @("{{key}}")}) reads the value.
+     * Positions still point at the document as written. A name {@code namedValues} does not know
+     * (null) stays as written; the compiler reports it where the value is used. Markup inside a
+     * named value is read as text: a named value cannot add elements or attributes.
      */
-    public static XmlElement read(SourceText source, Diagnostics diagnostics) {
+    public static XmlElement read(SourceText source, Diagnostics diagnostics, Function<String, String> namedValues) {
         diagnostics.source(source);
         long bytes = utf8Length(source.text());
         if (bytes > MAX_DOCUMENT_BYTES) {
@@ -59,7 +80,7 @@ public final class XmlReader {
                     + " bytes (256 KiB, APIM's limit on a policy document) are read");
             return null;
         }
-        return new XmlReader(source, diagnostics).document();
+        return new XmlReader(source, diagnostics, requireNonNull(namedValues, "namedValues")).document();
     }
 
     private static long utf8Length(String s) {
@@ -525,7 +546,7 @@ public final class XmlReader {
             i++;
         }
         offs[k] = to;
-        return new SourceValue(sb.toString(), Arrays.copyOf(offs, k + 1), lines);
+        return new SourceValue(sb.toString(), Arrays.copyOf(offs, k + 1), lines).substitute(namedValues);
     }
 
     private SourceValue raw(int from, int to) {
@@ -533,7 +554,7 @@ public final class XmlReader {
         for (int i = 0; i < offs.length; i++) {
             offs[i] = from + i;
         }
-        return new SourceValue(src.substring(from, to), offs, lines);
+        return new SourceValue(src.substring(from, to), offs, lines).substitute(namedValues);
     }
 
     private static int entity(String name) {
