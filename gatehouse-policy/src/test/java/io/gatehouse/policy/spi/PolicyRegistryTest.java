@@ -39,15 +39,15 @@ class PolicyRegistryTest {
     @Test
     void unregisteredApimPoliciesAreErrorsNotSkipped() {
         PolicyRegistry r = PolicyRegistry.builtIn();
-        assertThat(r.isKnownButUnsupported("validate-odata-request")).isTrue();
+        assertThat(r.isKnownButUnsupported("set-graphql-resolver")).isTrue();
         assertThat(r.isKnownButUnsupported("set-header")).isFalse();
-        assertThat(r.suggest("validate-odata-requst")).isEqualTo("validate-odata-request");
+        assertThat(r.suggest("set-graphql-resolvr")).isEqualTo("set-graphql-resolver");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><validate-odata-request/><proxy/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><set-graphql-resolver/><proxy/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
-                "j.xml:1:20: error: policy 'validate-odata-request' is not supported yet",
-                "j.xml:1:45: error: policy 'proxy' is not supported yet");
+                "j.xml:1:20: error: policy 'set-graphql-resolver' is not supported yet",
+                "j.xml:1:43: error: policy 'proxy' is not supported yet");
     }
 
     @Test
