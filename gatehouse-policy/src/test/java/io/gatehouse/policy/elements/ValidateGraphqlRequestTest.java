@@ -313,6 +313,14 @@ class ValidateGraphqlRequestTest {
     }
 
     @Test
+    void aStandaloneCheckWithoutAConfigWarnsInsteadOfFailing() {
+        PolicyEngine lenient = new PolicyEngine(PolicyEnvironment.builder().lenientReferences(true).build());
+        assertThat(diagnostics(lenient, "<validate-graphql-request max-size=\"100\"><authorize><rule path=\"/Query/x\" /></authorize></validate-graphql-request>"))
+                .containsExactly("p.xml:1:20: warning: <validate-graphql-request> needs the API's GraphQL schema, and no API in the config has one: "
+                        + "set apis[].graphql.schema to the SDL file of each API this policy applies to (rule paths are not checked)");
+    }
+
+    @Test
     void aPolicyOutsideAnApiPicksTheSchemaOfTheApiTheRequestReached() {
         PolicyEngine global = new PolicyEngine(PolicyEnvironment.builder().graphqlSchema("gql", schema()).build());
         EffectivePolicy p = Harness.compile(global, "<policies><inbound>" + BASIC + "</inbound><backend><forward-request/></backend></policies>");
