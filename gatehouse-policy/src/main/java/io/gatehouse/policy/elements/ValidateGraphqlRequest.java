@@ -107,11 +107,24 @@ public final class ValidateGraphqlRequest implements Policy {
      * operation's root type), each segment a name or a pattern with {@code *}.
      */
     record Rule(String path, Pattern type, Pattern field, Value<String> action) {
-        boolean matches(String parentType, String fieldName, boolean root) {
+        /**
+         * @param parentTypes the type the field is selected on and, when that is an interface, the
+         *     object types implementing it: {@code /User/email} also covers {@code email} selected
+         *     through an interface User implements, which the backend resolves on User
+         */
+        boolean matches(List<String> parentTypes, String fieldName, boolean root) {
             if (!field.matcher(fieldName).matches()) {
                 return false;
             }
-            return type == null ? root : type.matcher(parentType).matches();
+            if (type == null) {
+                return root;
+            }
+            for (String t : parentTypes) {
+                if (type.matcher(t).matches()) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -654,6 +667,7 @@ public final class ValidateGraphqlRequest implements Policy {
         private final String[] actions = new String[rules.size()];
         private final Set<String> walkedFragments = new java.util.HashSet<>();
         final Set<Field> removed = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Map<String, List<String>> implementations = new HashMap<>();
 
         Authorizer(Exchange exchange, GraphQLSchema schema, Map<String, FragmentDefinition> fragments, List<JToken> fieldErrors) {
             this.exchange = exchange;
@@ -685,9 +699,10 @@ public final class ValidateGraphqlRequest implements Policy {
 
         private void field(Field f, GraphQLCompositeType parent, boolean root) {
             String parentName = ((GraphQLNamedType) parent).getName();
+            List<String> parentTypes = parentTypes(parent);
             for (int i = 0; i < rules.size(); i++) {
                 Rule rule = rules.get(i);
-                if (!rule.matches(parentName, f.getName(), root)) {
+                if (!rule.matches(parentTypes, f.getName(), root)) {
                     continue;
                 }
                 String action = action(i);
@@ -723,6 +738,18 @@ public final class ValidateGraphqlRequest implements Policy {
                 child = schema.getType("__Type");
             }
             walk(f.getSelectionSet(), child, false);
+        }
+
+        private List<String> parentTypes(GraphQLCompositeType parent) {
+            if (parent instanceof graphql.schema.GraphQLInterfaceType i) {
+                return implementations.computeIfAbsent(i.getName(), k -> {
+                    List<String> names = new ArrayList<>();
+                    names.add(k);
+                    schema.getImplementations(i).forEach(o -> names.add(o.getName()));
+                    return names;
+                });
+            }
+            return List.of(((GraphQLNamedType) parent).getName());
         }
 
         /** Rule {@code i}'s action for this request (an expression is evaluated once); unknown text stays as written. */

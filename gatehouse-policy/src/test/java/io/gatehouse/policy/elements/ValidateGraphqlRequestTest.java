@@ -25,13 +25,15 @@ class ValidateGraphqlRequestTest {
               users(first: Int): [User!]!
               user(id: ID!): User
               node(id: ID!): Node
+              contact(id: ID!): Contact
             }
             type Mutation {
               deleteUser(id: ID!): Boolean
               rename(id: ID!, name: String!): User
             }
             interface Node { id: ID! }
-            type User implements Node {
+            interface Contact { email: String }
+            type User implements Node & Contact {
               id: ID!
               name: String
               email: String
@@ -283,6 +285,28 @@ class ValidateGraphqlRequestTest {
         PolicyContext all = post("{ user(id: 1) { email } }");
         Harness.run(inbound(RULES), all, new Harness.RecordingForwarder());
         assertThat(all.response().statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aRuleOnAnObjectTypeCoversTheFieldSelectedThroughAnInterfaceItImplements() {
+        PolicyContext c = post("{ contact(id: 1) { email } node(id: 1) { id ... on User { email name } } }");
+        Harness.run(inbound(RULES), c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(200);
+        String query = (String) ((io.gatehouse.expr.lib.JValue) JToken.parse(requestBody(c)).get("query")).value();
+        assertThat(query).doesNotContain("email").doesNotContain("contact").contains("name");
+        assertThat((String) c.variables().get("GraphQLErrors")).contains("Contact.email").contains("User.email");
+    }
+
+    @Test
+    void aRemovalInAGetRequestRewritesTheQueryParameter() {
+        PolicyContext c = new PolicyContext();
+        c.request().method("GET").url(Url.parse("https://api.local/graphql?query=%7B%20users%20%7B%20id%20email%20%7D%20%7D&x=1"));
+        Harness.RecordingForwarder f = new Harness.RecordingForwarder();
+        Harness.run(inbound(RULES), c, f);
+        assertThat(f.calls.get()).isEqualTo(1);
+        String query = c.request().url().queryValueOrDefault("query", null);
+        assertThat(query).contains("users").contains("id").doesNotContain("email");
+        assertThat(c.request().url().queryValueOrDefault("x", null)).isEqualTo("1");
     }
 
     @Test
