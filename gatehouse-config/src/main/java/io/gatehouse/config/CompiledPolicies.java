@@ -9,6 +9,7 @@ import io.gatehouse.config.model.OperationConfig;
 import io.gatehouse.config.model.PolicyRef;
 import io.gatehouse.policy.ChainCheck;
 import io.gatehouse.policy.EffectivePolicy;
+import io.gatehouse.policy.GraphqlApiSchema;
 import io.gatehouse.policy.PolicyDocument;
 import io.gatehouse.policy.PolicyEngine;
 import io.gatehouse.policy.PolicyEnvironment;
@@ -22,6 +23,7 @@ import io.gatehouse.tls.RevocationMode;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -97,6 +99,27 @@ public final class CompiledPolicies {
                                     Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
                                     CaStore caStore, RevocationMode revocation, Map<String, String> hostEnvironment,
                                     Diagnostics d) {
+        return compile(model, sources, namedValues, fragments, keyPairs, certificates, caStore, revocation,
+                hostEnvironment, Map.of(), d);
+    }
+
+    /**
+     * Like the above, with the APIs' GraphQL schemas ({@code apis[].graphql.schema}) by API id:
+     * each is parsed and checked here, whether or not a policy uses it, and the API and operation
+     * documents of an API compile knowing its schema.
+     */
+    static CompiledPolicies compile(GatehouseConfig model, Map<PolicyRef, SourceText> sources,
+                                    Map<String, String> namedValues, Map<String, SourceText> fragments,
+                                    Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
+                                    CaStore caStore, RevocationMode revocation, Map<String, String> hostEnvironment,
+                                    Map<String, SourceText> graphqlSchemas, Diagnostics d) {
+        Map<String, GraphqlApiSchema> schemas = new LinkedHashMap<>();
+        graphqlSchemas.forEach((apiId, sdl) -> {
+            GraphqlApiSchema schema = GraphqlApiSchema.parse(sdl, d);
+            if (schema != null) {
+                schemas.put(apiId, schema);
+            }
+        });
         boolean anyPolicy = model.globalPolicy() != null
                 || model.apis().stream().anyMatch(a -> a.policy() != null
                 || a.operations().stream().anyMatch(o -> o.policy() != null));
@@ -107,6 +130,16 @@ public final class CompiledPolicies {
         OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
         PolicyEnvironment.Builder env = environment(model, namedValues, fragments, keyPairs, certificates, caStore, check,
                 hostEnvironment).outboundHttp(outbound);
+        for (ApiConfig api : model.apis()) {
+            GraphqlApiSchema schema = schemas.get(api.id());
+            if (schema != null) {
+                env.graphqlSchema(api.id(), schema);
+            } else if (graphqlSchemas.containsKey(api.id())) {
+                env.brokenGraphqlSchema(api.id()); // reported at the schema file: its policies do not report it again
+            } else {
+                env.apiWithoutGraphqlSchema(api.id());
+            }
+        }
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -114,12 +147,13 @@ public final class CompiledPolicies {
         Map<String, EffectivePolicy> byApi = new HashMap<>();
         Map<String, EffectivePolicy> byOperation = new HashMap<>();
         for (ApiConfig api : model.apis()) {
-            PolicyDocument apiDoc = parse(engine, sources, api.policy(), Scope.API, d);
+            PolicyEngine apiEngine = engine.forApi(api.id());
+            PolicyDocument apiDoc = parse(apiEngine, sources, api.policy(), Scope.API, d);
             if (global != null || apiDoc != null) {
                 byApi.put(api.id(), engine.compose(global, apiDoc, null, d));
             }
             for (OperationConfig op : api.operations()) {
-                PolicyDocument opDoc = parse(engine, sources, op.policy(), Scope.OPERATION, d);
+                PolicyDocument opDoc = parse(apiEngine, sources, op.policy(), Scope.OPERATION, d);
                 if (global != null || apiDoc != null || opDoc != null) {
                     byOperation.put(api.id() + '\u0000' + op.id(), engine.compose(global, apiDoc, opDoc, d));
                 }

@@ -108,7 +108,7 @@ public final class ConfigLoader {
             // policies are compiled even when the config has errors, so every problem shows at once
             policies = CompiledPolicies.compile(model, reader.policySources, namedValues, reader.fragmentSources,
                     materials.keyPairs, materials.certificates, materials.caStore(), materials.revocation(model),
-                    env, diagnostics);
+                    env, reader.graphqlSchemaSources, diagnostics);
         }
         diagnostics.source(Redaction.redact(name, text, reader.secretScalars, reader.secretSpans));
 

@@ -68,7 +68,7 @@ final class ConfigReader {
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-            "operations", "hostnames", "clientCertificate", "forwardClientCertificate");
+            "operations", "hostnames", "clientCertificate", "forwardClientCertificate", "graphql");
     private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
 
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
@@ -103,6 +103,8 @@ final class ConfigReader {
     final List<Redaction.Span> secretSpans = new ArrayList<>();
     final Map<PolicyRef, SourceText> policySources = new LinkedHashMap<>();
     final Map<String, SourceText> fragmentSources = new LinkedHashMap<>();
+    /** {@code apis[].graphql.schema} texts by API id, parsed with the policies. */
+    final Map<String, SourceText> graphqlSchemaSources = new LinkedHashMap<>();
 
     ConfigReader(String configName, ConfigFiles files, Map<String, String> env, Diagnostics diagnostics) {
         this.configName = configName;
@@ -1248,13 +1250,28 @@ final class ConfigReader {
                         + "Client-Cert-Chain, or xfcc for X-Forwarded-Client-Cert)"));
             }
         }
+        Path graphqlSchema = null;
+        Section g = section(s, "graphql", "api graphql settings", "schema");
+        if (g != null) {
+            if (!g.has("schema")) {
+                missing(g, "schema");
+            } else {
+                graphqlSchema = file(g, "schema");
+                String sdl = graphqlSchema == null ? null : readText(graphqlSchema, g.valuePosition("schema"));
+                if (sdl == null) {
+                    graphqlSchema = null;
+                } else if (id != null) {
+                    graphqlSchemaSources.put(id, new SourceText(files.display(graphqlSchema), sdl));
+                }
+            }
+        }
         if (id == null) {
             return null;
         }
         // kept with what could be read (path may be null) so duplicate and reference checks
         // still run; the load fails anyway because every problem was reported
         return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(),
-                hostnames == null ? List.of() : hostnames, certificateRequired, forward);
+                hostnames == null ? List.of() : hostnames, certificateRequired, forward, graphqlSchema);
     }
 
     private String apiPath(String raw, Position at) {

@@ -149,6 +149,9 @@ public final class EffectivePolicy {
         errorResponse(exchange.context().response(), g.status(), g.publicMessage());
         if (g instanceof io.gatehouse.policy.elements.PolicyRejection r) {
             r.responseHeaders().forEach(exchange.context().response().headers()::set); // e.g. Retry-After on a 429
+            if (r.jsonBody() != null) { // e.g. GraphQL's {"errors": [...]} from validate-graphql-request
+                exchange.context().response().body(MessageBody.ofString(r.jsonBody(), "application/json"));
+            }
         }
         exchange.clearResponded();
         exchange.section(Section.ON_ERROR);
@@ -212,6 +215,7 @@ public final class EffectivePolicy {
             case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
+            case 413 -> "Payload Too Large";
             case 500 -> "Internal Server Error";
             case 502 -> "Bad Gateway";
             case 503 -> "Service Unavailable";

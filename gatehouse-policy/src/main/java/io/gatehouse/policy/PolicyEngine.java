@@ -36,13 +36,27 @@ public final class PolicyEngine {
     private static final EffectivePolicy DEFAULT = new EffectivePolicy(defaultSections(), false, false);
 
     private final PolicyEnvironment environment;
-    private final Map<String, Fragment> fragments = new ConcurrentHashMap<>();
+    private final Map<String, Fragment> fragments;
 
     private record Fragment(XmlElement root, Diagnostics diagnostics) {
     }
 
     public PolicyEngine(PolicyEnvironment environment) {
+        this(environment, new ConcurrentHashMap<>());
+    }
+
+    private PolicyEngine(PolicyEnvironment environment, Map<String, Fragment> fragments) {
         this.environment = requireNonNull(environment, "environment");
+        this.fragments = fragments;
+    }
+
+    /**
+     * An engine for the documents of API {@code apiId} (see {@link PolicyEnvironment#forApi}); it
+     * shares this engine's fragments, so each fragment file is still read, and its problems
+     * reported, once.
+     */
+    public PolicyEngine forApi(String apiId) {
+        return new PolicyEngine(environment.forApi(apiId), fragments);
     }
 
     public PolicyEnvironment environment() {

@@ -45,6 +45,10 @@ public final class PolicyEnvironment {
     private final MetricSink metricSink;
     private final ManagedIdentityTokens managedIdentity;
     private final OutboundHttp outboundHttp;
+    private final Map<String, GraphqlApiSchema> graphqlSchemas;
+    private final Set<String> apisWithoutGraphqlSchema;
+    private final Set<String> brokenGraphqlSchemas;
+    private final String api;
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -69,6 +73,78 @@ public final class PolicyEnvironment {
         this.outboundHttp = b.outboundHttp;
         this.managedIdentity = b.managedIdentity == null ? null
                 : new ManagedIdentityTokens(b.managedIdentity, b.clock, b.outboundHttp);
+        this.graphqlSchemas = Map.copyOf(b.graphqlSchemas);
+        this.apisWithoutGraphqlSchema = Set.copyOf(b.apisWithoutGraphqlSchema);
+        this.brokenGraphqlSchemas = Set.copyOf(b.brokenGraphqlSchemas);
+        this.api = null;
+    }
+
+    /** A copy of {@code o} for compiling the documents of API {@code api} (see {@link #api()}). */
+    private PolicyEnvironment(PolicyEnvironment o, String api) {
+        this.namedValues = o.namedValues;
+        this.secretValues = o.secretValues;
+        this.skipUnsupportedPolicies = o.skipUnsupportedPolicies;
+        this.fragments = o.fragments;
+        this.keyPairs = o.keyPairs;
+        this.certificates = o.certificates;
+        this.backendIds = o.backendIds;
+        this.chainCheck = o.chainCheck;
+        this.clock = o.clock;
+        this.lenientReferences = o.lenientReferences;
+        this.registry = o.registry;
+        this.expressionCompiler = o.expressionCompiler;
+        this.outgoingTrustAnchors = o.outgoingTrustAnchors;
+        this.responseCache = o.responseCache;
+        this.counterStore = o.counterStore;
+        this.metricSink = o.metricSink;
+        this.outboundHttp = o.outboundHttp;
+        this.managedIdentity = o.managedIdentity;
+        this.graphqlSchemas = o.graphqlSchemas;
+        this.apisWithoutGraphqlSchema = o.apisWithoutGraphqlSchema;
+        this.brokenGraphqlSchemas = o.brokenGraphqlSchemas;
+        this.api = api;
+    }
+
+    /**
+     * This environment for compiling the API and operation documents of API {@code apiId}: the
+     * same in everything, plus {@link #api()}, so policies bound to the API's definition (its
+     * GraphQL schema) find it at load.
+     */
+    public PolicyEnvironment forApi(String apiId) {
+        return new PolicyEnvironment(this, requireNonNull(apiId, "apiId"));
+    }
+
+    /**
+     * The API whose documents are being compiled, or null for the global (and product) document
+     * and for standalone checks: a policy there runs for whichever API the request reaches.
+     */
+    public String api() {
+        return api;
+    }
+
+    /** The GraphQL schema of API {@code apiId} ({@code apis[].graphql.schema}), or null when it has none. */
+    public GraphqlApiSchema graphqlSchema(String apiId) {
+        return apiId == null ? null : graphqlSchemas.get(apiId);
+    }
+
+    /** Every API's GraphQL schema, by API id. */
+    public Map<String, GraphqlApiSchema> graphqlSchemas() {
+        return graphqlSchemas;
+    }
+
+    /** The APIs the config declares without a GraphQL schema (for policies at global scope). */
+    public Set<String> apisWithoutGraphqlSchema() {
+        return apisWithoutGraphqlSchema;
+    }
+
+    /** True when some API's schema file has errors (already reported at the file). */
+    public boolean anyGraphqlSchemaBroken() {
+        return !brokenGraphqlSchemas.isEmpty();
+    }
+
+    /** True when API {@code apiId}'s schema file has errors (already reported at the file). */
+    public boolean graphqlSchemaBroken(String apiId) {
+        return apiId != null && brokenGraphqlSchemas.contains(apiId);
     }
 
     public static Builder builder() {
@@ -223,6 +299,9 @@ public final class PolicyEnvironment {
         private MetricSink metricSink = MetricSink.NONE;
         private ManagedIdentityEndpoint managedIdentity;
         private OutboundHttp outboundHttp = OutboundHttp.NONE;
+        private final Map<String, GraphqlApiSchema> graphqlSchemas = new LinkedHashMap<>();
+        private final Set<String> apisWithoutGraphqlSchema = new LinkedHashSet<>();
+        private final Set<String> brokenGraphqlSchemas = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -320,6 +399,27 @@ public final class PolicyEnvironment {
         /** The client outgoing calls go through (see {@link PolicyEnvironment#outboundHttp()}). */
         public Builder outboundHttp(OutboundHttp http) {
             this.outboundHttp = requireNonNull(http, "http");
+            return this;
+        }
+
+        /** API {@code apiId}'s GraphQL schema ({@code apis[].graphql.schema}). */
+        public Builder graphqlSchema(String apiId, GraphqlApiSchema schema) {
+            graphqlSchemas.put(requireNonNull(apiId, "apiId"), requireNonNull(schema, "schema"));
+            apisWithoutGraphqlSchema.remove(apiId);
+            return this;
+        }
+
+        /** An API the config declares with no GraphQL schema (policies at global scope must know them). */
+        public Builder apiWithoutGraphqlSchema(String apiId) {
+            if (!graphqlSchemas.containsKey(requireNonNull(apiId, "apiId"))) {
+                apisWithoutGraphqlSchema.add(apiId);
+            }
+            return this;
+        }
+
+        /** An API whose schema file has errors, already reported: policies needing it fail without a second error. */
+        public Builder brokenGraphqlSchema(String apiId) {
+            brokenGraphqlSchemas.add(requireNonNull(apiId, "apiId"));
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.gatehouse.config.model;
 
 import io.gatehouse.common.Position;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -19,6 +20,8 @@ import java.util.List;
  *     before any policy runs
  * @param forwardClientCertificate whether the gateway tells the backend the client's verified
  *     certificate itself, and in which header format
+ * @param graphqlSchema {@code apis[].graphql.schema}: the API's GraphQL schema (SDL) file, for
+ *     {@code validate-graphql-request}; null when the API has none
  */
 public record ApiConfig(
         String id,
@@ -30,18 +33,27 @@ public record ApiConfig(
         Position position,
         List<String> hostnames,
         boolean clientCertificateRequired,
-        ForwardClientCertificate forwardClientCertificate) {
+        ForwardClientCertificate forwardClientCertificate,
+        Path graphqlSchema) {
 
     public ApiConfig {
         operations = List.copyOf(operations);
         hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
     }
 
+    /** An API without a GraphQL schema. */
+    public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
+            List<OperationConfig> operations, Position position, List<String> hostnames,
+            boolean clientCertificateRequired, ForwardClientCertificate forwardClientCertificate) {
+        this(id, path, backendId, serviceUrl, policy, operations, position, hostnames, clientCertificateRequired,
+                forwardClientCertificate, null);
+    }
+
     /** An API served on every hostname, with the client certificate optional. */
     public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
             List<OperationConfig> operations, Position position) {
         this(id, path, backendId, serviceUrl, policy, operations, position, List.of(), false,
-                ForwardClientCertificate.NONE);
+                ForwardClientCertificate.NONE, null);
     }
 
     /** {@code apis[].forwardClientCertificate}. */

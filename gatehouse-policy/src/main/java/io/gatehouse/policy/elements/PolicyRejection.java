@@ -16,12 +16,23 @@ import java.util.Map;
 public final class PolicyRejection extends GatewayException {
     private final String publicMessage;
     private final Map<String, String> responseHeaders;
+    private final String jsonBody;
 
     public PolicyRejection(int status, String source, String reason, String message, String publicMessage,
                            Map<String, String> responseHeaders) {
+        this(status, source, reason, message, publicMessage, responseHeaders, null);
+    }
+
+    /**
+     * @param jsonBody a JSON document to answer with instead of the usual {@code {"statusCode", "message"}}
+     *     (validate-graphql-request answers GraphQL's {@code {"errors": [...]}}); null for the usual one
+     */
+    public PolicyRejection(int status, String source, String reason, String message, String publicMessage,
+                           Map<String, String> responseHeaders, String jsonBody) {
         super(status, source, reason, message);
         this.publicMessage = publicMessage == null ? GatewayException.publicMessage(status) : publicMessage;
         this.responseHeaders = Map.copyOf(new LinkedHashMap<>(responseHeaders));
+        this.jsonBody = jsonBody;
     }
 
     public PolicyRejection(int status, String source, String reason, String message) {
@@ -39,5 +50,10 @@ public final class PolicyRejection extends GatewayException {
      */
     public Map<String, String> responseHeaders() {
         return responseHeaders;
+    }
+
+    /** The JSON body the error response carries instead of the usual one, or null. */
+    public String jsonBody() {
+        return jsonBody;
     }
 }

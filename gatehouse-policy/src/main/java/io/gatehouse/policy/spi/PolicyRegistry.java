@@ -43,6 +43,8 @@ import io.gatehouse.policy.elements.SetStatus;
 import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
+import io.gatehouse.policy.elements.ValidateGraphqlRequest;
+import io.gatehouse.policy.elements.ValidateODataRequest;
 import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
 import io.gatehouse.policy.elements.Wait;
@@ -63,8 +65,7 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "validate-graphql-request",
-            "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
+            "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
             "http-data-source");
@@ -90,7 +91,8 @@ public final class PolicyRegistry {
                 CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
                 Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
-                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE)).toList());
+                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
+                ValidateGraphqlRequest.TYPE, ValidateODataRequest.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
