@@ -22,6 +22,8 @@ import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
+import io.gatehouse.policy.elements.LlmEmitTokenMetric;
+import io.gatehouse.policy.elements.LlmTokenLimit;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.NeedsApiSchema;
 import io.gatehouse.policy.elements.Quota;
@@ -65,8 +67,8 @@ public final class PolicyRegistry {
     private static final Set<String> APIM_NOT_YET = Set.of(
             "validate-graphql-request",
             "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
-            "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
-            "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
+            "llm-semantic-cache-lookup", "llm-semantic-cache-store",
+            "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
             "http-data-source");
 
     private final Map<String, PolicyType> types;
@@ -90,7 +92,8 @@ public final class PolicyRegistry {
                 CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
                 Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
-                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE)).toList());
+                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
+                LlmTokenLimit.TYPE, LlmTokenLimit.AZURE_OPENAI_TYPE, LlmEmitTokenMetric.TYPE, LlmEmitTokenMetric.AZURE_OPENAI_TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
