@@ -76,6 +76,15 @@ class LlmTokenPoliciesEndToEndTest {
                   <backend><forward-request timeout="20" /></backend>
                 </policies>
                 """);
+        GatewayHarness.write(tmp.resolve("long.xml"), """
+                <policies>
+                  <inbound>
+                    <azure-openai-token-limit counter-key="long" tokens-per-minute="100000" estimate-prompt-tokens="true"
+                        remaining-tokens-header-name="x-remaining" />
+                  </inbound>
+                  <backend><forward-request timeout="20" /></backend>
+                </policies>
+                """);
         GatewayHarness.write(tmp.resolve("shop.xml"), """
                 <policies>
                   <inbound>
@@ -113,6 +122,10 @@ class LlmTokenPoliciesEndToEndTest {
                     path: llm
                     backendId: openai
                     policy: llm.xml
+                  - id: long
+                    path: long
+                    backendId: openai
+                    policy: long.xml
                   - id: shop
                     path: shop
                     backendId: openai
@@ -299,5 +312,17 @@ class LlmTokenPoliciesEndToEndTest {
         assertThat(quota.statusCode()).as("list-items' quota of 3").isEqualTo(403);
         assertThat(quota.body()).contains("Out of call volume quota");
         assertThat(received.stream().filter(r -> r.contains(" /v1/items")).count()).as("refused calls never reach the backend").isEqualTo(5);
+    }
+
+    @Test
+    void aLongPromptIsEstimatedOffTheEventLoopAndForwardedWhole() throws Exception {
+        String text = "the quick brown fox jumps over the lazy dog ".repeat(2000); // about 88 KB
+        String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("https://api.gatehouse.test:" + port + "/long/chat/completions"))
+                .header("x-tenant", "tenant-long").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-remaining")).as("the 50 reported replaced the estimate").hasValue("99950");
+        assertThat(received).contains("tenant-long /v1/chat/completions " + body);
     }
 }

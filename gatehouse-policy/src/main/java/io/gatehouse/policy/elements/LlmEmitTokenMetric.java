@@ -82,10 +82,9 @@ public final class LlmEmitTokenMetric implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        // only a streamed call needs the estimate; anything else is counted from its usage
-        LlmTokens.Prompt prompt = LlmTokens.prompt(exchange.context().request().body(), false, tokenizer);
-        exchange.onResponse(r -> response(exchange, r, prompt));
-        return DONE;
+        // only a streamed call is estimated (prompt() does for "stream": true); anything else is counted from its usage
+        return LlmTokens.withPrompt(LlmTokens.bytes(exchange.context().request().body()), false, tokenizer,
+                prompt -> exchange.onResponse(r -> response(exchange, r, prompt)));
     }
 
     private void response(Exchange exchange, Response r, LlmTokens.Prompt prompt) {
@@ -103,10 +102,7 @@ public final class LlmEmitTokenMetric implements Policy {
     }
 
     private void emit(Exchange exchange, MetricSink target, LlmTokens.Usage reported, LlmTokens.Prompt prompt, Map<String, String> dims) {
-        LlmTokens.Usage u = reported;
-        if (prompt.stream() && u.prompt() < 0) {
-            u = u.withPromptEstimate(LlmTokens.prompt(exchange.context().request().body(), true, tokenizer).estimate());
-        }
+        LlmTokens.Usage u = prompt.stream() ? reported.withPromptEstimate(prompt.estimate()) : reported;
         if (!u.known()) {
             return;
         }

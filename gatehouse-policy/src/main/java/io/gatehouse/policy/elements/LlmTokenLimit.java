@@ -41,6 +41,7 @@ import java.util.concurrent.CompletionStage;
  * asks for {@code "stream": true}, the prompt's tokens are estimated with OpenAI's encodings
  * before the call is forwarded and counted at once: a prompt that does not fit is refused without
  * reaching the backend; the estimate is replaced by the reported total when the response comes.
+ * A long request body is read and estimated off the request's thread ({@link LlmTokens#withPrompt}).
  *
  * <p>{@code tokens-per-minute} counts over a sliding minute (the counter store's sliding window,
  * as rate-limit); going over is 429 with {@code Retry-After} and {@code context.LastError}
@@ -187,7 +188,11 @@ public final class LlmTokenLimit implements Policy {
             throw new GatewayException(500, source, GatewayException.EXPRESSION_FAILURE, source + ": counter-key evaluated to null");
         }
         int tpm = tokensPerMinute == null ? 0 : RateLimitByKey.positive(tokensPerMinute, exchange, source, "tokens-per-minute", 1);
-        LlmTokens.Prompt prompt = LlmTokens.prompt(exchange.context().request().body(), estimate, tokenizer);
+        return LlmTokens.withPrompt(LlmTokens.bytes(exchange.context().request().body()), estimate, tokenizer, p -> limit(exchange, k, tpm, p));
+    }
+
+    /** Checks and counts the call once its prompt is known; throws the refusal. */
+    private void limit(Exchange exchange, String k, int tpm, LlmTokens.Prompt prompt) {
         long estimated = Math.max(0, prompt.estimate());
         String model = prompt.model();
 
@@ -233,7 +238,6 @@ public final class LlmTokenLimit implements Policy {
         }
         Accounting acc = new Accounting(exchange, tpm, rateKey, quotaKey, quotaLeft, estimated, remaining, remainingQuota);
         exchange.onResponse(r -> acc.response(r, model));
-        return DONE;
     }
 
     /** One call's tokens: counted when its usage is known (at once for a whole body, at the end of a streamed one). */

@@ -102,16 +102,46 @@ final class LlmTokens {
     }
 
     /**
+     * Request bodies longer than this are read and estimated on {@link #ESTIMATES}, not on the
+     * request's thread (an event loop): tokenizing costs about a microsecond per token, so a long
+     * prompt would hold up every other connection of the loop.
+     */
+    static final int OFF_THREAD_BYTES = 16 * 1024;
+
+    /** Where long prompts are estimated: a few daemon threads, half the processors. */
+    static final java.util.concurrent.ExecutorService ESTIMATES = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), r -> {
+                Thread t = new Thread(r, "gatehouse-token-estimate");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** The request body's bytes (not consuming it); empty when there is none. */
+    static byte[] bytes(MessageBody body) {
+        return body == null ? new byte[0] : body.bytes();
+    }
+
+    /**
+     * {@code then} with the prompt read from {@code bytes} (see {@link #prompt}): at once for a
+     * short body, returning {@code Policy.DONE}; for a long one, on {@link #ESTIMATES}, returning
+     * the stage that ends once {@code then} ran (failing as it failed).
+     */
+    static java.util.concurrent.CompletionStage<Void> withPrompt(byte[] bytes, boolean estimate, Tokenizer tokenizer,
+                                                                 Consumer<Prompt> then) {
+        if (bytes.length <= OFF_THREAD_BYTES) {
+            then.accept(prompt(bytes, estimate, tokenizer));
+            return io.gatehouse.policy.spi.Policy.DONE;
+        }
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> prompt(bytes, estimate, tokenizer), ESTIMATES).thenAccept(then);
+    }
+
+    /**
      * Reads the request body (not consuming it): {@code "stream": true}, and, when {@code estimate}
      * (or the request streams) and a tokenizer is given, the prompt's tokens: chat messages (with
      * OpenAI's per-message overhead of 3 tokens, 1 more for a name, and 3 for the reply's start),
      * {@code prompt} (completions) or {@code input} (embeddings, Responses API).
      */
-    static Prompt prompt(MessageBody body, boolean estimate, Tokenizer tokenizer) {
-        if (body == null) {
-            return Prompt.NONE;
-        }
-        byte[] bytes = body.bytes();
+    static Prompt prompt(byte[] bytes, boolean estimate, Tokenizer tokenizer) {
         if (bytes.length == 0) {
             return Prompt.NONE;
         }

@@ -165,6 +165,34 @@ class LlmTokenPoliciesTest {
     }
 
     @Test
+    void aLongPromptIsEstimatedOffTheRequestsThreadAndStillRefusedOrCounted() {
+        EffectivePolicy p = policy("""
+                <llm-token-limit counter-key="long" tokens-per-minute="10000" estimate-prompt-tokens="true"
+                    remaining-tokens-variable-name="left"/>""");
+        // about 20 KB, over LlmTokens.OFF_THREAD_BYTES: read and estimated on the estimate threads
+        String text = "the quick brown fox jumps over the lazy dog ".repeat(460);
+        String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+        assertThat(body.length()).isGreaterThan(LlmTokens.OFF_THREAD_BYTES);
+        String[] thread = new String[1];
+        Forwarder recording = (x, s) -> {
+            thread[0] = Thread.currentThread().getName();
+            return backend.forward(x, s);
+        };
+        backendBody = usageJson(4148, 3000);
+        PolicyContext c = request(body);
+        Harness.run(p, c, recording);
+        assertThat(c.response().statusCode()).isEqualTo(200);
+        assertThat(thread[0]).as("the policies went on where the estimate was made").isEqualTo("gatehouse-token-estimate");
+        // 9 tokens per repetition of the sentence, 1 for the trailing space, the message's role (1) and the overheads (3 + 3)
+        assertThat(10000 - (Integer) c.variables().get("left")).isEqualTo(460 * 9 + 1 + 1 + 3 + 3);
+        PolicyContext refused = request(body);
+        Harness.run(p, refused, backend);
+        assertThat(refused.response().statusCode()).as("7148 reported + this prompt's 4148 > 10000").isEqualTo(429);
+        assertThat(backendCalls.get()).isEqualTo(1);
+        assertThat(refused.lastError().reason()).isEqualTo("TokenLimitExceeded");
+    }
+
+    @Test
     void theEstimateCountsBeforeTheResponseAndIsReplacedByTheReportedTotal() {
         EffectivePolicy p = policy("""
                 <llm-token-limit counter-key="k" tokens-per-minute="1000" estimate-prompt-tokens="true"
