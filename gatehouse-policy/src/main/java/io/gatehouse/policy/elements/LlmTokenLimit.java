@@ -204,7 +204,7 @@ public final class LlmTokenLimit implements Policy {
             if (!rate.allowed()) {
                 long retry = rate.secondsToReset();
                 throw refuse(exchange, 429, "TokenLimitExceeded", "Token limit is exceeded. Try again in " + retry + " seconds.", retry,
-                        true, tpm);
+                        true);
             }
         }
         String quotaKey = null;
@@ -222,7 +222,7 @@ public final class LlmTokenLimit implements Policy {
                 }
                 long retry = q.secondsToReset();
                 throw refuse(exchange, 403, "TokenQuotaExceeded", "Token quota is exceeded. Try again in " + Limits.timeSpan(retry) + ".",
-                        retry, false, tpm);
+                        retry, false);
             }
         }
         long remaining = rate == null ? -1 : Math.max(0, tpm - rate.count());
@@ -316,7 +316,7 @@ public final class LlmTokenLimit implements Policy {
         }
     }
 
-    private PolicyRejection refuse(Exchange exchange, int status, String reason, String msg, long retryAfter, boolean rate, int tpm) {
+    private PolicyRejection refuse(Exchange exchange, int status, String reason, String msg, long retryAfter, boolean rate) {
         if (retryAfterVariable != null) {
             exchange.context().variables().set(retryAfterVariable, (int) Math.min(Integer.MAX_VALUE, retryAfter));
         }
