@@ -36,6 +36,8 @@ public final class Exchange {
     private io.gatehouse.policy.spi.Block.Item responder;
     private boolean responderSet;   // responder is this run's: on-error may name another
     private io.gatehouse.policy.spi.OutboundHttp outboundHttp;
+    private io.gatehouse.expr.context.MessageBody streamedResponseBody;
+    private List<ResponseBodyTap> responseBodyTaps;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -242,6 +244,41 @@ public final class Exchange {
                 trace(new TraceEntry("gateway", "error", "response hook failed: " + e, java.util.Map.of()));
             }
         }
+    }
+
+    /**
+     * Set by the gateway when the backend's body stays on its connection and {@code body} (empty)
+     * stands for it in {@code context.Response.Body}: if it is still there when the response leaves,
+     * the body streams to the client after the policies.
+     */
+    public void streamedResponseBody(io.gatehouse.expr.context.MessageBody body) {
+        this.streamedResponseBody = body;
+    }
+
+    /** True when {@code body} is the placeholder of a backend body the gateway streams (see {@link #streamedResponseBody}). */
+    public boolean isStreamedResponseBody(io.gatehouse.expr.context.MessageBody body) {
+        return body != null && body == streamedResponseBody;
+    }
+
+    /**
+     * Asks the gateway to show {@code tap} the streamed backend body as it passes to the client
+     * (for a policy that reads something at its end, such as an LLM's token usage, without
+     * buffering it). Only meaningful from an {@link #onResponse} hook that found
+     * {@link #isStreamedResponseBody} true. The gateway ends a tap with {@code end(false)} when the
+     * body breaks off or is not sent; a tap may hear no end at all when the client goes away
+     * mid-body (the relay stops), so it must hold nothing that needs closing.
+     */
+    public void tapResponseBody(ResponseBodyTap tap) {
+        requireNonNull(tap, "tap");
+        if (responseBodyTaps == null) {
+            responseBodyTaps = new ArrayList<>(2);
+        }
+        responseBodyTaps.add(tap);
+    }
+
+    /** The taps of {@link #tapResponseBody}, in order; empty when none. */
+    public List<ResponseBodyTap> responseBodyTaps() {
+        return responseBodyTaps == null ? List.of() : List.copyOf(responseBodyTaps);
     }
 
     /**

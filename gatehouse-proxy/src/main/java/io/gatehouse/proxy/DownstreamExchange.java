@@ -106,6 +106,8 @@ final class DownstreamExchange implements PolicyPath.Observer {
     java.time.Duration responseTimeout;
     /** Inbound policies' additions to the backend's response headers, or null. */
     io.gatehouse.expr.context.Headers responseHeaders;
+    /** Policies' taps on the backend body relayed after them (llm-token-limit reading the usage); null when none. */
+    java.util.List<io.gatehouse.policy.ResponseBodyTap> bodyTaps;
 
     Phase phase() {
         return phase;

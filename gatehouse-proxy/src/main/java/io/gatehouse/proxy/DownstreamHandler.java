@@ -568,6 +568,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         // from here on the body is relayed as on the plain path, on the connection the policies used
         e.upstream = streamed.rest().channel();
         e.upstreamReusable = streamed.keepAlive();
+        e.bodyTaps = streamed.rest().taps().isEmpty() ? null : streamed.rest().taps();
         ctx.write(head);
         relay.begin();
         streamed.rest().handOver(relay, ctx.channel().isWritable());
@@ -1127,6 +1128,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 return;
             }
             e.bytesOut += c.content().readableBytes();
+            if (e.bodyTaps != null) {
+                tap(e, c, last);
+            }
             ctx.write(c instanceof FullHttpResponse full
                     ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : c, ctx.voidPromise());
             if (!ctx.channel().isWritable()) {
@@ -1167,7 +1171,38 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 return;
             }
             e.upstreamReusable = false;
+            if (e.bodyTaps != null) {
+                java.util.List<io.gatehouse.policy.ResponseBodyTap> taps = e.bodyTaps;
+                e.bodyTaps = null;
+                taps.forEach(t -> endTap(t, false));
+            }
             fail(e, kind, message, cause);
+        }
+
+        /** Shows the policies' taps this part of the relayed body (a copy: the buffer goes on to the client). */
+        private void tap(DownstreamExchange e, HttpContent c, boolean last) {
+            int n = c.content().readableBytes();
+            byte[] bytes = n == 0 ? NO_BYTES : io.netty.buffer.ByteBufUtil.getBytes(c.content(), c.content().readerIndex(), n, true);
+            java.util.List<io.gatehouse.policy.ResponseBodyTap> taps = e.bodyTaps;
+            for (io.gatehouse.policy.ResponseBodyTap t : taps) {
+                try {
+                    t.bytes(bytes, 0, bytes.length);
+                } catch (RuntimeException x) {
+                    log.debug("a response body tap failed", x);
+                }
+            }
+            if (last) {
+                e.bodyTaps = null;
+                taps.forEach(t -> endTap(t, true));
+            }
+        }
+
+        private void endTap(io.gatehouse.policy.ResponseBodyTap t, boolean complete) {
+            try {
+                t.end(complete);
+            } catch (RuntimeException x) {
+                log.debug("a response body tap failed", x);
+            }
         }
     }
 }

@@ -264,25 +264,62 @@ public final class GatewayMetrics implements MetricSink {
     }
 
     private final Map<String, DistributionSummary> policyMetrics = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> seriesPerMetric = new ConcurrentHashMap<>();
 
     /**
-     * A data point from {@code emit-metric}: a Prometheus summary per metric, named and labelled
-     * as {@link MetricSink#prometheusName} and {@link MetricSink#prometheusLabel} say, so a scrape
-     * shows {@code NAME_count} (data points) and {@code NAME_sum} (their values). The same metric
-     * must keep the same dimension names; a point that does not is refused by the registry and
-     * the policy traces it, leaving the request alone.
+     * The most label sets one policy metric keeps: dimensions taken from requests (a client's IP,
+     * a tenant header) would otherwise grow the registry, and every scrape, without end. Data
+     * points with a new label set past this go to the metric's series whose labels are all
+     * {@value #OTHER}, and are counted in {@code gatehouse_policy_metric_points_folded}.
+     */
+    static final int MAX_SERIES_PER_METRIC = 1000;
+    static final String OTHER = "_other";
+
+    private final Counter folded = Counter.builder("gatehouse_policy_metric_points_folded")
+            .description("Data points of emit-metric and llm-emit-token-metric recorded under the labels \"" + OTHER + "\" because "
+                    + "their metric already had " + MAX_SERIES_PER_METRIC + " label sets")
+            .register(registry);
+
+    /**
+     * A data point from {@code emit-metric} (or {@code llm-emit-token-metric}): a Prometheus summary
+     * per metric, named and labelled as {@link MetricSink#prometheusName} and
+     * {@link MetricSink#prometheusLabel} say, so a scrape shows {@code NAME_count} (data points) and
+     * {@code NAME_sum} (their values). The same metric must keep the same dimension names; a point
+     * that does not is refused by the registry and the policy traces it, leaving the request
+     * alone. At most {@link #MAX_SERIES_PER_METRIC} label sets per metric (see there).
      */
     @Override
     public void emit(String namespace, String name, double value, Map<String, String> dimensions) {
         String metric = MetricSink.prometheusName(namespace, name);
+        String key = seriesKey(metric, dimensions);
+        DistributionSummary summary = policyMetrics.get(key);
+        if (summary == null) {
+            java.util.concurrent.atomic.AtomicInteger series = seriesPerMetric.computeIfAbsent(metric,
+                    k -> new java.util.concurrent.atomic.AtomicInteger());
+            Map<String, String> labels = dimensions;
+            if (series.get() >= MAX_SERIES_PER_METRIC) {
+                Map<String, String> other = new java.util.LinkedHashMap<>();
+                dimensions.keySet().forEach(d -> other.put(d, OTHER));
+                labels = other;
+                key = seriesKey(metric, labels);
+                folded.increment();
+            }
+            Map<String, String> tags = labels;
+            summary = policyMetrics.computeIfAbsent(key, k -> {
+                series.incrementAndGet();
+                DistributionSummary.Builder b = DistributionSummary.builder(metric)
+                        .description("emit-metric '" + name + "' (namespace '" + namespace + "')");
+                tags.forEach((dim, v) -> b.tag(MetricSink.prometheusLabel(dim), v));
+                return b.register(registry);
+            });
+        }
+        summary.record(value);
+    }
+
+    private static String seriesKey(String metric, Map<String, String> dimensions) {
         StringBuilder key = new StringBuilder(metric);
         dimensions.forEach((k, v) -> key.append('\u0000').append(k).append('\u0000').append(v));
-        policyMetrics.computeIfAbsent(key.toString(), k -> {
-            DistributionSummary.Builder b = DistributionSummary.builder(metric)
-                    .description("emit-metric '" + name + "' (namespace '" + namespace + "')");
-            dimensions.forEach((dim, v) -> b.tag(MetricSink.prometheusLabel(dim), v));
-            return b.register(registry);
-        }).record(value);
+        return key.toString();
     }
 
     private final Map<String, Counter> skippedPolicies = new ConcurrentHashMap<>();

@@ -455,6 +455,11 @@ final class PolicyPath {
         Streamed streamed = x.attachment() instanceof Streamed sb && b == sb.placeholder() && failure == null ? sb : null;
         if (streamed == null) {
             abandon(x); // the policies replaced the backend's body, or failed: its bytes are not wanted
+            for (io.gatehouse.policy.ResponseBodyTap tap : x.responseBodyTaps()) {
+                tap.end(false);
+            }
+        } else if (!x.responseBodyTaps().isEmpty()) {
+            streamed.got().rest().taps(x.responseBodyTaps()); // fed as the body is relayed (llm-token-limit's usage)
         }
         byte[] body = b == null || streamed != null ? new byte[0] : b.bytes();
         return new Respond(response(status, resp.statusReason(), resp.headers(), body,
@@ -696,6 +701,7 @@ final class PolicyPath {
         if (got.rest() != null) {
             MessageBody placeholder = new MessageBody(new byte[0], contentType);
             response.body(placeholder);
+            x.streamedResponseBody(placeholder);
             x.attachment(new Streamed(got, placeholder));
         } else {
             response.body(new MessageBody(got.body(), contentType));

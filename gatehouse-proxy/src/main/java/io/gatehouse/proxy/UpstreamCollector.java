@@ -17,6 +17,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +96,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     private boolean finished;        // the streamed body was handed over, abandoned or broke off
     private FailureKind brokenKind;  // it broke off before the hand-over
     private String brokenMessage;
+    private List<io.gatehouse.policy.ResponseBodyTap> taps = List.of(); // who sees the streamed body as it is relayed
 
     /**
      * @param timeout     how long the backend may take to answer, from the end of the request
@@ -428,6 +430,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
      */
     void handOver(UpstreamReader.Sink to, boolean autoRead) {
         if (finished) {
+            endTaps();
             if (brokenKind != null) {
                 to.failed(channel, brokenKind, brokenMessage, null);
             }
@@ -445,14 +448,33 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         }
     }
 
+    /** Policies' taps on the streamed body ({@code Exchange.tapResponseBody}): whoever it is handed over to feeds them. */
+    void taps(List<io.gatehouse.policy.ResponseBodyTap> t) {
+        this.taps = List.copyOf(t);
+    }
+
+    List<io.gatehouse.policy.ResponseBodyTap> taps() {
+        return taps;
+    }
+
     /** Nobody wants the body left on the connection: drop it and the connection. */
     void abandon() {
         if (!streaming || finished) {
             return;
         }
         finished = true;
+        endTaps();
         releaseEarly();
         runtime.pool.giveBack(channel, this, false);
+    }
+
+    /** The taps will see no body (it broke off or nobody wants it). */
+    private void endTaps() {
+        List<io.gatehouse.policy.ResponseBodyTap> t = taps;
+        taps = List.of();
+        for (io.gatehouse.policy.ResponseBodyTap tap : t) {
+            tap.end(false);
+        }
     }
 
     private void releaseEarly() {

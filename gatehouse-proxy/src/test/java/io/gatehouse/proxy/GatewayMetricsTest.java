@@ -49,4 +49,19 @@ class GatewayMetricsTest {
         assertThat(m.find()).as("%s in:%n%s", name, scrape).isTrue();
         return Double.parseDouble(m.group(1));
     }
+
+    @Test
+    void aMetricKeepsAtMostItsBoundOfLabelSetsAndFoldsTheRestIntoOther() {
+        GatewayMetrics m = new GatewayMetrics();
+        for (int i = 0; i < GatewayMetrics.MAX_SERIES_PER_METRIC + 25; i++) {
+            m.emit("llm", "Total Tokens", 10, Map.of("Tenant", "t" + i));
+        }
+        m.emit("llm", "Total Tokens", 10, Map.of("Tenant", "t3"));
+        String scrape = m.scrape();
+        assertThat(scrape.lines().filter(l -> l.startsWith("llm_total_tokens_count{")).count())
+                .isEqualTo(GatewayMetrics.MAX_SERIES_PER_METRIC + 1);
+        assertThat(scrape).contains("llm_total_tokens_sum{tenant=\"_other\"} 250.0")
+                .contains("llm_total_tokens_sum{tenant=\"t3\"} 20.0")
+                .contains("gatehouse_policy_metric_points_folded_total 25.0");
+    }
 }

@@ -21,8 +21,6 @@ public final class AzureOnly {
             Map.entry("send-service-bus-message", "it sends to Azure Service Bus, and Gatehouse has no Service Bus sink yet"),
             Map.entry("get-authorization-context", "it reads APIM's credential manager, which Gatehouse does not have"),
             Map.entry("llm-content-safety", "it calls Azure AI Content Safety, which Gatehouse has no connector for"),
-            Map.entry("azure-openai-emit-token-metric", "it sends token metrics to Azure Monitor, and Gatehouse has no Azure Monitor sink yet"),
-            Map.entry("llm-emit-token-metric", "it sends token metrics to Azure Monitor, and Gatehouse has no Azure Monitor sink yet"),
             Map.entry("cosmosdb-data-source", "it resolves GraphQL fields from Azure Cosmos DB, which Gatehouse has no connector for"));
 
     /** One refusing type per Azure-only policy. */

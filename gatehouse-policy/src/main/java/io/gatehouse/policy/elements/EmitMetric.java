@@ -51,7 +51,7 @@ public final class EmitMetric implements Policy {
             "gateway id", x -> x.context().deployment().serviceName(),
             "backend id", Exchange::backendId);
 
-    private record Dimension(Value<String> name, Value<String> value, Function<Exchange, String> byDefault) {
+    record Dimension(Value<String> name, Value<String> value, Function<Exchange, String> byDefault) {
     }
 
     private final String namespace;
@@ -86,11 +86,24 @@ public final class EmitMetric implements Policy {
                 return null;
             }
         }) : Value.constant(1.0);
+        List<Dimension> out = readDimensions(e, ctx, MAX_DIMENSIONS);
+        if (ctx.diagnostics().errorCount() > errors || name == null || value == null) {
+            return null;
+        }
+        return new EmitMetric(namespace, name, value, out, ctx.environment().metricSink());
+    }
+
+    /**
+     * The {@code <dimension name [value]/>} children of {@code e} (one to {@code max}), checked:
+     * a value may be left out only for a default dimension, and no two may map to the same
+     * Prometheus label. Errors go to {@code ctx}; the caller checks its error count.
+     */
+    static List<Dimension> readDimensions(XmlElement e, CompileContext ctx, int max) {
         List<XmlElement> dims = e.elements().stream().filter(c -> c.name().equals("dimension")).toList();
         if (dims.isEmpty()) {
-            ctx.error(e.position(), "<emit-metric> needs at least one <dimension name=\"...\"/> (for example <dimension name=\"API ID\"/>)");
-        } else if (dims.size() > MAX_DIMENSIONS) {
-            ctx.error(dims.get(MAX_DIMENSIONS).position(), "<emit-metric> has " + dims.size() + " dimensions (at most " + MAX_DIMENSIONS + ")");
+            ctx.error(e.position(), "<" + e.name() + "> needs at least one <dimension name=\"...\"/> (for example <dimension name=\"API ID\"/>)");
+        } else if (dims.size() > max) {
+            ctx.error(dims.get(max).position(), "<" + e.name() + "> has " + dims.size() + " dimensions (at most " + max + ")");
         }
         Map<String, String> labels = new HashMap<>();
         java.util.ArrayList<Dimension> out = new java.util.ArrayList<>();
@@ -114,7 +127,7 @@ public final class EmitMetric implements Policy {
                 String label = MetricSink.prometheusLabel(n);
                 String earlier = labels.putIfAbsent(label, n);
                 if (earlier != null) {
-                    ctx.error(da.position("name"), "<emit-metric> has dimension '" + n + "' twice"
+                    ctx.error(da.position("name"), "<" + e.name() + "> has dimension '" + n + "' twice"
                             + (earlier.equals(n) ? "" : " (as '" + earlier + "': both are label '" + label + "')"));
                     continue;
                 }
@@ -125,10 +138,18 @@ public final class EmitMetric implements Policy {
             }
             out.add(new Dimension(dn, dv, byDefault));
         }
-        if (ctx.diagnostics().errorCount() > errors || name == null || value == null) {
-            return null;
+        return out;
+    }
+
+    /** The dimensions' names and values for one request, in order; a missing value is "". */
+    static Map<String, String> dimensionValues(Exchange exchange, List<Dimension> dimensions) {
+        Map<String, String> dims = new LinkedHashMap<>();
+        for (Dimension d : dimensions) {
+            String n = d.name().get(exchange);
+            String val = d.value() != null ? d.value().get(exchange) : d.byDefault().apply(exchange);
+            dims.put(n == null ? "" : n, val == null ? "" : val);
         }
-        return new EmitMetric(namespace, name, value, out, ctx.environment().metricSink());
+        return java.util.Collections.unmodifiableMap(dims);
     }
 
     @Override
@@ -146,15 +167,10 @@ public final class EmitMetric implements Policy {
         } else {
             throw notANumber(v);
         }
-        Map<String, String> dims = new LinkedHashMap<>();
-        for (Dimension d : dimensions) {
-            String n = d.name().get(exchange);
-            String val = d.value() != null ? d.value().get(exchange) : d.byDefault().apply(exchange);
-            dims.put(n == null ? "" : n, val == null ? "" : val);
-        }
+        Map<String, String> dims = dimensionValues(exchange, dimensions);
         try {
             MetricSink target = exchange.metricSink() != null ? exchange.metricSink() : sink;
-            target.emit(namespace, name, number, java.util.Collections.unmodifiableMap(dims));
+            target.emit(namespace, name, number, dims);
         } catch (RuntimeException e) {
             // a broken metrics sink must not fail the request it measures
             exchange.trace(new TraceEntry("emit-metric", "error", "metric sink failed: " + e, Map.of()));

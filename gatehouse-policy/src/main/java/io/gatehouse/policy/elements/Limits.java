@@ -93,19 +93,114 @@ final class Limits {
         }
     }
 
-    /** rate-limit and quota take {@code <api>}/{@code <operation>} limits only at product scope, which Gatehouse does not have. */
-    static boolean noProductChildren(XmlElement e, CompileContext ctx) {
-        boolean ok = true;
-        for (XmlElement c : e.elements()) {
-            if (c.name().equals("api") || c.name().equals("operation")) {
-                ctx.error(c.position(), "<" + e.name() + "> with <" + c.name() + "> limits is not supported yet (APIM uses it at product scope, which Gatehouse does not have); "
-                        + "put a <" + e.name() + "> in that API's or operation's policy instead");
-            } else {
-                ctx.error(c.position(), "unexpected <" + c.name() + "> inside <" + e.name() + ">");
+    /**
+     * A limit of an {@code <api>} child of rate-limit or quota, or of an {@code <operation>} inside
+     * one: it applies only to requests of that API (and operation), matched by id when the element
+     * gives one (case-insensitive, as APIM's resource ids), else by name, and counts in a counter of
+     * its own (per subscription once Gatehouse has them), in addition to the policy's own limit.
+     *
+     * @param what  how the messages name it, such as {@code <api id="orders">/<operation name="get">}
+     * @param label the part of its counter key that tells it from the other children
+     */
+    record Child<L>(String apiId, String apiName, String operationId, String operationName, L limit, String what, String label) {
+        boolean matches(PolicyContext c) {
+            if (c.api() == null || !same(apiId, apiName, c.api().id(), c.api().name())) {
+                return false;
             }
-            ok = false;
+            if (operationId == null && operationName == null) {
+                return true;
+            }
+            return c.operation() != null && same(operationId, operationName, c.operation().id(), c.operation().name());
         }
-        return ok;
+
+        private static boolean same(String id, String name, String actualId, String actualName) {
+            return id != null ? id.equalsIgnoreCase(actualId) : name.equals(actualName);
+        }
+
+        /** This child's counter key for the request: the policy's place, the child, and the subscription. */
+        String key(Location at, PolicyContext c) {
+            StringBuilder sb = new StringBuilder(at.prefix()).append('|').append(label);
+            if (c.subscription() != null) {
+                sb.append("|sub=").append(c.subscription().id());
+            }
+            return sb.toString();
+        }
+    }
+
+    /** Reads one child's limit from its attributes (reporting problems); null when broken. */
+    interface ChildLimit<L> {
+        L read(Attributes a);
+    }
+
+    /**
+     * The {@code <api>} children of rate-limit or quota {@code e} with their {@code <operation>}
+     * children, each with the limit {@code reader} reads from the attributes {@code limitAttributes}.
+     * Returns null after reporting when one is broken.
+     */
+    static <L> java.util.List<Child<L>> children(XmlElement e, CompileContext ctx, ChildLimit<L> reader, String... limitAttributes) {
+        long errors = ctx.diagnostics().errorCount();
+        java.util.List<Child<L>> out = new java.util.ArrayList<>();
+        for (XmlElement api : e.elements()) {
+            if (api.name().equals("operation")) {
+                ctx.error(api.position(), "<operation> limits of <" + e.name() + "> go inside the <api> they belong to"
+                        + " (expected: <api name=\"...\" ...><operation name=\"...\" .../></api>)");
+                continue;
+            }
+            if (!api.name().equals("api")) {
+                ctx.error(api.position(), "unexpected <" + api.name() + "> inside <" + e.name() + "> (expected: <api>)");
+                continue;
+            }
+            Attributes a = ctx.attributes(api, concat(limitAttributes));
+            String[] ids = reference(api, a, ctx);
+            if (ids == null) {
+                continue;
+            }
+            L limit = reader.read(a);
+            String apiWhat = "<api " + (ids[0] != null ? "id=\"" + ids[0] : "name=\"" + ids[1]) + "\">";
+            String apiLabel = ids[0] != null ? "api-id=" + ids[0].toLowerCase(java.util.Locale.ROOT) : "api-name=" + ids[1];
+            if (limit != null) {
+                out.add(new Child<>(ids[0], ids[1], null, null, limit, apiWhat, apiLabel));
+            }
+            for (XmlElement op : api.elements()) {
+                if (!op.name().equals("operation")) {
+                    ctx.error(op.position(), "unexpected <" + op.name() + "> inside <api> of <" + e.name() + "> (expected: <operation>)");
+                    continue;
+                }
+                ctx.noContent(op);
+                Attributes oa = ctx.attributes(op, concat(limitAttributes));
+                String[] opIds = reference(op, oa, ctx);
+                if (opIds == null) {
+                    continue;
+                }
+                L opLimit = reader.read(oa);
+                if (opLimit != null) {
+                    out.add(new Child<>(ids[0], ids[1], opIds[0], opIds[1], opLimit,
+                            apiWhat + "/<operation " + (opIds[0] != null ? "id=\"" + opIds[0] : "name=\"" + opIds[1]) + "\">",
+                            apiLabel + "|" + (opIds[0] != null ? "op-id=" + opIds[0].toLowerCase(java.util.Locale.ROOT) : "op-name=" + opIds[1])));
+                }
+            }
+        }
+        return ctx.diagnostics().errorCount() > errors ? null : out;
+    }
+
+    private static String[] concat(String... limitAttributes) {
+        String[] all = new String[limitAttributes.length + 2];
+        all[0] = "name";
+        all[1] = "id";
+        System.arraycopy(limitAttributes, 0, all, 2, limitAttributes.length);
+        return all;
+    }
+
+    /** {id, name} of an api or operation child (id wins when both are given, as APIM says); null after reporting neither. */
+    private static String[] reference(XmlElement c, Attributes a, CompileContext ctx) {
+        String id = a.text("id", null);
+        String name = a.text("name", null);
+        if ((id == null || id.isBlank()) && (name == null || name.isBlank())) {
+            ctx.error(c.position(), "<" + c.name() + "> needs 'id' or 'name' (expected: which " + (c.name().equals("api") ? "API" : "operation")
+                    + " the limit is for)");
+            return null;
+        }
+        return new String[] {id == null || id.isBlank() ? null : id.strip(), id == null || id.isBlank() ? name.strip() : null};
     }
 
     private static final java.util.regex.Pattern RESPONSE = java.util.regex.Pattern.compile("\\bcontext\\s*\\.\\s*Response\\b");

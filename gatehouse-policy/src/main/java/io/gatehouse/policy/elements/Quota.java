@@ -10,7 +10,9 @@ import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -23,8 +25,13 @@ import java.util.function.Supplier;
  *
  * <p>Bandwidth counts the request body when the policy runs and the response body when the
  * response leaves (by its {@code Content-Length} when the gateway streams it); the check happens
- * when the policy runs, so the response that crosses the quota is still delivered. The
- * {@code <api>}/{@code <operation>} children (product scope) are not supported.
+ * when the policy runs, so the response that crosses the quota is still delivered.
+ *
+ * <p>{@code <api name|id [calls] [bandwidth] renewal-period>} children, with {@code <operation .../>}
+ * inside them, add quotas that apply only to the requests of that API or operation (APIM writes
+ * them at product scope; here they work at any scope), each in its own counter in addition to
+ * the policy's own quota (see {@link Limits.Child}). Every quota that applies is checked before
+ * any of them counts the call, so a call one refuses (403) is counted by none.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/quota-policy">APIM quota</a>
  */
@@ -123,23 +130,45 @@ public final class Quota implements Policy {
     private final Limit limit;
     private final Limits.Location location;
     private final CounterStore store;
+    private final List<Limits.Child<Limit>> children;
 
-    private Quota(Limit limit, Limits.Location location, CounterStore store) {
+    private Quota(Limit limit, Limits.Location location, CounterStore store, List<Limits.Child<Limit>> children) {
         this.limit = limit;
         this.location = location;
         this.store = store;
+        this.children = List.copyOf(children);
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
         Attributes a = ctx.attributes(e, "calls", "bandwidth", "renewal-period");
-        boolean ok = Limits.noProductChildren(e, ctx);
         Limit limit = Limit.read("quota", a, ctx);
-        return ok && limit != null ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore()) : null;
+        List<Limits.Child<Limit>> children = Limits.children(e, ctx, ca -> Limit.read("quota", ca, ctx), "calls", "bandwidth", "renewal-period");
+        return children != null && limit != null
+                ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore(), children) : null;
     }
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        limit.count(exchange, store, location.key(exchange.context()), true, null);
+        String key = location.key(exchange.context());
+        if (children.isEmpty()) {
+            limit.count(exchange, store, key, true, null);
+            return DONE;
+        }
+        List<Limits.Child<Limit>> matching = new ArrayList<>(2);
+        for (Limits.Child<Limit> child : children) {
+            if (child.matches(exchange.context())) {
+                matching.add(child);
+            }
+        }
+        // every quota that applies is checked before any counts the call: one that refuses leaves the others untouched
+        limit.count(exchange, store, key, false, null);
+        for (Limits.Child<Limit> child : matching) {
+            child.limit().count(exchange, store, child.key(location, exchange.context()), false, null);
+        }
+        limit.count(exchange, store, key, true, null);
+        for (Limits.Child<Limit> child : matching) {
+            child.limit().count(exchange, store, child.key(location, exchange.context()), true, null);
+        }
         return DONE;
     }
 }

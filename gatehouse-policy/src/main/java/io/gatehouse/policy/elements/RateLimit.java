@@ -9,6 +9,8 @@ import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.EnumSet;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
@@ -24,39 +26,56 @@ import java.util.stream.Stream;
  * <p>Calls are counted over a sliding window, as on APIM: at any moment, the calls of the last
  * {@code renewal-period} seconds (in tenths of the period, see {@link InMemoryCounterStore}),
  * so a burst at the end of one period cannot be followed by a full burst at the start of the next.
- * Counters live in the environment's {@link CounterStore}, one per gateway node by default. The
- * {@code <api>}/{@code <operation>} children (product scope) are not supported.
+ * Counters live in the environment's {@link CounterStore}, one per gateway node by default.
+ *
+ * <p>{@code <api name|id calls renewal-period>} children, with {@code <operation name|id calls
+ * renewal-period/>} inside them, add limits that apply only to the requests of that API or
+ * operation (APIM writes them at product scope; here they work at any scope), each counted
+ * in its own counter in addition to the policy's own limit (see {@link Limits.Child}). A call
+ * one of them refuses gets that limit's 429 and {@code Retry-After}, and is not counted by the others.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/rate-limit-policy">APIM rate-limit</a>
  */
 public final class RateLimit implements Policy {
     public static final PolicyType TYPE = new PolicyType("rate-limit", EnumSet.of(Section.INBOUND), RateLimit::compile);
 
+    /** An {@code <api>} or {@code <operation>} child's limit: calls per sliding period. */
+    record Calls(int calls, Duration period) {
+    }
+
     private final int calls;
     private final Duration period;
     private final Limits.Location location;
     private final Limits.Reporting reporting;
     private final CounterStore store;
+    private final List<Limits.Child<Calls>> children;
 
-    private RateLimit(int calls, Duration period, Limits.Location location, Limits.Reporting reporting, CounterStore store) {
+    private RateLimit(int calls, Duration period, Limits.Location location, Limits.Reporting reporting, CounterStore store,
+                      List<Limits.Child<Calls>> children) {
         this.calls = calls;
         this.period = period;
         this.location = location;
         this.reporting = reporting;
         this.store = store;
+        this.children = List.copyOf(children);
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
         Attributes a = ctx.attributes(e, Stream.concat(Stream.of("calls", "renewal-period"), Stream.of(Limits.Reporting.ATTRIBUTES))
                 .toArray(String[]::new));
-        boolean ok = Limits.noProductChildren(e, ctx);
         int calls = required(a, "calls");
         int period = required(a, "renewal-period");
         Limits.Reporting reporting = Limits.Reporting.read(a);
-        if (!ok || calls < 0 || period < 0) {
+        List<Limits.Child<Calls>> children = Limits.children(e, ctx, ca -> {
+            int c = required(ca, "calls");
+            int p = required(ca, "renewal-period");
+            return c < 0 || p < 0 ? null : new Calls(c, Duration.ofSeconds(p));
+        }, "calls", "renewal-period");
+        if (children == null || calls < 0 || period < 0) {
             return null;
         }
-        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().counterStore());
+        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().counterStore(),
+                children);
     }
 
     /** A required whole number of at least 1, or -1 after reporting. */
@@ -70,13 +89,44 @@ public final class RateLimit implements Policy {
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
-        CounterStore.Count c = store.tryAddSliding(location.key(exchange.context()), 1, calls, period);
+        String key = location.key(exchange.context());
+        CounterStore.Count c = store.tryAddSliding(key, 1, calls, period);
         if (!c.allowed()) {
-            long retry = c.secondsToReset();
-            String msg = "Rate limit is exceeded. Try again in " + retry + " seconds.";
-            throw new PolicyRejection(429, "rate-limit", "RateLimitExceeded", msg, msg, reporting.refused(exchange, calls, retry));
+            throw refuse(exchange, calls, c);
+        }
+        if (!children.isEmpty()) {
+            // the API's and operation's limits apply independently: each counts the call in its own counter;
+            // a call one of them refuses is taken back from those that had counted it
+            List<String> counted = null;
+            List<Duration> periods = null;
+            for (Limits.Child<Calls> child : children) {
+                if (!child.matches(exchange.context())) {
+                    continue;
+                }
+                String childKey = child.key(location, exchange.context());
+                CounterStore.Count cc = store.tryAddSliding(childKey, 1, child.limit().calls(), child.limit().period());
+                if (!cc.allowed()) {
+                    store.tryAddSliding(key, -1, Long.MAX_VALUE, period);
+                    for (int i = 0; counted != null && i < counted.size(); i++) {
+                        store.tryAddSliding(counted.get(i), -1, Long.MAX_VALUE, periods.get(i));
+                    }
+                    throw refuse(exchange, child.limit().calls(), cc);
+                }
+                if (counted == null) {
+                    counted = new ArrayList<>(2);
+                    periods = new ArrayList<>(2);
+                }
+                counted.add(childKey);
+                periods.add(child.limit().period());
+            }
         }
         reporting.allowed(exchange, calls, c.count());
         return DONE;
+    }
+
+    private PolicyRejection refuse(Exchange exchange, int limit, CounterStore.Count c) {
+        long retry = c.secondsToReset();
+        String msg = "Rate limit is exceeded. Try again in " + retry + " seconds.";
+        return new PolicyRejection(429, "rate-limit", "RateLimitExceeded", msg, msg, reporting.refused(exchange, limit, retry));
     }
 }

@@ -22,6 +22,8 @@ import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
+import io.gatehouse.policy.elements.LlmEmitTokenMetric;
+import io.gatehouse.policy.elements.LlmTokenLimit;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.NeedsApiSchema;
 import io.gatehouse.policy.elements.Quota;
@@ -66,8 +68,8 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
-            "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
-            "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
+            "llm-semantic-cache-lookup", "llm-semantic-cache-store",
+            "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
             "http-data-source");
 
     private final Map<String, PolicyType> types;
@@ -92,7 +94,8 @@ public final class PolicyRegistry {
                 Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
                 AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
-                ValidateGraphqlRequest.TYPE, ValidateODataRequest.TYPE)).toList());
+                ValidateGraphqlRequest.TYPE, ValidateODataRequest.TYPE,
+                LlmTokenLimit.TYPE, LlmTokenLimit.AZURE_OPENAI_TYPE, LlmEmitTokenMetric.TYPE, LlmEmitTokenMetric.AZURE_OPENAI_TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {

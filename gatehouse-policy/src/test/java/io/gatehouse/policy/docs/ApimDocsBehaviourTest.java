@@ -506,6 +506,25 @@ class ApimDocsBehaviourTest {
         assertThat(f.lastSettings.timeout()).as("the API level's timeout=\"60\"").isEqualTo(Duration.ofSeconds(60));
     }
 
+    /** The token metric pages' examples: the call's token counts "along with API ID as a default dimension". */
+    @Test
+    void tokenMetricExamplesRecordTheUsageWithTheirDimensions() throws Exception {
+        String completion = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],"
+                + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}";
+        for (String policy : List.of("llm-emit-token-metric", "azure-openai-emit-token-metric")) {
+            List<String> points = new java.util.concurrent.CopyOnWriteArrayList<>();
+            PolicyContext c = request("POST", "https://api.example.com/openai/chat/completions");
+            c.request().body(MessageBody.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "application/json"));
+            c.api(new ApiInfo("openai", "OpenAI", "openai", Url.parse("https://backend.example.com"), ""));
+            Exchange x = new Exchange(c).metricSink((ns, name, value, dims) -> points.add(ns + "/" + name + "=" + value + " " + new java.util.TreeMap<>(dims)));
+            compile(policy, 1).execute(x, new Answering(200, completion, "application/json")).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            String ns = policy.startsWith("llm") ? "MyLLM" : "AzureOpenAI";
+            String dims = policy.startsWith("llm") ? "{API ID=openai}" : "{API ID=openai, Client IP=192.0.2.10, User ID=}";
+            assertThat(points).as(policy).containsExactly(ns + "/Prompt Tokens=11.0 " + dims, ns + "/Completion Tokens=7.0 " + dims,
+                    ns + "/Total Tokens=18.0 " + dims);
+        }
+    }
+
     @Test
     void quotaAllows10000CallsPerSubscriptionThenAnswers403() {
         EffectivePolicy p = compile("quota", 1);

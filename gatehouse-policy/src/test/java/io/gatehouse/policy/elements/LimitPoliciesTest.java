@@ -237,20 +237,81 @@ class LimitPoliciesTest {
     void reportsMissingAndBadAttributes() {
         assertThat(inboundDiagnostics("""
                 <rate-limit calls="0" renewal-period="60" />
-                <rate-limit calls="5"><api name="x" calls="1" renewal-period="1" /></rate-limit>
+                <rate-limit calls="5"><operation name="x" calls="1" renewal-period="1" /><api calls="1" renewal-period="1"><op /></api></rate-limit>
                 <rate-limit-by-key calls="5" renewal-period="60" />
                 <quota renewal-period="60" />
                 <quota-by-key calls="5" renewal-period="60" counter-key="k" first-period-start="2020-01-01T00:00:00Z" />
                 <limit-concurrency key="k"><set-header name="a"><value>1</value></set-header></limit-concurrency>
                 <rate-limit calls="5" renewal-period="60" retry-after-header="X" />""")).containsExactly(
                 "p.xml:1:32: error: attribute 'calls' on <rate-limit>: '0' (expected: a whole number 1-2147483647)",
-                "p.xml:2:23: error: <rate-limit> with <api> limits is not supported yet (APIM uses it at product scope, which Gatehouse does not have); put a <rate-limit> in that API's or operation's policy instead",
                 "p.xml:2:1: error: <rate-limit> is missing the required attribute 'renewal-period'",
+                "p.xml:2:23: error: <operation> limits of <rate-limit> go inside the <api> they belong to (expected: <api name=\"...\" ...><operation name=\"...\" .../></api>)",
+                "p.xml:2:74: error: <api> needs 'id' or 'name' (expected: which API the limit is for)",
                 "p.xml:3:1: error: <rate-limit-by-key> is missing the required attribute 'counter-key'",
                 "p.xml:4:1: error: <quota> needs 'calls', 'bandwidth' (kilobytes) or both",
                 "p.xml:5:61: warning: first-period-start on <quota-by-key> is not supported yet: quota windows start at the first counted call",
                 "p.xml:6:1: error: <limit-concurrency> is missing the required attribute 'max-count'",
                 "p.xml:7:43: error: unknown attribute 'retry-after-header' on <rate-limit> (did you mean 'retry-after-header-name'?); expected one of: calls, remaining-calls-header-name, remaining-calls-variable-name, renewal-period, retry-after-header-name, retry-after-variable-name, total-calls-header-name");
+    }
+
+    /** A request to operation {@code op} of API {@code api} (its id; its name is the id upper-cased). */
+    private static PolicyContext call(String api, String op) {
+        PolicyContext c = call(api);
+        c.api(new ApiInfo(api, api.toUpperCase(java.util.Locale.ROOT), api, Url.parse("https://backend.local"), ""));
+        c.operation(new io.gatehouse.expr.context.OperationInfo(op, op.toUpperCase(java.util.Locale.ROOT), "GET", "/" + op));
+        return c;
+    }
+
+    private static int status(EffectivePolicy p, PolicyContext c) {
+        run(p, c);
+        return c.response().statusCode() == 0 ? 200 : c.response().statusCode();
+    }
+
+    @Test
+    void rateLimitApiAndOperationChildrenLimitOnlyTheirOwnRequests() {
+        String api = freshApi();
+        EffectivePolicy p = inbound("""
+                <rate-limit calls="100" renewal-period="60" remaining-calls-variable-name="left">
+                    <api id="%s" calls="5" renewal-period="60">
+                        <operation name="GET-ORDER" calls="2" renewal-period="30" />
+                    </api>
+                    <api name="Somebody else's" calls="1" renewal-period="60" />
+                </rate-limit>""".formatted(api.toUpperCase(java.util.Locale.ROOT)));
+        assertThat(status(p, call(api, "get-order"))).isEqualTo(200);
+        assertThat(status(p, call(api, "get-order"))).isEqualTo(200);
+        PolicyContext refused = call(api, "get-order");
+        assertThat(status(p, refused)).as("the operation's own limit of 2").isEqualTo(429);
+        assertThat(refused.lastError().reason()).isEqualTo("RateLimitExceeded");
+        assertThat(refused.response().headers().getValueOrDefault("Retry-After", null)).isNotNull();
+        assertThat(Long.parseLong(refused.response().headers().getValueOrDefault("Retry-After", null))).as("the operation's 30 s window")
+                .isBetween(1L, 30L);
+        assertThat(status(p, call(api, "list-orders"))).as("another operation: only the API's limit").isEqualTo(200);
+        assertThat(status(p, call(api, "list-orders"))).isEqualTo(200);
+        assertThat(status(p, call(api, "list-orders"))).as("the API's 5th call").isEqualTo(200);
+        assertThat(status(p, call(api, "list-orders"))).as("over the API's limit of 5 (the refused call was not counted)").isEqualTo(429);
+        PolicyContext other = call(freshApi(), "get-order");
+        assertThat(status(p, other)).as("another API: only the outer limit").isEqualTo(200);
+        assertThat(other.variables().get("left")).isEqualTo(99);
+    }
+
+    @Test
+    void quotaApiAndOperationChildrenCountSeparatelyAndRefuseWith403() {
+        String api = freshApi();
+        EffectivePolicy p = inbound("""
+                <quota calls="100" renewal-period="3600">
+                    <api name="%s" calls="10" renewal-period="3600">
+                        <operation id="export" calls="1" renewal-period="3600" />
+                    </api>
+                </quota>""".formatted(api.toUpperCase(java.util.Locale.ROOT)));
+        assertThat(status(p, call(api, "export"))).isEqualTo(200);
+        PolicyContext refused = call(api, "export");
+        assertThat(status(p, refused)).isEqualTo(403);
+        assertThat(refused.lastError().reason()).isEqualTo("QuotaExceeded");
+        assertThat(Harness.body(refused)).contains("Out of call volume quota. Quota will be replenished in ");
+        for (int i = 0; i < 9; i++) {
+            assertThat(status(p, call(api, "import"))).as("call " + (i + 2) + " of the API's 10").isEqualTo(200);
+        }
+        assertThat(status(p, call(api, "import"))).as("the refused export was counted by none").isEqualTo(403);
     }
 
     @Test
