@@ -66,6 +66,11 @@ final class NsApim {
             ((PolicyContext) o).trace((String) a[0], a[1]);
             return null;
         }, str, obj);
+        // APIM's reference lists void Trace(message: string); the entry's source is "context.Trace"
+        m.method(c, "Trace", Type.VOID, (o, a, t) -> {
+            ((PolicyContext) o).trace(PolicyContext.TRACE_SOURCE, a[0]);
+            return null;
+        }, str);
 
         String api = l.tApi.name();
         m.prop(api, "Id", str, o -> ((ApiInfo) o).id());
