@@ -276,6 +276,7 @@ public final class Library {
         NsSystemCollectionsGeneric.registerArraysAndLists(this);
         NsSystemSecurityCryptography.registerHmac(this);
         NsSystemSecurityCryptography.registerHashes(this);
+        NsSystemSecurityCryptography.registerCertificatesAndRsa(this);
         NsApim.registerEncryptDecrypt(this);
         NsSystem.registerRandom(this);
         NsSystemNet.registerWebUtility(this);
