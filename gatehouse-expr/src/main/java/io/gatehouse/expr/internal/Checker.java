@@ -919,6 +919,14 @@ public final class Checker {
         return statements.lambda(e, paramType);
     }
 
+    Checked.Lambda lambda(Expr e, Type... paramTypes) {
+        return statements.lambda(e, paramTypes);
+    }
+
+    Type elementTypeOf(Type t) {
+        return elementType(t);
+    }
+
     C valueOf(Expr e) {
         return value(e);
     }
