@@ -69,7 +69,7 @@ public final class Library {
             "LastOrDefault", "Single", "SingleOrDefault", "Count", "Contains", "OrderBy", "OrderByDescending", "ToList",
             "ToArray", "Sum", "Max", "Min", "Average", "Distinct", "Skip", "Take", "Reverse", "ElementAt", "Concat",
             "SelectMany", "SkipWhile", "TakeWhile", "LongCount", "ElementAtOrDefault", "DefaultIfEmpty", "Union", "Intersect",
-            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending");
+            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType");
 
     final Members m = new Members();
     private final Map<String, String> statics = new HashMap<>();

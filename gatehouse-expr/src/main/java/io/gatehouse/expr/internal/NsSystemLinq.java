@@ -41,6 +41,17 @@ final class NsSystemLinq {
     static C check(Checker c, Call call, Member m, C recv, Type elem) {
         String name = m.name();
         int argc = call.args().size();
+        if (name.equals("Cast") || name.equals("OfType")) {
+            if (call.typeArgs().size() != 1 || argc != 0) {
+                return c.failAt(m.namePos(), "'" + name + "' takes a type argument and no arguments, such as '" + name + "<string>()'");
+            }
+            Type to = c.resolveType(call.typeArgs().get(0));
+            if (to == Type.ERROR) {
+                return new C(Checker.NULL, Type.ERROR, null);
+            }
+            Type ret = Type.listOf(to);
+            return new C(new Checked.LinqN(name, recv.e(), List.of(), List.of(), elem, ret, m.nullConditional()), ret, null);
+        }
         if (!call.typeArgs().isEmpty()) {
             return c.failAt(m.namePos(), "'" + name + "' is used without type arguments here");
         }
@@ -346,6 +357,31 @@ final class NsSystemLinq {
             }
             List<Object> it = Ops.seq(o);
             switch (name) {
+                case "Cast" -> {
+                    // a reference or unboxing conversion only, as Enumerable.Cast does: no user-defined conversions
+                    Type to = l.ret().elem();
+                    List<Object> out = new ArrayList<>(it.size());
+                    for (Object x : it) {
+                        if (x == null && to.isValueType()) {
+                            throw ExpressionException.nullReference();
+                        }
+                        if (x != null && !Conv.isInstance(x, to)) {
+                            throw ExpressionException.invalidCast();
+                        }
+                        out.add(x);
+                    }
+                    return out;
+                }
+                case "OfType" -> {
+                    Type to = l.ret().elem();
+                    List<Object> out = new ArrayList<>();
+                    for (Object x : it) {
+                        if (x != null && Conv.isInstance(x, to)) {
+                            out.add(x);
+                        }
+                    }
+                    return out;
+                }
                 case "Select" -> {
                     List<Object> out = new ArrayList<>(it.size());
                     for (int k = 0; k < it.size(); k++) {
