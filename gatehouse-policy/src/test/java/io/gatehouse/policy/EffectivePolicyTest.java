@@ -264,6 +264,20 @@ class EffectivePolicyTest {
     }
 
     @Test
+    void traceMetadataNameAndValueMayBeExpressions() {
+        // trace-policy reference: metadata name and value are "string literal or expressions"
+        PolicyContext ctx = new PolicyContext();
+        ctx.request().headers().set("agent-id", "a-7");
+        Exchange ex = Harness.run(Harness.compile(engine, "<policies><inbound><trace source=\"Weather MCP\" severity=\"information\">"
+                + "<message>info</message>"
+                + "<metadata name=\"agent-id\" value=\"@(context.Request.Headers.GetValueOrDefault(&quot;agent-id&quot;, &quot;n/a&quot;))\"/>"
+                + "<metadata name=\"@(&quot;m&quot; + context.Request.Method)\" value=\"x\"/></trace></inbound></policies>"),
+                ctx, new Harness.RecordingForwarder());
+        assertThat(ex.traces()).containsExactly(new TraceEntry("Weather MCP", "information", "info",
+                java.util.Map.of("agent-id", "a-7", "mGET", "x")));
+    }
+
+    @Test
     void traceAcceptsTheOlderFormWithTheMessageAsItsOwnText() {
         Exchange ex = Harness.run(Harness.compile(engine, "<policies><inbound><trace source=\"OnError\">"
                 + "@(\"failed: \" + \"get\".ToUpper())</trace></inbound></policies>"),

@@ -199,6 +199,9 @@ public final class PolicyContext {
         return this;
     }
 
+    /** The source of an entry written by {@code context.Trace(message)}, the one-argument form APIM documents. */
+    public static final String TRACE_SOURCE = "context.Trace";
+
     /** {@code context.Trace(source, message)}: recorded for the request trace. */
     public void trace(String source, Object message) {
         if (traces == null) {

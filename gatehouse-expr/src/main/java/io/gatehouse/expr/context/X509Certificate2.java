@@ -1,8 +1,22 @@
 package io.gatehouse.expr.context;
 
+import io.gatehouse.expr.ExpressionException;
 import io.gatehouse.expr.lib.DateTime;
+import io.gatehouse.expr.lib.Rsa;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Collections;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,9 +50,12 @@ public final class X509Certificate2 {
             Map.entry("2.5.4.4", "SN"), Map.entry("2.5.4.5", "SERIALNUMBER"), Map.entry("2.5.4.43", "I"),
             Map.entry("1.2.840.113549.1.9.1", "E"), Map.entry("0.9.2342.19200300.100.1.25", "DC"),
             Map.entry("2.5.4.17", "PostalCode"), Map.entry("0.9.2342.19200300.100.1.1", "UID"));
+    private static final String CRYPTO = "System.Security.Cryptography.CryptographicException";
     private static final String UPN_OID = "1.3.6.1.4.1.311.20.2.3";
 
     private final X509Certificate cert;
+    /** The key a PFX/PKCS #12 carried ({@code new X509Certificate2(pfxBytes, password)}); null otherwise. */
+    private final PrivateKey privateKey;
     private final List<X509Certificate> chain;
     private final CertificateVerifier verifier;
     private final byte[] raw;
@@ -52,6 +69,11 @@ public final class X509Certificate2 {
      * @param verifier chain checker for Verify(); null makes Verify() return false
      */
     public X509Certificate2(X509Certificate cert, List<X509Certificate> chain, CertificateVerifier verifier) {
+        this(cert, chain, verifier, null);
+    }
+
+    private X509Certificate2(X509Certificate cert, List<X509Certificate> chain, CertificateVerifier verifier, PrivateKey privateKey) {
+        this.privateKey = privateKey;
         this.cert = requireNonNull(cert, "cert");
         this.chain = chain == null ? List.of() : List.copyOf(chain);
         this.verifier = verifier;
@@ -127,7 +149,99 @@ public final class X509Certificate2 {
     }
 
     public boolean hasPrivateKey() {
-        return false;
+        return privateKey != null;
+    }
+
+    /**
+     * {@code new X509Certificate2(rawData)} and {@code new X509Certificate2(rawData, password)}: a
+     * certificate from DER or PEM bytes, or from PKCS #12 (PFX) bytes with its private key. A null
+     * password reads a PFX without one (as .NET does, with the empty password too). Failures are
+     * .NET's CryptographicException; the message never holds the password or the bytes.
+     */
+    public static X509Certificate2 load(byte[] rawData, String password) {
+        if (rawData == null) {
+            throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'rawData')");
+        }
+        if (rawData.length == 0) {
+            throw new ExpressionException("System.ArgumentException", "Array may not be empty or null. (Parameter 'rawData')");
+        }
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            return new X509Certificate2((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(rawData)));
+        } catch (CertificateException | ClassCastException notX509) {
+            // not DER/PEM: try PKCS #12 below
+        }
+        KeyStore ks;
+        try {
+            ks = KeyStore.getInstance("PKCS12");
+        } catch (KeyStoreException e) {
+            throw new IllegalStateException("PKCS12 key stores are not available", e);
+        }
+        char[] pw = password == null ? new char[0] : password.toCharArray();
+        try {
+            ks.load(new ByteArrayInputStream(rawData), pw);
+        } catch (IOException e) {
+            boolean badPassword = e.getCause() instanceof java.security.UnrecoverableKeyException;
+            throw new ExpressionException(CRYPTO, badPassword
+                    ? "The certificate data cannot be read with the provided password, the password may be incorrect."
+                    : "ASN1 corrupted data.");
+        } catch (GeneralSecurityException e) {
+            throw new ExpressionException(CRYPTO, "ASN1 corrupted data.");
+        }
+        try {
+            X509Certificate withoutKey = null;
+            for (String alias : Collections.list(ks.aliases())) {
+                if (ks.isKeyEntry(alias) && ks.getCertificate(alias) instanceof X509Certificate c) {
+                    Key k = ks.getKey(alias, pw);
+                    return new X509Certificate2(c, List.of(), null, k instanceof PrivateKey pk ? pk : null);
+                }
+                if (withoutKey == null && ks.getCertificate(alias) instanceof X509Certificate c) {
+                    withoutKey = c;
+                }
+            }
+            if (withoutKey != null) {
+                return new X509Certificate2(withoutKey);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new ExpressionException(CRYPTO, "The certificate data cannot be read with the provided password, the password may be incorrect.");
+        }
+        throw new ExpressionException(CRYPTO, "The PKCS#12 data holds no certificate.");
+    }
+
+    /** {@code GetCertHash()}: the SHA-1 hash of the DER encoding (the thumbprint's bytes). */
+    public byte[] getCertHash() {
+        return HexFormat.of().parseHex(thumbprint);
+    }
+
+    /** {@code GetCertHash(hashAlgorithm)}: SHA256, SHA384, SHA512, SHA1 or MD5 of the DER encoding. */
+    public byte[] getCertHash(Rsa.HashAlgorithmName hash) {
+        String name = hash == null ? null : hash.name();
+        if (name == null || name.isEmpty()) {
+            throw new ExpressionException("System.ArgumentException", "The hash algorithm name cannot be null or empty. (Parameter 'hashAlgorithm')");
+        }
+        String jca = switch (name) {
+            case "SHA256" -> "SHA-256";
+            case "SHA384" -> "SHA-384";
+            case "SHA512" -> "SHA-512";
+            case "SHA1" -> "SHA-1";
+            case "MD5" -> "MD5";
+            default -> throw new ExpressionException(CRYPTO, "'" + name + "' is not a known hash algorithm.");
+        };
+        try {
+            return MessageDigest.getInstance(jca).digest(raw);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(jca + " is not available", e);
+        }
+    }
+
+    /** {@code GetRSAPrivateKey()}: the RSA private key of a certificate read from a PFX; null when there is none (or it is not RSA). */
+    public Rsa getRSAPrivateKey() {
+        return privateKey instanceof RSAPrivateKey && cert.getPublicKey() instanceof RSAPublicKey pub ? new Rsa(privateKey, pub) : null;
+    }
+
+    /** {@code GetRSAPublicKey()}: the RSA public key; null when the certificate's key is not RSA. */
+    public Rsa getRSAPublicKey() {
+        return cert.getPublicKey() instanceof RSAPublicKey pub ? new Rsa(null, pub) : null;
     }
 
     public List<X509Extension> extensions() {

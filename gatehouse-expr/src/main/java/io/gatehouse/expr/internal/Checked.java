@@ -84,6 +84,14 @@ public final class Checked {
     record Linq(String name, Expr source, Lambda fn, Expr value, Type elem, Type ret, boolean nullConditional) implements Expr {
     }
 
+    /**
+     * A LINQ call with several arguments or a lambda of two parameters (Aggregate, Zip, ToDictionary,
+     * ThenBy, Select/Where with the index): its values and lambdas in argument order.
+     */
+    record LinqN(String name, Expr source, List<Expr> values, List<Lambda> fns, Type elem, Type ret, boolean nullConditional)
+            implements Expr {
+    }
+
     // ---- operators and conversions
 
     record Not(Expr operand) implements Expr {

@@ -637,6 +637,11 @@ public final class Checker {
         if (op == Operator.ADD && l.t == lib.tXNamespace && r.t == Type.STRING) {
             return new C(new Checked.XNamePlus(l.e, r.e), lib.tXName);
         }
+        if ((op == Operator.EQ || op == Operator.NE) && (l.t == lib.tXName && r.t == Type.STRING || l.t == Type.STRING && r.t == lib.tXName)) {
+            // XName's implicit conversion from string: e.Name == "b" compares names (namespace and local name)
+            l = l.t == Type.STRING ? new C(new Checked.ToXName(l.e, true), lib.tXName) : l;
+            r = r.t == Type.STRING ? new C(new Checked.ToXName(r.e, true), lib.tXName) : r;
+        }
         Type lt = l.t;
         Type rt = r.t;
         Checked.Expr ln = l.e;
@@ -777,7 +782,8 @@ public final class Checker {
         boolean ok = from.isDynamic() || from == Type.NULL || from.convertibleTo(to) || to.convertibleTo(from)
                 || (from.isNumeric() && to.isNumeric())
                 || (lib.isJToken(from) && (to.isNumeric() || to == Type.STRING || to == Type.BOOL || to.isValueType()))
-                || (lib.isJToken(to) && (from.isNumeric() || from == Type.STRING || from == Type.BOOL));
+                || (lib.isJToken(to) && (from.isNumeric() || from == Type.STRING || from == Type.BOOL))
+                || ((from == lib.tXElement || from.name().equals("XAttribute")) && (to == Type.STRING || to == Type.BOOL || to.isNumeric()));
         if (!ok) {
             return fail(c.pos(), "cannot convert type '" + from.name() + "' to '" + to.name() + "'");
         }
@@ -917,6 +923,14 @@ public final class Checker {
     /** Checks a one-parameter lambda whose parameter is a {@code paramType}. */
     Checked.Lambda lambda(Expr e, Type paramType) {
         return statements.lambda(e, paramType);
+    }
+
+    Checked.Lambda lambda(Expr e, Type... paramTypes) {
+        return statements.lambda(e, paramTypes);
+    }
+
+    Type elementTypeOf(Type t) {
+        return elementType(t);
     }
 
     C valueOf(Expr e) {

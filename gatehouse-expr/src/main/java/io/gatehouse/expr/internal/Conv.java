@@ -6,6 +6,7 @@ import io.gatehouse.expr.lib.Dotnet;
 import io.gatehouse.expr.lib.JToken;
 import io.gatehouse.expr.lib.JValue;
 import io.gatehouse.expr.lib.TimeSpan;
+import io.gatehouse.expr.lib.Xml;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -141,6 +142,9 @@ public final class Conv {
         if (v instanceof JValue jv && !(JToken.class.isAssignableFrom(to.cls()))) {
             return fromJValue(jv, to);
         }
+        if ((v instanceof Xml.XElement || v instanceof Xml.XAttribute) && (to == Type.STRING || to == Type.BOOL || to.isNumeric())) {
+            return fromXml(v instanceof Xml.XElement e ? e.value() : ((Xml.XAttribute) v).value(), to);
+        }
         if (to.isNumeric()) {
             int k = Ops.kind(v);
             if (k < 0) {
@@ -162,6 +166,60 @@ public final class Conv {
         }
         if (isInstance(v, to)) {
             return v;
+        }
+        throw ExpressionException.invalidCast();
+    }
+
+    /**
+     * The explicit conversions of XElement and XAttribute ({@code (string)e}, {@code (int)a}, {@code (bool)e} ...):
+     * the node's value read as XmlConvert reads it (invariant culture, surrounding white space allowed,
+     * booleans "true"/"false"/"1"/"0", doubles with "INF"/"-INF"/"NaN").
+     */
+    private static Object fromXml(String s, Type to) {
+        if (to == Type.STRING) {
+            return s;
+        }
+        String t = s.strip();
+        try {
+            if (to == Type.BOOL) {
+                return switch (t.toLowerCase(java.util.Locale.ROOT)) {
+                    case "true", "1" -> true;
+                    case "false", "0" -> false;
+                    default -> throw new NumberFormatException();
+                };
+            }
+            if (to == Type.INT || to == Type.LONG || to == Type.BYTE) {
+                if (!t.matches("[+-]?[0-9]+")) {
+                    throw new NumberFormatException();
+                }
+                long n = Long.parseLong(t);
+                if (to == Type.INT && (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) || to == Type.BYTE && (n < 0 || n > 255)) {
+                    throw new ExpressionException("System.OverflowException",
+                            "Value was either too large or too small for " + (to == Type.BYTE ? "an unsigned byte." : "an Int32."));
+                }
+                return to == Type.LONG ? (Object) n : (Object) (int) n;
+            }
+            if (to == Type.DOUBLE) {
+                return switch (t) {
+                    case "INF" -> Double.POSITIVE_INFINITY;
+                    case "-INF" -> Double.NEGATIVE_INFINITY;
+                    case "NaN" -> Double.NaN;
+                    default -> {
+                        if (!t.matches("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+                            throw new NumberFormatException();
+                        }
+                        yield Double.parseDouble(t);
+                    }
+                };
+            }
+            if (to == Type.DECIMAL) {
+                if (!t.matches("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)")) {
+                    throw new NumberFormatException();
+                }
+                return new BigDecimal(t);
+            }
+        } catch (NumberFormatException e) {
+            throw Args.format("The input string '" + s + "' was not in a correct format.");
         }
         throw ExpressionException.invalidCast();
     }

@@ -68,7 +68,8 @@ public final class Library {
     static final Set<String> LINQ = Set.of("Any", "All", "Where", "Select", "First", "FirstOrDefault", "Last",
             "LastOrDefault", "Single", "SingleOrDefault", "Count", "Contains", "OrderBy", "OrderByDescending", "ToList",
             "ToArray", "Sum", "Max", "Min", "Average", "Distinct", "Skip", "Take", "Reverse", "ElementAt", "Concat",
-            "SelectMany");
+            "SelectMany", "SkipWhile", "TakeWhile", "LongCount", "ElementAtOrDefault", "DefaultIfEmpty", "Union", "Intersect",
+            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType");
 
     final Members m = new Members();
     private final Map<String, String> statics = new HashMap<>();
@@ -276,6 +277,7 @@ public final class Library {
         NsSystemCollectionsGeneric.registerArraysAndLists(this);
         NsSystemSecurityCryptography.registerHmac(this);
         NsSystemSecurityCryptography.registerHashes(this);
+        NsSystemSecurityCryptography.registerCertificatesAndRsa(this);
         NsApim.registerEncryptDecrypt(this);
         NsSystem.registerRandom(this);
         NsSystemNet.registerWebUtility(this);
@@ -294,6 +296,7 @@ public final class Library {
         NsSystemCollectionsGeneric.registerHashSet(this);
         NsSystem.registerExceptions(this);
         NsSystemCollectionsGeneric.registerList(this);
+        NsSystemCollectionsGeneric.registerEnumerable(this);
         NsSystem.registerArray(this);
         NsSystemXml.register(this);
     }

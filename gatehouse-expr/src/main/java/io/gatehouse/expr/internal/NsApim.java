@@ -66,6 +66,11 @@ final class NsApim {
             ((PolicyContext) o).trace((String) a[0], a[1]);
             return null;
         }, str, obj);
+        // APIM's reference lists void Trace(message: string); the entry's source is "context.Trace"
+        m.method(c, "Trace", Type.VOID, (o, a, t) -> {
+            ((PolicyContext) o).trace(PolicyContext.TRACE_SOURCE, a[0]);
+            return null;
+        }, str);
 
         String api = l.tApi.name();
         m.prop(api, "Id", str, o -> ((ApiInfo) o).id());
@@ -266,7 +271,7 @@ final class NsApim {
         Type extList = Type.realListOf(l.tExtension);
         m.prop(x, "Extensions", extList, o -> List.copyOf(((X509Certificate2) o).extensions()));
         m.prop(x, "RawData", Type.BYTE_ARRAY, o -> ((X509Certificate2) o).rawData());
-        m.prop(x, "HasPrivateKey", Type.BOOL, o -> false);
+        m.prop(x, "HasPrivateKey", Type.BOOL, o -> ((X509Certificate2) o).hasPrivateKey());
         m.prop(x, "FriendlyName", str, o -> "");
         m.method(x, "Verify", Type.BOOL, (o, a, t) -> ((X509Certificate2) o).verify());
         m.method(x, "VerifyNoRevocation", Type.BOOL, (o, a, t) -> ((X509Certificate2) o).verifyNoRevocation());

@@ -152,6 +152,14 @@ final class NsNewtonsoftJsonLinq {
         m.method("static:JToken", "Parse", T, (o, a, t) -> parseJson(a[0]), S);
         m.method("static:JObject", "FromObject", T, (o, a, t) -> JToken.from(a[0]), O);
         m.method("static:JToken", "FromObject", T, (o, a, t) -> JToken.from(a[0]), O);
+        m.method("static:JArray", "FromObject", JA, (o, a, t) -> {
+            JToken tok = JToken.from(a[0]);
+            if (!(tok instanceof JArray)) {
+                throw new ExpressionException("System.ArgumentException",
+                        "Object serialized to " + (tok == null ? "Null" : tok.type()) + ". JArray instance expected.");
+            }
+            return tok;
+        }, O);
         l.indexer(T, O, T, NsNewtonsoftJsonLinq::jget, (o, k, v) -> {
             try {
                 ((JToken) o).set(k instanceof Character c ? c.toString() : k, JToken.from(v));
@@ -166,6 +174,14 @@ final class NsNewtonsoftJsonLinq {
         m.generic(t, "Value", (x, args, ta) -> ta, (o, a, ta) -> valueAs(jget(o, a[0]), ta), O);
         m.generic(t, "Value", (x, args, ta) -> ta, (o, a, ta) -> valueAs((JToken) o, ta));
         m.generic(t, "ToObject", (x, args, ta) -> ta, (o, a, ta) -> valueAs((JToken) o, ta));
+        // Values<T>(): the children of an array, or the property values of an object, each converted to T
+        m.generic(t, "Values", (x, args, ta) -> Type.listOf(ta), (o, a, ta) -> {
+            List<Object> out = new ArrayList<>();
+            for (JToken c : ((JToken) o).children()) {
+                out.add(valueAs(c instanceof JProperty p ? p.value() : c, ta));
+            }
+            return out;
+        });
         m.method(t, "ToString", S, (o, a, x) -> ((JToken) o) instanceof JValue jv ? Dotnet.toStr(jv) : ((JToken) o).toString(true));
         m.method(t, "ToString", S, (o, a, x) -> ((JToken) o).toString(a[0] == Formatting.Indented), l.tFormatting);
         m.method(t, "SelectToken", T, (o, a, x) -> selectToken((JToken) o, s(a[0])), S);
@@ -202,6 +218,24 @@ final class NsNewtonsoftJsonLinq {
         m.method(jo, "Remove", Type.BOOL, (o, a, x) -> ((JObject) o).remove(s(a[0])), S);
         m.method(jo, "ContainsKey", Type.BOOL, (o, a, x) -> ((JObject) o).properties().containsKey(s(a[0])), S);
         m.method(jo, "Property", l.tJProperty, (o, a, x) -> ((JObject) o).property(s(a[0])), S);
+        // JObject.GetValue(name[, comparison]): the exact name first, then (ignoring case) the first that matches
+        m.method(jo, "GetValue", T, (o, a, x) -> a[0] == null ? null : ((JObject) o).properties().get(s(a[0])), S);
+        m.method(jo, "GetValue", T, (o, a, x) -> {
+            if (a[0] == null) {
+                return null;
+            }
+            JObject obj = (JObject) o;
+            JToken exact = obj.properties().get(s(a[0]));
+            if (exact != null || a[1] == null || !((io.gatehouse.expr.lib.DotnetEnums.StringComparison) a[1]).ignoreCase()) {
+                return exact;
+            }
+            for (var e : obj.properties().entrySet()) {
+                if (e.getKey().equalsIgnoreCase(s(a[0]))) {
+                    return e.getValue();
+                }
+            }
+            return null;
+        }, S, l.tComparison);
         m.method(jo, "Properties", Type.listOf(l.tJProperty), (o, a, x) -> new ArrayList<Object>(((JObject) o).children()));
         m.outMethod(jo, "TryGetValue", Type.BOOL, 1, T, (o, a, x) -> {
             JToken v = ((JObject) o).get(s(a[0]));
@@ -215,6 +249,28 @@ final class NsNewtonsoftJsonLinq {
             ((JArray) o).add(a[0]);
             return null;
         }, O);
+        m.method(ja, "Insert", Type.VOID, (o, a, x) -> {
+            JArray arr = (JArray) o;
+            int idx = i(a[0]);
+            if (idx < 0 || idx > arr.count()) {
+                throw Ops.outOfRange("index", "Index must be within the bounds of the List.");
+            }
+            arr.items().add(idx, JToken.from(a[1]));
+            return null;
+        }, Type.INT, O);
+        m.method(ja, "Clear", Type.VOID, (o, a, x) -> {
+            ((JArray) o).items().clear();
+            return null;
+        });
+        m.method(ja, "IndexOf", Type.INT, (o, a, x) -> {
+            List<JToken> items = ((JArray) o).items();
+            for (int k = 0; k < items.size(); k++) {
+                if (items.get(k) == a[0]) {
+                    return k;
+                }
+            }
+            return -1;
+        }, T);
         m.method(ja, "RemoveAt", Type.VOID, (o, a, x) -> {
             JArray arr = (JArray) o;
             int idx = i(a[0]);

@@ -172,4 +172,39 @@ final class NsSystemCollectionsGeneric {
         }
         return (java.util.List<Object>) o;
     }
+
+    /** {@code System.Linq.Enumerable}'s generators: Range(start, count) and Repeat(element, count). */
+    static void registerEnumerable(Library l) {
+        Members m = l.m;
+        l.staticName("Enumerable", "Enumerable");
+        m.method("static:Enumerable", "Range", Type.listOf(Type.INT), (o, a, x) -> {
+            int start = Ops.asInt(a[0]);
+            int count = Ops.asInt(a[1]);
+            if (count < 0 || (long) start + count - 1 > Integer.MAX_VALUE) {
+                throw Ops.outOfRange("count", "Specified argument was out of the range of valid values.");
+            }
+            if (count > Ops.MAX_STRING) {
+                throw Ops.tooLong();
+            }
+            List<Object> out = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                out.add(start + k);
+            }
+            return out;
+        }, Type.INT, Type.INT);
+        m.methodR("static:Enumerable", "Repeat", (t, args, ta) -> Type.listOf(args.get(0) == Type.NULL ? Type.OBJECT : args.get(0)), (o, a, x) -> {
+            int count = Ops.asInt(a[1]);
+            if (count < 0) {
+                throw Ops.outOfRange("count", "Specified argument was out of the range of valid values.");
+            }
+            if (count > Ops.MAX_STRING) {
+                throw Ops.tooLong();
+            }
+            List<Object> out = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                out.add(a[0]);
+            }
+            return out;
+        }, Type.OBJECT, Type.INT);
+    }
 }

@@ -10,7 +10,6 @@ import io.gatehouse.expr.internal.Planner.Fn;
 import io.gatehouse.expr.internal.Planner.Node;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 
@@ -42,6 +41,17 @@ final class NsSystemLinq {
     static C check(Checker c, Call call, Member m, C recv, Type elem) {
         String name = m.name();
         int argc = call.args().size();
+        if (name.equals("Cast") || name.equals("OfType")) {
+            if (call.typeArgs().size() != 1 || argc != 0) {
+                return c.failAt(m.namePos(), "'" + name + "' takes a type argument and no arguments, such as '" + name + "<string>()'");
+            }
+            Type to = c.resolveType(call.typeArgs().get(0));
+            if (to == Type.ERROR) {
+                return new C(Checker.NULL, Type.ERROR, null);
+            }
+            Type ret = Type.listOf(to);
+            return new C(new Checked.LinqN(name, recv.e(), List.of(), List.of(), elem, ret, m.nullConditional()), ret, null);
+        }
         if (!call.typeArgs().isEmpty()) {
             return c.failAt(m.namePos(), "'" + name + "' is used without type arguments here");
         }
@@ -51,6 +61,9 @@ final class NsSystemLinq {
             }
         }
         Expr arg = argc == 1 ? call.args().get(0).expr() : null;
+        if (MULTI.contains(name) || (name.equals("Select") || name.equals("Where")) && arg instanceof Lambda two && two.params().size() == 2) {
+            return checkN(c, call, m, recv, elem);
+        }
         boolean lambda = arg instanceof Lambda;
         if (argc > 1) {
             return c.failAt(m.namePos(), "'" + name + "' takes at most 1 argument here, not " + argc);
@@ -137,11 +150,303 @@ final class NsSystemLinq {
                 ret = name.equals("Average") ? (t == Type.DECIMAL ? Type.DECIMAL : Type.DOUBLE)
                         : t.rank() == 0 && t != Type.INT ? Type.INT : t;
             }
+            case "SkipWhile", "TakeWhile" -> {
+                if (fn == null) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes a lambda such as 'x => x > 0'");
+                }
+                ret = listOfElem;
+            }
+            case "LongCount" -> {
+                if (value != null) {
+                    return c.failAt(arg.pos(), "'LongCount' takes a lambda such as 'x => x > 0'");
+                }
+                ret = Type.LONG;
+            }
+            case "ElementAtOrDefault" -> {
+                if (value == null) {
+                    return c.failAt(m.namePos(), "'ElementAtOrDefault' takes an index");
+                }
+                ret = elem;
+            }
+            case "DefaultIfEmpty" -> {
+                if (fn != null) {
+                    return c.failAt(arg.pos(), "'DefaultIfEmpty' takes the default value, not a lambda");
+                }
+                ret = listOfElem;
+            }
+            case "Union", "Intersect", "Except", "SequenceEqual" -> {
+                if (value == null) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes another collection");
+                }
+                ret = name.equals("SequenceEqual") ? Type.BOOL : listOfElem;
+            }
+            case "Append", "Prepend" -> {
+                if (value == null) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes the element to add");
+                }
+                ret = listOfElem;
+            }
             default -> {
                 return c.failAt(m.namePos(), "unknown method '" + name + "'");
             }
         }
         return new C(new Checked.Linq(name, recv.e(), fn, value, elem, ret, m.nullConditional()), ret);
+    }
+
+    private static final java.util.Set<String> MULTI = java.util.Set.of("Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending");
+
+    /**
+     * The LINQ calls with several arguments or a lambda of two parameters: Aggregate(func),
+     * Aggregate(seed, func[, resultSelector]), Zip(second, resultSelector), ToDictionary(keySelector[,
+     * elementSelector]), ThenBy/ThenByDescending(keySelector) right after an ordering, and
+     * Select/Where((x, index) => ...).
+     */
+    static C checkN(Checker c, Call call, Member m, C recv, Type elem) {
+        String name = m.name();
+        List<Expr> args = call.args().stream().map(a -> a.expr()).toList();
+        int argc = args.size();
+        List<Checked.Expr> values = new ArrayList<>();
+        List<Checked.Lambda> fns = new ArrayList<>();
+        Type ret;
+        switch (name) {
+            case "Select", "Where" -> {
+                Checked.Lambda fn = c.lambda(args.get(0), elem, Type.INT);
+                if (name.equals("Where") && fn.ret() != Type.BOOL && !fn.ret().isDynamic()) {
+                    return c.failAt(args.get(0).pos(), "the lambda of 'Where' must return a bool but returns '" + fn.ret().name() + "'");
+                }
+                if (fn.ret() == Type.VOID) {
+                    return c.failAt(args.get(0).pos(), "the lambda of 'Select' must produce a value");
+                }
+                fns.add(fn);
+                ret = name.equals("Where") ? Type.listOf(elem) : Type.listOf(fn.ret() == Type.NULL ? Type.OBJECT : fn.ret());
+            }
+            case "Aggregate" -> {
+                if (argc < 1 || argc > 3) {
+                    return c.failAt(m.namePos(), "'Aggregate' takes a lambda such as '(a, x) => a + x', optionally after a seed and before a result selector");
+                }
+                if (argc == 1) {
+                    fns.add(accumulator(c, args.get(0), elem, elem));
+                    ret = elem;
+                } else {
+                    C seed = c.valueOf(args.get(0));
+                    Type acc = seed.t() == Type.NULL ? Type.OBJECT : seed.t();
+                    values.add(seed.e());
+                    fns.add(accumulator(c, args.get(1), acc, elem));
+                    ret = acc;
+                    if (argc == 3) {
+                        Checked.Lambda result = c.lambda(args.get(2), acc);
+                        fns.add(result);
+                        ret = result.ret() == Type.NULL ? Type.OBJECT : result.ret();
+                    }
+                }
+            }
+            case "Zip" -> {
+                if (argc != 2) {
+                    return c.failAt(m.namePos(), "'Zip' takes the other collection and a lambda such as '(a, b) => a + b'");
+                }
+                C second = c.valueOf(args.get(0));
+                Type e2 = second.t().isDynamic() ? Type.OBJECT : c.elementTypeOf(second.t());
+                if (e2 == null) {
+                    return c.failAt(args.get(0).pos(), "'Zip' needs a collection but got '" + second.t().name() + "'");
+                }
+                values.add(second.e());
+                Checked.Lambda fn = c.lambda(args.get(1), elem, e2);
+                fns.add(fn);
+                ret = Type.listOf(fn.ret() == Type.NULL ? Type.OBJECT : fn.ret());
+            }
+            case "ToDictionary" -> {
+                if (argc < 1 || argc > 2) {
+                    return c.failAt(m.namePos(), "'ToDictionary' takes a key selector such as 'x => x.Id' and optionally a value selector");
+                }
+                Checked.Lambda key = c.lambda(args.get(0), elem);
+                fns.add(key);
+                Type value = elem;
+                if (argc == 2) {
+                    Checked.Lambda v = c.lambda(args.get(1), elem);
+                    fns.add(v);
+                    value = v.ret() == Type.NULL ? Type.OBJECT : v.ret();
+                }
+                ret = Type.dictionaryOf(key.ret() == Type.NULL ? Type.OBJECT : key.ret(), value);
+            }
+            case "ThenBy", "ThenByDescending" -> {
+                boolean ordered = recv.e() instanceof Checked.Linq l && l.name().startsWith("OrderBy")
+                        || recv.e() instanceof Checked.LinqN n && n.name().startsWith("ThenBy");
+                if (!ordered) {
+                    return c.failAt(m.namePos(), "'" + name + "' must follow OrderBy, OrderByDescending or another ThenBy");
+                }
+                if (argc != 1) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes a lambda such as 'x => x.Name'");
+                }
+                fns.add(c.lambda(args.get(0), elem));
+                ret = Type.listOf(elem);
+            }
+            default -> {
+                return c.failAt(m.namePos(), "unknown method '" + name + "'");
+            }
+        }
+        for (Checked.Lambda fn : fns) {
+            if (fn.ret() == Type.ERROR) {
+                return new C(Checker.NULL, Type.ERROR, null);
+            }
+        }
+        return new C(new Checked.LinqN(name, recv.e(), values, fns, elem, ret, m.nullConditional()), ret, null);
+    }
+
+    /** An Aggregate lambda (accumulator, element) whose result converts to the accumulator's type. */
+    private static Checked.Lambda accumulator(Checker c, Expr e, Type acc, Type elem) {
+        Checked.Lambda fn = c.lambda(e, acc, elem);
+        if (fn.ret() == Type.ERROR || fn.ret() == acc) {
+            return fn;
+        }
+        Checked.Expr body = c.convert(new C(fn.body(), fn.ret(), null), acc, e.pos());
+        return new Checked.Lambda(fn.slot(), body, acc);
+    }
+
+    /** A sequence sorted by OrderBy/ThenBy: its rows keep the keys, so a ThenBy sorts again by all of them. */
+    private static final class Ordered extends ArrayList<Object> {
+        final List<Object[]> rows;
+        final List<Boolean> descending;
+
+        Ordered(List<Object[]> rows, List<Boolean> descending) {
+            super(rows.size());
+            this.rows = rows;
+            this.descending = descending;
+            for (Object[] r : rows) {
+                add(r[0]);
+            }
+        }
+    }
+
+    private static Ordered sortRows(List<Object[]> rows, List<Boolean> descending) {
+        List<Object[]> sorted = new ArrayList<>(rows);
+        sorted.sort((a, b) -> {
+            for (int k = 1; k < a.length; k++) {
+                int cmp = compare(a[k], b[k]);
+                if (cmp != 0) {
+                    return descending.get(k - 1) ? -cmp : cmp;
+                }
+            }
+            return 0;
+        });
+        return new Ordered(sorted, descending);
+    }
+
+    static Node planN(Checked.LinqN l, Node source, List<Node> values, List<Fn> fns) {
+        String name = l.name();
+        boolean nc = l.nullConditional();
+        Fn fn = fns.isEmpty() ? null : fns.get(0);
+        return env -> {
+            Object o = source.eval(env);
+            if (o == null) {
+                if (nc) {
+                    return null;
+                }
+                throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'source')");
+            }
+            if (name.startsWith("ThenBy")) {
+                Ordered prev = (Ordered) o;
+                List<Object[]> rows = new ArrayList<>(prev.rows.size());
+                for (Object[] r : prev.rows) {
+                    Object[] next = java.util.Arrays.copyOf(r, r.length + 1);
+                    next[r.length] = fn.apply(env, r[0]);
+                    rows.add(next);
+                }
+                List<Boolean> desc = new ArrayList<>(prev.descending);
+                desc.add(name.endsWith("Descending"));
+                return sortRows(rows, desc);
+            }
+            List<Object> it = Ops.seq(o);
+            switch (name) {
+                case "Cast" -> {
+                    // a reference or unboxing conversion only, as Enumerable.Cast does: no user-defined conversions
+                    Type to = l.ret().elem();
+                    List<Object> out = new ArrayList<>(it.size());
+                    for (Object x : it) {
+                        if (x == null && to.isValueType()) {
+                            throw ExpressionException.nullReference();
+                        }
+                        if (x != null && !Conv.isInstance(x, to)) {
+                            throw ExpressionException.invalidCast();
+                        }
+                        out.add(x);
+                    }
+                    return out;
+                }
+                case "OfType" -> {
+                    Type to = l.ret().elem();
+                    List<Object> out = new ArrayList<>();
+                    for (Object x : it) {
+                        if (x != null && Conv.isInstance(x, to)) {
+                            out.add(x);
+                        }
+                    }
+                    return out;
+                }
+                case "Select" -> {
+                    List<Object> out = new ArrayList<>(it.size());
+                    for (int k = 0; k < it.size(); k++) {
+                        out.add(fn.apply(env, it.get(k), k));
+                    }
+                    return out;
+                }
+                case "Where" -> {
+                    List<Object> out = new ArrayList<>();
+                    for (int k = 0; k < it.size(); k++) {
+                        if (Ops.truth(fn.apply(env, it.get(k), k))) {
+                            out.add(it.get(k));
+                        }
+                    }
+                    return out;
+                }
+                case "Aggregate" -> {
+                    Object acc;
+                    int from;
+                    if (values.isEmpty()) {
+                        if (it.isEmpty()) {
+                            throw noElements();
+                        }
+                        acc = it.get(0);
+                        from = 1;
+                    } else {
+                        acc = values.get(0).eval(env);
+                        from = 0;
+                    }
+                    for (int k = from; k < it.size(); k++) {
+                        acc = fn.apply(env, acc, it.get(k));
+                    }
+                    return fns.size() > 1 ? fns.get(1).apply(env, acc) : acc;
+                }
+                case "Zip" -> {
+                    Object other = values.get(0).eval(env);
+                    if (other == null) {
+                        throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'second')");
+                    }
+                    List<Object> second = Ops.seq(other);
+                    int n = Math.min(it.size(), second.size());
+                    List<Object> out = new ArrayList<>(n);
+                    for (int k = 0; k < n; k++) {
+                        out.add(fn.apply(env, it.get(k), second.get(k)));
+                    }
+                    return out;
+                }
+                case "ToDictionary" -> {
+                    java.util.LinkedHashMap<Object, Object> map = new java.util.LinkedHashMap<>();
+                    for (Object x : it) {
+                        Object key = fn.apply(env, x);
+                        if (key == null) {
+                            throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'key')");
+                        }
+                        if (map.containsKey(key)) {
+                            throw new ExpressionException("System.ArgumentException",
+                                    "An item with the same key has already been added. Key: " + io.gatehouse.expr.lib.Dotnet.toStr(key));
+                        }
+                        map.put(key, fns.size() > 1 ? fns.get(1).apply(env, x) : x);
+                    }
+                    return map;
+                }
+                default -> throw new IllegalStateException("unchecked LINQ method " + name);
+            }
+        };
     }
 
     /** Builds a checked LINQ call: its source, planned lambda (or null) and planned argument (or null). */
@@ -240,17 +545,11 @@ final class NsSystemLinq {
             case "OrderBy", "OrderByDescending" -> {
                 boolean desc = name.endsWith("Descending");
                 yield (env, it) -> {
-                    List<Object[]> keyed = new ArrayList<>();
+                    List<Object[]> rows = new ArrayList<>(it.size());
                     for (Object x : it) {
-                        keyed.add(new Object[] {fn.apply(env, x), x});
+                        rows.add(new Object[] {x, fn.apply(env, x)});
                     }
-                    Comparator<Object[]> cmp = (a, b) -> compare(a[0], b[0]);
-                    keyed.sort(desc ? cmp.reversed() : cmp);
-                    List<Object> out = new ArrayList<>();
-                    for (Object[] k : keyed) {
-                        out.add(k[1]);
-                    }
-                    return out;
+                    return sortRows(rows, List.of(desc));
                 };
             }
             case "Contains" -> (env, it) -> {
@@ -329,8 +628,109 @@ final class NsSystemLinq {
                     return best;
                 };
             }
+            case "SkipWhile", "TakeWhile" -> {
+                boolean skip = name.equals("SkipWhile");
+                yield (env, it) -> {
+                    int k = 0;
+                    while (k < it.size() && Ops.truth(fn.apply(env, it.get(k)))) {
+                        k++;
+                    }
+                    return new ArrayList<>(skip ? it.subList(k, it.size()) : it.subList(0, k));
+                };
+            }
+            case "LongCount" -> {
+                Op count = op("Count", fn, value, elem, Type.INT);
+                yield (env, it) -> (long) (Integer) count.run(env, it);
+            }
+            case "ElementAtOrDefault" -> {
+                Object zero = Conv.zero(elem);
+                yield (env, it) -> {
+                    int n = Ops.asInt(value.eval(env));
+                    return n < 0 || n >= it.size() ? zero : it.get(n);
+                };
+            }
+            case "DefaultIfEmpty" -> {
+                Object zero = Conv.zero(elem);
+                yield (env, it) -> {
+                    if (!it.isEmpty()) {
+                        return it;
+                    }
+                    List<Object> one = new ArrayList<>(1);
+                    one.add(value == null ? zero : value.eval(env));
+                    return one;
+                };
+            }
+            case "Union", "Intersect", "Except" -> (env, it) -> {
+                Object other = value.eval(env);
+                if (other == null) {
+                    throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'second')");
+                }
+                List<Object> second = Ops.seq(other);
+                List<Object> out = new ArrayList<>();
+                if (name.equals("Union")) {
+                    for (Object x : it) {
+                        addDistinct(env, out, x);
+                    }
+                    for (Object x : second) {
+                        addDistinct(env, out, x);
+                    }
+                    return out;
+                }
+                boolean keep = name.equals("Intersect");
+                for (Object x : it) {
+                    if (contains(env, second, x) == keep) {
+                        addDistinct(env, out, x);
+                    }
+                }
+                return out;
+            };
+            case "SequenceEqual" -> (env, it) -> {
+                Object other = value.eval(env);
+                if (other == null) {
+                    throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'second')");
+                }
+                List<Object> second = Ops.seq(other);
+                if (second.size() != it.size()) {
+                    return false;
+                }
+                for (int k = 0; k < it.size(); k++) {
+                    env.tick();
+                    if (!Ops.equal(it.get(k), second.get(k))) {
+                        return false;
+                    }
+                }
+                return true;
+            };
+            case "Append", "Prepend" -> (env, it) -> {
+                List<Object> out = new ArrayList<>(it.size() + 1);
+                if (name.equals("Prepend")) {
+                    out.add(value.eval(env));
+                    out.addAll(it);
+                } else {
+                    out.addAll(it);
+                    out.add(value.eval(env));
+                }
+                return out;
+            };
             default -> throw new IllegalStateException("unchecked LINQ method " + name);
         };
+    }
+
+    /** Set semantics with .NET's default equality (Equals), element order kept: Distinct, Union, Intersect, Except. */
+    private static boolean contains(Env env, List<Object> list, Object x) {
+        for (Object y : list) {
+            env.tick();
+            if (Ops.equal(x, y)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void addDistinct(Env env, List<Object> out, Object x) {
+        if (!contains(env, out, x)) {
+            out.add(x);
+        }
     }
 
     private static List<Object> values(Env env, List<Object> it, Fn fn) {
@@ -342,8 +742,8 @@ final class NsSystemLinq {
     }
     private static boolean needsBool(String name) {
         return switch (name) {
-            case "Any", "All", "Count", "Where", "First", "FirstOrDefault", "Last", "LastOrDefault", "Single",
-                "SingleOrDefault" -> true;
+            case "Any", "All", "Count", "LongCount", "Where", "First", "FirstOrDefault", "Last", "LastOrDefault", "Single",
+                "SingleOrDefault", "SkipWhile", "TakeWhile" -> true;
             default -> false;
         };
     }

@@ -4,6 +4,8 @@ import io.gatehouse.expr.ExpressionException;
 import io.gatehouse.expr.lib.Crypto.Hash;
 import io.gatehouse.expr.lib.Crypto.Hmac;
 import io.gatehouse.expr.lib.Crypto;
+import io.gatehouse.expr.lib.Rsa;
+import io.gatehouse.expr.context.X509Certificate2;
 
 /**
  * {@code System.Security.Cryptography}: keyed hashes (HMAC) and hashes.
@@ -51,6 +53,46 @@ final class NsSystemSecurityCryptography {
             m.method("new:" + name, ".ctor", t, (o, a, x) -> new Hash(name));
             hashMethods(m, t.name(), false);
         }
+    }
+
+    /**
+     * Certificates made in an expression and their RSA keys: {@code new X509Certificate2(bytes[, password])},
+     * {@code GetCertHash([hashAlgorithm])}, {@code GetRSAPrivateKey()}, {@code GetRSAPublicKey()},
+     * {@code RSA.SignData/VerifyData} with {@code HashAlgorithmName} and {@code RSASignaturePadding}
+     * (all on APIM's list of allowed types: X509Certificate2, RSACertificateExtensions, RSA,
+     * HashAlgorithmName, RSASignaturePadding).
+     */
+    static void registerCertificatesAndRsa(Library l) {
+        Members m = l.m;
+        Type cert = l.tCert;
+        Type hashName = m.type("HashAlgorithmName", Rsa.HashAlgorithmName.class);
+        Type padding = m.type("RSASignaturePadding", Rsa.SignaturePadding.class);
+        Type rsa = m.type("RSA", Rsa.class);
+        for (String n : new String[] {"HashAlgorithmName", "RSASignaturePadding", "X509Certificate2"}) {
+            l.staticName(n, n);
+        }
+        for (String n : new String[] {"SHA256", "SHA384", "SHA512", "SHA1", "MD5"}) {
+            Rsa.HashAlgorithmName v = new Rsa.HashAlgorithmName(n);
+            l.staticProp("HashAlgorithmName", n, hashName, x -> v);
+        }
+        m.method("new:HashAlgorithmName", ".ctor", hashName, (o, a, x) -> new Rsa.HashAlgorithmName((String) a[0]), Type.STRING);
+        m.prop(hashName, "Name", Type.STRING, o -> ((Rsa.HashAlgorithmName) o).name());
+        m.method(hashName, "ToString", Type.STRING, (o, a, x) -> o.toString());
+        l.enumType("RSASignaturePadding", padding, Rsa.SignaturePadding.values());
+
+        m.method("new:X509Certificate2", ".ctor", cert, (o, a, x) -> X509Certificate2.load((byte[]) a[0], null), BA);
+        m.method("new:X509Certificate2", ".ctor", cert, (o, a, x) -> X509Certificate2.load((byte[]) a[0], (String) a[1]), BA, Type.STRING);
+        m.method(cert, "GetCertHash", BA, (o, a, x) -> ((X509Certificate2) o).getCertHash());
+        m.method(cert, "GetCertHash", BA, (o, a, x) -> ((X509Certificate2) o).getCertHash((Rsa.HashAlgorithmName) a[0]), hashName);
+        m.method(cert, "GetRSAPrivateKey", rsa, (o, a, x) -> ((X509Certificate2) o).getRSAPrivateKey());
+        m.method(cert, "GetRSAPublicKey", rsa, (o, a, x) -> ((X509Certificate2) o).getRSAPublicKey());
+
+        m.prop(rsa, "KeySize", I, o -> ((Rsa) o).keySize());
+        m.method(rsa, "SignData", BA, (o, a, x) -> ((Rsa) o).signData(bytes(a[0], "data"),
+                (Rsa.HashAlgorithmName) a[1], (Rsa.SignaturePadding) a[2]), BA, hashName, padding);
+        m.method(rsa, "VerifyData", Type.BOOL, (o, a, x) -> ((Rsa) o).verifyData(bytes(a[0], "data"), bytes(a[1], "signature"),
+                (Rsa.HashAlgorithmName) a[2], (Rsa.SignaturePadding) a[3]), BA, BA, hashName, padding);
+        m.method(rsa, "Dispose", Type.VOID, (o, a, x) -> null);
     }
 
     static final String[] HMACS = {"HMACSHA256", "HMACSHA1", "HMACSHA384", "HMACSHA512", "HMACMD5"};

@@ -118,8 +118,33 @@ final class NsSystemString {
                 k++;
             }
         }
+        if (opt == StringSplitOptions.RemoveEmptyEntries && out.size() == max - 1) {
+            // the count is reached: .NET skips the empty entries before the last part
+            boolean skipped = true;
+            while (skipped && start < s.length()) {
+                skipped = false;
+                for (String sep : seps) {
+                    if (!sep.isEmpty() && s.startsWith(sep, start)) {
+                        start += sep.length();
+                        skipped = true;
+                        break;
+                    }
+                }
+            }
+        }
         add(out, s.substring(Math.min(start, s.length())), opt);
         return out.toArray(String[]::new);
+    }
+
+    /** .NET Split with a count: at most {@code count} parts, the last holding the rest; 0 gives none, below 0 throws. */
+    static String[] splitCount(String s, List<String> seps, StringSplitOptions opt, int count) {
+        if (count < 0) {
+            throw Ops.outOfRange("count", "Count cannot be less than zero.");
+        }
+        if (count == 0 || (s.isEmpty() && opt == StringSplitOptions.RemoveEmptyEntries)) {
+            return new String[0];
+        }
+        return split(s, seps, opt, count);
     }
 
     private static void add(List<String> out, String part, StringSplitOptions opt) {
@@ -249,8 +274,13 @@ final class NsSystemString {
         m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), List.of(a[0].toString()), (StringSplitOptions) a[1], Integer.MAX_VALUE), C, opt);
         m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), List.of(a[0] == null ? "" : s(a[0])), (StringSplitOptions) a[1], Integer.MAX_VALUE), S, opt);
         m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), charList(a[0]), (StringSplitOptions) a[1], Integer.MAX_VALUE), charArr, opt);
-        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), List.of((String[]) a[0]), (StringSplitOptions) a[1], Integer.MAX_VALUE), Type.STRING_ARRAY, opt);
-        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), List.of(a[0].toString()), StringSplitOptions.None, Math.max(i(a[1]), 1)), C, I);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> split(s(o), strList(a[0]), (StringSplitOptions) a[1], Integer.MAX_VALUE), Type.STRING_ARRAY, opt);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), List.of(a[0].toString()), StringSplitOptions.None, i(a[1])), C, I);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), List.of(a[0].toString()), (StringSplitOptions) a[2], i(a[1])), C, I, opt);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), charList(a[0]), StringSplitOptions.None, i(a[1])), charArr, I);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), charList(a[0]), (StringSplitOptions) a[2], i(a[1])), charArr, I, opt);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), List.of(a[0] == null ? "" : s(a[0])), (StringSplitOptions) a[2], i(a[1])), S, I, opt);
+        m.method(st, "Split", Type.STRING_ARRAY, (o, a, t) -> splitCount(s(o), strList(a[0]), (StringSplitOptions) a[2], i(a[1])), Type.STRING_ARRAY, I, opt);
         m.method(st, "Replace", S, (o, a, t) -> {
             if (a[0] == null) {
                 throw Ops.argNull("oldValue");
@@ -326,6 +356,11 @@ final class NsSystemString {
             List<?> v = (List<?>) ((java.util.Map<?, ?>) o).get(a[0]);
             return v == null ? null : String.join(",", v.stream().map(String::valueOf).toList());
         }, S);
+        // the generic IReadOnlyDictionary<string, string[]>.GetValueOrDefault(key, defaultValue) (CollectionExtensions)
+        m.method(claims, "GetValueOrDefault", Type.STRING_ARRAY, (o, a, t) -> {
+            List<?> v = (List<?>) ((java.util.Map<?, ?>) o).get(a[0]);
+            return v == null ? a[1] : v.stream().map(String::valueOf).toArray(String[]::new);
+        }, S, Type.STRING_ARRAY);
         m.method(claims, "ContainsKey", B, (o, a, t) -> ((java.util.Map<?, ?>) o).containsKey(a[0]), S);
         m.prop(claims, "Count", I, o -> ((java.util.Map<?, ?>) o).size());
         m.prop(claims, "Keys", Type.STRING_ARRAY, o -> ((java.util.Map<?, ?>) o).keySet().toArray(String[]::new));
@@ -402,6 +437,19 @@ final class NsSystemString {
         m.method(sc, "ToUpper", C, (o, a, t) -> Character.toUpperCase((Character) a[0]), C);
         m.method(sc, "ToLower", C, (o, a, t) -> Character.toLowerCase((Character) a[0]), C);
         m.method(sc, "ToString", S, (o, a, t) -> String.valueOf((char) (Character) a[0]), C);
+    }
+
+    /** A string[] separator argument: null and null or empty entries are skipped (whitespace when none remain), as .NET does. */
+    private static List<String> strList(Object arr) {
+        List<String> out = new ArrayList<>();
+        if (arr != null) {
+            for (Object c : (Object[]) arr) {
+                if (c != null && !c.toString().isEmpty()) {
+                    out.add(c.toString());
+                }
+            }
+        }
+        return out;
     }
 
     private static List<String> charList(Object arr) {

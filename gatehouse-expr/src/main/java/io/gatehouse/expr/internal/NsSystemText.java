@@ -30,6 +30,36 @@ final class NsSystemText {
             }
             return ((TextEncoding) o).getBytes(s(a[0]));
         }, S);
+        l.staticProp("Encoding", "BigEndianUnicode", l.tEncoding, o -> TextEncoding.BIG_ENDIAN_UNICODE);
+        l.staticProp("Encoding", "UTF32", l.tEncoding, o -> TextEncoding.UTF32);
+        l.staticProp("Encoding", "Latin1", l.tEncoding, o -> TextEncoding.LATIN1);
+        m.method("static:Encoding", "GetEncoding", l.tEncoding, (o, a, t) -> {
+            if (a[0] == null) {
+                throw Ops.argNull("name");
+            }
+            TextEncoding e = TextEncoding.byName(s(a[0]));
+            if (e == null) {
+                throw new io.gatehouse.expr.ExpressionException("System.ArgumentException",
+                        "'" + s(a[0]) + "' is not a supported encoding name. For information on defining a custom encoding, see the documentation for the Encoding.RegisterProvider method. (Parameter 'name')");
+            }
+            return e;
+        }, S);
+        m.method("static:Encoding", "GetEncoding", l.tEncoding, (o, a, t) -> {
+            TextEncoding e = TextEncoding.byCodePage(i(a[0]));
+            if (e == null) {
+                throw new io.gatehouse.expr.ExpressionException("System.NotSupportedException",
+                        "No data is available for encoding " + i(a[0]) + ". For information on defining a custom encoding, see the documentation for the Encoding.RegisterProvider method.");
+            }
+            return e;
+        }, I);
+        m.prop(l.tEncoding, "WebName", S, o -> ((TextEncoding) o).webName());
+        m.prop(l.tEncoding, "CodePage", I, o -> ((TextEncoding) o).codePage());
+        m.method(l.tEncoding, "GetByteCount", I, (o, a, t) -> {
+            if (a[0] == null) {
+                throw Ops.argNull("s");
+            }
+            return ((TextEncoding) o).getBytes(s(a[0])).length;
+        }, S);
         m.method(l.tEncoding, "GetString", S, (o, a, t) -> {
             if (a[0] == null) {
                 throw Ops.argNull("bytes");
@@ -85,6 +115,25 @@ final class NsSystemText {
             sb(o).setLength(0);
             return grow(sb(o).append(r));
         }, S, S);
+        m.method(SB, "Remove", SB, (o, a, t) -> {
+            int start = i(a[0]);
+            int len = i(a[1]);
+            if (len < 0) {
+                throw Ops.outOfRange("length", "Length cannot be less than zero.");
+            }
+            if (start < 0) {
+                throw Ops.outOfRange("startIndex", "StartIndex cannot be less than zero.");
+            }
+            if (len > sb(o).length() - start) {
+                throw Ops.outOfRange("length", "Index and length must refer to a location within the string.");
+            }
+            sb(o).delete(start, start + len);
+            return o;
+        }, I, I);
+        m.method(SB, "AppendFormat", SB, (o, a, t) -> grow(sb(o).append(Dotnet.compositeFormat(s(a[0]), new Object[] {a[1], a[2]}))),
+                S, Type.OBJECT, Type.OBJECT);
+        m.method(SB, "AppendFormat", SB, (o, a, t) -> grow(sb(o).append(Dotnet.compositeFormat(s(a[0]), new Object[] {a[1], a[2], a[3]}))),
+                S, Type.OBJECT, Type.OBJECT, Type.OBJECT);
         m.method(SB, "ToString", S, (o, a, t) -> sb(o).toString());
         m.prop(SB, "Length", Type.INT, o -> sb(o).length());
     }

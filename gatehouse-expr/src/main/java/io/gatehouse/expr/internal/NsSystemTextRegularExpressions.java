@@ -90,7 +90,7 @@ final class NsSystemTextRegularExpressions {
         }
     }
 
-    static RegexMatch match(Matcher mt, Pattern p) {
+    static RegexMatch match(Matcher mt, Pattern p, String input) {
         if (!mt.find()) {
             return RegexMatch.EMPTY;
         }
@@ -103,7 +103,7 @@ final class NsSystemTextRegularExpressions {
             names.add(Integer.toString(k));
         }
         p.namedGroups().forEach((name, idx) -> names.set(idx, name));
-        return new RegexMatch(true, mt.group(), mt.start(), mt.group().length(), groups, names);
+        return new RegexMatch(true, mt.group(), mt.start(), mt.group().length(), groups, names, input);
     }
 
     private static String replace(Pattern p, String input, String replacement) {
@@ -121,7 +121,7 @@ final class NsSystemTextRegularExpressions {
         List<Object> out = new ArrayList<>();
         Matcher mt = p.matcher(guarded(input));
         while (true) {
-            RegexMatch rm = match(mt, p);
+            RegexMatch rm = match(mt, p, input);
             if (!rm.success()) {
                 return out;
             }
@@ -140,21 +140,34 @@ final class NsSystemTextRegularExpressions {
         m.method(so, "IsMatch", B, (o, a, t) -> compile(s(a[1]), a[2]).matcher(guarded(s(a[0]))).find(), S, S, RO);
         m.method(so, "Match", MT, (o, a, t) -> {
             Pattern p = compile(s(a[1]), null);
-            return match(p.matcher(guarded(s(a[0]))), p);
+            return match(p.matcher(guarded(s(a[0]))), p, s(a[0]));
         }, S, S);
         m.method(so, "Match", MT, (o, a, t) -> {
             Pattern p = compile(s(a[1]), a[2]);
-            return match(p.matcher(guarded(s(a[0]))), p);
+            return match(p.matcher(guarded(s(a[0]))), p, s(a[0]));
         }, S, S, RO);
         m.method(so, "Matches", Type.realListOf(MT), (o, a, t) -> matches(compile(s(a[1]), null), s(a[0])), S, S);
         m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), null), s(a[0]), s(a[2])), S, S, S);
         m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), a[3]), s(a[0]), s(a[2])), S, S, S, RO);
         m.method(so, "Split", Type.STRING_ARRAY, (o, a, t) -> compile(s(a[1]), null).split(guarded(s(a[0])), -1), S, S);
         m.method(so, "Escape", S, (o, a, t) -> s(a[0]).replaceAll("([\\\\*+?|{\\[()^$.#\\s])", "\\\\$1"), S);
+        m.method(so, "Unescape", S, (o, a, t) -> unescape(s(a[0])), S);
+        m.method(MT, "Result", S, (o, a, t) -> {
+            if (a[0] == null) {
+                throw Ops.argNull("replacement");
+            }
+            RegexMatch rm = (RegexMatch) o;
+            if (!rm.success()) {
+                throw new ExpressionException("System.NotSupportedException", "Result cannot be called on a failed Match.");
+            }
+            return Ops.checkLength(rm.result(s(a[0])));
+        }, S);
+        l.staticProp("Match", "Empty", MT, x -> RegexMatch.EMPTY);
+        l.staticName("Match", "Match");
         m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), null), S);
         m.method("new:Regex", ".ctor", RX, (o, a, t) -> compile(s(a[0]), a[1]), S, RO);
         m.method(RX, "IsMatch", B, (o, a, t) -> ((Pattern) o).matcher(guarded(s(a[0]))).find(), S);
-        m.method(RX, "Match", MT, (o, a, t) -> match(((Pattern) o).matcher(guarded(s(a[0]))), (Pattern) o), S);
+        m.method(RX, "Match", MT, (o, a, t) -> match(((Pattern) o).matcher(guarded(s(a[0]))), (Pattern) o, s(a[0])), S);
         m.method(RX, "Matches", Type.realListOf(MT), (o, a, t) -> matches((Pattern) o, s(a[0])), S);
         m.method(RX, "Replace", S, (o, a, t) -> replace((Pattern) o, s(a[0]), s(a[1])), S, S);
         m.method(RX, "Split", Type.STRING_ARRAY, (o, a, t) -> ((Pattern) o).split(guarded(s(a[0])), -1), S);
@@ -175,5 +188,73 @@ final class NsSystemTextRegularExpressions {
             throw ExpressionException.invalidCast();
         }, null);
         m.prop(l.tGroups.name(), "Count", Type.INT, o -> ((RegexMatch) o).groups().size());
+    }
+
+    /**
+     * {@code Regex.Unescape}: turns the escapes a pattern may hold back into characters ({@code \\n},
+     * {@code \\t}, {@code \\x41}, {@code \\u0041}, octal {@code \\101}, {@code \\cA}, and a backslash
+     * before any other character stands for that character), as .NET's RegexParser does.
+     */
+    static String unescape(String in) {
+        if (in == null) {
+            throw Ops.argNull("str");
+        }
+        if (in.indexOf('\\') < 0) {
+            return in;
+        }
+        StringBuilder out = new StringBuilder(in.length());
+        int k = 0;
+        while (k < in.length()) {
+            char c = in.charAt(k++);
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            if (k >= in.length()) {
+                throw new ExpressionException("System.Text.RegularExpressions.RegexParseException",
+                        "Invalid pattern '" + in + "' at offset " + in.length() + ". Illegal \\\\ at end of pattern.");
+            }
+            char d = in.charAt(k++);
+            switch (d) {
+                case 'a' -> out.append('\u0007');
+                case 'b' -> out.append('\b');
+                case 'e' -> out.append('\u001B');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'v' -> out.append('\u000B');
+                case 'x', 'u' -> {
+                    int n = d == 'x' ? 2 : 4;
+                    if (k + n > in.length() || !in.substring(k, k + n).chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
+                        throw new ExpressionException("System.Text.RegularExpressions.RegexParseException",
+                                "Invalid pattern '" + in + "' at offset " + Math.min(k + n, in.length()) + ". Insufficient or invalid hexadecimal digits.");
+                    }
+                    out.append((char) Integer.parseInt(in.substring(k, k + n), 16));
+                    k += n;
+                }
+                case 'c' -> {
+                    if (k >= in.length() || !Character.isLetter(in.charAt(k))) {
+                        throw new ExpressionException("System.Text.RegularExpressions.RegexParseException",
+                                "Invalid pattern '" + in + "' at offset " + Math.min(k + 1, in.length()) + ". Unrecognized control character.");
+                    }
+                    out.append((char) (Character.toUpperCase(in.charAt(k++)) - '@'));
+                }
+                default -> {
+                    if (d >= '0' && d <= '7') {
+                        int v = d - '0';
+                        int digits = 1;
+                        while (digits < 3 && k < in.length() && in.charAt(k) >= '0' && in.charAt(k) <= '7') {
+                            v = v * 8 + (in.charAt(k++) - '0');
+                            digits++;
+                        }
+                        out.append((char) (v & 0xFF));
+                    } else {
+                        out.append(d);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 }

@@ -116,6 +116,39 @@ final class NsSystemXml {
             return objects(((XElement) o).descendants().stream().filter(e -> e.name().equals(n)).toList());
         }, O);
 
+        // the axes over the parent links: Ancestors, AncestorsAndSelf, DescendantsAndSelf, ElementsAfterSelf,
+        // ElementsBeforeSelf, each with an optional name filter (document order, ancestors nearest first)
+        java.util.Map<String, java.util.function.Function<XElement, List<XElement>>> axes = new java.util.LinkedHashMap<>();
+        axes.put("Ancestors", e -> {
+            List<XElement> out = new ArrayList<>();
+            for (XElement p = e.parent(); p != null; p = p.parent()) {
+                out.add(p);
+            }
+            return out;
+        });
+        axes.put("AncestorsAndSelf", e -> {
+            List<XElement> out = new ArrayList<>();
+            for (XElement p = e; p != null; p = p.parent()) {
+                out.add(p);
+            }
+            return out;
+        });
+        axes.put("DescendantsAndSelf", e -> {
+            List<XElement> out = new ArrayList<>();
+            out.add(e);
+            out.addAll(e.descendants());
+            return out;
+        });
+        axes.put("ElementsAfterSelf", e -> siblings(e, true));
+        axes.put("ElementsBeforeSelf", e -> siblings(e, false));
+        axes.forEach((axis, f) -> {
+            m.method(el, axis, els, (o, a, x) -> objects(f.apply((XElement) o)));
+            m.method(el, axis, els, (o, a, x) -> {
+                XName n = name(a[0]);
+                return objects(f.apply((XElement) o).stream().filter(e -> e.name().equals(n)).toList());
+            }, O);
+        });
+
         // LINQ to XML's extension methods on sequences of elements: docs.Elements(name), docs.Descendants(name)
         for (String owner : new String[] {"IEnumerable", "List"}) {
             m.methodR(owner, "Elements", (t, args, ta) -> t.elem() != null && t.elem().name().equals("XElement") ? els : null,
@@ -261,5 +294,22 @@ final class NsSystemXml {
         } catch (IllegalStateException e) {
             throw new ExpressionException("System.InvalidOperationException", e.getMessage());
         }
+    }
+
+    /** The parent's child elements after (or before) {@code e}, in document order; none for a root. */
+    private static List<XElement> siblings(XElement e, boolean after) {
+        XElement p = e.parent();
+        if (p == null) {
+            return List.of();
+        }
+        List<XElement> all = p.elements();
+        int at = -1;
+        for (int k = 0; k < all.size(); k++) {
+            if (all.get(k) == e) {
+                at = k;
+                break;
+            }
+        }
+        return after ? all.subList(at + 1, all.size()) : all.subList(0, Math.max(at, 0));
     }
 }

@@ -50,6 +50,14 @@ public final class Planner {
             env.locals[slot] = arg;
             return body.eval(env);
         }
+
+        /** A two-parameter lambda: the parameters' slots follow each other. */
+        Object apply(Env env, Object first, Object second) {
+            env.tick();
+            env.locals[slot] = first;
+            env.locals[slot + 1] = second;
+            return body.eval(env);
+        }
     }
 
     /** A local function's body, set where it is declared; calls planned before that read it when they run. */
@@ -122,6 +130,8 @@ public final class Planner {
             case CallLocal c -> callLocal(c);
             case Checked.Linq l -> NsSystemLinq.plan(l, plan(l.source()), l.fn() == null ? null : lambda(l.fn()),
                     l.value() == null ? null : plan(l.value()));
+            case Checked.LinqN l -> NsSystemLinq.planN(l, plan(l.source()), l.values().stream().map(this::plan).toList(),
+                    l.fns().stream().map(this::lambda).toList());
             case Not n -> {
                 Node in = plan(n.operand());
                 yield env -> !Ops.truth(in.eval(env));

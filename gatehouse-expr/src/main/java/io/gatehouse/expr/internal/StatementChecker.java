@@ -260,17 +260,32 @@ final class StatementChecker {
 
     /** Checks a one-parameter lambda whose parameter is a {@code paramType}. */
     Checked.Lambda lambda(Expr e, Type paramType) {
+        return lambda(e, new Type[] {paramType});
+    }
+
+    /**
+     * A lambda of {@code paramTypes.length} parameters; their slots are consecutive from the
+     * lambda's {@code slot} (the checker hands out slots in declaration order).
+     */
+    Checked.Lambda lambda(Expr e, Type[] paramTypes) {
         if (!(e instanceof Lambda l)) {
             C v = ck.value(e);
             ck.error(e.pos(), "expected a lambda such as 'x => ...' but found '" + v.t().name() + "'");
             return new Checked.Lambda(0, Checker.NULL, Type.ERROR);
         }
-        if (l.params().size() != 1) {
-            ck.error(l.pos(), "this lambda must take exactly one parameter");
+        if (l.params().size() != paramTypes.length) {
+            ck.error(l.pos(), paramTypes.length == 1 ? "this lambda must take exactly one parameter"
+                    : "this lambda must take exactly " + paramTypes.length + " parameters");
             return new Checked.Lambda(0, Checker.NULL, Type.ERROR);
         }
         ck.scopes.push(new HashMap<>());
-        int slot = ck.declare(l.params().get(0), paramType, l.pos()).slot();
+        int slot = ck.declare(l.params().get(0), paramTypes[0], l.pos()).slot();
+        for (int k = 1; k < paramTypes.length; k++) {
+            int next = ck.declare(l.params().get(k), paramTypes[k], l.pos()).slot();
+            if (next != slot + k) {
+                throw new IllegalStateException("lambda parameter slots are not consecutive");
+            }
+        }
         Checked.Expr body;
         Type ret;
         if (l.body() != null) {

@@ -108,6 +108,14 @@ class LazyContextTest {
     }
 
     @Test
+    void contextTraceWithOnlyAMessageIsRecordedUnderTheContextTraceSource() {
+        // APIM's context reference: void Trace(message: string)
+        PolicyContext ctx = new PolicyContext(System.nanoTime());
+        assertThat(eval("@{ context.Trace($\"id={1 + 1}\"); return \"ok\"; }", ctx)).isEqualTo("ok");
+        assertThat(ctx.traces()).containsExactly(new PolicyContext.TraceEntry("context.Trace", "id=2"));
+    }
+
+    @Test
     void anUnreadContextHasNoTracesAndNoVariablesMade() {
         PolicyContext ctx = new PolicyContext(System.nanoTime());
         assertThat(ctx.traces()).isEmpty();

@@ -10,7 +10,9 @@ import io.gatehouse.policy.spi.Value;
 import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -26,13 +28,17 @@ public final class Trace implements Policy {
     private final String source;
     private final String severity;
     private final Value<String> message;
-    private final Map<String, String> metadata;
+    /** name and value of each {@code <metadata>}, each a literal or a policy expression (as APIM's reference states). */
+    private final List<Metadata> metadata;
 
-    private Trace(String source, String severity, Value<String> message, Map<String, String> metadata) {
+    private record Metadata(Value<String> name, Value<String> value) {
+    }
+
+    private Trace(String source, String severity, Value<String> message, List<Metadata> metadata) {
         this.source = source;
         this.severity = severity;
         this.message = message;
-        this.metadata = Map.copyOf(metadata);
+        this.metadata = List.copyOf(metadata);
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -45,7 +51,7 @@ public final class Trace implements Policy {
         String source = a.requiredText("source");
         String severity = a.choice("severity", "verbose", "verbose", "information", "error");
         Value<String> message = legacy ? ctx.string(ownText.strip(), "trace") : null;
-        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Metadata> metadata = new ArrayList<>();
         boolean ok = source != null && (!legacy || message != null);
         for (XmlElement c : e.elements()) {
             if (c.name().equals("message")) {
@@ -61,10 +67,12 @@ public final class Trace implements Policy {
             } else if (c.name().equals("metadata")) {
                 Attributes m = ctx.attributes(c, "name", "value");
                 ctx.noContent(c);
-                String n = m.requiredText("name");
-                String v = m.requiredText("value");
+                Value<String> n = m.requiredString("name");
+                Value<String> v = m.requiredString("value");
                 if (n != null && v != null) {
-                    metadata.put(n, v);
+                    metadata.add(new Metadata(n, v));
+                } else {
+                    ok = false;
                 }
             }
         }
@@ -78,7 +86,16 @@ public final class Trace implements Policy {
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         String m = message.get(exchange);
-        exchange.trace(new TraceEntry(source, severity, m == null ? "" : m, metadata));
+        Map<String, String> values = Map.of();
+        if (!metadata.isEmpty()) {
+            values = new LinkedHashMap<>();
+            for (Metadata pair : metadata) {
+                String n = pair.name().get(exchange);
+                String v = pair.value().get(exchange);
+                values.put(n == null ? "" : n, v == null ? "" : v);
+            }
+        }
+        exchange.trace(new TraceEntry(source, severity, m == null ? "" : m, values));
         return DONE;
     }
 }

@@ -192,6 +192,13 @@ class CorpusTest {
                 || message.contains("does not accept a policy expression")) {
             return "[element] " + message;
         }
+        if (message.startsWith("unknown policy '")) {
+            return "[document] " + message;
+        }
+        if (message.startsWith("<") || message.contains(" on <") || message.matches("^policy '[^']+' is not allowed in the .*")) {
+            // a policy element's own check (its attributes, children, scope or section), not an expression
+            return "[element] " + message;
+        }
         if (message.contains("is not closed") || message.contains("after the end of the root element")
                 || message.startsWith("expected <policies> as the root") || message.startsWith("attribute '")
                 || message.contains("is not an absolute http(s) URL") || message.contains("thumbprint")) {
