@@ -44,6 +44,15 @@ public final class Quota implements Policy {
     /** What quota and quota-by-key share once the counter key is known. */
     record Limit(String source, long calls, long kilobytes, Duration period) {
         static Limit read(String source, Attributes a, CompileContext ctx) {
+            return read(source, a, ctx, null);
+        }
+
+        /**
+         * Reads a limit; an {@code <api>} or {@code <operation>} that names no renewal-period
+         * takes {@code inherited}, the enclosing quota's (APIM's policy statement writes none on
+         * them).
+         */
+        static Limit read(String source, Attributes a, CompileContext ctx, Duration inherited) {
             long calls = a.has("calls") ? a.integer("calls", -1, 1, Integer.MAX_VALUE) : 0;
             long kb = a.has("bandwidth") ? a.integer("bandwidth", -1, 1, Integer.MAX_VALUE) : 0;
             if (!a.has("calls") && !a.has("bandwidth")) {
@@ -52,6 +61,9 @@ public final class Quota implements Policy {
             }
             int period;
             if (!a.has("renewal-period")) {
+                if (inherited != null) {
+                    return calls < 0 || kb < 0 ? null : new Limit(source, calls, kb, inherited);
+                }
                 a.missing("renewal-period");
                 return null;
             }
@@ -142,7 +154,8 @@ public final class Quota implements Policy {
     private static Policy compile(XmlElement e, CompileContext ctx) {
         Attributes a = ctx.attributes(e, "calls", "bandwidth", "renewal-period");
         Limit limit = Limit.read("quota", a, ctx);
-        List<Limits.Child<Limit>> children = Limits.children(e, ctx, ca -> Limit.read("quota", ca, ctx), "calls", "bandwidth", "renewal-period");
+        List<Limits.Child<Limit>> children = Limits.children(e, ctx,
+                ca -> Limit.read("quota", ca, ctx, limit == null ? null : limit.period()), "calls", "bandwidth", "renewal-period");
         return children != null && limit != null
                 ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore(), children) : null;
     }
