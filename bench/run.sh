@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 5 6); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 4n 5 6); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -27,6 +27,9 @@
 #   4 scenario 1 with a client certificate and the guide's validation policy on every request,
 #     against Gatehouse without the policy (nginx cannot run APIM policies): one run of twice the
 #     seconds, alternating between the two routes every half second (A B B A) on the same connections
+#   4n scenario 4's guide policy with its thumbprint and issuer as named values ({{client-thumbprint}},
+#     {{ca-issuer}}) against the same policy with them written in, alternating as in scenario 4:
+#     named values are substituted when the document is read, so the two should cost the same
 #   5 HTTP/2 inbound (h2load)
 #   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
 #     RSS column after it is the process's peak over the whole run (target: under 256 MB)
@@ -233,6 +236,10 @@ CONF
 sed -e "s/YOUR_CERT_THUMBPRINT_HERE/$thumb/" -e "s/CN=YourCA, O=YourOrg, C=US/CN=Bench CA/" \
   "$here/examples/guide-inbound-policy.xml" > "$work/guide.xml"
 grep -q "$thumb" "$work/guide.xml" || { echo "bench: the guide's policy did not take the client's thumbprint"; exit 1; }
+# the same policy with the two values as named values (scenario 4n)
+sed -e "s/YOUR_CERT_THUMBPRINT_HERE/{{client-thumbprint}}/" -e "s/CN=YourCA, O=YourOrg, C=US/{{ca-issuer}}/" \
+  "$here/examples/guide-inbound-policy.xml" > "$work/guide-nv.xml"
+grep -q "{{client-thumbprint}}" "$work/guide-nv.xml" || { echo "bench: guide-nv.xml did not get its named value"; exit 1; }
 cat > "$work/gatehouse.yaml" <<CONF
 gateway:
   listeners:
@@ -275,6 +282,15 @@ apis:
     path: guide
     backendId: backend
     policy: guide.xml
+  - id: guide-nv
+    path: guide-nv
+    backendId: backend
+    policy: guide-nv.xml
+namedValues:
+  - name: client-thumbprint
+    value: "$thumb"
+  - name: ca-issuer
+    value: CN=Bench CA
 CONF
 mkdir -p "$work/be/tmp" "$work/ref/tmp"
 "$NGINX" -p "$work/be" -c "$work/be/nginx.conf"
@@ -436,6 +452,10 @@ if want 4; then
   "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   "${LG[@]}" https://mtls.localhost:17443/patients/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
+if want 4n; then
+  "${LG[@]}" https://mtls.localhost:17443/guide-nv/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+  want 4 || "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
+fi
 if want 5; then
   h2load -D "$warm" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1 >/dev/null
 fi
@@ -534,17 +554,22 @@ s3r() { measure "3 new mTLS conn/request" gh-revocation "$rev_pid" "${LG[@]}" ht
 # half second on the same connections (A B B A, after 8 s to settle), so a drift in the machine's
 # speed hits both alike; twice the seconds of the other scenarios, as the difference is small. The
 # policy's route goes first in odd rounds, the plain one in even rounds.
-s4() {
+s4() { alternating "4 client cert + policy" /guide/1 guide /patients/1 none; }
+s4n() { alternating "4n guide policy, named values" /guide-nv/1 named /guide/1 literal; }
+# one run alternating between two routes of the same gateway (scenario label, route A, side A,
+# route B, side B); A goes first in odd rounds
+alternating() {
+  local label=$1 a=$2 aside=$3 b=$4 bside=$5
   local c0; c0=$(cpu_ticks "$gh_pid")
-  local first=/guide/1 second=/patients/1 gkey="" nkey=alternate_   # the load generator's keys of each side
-  if [ $((r % 2)) = 0 ]; then first=/patients/1; second=/guide/1; gkey=alternate_; nkey=""; fi
+  local first=$a second=$b akey="" bkey=alternate_   # the load generator's keys of each side
+  if [ $((r % 2)) = 0 ]; then first=$b; second=$a; akey=alternate_; bkey=""; fi
   local out; out=$("${LG[@]}" https://mtls.localhost:17443$first "$((2 * secs))" "$conns" alternate=$second \
     "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" 2>&1 || true)
   local cpu; cpu=$(echo "scale=1; ($(cpu_ticks "$gh_pid") - $c0) / $hz" | bc)
   local side key
-  for side in guide none; do
-    if [ $side = guide ]; then key=$gkey; else key=$nkey; fi
-    row "4 client cert + policy" "$side" "$(kv "$out" ${key}rps)" "$(kv "$out" ${key}p50_ms)ms" \
+  for side in "$aside" "$bside"; do
+    if [ "$side" = "$aside" ]; then key=$akey; else key=$bkey; fi
+    row "$label" "$side" "$(kv "$out" ${key}rps)" "$(kv "$out" ${key}p50_ms)ms" \
       "$(kv "$out" ${key}p99_ms)ms" "$(kv "$out" ${key}p999_ms)ms" "$cpu" "-" "$(rss_mb "$gh_pid")" "$(kv "$out" errors)"
   done
 }
@@ -557,9 +582,10 @@ s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 1l 2a 2b 3 3h 3r 4 5 6; do
+  for sc in 1 1l 2a 2b 3 3h 3r 4 4n 5 6; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
+    elif [ "$sc" = 4n ]; then s4n   # both of its sides are Gatehouse, in one run
     elif [ "$sc" = 1l ]; then s1l   # both of its sides are Gatehouse (access log off, on)
     elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
     elif [ "$sc" = 3r ]; then s3r   # Gatehouse with revocation hard-fail only
@@ -578,5 +604,6 @@ ratio "1l keep-alive, access log" gh-accesslog gatehouse "1l access log (JSON to
 ratio "3h new conn, key file/token" gh-token gatehouse
 ratio "3 new mTLS conn/request" gh-revocation gatehouse "3r revocation hard-fail (CRL and OCSP cached) against scenario 3"
 ratio "4 client cert + policy" guide none "4 guide policy"
+ratio "4n guide policy, named values" named literal "4n named values against the values written in"
 [ -z "$ght_pid" ] || echo "  peak RSS of the gateway with the token key (3h): $(rss_mb "$ght_pid") MB"
 echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"
