@@ -119,6 +119,9 @@ public final class CompiledPolicies {
         env.chainCheck(check);
         env.outgoingTrustAnchors(caStore.roots());
         env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
+        if (model.gateway().daprHttpEndpoint() != null) {
+            env.daprEndpoint(model.gateway().daprHttpEndpoint());
+        }
         OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
         env.outboundHttp(outbound);
         PolicyEngine engine = new PolicyEngine(env.build());

@@ -43,6 +43,10 @@ public final class PolicyEnvironment {
     private final MetricSink metricSink;
     private final ManagedIdentityTokens managedIdentity;
     private final OutboundHttp outboundHttp;
+    private final java.net.URI daprEndpoint;
+
+    /** Where the Dapr sidecar's HTTP API is when the config names none, as APIM's self-hosted gateway assumes. */
+    public static final java.net.URI DEFAULT_DAPR_ENDPOINT = java.net.URI.create("http://localhost:3500");
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -62,6 +66,7 @@ public final class PolicyEnvironment {
         this.counterStore = b.counterStore;
         this.metricSink = b.metricSink;
         this.outboundHttp = b.outboundHttp;
+        this.daprEndpoint = b.daprEndpoint;
         this.managedIdentity = b.managedIdentity == null ? null
                 : new ManagedIdentityTokens(b.managedIdentity, b.clock, b.outboundHttp);
     }
@@ -185,6 +190,15 @@ public final class PolicyEnvironment {
         return outboundHttp;
     }
 
+    /**
+     * The Dapr sidecar's HTTP API ({@code gateway.dapr.httpEndpoint}): {@code publish-to-dapr},
+     * {@code invoke-dapr-binding} and {@code set-backend-service backend-id="dapr"} call it;
+     * {@link #DEFAULT_DAPR_ENDPOINT} unless the builder set another.
+     */
+    public java.net.URI daprEndpoint() {
+        return daprEndpoint;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -203,6 +217,7 @@ public final class PolicyEnvironment {
         private MetricSink metricSink = MetricSink.NONE;
         private ManagedIdentityEndpoint managedIdentity;
         private OutboundHttp outboundHttp = OutboundHttp.NONE;
+        private java.net.URI daprEndpoint = DEFAULT_DAPR_ENDPOINT;
 
         private Builder() {
         }
@@ -287,6 +302,12 @@ public final class PolicyEnvironment {
         /** The client outgoing calls go through (see {@link PolicyEnvironment#outboundHttp()}). */
         public Builder outboundHttp(OutboundHttp http) {
             this.outboundHttp = requireNonNull(http, "http");
+            return this;
+        }
+
+        /** The Dapr sidecar's HTTP API, an absolute http(s) URL (see {@link PolicyEnvironment#daprEndpoint()}). */
+        public Builder daprEndpoint(java.net.URI endpoint) {
+            this.daprEndpoint = requireNonNull(endpoint, "endpoint");
             return this;
         }
 

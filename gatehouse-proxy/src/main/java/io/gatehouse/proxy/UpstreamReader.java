@@ -181,6 +181,19 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
             if (!wholeResponse) {
                 deadline = 0; // answered in time
             }
+            if (r.status().code() == 407 && target.absoluteForm()) {
+                // only a proxy answers 407: the proxy policy's proxy refused the request, not the backend
+                sink = null;
+                deadline = 0;
+                ReferenceCountUtil.release(msg);
+                io.gatehouse.policy.OutboundProxy proxy = target.proxy();
+                s.failed(up, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id() + "': through " + proxy
+                        + ": the proxy refused the request with " + r.status()
+                        + (proxy.username() == null ? " (it asks for credentials: give the proxy policy a username and password)"
+                        : " (it did not accept the username and password)"), null);
+                ctx.close();
+                return;
+            }
             s.head(up, r);
         }
         if (msg instanceof HttpContent c) {

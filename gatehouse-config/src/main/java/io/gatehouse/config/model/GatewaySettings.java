@@ -23,6 +23,8 @@ import java.util.List;
  * @param accessLog {@code gateway.accessLog}; defaults (JSON to standard output) when null
  * @param trace {@code gateway.trace}; off when null
  * @param telemetry {@code gateway.telemetry}; off when null
+ * @param daprHttpEndpoint {@code gateway.dapr.httpEndpoint}: the Dapr sidecar's HTTP API for the
+ *     Dapr policies; null for the default, {@code http://localhost:3500}
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -38,7 +40,8 @@ public record GatewaySettings(
         Duration certificateExpiryWarning,
         AccessLogSettings accessLog,
         TraceSettings trace,
-        TelemetrySettings telemetry) {
+        TelemetrySettings telemetry,
+        java.net.URI daprHttpEndpoint) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
@@ -47,7 +50,16 @@ public record GatewaySettings(
             AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
             List<String> identityHeaders, ConnectionLimits connectionLimits) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, null, null, null, null, null);
+                identityHeaders, connectionLimits, null, null, null, null, null, null);
+    }
+
+    /** Without a Dapr sidecar address (the default one applies). */
+    public GatewaySettings(List<ListenerConfig> listeners, String minimumProtocolVersion, RevocationMode revocationMode,
+            AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
+            List<String> identityHeaders, ConnectionLimits connectionLimits, KeyVaultSettings keyVault,
+            Duration certificateExpiryWarning, AccessLogSettings accessLog, TraceSettings trace, TelemetrySettings telemetry) {
+        this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
+                identityHeaders, connectionLimits, keyVault, certificateExpiryWarning, accessLog, trace, telemetry, null);
     }
 
     public GatewaySettings {

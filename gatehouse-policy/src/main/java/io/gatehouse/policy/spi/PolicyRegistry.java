@@ -18,12 +18,15 @@ import io.gatehouse.policy.elements.EmitMetric;
 import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
+import io.gatehouse.policy.elements.InvokeDaprBinding;
 import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.Jsonp;
 import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.NeedsApiSchema;
+import io.gatehouse.policy.elements.Proxy;
+import io.gatehouse.policy.elements.PublishToDapr;
 import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
@@ -64,7 +67,7 @@ public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
             "validate-graphql-request",
-            "validate-odata-request", "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
+            "validate-odata-request", "set-graphql-resolver",
             "llm-token-limit", "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "azure-openai-token-limit", "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
             "http-data-source");
@@ -90,7 +93,8 @@ public final class PolicyRegistry {
                 CacheLookup.TYPE, CacheStore.TYPE, EmitMetric.TYPE, RedirectContentUrls.TYPE,
                 Jsonp.TYPE, CrossDomain.TYPE,
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
-                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE)).toList());
+                AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
+                Proxy.TYPE, PublishToDapr.TYPE, InvokeDaprBinding.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
