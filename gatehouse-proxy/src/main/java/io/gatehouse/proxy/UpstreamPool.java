@@ -257,7 +257,8 @@ final class UpstreamPool {
             int at = detail.lastIndexOf("status: ");
             String status = at >= 0 ? detail.substring(at + "status: ".length()) : detail;
             detail = "the proxy refused the CONNECT tunnel to " + target.host() + ":" + target.port() + " with " + status
-                    + (status.startsWith("407") ? (target.proxy().username() == null
+                    // 407 as RFC 9110 says; some proxies (tinyproxy 1.11) refuse a wrong password with 401
+                    + (status.startsWith("407") || status.startsWith("401") ? (target.proxy().username() == null
                     ? " (it asks for credentials: give the proxy policy a username and password)"
                     : " (it did not accept the username and password)") : "");
         } else if (cause instanceof io.netty.handler.proxy.ProxyConnectException) {

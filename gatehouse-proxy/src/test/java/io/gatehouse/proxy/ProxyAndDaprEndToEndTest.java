@@ -1,0 +1,329 @@
+package io.gatehouse.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code proxy} policy and the Dapr policies through a running gateway, with the JDK's HTTP
+ * client as the caller.
+ *
+ * <p>Proxy: a real HTTP proxy, Debian's {@code tinyproxy} (started on a free port from a
+ * generated config, requiring {@code BasicAuth}), in front of a plain http backend (which sees
+ * tinyproxy's {@code Via} header on every proxied request: absolute-form requests) and an https
+ * backend that requires the gateway's client certificate (reached through a CONNECT tunnel, in
+ * which the mutual TLS runs end to end: the backend names the client certificate it saw). A
+ * wrong password (407), and a proxy that is not listening, are 502s with the reason in the log.
+ *
+ * <p>Dapr: there is no Dapr runtime ({@code daprd}) here, so an in-test HTTP server stands where
+ * the sidecar's HTTP API would be ({@code gateway.dapr.httpEndpoint}) and records what it
+ * receives: the publish, binding and service invocation requests as Dapr's API reference
+ * describes them, answered as Dapr answers (204 for a publish, 404 for an unknown pub/sub).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxyAndDaprEndToEndTest {
+    private static final String PROXY_USER = "gw-user";
+    private static final String PROXY_PASSWORD = "Pr0xy-pass-7";
+
+    @TempDir
+    static Path tmp;
+    static TestWorld world;
+    static Tinyproxy proxy;
+    static HttpServer plain;
+    static OutboundTlsEndToEndTest.TlsServer mtls;
+    static HttpServer sidecar;
+    static final BlockingQueue<String> sidecarSaw = new LinkedBlockingQueue<>();
+    static GatewayHarness gw;
+    static int port;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        proxy = new Tinyproxy(tmp.resolve("tinyproxy"), PROXY_USER, PROXY_PASSWORD);
+        world = new TestWorld(tmp.resolve("pki"));
+        mtls = new OutboundTlsEndToEndTest.TlsServer(world.backendServer, world.gatewayClientCa.certificate(), 0);
+        plain = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        plain.createContext("/", x -> {
+            String via = x.getRequestHeaders().getFirst("Via");
+            byte[] b = ("plain saw " + x.getRequestMethod() + " " + x.getRequestURI() + " via=" + via
+                    + " proxy-authorization=" + x.getRequestHeaders().containsKey("Proxy-Authorization"))
+                    .getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        plain.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        plain.start();
+        sidecar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        sidecar.createContext("/", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String path = x.getRequestURI().toString();
+            sidecarSaw.add(x.getRequestMethod() + " " + path + " " + x.getRequestHeaders().getFirst("Content-Type")
+                    + " " + body);
+            int status;
+            byte[] out;
+            if (path.startsWith("/v1.0/publish/missing/")) {
+                status = 404;
+                out = "{\"errorCode\":\"ERR_PUBSUB_NOT_FOUND\"}".getBytes(StandardCharsets.UTF_8);
+            } else if (path.startsWith("/v1.0/publish/")) {
+                status = 204;
+                out = new byte[0];
+            } else if (path.startsWith("/v1.0/invoke/")) {
+                status = 200;
+                out = ("invoked " + path).getBytes(StandardCharsets.UTF_8);
+            } else {
+                status = 200;
+                out = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+            }
+            x.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
+            if (out.length > 0) {
+                x.getResponseBody().write(out);
+            }
+            x.close();
+        });
+        sidecar.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        sidecar.start();
+        port = Ports.free();
+        gw = GatewayHarness.start(tmp, yaml());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (plain != null) {
+            plain.stop(0);
+        }
+        if (mtls != null) {
+            mtls.close();
+        }
+        if (sidecar != null) {
+            sidecar.stop(0);
+        }
+    }
+
+    private static String api(String id, String backendId, String inbound) {
+        GatewayHarness.write(tmp.resolve(id + ".xml"), """
+                <policies>
+                  <inbound>%s</inbound>
+                  <backend><forward-request /></backend>
+                </policies>
+                """.formatted(inbound));
+        return """
+                  - id: %s
+                    path: %s
+                    backendId: %s
+                    policy: %s.xml
+                """.formatted(id, id, backendId, id);
+    }
+
+    private static String yaml() {
+        String toProxy = "http://127.0.0.1:" + proxy.port;
+        int nothing = Ports.free();
+        StringBuilder apis = new StringBuilder();
+        apis.append("""
+                  - id: direct
+                    path: direct
+                    backendId: plain
+                """);
+        apis.append(api("via-http", "plain", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"{{proxy-password}}\" />"));
+        apis.append(api("via-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"{{proxy-password}}\" />"));
+        apis.append(api("wrong-password-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
+        apis.append(api("wrong-password-http", "plain", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
+        apis.append(api("no-credentials-https", "records", "<proxy url=\"" + toProxy + "\" />"));
+        apis.append(api("no-credentials-http", "plain", "<proxy url=\"" + toProxy + "\" />"));
+        apis.append(api("proxy-down", "plain", "<proxy url=\"http://127.0.0.1:" + nothing + "\" />"));
+        apis.append(api("dapr-publish", "plain", """
+                <publish-to-dapr pubsub-name="orders" topic="new" response-variable-name="r" content-type="application/json">@(context.Request.Body.As<string>())</publish-to-dapr>
+                <return-response>
+                  <set-status code="202" reason="Accepted" />
+                  <set-body>@("dapr answered " + ((IResponse)context.Variables["r"]).StatusCode)</set-body>
+                </return-response>"""));
+        apis.append(api("dapr-missing", "plain", """
+                <publish-to-dapr topic="missing/new">hello</publish-to-dapr>"""));
+        apis.append(api("dapr-binding", "plain", """
+                <invoke-dapr-binding name="external-systems" operation="create" response-variable-name="b">
+                  <metadata><item key="source">@(context.Request.Headers.GetValueOrDefault("X-Source", "none"))</item></metadata>
+                  <data>@(context.Request.Body.As<string>())</data>
+                </invoke-dapr-binding>
+                <return-response>
+                  <set-status code="200" reason="OK" />
+                  <set-body>@(((IResponse)context.Variables["b"]).Body.As<string>())</set-body>
+                </return-response>"""));
+        apis.append(api("dapr-invoke", "plain", """
+                <set-backend-service backend-id="dapr" dapr-app-id="echo" dapr-method="back" dapr-namespace="echo-app" />"""));
+        return """
+                gateway:
+                  listeners:
+                    - port: %1$d
+                      bind: 127.0.0.1
+                      tls: false
+                  dapr:
+                    httpEndpoint: http://127.0.0.1:%2$d
+                namedValues:
+                  - name: proxy-user
+                    value: %3$s
+                  - name: proxy-password
+                    value: %4$s
+                    secret: true
+                caCertificates:
+                  - id: backend-ca
+                    file: %5$s
+                    storeName: Root
+                certificates:
+                  - id: backend-client-cert
+                    certificateFile: %6$s
+                    keyFile: %7$s
+                backends:
+                  - id: plain
+                    url: http://127.0.0.1:%8$d
+                  - id: records
+                    url: https://localhost:%9$d/records
+                    tls:
+                      trustedCaCertificateIds: [backend-ca]
+                    credentials:
+                      certificateIds: [backend-client-cert]
+                apis:
+                %10$s""".formatted(port, sidecar.getAddress().getPort(), PROXY_USER, PROXY_PASSWORD,
+                world.path("backend-ca.pem"), world.path("gw-client.pem"), world.path("gw-client.key"),
+                plain.getAddress().getPort(), mtls.port(), apis.toString());
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void plainHttpGoesToTheProxyInAbsoluteFormWithItsCredentials() throws Exception {
+        HttpResponse<String> r = get("/via-http/items?id=3");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).startsWith("plain saw GET /items?id=3 via=").contains("tinyproxy")
+                .endsWith("proxy-authorization=false"); // the proxy took its credentials off
+        assertThat(proxy.logText()).contains("GET http://127.0.0.1:" + plain.getAddress().getPort() + "/items?id=3");
+    }
+
+    @Test
+    void proxiedAndDirectConnectionsToOneBackendAreNotPooledTogether() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> direct = get("/direct/d" + i);
+            assertThat(direct.body()).isEqualTo("plain saw GET /d" + i + " via=null proxy-authorization=false");
+            HttpResponse<String> proxied = get("/via-http/p" + i);
+            assertThat(proxied.body()).startsWith("plain saw GET /p" + i + " via=").contains("tinyproxy");
+        }
+    }
+
+    @Test
+    void httpsGoesThroughAConnectTunnelWithMutualTlsInside() throws Exception {
+        HttpResponse<String> r = get("/via-https/7?full=true");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        // the backend's own TLS check of the gateway's client certificate, through the tunnel
+        assertThat(r.body()).isEqualTo("saw CN=gatehouse-gw,O=Contoso,C=US on GET /records/7?full=true host localhost:"
+                + mtls.port());
+        assertThat(proxy.logText()).contains("CONNECT localhost:" + mtls.port());
+    }
+
+    @Test
+    void aWrongPasswordOrNoCredentialsIsABadGatewayWithTheReasonLogged() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            HttpResponse<String> tunnel = get("/wrong-password-https/1");
+            assertThat(tunnel.statusCode()).isEqualTo(502);
+            // tinyproxy refuses a wrong password's CONNECT with 401 (RFC 9110 says 407): either is a refusal of the tunnel
+            String line = logs.await(l -> l.contains("CONNECT") && l.contains("with 401"), Duration.ofSeconds(5));
+            assertThat(line).contains("backend 'records'").contains("proxy http://127.0.0.1:" + proxy.port)
+                    .contains("did not accept the username and password").doesNotContain("not-it");
+
+            // absolute form: a proxy's 407 is told from the backend's answers (only proxies send 407) and is a 502
+            HttpResponse<String> absolute = get("/no-credentials-http/1");
+            assertThat(absolute.statusCode()).isEqualTo(502);
+            String line2 = logs.await(l -> l.contains("refused the request") && l.contains("407"), Duration.ofSeconds(5));
+            assertThat(line2).contains("backend 'plain'").contains("asks for credentials");
+
+            // ...but tinyproxy 1.11 answers a wrong password with 401 (not 407, as RFC 9110 has it), which
+            // cannot be told from a backend's 401: the client gets that 401, and the backend saw nothing
+            HttpResponse<String> wrong = get("/wrong-password-http/1");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(wrong.body()).contains("Unauthorized").doesNotContain("plain saw");
+
+            HttpResponse<String> none = get("/no-credentials-https/1");
+            assertThat(none.statusCode()).isEqualTo(502);
+            logs.await(l -> l.contains("asks for credentials"), Duration.ofSeconds(5));
+            assertThat(String.join("\n", logs.lines())).doesNotContain(PROXY_PASSWORD);
+        }
+        assertThat(gw.gateway.metrics().scrape())
+                .contains("gatehouse_request_failures_total{reason=\"BackendConnectionFailure\",source=\"forward-request\"}");
+    }
+
+    @Test
+    void aProxyThatIsNotListeningIsABadGateway() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            HttpResponse<String> r = get("/proxy-down/1");
+            assertThat(r.statusCode()).isEqualTo(502);
+            logs.await(l -> l.contains("cannot connect to the proxy") && l.contains("connection refused"),
+                    Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void publishToDaprPostsToTheSidecarsPubsubApi() throws Exception {
+        sidecarSaw.clear();
+        HttpResponse<String> r = post("/dapr-publish/orders", "{\"id\":42}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(r.body()).isEqualTo("dapr answered 204");
+        assertThat(sidecarSaw.poll(5, TimeUnit.SECONDS)).isEqualTo("POST /v1.0/publish/orders/new application/json {\"id\":42}");
+
+        HttpResponse<String> missing = post("/dapr-missing/x", "{}");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).contains("ERR_PUBSUB_NOT_FOUND");
+    }
+
+    @Test
+    void invokeDaprBindingPostsDataMetadataAndOperation() throws Exception {
+        sidecarSaw.clear();
+        HttpResponse<String> r = post("/dapr-binding/x", "{\"n\":1}", "X-Source", "tests");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"ok\":true}");
+        assertThat(sidecarSaw.poll(5, TimeUnit.SECONDS)).isEqualTo("POST /v1.0/bindings/external-systems application/json "
+                + "{\"data\":{\"n\":1},\"metadata\":{\"source\":\"tests\"},\"operation\":\"create\"}");
+    }
+
+    @Test
+    void daprBackendForwardsToTheSidecarsInvokeApi() throws Exception {
+        sidecarSaw.clear();
+        HttpResponse<String> r = get("/dapr-invoke/anything?x=1");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("invoked /v1.0/invoke/echo.echo-app/method/back?x=1");
+        assertThat(sidecarSaw.poll(5, TimeUnit.SECONDS)).startsWith("GET /v1.0/invoke/echo.echo-app/method/back?x=1 ");
+    }
+}
