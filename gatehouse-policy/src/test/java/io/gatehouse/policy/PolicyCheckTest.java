@@ -57,11 +57,11 @@ class PolicyCheckTest {
 
     @Test
     void errorsAreReportedWithFileLineAndColumn() throws IOException {
-        Path p = write("bad.xml", "<policies>\n  <inbound>\n    <publish-to-dapr topic=\"t\" />\n  </inbound>\n</policies>");
+        Path p = write("bad.xml", "<policies>\n  <inbound>\n    <sql-data-source />\n  </inbound>\n</policies>");
         Diagnostics d = PolicyCheck.check(List.of(p));
         assertThat(d.hasErrors()).isTrue();
         assertThat(d.all()).extracting(Diagnostic::toString)
-                .containsExactly(p + ":3:5: error: policy 'publish-to-dapr' is not supported yet");
+                .containsExactly(p + ":3:5: error: policy 'sql-data-source' is not supported yet");
     }
 
     @Test

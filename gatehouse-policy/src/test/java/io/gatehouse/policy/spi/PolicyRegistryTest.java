@@ -44,10 +44,10 @@ class PolicyRegistryTest {
         assertThat(r.suggest("validate-odata-requst")).isEqualTo("validate-odata-request");
         Diagnostics d = new Diagnostics();
         new PolicyEngine(PolicyEnvironment.empty()).parse(new SourceText("j.xml",
-                "<policies><inbound><validate-odata-request/><proxy/></inbound></policies>"), Scope.API, d);
+                "<policies><inbound><validate-odata-request/><sql-data-source/></inbound></policies>"), Scope.API, d);
         assertThat(d.all()).extracting(Object::toString).containsExactly(
                 "j.xml:1:20: error: policy 'validate-odata-request' is not supported yet",
-                "j.xml:1:45: error: policy 'proxy' is not supported yet");
+                "j.xml:1:45: error: policy 'sql-data-source' is not supported yet");
     }
 
     @Test
