@@ -56,6 +56,9 @@ public record OutboundProxy(String host, int port, String username, Secret passw
             throw new IllegalArgumentException("'" + url + "' has a path or query: a proxy URL is http://host:port");
         }
         String user = username == null || username.isEmpty() ? null : username;
+        if (user != null && user.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("the username contains ':', which Basic authentication cannot carry (RFC 7617)");
+        }
         return new OutboundProxy(u.getHost(), u.getPort() > 0 ? u.getPort() : 80, user, user == null ? null : password);
     }
 

@@ -56,12 +56,19 @@ final class DaprSidecar {
         String policy = a.element().name();
         Value<Integer> timeout = a.has("timeout") ? a.integerValue("timeout", 1, 240) : Value.constant(5);
         boolean ignore = a.bool("ignore-error", false);
-        String variable = a.has("response-variable-name") ? a.requiredText("response-variable-name") : null;
-        if (timeout == null || (a.has("response-variable-name") && (variable == null || variable.isBlank()))) {
-            if (variable != null && variable.isBlank()) {
+        boolean ok = timeout != null;
+        String variable = null;
+        if (a.has("response-variable-name")) { // text only, as in APIM
+            variable = a.text("response-variable-name", null);
+            if (variable == null) {
+                ok = false; // reported
+            } else if (variable.isBlank()) {
                 ctx.error(a.position("response-variable-name"), "attribute 'response-variable-name' on <" + policy
                         + "> is empty (expected the name of a variable)");
+                ok = false;
             }
+        }
+        if (!ok) {
             return null;
         }
         return new DaprSidecar(policy, ctx.environment().daprEndpoint(), ctx.environment().outboundHttp(), timeout,

@@ -58,14 +58,11 @@ public final class InvokeDaprBinding implements Policy {
                 "template", "content-type");
         Value<String> name = a.requiredString("name");
         String operation = a.has("operation") ? a.text("operation", null) : null; // text only, as in APIM
-        if (a.has("operation") && operation == null) {
-            return null; // reported
-        }
         boolean liquid = a.choice("template", "none", "none", "liquid").equals("liquid");
         String contentType = a.has("content-type") ? a.text("content-type", null) : null;
         DaprSidecar sidecar = DaprSidecar.compile(a, ctx);
         ctx.onlyChildren(e, "metadata", "data");
-        boolean ok = name != null && sidecar != null;
+        boolean ok = name != null && sidecar != null && (operation != null || !a.has("operation"));
         Map<String, Value<String>> metadata = new LinkedHashMap<>();
         SetBody data = null;
         boolean seenMetadata = false;

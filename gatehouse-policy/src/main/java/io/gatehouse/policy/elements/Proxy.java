@@ -64,7 +64,9 @@ public final class Proxy implements Policy {
                     fixed = OutboundProxy.parse(url.constant(), user.constant(), Secret.of(pass.constant()));
                 }
             } catch (IllegalArgumentException ex) {
-                ctx.error(a.position("url"), "attribute 'url' on <proxy>: " + ex.getMessage());
+                boolean aboutUser = ex.getMessage().startsWith("the username");
+                ctx.error(a.position(aboutUser ? "username" : "url"), "attribute '" + (aboutUser ? "username" : "url")
+                        + "' on <proxy>: " + ex.getMessage());
                 return null;
             }
         }
@@ -84,7 +86,7 @@ public final class Proxy implements Policy {
                 p = OutboundProxy.parse(u, username.get(exchange), Secret.of(password.get(exchange)));
             } catch (IllegalArgumentException ex) {
                 throw new GatewayException(500, "proxy", GatewayException.EXPRESSION_FAILURE,
-                        "proxy url: " + ex.getMessage());
+                        "proxy: " + ex.getMessage());
             }
         }
         exchange.proxy(p);

@@ -55,16 +55,15 @@ public final class PublishToDapr implements Policy {
             ctx.warning(a.position("content-type"), "content-type '" + contentType + "' on <publish-to-dapr>: APIM "
                     + "supports only application/json (Gatehouse sends the message with the type given)");
         }
-        if (topic == null || sidecar == null || (a.has("pubsub-name") && pubsub == null)) {
-            return null;
-        }
-        if (pubsub == null && topic.isConstant() && topic.constant() != null && !isPair(topic.constant())) {
+        boolean ok = topic != null && sidecar != null && (pubsub != null || !a.has("pubsub-name"));
+        if (!a.has("pubsub-name") && topic != null && topic.isConstant() && topic.constant() != null
+                && !isPair(topic.constant())) {
             ctx.error(a.position("topic"), "attribute 'topic' on <publish-to-dapr> is '" + topic.constant()
                     + "': without 'pubsub-name' it must be pubsub-name/topic-name");
-            return null;
+            ok = false;
         }
         SetBody body = SetBody.content(e, ctx, template.equals("liquid"));
-        return body == null ? null : new PublishToDapr(pubsub, topic, contentType, body, sidecar);
+        return body == null || !ok ? null : new PublishToDapr(pubsub, topic, contentType, body, sidecar);
     }
 
     private static boolean isPair(String s) {
