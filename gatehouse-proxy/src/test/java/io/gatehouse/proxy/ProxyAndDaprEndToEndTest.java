@@ -148,6 +148,19 @@ class ProxyAndDaprEndToEndTest {
                     backendId: plain
                 """);
         apis.append(api("via-http", "plain", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"{{proxy-password}}\" />"));
+        GatewayHarness.write(tmp.resolve("via-http-read.xml"), """
+                <policies>
+                  <inbound><proxy url="%s" username="{{proxy-user}}" password="{{proxy-password}}" /></inbound>
+                  <backend><forward-request buffer-request-body="true" /></backend>
+                  <outbound><set-body>@("read: " + context.Response.Body.As<string>())</set-body></outbound>
+                </policies>
+                """.formatted(toProxy));
+        apis.append("""
+                  - id: via-http-read
+                    path: via-http-read
+                    backendId: plain
+                    policy: via-http-read.xml
+                """);
         apis.append(api("via-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"{{proxy-password}}\" />"));
         apis.append(api("wrong-password-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
         apis.append(api("wrong-password-http", "plain", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
@@ -232,6 +245,15 @@ class ProxyAndDaprEndToEndTest {
         assertThat(r.body()).startsWith("plain saw GET /items?id=3 via=").contains("tinyproxy")
                 .endsWith("proxy-authorization=false"); // the proxy took its credentials off
         assertThat(proxy.logText()).contains("GET http://127.0.0.1:" + plain.getAddress().getPort() + "/items?id=3");
+    }
+
+    /** A route whose outbound reads the answer: the request goes out whole (not handed to the plain path), through the proxy too. */
+    @Test
+    void aRouteThatReadsTheAnswerAlsoGoesThroughTheProxy() throws Exception {
+        HttpResponse<String> r = post("/via-http-read/orders", "{\"n\":2}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).startsWith("read: plain saw POST /orders via=").contains("tinyproxy")
+                .endsWith("proxy-authorization=false");
     }
 
     @Test
