@@ -194,6 +194,8 @@ class ProxyAndDaprEndToEndTest {
                       tls: false
                   dapr:
                     httpEndpoint: http://127.0.0.1:%2$d
+                  accessLog:
+                    file: access.log
                 namedValues:
                   - name: proxy-user
                     value: %3$s
@@ -303,8 +305,31 @@ class ProxyAndDaprEndToEndTest {
             logs.await(l -> l.contains("asks for credentials"), Duration.ofSeconds(5));
             assertThat(String.join("\n", logs.lines())).doesNotContain(PROXY_PASSWORD);
         }
+        String accessLine = awaitAccessLog("/wrong-password-https/1");
+        assertThat(accessLine).contains("\"status\":502").contains("\"errorReason\":\"BackendConnectionFailure\"")
+                .contains("refused the CONNECT tunnel").doesNotContain("not-it");
         assertThat(gw.gateway.metrics().scrape())
                 .contains("gatehouse_request_failures_total{reason=\"BackendConnectionFailure\",source=\"forward-request\"}");
+    }
+
+    /** The access log's line for {@code path}, once the writer has written it. */
+    private static String awaitAccessLog(String path) throws Exception {
+        Path file = tmp.resolve("access.log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            if (java.nio.file.Files.exists(file)) {
+                for (String line : java.nio.file.Files.readAllLines(file)) {
+                    if (line.contains("\"" + path + "\"") || line.contains(path + "\"")) {
+                        return line;
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no access log line for " + path + " in " + (java.nio.file.Files.exists(file)
+                        ? java.nio.file.Files.readString(file) : "(no file)"));
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test
