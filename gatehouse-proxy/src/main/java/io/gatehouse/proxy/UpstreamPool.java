@@ -122,12 +122,12 @@ final class UpstreamPool {
         if (owner != null) {
             UpstreamReader.detach(ch, owner);
         }
-        if (!reusable) {
-            ch.close();
+        UpstreamTarget target = ch.attr(TARGET).get();
+        if (!reusable || (target != null && target.absoluteForm() && !UpstreamReader.proxyKeepsAlive(ch))) {
+            ch.close(); // a proxy's connection is kept only when the proxy said so (UpstreamReader.proxyKeepsAlive)
             return;
         }
         ch.config().setAutoRead(true);
-        UpstreamTarget target = ch.attr(TARGET).get();
         UpstreamReader.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();

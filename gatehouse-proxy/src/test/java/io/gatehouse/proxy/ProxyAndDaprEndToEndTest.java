@@ -53,6 +53,8 @@ class ProxyAndDaprEndToEndTest {
     static HttpServer sidecar;
     static final BlockingQueue<String> sidecarSaw = new LinkedBlockingQueue<>();
     static GatewayHarness gw;
+    static FakeProxy silentClose;
+    static FakeProxy keepsAlive;
     static int port;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -105,6 +107,8 @@ class ProxyAndDaprEndToEndTest {
         });
         sidecar.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         sidecar.start();
+        silentClose = new FakeProxy(false);
+        keepsAlive = new FakeProxy(true);
         port = Ports.free();
         gw = GatewayHarness.start(tmp, yaml());
     }
@@ -125,6 +129,16 @@ class ProxyAndDaprEndToEndTest {
         }
         if (sidecar != null) {
             sidecar.stop(0);
+        }
+        try {
+            if (silentClose != null) {
+                silentClose.close();
+            }
+            if (keepsAlive != null) {
+                keepsAlive.close();
+            }
+        } catch (java.io.IOException ignored) {
+            // closing
         }
     }
 
@@ -166,6 +180,8 @@ class ProxyAndDaprEndToEndTest {
                     backendId: plain
                     policy: via-http-read.xml
                 """);
+        apis.append(api("via-silent-close", "plain", "<proxy url=\"http://127.0.0.1:" + silentClose.port() + "\" />"));
+        apis.append(api("via-keep-alive", "plain", "<proxy url=\"http://127.0.0.1:" + keepsAlive.port() + "\" />"));
         apis.append(api("via-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"{{proxy-password}}\" />"));
         apis.append(api("wrong-password-https", "records", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
         apis.append(api("wrong-password-http", "plain", "<proxy url=\"" + toProxy + "\" username=\"{{proxy-user}}\" password=\"not-it\" />"));
@@ -273,6 +289,101 @@ class ProxyAndDaprEndToEndTest {
             assertThat(direct.body()).isEqualTo("plain saw GET /d" + i + " via=null proxy-authorization=false");
             HttpResponse<String> proxied = get("/via-http/p" + i);
             assertThat(proxied.body()).startsWith("plain saw GET /p" + i + " via=").contains("tinyproxy");
+        }
+    }
+
+    /**
+     * A proxy that, like tinyproxy, relays the backend's HTTP/1.1 status line and closes the
+     * connection after each response without saying so: the gateway must not reuse that
+     * connection (the close can arrive after the next request went out on it, which loses that
+     * request). This stand-in makes the race certain: it takes a second request on a connection
+     * only to close it unanswered. One that says {@code Connection: keep-alive} is reused.
+     */
+    @Test
+    void aProxyConnectionIsReusedOnlyWhenTheProxySaysSo() throws Exception {
+        int before = silentClose.accepted.get();
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = get("/via-silent-close/" + i);
+            assertThat(r.statusCode()).as("request " + i + ": " + r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("proxied GET http://127.0.0.1:" + plain.getAddress().getPort() + "/" + i);
+        }
+        assertThat(silentClose.accepted.get() - before).as("a connection per request").isEqualTo(5);
+
+        int keptBefore = keepsAlive.accepted.get();
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/via-keep-alive/" + i).statusCode()).isEqualTo(200);
+        }
+        assertThat(keepsAlive.accepted.get() - keptBefore).as("one connection, reused").isEqualTo(1);
+    }
+
+    /**
+     * A stand-in HTTP proxy on a plain socket for {@link #aProxyConnectionIsReusedOnlyWhenTheProxySaysSo}:
+     * answers each absolute-form request with its request line; with {@code keepAlive} it says
+     * {@code Connection: keep-alive} and serves any number of requests per connection, without it
+     * it says nothing and closes a connection when a second request arrives on it.
+     */
+    static final class FakeProxy implements AutoCloseable {
+        final java.net.ServerSocket server;
+        final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+
+        FakeProxy(boolean keepAlive) throws java.io.IOException {
+            server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        java.net.Socket sock = server.accept();
+                        accepted.incrementAndGet();
+                        Thread c = new Thread(() -> serve(sock, keepAlive));
+                        c.setDaemon(true);
+                        c.start();
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void serve(java.net.Socket sock, boolean keepAlive) {
+            try (sock) {
+                java.io.InputStream in = sock.getInputStream();
+                for (int n = 0; ; n++) {
+                    String head = readHead(in);
+                    if (head == null || (n > 0 && !keepAlive)) {
+                        return; // the connection "had been closed" before this request
+                    }
+                    String line = head.substring(0, head.indexOf("\r\n"));
+                    byte[] body = ("proxied " + line.substring(0, line.lastIndexOf(' '))).getBytes(StandardCharsets.UTF_8);
+                    sock.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n"
+                            + (keepAlive ? "Connection: keep-alive\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    sock.getOutputStream().write(body);
+                    sock.getOutputStream().flush();
+                }
+            } catch (java.io.IOException ignored) {
+                // the gateway went away
+            }
+        }
+
+        private static String readHead(java.io.InputStream in) throws java.io.IOException {
+            StringBuilder sb = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0) {
+                sb.append((char) c);
+                if (sb.length() >= 4 && sb.substring(sb.length() - 4).equals("\r\n\r\n")) {
+                    return sb.toString();
+                }
+            }
+            return null;
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
         }
     }
 
