@@ -156,6 +156,29 @@ class DaprAndProxyPoliciesTest {
         assertThat(g.calls.get()).isEqualTo(1);
     }
 
+    /** As APIM's page shows it: on-error returns the sidecar's answer, kept in the response variable, as it came. */
+    @Test
+    void onErrorCanReturnTheSidecarsAnswerAsItCame() {
+        EffectivePolicy p = Harness.compile(engine, """
+                <policies>
+                  <inbound>
+                    <publish-to-dapr pubsub-name="missing" topic="t" response-variable-name="answer">
+                      @(context.Request.Body.As<string>())
+                    </publish-to-dapr>
+                  </inbound>
+                  <backend />
+                  <on-error><return-response response-variable-name="answer" /></on-error>
+                </policies>""");
+        PolicyContext c = request("POST", "https://api.local/x");
+        c.request().body(MessageBody.ofString("{\"x\":1}", "application/json"));
+        Harness.RecordingForwarder f = new Harness.RecordingForwarder();
+        Harness.run(p, c, f);
+        assertThat(c.response().statusCode()).isEqualTo(404);
+        assertThat(Harness.body(c)).isEqualTo("{\"errorCode\":\"ERR_PUBSUB_NOT_FOUND\",\"message\":\"pubsub missing not found\"}");
+        assertThat(c.lastError().reason()).isEqualTo("DaprError");
+        assertThat(f.calls.get()).isZero();
+    }
+
     @Test
     void bindingPostsDataMetadataAndOperationAsJson() throws Exception {
         seen.clear();
