@@ -199,6 +199,9 @@ public final class CompiledPolicies {
         env.outgoingTrustAnchors(caStore.roots());
         env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
         env.skipUnsupportedPolicies(model.gateway().skipUnsupportedPolicies());
+        if (model.gateway().daprHttpEndpoint() != null) {
+            env.daprEndpoint(model.gateway().daprHttpEndpoint());
+        }
         return env;
     }
 

@@ -157,7 +157,7 @@ final class ConfigReader {
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
                 "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "keyVault",
-                "certificates", "accessLog", "trace", "telemetry", "unsupportedPolicies");
+                "certificates", "accessLog", "trace", "telemetry", "unsupportedPolicies", "dapr");
         if (g == null) {
             return null;
         }
@@ -208,7 +208,7 @@ final class ConfigReader {
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
                 connectionLimits(g), keyVaultSettings(g), expiryWarning(g), accessLog(g), trace(g), telemetry(g),
-                unsupportedPolicies(g));
+                unsupportedPolicies(g), dapr(g));
         origins.put(settings, g);
         return settings;
     }
@@ -334,6 +334,34 @@ final class ConfigReader {
             max = null;
         }
         return new io.gatehouse.config.model.TraceSettings(keys, retention, max == null ? d.maxTraces() : max);
+    }
+
+    /**
+     * {@code gateway.dapr: {httpEndpoint}}: where the Dapr sidecar's HTTP API listens, an http(s)
+     * URL with a host; null (the default, http://localhost:3500) when absent or wrong (reported).
+     */
+    private java.net.URI dapr(Section g) {
+        Section d = section(g, "dapr", "gateway dapr", "httpEndpoint");
+        if (d == null || !d.has("httpEndpoint")) {
+            return null;
+        }
+        String raw = string(d, "httpEndpoint");
+        if (raw == null) {
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(raw.strip());
+            boolean web = "http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
+            if (web && u.getHost() != null && u.getRawQuery() == null && u.getRawFragment() == null
+                    && u.getRawUserInfo() == null) {
+                return u;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        diagnostics.add(d.valuePosition("httpEndpoint").error("gateway dapr httpEndpoint '" + raw + "' is not an "
+                + "http(s) URL with a host and no query (expected the sidecar's address, for example http://localhost:3500)"));
+        return null;
     }
 
     /** {@code gateway.telemetry: {serviceName, otlp: {endpoint, headers}}}: off without an endpoint. */

@@ -38,6 +38,8 @@ public final class Exchange {
     private io.gatehouse.policy.spi.OutboundHttp outboundHttp;
     private io.gatehouse.expr.context.MessageBody streamedResponseBody;
     private List<ResponseBodyTap> responseBodyTaps;
+    private OutboundProxy proxy;
+    private String backendPath;
 
     public Exchange(PolicyContext context) {
         this.context = requireNonNull(context, "context");
@@ -101,6 +103,31 @@ public final class Exchange {
 
     public Exchange baseUrl(String url) {
         this.baseUrl = url;
+        return this;
+    }
+
+    /**
+     * A path that replaces the whole path sent to the backend (the API's base path and the
+     * operation's path alike), set by {@code set-backend-service backend-id="dapr"} together with
+     * {@link #baseUrl}: the Dapr sidecar's {@code /v1.0/invoke/{app-id}/method/{method}}. Null
+     * (the default) sends the request's own path under the backend's. The query string is kept.
+     */
+    public String backendPath() {
+        return backendPath;
+    }
+
+    public Exchange backendPath(String path) {
+        this.backendPath = path;
+        return this;
+    }
+
+    /** The HTTP proxy {@code forward-request} goes through, set by the {@code proxy} policy; null for a direct connection. */
+    public OutboundProxy proxy() {
+        return proxy;
+    }
+
+    public Exchange proxy(OutboundProxy proxy) {
+        this.proxy = proxy;
         return this;
     }
 

@@ -49,6 +49,10 @@ public final class PolicyEnvironment {
     private final Set<String> apisWithoutGraphqlSchema;
     private final Set<String> brokenGraphqlSchemas;
     private final String api;
+    private final java.net.URI daprEndpoint;
+
+    /** Where the Dapr sidecar's HTTP API is when the config names none, as APIM's self-hosted gateway assumes. */
+    public static final java.net.URI DEFAULT_DAPR_ENDPOINT = java.net.URI.create("http://localhost:3500");
 
     private PolicyEnvironment(Builder b) {
         this.namedValues = Map.copyOf(b.namedValues);
@@ -71,6 +75,7 @@ public final class PolicyEnvironment {
         this.counterStore = b.counterStore;
         this.metricSink = b.metricSink;
         this.outboundHttp = b.outboundHttp;
+        this.daprEndpoint = b.daprEndpoint;
         this.managedIdentity = b.managedIdentity == null ? null
                 : new ManagedIdentityTokens(b.managedIdentity, b.clock, b.outboundHttp);
         this.graphqlSchemas = Map.copyOf(b.graphqlSchemas);
@@ -84,6 +89,7 @@ public final class PolicyEnvironment {
         this.namedValues = o.namedValues;
         this.secretValues = o.secretValues;
         this.skipUnsupportedPolicies = o.skipUnsupportedPolicies;
+        this.daprEndpoint = o.daprEndpoint;
         this.fragments = o.fragments;
         this.keyPairs = o.keyPairs;
         this.certificates = o.certificates;
@@ -279,6 +285,15 @@ public final class PolicyEnvironment {
         return outboundHttp;
     }
 
+    /**
+     * The Dapr sidecar's HTTP API ({@code gateway.dapr.httpEndpoint}): {@code publish-to-dapr},
+     * {@code invoke-dapr-binding} and {@code set-backend-service backend-id="dapr"} call it;
+     * {@link #DEFAULT_DAPR_ENDPOINT} unless the builder set another.
+     */
+    public java.net.URI daprEndpoint() {
+        return daprEndpoint;
+    }
+
     /** Builds a {@link PolicyEnvironment}; every map is copied. */
     public static final class Builder {
         private final Map<String, String> namedValues = new LinkedHashMap<>();
@@ -302,6 +317,7 @@ public final class PolicyEnvironment {
         private final Map<String, GraphqlApiSchema> graphqlSchemas = new LinkedHashMap<>();
         private final Set<String> apisWithoutGraphqlSchema = new LinkedHashSet<>();
         private final Set<String> brokenGraphqlSchemas = new LinkedHashSet<>();
+        private java.net.URI daprEndpoint = DEFAULT_DAPR_ENDPOINT;
 
         private Builder() {
         }
@@ -420,6 +436,12 @@ public final class PolicyEnvironment {
         /** An API whose schema file has errors, already reported: policies needing it fail without a second error. */
         public Builder brokenGraphqlSchema(String apiId) {
             brokenGraphqlSchemas.add(requireNonNull(apiId, "apiId"));
+            return this;
+        }
+
+        /** The Dapr sidecar's HTTP API, an absolute http(s) URL (see {@link PolicyEnvironment#daprEndpoint()}). */
+        public Builder daprEndpoint(java.net.URI endpoint) {
+            this.daprEndpoint = requireNonNull(endpoint, "endpoint");
             return this;
         }
 

@@ -222,6 +222,24 @@ final class GatewaySnapshot {
     }
 
     /**
+     * {@code base} reached through an HTTP proxy ({@code proxy} policy): another target (its
+     * connections are pooled apart from direct ones), sharing {@code base}'s TLS context, which
+     * it holds a reference of its own to. Built once per target and proxy (bounded with the others).
+     */
+    UpstreamTarget viaProxy(UpstreamTarget base, io.gatehouse.policy.OutboundProxy proxy) {
+        if (base.proxy() != null && base.proxy().equals(proxy)) {
+            return base;
+        }
+        return variants.get(List.of("proxy", base, proxy), k -> {
+            UpstreamTarget t = base.through(proxy);
+            if (t.sslContext() != null) {
+                io.netty.util.ReferenceCountUtil.retain(t.sslContext());
+            }
+            return SslContextFactory.releaseWhenUnreachable(t, t.sslContext());
+        });
+    }
+
+    /**
      * A backend's target presenting the certificates {@code certIds} names (all of them, in order:
      * the first that chains to a CA the backend names in its CertificateRequest, else the first).
      */

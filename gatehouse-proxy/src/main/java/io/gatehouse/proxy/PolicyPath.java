@@ -555,7 +555,10 @@ final class PolicyPath {
             }
             Request r = x.context().request();
             String uri;
-            if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
+            if (x.backendPath() != null) { // set-backend-service backend-id="dapr": the sidecar's invoke path
+                String query = r.urlUnread() ? rawQuery(in.head().uri()) : r.url().queryString();
+                uri = target.requestTarget(x.backendPath(), query);
+            } else if (r.urlUnread()) { // no policy looked at the URL: the target as received, like a plain route
                 String received = in.head().uri();
                 int q = received.indexOf('?');
                 uri = target.requestTarget(in.match().remainder(), q >= 0 ? received.substring(q) : "");
@@ -676,14 +679,26 @@ final class PolicyPath {
                     && next.getHost().equalsIgnoreCase(target.host()) && UpstreamTarget.port(next) == target.port();
             UpstreamTarget nextTarget = sameOrigin ? target
                     : snap.forBaseUrl(next.getScheme() + "://" + next.getRawAuthority());
+            if (!sameOrigin && target.proxy() != null) {
+                nextTarget = snap.viaProxy(nextTarget, target.proxy()); // a redirect goes through the same proxy
+            }
             for (String name : List.copyOf(resp.headers().keys())) {
                 resp.headers().remove(name);
             }
             String nextUri = (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                     + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
+            if (nextTarget.absoluteForm()) {
+                nextUri = "http://" + nextTarget.authority() + nextUri;
+            }
             String nextMethod = status == 303 ? "GET" : b.method();
             return new BackendRequest(b.settings(), nextTarget, nextMethod, nextUri, b.redirects() + 1, false, null);
         }
+    }
+
+    /** The query of a request target, "" or starting with '?'. */
+    private static String rawQuery(String received) {
+        int q = received.indexOf('?');
+        return q >= 0 ? received.substring(q) : "";
     }
 
     /** The backend's answer into {@code context.Response}: status, headers, and the body or its placeholder. */
@@ -730,6 +745,7 @@ final class PolicyPath {
         received.remove(HttpHeaderNames.TRANSFER_ENCODING);
         received.remove(HttpHeaderNames.CONTENT_LENGTH);
         received.set(HttpHeaderNames.HOST, target.authority());
+        proxyAuthorization(received, target);
         return framed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri, received), method, length);
     }
 
@@ -758,6 +774,20 @@ final class PolicyPath {
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.EXPECT);
         h.set(HttpHeaderNames.HOST, target.authority());
+        proxyAuthorization(h, target);
+    }
+
+    /**
+     * A request to a proxy in absolute form carries the proxy's credentials itself
+     * ({@code Proxy-Authorization: Basic}); through a CONNECT tunnel they went with the CONNECT.
+     */
+    private static void proxyAuthorization(HttpHeaders h, UpstreamTarget target) {
+        if (target.absoluteForm()) {
+            String auth = target.proxy().basicAuthorization();
+            if (auth != null) {
+                h.set(HttpHeaderNames.PROXY_AUTHORIZATION, auth);
+            }
+        }
     }
 
     /**
@@ -789,6 +819,9 @@ final class PolicyPath {
         }
         if (x.clientCertificate() != null) {
             t = snap.withClientCertificate(t, x.clientCertificate());
+        }
+        if (x.proxy() != null) {
+            t = snap.viaProxy(t, x.proxy());
         }
         return t;
     }

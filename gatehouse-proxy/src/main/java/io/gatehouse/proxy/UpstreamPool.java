@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
@@ -121,12 +122,12 @@ final class UpstreamPool {
         if (owner != null) {
             UpstreamReader.detach(ch, owner);
         }
-        if (!reusable) {
-            ch.close();
+        UpstreamTarget target = ch.attr(TARGET).get();
+        if (!reusable || (target != null && target.absoluteForm() && !UpstreamReader.proxyKeepsAlive(ch))) {
+            ch.close(); // a proxy's connection is kept only when the proxy said so (UpstreamReader.proxyKeepsAlive)
             return;
         }
         ch.config().setAutoRead(true);
-        UpstreamTarget target = ch.attr(TARGET).get();
         UpstreamReader.detach(ch);
         if (target == null || !ch.isActive()) {
             ch.close();
@@ -141,11 +142,19 @@ final class UpstreamPool {
         q.addLast(ch);
     }
 
-    /** A new connection to the target, once its TLS handshake has succeeded. */
+    /**
+     * A new connection to the target, once its TLS handshake has succeeded. Through a proxy
+     * ({@link UpstreamTarget#proxy()}): an https target gets a CONNECT tunnel first (Netty's
+     * {@link HttpProxyHandler}, with Basic credentials when the proxy has a username), and the
+     * backend's TLS runs inside it as it would directly; a plain http target's connection goes to
+     * the proxy, which is sent absolute-form requests ({@link UpstreamTarget#requestTarget}).
+     */
     Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
         Setup setup = new Setup(System.nanoTime());
         int connectMillis = connectMillis(target);
+        io.gatehouse.policy.OutboundProxy proxy = target.proxy();
+        boolean tunnel = proxy != null && target.tls();
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -158,6 +167,9 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        if (tunnel) {
+                            p.addLast(PROXY, tunnelHandler(proxy, connectMillis));
+                        }
                         if (target.tls()) {
                             SslHandler ssl = SslContextFactory.upstreamHandler(target.sslContext(), ch.alloc(),
                                     target.host(), target.port(), target.serverName(), target.validateName());
@@ -169,29 +181,94 @@ final class UpstreamPool {
                         p.addLast(RELAY, new UpstreamReader(target, metrics));
                     }
                 });
-        b.connect(new InetSocketAddress(target.host(), target.port())).addListener((ChannelFutureListener) cf -> {
+        java.net.SocketAddress remote;
+        if (tunnel) {
+            // the proxy handler connects to the proxy and asks it for this name: nothing resolves it here
+            b.resolver(io.netty.resolver.NoopAddressResolverGroup.INSTANCE);
+            remote = InetSocketAddress.createUnresolved(target.host(), target.port());
+        } else if (proxy != null) {
+            remote = new InetSocketAddress(proxy.host(), proxy.port());
+        } else {
+            remote = new InetSocketAddress(target.host(), target.port());
+        }
+        b.connect(remote).addListener((ChannelFutureListener) cf -> {
             if (!cf.isSuccess()) {
                 promise.tryFailure(connectFailure(target, cf.cause()));
                 return;
             }
             Channel ch = cf.channel();
             setup.connectedNanos = System.nanoTime();
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                promise.trySuccess(ch);
+            HttpProxyHandler tunnelled = tunnel ? (HttpProxyHandler) ch.pipeline().get(PROXY) : null;
+            if (tunnelled == null) {
+                handshake(ch, target, setup, promise);
                 return;
             }
-            ssl.handshakeFuture().addListener(hf -> {
-                if (hf.isSuccess()) {
-                    setup.handshaken(ssl.engine().getSession(), target);
-                    promise.trySuccess(ch);
-                } else {
+            tunnelled.connectFuture().addListener(tf -> {
+                if (!tf.isSuccess()) {
                     ch.close();
-                    promise.tryFailure(tlsFailure(target, hf.cause(), metrics));
+                    promise.tryFailure(proxyFailure(target, tf.cause()));
+                    return;
                 }
+                handshake(ch, target, setup, promise);
             });
         });
         return promise;
+    }
+
+    /** The name of a tunnelled connection's proxy handler in its pipeline. */
+    static final String PROXY = "proxy";
+
+    /** The CONNECT handler for {@code proxy}: Basic credentials when it has a username, the connect time as its timeout. */
+    private static HttpProxyHandler tunnelHandler(io.gatehouse.policy.OutboundProxy proxy, int connectMillis) {
+        InetSocketAddress at = new InetSocketAddress(proxy.host(), proxy.port());
+        HttpProxyHandler h = proxy.username() == null ? new HttpProxyHandler(at)
+                : new HttpProxyHandler(at, proxy.username(), proxy.password().revealString());
+        h.setConnectTimeoutMillis(Math.max(1, connectMillis));
+        return h;
+    }
+
+    /** Completes {@code promise} with {@code ch} once its TLS handshake (if any) has succeeded. */
+    private void handshake(Channel ch, UpstreamTarget target, Setup setup, Promise<Channel> promise) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            promise.trySuccess(ch);
+            return;
+        }
+        ssl.handshakeFuture().addListener(hf -> {
+            if (hf.isSuccess()) {
+                setup.handshaken(ssl.engine().getSession(), target);
+                promise.trySuccess(ch);
+            } else {
+                ch.close();
+                promise.tryFailure(tlsFailure(target, hf.cause(), metrics));
+            }
+        });
+    }
+
+    /**
+     * A proxy that did not open the tunnel, in words: it refused the CONNECT (its status, such as
+     * 407 when the credentials are missing or wrong), or did not answer in time. Never names the
+     * password (Netty's message names the proxy, the destination and the status only).
+     */
+    static UpstreamException proxyFailure(UpstreamTarget target, Throwable cause) {
+        String detail = String.valueOf(cause.getMessage());
+        boolean timedOut = detail.endsWith("timeout") || cause instanceof io.netty.channel.ConnectTimeoutException;
+        if (cause instanceof HttpProxyHandler.HttpProxyConnectException) {
+            int at = detail.lastIndexOf("status: ");
+            String status = at >= 0 ? detail.substring(at + "status: ".length()) : detail;
+            detail = "the proxy refused the CONNECT tunnel to " + target.host() + ":" + target.port() + " with " + status
+                    // 407 as RFC 9110 says; some proxies (tinyproxy 1.11) refuse a wrong password with 401
+                    + (status.startsWith("407") || status.startsWith("401") ? (target.proxy().username() == null
+                    ? " (it asks for credentials: give the proxy policy a username and password)"
+                    : " (it did not accept the username and password)") : "");
+        } else if (cause instanceof io.netty.handler.proxy.ProxyConnectException) {
+            detail = timedOut ? "the proxy did not open the CONNECT tunnel in time"
+                    : "the proxy closed the connection before it opened the CONNECT tunnel";
+        } else if (cause instanceof ConnectException) {
+            detail = "connection refused";
+        }
+        return new UpstreamException(timedOut ? FailureKind.TIMEOUT : FailureKind.BACKEND_CONNECTION_FAILURE,
+                "backend '" + target.id() + "': through " + target.proxy() + ": " + detail, null, cause);
     }
 
     /**
@@ -281,7 +358,11 @@ final class UpstreamPool {
     }
 
     private static UpstreamException connectFailure(UpstreamTarget target, Throwable cause) {
-        String where = target.host() + ":" + target.port();
+        if (cause instanceof io.netty.handler.proxy.ProxyConnectException) {
+            return proxyFailure(target, cause);
+        }
+        String where = target.proxy() == null ? target.host() + ":" + target.port()
+                : "the proxy " + target.proxy().url() + " (for " + target.host() + ":" + target.port() + ")";
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             return new UpstreamException(FailureKind.TIMEOUT,
                     "backend '" + target.id() + "': connecting to " + where + " timed out", null, cause);

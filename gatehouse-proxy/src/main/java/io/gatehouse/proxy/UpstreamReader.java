@@ -68,6 +68,7 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
     private boolean wholeResponse;    // the deadline lasts until the response has been read, not its head
     private ScheduledFuture<?> timer; // checks the deadline, or null
     private long timerAt;
+    private boolean proxySaidKeepAlive; // the last response of a proxy (absolute form) said keep-alive itself
 
     UpstreamReader(UpstreamTarget target, GatewayMetrics metrics) {
         this.target = target;
@@ -89,6 +90,17 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
         UpstreamReader r = of(ch);
         r.sink = sink;
         r.deadline = 0;
+    }
+
+    /**
+     * True when the last response on this connection to a proxy (absolute form) asked for the
+     * connection to be kept ({@code Connection: keep-alive} or {@code Proxy-Connection: keep-alive}).
+     * Proxies such as tinyproxy relay an HTTP/1.1 backend's status line and close the connection
+     * after every response without saying so; reusing such a connection loses the next request.
+     */
+    static boolean proxyKeepsAlive(Channel ch) {
+        UpstreamReader r = of(ch);
+        return r != null && r.proxySaidKeepAlive;
     }
 
     /** Detaches whatever sink the connection has, and its deadline. */
@@ -180,6 +192,24 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
             }
             if (!wholeResponse) {
                 deadline = 0; // answered in time
+            }
+            if (target.absoluteForm()) {
+                proxySaidKeepAlive = r.headers().containsValue(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION,
+                        io.netty.handler.codec.http.HttpHeaderValues.KEEP_ALIVE, true)
+                        || r.headers().containsValue("Proxy-Connection", io.netty.handler.codec.http.HttpHeaderValues.KEEP_ALIVE, true);
+            }
+            if (r.status().code() == 407 && target.absoluteForm()) {
+                // only a proxy answers 407: the proxy policy's proxy refused the request, not the backend
+                sink = null;
+                deadline = 0;
+                ReferenceCountUtil.release(msg);
+                io.gatehouse.policy.OutboundProxy proxy = target.proxy();
+                s.failed(up, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id() + "': through " + proxy
+                        + ": the proxy refused the request with " + r.status()
+                        + (proxy.username() == null ? " (it asks for credentials: give the proxy policy a username and password)"
+                        : " (it did not accept the username and password)"), null);
+                ctx.close();
+                return;
             }
             s.head(up, r);
         }

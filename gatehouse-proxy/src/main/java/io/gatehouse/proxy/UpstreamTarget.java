@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param clientCertificate the client certificates that may be presented, in words for messages
  *     ("certificate id 'x' in credentials.certificateIds"), or null
  * @param clientLeaf the certificate presented when the backend names no CA it accepts, or null
+ * @param proxy the HTTP proxy connections go through ({@code proxy} policy), or null for direct
+ *     ones: a target through a proxy is another target, so its connections are pooled apart
  */
 record UpstreamTarget(
         String id,
@@ -31,7 +33,30 @@ record UpstreamTarget(
         boolean validateName,
         Duration timeout,
         String clientCertificate,
-        java.security.cert.X509Certificate clientLeaf) {
+        java.security.cert.X509Certificate clientLeaf,
+        io.gatehouse.policy.OutboundProxy proxy) {
+
+    /** A target reached directly (no proxy). */
+    UpstreamTarget(String id, URI url, String host, int port, String basePath, String authority, SslContext sslContext,
+                   String serverName, boolean validateName, Duration timeout, String clientCertificate,
+                   java.security.cert.X509Certificate clientLeaf) {
+        this(id, url, host, port, basePath, authority, sslContext, serverName, validateName, timeout, clientCertificate,
+                clientLeaf, null);
+    }
+
+    /** This target reached through {@code via} instead (same TLS settings and context). */
+    UpstreamTarget through(io.gatehouse.policy.OutboundProxy via) {
+        return new UpstreamTarget(id, url, host, port, basePath, authority, sslContext, serverName, validateName, timeout,
+                clientCertificate, clientLeaf, via);
+    }
+
+    /**
+     * True when requests to this target go to a proxy in absolute form ({@code GET http://host/path}):
+     * plain http through a proxy. An https target through a proxy uses a CONNECT tunnel instead.
+     */
+    boolean absoluteForm() {
+        return proxy != null && sslContext == null;
+    }
 
     /** {@link #clientCertificate} for a certificate a policy chose ({@code authentication-certificate}). */
     static String setByPolicy(io.gatehouse.tls.KeyMaterial key) {
@@ -49,7 +74,13 @@ record UpstreamTarget(
      */
     String requestTarget(String path, String query) {
         String t = basePath + path + query;
-        return t.isEmpty() || t.charAt(0) != '/' ? "/" + t : t;
+        t = t.isEmpty() || t.charAt(0) != '/' ? "/" + t : t;
+        return absoluteForm() ? "http://" + authority + t : t;
+    }
+
+    /** Where connections go: "host:port" of the backend, or of the proxy and the backend, for messages. */
+    String where() {
+        return proxy == null ? host + ":" + port : host + ":" + port + " through " + proxy;
     }
 
     /** Identity, as the pool needs (and cheap: a record would hash every component on each lookup). */

@@ -26,6 +26,8 @@ import java.util.List;
  * @param skipUnsupportedPolicies {@code gateway.unsupportedPolicies: skip}: policies Gatehouse
  *     cannot run (Azure-only services, APIM policies not built yet) load as no-ops, each with a
  *     warning, instead of being load errors
+ * @param daprHttpEndpoint {@code gateway.dapr.httpEndpoint}: the Dapr sidecar's HTTP API for the
+ *     Dapr policies; null for the default, {@code http://localhost:3500}
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -42,7 +44,8 @@ public record GatewaySettings(
         AccessLogSettings accessLog,
         TraceSettings trace,
         TelemetrySettings telemetry,
-        boolean skipUnsupportedPolicies) {
+        boolean skipUnsupportedPolicies,
+        java.net.URI daprHttpEndpoint) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
@@ -51,7 +54,16 @@ public record GatewaySettings(
             AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
             List<String> identityHeaders, ConnectionLimits connectionLimits) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, null, null, null, null, null, false);
+                identityHeaders, connectionLimits, null, null, null, null, null, false, null);
+    }
+
+    /** Without a Dapr sidecar address (the default one applies). */
+    public GatewaySettings(List<ListenerConfig> listeners, String minimumProtocolVersion, RevocationMode revocationMode,
+            AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
+            List<String> identityHeaders, ConnectionLimits connectionLimits, KeyVaultSettings keyVault,
+            Duration certificateExpiryWarning, AccessLogSettings accessLog, TraceSettings trace, TelemetrySettings telemetry) {
+        this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
+                identityHeaders, connectionLimits, keyVault, certificateExpiryWarning, accessLog, trace, telemetry, false, null);
     }
 
     public GatewaySettings {

@@ -84,6 +84,10 @@ public final class SetBody implements Policy {
         if (template.equals("liquid")) {
             return liquid(e, ctx, target, forced == null || detached, nil.equals("null"), parseDates, detached);
         }
+        return plain(e, ctx, target, nil.equals("null"));
+    }
+
+    private static SetBody plain(XmlElement e, CompileContext ctx, Message target, boolean emptyAsNull) {
         ctx.noElements(e);
         SourceValue text = e.textValue();
         if (text == null) {
@@ -91,17 +95,42 @@ public final class SetBody implements Policy {
         }
         Value<Object> v;
         if (CompileContext.isExpression(ctx.substitute(text).text())) {
-            v = ctx.value(text, Object.class, "set-body", t -> t);
+            v = ctx.value(text, Object.class, e.name(), t -> t);
         } else {
             v = Value.constant(ctx.substitute(text).text());
         }
         if (v == null) {
             return null;
         }
-        if (nil.equals("null") && v.isConstant() && ((String) v.constant()).isEmpty()) {
+        if (emptyAsNull && v.isConstant() && v.constant() instanceof String str && str.isEmpty()) {
             v = Value.constant(null);
         }
         return new SetBody(v, null, false, false, false, target);
+    }
+
+    /**
+     * Compiles the content of {@code e}, an element other than {@code <set-body>} whose attributes
+     * the caller has checked ({@code publish-to-dapr}, {@code invoke-dapr-binding}'s
+     * {@code <data>}), as set-body compiles its own: text, a policy expression, or with
+     * {@code liquid} a Liquid template whose {@code body} is the message of {@code message}
+     * ({@code REQUEST} in inbound and backend, else {@code RESPONSE}), which is then buffered for
+     * the route. Apply it with {@link #bodyFor}, giving that message's body; null after reporting.
+     */
+    static SetBody content(XmlElement e, CompileContext ctx, boolean liquid) {
+        Message message = Message.of(ctx.section());
+        if (!liquid) {
+            return plain(e, ctx, message, false);
+        }
+        SetBody b = liquid(e, ctx, message, true, false, true, true);
+        if (b != null && b.bindsBody) {
+            ctx.readsBody(message == Message.REQUEST, message == Message.RESPONSE);
+        }
+        return b;
+    }
+
+    /** The body of the current section's message ({@link #content}'s templates read it). */
+    MessageBody currentBody(PolicyContext c) {
+        return target.body(c);
     }
 
     private static SetBody liquid(XmlElement e, CompileContext ctx, Message target, boolean bindsBody, boolean nilAsNull,

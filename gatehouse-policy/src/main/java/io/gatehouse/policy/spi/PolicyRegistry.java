@@ -18,6 +18,7 @@ import io.gatehouse.policy.elements.EmitMetric;
 import io.gatehouse.policy.elements.FindAndReplace;
 import io.gatehouse.policy.elements.ForwardRequest;
 import io.gatehouse.policy.elements.IncludeFragment;
+import io.gatehouse.policy.elements.InvokeDaprBinding;
 import io.gatehouse.policy.elements.IpFilter;
 import io.gatehouse.policy.elements.JsonToXml;
 import io.gatehouse.policy.elements.Jsonp;
@@ -26,6 +27,8 @@ import io.gatehouse.policy.elements.LlmEmitTokenMetric;
 import io.gatehouse.policy.elements.LlmTokenLimit;
 import io.gatehouse.policy.elements.MockResponse;
 import io.gatehouse.policy.elements.NeedsApiSchema;
+import io.gatehouse.policy.elements.Proxy;
+import io.gatehouse.policy.elements.PublishToDapr;
 import io.gatehouse.policy.elements.Quota;
 import io.gatehouse.policy.elements.QuotaByKey;
 import io.gatehouse.policy.elements.RateLimit;
@@ -67,7 +70,7 @@ import java.util.stream.Stream;
 public final class PolicyRegistry {
     /** APIM policies (https://learn.microsoft.com/azure/api-management/api-management-policies) Gatehouse does not have yet: each is a load-time error naming it. */
     private static final Set<String> APIM_NOT_YET = Set.of(
-            "set-graphql-resolver", "publish-to-dapr", "invoke-dapr-binding", "proxy",
+            "set-graphql-resolver",
             "llm-semantic-cache-lookup", "llm-semantic-cache-store",
             "azure-openai-semantic-cache-lookup", "azure-openai-semantic-cache-store", "sql-data-source",
             "http-data-source");
@@ -95,7 +98,8 @@ public final class PolicyRegistry {
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
                 AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
                 ValidateGraphqlRequest.TYPE, ValidateODataRequest.TYPE,
-                LlmTokenLimit.TYPE, LlmTokenLimit.AZURE_OPENAI_TYPE, LlmEmitTokenMetric.TYPE, LlmEmitTokenMetric.AZURE_OPENAI_TYPE)).toList());
+                LlmTokenLimit.TYPE, LlmTokenLimit.AZURE_OPENAI_TYPE, LlmEmitTokenMetric.TYPE, LlmEmitTokenMetric.AZURE_OPENAI_TYPE,
+                Proxy.TYPE, PublishToDapr.TYPE, InvokeDaprBinding.TYPE)).toList());
     }
 
     public static PolicyRegistry of(Collection<PolicyType> types) {
