@@ -84,6 +84,7 @@ class CommandsTest {
                     </send-request>
                     <set-backend-service base-url="{{BaseUrl}}/api/v2" />
                     <rate-limit calls="{{client-secret}}" renewal-period="60" />
+                    <set-variable name="leak" value="@({{client-secret}}.Length)" />
                   </inbound>
                 </policies>
                 """);
@@ -104,14 +105,16 @@ class CommandsTest {
                   - name: BaseUrl
                     value: https://idp.example.org
                   - name: client-secret
-                    value: s3cr3t-0123456789
-                    secret: true
+                    value: ${file:client-secret.txt}
                 """);
+        // read from a file, so taken as a secret without 'secret: true'
+        Files.writeString(tmp.resolve("client-secret.txt"), "s3cr3t-0123456789");
         Run withConfig = run("policy", "check", "-c", cfg.toString(), doc.toString());
         // the secret is used where a number is needed: an error that shows the name, never the value
         assertThat(withConfig.exit()).as(withConfig.out()).isEqualTo(1);
         assertThat(withConfig.out()).contains(doc + ":8:17: error: attribute 'calls' on <rate-limit>: '{{client-secret}}'")
-                .contains("1 file: 1 error, 0 warnings").doesNotContain("s3cr3t");
+                .contains(doc + ":9:38: error: this expression does not compile; what the compiler says is withheld")
+                .contains("1 file: 2 errors, 0 warnings").doesNotContain("s3cr3t").doesNotContain("0123456789");
     }
 
     @Test

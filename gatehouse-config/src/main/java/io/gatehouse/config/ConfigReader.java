@@ -1067,7 +1067,10 @@ final class ConfigReader {
             diagnostics.add(s.position().error("missing required key 'value' in named value (or 'keyVault' for a "
                     + "value kept in Key Vault)"));
             value = null;
-        } else if (Boolean.TRUE.equals(secret)) {
+        } else if (Boolean.TRUE.equals(secret) || readElsewhere(s, "value")) {
+            // a value kept out of the config file (${env:...}, ${file:...}) is taken as a secret,
+            // as a Key Vault one is: it never reaches a diagnostic, a log line or a trace
+            secret = true;
             Secret v = secret(s, "value");
             value = v == null ? null : v.revealString();
         } else {
@@ -1602,6 +1605,12 @@ final class ConfigReader {
     }
 
     /** The key's text after substitution, or null when absent or wrong (reported). */
+    /** True if {@code key}'s value is read from the environment or a file ({@code ${env:...}}, {@code ${file:...}}). */
+    private static boolean readElsewhere(Section s, String key) {
+        return s.node(key) instanceof YamlNode.Scalar sc && sc.value() != null
+                && (sc.value().contains("${env:") || sc.value().contains("${file:"));
+    }
+
     private String string(Section s, String key) {
         YamlNode node = s.node(key);
         if (node == null) {

@@ -365,16 +365,23 @@ public final class CompileContext {
         }
         if (isExpression(s.text())) {
             CompiledExpression ce;
-            long errorsBefore = diagnostics.errorCount();
+            // an expression holding a secret named value: the compiler's messages quote pieces of
+            // the code (a name, a literal) that may be pieces of the secret, so they are withheld
+            boolean secret = environment.secretValues().stream().anyMatch(s.text()::contains);
+            Diagnostics target = secret ? new Diagnostics() : diagnostics;
+            long errorsBefore = target.errorCount();
             try {
-                ce = environment.expressionCompiler().compile(s.text(), s.start(), type, diagnostics);
+                ce = environment.expressionCompiler().compile(s.text(), s.start(), type, target);
             } catch (RuntimeException | StackOverflowError e) {
                 // the compiler must never take a config load down; report it like any other problem
                 error(s.start(), "this expression could not be compiled (internal error: " + e.getClass().getSimpleName() + ")");
                 return null;
             }
             if (ce == null) {
-                if (diagnostics.errorCount() == errorsBefore) {
+                if (secret) {
+                    error(s.start(), "this expression does not compile; what the compiler says is withheld, as the expression"
+                            + " holds a secret named value (check it with a stand-in value)");
+                } else if (diagnostics.errorCount() == errorsBefore) {
                     error(s.start(), "this expression does not compile");
                 }
                 return null;
