@@ -32,11 +32,20 @@ final class PolicyCommand implements Runnable {
                         + " (without it, unknown {{names}} are placeholders and other references are warnings)")
         Path config;
 
+        @Option(names = "--api", paramLabel = "ID",
+                description = "with -c: check the documents as the given API's (its GraphQL schema, for validate-graphql-request)")
+        String api;
+
         @Override
         public Integer call() {
             Diagnostics d;
             try {
-                d = config == null ? PolicyCheck.check(files) : withConfig();
+                if (api != null && config == null) {
+                    d = new Diagnostics();
+                    d.error("--api", 0, 0, "--api needs -c CONFIG: the API comes from the config");
+                } else {
+                    d = config == null ? PolicyCheck.check(files) : withConfig();
+                }
             } catch (Throwable t) { // never a stack trace for a document: a diagnostic, and exit 1
                 d = new Diagnostics();
                 d.internalError(files.size() == 1 ? files.get(0).toString() : files.toString(), t);
@@ -57,7 +66,11 @@ final class PolicyCommand implements Runnable {
                 d.error(config.toString(), 0, 0, "the config does not load (see above): the policy documents were not checked against it");
                 return d;
             }
-            return PolicyCheck.check(files, loaded.config().policyEnvironment(), d);
+            if (api != null && loaded.config().model().apis().stream().noneMatch(a -> a.id().equals(api))) {
+                d.error(config.toString(), 0, 0, "--api " + api + ": the config has no API with that id");
+                return d;
+            }
+            return PolicyCheck.check(files, loaded.config().policyEnvironment(), d, api);
         }
     }
 }

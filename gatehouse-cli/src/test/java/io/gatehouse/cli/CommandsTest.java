@@ -118,6 +118,44 @@ class CommandsTest {
     }
 
     @Test
+    void policyCheckWithAConfigAndAnApiChecksGraphqlRulesAgainstThatApisSchema() throws Exception {
+        Files.writeString(tmp.resolve("people.graphql"), "type Query { person(id: ID!): Person }\ntype Person { id: ID! name: String email: String }\n");
+        Path cfg = tmp.resolve("graphql.yaml");
+        Files.writeString(cfg, """
+                gateway:
+                  listeners:
+                    - port: 8080
+                      tls: false
+                apis:
+                  - id: people
+                    path: people
+                    serviceUrl: http://127.0.0.1:9
+                    graphql:
+                      schema: people.graphql
+                """);
+        Path good = tmp.resolve("people-good.xml");
+        Files.writeString(good, """
+                <policies><inbound>
+                  <validate-graphql-request max-size="10240"><authorize><rule path="/Person/email" action="remove" /></authorize></validate-graphql-request>
+                </inbound></policies>
+                """);
+        Path bad = tmp.resolve("people-bad.xml");
+        Files.writeString(bad, """
+                <policies><inbound>
+                  <validate-graphql-request max-size="10240"><authorize><rule path="/Person/mail" action="remove" /></authorize></validate-graphql-request>
+                </inbound></policies>
+                """);
+        Run ok = run("policy", "check", "-c", cfg.toString(), "--api", "people", good.toString());
+        assertThat(ok.exit()).as(ok.out()).isEqualTo(0);
+        Run refused = run("policy", "check", "-c", cfg.toString(), "--api", "people", bad.toString());
+        assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out()).contains(bad + ":2:").contains("mail");
+        Run unknownApi = run("policy", "check", "-c", cfg.toString(), "--api", "patients", good.toString());
+        assertThat(unknownApi.exit()).isEqualTo(1);
+        assertThat(unknownApi.out()).contains("--api patients: the config has no API with that id");
+    }
+
+    @Test
     void policyCheckReportsHostileDocumentsInsteadOfCrashing() throws Exception {
         String prefix = "<policies><inbound><choose><when condition=\"@(context.Request.Certificate.Thumbprint == ";
         Path literal = tmp.resolve("literal.xml");

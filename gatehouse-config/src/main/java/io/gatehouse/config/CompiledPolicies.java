@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every policy document of a config, compiled once at load: the global, API and operation
@@ -34,19 +35,25 @@ import java.util.Map;
  * (APIM's default policy, {@code <backend><forward-request/></backend>}).
  */
 public final class CompiledPolicies {
-    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE, null);
+    private static final CompiledPolicies NONE = new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE, null, Map.of(), Set.of());
 
     private final Map<String, EffectivePolicy> byApi;
     private final Map<String, EffectivePolicy> byOperation;
     private final ChainCheck chainCheck;
     private final OutboundHttp.Deferred outbound;
+    /** The APIs' GraphQL schemas that parsed, and the APIs whose schema file did not (reported at load). */
+    private final Map<String, GraphqlApiSchema> graphqlSchemas;
+    private final Set<String> brokenGraphqlSchemas;
 
     private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
-                             ChainCheck chainCheck, OutboundHttp.Deferred outbound) {
+                             ChainCheck chainCheck, OutboundHttp.Deferred outbound,
+                             Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas) {
         this.byApi = Map.copyOf(byApi);
         this.byOperation = Map.copyOf(byOperation);
         this.chainCheck = chainCheck;
         this.outbound = outbound;
+        this.graphqlSchemas = Map.copyOf(graphqlSchemas);
+        this.brokenGraphqlSchemas = Set.copyOf(brokenGraphqlSchemas);
     }
 
     /**
@@ -123,23 +130,17 @@ public final class CompiledPolicies {
         boolean anyPolicy = model.globalPolicy() != null
                 || model.apis().stream().anyMatch(a -> a.policy() != null
                 || a.operations().stream().anyMatch(o -> o.policy() != null));
+        Set<String> broken = new java.util.HashSet<>(graphqlSchemas.keySet());
+        broken.removeAll(schemas.keySet());
         if (!anyPolicy && fragments.isEmpty()) {
-            return NONE;
+            return schemas.isEmpty() && broken.isEmpty() ? NONE
+                    : new CompiledPolicies(Map.of(), Map.of(), ChainCheck.NONE, null, schemas, broken);
         }
         ChainCheck check = chainCheck(caStore, revocation);
         OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
         PolicyEnvironment.Builder env = environment(model, namedValues, fragments, keyPairs, certificates, caStore, check,
                 hostEnvironment).outboundHttp(outbound);
-        for (ApiConfig api : model.apis()) {
-            GraphqlApiSchema schema = schemas.get(api.id());
-            if (schema != null) {
-                env.graphqlSchema(api.id(), schema);
-            } else if (graphqlSchemas.containsKey(api.id())) {
-                env.brokenGraphqlSchema(api.id()); // reported at the schema file: its policies do not report it again
-            } else {
-                env.apiWithoutGraphqlSchema(api.id());
-            }
-        }
+        graphql(env, model, schemas, broken);
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
 
@@ -159,7 +160,7 @@ public final class CompiledPolicies {
                 }
             }
         }
-        return new CompiledPolicies(byApi, byOperation, check, outbound);
+        return new CompiledPolicies(byApi, byOperation, check, outbound, schemas, broken);
     }
 
     /**
@@ -203,6 +204,26 @@ public final class CompiledPolicies {
             env.daprEndpoint(model.gateway().daprHttpEndpoint());
         }
         return env;
+    }
+
+    /** Tells {@code env} each API's GraphQL schema, or that it has none, or that its file did not parse. */
+    static void graphql(PolicyEnvironment.Builder env, GatehouseConfig model, Map<String, GraphqlApiSchema> schemas,
+                        Set<String> broken) {
+        for (ApiConfig api : model.apis()) {
+            GraphqlApiSchema schema = schemas.get(api.id());
+            if (schema != null) {
+                env.graphqlSchema(api.id(), schema);
+            } else if (broken.contains(api.id())) {
+                env.brokenGraphqlSchema(api.id()); // reported at the schema file: its policies do not report it again
+            } else {
+                env.apiWithoutGraphqlSchema(api.id());
+            }
+        }
+    }
+
+    /** {@link #graphql} with the schemas this config's load read. */
+    void graphql(PolicyEnvironment.Builder env, GatehouseConfig model) {
+        graphql(env, model, graphqlSchemas, brokenGraphqlSchemas);
     }
 
     private static PolicyDocument parse(PolicyEngine engine, Map<PolicyRef, SourceText> sources, PolicyRef ref,

@@ -80,8 +80,10 @@ public final class LoadedConfig {
      * for checking other documents against it: {@code gatehouse policy check -c CONFIG FILE...}.
      */
     public io.gatehouse.policy.PolicyEnvironment.Builder policyEnvironment() {
-        return CompiledPolicies.environment(model, namedValues, fragments, keyPairs, certificates, caStore,
-                policies.chainCheck(), System.getenv());
+        io.gatehouse.policy.PolicyEnvironment.Builder env = CompiledPolicies.environment(model, namedValues, fragments,
+                keyPairs, certificates, caStore, policies.chainCheck(), System.getenv());
+        policies.graphql(env, model);
+        return env;
     }
 
     /** Every policy compiled and composed per API and operation. */

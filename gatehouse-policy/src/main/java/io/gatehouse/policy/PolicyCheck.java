@@ -33,6 +33,15 @@ public final class PolicyCheck {
      * certificates, backends and fragments), added to {@code d}.
      */
     public static Diagnostics check(List<Path> files, PolicyEnvironment.Builder env, Diagnostics d) {
+        return check(files, env, d, null);
+    }
+
+    /**
+     * Like {@link #check(List, PolicyEnvironment.Builder, Diagnostics)}, the documents compiled as
+     * API {@code apiId}'s (its GraphQL schema, for {@code validate-graphql-request}); null: as a
+     * document of no API in particular (at global scope such a policy needs every API's schema).
+     */
+    public static Diagnostics check(List<Path> files, PolicyEnvironment.Builder env, Diagnostics d, String apiId) {
         List<SourceText> sources = new ArrayList<>();
         for (Path f : files) {
             String name = f.toString();
@@ -52,6 +61,9 @@ public final class PolicyCheck {
             }
         }
         PolicyEngine engine = new PolicyEngine(env.build());
+        if (apiId != null) {
+            engine = engine.forApi(apiId);
+        }
         for (SourceText src : sources) {
             try {
                 if (isFragment(src.text())) {
