@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -149,17 +148,8 @@ final class DaprSidecar {
     }
 
     private void failed(Exchange exchange, URI uri, Throwable t) {
-        Throwable c = t;
-        while (c instanceof CompletionException && c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c instanceof GatewayException g) {
-            throw g;
-        }
-        OutboundHttp.Failure.Kind kind = c instanceof OutboundHttp.Failure f ? f.kind() : OutboundHttp.Failure.Kind.CONNECTION;
-        if (kind == OutboundHttp.Failure.Kind.UNAVAILABLE) {
-            throw new GatewayException(500, policy, "OutboundUnavailable", String.valueOf(c.getMessage()), c);
-        }
+        Throwable c = OutboundHttp.Failure.cause(t, policy);
+        OutboundHttp.Failure.Kind kind = OutboundHttp.Failure.kindOf(c);
         if (ignoreError) {
             if (variable != null) {
                 exchange.context().variables().set(variable, null);

@@ -11,7 +11,6 @@ import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -65,18 +64,8 @@ public final class SendRequest implements Policy {
             if (t == null) {
                 return OutgoingRequest.toResponse(resp);
             }
-            Throwable c = t;
-            while (c instanceof CompletionException && c.getCause() != null) {
-                c = c.getCause();
-            }
-            if (c instanceof GatewayException g) {
-                throw g;
-            }
-            OutboundHttp.Failure.Kind kind = c instanceof OutboundHttp.Failure f ? f.kind() : OutboundHttp.Failure.Kind.CONNECTION;
-            if (kind == OutboundHttp.Failure.Kind.UNAVAILABLE) {
-                // not the service's fault but the gateway's: not an error ignore-error covers
-                throw new GatewayException(500, "send-request", "OutboundUnavailable", String.valueOf(c.getMessage()), c);
-            }
+            Throwable c = OutboundHttp.Failure.cause(t, "send-request");
+            OutboundHttp.Failure.Kind kind = OutboundHttp.Failure.kindOf(c);
             if (ignoreError) {
                 return null;
             }

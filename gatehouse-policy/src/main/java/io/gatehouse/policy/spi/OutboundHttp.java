@@ -127,6 +127,32 @@ public interface OutboundHttp {
         public Kind kind() {
             return kind;
         }
+
+        /**
+         * What made a policy's outbound call fail, for {@code policy} to report: {@code failure}
+         * without its {@link java.util.concurrent.CompletionException} wrappers. A
+         * {@link io.gatehouse.policy.GatewayException} inside is rethrown as it is, and a call that
+         * could not be made ({@link Kind#UNAVAILABLE}: not the service's fault but the gateway's,
+         * which {@code ignore-error} does not cover) is thrown as a 500 {@code OutboundUnavailable}.
+         */
+        public static Throwable cause(Throwable failure, String policy) {
+            Throwable c = failure;
+            while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof io.gatehouse.policy.GatewayException g) {
+                throw g;
+            }
+            if (c instanceof Failure f && f.kind == Kind.UNAVAILABLE) {
+                throw new io.gatehouse.policy.GatewayException(500, policy, "OutboundUnavailable", String.valueOf(c.getMessage()), c);
+            }
+            return c;
+        }
+
+        /** The kind of a {@link #cause}: a {@link Failure}'s own, else {@link Kind#CONNECTION}. */
+        public static Kind kindOf(Throwable cause) {
+            return cause instanceof Failure f ? f.kind : Kind.CONNECTION;
+        }
     }
 
     /**
