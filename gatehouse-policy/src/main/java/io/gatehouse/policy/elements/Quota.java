@@ -81,9 +81,14 @@ public final class Quota implements Policy {
          * {@code later} then says so.
          */
         void count(Exchange exchange, CounterStore store, String key, boolean counted, Supplier<Boolean> later) {
+            count(exchange, store, key, counted, later, 1);
+        }
+
+        /** Like the above, a counted call adding {@code increment} calls ({@code quota-by-key increment-count}). */
+        void count(Exchange exchange, CounterStore store, String key, boolean counted, Supplier<Boolean> later, int increment) {
             boolean now = counted && later == null;
             if (calls > 0) {
-                CounterStore.Count c = store.tryAdd(key + "|calls", now ? 1 : 0, now ? calls : calls - 1, period);
+                CounterStore.Count c = store.tryAdd(key + "|calls", now ? increment : 0, now ? calls : calls - Math.max(1, increment), period);
                 if (!c.allowed()) {
                     throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
                             c.secondsToReset());
@@ -107,7 +112,7 @@ public final class Quota implements Policy {
                         return;
                     }
                     if (calls > 0) {
-                        store.tryAdd(key + "|calls", 1, Long.MAX_VALUE, period);
+                        store.tryAdd(key + "|calls", increment, Long.MAX_VALUE, period);
                     }
                     if (kilobytes > 0) {
                         store.tryAdd(key + "|kb", requestKb + kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),

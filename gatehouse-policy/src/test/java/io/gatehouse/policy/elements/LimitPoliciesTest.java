@@ -121,6 +121,24 @@ class LimitPoliciesTest {
     }
 
     @Test
+    void quotaByKeyIncrementCountCountsEachRequestAsThatManyCalls() {
+        EffectivePolicy p = inbound("<quota-by-key calls=\"5\" renewal-period=\"3600\" increment-count=\"@(2)\""
+                + " counter-key=\"@(context.Request.IpAddress)\" />");
+        String ip = "10.8." + (int) (Math.random() * 250) + "." + (int) (Math.random() * 250);
+        for (int i = 0; i < 2; i++) { // 2 + 2 calls of 5
+            PolicyContext ok = call(freshApi());
+            ok.request().ipAddress(ip);
+            run(p, ok);
+            assertThat(ok.response().statusCode()).isEqualTo(200);
+        }
+        PolicyContext over = call(freshApi()); // 4 + 2 > 5
+        over.request().ipAddress(ip);
+        run(p, over);
+        assertThat(over.response().statusCode()).isEqualTo(403);
+        assertThat(over.lastError().message()).startsWith("Out of call volume quota.");
+    }
+
+    @Test
     void quotaByKeyCountsRequestKilobytes() {
         EffectivePolicy p = inbound("<quota-by-key bandwidth=\"2\" renewal-period=\"3600\" counter-key=\"@(context.Request.IpAddress)\" />");
         String ip = "10.9." + (int) (Math.random() * 250) + "." + (int) (Math.random() * 250);
