@@ -109,6 +109,21 @@ class NamedValueSubstitutionTest {
     }
 
     @Test
+    void withoutAConfigTheCodeAroundAPlaceholderIsStillChecked() throws IOException {
+        Path p = write("around.xml", """
+                <policies><inbound>
+                  <set-header name="a" exists-action="override"><value>@(context.Request.Headerz.GetValueOrDefault("{{header}}", ""))</value></set-header>
+                  <set-header name="b" exists-action="override"><value>@({{count}}.ToString())</value></set-header>
+                  <set-header name="c" exists-action="override"><value>@(new System.Random().Next(1,100) &lt;= {{weight}} ? "x" : "y")</value></set-header>
+                </inbound></policies>""");
+        Diagnostics d = PolicyCheck.check(List.of(p));
+        // the misspelt member around a placeholder in a string is an error; a placeholder used as
+        // code (its value decides whether it compiles) is not
+        assertThat(d.all()).filteredOn(Diagnostic::isError).extracting(Diagnostic::message).singleElement().asString()
+                .contains("Headerz");
+    }
+
+    @Test
     void aSecretNamedValueNeverReachesAMessage() throws IOException {
         Path p = write("api.xml", """
                 <policies><inbound>

@@ -361,7 +361,13 @@ public final class CompileContext {
         if (v.hasUnresolved()) {
             // an unknown named value, reported above: in lenient mode what it stands for cannot be
             // checked here, so the value is taken as one known only when the policy runs
-            return environment.lenientReferences() ? Value.placeholder(v.written(), policy) : null;
+            if (!environment.lenientReferences()) {
+                return null;
+            }
+            if (isExpression(s.text())) {
+                checkAroundPlaceholders(v, type);
+            }
+            return Value.placeholder(v.written(), policy);
         }
         if (isExpression(s.text())) {
             CompiledExpression ce;
@@ -391,6 +397,30 @@ public final class CompileContext {
         }
         T c = parseConstant.apply(v.text());
         return c == null ? null : Value.constant(c);
+    }
+
+    /**
+     * Compiles an expression holding unknown named values with a stand-in for each, so the code
+     * around them is still checked: its errors are reported unless one is where a stand-in is
+     * (then what the name stands for decides, and nothing is said).
+     */
+    private void checkAroundPlaceholders(SourceValue v, Class<?> type) {
+        Set<Position> standIns = new HashSet<>();
+        SourceValue s = v.withStandIns(standIns).strip();
+        Diagnostics scratch = new Diagnostics();
+        try {
+            environment.expressionCompiler().compile(s.text(), s.start(), type, scratch);
+        } catch (RuntimeException | StackOverflowError e) {
+            return; // reported when the document is loaded with its named values
+        }
+        // a stand-in is named in the message ("the name '_____' does not exist"), or the error is
+        // where one is (the compiler counts columns in the decoded text, so after an entity such
+        // as &lt; its columns run ahead of the document's: the message is the surer sign)
+        boolean atStandIn = scratch.all().stream().filter(io.gatehouse.common.Diagnostic::isError).anyMatch(x -> x.message().contains("_____")
+                || standIns.stream().anyMatch(p -> p.line() == x.line() && p.column() == x.column()));
+        if (!atStandIn) {
+            scratch.all().forEach(diagnostics::add);
+        }
     }
 
     public Value<String> string(SourceValue raw, String policy) {

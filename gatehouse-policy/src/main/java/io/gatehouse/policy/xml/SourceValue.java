@@ -115,6 +115,29 @@ public final class SourceValue {
         return out;
     }
 
+    /**
+     * This value with each unknown {@code {{name}}} replaced by as many underscores (a C#
+     * identifier inside code, plain text inside a string literal), every position kept, for
+     * checking the code around a placeholder; {@code standIns} gets the position of each
+     * character replaced.
+     */
+    public SourceValue withStandIns(java.util.Set<Position> standIns) {
+        if (unresolved.length == 0) {
+            return this;
+        }
+        char[] t = text.toCharArray();
+        Matcher m = NAMED_VALUE.matcher(text);
+        for (int i : unresolved) {
+            if (m.find(i) && m.start() == i) {
+                for (int k = m.start(); k < m.end(); k++) {
+                    t[k] = '_';
+                    standIns.add(positionAt(k));
+                }
+            }
+        }
+        return new SourceValue(new String(t), offsets, lines, written, NONE);
+    }
+
     /** A {@code {{name}}} with no named value behind it. */
     public record Unresolved(String name, Position position) {
     }
