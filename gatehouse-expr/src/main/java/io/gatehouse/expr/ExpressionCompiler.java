@@ -61,6 +61,17 @@ public final class ExpressionCompiler {
      * @return the compiled expression, or null when there were errors; never throws for bad input
      */
     public CompiledExpression compile(String text, Position origin, Class<?> expected, Diagnostics diagnostics) {
+        return compile(text, origin, null, expected, diagnostics);
+    }
+
+    /**
+     * Like {@link #compile(String, Position, Class, Diagnostics)}, with where each character of
+     * {@code text} is written: {@code positions} maps an offset into {@code text} to its place in
+     * the document, for a text that is not the document's characters one for one (entities such
+     * as {@code &lt;} decoded, named values substituted). Null: offsets count from {@code origin}.
+     */
+    public CompiledExpression compile(String text, Position origin, java.util.function.IntFunction<Position> positions,
+                                      Class<?> expected, Diagnostics diagnostics) {
         requireNonNull(origin, "origin");
         requireNonNull(diagnostics, "diagnostics");
         Type want = expectedType(expected);
@@ -68,7 +79,7 @@ public final class ExpressionCompiler {
             diagnostics.error(origin.file(), origin.line(), origin.column(), "expected an expression starting with '@(' or '@{' but found nothing");
             return null;
         }
-        Checker checker = new Checker(text, origin, diagnostics);
+        Checker checker = new Checker(text, origin, positions, diagnostics);
         try {
             return compile(text, origin, want, checker);
         } catch (StackOverflowError e) {

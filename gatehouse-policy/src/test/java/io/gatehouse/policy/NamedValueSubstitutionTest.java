@@ -124,6 +124,19 @@ class NamedValueSubstitutionTest {
     }
 
     @Test
+    void errorsInsideAnExpressionPointAtTheDocumentAsWrittenAfterEntitiesAndNamedValues() {
+        String line2 = "  <set-variable name=\"a\" value=\"@(1 &lt; 2 &amp;&amp; context.Nope)\" />";
+        String line3 = "  <set-variable name=\"b\" value=\"@(&quot;{{tenant}}&quot;.Nope())\" />";
+        PolicyEngine engine = new PolicyEngine(PolicyEnvironment.builder()
+                .namedValue("tenant", "a-value-much-longer-than-its-name").build());
+        Diagnostics d = new Diagnostics();
+        engine.parse(new io.gatehouse.common.SourceText("p.xml", "<policies><inbound>\n" + line2 + "\n" + line3
+                + "\n</inbound></policies>"), Scope.API, d);
+        assertThat(d.all()).filteredOn(Diagnostic::isError).extracting(x -> x.line() + ":" + x.column()).containsExactly(
+                "2:" + (line2.indexOf("Nope") + 1), "3:" + (line3.indexOf("Nope") + 1));
+    }
+
+    @Test
     void aSecretNamedValueNeverReachesAMessage() throws IOException {
         Path p = write("api.xml", """
                 <policies><inbound>

@@ -45,6 +45,8 @@ public final class Checker {
 
     private final String src;
     private final Position origin;
+    /** Where each offset of the source is written, when it is not counted from {@link #origin}; or null. */
+    private final java.util.function.IntFunction<Position> positions;
     private final Diagnostics diags;
     final Library lib = Library.INSTANCE;
     final Deque<Map<String, Var>> scopes = new ArrayDeque<>();
@@ -54,8 +56,14 @@ public final class Checker {
     boolean readsResponseBody;
 
     public Checker(String src, Position origin, Diagnostics diags) {
+        this(src, origin, null, diags);
+    }
+
+    /** With where each offset of {@code src} is written (null: counted from {@code origin}). */
+    public Checker(String src, Position origin, java.util.function.IntFunction<Position> positions, Diagnostics diags) {
         this.src = src;
         this.origin = origin;
+        this.positions = positions;
         this.diags = diags;
         scopes.push(new HashMap<>());
     }
@@ -81,6 +89,11 @@ public final class Checker {
     /** Reports an error at an offset into the text; line/column advance through newlines. */
     public void error(int offset, String message) {
         errors++;
+        if (positions != null && origin.line() != 0) {
+            Position at = positions.apply(Math.max(0, Math.min(offset, src.length())));
+            diags.error(at.file(), at.line(), at.column(), message);
+            return;
+        }
         int line = origin.line();
         int col = origin.column();
         int lineStart = -1;

@@ -377,7 +377,7 @@ public final class CompileContext {
             Diagnostics target = secret ? new Diagnostics() : diagnostics;
             long errorsBefore = target.errorCount();
             try {
-                ce = environment.expressionCompiler().compile(s.text(), s.start(), type, target);
+                ce = environment.expressionCompiler().compile(s.text(), s.start(), s::positionAt, type, target);
             } catch (RuntimeException | StackOverflowError e) {
                 // the compiler must never take a config load down; report it like any other problem
                 error(s.start(), "this expression could not be compiled (internal error: " + e.getClass().getSimpleName() + ")");
@@ -409,13 +409,12 @@ public final class CompileContext {
         SourceValue s = v.withStandIns(standIns).strip();
         Diagnostics scratch = new Diagnostics();
         try {
-            environment.expressionCompiler().compile(s.text(), s.start(), type, scratch);
+            environment.expressionCompiler().compile(s.text(), s.start(), s::positionAt, type, scratch);
         } catch (RuntimeException | StackOverflowError e) {
             return; // reported when the document is loaded with its named values
         }
         // a stand-in is named in the message ("the name '_____' does not exist"), or the error is
-        // where one is (the compiler counts columns in the decoded text, so after an entity such
-        // as &lt; its columns run ahead of the document's: the message is the surer sign)
+        // where one is written
         boolean atStandIn = scratch.all().stream().filter(io.gatehouse.common.Diagnostic::isError).anyMatch(x -> x.message().contains("_____")
                 || standIns.stream().anyMatch(p -> p.line() == x.line() && p.column() == x.column()));
         if (!atStandIn) {
