@@ -69,7 +69,8 @@ public final class Library {
             "LastOrDefault", "Single", "SingleOrDefault", "Count", "Contains", "OrderBy", "OrderByDescending", "ToList",
             "ToArray", "Sum", "Max", "Min", "Average", "Distinct", "Skip", "Take", "Reverse", "ElementAt", "Concat",
             "SelectMany", "SkipWhile", "TakeWhile", "LongCount", "ElementAtOrDefault", "DefaultIfEmpty", "Union", "Intersect",
-            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType");
+            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType",
+            "GroupBy", "ToLookup", "ToHashSet", "Chunk", "MaxBy", "MinBy", "DistinctBy", "ExceptBy", "IntersectBy", "UnionBy");
 
     final Members m = new Members();
     private final Map<String, String> statics = new HashMap<>();
@@ -374,6 +375,12 @@ public final class Library {
         if (t.isPair()) {
             return "KeyValuePair";
         }
+        if (t.isGrouping()) {
+            return "IGrouping";
+        }
+        if (t.isLookup()) {
+            return "ILookup";
+        }
         if (t.cls() == java.util.LinkedHashSet.class) {
             return "HashSet";
         }
@@ -438,6 +445,9 @@ public final class Library {
                 Map<Object, Object> map = (Map<Object, Object>) o;
                 map.put(k, v);
             });
+        }
+        if (t.isLookup()) {
+            return new Indexer(t.key(), Type.listOf(t.elem().elem()), (o, k) -> ((NsSystemLinq.Lookup) o).get(k), null);
         }
         if (t.isDynamic()) {
             return new Indexer(Type.OBJECT, Type.OBJECT, Library::dynamicIndex, Library::dynamicSet);
