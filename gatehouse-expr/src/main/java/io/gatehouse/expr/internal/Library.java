@@ -426,6 +426,28 @@ public final class Library {
         return e;
     }
 
+    /**
+     * An overload of a method that takes a lambda: its parameter types with null where the lambda goes, the lambda's
+     * parameter and return types, the method's return type, and what it does.
+     */
+    record LambdaMethod(Type[] params, Type[] lambdaParams, Type lambdaRet, Type ret, Checked.FnImpl impl) {
+    }
+
+    private final Map<String, List<LambdaMethod>> lambdaMethods = new HashMap<>();
+
+    /** Registers a lambda-taking overload; owner as for {@link Members#method} ("static:T" for a static method). */
+    void lambdaMethod(String owner, String name, LambdaMethod lm) {
+        lambdaMethods.computeIfAbsent(owner + "." + name, k -> new java.util.ArrayList<>()).add(lm);
+    }
+
+    List<LambdaMethod> lambdaMethods(Type t, String name) {
+        return lambdaMethods.getOrDefault(owner(t) + "." + name, List.of());
+    }
+
+    List<LambdaMethod> staticLambdaMethods(String owner, String name) {
+        return lambdaMethods.getOrDefault("static:" + owner + "." + name, List.of());
+    }
+
     public Indexer indexer(Type t) {
         if (t.isDictionary()) {
             return new Indexer(t.key(), t.value(), (o, k) -> {
