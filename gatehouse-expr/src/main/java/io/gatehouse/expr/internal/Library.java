@@ -286,6 +286,7 @@ public final class Library {
         NsSystem.registerGuidBytes(this);
         NsSystem.registerConvertNarrowing(this);
         NsNewtonsoftJsonLinq.registerJPropertyRemove(this);
+        NsNewtonsoftJsonLinq.registerTree(this);
         NsNewtonsoftJson.registerJsonConvert(this);
         NsApim.registerFormContent(this);
         NsSystemCollectionsGeneric.registerDictionary(this);
