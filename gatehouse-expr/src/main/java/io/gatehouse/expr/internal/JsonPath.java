@@ -5,6 +5,7 @@ import io.gatehouse.expr.lib.JArray;
 import io.gatehouse.expr.lib.JObject;
 import io.gatehouse.expr.lib.JProperty;
 import io.gatehouse.expr.lib.JToken;
+import io.gatehouse.expr.lib.JValue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +13,8 @@ import java.util.List;
 /**
  * The JSONPath that Newtonsoft's {@code SelectToken}/{@code SelectTokens} read: {@code $}, {@code .name},
  * {@code ['name']}, {@code ['a','b']}, {@code [0]}, {@code [0,2]}, {@code [*]}, {@code .*}, slices
- * {@code [start:end:step]} and recursive descent {@code ..name}, {@code ..*}; with {@code errorWhenNoMatch} a step
- * that finds nothing fails with Newtonsoft's message. Filter expressions {@code [?(...)]} are refused with a
- * JsonException naming them.
+ * {@code [start:end:step]}, recursive descent {@code ..name}, {@code ..*}, and filters {@code [?(...)]}; with
+ * {@code errorWhenNoMatch} a step that finds nothing fails with Newtonsoft's message.
  */
 final class JsonPath {
     private JsonPath() {
@@ -25,7 +25,7 @@ final class JsonPath {
     }
 
     private interface Step {
-        List<JToken> apply(List<JToken> current, boolean errors);
+        List<JToken> apply(List<JToken> current, boolean errors, JToken root);
     }
 
     static List<JToken> select(JToken root, String path, boolean errorWhenNoMatch) {
@@ -35,7 +35,7 @@ final class JsonPath {
         List<JToken> current = new ArrayList<>();
         current.add(root);
         for (Step s : parse(path)) {
-            current = s.apply(current, errorWhenNoMatch);
+            current = s.apply(current, errorWhenNoMatch, root);
         }
         return current;
     }
@@ -120,7 +120,37 @@ final class JsonPath {
         }
         char c = p.charAt(k);
         if (c == '?') {
-            throw error("Filter expressions in paths are not supported by Gatehouse: " + p);
+            Filter f = new Filter(p, k + 1);
+            Cond cond = f.top();
+            int j = f.k;
+            while (j < n && p.charAt(j) == ' ') {
+                j++;
+            }
+            if (j >= n || p.charAt(j) != ']') {
+                throw error("Path ended with open indexer.");
+            }
+            end[0] = j + 1;
+            return (cur, err, top) -> {
+                List<JToken> out = new ArrayList<>();
+                for (JToken t : cur) {
+                    // as Newtonsoft's QueryFilter: the filter tests what the token enumerates (array items; an object's
+                    // properties); after '..' (QueryScanFilter) the token itself and every token below it
+                    List<JToken> candidates;
+                    if (scan) {
+                        candidates = new ArrayList<>();
+                        candidates.add(t);
+                        candidates.addAll(t.descendants());
+                    } else {
+                        candidates = t instanceof JArray || t instanceof JObject ? t.children() : List.of();
+                    }
+                    for (JToken v : candidates) {
+                        if (cond.test(top, v)) {
+                            out.add(v);
+                        }
+                    }
+                }
+                return out;
+            };
         }
         if (c == '\'' || c == '"') {
             List<String> names = new ArrayList<>();
@@ -209,6 +239,212 @@ final class JsonPath {
         return scan ? scanThen(base) : base;
     }
 
+    /** A filter's condition on a candidate token ({@code @}), with the path's root for {@code $}. */
+    private interface Cond {
+        boolean test(JToken root, JToken candidate);
+    }
+
+    /** An operand of a comparison: the tokens it stands for. */
+    private interface Operand {
+        List<JToken> eval(JToken root, JToken candidate);
+    }
+
+    /**
+     * {@code ?( ... )}: comparisons ({@code == != < <= > >=}) between {@code @}/{@code $} paths and literals (numbers,
+     * quoted strings, true, false, null), a path alone (it exists), {@code &&}, {@code ||} and parentheses, matched as
+     * Newtonsoft's BooleanQueryExpression does: some left token and some right token satisfy the operator.
+     */
+    private static final class Filter {
+        final String p;
+        int k;
+
+        Filter(String p, int k) {
+            this.p = p;
+            this.k = k;
+        }
+
+        private void ws() {
+            while (k < p.length() && p.charAt(k) == ' ') {
+                k++;
+            }
+        }
+
+        private boolean eat(String s) {
+            ws();
+            if (p.startsWith(s, k)) {
+                k += s.length();
+                return true;
+            }
+            return false;
+        }
+
+        Cond top() {
+            if (!eat("(")) {
+                throw error("Unexpected character while parsing path indexer: " + (k < p.length() ? p.charAt(k) : ' '));
+            }
+            Cond c = or();
+            if (!eat(")")) {
+                throw error("Path ended with open query.");
+            }
+            return c;
+        }
+
+        private Cond or() {
+            Cond left = and();
+            while (eat("||")) {
+                Cond a = left;
+                Cond b = and();
+                left = (r, t) -> a.test(r, t) || b.test(r, t);
+            }
+            return left;
+        }
+
+        private Cond and() {
+            Cond left = unary();
+            while (eat("&&")) {
+                Cond a = left;
+                Cond b = unary();
+                left = (r, t) -> a.test(r, t) && b.test(r, t);
+            }
+            return left;
+        }
+
+        private Cond unary() {
+            ws();
+            if (k < p.length() && p.charAt(k) == '(') {
+                k++;
+                Cond c = or();
+                if (!eat(")")) {
+                    throw error("Path ended with open query.");
+                }
+                return c;
+            }
+            Operand left = operand();
+            ws();
+            String op = null;
+            for (String o : new String[] {"===", "!==", "==", "!=", "<=", ">=", "<", ">"}) {
+                if (p.startsWith(o, k)) {
+                    op = o;
+                    k += o.length();
+                    break;
+                }
+            }
+            if (op == null) {
+                return (r, t) -> !left.eval(r, t).isEmpty();
+            }
+            Operand right = operand();
+            String o = op;
+            return (r, t) -> {
+                for (JToken a : left.eval(r, t)) {
+                    for (JToken b : right.eval(r, t)) {
+                        if (match(o, a, b)) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            };
+        }
+
+        private Operand operand() {
+            ws();
+            if (k >= p.length()) {
+                throw error("Path ended with open query.");
+            }
+            char c = p.charAt(k);
+            if (c == '@' || c == '$') {
+                int start = k + 1;
+                int j = start;
+                int depth = 0;
+                while (j < p.length()) {
+                    char d = p.charAt(j);
+                    if (d == '[') {
+                        depth++;
+                    } else if (d == ']') {
+                        if (depth == 0) {
+                            break;
+                        }
+                        depth--;
+                    } else if (depth == 0 && (d == ' ' || d == ')' || "=!<>&|".indexOf(d) >= 0)) {
+                        break;
+                    }
+                    j++;
+                }
+                List<Step> steps = parse(p.substring(start, j));
+                k = j;
+                boolean fromRoot = c == '$';
+                return (r, t) -> {
+                    List<JToken> cur = new ArrayList<>();
+                    cur.add(fromRoot ? r : t);
+                    for (Step s : steps) {
+                        cur = s.apply(cur, false, r);
+                    }
+                    return cur;
+                };
+            }
+            JToken literal;
+            if (c == '\'' || c == '"') {
+                int j = p.indexOf(c, k + 1);
+                if (j < 0) {
+                    throw error("Path ended with an open string.");
+                }
+                literal = new JValue(p.substring(k + 1, j));
+                k = j + 1;
+            } else if (p.startsWith("true", k) || p.startsWith("false", k) || p.startsWith("null", k)) {
+                String w = p.startsWith("true", k) ? "true" : p.startsWith("false", k) ? "false" : "null";
+                literal = new JValue(w.equals("null") ? null : (Object) Boolean.valueOf(w));
+                k += w.length();
+            } else {
+                int j = k;
+                while (j < p.length() && "-+.eE0123456789".indexOf(p.charAt(j)) >= 0) {
+                    j++;
+                }
+                String num = p.substring(k, j);
+                try {
+                    literal = num.contains(".") || num.contains("e") || num.contains("E")
+                            ? new JValue(Double.parseDouble(num)) : new JValue(Long.parseLong(num));
+                } catch (NumberFormatException e) {
+                    throw error("Could not read query value.");
+                }
+                k = j;
+            }
+            JToken lit = literal;
+            return (r, t) -> List.of(lit);
+        }
+    }
+
+    private static boolean match(String op, JToken a, JToken b) {
+        if (!(a instanceof JValue x) || !(b instanceof JValue y)) {
+            return op.equals("!=") || op.equals("!==");
+        }
+        Object u = x.value();
+        Object v = y.value();
+        boolean numbers = u instanceof Number && v instanceof Number;
+        int cmp;
+        if (numbers) {
+            cmp = new java.math.BigDecimal(u.toString()).compareTo(new java.math.BigDecimal(v.toString()));
+        } else if (u instanceof String s && v instanceof String w) {
+            cmp = s.compareTo(w);
+        } else if (u instanceof Boolean s && v instanceof Boolean w) {
+            cmp = Boolean.compare(s, w);
+        } else if (u == null && v == null) {
+            cmp = 0;
+        } else {
+            return op.equals("!=") || op.equals("!==");
+        }
+        boolean strictTypes = !op.equals("===") && !op.equals("!==") || x.type() == y.type();
+        return switch (op) {
+            case "==" -> cmp == 0;
+            case "===" -> strictTypes && cmp == 0;
+            case "!=" -> cmp != 0;
+            case "!==" -> !strictTypes || cmp != 0;
+            case "<" -> !(u == null) && cmp < 0;
+            case "<=" -> !(u == null) && cmp <= 0;
+            case ">" -> !(u == null) && cmp > 0;
+            default -> !(u == null) && cmp >= 0;
+        };
+    }
+
     private static Integer number(String s) {
         String t = s.trim();
         if (t.isEmpty()) {
@@ -228,7 +464,7 @@ final class JsonPath {
     /** {@code .name} (null for {@code *}); after {@code ..} every descendant property of that name. */
     private static Step field(String name, boolean scan) {
         if (scan) {
-            return (cur, err) -> {
+            return (cur, err, top) -> {
                 List<JToken> out = new ArrayList<>();
                 for (JToken c : cur) {
                     if (name == null) {
@@ -247,7 +483,7 @@ final class JsonPath {
                 return out;
             };
         }
-        return (cur, err) -> {
+        return (cur, err, top) -> {
             List<JToken> out = new ArrayList<>();
             for (JToken t : cur) {
                 if (t instanceof JObject o) {
@@ -270,7 +506,7 @@ final class JsonPath {
     }
 
     private static Step fields(List<String> names, boolean scan) {
-        Step plain = (cur, err) -> {
+        Step plain = (cur, err, top) -> {
             List<JToken> out = new ArrayList<>();
             for (JToken t : cur) {
                 if (t instanceof JObject o) {
@@ -295,11 +531,11 @@ final class JsonPath {
     /** {@code ..[...]}: every token below (and the token itself), then the indexer. */
     private static Step scanThen(Step next) {
         Step every = field(null, true);
-        return (cur, err) -> next.apply(every.apply(cur, false), err);
+        return (cur, err, top) -> next.apply(every.apply(cur, false, top), err, top);
     }
 
     private static Step all() {
-        return (cur, err) -> {
+        return (cur, err, top) -> {
             List<JToken> out = new ArrayList<>();
             for (JToken t : cur) {
                 if (t instanceof JArray a) {
@@ -313,7 +549,7 @@ final class JsonPath {
     }
 
     private static Step indexes(List<Integer> indexes) {
-        return (cur, err) -> {
+        return (cur, err, top) -> {
             List<JToken> out = new ArrayList<>();
             for (JToken t : cur) {
                 for (int i : indexes) {
@@ -336,7 +572,7 @@ final class JsonPath {
 
     /** {@code [start:end:step]} with Python's rules for negative and missing bounds, as Newtonsoft's ArraySliceFilter. */
     private static Step slice(Integer start, Integer stop, Integer step) {
-        return (cur, err) -> {
+        return (cur, err, top) -> {
             List<JToken> out = new ArrayList<>();
             for (JToken t : cur) {
                 if (!(t instanceof JArray a)) {
