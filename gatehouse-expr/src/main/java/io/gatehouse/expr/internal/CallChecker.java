@@ -304,6 +304,9 @@ final class CallChecker {
             return ck.fail(m.namePos(), "'" + m.name() + "' on " + owner + " is not generic: remove the <...>");
         }
         Type ret = chosen.ret().ret(recv == null ? null : recv.t(), argTypes, typeArg);
+        if (ret == null && typeArg == null) {
+            return ck.fail(m.namePos(), "'" + m.name() + "' is not available on " + owner);
+        }
         if (ret == null) {
             return ck.fail(c.typeArgs().isEmpty() ? m.namePos() : c.typeArgs().get(0).pos(),
                     "'" + m.name() + "' does not support the type argument '" + (typeArg == null ? "?" : typeArg.name()) + "'");

@@ -157,6 +157,48 @@ final class NsSystemXml {
                 return null;
             }), content);
         }
+        m.method(el, "Attributes", Type.listOf(attr), (o, a, x) -> {
+            XName an = name(a[0]);
+            return new ArrayList<Object>(((XElement) o).attributes().stream().filter(at -> at.name().equals(an)).toList());
+        }, O);
+        // Extensions.Attributes([name]) on a sequence of elements
+        for (String owner : new String[] {"IEnumerable", "List", "Array"}) {
+            m.methodR(owner, "Attributes", (t, args, ta) -> t.elem() != null && t.elem().cls() == XElement.class ? Type.listOf(attr) : null,
+                    (o, a, x) -> {
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            out.addAll(((XElement) e).attributes());
+                        }
+                        return out;
+                    });
+            m.methodR(owner, "Attributes", (t, args, ta) -> t.elem() != null && t.elem().cls() == XElement.class ? Type.listOf(attr) : null,
+                    (o, a, x) -> {
+                        XName an = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            for (XAttribute at : ((XElement) e).attributes()) {
+                                if (at.name().equals(an)) {
+                                    out.add(at);
+                                }
+                            }
+                        }
+                        return out;
+                    }, O);
+        }
+        // Extensions.Remove() on a sequence of nodes or attributes: each one that still has a parent leaves it
+        for (String owner : new String[] {"IEnumerable", "List", "Array"}) {
+            m.methodR(owner, "Remove", (t, args, ta) -> t.elem() != null && (t.elem().cls() == XElement.class
+                    || Xml.XNode.class.isAssignableFrom(t.elem().cls()) || t.elem().cls() == XAttribute.class) ? V : null, (o, a, x) -> {
+                        for (Object item : Ops.seq(o)) {
+                            if (item instanceof Xml.XNode xn && (xn.parent() != null || xn instanceof XElement xe && xe.document() != null)) {
+                                xn.remove();
+                            } else if (item instanceof XAttribute xa && xa.parent() != null) {
+                                xa.remove();
+                            }
+                        }
+                        return null;
+                    });
+        }
         m.method(el, "Nodes", Type.listOf(node), (o, a, x) -> new ArrayList<Object>(((XElement) o).nodes()));
         m.prop(el, "FirstNode", node, o -> {
             List<Xml.XNode> c = ((XElement) o).nodes();
