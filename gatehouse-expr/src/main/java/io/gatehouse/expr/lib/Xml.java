@@ -140,7 +140,8 @@ public final class Xml {
 
         abstract XNode copy();
 
-        abstract void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope);
+        abstract void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope,
+                java.util.Map<String, String> written);
 
         private int index() {
             List<XNode> sib = parent.nodes;
@@ -218,7 +219,7 @@ public final class Xml {
         /** The node's XML; {@code indented} as .NET's ToString(), false as ToString(SaveOptions.DisableFormatting). */
         public String toString(boolean indented) {
             StringBuilder sb = new StringBuilder();
-            write(sb, 0, indented, inScope(parent));
+            write(sb, 0, indented, inScope(parent), new java.util.HashMap<>());
             return sb.toString();
         }
 
@@ -246,7 +247,8 @@ public final class Xml {
         }
 
         @Override
-        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope) {
+        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope,
+                java.util.Map<String, String> written) {
             sb.append(escape(value, false));
         }
     }
@@ -263,7 +265,8 @@ public final class Xml {
         }
 
         @Override
-        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope) {
+        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope,
+                java.util.Map<String, String> written) {
             sb.append("<![CDATA[").append(value.replace("]]>", "]]]]><![CDATA[>")).append("]]>");
         }
     }
@@ -286,7 +289,8 @@ public final class Xml {
         }
 
         @Override
-        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope) {
+        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> scope,
+                java.util.Map<String, String> written) {
             sb.append("<!--").append(value).append("-->");
         }
     }
@@ -618,15 +622,23 @@ public final class Xml {
         }
 
         @Override
-        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> outer) {
+        void write(StringBuilder sb, int indent, boolean indented, java.util.Map<String, String> outer,
+                java.util.Map<String, String> outerWritten) {
             java.util.Map<String, String> scope = new java.util.HashMap<>(outer);
             declare(scope);
+            // the declarations the written text has so far: an element written out of its tree (ToString of a child)
+            // declares the prefix it uses, as .NET's writer does
+            java.util.Map<String, String> written = new java.util.HashMap<>(outerWritten);
+            declare(written);
             StringBuilder decls = new StringBuilder();
             String tag;
+            String used = null;
             if (prefix != null && !prefix.isEmpty() && name.namespace().equals(scope.get(prefix))) {
                 tag = prefix + ":" + name.localName();
+                used = prefix;
             } else if (name.namespace().equals(scope.getOrDefault("", ""))) {
                 tag = name.localName();
+                used = "";
             } else {
                 String found = null;
                 for (var e : scope.entrySet()) {
@@ -636,12 +648,18 @@ public final class Xml {
                 }
                 if (found != null) {
                     tag = found + ":" + name.localName();
+                    used = found;
                 } else {
                     // an element whose namespace is not declared in scope declares it as the default namespace
                     decls.append(" xmlns=\"").append(escape(name.namespace(), true)).append('"');
                     scope.put("", name.namespace());
+                    written.put("", name.namespace());
                     tag = name.localName();
                 }
+            }
+            if (used != null && !name.namespace().equals(written.getOrDefault(used, used.isEmpty() ? "" : null))) {
+                decls.append(used.isEmpty() ? " xmlns" : " xmlns:" + used).append("=\"").append(escape(name.namespace(), true)).append('"');
+                written.put(used, name.namespace());
             }
             sb.append('<').append(tag);
             int generated = 0;
@@ -667,6 +685,10 @@ public final class Xml {
                             p = "p" + (++generated);
                         }
                         scope.put(p, ns);
+                        written.put(p, ns);
+                        decls.append(" xmlns:").append(p).append("=\"").append(escape(ns, true)).append('"');
+                    } else if (!ns.equals(written.get(p))) {
+                        written.put(p, ns);
                         decls.append(" xmlns:").append(p).append("=\"").append(escape(ns, true)).append('"');
                     }
                     attrName = p + ":" + a.name().localName();
@@ -684,7 +706,7 @@ public final class Xml {
                 if (indentChildren) {
                     sb.append('\n').append("  ".repeat(indent + 1));
                 }
-                o.write(sb, indent + 1, indented && indentChildren, scope);
+                o.write(sb, indent + 1, indented && indentChildren, scope, written);
             }
             if (indentChildren) {
                 sb.append('\n').append("  ".repeat(indent));
