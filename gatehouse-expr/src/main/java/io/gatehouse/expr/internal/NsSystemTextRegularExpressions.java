@@ -103,8 +103,23 @@ final class NsSystemTextRegularExpressions {
         List<String> names = new ArrayList<>();
         for (int k = 0; k <= mt.groupCount(); k++) {
             String v = mt.group(k);
+            java.util.function.Supplier<List<RegexMatch>> captures = null;
+            if (v != null && k > 0) {
+                int group = k;
+                int ms = mt.start();
+                int me = mt.end();
+                int gs = mt.start(k);
+                int ge = mt.end(k);
+                List<List<RegexMatch>> memo = new ArrayList<>(1);
+                captures = () -> {
+                    if (memo.isEmpty()) {
+                        memo.add(RegexCaptures.of(p, input, ms, me, group, gs, ge));
+                    }
+                    return memo.get(0);
+                };
+            }
             groups.add(new RegexMatch(v != null, v == null ? "" : v, v == null ? 0 : mt.start(k), v == null ? 0 : v.length(),
-                    List.of(), List.of()));
+                    List.of(), List.of(), null, captures));
             names.add(Integer.toString(k));
         }
         p.namedGroups().forEach((name, idx) -> names.set(idx, name));
@@ -231,6 +246,10 @@ final class NsSystemTextRegularExpressions {
         m.prop(MT, "Index", Type.INT, o -> ((RegexMatch) o).index());
         m.prop(MT, "Length", Type.INT, o -> ((RegexMatch) o).length());
         m.prop(MT, "Groups", l.tGroups, o -> o);
+        if (m.named("Capture") == null) {
+            m.alias("Capture", MT);
+        }
+        m.prop(MT, "Captures", Type.realListOf(MT), o -> new ArrayList<Object>(((RegexMatch) o).captures()));
         l.indexer(l.tGroups, Type.OBJECT, MT, (o, k) -> {
             RegexMatch whole = (RegexMatch) o;
             if (k instanceof String name) {
