@@ -45,6 +45,10 @@ final class CallChecker {
                 if (recv.staticOf().equals("Array") && ARRAY_LINQ.containsKey(m.name())) {
                     return arrayLinq(c, m);
                 }
+                List<Library.LambdaMethod> lms = ck.lib.staticLambdaMethods(recv.staticOf(), m.name());
+                if (!lms.isEmpty() && hasLambda(c)) {
+                    return lambdaCall(c, m, null, lms, "'" + recv.staticOf() + "'");
+                }
                 List<Method> ms = ck.lib.staticMethods(recv.staticOf(), m.name());
                 if (ms.isEmpty()) {
                     return ck.fail(m.namePos(), "unknown method '" + m.name() + "' on '" + recv.staticOf() + "'");
@@ -57,6 +61,10 @@ final class CallChecker {
             }
             if (tt.isDynamic()) {
                 return dynamicCall(c, m, recv);
+            }
+            List<Library.LambdaMethod> lms = ck.lib.lambdaMethods(tt, m.name());
+            if (!lms.isEmpty() && hasLambda(c)) {
+                return lambdaCall(c, m, recv, lms, ck.describe(m.target(), tt));
             }
             List<Method> ms = ck.lib.methods(tt, m.name());
             if (ck.lib.isLinq(m.name()) && ck.elementType(tt) != null && !hasArity(ms, c.args().size())) {
@@ -115,6 +123,73 @@ final class CallChecker {
             linq = new Call(c.pos(), new Member(arr.pos(), linq, "ToArray", m.namePos(), false, m.end()), List.of(), List.of(), c.end());
         }
         return ck.expr(linq);
+    }
+
+    private static boolean hasLambda(Call c) {
+        for (Arg a : c.args()) {
+            if (a.expr() instanceof Lambda) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A call of a library method that takes a lambda (registered with {@link Library#lambdaMethod}). */
+    private C lambdaCall(Call c, Member m, C recv, List<Library.LambdaMethod> overloads, String owner) {
+        int argc = c.args().size();
+        for (Arg a : c.args()) {
+            if (a.out()) {
+                return ck.fail(a.pos(), "'" + m.name() + "' does not take 'out' arguments");
+            }
+        }
+        Library.LambdaMethod chosen = null;
+        for (Library.LambdaMethod lm : overloads) {
+            if (lm.params().length != argc) {
+                continue;
+            }
+            boolean ok = true;
+            for (int k = 0; k < argc && ok; k++) {
+                ok = (lm.params()[k] == null) == (c.args().get(k).expr() instanceof Lambda);
+            }
+            if (ok) {
+                chosen = lm;
+                break;
+            }
+        }
+        if (chosen == null) {
+            return ck.fail(m.namePos(), "no overload of '" + m.name() + "' on " + owner + " takes a lambda with these "
+                    + argc + " arguments");
+        }
+        List<Checked.Expr> values = new ArrayList<>();
+        Checked.Lambda fn = null;
+        for (int k = 0; k < argc; k++) {
+            Expr a = c.args().get(k).expr();
+            Type want = chosen.params()[k];
+            if (want == null) {
+                fn = ck.lambda(a, chosen.lambdaParams());
+                if (fn.ret() == Type.ERROR) {
+                    return new C(Checker.NULL, Type.ERROR, null);
+                }
+                if (fn.ret() == Type.VOID || !fn.ret().convertibleTo(chosen.lambdaRet())) {
+                    return ck.fail(a.pos(), "the lambda of '" + m.name() + "' must return '" + chosen.lambdaRet().name()
+                            + "' but returns '" + fn.ret().name() + "'");
+                }
+                if (fn.ret() != chosen.lambdaRet()) {
+                    fn = new Checked.Lambda(fn.slot(), ck.convert(new C(fn.body(), fn.ret()), chosen.lambdaRet(), a.pos()), chosen.lambdaRet());
+                }
+                continue;
+            }
+            C v = ck.value(a);
+            if (v.t() == Type.ERROR) {
+                return v;
+            }
+            if (!v.t().convertibleTo(want)) {
+                return ck.fail(a.pos(), "argument " + (k + 1) + " of '" + m.name() + "' on " + owner + " must be '"
+                        + want.name() + "' but is '" + v.t().name() + "'");
+            }
+            values.add(ck.convert(v, want, a.pos()));
+        }
+        return new C(new Checked.FnCall(recv == null ? null : recv.e(), values, fn, chosen.impl(), m.nullConditional()), chosen.ret());
     }
 
     private static boolean hasArity(List<Method> ms, int n) {
@@ -229,6 +304,9 @@ final class CallChecker {
             return ck.fail(m.namePos(), "'" + m.name() + "' on " + owner + " is not generic: remove the <...>");
         }
         Type ret = chosen.ret().ret(recv == null ? null : recv.t(), argTypes, typeArg);
+        if (ret == null && typeArg == null) {
+            return ck.fail(m.namePos(), "'" + m.name() + "' is not available on " + owner);
+        }
         if (ret == null) {
             return ck.fail(c.typeArgs().isEmpty() ? m.namePos() : c.typeArgs().get(0).pos(),
                     "'" + m.name() + "' does not support the type argument '" + (typeArg == null ? "?" : typeArg.name()) + "'");

@@ -92,6 +92,19 @@ public final class Checked {
             implements Expr {
     }
 
+    /**
+     * A library method that takes a lambda (Regex.Replace with a MatchEvaluator): its target (null for a static one),
+     * its other arguments in order and its lambda; {@code impl} runs it.
+     */
+    record FnCall(Expr target, List<Expr> values, Lambda fn, FnImpl impl, boolean nullConditional) implements Expr {
+    }
+
+    /** What a {@link FnCall} does with its evaluated target and arguments and its planned lambda. */
+    @FunctionalInterface
+    interface FnImpl {
+        Object run(Env env, Object target, Object[] values, Planner.Fn fn);
+    }
+
     // ---- operators and conversions
 
     record Not(Expr operand) implements Expr {

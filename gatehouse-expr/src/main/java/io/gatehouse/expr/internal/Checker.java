@@ -261,7 +261,7 @@ public final class Checker {
         }
         if (base == null && (dictName.equals("HashSet") || dictName.equals("ISet")) && r.args().size() == 1) {
             Type elem = resolveType(r.args().get(0));
-            Type set = new Type("HashSet<" + elem.name() + ">", java.util.LinkedHashSet.class, elem);
+            Type set = Type.hashSetOf(elem);
             for (int n = 0; n < r.rank(); n++) {
                 set = Type.arrayOf(set);
             }
@@ -501,6 +501,8 @@ public final class Checker {
             pt = Type.listOf(tt.key());
         } else if (tt.isDictionary() && m.name().equals("Values")) {
             pt = Type.listOf(tt.value());
+        } else if (tt.isGrouping() && m.name().equals("Key")) {
+            pt = tt.key();
         } else if (tt.isPair() && m.name().equals("Key")) {
             pt = tt.key();
         } else if (tt.isPair() && m.name().equals("Value")) {

@@ -69,7 +69,8 @@ public final class Library {
             "LastOrDefault", "Single", "SingleOrDefault", "Count", "Contains", "OrderBy", "OrderByDescending", "ToList",
             "ToArray", "Sum", "Max", "Min", "Average", "Distinct", "Skip", "Take", "Reverse", "ElementAt", "Concat",
             "SelectMany", "SkipWhile", "TakeWhile", "LongCount", "ElementAtOrDefault", "DefaultIfEmpty", "Union", "Intersect",
-            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType");
+            "Except", "SequenceEqual", "Append", "Prepend", "Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending", "Cast", "OfType",
+            "GroupBy", "ToLookup", "ToHashSet", "Chunk", "MaxBy", "MinBy", "DistinctBy", "ExceptBy", "IntersectBy", "UnionBy");
 
     final Members m = new Members();
     private final Map<String, String> statics = new HashMap<>();
@@ -285,6 +286,7 @@ public final class Library {
         NsSystem.registerGuidBytes(this);
         NsSystem.registerConvertNarrowing(this);
         NsNewtonsoftJsonLinq.registerJPropertyRemove(this);
+        NsNewtonsoftJsonLinq.registerTree(this);
         NsNewtonsoftJson.registerJsonConvert(this);
         NsApim.registerFormContent(this);
         NsSystemCollectionsGeneric.registerDictionary(this);
@@ -374,6 +376,12 @@ public final class Library {
         if (t.isPair()) {
             return "KeyValuePair";
         }
+        if (t.isGrouping()) {
+            return "IGrouping";
+        }
+        if (t.isLookup()) {
+            return "ILookup";
+        }
         if (t.cls() == java.util.LinkedHashSet.class) {
             return "HashSet";
         }
@@ -419,6 +427,28 @@ public final class Library {
         return e;
     }
 
+    /**
+     * An overload of a method that takes a lambda: its parameter types with null where the lambda goes, the lambda's
+     * parameter and return types, the method's return type, and what it does.
+     */
+    record LambdaMethod(Type[] params, Type[] lambdaParams, Type lambdaRet, Type ret, Checked.FnImpl impl) {
+    }
+
+    private final Map<String, List<LambdaMethod>> lambdaMethods = new HashMap<>();
+
+    /** Registers a lambda-taking overload; owner as for {@link Members#method} ("static:T" for a static method). */
+    void lambdaMethod(String owner, String name, LambdaMethod lm) {
+        lambdaMethods.computeIfAbsent(owner + "." + name, k -> new java.util.ArrayList<>()).add(lm);
+    }
+
+    List<LambdaMethod> lambdaMethods(Type t, String name) {
+        return lambdaMethods.getOrDefault(owner(t) + "." + name, List.of());
+    }
+
+    List<LambdaMethod> staticLambdaMethods(String owner, String name) {
+        return lambdaMethods.getOrDefault("static:" + owner + "." + name, List.of());
+    }
+
     public Indexer indexer(Type t) {
         if (t.isDictionary()) {
             return new Indexer(t.key(), t.value(), (o, k) -> {
@@ -438,6 +468,9 @@ public final class Library {
                 Map<Object, Object> map = (Map<Object, Object>) o;
                 map.put(k, v);
             });
+        }
+        if (t.isLookup()) {
+            return new Indexer(t.key(), Type.listOf(t.elem().elem()), (o, k) -> ((NsSystemLinq.Lookup) o).get(k), null);
         }
         if (t.isDynamic()) {
             return new Indexer(Type.OBJECT, Type.OBJECT, Library::dynamicIndex, Library::dynamicSet);

@@ -397,8 +397,7 @@ final class NsApim {
             return s;
         }
         if (t.name().equals("XDocument") || t.name().equals("XElement")) {
-            io.gatehouse.expr.lib.Xml.XDocument d = NsSystemXml.parse(s);
-            return t.name().equals("XDocument") ? d : d.root();
+            return t.name().equals("XDocument") ? NsSystemXml.parse(s) : NsSystemXml.parseElement(s);
         }
         JToken tok;
         try {

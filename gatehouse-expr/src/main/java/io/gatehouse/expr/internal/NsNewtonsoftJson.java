@@ -56,9 +56,36 @@ final class NsNewtonsoftJson {
     }
 
     /** {@code JsonConvert.DeserializeObject<T>}: JSON tokens as themselves, arrays and lists of values, plain values. */
-    private static Object deserialize(io.gatehouse.expr.lib.JToken tok, Type t) {
+    static Object deserialize(io.gatehouse.expr.lib.JToken tok, Type t) {
+        if (t.isDynamic() && tok instanceof io.gatehouse.expr.lib.JValue jv) {
+            // a JSON primitive read as object is its .NET value (long, double, string, bool, null); containers stay tokens
+            return jv.value();
+        }
         if (t.isDynamic() || t.cls().isInstance(tok)) {
             return tok;
+        }
+        if (t.isDictionary()) {
+            if (tok instanceof io.gatehouse.expr.lib.JValue jv && jv.value() == null) {
+                return null;
+            }
+            if (!(tok instanceof io.gatehouse.expr.lib.JObject obj)) {
+                throw new ExpressionException("Newtonsoft.Json.JsonSerializationException",
+                        "Cannot deserialize the current JSON array into type '" + t.name() + "' because the type requires a JSON object.");
+            }
+            if (t.key() != Type.STRING && !t.key().isDynamic()) {
+                throw new ExpressionException("Newtonsoft.Json.JsonSerializationException",
+                        "Could not convert string to " + t.key().name() + ".");
+            }
+            java.util.LinkedHashMap<Object, Object> map = new java.util.LinkedHashMap<>();
+            for (var e : obj.properties().entrySet()) {
+                io.gatehouse.expr.lib.JToken v = e.getValue();
+                if (t.value() == Type.STRING && !(v instanceof io.gatehouse.expr.lib.JValue)) {
+                    throw new ExpressionException("Newtonsoft.Json.JsonReaderException", "Error reading string. Unexpected token: "
+                            + (v instanceof io.gatehouse.expr.lib.JArray ? "StartArray" : "StartObject") + ". Path '" + v.path() + "'.");
+                }
+                map.put(e.getKey(), deserialize(v, t.value()));
+            }
+            return map;
         }
         if (t.isArray() || t.isList()) {
             if (!(tok instanceof io.gatehouse.expr.lib.JArray arr)) {
@@ -76,7 +103,7 @@ final class NsNewtonsoftJson {
             return Conv.zero(t);
         }
         if (t == Type.STRING) {
-            return Dotnet.toStr(v);
+            return v instanceof Boolean b ? (b ? "True" : "False") : Dotnet.toStr(v);
         }
         try {
             return Conv.cast(v instanceof Long n && t == Type.INT ? (Object) (int) (long) n : v, t, false);

@@ -38,14 +38,7 @@ final class NsNewtonsoftJsonLinq {
     /** JProperty.Remove(). */
     static void registerJPropertyRemove(Library l) {
         Members m = l.m;
-        m.method(l.tJProperty, "Remove", Type.VOID, (o, a, x) -> {
-            try {
-                ((JProperty) o).remove();
-            } catch (IllegalStateException e) {
-                throw new ExpressionException("System.InvalidOperationException", e.getMessage());
-            }
-            return null;
-        });
+        m.method(l.tJProperty, "Remove", Type.VOID, (o, a, x) -> change(((JToken) o)::remove));
     }
 
     private static JToken parseJson(Object s) {
@@ -84,47 +77,86 @@ final class NsNewtonsoftJsonLinq {
         return Conv.cast(tok, t, false);
     }
 
+    /** {@code SelectToken(path)}: the one token the path selects, or null; more than one fails as Newtonsoft does. */
     static JToken selectToken(JToken root, String path) {
-        String p = path.trim();
-        if (p.startsWith("$")) {
-            p = p.substring(1);
+        return selectToken(root, path, false);
+    }
+
+    static JToken selectToken(JToken root, String path, boolean errorWhenNoMatch) {
+        List<JToken> found = JsonPath.select(root, path, errorWhenNoMatch);
+        if (found.size() > 1) {
+            throw new ExpressionException("Newtonsoft.Json.JsonException", "Path returned multiple tokens.");
         }
-        JToken cur = root;
-        int k = 0;
-        while (k < p.length() && cur != null) {
-            char c = p.charAt(k);
-            if (c == '.') {
-                k++;
-                continue;
-            }
-            if (c == '[') {
-                int end = p.indexOf(']', k);
-                if (end < 0) {
-                    throw new ExpressionException("Newtonsoft.Json.JsonException", "Path ended with open indexer.");
-                }
-                String inner = p.substring(k + 1, end).trim();
-                if (inner.startsWith("'") && inner.endsWith("'") && inner.length() >= 2) {
-                    cur = cur instanceof JObject o ? o.get(inner.substring(1, inner.length() - 1)) : null;
-                } else {
-                    try {
-                        int idx = Integer.parseInt(inner);
-                        cur = cur instanceof JArray a && idx >= 0 && idx < a.count() ? a.items().get(idx) : null;
-                    } catch (NumberFormatException e) {
-                        throw new ExpressionException("Newtonsoft.Json.JsonException", "Unexpected character while parsing path indexer: " + inner);
-                    }
-                }
-                k = end + 1;
-                continue;
-            }
-            int end = k;
-            while (end < p.length() && p.charAt(end) != '.' && p.charAt(end) != '[') {
-                end++;
-            }
-            String name = p.substring(k, end);
-            cur = cur instanceof JObject o ? o.get(name) : null;
-            k = end;
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** Runs a change of the token model, with Newtonsoft's exception types. */
+    private static Object change(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.InvalidOperationException", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.ArgumentException", e.getMessage());
+        } catch (JToken.JsonException e) {
+            throw new ExpressionException("Newtonsoft.Json.JsonException", e.getMessage());
         }
-        return cur;
+        return null;
+    }
+
+    /** Parent, Root, Path, Next, Previous, Replace, Remove, AddAfterSelf, AddBeforeSelf, AddFirst, Merge, Descendants, SelectTokens. */
+    static void registerTree(Library l) {
+        Members m = l.m;
+        Type T = l.tJToken;
+        Type O = Type.OBJECT;
+        Type V = Type.VOID;
+        String t = T.name();
+        m.prop(t, "Parent", T, o -> ((JToken) o).parent());
+        m.prop(t, "Root", T, o -> ((JToken) o).root());
+        m.prop(t, "Path", Type.STRING, o -> ((JToken) o).path());
+        m.prop(t, "Next", T, o -> ((JToken) o).next());
+        m.prop(t, "Previous", T, o -> ((JToken) o).previous());
+        m.method(t, "Remove", V, (o, a, x) -> change(((JToken) o)::remove));
+        m.method(t, "Replace", V, (o, a, x) -> change(() -> ((JToken) o).replace(a[0])), O);
+        m.method(t, "AddAfterSelf", V, (o, a, x) -> change(() -> ((JToken) o).addBeside(a[0], true)), O);
+        m.method(t, "AddBeforeSelf", V, (o, a, x) -> change(() -> ((JToken) o).addBeside(a[0], false)), O);
+        m.method(t, "SelectTokens", Type.listOf(T), (o, a, x) -> new ArrayList<Object>(JsonPath.select((JToken) o, s(a[0]), false)), Type.STRING);
+        m.method(t, "SelectTokens", Type.listOf(T), (o, a, x) -> new ArrayList<Object>(JsonPath.select((JToken) o, s(a[0]), (Boolean) a[1])),
+                Type.STRING, Type.BOOL);
+        m.method(t, "SelectToken", T, (o, a, x) -> selectToken((JToken) o, s(a[0]), (Boolean) a[1]), Type.STRING, Type.BOOL);
+        // JContainer's members, on the three containers
+        for (Type c : new Type[] {l.tJObject, l.tJArray, l.tJProperty}) {
+            m.method(c.name(), "Descendants", Type.listOf(T), (o, a, x) -> new ArrayList<Object>(((JToken) o).descendants()));
+            m.method(c.name(), "AddFirst", V, (o, a, x) -> change(() -> {
+                switch ((JToken) o) {
+                    case JObject obj -> obj.insert(0, a[0]);
+                    case JArray arr -> arr.insert(0, a[0]);
+                    default -> throw new JToken.JsonException("Newtonsoft.Json.Linq.JProperty cannot have multiple values.");
+                }
+            }), O);
+            m.method(c.name(), "Merge", V, (o, a, x) -> change(() -> merge((JToken) o, a[0])), O);
+        }
+    }
+
+    /**
+     * JContainer.Merge(content) with default settings. Content of another kind merges nothing, as Newtonsoft's
+     * MergeItem ignores it (an object into an array, an array into an object).
+     */
+    private static void merge(JToken target, Object content) {
+        if (content == null) {
+            return;
+        }
+        JToken c = JToken.from(content);
+        if (target instanceof JObject o && c instanceof JObject co) {
+            o.merge(co);
+        } else if (target instanceof JArray a && c instanceof JArray ca) {
+            a.merge(ca);
+        } else if (target instanceof JProperty p && c instanceof JProperty cp) {
+            // JProperty.MergeItem: the content property's value replaces this one unless it is null
+            if (cp.value().type() != JToken.Type.Null) {
+                p.value(cp.value());
+            }
+        }
     }
 
     private static void json(Library l, Members m) {
@@ -173,7 +205,8 @@ final class NsNewtonsoftJsonLinq {
         String t = T.name();
         m.generic(t, "Value", (x, args, ta) -> ta, (o, a, ta) -> valueAs(jget(o, a[0]), ta), O);
         m.generic(t, "Value", (x, args, ta) -> ta, (o, a, ta) -> valueAs((JToken) o, ta));
-        m.generic(t, "ToObject", (x, args, ta) -> ta, (o, a, ta) -> valueAs((JToken) o, ta));
+        m.generic(t, "ToObject", (x, args, ta) -> ta, (o, a, ta) -> ta.isDictionary() || ta.isArray() || ta.isList()
+                ? NsNewtonsoftJson.deserialize((JToken) o, ta) : valueAs((JToken) o, ta));
         // Values<T>(): the children of an array, or the property values of an object, each converted to T
         m.generic(t, "Values", (x, args, ta) -> Type.listOf(ta), (o, a, ta) -> {
             List<Object> out = new ArrayList<>();

@@ -206,5 +206,10 @@ final class NsSystemCollectionsGeneric {
             }
             return out;
         }, Type.OBJECT, Type.INT);
+        m.generic("static:Enumerable", "Empty", (t, args, ta) -> Type.listOf(ta), (o, a, ta) -> new ArrayList<Object>(0), new Type[0]);
+        // GroupBy's IGrouping<K, E> and ToLookup's ILookup<K, E> (the checker types Key and the lookup's indexer)
+        m.prop("IGrouping", "Key", Type.OBJECT, o -> ((NsSystemLinq.Grouping) o).key);
+        m.prop("ILookup", "Count", Type.INT, o -> ((NsSystemLinq.Lookup) o).size());
+        m.method("ILookup", "Contains", Type.BOOL, (o, a, x) -> ((NsSystemLinq.Lookup) o).find(a[0]) != null, Type.OBJECT);
     }
 }

@@ -33,6 +33,45 @@ final class NsSystemLinq {
         return new ExpressionException("System.InvalidOperationException", "Sequence contains more than one element");
     }
 
+    /** An {@code IGrouping<K, E>}: a group's key and its elements in source order. */
+    static final class Grouping extends ArrayList<Object> {
+        final Object key;
+
+        Grouping(Object key) {
+            this.key = key;
+        }
+    }
+
+    /** An {@code ILookup<K, E>} (also GroupBy's result): its groupings in order of first key, found by .NET's default equality. */
+    static final class Lookup extends ArrayList<Object> {
+        private final java.util.Map<Object, Grouping> byKey = new java.util.HashMap<>();
+        private Grouping nullKey;
+
+        Grouping find(Object key) {
+            return key == null ? nullKey : byKey.get(Ops.hashKey(key));
+        }
+
+        void add(Object key, Object element) {
+            Grouping g = find(key);
+            if (g == null) {
+                g = new Grouping(key);
+                if (key == null) {
+                    nullKey = g;
+                } else {
+                    byKey.put(Ops.hashKey(key), g);
+                }
+                super.add(g);
+            }
+            g.add(element);
+        }
+
+        /** The indexer: the key's elements, or an empty sequence (never KeyNotFoundException). */
+        List<Object> get(Object key) {
+            Grouping g = find(key);
+            return g == null ? new ArrayList<>(0) : new ArrayList<>(g);
+        }
+    }
+
     private interface Op {
         Object run(Env env, List<Object> items);
     }
@@ -131,11 +170,27 @@ final class NsSystemLinq {
                 }
                 ret = listOfElem;
             }
-            case "Distinct", "Reverse", "ToList", "ToArray" -> {
+            case "Distinct", "Reverse", "ToList", "ToArray", "ToHashSet" -> {
                 if (argc != 0) {
                     return c.failAt(m.namePos(), "'" + name + "' takes no arguments");
                 }
-                ret = name.equals("ToArray") ? Type.arrayOf(elem) : name.equals("ToList") ? Type.realListOf(elem) : listOfElem;
+                ret = name.equals("ToArray") ? Type.arrayOf(elem) : name.equals("ToList") ? Type.realListOf(elem)
+                        : name.equals("ToHashSet") ? Type.hashSetOf(elem) : listOfElem;
+            }
+            case "DistinctBy", "MaxBy", "MinBy" -> {
+                if (fn == null) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes a key selector such as 'x => x.Name'");
+                }
+                if (fn.ret() == Type.VOID) {
+                    return c.failAt(arg.pos(), "the lambda of '" + name + "' must produce a value");
+                }
+                ret = name.equals("DistinctBy") ? listOfElem : elem;
+            }
+            case "Chunk" -> {
+                if (value == null) {
+                    return c.failAt(m.namePos(), "'Chunk' takes the size of a chunk");
+                }
+                ret = Type.listOf(Type.arrayOf(elem));
             }
             case "Sum", "Max", "Min", "Average" -> {
                 if (value != null) {
@@ -193,7 +248,8 @@ final class NsSystemLinq {
         return new C(new Checked.Linq(name, recv.e(), fn, value, elem, ret, m.nullConditional()), ret);
     }
 
-    private static final java.util.Set<String> MULTI = java.util.Set.of("Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending");
+    private static final java.util.Set<String> MULTI = java.util.Set.of("Aggregate", "Zip", "ToDictionary", "ThenBy", "ThenByDescending",
+            "GroupBy", "ToLookup", "ExceptBy", "IntersectBy", "UnionBy");
 
     /**
      * The LINQ calls with several arguments or a lambda of two parameters: Aggregate(func),
@@ -267,6 +323,56 @@ final class NsSystemLinq {
                     value = v.ret() == Type.NULL ? Type.OBJECT : v.ret();
                 }
                 ret = Type.dictionaryOf(key.ret() == Type.NULL ? Type.OBJECT : key.ret(), value);
+            }
+            case "GroupBy", "ToLookup" -> {
+                if (argc < 1 || argc > 2) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes a key selector such as 'x => x.Id' and optionally an element selector");
+                }
+                Checked.Lambda key = c.lambda(args.get(0), elem);
+                if (key.ret() == Type.VOID) {
+                    return c.failAt(args.get(0).pos(), "the key selector of '" + name + "' must produce a value");
+                }
+                fns.add(key);
+                Type keyType = key.ret() == Type.NULL ? Type.OBJECT : key.ret();
+                Type value = elem;
+                if (argc == 2) {
+                    if (name.equals("GroupBy") && args.get(1) instanceof Lambda two && two.params().size() == 2) {
+                        // GroupBy(keySelector, (key, elements) => result)
+                        Checked.Lambda result = c.lambda(args.get(1), keyType, Type.listOf(elem));
+                        if (result.ret() == Type.VOID) {
+                            return c.failAt(args.get(1).pos(), "the result selector of 'GroupBy' must produce a value");
+                        }
+                        fns.add(result);
+                        values.add(new Checked.Const(Boolean.TRUE));
+                        ret = Type.listOf(result.ret() == Type.NULL ? Type.OBJECT : result.ret());
+                        break;
+                    }
+                    Checked.Lambda v = c.lambda(args.get(1), elem);
+                    if (v.ret() == Type.VOID) {
+                        return c.failAt(args.get(1).pos(), "the element selector of '" + name + "' must produce a value");
+                    }
+                    fns.add(v);
+                    value = v.ret() == Type.NULL ? Type.OBJECT : v.ret();
+                }
+                ret = name.equals("ToLookup") ? Type.lookupOf(keyType, value) : Type.listOf(Type.groupingOf(keyType, value));
+            }
+            case "ExceptBy", "IntersectBy", "UnionBy" -> {
+                if (argc != 2) {
+                    return c.failAt(m.namePos(), "'" + name + "' takes " + (name.equals("UnionBy") ? "another collection" : "a collection of keys")
+                            + " and a key selector such as 'x => x.Id'");
+                }
+                C second = c.valueOf(args.get(0));
+                Type e2 = second.t().isDynamic() ? Type.OBJECT : c.elementTypeOf(second.t());
+                if (e2 == null) {
+                    return c.failAt(args.get(0).pos(), "'" + name + "' needs a collection but got '" + second.t().name() + "'");
+                }
+                values.add(second.e());
+                Checked.Lambda key = c.lambda(args.get(1), elem);
+                if (key.ret() == Type.VOID) {
+                    return c.failAt(args.get(1).pos(), "the key selector of '" + name + "' must produce a value");
+                }
+                fns.add(key);
+                ret = Type.listOf(elem);
             }
             case "ThenBy", "ThenByDescending" -> {
                 boolean ordered = recv.e() instanceof Checked.Linq l && l.name().startsWith("OrderBy")
@@ -426,6 +532,59 @@ final class NsSystemLinq {
                     List<Object> out = new ArrayList<>(n);
                     for (int k = 0; k < n; k++) {
                         out.add(fn.apply(env, it.get(k), second.get(k)));
+                    }
+                    return out;
+                }
+                case "GroupBy", "ToLookup" -> {
+                    boolean resultSelector = !values.isEmpty();
+                    Fn element = fns.size() > 1 && !resultSelector ? fns.get(1) : null;
+                    Lookup groups = new Lookup();
+                    for (Object x : it) {
+                        env.tick();
+                        groups.add(fn.apply(env, x), element == null ? x : element.apply(env, x));
+                    }
+                    if (name.equals("ToLookup")) {
+                        return groups;
+                    }
+                    if (resultSelector) {
+                        List<Object> out = new ArrayList<>(groups.size());
+                        for (Object g : groups) {
+                            out.add(fns.get(1).apply(env, ((Grouping) g).key, g));
+                        }
+                        return out;
+                    }
+                    return new ArrayList<>(groups);
+                }
+                case "ExceptBy", "IntersectBy", "UnionBy" -> {
+                    Object other = values.get(0).eval(env);
+                    if (other == null) {
+                        throw new ExpressionException("System.ArgumentNullException", "Value cannot be null. (Parameter 'second')");
+                    }
+                    List<Object> second = Ops.seq(other);
+                    java.util.Set<Object> seen = new java.util.HashSet<>();
+                    List<Object> out = new ArrayList<>();
+                    if (name.equals("UnionBy")) {
+                        for (List<Object> part : List.of(it, second)) {
+                            for (Object x : part) {
+                                env.tick();
+                                if (seen.add(Ops.hashKey(fn.apply(env, x)))) {
+                                    out.add(x);
+                                }
+                            }
+                        }
+                        return out;
+                    }
+                    java.util.Set<Object> keys = new java.util.HashSet<>();
+                    for (Object k : second) {
+                        keys.add(Ops.hashKey(k));
+                    }
+                    boolean keep = name.equals("IntersectBy");
+                    for (Object x : it) {
+                        env.tick();
+                        Object k = Ops.hashKey(fn.apply(env, x));
+                        if (keys.contains(k) == keep && seen.add(k)) {
+                            out.add(x);
+                        }
                     }
                     return out;
                 }
@@ -591,6 +750,68 @@ final class NsSystemLinq {
             };
             case "ToArray" -> (env, it) -> Conv.toArray(it.toArray(), elem);
             case "ToList" -> (env, it) -> it;
+            case "ToHashSet" -> (env, it) -> {
+                java.util.LinkedHashSet<Object> set = new java.util.LinkedHashSet<>();
+                for (Object x : it) {
+                    set.add(x);
+                }
+                return set;
+            };
+            case "DistinctBy" -> (env, it) -> {
+                java.util.Set<Object> seen = new java.util.HashSet<>();
+                List<Object> out = new ArrayList<>();
+                for (Object x : it) {
+                    if (seen.add(Ops.hashKey(fn.apply(env, x)))) {
+                        out.add(x);
+                    }
+                }
+                return out;
+            };
+            case "MaxBy", "MinBy" -> {
+                boolean max = name.equals("MaxBy");
+                boolean valueType = elem.isValueType();
+                yield (env, it) -> {
+                    if (it.isEmpty()) {
+                        if (valueType) {
+                            throw noElements();
+                        }
+                        return null;
+                    }
+                    // as .NET: the first element with the greatest (least) key; null keys lose to any other key
+                    Object best = it.get(0);
+                    Object bestKey = fn.apply(env, best);
+                    for (int k = 1; k < it.size(); k++) {
+                        Object x = it.get(k);
+                        Object key = fn.apply(env, x);
+                        if (key == null) {
+                            continue;
+                        }
+                        if (bestKey == null) {
+                            best = x;
+                            bestKey = key;
+                            continue;
+                        }
+                        int cmp = compare(key, bestKey);
+                        if (max ? cmp > 0 : cmp < 0) {
+                            best = x;
+                            bestKey = key;
+                        }
+                    }
+                    return best;
+                };
+            }
+            case "Chunk" -> (env, it) -> {
+                int size = Ops.asInt(value.eval(env));
+                if (size < 1) {
+                    throw Ops.outOfRange("size", "Specified argument was out of the range of valid values.");
+                }
+                List<Object> out = new ArrayList<>();
+                for (int k = 0; k < it.size(); k += size) {
+                    env.tick();
+                    out.add(Conv.toArray(it.subList(k, Math.min(it.size(), k + size)).toArray(), elem));
+                }
+                return out;
+            };
             case "Sum" -> (env, it) -> {
                 List<Object> vals = values(env, it, fn);
                 Object acc = Conv.zero(rt.isDynamic() ? Type.INT : rt);

@@ -94,12 +94,32 @@ final class NsSystemTextRegularExpressions {
         if (!mt.find()) {
             return RegexMatch.EMPTY;
         }
+        return current(mt, p, input);
+    }
+
+    /** The match the matcher stands on, as a .NET Match. */
+    private static RegexMatch current(Matcher mt, Pattern p, String input) {
         List<RegexMatch> groups = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int k = 0; k <= mt.groupCount(); k++) {
             String v = mt.group(k);
+            java.util.function.Supplier<List<RegexMatch>> captures = null;
+            if (v != null && k > 0) {
+                int group = k;
+                int ms = mt.start();
+                int me = mt.end();
+                int gs = mt.start(k);
+                int ge = mt.end(k);
+                List<List<RegexMatch>> memo = new ArrayList<>(1);
+                captures = () -> {
+                    if (memo.isEmpty()) {
+                        memo.add(RegexCaptures.of(p, input, ms, me, group, gs, ge));
+                    }
+                    return memo.get(0);
+                };
+            }
             groups.add(new RegexMatch(v != null, v == null ? "" : v, v == null ? 0 : mt.start(k), v == null ? 0 : v.length(),
-                    List.of(), List.of()));
+                    List.of(), List.of(), null, captures));
             names.add(Integer.toString(k));
         }
         p.namedGroups().forEach((name, idx) -> names.set(idx, name));
@@ -115,6 +135,43 @@ final class NsSystemTextRegularExpressions {
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new ExpressionException("System.ArgumentException", "Invalid replacement pattern: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code Regex.Replace} with a {@code MatchEvaluator}: each of the first {@code count} matches (all when -1) from
+     * {@code startat} is replaced by what the evaluator returns for it (null adds nothing), left to right.
+     */
+    private static String replace(Env env, Pattern p, String input, Planner.Fn evaluator, int count, int startat) {
+        if (input == null) {
+            throw Ops.argNull("input");
+        }
+        if (count < -1) {
+            throw Ops.outOfRange("count", "Count cannot be less than -1.");
+        }
+        if (startat < 0 || startat > input.length()) {
+            throw Ops.outOfRange("startat", "Start index cannot be less than 0 or greater than input length.");
+        }
+        Matcher mt = p.matcher(guarded(input));
+        StringBuilder out = new StringBuilder();
+        int last = 0;
+        int done = 0;
+        if (count != 0 && mt.find(startat)) {
+            do {
+                RegexMatch rm = current(mt, p, input);
+                out.append(input, last, mt.start());
+                Object r = evaluator.apply(env, rm);
+                if (r != null) {
+                    out.append((String) r);
+                }
+                if (out.length() > Ops.MAX_STRING) {
+                    throw Ops.tooLong();
+                }
+                last = mt.end();
+                done++;
+            } while ((count < 0 || done < count) && mt.find());
+        }
+        out.append(input, last, input.length());
+        return Ops.checkLength(out.toString());
     }
 
     private static List<Object> matches(Pattern p, String input) {
@@ -149,6 +206,18 @@ final class NsSystemTextRegularExpressions {
         m.method(so, "Matches", Type.realListOf(MT), (o, a, t) -> matches(compile(s(a[1]), null), s(a[0])), S, S);
         m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), null), s(a[0]), s(a[2])), S, S, S);
         m.method(so, "Replace", S, (o, a, t) -> replace(compile(s(a[1]), a[3]), s(a[0]), s(a[2])), S, S, S, RO);
+        // MatchEvaluator overloads: Regex.Replace(input, pattern, m => ...[, options]) and regex.Replace(input, m => ...[, count[, startat]])
+        Type[] evalParams = {MT};
+        l.lambdaMethod(so, "Replace", new Library.LambdaMethod(new Type[] {S, S, null}, evalParams, S, S,
+                (env, o, a, fn) -> replace(env, compile(s(a[1]), null), s(a[0]), fn, -1, 0)));
+        l.lambdaMethod(so, "Replace", new Library.LambdaMethod(new Type[] {S, S, null, RO}, evalParams, S, S,
+                (env, o, a, fn) -> replace(env, compile(s(a[1]), a[2]), s(a[0]), fn, -1, 0)));
+        l.lambdaMethod(RX.name(), "Replace", new Library.LambdaMethod(new Type[] {S, null}, evalParams, S, S,
+                (env, o, a, fn) -> replace(env, (Pattern) o, s(a[0]), fn, -1, 0)));
+        l.lambdaMethod(RX.name(), "Replace", new Library.LambdaMethod(new Type[] {S, null, Type.INT}, evalParams, S, S,
+                (env, o, a, fn) -> replace(env, (Pattern) o, s(a[0]), fn, Ops.asInt(a[1]), 0)));
+        l.lambdaMethod(RX.name(), "Replace", new Library.LambdaMethod(new Type[] {S, null, Type.INT, Type.INT}, evalParams, S, S,
+                (env, o, a, fn) -> replace(env, (Pattern) o, s(a[0]), fn, Ops.asInt(a[1]), Ops.asInt(a[2]))));
         m.method(so, "Split", Type.STRING_ARRAY, (o, a, t) -> compile(s(a[1]), null).split(guarded(s(a[0])), -1), S, S);
         m.method(so, "Escape", S, (o, a, t) -> s(a[0]).replaceAll("([\\\\*+?|{\\[()^$.#\\s])", "\\\\$1"), S);
         m.method(so, "Unescape", S, (o, a, t) -> unescape(s(a[0])), S);
@@ -177,6 +246,10 @@ final class NsSystemTextRegularExpressions {
         m.prop(MT, "Index", Type.INT, o -> ((RegexMatch) o).index());
         m.prop(MT, "Length", Type.INT, o -> ((RegexMatch) o).length());
         m.prop(MT, "Groups", l.tGroups, o -> o);
+        if (m.named("Capture") == null) {
+            m.alias("Capture", MT);
+        }
+        m.prop(MT, "Captures", Type.realListOf(MT), o -> new ArrayList<Object>(((RegexMatch) o).captures()));
         l.indexer(l.tGroups, Type.OBJECT, MT, (o, k) -> {
             RegexMatch whole = (RegexMatch) o;
             if (k instanceof String name) {

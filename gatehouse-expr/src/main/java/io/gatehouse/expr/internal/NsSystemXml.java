@@ -32,6 +32,230 @@ final class NsSystemXml {
         }
     }
 
+    static XElement parseElement(String s) {
+        try {
+            return Xml.parseElement(s);
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("System.Xml.XmlException", e.getMessage());
+        }
+    }
+
+    /** Runs a change of the XML tree, with .NET's exception types. */
+    private static Object change(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (IllegalStateException e) {
+            throw new ExpressionException("System.InvalidOperationException", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage();
+            throw new ExpressionException(msg != null && msg.startsWith("Value cannot be null.") ? "System.ArgumentNullException"
+                    : "System.ArgumentException", msg);
+        }
+    }
+
+    /** {@code System.Xml.Linq.SaveOptions}. */
+    enum SaveOptions { None, DisableFormatting, OmitDuplicateNamespaces }
+
+    /**
+     * Building and changing trees: the XElement, XAttribute, XText, XCData, XComment and XDocument constructors,
+     * Add/AddFirst, Remove/RemoveAll/RemoveAttributes/RemoveNodes, SetAttributeValue/SetElementValue,
+     * ReplaceWith/ReplaceNodes, AddAfterSelf/AddBeforeSelf, Nodes/FirstNode/LastNode/NextNode/PreviousNode,
+     * Document, GetNamespaceOfPrefix, Value setters, ToString(SaveOptions).
+     */
+    static void registerTree(Library l) {
+        Members m = l.m;
+        Type el = l.tXElement;
+        Type doc = l.tXDocument;
+        Type attr = m.named("XAttribute");
+        Type ns = l.tXNamespace;
+        Type node = m.type("XNode", Xml.XNode.class);
+        Type text = m.type("XText", Xml.XText.class);
+        Type cdata = m.type("XCData", Xml.XCData.class);
+        Type comment = m.type("XComment", Xml.XComment.class);
+        m.parent(el, node);
+        m.parent(cdata, text);
+        m.parent(text, node);
+        m.parent(comment, node);
+        Type save = m.type("SaveOptions", SaveOptions.class);
+        l.enumType("SaveOptions", save, SaveOptions.values());
+        l.staticName("SaveOptions", "SaveOptions");
+        Type V = Type.VOID;
+        String n = node.name();
+        m.prop(n, "Parent", el, o -> ((Xml.XNode) o).parent());
+        m.prop(n, "Document", doc, o -> ((Xml.XNode) o).document());
+        m.prop(n, "NextNode", node, o -> ((Xml.XNode) o).nextNode());
+        m.prop(n, "PreviousNode", node, o -> ((Xml.XNode) o).previousNode());
+        m.method(n, "Remove", V, (o, a, x) -> change(() -> {
+            ((Xml.XNode) o).remove();
+            return null;
+        }));
+        m.method(n, "ReplaceWith", V, (o, a, x) -> change(() -> {
+            ((Xml.XNode) o).replaceWith(a.length == 1 ? a[0] : a);
+            return null;
+        }), O);
+        for (boolean after : new boolean[] {true, false}) {
+            m.method(n, after ? "AddAfterSelf" : "AddBeforeSelf", V, (o, a, x) -> change(() -> {
+                ((Xml.XNode) o).addBeside(a[0], after);
+                return null;
+            }), O);
+        }
+        m.method(n, "ToString", S, (o, a, x) -> ((Xml.XNode) o).toString(a[0] != SaveOptions.DisableFormatting), save);
+        m.method(doc, "ToString", S, (o, a, x) -> {
+            XElement r = ((XDocument) o).root();
+            return r == null ? "" : r.toString(a[0] != SaveOptions.DisableFormatting);
+        }, save);
+        m.prop(text, "Value", S, o -> ((Xml.XText) o).value());
+        m.prop(comment, "Value", S, o -> ((Xml.XComment) o).value());
+        m.method("new:XText", ".ctor", text, (o, a, x) -> change(() -> new Xml.XText((String) a[0])), S);
+        m.method("new:XCData", ".ctor", cdata, (o, a, x) -> change(() -> new Xml.XCData((String) a[0])), S);
+        m.method("new:XComment", ".ctor", comment, (o, a, x) -> change(() -> new Xml.XComment((String) a[0])), S);
+        m.method("new:XAttribute", ".ctor", attr, (o, a, x) -> change(() -> {
+            if (a[1] == null) {
+                throw new IllegalArgumentException("Value cannot be null. (Parameter 'value')");
+            }
+            return new XAttribute(name(a[0]), Xml.stringValue(a[1]));
+        }), O, O);
+        m.prop(attr, "Parent", el, o -> ((XAttribute) o).parent());
+        m.method(attr, "Remove", V, (o, a, x) -> change(() -> {
+            ((XAttribute) o).remove();
+            return null;
+        }));
+        l.setter(attr, "Value", S, (o, v) -> change(() -> {
+            ((XAttribute) o).value((String) v);
+            return null;
+        }));
+        l.setter(el, "Value", S, (o, v) -> change(() -> {
+            ((XElement) o).value((String) v);
+            return null;
+        }));
+        // new XElement(other) copies; new XElement(name, content...) builds
+        m.method("new:XElement", ".ctor", el, (o, a, x) -> a[0] instanceof XElement other ? other.deepCopy()
+                : change(() -> new XElement(name(a[0]), null)), O);
+        m.method("new:XDocument", ".ctor", doc, (o, a, x) -> new XDocument(null));
+        for (int k = 1; k < Ops.MAX_PARAMS; k++) {
+            Type[] ps = new Type[k + 1];
+            java.util.Arrays.fill(ps, O);
+            m.method("new:XElement", ".ctor", el, (o, a, x) -> change(() -> new XElement(name(a[0]),
+                    java.util.Arrays.copyOfRange(a, 1, a.length))), ps);
+            Type[] content = java.util.Arrays.copyOf(ps, k);
+            m.method("new:XDocument", ".ctor", doc, (o, a, x) -> change(() -> document(a)), content);
+            m.method(el, "Add", V, (o, a, x) -> change(() -> {
+                ((XElement) o).add(a);
+                return null;
+            }), content);
+            m.method(el, "AddFirst", V, (o, a, x) -> change(() -> {
+                ((XElement) o).insert(0, a);
+                return null;
+            }), content);
+            m.method(el, "ReplaceNodes", V, (o, a, x) -> change(() -> {
+                List<Object> snapshot = new ArrayList<>();
+                for (Object c : a) {
+                    snapshot.add(c instanceof Iterable<?> || c instanceof Object[] ? new ArrayList<>(Ops.seq(c)) : c);
+                }
+                ((XElement) o).removeNodes();
+                ((XElement) o).add(snapshot);
+                return null;
+            }), content);
+        }
+        m.method(el, "Attributes", Type.listOf(attr), (o, a, x) -> {
+            XName an = name(a[0]);
+            return new ArrayList<Object>(((XElement) o).attributes().stream().filter(at -> at.name().equals(an)).toList());
+        }, O);
+        // Extensions.Attributes([name]) on a sequence of elements
+        for (String owner : new String[] {"IEnumerable", "List", "Array"}) {
+            m.methodR(owner, "Attributes", (t, args, ta) -> t.elem() != null && t.elem().cls() == XElement.class ? Type.listOf(attr) : null,
+                    (o, a, x) -> {
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            out.addAll(((XElement) e).attributes());
+                        }
+                        return out;
+                    });
+            m.methodR(owner, "Attributes", (t, args, ta) -> t.elem() != null && t.elem().cls() == XElement.class ? Type.listOf(attr) : null,
+                    (o, a, x) -> {
+                        XName an = name(a[0]);
+                        List<Object> out = new ArrayList<>();
+                        for (Object e : Ops.seq(o)) {
+                            for (XAttribute at : ((XElement) e).attributes()) {
+                                if (at.name().equals(an)) {
+                                    out.add(at);
+                                }
+                            }
+                        }
+                        return out;
+                    }, O);
+        }
+        // Extensions.Remove() on a sequence of nodes or attributes: each one that still has a parent leaves it
+        for (String owner : new String[] {"IEnumerable", "List", "Array"}) {
+            m.methodR(owner, "Remove", (t, args, ta) -> t.elem() != null && (t.elem().cls() == XElement.class
+                    || Xml.XNode.class.isAssignableFrom(t.elem().cls()) || t.elem().cls() == XAttribute.class) ? V : null, (o, a, x) -> {
+                        for (Object item : Ops.seq(o)) {
+                            if (item instanceof Xml.XNode xn && (xn.parent() != null || xn instanceof XElement xe && xe.document() != null)) {
+                                xn.remove();
+                            } else if (item instanceof XAttribute xa && xa.parent() != null) {
+                                xa.remove();
+                            }
+                        }
+                        return null;
+                    });
+        }
+        m.method(el, "Nodes", Type.listOf(node), (o, a, x) -> new ArrayList<Object>(((XElement) o).nodes()));
+        m.prop(el, "FirstNode", node, o -> {
+            List<Xml.XNode> c = ((XElement) o).nodes();
+            return c.isEmpty() ? null : c.get(0);
+        });
+        m.prop(el, "LastNode", node, o -> {
+            List<Xml.XNode> c = ((XElement) o).nodes();
+            return c.isEmpty() ? null : c.get(c.size() - 1);
+        });
+        m.method(el, "RemoveAll", V, (o, a, x) -> {
+            ((XElement) o).removeAttributes();
+            ((XElement) o).removeNodes();
+            return null;
+        });
+        m.method(el, "RemoveAttributes", V, (o, a, x) -> {
+            ((XElement) o).removeAttributes();
+            return null;
+        });
+        m.method(el, "RemoveNodes", V, (o, a, x) -> {
+            ((XElement) o).removeNodes();
+            return null;
+        });
+        m.method(el, "SetAttributeValue", V, (o, a, x) -> change(() -> {
+            ((XElement) o).setAttributeValue(name(a[0]), a[1]);
+            return null;
+        }), O, O);
+        m.method(el, "SetElementValue", V, (o, a, x) -> change(() -> {
+            ((XElement) o).setElementValue(name(a[0]), a[1]);
+            return null;
+        }), O, O);
+        m.method(el, "GetNamespaceOfPrefix", ns, (o, a, x) -> change(() -> ((XElement) o).namespaceOfPrefix((String) a[0])), S);
+    }
+
+    /** {@code new XDocument(content...)}: one root element; comments and whitespace aside, anything else is refused. */
+    private static XDocument document(Object[] content) {
+        List<Object> items = new ArrayList<>();
+        for (Object c : content) {
+            if (c instanceof Iterable<?> || c instanceof Object[]) {
+                items.addAll(Ops.seq(c));
+            } else if (c != null) {
+                items.add(c);
+            }
+        }
+        XElement root = null;
+        for (Object c : items) {
+            if (c instanceof XElement e) {
+                if (root != null) {
+                    throw new IllegalStateException("This operation would create an incorrectly structured document.");
+                }
+                root = e.parent() != null || e.document() != null ? e.deepCopy() : e;
+            } else if (!(c instanceof Xml.XComment) && !(c instanceof String s && s.isBlank())) {
+                throw new IllegalArgumentException("Non-whitespace characters cannot be added to content.");
+            }
+        }
+        return new XDocument(root);
+    }
+
     static XName name(Object v) {
         if (v instanceof XName n) {
             return n;
@@ -69,7 +293,7 @@ final class NsSystemXml {
         }
 
         m.method("static:XDocument", "Parse", doc, (o, a, x) -> parse((String) a[0]), S);
-        m.method("static:XElement", "Parse", el, (o, a, x) -> parse((String) a[0]).root(), S);
+        m.method("static:XElement", "Parse", el, (o, a, x) -> parseElement((String) a[0]), S);
         m.method("static:XNamespace", "Get", ns, (o, a, x) -> new XNamespace((String) a[0]), S);
         l.staticProp("XNamespace", "None", ns, o -> new XNamespace(""));
         m.method("static:XName", "Get", name, (o, a, x) -> name(a[0]), S);
@@ -207,7 +431,7 @@ final class NsSystemXml {
         m.method(xr, "Dispose", Type.VOID, (o, a, x) -> null);
         m.method(xr, "Close", Type.VOID, (o, a, x) -> null);
         xmlDocument(l, m);
-        m.alias("XNode", el);
+        registerTree(l);
         l.staticName("XNode", "XNode");
         m.method("static:XNode", "ReadFrom", el, (o, a, x) -> readerCall(() -> ((Xml.XmlReader) a[0]).readElement()), xr);
     }

@@ -121,6 +121,36 @@ public final class Ops {
         return a.equals(b);
     }
 
+    /**
+     * A hash key with .NET's default equality ({@code EqualityComparer<object>.Default}), for the LINQ operators that
+     * hash: decimals by value (1.0M equals 1.00M), 0.0 equals -0.0, JTokens by reference, others by Java equals
+     * (boxed values of different types differ, as .NET's Equals does). Not for null.
+     */
+    static Object hashKey(Object v) {
+        if (v instanceof BigDecimal d) {
+            return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        }
+        if (v instanceof Double d && d == 0.0) {
+            return 0.0;
+        }
+        if (v instanceof JToken t) {
+            return new IdentityKey(t);
+        }
+        return v;
+    }
+
+    private record IdentityKey(Object ref) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IdentityKey k && k.ref == ref;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(ref);
+        }
+    }
+
     public static boolean truth(Object v) {
         if (v instanceof Boolean b) {
             return b;

@@ -130,6 +130,7 @@ public final class Planner {
             case CallLocal c -> callLocal(c);
             case Checked.Linq l -> NsSystemLinq.plan(l, plan(l.source()), l.fn() == null ? null : lambda(l.fn()),
                     l.value() == null ? null : plan(l.value()));
+            case Checked.FnCall f -> fnCall(f);
             case Checked.LinqN l -> NsSystemLinq.planN(l, plan(l.source()), l.values().stream().map(this::plan).toList(),
                     l.fns().stream().map(this::lambda).toList());
             case Not n -> {
@@ -400,6 +401,31 @@ public final class Planner {
             out[k] = plan(es.get(k));
         }
         return out;
+    }
+
+    private Node fnCall(Checked.FnCall f) {
+        Node target = f.target() == null ? null : plan(f.target());
+        Node[] values = f.values().stream().map(this::plan).toArray(Node[]::new);
+        Fn fn = lambda(f.fn());
+        Checked.FnImpl impl = f.impl();
+        boolean nc = f.nullConditional();
+        return env -> {
+            Object t = null;
+            if (target != null) {
+                t = target.eval(env);
+                if (t == null) {
+                    if (nc) {
+                        return null;
+                    }
+                    throw ExpressionException.nullReference();
+                }
+            }
+            Object[] a = new Object[values.length];
+            for (int k = 0; k < a.length; k++) {
+                a[k] = values[k].eval(env);
+            }
+            return impl.run(env, t, a, fn);
+        };
     }
 
     Fn lambda(Lambda l) {

@@ -50,6 +50,29 @@ public final class Type {
         return new Type("Dictionary<" + key.name + ", " + value.name + ">", java.util.LinkedHashMap.class, pair, key, value);
     }
 
+    /** {@code IGrouping<K, E>} (GroupBy's groups): enumerates its elements and has a Key. */
+    public static Type groupingOf(Type key, Type elem) {
+        return new Type("IGrouping<" + key.name + ", " + elem.name + ">", NsSystemLinq.Grouping.class, elem, key, null);
+    }
+
+    /** {@code ILookup<K, E>} (ToLookup): enumerates its groupings; its indexer gives a key's elements. */
+    public static Type lookupOf(Type key, Type elem) {
+        return new Type("ILookup<" + key.name + ", " + elem.name + ">", NsSystemLinq.Lookup.class, groupingOf(key, elem), key, null);
+    }
+
+    /** {@code HashSet<T>}. */
+    public static Type hashSetOf(Type elem) {
+        return new Type("HashSet<" + elem.name + ">", java.util.LinkedHashSet.class, elem);
+    }
+
+    public boolean isGrouping() {
+        return cls == NsSystemLinq.Grouping.class;
+    }
+
+    public boolean isLookup() {
+        return cls == NsSystemLinq.Lookup.class;
+    }
+
     public boolean isDictionary() {
         return cls == java.util.LinkedHashMap.class && name.startsWith("Dictionary<");
     }

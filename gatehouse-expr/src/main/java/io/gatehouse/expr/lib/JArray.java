@@ -1,11 +1,52 @@
 package io.gatehouse.expr.lib;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A JSON array. */
+/** A JSON array; its items' parent is the array (a token that has a parent elsewhere is copied in). */
 public final class JArray extends JToken {
-    private final List<JToken> items = new ArrayList<>();
+    private final List<JToken> items = new Items();
+
+    /** The items, live: adding or setting through this list copies a token that has a parent, removing one detaches it. */
+    private final class Items extends AbstractList<JToken> {
+        private final ArrayList<JToken> list = new ArrayList<>();
+
+        @Override
+        public JToken get(int index) {
+            return list.get(index);
+        }
+
+        @Override
+        public int size() {
+            return list.size();
+        }
+
+        @Override
+        public void add(int index, JToken t) {
+            list.add(index, adopt(JArray.this, t));
+            modCount++;
+        }
+
+        @Override
+        public JToken set(int index, JToken t) {
+            JToken old = list.get(index);
+            if (old == t) {
+                return old;
+            }
+            list.set(index, adopt(JArray.this, t));
+            old.parent = null;
+            return old;
+        }
+
+        @Override
+        public JToken remove(int index) {
+            JToken old = list.remove(index);
+            old.parent = null;
+            modCount++;
+            return old;
+        }
+    }
 
     public List<JToken> items() {
         return items;
@@ -48,6 +89,21 @@ public final class JArray extends JToken {
 
     public void add(Object value) {
         items.add(JToken.from(value));
+    }
+
+    /** Inserts content at a position: one token or value, or each item of a collection, as JContainer.AddInternal. */
+    public void insert(int index, Object content) {
+        int at = index;
+        for (Object c : contentItems(content)) {
+            items.add(at++, JToken.from(c));
+        }
+    }
+
+    /** Newtonsoft's {@code Merge} with the default MergeArrayHandling.Concat: the content's items are appended (copied). */
+    public void merge(JArray content) {
+        for (JToken t : new ArrayList<>(content.items())) {
+            items.add(t);
+        }
     }
 
     public int count() {

@@ -4,16 +4,14 @@ import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
-/** A name/value pair inside a {@link JObject}. */
+/** A name/value pair inside a {@link JObject}; its value's parent is this property. */
 public final class JProperty extends JToken {
     private final String name;
     private JToken value;
-    /** The object this property was read from, so that {@code Remove()} can take it out again. */
-    private JObject owner;
 
     public JProperty(String name, Object value) {
         this.name = requireNonNull(name, "name");
-        this.value = JToken.from(value);
+        this.value = adopt(this, value);
     }
 
     public String name() {
@@ -24,22 +22,14 @@ public final class JProperty extends JToken {
         return value;
     }
 
-    JProperty owner(JObject o) {
-        this.owner = o;
-        return this;
-    }
-
-    /** Newtonsoft's {@code JProperty.Remove()}: takes this property out of the object it came from. */
-    public void remove() {
-        if (owner == null) {
-            throw new IllegalStateException("The parent is missing.");
-        }
-        owner.remove(name);
-        owner = null;
-    }
-
+    /** Sets the value (copied when it has a parent elsewhere); the old value loses its parent. */
     public void value(JToken v) {
-        this.value = JToken.from(v);
+        if (v == value) {
+            return;
+        }
+        JToken old = value;
+        value = adopt(this, v);
+        old.parent = null;
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class Json {
                                 + (i < s.length() ? s.charAt(i) : ' ') + ".");
                     }
                     i++;
-                    o.properties().put(name, value(depth + 1));
+                    o.set(name, value(depth + 1));
                     ws();
                     char n = peek();
                     i++;

@@ -4,8 +4,28 @@ import java.util.List;
 
 /** .NET {@code Match} / {@code Group}: Success, Value, Index, Length, and Groups for a match. */
 public record RegexMatch(boolean success, String value, int index, int length, List<RegexMatch> groups,
-        List<String> groupNames, String input) {
+        List<String> groupNames, String input, java.util.function.Supplier<List<RegexMatch>> captureSource) {
     public static final RegexMatch EMPTY = new RegexMatch(false, "", 0, 0, List.of(), List.of());
+
+    /** A match that keeps its input text; its Captures is itself. */
+    public RegexMatch(boolean success, String value, int index, int length, List<RegexMatch> groups, List<String> groupNames,
+            String input) {
+        this(success, value, index, length, groups, groupNames, input, null);
+    }
+
+    /**
+     * {@code Captures}: none for a group that did not match; else every capture the group made (worked out when first
+     * asked), or the one capture when no source was given.
+     */
+    public List<RegexMatch> captures() {
+        if (!success) {
+            return List.of();
+        }
+        if (captureSource == null) {
+            return List.of(new RegexMatch(true, value, index, length, List.of(), List.of()));
+        }
+        return captureSource.get();
+    }
 
     /** A group, or a match whose input text is not kept. */
     public RegexMatch(boolean success, String value, int index, int length, List<RegexMatch> groups, List<String> groupNames) {
