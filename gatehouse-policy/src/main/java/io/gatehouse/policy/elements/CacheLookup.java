@@ -118,7 +118,11 @@ public final class CacheLookup implements Policy {
             }
             ctx.attributes(c);
             ctx.noElements(c);
-            String text = c.textValue() == null ? "" : ctx.substitute(c.textValue()).text().strip();
+            String text = c.textValue() == null ? "" : ctx.literal(c.textValue());
+            if (text == null) { // reported: an unknown named value
+                continue;
+            }
+            text = text.strip();
             if (CompileContext.isExpression(text)) {
                 ctx.error(c.position(), "<" + c.name() + "> takes a name, not a policy expression");
                 continue;

@@ -160,7 +160,11 @@ public final class Cors implements Policy {
             }
             ctx.attributes(c);
             ctx.noElements(c);
-            String t = c.textValue() == null ? "" : ctx.substitute(c.textValue()).text().strip();
+            String t = c.textValue() == null ? "" : ctx.literal(c.textValue());
+            if (t == null) { // reported: an unknown named value
+                continue;
+            }
+            t = t.strip();
             if (CompileContext.isExpression(t)) {
                 ctx.error(c.position(), "<" + child + "> does not accept a policy expression");
                 continue;

@@ -60,6 +60,10 @@ public final class IpFilter implements Policy {
                 ctx.attributes(c);
                 ctx.noElements(c);
                 SourceValue text = c.textValue();
+                if (text != null && text.hasUnresolved()) {
+                    ctx.literal(text); // reports the unknown named value; what it stands for cannot be checked
+                    continue;
+                }
                 byte[] ip = text == null ? null : literal(ctx, text, "<address>");
                 if (text == null) {
                     ctx.error(c.position(), "<address> needs an IP address as its text, e.g. <address>10.0.0.1</address>");
@@ -111,8 +115,7 @@ public final class IpFilter implements Policy {
         return ip;
     }
 
-    private static byte[] literal(CompileContext ctx, SourceValue raw, String where) {
-        SourceValue v = ctx.substitute(raw);
+    private static byte[] literal(CompileContext ctx, SourceValue v, String where) {
         if (CompileContext.isExpression(v.text())) {
             ctx.error(v.strip().start(), where + " does not accept a policy expression");
             return null;

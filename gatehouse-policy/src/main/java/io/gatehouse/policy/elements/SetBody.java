@@ -94,10 +94,11 @@ public final class SetBody implements Policy {
             text = SourceValue.synthetic("", e.position());
         }
         Value<Object> v;
-        if (CompileContext.isExpression(ctx.substitute(text).text())) {
+        if (CompileContext.isExpression(text.text())) {
             v = ctx.value(text, Object.class, e.name(), t -> t);
         } else {
-            v = Value.constant(ctx.substitute(text).text());
+            String literal = ctx.literal(text);
+            v = Value.constant(literal == null ? text.text() : literal); // unknown names reported, kept as written
         }
         if (v == null) {
             return null;

@@ -56,15 +56,15 @@ public final class Attributes {
         if (a == null) {
             return fallback;
         }
-        SourceValue v = context.substitute(a.value());
-        if (v.hasUnresolved()) { // reported: an unknown named value
+        String v = context.literal(a.value());
+        if (v == null) { // reported: an unknown named value
             return fallback;
         }
-        if (CompileContext.isExpression(v.text())) {
+        if (CompileContext.isExpression(v)) {
             context.error(a.position(), "attribute '" + name + "' on <" + element.name() + "> does not accept a policy expression");
             return fallback;
         }
-        return v.text();
+        return v;
     }
 
     /** Like {@link #text} but reports a missing attribute. */

@@ -327,13 +327,23 @@ public final class CompileContext {
     // ---- values ----
 
     /**
+     * The text of a value that must be a literal (an element's text such as a key or a header
+     * name), named values already substituted when the document was read
+     * ({@link io.gatehouse.policy.xml.XmlReader}); null when it holds a {@code {{name}}} no named
+     * value has, after reporting that (see {@link #reportUnresolved}): the caller leaves the value
+     * out, as what it stands for cannot be checked.
+     */
+    public String literal(SourceValue v) {
+        reportUnresolved(v);
+        return v.hasUnresolved() ? null : v.text();
+    }
+
+    /**
      * Reports each {@code {{name}}} in {@code v} that no named value has: an error, or in lenient
      * mode ({@code gatehouse policy check} without a config) one warning per name and document,
-     * the name then standing for a value unknown at load, as an expression does. Known names were
-     * substituted when the document was read ({@link io.gatehouse.policy.xml.XmlReader}); this
-     * returns {@code v} as it is.
+     * the name then standing for a value unknown at load, as an expression does.
      */
-    public SourceValue substitute(SourceValue v) {
+    private void reportUnresolved(SourceValue v) {
         for (SourceValue.Unresolved u : v.unresolved()) {
             String msg = "unknown named value '" + u.name() + "'" + Suggest.hint(u.name(), environment.namedValueNames());
             if (!environment.lenientReferences()) {
@@ -343,7 +353,6 @@ public final class CompileContext {
                         + " (check with the config's named values: gatehouse policy check -c CONFIG FILE...)");
             }
         }
-        return v;
     }
 
     /** True if the (substituted) value is a policy expression {@code @(...)} or {@code @{...}}. */
@@ -352,11 +361,11 @@ public final class CompileContext {
     }
 
     /**
-     * A constant or an expression of {@code type}, from a raw (not yet substituted) value. Returns
+     * A constant or an expression of {@code type}, from a value as read (named values substituted). Returns
      * null after reporting when the expression does not compile.
      */
-    public <T> Value<T> value(SourceValue raw, Class<T> type, String policy, java.util.function.Function<String, T> parseConstant) {
-        SourceValue v = substitute(raw);
+    public <T> Value<T> value(SourceValue v, Class<T> type, String policy, java.util.function.Function<String, T> parseConstant) {
+        reportUnresolved(v);
         SourceValue s = v.strip();
         if (v.hasUnresolved()) {
             // an unknown named value, reported above: in lenient mode what it stands for cannot be

@@ -64,11 +64,11 @@ public final class JwtElements {
             Attributes ka = ctx.attributes(k, "certificate-id", "n", "e");
             ctx.noElements(k);
             SourceValue text = k.textValue();
-            String body = text == null ? "" : ctx.substitute(text).text().strip();
-            if (text != null && text.hasUnresolved()) { // reported: what an unknown named value holds cannot be checked
-                ok[0] &= ctx.environment().lenientReferences();
+            String body = text == null ? "" : ctx.literal(text);
+            if (body == null) { // reported: what an unknown named value holds cannot be checked
                 continue;
             }
+            body = body.strip();
             int forms = (body.isEmpty() ? 0 : 1) + (ka.has("certificate-id") ? 1 : 0) + (ka.has("n") || ka.has("e") ? 1 : 0);
             if (forms != 1) {
                 ctx.error(k.position(), "<key> needs exactly one of: a base64 key as its text, certificate-id, or n and e (an RSA key)");
@@ -168,11 +168,11 @@ public final class JwtElements {
             ctx.attributes(c);
             ctx.noElements(c);
             SourceValue t = c.textValue();
-            String v = t == null ? "" : ctx.substitute(t).text().strip();
-            if (t != null && t.hasUnresolved()) { // reported: what an unknown named value holds cannot be checked
-                ok[0] &= ctx.environment().lenientReferences();
+            String v = t == null ? "" : ctx.literal(t);
+            if (v == null) { // reported: what an unknown named value holds cannot be checked
                 continue;
             }
+            v = v.strip();
             if (v.isEmpty()) {
                 ctx.error(c.position(), "<" + childName + "> is empty");
                 ok[0] = false;
