@@ -422,10 +422,10 @@ public final class CompileContext {
         } catch (RuntimeException | StackOverflowError e) {
             return; // reported when the document is loaded with its named values
         }
-        // a stand-in is named in the message ("the name '_____' does not exist"), or the error is
-        // where one is written
-        boolean atStandIn = scratch.all().stream().filter(io.gatehouse.common.Diagnostic::isError).anyMatch(x -> x.message().contains("_____")
-                || standIns.stream().anyMatch(p -> p.line() == x.line() && p.column() == x.column()));
+        // the compiler reports where each character is written, so an error about a stand-in
+        // ("the name '_____' does not exist") is at one of the stand-ins' positions
+        boolean atStandIn = scratch.all().stream().filter(io.gatehouse.common.Diagnostic::isError)
+                .anyMatch(x -> standIns.contains(new Position(x.file(), x.line(), x.column())));
         if (!atStandIn) {
             scratch.all().forEach(diagnostics::add);
         }
