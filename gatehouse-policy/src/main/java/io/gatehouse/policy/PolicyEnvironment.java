@@ -48,6 +48,7 @@ public final class PolicyEnvironment {
     private final Map<String, GraphqlApiSchema> graphqlSchemas;
     private final Set<String> apisWithoutGraphqlSchema;
     private final Set<String> brokenGraphqlSchemas;
+    private final Map<String, io.gatehouse.policy.api.ApiDefinition> apiDefinitions;
     private final String api;
     private final java.net.URI daprEndpoint;
 
@@ -81,6 +82,7 @@ public final class PolicyEnvironment {
         this.graphqlSchemas = Map.copyOf(b.graphqlSchemas);
         this.apisWithoutGraphqlSchema = Set.copyOf(b.apisWithoutGraphqlSchema);
         this.brokenGraphqlSchemas = Set.copyOf(b.brokenGraphqlSchemas);
+        this.apiDefinitions = Map.copyOf(b.apiDefinitions);
         this.api = null;
     }
 
@@ -108,6 +110,7 @@ public final class PolicyEnvironment {
         this.graphqlSchemas = o.graphqlSchemas;
         this.apisWithoutGraphqlSchema = o.apisWithoutGraphqlSchema;
         this.brokenGraphqlSchemas = o.brokenGraphqlSchemas;
+        this.apiDefinitions = o.apiDefinitions;
         this.api = api;
     }
 
@@ -126,6 +129,19 @@ public final class PolicyEnvironment {
      */
     public String api() {
         return api;
+    }
+
+    /**
+     * The definition of API {@code apiId} ({@code apis[].openApi}), or null when it has none. The
+     * policies bound to it ({@code validate-content}, ...) compile their schemas from it at load.
+     */
+    public io.gatehouse.policy.api.ApiDefinition apiDefinition(String apiId) {
+        return apiId == null ? null : apiDefinitions.get(apiId);
+    }
+
+    /** Every API's definition by API id (for policies at global and product scope). */
+    public Map<String, io.gatehouse.policy.api.ApiDefinition> apiDefinitions() {
+        return apiDefinitions;
     }
 
     /** The GraphQL schema of API {@code apiId} ({@code apis[].graphql.schema}), or null when it has none. */
@@ -317,6 +333,7 @@ public final class PolicyEnvironment {
         private final Map<String, GraphqlApiSchema> graphqlSchemas = new LinkedHashMap<>();
         private final Set<String> apisWithoutGraphqlSchema = new LinkedHashSet<>();
         private final Set<String> brokenGraphqlSchemas = new LinkedHashSet<>();
+        private final Map<String, io.gatehouse.policy.api.ApiDefinition> apiDefinitions = new LinkedHashMap<>();
         private java.net.URI daprEndpoint = DEFAULT_DAPR_ENDPOINT;
 
         private Builder() {
@@ -415,6 +432,12 @@ public final class PolicyEnvironment {
         /** The client outgoing calls go through (see {@link PolicyEnvironment#outboundHttp()}). */
         public Builder outboundHttp(OutboundHttp http) {
             this.outboundHttp = requireNonNull(http, "http");
+            return this;
+        }
+
+        /** An API's definition from its OpenAPI document ({@code apis[].openApi}), under its API id. */
+        public Builder apiDefinition(io.gatehouse.policy.api.ApiDefinition definition) {
+            apiDefinitions.put(definition.apiId(), definition);
             return this;
         }
 
