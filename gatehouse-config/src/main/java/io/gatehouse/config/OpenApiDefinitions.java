@@ -395,10 +395,7 @@ public final class OpenApiDefinitions {
         return new Loaded(operations, definition, serverUrl());
     }
 
-    /**
-     * What is wrong with a path for routing, or null: the config's template rules, and a parameter
-     * must be a whole segment.
-     */
+    /** What is wrong with a path for routing, or null: the config's template rules, without its wildcard. */
     static String templateProblem(String template) {
         String problem = ConfigReader.templateProblem(template);
         if (problem != null) {
@@ -406,13 +403,6 @@ public final class OpenApiDefinitions {
         }
         if (template.indexOf('*') >= 0) {
             return "may not contain '*' (OpenAPI paths have no wildcards)";
-        }
-        for (String segment : template.split("/", -1)) {
-            if ((segment.indexOf('{') >= 0 || segment.indexOf('}') >= 0)
-                    && !(segment.startsWith("{") && segment.endsWith("}") && segment.indexOf('{', 1) < 0)) {
-                return "has a parameter in part of a segment ('" + segment + "'): Gatehouse matches a parameter "
-                        + "to a whole path segment, such as /pets/{petId}";
-            }
         }
         return null;
     }

@@ -158,6 +158,7 @@ class OpenApiEndToEndTest {
         expected.put("PUT /shop/pets/42/photos/", "uploadPhoto");
         expected.put("PUT /shop/pets/42/photos", "uploadPhoto");
         expected.put("GET /shop/pets/mine", "myPets"); // the literal segment wins over {petId}
+        expected.put("GET /shop/pets/42.xml", "exportPet"); // a parameter inside a segment
         expected.put("GET /shop/stores/7/pets/9", "get-stores-storeid-pets-petid"); // no operationId: derived
         expected.put("GET /shop/health", "health"); // a hand-written operation next to the document's
         for (Map.Entry<String, String> e : expected.entrySet()) {
@@ -166,6 +167,7 @@ class OpenApiEndToEndTest {
             assertThat(seen.header("x-operation")).as(e.getKey()).isEqualTo(e.getValue());
         }
         assertThat(through("GET", "/shop/pets/42").header("x-template")).isEqualTo("/pets/{petId}");
+        assertThat(through("GET", "/shop/pets/42.json").header("x-template")).isEqualTo("/pets/{petId}.{format}");
     }
 
     @Test
