@@ -67,8 +67,8 @@ final class Router {
             if (remainder == null) {
                 continue;
             }
-            if (api.operations().isEmpty()) {
-                return new Match(api, null, remainder, Map.of());
+            if (api.operations().isEmpty() && api.config().openApi() == null) {
+                return new Match(api, null, remainder, Map.of()); // no operations listed: everything under the API
             }
             for (OperationRoute op : api.operations()) {
                 if (!op.method().equals("*") && !op.method().equals(method)) {

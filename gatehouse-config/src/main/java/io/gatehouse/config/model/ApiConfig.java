@@ -12,7 +12,8 @@ import java.util.List;
  * @param backendId the backend entity, or null when serviceUrl is used
  * @param serviceUrl the backend URL when no backend entity is named
  * @param policy null when the API has no policy of its own
- * @param operations empty means every method and path under the API
+ * @param operations empty means every method and path under the API, unless the API has an OpenAPI
+ *     document ({@code openApi}): then only these operations match, even none
  * @param hostnames the hostnames (their {@code hostName}s) the API is served on; empty means all
  *     of them, as in APIM
  * @param clientCertificateRequired {@code clientCertificate: required}: a request whose connection
