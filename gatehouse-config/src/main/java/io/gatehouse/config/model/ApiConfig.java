@@ -22,6 +22,7 @@ import java.util.List;
  *     certificate itself, and in which header format
  * @param graphqlSchema {@code apis[].graphql.schema}: the API's GraphQL schema (SDL) file, for
  *     {@code validate-graphql-request}; null when the API has none
+ * @param subscription {@code apis[].subscriptionRequired} and {@code apis[].subscriptionKeyParameterNames}
  */
 public record ApiConfig(
         String id,
@@ -34,11 +35,34 @@ public record ApiConfig(
         List<String> hostnames,
         boolean clientCertificateRequired,
         ForwardClientCertificate forwardClientCertificate,
-        Path graphqlSchema) {
+        Path graphqlSchema,
+        SubscriptionKeys subscription) {
 
     public ApiConfig {
         operations = List.copyOf(operations);
         hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
+        subscription = subscription == null ? SubscriptionKeys.DEFAULT : subscription;
+    }
+
+    /** An API with the default subscription settings (no key required). */
+    public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
+            List<OperationConfig> operations, Position position, List<String> hostnames,
+            boolean clientCertificateRequired, ForwardClientCertificate forwardClientCertificate, Path graphqlSchema) {
+        this(id, path, backendId, serviceUrl, policy, operations, position, hostnames, clientCertificateRequired,
+                forwardClientCertificate, graphqlSchema, SubscriptionKeys.DEFAULT);
+    }
+
+    /**
+     * Whether a request needs a subscription key, and where it carries one.
+     *
+     * @param required {@code apis[].subscriptionRequired} (false by default in Gatehouse; APIM's default is true)
+     * @param header {@code subscriptionKeyParameterNames.header}, {@code Ocp-Apim-Subscription-Key} by default
+     * @param query {@code subscriptionKeyParameterNames.query}, {@code subscription-key} by default
+     */
+    public record SubscriptionKeys(boolean required, String header, String query) {
+        public static final String DEFAULT_HEADER = "Ocp-Apim-Subscription-Key";
+        public static final String DEFAULT_QUERY = "subscription-key";
+        public static final SubscriptionKeys DEFAULT = new SubscriptionKeys(false, DEFAULT_HEADER, DEFAULT_QUERY);
     }
 
     /** An API without a GraphQL schema. */
@@ -46,14 +70,14 @@ public record ApiConfig(
             List<OperationConfig> operations, Position position, List<String> hostnames,
             boolean clientCertificateRequired, ForwardClientCertificate forwardClientCertificate) {
         this(id, path, backendId, serviceUrl, policy, operations, position, hostnames, clientCertificateRequired,
-                forwardClientCertificate, null);
+                forwardClientCertificate, null, SubscriptionKeys.DEFAULT);
     }
 
     /** An API served on every hostname, with the client certificate optional. */
     public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
             List<OperationConfig> operations, Position position) {
         this(id, path, backendId, serviceUrl, policy, operations, position, List.of(), false,
-                ForwardClientCertificate.NONE, null);
+                ForwardClientCertificate.NONE, null, SubscriptionKeys.DEFAULT);
     }
 
     /** {@code apis[].forwardClientCertificate}. */
