@@ -214,4 +214,41 @@ class ProductsConfigTest {
         assertThat(out).contains("subscription key query parameter 'a&b' in api 'orders' is not a query parameter name");
         assertThat(out).contains("querry").contains("did you mean 'query'");
     }
+
+    /**
+     * The README's "Products and subscriptions" example loads without a diagnostic. Its Key Vault
+     * key is swapped for an environment variable (no vault can be reached here; Key Vault keys are
+     * tested against a fake vault in gatehouse-proxy's SubscriptionKeyVaultTest).
+     */
+    @Test
+    void theReadmeExampleLoads() throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<!-- products-config -->\\s*```yaml\\n(.*?)```\\s*<!-- /products-config -->", java.util.regex.Pattern.DOTALL)
+                .matcher(Files.readString(ReadmeWalkthroughConfigTest.repositoryRoot().resolve("README.md")));
+        assertThat(m.find()).as("README.md has the products-config block").isTrue();
+        String block = m.group(1);
+        String vault = """
+                    secondaryKey:
+                      keyVault:
+                        secretIdentifier: https://contoso-vault.vault.azure.net/secrets/clinic-app-key
+                """;
+        assertThat(block).contains(vault);
+        block = block.replace(vault, "    secondaryKey: ${env:CLINIC_APP_KEY2}\n");
+        Files.createDirectories(dir.resolve("policies"));
+        Files.writeString(dir.resolve("policies/partners.xml"), "<policies><inbound><base /></inbound><backend><base />"
+                + "</backend><outbound><base /></outbound></policies>");
+        Path file = dir.resolve("readme.yaml");
+        Files.writeString(file, """
+                gateway:
+                  listeners:
+                    - port: 8080
+                      tls: false
+                """ + block);
+        ConfigResult r = ConfigLoader.load(file, Map.of("CLINIC_APP_KEY", KEY_A, "CLINIC_APP_KEY2", KEY_B));
+        // the one remark: the example has no hostnames section, so no handshake asks for the certificate
+        assertThat(r.diagnostics().all()).as(r.diagnostics().render()).singleElement()
+                .satisfies(d -> assertThat(d.message()).contains("api 'records' requires a client certificate"));
+        assertThat(r.config().model().products()).hasSize(2);
+        assertThat(r.config().policies().forProduct("partners", "records")).isNotNull();
+    }
 }
