@@ -210,6 +210,49 @@ final class Subscriptions {
                 scope.kind() == SubscriptionConfig.Scope.Kind.PRODUCT ? scope.id() : null), null, null);
     }
 
+    /**
+     * For {@code gatehouse explain}: whether the API needs a key, where it takes one, and which
+     * products' policies can apply to it; null when subscriptions are off for the config.
+     */
+    static String describe(LoadedConfig config, ApiConfig api) {
+        var model = config.model();
+        boolean any = !model.products().isEmpty() || !model.subscriptions().isEmpty()
+                || model.apis().stream().anyMatch(a -> a.subscription().required());
+        if (!any) {
+            return null;
+        }
+        ApiConfig.SubscriptionKeys names = api.subscription();
+        StringBuilder out = new StringBuilder("subscription key: ");
+        ProductConfig open = model.products().stream().filter(p -> !p.subscriptionRequired() && p.apis().contains(api.id()))
+                .findFirst().orElse(null);
+        out.append(api.subscription().required() ? "required" : "optional").append(" (header '").append(names.header())
+                .append("', else query parameter '").append(names.query()).append("'); without one: ");
+        if (open != null) {
+            out.append("allowed, in the context of open product '").append(open.id()).append("'");
+        } else if (api.subscription().required()) {
+            out.append("401 SubscriptionKeyNotFound");
+        } else {
+            out.append("allowed");
+        }
+        out.append("; a key that opens no active subscription covering the API: 401 SubscriptionKeyInvalid\n");
+        List<String> products = new ArrayList<>();
+        for (ProductConfig p : model.products()) {
+            if (p.apis().contains(api.id())) {
+                products.add("'" + p.id() + "'" + (p.subscriptionRequired() ? "" : " (open)")
+                        + (p.policy() == null ? "" : " (its policy runs for its requests)"));
+            }
+        }
+        out.append("  products: ").append(products.isEmpty() ? "none" : String.join(", ", products)).append('\n');
+        long subs = model.subscriptions().stream().filter(sub -> sub.state() == SubscriptionConfig.State.ACTIVE
+                && switch (sub.scope().kind()) {
+                    case ALL_APIS -> true;
+                    case API -> sub.scope().id().equals(api.id());
+                    case PRODUCT -> model.product(sub.scope().id()).map(p -> p.apis().contains(api.id())).orElse(false);
+                }).count();
+        out.append("  active subscriptions whose scope covers it: ").append(subs).append('\n');
+        return out.toString();
+    }
+
     private static Verdict refuse(FailureKind kind, String check, String message, ApiConfig api, ApiRule rule,
                                   String scheme, String host) {
         return new Verdict(null, new HostnameAccess.Refusal(kind, check, message), challenge(api, rule, scheme, host));

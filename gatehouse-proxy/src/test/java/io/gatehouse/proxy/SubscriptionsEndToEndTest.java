@@ -62,6 +62,8 @@ class SubscriptionsEndToEndTest {
     static GatewayHarness gw;
     static int plain;
     static int tlsPort;
+    static int admin;
+    static final String TRACE_KEY = "trace-key-for-the-tests-0123456789";
     static LogCapture logs;
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -72,6 +74,7 @@ class SubscriptionsEndToEndTest {
         backend = new RecordingBackend();
         plain = Ports.free();
         tlsPort = Ports.free();
+        admin = Ports.free();
         Files.writeString(tmp.resolve("alice-secondary.key"), ALICE_SECONDARY + "\n");
         String yaml = """
                 gateway:
@@ -81,6 +84,13 @@ class SubscriptionsEndToEndTest {
                       tls: false
                     - port: %d
                       bind: 127.0.0.1
+                  admin:
+                    port: %d
+                  accessLog:
+                    file: %s
+                    queryString: true
+                  trace:
+                    keys: [%s]
                 hostnames:
                   - hostName: %s
                     certificateId: gateway-tls
@@ -191,7 +201,7 @@ class SubscriptionsEndToEndTest {
                     backendId: rec
                     clientCertificate: required
                     subscriptionRequired: true
-                """.formatted(plain, tlsPort, TestWorld.API_HOST, world.path("client-ca.pem"), E2e.gatewayCertificate(world),
+                """.formatted(plain, tlsPort, admin, tmp.resolve("access.log"), TRACE_KEY, TestWorld.API_HOST, world.path("client-ca.pem"), E2e.gatewayCertificate(world),
                 backend.url(), ALICE_PRIMARY, ERIN, BOB, CAROL, DAVE, FRANK, indent(ORDER_POLICY), indent(ORDER_POLICY));
         gw = GatewayHarness.start(tmp, yaml);
     }
@@ -383,6 +393,34 @@ class SubscriptionsEndToEndTest {
         assertThat(both.status()).as(both.stderr()).isEqualTo(200);
         E2e.CurlResult rogueAndKey = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "rogue", "-H", header + FRANK);
         assertThat(rogueAndKey.status()).isEqualTo(403);
+    }
+
+    @Test
+    void theAccessLogAndTracesNeverShowAKeyUnderAnyName() throws Exception {
+        Reply viaQuery = get("/custom/x?key=" + MALLORY + "&keep=1");
+        assertThat(viaQuery.status()).isEqualTo(401);
+        HttpResponse<String> traced = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain
+                        + "/orders/1?subscription-key=" + ALICE_PRIMARY))
+                .header("X-Api-Key", ALICE_SECONDARY).header("Apim-Debug-Authorization", TRACE_KEY).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(traced.statusCode()).isEqualTo(200);
+        String traceId = traced.headers().firstValue("Apim-Trace-Id").orElseThrow();
+        String trace = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/traces/" + traceId))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(trace).contains("/orders/1").contains("X-Sub");
+        for (String k : ALL_KEYS) {
+            assertThat(trace).as("the trace").doesNotContain(k);
+        }
+        Path file = tmp.resolve("access.log");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String log = "";
+        while (System.nanoTime() < deadline && !(log = Files.exists(file) ? Files.readString(file) : "").contains("keep=1")) {
+            Thread.sleep(50);
+        }
+        assertThat(log).contains("/custom/x?key=[redacted]&keep=1").contains("/orders/1?subscription-key=[redacted]");
+        for (String k : ALL_KEYS) {
+            assertThat(log).as("the access log").doesNotContain(k);
+        }
     }
 
     @Test
