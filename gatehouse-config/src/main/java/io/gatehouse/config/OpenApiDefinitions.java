@@ -48,6 +48,8 @@ import java.util.Set;
 public final class OpenApiDefinitions {
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
     private static final int MAX_REF_HOPS = 32;
+    /** Keys whose values are literal JSON, where a {@code $ref} member is data rather than a reference. */
+    private static final Set<String> LITERAL_KEYS = Set.of("example", "default", "const", "enum");
 
     /**
      * What a document gives an API.
@@ -248,8 +250,9 @@ public final class OpenApiDefinitions {
                         diagnostics.add(sc.position().error("$ref '" + ref + "' points to nothing in the document"));
                         danglingReference = true;
                     }
-                } else {
-                    checkReferences(e.value());
+                } else if (!LITERAL_KEYS.contains(e.key().value())
+                        && !(e.key().value() != null && e.key().value().startsWith("x-"))) {
+                    checkReferences(e.value()); // not into examples, defaults and extensions: any JSON, not references
                 }
             }
         } else if (node instanceof YamlNode.Sequence s) {

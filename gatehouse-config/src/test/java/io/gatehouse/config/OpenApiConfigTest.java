@@ -357,6 +357,26 @@ class OpenApiConfigTest {
     }
 
     @Test
+    void aRefInsideAnExampleIsDataNotAReference() throws IOException {
+        writeDoc("example.yaml", """
+                openapi: 3.0.3
+                info: {title: t, version: '1'}
+                paths:
+                  /schemas:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema: {type: object}
+                            example: {$ref: 'https://json-schema.org/draft/2020-12/schema'}
+                      responses:
+                        '204': {description: stored}
+                """);
+        ApiConfig api = api(load("openApi: example.yaml\nserviceUrl: http://b.local"));
+        assertThat(routes(api)).containsExactly(Map.entry("post-schemas", "POST /schemas"));
+    }
+
+    @Test
     void duplicateOperationIdsAreErrors() throws IOException {
         Path doc = writeDoc("dup.json", """
                 {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
