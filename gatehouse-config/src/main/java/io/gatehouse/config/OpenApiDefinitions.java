@@ -57,8 +57,10 @@ public final class OpenApiDefinitions {
      * @param operations the operations in document order (id, method, template; no policy), placed at the document
      * @param definition the definition the validation policies read
      * @param serverUrl the first absolute http(s) server URL, or null when the document has none
+     * @param firstServer the first server URL as the document gives it (Swagger 2.0: as converted), or
+     *     null when it has none; for saying why {@code serverUrl} is null
      */
-    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl) {
+    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl, String firstServer) {
         public Loaded {
             operations = List.copyOf(operations);
         }
@@ -395,7 +397,8 @@ public final class OpenApiDefinitions {
         ApiDefinition.Dialect dialect = version == Version.OPENAPI_3_1
                 ? ApiDefinition.Dialect.OPENAPI_3_1 : ApiDefinition.Dialect.OPENAPI_3_0;
         ApiDefinition definition = new ApiDefinition(apiId, file, dialect, components.deepCopy(), definitions);
-        return new Loaded(operations, definition, serverUrl());
+        JsonNode first = root.path("servers").path(0).path("url");
+        return new Loaded(operations, definition, serverUrl(), first.isTextual() ? first.asText() : null);
     }
 
     /** What is wrong with a path for routing, or null: the config's template rules, without its wildcard. */

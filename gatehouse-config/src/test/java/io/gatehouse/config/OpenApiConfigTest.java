@@ -256,7 +256,22 @@ class OpenApiConfigTest {
         assertThat(r.ok()).isFalse();
         assertThat(messages(r)).anySatisfy(m -> assertThat(m).contains("config.yaml:6:5: error: api 'pets' needs 'backendId' "
                 + "(a backend's id) or 'serviceUrl' (https://...): its OpenAPI document " + dir.resolve("rel.yaml")
-                + " has no absolute http(s) server URL to use instead"));
+                + " has no absolute http(s) server URL to use instead (its first is '/v1')"));
+
+        // Swagger 2.0 without schemes: the converted server has no scheme
+        writeDoc("noscheme.yaml", """
+                swagger: "2.0"
+                info: {title: t, version: "1"}
+                host: svc.example:8080
+                basePath: /base
+                paths:
+                  /x:
+                    get:
+                      responses:
+                        200: {description: ok}
+                """);
+        assertThat(messages(load("openApi: noscheme.yaml"))).anySatisfy(m -> assertThat(m).endsWith(
+                "has no absolute http(s) server URL to use instead (its first is '//svc.example:8080/base')"));
     }
 
     @Test
