@@ -392,6 +392,50 @@ class OpenApiConfigTest {
     }
 
     @Test
+    void yamlAliasesMergeKeysAndScalarTypesReachTheDefinition() throws IOException {
+        writeDoc("alias.yaml", """
+                openapi: 3.0.3
+                info: {title: t, version: '1'}
+                servers: [{url: 'http://a.example'}]
+                x-common: &page
+                  name: page
+                  in: query
+                paths:
+                  /a:
+                    get:
+                      parameters:
+                        - <<: *page
+                          schema: {type: integer, minimum: 1, maximum: 0x10, multipleOf: 0.5, default: '7'}
+                          required: True
+                      responses:
+                        '200': &ok
+                          description: ok
+                          content:
+                            application/json:
+                              schema: {type: object, nullable: true, properties: {n: {type: integer, maximum: 1e3}}}
+                  /b:
+                    get:
+                      responses:
+                        200: *ok
+                """);
+        ApiDefinition def = api(load("openApi: alias.yaml")).definition();
+        assertThat(def.operation("get-b").responses().get("200").content().get("application/json").schema())
+                .isEqualTo(def.operation("get-a").responses().get("200").content().get("application/json").schema());
+        com.fasterxml.jackson.databind.JsonNode body = def.operation("get-b").responses().get("200").content()
+                .get("application/json").schema();
+        assertThat(body.path("nullable").isBoolean()).isTrue();
+        assertThat(body.path("properties").path("n").path("maximum").decimalValue()).isEqualByComparingTo("1000");
+        ParameterDefinition page = def.operation("get-a").parameters().get(0);
+        assertThat(page.name()).isEqualTo("page");
+        assertThat(page.in()).isEqualTo(ParameterDefinition.In.QUERY);
+        assertThat(page.required()).isTrue();
+        assertThat(page.schema().path("minimum").isIntegralNumber()).isTrue();
+        assertThat(page.schema().path("maximum").asInt()).isEqualTo(16);
+        assertThat(page.schema().path("multipleOf").decimalValue()).isEqualByComparingTo("0.5");
+        assertThat(page.schema().path("default").isTextual()).isTrue();
+    }
+
+    @Test
     void duplicateOperationIdsAreErrors() throws IOException {
         Path doc = writeDoc("dup.json", """
                 {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
