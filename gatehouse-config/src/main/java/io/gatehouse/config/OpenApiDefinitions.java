@@ -177,7 +177,9 @@ public final class OpenApiDefinitions {
      */
     private JsonNode jsonTree() throws java.io.IOException {
         String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        return looksLikeJson(t) ? new ObjectMapper().readTree(t) : json(tree);
+        // decimals stay exact (multipleOf: 0.1), as from YAML
+        return looksLikeJson(t) ? new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature
+                .USE_BIG_DECIMAL_FOR_FLOATS).readTree(t) : json(tree);
     }
 
     private static final java.util.regex.Pattern YAML_INT = java.util.regex.Pattern.compile("[-+]?[0-9]+");

@@ -148,6 +148,8 @@ class OpenApiConfigTest {
         assertThat(tags.style()).isEqualTo("form");
         assertThat(tags.explode()).isFalse();
         assertThat(tags.schema().path("type").asText()).isEqualTo("array");
+        // decimals are kept exact
+        assertThat(def.operation("listPets").parameters().get(1).schema().path("multipleOf").isBigDecimal()).isTrue();
     }
 
     @Test
