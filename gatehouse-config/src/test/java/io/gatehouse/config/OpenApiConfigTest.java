@@ -51,8 +51,10 @@ class OpenApiConfigTest {
         return p;
     }
 
+    /** The API of a load that went through without an error or a warning. */
     private static ApiConfig api(ConfigResult r) {
-        assertThat(r.ok()).as(r.diagnostics().render()).isTrue();
+        assertThat(r.diagnostics().all()).as(r.diagnostics().render()).isEmpty();
+        assertThat(r.ok()).isTrue();
         return r.config().model().apis().get(0);
     }
 
