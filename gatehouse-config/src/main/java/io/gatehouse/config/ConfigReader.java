@@ -1459,7 +1459,8 @@ final class ConfigReader {
         } else if (document != null) {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...): its OpenAPI document "
-                    + files.display(openApi) + " has no absolute http(s) server URL to use instead"));
+                    + files.display(openApi) + " has no absolute http(s) server URL to use instead" + (document.firstServer() == null
+                            ? " (it lists no servers)" : " (its first is '" + document.firstServer() + "')")));
         } else if (!s.has("openApi")) {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...)"));

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.common.SourceText;
@@ -48,6 +46,8 @@ import java.util.Set;
 public final class OpenApiDefinitions {
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
     private static final int MAX_REF_HOPS = 32;
+    /** Keys whose values are literal JSON, where a {@code $ref} member is data rather than a reference. */
+    private static final Set<String> LITERAL_KEYS = Set.of("example", "default", "const", "enum");
 
     /**
      * What a document gives an API.
@@ -55,8 +55,10 @@ public final class OpenApiDefinitions {
      * @param operations the operations in document order (id, method, template; no policy), placed at the document
      * @param definition the definition the validation policies read
      * @param serverUrl the first absolute http(s) server URL, or null when the document has none
+     * @param firstServer the first server URL as the document gives it (Swagger 2.0: as converted), or
+     *     null when it has none; for saying why {@code serverUrl} is null
      */
-    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl) {
+    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl, String firstServer) {
         public Loaded {
             operations = List.copyOf(operations);
         }
@@ -168,10 +170,73 @@ public final class OpenApiDefinitions {
         return build();
     }
 
+    /**
+     * The document as a JSON tree: JSON through Jackson; YAML from the tree {@link YamlParser}
+     * read (its aliases and merge keys expanded, within its limits), plain scalars typed as YAML
+     * 1.2's core schema types them.
+     */
     private JsonNode jsonTree() throws java.io.IOException {
         String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        ObjectMapper mapper = looksLikeJson(t) ? new ObjectMapper() : new YAMLMapper(new YAMLFactory());
-        return mapper.readTree(t);
+        // decimals stay exact (multipleOf: 0.1), as from YAML
+        return looksLikeJson(t) ? new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature
+                .USE_BIG_DECIMAL_FOR_FLOATS).readTree(t) : json(tree);
+    }
+
+    private static final java.util.regex.Pattern YAML_INT = java.util.regex.Pattern.compile("[-+]?[0-9]+");
+    private static final java.util.regex.Pattern YAML_FLOAT =
+            java.util.regex.Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+
+    private static JsonNode json(YamlNode node) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (node) {
+            case YamlNode.Mapping m -> {
+                com.fasterxml.jackson.databind.node.ObjectNode o = f.objectNode();
+                for (YamlNode.Entry e : m.entries()) {
+                    o.set(e.key().value() == null ? "" : e.key().value(), json(e.value()));
+                }
+                yield o;
+            }
+            case YamlNode.Sequence s -> {
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                s.items().forEach(item -> a.add(json(item)));
+                yield a;
+            }
+            case YamlNode.Scalar sc -> scalar(sc, f);
+        };
+    }
+
+    private static JsonNode scalar(YamlNode.Scalar sc, JsonNodeFactory f) {
+        String v = sc.value();
+        if (v == null) {
+            return f.nullNode();
+        }
+        if (sc.quoted()) {
+            return f.textNode(v);
+        }
+        switch (v) {
+            case "true", "True", "TRUE" -> {
+                return f.booleanNode(true);
+            }
+            case "false", "False", "FALSE" -> {
+                return f.booleanNode(false);
+            }
+            default -> {
+            }
+        }
+        if (YAML_INT.matcher(v).matches()) {
+            java.math.BigInteger i = new java.math.BigInteger(v.startsWith("+") ? v.substring(1) : v);
+            return i.bitLength() < 64 ? f.numberNode(i.longValue()) : f.numberNode(i);
+        }
+        if (v.startsWith("0x") && v.length() > 2 && v.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            return f.numberNode(new java.math.BigInteger(v.substring(2), 16));
+        }
+        if (v.startsWith("0o") && v.length() > 2 && v.substring(2).chars().allMatch(c -> c >= '0' && c <= '7')) {
+            return f.numberNode(new java.math.BigInteger(v.substring(2), 8));
+        }
+        if (YAML_FLOAT.matcher(v).matches()) {
+            return f.numberNode(new java.math.BigDecimal(v.startsWith("+") ? v.substring(1) : v));
+        }
+        return f.textNode(v);
     }
 
     private boolean looksLikeJson(String t) {
@@ -248,8 +313,9 @@ public final class OpenApiDefinitions {
                         diagnostics.add(sc.position().error("$ref '" + ref + "' points to nothing in the document"));
                         danglingReference = true;
                     }
-                } else {
-                    checkReferences(e.value());
+                } else if (!LITERAL_KEYS.contains(e.key().value())
+                        && !(e.key().value() != null && e.key().value().startsWith("x-"))) {
+                    checkReferences(e.value()); // not into examples, defaults and extensions: any JSON, not references
                 }
             }
         } else if (node instanceof YamlNode.Sequence s) {
@@ -392,7 +458,8 @@ public final class OpenApiDefinitions {
         ApiDefinition.Dialect dialect = version == Version.OPENAPI_3_1
                 ? ApiDefinition.Dialect.OPENAPI_3_1 : ApiDefinition.Dialect.OPENAPI_3_0;
         ApiDefinition definition = new ApiDefinition(apiId, file, dialect, components.deepCopy(), definitions);
-        return new Loaded(operations, definition, serverUrl());
+        JsonNode first = root.path("servers").path(0).path("url");
+        return new Loaded(operations, definition, serverUrl(), first.isTextual() ? first.asText() : null);
     }
 
     /** What is wrong with a path for routing, or null: the config's template rules, without its wildcard. */
