@@ -17,6 +17,15 @@ public record SubscriptionKeys(Secret primary, Secret secondary) {
      * presented key with a stored one byte by byte in a way its timing could tell.
      */
     public record Digest(byte[] bytes) {
+        /** One SHA-256 per thread (the gateway's event loops): getInstance costs more than the hash of a key. */
+        private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+            }
+        });
+
         public static Digest of(Secret key) {
             char[] c = key.reveal();
             try {
@@ -27,11 +36,7 @@ public record SubscriptionKeys(Secret primary, Secret secondary) {
         }
 
         public static Digest of(byte[] key) {
-            try {
-                return new Digest(MessageDigest.getInstance("SHA-256").digest(key));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from the JDK", e);
-            }
+            return new Digest(SHA256.get().digest(key)); // digest() resets it for the next key
         }
 
         @Override

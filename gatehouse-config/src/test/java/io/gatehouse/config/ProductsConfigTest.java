@@ -132,7 +132,7 @@ class ProductsConfigTest {
                 """.formatted(KEY_A, KEY_B));
         String out = r.diagnostics().render();
         assertThat(r.config()).isNull();
-        assertThat(out).contains("config.yaml:18:11:").contains("product 'gold' names api 'ordrs', which is not defined "
+        assertThat(out).contains("config.yaml:18:20:").contains("product 'gold' names api 'ordrs', which is not defined "
                 + "under 'apis' (did you mean 'orders'?)");
         assertThat(out).contains("duplicate product id 'gold'");
         assertThat(out).contains("subscription 's1' is scoped to product 'glod', which is not defined under 'products' "

@@ -62,11 +62,14 @@ final class Subscriptions {
      * {@code WWW-Authenticate} challenge to send.
      */
     record Verdict(Caller caller, HostnameAccess.Refusal refusal, String challenge) {
+        static final Verdict ANONYMOUS = new Verdict(Caller.ANONYMOUS, null, null);
     }
 
-    /** One subscription with what the policies see of it, made once per config. */
-    private record Entry(SubscriptionConfig config, Subscription primary, Subscription secondary, Product product,
-                         User user) {
+    /**
+     * One subscription with what the policies see of it, made once per config: the answers for a
+     * request with its primary and with its secondary key.
+     */
+    private record Entry(SubscriptionConfig config, Verdict primary, Verdict secondary) {
     }
 
     /** One stored key: the bytes compared in constant time, and which of its subscription's keys it is. */
@@ -74,8 +77,7 @@ final class Subscriptions {
     }
 
     /** Per API: where it takes a key, whether it needs one, its open product, and who may call it. */
-    private record ApiRule(ApiConfig.SubscriptionKeys names, Product openProduct, String openProductId,
-                           java.util.Set<String> productIds) {
+    private record ApiRule(ApiConfig.SubscriptionKeys names, Verdict open, java.util.Set<String> productIds) {
     }
 
     private final Map<SubscriptionKeys.Digest, StoredKey> byDigest;
@@ -116,18 +118,16 @@ final class Subscriptions {
         Map<String, ApiRule> rules = new HashMap<>();
         for (ApiConfig api : model.apis()) {
             java.util.Set<String> in = new java.util.HashSet<>();
-            Product open = null;
-            String openId = null;
+            Verdict open = null;
             for (ProductConfig p : model.products()) {
                 if (p.apis().contains(api.id())) {
                     in.add(p.id());
                     if (!p.subscriptionRequired() && open == null) {
-                        open = productViews.get(p.id());
-                        openId = p.id();
+                        open = new Verdict(new Caller(null, productViews.get(p.id()), null, p.id()), null, null);
                     }
                 }
             }
-            rules.put(api.id(), new ApiRule(api.subscription(), open, openId, java.util.Set.copyOf(in)));
+            rules.put(api.id(), new ApiRule(api.subscription(), open, java.util.Set.copyOf(in)));
         }
         Map<SubscriptionKeys.Digest, StoredKey> keys = new HashMap<>();
         for (SubscriptionConfig s : model.subscriptions()) {
@@ -139,8 +139,12 @@ final class Subscriptions {
                     : null;
             User user = s.owner() == null ? null
                     : new User(s.owner().id(), s.owner().email(), s.owner().firstName(), s.owner().lastName());
-            Entry e = new Entry(s, new Subscription(s.id(), s.name(), k.primary(), k.secondary(), k.primary()),
-                    new Subscription(s.id(), s.name(), k.primary(), k.secondary(), k.secondary()), product, user);
+            String productId = s.scope().kind() == SubscriptionConfig.Scope.Kind.PRODUCT ? s.scope().id() : null;
+            Entry e = new Entry(s,
+                    new Verdict(new Caller(new Subscription(s.id(), s.name(), k.primary(), k.secondary(), k.primary()),
+                            product, user, productId), null, null),
+                    new Verdict(new Caller(new Subscription(s.id(), s.name(), k.primary(), k.secondary(), k.secondary()),
+                            product, user, productId), null, null));
             add(keys, k.primary(), e, true);
             add(keys, k.secondary(), e, false);
         }
@@ -166,19 +170,19 @@ final class Subscriptions {
      */
     Verdict check(ApiConfig api, HttpHeaders headers, String uri, String scheme, String host) {
         if (!enabled) {
-            return new Verdict(Caller.ANONYMOUS, null, null);
+            return Verdict.ANONYMOUS;
         }
         ApiRule rule = byApi.get(api.id());
         if (rule == null) {
-            return new Verdict(Caller.ANONYMOUS, null, null);
+            return Verdict.ANONYMOUS;
         }
         String key = presented(rule.names(), headers, uri);
         if (key == null) {
-            if (rule.openProduct() != null) {
-                return new Verdict(new Caller(null, rule.openProduct(), null, rule.openProductId()), null, null);
+            if (rule.open() != null) {
+                return rule.open();
             }
             if (!api.subscription().required()) {
-                return new Verdict(Caller.ANONYMOUS, null, null);
+                return Verdict.ANONYMOUS;
             }
             return refuse(FailureKind.SUBSCRIPTION_KEY_MISSING, "missing", "the API requires a subscription key and "
                     + "the request has none (header '" + rule.names().header() + "' or query parameter '"
@@ -206,8 +210,7 @@ final class Subscriptions {
             return refuse(FailureKind.SUBSCRIPTION_KEY_INVALID, "out_of_scope", "subscription '" + sub.id()
                     + "' (scope " + scope + ") does not cover api '" + api.id() + "'", api, rule, scheme, host);
         }
-        return new Verdict(new Caller(stored.primary() ? e.primary() : e.secondary(), e.product(), e.user(),
-                scope.kind() == SubscriptionConfig.Scope.Kind.PRODUCT ? scope.id() : null), null, null);
+        return stored.primary() ? e.primary() : e.secondary();
     }
 
     /**
