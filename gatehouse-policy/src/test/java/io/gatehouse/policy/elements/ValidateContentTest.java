@@ -71,6 +71,17 @@ class ValidateContentTest {
     }
 
     @Test
+    void aLaterPolicyReadsTheErrorsVariable() {
+        String doc = DETECT + """
+                <set-header name="X-Body-Errors" exists-action="override">
+                  <value>@(((JArray)context.Variables["bodyErrors"]).Count + " " + (string)((JArray)context.Variables["bodyErrors"])[0]["ValidationRule"])</value>
+                </set-header>""";
+        PolicyContext c = post("{\"name\": \"Rex\"}");
+        Harness.run(ApiFixtures.inbound(doc), c, ApiFixtures.ok());
+        assertThat(c.request().headers().getValueOrDefault("X-Body-Errors", null)).isEqualTo("1 IncorrectMessage");
+    }
+
+    @Test
     void ignoreSkipsTheBody() {
         PolicyContext c = post("{\"name\": 5}");
         ApiFixtures.Backend backend = ApiFixtures.ok();
