@@ -219,10 +219,13 @@ final class ApiValidation {
             .build();
 
     static {
-        JsonMetaSchema oas30 = OpenApi30.getInstance();
+        // keywords the dialect does not know (x- extensions, and the compiled root's own
+        // x-gatehouse-schema and components) take no part in validation, without a warning each
+        com.networknt.schema.KeywordFactory ignored = (keyword, context) -> new com.networknt.schema.NonValidationKeyword(keyword);
+        JsonMetaSchema oas30 = JsonMetaSchema.builder(OpenApi30.getInstance()).unknownKeywordFactory(ignored).build();
         OAS30 = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4,
                 b -> b.metaSchema(oas30).defaultMetaSchemaIri(oas30.getIri()).enableSchemaCache(false));
-        JsonMetaSchema oas31 = OpenApi31.getInstance();
+        JsonMetaSchema oas31 = JsonMetaSchema.builder(OpenApi31.getInstance()).unknownKeywordFactory(ignored).build();
         OAS31 = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
                 b -> b.metaSchema(oas31).defaultMetaSchemaIri(oas31.getIri()).enableSchemaCache(false));
     }
