@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 4n 5 6); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -33,6 +33,11 @@
 #   5 HTTP/2 inbound (h2load)
 #   6 1,000 keep-alive mTLS connections at once, 64 KB responses (bench LoadGenerator): the peak
 #     RSS column after it is the process's peak over the whole run (target: under 256 MB)
+#   7v Gatehouse only: keep-alive POSTs of a 2 KB JSON order (nested objects, an array of line
+#     items, formats date-time/email/uuid, enums, required properties) to an API defined by an
+#     OpenAPI document (apis[].openApi) whose policy is validate-content (prevent), against the
+#     same POSTs to an API from the same document without the policy (wrk); each round runs both,
+#     in an order that alternates by round; the summary gives the policy's cost
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
 # RSS of the proxy under test, and errors. Each round runs the three sides back to back, the order
 # rotating by round (Gatehouse nginx HAProxy, then nginx HAProxy Gatehouse, then HAProxy Gatehouse
@@ -240,6 +245,105 @@ grep -q "$thumb" "$work/guide.xml" || { echo "bench: the guide's policy did not 
 sed -e "s/YOUR_CERT_THUMBPRINT_HERE/{{client-thumbprint}}/" -e "s/CN=YourCA, O=YourOrg, C=US/{{ca-issuer}}/" \
   "$here/examples/guide-inbound-policy.xml" > "$work/guide-nv.xml"
 grep -q "{{client-thumbprint}}" "$work/guide-nv.xml" || { echo "bench: guide-nv.xml did not get its named value"; exit 1; }
+# scenario 7v: an OpenAPI document with a realistic order schema, the validate-content policy, and
+# a 2 KB order that conforms to it (wrk posts it; a 400 would count as an error)
+cat > "$work/orders.openapi.json" <<'JSON'
+{
+  "openapi": "3.0.3",
+  "info": {"title": "Orders", "version": "1.0"},
+  "paths": {
+    "/orders": {
+      "post": {
+        "operationId": "createOrder",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+        "responses": {"200": {"description": "accepted"}}
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Order": {
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "createdAt", "status", "customer", "shipping", "lines", "currency"],
+        "properties": {
+          "id": {"type": "string", "format": "uuid"},
+          "createdAt": {"type": "string", "format": "date-time"},
+          "status": {"type": "string", "enum": ["draft", "placed", "paid", "shipped", "cancelled"]},
+          "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+          "note": {"type": "string", "maxLength": 500, "nullable": true},
+          "customer": {"$ref": "#/components/schemas/Customer"},
+          "shipping": {"$ref": "#/components/schemas/Address"},
+          "billing": {"$ref": "#/components/schemas/Address"},
+          "lines": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/Line"}},
+          "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}, "uniqueItems": true}
+        }
+      },
+      "Customer": {
+        "type": "object", "required": ["id", "email", "name"],
+        "properties": {
+          "id": {"type": "integer", "minimum": 1},
+          "email": {"type": "string", "format": "email"},
+          "name": {"type": "string", "minLength": 1, "maxLength": 100},
+          "phone": {"type": "string", "pattern": "^\\+?[0-9 ]{6,20}$"},
+          "tier": {"type": "string", "enum": ["standard", "silver", "gold"]}
+        }
+      },
+      "Address": {
+        "type": "object", "required": ["line1", "city", "postcode", "country"],
+        "properties": {
+          "line1": {"type": "string", "maxLength": 100},
+          "line2": {"type": "string", "maxLength": 100},
+          "city": {"type": "string", "maxLength": 60},
+          "postcode": {"type": "string", "maxLength": 12},
+          "country": {"type": "string", "pattern": "^[A-Z]{2}$"}
+        }
+      },
+      "Line": {
+        "type": "object", "required": ["sku", "quantity", "unitPrice"],
+        "properties": {
+          "sku": {"type": "string", "pattern": "^[A-Z0-9-]{4,20}$"},
+          "description": {"type": "string", "maxLength": 200},
+          "quantity": {"type": "integer", "minimum": 1, "maximum": 1000},
+          "unitPrice": {"type": "number", "minimum": 0, "exclusiveMinimum": true},
+          "discount": {"type": "number", "minimum": 0, "maximum": 1},
+          "options": {"type": "object", "additionalProperties": {"type": "string"}}
+        }
+      }
+    }
+  }
+}
+JSON
+cat > "$work/validate-orders.xml" <<'XML'
+<policies>
+  <inbound>
+    <base />
+    <validate-content unspecified-content-type-action="prevent" max-size="102400" size-exceeded-action="prevent" errors-variable-name="orderErrors">
+      <content type="application/json" validate-as="json" action="prevent" />
+    </validate-content>
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>
+XML
+lines=""
+for i in 1 2 3 4 5 6 7 8; do
+  lines="$lines${lines:+,}{\"sku\": \"SKU-00$i-AB\", \"description\": \"Line item number $i of the benchmark order, a reasonably sized text\", \"quantity\": $i, \"unitPrice\": 19.9$i, \"discount\": 0.1, \"options\": {\"colour\": \"blue\", \"size\": \"M\"}}"
+done
+cat > "$work/order.json" <<JSON
+{"id": "5f0c8a52-2b6f-4a53-9f0e-7c1d2a3b4c5d", "createdAt": "2026-12-07T18:00:00Z", "status": "placed", "currency": "EUR",
+ "note": "Leave at the door, please.",
+ "customer": {"id": 4711, "email": "jane.doe@example.com", "name": "Jane Doe", "phone": "+44 20 7946 0000", "tier": "gold"},
+ "shipping": {"line1": "1 Example Street", "line2": "Flat 2", "city": "London", "postcode": "SW1A 1AA", "country": "GB"},
+ "billing": {"line1": "1 Example Street", "city": "London", "postcode": "SW1A 1AA", "country": "GB"},
+ "lines": [$lines],
+ "tags": ["priority", "gift"]}
+JSON
+cat > "$work/order.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$work/order.json", "rb"); wrk.body = f:read("*all"); f:close()
+wrk.headers["Content-Type"] = "application/json"
+LUA
 cat > "$work/gatehouse.yaml" <<CONF
 gateway:
   listeners:
@@ -286,6 +390,15 @@ apis:
     path: guide-nv
     backendId: backend
     policy: guide-nv.xml
+  - id: orders-validated
+    path: orders-v
+    backendId: backend
+    openApi: orders.openapi.json
+    policy: validate-orders.xml
+  - id: orders
+    path: orders-nv
+    backendId: backend
+    openApi: orders.openapi.json
 namedValues:
   - name: client-thumbprint
     value: "$thumb"
@@ -456,6 +569,10 @@ if want 4n; then
   "${LG[@]}" https://mtls.localhost:17443/guide-nv/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
   want 4 || "${LG[@]}" https://mtls.localhost:17443/guide/1 "$warm" "$conns" keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key" >/dev/null 2>&1
 fi
+if want 7v; then
+  wrk -t2 -c"$conns" -d"${warm}s" -s "$work/order.lua" https://127.0.0.1:17443/orders-v/orders >/dev/null
+  wrk -t2 -c"$conns" -d"${warm}s" -s "$work/order.lua" https://127.0.0.1:17443/orders-nv/orders >/dev/null
+fi
 if want 5; then
   h2load -D "$warm" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1 >/dev/null
 fi
@@ -579,12 +696,18 @@ s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https:
 s6_c() { measure "6 1000 mTLS connections" haproxy "$(ha_pids)" "${LG[@]}" https://mtls.localhost:16444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s5_b() { measure "5 HTTP/2 inbound" nginx "$(ref_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:18443/patients/1; }
 s5_c() { measure "5 HTTP/2 inbound" haproxy "$(ha_pids)" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:16443/patients/1; }
+# scenario 7v: the route with validate-content and the one without, one after the other, the
+# policy first in odd rounds
+s7v_on() { measure "7v 2KB JSON validate-content" validated "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/order.lua" https://127.0.0.1:17443/orders-v/orders; }
+s7v_off() { measure "7v 2KB JSON validate-content" plain "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/order.lua" https://127.0.0.1:17443/orders-nv/orders; }
+s7v() { if [ $((r % 2)) = 1 ]; then s7v_on; s7v_off; else s7v_off; s7v_on; fi; }
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 1l 2a 2b 3 3h 3r 4 4n 5 6; do
+  for sc in 1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
+    elif [ "$sc" = 7v ]; then s7v   # both of its sides are Gatehouse (validate-content, none)
     elif [ "$sc" = 4n ]; then s4n   # both of its sides are Gatehouse, in one run
     elif [ "$sc" = 1l ]; then s1l   # both of its sides are Gatehouse (access log off, on)
     elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
@@ -605,5 +728,6 @@ ratio "3h new conn, key file/token" gh-token gatehouse
 ratio "3 new mTLS conn/request" gh-revocation gatehouse "3r revocation hard-fail (CRL and OCSP cached) against scenario 3"
 ratio "4 client cert + policy" guide none "4 guide policy"
 ratio "4n guide policy, named values" named literal "4n named values against the values written in"
+ratio "7v 2KB JSON validate-content" validated plain "7v validate-content on a 2 KB JSON body against none"
 [ -z "$ght_pid" ] || echo "  peak RSS of the gateway with the token key (3h): $(rss_mb "$ght_pid") MB"
 echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"

@@ -26,7 +26,6 @@ import io.gatehouse.policy.elements.LimitConcurrency;
 import io.gatehouse.policy.elements.LlmEmitTokenMetric;
 import io.gatehouse.policy.elements.LlmTokenLimit;
 import io.gatehouse.policy.elements.MockResponse;
-import io.gatehouse.policy.elements.NeedsApiSchema;
 import io.gatehouse.policy.elements.Proxy;
 import io.gatehouse.policy.elements.PublishToDapr;
 import io.gatehouse.policy.elements.Quota;
@@ -49,6 +48,10 @@ import io.gatehouse.policy.elements.SetVariable;
 import io.gatehouse.policy.elements.Trace;
 import io.gatehouse.policy.elements.ValidateClientCertificate;
 import io.gatehouse.policy.elements.ValidateGraphqlRequest;
+import io.gatehouse.policy.elements.ValidateContent;
+import io.gatehouse.policy.elements.ValidateHeaders;
+import io.gatehouse.policy.elements.ValidateParameters;
+import io.gatehouse.policy.elements.ValidateStatusCode;
 import io.gatehouse.policy.elements.ValidateODataRequest;
 import io.gatehouse.policy.elements.ValidateAzureAdToken;
 import io.gatehouse.policy.elements.ValidateJwt;
@@ -81,9 +84,9 @@ public final class PolicyRegistry {
         this.types = Map.copyOf(types);
     }
 
-    /** Every policy Gatehouse implements, plus the Azure-only and API-schema ones, which refuse at load saying why. */
+    /** Every policy Gatehouse implements, plus the Azure-only ones, which refuse at load saying why. */
     public static PolicyRegistry builtIn() {
-        return of(Stream.concat(Stream.concat(AzureOnly.TYPES.stream(), NeedsApiSchema.TYPES.stream()), Stream.of(
+        return of(Stream.concat(AzureOnly.TYPES.stream(), Stream.of(
                 Base.TYPE, IncludeFragment.TYPE, Choose.TYPE, ReturnResponse.TYPE, SetStatus.TYPE, SetHeader.TYPE,
                 SetBody.TYPE, SetVariable.TYPE, SetBackendService.TYPE, ForwardRequest.TYPE, Trace.TYPE,
                 AuthenticationCertificate.TYPE, ValidateClientCertificate.TYPE,
@@ -98,6 +101,7 @@ public final class PolicyRegistry {
                 SendRequest.TYPE, SendOneWayRequest.TYPE, Retry.TYPE, Wait.TYPE,
                 AuthenticationManagedIdentity.TYPE, XslTransform.TYPE,
                 ValidateGraphqlRequest.TYPE, ValidateODataRequest.TYPE,
+                ValidateContent.TYPE, ValidateParameters.TYPE, ValidateHeaders.TYPE, ValidateStatusCode.TYPE,
                 LlmTokenLimit.TYPE, LlmTokenLimit.AZURE_OPENAI_TYPE, LlmEmitTokenMetric.TYPE, LlmEmitTokenMetric.AZURE_OPENAI_TYPE,
                 Proxy.TYPE, PublishToDapr.TYPE, InvokeDaprBinding.TYPE)).toList());
     }

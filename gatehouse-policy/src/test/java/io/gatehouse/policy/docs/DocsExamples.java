@@ -55,6 +55,12 @@ final class DocsExamples {
             .keyPair("544fe9ddf3b8f30fb490d90f", BACKEND_CLIENT.keyMaterial())
             .certificate("my-rsa-cert", RSA_SIGNING.certificate())
             .backendId("my-sf-service")
+            // the validation policies' examples check messages against an API's OpenAPI definition
+            .apiDefinition(new io.gatehouse.policy.api.ApiDefinition("echo-api", "echo-api.openapi.json",
+                    io.gatehouse.policy.api.ApiDefinition.Dialect.OPENAPI_3_0,
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                    java.util.List.of(new io.gatehouse.policy.api.OperationDefinition("get-echo", "GET", "/echo", java.util.List.of(), null,
+                            java.util.Map.of("200", new io.gatehouse.policy.api.ResponseDefinition("200", java.util.Map.of(), java.util.Map.of()))))))
             .build();
 
     private DocsExamples() {

@@ -192,15 +192,17 @@ class XslTransformTest {
     }
 
     @Test
-    void validatePoliciesThatNeedAnApiSchemaAreLoadErrorsSayingSo() {
+    void validatePoliciesWithoutAnyApiDefinitionAreLoadErrorsSayingSo() {
+        String needs = " checks messages against the API's definition, and no API in the config has one: set apis[].openApi to the "
+                + "OpenAPI document of each API it applies to";
         assertThat(Policies.diagnostics("""
                 <policies><inbound><validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="prevent" errors-variable-name="e"/></inbound>
                 <outbound><validate-status-code unspecified-status-code-action="prevent"/><validate-headers specified-header-action="ignore" unspecified-header-action="prevent"/>
                 <validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent"/></outbound></policies>"""))
                 .containsExactly(
-                        "p.xml:1:20: error: policy 'validate-parameters' is not supported yet: it checks request path, query and header parameters against the parameters declared in the API's definition (OpenAPI/WSDL), and Gatehouse does not import API definitions yet",
-                        "p.xml:2:11: error: policy 'validate-status-code' is not supported yet: it checks response status codes against the status codes declared in the API's definition (OpenAPI/WSDL), and Gatehouse does not import API definitions yet",
-                        "p.xml:2:75: error: policy 'validate-headers' is not supported yet: it checks response headers against the headers declared in the API's definition (OpenAPI/WSDL), and Gatehouse does not import API definitions yet",
-                        "p.xml:3:1: error: policy 'validate-content' is not supported yet: it checks request and response bodies against the content types and schemas declared in the API's definition (OpenAPI/WSDL), and Gatehouse does not import API definitions yet");
+                        "p.xml:1:20: error: <validate-parameters> at api scope" + needs,
+                        "p.xml:2:11: error: <validate-status-code> at api scope" + needs,
+                        "p.xml:2:75: error: <validate-headers> at api scope" + needs,
+                        "p.xml:3:1: error: <validate-content> at api scope" + needs);
     }
 }

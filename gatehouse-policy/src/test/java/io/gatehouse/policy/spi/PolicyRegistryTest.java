@@ -80,9 +80,10 @@ class PolicyRegistryTest {
                         + " nothing when a request reaches it",
                 "s.xml:1:" + (text.indexOf("<llm-semantic") + 1) + ": warning: policy 'llm-semantic-cache-lookup' is not supported:"
                         + " Gatehouse does not have it yet; skipped (gateway.unsupportedPolicies: skip): it does nothing when a request reaches it");
-        // a validation policy is never skipped: skipping it would let requests through unchecked
+        // a validation policy is never skipped: without an API definition it is a load error, not a pass
         assertThat(d.all().get(2).toString())
-                .startsWith("s.xml:1:" + (text.indexOf("<validate-content") + 1) + ": error: policy 'validate-content' is not supported yet");
+                .startsWith("s.xml:1:" + (text.indexOf("<validate-content") + 1) + ": error: <validate-content> at api scope checks messages"
+                        + " against the API's definition, and no API in the config has one");
         io.gatehouse.policy.spi.Block inbound = doc.section(io.gatehouse.policy.Section.INBOUND).block();
         assertThat(inbound.items()).hasSize(2);
         inbound.items().forEach(i -> i.policy().apply(null));
