@@ -137,6 +137,21 @@ final class ApiopsImporter {
         this.force = force;
     }
 
+    /** Where the export came from, for the config's first line (an ARM template converts to a folder first). */
+    private String source;
+    private String command = "gatehouse import apiops";
+    /** For a converted export: the resource each file stands for, shown instead of the file. */
+    private Map<Path, String> origins = Map.of();
+
+    /** An export converted from another form: its files are named by {@code origins}, and {@code notes} are what the conversion left out. */
+    ApiopsImporter convertedFrom(String source, String command, Map<Path, String> origins, List<String> notes) {
+        this.source = source;
+        this.command = command;
+        this.origins = origins;
+        this.notCarried.addAll(notes);
+        return this;
+    }
+
     Result run() throws ImportException {
         if (!Files.isDirectory(root)) {
             throw new ImportException(root + ": not a folder (give the folder the APIOps extractor wrote)");
@@ -526,36 +541,64 @@ final class ApiopsImporter {
 
     private void readOperations(Path apiDir, String apiId, boolean hasSpec, Set<String> operationIds) throws ImportException, IOException {
         List<String> lines = new ArrayList<>();
+        boolean declared = false;
         for (Path op : children(apiDir.resolve("operations"))) {
             String name = op.getFileName().toString();
             Path policy = op.resolve("policy.xml");
-            if (!Files.exists(policy)) {
+            // an ARM template's operations carry their method and URL template (APIOps keeps them in the specification)
+            Path info = op.resolve("operationInformation.json");
+            JsonNode opInfo = !hasSpec && Files.exists(info) ? properties(info) : null;
+            if (Files.exists(info)) {
+                handled.add(info); // with a specification, the specification defines the operation
+            }
+            if (!Files.exists(policy) && opInfo == null) {
                 continue;
             }
+            if (!ID.matcher(name).matches()) {
+                notCarried.add(rel(op) + ": operation '" + name + "': the name is not a Gatehouse id");
+                handled.addAll(filesUnder(op));
+                continue;
+            }
+            String method = null;
+            String template = null;
             if (!hasSpec) {
-                notCarried.add(rel(policy) + ": operation '" + name + "' of API '" + apiId
-                        + "': without an OpenAPI specification its method and URL template are not in the export");
-                handled.add(policy);
-                continue;
-            }
-            if (operationIds != null && !operationIds.contains(name)) {
+                method = opInfo == null ? null : text(opInfo, "method", info);
+                template = opInfo == null ? null : text(opInfo, "urlTemplate", info);
+                if (method == null || template == null) {
+                    notCarried.add(rel(policy) + ": operation '" + name + "' of API '" + apiId
+                            + "': without an OpenAPI specification its method and URL template are not in the export");
+                    handled.add(policy);
+                    continue;
+                }
+                int query = template.indexOf('?');
+                if (query >= 0) {
+                    notCarried.add(rel(info) + ": operation '" + name + "' of API '" + apiId + "': the query part of its URL template ("
+                            + template.substring(query) + ") is not matched: Gatehouse matches the path");
+                    template = template.substring(0, query);
+                }
+            } else if (operationIds != null && !operationIds.contains(name)) {
                 notCarried.add(rel(policy) + ": operation '" + name + "' of API '" + apiId
                         + "': the specification has no operationId '" + name + "' (APIM names an imported operation after it)");
                 handled.add(policy);
                 continue;
             }
-            if (!ID.matcher(name).matches()) {
-                notCarried.add(rel(policy) + ": operation '" + name + "': the name is not a Gatehouse id");
-                handled.add(policy);
-                continue;
+            StringBuilder line = new StringBuilder("      - id: ").append(q(name)).append('\n');
+            if (method != null) {
+                declared = true;
+                line.append("        method: ").append(q(method)).append('\n');
+                line.append("        urlTemplate: ").append(q(template)).append('\n');
             }
-            String file = copyPolicy(policy, "apis/" + apiId + "/operations/" + name + "/policy.xml",
-                    "operation " + apiId + "/" + name);
-            lines.add("      - id: " + q(name) + "\n        policy: " + q(file) + "\n");
-            count("operation policies");
+            if (Files.exists(policy)) {
+                String file = copyPolicy(policy, "apis/" + apiId + "/operations/" + name + "/policy.xml",
+                        "operation " + apiId + "/" + name);
+                line.append("        policy: ").append(q(file)).append('\n');
+                count("operation policies");
+            }
+            lines.add(line.toString());
         }
         if (!lines.isEmpty()) {
-            apis.append("    operations:   # policies of the specification's operations, by operationId\n");
+            apis.append(declared ? "    operations:   # only these operations are routed, as in APIM\n"
+                    : "    operations:   # policies of the specification's operations, by operationId\n");
             lines.forEach(apis::append);
         }
     }
@@ -778,6 +821,10 @@ final class ApiopsImporter {
             }
             Path r = root.relativize(f);
             String top = r.getName(0).toString();
+            if (!origins.isEmpty()) {
+                rest.computeIfAbsent("not carried over", k -> new ArrayList<>()).add(rel(f));
+                continue;
+            }
             String why;
             if (r.getNameCount() == 1) {
                 why = "not an APIOps artifact Gatehouse reads";
@@ -808,8 +855,9 @@ final class ApiopsImporter {
 
     private String render(Result r) {
         StringBuilder b = new StringBuilder();
-        b.append("# Gatehouse config imported from the APIOps artifacts in ").append(oneLine(root.toString())).append('\n');
-        b.append("# by `gatehouse import apiops`. Policy documents and specifications are copies in ")
+        b.append("# Gatehouse config imported from ")
+                .append(oneLine(source != null ? source : "the APIOps artifacts in " + root)).append('\n');
+        b.append("# by `").append(command).append("`. Policy documents and specifications are copies in ")
                 .append(filesDir).append("/.\n#\n");
         for (String line : todoLines(r)) {
             b.append("# ").append(line.replaceAll("[\\r\\n\\u0085\\u2028\\u2029]+", " ")).append('\n');
@@ -982,6 +1030,12 @@ final class ApiopsImporter {
     }
 
     private String rel(Path p) {
+        for (Path at = p; at != null && !origins.isEmpty(); at = at.getParent()) {
+            String origin = origins.get(at);
+            if (origin != null) {
+                return origin;
+            }
+        }
         try {
             return root.relativize(p).toString();
         } catch (IllegalArgumentException e) {
