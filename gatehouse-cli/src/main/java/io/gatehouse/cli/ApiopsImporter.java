@@ -496,9 +496,11 @@ final class ApiopsImporter {
             } else if (policyBackend != null && backendIds.contains(policyBackend)) {
                 // APIM lets an API without a service URL get its backend from set-backend-service
                 b.append("    backendId: ").append(q(policyBackend)).append("   # the backend its policy sets\n");
-            } else if (spec == null || !type.equals("http")) {
+            } else {
+                // not the specification's server: in an APIM export that is APIM's own gateway URL
                 String env = env("APIM_API_" + id + "_SERVICE_URL");
-                envVars.put(env, "service URL of API '" + id + "' (none in the export; APIM's policies may set it with set-backend-service)");
+                envVars.put(env, "service URL of API '" + id + "' (none in the export: in APIM its policies set the backend;"
+                        + " the specification's server is APIM's own address)");
                 b.append("    serviceUrl: ").append(q("${env:" + env + "}")).append('\n');
             }
             // APIM's default is true; Gatehouse's is false, so it is always written

@@ -281,4 +281,20 @@ class ApiopsImportTest {
         assertThat(ApiopsImporter.env("APIM_SUBSCRIPTION_" + "partner-acme.v2" + "_PRIMARY_KEY"))
                 .isEqualTo("APIM_SUBSCRIPTION_PARTNER_ACME_V2_PRIMARY_KEY");
     }
+
+    @Test
+    void anApiWithoutAServiceUrlGetsOneToFillInNotTheSpecificationsServerWhichIsApimItself() throws Exception {
+        Path in = export(tmp.resolve("export"));
+        Path info = in.resolve("apis/orders/apiInformation.json");
+        ObjectNode api = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.toFile());
+        ((ObjectNode) api.get("properties")).remove("serviceUrl");
+        Files.writeString(info, api.toString());
+        Path out = tmp.resolve("gatehouse.yaml");
+        Run r = run("import", "apiops", in.toString(), "-o", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode orders = byId(YAML.readTree(out.toFile()).get("apis"), "id", "orders");
+        assertThat(orders.get("serviceUrl").asText()).isEqualTo("${env:APIM_API_ORDERS_SERVICE_URL}");
+        assertThat(envVars(r.err())).contains("APIM_API_ORDERS_SERVICE_URL");
+        assertThat(r.err()).doesNotContain("apim-contoso.azure-api.net");
+    }
 }
