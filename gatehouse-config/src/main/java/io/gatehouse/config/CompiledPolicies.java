@@ -196,6 +196,11 @@ public final class CompiledPolicies {
         for (BackendConfig b : model.backends()) {
             env.backendId(b.id());
         }
+        for (ApiConfig api : model.apis()) {
+            if (api.definition() != null) {
+                env.apiDefinition(api.definition()); // apis[].openApi, for the validation policies
+            }
+        }
         env.chainCheck(check);
         env.outgoingTrustAnchors(caStore.roots());
         env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));

@@ -68,7 +68,7 @@ final class ConfigReader {
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-            "operations", "hostnames", "clientCertificate", "forwardClientCertificate", "graphql");
+            "operations", "hostnames", "clientCertificate", "forwardClientCertificate", "graphql", "openApi");
     private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
 
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
@@ -105,6 +105,8 @@ final class ConfigReader {
     final Map<String, SourceText> fragmentSources = new LinkedHashMap<>();
     /** {@code apis[].graphql.schema} texts by API id, parsed with the policies. */
     final Map<String, SourceText> graphqlSchemaSources = new LinkedHashMap<>();
+    /** Whether the API being read has an OpenAPI document, so its operations may leave method and urlTemplate to it. */
+    private boolean operationsFromDocument;
 
     ConfigReader(String configName, ConfigFiles files, Map<String, String> env, Diagnostics diagnostics) {
         this.configName = configName;
@@ -1229,6 +1231,15 @@ final class ConfigReader {
                 path = apiPath(raw, s.valuePosition("path"));
             }
         }
+        Path openApi = null;
+        OpenApiDefinitions.Loaded document = null;
+        if (s.has("openApi")) {
+            openApi = file(s, "openApi");
+            String text = openApi == null ? null : readText(openApi, s.valuePosition("openApi"));
+            if (text != null) {
+                document = OpenApiDefinitions.load(id == null ? "" : id, files.display(openApi), text, diagnostics);
+            }
+        }
         String backendId = null;
         URI serviceUrl = null;
         if (s.has("backendId") && s.has("serviceUrl")) {
@@ -1238,14 +1249,25 @@ final class ConfigReader {
             backendId = id(s, "backendId", true);
         } else if (s.has("serviceUrl")) {
             serviceUrl = url(s, "serviceUrl", true);
-        } else {
+        } else if (document != null && document.serverUrl() != null) {
+            serviceUrl = document.serverUrl(); // as APIM's import: the document's first absolute server URL
+        } else if (document != null) {
+            diagnostics.add(s.position().error("api" + named(id)
+                    + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...): its OpenAPI document "
+                    + files.display(openApi) + " has no absolute http(s) server URL to use instead"));
+        } else if (!s.has("openApi")) {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...)"));
         }
         PolicyRef policy = policy(s, "policy", "policyXml", "api" + named(id) + " policy");
         List<OperationConfig> operations = new ArrayList<>();
         if (s.has("operations")) {
-            operations = list(s, "operations", "operation", OPERATION_KEYS, this::operation);
+            operationsFromDocument = s.has("openApi");
+            try {
+                operations = list(s, "operations", "operation", OPERATION_KEYS, this::operation);
+            } finally {
+                operationsFromDocument = false;
+            }
             Map<String, Position> ids = new LinkedHashMap<>();
             for (OperationConfig op : operations) {
                 Position first = ids.putIfAbsent(op.id(), op.position());
@@ -1254,6 +1276,11 @@ final class ConfigReader {
                             + "' in api" + named(id) + " (first defined at line " + first.line() + ")"));
                 }
             }
+        }
+        if (document != null) {
+            operations = mergeOperations(id, files.display(openApi), document.operations(), operations);
+        } else if (s.has("openApi")) {
+            operations = new ArrayList<>(); // the document did not load (reported); the load fails
         }
         List<String> hostnames = hostNameList(s, "hostnames");
         boolean certificateRequired = false;
@@ -1302,7 +1329,67 @@ final class ConfigReader {
         // kept with what could be read (path may be null) so duplicate and reference checks
         // still run; the load fails anyway because every problem was reported
         return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(),
-                hostnames == null ? List.of() : hostnames, certificateRequired, forward, graphqlSchema);
+                hostnames == null ? List.of() : hostnames, certificateRequired, forward, graphqlSchema, openApi,
+                document == null ? null : document.definition());
+    }
+
+    /**
+     * The document's operations, each with the policy of the hand-written operation of the same id
+     * (which may not change its method or template), then the hand-written operations the document
+     * does not have (which need a method and a template of their own).
+     */
+    private List<OperationConfig> mergeOperations(String apiId, String documentName, List<OperationConfig> fromDocument,
+                                                  List<OperationConfig> handWritten) {
+        Map<String, OperationConfig> byId = new LinkedHashMap<>();
+        for (OperationConfig op : handWritten) {
+            byId.putIfAbsent(op.id(), op);
+        }
+        List<OperationConfig> merged = new ArrayList<>();
+        for (OperationConfig d : fromDocument) {
+            OperationConfig h = byId.remove(d.id());
+            if (h == null) {
+                merged.add(d);
+                continue;
+            }
+            Section hs = origins.get(h);
+            if (h.method() != null && !h.method().equals(d.method())) {
+                diagnostics.add(hs.valuePosition("method").error("operation '" + h.id() + "' has method " + h.method()
+                        + " here but " + d.method() + " in the OpenAPI document at " + d.position()
+                        + " (an operation the document defines keeps its method and urlTemplate: leave them out "
+                        + "to add a policy, or use a new id for a new operation)"));
+            }
+            if (h.urlTemplate() != null && !sameTemplate(h.urlTemplate(), d.urlTemplate())) {
+                diagnostics.add(hs.valuePosition("urlTemplate").error("operation '" + h.id() + "' has urlTemplate '"
+                        + h.urlTemplate() + "' here but '" + d.urlTemplate() + "' in the OpenAPI document at "
+                        + d.position() + " (an operation the document defines keeps its method and urlTemplate: "
+                        + "leave them out to add a policy, or use a new id for a new operation)"));
+            }
+            OperationConfig op = new OperationConfig(d.id(), d.method(), d.urlTemplate(), h.policy(), h.position());
+            origins.put(op, hs);
+            merged.add(op);
+        }
+        for (OperationConfig h : byId.values()) {
+            if (h.method() == null || h.urlTemplate() == null) {
+                Section hs = origins.get(h);
+                diagnostics.add(hs.valuePosition("id").error("operation '" + h.id() + "' of api" + named(apiId)
+                        + " is not in its OpenAPI document " + documentName + " (a new operation needs 'method' and "
+                        + "'urlTemplate')" + Suggestions.didYouMean(h.id(),
+                                fromDocument.stream().map(OperationConfig::id).toList())));
+                continue;
+            }
+            merged.add(h);
+        }
+        return merged;
+    }
+
+    /** Templates that route the same: equal but for the names of their parameters and a trailing slash. */
+    private static boolean sameTemplate(String a, String b) {
+        return normalTemplate(a).equals(normalTemplate(b));
+    }
+
+    private static String normalTemplate(String t) {
+        String n = t.replaceAll("\\{[^}/]*}", "{}");
+        return n.length() > 1 && n.endsWith("/") ? n.substring(0, n.length() - 1) : n;
     }
 
     private String apiPath(String raw, Position at) {
@@ -1329,7 +1416,8 @@ final class ConfigReader {
 
     private OperationConfig operation(Section s) {
         String id = id(s, "id", true);
-        String method = required(s, "method");
+        boolean mayOmit = operationsFromDocument && !s.has("method") && !s.has("urlTemplate");
+        String method = mayOmit ? null : required(s, "method");
         if (method != null) {
             String m = method.trim().toUpperCase(Locale.ROOT);
             if (!METHOD.matcher(m).matches()) {
@@ -1340,7 +1428,7 @@ final class ConfigReader {
                 method = m;
             }
         }
-        String template = required(s, "urlTemplate");
+        String template = mayOmit ? null : required(s, "urlTemplate");
         if (template != null) {
             String problem = templateProblem(template);
             if (problem != null) {
@@ -1349,7 +1437,7 @@ final class ConfigReader {
             }
         }
         PolicyRef policy = policy(s, "policy", "policyXml", "operation" + named(id) + " policy");
-        if (id == null || method == null || template == null) {
+        if (id == null || (!mayOmit && (method == null || template == null))) {
             return null;
         }
         return new OperationConfig(id, method, template, policy, s.position());

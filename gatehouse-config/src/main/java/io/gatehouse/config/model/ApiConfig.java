@@ -22,6 +22,10 @@ import java.util.List;
  *     certificate itself, and in which header format
  * @param graphqlSchema {@code apis[].graphql.schema}: the API's GraphQL schema (SDL) file, for
  *     {@code validate-graphql-request}; null when the API has none
+ * @param openApi {@code apis[].openApi}: the OpenAPI (or Swagger 2.0) document that defines the
+ *     API's operations; null when the API has none
+ * @param definition the API's definition read from {@code openApi}, for the validation policies;
+ *     null when the API has no document
  */
 public record ApiConfig(
         String id,
@@ -34,26 +38,36 @@ public record ApiConfig(
         List<String> hostnames,
         boolean clientCertificateRequired,
         ForwardClientCertificate forwardClientCertificate,
-        Path graphqlSchema) {
+        Path graphqlSchema,
+        Path openApi,
+        io.gatehouse.policy.api.ApiDefinition definition) {
 
     public ApiConfig {
         operations = List.copyOf(operations);
         hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
     }
 
-    /** An API without a GraphQL schema. */
+    /** An API without an OpenAPI document. */
+    public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
+            List<OperationConfig> operations, Position position, List<String> hostnames,
+            boolean clientCertificateRequired, ForwardClientCertificate forwardClientCertificate, Path graphqlSchema) {
+        this(id, path, backendId, serviceUrl, policy, operations, position, hostnames, clientCertificateRequired,
+                forwardClientCertificate, graphqlSchema, null, null);
+    }
+
+    /** An API without a GraphQL schema or an OpenAPI document. */
     public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
             List<OperationConfig> operations, Position position, List<String> hostnames,
             boolean clientCertificateRequired, ForwardClientCertificate forwardClientCertificate) {
         this(id, path, backendId, serviceUrl, policy, operations, position, hostnames, clientCertificateRequired,
-                forwardClientCertificate, null);
+                forwardClientCertificate, null, null, null);
     }
 
     /** An API served on every hostname, with the client certificate optional. */
     public ApiConfig(String id, String path, String backendId, URI serviceUrl, PolicyRef policy,
             List<OperationConfig> operations, Position position) {
         this(id, path, backendId, serviceUrl, policy, operations, position, List.of(), false,
-                ForwardClientCertificate.NONE, null);
+                ForwardClientCertificate.NONE, null, null, null);
     }
 
     /** {@code apis[].forwardClientCertificate}. */
