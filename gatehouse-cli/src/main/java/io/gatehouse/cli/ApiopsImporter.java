@@ -221,6 +221,9 @@ final class ApiopsImporter {
             if (name == null) {
                 name = folder;
             }
+            if (p.path("tags").isArray() && !p.path("tags").isEmpty()) {
+                notCarried.add(rel(info) + ": named value '" + name + "': tags");
+            }
             if (!ID.matcher(name).matches()) {
                 notCarried.add(rel(info) + ": named value '" + name + "': the name is not a Gatehouse id ([A-Za-z0-9._-]+)");
                 continue;
@@ -513,6 +516,11 @@ final class ApiopsImporter {
                 }
                 if (keys.has("query")) {
                     b.append("      query: ").append(q(keys.get("query").asText())).append('\n');
+                }
+            }
+            for (String k : List.of("contact", "license", "termsOfServiceUrl")) {
+                if (p.hasNonNull(k) && !(p.get(k).isContainerNode() && p.get(k).isEmpty())) {
+                    notCarried.add(rel(info) + ": API '" + id + "': " + k + " (developer portal information)");
                 }
             }
             JsonNode auth = p.path("authenticationSettings");

@@ -194,7 +194,8 @@ class ApiopsImportTest {
                 .contains("backend 'partner-backend': credentials.header (x-partner-key)")
                 .contains("product 'partners': subscriptionsLimit (1)")
                 .contains("product 'partners': terms")
-                .contains("named value 'partner-token' is a Key Vault reference");
+                .contains("named value 'partner-token' is a Key Vault reference")
+                .contains("named value 'environment-name': tags");
         // secrets and header values never appear
         assertThat(err).doesNotContain("{{backend-api-key}}");
         // the same lines head the config, as comments
