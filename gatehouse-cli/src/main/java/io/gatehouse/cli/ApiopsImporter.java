@@ -266,7 +266,8 @@ final class ApiopsImporter {
                 handled.add(info);
             }
             if (!Files.exists(policy)) {
-                continue; // listed with the rest
+                notCarried.add(rel(dir) + ": fragment '" + id + "' has no policy.xml");
+                continue;
             }
             if (!ID.matcher(id).matches()) {
                 notCarried.add(rel(dir) + ": fragment '" + id + "': the name is not a Gatehouse id");
