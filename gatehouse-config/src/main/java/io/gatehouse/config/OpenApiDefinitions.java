@@ -71,6 +71,11 @@ public final class OpenApiDefinitions {
     private YamlNode tree;
     private JsonNode root;
     private Version version;
+    /** Whether a {@code $ref} points outside the document, or to nothing in it (both reported). */
+    private boolean externalReference;
+    private boolean danglingReference;
+    /** Whether a path cannot be routed (reported). */
+    private boolean badPath;
 
     private OpenApiDefinitions(String apiId, String file, String text, Diagnostics diagnostics) {
         this.apiId = apiId;
@@ -112,8 +117,10 @@ public final class OpenApiDefinitions {
         if (version == null) {
             return null;
         }
-        if (!checkReferences(tree)) {
-            return null;
+        checkReferences(tree);
+        checkPaths(top);
+        if (externalReference) {
+            return null; // nothing outside the document is read, not even by the parser
         }
         SwaggerParseResult parsed;
         try {
@@ -147,7 +154,7 @@ public final class OpenApiDefinitions {
             }
             return null;
         }
-        if (errors) {
+        if (errors || danglingReference || badPath) {
             return null;
         }
         try {
@@ -205,11 +212,28 @@ public final class OpenApiDefinitions {
         return null;
     }
 
+    /** Reports every path that cannot be an operation's URL template. */
+    private void checkPaths(YamlNode.Mapping top) {
+        if (!(value(top, "paths") instanceof YamlNode.Mapping paths)) {
+            return; // the parser says what is wrong
+        }
+        for (YamlNode.Entry e : paths.entries()) {
+            String template = e.key().value();
+            if (template == null || template.startsWith("x-")) {
+                continue;
+            }
+            String problem = templateProblem(template);
+            if (problem != null) {
+                diagnostics.add(e.key().position().error("path '" + template + "' " + problem));
+                badPath = true;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- references
 
-    /** Reports every {@code $ref} Gatehouse does not follow; true when there is none. */
-    private boolean checkReferences(YamlNode node) {
-        boolean ok = true;
+    /** Reports every {@code $ref} Gatehouse cannot follow. */
+    private void checkReferences(YamlNode node) {
         if (node instanceof YamlNode.Mapping m) {
             for (YamlNode.Entry e : m.entries()) {
                 if ("$ref".equals(e.key().value()) && e.value() instanceof YamlNode.Scalar sc && sc.value() != null) {
@@ -219,21 +243,20 @@ public final class OpenApiDefinitions {
                                 + "Gatehouse reads one self-contained OpenAPI document and fetches no file or URL at load "
                                 + "(expected a reference within it, such as '#/components/schemas/Pet'; bundle the "
                                 + "referenced parts into this file)"));
-                        ok = false;
+                        externalReference = true;
                     } else if (!resolvesInSource(ref)) {
                         diagnostics.add(sc.position().error("$ref '" + ref + "' points to nothing in the document"));
-                        ok = false;
+                        danglingReference = true;
                     }
                 } else {
-                    ok &= checkReferences(e.value());
+                    checkReferences(e.value());
                 }
             }
         } else if (node instanceof YamlNode.Sequence s) {
             for (YamlNode item : s.items()) {
-                ok &= checkReferences(item);
+                checkReferences(item);
             }
         }
-        return ok;
     }
 
     private boolean resolvesInSource(String ref) {
@@ -324,12 +347,6 @@ public final class OpenApiDefinitions {
                 continue;
             }
             Position pathAt = keyPosition("paths", template);
-            String problem = templateProblem(template);
-            if (problem != null) {
-                diagnostics.add(pathAt.error("path '" + template + "' " + problem));
-                ok = false;
-                continue;
-            }
             JsonNode item = deref(pathEntry.getValue(), "path '" + template + "'", pathAt);
             if (item == null || !item.isObject()) {
                 ok = false;
@@ -368,16 +385,17 @@ public final class OpenApiDefinitions {
         if (!ok) {
             return null;
         }
+        if (operations.isEmpty()) {
+            diagnostics.add(keyPosition("paths").warning("the OpenAPI document defines no operations: every request "
+                    + "to the API is answered 404, unless the config adds operations of its own"));
+        }
         ApiDefinition.Dialect dialect = version == Version.OPENAPI_3_1
                 ? ApiDefinition.Dialect.OPENAPI_3_1 : ApiDefinition.Dialect.OPENAPI_3_0;
         ApiDefinition definition = new ApiDefinition(apiId, file, dialect, components.deepCopy(), definitions);
         return new Loaded(operations, definition, serverUrl());
     }
 
-    /**
-     * What is wrong with a path for routing, or null: the config's template rules, and a parameter
-     * must be a whole segment.
-     */
+    /** What is wrong with a path for routing, or null: the config's template rules, without its wildcard. */
     static String templateProblem(String template) {
         String problem = ConfigReader.templateProblem(template);
         if (problem != null) {
@@ -385,13 +403,6 @@ public final class OpenApiDefinitions {
         }
         if (template.indexOf('*') >= 0) {
             return "may not contain '*' (OpenAPI paths have no wildcards)";
-        }
-        for (String segment : template.split("/", -1)) {
-            if ((segment.indexOf('{') >= 0 || segment.indexOf('}') >= 0)
-                    && !(segment.startsWith("{") && segment.endsWith("}") && segment.indexOf('{', 1) < 0)) {
-                return "has a parameter in part of a segment ('" + segment + "'): Gatehouse matches a parameter "
-                        + "to a whole path segment, such as /pets/{petId}";
-            }
         }
         return null;
     }
