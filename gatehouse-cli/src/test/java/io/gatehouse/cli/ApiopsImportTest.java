@@ -298,4 +298,25 @@ class ApiopsImportTest {
         assertThat(envVars(r.err())).contains("APIM_API_ORDERS_SERVICE_URL");
         assertThat(r.err()).doesNotContain("apim-contoso.azure-api.net");
     }
+
+    @Test
+    void aBackendsCertificateThumbprintsBecomeCertificatesToFillInNamedAfterTheBackend() throws Exception {
+        Path in = export(tmp.resolve("export"));
+        Path info = in.resolve("backends/partner-backend/backendInformation.json");
+        Files.writeString(info, """
+                {"properties": {"url": "https://partner.contoso.example/api", "protocol": "http",
+                  "credentials": {"certificate": ["0123456789ABCDEF0123456789ABCDEF01234567"]}}}
+                """);
+        Path out = tmp.resolve("gatehouse.yaml");
+        Run r = run("import", "apiops", in.toString(), "-o", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode c = YAML.readTree(out.toFile());
+        assertThat(byId(c.get("backends"), "id", "partner-backend").at("/credentials/certificateIds/0").asText())
+                .isEqualTo("partner-backend-client-1");
+        assertThat(byId(c.get("certificates"), "id", "partner-backend-client-1").get("pfx").asText())
+                .isEqualTo("${env:APIM_CERTIFICATE_PARTNER_BACKEND_CLIENT_1_PFX}");
+        assertThat(Files.readString(out)).contains("# APIM's thumbprint: 0123456789ABCDEF0123456789ABCDEF01234567");
+        assertThat(r.err()).contains("APIM_CERTIFICATE_PARTNER_BACKEND_CLIENT_1_PFX: path of the PFX file of certificate"
+                + " 'partner-backend-client-1' (backend 'partner-backend', thumbprint 0123456789ABCDEF0123456789ABCDEF01234567)");
+    }
 }
