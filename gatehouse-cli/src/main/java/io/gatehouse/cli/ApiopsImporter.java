@@ -837,18 +837,25 @@ final class ApiopsImporter {
                 continue;
             }
             String why;
+            List<String> parts = new ArrayList<>();
+            r.forEach(x -> parts.add(x.toString()));
+            String file = r.getFileName().toString();
             if (r.getNameCount() == 1) {
                 why = "not an APIOps artifact Gatehouse reads";
             } else if (OTHER.containsKey(top)) {
                 why = OTHER.get(top);
-            } else if (r.getFileName().toString().equals("diagnosticInformation.json")) {
+            } else if (parts.contains("diagnostics") || file.equals("diagnosticInformation.json")) {
                 why = OTHER.get("diagnostics");
-            } else if (r.getFileName().toString().startsWith("tag") || r.getFileName().toString().equals("tags.json")) {
+            } else if (parts.contains("tags") || file.equals("tags.json") || file.startsWith("tag")) {
                 why = "tags";
-            } else if (r.toString().contains("releases")) {
+            } else if (parts.contains("releases")) {
                 why = "API releases";
-            } else if (r.getFileName().toString().startsWith("group") || r.getFileName().toString().equals("groups.json")) {
+            } else if (parts.contains("groups") || file.equals("groups.json")) {
                 why = "developer portal groups";
+            } else if (parts.contains("schemas")) {
+                why = "API schemas (the specification is what Gatehouse reads)";
+            } else if (parts.contains("wikis")) {
+                why = "developer portal wikis";
             } else {
                 why = "not an artifact the importer knows";
             }
