@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.XMLConstants;
@@ -95,6 +96,8 @@ final class ApiopsImporter {
     private static final Set<String> AZURE_ONLY = Set.of("log-to-eventhub", "send-service-bus-message",
             "get-authorization-context", "llm-content-safety", "cosmosdb-data-source");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern ELEMENT = Pattern.compile("<([A-Za-z][A-Za-z0-9._-]*)[\\s/>]");
+    private static final Pattern BACKEND_ID = Pattern.compile("<set-backend-service\\b[^>]*\\bbackend-id\\s*=\\s*[\"']([^\"']+)[\"']");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper YAML = new YAMLMapper();
@@ -969,12 +972,13 @@ final class ApiopsImporter {
                     names.add(r.getLocalName());
                 }
             }
-        } catch (XMLStreamException e) {
-            var loc = e.getLocation();
-            notCarried.add(rel(policy) + (loc == null ? "" : ":" + loc.getLineNumber() + ":" + loc.getColumnNumber())
-                    + ": not well-formed XML, copied as it is: gatehouse validate reports it");
-        } catch (IllegalArgumentException e) {
-            // a property this XML implementation lacks: no scan, the gateway still checks the document
+        } catch (XMLStreamException | IllegalArgumentException e) {
+            // APIM's "rawxml" (unescaped <, && or " inside @(...)) is not well-formed XML, and the
+            // gateway reads it: the element names are found in the text instead
+            Matcher m = ELEMENT.matcher(Files.readString(policy));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
         }
         return names;
     }
@@ -995,7 +999,8 @@ final class ApiopsImporter {
                 }
             }
         } catch (XMLStreamException e) {
-            return null; // listed by copyPolicy
+            Matcher m = BACKEND_ID.matcher(Files.readString(policy)); // rawxml: see elementNames
+            return m.find() ? m.group(1) : null;
         }
         return null;
     }
