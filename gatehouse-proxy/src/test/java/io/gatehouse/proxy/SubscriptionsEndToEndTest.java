@@ -391,6 +391,14 @@ class SubscriptionsEndToEndTest {
         assertThat(certAndWrongKey.body()).contains("invalid subscription key");
         E2e.CurlResult both = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", "-H", header + FRANK);
         assertThat(both.status()).as(both.stderr()).isEqualTo(200);
+        for (String version : new String[] {"--http1.1", "--http2"}) { // HTTP/2 streams take the same path
+            E2e.CurlResult v = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", version, "-H", header + FRANK);
+            assertThat(v.status()).as(version + " " + v.stderr()).isEqualTo(200);
+            assertThat(v.httpVersion()).isEqualTo(version.equals("--http2") ? "2" : "1.1");
+            E2e.CurlResult missing = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", version);
+            assertThat(missing.status()).as(version).isEqualTo(401);
+            assertThat(missing.body()).contains("missing subscription key");
+        }
         E2e.CurlResult rogueAndKey = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "rogue", "-H", header + FRANK);
         assertThat(rogueAndKey.status()).isEqualTo(403);
     }
