@@ -407,6 +407,7 @@ class SubscriptionsEndToEndTest {
     void theAccessLogAndTracesNeverShowAKeyUnderAnyName() throws Exception {
         Reply viaQuery = get("/custom/x?key=" + MALLORY + "&keep=1");
         assertThat(viaQuery.status()).isEqualTo(401);
+        assertThat(get("/nowhere?subscription-key=" + MALLORY + "&unrouted=1").status()).isEqualTo(404);
         HttpResponse<String> traced = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain
                         + "/orders/1?subscription-key=" + ALICE_PRIMARY))
                 .header("X-Api-Key", ALICE_SECONDARY).header("Apim-Debug-Authorization", TRACE_KEY).build(),
@@ -422,10 +423,15 @@ class SubscriptionsEndToEndTest {
         Path file = tmp.resolve("access.log");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String log = "";
-        while (System.nanoTime() < deadline && !(log = Files.exists(file) ? Files.readString(file) : "").contains("keep=1")) {
+        while (System.nanoTime() < deadline) { // lines are written off the event loop: wait for all three
+            log = Files.exists(file) ? Files.readString(file) : "";
+            if (log.contains("keep=1") && log.contains("unrouted=1") && log.contains("/orders/1?subscription-key=")) {
+                break;
+            }
             Thread.sleep(50);
         }
-        assertThat(log).contains("/custom/x?key=[redacted]&keep=1").contains("/orders/1?subscription-key=[redacted]");
+        assertThat(log).contains("/custom/x?key=[redacted]&keep=1").contains("/orders/1?subscription-key=[redacted]")
+                .contains("/nowhere?subscription-key=[redacted]&unrouted=1");
         for (String k : ALL_KEYS) {
             assertThat(log).as("the access log").doesNotContain(k);
         }
