@@ -106,6 +106,59 @@ class ProductsConfigTest {
     }
 
     @Test
+    void aProductPolicyComposesWithEveryOperationOfItsApisAndWarnsWithoutBase() throws IOException {
+        Path file = dir.resolve("ops.yaml");
+        Files.writeString(file, """
+                gateway:
+                  listeners:
+                    - port: 8080
+                      tls: false
+                products:
+                  - id: gold
+                    apis: [orders]
+                    policyXml: |
+                      <policies>
+                        <inbound><set-header name="X-Product" exists-action="override"><value>gold</value></set-header></inbound>
+                        <backend><base /></backend>
+                        <outbound><base /></outbound>
+                      </policies>
+                subscriptions:
+                  - id: s
+                    scope: /products/gold
+                    primaryKey: %s
+                apis:
+                  - id: orders
+                    path: orders
+                    serviceUrl: http://backend.local:9080
+                    subscriptionRequired: true
+                    operations:
+                      - id: get-order
+                        method: GET
+                        urlTemplate: /{id}
+                      - id: add-order
+                        method: POST
+                        urlTemplate: /
+                        policyXml: <policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound></policies>
+                  - id: other
+                    path: other
+                    serviceUrl: http://backend.local:9080
+                policies:
+                  globalXml: <policies><inbound><set-header name="X-Global" exists-action="override"><value>1</value></set-header></inbound><backend><forward-request /></backend><outbound /></policies>
+                """.formatted(KEY_A));
+        ConfigResult r = ConfigLoader.load(file, Map.of());
+        assertThat(r.config()).as(r.diagnostics().render()).isNotNull();
+        CompiledPolicies p = r.config().policies();
+        assertThat(p.forProductOperation("gold", "orders", "get-order")).isNotNull()
+                .isNotSameAs(p.forOperation("orders", "get-order"));
+        assertThat(p.forProductOperation("gold", "orders", "add-order")).isNotNull();
+        assertThat(p.forProduct("gold", "orders")).isNotNull();
+        assertThat(p.forProduct("gold", "other")).isNull(); // not in the product
+        // the product's <inbound> leaves out <base/> under a global one that has an inbound: said once, at the product
+        assertThat(r.diagnostics().render()).contains("warning: <inbound> at product scope has no <base/>");
+        assertThat(r.diagnostics().all().stream().filter(d -> d.message().contains("at product scope")).count()).isEqualTo(1);
+    }
+
+    @Test
     void referencesScopesAndIdsAreChecked() throws IOException {
         ConfigResult r = load("""
                 products:

@@ -1018,8 +1018,10 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (uri != null && !query) {
             int q = uri.indexOf('?');
             uri = q >= 0 ? uri.substring(0, q) : uri;
-        } else if (uri != null && e.match != null && runtime.current().subscriptions.enabled()) {
-            uri = Subscriptions.maskQueryKey(uri, e.match.api().config()); // the key never reaches the log
+        } else if (uri != null && runtime.current().subscriptions.enabled()) { // the key never reaches the log
+            uri = Subscriptions.maskQueryKey(uri, e.match == null
+                    ? io.gatehouse.config.model.ApiConfig.SubscriptionKeys.DEFAULT.query()
+                    : e.match.api().config().subscription().query());
         }
         a.path = uri;
         a.protocol = http2 ? "HTTP/2" : "HTTP/1.1";

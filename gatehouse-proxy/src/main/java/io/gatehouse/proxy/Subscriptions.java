@@ -313,13 +313,15 @@ final class Subscriptions {
         }
     }
 
-    /** {@code uri} with the value of the API's key query parameter blanked, for the access log. */
-    static String maskQueryKey(String uri, ApiConfig api) {
+    /**
+     * {@code uri} with the value of the key query parameter {@code name} (the API's, or the default
+     * for a request that matched none) blanked, for the access log.
+     */
+    static String maskQueryKey(String uri, String name) {
         int q = uri == null ? -1 : uri.indexOf('?');
         if (q < 0) {
             return uri;
         }
-        String name = api.subscription().query();
         StringBuilder sb = new StringBuilder(uri.length()).append(uri, 0, q + 1);
         String[] pairs = uri.substring(q + 1).split("&", -1);
         for (int i = 0; i < pairs.length; i++) {

@@ -391,6 +391,14 @@ class SubscriptionsEndToEndTest {
         assertThat(certAndWrongKey.body()).contains("invalid subscription key");
         E2e.CurlResult both = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", "-H", header + FRANK);
         assertThat(both.status()).as(both.stderr()).isEqualTo(200);
+        for (String version : new String[] {"--http1.1", "--http2"}) { // HTTP/2 streams take the same path
+            E2e.CurlResult v = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", version, "-H", header + FRANK);
+            assertThat(v.status()).as(version + " " + v.stderr()).isEqualTo(200);
+            assertThat(v.httpVersion()).isEqualTo(version.equals("--http2") ? "2" : "1.1");
+            E2e.CurlResult missing = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "client", version);
+            assertThat(missing.status()).as(version).isEqualTo(401);
+            assertThat(missing.body()).contains("missing subscription key");
+        }
         E2e.CurlResult rogueAndKey = E2e.curl(world, TestWorld.API_HOST, tlsPort, path, "rogue", "-H", header + FRANK);
         assertThat(rogueAndKey.status()).isEqualTo(403);
     }
@@ -399,6 +407,7 @@ class SubscriptionsEndToEndTest {
     void theAccessLogAndTracesNeverShowAKeyUnderAnyName() throws Exception {
         Reply viaQuery = get("/custom/x?key=" + MALLORY + "&keep=1");
         assertThat(viaQuery.status()).isEqualTo(401);
+        assertThat(get("/nowhere?subscription-key=" + MALLORY + "&unrouted=1").status()).isEqualTo(404);
         HttpResponse<String> traced = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain
                         + "/orders/1?subscription-key=" + ALICE_PRIMARY))
                 .header("X-Api-Key", ALICE_SECONDARY).header("Apim-Debug-Authorization", TRACE_KEY).build(),
@@ -414,10 +423,15 @@ class SubscriptionsEndToEndTest {
         Path file = tmp.resolve("access.log");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String log = "";
-        while (System.nanoTime() < deadline && !(log = Files.exists(file) ? Files.readString(file) : "").contains("keep=1")) {
+        while (System.nanoTime() < deadline) { // lines are written off the event loop: wait for all three
+            log = Files.exists(file) ? Files.readString(file) : "";
+            if (log.contains("keep=1") && log.contains("unrouted=1") && log.contains("/orders/1?subscription-key=")) {
+                break;
+            }
             Thread.sleep(50);
         }
-        assertThat(log).contains("/custom/x?key=[redacted]&keep=1").contains("/orders/1?subscription-key=[redacted]");
+        assertThat(log).contains("/custom/x?key=[redacted]&keep=1").contains("/orders/1?subscription-key=[redacted]")
+                .contains("/nowhere?subscription-key=[redacted]&unrouted=1");
         for (String k : ALL_KEYS) {
             assertThat(log).as("the access log").doesNotContain(k);
         }
