@@ -43,7 +43,9 @@ natives="$out/natives"
 rm -rf "$natives" && mkdir -p "$natives"
 (cd "$natives" && "$jdk/bin/jar" xf "$root/gatehouse-cli/target/gatehouse.jar" META-INF/native)
 # every shared library the runtime and Netty's natives need, at the path the loader looks for it
-find "$rootfs/opt/java" "$natives" -name '*.so' -print0 | xargs -0 ldd 2>/dev/null \
+# (not the desktop's: AWT's X11 and sound libraries are never loaded by a headless server)
+find "$rootfs/opt/java" "$natives" -name '*.so' ! -name 'libawt_xawt.so' ! -name 'libjsound.so' ! -name 'libsplashscreen.so' ! -name 'libjawt.so' \
+  -print0 | xargs -0 ldd 2>/dev/null \
   | awk '/=> \// {print $3} /^\t\/lib64\// {print $1}' | sort -u | while read -r lib; do
     real="$(readlink -f "$lib")"
     mkdir -p "$rootfs$(dirname "$lib")"

@@ -260,12 +260,13 @@ class DeploymentKitTest {
         synchronized (DeploymentKitTest.class) {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
             try {
-                exit = Main.execute("validate", "-c", config.toString());
+                exit = Main.execute("validate", "--hash", "-c", config.toString());
             } finally {
                 System.setOut(old);
             }
         }
-        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("OK (0 errors, 0 warnings)");
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("OK (0 errors, 0 warnings)")
+                .contains("\nconfig hash: " + r.config().contentHash() + "\n");
         assertThat(exit).isZero();
     }
 
