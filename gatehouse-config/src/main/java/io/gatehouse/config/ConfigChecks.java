@@ -53,6 +53,54 @@ final class ConfigChecks {
         apis(config);
         hostnameAccess(config);
         scopedTrust(config);
+        unique(config.products(), io.gatehouse.config.model.ProductConfig::id, "id", "product id", false);
+        unique(config.subscriptions(), io.gatehouse.config.model.SubscriptionConfig::id, "id", "subscription id", false);
+        products(config);
+        subscriptions(config);
+    }
+
+    /** Products name APIs that exist, once each; an API is in at most one open product (as in APIM). */
+    private void products(GatehouseConfig config) {
+        Map<String, io.gatehouse.config.model.ProductConfig> openProductOf = new HashMap<>();
+        for (io.gatehouse.config.model.ProductConfig p : config.products()) {
+            Section s = reader.origins.get(p);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String api : p.apis()) {
+                if (!seen.add(api)) {
+                    diagnostics.add(s.valuePosition("apis").error("product '" + p.id() + "' lists api '" + api
+                            + "' twice"));
+                } else if (!reader.declaredApis.contains(api)) {
+                    diagnostics.add(s.valuePosition("apis").error("product '" + p.id() + "' names api '" + api
+                            + "', which is not defined under 'apis'" + Suggestions.didYouMean(api, reader.declaredApis)));
+                } else if (!p.subscriptionRequired()) {
+                    io.gatehouse.config.model.ProductConfig other = openProductOf.putIfAbsent(api, p);
+                    if (other != null) {
+                        diagnostics.add(s.valuePosition("apis").error("api '" + api + "' is in two open products ('"
+                                + other.id() + "' and '" + p.id() + "'); an API can be in at most one product with "
+                                + "subscriptionRequired: false (its policy runs for requests without a key)"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Subscriptions' scopes name an API or product that exists. */
+    private void subscriptions(GatehouseConfig config) {
+        for (io.gatehouse.config.model.SubscriptionConfig sub : config.subscriptions()) {
+            Section s = reader.origins.get(sub);
+            var scope = sub.scope();
+            if (scope.kind() == io.gatehouse.config.model.SubscriptionConfig.Scope.Kind.API
+                    && !reader.declaredApis.contains(scope.id())) {
+                diagnostics.add(s.valuePosition("scope").error("subscription '" + sub.id() + "' is scoped to api '"
+                        + scope.id() + "', which is not defined under 'apis'"
+                        + Suggestions.didYouMean(scope.id(), reader.declaredApis)));
+            } else if (scope.kind() == io.gatehouse.config.model.SubscriptionConfig.Scope.Kind.PRODUCT
+                    && !reader.declaredProducts.contains(scope.id())) {
+                diagnostics.add(s.valuePosition("scope").error("subscription '" + sub.id() + "' is scoped to product '"
+                        + scope.id() + "', which is not defined under 'products'"
+                        + Suggestions.didYouMean(scope.id(), reader.declaredProducts)));
+            }
+        }
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {

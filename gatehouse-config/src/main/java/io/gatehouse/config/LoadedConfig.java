@@ -34,11 +34,13 @@ public final class LoadedConfig {
     private final CompiledPolicies policies;
     private final List<KeyVaultItem> keyVaultItems;
     private final String contentHash;
+    private final Map<String, SubscriptionKeys> subscriptionKeys;
 
     LoadedConfig(GatehouseConfig model, Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
             Map<String, X509Certificate> caCertificates, CaStore caStore, RevocationMode revocation,
             Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources,
-            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems, String contentHash) {
+            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems, Map<String, SubscriptionKeys> subscriptionKeys,
+            String contentHash) {
         this.model = requireNonNull(model, "model");
         this.keyPairs = Map.copyOf(keyPairs);
         this.certificates = Map.copyOf(certificates);
@@ -50,6 +52,7 @@ public final class LoadedConfig {
         this.policySources = Map.copyOf(policySources);
         this.policies = requireNonNull(policies, "policies");
         this.keyVaultItems = List.copyOf(keyVaultItems);
+        this.subscriptionKeys = Map.copyOf(subscriptionKeys);
         this.contentHash = requireNonNull(contentHash, "contentHash");
     }
 
@@ -60,6 +63,11 @@ public final class LoadedConfig {
      */
     public String contentHash() {
         return contentHash;
+    }
+
+    /** Every subscription's keys, by subscription id (secret: never log them). */
+    public Map<String, SubscriptionKeys> subscriptionKeys() {
+        return subscriptionKeys;
     }
 
     /**
