@@ -50,7 +50,7 @@ final class GatewayProcess implements AutoCloseable {
         awaitPort(port, 30);
     }
 
-    /** Waits up to {@code seconds} (longer for several processes starting at once on a busy machine). */
+    /** Waits up to {@code seconds} for {@code port} to accept connections (longer for several JVMs starting at once). */
     void awaitPort(int port, long seconds) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
