@@ -15,6 +15,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, description = "the config file")
     Path config;
 
+    @Option(names = "--hash", description = "also print the config's content hash, as /health on the admin port shows it")
+    boolean hash;
+
     @Override
     public Integer call() {
         ConfigResult result;
@@ -30,6 +33,10 @@ final class ValidateCommand implements Callable<Integer> {
         long warnings = result.diagnostics().warningCount();
         System.out.println(config + ": " + (errors == 0 ? "OK" : "invalid") + " (" + errors + " error"
                 + (errors == 1 ? "" : "s") + ", " + warnings + " warning" + (warnings == 1 ? "" : "s") + ")");
+        if (hash && result.config() != null) {
+            // the same files give the same hash here and on every gateway serving them (configHash on /health)
+            System.out.println("config hash: " + result.config().contentHash());
+        }
         return errors == 0 ? 0 : 1;
     }
 }

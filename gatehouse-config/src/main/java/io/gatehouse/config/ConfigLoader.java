@@ -117,7 +117,8 @@ public final class ConfigLoader {
         }
         LoadedConfig loaded = new LoadedConfig(model, materials.keyPairs, materials.certificates, materials.caCertificates,
                 materials.caStore(), materials.revocation(model), namedValues, reader.fragmentSources,
-                reader.policySources, policies, materials.keyVaultItems, materials.subscriptionKeys);
+                reader.policySources, policies, materials.keyVaultItems, materials.subscriptionKeys,
+                ConfigDigest.of(absolute, files.watched(), materials.keyVaultItems));
         return new ConfigResult(loaded, diagnostics, files.watched());
     }
 }

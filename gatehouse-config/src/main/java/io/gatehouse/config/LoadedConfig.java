@@ -33,12 +33,14 @@ public final class LoadedConfig {
     private final Map<PolicyRef, SourceText> policySources;
     private final CompiledPolicies policies;
     private final List<KeyVaultItem> keyVaultItems;
+    private final String contentHash;
     private final Map<String, SubscriptionKeys> subscriptionKeys;
 
     LoadedConfig(GatehouseConfig model, Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
             Map<String, X509Certificate> caCertificates, CaStore caStore, RevocationMode revocation,
             Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources,
-            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems, Map<String, SubscriptionKeys> subscriptionKeys) {
+            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems, Map<String, SubscriptionKeys> subscriptionKeys,
+            String contentHash) {
         this.model = requireNonNull(model, "model");
         this.keyPairs = Map.copyOf(keyPairs);
         this.certificates = Map.copyOf(certificates);
@@ -51,6 +53,16 @@ public final class LoadedConfig {
         this.policies = requireNonNull(policies, "policies");
         this.keyVaultItems = List.copyOf(keyVaultItems);
         this.subscriptionKeys = Map.copyOf(subscriptionKeys);
+        this.contentHash = requireNonNull(contentHash, "contentHash");
+    }
+
+    /**
+     * The content hash of this config ({@code sha256:} and 64 hex digits): the same on every
+     * gateway that loaded the same files and Key Vault versions, different when any of them
+     * differs ({@code ${env:}} values are not part of it). See {@link ConfigDigest}; it reveals no secret.
+     */
+    public String contentHash() {
+        return contentHash;
     }
 
     /** Every subscription's keys, by subscription id (secret: never log them). */

@@ -168,14 +168,21 @@ final class AdminServer {
     }
 
     /**
-     * Serving (always, while this answers), the config's generation and when it went into service,
-     * and the last reload: refused ones say why, while the previous config keeps serving.
+     * Serving (always, while this answers), the config's content hash (the same on every gateway
+     * serving the same files), its generation and when it went into service, how many reloads
+     * went into service or were refused, and the last reload: refused ones say why, while the
+     * previous config keeps serving.
      */
     private java.util.Map<String, Object> health() {
         java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
         h.put("status", "serving");
+        h.put("configHash", gateway.configHash());
         h.put("configGeneration", gateway.generation());
         h.put("configLoadedAt", String.valueOf(gateway.loadedAt()));
+        java.util.Map<String, Object> reloads = new java.util.LinkedHashMap<>();
+        reloads.put("ok", gateway.reloadsOk());
+        reloads.put("refused", gateway.reloadsRefused());
+        h.put("reloads", reloads);
         Gateway.ReloadOutcome r = gateway.lastReload();
         if (r != null) {
             java.util.Map<String, Object> last = new java.util.LinkedHashMap<>();

@@ -62,6 +62,9 @@ public final class Gateway implements AutoCloseable {
     private volatile Instant loadedAt;
     /** The last reload's outcome, for /health: null before the first reload. */
     private volatile ReloadOutcome lastReload;
+    /** Reloads put in service and refused since the start, for /health. */
+    private final AtomicLong reloadsOk = new AtomicLong();
+    private final AtomicLong reloadsRefused = new AtomicLong();
 
     /** How the last reload went: {@code reason} is null when it went into service. */
     public record ReloadOutcome(boolean ok, Instant at, String reason) {
@@ -242,6 +245,7 @@ public final class Gateway implements AutoCloseable {
         metrics.configLoaded(true);
         loadedAt = Instant.now();
         lastReload = new ReloadOutcome(true, loadedAt, null);
+        reloadsOk.incrementAndGet();
         certificateWatch.update(CertificateInventory.of(next, Instant.now()));
         io.gatehouse.config.keyvault.KeyVaultRefresher kv = keyVault;
         if (kv != null) {
@@ -263,6 +267,25 @@ public final class Gateway implements AutoCloseable {
     public void reloadRefused(String reason) {
         metrics.configRefused();
         lastReload = new ReloadOutcome(false, Instant.now(), reason);
+        reloadsRefused.incrementAndGet();
+    }
+
+    /** Reloads put in service since the start. */
+    public long reloadsOk() {
+        return reloadsOk.get();
+    }
+
+    /** Reloads refused since the start (the previous config kept serving). */
+    public long reloadsRefused() {
+        return reloadsRefused.get();
+    }
+
+    /**
+     * The content hash of the config serving now ({@link LoadedConfig#contentHash()}): gateways
+     * showing the same hash serve the same files.
+     */
+    public String configHash() {
+        return runtime.current().config.contentHash();
     }
 
     /** When the config serving now went into service. */

@@ -49,6 +49,7 @@ public final class ExternalTools {
     private static String debianPackage(String tool) {
         return switch (tool) {
             case "nginx" -> "nginx-light";
+            case "systemd-analyze" -> "systemd";
             case "h2load" -> "nghttp2-client";
             case "softhsm2-util" -> "softhsm2";
             case "pkcs11-tool" -> "opensc";

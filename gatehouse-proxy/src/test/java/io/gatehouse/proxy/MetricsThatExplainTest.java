@@ -109,6 +109,9 @@ class MetricsThatExplainTest {
             assertThat(health.path("lastReload").path("outcome").asText()).isEqualTo("refused");
             assertThat(health.path("lastReload").path("reason").asText()).contains("gatehouse.yaml:12:5");
             assertThat(health.path("configLoadedAt").asText()).isNotEqualTo("null");
+            assertThat(health.path("configHash").asText()).matches("sha256:[0-9a-f]{64}").isEqualTo(gw.gateway.configHash());
+            assertThat(health.path("reloads").path("ok").asLong()).isEqualTo(1);
+            assertThat(health.path("reloads").path("refused").asLong()).isEqualTo(1);
         }
     }
 
