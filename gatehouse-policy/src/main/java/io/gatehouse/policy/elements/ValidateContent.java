@@ -329,7 +329,7 @@ public final class ValidateContent implements Policy {
         }
 
         String contentType = mapped(exchange, mediaType(rawContentType));
-        if (bytes.length == 0 && contentType.isEmpty()) {
+        if (bytes.length == 0) { // nothing sent, whatever Content-Type says: only a required request body is missing
             if (request && op.requestBody() != null && op.requestBody().required()) {
                 String d = "Body of the request is missing, and the definition requires one.";
                 ApiValidation.add(errors, new ApiValidation.Error("", type, "IncorrectMessage", d, d,

@@ -138,6 +138,21 @@ class ValidateContentTest {
     }
 
     @Test
+    void anEmptyBodyIsNotCheckedUnlessARequiredOneIsMissing() {
+        PolicyContext get = ApiFixtures.request("listPets", "GET", "https://gw.local/pets");
+        get.request().headers().set("Content-Type", "application/json");
+        ApiFixtures.Backend backend = ApiFixtures.ok();
+        Harness.run(ApiFixtures.inbound(PREVENT), get, backend);
+        assertThat(backend.calls).isEqualTo(1);
+
+        PolicyContext missing = post(null);
+        Harness.run(ApiFixtures.inbound(PREVENT), missing, ApiFixtures.ok());
+        assertThat(missing.response().statusCode()).isEqualTo(400);
+        assertThat(Harness.body(missing)).isEqualTo("{\"statusCode\": 400, \"message\": \"Body of the request is missing, and the "
+                + "definition requires one.\"}");
+    }
+
+    @Test
     void anUndeclaredContentTypeIsUnspecified() {
         PolicyContext c = post(null);
         c.request().headers().set("Content-Type", "text/plain; charset=utf-8");
