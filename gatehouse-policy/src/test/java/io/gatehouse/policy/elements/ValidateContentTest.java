@@ -289,7 +289,7 @@ class ValidateContentTest {
                 .anyMatch(d -> d.matches("p\\.xml:2:\\d+: error: attribute 'size-exceeded-action' on <validate-content>: 'block' \\(expected one of: ignore, prevent, detect.*"))
                 .anyMatch(d -> d.matches("p\\.xml:2:\\d+: error: unknown attribute 'colour' on <validate-content>.*"))
                 .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: validate-as=\"xml\": Gatehouse validates JSON bodies only.*"))
-                .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: schema-id names a schema added to the APIM instance.*"));
+                .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: schema-id 's' on <content> names a schema added to the APIM instance.*"));
     }
 
     @Test
