@@ -186,6 +186,34 @@ class ValidateContentTest {
     }
 
     @Test
+    void typeMappingsByExpressionAndAnyContentType() {
+        String byWhen = """
+                <validate-content unspecified-content-type-action="prevent" max-size="102400" size-exceeded-action="prevent">
+                  <content-type-map>
+                    <type when="@(context.Request.Headers.GetValueOrDefault(&quot;X-Kind&quot;, &quot;&quot;) == &quot;json&quot;)" to="application/json" />
+                  </content-type-map>
+                  <content type="application/json" validate-as="json" action="prevent" />
+                </validate-content>""";
+        PolicyContext marked = post("{\"name\": 1}");
+        marked.request().headers().set("Content-Type", "text/plain");
+        marked.request().headers().set("X-Kind", "json");
+        Harness.run(ApiFixtures.inbound(byWhen), marked, ApiFixtures.ok());
+        assertThat(marked.response().statusCode()).isEqualTo(400);
+        assertThat(Harness.body(marked)).contains("does not conform to the definition Pet");
+        PolicyContext unmarked = post("{\"name\": 1}");
+        unmarked.request().headers().set("Content-Type", "text/plain");
+        Harness.run(ApiFixtures.inbound(byWhen), unmarked, ApiFixtures.ok());
+        assertThat(Harness.body(unmarked)).contains("Unspecified content type text/plain is not allowed.");
+
+        String any = byWhen.replace("<content-type-map>", "<content-type-map any-content-type-value=\"application/json\">");
+        PolicyContext xml = post(VALID);
+        xml.request().headers().set("Content-Type", "application/xml");
+        ApiFixtures.Backend backend = ApiFixtures.ok();
+        Harness.run(ApiFixtures.inbound(any), xml, backend);
+        assertThat(backend.calls).isEqualTo(1);
+    }
+
+    @Test
     void allowAdditionalPropertiesOverridesTheSchema() {
         String extra = "{\"name\": \"Rex\", \"photoUrls\": [], \"nickname\": \"R\"}";
         PolicyContext strict = post(extra);
