@@ -19,7 +19,7 @@ public final class Main implements Runnable {
      * start): a command line naming one command gets only that one; anything else gets them all.
      */
     private static final String[] COMMANDS = {"run", "validate", "policy", "probe", "explain", "certificates",
-            "trace", "quickstart", "pki"};
+            "trace", "quickstart", "pki", "import"};
 
     /** The command called {@code name}, or null. (A switch, not a table of lambdas: each lambda costs start time.) */
     private static Object command(String name) {
@@ -33,6 +33,7 @@ public final class Main implements Runnable {
             case "trace" -> new TraceCommand();
             case "quickstart" -> new QuickstartCommand();
             case "pki" -> new PkiCommand();
+            case "import" -> new ImportCommand();
             default -> null;
         };
     }

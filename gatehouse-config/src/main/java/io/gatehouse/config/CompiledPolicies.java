@@ -39,6 +39,11 @@ public final class CompiledPolicies {
 
     private final Map<String, EffectivePolicy> byApi;
     private final Map<String, EffectivePolicy> byOperation;
+    /**
+     * For products with a policy document: global, product, API (and operation) composed, by
+     * product, API (and operation) id; a request in a product's context runs these instead.
+     */
+    private final Map<String, EffectivePolicy> byProduct;
     private final ChainCheck chainCheck;
     private final OutboundHttp.Deferred outbound;
     /** The APIs' GraphQL schemas that parsed, and the APIs whose schema file did not (reported at load). */
@@ -48,6 +53,13 @@ public final class CompiledPolicies {
     private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
                              ChainCheck chainCheck, OutboundHttp.Deferred outbound,
                              Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas) {
+        this(byApi, byOperation, Map.of(), chainCheck, outbound, graphqlSchemas, brokenGraphqlSchemas);
+    }
+
+    private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
+                             Map<String, EffectivePolicy> byProduct, ChainCheck chainCheck, OutboundHttp.Deferred outbound,
+                             Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas) {
+        this.byProduct = Map.copyOf(byProduct);
         this.byApi = Map.copyOf(byApi);
         this.byOperation = Map.copyOf(byOperation);
         this.chainCheck = chainCheck;
@@ -95,7 +107,21 @@ public final class CompiledPolicies {
     }
 
     public boolean isEmpty() {
-        return byApi.isEmpty() && byOperation.isEmpty();
+        return byApi.isEmpty() && byOperation.isEmpty() && byProduct.isEmpty();
+    }
+
+    /**
+     * The policy for requests to the API in product {@code productId}'s context (a subscription to
+     * the product, or its open access) that match no listed operation; null when the product has
+     * no policy document (then {@link #forApi} applies).
+     */
+    public EffectivePolicy forProduct(String productId, String apiId) {
+        return byProduct.get(productId + '\u0000' + apiId);
+    }
+
+    /** Like {@link #forProduct} for one operation; null when the product has no policy document. */
+    public EffectivePolicy forProductOperation(String productId, String apiId, String operationId) {
+        return byProduct.get(productId + '\u0000' + apiId + '\u0000' + operationId);
     }
 
     /**
@@ -128,6 +154,7 @@ public final class CompiledPolicies {
             }
         });
         boolean anyPolicy = model.globalPolicy() != null
+                || model.products().stream().anyMatch(p -> p.policy() != null)
                 || model.apis().stream().anyMatch(a -> a.policy() != null
                 || a.operations().stream().anyMatch(o -> o.policy() != null));
         Set<String> broken = new java.util.HashSet<>(graphqlSchemas.keySet());
@@ -145,22 +172,45 @@ public final class CompiledPolicies {
         engine.checkFragments(d);
 
         PolicyDocument global = parse(engine, sources, model.globalPolicy(), Scope.GLOBAL, d);
+        // product documents compile without an API (context.Api is the request's; PolicyEnvironment.api() is null)
+        Map<String, PolicyDocument> productDocs = new LinkedHashMap<>();
+        for (io.gatehouse.config.model.ProductConfig p : model.products()) {
+            PolicyDocument doc = parse(engine, sources, p.policy(), Scope.PRODUCT, d);
+            if (doc != null) {
+                productDocs.put(p.id(), doc);
+            }
+        }
         Map<String, EffectivePolicy> byApi = new HashMap<>();
         Map<String, EffectivePolicy> byOperation = new HashMap<>();
+        Map<String, EffectivePolicy> byProduct = new HashMap<>();
         for (ApiConfig api : model.apis()) {
             PolicyEngine apiEngine = engine.forApi(api.id());
             PolicyDocument apiDoc = parse(apiEngine, sources, api.policy(), Scope.API, d);
             if (global != null || apiDoc != null) {
                 byApi.put(api.id(), engine.compose(global, apiDoc, null, d));
             }
+            List<String> products = new java.util.ArrayList<>();
+            for (io.gatehouse.config.model.ProductConfig p : model.products()) {
+                if (productDocs.containsKey(p.id()) && p.apis().contains(api.id())) {
+                    products.add(p.id());
+                    byProduct.put(p.id() + '\u0000' + api.id(), engine.compose(
+                            java.util.Arrays.asList(global, productDocs.get(p.id()), apiDoc).stream()
+                                    .filter(java.util.Objects::nonNull).toList(), d));
+                }
+            }
             for (OperationConfig op : api.operations()) {
                 PolicyDocument opDoc = parse(apiEngine, sources, op.policy(), Scope.OPERATION, d);
                 if (global != null || apiDoc != null || opDoc != null) {
                     byOperation.put(api.id() + '\u0000' + op.id(), engine.compose(global, apiDoc, opDoc, d));
                 }
+                for (String p : products) {
+                    byProduct.put(p + '\u0000' + api.id() + '\u0000' + op.id(), engine.compose(
+                            java.util.Arrays.asList(global, productDocs.get(p), apiDoc, opDoc).stream()
+                                    .filter(java.util.Objects::nonNull).toList(), d));
+                }
             }
         }
-        return new CompiledPolicies(byApi, byOperation, check, outbound, schemas, broken);
+        return new CompiledPolicies(byApi, byOperation, byProduct, check, outbound, schemas, broken);
     }
 
     /**

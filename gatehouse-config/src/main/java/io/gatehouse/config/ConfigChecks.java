@@ -53,6 +53,90 @@ final class ConfigChecks {
         apis(config);
         hostnameAccess(config);
         scopedTrust(config);
+        unique(config.products(), io.gatehouse.config.model.ProductConfig::id, "id", "product id", false);
+        unique(config.subscriptions(), io.gatehouse.config.model.SubscriptionConfig::id, "id", "subscription id", false);
+        products(config);
+        subscriptions(config);
+    }
+
+    /** Where the list under {@code key} holds {@code value} (its last such item), else the list. */
+    private static Position itemPosition(Section s, String key, String value) {
+        Position at = s.valuePosition(key);
+        if (s.node(key) instanceof YamlNode.Sequence seq) {
+            for (YamlNode item : seq.items()) {
+                if (item instanceof YamlNode.Scalar sc && value.equals(sc.value() == null ? null : sc.value().strip())) {
+                    at = sc.position();
+                }
+            }
+        }
+        return at;
+    }
+
+    /** Products name APIs that exist, once each; an API is in at most one open product (as in APIM). */
+    private void products(GatehouseConfig config) {
+        Map<String, io.gatehouse.config.model.ProductConfig> openProductOf = new HashMap<>();
+        for (io.gatehouse.config.model.ProductConfig p : config.products()) {
+            Section s = reader.origins.get(p);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String api : p.apis()) {
+                Position at = itemPosition(s, "apis", api);
+                if (!seen.add(api)) {
+                    diagnostics.add(at.error("product '" + p.id() + "' lists api '" + api
+                            + "' twice"));
+                } else if (!reader.declaredApis.contains(api)) {
+                    diagnostics.add(at.error("product '" + p.id() + "' names api '" + api
+                            + "', which is not defined under 'apis'" + Suggestions.didYouMean(api, reader.declaredApis)));
+                } else if (!p.subscriptionRequired()) {
+                    io.gatehouse.config.model.ProductConfig other = openProductOf.putIfAbsent(api, p);
+                    if (other != null) {
+                        diagnostics.add(at.error("api '" + api + "' is in two open products ('"
+                                + other.id() + "' and '" + p.id() + "'); an API can be in at most one product with "
+                                + "subscriptionRequired: false (its policy runs for requests without a key)"));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Subscriptions' scopes name an API or product that exists; an API that requires a key which
+     * no active subscription can give (and no open product lets through) is a warning: every
+     * request to it is refused.
+     */
+    private void subscriptions(GatehouseConfig config) {
+        for (ApiConfig api : config.apis()) {
+            if (!api.subscription().required()) {
+                continue;
+            }
+            boolean open = config.products().stream().anyMatch(p -> !p.subscriptionRequired() && p.apis().contains(api.id()));
+            boolean covered = config.subscriptions().stream().anyMatch(sub ->
+                    sub.state() == io.gatehouse.config.model.SubscriptionConfig.State.ACTIVE && switch (sub.scope().kind()) {
+                        case ALL_APIS -> true;
+                        case API -> sub.scope().id().equals(api.id());
+                        case PRODUCT -> config.product(sub.scope().id()).map(p -> p.apis().contains(api.id())).orElse(false);
+                    });
+            if (!open && !covered) {
+                Section s = reader.origins.get(api);
+                diagnostics.add(s.valuePosition("subscriptionRequired").warning("api '" + api.id() + "' requires a "
+                        + "subscription key, but no active subscription covers it (scope /apis, /apis/" + api.id()
+                        + " or a product with it): every request to it is refused with 401"));
+            }
+        }
+        for (io.gatehouse.config.model.SubscriptionConfig sub : config.subscriptions()) {
+            Section s = reader.origins.get(sub);
+            var scope = sub.scope();
+            if (scope.kind() == io.gatehouse.config.model.SubscriptionConfig.Scope.Kind.API
+                    && !reader.declaredApis.contains(scope.id())) {
+                diagnostics.add(s.valuePosition("scope").error("subscription '" + sub.id() + "' is scoped to api '"
+                        + scope.id() + "', which is not defined under 'apis'"
+                        + Suggestions.didYouMean(scope.id(), reader.declaredApis)));
+            } else if (scope.kind() == io.gatehouse.config.model.SubscriptionConfig.Scope.Kind.PRODUCT
+                    && !reader.declaredProducts.contains(scope.id())) {
+                diagnostics.add(s.valuePosition("scope").error("subscription '" + sub.id() + "' is scoped to product '"
+                        + scope.id() + "', which is not defined under 'products'"
+                        + Suggestions.didYouMean(scope.id(), reader.declaredProducts)));
+            }
+        }
     }
 
     private <T> void unique(List<T> items, Function<T, String> key, String field, String what, boolean ignoreCase) {

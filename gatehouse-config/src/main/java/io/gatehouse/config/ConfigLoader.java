@@ -117,7 +117,7 @@ public final class ConfigLoader {
         }
         LoadedConfig loaded = new LoadedConfig(model, materials.keyPairs, materials.certificates, materials.caCertificates,
                 materials.caStore(), materials.revocation(model), namedValues, reader.fragmentSources,
-                reader.policySources, policies, materials.keyVaultItems);
+                reader.policySources, policies, materials.keyVaultItems, materials.subscriptionKeys);
         return new ConfigResult(loaded, diagnostics, files.watched());
     }
 }

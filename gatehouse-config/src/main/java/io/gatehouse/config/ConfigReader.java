@@ -19,6 +19,8 @@ import io.gatehouse.config.model.ListenerConfig;
 import io.gatehouse.config.model.NamedValueConfig;
 import io.gatehouse.config.model.OperationConfig;
 import io.gatehouse.config.model.PolicyRef;
+import io.gatehouse.config.model.ProductConfig;
+import io.gatehouse.config.model.SubscriptionConfig;
 import io.gatehouse.tls.ClientCertificateMode;
 import io.gatehouse.tls.Pkcs11KeySpec;
 import java.io.IOException;
@@ -68,7 +70,14 @@ final class ConfigReader {
     private static final List<String> FRAGMENT_KEYS = List.of("id", "file");
     private static final List<String> BACKEND_KEYS = List.of("id", "url", "tls", "credentials", "timeout");
     private static final List<String> API_KEYS = List.of("id", "path", "backendId", "serviceUrl", "policy", "policyXml",
-            "operations", "hostnames", "clientCertificate", "forwardClientCertificate", "graphql", "openApi");
+            "operations", "hostnames", "clientCertificate", "forwardClientCertificate", "graphql", "openApi",
+            "subscriptionRequired", "subscriptionKeyParameterNames");
+    private static final List<String> PRODUCT_KEYS = List.of("id", "name", "description", "apis", "subscriptionRequired",
+            "approvalRequired", "state", "policy", "policyXml");
+    private static final List<String> SUBSCRIPTION_KEYS = List.of("id", "name", "scope", "primaryKey", "secondaryKey",
+            "state", "allowTracing", "owner");
+    /** A subscription key shorter than this is a warning (APIM generates 32 characters). */
+    static final int SHORT_KEY = 16;
     private static final List<String> OPERATION_KEYS = List.of("id", "method", "urlTemplate", "policy", "policyXml");
 
     static final String DEFAULT_LISTENER_BIND = "0.0.0.0";
@@ -91,6 +100,8 @@ final class ConfigReader {
     final Set<String> declaredFragments = new LinkedHashSet<>();
     final Set<String> declaredBackends = new LinkedHashSet<>();
     final Set<String> declaredNamedValues = new LinkedHashSet<>();
+    final Set<String> declaredApis = new LinkedHashSet<>();
+    final Set<String> declaredProducts = new LinkedHashSet<>();
     /** How many CA certificates the file declares with storeName Root, even ones left out because of an error. */
     int declaredRoots;
     /** Every hostName the file declares (as written), even ones left out because of another error. */
@@ -127,7 +138,7 @@ final class ConfigReader {
             return null;
         }
         top = new Section(m, "the config file", List.of("gateway", "hostnames", "caCertificates", "certificates",
-                "namedValues", "fragments", "backends", "policies", "apis"), diagnostics);
+                "namedValues", "fragments", "backends", "policies", "apis", "products", "subscriptions"), diagnostics);
         GatewaySettings gateway = gateway(top);
         List<HostnameConfig> hostnames = list(top, "hostnames", "hostname", HOSTNAME_KEYS, this::hostname);
         declaredHostnames = top.node("hostnames") instanceof YamlNode.Sequence seq && !seq.items().isEmpty();
@@ -142,12 +153,16 @@ final class ConfigReader {
             global = policy(policies, "global", "globalXml", "global policy");
         }
         List<ApiConfig> apis = list(top, "apis", "api", API_KEYS, this::api);
+        List<ProductConfig> products = list(top, "products", "product", PRODUCT_KEYS, this::product);
+        List<SubscriptionConfig> subscriptions = list(top, "subscriptions", "subscription", SUBSCRIPTION_KEYS,
+                this::subscription);
         if (gateway == null) {
             // already reported; stand-in settings let the checks of everything else still run
             gateway = new GatewaySettings(List.of(), "1.2", GatewaySettings.RevocationMode.SOFT_FAIL, null,
                     DEFAULT_DRAIN_TIMEOUT, null, List.of(), List.of(), ConnectionLimits.defaults());
         }
-        return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis);
+        return new GatehouseConfig(configFile, gateway, hostnames, cas, certs, namedValues, fragments, backends, global, apis,
+                products, subscriptions);
     }
 
     // ---------------------------------------------------------------- gateway
@@ -1218,10 +1233,200 @@ final class ConfigReader {
         }
     }
 
+    // ---------------------------------------------------------------- products and subscriptions
+
+    /** A header name as RFC 9110 allows it (a token). */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** A query parameter name that needs no escaping in a URL. */
+    private static final Pattern QUERY_NAME = Pattern.compile("[A-Za-z0-9._~!$'()*+,;:@/?-]+");
+
+    /** {@code apis[].subscriptionRequired} and {@code apis[].subscriptionKeyParameterNames: {header, query}}. */
+    private ApiConfig.SubscriptionKeys subscriptionKeys(Section s, String id) {
+        Boolean required = bool(s, "subscriptionRequired", false);
+        String header = ApiConfig.SubscriptionKeys.DEFAULT_HEADER;
+        String query = ApiConfig.SubscriptionKeys.DEFAULT_QUERY;
+        Section names = section(s, "subscriptionKeyParameterNames", "subscriptionKeyParameterNames", "header", "query");
+        if (names != null) {
+            String h = names.has("header") ? string(names, "header") : null;
+            if (h != null) {
+                if (HEADER_NAME.matcher(h.strip()).matches()) {
+                    header = h.strip();
+                } else {
+                    diagnostics.add(names.valuePosition("header").error("subscription key header '" + h + "' in api"
+                            + named(id) + " is not a header name (expected letters, digits and '-', for example "
+                            + ApiConfig.SubscriptionKeys.DEFAULT_HEADER + ")"));
+                }
+            }
+            String q = names.has("query") ? string(names, "query") : null;
+            if (q != null) {
+                if (QUERY_NAME.matcher(q.strip()).matches()) {
+                    query = q.strip();
+                } else {
+                    diagnostics.add(names.valuePosition("query").error("subscription key query parameter '" + q
+                            + "' in api" + named(id) + " is not a query parameter name (expected letters, digits, '-' "
+                            + "or '_', for example " + ApiConfig.SubscriptionKeys.DEFAULT_QUERY + ")"));
+                }
+            }
+        }
+        return new ApiConfig.SubscriptionKeys(Boolean.TRUE.equals(required), header, query);
+    }
+
+    private ProductConfig product(Section s) {
+        String id = id(s, "id", true);
+        if (id != null) {
+            declaredProducts.add(id);
+        }
+        String name = s.has("name") ? string(s, "name") : null;
+        String description = s.has("description") ? string(s, "description") : null;
+        List<String> apis = idList(s, "apis");
+        Boolean subscriptionRequired = bool(s, "subscriptionRequired", true);
+        Boolean approvalRequired = bool(s, "approvalRequired", false);
+        if (Boolean.TRUE.equals(approvalRequired)) {
+            diagnostics.add(s.valuePosition("approvalRequired").warning("approvalRequired has no effect in Gatehouse "
+                    + "(product" + named(id) + "): there is no developer portal to request subscriptions in; the "
+                    + "subscriptions listed under 'subscriptions' are the approved ones"));
+        }
+        ProductConfig.State state = ProductConfig.State.PUBLISHED;
+        String st = s.has("state") ? string(s, "state") : null;
+        if (st != null) {
+            String v = st.strip();
+            state = null;
+            for (ProductConfig.State c : ProductConfig.State.values()) {
+                if (c.label().equalsIgnoreCase(v)) {
+                    state = c;
+                }
+            }
+            if (state == null) {
+                List<String> labels = java.util.Arrays.stream(ProductConfig.State.values()).map(ProductConfig.State::label).toList();
+                diagnostics.add(s.valuePosition("state").error("unknown product state '" + st + "' (expected: "
+                        + String.join(" or ", labels) + ")" + Suggestions.didYouMean(v, labels)));
+                state = ProductConfig.State.PUBLISHED;
+            }
+        }
+        PolicyRef policy = policy(s, "policy", "policyXml", "product" + named(id) + " policy");
+        if (id == null) {
+            return null;
+        }
+        return new ProductConfig(id, name == null || name.isBlank() ? id : name, description,
+                apis == null ? List.of() : apis, !Boolean.FALSE.equals(subscriptionRequired),
+                Boolean.TRUE.equals(approvalRequired), state, policy, s.position());
+    }
+
+    private SubscriptionConfig subscription(Section s) {
+        String id = id(s, "id", true);
+        String name = s.has("name") ? string(s, "name") : null;
+        SubscriptionConfig.Scope scope = null;
+        String raw = required(s, "scope");
+        if (raw != null) {
+            scope = subscriptionScope(raw.strip());
+            if (scope == null) {
+                diagnostics.add(s.valuePosition("scope").error("subscription" + named(id) + " has scope '" + raw
+                        + "' (expected /apis for every API, /apis/{apiId} or /products/{productId}, as APIM writes it)"));
+            }
+        }
+        String what = "subscription" + named(id);
+        Object primary = subscriptionKey(s, "primaryKey", what);
+        Object secondary = subscriptionKey(s, "secondaryKey", what);
+        if (!s.has("primaryKey") && !s.has("secondaryKey")) {
+            diagnostics.add(s.position().error(what + " has no key (expected 'primaryKey', 'secondaryKey' or both: a "
+                    + "value, ${env:NAME}, ${file:PATH} or keyVault: {secretIdentifier: ...})"));
+        }
+        SubscriptionConfig.State state = SubscriptionConfig.State.ACTIVE;
+        String st = s.has("state") ? string(s, "state") : null;
+        if (st != null) {
+            String v = st.strip();
+            state = null;
+            for (SubscriptionConfig.State c : SubscriptionConfig.State.values()) {
+                if (c.label().equalsIgnoreCase(v)) {
+                    state = c;
+                }
+            }
+            if (state == null) {
+                List<String> labels = java.util.Arrays.stream(SubscriptionConfig.State.values())
+                        .map(SubscriptionConfig.State::label).toList();
+                diagnostics.add(s.valuePosition("state").error("unknown subscription state '" + st + "' (expected one of: "
+                        + String.join(", ", labels) + ")" + Suggestions.didYouMean(v, labels)));
+                state = SubscriptionConfig.State.ACTIVE;
+            }
+        }
+        Boolean allowTracing = bool(s, "allowTracing", false);
+        SubscriptionConfig.Owner owner = null;
+        Section o = section(s, "owner", "subscription owner", "id", "email", "firstName", "lastName");
+        if (o != null) {
+            owner = new SubscriptionConfig.Owner(o.has("id") ? string(o, "id") : null,
+                    o.has("email") ? string(o, "email") : null, o.has("firstName") ? string(o, "firstName") : null,
+                    o.has("lastName") ? string(o, "lastName") : null);
+        }
+        if (id == null || scope == null) {
+            return null;
+        }
+        return new SubscriptionConfig(id, name == null || name.isBlank() ? id : name, scope,
+                primary instanceof Secret p ? p : null,
+                primary instanceof CertificateConfig.KeyVaultRef p ? p : null,
+                secondary instanceof Secret p ? p : null,
+                secondary instanceof CertificateConfig.KeyVaultRef p ? p : null,
+                state, Boolean.TRUE.equals(allowTracing), owner, s.position());
+    }
+
+    /** {@code /apis}, {@code /apis/{id}} or {@code /products/{id}}; null when it is none of them. */
+    static SubscriptionConfig.Scope subscriptionScope(String v) {
+        String p = v.endsWith("/") && v.length() > 1 ? v.substring(0, v.length() - 1) : v;
+        if (p.equals("/apis")) {
+            return new SubscriptionConfig.Scope(SubscriptionConfig.Scope.Kind.ALL_APIS, null);
+        }
+        for (var k : new Object[][] {{"/apis/", SubscriptionConfig.Scope.Kind.API},
+                {"/products/", SubscriptionConfig.Scope.Kind.PRODUCT}}) {
+            String prefix = (String) k[0];
+            if (p.startsWith(prefix) && ID.matcher(p.substring(prefix.length())).matches()) {
+                return new SubscriptionConfig.Scope((SubscriptionConfig.Scope.Kind) k[1], p.substring(prefix.length()));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A subscription key: a {@link Secret} (a value, {@code ${env:}}, {@code ${file:}}), a Key Vault
+     * reference ({@code {keyVault: {...}}}), or null when absent or wrong (reported). Short keys are
+     * a warning; the key itself never appears in a message.
+     */
+    private Object subscriptionKey(Section s, String key, String what) {
+        YamlNode node = s.node(key);
+        if (node == null) {
+            return null;
+        }
+        if (node instanceof YamlNode.Mapping) {
+            Section k = section(s, key, what + " " + key, "keyVault");
+            if (k == null) {
+                return null;
+            }
+            if (!k.has("keyVault")) {
+                missing(k, "keyVault");
+                return null;
+            }
+            return keyVaultRef(k, what + " " + key);
+        }
+        Secret v = secret(s, key);
+        if (v == null) {
+            return null;
+        }
+        if (v.revealString().isBlank()) {
+            diagnostics.add(s.valuePosition(key).error(what + ": '" + key + "' is empty"));
+            return null;
+        }
+        if (v.revealString().length() < SHORT_KEY) {
+            diagnostics.add(s.valuePosition(key).warning(what + ": '" + key + "' is shorter than " + SHORT_KEY
+                    + " characters, which makes it easy to guess (APIM's keys have 32)"));
+        }
+        return v;
+    }
+
     // ---------------------------------------------------------------- apis
 
     private ApiConfig api(Section s) {
         String id = id(s, "id", true);
+        if (id != null) {
+            declaredApis.add(id);
+        }
         String path = null;
         if (!s.has("path")) {
             missing(s, "path");
@@ -1254,7 +1459,8 @@ final class ConfigReader {
         } else if (document != null) {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...): its OpenAPI document "
-                    + files.display(openApi) + " has no absolute http(s) server URL to use instead"));
+                    + files.display(openApi) + " has no absolute http(s) server URL to use instead" + (document.firstServer() == null
+                            ? " (it lists no servers)" : " (its first is '" + document.firstServer() + "')")));
         } else if (!s.has("openApi")) {
             diagnostics.add(s.position().error("api" + named(id)
                     + " needs 'backendId' (a backend's id) or 'serviceUrl' (https://...)"));
@@ -1323,6 +1529,7 @@ final class ConfigReader {
                 }
             }
         }
+        ApiConfig.SubscriptionKeys subscription = subscriptionKeys(s, id);
         if (id == null) {
             return null;
         }
@@ -1330,7 +1537,7 @@ final class ConfigReader {
         // still run; the load fails anyway because every problem was reported
         return new ApiConfig(id, path, backendId, serviceUrl, policy, operations, s.position(),
                 hostnames == null ? List.of() : hostnames, certificateRequired, forward, graphqlSchema, openApi,
-                document == null ? null : document.definition());
+                document == null ? null : document.definition(), subscription);
     }
 
     /**

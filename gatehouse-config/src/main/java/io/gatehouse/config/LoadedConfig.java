@@ -33,11 +33,12 @@ public final class LoadedConfig {
     private final Map<PolicyRef, SourceText> policySources;
     private final CompiledPolicies policies;
     private final List<KeyVaultItem> keyVaultItems;
+    private final Map<String, SubscriptionKeys> subscriptionKeys;
 
     LoadedConfig(GatehouseConfig model, Map<String, KeyMaterial> keyPairs, Map<String, List<X509Certificate>> certificates,
             Map<String, X509Certificate> caCertificates, CaStore caStore, RevocationMode revocation,
             Map<String, String> namedValues, Map<String, SourceText> fragments, Map<PolicyRef, SourceText> policySources,
-            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems) {
+            CompiledPolicies policies, List<KeyVaultItem> keyVaultItems, Map<String, SubscriptionKeys> subscriptionKeys) {
         this.model = requireNonNull(model, "model");
         this.keyPairs = Map.copyOf(keyPairs);
         this.certificates = Map.copyOf(certificates);
@@ -49,6 +50,12 @@ public final class LoadedConfig {
         this.policySources = Map.copyOf(policySources);
         this.policies = requireNonNull(policies, "policies");
         this.keyVaultItems = List.copyOf(keyVaultItems);
+        this.subscriptionKeys = Map.copyOf(subscriptionKeys);
+    }
+
+    /** Every subscription's keys, by subscription id (secret: never log them). */
+    public Map<String, SubscriptionKeys> subscriptionKeys() {
+        return subscriptionKeys;
     }
 
     /**

@@ -60,6 +60,8 @@ final class MaterialLoader {
     final Map<String, String> keyVaultNamedValues = new LinkedHashMap<>();
     /** Every entry this load read from Key Vault, with the version it used. */
     final List<KeyVaultItem> keyVaultItems = new ArrayList<>();
+    /** Every subscription's keys by subscription id, read from the config or Key Vault (secret). */
+    final Map<String, SubscriptionKeys> subscriptionKeys = new LinkedHashMap<>();
     private final KeyVaultSource keyVault;
     private KeyVaultSource.Access access;
 
@@ -92,8 +94,62 @@ final class MaterialLoader {
                 guarded(nv.position(), "named value '" + nv.name() + "'", () -> namedValue(nv));
             }
         }
+        subscriptionKeys(config);
         expiryWarnings(config);
         hostnameCoverage(config);
+    }
+
+    /**
+     * Reads each subscription's keys (Key Vault ones now) and checks that no key opens two
+     * subscriptions: a request's key must name one. Messages never show a key.
+     */
+    private void subscriptionKeys(GatehouseConfig config) {
+        Map<SubscriptionKeys.Digest, String> owners = new java.util.HashMap<>();
+        for (io.gatehouse.config.model.SubscriptionConfig sub : config.subscriptions()) {
+            Secret[] keys = new Secret[2];
+            Position[] at = new Position[2];
+            Section s = reader.origins.get(sub);
+            String[] names = {"primaryKey", "secondaryKey"};
+            CertificateConfig.KeyVaultRef[] refs = {sub.primaryKeyVault(), sub.secondaryKeyVault()};
+            Secret[] literal = {sub.primaryKey(), sub.secondaryKey()};
+            for (int i = 0; i < 2; i++) {
+                if (refs[i] != null) {
+                    at[i] = reader.origins.get(refs[i]).valuePosition("secretIdentifier");
+                    CertificateConfig.KeyVaultRef ref = refs[i];
+                    String what = "subscription '" + sub.id() + "' " + names[i];
+                    String id = "'" + sub.id() + "' " + names[i];
+                    Secret[] got = new Secret[1];
+                    guarded(at[i], what, () -> {
+                        KeyVaultSource.Fetched f = fromVault(ref, "subscriptionKey", id, what, false);
+                        if (f != null) {
+                            String v = f.value() == null ? "" : f.value().strip();
+                            if (v.isEmpty()) {
+                                diagnostics.add(reader.origins.get(ref).valuePosition("secretIdentifier")
+                                        .error(what + ": the Key Vault secret is empty"));
+                            } else {
+                                got[0] = Secret.of(v);
+                            }
+                        }
+                    });
+                    keys[i] = got[0];
+                } else if (literal[i] != null) {
+                    keys[i] = literal[i];
+                    at[i] = s.valuePosition(names[i]);
+                }
+            }
+            for (int i = 0; i < 2; i++) {
+                if (keys[i] == null) {
+                    continue;
+                }
+                String other = owners.putIfAbsent(SubscriptionKeys.Digest.of(keys[i]), sub.id() + "' " + names[i]);
+                if (other != null) {
+                    diagnostics.add(at[i].error("subscription '" + sub.id() + "' " + names[i] + " is the same key as "
+                            + "subscription '" + other + " (each key must identify one subscription; the key is not "
+                            + "shown)"));
+                }
+            }
+            subscriptionKeys.put(sub.id(), new SubscriptionKeys(keys[0], keys[1]));
+        }
     }
 
     /**

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.gatehouse.common.Diagnostics;
 import io.gatehouse.common.Position;
 import io.gatehouse.common.SourceText;
@@ -48,6 +46,8 @@ import java.util.Set;
 public final class OpenApiDefinitions {
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
     private static final int MAX_REF_HOPS = 32;
+    /** Keys whose values are literal JSON, where a {@code $ref} member is data rather than a reference. */
+    private static final Set<String> LITERAL_KEYS = Set.of("example", "default", "const", "enum");
 
     /**
      * What a document gives an API.
@@ -55,8 +55,10 @@ public final class OpenApiDefinitions {
      * @param operations the operations in document order (id, method, template; no policy), placed at the document
      * @param definition the definition the validation policies read
      * @param serverUrl the first absolute http(s) server URL, or null when the document has none
+     * @param firstServer the first server URL as the document gives it (Swagger 2.0: as converted), or
+     *     null when it has none; for saying why {@code serverUrl} is null
      */
-    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl) {
+    public record Loaded(List<OperationConfig> operations, ApiDefinition definition, URI serverUrl, String firstServer) {
         public Loaded {
             operations = List.copyOf(operations);
         }
@@ -71,6 +73,11 @@ public final class OpenApiDefinitions {
     private YamlNode tree;
     private JsonNode root;
     private Version version;
+    /** Whether a {@code $ref} points outside the document, or to nothing in it (both reported). */
+    private boolean externalReference;
+    private boolean danglingReference;
+    /** Whether a path cannot be routed (reported). */
+    private boolean badPath;
 
     private OpenApiDefinitions(String apiId, String file, String text, Diagnostics diagnostics) {
         this.apiId = apiId;
@@ -112,8 +119,10 @@ public final class OpenApiDefinitions {
         if (version == null) {
             return null;
         }
-        if (!checkReferences(tree)) {
-            return null;
+        checkReferences(tree);
+        checkPaths(top);
+        if (externalReference) {
+            return null; // nothing outside the document is read, not even by the parser
         }
         SwaggerParseResult parsed;
         try {
@@ -147,7 +156,7 @@ public final class OpenApiDefinitions {
             }
             return null;
         }
-        if (errors) {
+        if (errors || danglingReference || badPath) {
             return null;
         }
         try {
@@ -161,10 +170,73 @@ public final class OpenApiDefinitions {
         return build();
     }
 
+    /**
+     * The document as a JSON tree: JSON through Jackson; YAML from the tree {@link YamlParser}
+     * read (its aliases and merge keys expanded, within its limits), plain scalars typed as YAML
+     * 1.2's core schema types them.
+     */
     private JsonNode jsonTree() throws java.io.IOException {
         String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        ObjectMapper mapper = looksLikeJson(t) ? new ObjectMapper() : new YAMLMapper(new YAMLFactory());
-        return mapper.readTree(t);
+        // decimals stay exact (multipleOf: 0.1), as from YAML
+        return looksLikeJson(t) ? new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature
+                .USE_BIG_DECIMAL_FOR_FLOATS).readTree(t) : json(tree);
+    }
+
+    private static final java.util.regex.Pattern YAML_INT = java.util.regex.Pattern.compile("[-+]?[0-9]+");
+    private static final java.util.regex.Pattern YAML_FLOAT =
+            java.util.regex.Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+
+    private static JsonNode json(YamlNode node) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (node) {
+            case YamlNode.Mapping m -> {
+                com.fasterxml.jackson.databind.node.ObjectNode o = f.objectNode();
+                for (YamlNode.Entry e : m.entries()) {
+                    o.set(e.key().value() == null ? "" : e.key().value(), json(e.value()));
+                }
+                yield o;
+            }
+            case YamlNode.Sequence s -> {
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                s.items().forEach(item -> a.add(json(item)));
+                yield a;
+            }
+            case YamlNode.Scalar sc -> scalar(sc, f);
+        };
+    }
+
+    private static JsonNode scalar(YamlNode.Scalar sc, JsonNodeFactory f) {
+        String v = sc.value();
+        if (v == null) {
+            return f.nullNode();
+        }
+        if (sc.quoted()) {
+            return f.textNode(v);
+        }
+        switch (v) {
+            case "true", "True", "TRUE" -> {
+                return f.booleanNode(true);
+            }
+            case "false", "False", "FALSE" -> {
+                return f.booleanNode(false);
+            }
+            default -> {
+            }
+        }
+        if (YAML_INT.matcher(v).matches()) {
+            java.math.BigInteger i = new java.math.BigInteger(v.startsWith("+") ? v.substring(1) : v);
+            return i.bitLength() < 64 ? f.numberNode(i.longValue()) : f.numberNode(i);
+        }
+        if (v.startsWith("0x") && v.length() > 2 && v.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            return f.numberNode(new java.math.BigInteger(v.substring(2), 16));
+        }
+        if (v.startsWith("0o") && v.length() > 2 && v.substring(2).chars().allMatch(c -> c >= '0' && c <= '7')) {
+            return f.numberNode(new java.math.BigInteger(v.substring(2), 8));
+        }
+        if (YAML_FLOAT.matcher(v).matches()) {
+            return f.numberNode(new java.math.BigDecimal(v.startsWith("+") ? v.substring(1) : v));
+        }
+        return f.textNode(v);
     }
 
     private boolean looksLikeJson(String t) {
@@ -205,11 +277,28 @@ public final class OpenApiDefinitions {
         return null;
     }
 
+    /** Reports every path that cannot be an operation's URL template. */
+    private void checkPaths(YamlNode.Mapping top) {
+        if (!(value(top, "paths") instanceof YamlNode.Mapping paths)) {
+            return; // the parser says what is wrong
+        }
+        for (YamlNode.Entry e : paths.entries()) {
+            String template = e.key().value();
+            if (template == null || template.startsWith("x-")) {
+                continue;
+            }
+            String problem = templateProblem(template);
+            if (problem != null) {
+                diagnostics.add(e.key().position().error("path '" + template + "' " + problem));
+                badPath = true;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- references
 
-    /** Reports every {@code $ref} Gatehouse does not follow; true when there is none. */
-    private boolean checkReferences(YamlNode node) {
-        boolean ok = true;
+    /** Reports every {@code $ref} Gatehouse cannot follow. */
+    private void checkReferences(YamlNode node) {
         if (node instanceof YamlNode.Mapping m) {
             for (YamlNode.Entry e : m.entries()) {
                 if ("$ref".equals(e.key().value()) && e.value() instanceof YamlNode.Scalar sc && sc.value() != null) {
@@ -219,21 +308,21 @@ public final class OpenApiDefinitions {
                                 + "Gatehouse reads one self-contained OpenAPI document and fetches no file or URL at load "
                                 + "(expected a reference within it, such as '#/components/schemas/Pet'; bundle the "
                                 + "referenced parts into this file)"));
-                        ok = false;
+                        externalReference = true;
                     } else if (!resolvesInSource(ref)) {
                         diagnostics.add(sc.position().error("$ref '" + ref + "' points to nothing in the document"));
-                        ok = false;
+                        danglingReference = true;
                     }
-                } else {
-                    ok &= checkReferences(e.value());
+                } else if (!LITERAL_KEYS.contains(e.key().value())
+                        && !(e.key().value() != null && e.key().value().startsWith("x-"))) {
+                    checkReferences(e.value()); // not into examples, defaults and extensions: any JSON, not references
                 }
             }
         } else if (node instanceof YamlNode.Sequence s) {
             for (YamlNode item : s.items()) {
-                ok &= checkReferences(item);
+                checkReferences(item);
             }
         }
-        return ok;
     }
 
     private boolean resolvesInSource(String ref) {
@@ -324,12 +413,6 @@ public final class OpenApiDefinitions {
                 continue;
             }
             Position pathAt = keyPosition("paths", template);
-            String problem = templateProblem(template);
-            if (problem != null) {
-                diagnostics.add(pathAt.error("path '" + template + "' " + problem));
-                ok = false;
-                continue;
-            }
             JsonNode item = deref(pathEntry.getValue(), "path '" + template + "'", pathAt);
             if (item == null || !item.isObject()) {
                 ok = false;
@@ -368,16 +451,18 @@ public final class OpenApiDefinitions {
         if (!ok) {
             return null;
         }
+        if (operations.isEmpty()) {
+            diagnostics.add(keyPosition("paths").warning("the OpenAPI document defines no operations: every request "
+                    + "to the API is answered 404, unless the config adds operations of its own"));
+        }
         ApiDefinition.Dialect dialect = version == Version.OPENAPI_3_1
                 ? ApiDefinition.Dialect.OPENAPI_3_1 : ApiDefinition.Dialect.OPENAPI_3_0;
         ApiDefinition definition = new ApiDefinition(apiId, file, dialect, components.deepCopy(), definitions);
-        return new Loaded(operations, definition, serverUrl());
+        JsonNode first = root.path("servers").path(0).path("url");
+        return new Loaded(operations, definition, serverUrl(), first.isTextual() ? first.asText() : null);
     }
 
-    /**
-     * What is wrong with a path for routing, or null: the config's template rules, and a parameter
-     * must be a whole segment.
-     */
+    /** What is wrong with a path for routing, or null: the config's template rules, without its wildcard. */
     static String templateProblem(String template) {
         String problem = ConfigReader.templateProblem(template);
         if (problem != null) {
@@ -385,13 +470,6 @@ public final class OpenApiDefinitions {
         }
         if (template.indexOf('*') >= 0) {
             return "may not contain '*' (OpenAPI paths have no wildcards)";
-        }
-        for (String segment : template.split("/", -1)) {
-            if ((segment.indexOf('{') >= 0 || segment.indexOf('}') >= 0)
-                    && !(segment.startsWith("{") && segment.endsWith("}") && segment.indexOf('{', 1) < 0)) {
-                return "has a parameter in part of a segment ('" + segment + "'): Gatehouse matches a parameter "
-                        + "to a whole path segment, such as /pets/{petId}";
-            }
         }
         return null;
     }

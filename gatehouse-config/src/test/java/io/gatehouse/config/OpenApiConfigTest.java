@@ -51,8 +51,10 @@ class OpenApiConfigTest {
         return p;
     }
 
+    /** The API of a load that went through without an error or a warning. */
     private static ApiConfig api(ConfigResult r) {
-        assertThat(r.ok()).as(r.diagnostics().render()).isTrue();
+        assertThat(r.diagnostics().all()).as(r.diagnostics().render()).isEmpty();
+        assertThat(r.ok()).isTrue();
         return r.config().model().apis().get(0);
     }
 
@@ -148,6 +150,8 @@ class OpenApiConfigTest {
         assertThat(tags.style()).isEqualTo("form");
         assertThat(tags.explode()).isFalse();
         assertThat(tags.schema().path("type").asText()).isEqualTo("array");
+        // decimals are kept exact
+        assertThat(def.operation("listPets").parameters().get(1).schema().path("multipleOf").isBigDecimal()).isTrue();
     }
 
     @Test
@@ -161,7 +165,10 @@ class OpenApiConfigTest {
         assertThat(api.serviceUrl()).isEqualTo(URI.create("https://legacy.pets.example/api"));
         ApiDefinition def = api.definition();
         assertThat(def.dialect()).isEqualTo(ApiDefinition.Dialect.OPENAPI_3_0);
-        assertThat(def.components().path("schemas").has("Pet")).isTrue();
+        // the converted schema as JSON Schema, nothing of the parser's own model in it
+        assertThat(def.components().path("schemas").path("Pet").toString()).isEqualTo("{\"required\":[\"name\"],"
+                + "\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\",\"format\":\"int64\"},"
+                + "\"name\":{\"type\":\"string\"}}}");
         // the body parameter became a request body; definitions refs point at components
         assertThat(def.operation("createPet").requestBody().required()).isTrue();
         assertThat(def.operation("createPet").requestBody().content().get("application/json").schema().path("$ref")
@@ -253,7 +260,22 @@ class OpenApiConfigTest {
         assertThat(r.ok()).isFalse();
         assertThat(messages(r)).anySatisfy(m -> assertThat(m).contains("config.yaml:6:5: error: api 'pets' needs 'backendId' "
                 + "(a backend's id) or 'serviceUrl' (https://...): its OpenAPI document " + dir.resolve("rel.yaml")
-                + " has no absolute http(s) server URL to use instead"));
+                + " has no absolute http(s) server URL to use instead (its first is '/v1')"));
+
+        // Swagger 2.0 without schemes: the converted server has no scheme
+        writeDoc("noscheme.yaml", """
+                swagger: "2.0"
+                info: {title: t, version: "1"}
+                host: svc.example:8080
+                basePath: /base
+                paths:
+                  /x:
+                    get:
+                      responses:
+                        200: {description: ok}
+                """);
+        assertThat(messages(load("openApi: noscheme.yaml"))).anySatisfy(m -> assertThat(m).endsWith(
+                "has no absolute http(s) server URL to use instead (its first is '//svc.example:8080/base')"));
     }
 
     @Test
@@ -333,20 +355,88 @@ class OpenApiConfigTest {
                         + "parts into this file)",
                 remote + ":10:17: error: $ref '#/components/responses/Missing' points to nothing in the document");
 
-        Path partial = writeDoc("partial.yaml", """
+        Path wildcard = writeDoc("wildcard.yaml", """
                 openapi: 3.0.3
                 info: {title: t, version: '1'}
                 paths:
-                  /files/{name}.json:
+                  /files/*:
+                    get:
+                      responses:
+                        '200': {description: ok}
+                  /files/{name}.{ext}:
                     get:
                       parameters:
                         - {name: name, in: path, required: true, schema: {type: string}}
+                        - {name: ext, in: path, required: true, schema: {type: string}}
                       responses:
                         '200': {description: ok}
                 """);
-        assertThat(messages(load("openApi: partial.yaml\nserviceUrl: http://b.local"))).containsExactly(partial
-                + ":4:3: error: path '/files/{name}.json' has a parameter in part of a segment ('{name}.json'): "
-                + "Gatehouse matches a parameter to a whole path segment, such as /pets/{petId}");
+        assertThat(messages(load("openApi: wildcard.yaml\nserviceUrl: http://b.local"))).containsExactly(wildcard
+                + ":4:3: error: path '/files/*' may not contain '*' (OpenAPI paths have no wildcards)");
+    }
+
+    @Test
+    void aRefInsideAnExampleIsDataNotAReference() throws IOException {
+        writeDoc("example.yaml", """
+                openapi: 3.0.3
+                info: {title: t, version: '1'}
+                paths:
+                  /schemas:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema: {type: object}
+                            example: {$ref: 'https://json-schema.org/draft/2020-12/schema'}
+                      responses:
+                        '204': {description: stored}
+                """);
+        ApiConfig api = api(load("openApi: example.yaml\nserviceUrl: http://b.local"));
+        assertThat(routes(api)).containsExactly(Map.entry("post-schemas", "POST /schemas"));
+    }
+
+    @Test
+    void yamlAliasesMergeKeysAndScalarTypesReachTheDefinition() throws IOException {
+        writeDoc("alias.yaml", """
+                openapi: 3.0.3
+                info: {title: t, version: '1'}
+                servers: [{url: 'http://a.example'}]
+                x-common: &page
+                  name: page
+                  in: query
+                paths:
+                  /a:
+                    get:
+                      parameters:
+                        - <<: *page
+                          schema: {type: integer, minimum: 1, maximum: 0x10, multipleOf: 0.5, default: '7'}
+                          required: True
+                      responses:
+                        '200': &ok
+                          description: ok
+                          content:
+                            application/json:
+                              schema: {type: object, nullable: true, properties: {n: {type: integer, maximum: 1e3}}}
+                  /b:
+                    get:
+                      responses:
+                        200: *ok
+                """);
+        ApiDefinition def = api(load("openApi: alias.yaml")).definition();
+        assertThat(def.operation("get-b").responses().get("200").content().get("application/json").schema())
+                .isEqualTo(def.operation("get-a").responses().get("200").content().get("application/json").schema());
+        com.fasterxml.jackson.databind.JsonNode body = def.operation("get-b").responses().get("200").content()
+                .get("application/json").schema();
+        assertThat(body.path("nullable").isBoolean()).isTrue();
+        assertThat(body.path("properties").path("n").path("maximum").decimalValue()).isEqualByComparingTo("1000");
+        ParameterDefinition page = def.operation("get-a").parameters().get(0);
+        assertThat(page.name()).isEqualTo("page");
+        assertThat(page.in()).isEqualTo(ParameterDefinition.In.QUERY);
+        assertThat(page.required()).isTrue();
+        assertThat(page.schema().path("minimum").isIntegralNumber()).isTrue();
+        assertThat(page.schema().path("maximum").asInt()).isEqualTo(16);
+        assertThat(page.schema().path("multipleOf").decimalValue()).isEqualByComparingTo("0.5");
+        assertThat(page.schema().path("default").isTextual()).isTrue();
     }
 
     @Test

@@ -44,6 +44,10 @@ final class DownstreamExchange implements PolicyPath.Observer {
     /** How the client framed the body: the backend gets the same. */
     RequestChecks.Framing framing;
     Router.Match match;
+    /** Who the request runs as (subscription, product, user); {@link Subscriptions.Caller#ANONYMOUS} before the key check. */
+    Subscriptions.Caller caller = Subscriptions.Caller.ANONYMOUS;
+    /** The {@code WWW-Authenticate} challenge of a refusal by the subscription key check, else null. */
+    String challenge;
     /** What the policies see of the head: routes with policies ({@code match.policy()}) only. */
     PolicyPath.Head head;
     /** The request trace (Apim-Debug-Authorization with a valid key), else null. */

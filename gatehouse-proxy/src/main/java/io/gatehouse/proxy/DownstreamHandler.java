@@ -209,6 +209,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, refusal.kind(), refusal.message(), null);
             return;
         }
+        if (snap.subscriptions.enabled()) { // the subscription key, after the client certificate
+            Subscriptions.Verdict v = snap.subscriptions.check(match.api().config(), headers, req.uri(),
+                    tls ? "https" : "http", host);
+            if (v.refusal() != null) {
+                runtime.metrics.subscriptionRefusal(match.api().config().id(), v.refusal().check());
+                e.challenge = v.challenge();
+                fail(e, v.refusal().kind(), v.refusal().message(), null);
+                return;
+            }
+            e.caller = v.caller();
+            if (v.caller().productId() != null) { // a product's context: its policy runs between global and API
+                var policies = snap.config.policies();
+                String api = match.api().config().id();
+                match = match.inProduct(match.operation() == null ? policies.forProduct(v.caller().productId(), api)
+                        : policies.forProductOperation(v.caller().productId(), api, match.operation().config().id()));
+                e.match = match;
+            }
+        }
 
         boolean trustedPeer = trustedPeer(snap);
         snap.identityHeaders.strip(headers, trustedPeer);
@@ -479,7 +497,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
-                e.request, e, e.trace, e.span);
+                e.request, e, e.trace, e.span, e.caller);
         PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
@@ -916,6 +934,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(ForwardedHeaders.REQUEST_ID, e.requestId);
+        if (e.challenge != null) { // a refused subscription key: APIM's challenge
+            resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge);
+        }
         if (!e.keepAlive && !http2) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -997,6 +1018,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (uri != null && !query) {
             int q = uri.indexOf('?');
             uri = q >= 0 ? uri.substring(0, q) : uri;
+        } else if (uri != null && e.match != null && runtime.current().subscriptions.enabled()) {
+            uri = Subscriptions.maskQueryKey(uri, e.match.api().config()); // the key never reaches the log
         }
         a.path = uri;
         a.protocol = http2 ? "HTTP/2" : "HTTP/1.1";

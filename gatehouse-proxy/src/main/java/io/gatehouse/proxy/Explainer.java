@@ -118,6 +118,10 @@ public final class Explainer {
             }
             out.append("client certificate: accepted (the API has clientCertificate: required)\n");
         }
+        String keys = Subscriptions.describe(config, match.api().config());
+        if (keys != null) {
+            out.append(keys); // then the policies as a request with an API-scoped key runs them (no product's)
+        }
         if (match.policy() == null) {
             out.append("policies: none at any scope: the request is forwarded\n");
             return new Report(out.toString(), true);

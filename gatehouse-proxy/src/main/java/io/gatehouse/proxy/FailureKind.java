@@ -15,6 +15,16 @@ enum FailureKind {
      * verifies against its hostname's CA certificates; the body never says which check failed.
      */
     CLIENT_CERTIFICATE_REQUIRED(HttpResponseStatus.FORBIDDEN, "configuration", "ClientCertificateRequired", "Forbidden"),
+    /** A request without a subscription key to an API that requires one (and is in no open product). */
+    SUBSCRIPTION_KEY_MISSING(HttpResponseStatus.UNAUTHORIZED, "authorization", "SubscriptionKeyNotFound",
+            "Access denied due to missing subscription key. Make sure to include subscription key when making requests "
+                    + "to an API."),
+    /**
+     * A request whose subscription key opens no active subscription that covers the API (unknown,
+     * suspended or other non-active state, or scoped elsewhere); the body never says which.
+     */
+    SUBSCRIPTION_KEY_INVALID(HttpResponseStatus.UNAUTHORIZED, "authorization", "SubscriptionKeyInvalid",
+            "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "configuration", "BadRequest", "Bad request"),
     VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "configuration", "HttpVersionNotSupported",
             "HTTP version not supported"),

@@ -195,6 +195,15 @@ public final class GatewayMetrics implements MetricSink {
     }
 
     /**
+     * A request refused by the subscription key check, by API and reason: {@code missing},
+     * {@code unknown_key}, {@code not_active}, {@code out_of_scope}. Never the key.
+     */
+    void subscriptionRefusal(String api, String reason) {
+        counter("gatehouse_subscription_refusals", "Requests refused because of their subscription key", "api", api,
+                "reason", reason).increment();
+    }
+
+    /**
      * A request whose handling failed, by {@code context.LastError}'s source and reason: the
      * gateway's own failures ({@link FailureKind}) and the policies' (an on-error section may
      * still have answered it). Both come from closed sets: the failure table, the policy

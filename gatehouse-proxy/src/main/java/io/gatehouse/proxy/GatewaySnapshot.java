@@ -56,6 +56,8 @@ final class GatewaySnapshot {
     final Map<String, HostnameAccess.Scope> scopes;
     /** Plain HTTP with a Host that names no hostname: only the APIs served on every hostname. */
     final HostnameAccess.Scope unbound;
+    /** The subscription key check: key table and per-API rules, built once per config. */
+    final Subscriptions subscriptions;
     final Map<String, UpstreamTarget> backends;
     /** Client chains for {@code Verify()}: the same cached check validate-client-certificate uses. */
     final io.gatehouse.policy.ChainCheck chainCheck;
@@ -161,6 +163,7 @@ final class GatewaySnapshot {
         this.scopes = Map.copyOf(scopeMap);
         this.unbound = new HostnameAccess.Scope(null, null, new Router(everywhere), io.gatehouse.policy.ChainCheck.NONE,
                 null);
+        this.subscriptions = Subscriptions.of(config);
     }
 
     /**

@@ -125,7 +125,16 @@ final class PolicyPath {
      */
     record Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
                    RequestStream stream, Observer observer, RequestTrace trace,
-                   io.gatehouse.proxy.telemetry.ExchangeSpan span) implements PolicyContext.Source {
+                   io.gatehouse.proxy.telemetry.ExchangeSpan span, Subscriptions.Caller caller)
+            implements PolicyContext.Source {
+        /** A request without a subscription or product. */
+        Inbound(String requestId, long startNanos, Router.Match match, Head head, Client client, byte[] body,
+                RequestStream stream, Observer observer, RequestTrace trace,
+                io.gatehouse.proxy.telemetry.ExchangeSpan span) {
+            this(requestId, startNanos, match, head, client, body, stream, observer, trace, span,
+                    Subscriptions.Caller.ANONYMOUS);
+        }
+
         /** The API's backend, before any policy chose another. */
         UpstreamTarget target() {
             return match.api().target();
@@ -435,6 +444,12 @@ final class PolicyPath {
             r.certificate(client.certificate());
         } else if (client.handshake() != null && !client.handshake().clientChain().isEmpty()) {
             r.certificate(certificate(snap, client.handshake()));
+        }
+        Subscriptions.Caller caller = in.caller();
+        if (caller != null && caller != Subscriptions.Caller.ANONYMOUS) { // made once per config: nothing to build here
+            ctx.subscription(caller.subscription());
+            ctx.product(caller.product());
+            ctx.user(caller.user());
         }
         return ctx;
     }

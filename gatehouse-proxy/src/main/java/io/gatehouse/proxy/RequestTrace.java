@@ -86,6 +86,13 @@ final class RequestTrace implements PolicySteps {
                 keys.add(k.getBytes(StandardCharsets.UTF_8));
                 secrets.add(k);
             }
+            for (io.gatehouse.config.SubscriptionKeys k : config.subscriptionKeys().values()) {
+                for (Secret key : new Secret[] {k.primary(), k.secondary()}) { // under any header or parameter name
+                    if (key != null) {
+                        secrets.add(key.revealString());
+                    }
+                }
+            }
             for (NamedValueConfig nv : config.model().namedValues()) {
                 if (nv.secret() || nv.keyVault() != null) {
                     String v = config.namedValues().get(nv.name());

@@ -17,10 +17,27 @@ import java.util.Map;
 final class Router {
 
     /** A matched route: the API, the operation (null when the API lists none) and the rest of the path. */
-    record Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters) {
+    record Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters,
+                 EffectivePolicy productPolicy) {
+        Match(ApiRoute api, OperationRoute operation, String remainder, Map<String, String> parameters) {
+            this(api, operation, remainder, parameters, null);
+        }
+
         /** The effective policy for this request, or null when no scope has one. */
         EffectivePolicy policy() {
+            if (productPolicy != null) {
+                return productPolicy;
+            }
             return operation != null ? operation.policy() : api.policy();
+        }
+
+        /**
+         * This match in a product's context: {@code policy} (global, product, API and operation
+         * composed at load) runs instead of the API's own; unchanged when null (the product has no
+         * policy document).
+         */
+        Match inProduct(EffectivePolicy policy) {
+            return policy == null ? this : new Match(api, operation, remainder, parameters, policy);
         }
     }
 
@@ -67,8 +84,8 @@ final class Router {
             if (remainder == null) {
                 continue;
             }
-            if (api.operations().isEmpty()) {
-                return new Match(api, null, remainder, Map.of());
+            if (api.operations().isEmpty() && api.config().openApi() == null) {
+                return new Match(api, null, remainder, Map.of()); // no operations listed: everything under the API
             }
             for (OperationRoute op : api.operations()) {
                 if (!op.method().equals("*") && !op.method().equals(method)) {

@@ -49,6 +49,9 @@ class OpenApiEndToEndTest {
         document = tmp.resolve("specs/petstore.yaml");
         Files.createDirectories(document.getParent());
         Files.copy(Path.of("src/test/resources/openapi/petstore.yaml"), document);
+        GatewayHarness.write(tmp.resolve("specs/empty.json"), """
+                {"openapi": "3.1.0", "info": {"title": "Nothing yet", "version": "0"}, "paths": {}}
+                """);
         GatewayHarness.write(tmp.resolve("api.xml"), """
                 <policies>
                   <inbound>
@@ -89,16 +92,22 @@ class OpenApiEndToEndTest {
                       - id: health
                         method: GET
                         urlTemplate: /health
+                  - id: empty
+                    path: empty
+                    backendId: recorder
+                    openApi: specs/empty.json
                 """.formatted(port, backend.url()));
         ConfigResult first = ConfigLoader.load(config);
-        assertThat(first.diagnostics().all()).as(first.diagnostics().render()).isEmpty();
+        assertThat(first.diagnostics().all()).as(first.diagnostics().render()).extracting(Object::toString)
+                .containsExactly(tmp.resolve("specs/empty.json") + ":1:72: warning: the OpenAPI document defines no "
+                        + "operations: every request to the API is answered 404, unless the config adds operations of its own");
         assertThat(first.watchedFiles()).contains(document.toAbsolutePath().normalize());
         gateway = new Gateway(first.config(), 2).start();
         watcher = new ConfigWatcher(config, r -> {
-            reloads.add(r);
             if (r.config() != null) {
                 gateway.reload(r.config());
             }
+            reloads.add(r); // after the swap, so a test that sees the result sees the new config serving
         }, Map.of());
         watcher.start(first.watchedFiles());
     }
@@ -149,6 +158,7 @@ class OpenApiEndToEndTest {
         expected.put("PUT /shop/pets/42/photos/", "uploadPhoto");
         expected.put("PUT /shop/pets/42/photos", "uploadPhoto");
         expected.put("GET /shop/pets/mine", "myPets"); // the literal segment wins over {petId}
+        expected.put("GET /shop/pets/42.xml", "exportPet"); // a parameter inside a segment
         expected.put("GET /shop/stores/7/pets/9", "get-stores-storeid-pets-petid"); // no operationId: derived
         expected.put("GET /shop/health", "health"); // a hand-written operation next to the document's
         for (Map.Entry<String, String> e : expected.entrySet()) {
@@ -157,6 +167,7 @@ class OpenApiEndToEndTest {
             assertThat(seen.header("x-operation")).as(e.getKey()).isEqualTo(e.getValue());
         }
         assertThat(through("GET", "/shop/pets/42").header("x-template")).isEqualTo("/pets/{petId}");
+        assertThat(through("GET", "/shop/pets/42.json").header("x-template")).isEqualTo("/pets/{petId}.{format}");
     }
 
     @Test
@@ -175,7 +186,7 @@ class OpenApiEndToEndTest {
         int before = backend.requests.size();
         for (String[] r : List.of(new String[] {"GET", "/shop/cats"}, new String[] {"PATCH", "/shop/pets"},
                 new String[] {"GET", "/shop/pets/42/photos"}, new String[] {"GET", "/shop/pets/42/extra"},
-                new String[] {"GET", "/shop"})) {
+                new String[] {"GET", "/shop"}, new String[] {"GET", "/empty"}, new String[] {"POST", "/empty/x"})) {
             HttpResponse<String> response = send(r[0], r[1]);
             assertThat(response.statusCode()).as(r[0] + " " + r[1]).isEqualTo(404);
             assertThat(response.body()).contains("Resource not found");

@@ -127,10 +127,11 @@ public final class KeyVaultRefresher implements AutoCloseable {
             String what = switch (item.kind()) {
                 case "caCertificate" -> "CA certificate '" + item.id() + "'";
                 case "namedValue" -> "named value '" + item.id() + "'";
+                case "subscriptionKey" -> "subscription key " + item.id();
                 default -> "certificate '" + item.id() + "'";
             };
             KeyVaultSource.Outcome o = source.read(item.reference(), item.identityClientId(), access, what,
-                    !item.kind().equals("namedValue"));
+                    !item.kind().equals("namedValue") && !item.kind().equals("subscriptionKey"));
             if (o.error() == null && o.value() != null && !o.value().version().equals(item.version())) {
                 changed.add(what + ": version " + item.version() + " -> " + o.value().version());
             }

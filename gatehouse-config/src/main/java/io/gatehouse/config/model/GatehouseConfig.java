@@ -22,7 +22,9 @@ public record GatehouseConfig(
         List<FragmentConfig> fragments,
         List<BackendConfig> backends,
         PolicyRef globalPolicy,
-        List<ApiConfig> apis) {
+        List<ApiConfig> apis,
+        List<ProductConfig> products,
+        List<SubscriptionConfig> subscriptions) {
 
     public GatehouseConfig {
         hostnames = List.copyOf(hostnames);
@@ -32,6 +34,25 @@ public record GatehouseConfig(
         fragments = List.copyOf(fragments);
         backends = List.copyOf(backends);
         apis = List.copyOf(apis);
+        products = products == null ? List.of() : List.copyOf(products);
+        subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
+    }
+
+    /** A config without products or subscriptions. */
+    public GatehouseConfig(Path file, GatewaySettings gateway, List<HostnameConfig> hostnames,
+            List<CaCertificateConfig> caCertificates, List<CertificateConfig> certificates,
+            List<NamedValueConfig> namedValues, List<FragmentConfig> fragments, List<BackendConfig> backends,
+            PolicyRef globalPolicy, List<ApiConfig> apis) {
+        this(file, gateway, hostnames, caCertificates, certificates, namedValues, fragments, backends, globalPolicy, apis,
+                List.of(), List.of());
+    }
+
+    public Optional<ProductConfig> product(String id) {
+        return products.stream().filter(p -> p.id().equals(id)).findFirst();
+    }
+
+    public Optional<ApiConfig> api(String id) {
+        return apis.stream().filter(a -> a.id().equals(id)).findFirst();
     }
 
     public Optional<BackendConfig> backend(String id) {

@@ -251,11 +251,16 @@ final class NsApim {
         m.prop(l.tUser, "LastName", str, o -> ((User) o).lastName());
         m.prop(l.tSubscription, "Id", str, o -> ((Subscription) o).id());
         m.prop(l.tSubscription, "Name", str, o -> ((Subscription) o).name());
-        m.prop(l.tSubscription, "Key", str, o -> reveal(((Subscription) o).primaryKey()));
+        m.prop(l.tSubscription, "Key", str, o -> reveal(((Subscription) o).key()));
         m.prop(l.tSubscription, "PrimaryKey", str, o -> reveal(((Subscription) o).primaryKey()));
         m.prop(l.tSubscription, "SecondaryKey", str, o -> reveal(((Subscription) o).secondaryKey()));
         m.prop(l.tProduct, "Id", str, o -> ((Product) o).id());
         m.prop(l.tProduct, "Name", str, o -> ((Product) o).name());
+        m.prop(l.tProduct, "SubscriptionRequired", Type.BOOL, o -> ((Product) o).subscriptionRequired());
+        m.prop(l.tProduct, "ApprovalRequired", Type.BOOL, o -> ((Product) o).approvalRequired());
+        // APIM's ProductState enum (NotPublished, Published), read here as its name
+        m.prop(l.tProduct, "State", str, o -> ((Product) o).state());
+        m.prop(l.tProduct, "Apis", Type.listOf(l.tApi), o -> ((Product) o).apis());
 
         String x = l.tCert.name();
         m.prop(x, "Thumbprint", str, o -> ((X509Certificate2) o).thumbprint());
@@ -457,12 +462,8 @@ final class NsApim {
      * the reason, so a document that uses one is refused by name rather than as an unknown member.
      */
     private static final Map<String, String> NOT_PROVIDED = Map.ofEntries(
-            Map.entry("IProduct.State", "Gatehouse products are config entries with only Id and Name"),
-            Map.entry("IProduct.ApprovalRequired", "Gatehouse products are config entries with only Id and Name"),
-            Map.entry("IProduct.SubscriptionRequired", "Gatehouse products are config entries with only Id and Name"),
-            Map.entry("IProduct.SubscriptionLimit", "Gatehouse products are config entries with only Id and Name"),
+            Map.entry("IProduct.SubscriptionLimit", "Gatehouse products have no subscription limit"),
             Map.entry("IProduct.Groups", "Gatehouse has no developer groups"),
-            Map.entry("IProduct.Apis", "Gatehouse products are config entries with only Id and Name"),
             Map.entry("IUser.Groups", "Gatehouse has no developer groups"),
             Map.entry("IUser.Identities", "Gatehouse has no developer identities"),
             Map.entry("IUser.Note", "Gatehouse users carry only Id, Email, FirstName and LastName"),
@@ -472,7 +473,7 @@ final class NsApim {
             Map.entry("ISubscription.StartDate", "Gatehouse subscriptions carry only Id, Name and keys"),
             Map.entry("ISubscription.EndDate", "Gatehouse subscriptions carry only Id, Name and keys"),
             Map.entry("IApi.Protocols", "Gatehouse APIs are served over the listener's HTTPS"),
-            Map.entry("IApi.SubscriptionKeyParameterNames", "Gatehouse identifies callers by client certificate, not subscription key parameters"),
+            Map.entry("IApi.SubscriptionKeyParameterNames", "read the names from the config (apis[].subscriptionKeyParameterNames); policies do not see them"),
             Map.entry("IRequest.PrivateEndpointConnection", "there are no Azure private endpoints outside Azure"),
             Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
             Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));

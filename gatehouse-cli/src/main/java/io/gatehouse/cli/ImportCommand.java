@@ -1,0 +1,91 @@
+package io.gatehouse.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gatehouse import apiops DIR -o FILE}: a Gatehouse config from an APIM export. */
+@Command(name = "import", description = "Write a Gatehouse config from an Azure API Management export.",
+        subcommands = {ImportCommand.Apiops.class, ImportCommand.Arm.class})
+final class ImportCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "apiops", description = {
+            "Read the artifact folder the APIOps extractor writes and write a Gatehouse config.",
+            "Policy documents and API specifications are copied next to the config (--files). What cannot be"
+                    + " carried over (secrets, Azure-only policies, loggers, ...) is printed on standard error and"
+                    + " listed in a comment block at the top of the config. Exit 0 when written, 1 on an error."})
+    static final class Apiops implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the APIOps artifact folder (the extractor's output folder)")
+        Path dir;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the config file to write")
+        Path output;
+
+        @Option(names = "--files", paramLabel = "FOLDER", defaultValue = ApiopsImporter.DEFAULT_FILES,
+                description = "where the copied policy documents and specifications go, relative to the config's folder (default: ${DEFAULT-VALUE})")
+        String files;
+
+        @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+                description = "the plain-HTTP listener the config starts with (default: ${DEFAULT-VALUE}); add TLS hostnames yourself")
+        int port;
+
+        @Option(names = "--force", description = "overwrite FILE and the files folder when they exist")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            try {
+                ApiopsImporter.Result r = new ApiopsImporter(dir, output, files, port, force).run();
+                System.err.print(r.report());
+                return 0;
+            } catch (ApiopsImporter.ImportException e) {
+                System.err.println("gatehouse import: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "arm", description = {
+            "Read an ARM template export of an API Management service (its Microsoft.ApiManagement/service/* resources)"
+                    + " and write a Gatehouse config, as apiops does.",
+            "Exit 0 when written, 1 on an error."})
+    static final class Arm implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "TEMPLATE", description = "the ARM template (JSON)")
+        Path template;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the config file to write")
+        Path output;
+
+        @Option(names = "--files", paramLabel = "FOLDER", defaultValue = ApiopsImporter.DEFAULT_FILES,
+                description = "where the policy documents and specifications go, relative to the config's folder (default: ${DEFAULT-VALUE})")
+        String files;
+
+        @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+                description = "the plain-HTTP listener the config starts with (default: ${DEFAULT-VALUE})")
+        int port;
+
+        @Option(names = "--force", description = "overwrite FILE and the files folder when they exist")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            try {
+                ApiopsImporter.Result r = new ArmTemplateImporter(template, output, files, port, force).run();
+                System.err.print(r.report());
+                return 0;
+            } catch (ApiopsImporter.ImportException e) {
+                System.err.println("gatehouse import: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}
