@@ -170,6 +170,23 @@ final class ApiValidation {
         return env.apiDefinitions();
     }
 
+    /** Which once-only policies each section being compiled has seen (by the section's compile context). */
+    private static final Map<CompileContext, Set<String>> SEEN = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * APIM's "this policy can only be used once in a policy section" (validate-parameters,
+     * validate-headers): false, after reporting, for a second one in the same section.
+     */
+    static boolean onceInSection(XmlElement e, CompileContext ctx) {
+        Set<String> seen = SEEN.computeIfAbsent(ctx, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        if (!seen.add(e.name())) {
+            ctx.error(e.position(), "<" + e.name() + "> appears more than once in the " + ctx.section().element()
+                    + " section: APIM allows it once per section");
+            return false;
+        }
+        return true;
+    }
+
     /** The operation the request was routed to, when its API has a definition that declares it; else null. */
     static OperationDefinition operation(Map<String, ApiDefinition> defs, PolicyContext c) {
         if (c.api() == null || c.operation() == null) {

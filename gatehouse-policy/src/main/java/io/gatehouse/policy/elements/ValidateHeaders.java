@@ -69,6 +69,7 @@ public final class ValidateHeaders implements Policy {
         Value<String> specified = ApiValidation.action(a, "specified-header-action", true, true, ctx);
         Value<String> unspecified = ApiValidation.action(a, "unspecified-header-action", true, true, ctx);
         boolean ok = specified != null && unspecified != null;
+        ok &= ApiValidation.onceInSection(e, ctx);
         String variable = ApiValidation.errorsVariable(a);
         ctx.onlyChildren(e, "header");
         Map<String, Value<String>> overrides = new HashMap<>();

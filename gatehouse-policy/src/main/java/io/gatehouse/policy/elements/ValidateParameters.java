@@ -78,6 +78,7 @@ public final class ValidateParameters implements Policy {
         Value<String> specified = ApiValidation.action(a, "specified-parameter-action", true, true, ctx);
         Value<String> unspecified = ApiValidation.action(a, "unspecified-parameter-action", true, true, ctx);
         boolean ok = specified != null && unspecified != null;
+        ok &= ApiValidation.onceInSection(e, ctx);
         String variable = ApiValidation.errorsVariable(a);
         ctx.onlyChildren(e, "headers", "query", "path");
         Map<String, Location> locations = new HashMap<>();
