@@ -37,7 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * What APIM's content validation policies ({@code validate-content}, {@code validate-parameters},
@@ -478,11 +477,5 @@ final class ApiValidation {
         }
         errors.add(e);
         return e.action() == Action.PREVENT;
-    }
-
-    static <K, V> Map<K, V> orderedMap(Iterable<V> values, Function<V, K> key) {
-        Map<K, V> m = new LinkedHashMap<>();
-        values.forEach(v -> m.put(key.apply(v), v));
-        return m;
     }
 }
