@@ -37,7 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * What APIM's content validation policies ({@code validate-content}, {@code validate-parameters},
@@ -168,6 +167,23 @@ final class ApiValidation {
             return null;
         }
         return env.apiDefinitions();
+    }
+
+    /** Which once-only policies each section being compiled has seen (by the section's compile context). */
+    private static final Map<CompileContext, Set<String>> SEEN = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * APIM's "this policy can only be used once in a policy section" (validate-parameters,
+     * validate-headers): false, after reporting, for a second one in the same section.
+     */
+    static boolean onceInSection(XmlElement e, CompileContext ctx) {
+        Set<String> seen = SEEN.computeIfAbsent(ctx, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        if (!seen.add(e.name())) {
+            ctx.error(e.position(), "<" + e.name() + "> appears more than once in the " + ctx.section().element()
+                    + " section: APIM allows it once per section");
+            return false;
+        }
+        return true;
     }
 
     /** The operation the request was routed to, when its API has a definition that declares it; else null. */
@@ -461,11 +477,5 @@ final class ApiValidation {
         }
         errors.add(e);
         return e.action() == Action.PREVENT;
-    }
-
-    static <K, V> Map<K, V> orderedMap(Iterable<V> values, Function<V, K> key) {
-        Map<K, V> m = new LinkedHashMap<>();
-        values.forEach(v -> m.put(key.apply(v), v));
-        return m;
     }
 }

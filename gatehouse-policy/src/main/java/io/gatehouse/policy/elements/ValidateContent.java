@@ -174,13 +174,14 @@ public final class ValidateContent implements Policy {
                 cok = false;
             }
             if (ca.has("schema-id")) {
-                ctx.error(ca.position("schema-id"), "schema-id names a schema added to the APIM instance, and Gatehouse has no such "
-                        + "schemas: leave schema-id out to validate against the API's definition (apis[].openApi)");
+                ctx.error(ca.position("schema-id"), "schema-id '" + ca.text("schema-id", "") + "' on <content> names a schema added to "
+                        + "the APIM instance, and Gatehouse has no such schemas: leave schema-id out to validate against the API's "
+                        + "definition (apis[].openApi)");
                 cok = false;
             }
             if (ca.has("schema-ref")) {
-                ctx.error(ca.position("schema-ref"), "schema-ref points into a schema given by schema-id, which Gatehouse does not support: "
-                        + "leave it out to validate against the operation's own schema");
+                ctx.error(ca.position("schema-ref"), "schema-ref '" + ca.text("schema-ref", "") + "' on <content> points into a schema "
+                        + "given by schema-id, which Gatehouse does not support: leave it out to validate against the operation's own schema");
                 cok = false;
             }
             Boolean additional = null;
@@ -329,7 +330,7 @@ public final class ValidateContent implements Policy {
         }
 
         String contentType = mapped(exchange, mediaType(rawContentType));
-        if (bytes.length == 0 && contentType.isEmpty()) {
+        if (bytes.length == 0) { // nothing sent, whatever Content-Type says: only a required request body is missing
             if (request && op.requestBody() != null && op.requestBody().required()) {
                 String d = "Body of the request is missing, and the definition requires one.";
                 ApiValidation.add(errors, new ApiValidation.Error("", type, "IncorrectMessage", d, d,

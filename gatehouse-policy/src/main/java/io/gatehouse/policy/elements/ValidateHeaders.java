@@ -35,16 +35,16 @@ import java.util.concurrent.CompletionStage;
  * reason "Response not allowed").
  *
  * <p>Schemas are compiled at load. Not counted as unspecified: {@code Content-Type} (OpenAPI describes it
- * with the response's content, and ignores a header definition of it) and the hop-by-hop headers of the
- * connection ({@code Connection}, {@code Keep-Alive}, {@code Transfer-Encoding}, ...). A response whose
+ * with the response's content, and ignores a header definition of it), the framing {@code Content-Length}
+ * and the hop-by-hop headers of the connection ({@code Connection}, {@code Keep-Alive}, {@code Transfer-Encoding}, ...). A response whose
  * status the operation does not declare is left to {@code validate-status-code}.
  */
 public final class ValidateHeaders implements Policy {
     static final String NAME = "validate-headers";
     public static final PolicyType TYPE = new PolicyType(NAME, EnumSet.of(Section.OUTBOUND, Section.ON_ERROR), ValidateHeaders::compile);
 
-    static final Set<String> NOT_UNSPECIFIED = Set.of("content-type", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-            "upgrade", "proxy-connection");
+    static final Set<String> NOT_UNSPECIFIED = Set.of("content-type", "content-length", "connection", "keep-alive", "transfer-encoding",
+            "te", "trailer", "upgrade", "proxy-connection");
 
     private final Value<String> specified;
     private final Value<String> unspecified;
@@ -69,6 +69,7 @@ public final class ValidateHeaders implements Policy {
         Value<String> specified = ApiValidation.action(a, "specified-header-action", true, true, ctx);
         Value<String> unspecified = ApiValidation.action(a, "unspecified-header-action", true, true, ctx);
         boolean ok = specified != null && unspecified != null;
+        ok &= ApiValidation.onceInSection(e, ctx);
         String variable = ApiValidation.errorsVariable(a);
         ctx.onlyChildren(e, "header");
         Map<String, Value<String>> overrides = new HashMap<>();

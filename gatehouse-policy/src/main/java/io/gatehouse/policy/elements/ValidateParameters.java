@@ -35,15 +35,16 @@ import java.util.concurrent.CompletionStage;
  * (logged in {@code errors-variable-name}) or prevent (400 with APIM's message; context.LastError reason
  * "Bad request").
  *
- * <p>Cookie parameters are not checked. The hop-by-hop headers of the connection ({@code Connection},
- * {@code Keep-Alive}, {@code TE}, {@code Transfer-Encoding}, {@code Upgrade}) do not count as unspecified.
+ * <p>Cookie parameters are not checked. The framing {@code Content-Length} and the hop-by-hop headers of the
+ * connection ({@code Connection}, {@code Keep-Alive}, {@code TE}, {@code Transfer-Encoding}, {@code Upgrade}) do
+ * not count as unspecified.
  */
 public final class ValidateParameters implements Policy {
     static final String NAME = "validate-parameters";
     public static final PolicyType TYPE = new PolicyType(NAME, EnumSet.of(Section.INBOUND), ValidateParameters::compile);
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer",
-            "proxy-connection");
+    private static final Set<String> NOT_UNSPECIFIED = Set.of("content-length", "connection", "keep-alive", "te", "transfer-encoding", "upgrade",
+            "trailer", "proxy-connection");
 
     /** One of {@code <headers>}, {@code <query>}, {@code <path>}: location-wide actions and per-name overrides. */
     private record Location(Value<String> specified, Value<String> unspecified, Map<String, Value<String>> overrides) {
@@ -77,6 +78,7 @@ public final class ValidateParameters implements Policy {
         Value<String> specified = ApiValidation.action(a, "specified-parameter-action", true, true, ctx);
         Value<String> unspecified = ApiValidation.action(a, "unspecified-parameter-action", true, true, ctx);
         boolean ok = specified != null && unspecified != null;
+        ok &= ApiValidation.onceInSection(e, ctx);
         String variable = ApiValidation.errorsVariable(a);
         ctx.onlyChildren(e, "headers", "query", "path");
         Map<String, Location> locations = new HashMap<>();
@@ -235,7 +237,7 @@ public final class ValidateParameters implements Policy {
         }
         for (String h : c.request().headers().keys()) {
             String lower = h.toLowerCase(Locale.ROOT);
-            if (!declaredHeaders.contains(lower) && !HOP_BY_HOP.contains(lower)
+            if (!declaredHeaders.contains(lower) && !NOT_UNSPECIFIED.contains(lower)
                     && unspecified(ParameterCheck.Kind.REQUEST_HEADER, h, lower, exchange, errors)) {
                 break;
             }

@@ -138,6 +138,21 @@ class ValidateContentTest {
     }
 
     @Test
+    void anEmptyBodyIsNotCheckedUnlessARequiredOneIsMissing() {
+        PolicyContext get = ApiFixtures.request("listPets", "GET", "https://gw.local/pets");
+        get.request().headers().set("Content-Type", "application/json");
+        ApiFixtures.Backend backend = ApiFixtures.ok();
+        Harness.run(ApiFixtures.inbound(PREVENT), get, backend);
+        assertThat(backend.calls).isEqualTo(1);
+
+        PolicyContext missing = post(null);
+        Harness.run(ApiFixtures.inbound(PREVENT), missing, ApiFixtures.ok());
+        assertThat(missing.response().statusCode()).isEqualTo(400);
+        assertThat(Harness.body(missing)).isEqualTo("{\"statusCode\": 400, \"message\": \"Body of the request is missing, and the "
+                + "definition requires one.\"}");
+    }
+
+    @Test
     void anUndeclaredContentTypeIsUnspecified() {
         PolicyContext c = post(null);
         c.request().headers().set("Content-Type", "text/plain; charset=utf-8");
@@ -167,6 +182,34 @@ class ValidateContentTest {
         hal.request().headers().set("Content-Type", "application/hal+json");
         ApiFixtures.Backend backend = ApiFixtures.ok();
         Harness.run(ApiFixtures.inbound(mapped), hal, backend);
+        assertThat(backend.calls).isEqualTo(1);
+    }
+
+    @Test
+    void typeMappingsByExpressionAndAnyContentType() {
+        String byWhen = """
+                <validate-content unspecified-content-type-action="prevent" max-size="102400" size-exceeded-action="prevent">
+                  <content-type-map>
+                    <type when="@(context.Request.Headers.GetValueOrDefault(&quot;X-Kind&quot;, &quot;&quot;) == &quot;json&quot;)" to="application/json" />
+                  </content-type-map>
+                  <content type="application/json" validate-as="json" action="prevent" />
+                </validate-content>""";
+        PolicyContext marked = post("{\"name\": 1}");
+        marked.request().headers().set("Content-Type", "text/plain");
+        marked.request().headers().set("X-Kind", "json");
+        Harness.run(ApiFixtures.inbound(byWhen), marked, ApiFixtures.ok());
+        assertThat(marked.response().statusCode()).isEqualTo(400);
+        assertThat(Harness.body(marked)).contains("does not conform to the definition Pet");
+        PolicyContext unmarked = post("{\"name\": 1}");
+        unmarked.request().headers().set("Content-Type", "text/plain");
+        Harness.run(ApiFixtures.inbound(byWhen), unmarked, ApiFixtures.ok());
+        assertThat(Harness.body(unmarked)).contains("Unspecified content type text/plain is not allowed.");
+
+        String any = byWhen.replace("<content-type-map>", "<content-type-map any-content-type-value=\"application/json\">");
+        PolicyContext xml = post(VALID);
+        xml.request().headers().set("Content-Type", "application/xml");
+        ApiFixtures.Backend backend = ApiFixtures.ok();
+        Harness.run(ApiFixtures.inbound(any), xml, backend);
         assertThat(backend.calls).isEqualTo(1);
     }
 
@@ -274,7 +317,7 @@ class ValidateContentTest {
                 .anyMatch(d -> d.matches("p\\.xml:2:\\d+: error: attribute 'size-exceeded-action' on <validate-content>: 'block' \\(expected one of: ignore, prevent, detect.*"))
                 .anyMatch(d -> d.matches("p\\.xml:2:\\d+: error: unknown attribute 'colour' on <validate-content>.*"))
                 .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: validate-as=\"xml\": Gatehouse validates JSON bodies only.*"))
-                .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: schema-id names a schema added to the APIM instance.*"));
+                .anyMatch(d -> d.matches("p\\.xml:3:\\d+: error: schema-id 's' on <content> names a schema added to the APIM instance.*"));
     }
 
     @Test

@@ -141,6 +141,14 @@ class ValidateParametersTest {
     }
 
     @Test
+    void onlyOncePerSection() {
+        String one = "<validate-parameters specified-parameter-action=\"detect\" unspecified-parameter-action=\"ignore\"/>";
+        assertThat(ApiFixtures.diagnostics(ApiFixtures.ENGINE, "<policies><inbound>\n" + one + "\n" + one + "</inbound></policies>"))
+                .containsExactly("p.xml:3:1: error: <validate-parameters> appears more than once in the inbound section: APIM allows it once per section");
+        assertThat(ApiFixtures.diagnostics(ApiFixtures.ENGINE, "<policies><inbound>" + one + "</inbound></policies>")).isEmpty();
+    }
+
+    @Test
     void loadErrors() {
         assertThat(ApiFixtures.diagnostics(ApiFixtures.ENGINE, "<policies><inbound>\n<validate-parameters specified-parameter-action=\"stop\">\n"
                 + "  <path unspecified-parameter-action=\"prevent\"/>\n  <cookies/>\n</validate-parameters></inbound></policies>"))
