@@ -25,9 +25,19 @@ public interface ExternalCache {
     AsyncValueCache values();
 
     /**
+     * The response {@code cache-store} stored under {@code key} (serialized by
+     * {@link io.gatehouse.policy.elements.cache.ResponseCache.Entry#toBytes}), or null when absent,
+     * expired or unreachable: a failure is a miss.
+     */
+    CompletionStage<byte[]> getResponse(String key);
+
+    /** Stores a serialized response for {@code ttl}; a failure is logged by the store, not thrown. */
+    CompletionStage<Void> putResponse(String key, byte[] entry, Duration ttl);
+
+    /**
      * The external cache of a config whose policies compile before the gateway has a connection:
      * until {@link #bind} (and in tools that never bind one, such as {@code gatehouse validate}),
-     * counters and values stay in this process's memory.
+     * counters and values stay in this process's memory, and responses are not cached.
      */
     final class Deferred implements ExternalCache {
         private volatile ExternalCache bound;
@@ -65,6 +75,18 @@ public interface ExternalCache {
                 return target().removeAsync(key);
             }
         };
+
+        @Override
+        public CompletionStage<byte[]> getResponse(String key) {
+            ExternalCache b = bound;
+            return b == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : b.getResponse(key);
+        }
+
+        @Override
+        public CompletionStage<Void> putResponse(String key, byte[] entry, Duration ttl) {
+            ExternalCache b = bound;
+            return b == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : b.putResponse(key, entry, ttl);
+        }
 
         /** From now on, counters and values go to {@code cache}. */
         public void bind(ExternalCache cache) {

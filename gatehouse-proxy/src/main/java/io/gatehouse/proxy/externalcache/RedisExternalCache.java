@@ -36,7 +36,8 @@ import java.util.function.Function;
  *
  * <p>Keys: {@code PREFIX c:COUNTER} (fixed windows, a string with a TTL), {@code PREFIX s:COUNTER}
  * (sliding windows, a hash of sub-buckets with a TTL), {@code PREFIX v:KEY} (values, with the
- * duration cache-store-value gave). Nothing is written without a TTL.
+ * duration cache-store-value gave), {@code PREFIX r:DIGEST} (responses cache-store kept, with its
+ * duration). Nothing is written without a TTL.
  */
 public final class RedisExternalCache implements ExternalCache, LimitCounters, AsyncValueCache {
     private final RedisConnector connector;
@@ -139,6 +140,19 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     @Override
     public CompletionStage<Void> removeAsync(String key) {
         return call("remove", c -> c.del(bytes(settings.keyPrefix() + "v:" + key))).handle((v, t) -> null);
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    @Override
+    public CompletionStage<byte[]> getResponse(String key) {
+        return call("lookup", c -> c.get(bytes(settings.keyPrefix() + "r:" + key))).handle((v, t) -> t == null ? v : null);
+    }
+
+    @Override
+    public CompletionStage<Void> putResponse(String key, byte[] entry, Duration ttl) {
+        return call("store", c -> c.set(bytes(settings.keyPrefix() + "r:" + key), entry,
+                SetArgs.Builder.px(Math.max(1, ttl.toMillis())))).handle((v, t) -> null);
     }
 
     /**
