@@ -47,7 +47,12 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     void awaitPort(int port) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        awaitPort(port, 30);
+    }
+
+    /** Waits up to {@code seconds} for {@code port} to accept connections (longer for several JVMs starting at once). */
+    void awaitPort(int port, long seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new AssertionError("gatehouse exited " + process.exitValue() + ":\n" + output());

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeoutException;
  * config that names it loads, kept across reloads while the connection string stays the same,
  * closed on shutdown (or when a reload names another Redis).
  *
- * <p>Lettuce runs on its own {@link ClientResources}: one I/O thread and one computation thread.
- * One connection lives on one event loop whichever group it comes from, so sharing the gateway's
+ * <p>Lettuce runs on its own {@link ClientResources}: two I/O threads and two computation threads
+ * (Lettuce's minimum; the one connection uses one I/O thread). One connection lives on one event loop whichever group it comes from, so sharing the gateway's
  * loops would put every Redis reply of the process on one of them; on its own thread it costs
  * the gateway's loops nothing but the hop back ({@link RedisExternalCache} completes each answer
  * on the calling request's event loop). Lettuce reconnects by itself (100 ms doubling to 2 s
@@ -52,6 +52,7 @@ final class RedisConnector implements AutoCloseable {
     /** How long a load waits for the first connection, unless the connection string says otherwise. */
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration RETRY = Duration.ofSeconds(2);
+    private static final String LOST = "connection lost";
 
     /** What {@code /health} shows. */
     enum State {
@@ -83,7 +84,7 @@ final class RedisConnector implements AutoCloseable {
         this.trustAnchors = List.copyOf(trustAnchors);
         this.onChange = onChange;
         this.connectTimeout = settings.connectTimeout() != null ? settings.connectTimeout() : DEFAULT_CONNECT_TIMEOUT;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
         this.uri = uri(settings);
@@ -100,14 +101,16 @@ final class RedisConnector implements AutoCloseable {
         client.setOptions(options.build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                up();
+            public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+                if (connection != null) { // a reconnection (the first connection is up once its handshake, AUTH included, is done)
+                    up();
+                }
             }
 
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 if (!closed) {
-                    down("connection lost");
+                    down(LOST);
                 }
             }
         });
@@ -238,7 +241,9 @@ final class RedisConnector implements AutoCloseable {
         }
         synchronized (this) {
             if (state == State.DOWN) {
-                reason = why;
+                if (!why.equals(LOST)) { // keep the more telling reason (authentication failed, refused) over "connection lost"
+                    reason = why;
+                }
                 return;
             }
             state = State.DOWN;
