@@ -21,6 +21,7 @@ public final class RedisServer implements AutoCloseable {
     public final String password;
     private final Path dir;
     private final String binary;
+    private final List<String> tls;
     private Process process;
 
     public RedisServer(Path dir, String password) {
@@ -28,6 +29,20 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public RedisServer(Path dir, String password, int port) {
+        this(dir, password, port, List.of());
+    }
+
+    /**
+     * With TLS only: {@code port} is the TLS port ({@code --tls-port}, plain port off), serving
+     * {@code certFile}/{@code keyFile}; clients are not asked for certificates.
+     */
+    public static RedisServer tls(Path dir, String password, Path certFile, Path keyFile, Path caFile) {
+        return new RedisServer(dir, password, Ports.free(), List.of("--tls-cert-file", certFile.toString(), "--tls-key-file",
+                keyFile.toString(), "--tls-ca-cert-file", caFile.toString(), "--tls-auth-clients", "no"));
+    }
+
+    private RedisServer(Path dir, String password, int port, List<String> tls) {
+        this.tls = tls;
         this.binary = ExternalTools.require("redis-server");
         this.dir = dir;
         this.password = password;
@@ -39,8 +54,14 @@ public final class RedisServer implements AutoCloseable {
     public void start() {
         try {
             Files.createDirectories(dir);
-            List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            List<String> cmd = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1",
                     "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+            if (tls.isEmpty()) {
+                cmd.addAll(List.of("--port", Integer.toString(port)));
+            } else {
+                cmd.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port)));
+                cmd.addAll(tls);
+            }
             if (password != null) {
                 cmd.addAll(List.of("--requirepass", password));
             }

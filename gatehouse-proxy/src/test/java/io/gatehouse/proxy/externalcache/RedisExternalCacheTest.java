@@ -131,14 +131,16 @@ class RedisExternalCacheTest {
                     Duration.ofSeconds(1));
             get(cache.putAsync("text", "héllo", Duration.ofSeconds(30)));
             get(cache.putAsync("n", 42, Duration.ofSeconds(30)));
-            get(cache.putAsync("b", true, Duration.ofMillis(300)));
+            get(cache.putAsync("b", true, Duration.ofSeconds(3)));
             assertThat(get(cache.getAsync("text"))).isEqualTo("héllo");
             assertThat(get(cache.getAsync("n"))).isEqualTo(42);
             assertThat(get(cache.getAsync("b"))).isEqualTo(true);
             assertThat(get(cache.getAsync("absent"))).isNull();
             assertThat(Long.parseLong(redis.command("PTTL", "t:v:n").replaceAll("[^0-9-]", ""))).isBetween(1L, 30_000L);
-            Thread.sleep(400);
-            assertThat(get(cache.getAsync("b"))).isNull();
+            long bTtl = Long.parseLong(redis.command("PTTL", "t:v:b").replaceAll("[^0-9-]", ""));
+            assertThat(bTtl).isBetween(1L, 3000L);
+            Thread.sleep(bTtl + 200);
+            assertThat(get(cache.getAsync("b"))).isNull(); // expired
             get(cache.removeAsync("text"));
             assertThat(get(cache.getAsync("text"))).isNull();
 
@@ -197,8 +199,12 @@ class RedisExternalCacheTest {
                 Thread.sleep(100);
             }
             assertThat(caches.health()).containsEntry("state", "up");
-            assertThat(get(closed.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isTrue();
-            assertThat(get(closed.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isFalse(); // the limit holds again
+            // the same connection (a reload with another timeout keeps it), with room for a loaded test machine
+            RedisExternalCache patient = caches.forConfig(new ExternalCacheSettings(RedisConnection.parse(
+                    "redis://:" + PASSWORD + "@127.0.0.1:" + port, w -> { }), Duration.ofSeconds(2),
+                    ExternalCacheSettings.FailureMode.CLOSED, "t:", null), List.of());
+            assertThat(get(patient.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isTrue();
+            assertThat(get(patient.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isFalse(); // the limit holds again
         } finally {
             redis.close();
         }
@@ -223,6 +229,51 @@ class RedisExternalCacheTest {
         assertThat(get(cache.tryAddAsync("q", 1, 1, Duration.ofSeconds(5))).allowed()).isTrue();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(100);
         assertThat(failures).contains("counter/unavailable");
+    }
+
+    @Test
+    void answersResumeTheRequestOnTheEventLoopThatAsked() throws Exception {
+        io.netty.channel.EventLoopGroup loops = new io.netty.channel.MultiThreadIoEventLoopGroup(2, io.netty.channel.nio.NioIoHandler.newFactory());
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            caches = new ExternalCaches(loops, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+            RedisExternalCache cache = caches.forConfig(new ExternalCacheSettings(RedisConnection.parse(
+                    "redis://:" + PASSWORD + "@127.0.0.1:" + redis.port, w -> { }), Duration.ofSeconds(1),
+                    ExternalCacheSettings.FailureMode.OPEN, "t:", null), List.of());
+            for (io.netty.util.concurrent.EventExecutor loop : loops) {
+                java.util.concurrent.CompletableFuture<String> where = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.atomic.AtomicReference<Thread> asker = new java.util.concurrent.atomic.AtomicReference<>();
+                loop.execute(() -> {
+                    asker.set(Thread.currentThread());
+                    CompletionStage<CounterStore.Count> s = cache.tryAddSlidingAsync("loop", 1, 100, Duration.ofSeconds(10));
+                    // the stage is not complete yet: Redis answers on Lettuce's thread, and the answer is handed back
+                    s.whenComplete((c, t) -> where.complete(Thread.currentThread().getName() + (loop.inEventLoop() ? " (the asking loop)" : "")));
+                });
+                assertThat(where.get(5, TimeUnit.SECONDS)).isEqualTo(asker.get().getName() + " (the asking loop)");
+            }
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void tlsToRedisTrustsTheConfigsCaCertificates() throws Exception {
+        io.gatehouse.proxy.TestWorld w = new io.gatehouse.proxy.TestWorld(tmp.resolve("pki"));
+        try (RedisServer redis = RedisServer.tls(tmp.resolve("redis"), PASSWORD, w.file("backend.pem"), w.file("backend.key"),
+                w.file("backend-ca.pem"))) {
+            caches = new ExternalCaches(null, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+            ExternalCacheSettings settings = new ExternalCacheSettings(RedisConnection.parse(
+                    "localhost:" + redis.port + ",password=" + PASSWORD + ",ssl=True", w2 -> { }), Duration.ofSeconds(1),
+                    ExternalCacheSettings.FailureMode.OPEN, "t:", null);
+            // without the CA: the server's certificate is not trusted, and /health says why
+            caches.forConfig(settings, List.of());
+            assertThat(caches.health()).containsEntry("state", "down");
+            assertThat(String.valueOf(caches.health().get("reason"))).containsIgnoringCase("certificat");
+            // with the config's Root CA certificate: connected, and counting
+            RedisExternalCache cache = caches.forConfig(settings, List.of(w.backendCa.certificate()));
+            assertThat(caches.health()).containsEntry("state", "up");
+            assertThat(get(cache.tryAddAsync("tls", 1, 1, Duration.ofSeconds(5))).allowed()).isTrue();
+            assertThat(get(cache.tryAddAsync("tls", 1, 1, Duration.ofSeconds(5))).allowed()).isFalse();
+        }
     }
 
     /** The pid of the redis-server listening on {@code port}. */
