@@ -276,6 +276,36 @@ class RedisExternalCacheTest {
         }
     }
 
+    @Test
+    void aSentinelUriFindsTheMasterThroughTheSentinel() throws Exception {
+        try (RedisServer master = new RedisServer(tmp.resolve("master"), PASSWORD)) {
+            int sentinelPort = Ports.free();
+            Path conf = tmp.resolve("sentinel.conf");
+            java.nio.file.Files.writeString(conf, "port " + sentinelPort + "\nbind 127.0.0.1\ndir " + tmp + "\n"
+                    + "sentinel monitor mymaster 127.0.0.1 " + master.port + " 1\nsentinel auth-pass mymaster " + PASSWORD + "\n");
+            Process sentinel = new ProcessBuilder(io.gatehouse.proxy.ExternalTools.require("redis-server"), conf.toString(), "--sentinel")
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("sentinel.log").toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < deadline) {
+                    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", sentinelPort)) {
+                        break;
+                    } catch (java.io.IOException notYet) {
+                        Thread.sleep(50);
+                    }
+                }
+                RedisExternalCache cache = connect("redis-sentinel://:" + PASSWORD + "@127.0.0.1:" + sentinelPort + "#mymaster",
+                        ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(1));
+                assertThat(caches.health()).containsEntry("state", "up")
+                        .containsEntry("endpoint", "redis://127.0.0.1:" + sentinelPort + " (sentinel, master mymaster)");
+                assertThat(get(cache.tryAddAsync("via-sentinel", 1, 5, Duration.ofSeconds(30))).count()).isEqualTo(1);
+                assertThat(master.command("EXISTS", "t:c:via-sentinel")).isEqualTo(":1\r\n"); // counted on the master
+            } finally {
+                sentinel.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** The pid of the redis-server listening on {@code port}. */
     private static long pid(int port) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", "pgrep -f 'redis-server 127.0.0.1:" + port + "'").start();
