@@ -202,13 +202,18 @@ class SharedLimitsProcessTest {
                 await("node B reconnected", () -> health(adminB).contains("\"state\" : \"up\"") || get(portB, "/limited/x").statusCode() == 200);
                 int allowed = 0;
                 int refusedCount = 0;
-                for (int i = 0; i < 8; i++) {
+                List<Integer> after = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
                     int s = get(i % 2 == 0 ? portA : portB, "/limited/x").statusCode();
+                    after.add(s);
                     allowed += s == 200 ? 1 : 0;
                     refusedCount += s == 429 ? 1 : 0;
                 }
-                assertThat(refusedCount).isGreaterThanOrEqualTo(3); // at most 5 pass in the window, across both
+                // at most 5 pass in the window, across both; the rest are 429 (or 503 should a busy machine
+                // make Redis miss the 50 ms: failureMode closed)
+                assertThat(after).as("statuses after the restart").containsOnly(200, 429, 503);
                 assertThat(allowed).isLessThanOrEqualTo(5);
+                assertThat(refusedCount).isGreaterThanOrEqualTo(1);
 
                 assertThat(a.output()).contains("external cache redis://127.0.0.1:" + redisPort).doesNotContain(PASSWORD);
                 assertThat(b.output()).doesNotContain(PASSWORD);

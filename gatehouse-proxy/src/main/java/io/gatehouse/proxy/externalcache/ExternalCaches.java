@@ -89,6 +89,11 @@ public final class ExternalCaches implements AutoCloseable {
         return h;
     }
 
+    /** The connection in use (for tests: a reload with the same connection string keeps it). */
+    synchronized Object connection() {
+        return connector;
+    }
+
     /** When the state last changed. */
     public Instant since() {
         RedisConnector c = connector;

@@ -200,9 +200,11 @@ class RedisExternalCacheTest {
             }
             assertThat(caches.health()).containsEntry("state", "up");
             // the same connection (a reload with another timeout keeps it), with room for a loaded test machine
+            Object connection = caches.connection();
             RedisExternalCache patient = caches.forConfig(new ExternalCacheSettings(RedisConnection.parse(
                     "redis://:" + PASSWORD + "@127.0.0.1:" + port, w -> { }), Duration.ofSeconds(2),
                     ExternalCacheSettings.FailureMode.CLOSED, "t:", null), List.of());
+            assertThat(caches.connection()).isSameAs(connection);
             assertThat(get(patient.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isTrue();
             assertThat(get(patient.tryAddSlidingAsync("r2", 1, 1, Duration.ofSeconds(60))).allowed()).isFalse(); // the limit holds again
         } finally {
