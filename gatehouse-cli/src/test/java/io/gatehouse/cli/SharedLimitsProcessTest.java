@@ -211,7 +211,7 @@ class SharedLimitsProcessTest {
                 }
                 // at most 5 pass in the window, across both; the rest are 429 (or 503 should a busy machine
                 // make Redis miss the 50 ms: failureMode closed)
-                assertThat(after).as("statuses after the restart").containsOnly(200, 429, 503);
+                assertThat(after).as("statuses after the restart").allMatch(s -> s == 200 || s == 429 || s == 503);
                 assertThat(allowed).isLessThanOrEqualTo(5);
                 assertThat(refusedCount).isGreaterThanOrEqualTo(1);
 
