@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [seconds-per-run] [connections] [rounds] [scenarios]   (defaults: 10 50 4 all)
 #
-# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v); all by default.
+# scenarios: a comma-separated selection such as 1,4 (1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v 7); all by default.
 #
 # Scenarios (each run against Gatehouse, nginx and HAProxy in turns, `rounds` times):
 #   1 keep-alive HTTPS in, mTLS out to an nginx backend (ssl_verify_client on), 200-byte responses (wrk)
@@ -38,6 +38,12 @@
 #     OpenAPI document (apis[].openApi) whose policy is validate-content (prevent), against the
 #     same POSTs to an API from the same document without the policy (wrk); each round runs both,
 #     in an order that alternates by round; the summary gives the policy's cost
+#   7 scenario 1's route behind rate-limit-by-key (a limit of 10^9 calls per 60 s, counted per client
+#     address) with its counters in Redis (gateway.externalCache: a redis-server this script starts,
+#     with a password, on port 16379) beside the same limit in process (the gateway of the other
+#     scenarios, route /limited/): a second gateway on port 17447; each round runs both, in an order
+#     that alternates by round; the summary gives Redis's cost (target: under 10 %). Every call is
+#     one EVALSHA on one multiplexed connection, no local batching: the limit is exact.
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
 # RSS of the proxy under test, and errors. Each round runs the three sides back to back, the order
 # rotating by round (Gatehouse nginx HAProxy, then nginx HAProxy Gatehouse, then HAProxy Gatehouse
@@ -53,8 +59,8 @@
 # Every selected scenario is warmed up first.
 # BENCH_SOAK=1 runs Gatehouse's side only, round after round, and prints its RSS after each round:
 #   BENCH_SOAK=1 bench/run.sh 10 50 8   (eight rounds of every scenario: does the memory level off?)
-# Needs nginx (nginx-light), haproxy, wrk, h2load (nghttp2-client), and for 3h softhsm2 and opensc
-# (pkcs11-tool): installed with apt-get when missing.
+# Needs nginx (nginx-light), haproxy, wrk, h2load (nghttp2-client), for 3h softhsm2 and opensc
+# (pkcs11-tool), for 7 redis-server: installed with apt-get when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 secs=${1:-10}; conns=${2:-50}; rounds=${3:-4}; only=${4:-all}
@@ -67,6 +73,9 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 if want 3h; then
   command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
   command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
+fi
+if want 7; then
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 fi
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -82,6 +91,8 @@ cleanup() {
   [ -n "$ght_pid" ] && kill "$ght_pid" 2>/dev/null
   [ -n "${rev_pid:-}" ] && kill "$rev_pid" 2>/dev/null
   [ -n "${acc_pid:-}" ] && kill "$acc_pid" 2>/dev/null
+  [ -n "${red_pid:-}" ] && kill "$red_pid" 2>/dev/null
+  [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null
   for p in "${rev_aux[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
   "$NGINX" -p "$work/ref" -c "$work/ref/nginx.conf" -s stop 2>/dev/null || true
   [ -s "$work/ha/haproxy.pid" ] && kill "$(cat "$work/ha/haproxy.pid")" 2>/dev/null
@@ -326,6 +337,18 @@ cat > "$work/validate-orders.xml" <<'XML'
   <on-error><base /></on-error>
 </policies>
 XML
+# scenario 7: a limit no run reaches, counted per client address (in process, or in Redis)
+cat > "$work/limited.xml" <<'XML'
+<policies>
+  <inbound>
+    <base />
+    <rate-limit-by-key calls="1000000000" renewal-period="60" counter-key="@(context.Request.IpAddress)" />
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>
+XML
 lines=""
 for i in 1 2 3 4 5 6 7 8; do
   lines="$lines${lines:+,}{\"sku\": \"SKU-00$i-AB\", \"description\": \"Line item number $i of the benchmark order, a reasonably sized text\", \"quantity\": $i, \"unitPrice\": 19.9$i, \"discount\": 0.1, \"options\": {\"colour\": \"blue\", \"size\": \"M\"}}"
@@ -399,6 +422,10 @@ apis:
     path: orders-nv
     backendId: backend
     openApi: orders.openapi.json
+  - id: limited
+    path: limited
+    backendId: backend
+    policy: limited.xml
 namedValues:
   - name: client-thumbprint
     value: "$thumb"
@@ -438,6 +465,29 @@ if want 3h; then
   for i in $(seq 1 150); do curl -s -o /dev/null "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" && break; sleep 0.2; done
   got=$(curl -s "${mt[@]}" --cert "$work/pki/client.pem" --key "$work/pki/client.key" "$url" || true)
   [ "$got" = "$body" ] || { echo "bench: $url (server key on the token) answered '$got'"; cat "$work/gatehouse-token.log"; exit 1; }
+fi
+red_pid=""
+redis_pid=""
+if want 7; then
+  # a redis-server of the run's own (nothing saved), with a password, and a second gateway whose
+  # rate-limit-by-key counts there: the first one's config with gateway.externalCache
+  mkdir -p "$work/redis"
+  redis_password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  redis-server --port 16379 --bind 127.0.0.1 --dir "$work/redis" --save '' --appendonly no \
+    --requirepass "$redis_password" > "$work/redis/redis.log" 2>&1 &
+  redis_pid=$!
+  awk '
+    /- port: 17443/ { sub(/17443/, "17447") }
+    /^    format: off/ { print; print "  externalCache:"; print "    connectionString: redis://127.0.0.1:16379"
+                         print "    password: ${env:BENCH_REDIS_PASSWORD}"; next }
+    { print }' "$work/gatehouse.yaml" > "$work/gatehouse-redis.yaml"
+  grep -q "connectionString: redis://127.0.0.1:16379" "$work/gatehouse-redis.yaml" || { echo "bench: gatehouse-redis.yaml did not get its external cache"; exit 1; }
+  BENCH_REDIS_PASSWORD="$redis_password" "$here/gatehouse" run -c "$work/gatehouse-redis.yaml" --no-watch > "$work/gatehouse-redis.log" 2>&1 &
+  red_pid=$!
+  for i in $(seq 1 150); do curl -sk -o /dev/null https://127.0.0.1:17447/limited/1 && break; sleep 0.2; done
+  got=$(curl -sk https://127.0.0.1:17447/limited/1 || true)
+  [ "$got" = "$body" ] || { echo "bench: the Redis gateway answered '$got'"; cat "$work/gatehouse-redis.log"; exit 1; }
+  grep -q "external cache redis://127.0.0.1:16379: connected" "$work/gatehouse-redis.log" || { echo "bench: the Redis gateway did not connect to Redis"; cat "$work/gatehouse-redis.log"; exit 1; }
 fi
 acc_pid=""
 if want 1l; then
@@ -544,6 +594,10 @@ fi
 if want 1l; then
   want 1 || wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/1 >/dev/null
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17446/patients/1 >/dev/null
+fi
+if want 7; then
+  wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/limited/1 >/dev/null
+  wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17447/limited/1 >/dev/null
 fi
 if want 2a || want 2b; then
   wrk -t2 -c"$conns" -d"${warm}s" https://127.0.0.1:17443/patients/64k >/dev/null
@@ -690,6 +744,11 @@ alternating() {
       "$(kv "$out" ${key}p99_ms)ms" "$(kv "$out" ${key}p999_ms)ms" "$cpu" "-" "$(rss_mb "$gh_pid")" "$(kv "$out" errors)"
   done
 }
+# scenario 7: the limit in process (the gateway of the other scenarios) and in Redis (the second
+# gateway), one after the other, Redis first in odd rounds; both count every call (no 429: the limit is 10^9)
+s7_local() { measure "7 rate-limit-by-key" gatehouse "$gh_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17443/limited/1; }
+s7_redis() { measure "7 rate-limit-by-key" gh-redis "$red_pid $redis_pid" wrk -t2 -c"$conns" -d"${secs}s" --latency https://127.0.0.1:17447/limited/1; }
+s7() { if [ $((r % 2)) = 1 ]; then s7_redis; s7_local; else s7_local; s7_redis; fi; }
 s5_a() { measure "5 HTTP/2 inbound" gatehouse "$gh_pid" h2load -D "$secs" -c "$conns" -m 10 -t 2 https://127.0.0.1:17443/patients/1; }
 s6_a() { measure "6 1000 mTLS connections" gatehouse "$gh_pid" "${LG[@]}" https://mtls.localhost:17443/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
 s6_b() { measure "6 1000 mTLS connections" nginx "$(ref_pids)" "${LG[@]}" https://mtls.localhost:18444/patients/64k "$secs" 1000 keepalive "$work/pki/ca.pem" "$work/pki/client.pem" "$work/pki/client.key"; }
@@ -704,7 +763,7 @@ s7v() { if [ $((r % 2)) = 1 ]; then s7v_on; s7v_off; else s7v_off; s7v_on; fi; }
 soak=${BENCH_SOAK:-}   # set: Gatehouse's side only, and its RSS after every round (a memory soak)
 sides=abc
 for r in $(seq 1 "$rounds"); do
-  for sc in 1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v; do
+  for sc in 1 1l 2a 2b 3 3h 3r 4 4n 5 6 7v 7; do
     want "$sc" || continue
     if [ "$sc" = 4 ]; then s4   # both of its sides are Gatehouse, in one run
     elif [ "$sc" = 7v ]; then s7v   # both of its sides are Gatehouse (validate-content, none)
@@ -712,6 +771,7 @@ for r in $(seq 1 "$rounds"); do
     elif [ "$sc" = 1l ]; then s1l   # both of its sides are Gatehouse (access log off, on)
     elif [ "$sc" = 3h ]; then s3h   # both of its sides are Gatehouse (file key, token key)
     elif [ "$sc" = 3r ]; then s3r   # Gatehouse with revocation hard-fail only
+    elif [ "$sc" = 7 ]; then s7   # both of its sides are Gatehouse (limit in process, in Redis)
     elif [ -n "$soak" ]; then "s${sc}_a"
     else for i in 0 1 2; do "s${sc}_${sides:$(( (r - 1 + i) % 3 )):1}"; done; fi
   done
@@ -729,5 +789,6 @@ ratio "3 new mTLS conn/request" gh-revocation gatehouse "3r revocation hard-fail
 ratio "4 client cert + policy" guide none "4 guide policy"
 ratio "4n guide policy, named values" named literal "4n named values against the values written in"
 ratio "7v 2KB JSON validate-content" validated plain "7v validate-content on a 2 KB JSON body against none"
+ratio "7 rate-limit-by-key" gh-redis gatehouse "7 rate-limit-by-key in Redis against in process (CPU: the gateway and redis-server)"
 [ -z "$ght_pid" ] || echo "  peak RSS of the gateway with the token key (3h): $(rss_mb "$ght_pid") MB"
 echo "  peak RSS over the run: Gatehouse $(rss_mb "$gh_pid") MB, nginx (master and workers) $(rss_mb "$(ref_pids)") MB, HAProxy $(rss_mb "$(ha_pids)") MB"

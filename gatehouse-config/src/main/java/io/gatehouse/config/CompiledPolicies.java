@@ -46,6 +46,8 @@ public final class CompiledPolicies {
     private final Map<String, EffectivePolicy> byProduct;
     private final ChainCheck chainCheck;
     private final OutboundHttp.Deferred outbound;
+    /** The config's external cache, bound by the gateway; null when {@code gateway.externalCache} is not set. */
+    private final io.gatehouse.policy.spi.ExternalCache.Deferred externalCache;
     /** The APIs' GraphQL schemas that parsed, and the APIs whose schema file did not (reported at load). */
     private final Map<String, GraphqlApiSchema> graphqlSchemas;
     private final Set<String> brokenGraphqlSchemas;
@@ -53,13 +55,15 @@ public final class CompiledPolicies {
     private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
                              ChainCheck chainCheck, OutboundHttp.Deferred outbound,
                              Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas) {
-        this(byApi, byOperation, Map.of(), chainCheck, outbound, graphqlSchemas, brokenGraphqlSchemas);
+        this(byApi, byOperation, Map.of(), chainCheck, outbound, graphqlSchemas, brokenGraphqlSchemas, null);
     }
 
     private CompiledPolicies(Map<String, EffectivePolicy> byApi, Map<String, EffectivePolicy> byOperation,
                              Map<String, EffectivePolicy> byProduct, ChainCheck chainCheck, OutboundHttp.Deferred outbound,
-                             Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas) {
+                             Map<String, GraphqlApiSchema> graphqlSchemas, Set<String> brokenGraphqlSchemas,
+                             io.gatehouse.policy.spi.ExternalCache.Deferred externalCache) {
         this.byProduct = Map.copyOf(byProduct);
+        this.externalCache = externalCache;
         this.byApi = Map.copyOf(byApi);
         this.byOperation = Map.copyOf(byOperation);
         this.chainCheck = chainCheck;
@@ -82,6 +86,22 @@ public final class CompiledPolicies {
     /** The client {@link #bindOutbound} gave these policies, or null (none yet, or no policies). */
     public OutboundHttp boundOutbound() {
         return outbound == null ? null : outbound.bound();
+    }
+
+    /**
+     * Gives these policies the gateway's connection to {@code gateway.externalCache}: their
+     * counters and external cache entries go there from now on (until then, to this process's
+     * memory). Nothing happens when the config has no external cache or no policies.
+     */
+    public void bindExternalCache(io.gatehouse.policy.spi.ExternalCache cache) {
+        if (externalCache != null) {
+            externalCache.bind(cache);
+        }
+    }
+
+    /** True when these policies were compiled against an external cache (one the gateway must bind). */
+    public boolean usesExternalCache() {
+        return externalCache != null;
     }
 
     /**
@@ -165,8 +185,10 @@ public final class CompiledPolicies {
         }
         ChainCheck check = chainCheck(caStore, revocation);
         OutboundHttp.Deferred outbound = new OutboundHttp.Deferred();
+        io.gatehouse.policy.spi.ExternalCache.Deferred external = model.gateway().externalCache() == null ? null
+                : new io.gatehouse.policy.spi.ExternalCache.Deferred();
         PolicyEnvironment.Builder env = environment(model, namedValues, fragments, keyPairs, certificates, caStore, check,
-                hostEnvironment).outboundHttp(outbound);
+                hostEnvironment).outboundHttp(outbound).externalCache(external);
         graphql(env, model, schemas, broken);
         PolicyEngine engine = new PolicyEngine(env.build());
         engine.checkFragments(d);
@@ -210,7 +232,7 @@ public final class CompiledPolicies {
                 }
             }
         }
-        return new CompiledPolicies(byApi, byOperation, byProduct, check, outbound, schemas, broken);
+        return new CompiledPolicies(byApi, byOperation, byProduct, check, outbound, schemas, broken, external);
     }
 
     /**
@@ -255,6 +277,9 @@ public final class CompiledPolicies {
         env.outgoingTrustAnchors(caStore.roots());
         env.managedIdentity(managedIdentity(model.gateway().managedIdentity(), hostEnvironment));
         env.skipUnsupportedPolicies(model.gateway().skipUnsupportedPolicies());
+        if (model.gateway().externalCache() != null) {
+            env.externalCache(new io.gatehouse.policy.spi.ExternalCache.Deferred()); // compile() binds its own
+        }
         if (model.gateway().daprHttpEndpoint() != null) {
             env.daprEndpoint(model.gateway().daprHttpEndpoint());
         }

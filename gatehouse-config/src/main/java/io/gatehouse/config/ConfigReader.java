@@ -174,7 +174,7 @@ final class ConfigReader {
         }
         Section g = section(top, "gateway", "gateway", "listeners", "tls", "revocation", "admin", "drainTimeout",
                 "managedIdentity", "trustedProxies", "identityHeaders", "timeouts", "limits", "keyVault",
-                "certificates", "accessLog", "trace", "telemetry", "unsupportedPolicies", "dapr");
+                "certificates", "accessLog", "trace", "telemetry", "unsupportedPolicies", "dapr", "externalCache");
         if (g == null) {
             return null;
         }
@@ -225,9 +225,90 @@ final class ConfigReader {
         GatewaySettings settings = new GatewaySettings(listeners, minimum, revocation, admin,
                 drain == null ? DEFAULT_DRAIN_TIMEOUT : drain, managedIdentity(g), trustedProxies(g), identityHeaders(g),
                 connectionLimits(g), keyVaultSettings(g), expiryWarning(g), accessLog(g), trace(g), telemetry(g),
-                unsupportedPolicies(g), dapr(g));
+                unsupportedPolicies(g), dapr(g), externalCache(g));
         origins.put(settings, g);
         return settings;
+    }
+
+    /**
+     * {@code gateway.externalCache: {connectionString, password, timeout, failureMode, keyPrefix}}:
+     * the Redis shared by several gateways; null when absent or wrong (reported). The connection
+     * string is secret (it may hold the password): messages show it with the password masked.
+     */
+    private io.gatehouse.config.model.ExternalCacheSettings externalCache(Section g) {
+        Section x = section(g, "externalCache", "gateway externalCache", "connectionString", "password", "timeout",
+                "failureMode", "keyPrefix");
+        if (x == null) {
+            return null;
+        }
+        io.gatehouse.config.model.RedisConnection connection = null;
+        if (!x.has("connectionString")) {
+            diagnostics.add(x.position().error("missing required key 'connectionString' in gateway externalCache (expected "
+                    + "redis://host:6379, rediss://host:6380, or host:6380,password=...,ssl=True as the Azure portal shows it)"));
+        } else {
+            Secret cs = secret(x, "connectionString");
+            if (cs != null) {
+                try {
+                    connection = io.gatehouse.config.model.RedisConnection.parse(cs.revealString(),
+                            w -> diagnostics.add(x.valuePosition("connectionString").warning("gateway externalCache: " + w)));
+                } catch (IllegalArgumentException e) {
+                    diagnostics.add(x.valuePosition("connectionString").error("gateway externalCache connectionString: "
+                            + e.getMessage()));
+                }
+            }
+        }
+        Secret password = x.has("password") ? secret(x, "password") : null;
+        if (connection != null && password != null) {
+            connection = connection.withPassword(password);
+        }
+        Duration timeout = io.gatehouse.config.model.ExternalCacheSettings.DEFAULT_TIMEOUT;
+        if (x.has("timeout")) {
+            String v = string(x, "timeout");
+            Duration t = v == null ? null : millisOrSeconds(v);
+            if (v != null && (t == null || t.isZero() || t.compareTo(Duration.ofSeconds(60)) > 0)) {
+                diagnostics.add(x.valuePosition("timeout").error("gateway externalCache timeout '" + v + "' is not a duration from "
+                        + "1 ms to 60 s (expected for example 50ms, or 0.05 for seconds)"));
+            } else if (t != null) {
+                timeout = t;
+            }
+        }
+        var mode = io.gatehouse.config.model.ExternalCacheSettings.FailureMode.OPEN;
+        if (x.has("failureMode")) {
+            String v = string(x, "failureMode");
+            if (v != null) {
+                switch (v.strip().toLowerCase(Locale.ROOT)) {
+                    case "open" -> mode = io.gatehouse.config.model.ExternalCacheSettings.FailureMode.OPEN;
+                    case "closed" -> mode = io.gatehouse.config.model.ExternalCacheSettings.FailureMode.CLOSED;
+                    default -> diagnostics.add(x.valuePosition("failureMode").error("gateway externalCache failureMode '" + v
+                            + "' is not known (expected: open, the default, or closed)"));
+                }
+            }
+        }
+        String prefix = x.has("keyPrefix") ? string(x, "keyPrefix") : null;
+        if (prefix != null && (prefix.length() > 64 || prefix.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
+            diagnostics.add(x.valuePosition("keyPrefix").error("gateway externalCache keyPrefix '" + prefix + "' must be up to 64 "
+                    + "printable characters without spaces (for example gatehouse:prod:)"));
+            prefix = null;
+        }
+        return connection == null ? null
+                : new io.gatehouse.config.model.ExternalCacheSettings(connection, timeout, mode, prefix, x.position());
+    }
+
+    /** {@code 50ms}, {@code 2s}, or a number of seconds ({@code 0.05}); null when it is none of these. */
+    private static Duration millisOrSeconds(String v) {
+        String s = v.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).strip()));
+            }
+            if (s.endsWith("s")) {
+                s = s.substring(0, s.length() - 1).strip();
+            }
+            BigDecimal d = new BigDecimal(s);
+            return d.signum() < 0 ? null : Duration.ofMillis(d.movePointRight(3).longValue());
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
     }
 
     /** {@code gateway.unsupportedPolicies}: {@code error} (the default) or {@code skip}; true for skip. */

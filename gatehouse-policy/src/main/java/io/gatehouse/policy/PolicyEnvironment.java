@@ -42,6 +42,7 @@ public final class PolicyEnvironment {
     private final List<X509Certificate> outgoingTrustAnchors;
     private final ResponseCache responseCache;
     private final CounterStore counterStore;
+    private final io.gatehouse.policy.spi.ExternalCache externalCache;
     private final MetricSink metricSink;
     private final ManagedIdentityTokens managedIdentity;
     private final OutboundHttp outboundHttp;
@@ -74,6 +75,7 @@ public final class PolicyEnvironment {
         this.outgoingTrustAnchors = b.outgoingTrustAnchors;
         this.responseCache = b.responseCache != null ? b.responseCache : ResponseCache.withDefaults();
         this.counterStore = b.counterStore;
+        this.externalCache = b.externalCache;
         this.metricSink = b.metricSink;
         this.outboundHttp = b.outboundHttp;
         this.daprEndpoint = b.daprEndpoint;
@@ -104,6 +106,7 @@ public final class PolicyEnvironment {
         this.outgoingTrustAnchors = o.outgoingTrustAnchors;
         this.responseCache = o.responseCache;
         this.counterStore = o.counterStore;
+        this.externalCache = o.externalCache;
         this.metricSink = o.metricSink;
         this.outboundHttp = o.outboundHttp;
         this.managedIdentity = o.managedIdentity;
@@ -277,6 +280,23 @@ public final class PolicyEnvironment {
         return counterStore;
     }
 
+    /**
+     * The cache several gateways share ({@code gateway.externalCache}), or null when the config
+     * has none: then {@code caching-type="external"} is an error and every counter and value stays
+     * in this process.
+     */
+    public io.gatehouse.policy.spi.ExternalCache externalCache() {
+        return externalCache;
+    }
+
+    /**
+     * Where rate-limit, rate-limit-by-key, quota and quota-by-key count: the external cache's
+     * counters when there is one, else {@link #counterStore()}.
+     */
+    public io.gatehouse.policy.elements.LimitCounters limitCounters() {
+        return externalCache != null ? externalCache.counters() : counterStore;
+    }
+
     /** Where {@code emit-metric} sends; {@link MetricSink#NONE} unless the builder set one. */
     public MetricSink metricSink() {
         return metricSink;
@@ -327,6 +347,7 @@ public final class PolicyEnvironment {
         private List<X509Certificate> outgoingTrustAnchors = List.of();
         private ResponseCache responseCache;
         private CounterStore counterStore = CounterStore.local();
+        private io.gatehouse.policy.spi.ExternalCache externalCache;
         private MetricSink metricSink = MetricSink.NONE;
         private ManagedIdentityEndpoint managedIdentity;
         private OutboundHttp outboundHttp = OutboundHttp.NONE;
@@ -415,6 +436,12 @@ public final class PolicyEnvironment {
 
         public Builder counterStore(CounterStore store) {
             this.counterStore = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** The shared cache of {@code gateway.externalCache}; null (the default) for none. */
+        public Builder externalCache(io.gatehouse.policy.spi.ExternalCache cache) {
+            this.externalCache = cache;
             return this;
         }
 

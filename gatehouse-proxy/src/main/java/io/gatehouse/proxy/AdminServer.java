@@ -193,6 +193,10 @@ final class AdminServer {
             }
             h.put("lastReload", last);
         }
+        java.util.Map<String, Object> cache = gateway.externalCacheHealth();
+        if (cache != null) {
+            h.put("externalCache", cache); // state up/down, endpoint host:port (never the password), why it is down
+        }
         return h;
     }
 

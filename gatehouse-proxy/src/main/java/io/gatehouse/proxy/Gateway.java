@@ -58,6 +58,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayRuntime runtime;
     private final CertificateWatch certificateWatch;
     private AdminServer admin;
+    /** The connection to gateway.externalCache (Redis), across reloads. */
+    private final io.gatehouse.proxy.externalcache.ExternalCaches externalCaches;
     /** When the config serving now went into service. */
     private volatile Instant loadedAt;
     /** The last reload's outcome, for /health: null before the first reload. */
@@ -97,6 +99,9 @@ public final class Gateway implements AutoCloseable {
         metrics.telemetry(telemetry);
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
         runtime.accessLog = AccessLog.open(config.model().gateway().accessLog(), metrics);
+        externalCaches = new io.gatehouse.proxy.externalcache.ExternalCaches(workers, metrics::externalCacheFailure, () -> { });
+        metrics.externalCache(externalCaches);
+        bindExternalCache(config);
         bindOutbound(first);
         publishCertificateMetrics(config);
         certificateWatch = new CertificateWatch(CertificateInventory.of(config, Instant.now()), metrics);
@@ -111,6 +116,22 @@ public final class Gateway implements AutoCloseable {
      */
     private void bindOutbound(GatewaySnapshot snap) {
         snap.config.policies().bindOutbound(new OutboundClient(runtime, workers, new OutboundTargets(snap)));
+    }
+
+    /**
+     * Connects (or keeps the connection to) the config's external cache and gives it to the
+     * config's policies; runs at load, off the event loops.
+     */
+    private void bindExternalCache(LoadedConfig config) {
+        var cache = externalCaches.forConfig(config.model().gateway().externalCache(), config.caStore().roots());
+        if (cache != null) {
+            config.policies().bindExternalCache(cache);
+        }
+    }
+
+    /** The external cache's state for {@code /health}, or null when the config has none. */
+    public Map<String, Object> externalCacheHealth() {
+        return externalCaches.health();
     }
 
     /** The request traces ({@code GET /traces/ID} on the admin port). */
@@ -225,6 +246,7 @@ public final class Gateway implements AutoCloseable {
     public void reload(LoadedConfig next) {
         Objects.requireNonNull(next, "next");
         GatewaySnapshot snap = new GatewaySnapshot(next, generation.incrementAndGet());
+        bindExternalCache(next);
         bindOutbound(snap);
         List<Integer> oldPorts = runtime.current().config.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
         List<Integer> newPorts = next.model().gateway().listeners().stream().map(ListenerConfig::port).toList();
@@ -379,6 +401,7 @@ public final class Gateway implements AutoCloseable {
         listeners.values().forEach(Channel::close);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.pool.closeIdle();
+        externalCaches.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.accessLog.close(); // the last requests' lines

@@ -172,6 +172,22 @@ public final class GatewayMetrics implements MetricSink {
                 .register(registry);
     }
 
+    /** The external cache's state: {@code gatehouse_external_cache_up} (1 answering, 0 not, -1 none configured). */
+    void externalCache(io.gatehouse.proxy.externalcache.ExternalCaches caches) {
+        Gauge.builder("gatehouse_external_cache_up", caches, io.gatehouse.proxy.externalcache.ExternalCaches::upValue)
+                .description("1 while the external cache (gateway.externalCache, Redis) answers, 0 while it does not, -1 when none is configured")
+                .strongReference(true).register(registry);
+    }
+
+    /**
+     * A call to the external cache that failed, by operation ({@code counter}, {@code lookup},
+     * {@code store}, {@code remove}) and kind ({@code timeout}, {@code unavailable}).
+     */
+    public void externalCacheFailure(String operation, String kind) {
+        counter("gatehouse_external_cache_failures", "Calls to the external cache (Redis) that failed or timed out, by operation and kind",
+                "operation", operation, "kind", kind).increment();
+    }
+
     /** A reload was refused: the config that serves stays. */
     void configRefused() {
         reloads("refused").increment();

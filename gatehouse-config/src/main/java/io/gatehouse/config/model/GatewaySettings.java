@@ -28,6 +28,7 @@ import java.util.List;
  *     warning, instead of being load errors
  * @param daprHttpEndpoint {@code gateway.dapr.httpEndpoint}: the Dapr sidecar's HTTP API for the
  *     Dapr policies; null for the default, {@code http://localhost:3500}
+ * @param externalCache {@code gateway.externalCache}: the Redis several gateways share; null for none
  */
 public record GatewaySettings(
         List<ListenerConfig> listeners,
@@ -45,7 +46,8 @@ public record GatewaySettings(
         TraceSettings trace,
         TelemetrySettings telemetry,
         boolean skipUnsupportedPolicies,
-        java.net.URI daprHttpEndpoint) {
+        java.net.URI daprHttpEndpoint,
+        ExternalCacheSettings externalCache) {
 
     /** The default of {@code gateway.certificates.expiryWarningDays}. */
     public static final Duration DEFAULT_EXPIRY_WARNING = Duration.ofDays(30);
@@ -54,7 +56,7 @@ public record GatewaySettings(
             AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
             List<String> identityHeaders, ConnectionLimits connectionLimits) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, null, null, null, null, null, false, null);
+                identityHeaders, connectionLimits, null, null, null, null, null, false, null, null);
     }
 
     /** Without a Dapr sidecar address (the default one applies). */
@@ -63,7 +65,18 @@ public record GatewaySettings(
             List<String> identityHeaders, ConnectionLimits connectionLimits, KeyVaultSettings keyVault,
             Duration certificateExpiryWarning, AccessLogSettings accessLog, TraceSettings trace, TelemetrySettings telemetry) {
         this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
-                identityHeaders, connectionLimits, keyVault, certificateExpiryWarning, accessLog, trace, telemetry, false, null);
+                identityHeaders, connectionLimits, keyVault, certificateExpiryWarning, accessLog, trace, telemetry, false, null, null);
+    }
+
+    /** Without an external cache. */
+    public GatewaySettings(List<ListenerConfig> listeners, String minimumProtocolVersion, RevocationMode revocationMode,
+            AdminConfig admin, Duration drainTimeout, ManagedIdentityConfig managedIdentity, List<String> trustedProxies,
+            List<String> identityHeaders, ConnectionLimits connectionLimits, KeyVaultSettings keyVault,
+            Duration certificateExpiryWarning, AccessLogSettings accessLog, TraceSettings trace, TelemetrySettings telemetry,
+            boolean skipUnsupportedPolicies, java.net.URI daprHttpEndpoint) {
+        this(listeners, minimumProtocolVersion, revocationMode, admin, drainTimeout, managedIdentity, trustedProxies,
+                identityHeaders, connectionLimits, keyVault, certificateExpiryWarning, accessLog, trace, telemetry,
+                skipUnsupportedPolicies, daprHttpEndpoint, null);
     }
 
     public GatewaySettings {

@@ -52,8 +52,10 @@ import java.util.concurrent.CompletionStage;
  * {@code private}/{@code public} gives the response {@code Cache-Control: private|public,
  * max-age=<seconds left>} (plus {@code must-revalidate} unless turned off); {@code public} is
  * lowered to {@code private} when the response varies by caller. {@code none} leaves the
- * backend's {@code Cache-Control} as it was. {@code caching-type="external"} is refused: Gatehouse
- * has no external cache yet.
+ * backend's {@code Cache-Control} as it was. With {@code gateway.externalCache}, {@code caching-type}
+ * external and prefer-external (the default) look up and store in Redis, shared by every gateway
+ * (a lookup that fails or times out is a miss); without one, external is an error and
+ * prefer-external uses the internal cache.
  *
  * @see <a href="https://learn.microsoft.com/azure/api-management/cache-lookup-policy">APIM cache-lookup</a>
  */
@@ -68,10 +70,12 @@ public final class CacheLookup implements Policy {
     private final List<String> headers;
     private final List<String> queryParameters;
     private final ResponseCache cache;
+    /** The external cache when caching-type sends entries there; null for the internal cache. */
+    private final io.gatehouse.policy.spi.ExternalCache external;
 
     private CacheLookup(Value<Boolean> varyByDeveloper, Value<Boolean> varyByGroups, Value<String> downstream,
                         Value<Boolean> mustRevalidate, Value<Boolean> allowPrivate, List<String> headers,
-                        List<String> queryParameters, ResponseCache cache) {
+                        List<String> queryParameters, ResponseCache cache, io.gatehouse.policy.spi.ExternalCache external) {
         this.varyByDeveloper = varyByDeveloper;
         this.varyByGroups = varyByGroups;
         this.downstream = downstream;
@@ -80,6 +84,7 @@ public final class CacheLookup implements Policy {
         this.headers = List.copyOf(headers);
         this.queryParameters = List.copyOf(queryParameters);
         this.cache = cache;
+        this.external = external;
     }
 
     private static Policy compile(XmlElement e, CompileContext ctx) {
@@ -110,6 +115,8 @@ public final class CacheLookup implements Policy {
             downstream = v;
         }
         boolean internal = CacheAttributes.internalCache(a, ctx);
+        io.gatehouse.policy.spi.ExternalCache external = internal && CacheAttributes.usesExternal(a, ctx)
+                ? ctx.environment().externalCache() : null;
         List<String> headers = new ArrayList<>();
         List<String> params = new ArrayList<>();
         for (XmlElement c : e.elements()) {
@@ -150,7 +157,7 @@ public final class CacheLookup implements Policy {
         }
         return new CacheLookup(developer, groups, downstream, revalidate, allowPrivate,
                 headers.stream().map(h -> h.toLowerCase(Locale.ROOT)).distinct().sorted().toList(),
-                new ArrayList<>(new TreeSet<>(params)), ctx.environment().responseCache());
+                new ArrayList<>(new TreeSet<>(params)), ctx.environment().responseCache(), external);
     }
 
     /** {@code none}, {@code private} or {@code public} in that spelling, or null. */
@@ -187,17 +194,29 @@ public final class CacheLookup implements Policy {
             type = "private"; // a shared cache must not hand one caller's answer to another
         }
         String key = key(c, perCaller);
-        Pending pending = new Pending(cache, key, type, !Boolean.FALSE.equals(mustRevalidate.get(exchange)));
-        ResponseCache.Entry hit = cache.get(key);
+        Pending pending = new Pending(cache, key, type, !Boolean.FALSE.equals(mustRevalidate.get(exchange)), external);
+        if (external != null) {
+            // a failure or a timeout is a miss (the store logs and counts it)
+            return external.getResponse(key).handle((b, t) -> {
+                long nanos = cache.nanoTime();
+                found(exchange, pending, t == null ? ResponseCache.Entry.fromBytes(b, nanos, System.currentTimeMillis()) : null, nanos);
+                return null;
+            });
+        }
+        found(exchange, pending, cache.get(key), cache.nanoTime());
+        return DONE;
+    }
+
+    private void found(Exchange exchange, Pending pending, ResponseCache.Entry hit, long now) {
+        PolicyContext c = exchange.context();
         if (hit == null) {
             exchange.pendingCacheStore(pending);
             exchange.trace(new TraceEntry("cache-lookup", "information", "cache miss", Map.of()));
-            return DONE;
+            return;
         }
-        answer(c.response(), hit, pending, cache.nanoTime());
+        answer(c.response(), hit, pending, now);
         exchange.trace(new TraceEntry("cache-lookup", "information", "cache hit: " + hit.status() + " answered from the cache", Map.of()));
         exchange.markResponded();
-        return DONE;
     }
 
     private static void answer(Response r, ResponseCache.Entry hit, Pending pending, long now) {

@@ -7,7 +7,7 @@ import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.spi.Value;
 import io.gatehouse.policy.elements.cache.CacheAttributes;
-import io.gatehouse.policy.elements.cache.ValueCache;
+import io.gatehouse.policy.elements.cache.AsyncValueCache;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.util.concurrent.CompletionStage;
@@ -26,9 +26,9 @@ public final class CacheLookupValue implements Policy {
     private final Value<String> key;
     private final Value<Object> defaultValue;
     private final String variable;
-    private final ValueCache cache;
+    private final AsyncValueCache cache;
 
-    private CacheLookupValue(Value<String> key, Value<Object> defaultValue, String variable, ValueCache cache) {
+    private CacheLookupValue(Value<String> key, Value<Object> defaultValue, String variable, AsyncValueCache cache) {
         this.key = key;
         this.defaultValue = defaultValue;
         this.variable = variable;
@@ -41,7 +41,7 @@ public final class CacheLookupValue implements Policy {
         Value<String> key = a.requiredString("key");
         String variable = a.requiredText("variable-name");
         Value<Object> def = a.has("default-value") ? ctx.value(a.raw("default-value"), Object.class, e.name(), t -> t) : null;
-        ValueCache cache = CacheAttributes.store(a, ctx);
+        AsyncValueCache cache = CacheAttributes.store(a, ctx);
         if (key == null || variable == null || variable.isBlank() || cache == null || (a.has("default-value") && def == null)) {
             return null;
         }
@@ -51,13 +51,29 @@ public final class CacheLookupValue implements Policy {
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         String k = key.get(exchange);
-        Object v = k == null ? null : cache.get(k);
+        if (k == null) {
+            found(exchange, null);
+            return DONE;
+        }
+        java.util.concurrent.CompletableFuture<Object> got = cache.getAsync(k).toCompletableFuture();
+        if (got.isDone() && !got.isCompletedExceptionally()) { // the in-memory cache: answered already
+            found(exchange, got.getNow(null));
+            return DONE;
+        }
+        // the external cache: a failure or a timeout is a miss (the store logs and counts it)
+        return got.handle((v, t) -> {
+            found(exchange, t == null ? v : null);
+            return null;
+        });
+    }
+
+    private void found(Exchange exchange, Object cached) {
+        Object v = cached;
         if (v == null && defaultValue != null) {
             v = defaultValue.get(exchange);
         }
         if (v != null) {
             exchange.context().variables().set(variable, v);
         }
-        return DONE;
     }
 }

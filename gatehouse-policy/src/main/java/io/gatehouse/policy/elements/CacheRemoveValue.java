@@ -7,7 +7,7 @@ import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.spi.Value;
 import io.gatehouse.policy.elements.cache.CacheAttributes;
-import io.gatehouse.policy.elements.cache.ValueCache;
+import io.gatehouse.policy.elements.cache.AsyncValueCache;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.util.concurrent.CompletionStage;
@@ -22,9 +22,9 @@ public final class CacheRemoveValue implements Policy {
     public static final PolicyType TYPE = new PolicyType("cache-remove-value", PolicyType.ALL, CacheRemoveValue::compile);
 
     private final Value<String> key;
-    private final ValueCache cache;
+    private final AsyncValueCache cache;
 
-    private CacheRemoveValue(Value<String> key, ValueCache cache) {
+    private CacheRemoveValue(Value<String> key, AsyncValueCache cache) {
         this.key = key;
         this.cache = cache;
     }
@@ -33,7 +33,7 @@ public final class CacheRemoveValue implements Policy {
         Attributes a = ctx.attributes(e, "key", "caching-type");
         ctx.noContent(e);
         Value<String> key = a.requiredString("key");
-        ValueCache cache = CacheAttributes.store(a, ctx);
+        AsyncValueCache cache = CacheAttributes.store(a, ctx);
         return key == null || cache == null ? null : new CacheRemoveValue(key, cache);
     }
 
@@ -41,7 +41,7 @@ public final class CacheRemoveValue implements Policy {
     public CompletionStage<Void> apply(Exchange exchange) {
         String k = key.get(exchange);
         if (k != null) {
-            cache.remove(k);
+            return Limits.settled(cache.removeAsync(k)); // as cache-store-value
         }
         return DONE;
     }

@@ -7,6 +7,7 @@ import io.gatehouse.policy.GatewayException;
 import io.gatehouse.policy.Section;
 import io.gatehouse.policy.TraceEntry;
 import io.gatehouse.policy.elements.cache.Pending;
+import io.gatehouse.policy.elements.cache.ResponseCache;
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
 import io.gatehouse.policy.spi.Policy;
@@ -99,7 +100,19 @@ public final class CacheStore implements Policy {
                 kept.removeIf(h -> h.getKey().equalsIgnoreCase("Cache-Control"));
                 r.headers().set("Cache-Control", cc);
             }
-            if (!p.cache().put(p.key(), r.statusCode(), r.statusReason() == null ? "" : r.statusReason(), kept, body, contentType,
+            if (p.external() != null) {
+                ResponseCache.Entry e = new ResponseCache.Entry(r.statusCode(), r.statusReason() == null ? "" : r.statusReason(), kept, body,
+                        contentType, 0, Duration.ofSeconds(seconds).toNanos());
+                if (e.weight() > p.cache().maxEntryBytes()) {
+                    why = "the response is larger than the cache takes per entry (" + p.cache().maxEntryBytes() + " bytes)";
+                } else {
+                    exchange.trace(new TraceEntry("cache-store", "information", "stored for " + seconds + " seconds (external cache)", Map.of()));
+                    // waited for (at most the external cache's timeout), so the next lookup, on any gateway, finds it
+                    java.util.concurrent.CompletableFuture<Void> put = p.external()
+                            .putResponse(p.key(), e.toBytes(System.currentTimeMillis()), Duration.ofSeconds(seconds)).toCompletableFuture();
+                    return put.isDone() ? DONE : put.handle((v, t) -> null);
+                }
+            } else if (!p.cache().put(p.key(), r.statusCode(), r.statusReason() == null ? "" : r.statusReason(), kept, body, contentType,
                     Duration.ofSeconds(seconds))) {
                 why = "the response is larger than the cache takes per entry (" + p.cache().maxEntryBytes() + " bytes)";
             }

@@ -8,7 +8,7 @@ import io.gatehouse.policy.spi.Policy;
 import io.gatehouse.policy.spi.PolicyType;
 import io.gatehouse.policy.spi.Value;
 import io.gatehouse.policy.elements.cache.CacheAttributes;
-import io.gatehouse.policy.elements.cache.ValueCache;
+import io.gatehouse.policy.elements.cache.AsyncValueCache;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.time.Duration;
@@ -28,9 +28,9 @@ public final class CacheStoreValue implements Policy {
     private final Value<String> key;
     private final Value<Object> value;
     private final Value<Integer> duration;
-    private final ValueCache cache;
+    private final AsyncValueCache cache;
 
-    private CacheStoreValue(Value<String> key, Value<Object> value, Value<Integer> duration, ValueCache cache) {
+    private CacheStoreValue(Value<String> key, Value<Object> value, Value<Integer> duration, AsyncValueCache cache) {
         this.key = key;
         this.value = value;
         this.duration = duration;
@@ -53,7 +53,7 @@ public final class CacheStoreValue implements Policy {
         } else {
             duration = a.integerValue("duration", 1, Integer.MAX_VALUE);
         }
-        ValueCache cache = CacheAttributes.store(a, ctx);
+        AsyncValueCache cache = CacheAttributes.store(a, ctx);
         if (key == null || value == null || duration == null || cache == null) {
             return null;
         }
@@ -70,7 +70,9 @@ public final class CacheStoreValue implements Policy {
                     "cache-store-value: duration " + seconds + " (expected: a whole number of seconds, at least 1)");
         }
         if (k != null && v != null) {
-            cache.put(k, v, Duration.ofSeconds(seconds));
+            // the external cache: waited for (at most its timeout), so a read that follows, here or on another
+            // gateway, finds it; a failure is logged by the store, and the request goes on
+            return Limits.settled(cache.putAsync(k, v, Duration.ofSeconds(seconds)));
         }
         return DONE;
     }

@@ -1,6 +1,8 @@
 package io.gatehouse.policy.elements;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where rate-limit, quota and limit-concurrency keep their counters. {@link #local()} is the
@@ -9,7 +11,7 @@ import java.time.Duration;
  *
  * <p>Implementations must be thread-safe and must not serialize unrelated keys behind one lock.
  */
-public interface CounterStore {
+public interface CounterStore extends LimitCounters {
     /**
      * The outcome of {@link #tryAdd}.
      *
@@ -41,6 +43,18 @@ public interface CounterStore {
      * A sliding key must not also be used with {@link #tryAdd}.
      */
     Count tryAddSliding(String key, long amount, long limit, Duration period);
+
+    /** {@link #tryAdd}, already completed: counting in memory never waits. */
+    @Override
+    default CompletionStage<Count> tryAddAsync(String key, long amount, long limit, Duration period) {
+        return CompletableFuture.completedFuture(tryAdd(key, amount, limit, period));
+    }
+
+    /** {@link #tryAddSliding}, already completed: counting in memory never waits. */
+    @Override
+    default CompletionStage<Count> tryAddSlidingAsync(String key, long amount, long limit, Duration period) {
+        return CompletableFuture.completedFuture(tryAddSliding(key, amount, limit, period));
+    }
 
     /** Takes one of {@code max} slots of {@code key}; false when all are taken. */
     boolean tryAcquire(String key, int max);

@@ -16,6 +16,40 @@ final class Limits {
     }
 
     /**
+     * Runs {@code then} with the store's answer: at once when it is already there (the in-memory
+     * store: nothing new on that path), else when it arrives. What {@code then} throws (a 429)
+     * fails the returned stage, as it would have failed the policy.
+     */
+    static <T> java.util.concurrent.CompletionStage<Void> then(java.util.concurrent.CompletionStage<T> answer,
+                                                               java.util.function.Consumer<T> then) {
+        java.util.concurrent.CompletableFuture<T> f = answer.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            then.accept(f.getNow(null));
+            return io.gatehouse.policy.spi.Policy.DONE;
+        }
+        return f.thenAccept(then);
+    }
+
+    /** {@code next} once {@code first} has completed normally: at once when it already has. */
+    static java.util.concurrent.CompletionStage<Void> andThen(java.util.concurrent.CompletionStage<Void> first,
+                                                              java.util.function.Supplier<java.util.concurrent.CompletionStage<Void>> next) {
+        java.util.concurrent.CompletableFuture<Void> f = first.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return next.get();
+        }
+        return f.thenCompose(v -> next.get());
+    }
+
+    /** {@code stage} with its outcome ignored (a store logs its own failures): DONE when already complete. */
+    static java.util.concurrent.CompletionStage<Void> settled(java.util.concurrent.CompletionStage<?> stage) {
+        java.util.concurrent.CompletableFuture<?> f = stage.toCompletableFuture();
+        if (f.isDone()) {
+            return io.gatehouse.policy.spi.Policy.DONE;
+        }
+        return f.handle((v, t) -> null);
+    }
+
+    /**
      * Where a policy without counter-key counts: per place in the configuration (scope, section,
      * path), per API below global scope, per operation at operation scope, and per subscription
      * once Gatehouse has them.

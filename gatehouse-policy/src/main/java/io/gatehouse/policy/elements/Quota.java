@@ -80,46 +80,51 @@ public final class Quota implements Policy {
          * response), only checks now and counts everything when the response leaves, if
          * {@code later} then says so.
          */
-        void count(Exchange exchange, CounterStore store, String key, boolean counted, Supplier<Boolean> later) {
-            count(exchange, store, key, counted, later, 1);
+        CompletionStage<Void> count(Exchange exchange, LimitCounters store, String key, boolean counted, Supplier<Boolean> later) {
+            return count(exchange, store, key, counted, later, 1);
         }
 
         /** Like the above, a counted call adding {@code increment} calls ({@code quota-by-key increment-count}). */
-        void count(Exchange exchange, CounterStore store, String key, boolean counted, Supplier<Boolean> later, int increment) {
+        CompletionStage<Void> count(Exchange exchange, LimitCounters store, String key, boolean counted, Supplier<Boolean> later,
+                                    int increment) {
             boolean now = counted && later == null;
-            if (calls > 0) {
-                CounterStore.Count c = store.tryAdd(key + "|calls", now ? increment : 0, now ? calls : calls - Math.max(1, increment), period);
-                if (!c.allowed()) {
-                    throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
-                            c.secondsToReset());
-                }
-            }
+            CompletionStage<Void> checked = calls <= 0 ? DONE
+                    : Limits.then(store.tryAddAsync(key + "|calls", now ? increment : 0, now ? calls : calls - Math.max(1, increment), period), c -> {
+                        if (!c.allowed()) {
+                            throw refuse("Out of call volume quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
+                                    c.secondsToReset());
+                        }
+                    });
             long requestKb = kilobytes(exchange.context().request().body(), null);
             if (kilobytes > 0) {
                 long kb = now ? requestKb : 0;
-                CounterStore.Count c = store.tryAdd(key + "|kb", kb, kb == 0 ? kilobytes - 1 : kilobytes, period);
-                if (!c.allowed()) {
-                    throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
-                            c.secondsToReset());
+                checked = Limits.andThen(checked, () -> Limits.then(store.tryAddAsync(key + "|kb", kb, kb == 0 ? kilobytes - 1 : kilobytes, period), c -> {
+                    if (!c.allowed()) {
+                        throw refuse("Out of bandwidth quota. Quota will be replenished in " + Limits.timeSpan(c.secondsToReset()) + ".",
+                                c.secondsToReset());
+                    }
+                }));
+            }
+            return Limits.then(checked, v -> {
+                // counted when the response leaves, not waited for
+                if (now && kilobytes > 0) {
+                    exchange.onResponse(r -> store.tryAddAsync(key + "|kb", kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
+                            Long.MAX_VALUE, period));
+                } else if (later != null) {
+                    exchange.onResponse(r -> {
+                        if (!Boolean.TRUE.equals(later.get())) {
+                            return;
+                        }
+                        if (calls > 0) {
+                            store.tryAddAsync(key + "|calls", increment, Long.MAX_VALUE, period);
+                        }
+                        if (kilobytes > 0) {
+                            store.tryAddAsync(key + "|kb", requestKb + kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
+                                    Long.MAX_VALUE, period);
+                        }
+                    });
                 }
-            }
-            if (now && kilobytes > 0) {
-                exchange.onResponse(r -> store.tryAdd(key + "|kb", kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
-                        Long.MAX_VALUE, period));
-            } else if (later != null) {
-                exchange.onResponse(r -> {
-                    if (!Boolean.TRUE.equals(later.get())) {
-                        return;
-                    }
-                    if (calls > 0) {
-                        store.tryAdd(key + "|calls", increment, Long.MAX_VALUE, period);
-                    }
-                    if (kilobytes > 0) {
-                        store.tryAdd(key + "|kb", requestKb + kilobytes(r.body(), r.headers().getValueOrDefault("Content-Length", null)),
-                                Long.MAX_VALUE, period);
-                    }
-                });
-            }
+            });
         }
 
         /** A body's size in whole kilobytes, rounded up; a streamed body (not buffered) by its Content-Length. */
@@ -146,10 +151,10 @@ public final class Quota implements Policy {
 
     private final Limit limit;
     private final Limits.Location location;
-    private final CounterStore store;
+    private final LimitCounters store;
     private final List<Limits.Child<Limit>> children;
 
-    private Quota(Limit limit, Limits.Location location, CounterStore store, List<Limits.Child<Limit>> children) {
+    private Quota(Limit limit, Limits.Location location, LimitCounters store, List<Limits.Child<Limit>> children) {
         this.limit = limit;
         this.location = location;
         this.store = store;
@@ -162,15 +167,14 @@ public final class Quota implements Policy {
         List<Limits.Child<Limit>> children = Limits.children(e, ctx,
                 ca -> Limit.read("quota", ca, ctx, limit == null ? null : limit.period()), "calls", "bandwidth", "renewal-period");
         return children != null && limit != null
-                ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().counterStore(), children) : null;
+                ? new Quota(limit, Limits.Location.of("quota", ctx), ctx.environment().limitCounters(), children) : null;
     }
 
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         String key = location.key(exchange.context());
         if (children.isEmpty()) {
-            limit.count(exchange, store, key, true, null);
-            return DONE;
+            return limit.count(exchange, store, key, true, null);
         }
         List<Limits.Child<Limit>> matching = new ArrayList<>(2);
         for (Limits.Child<Limit> child : children) {
@@ -179,14 +183,14 @@ public final class Quota implements Policy {
             }
         }
         // every quota that applies is checked before any counts the call: one that refuses leaves the others untouched
-        limit.count(exchange, store, key, false, null);
+        CompletionStage<Void> s = limit.count(exchange, store, key, false, null);
         for (Limits.Child<Limit> child : matching) {
-            child.limit().count(exchange, store, child.key(location, exchange.context()), false, null);
+            s = Limits.andThen(s, () -> child.limit().count(exchange, store, child.key(location, exchange.context()), false, null));
         }
-        limit.count(exchange, store, key, true, null);
+        s = Limits.andThen(s, () -> limit.count(exchange, store, key, true, null));
         for (Limits.Child<Limit> child : matching) {
-            child.limit().count(exchange, store, child.key(location, exchange.context()), true, null);
+            s = Limits.andThen(s, () -> child.limit().count(exchange, store, child.key(location, exchange.context()), true, null));
         }
-        return DONE;
+        return s;
     }
 }

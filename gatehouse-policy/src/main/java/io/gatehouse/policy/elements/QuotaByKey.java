@@ -31,10 +31,10 @@ public final class QuotaByKey implements Policy {
     private final Value<String> key;
     private final Value<Boolean> condition;
     private final Value<Integer> increment;
-    private final CounterStore store;
+    private final LimitCounters store;
     private final boolean conditionOnResponse;
 
-    private QuotaByKey(Quota.Limit limit, Value<String> key, Value<Boolean> condition, Value<Integer> increment, CounterStore store) {
+    private QuotaByKey(Quota.Limit limit, Value<String> key, Value<Boolean> condition, Value<Integer> increment, LimitCounters store) {
         this.limit = limit;
         this.key = key;
         this.condition = condition;
@@ -55,7 +55,7 @@ public final class QuotaByKey implements Policy {
             ctx.warning(a.position("first-period-start"), "first-period-start on <quota-by-key> is not supported yet: quota windows start at the first counted call");
         }
         return limit == null || key == null || condition == null || increment == null ? null
-                : new QuotaByKey(limit, key, condition, increment, ctx.environment().counterStore());
+                : new QuotaByKey(limit, key, condition, increment, ctx.environment().limitCounters());
     }
 
     @Override
@@ -67,12 +67,10 @@ public final class QuotaByKey implements Policy {
         String counter = "quota-by-key|" + limit.period().toSeconds() + "|" + k;
         if (conditionOnResponse) {
             int n = RateLimitByKey.positive(increment, exchange, "quota-by-key", "increment-count", 0);
-            limit.count(exchange, store, counter, false, () -> condition.get(exchange), n);
-            return DONE;
+            return limit.count(exchange, store, counter, false, () -> condition.get(exchange), n);
         }
         Boolean counted = condition.get(exchange);
-        limit.count(exchange, store, counter, counted != null && counted, null,
+        return limit.count(exchange, store, counter, counted != null && counted, null,
                 RateLimitByKey.positive(increment, exchange, "quota-by-key", "increment-count", 0));
-        return DONE;
     }
 }

@@ -47,10 +47,10 @@ public final class RateLimit implements Policy {
     private final Duration period;
     private final Limits.Location location;
     private final Limits.Reporting reporting;
-    private final CounterStore store;
+    private final LimitCounters store;
     private final List<Limits.Child<Calls>> children;
 
-    private RateLimit(int calls, Duration period, Limits.Location location, Limits.Reporting reporting, CounterStore store,
+    private RateLimit(int calls, Duration period, Limits.Location location, Limits.Reporting reporting, LimitCounters store,
                       List<Limits.Child<Calls>> children) {
         this.calls = calls;
         this.period = period;
@@ -74,7 +74,7 @@ public final class RateLimit implements Policy {
         if (children == null || calls < 0 || period < 0) {
             return null;
         }
-        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().counterStore(),
+        return new RateLimit(calls, Duration.ofSeconds(period), Limits.Location.of("rate-limit", ctx), reporting, ctx.environment().limitCounters(),
                 children);
     }
 
@@ -90,38 +90,60 @@ public final class RateLimit implements Policy {
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         String key = location.key(exchange.context());
-        CounterStore.Count c = store.tryAddSliding(key, 1, calls, period);
+        java.util.concurrent.CompletableFuture<CounterStore.Count> f = store.tryAddSlidingAsync(key, 1, calls, period).toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return counted(exchange, key, f.getNow(null));
+        }
+        return f.thenCompose(c -> counted(exchange, key, c));
+    }
+
+    /** The policy's own counter answered {@code c}: refuse, or check the API's and operation's limits, then report. */
+    private CompletionStage<Void> counted(Exchange exchange, String key, CounterStore.Count c) {
         if (!c.allowed()) {
             throw refuse(exchange, calls, c);
         }
-        if (!children.isEmpty()) {
-            // the API's and operation's limits apply independently: each counts the call in its own counter;
-            // a call one of them refuses is taken back from those that had counted it
-            List<String> counted = null;
-            List<Duration> periods = null;
-            for (Limits.Child<Calls> child : children) {
-                if (!child.matches(exchange.context())) {
-                    continue;
-                }
-                String childKey = child.key(location, exchange.context());
-                CounterStore.Count cc = store.tryAddSliding(childKey, 1, child.limit().calls(), child.limit().period());
-                if (!cc.allowed()) {
-                    store.tryAddSliding(key, -1, Long.MAX_VALUE, period);
-                    for (int i = 0; counted != null && i < counted.size(); i++) {
-                        store.tryAddSliding(counted.get(i), -1, Long.MAX_VALUE, periods.get(i));
-                    }
-                    throw refuse(exchange, child.limit().calls(), cc);
-                }
-                if (counted == null) {
-                    counted = new ArrayList<>(2);
-                    periods = new ArrayList<>(2);
-                }
-                counted.add(childKey);
-                periods.add(child.limit().period());
+        CompletionStage<Void> rest = children.isEmpty() ? DONE : children(exchange, key, 0, null);
+        return Limits.then(rest, v -> reporting.allowed(exchange, calls, c.count()));
+    }
+
+    /**
+     * The API's and operation's limits from {@code from} on, each counting the call in its own
+     * counter; a call one of them refuses is taken back from those that had counted it
+     * ({@code counted}) and from the policy's own counter.
+     */
+    private CompletionStage<Void> children(Exchange exchange, String key, int from, List<Object[]> counted) {
+        for (int i = from; i < children.size(); i++) {
+            Limits.Child<Calls> child = children.get(i);
+            if (!child.matches(exchange.context())) {
+                continue;
             }
+            String childKey = child.key(location, exchange.context());
+            int next = i + 1;
+            CompletionStage<CounterStore.Count> answer = store.tryAddSlidingAsync(childKey, 1, child.limit().calls(), child.limit().period());
+            java.util.concurrent.CompletableFuture<CounterStore.Count> f = answer.toCompletableFuture();
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                CounterStore.Count cc = f.getNow(null);
+                counted = childCounted(exchange, key, childKey, child, cc, counted);
+                continue;
+            }
+            List<Object[]> sofar = counted;
+            return f.thenCompose(cc -> children(exchange, key, next, childCounted(exchange, key, childKey, child, cc, sofar)));
         }
-        reporting.allowed(exchange, calls, c.count());
         return DONE;
+    }
+
+    private List<Object[]> childCounted(Exchange exchange, String key, String childKey, Limits.Child<Calls> child, CounterStore.Count cc,
+                                        List<Object[]> counted) {
+        if (!cc.allowed()) {
+            store.tryAddSlidingAsync(key, -1, Long.MAX_VALUE, period);
+            for (int j = 0; counted != null && j < counted.size(); j++) {
+                store.tryAddSlidingAsync((String) counted.get(j)[0], -1, Long.MAX_VALUE, (Duration) counted.get(j)[1]);
+            }
+            throw refuse(exchange, child.limit().calls(), cc);
+        }
+        List<Object[]> out = counted == null ? new ArrayList<>(2) : counted;
+        out.add(new Object[] {childKey, child.limit().period()});
+        return out;
     }
 
     private PolicyRejection refuse(Exchange exchange, int limit, CounterStore.Count c) {

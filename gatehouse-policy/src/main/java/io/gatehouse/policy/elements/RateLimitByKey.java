@@ -40,11 +40,11 @@ public final class RateLimitByKey implements Policy {
     private final Value<Boolean> condition;
     private final Value<Integer> increment;
     private final Limits.Reporting reporting;
-    private final CounterStore store;
+    private final LimitCounters store;
     private final boolean conditionOnResponse;
 
     private RateLimitByKey(Value<Integer> calls, Value<Integer> period, Value<String> key, Value<Boolean> condition,
-                           Value<Integer> increment, Limits.Reporting reporting, CounterStore store) {
+                           Value<Integer> increment, Limits.Reporting reporting, LimitCounters store) {
         this.calls = calls;
         this.period = period;
         this.key = key;
@@ -68,7 +68,7 @@ public final class RateLimitByKey implements Policy {
         if (calls == null || period == null || key == null || condition == null || increment == null) {
             return null;
         }
-        return new RateLimitByKey(calls, period, key, condition, increment, reporting, ctx.environment().counterStore());
+        return new RateLimitByKey(calls, period, key, condition, increment, reporting, ctx.environment().limitCounters());
     }
 
     static Value<Integer> requiredInt(Attributes a, String name, int min) {
@@ -102,23 +102,23 @@ public final class RateLimitByKey implements Policy {
         if (conditionOnResponse) {
             // checked now (allowed while there is room for this call), counted once the response is known
             int amount = positive(increment, exchange, "rate-limit-by-key", "increment-count", 0);
-            CounterStore.Count c = store.tryAddSliding(counter, 0, Math.max(0, limit - Math.max(1, amount)), window);
-            refuseUnless(c, exchange, limit);
-            reporting.allowed(exchange, limit, c.count() + amount);
-            exchange.onResponse(r -> {
-                if (Boolean.TRUE.equals(condition.get(exchange)) && amount > 0) {
-                    store.tryAddSliding(counter, amount, Long.MAX_VALUE, window);
-                }
+            return Limits.then(store.tryAddSlidingAsync(counter, 0, Math.max(0, limit - Math.max(1, amount)), window), c -> {
+                refuseUnless(c, exchange, limit);
+                reporting.allowed(exchange, limit, c.count() + amount);
+                exchange.onResponse(r -> {
+                    if (Boolean.TRUE.equals(condition.get(exchange)) && amount > 0) {
+                        store.tryAddSlidingAsync(counter, amount, Long.MAX_VALUE, window); // not waited for
+                    }
+                });
             });
-            return DONE;
         }
         Boolean counted = condition.get(exchange);
         int amount = counted != null && counted ? positive(increment, exchange, "rate-limit-by-key", "increment-count", 0) : 0;
         // not counted (increment-condition false): only checked, i.e. allowed while the counter is below the limit
-        CounterStore.Count c = store.tryAddSliding(counter, amount, amount == 0 ? limit - 1 : limit, window);
-        refuseUnless(c, exchange, limit);
-        reporting.allowed(exchange, limit, c.count());
-        return DONE;
+        return Limits.then(store.tryAddSlidingAsync(counter, amount, amount == 0 ? limit - 1 : limit, window), c -> {
+            refuseUnless(c, exchange, limit);
+            reporting.allowed(exchange, limit, c.count());
+        });
     }
 
     private void refuseUnless(CounterStore.Count c, Exchange exchange, int limit) {

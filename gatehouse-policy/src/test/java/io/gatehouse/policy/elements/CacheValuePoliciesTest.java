@@ -77,7 +77,7 @@ class CacheValuePoliciesTest {
                 .containsExactly(
                         "p.xml:1:20: error: <cache-store-value> is missing the required attribute 'value'",
                         "p.xml:1:20: error: <cache-store-value> is missing the required attribute 'duration'",
-                        "p.xml:2:47: error: caching-type 'external' on <cache-lookup-value>: Gatehouse has no external cache yet (use internal or prefer-external)",
+                        "p.xml:2:47: error: caching-type 'external' on <cache-lookup-value>: the config has no external cache (set gateway.externalCache.connectionString, or use internal or prefer-external)",
                         "p.xml:3:21: error: unknown attribute 'ky' on <cache-remove-value> (did you mean 'key'?); expected one of: caching-type, key",
                         "p.xml:3:1: error: <cache-remove-value> is missing the required attribute 'key'",
                         "p.xml:4:38: error: attribute 'duration' on <cache-store-value>: '0' (expected: a whole number 1-2147483647 or a policy expression)");

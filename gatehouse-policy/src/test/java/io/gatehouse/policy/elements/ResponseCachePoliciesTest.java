@@ -260,7 +260,7 @@ class ResponseCachePoliciesTest {
                 "c.xml:2:1: error: <cache-lookup> is missing the required attribute 'vary-by-developer-groups'",
                 "c.xml:2:15: error: attribute 'vary-by-developer' on <cache-lookup>: 'maybe' (expected: true, false or a policy expression)",
                 "c.xml:2:41: error: attribute 'downstream-caching-type' on <cache-lookup>: 'shared' (expected one of: none, private, public)",
-                "c.xml:2:74: error: caching-type 'external' on <cache-lookup>: Gatehouse has no external cache yet (use internal or prefer-external)",
+                "c.xml:2:74: error: caching-type 'external' on <cache-lookup>: the config has no external cache (set gateway.externalCache.connectionString, or use internal or prefer-external)",
                 "c.xml:3:3: error: <vary-by-header> is empty (expected: a header name)",
                 "c.xml:6:1: error: policy 'cache-store' is not allowed in the inbound section (allowed in: outbound)",
                 "c.xml:8:28: error: unknown attribute 'cache-respons' on <cache-store> (did you mean 'cache-response'?); expected one of: cache-response, duration",

@@ -2,6 +2,7 @@ package io.gatehouse.policy.elements.cache;
 
 import io.gatehouse.policy.spi.Attributes;
 import io.gatehouse.policy.spi.CompileContext;
+import io.gatehouse.policy.spi.ExternalCache;
 
 /** The {@code caching-type} attribute the cache policies share. */
 public final class CacheAttributes {
@@ -9,27 +10,47 @@ public final class CacheAttributes {
     }
 
     /**
-     * The store for {@code caching-type}: {@code internal} and {@code prefer-external} (APIM's
-     * default, which falls back to the internal cache when no external one is configured) use the
-     * process-local cache; {@code external} is an error, since Gatehouse has no external cache yet.
-     * Null after reporting.
+     * The store for {@code caching-type}: {@code internal} is the process-local cache;
+     * {@code prefer-external} (APIM's default) the external cache ({@code gateway.externalCache})
+     * when the config has one, else the local cache; {@code external} the external cache, and an
+     * error when the config has none. Null after reporting.
      */
-    public static ValueCache store(Attributes a, CompileContext ctx) {
-        return internalCache(a, ctx) ? ValueCache.local() : null;
+    public static AsyncValueCache store(Attributes a, CompileContext ctx) {
+        String type = type(a, ctx);
+        if (type == null) {
+            return null;
+        }
+        ExternalCache external = ctx.environment().externalCache();
+        return type.equals("internal") || external == null ? ValueCache.local() : external.values();
     }
 
     /**
      * Reads {@code caching-type} (a constant): true for {@code internal} and {@code prefer-external}
-     * (the default), false after reporting for {@code external} or a value that is none of these.
+     * (the default), and for {@code external} when the config has an external cache; false after
+     * reporting otherwise.
      */
     public static boolean internalCache(Attributes a, CompileContext ctx) {
+        return type(a, ctx) != null;
+    }
+
+    /**
+     * True when {@code caching-type} sends entries to the external cache: {@code external}, or
+     * {@code prefer-external} (the default) when the config has one.
+     */
+    public static boolean usesExternal(Attributes a, CompileContext ctx) {
+        String type = a.has("caching-type") ? a.raw("caching-type").written().strip() : "prefer-external";
+        return ctx.environment().externalCache() != null && !type.equals("internal");
+    }
+
+    /** The caching type, or null after reporting a wrong one (or {@code external} without an external cache). */
+    private static String type(Attributes a, CompileContext ctx) {
         long before = ctx.diagnostics().errorCount();
         String type = a.choice("caching-type", "prefer-external", "internal", "external", "prefer-external");
-        if (type.equals("external")) {
+        if (type.equals("external") && ctx.environment().externalCache() == null) {
             ctx.error(a.position("caching-type"), "caching-type 'external' on <" + a.element().name()
-                    + ">: Gatehouse has no external cache yet (use internal or prefer-external)");
-            return false;
+                    + ">: the config has no external cache (set gateway.externalCache.connectionString, or use internal or prefer-external)");
+            return null;
         }
-        return ctx.diagnostics().errorCount() == before;
+        return ctx.diagnostics().errorCount() == before ? type : null;
     }
 }

@@ -11,8 +11,15 @@ import static java.util.Objects.requireNonNull;
  * @param downstream {@code none}, {@code private} or {@code public}: the {@code Cache-Control}
  *     the gateway's response gets ({@code none}: left as the backend sent it)
  * @param mustRevalidate whether that {@code Cache-Control} says {@code must-revalidate}
+ * @param external the external cache to store in instead of {@code cache} ({@code caching-type}
+ *     external, or prefer-external with {@code gateway.externalCache}); null for the internal one
  */
-public record Pending(ResponseCache cache, String key, String downstream, boolean mustRevalidate) {
+public record Pending(ResponseCache cache, String key, String downstream, boolean mustRevalidate,
+                      io.gatehouse.policy.spi.ExternalCache external) {
+    public Pending(ResponseCache cache, String key, String downstream, boolean mustRevalidate) {
+        this(cache, key, downstream, mustRevalidate, null);
+    }
+
     public Pending {
         requireNonNull(cache, "cache");
         requireNonNull(key, "key");

@@ -34,7 +34,7 @@ public final class ResponseCache {
             requireNonNull(body, "body");
         }
 
-        int weight() {
+        public int weight() {
             long w = ENTRY_OVERHEAD + body.length;
             for (Map.Entry<String, List<String>> h : headers) {
                 w += h.getKey().length();
@@ -43,6 +43,81 @@ public final class ResponseCache {
                 }
             }
             return (int) Math.min(Integer.MAX_VALUE, w);
+        }
+
+        /**
+         * This entry for the external cache: stored at {@code epochMillis} (wall clock, so another
+         * gateway can tell its age), with its time to live; read back with {@link #fromBytes}.
+         */
+        public byte[] toBytes(long epochMillis) {
+            try {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(body.length + 256);
+                java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+                out.writeByte(1); // format version
+                out.writeLong(epochMillis);
+                out.writeLong(ttlNanos);
+                out.writeInt(status);
+                out.writeUTF(reason);
+                out.writeBoolean(contentType != null);
+                if (contentType != null) {
+                    out.writeUTF(contentType);
+                }
+                out.writeInt(headers.size());
+                for (Map.Entry<String, List<String>> h : headers) {
+                    out.writeUTF(h.getKey());
+                    out.writeInt(h.getValue().size());
+                    for (String v : h.getValue()) {
+                        out.writeUTF(v);
+                    }
+                }
+                out.writeInt(body.length);
+                out.write(body);
+                out.flush();
+                return bytes.toByteArray();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * An entry {@link #toBytes} wrote, stamped on {@code ticker}'s clock ({@code nowNanos} now,
+         * {@code nowEpochMillis} on the wall clock); null when {@code b} is not one, or expired.
+         */
+        public static Entry fromBytes(byte[] b, long nowNanos, long nowEpochMillis) {
+            if (b == null) {
+                return null;
+            }
+            try {
+                java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b));
+                if (in.readByte() != 1) {
+                    return null;
+                }
+                long stored = in.readLong();
+                long ttl = in.readLong();
+                int status = in.readInt();
+                String reason = in.readUTF();
+                String contentType = in.readBoolean() ? in.readUTF() : null;
+                int n = in.readInt();
+                List<Map.Entry<String, List<String>>> headers = new java.util.ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    String name = in.readUTF();
+                    int m = in.readInt();
+                    List<String> values = new java.util.ArrayList<>(m);
+                    for (int j = 0; j < m; j++) {
+                        values.add(in.readUTF());
+                    }
+                    headers.add(Map.entry(name, values));
+                }
+                byte[] body = new byte[in.readInt()];
+                in.readFully(body);
+                long ageNanos = Math.max(0, nowEpochMillis - stored) * 1_000_000L;
+                if (ageNanos >= ttl) {
+                    return null;
+                }
+                return new Entry(status, reason, headers, body, contentType, nowNanos - ageNanos, ttl);
+            } catch (java.io.IOException | RuntimeException e) {
+                return null; // not an entry this version wrote: a miss
+            }
         }
 
         /** Whole seconds left to live at {@code nowNanos}, at least 0. */
