@@ -3,6 +3,7 @@ package io.gatehouse.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,15 +19,8 @@ final class ImportCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "apiops", description = {
-            "Read the artifact folder the APIOps extractor writes and write a Gatehouse config.",
-            "Policy documents and API specifications are copied next to the config (--files). What cannot be"
-                    + " carried over (secrets, Azure-only policies, loggers, ...) is printed on standard error and"
-                    + " listed in a comment block at the top of the config. Exit 0 when written, 1 on an error."})
-    static final class Apiops implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DIR", description = "the APIOps artifact folder (the extractor's output folder)")
-        Path dir;
-
+    /** What both importers write, and where. */
+    static final class Output {
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the config file to write")
         Path output;
 
@@ -41,16 +35,33 @@ final class ImportCommand implements Runnable {
         @Option(names = "--force", description = "overwrite FILE and the files folder when they exist")
         boolean force;
 
-        @Override
-        public Integer call() {
+        /** Runs an importer: its report on standard error, exit 0; an import error on standard error, exit 1. */
+        static int run(Callable<ApiopsImporter.Result> importer) throws Exception {
             try {
-                ApiopsImporter.Result r = new ApiopsImporter(dir, output, files, port, force).run();
-                System.err.print(r.report());
+                System.err.print(importer.call().report());
                 return 0;
             } catch (ApiopsImporter.ImportException e) {
                 System.err.println("gatehouse import: " + e.getMessage());
                 return 1;
             }
+        }
+    }
+
+    @Command(name = "apiops", description = {
+            "Read the artifact folder the APIOps extractor writes and write a Gatehouse config.",
+            "Policy documents and API specifications are copied next to the config (--files). What cannot be"
+                    + " carried over (secrets, Azure-only policies, loggers, ...) is printed on standard error and"
+                    + " listed in a comment block at the top of the config. Exit 0 when written, 1 on an error."})
+    static final class Apiops implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the APIOps artifact folder (the extractor's output folder)")
+        Path dir;
+
+        @Mixin
+        Output out;
+
+        @Override
+        public Integer call() throws Exception {
+            return Output.run(() -> new ApiopsImporter(dir, out.output, out.files, out.port, out.force).run());
         }
     }
 
@@ -62,30 +73,12 @@ final class ImportCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "TEMPLATE", description = "the ARM template (JSON)")
         Path template;
 
-        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the config file to write")
-        Path output;
-
-        @Option(names = "--files", paramLabel = "FOLDER", defaultValue = ApiopsImporter.DEFAULT_FILES,
-                description = "where the policy documents and specifications go, relative to the config's folder (default: ${DEFAULT-VALUE})")
-        String files;
-
-        @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
-                description = "the plain-HTTP listener the config starts with (default: ${DEFAULT-VALUE})")
-        int port;
-
-        @Option(names = "--force", description = "overwrite FILE and the files folder when they exist")
-        boolean force;
+        @Mixin
+        Output out;
 
         @Override
-        public Integer call() {
-            try {
-                ApiopsImporter.Result r = new ArmTemplateImporter(template, output, files, port, force).run();
-                System.err.print(r.report());
-                return 0;
-            } catch (ApiopsImporter.ImportException e) {
-                System.err.println("gatehouse import: " + e.getMessage());
-                return 1;
-            }
+        public Integer call() throws Exception {
+            return Output.run(() -> new ArmTemplateImporter(template, out.output, out.files, out.port, out.force).run());
         }
     }
 }
