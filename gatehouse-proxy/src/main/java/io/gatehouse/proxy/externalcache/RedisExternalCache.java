@@ -34,6 +34,15 @@ import java.util.function.Function;
  * ({@code failureMode: open}) or refuses the call with 503 and {@code Retry-After: 1}
  * ({@code closed}).
  *
+ * <p>Counters are batched per key and per event loop: while a script call for a key is in flight
+ * from a loop, that loop's further calls for the key queue; when the answer comes (or the timer
+ * of the call in flight fires) the queue goes in one script call ({@link CounterScripts}), which
+ * decides each call in order exactly as separate calls would and answers each. So the limit is as
+ * exact as without batching (a call is only delayed, never decided in the gateway), the gateway
+ * makes one timer and two thread hops per script call instead of per request, and each call still
+ * waits at most the timeout in all (the batch's timer fires at its oldest call's deadline). The
+ * queues live on their loop and are touched only there: no locks.
+ *
  * <p>Keys: {@code PREFIX c:COUNTER} (fixed windows, a string with a TTL), {@code PREFIX s:COUNTER}
  * (sliding windows, a hash of sub-buckets with a TTL), {@code PREFIX v:KEY} (values, with the
  * duration cache-store-value gave), {@code PREFIX r:DIGEST} (responses cache-store kept, with its
