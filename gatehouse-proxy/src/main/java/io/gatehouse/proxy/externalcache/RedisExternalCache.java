@@ -34,9 +34,11 @@ import java.util.function.Function;
  * ({@code failureMode: open}) or refuses the call with 503 and {@code Retry-After: 1}
  * ({@code closed}).
  *
- * <p>Counters are batched per key and per event loop: while a script call for a key is in flight
- * from a loop, that loop's further calls for the key queue; when the answer comes (or the timer
- * of the call in flight fires) the queue goes in one script call ({@link CounterScripts}), which
+ * <p>Counters are batched per key and per event loop: a call for a key with nothing in flight
+ * goes in a task the loop runs once it has handled what it read in this round (with the calls
+ * the other requests of the round made); while a script call for a key is in flight from a
+ * loop, that loop's further calls for the key queue, and when the answer comes (or the timer of
+ * the call in flight fires) the queue goes in one script call ({@link CounterScripts}), which
  * decides each call in order exactly as separate calls would and answers each. So the limit is as
  * exact as without batching (a call is only delayed, never decided in the gateway), the gateway
  * makes one timer and two thread hops per script call instead of per request, and each call still
@@ -134,9 +136,42 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         final EventExecutor loop;
         final java.util.HashMap<String, Batcher> fixed = new java.util.HashMap<>();
         final java.util.HashMap<String, Batcher> sliding = new java.util.HashMap<>();
+        /** The batchers with calls to send once the loop has run what it is running now. */
+        final java.util.ArrayList<Batcher> ready = new java.util.ArrayList<>();
+        private final Runnable flush = this::flush;
+        private boolean flushing;
 
         PerLoop(EventExecutor loop) {
             this.loop = loop;
+        }
+
+        /**
+         * {@code b} has calls and nothing in flight: it sends them in a task of this loop, queued
+         * now, which runs once the loop has handled the rest of what it read (the other requests
+         * that arrived with this one join the same script call): no timer, no wait for I/O.
+         */
+        void ready(Batcher b) {
+            ready.add(b);
+            if (!flushing) {
+                flushing = true;
+                try {
+                    loop.execute(flush);
+                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                    flush();
+                }
+            }
+        }
+
+        private void flush() {
+            flushing = false;
+            for (int i = 0; i < ready.size(); i++) { // send() may complete calls whose requests add more: by index
+                Batcher b = ready.get(i);
+                b.waiting = false;
+                if (!b.inFlight) {
+                    b.send();
+                }
+            }
+            ready.clear();
         }
     }
 
@@ -191,6 +226,8 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         Pending last;
         int queued;
         boolean inFlight;
+        /** Handed to the loop's next flush. */
+        boolean waiting;
         long lastLimit = Long.MIN_VALUE;
         byte[] lastLimitBytes;
 
@@ -212,8 +249,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             last = p;
             queued++;
-            if (!inFlight) {
-                send();
+            if (!inFlight && !waiting) {
+                if (loop == null) {
+                    send();
+                } else {
+                    waiting = true;
+                    loop.ready(this);
+                }
             }
         }
 
@@ -280,7 +322,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             if (!batch.get()) {
                 long wait = head.deadline - now; // the oldest call's time left: no call of the batch waits longer than its own
-                if (loop != null) {
+                if (loop != null && !loop.loop.isShuttingDown()) {
                     batch.timer = loop.loop.schedule(() -> timedOut(batch), wait, TimeUnit.NANOSECONDS);
                 } else {
                     CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> timedOut(batch));

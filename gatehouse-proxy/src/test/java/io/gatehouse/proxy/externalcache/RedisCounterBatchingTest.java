@@ -136,8 +136,8 @@ class RedisCounterBatchingTest {
                 String key = sliding ? "rl" : "quota";
                 long before = scriptCalls(redis);
                 List<CounterStore.Count> batched = together(loop(), cache, sliding, key, ones(n, m), minute);
-                // the first call goes at once, the other 39 wait for its answer and then go in one script call
-                assertThat(scriptCalls(redis) - before).as("script calls for %d calls (sliding %s)", n, sliding).isEqualTo(2);
+                // made in one task of the loop: they go together, in one script call, once the task is done
+                assertThat(scriptCalls(redis) - before).as("script calls for %d calls (sliding %s)", n, sliding).isEqualTo(1);
                 for (int i = 0; i < n; i++) {
                     CounterStore.Count c = batched.get(i);
                     if (i < m) {
@@ -199,34 +199,85 @@ class RedisCounterBatchingTest {
     }
 
     @Test
-    void anotherKeyIsNotHeldBehindAKeyInFlight() throws Exception {
+    void callsMadeWhileTheirKeyIsInFlightQueueButAnotherKeyGoesAtOnce() throws Exception {
         try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
-            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(3));
             Duration period = Duration.ofSeconds(60);
             oneByOne(loop(), cache, true, "warm", ones(1, 1), period);
             assertThat(redis.command("CONFIG", "RESETSTAT")).startsWith("+OK");
             List<String> order = Collections.synchronizedList(new ArrayList<>());
             EventExecutor loop = loop();
-            List<CompletableFuture<CounterStore.Count>> all = loop.submit(() -> {
-                List<CompletableFuture<CounterStore.Count>> l = new ArrayList<>();
-                String[] keys = {"a", "a", "b"}; // a1 goes at once, a2 waits for a1's answer, b1 goes at once
-                String[] names = {"a1", "a2", "b1"};
-                for (int i = 0; i < keys.length; i++) {
-                    String name = names[i];
-                    CompletableFuture<CounterStore.Count> f = cache.tryAddSlidingAsync(keys[i], 1, 10, period).toCompletableFuture();
-                    f.whenComplete((c, t) -> order.add(name));
-                    l.add(f);
-                }
-                return l;
-            }).get(5, TimeUnit.SECONDS);
+            List<CompletableFuture<CounterStore.Count>> all = Collections.synchronizedList(new ArrayList<>());
+            java.util.function.BiConsumer<String, String> call = (key, name) -> {
+                CompletableFuture<CounterStore.Count> f = cache.tryAddSlidingAsync(key, 1, 10, period).toCompletableFuture();
+                f.whenComplete((c, t) -> order.add(name));
+                all.add(f);
+            };
+            long pid = pid(redis.port);
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor(); // answers wait: a1 stays in flight
+            try {
+                loop.submit(() -> call.accept("a", "a1")).get(5, TimeUnit.SECONDS);
+                Thread.sleep(100); // a1 has gone to Redis
+                // a2 and a3 wait for a1's answer; b1 has nothing in flight and goes at once, beside a1
+                loop.submit(() -> {
+                    call.accept("a", "a2");
+                    call.accept("b", "b1");
+                    call.accept("a", "a3");
+                }).get(5, TimeUnit.SECONDS);
+                Thread.sleep(100);
+                assertThat(order).isEmpty();
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
             for (CompletableFuture<CounterStore.Count> f : all) {
                 assertThat(f.get(5, TimeUnit.SECONDS).allowed()).isTrue();
             }
-            // b1 went out beside a1, so it is answered before a2 (which left only once a1 was answered)
-            assertThat(order).containsExactly("a1", "b1", "a2");
-            assertThat(all.get(1).get().count()).isEqualTo(2);
-            assertThat(all.get(2).get().count()).isEqualTo(1);
-            assertThat(scriptCalls(redis)).isEqualTo(3);
+            // b1 was not held behind key a: answered before a2 and a3, which left only once a1 was answered
+            assertThat(order).containsExactly("a1", "b1", "a2", "a3");
+            assertThat(all.get(1).get().count()).isEqualTo(2); // a2
+            assertThat(all.get(2).get().count()).isEqualTo(1); // b1
+            assertThat(all.get(3).get().count()).isEqualTo(3); // a3
+            assertThat(scriptCalls(redis)).isEqualTo(3); // a1; b1; a2 and a3 together
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void callsFromManyTasksOfOneLoopNeverAdmitMoreThanTheLimit() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(3));
+            Duration period = Duration.ofSeconds(60);
+            int n = 200;
+            int m = 57;
+            EventExecutor loop = loop();
+            List<CompletableFuture<CounterStore.Count>> all = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < n; i++) { // one request after another, as connections deliver them: batches of whatever was waiting
+                loop.execute(() -> all.add(cache.tryAddSlidingAsync("many", 1, m, period).toCompletableFuture()));
+                if (i % 20 == 0) {
+                    Thread.sleep(1);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (all.size() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(all).hasSize(n);
+            List<Long> admittedCounts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                CounterStore.Count c = all.get(i).get(5, TimeUnit.SECONDS);
+                if (c.allowed()) {
+                    admittedCounts.add(c.count());
+                    assertThat(i).as("admitted in the order asked").isEqualTo(admittedCounts.size() - 1);
+                } else {
+                    assertThat(c.count()).isEqualTo(m);
+                    assertThat(c.secondsToReset()).isBetween(54L, 60L);
+                }
+            }
+            assertThat(admittedCounts).hasSize(m);
+            for (int i = 0; i < m; i++) {
+                assertThat(admittedCounts.get(i)).isEqualTo(i + 1); // each with its own remaining count
+            }
+            assertThat(failures).isEmpty();
         }
     }
 
