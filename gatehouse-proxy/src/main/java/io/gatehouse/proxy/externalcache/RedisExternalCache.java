@@ -105,9 +105,9 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
 
     /**
      * Queues the call on its key's batcher of the calling event loop (made when the key has
-     * none), which sends it at once when no call of that key is in flight from this loop, else
-     * with the calls queued behind it when the answer comes. Off the event loops (tests, tools) a
-     * call goes alone.
+     * none), which sends it when the loop has handled the rest of its round if no call of that key
+     * is in flight from this loop, else with the calls queued behind it when the answer comes. Off
+     * the event loops (tests, tools) a call goes alone, at once.
      */
     private CompletionStage<CounterStore.Count> count(boolean sliding, String key, long amount, long limit, long periodMillis) {
         Pending p = new Pending(amount, limit, System.nanoTime() + timeoutNanos);
