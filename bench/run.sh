@@ -42,8 +42,9 @@
 #     address) with its counters in Redis (gateway.externalCache: a redis-server this script starts,
 #     with a password, on port 16379) beside the same limit in process (the gateway of the other
 #     scenarios, route /limited/): a second gateway on port 17447; each round runs both, in an order
-#     that alternates by round; the summary gives Redis's cost (target: under 10 %). Every call is
-#     one EVALSHA on one multiplexed connection, no local batching: the limit is exact.
+#     that alternates by round; the summary gives Redis's cost (target: under 10 %). The calls of one
+#     key from one event loop go to Redis in batches, one script call in flight per key and loop,
+#     on one multiplexed connection: the limit stays exact (README: several gateways).
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
 # RSS of the proxy under test, and errors. Each round runs the three sides back to back, the order
 # rotating by round (Gatehouse nginx HAProxy, then nginx HAProxy Gatehouse, then HAProxy Gatehouse

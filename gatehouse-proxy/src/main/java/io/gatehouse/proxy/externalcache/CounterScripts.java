@@ -11,12 +11,17 @@ import java.util.HexFormat;
  * with EVALSHA; a server that does not know the script yet (first use, or restarted) gets it once
  * with EVAL, which also caches it there.
  *
+ * <p>Each script takes a batch: {@code ARGV[1]} is the window's length in ms, then one pair
+ * (amount, limit) per call, in the order the calls were made. It decides the calls one after
+ * the other exactly as that many separate calls would (each is added when the count plus its
+ * amount stays within its limit, else refused with nothing added), and returns three integers per
+ * call, {@code allowed (1|0), count, millis}, with the meaning of {@code CounterStore.Count}. A
+ * batch of one is the plain call. Both keep the in-memory store's semantics
+ * ({@code InMemoryCounterStore}). Redis freezes its clock for the length of a script, so the
+ * calls of a batch are decided at one instant.
+ *
  * <p>Numbers given to Redis are formatted with {@code %d}: Lua 5.1 would write a large one as
  * {@code 3.1536e+13}, which PX refuses.
- *
- * <p>Both return {@code {allowed (1|0), count, millis}} with the meaning of
- * {@code CounterStore.Count}, and both keep the in-memory store's semantics
- * ({@code InMemoryCounterStore}).
  */
 final class CounterScripts {
     private CounterScripts() {
@@ -24,13 +29,12 @@ final class CounterScripts {
 
     /**
      * A fixed window: {@code KEYS[1]} holds the count and expires when the window ends (the window
-     * starts at the first call after the previous one ended). ARGV: amount, limit, period in ms.
-     * Nothing is added when the count would go over the limit.
+     * starts at the first call after the previous one ended). Nothing is added for a call whose
+     * amount would take the count over its limit. The key is written once, when at least one call
+     * was allowed (as each allowed call would have written it), keeping the window's end.
      */
     static final String FIXED = """
-            local amount = tonumber(ARGV[1])
-            local limit = tonumber(ARGV[2])
-            local period = tonumber(ARGV[3])
+            local period = tonumber(ARGV[1])
             local ttl = redis.call('PTTL', KEYS[1])
             local count = 0
             if ttl > 0 then
@@ -38,26 +42,38 @@ final class CounterScripts {
             else
               ttl = period
             end
-            if count + amount > limit then
-              return {0, count, ttl}
+            local out = {}
+            local wrote = false
+            for i = 2, #ARGV, 2 do
+              local amount = tonumber(ARGV[i])
+              local limit = tonumber(ARGV[i + 1])
+              if count + amount > limit then
+                out[#out + 1] = 0
+              else
+                count = count + amount
+                wrote = true
+                out[#out + 1] = 1
+              end
+              out[#out + 1] = count
+              out[#out + 1] = ttl
             end
-            count = count + amount
-            redis.call('SET', KEYS[1], string.format('%d', count), 'PX', string.format('%d', ttl))
-            return {1, count, ttl}
+            if wrote then
+              redis.call('SET', KEYS[1], string.format('%d', count), 'PX', string.format('%d', ttl))
+            end
+            return out
             """;
 
     /**
      * A sliding window of ten sub-buckets (tenths of the period, aligned to the server's clock):
      * {@code KEYS[1]} is a hash from sub-bucket number to its count; sub-buckets a whole period
-     * old are deleted, and the key expires when its newest sub-bucket leaves the window. ARGV:
-     * amount, limit, period in ms (at least 10). For a refused call, millis is how long until
-     * enough sub-buckets have left for it to fit (a whole period when it never can); for an
-     * allowed one, until the oldest counted call leaves.
+     * old are deleted, and the key expires when its newest sub-bucket leaves the window. The
+     * period is at least 10 ms. For a refused call, millis is how long until enough sub-buckets
+     * have left for it to fit (a whole period when it never can); for an allowed one, until the
+     * oldest counted call leaves. The allowed amounts of a batch go to the current sub-bucket in
+     * one HINCRBY.
      */
     static final String SLIDING = """
-            local amount = tonumber(ARGV[1])
-            local limit = tonumber(ARGV[2])
-            local length = tonumber(ARGV[3])
+            local length = tonumber(ARGV[1])
             local sub = math.floor(length / 10)
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -85,16 +101,35 @@ final class CounterScripts {
               end
               return math.max(1, (index + 10) * sub - now)
             end
-            if total + amount > limit then
-              if amount > limit then
-                return {0, total, sub * 10}
+            local out = {}
+            local added = 0
+            local wrote = false
+            for i = 2, #ARGV, 2 do
+              local amount = tonumber(ARGV[i])
+              local limit = tonumber(ARGV[i + 1])
+              if total + amount > limit then
+                out[#out + 1] = 0
+                out[#out + 1] = total
+                if amount > limit then
+                  out[#out + 1] = sub * 10
+                else
+                  out[#out + 1] = untilFits(total + amount - limit)
+                end
+              else
+                counts[index] = (counts[index] or 0) + amount
+                total = total + amount
+                added = added + amount
+                wrote = true
+                out[#out + 1] = 1
+                out[#out + 1] = total
+                out[#out + 1] = untilFits(1)
               end
-              return {0, total, untilFits(total + amount - limit)}
             end
-            counts[index] = (counts[index] or 0) + amount
-            redis.call('HINCRBY', KEYS[1], string.format('%d', index), string.format('%d', amount))
-            redis.call('PEXPIRE', KEYS[1], string.format('%d', math.max(1, (index + 10) * sub - now)))
-            return {1, total + amount, untilFits(1)}
+            if wrote then
+              redis.call('HINCRBY', KEYS[1], string.format('%d', index), string.format('%d', added))
+              redis.call('PEXPIRE', KEYS[1], string.format('%d', math.max(1, (index + 10) * sub - now)))
+            end
+            return out
             """;
 
     static final String FIXED_SHA = sha1(FIXED);

@@ -34,6 +34,17 @@ import java.util.function.Function;
  * ({@code failureMode: open}) or refuses the call with 503 and {@code Retry-After: 1}
  * ({@code closed}).
  *
+ * <p>Counters are batched per key and per event loop: a call for a key with nothing in flight
+ * goes in a task the loop runs once it has handled what it read in this round (with the calls
+ * the other requests of the round made); while a script call for a key is in flight from a
+ * loop, that loop's further calls for the key queue, and when the answer comes (or the timer of
+ * the call in flight fires) the queue goes in one script call ({@link CounterScripts}), which
+ * decides each call in order exactly as separate calls would and answers each. So the limit is as
+ * exact as without batching (a call is only delayed, never decided in the gateway), the gateway
+ * makes one timer and two thread hops per script call instead of per request, and each call still
+ * waits at most the timeout in all (the batch's timer fires at its oldest call's deadline). The
+ * queues live on their loop and are touched only there: no locks.
+ *
  * <p>Keys: {@code PREFIX c:COUNTER} (fixed windows, a string with a TTL), {@code PREFIX s:COUNTER}
  * (sliding windows, a hash of sub-buckets with a TTL), {@code PREFIX v:KEY} (values, with the
  * duration cache-store-value gave), {@code PREFIX r:DIGEST} (responses cache-store kept, with its
@@ -42,9 +53,10 @@ import java.util.function.Function;
 public final class RedisExternalCache implements ExternalCache, LimitCounters, AsyncValueCache {
     private final RedisConnector connector;
     private final ExternalCacheSettings settings;
-    private final EventExecutorGroup loops;
     private final Failures failures;
     private final long timeoutNanos;
+    /** The gateway's event loops, each with the counter batchers of the calls made on it. */
+    private final PerLoop[] perLoop;
 
     /** Where failures are counted ({@code gatehouse_external_cache_failures_total}). */
     public interface Failures {
@@ -54,9 +66,15 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     RedisExternalCache(RedisConnector connector, ExternalCacheSettings settings, EventExecutorGroup loops, Failures failures) {
         this.connector = connector;
         this.settings = settings;
-        this.loops = loops;
         this.failures = failures;
         this.timeoutNanos = settings.timeout().toNanos();
+        List<PerLoop> all = new java.util.ArrayList<>();
+        if (loops != null) {
+            for (EventExecutor e : loops) {
+                all.add(new PerLoop(e));
+            }
+        }
+        this.perLoop = all.toArray(new PerLoop[0]);
     }
 
     @Override
@@ -77,51 +95,343 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
 
     @Override
     public CompletionStage<CounterStore.Count> tryAddAsync(String key, long amount, long limit, Duration period) {
-        return count("fixed", CounterScripts.FIXED_SHA, CounterScripts.FIXED, "c:" + key, amount, limit, Math.max(1, period.toMillis()));
+        return count(false, key, amount, limit, Math.max(1, period.toMillis()));
     }
 
     @Override
     public CompletionStage<CounterStore.Count> tryAddSlidingAsync(String key, long amount, long limit, Duration period) {
-        return count("sliding", CounterScripts.SLIDING_SHA, CounterScripts.SLIDING, "s:" + key, amount, limit,
-                Math.max(10, period.toMillis()));
+        return count(true, key, amount, limit, Math.max(10, period.toMillis()));
     }
 
-    private CompletionStage<CounterStore.Count> count(String op, String sha, String script, String key, long amount, long limit,
-                                                      long periodMillis) {
-        byte[][] keys = {bytes(settings.keyPrefix() + key)};
-        byte[][] args = {bytes(Long.toString(amount)), bytes(Long.toString(limit)), bytes(Long.toString(periodMillis))};
-        CompletableFuture<List<Object>> answer = call("counter", c -> this.<List<Object>>eval(c, sha, script, keys, args));
-        return answer.handle((r, t) -> {
-            if (t == null) {
-                return new CounterStore.Count(((Number) r.get(0)).longValue() == 1, ((Number) r.get(1)).longValue(),
-                        ((Number) r.get(2)).longValue());
-            }
-            if (amount < 0 || limit == Long.MAX_VALUE) {
-                return new CounterStore.Count(true, 0, 0); // counting afterwards or taking back: nothing to decide
-            }
-            if (settings.failureMode() == ExternalCacheSettings.FailureMode.CLOSED) {
-                String msg = "the external cache did not answer within " + settings.timeout().toMillis()
-                        + " ms, so the limit could not be checked (gateway.externalCache.failureMode: closed)";
-                throw new PolicyRejection(503, "external-cache", "ExternalCacheUnavailable", msg,
-                        "Service is temporarily unavailable. Try again later.", Map.of("Retry-After", "1"));
-            }
-            return new CounterStore.Count(true, 0, 0); // fails open: the call passes, uncounted
-        });
+    /**
+     * Queues the call on its key's batcher of the calling event loop (made when the key has
+     * none), which sends it when the loop has handled the rest of its round if no call of that key
+     * is in flight from this loop, else with the calls queued behind it when the answer comes. Off
+     * the event loops (tests, tools) a call goes alone, at once.
+     */
+    private CompletionStage<CounterStore.Count> count(boolean sliding, String key, long amount, long limit, long periodMillis) {
+        Pending p = new Pending(amount, limit, System.nanoTime() + timeoutNanos);
+        int i = callersLoopIndex();
+        if (i < 0) {
+            new Batcher(sliding, key, periodMillis, null, null).add(p);
+            return p;
+        }
+        PerLoop loop = perLoop[i];
+        java.util.HashMap<String, Batcher> byKey = sliding ? loop.sliding : loop.fixed;
+        Batcher b = byKey.get(key);
+        if (b == null) {
+            b = new Batcher(sliding, key, periodMillis, loop, byKey);
+            byKey.put(key, b);
+        } else if (b.periodMillis != periodMillis) {
+            // the same counter with another window (a config error at worst): counted alone, still atomically
+            new Batcher(sliding, key, periodMillis, loop, null).add(p);
+            return p;
+        }
+        b.add(p);
+        return p;
     }
 
-    /** EVALSHA, and EVAL once when the server does not have the script (first use, or a restarted Redis). */
-    private <T> CompletionStage<T> eval(RedisAsyncCommands<byte[], byte[]> c, String sha, String script, byte[][] keys, byte[][] args) {
-        CompletionStage<T> first = c.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-        return first.handle((v, t) -> {
+    /** The batchers of one event loop, touched only on that loop. */
+    private static final class PerLoop {
+        final EventExecutor loop;
+        final java.util.HashMap<String, Batcher> fixed = new java.util.HashMap<>();
+        final java.util.HashMap<String, Batcher> sliding = new java.util.HashMap<>();
+        /** The batchers with calls to send once the loop has run what it is running now. */
+        final java.util.ArrayList<Batcher> ready = new java.util.ArrayList<>();
+        private final Runnable flush = this::flush;
+        private boolean flushing;
+
+        PerLoop(EventExecutor loop) {
+            this.loop = loop;
+        }
+
+        /**
+         * {@code b} has calls and nothing in flight: it sends them in a task of this loop, queued
+         * now, which runs once the loop has handled the rest of what it read (the other requests
+         * that arrived with this one join the same script call): no timer, no wait for I/O.
+         */
+        void ready(Batcher b) {
+            ready.add(b);
+            if (!flushing) {
+                flushing = true;
+                try {
+                    loop.execute(flush);
+                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                    flush();
+                }
+            }
+        }
+
+        private void flush() {
+            flushing = false;
+            for (int i = 0; i < ready.size(); i++) { // send() may complete calls whose requests add more: by index
+                Batcher b = ready.get(i);
+                b.waiting = false;
+                if (!b.inFlight) {
+                    b.send();
+                }
+            }
+            ready.clear();
+        }
+    }
+
+    /** One call: its amount and limit, when it stops waiting, and the stage its request waits on. */
+    private static final class Pending extends CompletableFuture<CounterStore.Count> {
+        final long amount;
+        final long limit;
+        final long deadline;
+        Pending next;
+
+        Pending(long amount, long limit, long deadline) {
+            this.amount = amount;
+            this.limit = limit;
+            this.deadline = deadline;
+        }
+    }
+
+    /** The calls of one script call, and whether they are settled (by the answer or by the timer). */
+    private static final class Batch extends java.util.concurrent.atomic.AtomicBoolean {
+        final Pending head;
+        final int size;
+        ScheduledFuture<?> timer;
+
+        Batch(Pending head, int size) {
+            this.head = head;
+            this.size = size;
+        }
+    }
+
+    private static final byte[] ZERO = bytes("0");
+    private static final byte[] ONE = bytes("1");
+    private static final byte[] MINUS_ONE = bytes("-1");
+    private static final byte[] MAX = bytes(Long.toString(Long.MAX_VALUE));
+    private static final CounterStore.Count PASSED = new CounterStore.Count(true, 0, 0);
+    /** The most calls one script call carries; the rest follow in the next. */
+    static final int MAX_BATCH = 256;
+
+    /**
+     * The calls of one counter key from one event loop: at most one script call in flight, the
+     * calls made meanwhile queued in order. Runs only on its loop (or, off the loops, for one
+     * call).
+     */
+    private final class Batcher {
+        final boolean sliding;
+        final String key;
+        final long periodMillis;
+        final PerLoop loop;
+        final java.util.HashMap<String, Batcher> home;
+        final byte[][] keys;
+        final byte[] period;
+        Pending first;
+        Pending last;
+        int queued;
+        boolean inFlight;
+        /** Handed to the loop's next flush. */
+        boolean waiting;
+        long lastLimit = Long.MIN_VALUE;
+        byte[] lastLimitBytes;
+
+        Batcher(boolean sliding, String key, long periodMillis, PerLoop loop, java.util.HashMap<String, Batcher> home) {
+            this.sliding = sliding;
+            this.key = key;
+            this.periodMillis = periodMillis;
+            this.loop = loop;
+            this.home = home;
+            this.keys = new byte[][] {bytes(settings.keyPrefix() + (sliding ? "s:" : "c:") + key)};
+            this.period = bytes(Long.toString(periodMillis));
+        }
+
+        void add(Pending p) {
+            if (last == null) {
+                first = p;
+            } else {
+                last.next = p;
+            }
+            last = p;
+            queued++;
+            if (!inFlight && !waiting) {
+                if (loop == null) {
+                    send();
+                } else {
+                    waiting = true;
+                    loop.ready(this);
+                }
+            }
+        }
+
+        /** Sends the queued calls (up to MAX_BATCH) in one script call, or forgets this key when none is left. */
+        void send() {
+            inFlight = true; // a call that a settled one's request makes meanwhile only queues
+            RedisAsyncCommands<byte[], byte[]> c;
+            for (;;) {
+                long now = System.nanoTime();
+                while (first != null && first.deadline - now <= 0) { // waited its whole timeout in the queue
+                    failures.failed("counter", "timeout");
+                    fail(take());
+                }
+                if (first == null) {
+                    inFlight = false;
+                    if (home != null && home.get(key) == this) {
+                        home.remove(key);
+                    }
+                    return;
+                }
+                c = connector.commands();
+                if (c != null) {
+                    break;
+                }
+                while (first != null) {
+                    failures.failed("counter", "unavailable");
+                    fail(take());
+                }
+            }
+            long now = System.nanoTime();
+            int n = Math.min(queued, MAX_BATCH);
+            Pending head = first;
+            byte[][] args = new byte[1 + 2 * n][];
+            args[0] = period;
+            Pending p = head;
+            for (int k = 0; k < n; k++) {
+                Pending q = take();
+                args[1 + 2 * k] = number(q.amount);
+                args[2 + 2 * k] = limitBytes(q.limit);
+                p = q;
+            }
+            p.next = null; // the batch's calls end here; the queue goes on from first
+            Batch batch = new Batch(head, n);
+            inFlight = true;
+            String sha = sliding ? CounterScripts.SLIDING_SHA : CounterScripts.FIXED_SHA;
+            RedisAsyncCommands<byte[], byte[]> cmd = c;
+            try {
+                cmd.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((r, t) -> {
+                    Throwable cause = unwrap(t);
+                    if (cause != null && (cause instanceof RedisNoScriptException || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT"))) {
+                        try {
+                            cmd.<List<Object>>eval(sliding ? CounterScripts.SLIDING : CounterScripts.FIXED, ScriptOutputType.MULTI, keys, args)
+                                    .whenComplete((r2, t2) -> answered(batch, r2, unwrap(t2)));
+                        } catch (RuntimeException e) {
+                            answered(batch, null, e);
+                        }
+                    } else {
+                        answered(batch, r, cause);
+                    }
+                });
+            } catch (RuntimeException e) {
+                answered(batch, null, e);
+                return;
+            }
+            if (!batch.get()) {
+                long wait = head.deadline - now; // the oldest call's time left: no call of the batch waits longer than its own
+                if (loop != null && !loop.loop.isShuttingDown()) {
+                    batch.timer = loop.loop.schedule(() -> timedOut(batch), wait, TimeUnit.NANOSECONDS);
+                } else {
+                    CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> timedOut(batch));
+                }
+            }
+        }
+
+        private Pending take() {
+            Pending p = first;
+            first = p.next;
+            if (first == null) {
+                last = null;
+            }
+            queued--;
+            return p;
+        }
+
+        private byte[] limitBytes(long limit) {
+            if (limit == Long.MAX_VALUE) {
+                return MAX;
+            }
+            if (limit != lastLimit) {
+                lastLimit = limit;
+                lastLimitBytes = bytes(Long.toString(limit));
+            }
+            return lastLimitBytes;
+        }
+
+        /** Redis's answer or failure, on whichever thread it came: handed to the batch's loop. */
+        private void answered(Batch batch, List<Object> r, Throwable t) {
+            if (loop == null || loop.loop.inEventLoop()) {
+                settle(batch, r, t);
+            } else {
+                loop.loop.execute(() -> settle(batch, r, t));
+            }
+        }
+
+        private void settle(Batch batch, List<Object> r, Throwable t) {
+            if (!batch.compareAndSet(false, true)) {
+                return; // timed out already
+            }
+            if (batch.timer != null) {
+                batch.timer.cancel(false);
+            }
+            if (t == null && (r == null || r.size() != 3 * batch.size)) {
+                t = new IllegalStateException("the counter script answered " + (r == null ? "nothing" : r.size() + " values for " + batch.size + " calls"));
+            }
             if (t == null) {
-                return CompletableFuture.completedStage(v);
+                connector.up();
+                int k = 0;
+                for (Pending p = batch.head; p != null; p = p.next, k += 3) {
+                    p.complete(new CounterStore.Count(((Number) r.get(k)).longValue() == 1, ((Number) r.get(k + 1)).longValue(),
+                            ((Number) r.get(k + 2)).longValue()));
+                }
+            } else {
+                boolean timeout = t instanceof java.util.concurrent.TimeoutException;
+                connector.down(timeout ? noAnswer() : connector.explain(t));
+                for (Pending p = batch.head; p != null; p = p.next) {
+                    failures.failed("counter", timeout ? "timeout" : "unavailable");
+                    fail(p);
+                }
             }
-            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-            if (cause instanceof RedisNoScriptException || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT")) {
-                return c.<T>eval(script, ScriptOutputType.MULTI, keys, args);
+            done();
+        }
+
+        private void timedOut(Batch batch) {
+            if (!batch.compareAndSet(false, true)) {
+                return;
             }
-            return CompletableFuture.<T>failedStage(cause);
-        }).thenCompose(s -> s);
+            connector.down(noAnswer());
+            for (Pending p = batch.head; p != null; p = p.next) {
+                failures.failed("counter", "timeout");
+                fail(p);
+            }
+            done();
+        }
+
+        /** The batch in flight is settled: the calls queued meanwhile go next. */
+        private void done() {
+            if (loop == null) {
+                return;
+            }
+            inFlight = false;
+            send();
+        }
+    }
+
+    /** A call the counter could not decide: passes when it only counts or takes back, else per the failure mode. */
+    private void fail(Pending p) {
+        if (p.amount < 0 || p.limit == Long.MAX_VALUE || settings.failureMode() != ExternalCacheSettings.FailureMode.CLOSED) {
+            p.complete(PASSED); // counting afterwards or taking back: nothing to decide; or fails open: the call passes, uncounted
+            return;
+        }
+        String msg = "the external cache did not answer within " + settings.timeout().toMillis()
+                + " ms, so the limit could not be checked (gateway.externalCache.failureMode: closed)";
+        p.completeExceptionally(new PolicyRejection(503, "external-cache", "ExternalCacheUnavailable", msg,
+                "Service is temporarily unavailable. Try again later.", Map.of("Retry-After", "1")));
+    }
+
+    private String noAnswer() {
+        return "no answer within " + settings.timeout().toMillis() + " ms (gateway.externalCache.timeout)";
+    }
+
+    private static byte[] number(long n) {
+        return n == 1 ? ONE : n == 0 ? ZERO : n == -1 ? MINUS_ONE : bytes(Long.toString(n));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     // ---------------------------------------------------------------- values
@@ -209,10 +519,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             out.completeExceptionally(e);
             return out;
         }
+        // the timer and the answer are settled on the loop (or, off the loops, by the answer alone): the
+        // failure is counted before the caller sees it
         ScheduledFuture<?> timer = loop == null ? null : loop.schedule(() -> {
-            if (out.completeExceptionally(new java.util.concurrent.TimeoutException("no answer within " + settings.timeout().toMillis() + " ms"))) {
+            if (!out.isDone()) {
                 failures.failed(op, "timeout");
-                connector.down("no answer within " + settings.timeout().toMillis() + " ms (gateway.externalCache.timeout)");
+                connector.down(noAnswer());
+                out.completeExceptionally(new java.util.concurrent.TimeoutException("no answer within " + settings.timeout().toMillis() + " ms"));
             }
         }, timeoutNanos, TimeUnit.NANOSECONDS);
         CompletableFuture<T> bounded = loop == null ? sent.toCompletableFuture().orTimeout(timeoutNanos, TimeUnit.NANOSECONDS) : sent.toCompletableFuture();
@@ -221,16 +534,18 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 if (timer != null) {
                     timer.cancel(false);
                 }
+                if (out.isDone()) {
+                    return;
+                }
                 if (t == null) {
-                    if (out.complete(v)) {
-                        connector.up();
-                    }
-                } else if (out.completeExceptionally(t)) {
-                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                    connector.up();
+                    out.complete(v);
+                } else {
+                    Throwable cause = unwrap(t);
                     boolean timeout = cause instanceof java.util.concurrent.TimeoutException;
                     failures.failed(op, timeout ? "timeout" : "unavailable");
-                    connector.down(timeout ? "no answer within " + settings.timeout().toMillis() + " ms (gateway.externalCache.timeout)"
-                            : connector.explain(cause));
+                    connector.down(timeout ? noAnswer() : connector.explain(cause));
+                    out.completeExceptionally(t);
                 }
             };
             if (loop == null || loop.inEventLoop()) {
@@ -244,15 +559,19 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
 
     /** The gateway event loop running this thread, or null (a test, a tool). */
     private EventExecutor callersLoop() {
-        if (loops == null) {
-            return null;
-        }
-        for (EventExecutor e : loops) {
-            if (e.inEventLoop()) {
-                return e;
+        int i = callersLoopIndex();
+        return i < 0 ? null : perLoop[i].loop;
+    }
+
+    /** The index in {@link #perLoop} of the gateway event loop running this thread, or -1 (a test, a tool). */
+    private int callersLoopIndex() {
+        PerLoop[] all = perLoop;
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].loop.inEventLoop()) {
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private static byte[] bytes(String s) {

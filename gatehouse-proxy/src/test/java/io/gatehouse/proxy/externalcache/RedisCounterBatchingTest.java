@@ -1,0 +1,354 @@
+package io.gatehouse.proxy.externalcache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.config.model.ExternalCacheSettings;
+import io.gatehouse.config.model.RedisConnection;
+import io.gatehouse.policy.elements.CounterStore;
+import io.gatehouse.policy.elements.InMemoryCounterStore;
+import io.gatehouse.policy.elements.PolicyRejection;
+import io.gatehouse.proxy.RedisServer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Redis counters' coalescing against a real {@code redis-server}: the calls one event loop
+ * makes for one key while a script call of that key is in flight go to Redis together in one
+ * script call, decided one after the other as separate calls would be (never more admitted than
+ * the limit), each with its own count and Retry-After; other keys are not held behind them; a
+ * queued call still waits no longer than the timeout.
+ */
+class RedisCounterBatchingTest {
+    private static final String PASSWORD = "test-pass-b47c";
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private EventLoopGroup loops;
+    private ExternalCaches caches;
+
+    @BeforeEach
+    void loops() {
+        loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterEach
+    void close() {
+        if (caches != null) {
+            caches.close();
+        }
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private RedisExternalCache connect(RedisServer redis, ExternalCacheSettings.FailureMode mode, Duration timeout) {
+        caches = new ExternalCaches(loops, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+        return caches.forConfig(new ExternalCacheSettings(RedisConnection.parse("redis://:" + PASSWORD + "@127.0.0.1:" + redis.port, w -> { }),
+                timeout, mode, "t:", null), List.of());
+    }
+
+    private EventExecutor loop() {
+        return loops.next();
+    }
+
+    /** One call as the policies make it. */
+    private record Call(long amount, long limit) {
+    }
+
+    /** Makes the calls one after the other in one task of the loop (so all but the first queue), and waits for the answers. */
+    private static List<CounterStore.Count> together(EventExecutor loop, RedisExternalCache cache, boolean sliding, String key,
+                                                     List<Call> calls, Duration period) throws Exception {
+        List<CompletableFuture<CounterStore.Count>> answers = loop.submit(() -> {
+            List<CompletableFuture<CounterStore.Count>> l = new ArrayList<>();
+            for (Call c : calls) {
+                l.add((sliding ? cache.tryAddSlidingAsync(key, c.amount, c.limit, period) : cache.tryAddAsync(key, c.amount, c.limit, period))
+                        .toCompletableFuture());
+            }
+            return l;
+        }).get(5, TimeUnit.SECONDS);
+        List<CounterStore.Count> out = new ArrayList<>();
+        for (CompletableFuture<CounterStore.Count> a : answers) {
+            out.add(a.get(5, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    /** The same calls, each made once the previous one was answered: no batching possible. */
+    private static List<CounterStore.Count> oneByOne(EventExecutor loop, RedisExternalCache cache, boolean sliding, String key,
+                                                     List<Call> calls, Duration period) throws Exception {
+        List<CounterStore.Count> out = new ArrayList<>();
+        for (Call c : calls) {
+            CompletableFuture<CounterStore.Count> a = loop.submit(() -> (sliding ? cache.tryAddSlidingAsync(key, c.amount, c.limit, period)
+                    : cache.tryAddAsync(key, c.amount, c.limit, period)).toCompletableFuture()).get(5, TimeUnit.SECONDS);
+            out.add(a.get(5, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    /** How many times Redis ran a counter script (EVALSHA and EVAL) since the last CONFIG RESETSTAT. */
+    private static long scriptCalls(RedisServer redis) {
+        String stats = redis.command("INFO", "commandstats");
+        long n = 0;
+        Matcher m = Pattern.compile("cmdstat_(evalsha|eval):calls=(\\d+)").matcher(stats);
+        while (m.find()) {
+            n += Long.parseLong(m.group(2));
+        }
+        return n;
+    }
+
+    private static List<Call> ones(int n, long limit) {
+        List<Call> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(new Call(1, limit));
+        }
+        return l;
+    }
+
+    @Test
+    void concurrentCallsForOneKeyGoTogetherAndAdmitExactlyTheLimitEachWithItsOwnCount() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            Duration minute = Duration.ofSeconds(60);
+            oneByOne(loop(), cache, true, "warm", ones(1, 1), minute); // the scripts are loaded: every later call is one EVALSHA
+            oneByOne(loop(), cache, false, "warm", ones(1, 1), minute);
+            assertThat(redis.command("CONFIG", "RESETSTAT")).startsWith("+OK");
+
+            int n = 40;
+            int m = 15;
+            for (boolean sliding : new boolean[] {true, false}) {
+                String key = sliding ? "rl" : "quota";
+                long before = scriptCalls(redis);
+                List<CounterStore.Count> batched = together(loop(), cache, sliding, key, ones(n, m), minute);
+                // made in one task of the loop: they go together, in one script call, once the task is done
+                assertThat(scriptCalls(redis) - before).as("script calls for %d calls (sliding %s)", n, sliding).isEqualTo(1);
+                for (int i = 0; i < n; i++) {
+                    CounterStore.Count c = batched.get(i);
+                    if (i < m) {
+                        assertThat(c.allowed()).as("call %d", i + 1).isTrue();
+                        assertThat(c.count()).as("call %d: remaining %d", i + 1, m - c.count()).isEqualTo(i + 1);
+                    } else {
+                        assertThat(c.allowed()).as("call %d", i + 1).isFalse();
+                        assertThat(c.count()).isEqualTo(m);
+                        // Retry-After: until the window (sliding: the sub-bucket of the counted calls) lets one more in
+                        assertThat(c.secondsToReset()).isBetween(sliding ? 54L : 58L, 60L);
+                        assertThat(c.millisToReset()).isEqualTo(batched.get(m).millisToReset()); // one instant on the server
+                    }
+                }
+                assertThat(batched.stream().filter(CounterStore.Count::allowed).count()).isEqualTo(m);
+                String stored = sliding ? redis.command("HGETALL", "t:s:rl") : redis.command("GET", "t:c:quota");
+                assertThat(stored).contains("\r\n" + m + "\r\n"); // counted once each, no more
+
+                // the same calls one by one on another key: the same answers
+                List<CounterStore.Count> sequential = oneByOne(loop(), cache, sliding, key + "-seq", ones(n, m), minute);
+                for (int i = 0; i < n; i++) {
+                    assertThat(batched.get(i).allowed()).isEqualTo(sequential.get(i).allowed());
+                    assertThat(batched.get(i).count()).isEqualTo(sequential.get(i).count());
+                    assertThat(batched.get(i).secondsToReset()).isCloseTo(sequential.get(i).secondsToReset(), org.assertj.core.data.Offset.offset(1L));
+                }
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void aBatchAnswersAsTheInMemoryStoreDoesCallForCall() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            Duration period = Duration.ofSeconds(30);
+            // counted calls of several sizes, checks (amount 0, limit - 1), a call bigger than the limit, taking back
+            List<Call> calls = new ArrayList<>();
+            long[][] pattern = {{1, 10}, {2, 10}, {0, 9}, {3, 10}, {11, 10}, {2, 10}, {-1, Long.MAX_VALUE}, {1, 10}, {1, 10}, {0, 9},
+                    {1, 10}, {2, 10}, {1, 10}, {0, 9}, {1, 10}};
+            for (long[] p : pattern) {
+                calls.add(new Call(p[0], p[1]));
+            }
+            for (boolean sliding : new boolean[] {true, false}) {
+                InMemoryCounterStore local = new InMemoryCounterStore(System::currentTimeMillis);
+                List<CounterStore.Count> redisAnswers = together(loop(), cache, sliding, "mix", calls, period);
+                for (int i = 0; i < calls.size(); i++) {
+                    Call c = calls.get(i);
+                    CounterStore.Count mem = sliding ? local.tryAddSliding("mix", c.amount, c.limit, period) : local.tryAdd("mix", c.amount, c.limit, period);
+                    CounterStore.Count r = redisAnswers.get(i);
+                    assertThat(r.allowed()).as("call %d %s (sliding %s)", i + 1, c, sliding).isEqualTo(mem.allowed());
+                    assertThat(r.count()).as("call %d %s (sliding %s)", i + 1, c, sliding).isEqualTo(mem.count());
+                    if (sliding && !r.allowed() && c.amount > c.limit) {
+                        assertThat(r.millisToReset()).isEqualTo(mem.millisToReset()).isEqualTo(30_000); // never fits: a whole period
+                    }
+                    assertThat(r.millisToReset()).isBetween(1L, 30_000L);
+                }
+                assertThat(redisAnswers.stream().filter(CounterStore.Count::allowed).count()).isLessThan(calls.size());
+            }
+        }
+    }
+
+    @Test
+    void callsMadeWhileTheirKeyIsInFlightQueueButAnotherKeyGoesAtOnce() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(3));
+            Duration period = Duration.ofSeconds(60);
+            oneByOne(loop(), cache, true, "warm", ones(1, 1), period);
+            assertThat(redis.command("CONFIG", "RESETSTAT")).startsWith("+OK");
+            List<String> order = Collections.synchronizedList(new ArrayList<>());
+            EventExecutor loop = loop();
+            List<CompletableFuture<CounterStore.Count>> all = Collections.synchronizedList(new ArrayList<>());
+            java.util.function.BiConsumer<String, String> call = (key, name) -> {
+                CompletableFuture<CounterStore.Count> f = cache.tryAddSlidingAsync(key, 1, 10, period).toCompletableFuture();
+                f.whenComplete((c, t) -> order.add(name));
+                all.add(f);
+            };
+            long pid = pid(redis.port);
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor(); // answers wait: a1 stays in flight
+            try {
+                loop.submit(() -> call.accept("a", "a1")).get(5, TimeUnit.SECONDS);
+                Thread.sleep(100); // a1 has gone to Redis
+                // a2 and a3 wait for a1's answer; b1 has nothing in flight and goes at once, beside a1
+                loop.submit(() -> {
+                    call.accept("a", "a2");
+                    call.accept("b", "b1");
+                    call.accept("a", "a3");
+                }).get(5, TimeUnit.SECONDS);
+                Thread.sleep(100);
+                assertThat(order).isEmpty();
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
+            for (CompletableFuture<CounterStore.Count> f : all) {
+                assertThat(f.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+            }
+            // b1 was not held behind key a: answered before a2 and a3, which left only once a1 was answered
+            assertThat(order).containsExactly("a1", "b1", "a2", "a3");
+            assertThat(all.get(1).get().count()).isEqualTo(2); // a2
+            assertThat(all.get(2).get().count()).isEqualTo(1); // b1
+            assertThat(all.get(3).get().count()).isEqualTo(3); // a3
+            assertThat(scriptCalls(redis)).isEqualTo(3); // a1; b1; a2 and a3 together
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void callsFromManyTasksOfOneLoopNeverAdmitMoreThanTheLimit() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(3));
+            Duration period = Duration.ofSeconds(60);
+            int n = 200;
+            int m = 57;
+            EventExecutor loop = loop();
+            List<CompletableFuture<CounterStore.Count>> all = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < n; i++) { // one request after another, as connections deliver them: batches of whatever was waiting
+                loop.execute(() -> all.add(cache.tryAddSlidingAsync("many", 1, m, period).toCompletableFuture()));
+                if (i % 20 == 0) {
+                    Thread.sleep(1);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (all.size() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(all).hasSize(n);
+            List<Long> admittedCounts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                CounterStore.Count c = all.get(i).get(5, TimeUnit.SECONDS);
+                if (c.allowed()) {
+                    admittedCounts.add(c.count());
+                    assertThat(i).as("admitted in the order asked").isEqualTo(admittedCounts.size() - 1);
+                } else {
+                    assertThat(c.count()).isEqualTo(m);
+                    assertThat(c.secondsToReset()).isBetween(54L, 60L);
+                }
+            }
+            assertThat(admittedCounts).hasSize(m);
+            for (int i = 0; i < m; i++) {
+                assertThat(admittedCounts.get(i)).isEqualTo(i + 1); // each with its own remaining count
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void aQueuedCallWaitsNoLongerThanTheTimeoutInAll() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            long timeout = 300;
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.CLOSED, Duration.ofMillis(timeout));
+            Duration period = Duration.ofSeconds(60);
+            assertThat(oneByOne(loop(), cache, true, "h", ones(1, 5), period).get(0).allowed()).isTrue();
+            long pid = pid(redis.port);
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+            try {
+                EventExecutor loop = loop();
+                long[] asked = new long[2];
+                long[] answered = new long[2];
+                Throwable[] outcome = new Throwable[2];
+                CompletableFuture<Void> both = new CompletableFuture<>();
+                loop.execute(() -> {
+                    asked[0] = System.nanoTime();
+                    cache.tryAddSlidingAsync("h", 1, 5, period).whenComplete((c, t) -> {
+                        answered[0] = System.nanoTime();
+                        outcome[0] = t;
+                    });
+                    // the second call comes 150 ms later, while the first is in flight: it queues behind it
+                    loop.schedule(() -> {
+                        asked[1] = System.nanoTime();
+                        cache.tryAddSlidingAsync("h", 1, 5, period).whenComplete((c, t) -> {
+                            answered[1] = System.nanoTime();
+                            outcome[1] = t;
+                            both.complete(null);
+                        });
+                    }, 150, TimeUnit.MILLISECONDS);
+                });
+                both.get(5, TimeUnit.SECONDS);
+                for (int i = 0; i < 2; i++) {
+                    long waited = TimeUnit.NANOSECONDS.toMillis(answered[i] - asked[i]);
+                    assertThat(waited).as("call %d waited", i + 1).isBetween(timeout - 20, timeout + 150);
+                    Throwable cause = outcome[i] instanceof CompletionException ? outcome[i].getCause() : outcome[i];
+                    assertThat(cause).as("call %d", i + 1).isInstanceOf(PolicyRejection.class); // failureMode closed: 503
+                    assertThat(((PolicyRejection) cause).status()).isEqualTo(503);
+                }
+                // the queued call was not failed with the first: it waited its own time
+                assertThat(TimeUnit.NANOSECONDS.toMillis(answered[1] - answered[0])).isGreaterThanOrEqualTo(100);
+                assertThat(failures).containsExactly("counter/timeout", "counter/timeout");
+                assertThat(caches.health()).containsEntry("state", "down");
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
+            // answering again: the limit goes on from what Redis holds (the two stopped calls may have been counted after all)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            CounterStore.Count c = null;
+            while (System.nanoTime() < deadline) {
+                try {
+                    c = oneByOne(loop(), cache, true, "h", ones(1, 5), period).get(0);
+                    break;
+                } catch (java.util.concurrent.ExecutionException stillDown) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(c).isNotNull();
+            assertThat(c.allowed()).isTrue();
+            assertThat(c.count()).isBetween(2L, 4L);
+        }
+    }
+
+    /** The pid of the redis-server listening on {@code port}. */
+    private static long pid(int port) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "pgrep -f 'redis-server 127.0.0.1:" + port + "'").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+}
