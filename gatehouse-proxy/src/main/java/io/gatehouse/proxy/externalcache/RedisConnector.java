@@ -241,14 +241,21 @@ final class RedisConnector implements AutoCloseable {
         }
         synchronized (this) {
             if (state == State.DOWN) {
-                if (!why.equals(LOST)) { // keep the more telling reason (authentication failed, refused) over "connection lost"
+                // keep the more telling reason (authentication failed, refused) over "connection lost", and say it
+                // once when it arrives after the generic one (a refused AUTH closes the channel before the connect
+                // attempt reports why)
+                boolean refines = LOST.equals(reason) && !why.equals(LOST);
+                if (!why.equals(LOST)) {
                     reason = why;
                 }
-                return;
+                if (!refines) {
+                    return;
+                }
+            } else {
+                state = State.DOWN;
+                reason = why;
+                since = Instant.now();
             }
-            state = State.DOWN;
-            reason = why;
-            since = Instant.now();
         }
         log.error("external cache {}: {}; limits {} and lookups miss until it answers (Gatehouse keeps reconnecting)",
                 settings.display(), why, "follow gateway.externalCache.failureMode");
