@@ -40,7 +40,7 @@ public class RoutingBenchmark {
                     new OperationConfig("history", "GET", "/{id}/history/*", null, p),
                     new OperationConfig("create", "POST", "/", null, p));
             ApiConfig api = new ApiConfig("api" + i, "service" + i + "/v1", "b", null, null, ops, p);
-            apis.add(Router.api(api, null, null, op -> null));
+            apis.add(Router.api(api, null, Router.Policies.NONE));
         }
         router = new Router(apis);
     }

@@ -220,10 +220,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             }
             e.caller = v.caller();
             if (v.caller().productId() != null) { // a product's context: its policy runs between global and API
-                var policies = snap.config.policies();
-                String api = match.api().config().id();
-                match = match.inProduct(match.operation() == null ? policies.forProduct(v.caller().productId(), api)
-                        : policies.forProductOperation(v.caller().productId(), api, match.operation().config().id()));
+                match = match.inProduct(v.caller().productId());
                 e.match = match;
             }
         }

@@ -139,8 +139,7 @@ final class GatewaySnapshot {
                     ? backends.get(api.backendId())
                     : target("api:" + api.id(), api.serviceUrl(), BackendConfig.BackendTls.defaults(), List.of(),
                             Duration.ofSeconds(300));
-            Router.ApiRoute route = Router.api(api, t, config.policies().forApi(api.id()),
-                    op -> config.policies().forOperation(api.id(), op.id()));
+            Router.ApiRoute route = Router.api(api, t, policies(config, api));
             apis.add(route);
             if (api.hostnames().isEmpty()) {
                 everywhere.add(route);
@@ -171,6 +170,37 @@ final class GatewaySnapshot {
      * name as the trust anchors, else every Root CA certificate; CertificateAuthority entries
      * (intermediates, for building paths) and CRLs as the config has them.
      */
+    /** The compositions of {@code api}'s routes: its own, its operations', and those of the products it is in. */
+    private static Router.Policies policies(LoadedConfig config, ApiConfig api) {
+        io.gatehouse.config.CompiledPolicies compiled = config.policies();
+        List<String> products = config.model().products().stream().filter(p -> p.apis().contains(api.id()))
+                .map(io.gatehouse.config.model.ProductConfig::id).toList();
+        return new Router.Policies() {
+            @Override
+            public io.gatehouse.policy.EffectivePolicy api() {
+                return compiled.forApi(api.id());
+            }
+
+            @Override
+            public io.gatehouse.policy.EffectivePolicy operation(io.gatehouse.config.model.OperationConfig op) {
+                return compiled.forOperation(api.id(), op.id());
+            }
+
+            @Override
+            public Map<String, io.gatehouse.policy.EffectivePolicy> products(io.gatehouse.config.model.OperationConfig op) {
+                Map<String, io.gatehouse.policy.EffectivePolicy> byProduct = new HashMap<>();
+                for (String p : products) {
+                    io.gatehouse.policy.EffectivePolicy policy = op == null ? compiled.forProduct(p, api.id())
+                            : compiled.forProductOperation(p, api.id(), op.id());
+                    if (policy != null) {
+                        byProduct.put(p, policy);
+                    }
+                }
+                return byProduct;
+            }
+        };
+    }
+
     private static CaStore clientTrust(LoadedConfig config, HostnameConfig h) {
         if (h.trustedCaCertificateIds().isEmpty()) {
             return config.caStore();

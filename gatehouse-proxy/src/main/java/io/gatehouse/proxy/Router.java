@@ -32,11 +32,13 @@ final class Router {
         }
 
         /**
-         * This match in a product's context: {@code policy} (global, product, API and operation
-         * composed at load) runs instead of the API's own; unchanged when null (the product has no
-         * policy document).
+         * This match in product {@code productId}'s context: the product's composition (global,
+         * product, API and operation, made at load and kept on the route) runs instead of the API's
+         * own; unchanged when the product has no policy document.
          */
-        Match inProduct(EffectivePolicy policy) {
+        Match inProduct(String productId) {
+            EffectivePolicy policy = operation != null ? operation.productPolicies().get(productId)
+                    : api.productPolicies().get(productId);
             return policy == null ? this : new Match(api, operation, remainder, parameters, policy);
         }
     }
@@ -45,12 +47,45 @@ final class Router {
      * One API with its compiled operations and the target it forwards to.
      *
      * @param policy the API-scope effective policy (null: none at any scope, stream straight through)
+     * @param productPolicies by product id, the compositions for requests in a product's context
+     *     (only products with a policy document)
      */
     record ApiRoute(ApiConfig config, String prefix, List<OperationRoute> operations, UpstreamTarget target,
-                    EffectivePolicy policy) {
+                    EffectivePolicy policy, Map<String, EffectivePolicy> productPolicies) {
     }
 
-    record OperationRoute(OperationConfig config, String method, UrlTemplate template, EffectivePolicy policy) {
+    /** One operation; {@code productPolicies} as on {@link ApiRoute}, for this operation. */
+    record OperationRoute(OperationConfig config, String method, UrlTemplate template, EffectivePolicy policy,
+                          Map<String, EffectivePolicy> productPolicies) {
+    }
+
+    /** Where a route's policies come from: the config's compositions, looked up once when the routes are built. */
+    interface Policies {
+        Policies NONE = new Policies() {
+            @Override
+            public EffectivePolicy api() {
+                return null;
+            }
+
+            @Override
+            public EffectivePolicy operation(OperationConfig op) {
+                return null;
+            }
+
+            @Override
+            public Map<String, EffectivePolicy> products(OperationConfig op) {
+                return Map.of();
+            }
+        };
+
+        /** The API's own composition (global and API), or null. */
+        EffectivePolicy api();
+
+        /** The operation's own composition, or null. */
+        EffectivePolicy operation(OperationConfig op);
+
+        /** By product id, the product compositions for the API ({@code op} null) or one operation. */
+        Map<String, EffectivePolicy> products(OperationConfig op);
     }
 
     private final List<ApiRoute> apis; // longest prefix first
@@ -61,17 +96,17 @@ final class Router {
         this.apis = List.copyOf(sorted);
     }
 
-    static ApiRoute api(ApiConfig config, UpstreamTarget target, EffectivePolicy apiPolicy,
-                        java.util.function.Function<OperationConfig, EffectivePolicy> policyOf) {
+    static ApiRoute api(ApiConfig config, UpstreamTarget target, Policies policies) {
         String path = config.path() == null ? "" : config.path();
         String prefix = path.isEmpty() ? "" : "/" + path;
         List<OperationRoute> ops = new ArrayList<>();
         for (OperationConfig op : config.operations()) {
             String m = op.method() == null ? "*" : op.method().toUpperCase(Locale.ROOT);
-            ops.add(new OperationRoute(op, m, UrlTemplate.compile(op.urlTemplate()), policyOf.apply(op)));
+            ops.add(new OperationRoute(op, m, UrlTemplate.compile(op.urlTemplate()), policies.operation(op),
+                    Map.copyOf(policies.products(op))));
         }
         ops.sort(Comparator.comparingInt((OperationRoute o) -> o.template().specificity()).reversed());
-        return new ApiRoute(config, prefix, List.copyOf(ops), target, apiPolicy);
+        return new ApiRoute(config, prefix, List.copyOf(ops), target, policies.api(), Map.copyOf(policies.products(null)));
     }
 
     /**
