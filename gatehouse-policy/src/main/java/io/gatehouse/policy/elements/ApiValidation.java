@@ -140,6 +140,36 @@ final class ApiValidation {
         return a;
     }
 
+    /**
+     * The {@code <child name="..." action="..."/>} overrides of {@code parent} (validate-headers'
+     * {@code <header>}, validate-parameters' {@code <parameter>}), by name (lower-cased when names
+     * compare without case); null after reporting a missing name or action, or a name given twice.
+     */
+    static Map<String, Value<String>> namedOverrides(XmlElement parent, String child, boolean ignoreCase, CompileContext ctx) {
+        ctx.onlyChildren(parent, child);
+        Map<String, Value<String>> overrides = new java.util.HashMap<>();
+        boolean ok = true;
+        for (XmlElement c : parent.elements()) {
+            if (!c.name().equals(child)) {
+                continue;
+            }
+            Attributes ca = ctx.attributes(c, "name", "action");
+            ctx.noContent(c);
+            String name = ca.requiredText("name");
+            Value<String> action = action(ca, "action", true, true, ctx);
+            if (name == null || action == null) {
+                ok = false;
+                continue;
+            }
+            String key = ignoreCase ? name.strip().toLowerCase(Locale.ROOT) : name.strip();
+            if (overrides.put(key, action) != null) {
+                ctx.error(ca.position("name"), "<" + child + " name=\"" + name + "\"> appears more than once in <" + parent.name() + ">");
+                ok = false;
+            }
+        }
+        return ok ? overrides : null;
+    }
+
     /** The errors-variable-name attribute: a literal (APIM allows no expression there), or null. */
     static String errorsVariable(Attributes a) {
         return a.text("errors-variable-name", null);

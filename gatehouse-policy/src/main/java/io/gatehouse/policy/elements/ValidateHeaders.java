@@ -71,23 +71,8 @@ public final class ValidateHeaders implements Policy {
         boolean ok = specified != null && unspecified != null;
         ok &= ApiValidation.onceInSection(e, ctx);
         String variable = ApiValidation.errorsVariable(a);
-        ctx.onlyChildren(e, "header");
-        Map<String, Value<String>> overrides = new HashMap<>();
-        for (XmlElement h : e.elements()) {
-            if (!h.name().equals("header")) {
-                continue;
-            }
-            Attributes ha = ctx.attributes(h, "name", "action");
-            ctx.noContent(h);
-            String name = ha.requiredText("name");
-            Value<String> action = ApiValidation.action(ha, "action", true, true, ctx);
-            if (name == null || action == null) {
-                ok = false;
-            } else if (overrides.put(name.strip().toLowerCase(Locale.ROOT), action) != null) {
-                ctx.error(ha.position("name"), "<header name=\"" + name + "\"> appears more than once in <" + NAME + ">");
-                ok = false;
-            }
-        }
+        Map<String, Value<String>> overrides = ApiValidation.namedOverrides(e, "header", true, ctx);
+        ok &= overrides != null;
         Map<String, ApiDefinition> defs = ApiValidation.definitions(e, ctx);
         if (defs == null) {
             return null;

@@ -140,26 +140,8 @@ public final class ValidateParameters implements Policy {
             unspecified = ApiValidation.action(a, "unspecified-parameter-action", false, true, ctx);
             ok &= !a.has("unspecified-parameter-action") || unspecified != null;
         }
-        ctx.onlyChildren(child, "parameter");
-        Map<String, Value<String>> overrides = new HashMap<>();
-        for (XmlElement p : child.elements()) {
-            if (!p.name().equals("parameter")) {
-                continue;
-            }
-            Attributes pa = ctx.attributes(p, "name", "action");
-            ctx.noContent(p);
-            String name = pa.requiredText("name");
-            Value<String> action = ApiValidation.action(pa, "action", true, true, ctx);
-            if (name == null || action == null) {
-                ok = false;
-                continue;
-            }
-            String key = child.name().equals("headers") ? name.strip().toLowerCase(Locale.ROOT) : name.strip();
-            if (overrides.put(key, action) != null) {
-                ctx.error(pa.position("name"), "<parameter name=\"" + name + "\"> appears more than once in <" + child.name() + ">");
-                ok = false;
-            }
-        }
+        Map<String, Value<String>> overrides = ApiValidation.namedOverrides(child, "parameter", child.name().equals("headers"), ctx);
+        ok &= overrides != null;
         return ok ? new Location(specified, unspecified, Map.copyOf(overrides)) : null;
     }
 
