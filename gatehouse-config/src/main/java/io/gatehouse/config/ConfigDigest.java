@@ -28,9 +28,12 @@ import java.util.TreeMap;
  * purpose (a port, a node's name) while their files are the same.
  *
  * <p>Secrets (keys, {@code ${file:}} passwords) go into the hash, never into what it prints: only
- * the final digest leaves this class, and SHA-256 does not give its input back. Each part is
- * framed (a tag, the name's length and bytes, the content's digest), so moving bytes from one file
- * to another, or renaming a file, changes the hash.
+ * the final digest leaves this class. SHA-256 does not give its input back, but a short password in
+ * a {@code ${file:}} file could be guessed by someone who has every other file and tries candidates
+ * against the hash {@code /health} shows; so the framed digest is stretched with PBKDF2 (HMAC-SHA256,
+ * {@value #ITERATIONS} iterations, a few tens of milliseconds once per load), making each guess
+ * that much dearer. Each part is framed (a tag, the name's length and bytes, the content's digest),
+ * so moving bytes from one file to another, or renaming a file, changes the hash.
  *
  * <p>The files are read a second time, right after the load: when one changes in between, the
  * config watcher sees the change and reloads, and the hash and the config serving agree again
@@ -64,7 +67,23 @@ public final class ConfigDigest {
         for (String item : items) {
             part(total, "keyVault", item, new byte[0]);
         }
-        return "sha256:" + HexFormat.of().formatHex(total.digest());
+        return "sha256:" + HexFormat.of().formatHex(stretch(total.digest()));
+    }
+
+    /** PBKDF2 iterations over the framed digest (see the class comment). */
+    static final int ITERATIONS = 100_000;
+
+    private static byte[] stretch(byte[] digest) {
+        char[] password = HexFormat.of().formatHex(digest).toCharArray();
+        try {
+            javax.crypto.SecretKeyFactory f = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+            return f.generateSecret(new javax.crypto.spec.PBEKeySpec(password,
+                    "gatehouse config hash".getBytes(StandardCharsets.US_ASCII), ITERATIONS, 256)).getEncoded();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is missing from this JDK", e);
+        } finally {
+            java.util.Arrays.fill(password, '\0');
+        }
     }
 
     /**
