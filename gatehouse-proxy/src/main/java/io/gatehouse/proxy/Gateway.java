@@ -99,7 +99,7 @@ public final class Gateway implements AutoCloseable {
         metrics.telemetry(telemetry);
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
         runtime.accessLog = AccessLog.open(config.model().gateway().accessLog(), metrics);
-        externalCaches = new io.gatehouse.proxy.externalcache.ExternalCaches(workers, metrics::externalCacheFailure, () -> { });
+        externalCaches = new io.gatehouse.proxy.externalcache.ExternalCaches(workers, socketClass, metrics::externalCacheFailure, () -> { });
         metrics.externalCache(externalCaches);
         bindExternalCache(config);
         bindOutbound(first);

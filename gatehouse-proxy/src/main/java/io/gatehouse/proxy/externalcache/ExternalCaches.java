@@ -1,6 +1,10 @@
 package io.gatehouse.proxy.externalcache;
 
 import io.gatehouse.config.model.ExternalCacheSettings;
+import io.lettuce.core.resource.Transports;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 
 import java.security.cert.X509Certificate;
@@ -12,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The process's external cache across config loads: one {@link RedisConnector} (one connection),
+ * The process's external cache across config loads: one {@link RedisConnector} (one connection
+ * per gateway event loop),
  * made when a config names {@code gateway.externalCache}, reused by the next load while the
  * connection string (and password, and trusted CAs) stay the same, replaced when they change
  * (the old connection closes a few seconds later, once the requests that started on it are
@@ -20,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExternalCaches implements AutoCloseable {
     private final EventExecutorGroup loops;
+    /** The loops Lettuce's channels can be registered on (its transport is theirs): empty when it cannot. */
+    private final List<EventLoop> sharedLoops;
     private final RedisExternalCache.Failures failures;
     private final Runnable onChange;
     private RedisConnector connector;
@@ -27,11 +34,25 @@ public final class ExternalCaches implements AutoCloseable {
 
     /**
      * @param loops the gateway's event loops: answers complete on the one that asked
+     * @param socketClass the channel class the loops run; when it is the one Lettuce would use, each loop gets a
+     *                    connection of its own, registered on it; else (or null) one connection runs on Lettuce's threads
      * @param failures where failed calls are counted
      * @param onChange run when the connection's state changes (up, down)
      */
-    public ExternalCaches(EventExecutorGroup loops, RedisExternalCache.Failures failures, Runnable onChange) {
+    public ExternalCaches(EventExecutorGroup loops, Class<? extends Channel> socketClass, RedisExternalCache.Failures failures,
+                          Runnable onChange) {
         this.loops = loops;
+        List<EventLoop> shared = new java.util.ArrayList<>();
+        if (loops != null && socketClass != null && socketClass == Transports.socketChannelClass()) {
+            for (EventExecutor e : loops) {
+                if (!(e instanceof EventLoop l)) {
+                    shared.clear();
+                    break;
+                }
+                shared.add(l);
+            }
+        }
+        this.sharedLoops = List.copyOf(shared);
         this.failures = failures;
         this.onChange = onChange;
     }
@@ -50,7 +71,7 @@ public final class ExternalCaches implements AutoCloseable {
         }
         if (connector == null || !connector.settings.equals(settings.connection()) || !connector.trustAnchors.equals(trustAnchors)) {
             RedisConnector old = connector;
-            connector = new RedisConnector(settings.connection(), trustAnchors, settings.timeout(), onChange);
+            connector = new RedisConnector(settings.connection(), trustAnchors, settings.timeout(), sharedLoops, onChange);
             connector.connectAtLoad();
             retire(old);
         }

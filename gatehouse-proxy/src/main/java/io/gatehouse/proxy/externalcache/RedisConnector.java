@@ -16,6 +16,16 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,26 +36,32 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The one multiplexed connection to the external cache's Redis, for the process: made when a
- * config that names it loads, kept across reloads while the connection string stays the same,
- * closed on shutdown (or when a reload names another Redis).
+ * The connections to the external cache's Redis, for the process: made when a config that names
+ * it loads, kept across reloads while the connection string stays the same, closed on shutdown
+ * (or when a reload names another Redis).
  *
- * <p>Lettuce runs on its own {@link ClientResources}: two I/O threads and two computation threads
- * (Lettuce's minimum; the one connection uses one I/O thread). One connection lives on one event loop whichever group it comes from, so sharing the gateway's
- * loops would put every Redis reply of the process on one of them; on its own thread it costs
- * the gateway's loops nothing but the hop back ({@link RedisExternalCache} completes each answer
- * on the calling request's event loop). Lettuce reconnects by itself (100 ms doubling to 2 s
- * between tries); while it is disconnected, commands are refused at once instead of queued, so
- * a request never waits for a Redis that is down. When the first connection fails (at load: wrong
- * password, nothing listening), this class tries again every 2 s.
+ * <p>When the gateway's event loops run the transport Lettuce uses (epoll on Linux, else NIO),
+ * there is one multiplexed connection per event loop, registered on that loop: a request's
+ * command is written, and its answer read and handed back, on the loop that runs the request,
+ * with no thread in between (the issue's "Lettuce runs on Netty, so it can share the gateway's
+ * event loops"). Otherwise (tests with other loops, tools) there is one connection on two I/O
+ * threads of Lettuce's own and {@link RedisExternalCache} hops back to the caller's loop. Either
+ * way Lettuce's other work (reconnect timers, command expiry) runs on a small group of its own.
  *
- * <p>State changes (connected, lost) are logged once each on {@code gatehouse.externalcache},
- * naming host:port and never the password.
+ * <p>Lettuce reconnects by itself (100 ms doubling to 2 s between tries); while a connection is
+ * down, its commands are refused at once instead of queued, so a request never waits for a Redis
+ * that is down. When a first connection fails (at load: wrong password, nothing listening), this
+ * class tries it again every 2 s.
+ *
+ * <p>The state {@code /health} shows is the connections' together: up when every one is, down
+ * (with the reason) when any is. Changes (connected, lost) are logged once each on
+ * {@code gatehouse.externalcache}, naming host:port and never the password.
  */
 final class RedisConnector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("gatehouse.externalcache");
@@ -61,34 +77,121 @@ final class RedisConnector implements AutoCloseable {
 
     final RedisConnection settings;
     final List<X509Certificate> trustAnchors;
-    private final ClientResources resources;
-    private final RedisClient client;
+    /** Lettuce's timers and reconnect scheduling, shared by every slot's client. */
+    private final EventExecutorGroup computation;
+    private final HashedWheelTimer timer;
     private final RedisURI uri;
     private final Duration connectTimeout;
-    private volatile StatefulRedisConnection<byte[], byte[]> connection;
-    private volatile RedisAsyncCommands<byte[], byte[]> commands;
+    private final ClientOptions options;
+    /** One per gateway event loop (index = the loop's), or one alone on Lettuce's own I/O threads. */
+    private final Slot[] slots;
+    /** The slots not known to be up (guarded by this). */
+    private final boolean[] slotDown;
     private volatile State state = State.CONNECTING;
     private volatile String reason = "connecting";
     private volatile Instant since = Instant.now();
     private volatile boolean closed;
     private final Runnable onChange;
 
+    /** One connection: its client (and, on a gateway loop, the resources that pin it there). */
+    private final class Slot {
+        final int index;
+        final ClientResources resources;
+        final RedisClient client;
+        volatile StatefulRedisConnection<byte[], byte[]> connection;
+        volatile RedisAsyncCommands<byte[], byte[]> commands;
+
+        Slot(int index, EventLoop loop) {
+            this.index = index;
+            DefaultClientResources.Builder b = DefaultClientResources.builder()
+                    .eventExecutorGroup(computation).timer(timer)
+                    .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                    .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS));
+            if (loop != null) {
+                b.eventLoopGroupProvider(new OneLoop(loop));
+            } else {
+                b.ioThreadPoolSize(2);
+            }
+            this.resources = b.build();
+            this.client = RedisClient.create(resources, uri);
+            client.setOptions(options);
+            client.addListener(new RedisConnectionStateListener() {
+                @Override
+                public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+                    if (connection != null) { // a reconnection (the first connection is up once its handshake, AUTH included, is done)
+                        up(index);
+                    }
+                }
+
+                @Override
+                public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+                    if (!closed) {
+                        down(index, LOST);
+                    }
+                }
+            });
+        }
+
+        CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connect() {
+            return client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+        }
+
+        void connected(StatefulRedisConnection<byte[], byte[]> c) {
+            connection = c;
+            commands = c.async();
+            up(index);
+        }
+
+        void close() {
+            StatefulRedisConnection<byte[], byte[]> c = connection;
+            if (c != null) {
+                c.closeAsync();
+            }
+            client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((v, t) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Gives Lettuce one gateway event loop as its "group": a channel registers on
+     * {@code group.next()}, which for an event loop is itself. Releasing it does nothing: the
+     * gateway shuts its loops down.
+     */
+    private record OneLoop(EventLoop loop) implements EventLoopGroupProvider {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends EventLoopGroup> T allocate(Class<T> type) {
+            return (T) loop; // Lettuce asks for its transport's group class; it only registers channels on it
+        }
+
+        @Override
+        public int threadPoolSize() {
+            return 1;
+        }
+
+        @Override
+        public Future<Boolean> release(EventExecutorGroup group, long quietPeriod, long timeout, TimeUnit unit) {
+            return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+        }
+
+        @Override
+        public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
+            return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+        }
+    }
+
     /**
      * @param settings where Redis is
      * @param trustAnchors the config's Root CA certificates, trusted for TLS to Redis besides the JDK's
      * @param timeout how long a command may take before Lettuce cancels it (a request stops waiting at this timeout too)
+     * @param loops the gateway's event loops, one connection on each; empty for one connection on Lettuce's own threads
      * @param onChange run after every change of state (metrics)
      */
-    RedisConnector(RedisConnection settings, List<X509Certificate> trustAnchors, Duration timeout, Runnable onChange) {
+    RedisConnector(RedisConnection settings, List<X509Certificate> trustAnchors, Duration timeout, List<EventLoop> loops, Runnable onChange) {
         this.settings = settings;
         this.trustAnchors = List.copyOf(trustAnchors);
         this.onChange = onChange;
         this.connectTimeout = settings.connectTimeout() != null ? settings.connectTimeout() : DEFAULT_CONNECT_TIMEOUT;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
         this.uri = uri(settings);
-        this.client = RedisClient.create(resources, uri);
         ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -98,22 +201,20 @@ final class RedisConnector implements AutoCloseable {
         if (settings.ssl()) {
             options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(trust(trustAnchors)).build());
         }
-        client.setOptions(options.build());
-        client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-                if (connection != null) { // a reconnection (the first connection is up once its handshake, AUTH included, is done)
-                    up();
-                }
-            }
+        this.options = options.build();
+        this.computation = new DefaultEventExecutorGroup(2, new DefaultThreadFactory("gatehouse-redis", true));
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("gatehouse-redis-timer", true));
+        this.slotDown = new boolean[Math.max(1, loops.size())];
+        java.util.Arrays.fill(slotDown, true);
+        this.slots = new Slot[slotDown.length];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(i, loops.isEmpty() ? null : loops.get(i));
+        }
+    }
 
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                if (!closed) {
-                    down(LOST);
-                }
-            }
-        });
+    /** Whether the connections run on the gateway's event loops (one per loop), so answers need no hop. */
+    boolean onGatewayLoops() {
+        return slots.length > 1 || slots[0].resources.eventLoopGroupProvider() instanceof OneLoop;
     }
 
     private static RedisURI uri(RedisConnection c) {
@@ -168,78 +269,95 @@ final class RedisConnector implements AutoCloseable {
     }
 
     /**
-     * Connects, waiting at most the connect timeout (this runs at load, off the event loops). A
-     * failure is logged as an error naming host:port and why; the gateway starts anyway (limits
-     * follow failureMode, lookups miss) and this keeps trying every 2 s.
+     * Connects every slot, waiting at most the connect timeout (this runs at load, off the event
+     * loops). A failure is logged as an error naming host:port and why; the gateway starts anyway
+     * (limits follow failureMode, lookups miss) and the slot keeps trying every 2 s.
      */
     void connectAtLoad() {
-        try {
-            StatefulRedisConnection<byte[], byte[]> c = client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture()
-                    .get(connectTimeout.toMillis() + 500, TimeUnit.MILLISECONDS);
-            connected(c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            down("interrupted while connecting");
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            down(explain(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
-            retryLater();
+        List<CompletableFuture<StatefulRedisConnection<byte[], byte[]>>> pending = new java.util.ArrayList<>();
+        for (Slot s : slots) {
+            pending.add(s.connect());
+        }
+        long deadline = System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
+        for (int i = 0; i < slots.length; i++) {
+            Slot s = slots[i];
+            try {
+                s.connected(pending.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                down(i, "interrupted while connecting");
+                return;
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // a connection that comes after all is closed, not leaked; the retry makes another
+                pending.get(i).thenAccept(StatefulRedisConnection::closeAsync);
+                down(i, explain(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
+                retryLater(s);
+            }
         }
     }
 
-    private void retryLater() {
+    private void retryLater(Slot s) {
         if (closed) {
             return;
         }
-        resources.eventExecutorGroup().schedule(() -> {
-            if (closed || connection != null) {
+        computation.schedule(() -> {
+            if (closed || s.connection != null) {
                 return;
             }
-            client.connectAsync(ByteArrayCodec.INSTANCE, uri).whenComplete((c, t) -> {
+            s.connect().whenComplete((c, t) -> {
                 if (t != null) {
-                    down(explain(t));
-                    retryLater();
+                    down(s.index, explain(t));
+                    retryLater(s);
                 } else if (closed) {
                     c.closeAsync();
                 } else {
-                    connected(c);
+                    s.connected(c);
                 }
             });
         }, RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void connected(StatefulRedisConnection<byte[], byte[]> c) {
-        connection = c;
-        commands = c.async();
-        up();
+    /**
+     * The commands of the connection on the gateway event loop {@code loopIndex} (or of the one
+     * connection, or of the first, for a caller off the loops: {@code -1}), or null while that
+     * connection has never been made.
+     */
+    RedisAsyncCommands<byte[], byte[]> commands(int loopIndex) {
+        return slots[loopIndex >= 0 && loopIndex < slots.length ? loopIndex : 0].commands;
     }
 
-    /** The commands of the connection, or null while there has never been one. */
-    RedisAsyncCommands<byte[], byte[]> commands() {
-        return commands;
-    }
-
-    /** A command was answered: Redis is up. */
-    void up() {
-        if (state != State.UP && !closed) {
-            synchronized (this) {
-                if (state == State.UP) {
-                    return;
-                }
-                state = State.UP;
-                reason = null;
-                since = Instant.now();
-            }
-            log.info("external cache {}: connected", settings.display());
-            onChange.run();
+    /** A command on the connection of {@code slot} was answered (or it reconnected): it is up. */
+    void up(int slot) {
+        slot = slot >= 0 && slot < slots.length ? slot : 0;
+        if (state == State.UP && !slotDown[slot] || closed) {
+            return; // the path every answer takes: no lock
         }
+        synchronized (this) {
+            slotDown[slot] = false;
+            for (boolean d : slotDown) {
+                if (d) {
+                    return; // another connection is still down (or connecting): the state stays
+                }
+            }
+            if (state == State.UP) {
+                return;
+            }
+            state = State.UP;
+            reason = null;
+            since = Instant.now();
+        }
+        log.info("external cache {}: connected", settings.display());
+        onChange.run();
     }
 
-    /** A command failed, or the connection did: Redis is down (logged on the change only). */
-    void down(String why) {
+    /** A command on the connection of {@code slot} failed, or the connection did: Redis is down (logged on the change only). */
+    void down(int slot, String why) {
         if (closed) {
             return;
         }
+        slot = slot >= 0 && slot < slots.length ? slot : 0;
         synchronized (this) {
+            slotDown[slot] = true;
             if (state == State.DOWN) {
                 // keep the more telling reason (authentication failed, refused) over "connection lost", and say it
                 // once when it arrives after the generic one (a refused AUTH closes the channel before the connect
@@ -301,10 +419,12 @@ final class RedisConnector implements AutoCloseable {
             return;
         }
         closed = true;
-        StatefulRedisConnection<byte[], byte[]> c = connection;
-        if (c != null) {
-            c.closeAsync();
+        for (Slot s : slots) {
+            s.close();
         }
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((v, t) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
+        computation.schedule(() -> {
+            timer.stop();
+            computation.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }, 3, TimeUnit.SECONDS); // after the clients' own shutdown, which uses them
     }
 }

@@ -27,9 +27,10 @@ import java.util.function.Function;
  * {@link ExternalCache} on Redis for one config load: the load's timeout, failure mode and key
  * prefix over the process's {@link RedisConnector}.
  *
- * <p>Every call is asynchronous: the command goes out on Lettuce's thread, and the answer, a
- * failure, or the timeout (whichever comes first, timed on the caller's event loop) completes the
- * returned stage on the event loop of the request that asked. Nothing waits longer than
+ * <p>Every call is asynchronous: the command goes out on the connection of the caller's event
+ * loop (registered on that loop, {@link RedisConnector}), and the answer, a failure, or the
+ * timeout (whichever comes first, timed on the caller's event loop) completes the returned stage
+ * on the event loop of the request that asked, with no thread in between. Nothing waits longer than
  * {@code gateway.externalCache.timeout}: a lookup becomes a miss; a limit passes
  * ({@code failureMode: open}) or refuses the call with 503 and {@code Retry-After: 1}
  * ({@code closed}).
@@ -41,7 +42,7 @@ import java.util.function.Function;
  * the call in flight fires) the queue goes in one script call ({@link CounterScripts}), which
  * decides each call in order exactly as separate calls would and answers each. So the limit is as
  * exact as without batching (a call is only delayed, never decided in the gateway), the gateway
- * makes one timer and two thread hops per script call instead of per request, and each call still
+ * makes one timer and one write per script call instead of per request, and each call still
  * waits at most the timeout in all (the batch's timer fires at its oldest call's deadline). The
  * queues live on their loop and are touched only there: no locks.
  *
@@ -71,7 +72,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         List<PerLoop> all = new java.util.ArrayList<>();
         if (loops != null) {
             for (EventExecutor e : loops) {
-                all.add(new PerLoop(e));
+                all.add(new PerLoop(e, all.size()));
             }
         }
         this.perLoop = all.toArray(new PerLoop[0]);
@@ -134,6 +135,8 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     /** The batchers of one event loop, touched only on that loop. */
     private static final class PerLoop {
         final EventExecutor loop;
+        /** The loop's index in the group: its connection's slot in the connector. */
+        final int index;
         final java.util.HashMap<String, Batcher> fixed = new java.util.HashMap<>();
         final java.util.HashMap<String, Batcher> sliding = new java.util.HashMap<>();
         /** The batchers with calls to send once the loop has run what it is running now. */
@@ -141,8 +144,9 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         private final Runnable flush = this::flush;
         private boolean flushing;
 
-        PerLoop(EventExecutor loop) {
+        PerLoop(EventExecutor loop, int index) {
             this.loop = loop;
+            this.index = index;
         }
 
         /**
@@ -219,6 +223,8 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         final String key;
         final long periodMillis;
         final PerLoop loop;
+        /** The connector's slot this key's calls go through: its loop's connection. */
+        final int slot;
         final java.util.HashMap<String, Batcher> home;
         final byte[][] keys;
         final byte[] period;
@@ -236,6 +242,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             this.key = key;
             this.periodMillis = periodMillis;
             this.loop = loop;
+            this.slot = loop == null ? -1 : loop.index;
             this.home = home;
             this.keys = new byte[][] {bytes(settings.keyPrefix() + (sliding ? "s:" : "c:") + key)};
             this.period = bytes(Long.toString(periodMillis));
@@ -276,7 +283,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                     }
                     return;
                 }
-                c = connector.commands();
+                c = connector.commands(slot);
                 if (c != null) {
                     break;
                 }
@@ -371,7 +378,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 t = new IllegalStateException("the counter script answered " + (r == null ? "nothing" : r.size() + " values for " + batch.size + " calls"));
             }
             if (t == null) {
-                connector.up();
+                connector.up(slot);
                 int k = 0;
                 for (Pending p = batch.head; p != null; p = p.next, k += 3) {
                     p.complete(new CounterStore.Count(((Number) r.get(k)).longValue() == 1, ((Number) r.get(k + 1)).longValue(),
@@ -379,7 +386,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 }
             } else {
                 boolean timeout = t instanceof java.util.concurrent.TimeoutException;
-                connector.down(timeout ? noAnswer() : connector.explain(t));
+                connector.down(slot, timeout ? noAnswer() : connector.explain(t));
                 for (Pending p = batch.head; p != null; p = p.next) {
                     failures.failed("counter", timeout ? "timeout" : "unavailable");
                     fail(p);
@@ -392,7 +399,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             if (!batch.compareAndSet(false, true)) {
                 return;
             }
-            connector.down(noAnswer());
+            connector.down(slot, noAnswer());
             for (Pending p = batch.head; p != null; p = p.next) {
                 failures.failed("counter", "timeout");
                 fail(p);
@@ -502,9 +509,10 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
      * state follows).
      */
     private <T> CompletableFuture<T> call(String op, Function<RedisAsyncCommands<byte[], byte[]>, CompletionStage<T>> command) {
-        EventExecutor loop = callersLoop();
+        int slot = callersLoopIndex();
+        EventExecutor loop = slot < 0 ? null : perLoop[slot].loop;
         CompletableFuture<T> out = new CompletableFuture<>();
-        RedisAsyncCommands<byte[], byte[]> c = connector.commands();
+        RedisAsyncCommands<byte[], byte[]> c = connector.commands(slot);
         if (c == null) {
             failures.failed(op, "unavailable");
             out.completeExceptionally(new IllegalStateException("not connected: " + connector.reason()));
@@ -515,7 +523,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             sent = command.apply(c);
         } catch (RuntimeException e) {
             failures.failed(op, "unavailable");
-            connector.down(connector.explain(e));
+            connector.down(slot, connector.explain(e));
             out.completeExceptionally(e);
             return out;
         }
@@ -524,7 +532,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         ScheduledFuture<?> timer = loop == null ? null : loop.schedule(() -> {
             if (!out.isDone()) {
                 failures.failed(op, "timeout");
-                connector.down(noAnswer());
+                connector.down(slot, noAnswer());
                 out.completeExceptionally(new java.util.concurrent.TimeoutException("no answer within " + settings.timeout().toMillis() + " ms"));
             }
         }, timeoutNanos, TimeUnit.NANOSECONDS);
@@ -538,13 +546,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                     return;
                 }
                 if (t == null) {
-                    connector.up();
+                    connector.up(slot);
                     out.complete(v);
                 } else {
                     Throwable cause = unwrap(t);
                     boolean timeout = cause instanceof java.util.concurrent.TimeoutException;
                     failures.failed(op, timeout ? "timeout" : "unavailable");
-                    connector.down(timeout ? noAnswer() : connector.explain(cause));
+                    connector.down(slot, timeout ? noAnswer() : connector.explain(cause));
                     out.completeExceptionally(t);
                 }
             };
@@ -555,12 +563,6 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
         });
         return out;
-    }
-
-    /** The gateway event loop running this thread, or null (a test, a tool). */
-    private EventExecutor callersLoop() {
-        int i = callersLoopIndex();
-        return i < 0 ? null : perLoop[i].loop;
     }
 
     /** The index in {@link #perLoop} of the gateway event loop running this thread, or -1 (a test, a tool). */

@@ -10,7 +10,11 @@ import io.gatehouse.policy.elements.PolicyRejection;
 import io.gatehouse.proxy.RedisServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,7 +51,8 @@ class RedisCounterBatchingTest {
 
     @BeforeEach
     void loops() {
-        loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        // the gateway's transport, so the connection is registered on the loop as in the gateway
+        loops = new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
     @AfterEach
@@ -59,7 +64,7 @@ class RedisCounterBatchingTest {
     }
 
     private RedisExternalCache connect(RedisServer redis, ExternalCacheSettings.FailureMode mode, Duration timeout) {
-        caches = new ExternalCaches(loops, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+        caches = new ExternalCaches(loops, Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class, (op, kind) -> failures.add(op + "/" + kind), () -> { });
         return caches.forConfig(new ExternalCacheSettings(RedisConnection.parse("redis://:" + PASSWORD + "@127.0.0.1:" + redis.port, w -> { }),
                 timeout, mode, "t:", null), List.of());
     }

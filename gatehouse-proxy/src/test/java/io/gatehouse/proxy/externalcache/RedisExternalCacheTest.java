@@ -22,6 +22,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +48,7 @@ class RedisExternalCacheTest {
     }
 
     private RedisExternalCache connect(String connectionString, ExternalCacheSettings.FailureMode mode, Duration timeout) {
-        caches = new ExternalCaches(null, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+        caches = new ExternalCaches(null, null, (op, kind) -> failures.add(op + "/" + kind), () -> { });
         RedisConnection c = RedisConnection.parse(connectionString, w -> { });
         return caches.forConfig(new ExternalCacheSettings(c, timeout, mode, "t:", null), List.of());
     }
@@ -233,11 +235,22 @@ class RedisExternalCacheTest {
         assertThat(failures).contains("counter/unavailable");
     }
 
-    @Test
-    void answersResumeTheRequestOnTheEventLoopThatAsked() throws Exception {
-        io.netty.channel.EventLoopGroup loops = new io.netty.channel.MultiThreadIoEventLoopGroup(2, io.netty.channel.nio.NioIoHandler.newFactory());
+    /**
+     * On loops of Lettuce's transport (the gateway's: epoll on Linux) each loop has a connection of
+     * its own, registered on it, so Redis sees one client per loop; on other loops there is one
+     * connection on Lettuce's threads and the answer is handed back. Either way the stage completes
+     * on the loop that asked.
+     */
+    @ParameterizedTest(name = "connections on the gateway loops: {0}")
+    @ValueSource(booleans = {true, false})
+    void answersResumeTheRequestOnTheEventLoopThatAsked(boolean gatewayTransport) throws Exception {
+        boolean epoll = gatewayTransport && io.netty.channel.epoll.Epoll.isAvailable();
+        io.netty.channel.EventLoopGroup loops = new io.netty.channel.MultiThreadIoEventLoopGroup(2,
+                epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : io.netty.channel.nio.NioIoHandler.newFactory());
+        Class<? extends io.netty.channel.Channel> socketClass = !gatewayTransport ? null
+                : epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
         try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
-            caches = new ExternalCaches(loops, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+            caches = new ExternalCaches(loops, socketClass, (op, kind) -> failures.add(op + "/" + kind), () -> { });
             RedisExternalCache cache = caches.forConfig(new ExternalCacheSettings(RedisConnection.parse(
                     "redis://:" + PASSWORD + "@127.0.0.1:" + redis.port, w -> { }), Duration.ofSeconds(1),
                     ExternalCacheSettings.FailureMode.OPEN, "t:", null), List.of());
@@ -247,11 +260,13 @@ class RedisExternalCacheTest {
                 loop.execute(() -> {
                     asker.set(Thread.currentThread());
                     CompletionStage<CounterStore.Count> s = cache.tryAddSlidingAsync("loop", 1, 100, Duration.ofSeconds(10));
-                    // the stage is not complete yet: Redis answers on Lettuce's thread, and the answer is handed back
                     s.whenComplete((c, t) -> where.complete(Thread.currentThread().getName() + (loop.inEventLoop() ? " (the asking loop)" : "")));
                 });
                 assertThat(where.get(5, TimeUnit.SECONDS)).isEqualTo(asker.get().getName() + " (the asking loop)");
             }
+            // CLIENT LIST: one line per client, this command's own connection among them
+            long clients = redis.command("CLIENT", "LIST").lines().filter(l -> l.contains("addr=")).count() - 1;
+            assertThat(clients).as("Redis clients besides this test's").isEqualTo(gatewayTransport ? 2 : 1);
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
@@ -262,7 +277,7 @@ class RedisExternalCacheTest {
         io.gatehouse.proxy.TestWorld w = new io.gatehouse.proxy.TestWorld(tmp.resolve("pki"));
         try (RedisServer redis = RedisServer.tls(tmp.resolve("redis"), PASSWORD, w.file("backend.pem"), w.file("backend.key"),
                 w.file("backend-ca.pem"))) {
-            caches = new ExternalCaches(null, (op, kind) -> failures.add(op + "/" + kind), () -> { });
+            caches = new ExternalCaches(null, null, (op, kind) -> failures.add(op + "/" + kind), () -> { });
             ExternalCacheSettings settings = new ExternalCacheSettings(RedisConnection.parse(
                     "localhost:" + redis.port + ",password=" + PASSWORD + ",ssl=True", w2 -> { }), Duration.ofSeconds(1),
                     ExternalCacheSettings.FailureMode.OPEN, "t:", null);
