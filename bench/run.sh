@@ -44,7 +44,9 @@
 #     scenarios, route /limited/): a second gateway on port 17447; each round runs both, in an order
 #     that alternates by round; the summary gives Redis's cost (target: under 10 %). The calls of one
 #     key from one event loop go to Redis in batches, one script call in flight per key and loop,
-#     on that loop's own connection to Redis: the limit stays exact (README: several gateways).
+#     on that loop's own connection to Redis; far below the limit a call is admitted at once and
+#     counted with the next batch (gateway.externalCache.earlyAdmission, the default: README,
+#     shared limits and caches in Redis, says how exact that stays).
 # The table gives requests/s, latency, the CPU seconds (and CPU microseconds per request) and peak
 # RSS of the proxy under test, and errors. Each round runs the three sides back to back, the order
 # rotating by round (Gatehouse nginx HAProxy, then nginx HAProxy Gatehouse, then HAProxy Gatehouse

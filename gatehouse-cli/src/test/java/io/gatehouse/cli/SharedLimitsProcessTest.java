@@ -60,6 +60,14 @@ class SharedLimitsProcessTest {
                         <inbound><base /><rate-limit-by-key calls="5" renewal-period="60" counter-key="shared" remaining-calls-header-name="X-Remaining" /></inbound>
                         <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>
                       </policies>
+                  - id: wide
+                    path: wide
+                    backendId: svc
+                    policyXml: |
+                      <policies>
+                        <inbound><base /><rate-limit-by-key calls="300" renewal-period="60" counter-key="wide" /></inbound>
+                        <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>
+                      </policies>
                   - id: quota
                     path: quota
                     backendId: svc
@@ -156,6 +164,29 @@ class SharedLimitsProcessTest {
                 assertThat(sixthOnB.statusCode()).isEqualTo(429);
                 assertThat(seventhOnA.statusCode()).isEqualTo(429);
                 assertThat(Integer.parseInt(sixthOnB.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 60);
+
+                // rate-limit-by-key calls="300", 600 calls from 16 at a time across both nodes: far below the limit calls
+                // are admitted early (earlyAdmission, the default), within its last tenth each waits for Redis; the limit
+                // holds: at least 300 pass (Redis refuses only at 300), and at most a tenth more (README: early admission)
+                {
+                    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(16);
+                    List<java.util.concurrent.CompletableFuture<Integer>> calls = new ArrayList<>();
+                    for (int i = 0; i < 600; i++) {
+                        window.acquire();
+                        int port = i % 2 == 0 ? portA : portB;
+                        calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/wide/x"))
+                                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding())
+                                .thenApply(HttpResponse::statusCode).whenComplete((st, t) -> window.release()));
+                    }
+                    long passed = 0;
+                    for (java.util.concurrent.CompletableFuture<Integer> c : calls) {
+                        int st = c.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        assertThat(st).isIn(200, 429);
+                        passed += st == 200 ? 1 : 0;
+                    }
+                    assertThat(passed).as("calls passed of 600 against a limit of 300 on two nodes").isBetween(300L, 330L);
+                }
 
                 // quota-by-key calls="3": three calls across both, then 403 on either
                 assertThat(get(portA, "/quota/x").statusCode()).isEqualTo(200);

@@ -231,13 +231,13 @@ final class ConfigReader {
     }
 
     /**
-     * {@code gateway.externalCache: {connectionString, password, timeout, failureMode, keyPrefix}}:
+     * {@code gateway.externalCache: {connectionString, password, timeout, failureMode, keyPrefix, earlyAdmission}}:
      * the Redis shared by several gateways; null when absent or wrong (reported). The connection
      * string is secret (it may hold the password): messages show it with the password masked.
      */
     private io.gatehouse.config.model.ExternalCacheSettings externalCache(Section g) {
         Section x = section(g, "externalCache", "gateway externalCache", "connectionString", "password", "timeout",
-                "failureMode", "keyPrefix");
+                "failureMode", "keyPrefix", "earlyAdmission");
         if (x == null) {
             return null;
         }
@@ -290,8 +290,9 @@ final class ConfigReader {
                     + "printable characters without spaces (for example gatehouse:prod:)"));
             prefix = null;
         }
+        Boolean early = bool(x, "earlyAdmission", true);
         return connection == null ? null
-                : new io.gatehouse.config.model.ExternalCacheSettings(connection, timeout, mode, prefix, x.position());
+                : new io.gatehouse.config.model.ExternalCacheSettings(connection, timeout, mode, prefix, early == null || early, x.position());
     }
 
     /** {@code 50ms}, {@code 2s}, or a number of seconds ({@code 0.05}); null when it is none of these. */

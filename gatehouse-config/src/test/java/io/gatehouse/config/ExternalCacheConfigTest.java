@@ -125,6 +125,7 @@ class ExternalCacheConfigTest {
                     timeout: 80ms
                     failureMode: closed
                     keyPrefix: "gh:prod:"
+                    earlyAdmission: false
                 """, Map.of("REDIS_PASSWORD", "from-env-1"));
         assertThat(r.diagnostics().render()).isEmpty();
         ExternalCacheSettings x = r.config().model().gateway().externalCache();
@@ -133,6 +134,7 @@ class ExternalCacheConfigTest {
         assertThat(x.timeout()).isEqualTo(Duration.ofMillis(80));
         assertThat(x.failureMode()).isEqualTo(ExternalCacheSettings.FailureMode.CLOSED);
         assertThat(x.keyPrefix()).isEqualTo("gh:prod:");
+        assertThat(x.earlyAdmission()).isFalse();
         assertThat(r.config().policies().usesExternalCache()).isTrue();
     }
 
@@ -147,6 +149,7 @@ class ExternalCacheConfigTest {
         assertThat(x.timeout()).isEqualTo(Duration.ofMillis(50));
         assertThat(x.failureMode()).isEqualTo(ExternalCacheSettings.FailureMode.OPEN);
         assertThat(x.keyPrefix()).isEqualTo("gatehouse:");
+        assertThat(x.earlyAdmission()).isTrue();
         assertThat(x.connection().password()).isNull();
     }
 
@@ -164,12 +167,14 @@ class ExternalCacheConfigTest {
                     timeout: soon
                     failureMode: maybe
                     retries: 3
+                    earlyAdmission: sometimes
                 """, Map.of());
         String out = r.diagnostics().render();
         assertThat(out).contains("config.yaml:6:23: error: gateway externalCache connectionString: 'cache.local:0,password=****,ssl=True': port 0 is out of range");
         assertThat(out).contains("config.yaml:7:14: error: gateway externalCache timeout 'soon'");
         assertThat(out).contains("config.yaml:8:18: error: gateway externalCache failureMode 'maybe' is not known (expected: open, the default, or closed)");
         assertThat(out).contains("config.yaml:9:").contains("retries");
+        assertThat(out).contains("config.yaml:10:").contains("expected true or false for 'earlyAdmission'");
         assertThat(out).doesNotContain("Hunter2");
 
         ConfigResult missing = load("""

@@ -46,6 +46,12 @@ import java.util.function.Function;
  * waits at most the timeout in all (the batch's timer fires at its oldest call's deadline). The
  * queues live on their loop and are touched only there: no locks.
  *
+ * <p>With {@code earlyAdmission} (the default), a call far below its limit is admitted when it is
+ * made, from what Redis last said of the key ({@link Batcher#admitEarly}), and still goes to Redis
+ * with the next script call, where a run of such calls is one entry (their sum, counted whatever
+ * the limit). A key's batcher is kept a second after its last call for that (what Redis said),
+ * then forgotten.
+ *
  * <p>Keys: {@code PREFIX c:COUNTER} (fixed windows, a string with a TTL), {@code PREFIX s:COUNTER}
  * (sliding windows, a hash of sub-buckets with a TTL), {@code PREFIX v:KEY} (values, with the
  * duration cache-store-value gave), {@code PREFIX r:DIGEST} (responses cache-store kept, with its
@@ -128,6 +134,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             new Batcher(sliding, key, periodMillis, loop, null).add(p);
             return p;
         }
+        b.admitEarly(p);
         b.add(p);
         return p;
     }
@@ -143,6 +150,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         final java.util.ArrayList<Batcher> ready = new java.util.ArrayList<>();
         private final Runnable flush = this::flush;
         private boolean flushing;
+        private boolean sweepScheduled;
 
         PerLoop(EventExecutor loop, int index) {
             this.loop = loop;
@@ -166,6 +174,26 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
         }
 
+        /** Forgets, within a second, the idle batchers whose last answer is too old to admit early. */
+        void sweepLater() {
+            if (!sweepScheduled && !loop.isShuttingDown()) {
+                sweepScheduled = true;
+                loop.schedule(this::sweep, EARLY_FRESH_NANOS, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void sweep() {
+            sweepScheduled = false;
+            long now = System.nanoTime();
+            java.util.function.Predicate<Batcher> stale = b -> b.first == null && !b.inFlight && !b.waiting
+                    && (b.knownCount < 0 || now - b.knownAt > b.freshNanos);
+            fixed.values().removeIf(stale);
+            sliding.values().removeIf(stale);
+            if (!fixed.isEmpty() || !sliding.isEmpty()) {
+                sweepLater();
+            }
+        }
+
         private void flush() {
             flushing = false;
             for (int i = 0; i < ready.size(); i++) { // send() may complete calls whose requests add more: by index
@@ -185,6 +213,10 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         final long limit;
         final long deadline;
         Pending next;
+        /** Admitted at once ({@link Batcher#admitEarly}): Redis's answer only counts it. */
+        boolean early;
+        /** Its entry (amount, limit) in the script call that carries it. */
+        int entry;
 
         Pending(long amount, long limit, long deadline) {
             this.amount = amount;
@@ -196,12 +228,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     /** The calls of one script call, and whether they are settled (by the answer or by the timer). */
     private static final class Batch extends java.util.concurrent.atomic.AtomicBoolean {
         final Pending head;
-        final int size;
+        /** The script call's entries: one per call, but one for each run of consecutive early calls. */
+        final int entries;
         ScheduledFuture<?> timer;
 
-        Batch(Pending head, int size) {
+        Batch(Pending head, int entries) {
             this.head = head;
-            this.size = size;
+            this.entries = entries;
         }
     }
 
@@ -212,6 +245,10 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     private static final CounterStore.Count PASSED = new CounterStore.Count(true, 0, 0);
     /** The most calls one script call carries; the rest follow in the next. */
     static final int MAX_BATCH = 256;
+    /** The smallest limit whose calls may be admitted early: a smaller one is always decided by Redis. */
+    static final long EARLY_MIN_LIMIT = 100;
+    /** How old Redis's last answer for a key may be for an early admission: at most this, and a tenth of the window. */
+    static final long EARLY_FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * The calls of one counter key from one event loop: at most one script call in flight, the
@@ -236,6 +273,17 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         boolean waiting;
         long lastLimit = Long.MIN_VALUE;
         byte[] lastLimitBytes;
+        /** The count after the last call of Redis's last answer for this key, or -1 (none yet, or a failure since). */
+        long knownCount = -1;
+        /** When that answer came (System.nanoTime), and its millis. */
+        long knownAt;
+        long knownMillis;
+        /** What the calls not answered yet (queued or in flight, early or not) add at most. */
+        long unanswered;
+        /** When the script call in flight left. */
+        long sentAt;
+        /** How old an answer may be for an early admission. */
+        final long freshNanos;
 
         Batcher(boolean sliding, String key, long periodMillis, PerLoop loop, java.util.HashMap<String, Batcher> home) {
             this.sliding = sliding;
@@ -246,6 +294,48 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             this.home = home;
             this.keys = new byte[][] {bytes(settings.keyPrefix() + (sliding ? "s:" : "c:") + key)};
             this.period = bytes(Long.toString(periodMillis));
+            this.freshNanos = Math.min(EARLY_FRESH_NANOS, TimeUnit.MILLISECONDS.toNanos(periodMillis) / 10);
+        }
+
+        /**
+         * Admits {@code p} at once, before Redis has seen it, when the key is far from its limit:
+         * Redis answered for this key from this loop within the last second (and tenth of the
+         * window), no script call has been in flight longer than the timeout, the limit is at
+         * least {@link #EARLY_MIN_LIMIT}, and the count Redis last gave plus everything asked
+         * since (answered or not, as if all were admitted) plus this call stays within nine tenths
+         * of the limit. The call still goes to Redis with the next script call, where it is
+         * counted; its count (remaining calls) is that estimate. A refusal is never decided here.
+         */
+        void admitEarly(Pending p) {
+            if (p.amount < 0 || p.limit == Long.MAX_VALUE) {
+                return; // taking back, or counting afterwards: nothing to decide, and nobody waits for it
+            }
+            unanswered += p.amount;
+            if (knownCount < 0 || p.limit < EARLY_MIN_LIMIT || !settings.earlyAdmission()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - knownAt > freshNanos || (inFlight && now - sentAt > timeoutNanos)) {
+                return;
+            }
+            long after = knownCount + unanswered;
+            if (after > p.limit - p.limit / 10) {
+                return;
+            }
+            p.early = true;
+            p.complete(new CounterStore.Count(true, after, Math.max(1, knownMillis - TimeUnit.NANOSECONDS.toMillis(now - knownAt))));
+        }
+
+        /** {@code p} is settled (answered, failed or timed out): it no longer counts as unanswered. */
+        private void settled(Pending p) {
+            if (p.amount > 0 && p.limit != Long.MAX_VALUE) {
+                unanswered -= p.amount;
+            }
+        }
+
+        /** A failure: nothing is known of the count until Redis answers again. */
+        private void forget() {
+            knownCount = -1;
         }
 
         void add(Pending p) {
@@ -274,12 +364,17 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 long now = System.nanoTime();
                 while (first != null && first.deadline - now <= 0) { // waited its whole timeout in the queue
                     failures.failed("counter", "timeout");
-                    fail(take());
+                    forget();
+                    failQueued();
                 }
                 if (first == null) {
                     inFlight = false;
                     if (home != null && home.get(key) == this) {
-                        home.remove(key);
+                        if (knownCount >= 0 && loop != null) {
+                            loop.sweepLater(); // what Redis last said is kept while it is fresh enough for early admission
+                        } else {
+                            home.remove(key);
+                        }
                     }
                     return;
                 }
@@ -287,9 +382,10 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 if (c != null) {
                     break;
                 }
+                forget();
                 while (first != null) {
                     failures.failed("counter", "unavailable");
-                    fail(take());
+                    failQueued();
                 }
             }
             long now = System.nanoTime();
@@ -298,23 +394,50 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             byte[][] args = new byte[1 + 2 * n][];
             args[0] = period;
             Pending p = head;
+            int entries = 0;
+            int run = -1; // the entry of the early calls being summed, or -1
+            long runSum = 0;
             for (int k = 0; k < n; k++) {
                 Pending q = take();
-                args[1 + 2 * k] = number(q.amount);
-                args[2 + 2 * k] = limitBytes(q.limit);
+                if (q.early) {
+                    // admitted already: consecutive early calls are counted as one entry, their sum, unconditionally
+                    // (limit MAX), so the script decides and answers once for all of them
+                    if (run < 0) {
+                        run = entries++;
+                        runSum = 0;
+                    }
+                    runSum += q.amount;
+                    q.entry = run;
+                } else {
+                    if (run >= 0) {
+                        args[1 + 2 * run] = number(runSum);
+                        args[2 + 2 * run] = MAX;
+                        run = -1;
+                    }
+                    q.entry = entries;
+                    args[1 + 2 * entries] = number(q.amount);
+                    args[2 + 2 * entries] = limitBytes(q.limit);
+                    entries++;
+                }
                 p = q;
             }
+            if (run >= 0) {
+                args[1 + 2 * run] = number(runSum);
+                args[2 + 2 * run] = MAX;
+            }
+            byte[][] sent = entries < n ? java.util.Arrays.copyOf(args, 1 + 2 * entries) : args;
             p.next = null; // the batch's calls end here; the queue goes on from first
-            Batch batch = new Batch(head, n);
+            Batch batch = new Batch(head, entries);
             inFlight = true;
+            sentAt = now;
             String sha = sliding ? CounterScripts.SLIDING_SHA : CounterScripts.FIXED_SHA;
             RedisAsyncCommands<byte[], byte[]> cmd = c;
             try {
-                cmd.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((r, t) -> {
+                cmd.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, sent).whenComplete((r, t) -> {
                     Throwable cause = unwrap(t);
                     if (cause != null && (cause instanceof RedisNoScriptException || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT"))) {
                         try {
-                            cmd.<List<Object>>eval(sliding ? CounterScripts.SLIDING : CounterScripts.FIXED, ScriptOutputType.MULTI, keys, args)
+                            cmd.<List<Object>>eval(sliding ? CounterScripts.SLIDING : CounterScripts.FIXED, ScriptOutputType.MULTI, keys, sent)
                                     .whenComplete((r2, t2) -> answered(batch, r2, unwrap(t2)));
                         } catch (RuntimeException e) {
                             answered(batch, null, e);
@@ -335,6 +458,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                     CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> timedOut(batch));
                 }
             }
+        }
+
+        /** The first queued call could not be sent: settled per the failure mode. */
+        private void failQueued() {
+            Pending p = take();
+            settled(p);
+            fail(p);
         }
 
         private Pending take() {
@@ -374,20 +504,29 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             if (batch.timer != null) {
                 batch.timer.cancel(false);
             }
-            if (t == null && (r == null || r.size() != 3 * batch.size)) {
-                t = new IllegalStateException("the counter script answered " + (r == null ? "nothing" : r.size() + " values for " + batch.size + " calls"));
+            if (t == null && (r == null || r.size() != 3 * batch.entries)) {
+                t = new IllegalStateException("the counter script answered " + (r == null ? "nothing" : r.size() + " values for " + batch.entries + " entries"));
             }
             if (t == null) {
                 connector.up(slot);
-                int k = 0;
-                for (Pending p = batch.head; p != null; p = p.next, k += 3) {
-                    p.complete(new CounterStore.Count(((Number) r.get(k)).longValue() == 1, ((Number) r.get(k + 1)).longValue(),
-                            ((Number) r.get(k + 2)).longValue()));
+                for (Pending p = batch.head; p != null; p = p.next) {
+                    settled(p);
+                    if (!p.early) { // an early call is complete already: only counted
+                        int k = 3 * p.entry;
+                        p.complete(new CounterStore.Count(((Number) r.get(k)).longValue() == 1, ((Number) r.get(k + 1)).longValue(),
+                                ((Number) r.get(k + 2)).longValue()));
+                    }
                 }
+                int last = 3 * (batch.entries - 1); // the counter after the batch
+                knownCount = ((Number) r.get(last + 1)).longValue();
+                knownMillis = ((Number) r.get(last + 2)).longValue();
+                knownAt = System.nanoTime();
             } else {
                 boolean timeout = t instanceof java.util.concurrent.TimeoutException;
                 connector.down(slot, timeout ? noAnswer() : connector.explain(t));
+                forget();
                 for (Pending p = batch.head; p != null; p = p.next) {
+                    settled(p);
                     failures.failed("counter", timeout ? "timeout" : "unavailable");
                     fail(p);
                 }
@@ -400,7 +539,9 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 return;
             }
             connector.down(slot, noAnswer());
+            forget();
             for (Pending p = batch.head; p != null; p = p.next) {
+                settled(p);
                 failures.failed("counter", "timeout");
                 fail(p);
             }

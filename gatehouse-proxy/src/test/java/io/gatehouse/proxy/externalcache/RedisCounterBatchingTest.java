@@ -64,9 +64,13 @@ class RedisCounterBatchingTest {
     }
 
     private RedisExternalCache connect(RedisServer redis, ExternalCacheSettings.FailureMode mode, Duration timeout) {
+        return connect(redis, mode, timeout, true);
+    }
+
+    private RedisExternalCache connect(RedisServer redis, ExternalCacheSettings.FailureMode mode, Duration timeout, boolean early) {
         caches = new ExternalCaches(loops, Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class, (op, kind) -> failures.add(op + "/" + kind), () -> { });
         return caches.forConfig(new ExternalCacheSettings(RedisConnection.parse("redis://:" + PASSWORD + "@127.0.0.1:" + redis.port, w -> { }),
-                timeout, mode, "t:", null), List.of());
+                timeout, mode, "t:", early, null), List.of());
     }
 
     private EventExecutor loop() {
@@ -137,6 +141,12 @@ class RedisCounterBatchingTest {
 
             int n = 40;
             int m = 15;
+            // the batched and the one-by-one calls fall in one sub-bucket (a tenth of the minute, on the server's clock,
+            // which is this machine's), so their Retry-After can be compared: start just after a sub-bucket begins
+            long intoSubBucket = System.currentTimeMillis() % 6_000;
+            if (intoSubBucket > 2_000) {
+                Thread.sleep(6_000 - intoSubBucket + 50);
+            }
             for (boolean sliding : new boolean[] {true, false}) {
                 String key = sliding ? "rl" : "quota";
                 long before = scriptCalls(redis);
@@ -169,6 +179,132 @@ class RedisCounterBatchingTest {
                 }
             }
             assertThat(failures).isEmpty();
+        }
+    }
+
+    /** Makes the calls in one task of the loop and says, per call, whether its stage was complete when the call returned. */
+    private static List<Boolean> doneAtOnce(EventExecutor loop, RedisExternalCache cache, boolean sliding, String key, List<Call> calls,
+                                            Duration period, List<CompletableFuture<CounterStore.Count>> answers) throws Exception {
+        return loop.submit(() -> {
+            List<Boolean> l = new ArrayList<>();
+            for (Call c : calls) {
+                CompletableFuture<CounterStore.Count> f = (sliding ? cache.tryAddSlidingAsync(key, c.amount, c.limit, period)
+                        : cache.tryAddAsync(key, c.amount, c.limit, period)).toCompletableFuture();
+                l.add(f.isDone());
+                answers.add(f);
+            }
+            return l;
+        }).get(5, TimeUnit.SECONDS);
+    }
+
+    /** The counter Redis holds for {@code key}: the sum of a sliding window's sub-buckets, or a fixed window's value. */
+    private static long stored(RedisServer redis, boolean sliding, String key) {
+        String raw = sliding ? redis.command("HVALS", "t:s:" + key) : redis.command("GET", "t:c:" + key);
+        long sum = 0;
+        for (String line : raw.split("\r\n")) {
+            if (line.matches("-?\\d+")) {
+                sum += Long.parseLong(line);
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void farFromItsLimitACallIsAdmittedAtOnceAndStillCountedInRedis() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            Duration minute = Duration.ofSeconds(60);
+            for (boolean sliding : new boolean[] {true, false}) {
+                String key = sliding ? "early-rl" : "early-quota";
+                EventExecutor loop = loop();
+                // the first call of a key waits: nothing is known of its count yet
+                List<CompletableFuture<CounterStore.Count>> first = new ArrayList<>();
+                assertThat(doneAtOnce(loop, cache, sliding, key, ones(1, 1000), minute, first)).containsExactly(false);
+                assertThat(first.get(0).get(5, TimeUnit.SECONDS).count()).isEqualTo(1);
+                List<CompletableFuture<CounterStore.Count>> answers = new ArrayList<>();
+                List<Boolean> done = doneAtOnce(loop, cache, sliding, key, ones(50, 1000), minute, answers);
+                assertThat(done).as("sliding %s", sliding).containsOnly(true);
+                for (int i = 0; i < 50; i++) {
+                    CounterStore.Count c = answers.get(i).getNow(null);
+                    assertThat(c.allowed()).isTrue();
+                    assertThat(c.count()).as("call %d's count (remaining calls = limit - count)", i + 2).isEqualTo(i + 2);
+                }
+                // each is still counted in Redis, with the next script call
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (stored(redis, sliding, key) < 51 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(stored(redis, sliding, key)).isEqualTo(51);
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void withinTheLastTenthOfTheLimitEveryCallWaitsForRedisAndTheLimitHolds() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            Duration minute = Duration.ofSeconds(60);
+            for (boolean sliding : new boolean[] {true, false}) {
+                String key = sliding ? "edge-rl" : "edge-quota";
+                EventExecutor loop = loop();
+                oneByOne(loop, cache, sliding, key, ones(1, 100), minute);
+                List<CompletableFuture<CounterStore.Count>> answers = new ArrayList<>();
+                List<Boolean> done = doneAtOnce(loop, cache, sliding, key, ones(150, 100), minute, answers);
+                // counted 1, then the calls that keep the count within 90 (1 + 89) are admitted at once; the rest wait
+                for (int i = 0; i < 150; i++) {
+                    assertThat(done.get(i)).as("call %d admitted at once (sliding %s)", i + 2, sliding).isEqualTo(i < 89);
+                }
+                long allowed = 0;
+                for (int i = 0; i < 150; i++) {
+                    CounterStore.Count c = answers.get(i).get(5, TimeUnit.SECONDS);
+                    if (c.allowed()) {
+                        allowed++;
+                        assertThat(c.count()).isEqualTo(i + 2);
+                    } else {
+                        assertThat(c.count()).isEqualTo(100);
+                    }
+                }
+                assertThat(allowed + 1).as("admitted in all (sliding %s)", sliding).isEqualTo(100);
+                assertThat(stored(redis, sliding, key)).isEqualTo(100);
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void smallLimitsAndOldAnswersAreAlwaysDecidedByRedis() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2));
+            EventExecutor loop = loop();
+            Duration minute = Duration.ofSeconds(60);
+            oneByOne(loop, cache, true, "small", ones(1, 99), minute);
+            assertThat(doneAtOnce(loop, cache, true, "small", ones(3, 99), minute, new ArrayList<>())).containsOnly(false);
+            // a one-second window: an answer older than a tenth of it is not trusted
+            Duration second = Duration.ofSeconds(1);
+            oneByOne(loop, cache, true, "fast", ones(1, 1000), second);
+            List<CompletableFuture<CounterStore.Count>> answers = new ArrayList<>();
+            assertThat(doneAtOnce(loop, cache, true, "fast", ones(1, 1000), second, answers)).containsExactly(true);
+            answers.get(0).get(5, TimeUnit.SECONDS);
+            Thread.sleep(100); // the batch of that call has been answered (a fresh answer), then 100 ms more
+            Thread.sleep(60);
+            assertThat(doneAtOnce(loop, cache, true, "fast", ones(1, 1000), second, new ArrayList<>())).containsExactly(false);
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    @Test
+    void withEarlyAdmissionOffEveryCallWaitsForRedis() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.OPEN, Duration.ofSeconds(2), false);
+            EventExecutor loop = loop();
+            Duration minute = Duration.ofSeconds(60);
+            oneByOne(loop, cache, true, "exact", ones(1, 1000), minute);
+            List<CompletableFuture<CounterStore.Count>> answers = new ArrayList<>();
+            assertThat(doneAtOnce(loop, cache, true, "exact", ones(20, 1000), minute, answers)).containsOnly(false);
+            for (int i = 0; i < 20; i++) {
+                assertThat(answers.get(i).get(5, TimeUnit.SECONDS).count()).isEqualTo(i + 2);
+            }
         }
     }
 
