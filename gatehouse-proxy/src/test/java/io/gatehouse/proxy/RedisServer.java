@@ -21,7 +21,7 @@ public final class RedisServer implements AutoCloseable {
     public final String password;
     private final Path dir;
     private final String binary;
-    private final List<String> tls;
+    private final List<String> tls; // extra options: TLS (with --tls-cert-file: the port is the TLS port), or a cluster node's
     private Process process;
 
     public RedisServer(Path dir, String password) {
@@ -41,6 +41,26 @@ public final class RedisServer implements AutoCloseable {
                 keyFile.toString(), "--tls-ca-cert-file", caFile.toString(), "--tls-auth-clients", "no"));
     }
 
+    /**
+     * A node for a Redis Cluster ({@code --cluster-enabled yes}), not in one yet: on a port whose
+     * cluster bus port (port + 10000) is free too.
+     */
+    public static RedisServer clusterNode(Path dir, String password) {
+        int port;
+        for (;;) {
+            port = Ports.free();
+            if (port + 10000 <= 65535) {
+                try (java.net.ServerSocket bus = new java.net.ServerSocket(port + 10000, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    break;
+                } catch (IOException inUse) {
+                    // another
+                }
+            }
+        }
+        return new RedisServer(dir, password, port, List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "2000", "--masterauth", password));
+    }
+
     private RedisServer(Path dir, String password, int port, List<String> tls) {
         this.tls = tls;
         this.binary = ExternalTools.require("redis-server");
@@ -56,8 +76,9 @@ public final class RedisServer implements AutoCloseable {
             Files.createDirectories(dir);
             List<String> cmd = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1",
                     "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--protected-mode", "no"));
-            if (tls.isEmpty()) {
+            if (!tls.contains("--tls-cert-file")) {
                 cmd.addAll(List.of("--port", Integer.toString(port)));
+                cmd.addAll(tls); // other options (a cluster node's)
             } else {
                 cmd.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port)));
                 cmd.addAll(tls);

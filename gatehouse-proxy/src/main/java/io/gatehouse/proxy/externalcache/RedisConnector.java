@@ -10,8 +10,16 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -59,6 +67,11 @@ import java.util.concurrent.TimeoutException;
  * that is down. When a first connection fails (at load: wrong password, nothing listening), this
  * class tries it again every 2 s.
  *
+ * <p>A Redis Cluster is found by the first connection ({@code INFO cluster}); the connections are
+ * then made again with Lettuce's cluster client (the connection string's endpoints as seeds),
+ * still one per loop and each node's connection of it on that loop, with a connection to every
+ * master opened before use and the topology read again every 30 s and on redirections.
+ *
  * <p>The state {@code /health} shows is the connections' together: up when every one is, down
  * (with the reason) when any is. Changes (connected, lost) are logged once each on
  * {@code gatehouse.externalcache}, naming host:port and never the password.
@@ -81,10 +94,19 @@ final class RedisConnector implements AutoCloseable {
     private final EventExecutorGroup computation;
     private final HashedWheelTimer timer;
     private final RedisURI uri;
+    /** Every endpoint of the connection string, the seeds of a cluster. */
+    private final List<RedisURI> seeds;
     private final Duration connectTimeout;
     private final ClientOptions options;
-    /** One per gateway event loop (index = the loop's), or one alone on Lettuce's own I/O threads. */
-    private final Slot[] slots;
+    /** The gateway loops the connections are registered on (empty: Lettuce's own I/O threads). */
+    private final List<EventLoop> loops;
+    /**
+     * One per gateway event loop (index = the loop's), or one alone on Lettuce's own I/O threads;
+     * replaced once, by cluster connections, when the first connection finds a cluster.
+     */
+    private volatile Slot[] slots;
+    /** Whether Redis is a cluster (found with INFO cluster on the first connection). */
+    private volatile boolean cluster;
     /** The slots not known to be up (guarded by this). */
     private final boolean[] slotDown;
     private volatile State state = State.CONNECTING;
@@ -93,16 +115,23 @@ final class RedisConnector implements AutoCloseable {
     private volatile boolean closed;
     private final Runnable onChange;
 
-    /** One connection: its client (and, on a gateway loop, the resources that pin it there). */
+    /**
+     * One connection (to a cluster: one cluster connection, itself one connection per node, all on
+     * the same loop): its client, and, on a gateway loop, the resources that pin it there.
+     */
     private final class Slot {
         final int index;
+        final EventLoop loop;
+        final boolean cluster;
         final ClientResources resources;
-        final RedisClient client;
-        volatile StatefulRedisConnection<byte[], byte[]> connection;
-        volatile RedisAsyncCommands<byte[], byte[]> commands;
+        final AbstractRedisClient client;
+        volatile StatefulConnection<byte[], byte[]> connection;
+        volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
 
-        Slot(int index, EventLoop loop) {
+        Slot(int index, EventLoop loop, boolean cluster) {
             this.index = index;
+            this.loop = loop;
+            this.cluster = cluster;
             DefaultClientResources.Builder b = DefaultClientResources.builder()
                     .eventExecutorGroup(computation).timer(timer)
                     .commandLatencyRecorder(CommandLatencyRecorder.disabled())
@@ -113,8 +142,19 @@ final class RedisConnector implements AutoCloseable {
                 b.ioThreadPoolSize(2);
             }
             this.resources = b.build();
-            this.client = RedisClient.create(resources, uri);
-            client.setOptions(options);
+            if (cluster) {
+                RedisClusterClient c = RedisClusterClient.create(resources, seeds);
+                c.setOptions(ClusterClientOptions.builder(options)
+                        // follow failovers and resharding: on redirects and lost connections, and every 30 s
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                .enablePeriodicRefresh(Duration.ofSeconds(30)).enableAllAdaptiveRefreshTriggers().build())
+                        .build());
+                this.client = c;
+            } else {
+                RedisClient c = RedisClient.create(resources, uri);
+                c.setOptions(options);
+                this.client = c;
+            }
             client.addListener(new RedisConnectionStateListener() {
                 @Override
                 public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
@@ -125,28 +165,59 @@ final class RedisConnector implements AutoCloseable {
 
                 @Override
                 public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
-                    if (!closed) {
+                    // a connection closed on purpose (the cluster client's topology queries, a failed handshake,
+                    // a replaced connection) is not a lost one: only one still open is reconnecting
+                    if (!closed && c.isOpen()) {
                         down(index, LOST);
                     }
                 }
             });
         }
 
-        CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connect() {
-            return client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+        CompletableFuture<? extends StatefulConnection<byte[], byte[]>> connect() {
+            if (cluster) { // the cluster client connects once it knows the topology (asked of the seeds, CLUSTER NODES)
+                RedisClusterClient c = (RedisClusterClient) client;
+                return c.refreshPartitionsAsync().toCompletableFuture().thenCompose(v -> c.connectAsync(ByteArrayCodec.INSTANCE))
+                        .thenCompose(conn -> toEveryNode(c, conn).thenApply(v -> conn));
+            }
+            return ((RedisClient) client).connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
         }
 
-        void connected(StatefulRedisConnection<byte[], byte[]> c) {
+        /**
+         * Opens the cluster connection's connection to every master now: a command for a node whose
+         * connection is still being made is refused at once (commands are never queued while
+         * disconnected), so they are made before the first request, and again when the topology
+         * changes (a failover, a resharding).
+         */
+        private CompletableFuture<Void> toEveryNode(RedisClusterClient c, StatefulRedisClusterConnection<byte[], byte[]> conn) {
+            List<CompletableFuture<?>> all = new java.util.ArrayList<>();
+            for (RedisClusterNode node : c.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    all.add(conn.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()).toCompletableFuture()
+                            .exceptionally(t -> null)); // a node that cannot be reached now is tried again by the client
+                }
+            }
+            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        }
+
+        void connected(StatefulConnection<byte[], byte[]> c) {
             connection = c;
-            commands = c.async();
+            if (c instanceof StatefulRedisClusterConnection<byte[], byte[]> cc) {
+                commands = cc.async();
+                RedisClusterClient client = (RedisClusterClient) this.client;
+                resources.eventBus().get().subscribe(e -> {
+                    if (e instanceof ClusterTopologyChangedEvent && !closed) {
+                        toEveryNode(client, cc);
+                    }
+                });
+            } else {
+                commands = ((StatefulRedisConnection<byte[], byte[]>) c).async();
+            }
             up(index);
         }
 
         void close() {
-            StatefulRedisConnection<byte[], byte[]> c = connection;
-            if (c != null) {
-                c.closeAsync();
-            }
+            // closes its connections too
             client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((v, t) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
         }
     }
@@ -191,7 +262,14 @@ final class RedisConnector implements AutoCloseable {
         this.trustAnchors = List.copyOf(trustAnchors);
         this.onChange = onChange;
         this.connectTimeout = settings.connectTimeout() != null ? settings.connectTimeout() : DEFAULT_CONNECT_TIMEOUT;
-        this.uri = uri(settings);
+        this.uri = uri(settings, settings.endpoints().get(0));
+        this.seeds = settings.sentinelMaster() != null ? List.of()
+                : settings.endpoints().stream().map(e -> {
+                    RedisURI u = uri(settings, e);
+                    u.setDatabase(0); // a cluster has only database 0
+                    return u;
+                }).toList();
+        this.loops = List.copyOf(loops);
         ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -208,18 +286,12 @@ final class RedisConnector implements AutoCloseable {
         java.util.Arrays.fill(slotDown, true);
         this.slots = new Slot[slotDown.length];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(i, loops.isEmpty() ? null : loops.get(i));
+            slots[i] = new Slot(i, loops.isEmpty() ? null : loops.get(i), false);
         }
     }
 
-    /** Whether the connections run on the gateway's event loops (one per loop), so answers need no hop. */
-    boolean onGatewayLoops() {
-        return slots.length > 1 || slots[0].resources.eventLoopGroupProvider() instanceof OneLoop;
-    }
-
-    private static RedisURI uri(RedisConnection c) {
+    private static RedisURI uri(RedisConnection c, RedisConnection.Endpoint first) {
         RedisURI.Builder b;
-        RedisConnection.Endpoint first = c.endpoints().get(0);
         if (c.sentinelMaster() != null) {
             b = RedisURI.Builder.sentinel(first.host(), first.port(), c.sentinelMaster());
             for (RedisConnection.Endpoint e : c.endpoints().subList(1, c.endpoints().size())) {
@@ -271,16 +343,28 @@ final class RedisConnector implements AutoCloseable {
     /**
      * Connects every slot, waiting at most the connect timeout (this runs at load, off the event
      * loops). A failure is logged as an error naming host:port and why; the gateway starts anyway
-     * (limits follow failureMode, lookups miss) and the slot keeps trying every 2 s.
+     * (limits follow failureMode, lookups miss) and the slot keeps trying every 2 s. When the first
+     * connection finds a cluster, the slots are made again as cluster connections, waited for too.
      */
     void connectAtLoad() {
-        List<CompletableFuture<StatefulRedisConnection<byte[], byte[]>>> pending = new java.util.ArrayList<>();
-        for (Slot s : slots) {
+        long deadline = System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
+        connectAll(slots, deadline);
+        Slot first = slots[0];
+        if (!cluster && first.connection != null && isCluster(first, deadline)) {
+            Slot[] fresh = clusterSlots();
+            connectAll(fresh, System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
+            replace(fresh);
+        }
+    }
+
+    /** Connects {@code set}, waiting until {@code deadline}; a slot not connected by then is retried every 2 s. */
+    private void connectAll(Slot[] set, long deadline) {
+        List<CompletableFuture<? extends StatefulConnection<byte[], byte[]>>> pending = new java.util.ArrayList<>();
+        for (Slot s : set) {
             pending.add(s.connect());
         }
-        long deadline = System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
-        for (int i = 0; i < slots.length; i++) {
-            Slot s = slots[i];
+        for (int i = 0; i < set.length; i++) {
+            Slot s = set[i];
             try {
                 s.connected(pending.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (InterruptedException e) {
@@ -289,11 +373,65 @@ final class RedisConnector implements AutoCloseable {
                 return;
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
                 // a connection that comes after all is closed, not leaked; the retry makes another
-                pending.get(i).thenAccept(StatefulRedisConnection::closeAsync);
+                pending.get(i).thenAccept(StatefulConnection::closeAsync);
                 down(i, explain(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
                 retryLater(s);
             }
         }
+    }
+
+    /** Whether the server {@code s} is connected to is a cluster node ({@code INFO cluster}: {@code cluster_enabled:1}). */
+    private boolean isCluster(Slot s, long deadline) {
+        if (settings.sentinelMaster() != null) {
+            return false; // Sentinel serves a replicated master, never a cluster
+        }
+        try {
+            String info = s.commands.info("cluster").get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return info != null && info.contains("cluster_enabled:1");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.warn("external cache {}: could not ask whether it is a cluster ({}); spoken to as a single Redis",
+                    settings.display(), explain(e));
+            return false;
+        }
+    }
+
+    /** A cluster connection per loop (each node's connection of it on that loop), not connected yet. */
+    private Slot[] clusterSlots() {
+        Slot[] fresh = new Slot[slots.length];
+        for (int i = 0; i < fresh.length; i++) {
+            fresh[i] = new Slot(i, loops.isEmpty() ? null : loops.get(i), true);
+        }
+        return fresh;
+    }
+
+    /** Puts the cluster connections in service; the single-node ones close a few seconds later (their answers come first). */
+    private void replace(Slot[] fresh) {
+        Slot[] old;
+        synchronized (this) {
+            if (closed || cluster) {
+                for (Slot s : fresh) {
+                    s.close();
+                }
+                return;
+            }
+            cluster = true;
+            old = slots;
+            slots = fresh;
+        }
+        log.info("external cache {}: a Redis Cluster ({} seed{}); its nodes are found and followed by the cluster client",
+                settings.display(), seeds.size(), seeds.size() == 1 ? "" : "s");
+        if (settings.database() != 0) {
+            log.warn("external cache {}: a cluster has only database 0; the connection string's database {} is not used",
+                    settings.display(), settings.database());
+        }
+        computation.schedule(() -> {
+            for (Slot s : old) {
+                s.close();
+            }
+        }, 5, TimeUnit.SECONDS);
     }
 
     private void retryLater(Slot s) {
@@ -312,9 +450,24 @@ final class RedisConnector implements AutoCloseable {
                     c.closeAsync();
                 } else {
                     s.connected(c);
+                    if (!s.cluster && !cluster && s.index == 0) {
+                        // Redis was down at load: ask now whether it is a cluster (off the loops: this waits)
+                        computation.execute(() -> {
+                            if (isCluster(s, System.nanoTime() + connectTimeout.toNanos())) {
+                                Slot[] fresh = clusterSlots();
+                                connectAll(fresh, System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
+                                replace(fresh);
+                            }
+                        });
+                    }
                 }
             });
         }, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the connections are to a Redis Cluster. */
+    boolean cluster() {
+        return cluster;
     }
 
     /**
@@ -322,8 +475,9 @@ final class RedisConnector implements AutoCloseable {
      * connection, or of the first, for a caller off the loops: {@code -1}), or null while that
      * connection has never been made.
      */
-    RedisAsyncCommands<byte[], byte[]> commands(int loopIndex) {
-        return slots[loopIndex >= 0 && loopIndex < slots.length ? loopIndex : 0].commands;
+    RedisClusterAsyncCommands<byte[], byte[]> commands(int loopIndex) {
+        Slot[] all = slots;
+        return all[loopIndex >= 0 && loopIndex < all.length ? loopIndex : 0].commands;
     }
 
     /** A command on the connection of {@code slot} was answered (or it reconnected): it is up. */
@@ -418,8 +572,12 @@ final class RedisConnector implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
-        for (Slot s : slots) {
+        Slot[] all;
+        synchronized (this) {
+            closed = true;
+            all = slots;
+        }
+        for (Slot s : all) {
             s.close();
         }
         computation.schedule(() -> {

@@ -9,7 +9,7 @@ import io.gatehouse.policy.spi.ExternalCache;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 
@@ -359,7 +359,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         /** Sends the queued calls (up to MAX_BATCH) in one script call, or forgets this key when none is left. */
         void send() {
             inFlight = true; // a call that a settled one's request makes meanwhile only queues
-            RedisAsyncCommands<byte[], byte[]> c;
+            RedisClusterAsyncCommands<byte[], byte[]> c;
             for (;;) {
                 long now = System.nanoTime();
                 while (first != null && first.deadline - now <= 0) { // waited its whole timeout in the queue
@@ -431,7 +431,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             inFlight = true;
             sentAt = now;
             String sha = sliding ? CounterScripts.SLIDING_SHA : CounterScripts.FIXED_SHA;
-            RedisAsyncCommands<byte[], byte[]> cmd = c;
+            RedisClusterAsyncCommands<byte[], byte[]> cmd = c;
             try {
                 cmd.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, sent).whenComplete((r, t) -> {
                     Throwable cause = unwrap(t);
@@ -649,11 +649,11 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
      * exceptionally when it fails or {@code timeout} passes first (counted, and the connector's
      * state follows).
      */
-    private <T> CompletableFuture<T> call(String op, Function<RedisAsyncCommands<byte[], byte[]>, CompletionStage<T>> command) {
+    private <T> CompletableFuture<T> call(String op, Function<RedisClusterAsyncCommands<byte[], byte[]>, CompletionStage<T>> command) {
         int slot = callersLoopIndex();
         EventExecutor loop = slot < 0 ? null : perLoop[slot].loop;
         CompletableFuture<T> out = new CompletableFuture<>();
-        RedisAsyncCommands<byte[], byte[]> c = connector.commands(slot);
+        RedisClusterAsyncCommands<byte[], byte[]> c = connector.commands(slot);
         if (c == null) {
             failures.failed(op, "unavailable");
             out.completeExceptionally(new IllegalStateException("not connected: " + connector.reason()));
