@@ -99,7 +99,18 @@ public final class Gateway implements AutoCloseable {
         metrics.telemetry(telemetry);
         runtime = new GatewayRuntime(first, new UpstreamPool(socketClass, metrics), metrics);
         runtime.accessLog = AccessLog.open(config.model().gateway().accessLog(), metrics);
-        externalCaches = new io.gatehouse.proxy.externalcache.ExternalCaches(workers, socketClass, metrics::externalCacheFailure, () -> { });
+        externalCaches = new io.gatehouse.proxy.externalcache.ExternalCaches(workers, socketClass,
+                new io.gatehouse.proxy.externalcache.RedisExternalCache.Failures() {
+                    @Override
+                    public void failed(String operation, String kind) {
+                        metrics.externalCacheFailure(operation, kind);
+                    }
+
+                    @Override
+                    public void admittedOverLimit(long calls) {
+                        metrics.externalCacheEarlyOverLimit(calls);
+                    }
+                }, () -> { });
         metrics.externalCache(externalCaches);
         bindExternalCache(config);
         bindOutbound(first);

@@ -172,11 +172,18 @@ public final class GatewayMetrics implements MetricSink {
                 .register(registry);
     }
 
+    /** {@code gatehouse_external_cache_early_over_limit_total}, registered with the external cache's gauge. */
+    private volatile Counter earlyOverLimit;
+
     /** The external cache's state: {@code gatehouse_external_cache_up} (1 answering, 0 not, -1 none configured). */
     void externalCache(io.gatehouse.proxy.externalcache.ExternalCaches caches) {
         Gauge.builder("gatehouse_external_cache_up", caches, io.gatehouse.proxy.externalcache.ExternalCaches::upValue)
                 .description("1 while the external cache (gateway.externalCache, Redis) answers, 0 while it does not, -1 when none is configured")
                 .strongReference(true).register(registry);
+        earlyOverLimit = Counter.builder("gatehouse_external_cache_early_over_limit")
+                .description("Calls admitted early (gateway.externalCache.earlyAdmission, before Redis counted them) that Redis then "
+                        + "counted over their limit: how far shared limits were passed")
+                .register(registry);
     }
 
     /**
@@ -186,6 +193,14 @@ public final class GatewayMetrics implements MetricSink {
     public void externalCacheFailure(String operation, String kind) {
         counter("gatehouse_external_cache_failures", "Calls to the external cache (Redis) that failed or timed out, by operation and kind",
                 "operation", operation, "kind", kind).increment();
+    }
+
+    /**
+     * Calls a limit admitted early ({@code gateway.externalCache.earlyAdmission}) that Redis then
+     * counted over their limit.
+     */
+    public void externalCacheEarlyOverLimit(long calls) {
+        earlyOverLimit.increment(calls);
     }
 
     /** A reload was refused: the config that serves stays. */

@@ -68,6 +68,14 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
     /** Where failures are counted ({@code gatehouse_external_cache_failures_total}). */
     public interface Failures {
         void failed(String operation, String kind);
+
+        /**
+         * Calls admitted early that Redis then counted over their limit
+         * ({@code gatehouse_external_cache_early_over_limit_total}): by how many calls the shared
+         * limit was passed.
+         */
+        default void admittedOverLimit(long calls) {
+        }
     }
 
     RedisExternalCache(RedisConnector connector, ExternalCacheSettings settings, EventExecutorGroup loops, Failures failures) {
@@ -230,11 +238,14 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         final Pending head;
         /** The script call's entries: one per call, but one for each run of consecutive early calls. */
         final int entries;
+        /** Whether it carries early calls. */
+        final boolean early;
         ScheduledFuture<?> timer;
 
-        Batch(Pending head, int entries) {
+        Batch(Pending head, int entries, boolean early) {
             this.head = head;
             this.entries = entries;
+            this.early = early;
         }
     }
 
@@ -324,6 +335,39 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             p.early = true;
             p.complete(new CounterStore.Count(true, after, Math.max(1, knownMillis - TimeUnit.NANOSECONDS.toMillis(now - knownAt))));
+        }
+
+        /**
+         * Counts the early calls of an answered batch that took the counter over their limit: a run
+         * of early calls is one entry whose answer is the count after all of them, so each call's
+         * count is found again from the run's start (that count less the run's sum).
+         */
+        private void overLimit(Batch batch, List<Object> r) {
+            long[] sums = new long[batch.entries];
+            for (Pending p = batch.head; p != null; p = p.next) {
+                if (p.early) {
+                    sums[p.entry] += p.amount;
+                }
+            }
+            long[] running = new long[batch.entries];
+            boolean[] started = new boolean[batch.entries];
+            long over = 0;
+            for (Pending p = batch.head; p != null; p = p.next) {
+                if (p.early) {
+                    int e = p.entry;
+                    if (!started[e]) {
+                        started[e] = true;
+                        running[e] = ((Number) r.get(3 * e + 1)).longValue() - sums[e];
+                    }
+                    running[e] += p.amount;
+                    if (running[e] > p.limit) {
+                        over++;
+                    }
+                }
+            }
+            if (over > 0) {
+                failures.admittedOverLimit(over);
+            }
         }
 
         /** {@code p} is settled (answered, failed or timed out): it no longer counts as unanswered. */
@@ -427,7 +471,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             byte[][] sent = entries < n ? java.util.Arrays.copyOf(args, 1 + 2 * entries) : args;
             p.next = null; // the batch's calls end here; the queue goes on from first
-            Batch batch = new Batch(head, entries);
+            Batch batch = new Batch(head, entries, entries < n || run >= 0 || head.early);
             inFlight = true;
             sentAt = now;
             String sha = sliding ? CounterScripts.SLIDING_SHA : CounterScripts.FIXED_SHA;
@@ -516,6 +560,9 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                         p.complete(new CounterStore.Count(((Number) r.get(k)).longValue() == 1, ((Number) r.get(k + 1)).longValue(),
                                 ((Number) r.get(k + 2)).longValue()));
                     }
+                }
+                if (batch.early) {
+                    overLimit(batch, r);
                 }
                 int last = 3 * (batch.entries - 1); // the counter after the batch
                 knownCount = ((Number) r.get(last + 1)).longValue();
