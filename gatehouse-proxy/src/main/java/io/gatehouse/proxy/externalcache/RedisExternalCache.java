@@ -441,9 +441,11 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             int entries = 0;
             int run = -1; // the entry of the early calls being summed, or -1
             long runSum = 0;
+            boolean anyEarly = false;
             for (int k = 0; k < n; k++) {
                 Pending q = take();
                 if (q.early) {
+                    anyEarly = true;
                     // admitted already: consecutive early calls are counted as one entry, their sum, unconditionally
                     // (limit MAX), so the script decides and answers once for all of them
                     if (run < 0) {
@@ -471,7 +473,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             byte[][] sent = entries < n ? java.util.Arrays.copyOf(args, 1 + 2 * entries) : args;
             p.next = null; // the batch's calls end here; the queue goes on from first
-            Batch batch = new Batch(head, entries, entries < n || run >= 0 || head.early);
+            Batch batch = new Batch(head, entries, anyEarly);
             inFlight = true;
             sentAt = now;
             String sha = sliding ? CounterScripts.SLIDING_SHA : CounterScripts.FIXED_SHA;

@@ -339,6 +339,16 @@ class RedisCounterBatchingTest {
             List<CompletableFuture<CounterStore.Count>> next = new ArrayList<>();
             assertThat(doneAtOnce(loopA, a, true, "shared", ones(1, 100), minute, next)).containsExactly(false);
             assertThat(next.get(0).get(5, TimeUnit.SECONDS).allowed()).isFalse();
+
+            // one early call between two that wait (limits under 100 are never early): still counted when over
+            oneByOne(loopA, a, true, "mixed", List.of(new Call(1, 1000)), minute); // A knows: 1
+            together(otherLoops.next(), b, true, "mixed", List.of(new Call(1049, 1_000_000)), minute); // 1050 in Redis
+            List<CompletableFuture<CounterStore.Count>> mixed = new ArrayList<>();
+            assertThat(doneAtOnce(loopA, a, true, "mixed", List.of(new Call(1, 50), new Call(1, 1000), new Call(1, 50)), minute, mixed))
+                    .containsExactly(false, true, false);
+            assertThat(mixed.get(0).get(5, TimeUnit.SECONDS).allowed()).isFalse();
+            assertThat(mixed.get(2).get(5, TimeUnit.SECONDS).allowed()).isFalse();
+            assertThat(overLimit.get()).isEqualTo(17);
             assertThat(failures).isEmpty();
         } finally {
             if (other != null) {
