@@ -358,6 +358,36 @@ class RedisCounterBatchingTest {
         }
     }
 
+    /**
+     * Early admission stops once Redis stops answering: a call made while the key's last script
+     * call is younger than the timeout is admitted early, but once that call has timed out nothing
+     * is known of the count, and with {@code failureMode: closed} the next call waits and is
+     * refused with 503.
+     */
+    @Test
+    void earlyAdmissionStopsWhenRedisStopsAnsweringAndFailureModeClosedRefuses() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
+            RedisExternalCache cache = connect(redis, ExternalCacheSettings.FailureMode.CLOSED, Duration.ofMillis(200));
+            EventExecutor loop = loop();
+            Duration minute = Duration.ofSeconds(60);
+            oneByOne(loop, cache, true, "stops", ones(1, 1000), minute); // known: 1
+            long pid = pid(redis.port);
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+            try {
+                assertThat(doneAtOnce(loop, cache, true, "stops", ones(1, 1000), minute, new ArrayList<>())).containsExactly(true);
+                Thread.sleep(400); // its script call times out (200 ms): the count is no longer known
+                List<CompletableFuture<CounterStore.Count>> after = new ArrayList<>();
+                assertThat(doneAtOnce(loop, cache, true, "stops", ones(1, 1000), minute, after)).containsExactly(false);
+                Throwable cause = org.assertj.core.api.Assertions.catchThrowable(() -> after.get(0).get(5, TimeUnit.SECONDS));
+                assertThat(cause).hasCauseInstanceOf(PolicyRejection.class);
+                assertThat(((PolicyRejection) cause.getCause()).status()).isEqualTo(503);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
+            assertThat(failures).contains("counter/timeout");
+        }
+    }
+
     @Test
     void withEarlyAdmissionOffEveryCallWaitsForRedis() throws Exception {
         try (RedisServer redis = new RedisServer(tmp.resolve("redis"), PASSWORD)) {
