@@ -350,7 +350,7 @@ final class RedisConnector implements AutoCloseable {
         long deadline = System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
         connectAll(slots, deadline);
         Slot first = slots[0];
-        if (!cluster && first.connection != null && isCluster(first, deadline)) {
+        if (!cluster && first.connection != null && isCluster(first, System.nanoTime() + connectTimeout.toNanos())) {
             Slot[] fresh = clusterSlots();
             connectAll(fresh, System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
             replace(fresh);
