@@ -98,7 +98,7 @@ final class ApiopsImporter {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern ELEMENT = Pattern.compile("<([A-Za-z][A-Za-z0-9._-]*)[\\s/>]");
     private static final Pattern BACKEND_ID = Pattern.compile("<set-backend-service\\b[^>]*\\bbackend-id\\s*=\\s*[\"']([^\"']+)[\"']");
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    static final ObjectMapper JSON = JsonMapper.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper YAML = new YAMLMapper();
 
@@ -196,10 +196,17 @@ final class ApiopsImporter {
 
     /** After a failure, the files folder this run made is removed: nothing half-written is left. */
     private static void removeCopies(Path files, boolean existed) {
-        if (existed || !Files.exists(files)) {
+        if (!existed) {
+            deleteTree(files);
+        }
+    }
+
+    /** Deletes {@code dir} and everything in it, as far as it can: the error being reported (or the result) matters more. */
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
             return;
         }
-        try (Stream<Path> s = Files.walk(files)) {
+        try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
@@ -307,7 +314,9 @@ final class ApiopsImporter {
             }
             if (url == null || !(url.startsWith("http://") || url.startsWith("https://")) || url.contains("?")
                     || url.contains("#") || url.contains("@")) {
-                notCarried.add(rel(info) + ": backend '" + id + "': url " + (url == null ? "missing" : "'" + url + "'")
+                // the URL is shown without its user info: it may hold a password
+                notCarried.add(rel(info) + ": backend '" + id + "': url " + (url == null ? "missing"
+                        : "'" + url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", "$1****@") + "'")
                         + " is not an http(s) URL without query, fragment or user info");
                 continue;
             }
@@ -1046,7 +1055,7 @@ final class ApiopsImporter {
         return v.asText();
     }
 
-    private static String located(Path file, JsonProcessingException e, String what) {
+    static String located(Path file, JsonProcessingException e, String what) {
         JsonLocation loc = e.getLocation();
         String where = loc == null || loc.getLineNr() < 1 ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr();
         return file + where + ": " + what + ": " + e.getOriginalMessage();

@@ -1,11 +1,7 @@
 package io.gatehouse.cli;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
@@ -13,14 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code gatehouse import arm TEMPLATE.json}: an ARM template export of an APIM service (the
@@ -38,7 +32,6 @@ import java.util.stream.Stream;
  */
 final class ArmTemplateImporter {
     private static final String PREFIX = "Microsoft.ApiManagement/service";
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final Pattern LITERAL = Pattern.compile("'((?:[^']|'')*)'");
     private static final Pattern PARAMETER = Pattern.compile("\\[\\s*parameters\\(\\s*'((?:[^']|'')*)'\\s*\\)\\s*]");
 
@@ -79,11 +72,9 @@ final class ArmTemplateImporter {
     ApiopsImporter.Result run() throws ApiopsImporter.ImportException {
         JsonNode doc;
         try {
-            doc = JSON.readTree(template.toFile());
+            doc = ApiopsImporter.JSON.readTree(template.toFile());
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            throw new ApiopsImporter.ImportException(template + (loc == null || loc.getLineNr() < 1 ? ""
-                    : ":" + loc.getLineNr() + ":" + loc.getColumnNr()) + ": not valid JSON: " + e.getOriginalMessage());
+            throw new ApiopsImporter.ImportException(ApiopsImporter.located(template, e, "not valid JSON"));
         } catch (IOException e) {
             throw new ApiopsImporter.ImportException(template + ": cannot read: " + e.getMessage());
         }
@@ -104,11 +95,7 @@ final class ArmTemplateImporter {
                 return new ApiopsImporter(root, output, filesDir, port, force)
                         .convertedFrom("the ARM template " + template, "gatehouse import arm", origins, notes).run();
             } finally {
-                try (Stream<Path> s = Files.walk(root)) {
-                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                ApiopsImporter.deleteTree(root); // best effort: never in place of the result or the error
             }
         } catch (IOException e) {
             throw new ApiopsImporter.ImportException("cannot convert the template: " + e.getMessage());
@@ -152,7 +139,7 @@ final class ArmTemplateImporter {
     }
 
     private void place(String kind, List<String> n, JsonNode properties, String label) throws IOException {
-        ObjectNode p = properties.isObject() ? ((ObjectNode) properties).deepCopy() : JSON.createObjectNode();
+        ObjectNode p = properties.isObject() ? ((ObjectNode) properties).deepCopy() : ApiopsImporter.JSON.createObjectNode();
         resolveParameters(p, label);
         switch (kind) {
             case "" -> notes.add("the service resource (SKU, custom hostnames, identity, network): add listeners and hostnames yourself");
@@ -184,7 +171,7 @@ final class ArmTemplateImporter {
             case "apis/policies" -> policy(p, dir(label, "apis", n.get(0)), "policy.xml", label);
             case "apis/operations/policies" -> policy(p, dir(label, "apis", n.get(0), "operations", n.get(1)), "policy.xml", label);
             case "products" -> info(dir(label, "products", n.get(0)), "productInformation.json", p);
-            case "products/apis" -> info(dir(label, "products", n.get(0), "apis", n.get(1)), "productApiInformation.json", JSON.createObjectNode());
+            case "products/apis" -> info(dir(label, "products", n.get(0), "apis", n.get(1)), "productApiInformation.json", ApiopsImporter.JSON.createObjectNode());
             case "products/policies" -> policy(p, dir(label, "products", n.get(0)), "policy.xml", label);
             case "namedValues", "properties" -> info(dir(label, "named values", n.get(0)), "namedValueInformation.json", p);
             case "backends" -> info(dir(label, "backends", n.get(0)), "backendInformation.json", p);
@@ -222,9 +209,9 @@ final class ArmTemplateImporter {
     }
 
     private void info(Path dir, String file, JsonNode properties) throws IOException {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = ApiopsImporter.JSON.createObjectNode();
         o.set("properties", properties);
-        Files.writeString(dir.resolve(file), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(file), ApiopsImporter.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o), StandardCharsets.UTF_8);
     }
 
     private void policy(JsonNode p, Path dir, String file, String label) throws IOException {

@@ -134,7 +134,7 @@ public final class OpenApiDefinitions {
                     ? new SwaggerConverter().readContents(text, null, options)
                     : new OpenAPIV3Parser().readContents(text, null, options);
         } catch (RuntimeException e) {
-            diagnostics.error(file, 1, 1, "cannot read the OpenAPI document: " + e.getMessage());
+            diagnostics.error(file, 1, 1, "cannot read the OpenAPI document: " + java.util.Objects.toString(e.getMessage(), e.getClass().getSimpleName()));
             return null;
         }
         boolean errors = false;
@@ -164,7 +164,7 @@ public final class OpenApiDefinitions {
                     ? io.swagger.v3.core.util.Json.mapper().valueToTree(parsed.getOpenAPI())
                     : jsonTree();
         } catch (java.io.IOException | IllegalArgumentException e) {
-            diagnostics.error(file, 1, 1, "cannot read the OpenAPI document: " + e.getMessage());
+            diagnostics.error(file, 1, 1, "cannot read the OpenAPI document: " + java.util.Objects.toString(e.getMessage(), e.getClass().getSimpleName()));
             return null;
         }
         return build();

@@ -112,6 +112,15 @@ class ExternalCacheConfigTest {
                 .hasMessageContaining("names 2 endpoints").hasMessageNotContaining("TopSecret1");
         assertThat(RedisConnection.redact("h:1,password=p1,ssl=True")).isEqualTo("h:1,password=****,ssl=True");
         assertThat(RedisConnection.redact("rediss://u:p1@h:1/0")).isEqualTo("rediss://****@h:1/0");
+        // base64 keys hold '/' and may hold '@': the whole user-info is masked, as parse reads it (up to the last @)
+        assertThatThrownBy(() -> RedisConnection.parse("redis://:Ab/Cd+Ef@Gh=@cache.local:x", w -> { }))
+                .hasMessageContaining("port").hasMessageNotContaining("Ab/Cd").hasMessageNotContaining("Ef@Gh").hasMessageNotContaining("Gh=");
+        assertThat(RedisConnection.redact("rediss://:Ab/Cd@Ef@h:1/0?ssl=true")).isEqualTo("rediss://****@h:1/0?ssl=true");
+        // a timeout must be positive, said at load rather than failing when Lettuce connects
+        assertThatThrownBy(() -> RedisConnection.parse("cache.local,connectTimeout=-5,password=TopSecret1", w -> { }))
+                .hasMessageContaining("timeout '-5' is not a positive number of milliseconds").hasMessageNotContaining("TopSecret1");
+        assertThatThrownBy(() -> RedisConnection.parse("redis://cache.local?timeout=0", w -> { }))
+                .hasMessageContaining("timeout '0' is not a positive");
     }
 
     // ---------------------------------------------------------------- the reader

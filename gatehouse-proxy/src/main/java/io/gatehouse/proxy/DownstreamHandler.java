@@ -1015,7 +1015,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (uri != null && !query) {
             int q = uri.indexOf('?');
             uri = q >= 0 ? uri.substring(0, q) : uri;
-        } else if (uri != null && runtime.current().subscriptions.enabled()) { // the key never reaches the log
+        } else if (uri != null) { // the key never reaches the log (whichever config served the request, keys or not)
             uri = Subscriptions.maskQueryKey(uri, e.match == null
                     ? io.gatehouse.config.model.ApiConfig.SubscriptionKeys.DEFAULT.query()
                     : e.match.api().config().subscription().query());

@@ -319,8 +319,8 @@ final class Subscriptions {
      */
     static String maskQueryKey(String uri, String name) {
         int q = uri == null ? -1 : uri.indexOf('?');
-        if (q < 0) {
-            return uri;
+        if (q < 0 || uri.indexOf('%', q) < 0 && uri.indexOf(name, q) < 0) {
+            return uri; // no query, or none that can name the key: nothing to copy (the access log's common case)
         }
         StringBuilder sb = new StringBuilder(uri.length()).append(uri, 0, q + 1);
         String[] pairs = uri.substring(q + 1).split("&", -1);

@@ -113,8 +113,9 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
             return null;
         }
         String s = text.replaceAll("(?i)(password\\s*=)[^,]*", "$1****");
-        // user-info of a URI: anything between :// and the last @ before the host
-        return s.replaceAll("(?i)(://)([^@/]*)@", "$1****@");
+        // user-info of a URI: everything between :// and the last @ before the query or fragment, as parse reads it
+        // (a password may hold '/' or '@': Azure's keys are base64)
+        return s.replaceAll("(?i)(://)[^?#]*@", "$1****@");
     }
 
     private static RedisConnection uri(String t, Consumer<String> warning) {
@@ -319,17 +320,23 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
 
     private static long millis(String v, String shown) {
         String s = v.strip().toLowerCase(Locale.ROOT);
+        long ms;
         try {
             if (s.endsWith("ms")) {
-                return Long.parseLong(s.substring(0, s.length() - 2));
+                ms = Long.parseLong(s.substring(0, s.length() - 2).strip());
+            } else if (s.endsWith("s")) {
+                ms = Math.round(Double.parseDouble(s.substring(0, s.length() - 1).strip()) * 1000);
+            } else {
+                ms = Long.parseLong(s);
             }
-            if (s.endsWith("s")) {
-                return Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000);
-            }
-            return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + shown + "': timeout '" + v + "' is not a number of milliseconds");
+            ms = -1;
         }
+        if (ms <= 0) {
+            throw new IllegalArgumentException("'" + shown + "': timeout '" + v + "' is not a positive number of milliseconds "
+                    + "(expected for example 5000, 5000ms or 5s)");
+        }
+        return ms;
     }
 
     private static boolean bool(String v, String key, String t) {

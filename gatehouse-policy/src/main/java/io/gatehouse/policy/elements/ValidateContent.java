@@ -378,7 +378,8 @@ public final class ValidateContent implements Policy {
             }
         } catch (JsonProcessingException ex) {
             JsonLocation at = ex.getLocation();
-            return ex.getOriginalMessage() + (at == null ? "" : " Line: " + at.getLineNr() + ", Position: " + at.getColumnNr());
+            // where, not what: Jackson's own text quotes the body's tokens, and this reaches logs and traces
+            return "The body is not valid JSON." + (at == null ? "" : " Line: " + at.getLineNr() + ", Position: " + at.getColumnNr());
         } catch (IOException ex) {
             return ex.getMessage();
         }

@@ -114,7 +114,7 @@ class ValidateContentTest {
         PolicyContext c = post("{\"name\": \"Rex\",\n  \"photoUrls\": [}");
         Harness.run(ApiFixtures.inbound(PREVENT), c, ApiFixtures.ok());
         assertThat(c.response().statusCode()).isEqualTo(400);
-        assertThat(Harness.body(c)).contains("Line: 2, Position: ");
+        assertThat(Harness.body(c)).contains("The body is not valid JSON. Line: 2, Position: ");
     }
 
     @Test
