@@ -165,11 +165,6 @@ final class GatewaySnapshot {
         this.subscriptions = Subscriptions.of(config);
     }
 
-    /**
-     * The CA certificates that verify a hostname's clients: those its trustedCaCertificateIds
-     * name as the trust anchors, else every Root CA certificate; CertificateAuthority entries
-     * (intermediates, for building paths) and CRLs as the config has them.
-     */
     /** The compositions of {@code api}'s routes: its own, its operations', and those of the products it is in. */
     private static Router.Policies policies(LoadedConfig config, ApiConfig api) {
         io.gatehouse.config.CompiledPolicies compiled = config.policies();
@@ -201,6 +196,11 @@ final class GatewaySnapshot {
         };
     }
 
+    /**
+     * The CA certificates that verify a hostname's clients: those its trustedCaCertificateIds
+     * name as the trust anchors, else every Root CA certificate; CertificateAuthority entries
+     * (intermediates, for building paths) and CRLs as the config has them.
+     */
     private static CaStore clientTrust(LoadedConfig config, HostnameConfig h) {
         if (h.trustedCaCertificateIds().isEmpty()) {
             return config.caStore();

@@ -253,7 +253,7 @@ class ValidationPoliciesEndToEndTest {
         HttpResponse<String> path = get("/strict/pets/abc");
         assertThat(path.statusCode()).isEqualTo(400);
         assertThat(path.body()).isEqualTo(error(400, "Value of the path parameter petId couldn't be parsed according to the definition. "
-                + "'abc' is not an integer."));
+                + "It is not an integer."));
         assertThat(reached.size()).as("no refused request reaches the backend: " + reached).isEqualTo(before);
     }
 

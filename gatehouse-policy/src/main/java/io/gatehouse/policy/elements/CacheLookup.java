@@ -114,8 +114,8 @@ public final class CacheLookup implements Policy {
             }
             downstream = v;
         }
-        boolean internal = CacheAttributes.internalCache(a, ctx);
-        io.gatehouse.policy.spi.ExternalCache external = internal && CacheAttributes.usesExternal(a, ctx)
+        String cachingType = CacheAttributes.type(a, ctx); // null after reporting a wrong one
+        io.gatehouse.policy.spi.ExternalCache external = cachingType != null && !cachingType.equals("internal")
                 ? ctx.environment().externalCache() : null;
         List<String> headers = new ArrayList<>();
         List<String> params = new ArrayList<>();
@@ -151,7 +151,7 @@ public final class CacheLookup implements Policy {
             ctx.warning(a.position("allow-private-response-caching"), "<cache-lookup allow-private-response-caching=\"true\"> without "
                     + "<vary-by-header>Authorization</vary-by-header> or vary-by-developer: one caller's private response will be served to others");
         }
-        if (ctx.diagnostics().errorCount() > errors || !internal || developer == null || groups == null || revalidate == null
+        if (ctx.diagnostics().errorCount() > errors || cachingType == null || developer == null || groups == null || revalidate == null
                 || allowPrivate == null || downstream == null) {
             return null;
         }

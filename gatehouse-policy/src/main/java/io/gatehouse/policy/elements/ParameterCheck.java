@@ -13,7 +13,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * One declared parameter or response header, ready to check: its schema compiled at load, and its
@@ -61,11 +61,15 @@ final class ParameterCheck {
     private final JsonSchema schema;
     private final String style;
     private final boolean explode;
-    private final JsonNode components;
+    /** The schema's shape (array, object, a scalar type, or null), and, resolved at load, its items' and properties' schemas. */
+    private final String type;
+    private final JsonNode items;
+    private final Map<String, JsonNode> properties;
+    /** The key overrides and declared-parameter sets use: a header's name in lower case, else the name. */
+    final String key;
 
     private ParameterCheck(String name, Kind kind, boolean required, JsonNode resolved, JsonSchema schema, String style, boolean explode,
                            JsonNode components) {
-        this.components = components;
         this.name = name;
         this.kind = kind;
         this.required = required;
@@ -73,6 +77,15 @@ final class ParameterCheck {
         this.schema = schema;
         this.style = style;
         this.explode = explode;
+        this.type = shape(resolved);
+        this.items = resolved == null || resolved.get("items") == null ? null : ApiValidation.resolve(resolved.get("items"), components);
+        Map<String, JsonNode> props = new java.util.HashMap<>();
+        JsonNode declared = resolved == null ? null : resolved.get("properties");
+        if (declared != null) {
+            declared.fieldNames().forEachRemaining(k -> props.put(k, ApiValidation.resolve(declared.get(k), components)));
+        }
+        this.properties = java.util.Collections.unmodifiableMap(props);
+        this.key = kind == Kind.REQUEST_HEADER || kind == Kind.RESPONSE_HEADER ? name.toLowerCase(Locale.ROOT) : name;
     }
 
     /**
@@ -87,14 +100,13 @@ final class ParameterCheck {
         String where = "the " + kind.label + " '" + name + "' of operation '" + operationId + "'";
         JsonSchema compiled = schema == null ? null : ApiValidation.compile(def, schema, ApiValidation.Transform.NONE, where);
         JsonNode resolved = schema == null ? null : ApiValidation.resolve(schema, def.components());
-        String type = shape(resolved);
-        if ("object".equals(type) && (s.equals("deepObject") || (s.equals("form") && ex))) {
-            throw new IllegalArgumentException(where + " in " + def.source() + " is an object serialized with style '" + s + "'"
-                    + (s.equals("form") ? " and explode" : "") + ", which this policy cannot read back: declare it with explode: false");
-        }
         if (!List.of("form", "simple", "label", "matrix", "spaceDelimited", "pipeDelimited", "deepObject").contains(s)) {
             throw new IllegalArgumentException(where + " in " + def.source() + " has style '" + s + "' (expected: form, simple, label, "
                     + "matrix, spaceDelimited, pipeDelimited or deepObject)");
+        }
+        if ("object".equals(shape(resolved)) && (s.equals("deepObject") || (s.equals("form") && ex))) {
+            throw new IllegalArgumentException(where + " in " + def.source() + " is an object serialized with style '" + s + "'"
+                    + (s.equals("form") ? " and explode" : "") + ", which this policy cannot read back: declare it with explode: false");
         }
         return new ParameterCheck(name, kind, required, resolved, compiled, s, ex, def.components());
     }
@@ -170,9 +182,7 @@ final class ParameterCheck {
 
     /** The values as the JSON value the schema describes. */
     JsonNode read(List<String> values) throws Unreadable {
-        String type = shape(resolved);
         if ("array".equals(type)) {
-            JsonNode items = resolved.get("items") == null ? null : ApiValidation.resolve(resolved.get("items"), components);
             ArrayNode out = JSON.arrayNode();
             for (String part : arrayParts(values)) {
                 out.add(scalar(part, items));
@@ -197,7 +207,7 @@ final class ParameterCheck {
         if (kind == Kind.PATH && style.equals("label") && v.startsWith(".")) {
             return v.substring(1);
         }
-        if (kind == Kind.PATH && style.equals("matrix") && v.startsWith(";" + name + "=")) {
+        if (kind == Kind.PATH && style.equals("matrix") && v.startsWith(";") && v.startsWith(name, 1) && v.startsWith("=", name.length() + 1)) {
             return v.substring(name.length() + 2);
         }
         return v;
@@ -210,7 +220,7 @@ final class ParameterCheck {
             }
             String sep = switch (style) {
                 case "spaceDelimited" -> " ";
-                case "pipeDelimited" -> "|";
+                case "pipeDelimited" -> "\\|";
                 default -> ",";
             };
             return split(single(values), sep);
@@ -227,51 +237,50 @@ final class ParameterCheck {
         String v = single(values);
         if (style.equals("label")) {
             String body = v.startsWith(".") ? v.substring(1) : v;
-            return split(body, explode ? "." : ",");
+            return split(body, explode ? "\\." : ",");
         }
         if (style.equals("matrix")) {
-            String prefix = ";" + name + "=";
             if (explode) {
                 List<String> parts = new ArrayList<>();
                 for (String p : v.split(";", -1)) {
                     if (!p.isEmpty()) {
-                        parts.add(p.startsWith(name + "=") ? p.substring(name.length() + 1) : p);
+                        parts.add(p.startsWith(name) && p.startsWith("=", name.length()) ? p.substring(name.length() + 1) : p);
                     }
                 }
                 return parts;
             }
-            return split(v.startsWith(prefix) ? v.substring(prefix.length()) : v, ",");
+            return split(unprefixed(v), ",");
         }
         return split(v, ",");
     }
 
+    /** {@code v} split at {@code sep}, a regex String.split runs without compiling (one character, escaped when special). */
     private static List<String> split(String v, String sep) {
         if (v.isEmpty()) {
             return List.of();
         }
-        return List.of(v.split(Pattern.quote(sep), -1));
+        return List.of(v.split(sep, -1));
     }
 
     private JsonNode object(String v) throws Unreadable {
         ObjectNode o = JSON.objectNode();
-        JsonNode props = resolved.get("properties");
         List<String> parts = split(unprefixed(v), ",");
         if (explode) {
             for (String p : parts) {
                 int eq = p.indexOf('=');
                 if (eq <= 0) {
-                    throw new Unreadable("'" + p + "' is not a name=value pair.", false);
+                    throw new Unreadable("A part is not a name=value pair.", false);
                 }
                 String k = p.substring(0, eq);
-                o.set(k, scalar(p.substring(eq + 1), props == null ? null : ApiValidation.resolve(props.get(k), components)));
+                o.set(k, scalar(p.substring(eq + 1), properties.get(k)));
             }
         } else {
             if (parts.size() % 2 != 0) {
-                throw new Unreadable("'" + v + "' does not hold name,value pairs.", false);
+                throw new Unreadable("The value does not hold name,value pairs.", false);
             }
             for (int i = 0; i < parts.size(); i += 2) {
                 String k = parts.get(i);
-                o.set(k, scalar(parts.get(i + 1), props == null ? null : ApiValidation.resolve(props.get(k), components)));
+                o.set(k, scalar(parts.get(i + 1), properties.get(k)));
             }
         }
         return o;
@@ -290,12 +299,12 @@ final class ParameterCheck {
                 case "boolean" -> switch (s.toLowerCase(Locale.ROOT)) {
                     case "true" -> JSON.booleanNode(true);
                     case "false" -> JSON.booleanNode(false);
-                    default -> throw new Unreadable("'" + s + "' is not a boolean (true or false).", false);
+                    default -> throw new Unreadable("It is not a boolean (true or false).", false);
                 };
                 default -> JSON.textNode(s);
             };
         } catch (NumberFormatException e) {
-            throw new Unreadable("'" + s + "' is not " + (type.equals("integer") ? "an integer." : "a number."), false);
+            throw new Unreadable("It is not " + (type.equals("integer") ? "an integer." : "a number."), false);
         }
     }
 }

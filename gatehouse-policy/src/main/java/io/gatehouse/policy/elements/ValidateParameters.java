@@ -59,10 +59,10 @@ public final class ValidateParameters implements Policy {
     private final String errorsVariable;
     private final Map<String, ApiDefinition> definitions;
     /** api id → operation id → declared parameters. */
-    private final Map<String, Map<String, List<ParameterCheck>>> checks;
+    private final Map<String, Map<String, Declared>> checks;
 
     private ValidateParameters(Value<String> specified, Value<String> unspecified, Location headers, Location query, Location path,
-                               String errorsVariable, Map<String, ApiDefinition> definitions, Map<String, Map<String, List<ParameterCheck>>> checks) {
+                               String errorsVariable, Map<String, ApiDefinition> definitions, Map<String, Map<String, Declared>> checks) {
         this.specified = specified;
         this.unspecified = unspecified;
         this.headers = headers;
@@ -102,9 +102,9 @@ public final class ValidateParameters implements Policy {
         if (defs == null) {
             return null;
         }
-        Map<String, Map<String, List<ParameterCheck>>> checks = new HashMap<>();
+        Map<String, Map<String, Declared>> checks = new HashMap<>();
         for (ApiDefinition def : defs.values()) {
-            Map<String, List<ParameterCheck>> byOp = new HashMap<>();
+            Map<String, Declared> byOp = new HashMap<>();
             for (OperationDefinition op : def.operations()) {
                 List<ParameterCheck> list = new ArrayList<>();
                 for (ParameterDefinition p : op.parameters()) {
@@ -120,7 +120,7 @@ public final class ValidateParameters implements Policy {
                         ok = false;
                     }
                 }
-                byOp.put(op.id(), List.copyOf(list));
+                byOp.put(op.id(), Declared.of(list));
             }
             checks.put(def.apiId(), byOp);
         }
@@ -153,20 +153,29 @@ public final class ValidateParameters implements Policy {
         };
     }
 
-    private ApiValidation.Action specifiedAction(ParameterCheck.Kind kind, String key, Exchange exchange) {
-        Location loc = location(kind);
-        Value<String> v = loc.overrides().get(key);
-        if (v == null) {
-            v = loc.specified() != null ? loc.specified() : specified;
+    /** An operation's declared parameters, and the names of its query parameters and (lower case) headers: made at load. */
+    private record Declared(List<ParameterCheck> checks, Set<String> query, Set<String> headers) {
+        static Declared of(List<ParameterCheck> checks) {
+            Set<String> query = new HashSet<>();
+            Set<String> headers = new HashSet<>();
+            for (ParameterCheck p : checks) {
+                if (p.kind == ParameterCheck.Kind.QUERY) {
+                    query.add(p.key);
+                } else if (p.kind == ParameterCheck.Kind.REQUEST_HEADER) {
+                    headers.add(p.key);
+                }
+            }
+            return new Declared(List.copyOf(checks), Set.copyOf(query), Set.copyOf(headers));
         }
-        return ApiValidation.action(v, exchange, NAME);
     }
 
-    private ApiValidation.Action unspecifiedAction(ParameterCheck.Kind kind, String key, Exchange exchange) {
+    /** The action for a parameter of {@code kind} named {@code key}: its override, else its location's, else the policy's. */
+    private ApiValidation.Action action(ParameterCheck.Kind kind, String key, boolean declared, Exchange exchange) {
         Location loc = location(kind);
         Value<String> v = loc.overrides().get(key);
         if (v == null) {
-            v = loc.unspecified() != null ? loc.unspecified() : unspecified;
+            Value<String> forLocation = declared ? loc.specified() : loc.unspecified();
+            v = forLocation != null ? forLocation : declared ? specified : unspecified;
         }
         return ApiValidation.action(v, exchange, NAME);
     }
@@ -178,20 +187,10 @@ public final class ValidateParameters implements Policy {
         if (op == null) {
             return DONE;
         }
-        List<ParameterCheck> declared = checks.get(c.api().id()).get(op.id());
+        Declared declared = checks.get(c.api().id()).get(op.id());
         List<ApiValidation.Error> errors = new ArrayList<>();
-        Set<String> declaredQuery = new HashSet<>();
-        Set<String> declaredHeaders = new HashSet<>();
-        for (ParameterCheck p : declared) {
-            if (p.kind == ParameterCheck.Kind.QUERY) {
-                declaredQuery.add(p.name);
-            } else if (p.kind == ParameterCheck.Kind.REQUEST_HEADER) {
-                declaredHeaders.add(p.name.toLowerCase(Locale.ROOT));
-            }
-        }
-        for (ParameterCheck p : declared) {
-            String key = p.kind == ParameterCheck.Kind.REQUEST_HEADER ? p.name.toLowerCase(Locale.ROOT) : p.name;
-            ApiValidation.Action action = specifiedAction(p.kind, key, exchange);
+        for (ParameterCheck p : declared.checks()) {
+            ApiValidation.Action action = action(p.kind, p.key, true, exchange);
             if (action == ApiValidation.Action.IGNORE) {
                 continue;
             }
@@ -212,14 +211,14 @@ public final class ValidateParameters implements Policy {
             }
         }
         for (String q : c.request().url().query().keySet()) {
-            if (!declaredQuery.contains(q) && unspecified(ParameterCheck.Kind.QUERY, q, q, exchange, errors)) {
+            if (!declared.query().contains(q) && unspecified(ParameterCheck.Kind.QUERY, q, q, exchange, errors)) {
                 ApiValidation.finish(exchange, NAME, errorsVariable, errors);
                 return DONE;
             }
         }
         for (String h : c.request().headers().keys()) {
             String lower = h.toLowerCase(Locale.ROOT);
-            if (!declaredHeaders.contains(lower) && !NOT_UNSPECIFIED.contains(lower)
+            if (!declared.headers().contains(lower) && !NOT_UNSPECIFIED.contains(lower)
                     && unspecified(ParameterCheck.Kind.REQUEST_HEADER, h, lower, exchange, errors)) {
                 break;
             }
@@ -229,7 +228,10 @@ public final class ValidateParameters implements Policy {
     }
 
     private boolean unspecified(ParameterCheck.Kind kind, String name, String key, Exchange exchange, List<ApiValidation.Error> errors) {
-        ApiValidation.Action action = unspecifiedAction(kind, key, exchange);
+        ApiValidation.Action action = action(kind, key, false, exchange);
+        if (action == ApiValidation.Action.IGNORE) {
+            return false;
+        }
         String d = "Unspecified " + kind.label + " " + name + " is not allowed.";
         return ApiValidation.add(errors, new ApiValidation.Error(name, kind.type, "Unspecified", d, d, action));
     }

@@ -232,5 +232,11 @@ class AsyncLimitsAndExternalCacheTest {
         assertThat(second.calls.get()).isZero();
         assertThat(hit.response().statusCode()).isEqualTo(200);
         assertThat(hit.response().headers().getValueOrDefault("Age", null)).isNotNull();
+
+        // caching-type is read as a choice, in any case: "Internal" keeps responses in process, as validation read it
+        EffectivePolicy local = compile(env, "<cache-lookup vary-by-developer=\"false\" vary-by-developer-groups=\"false\" caching-type=\"Internal\" />",
+                "<cache-store duration=\"60\" />");
+        Harness.run(local, call("api", "local"), new Harness.RecordingForwarder());
+        assertThat(cache.responses).as("Redis's responses after an internal cache-lookup").hasSize(1);
     }
 }

@@ -25,25 +25,12 @@ public final class CacheAttributes {
     }
 
     /**
-     * Reads {@code caching-type} (a constant): true for {@code internal} and {@code prefer-external}
-     * (the default), and for {@code external} when the config has an external cache; false after
-     * reporting otherwise.
+     * The caching type ({@code internal}, {@code external} or {@code prefer-external}, the default;
+     * read as a choice, so in any case), or null after reporting a wrong one (or {@code external}
+     * without an external cache). Entries go to the external cache for any but {@code internal}
+     * when the config has one.
      */
-    public static boolean internalCache(Attributes a, CompileContext ctx) {
-        return type(a, ctx) != null;
-    }
-
-    /**
-     * True when {@code caching-type} sends entries to the external cache: {@code external}, or
-     * {@code prefer-external} (the default) when the config has one.
-     */
-    public static boolean usesExternal(Attributes a, CompileContext ctx) {
-        String type = a.has("caching-type") ? a.raw("caching-type").written().strip() : "prefer-external";
-        return ctx.environment().externalCache() != null && !type.equals("internal");
-    }
-
-    /** The caching type, or null after reporting a wrong one (or {@code external} without an external cache). */
-    private static String type(Attributes a, CompileContext ctx) {
+    public static String type(Attributes a, CompileContext ctx) {
         long before = ctx.diagnostics().errorCount();
         String type = a.choice("caching-type", "prefer-external", "internal", "external", "prefer-external");
         if (type.equals("external") && ctx.environment().externalCache() == null) {
