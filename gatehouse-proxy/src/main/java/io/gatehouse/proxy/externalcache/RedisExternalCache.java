@@ -555,6 +555,13 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             }
             if (t == null) {
                 connector.up(slot);
+                if (batch.early) {
+                    overLimit(batch, r); // counted before any waiting call goes on
+                }
+                int last = 3 * (batch.entries - 1); // the counter after the batch, known before any waiting call goes on (and may call again)
+                knownCount = ((Number) r.get(last + 1)).longValue();
+                knownMillis = ((Number) r.get(last + 2)).longValue();
+                knownAt = System.nanoTime();
                 for (Pending p = batch.head; p != null; p = p.next) {
                     settled(p);
                     if (!p.early) { // an early call is complete already: only counted
@@ -563,13 +570,6 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                                 ((Number) r.get(k + 2)).longValue()));
                     }
                 }
-                if (batch.early) {
-                    overLimit(batch, r);
-                }
-                int last = 3 * (batch.entries - 1); // the counter after the batch
-                knownCount = ((Number) r.get(last + 1)).longValue();
-                knownMillis = ((Number) r.get(last + 2)).longValue();
-                knownAt = System.nanoTime();
             } else {
                 boolean timeout = t instanceof java.util.concurrent.TimeoutException;
                 connector.down(slot, timeout ? noAnswer() : connector.explain(t));
