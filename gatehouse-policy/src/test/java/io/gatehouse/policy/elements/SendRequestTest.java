@@ -85,7 +85,7 @@ class SendRequestTest {
         seen.clear();
         EffectivePolicy p = inbound("""
                 <send-request mode="new" response-variable-name="introspection" timeout="5">
-                  <set-url>%s/echo</set-url>
+                  <set-url>%s/echo/new</set-url>
                   <set-method>POST</set-method>
                   <set-header name="X-Custom" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("X-Client", ""))</value></set-header>
                   <set-body>@("token=" + context.Request.Headers.GetValueOrDefault("X-Client", ""))</set-body>
@@ -98,8 +98,7 @@ class SendRequestTest {
         Harness.RecordingForwarder f = new Harness.RecordingForwarder();
         Harness.run(p, c, f);
         assertThat(c.lastError()).isNull();
-        Seen s = seen.poll(5, TimeUnit.SECONDS);
-        assertThat(s).isEqualTo(new Seen("POST", "/echo", null, "lab-7", "token=lab-7"));
+        assertThat(pollFor("/echo/new")).isEqualTo(new Seen("POST", "/echo/new", null, "lab-7", "token=lab-7"));
         Response r = (Response) c.variables().get("introspection");
         assertThat(r.statusCode()).isEqualTo(201);
         assertThat(r.headers().values("X-Introspected")).containsExactly("yes");
@@ -118,9 +117,9 @@ class SendRequestTest {
         seen.clear();
         EffectivePolicy p = inbound("""
                 <send-request mode="new" response-variable-name="r" timeout="5">
-                  <set-url>%s/echo</set-url>
+                  <set-url>%s/echo/own</set-url>
                 </send-request>
-                <send-one-way-request mode="new"><set-url>%s/echo</set-url></send-one-way-request>""".formatted(base, base));
+                <send-one-way-request mode="new"><set-url>%s/echo/own</set-url></send-one-way-request>""".formatted(base, base));
         java.util.List<String> through = new java.util.concurrent.CopyOnWriteArrayList<>();
         io.gatehouse.policy.spi.OutboundHttp own = request -> {
             through.add(request.caller() + " " + request.method() + " " + request.uri().getPath());
@@ -132,17 +131,22 @@ class SendRequestTest {
         p.execute(x, new Harness.RecordingForwarder()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(c.lastError()).isNull();
         assertThat(((Response) c.variables().get("r")).statusCode()).isEqualTo(201);
-        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isEqualTo("from-own-client");
-        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isEqualTo("from-own-client");
-        assertThat(through).containsExactlyInAnyOrder("send-request GET /echo", "send-one-way-request GET /echo");
+        assertThat(pollFor("/echo/own").custom()).isEqualTo("from-own-client");
+        assertThat(pollFor("/echo/own").custom()).isEqualTo("from-own-client");
+        assertThat(through).containsExactlyInAnyOrder("send-request GET /echo/own", "send-one-way-request GET /echo/own");
 
         seen.clear();
         PolicyContext d = request("GET", "https://api.local/x");
         run(p, d); // no client of its own: the environment's, which adds nothing
-        assertThat(seen.poll(5, TimeUnit.SECONDS).custom()).isNull();
+        assertThat(pollFor("/echo/own").custom()).isNull();
+        assertThat(pollFor("/echo/own").custom()).isNull();
     }
 
-    /** The next call the backend saw on {@code path}, skipping others; null after 5 s. */
+    /**
+     * The next call the backend saw on {@code path}, skipping others; null after 5 s. Every test
+     * calls a path of its own: a one-way request is not waited for, so it can arrive after its
+     * test has ended, and must not be taken for a later test's call.
+     */
     private static Seen pollFor(String path) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
@@ -167,7 +171,6 @@ class SendRequestTest {
         c.request().headers().set("X-Custom", "kept");
         c.request().body(MessageBody.ofString("original body", "text/plain"));
         run(p, c);
-        // its own path: a late call of another test (a one-way request) to /echo cannot be taken for it
         assertThat(pollFor("/echo/copy")).isEqualTo(new Seen("PUT", "/echo/copy", null, "kept", "original body"));
     }
 
@@ -207,11 +210,11 @@ class SendRequestTest {
     void oneWayRequestIsSentWithoutWaiting() throws Exception {
         seen.clear();
         EffectivePolicy p = inbound("""
-                <send-one-way-request mode="new"><set-url>%s/echo</set-url><set-method>DELETE</set-method></send-one-way-request>""".formatted(base));
+                <send-one-way-request mode="new"><set-url>%s/echo/one-way</set-url><set-method>DELETE</set-method></send-one-way-request>""".formatted(base));
         PolicyContext c = request("GET", "https://api.local/x");
         run(p, c);
         assertThat(c.lastError()).isNull();
-        Seen s = seen.poll(5, TimeUnit.SECONDS);
+        Seen s = pollFor("/echo/one-way");
         assertThat(s).isNotNull();
         assertThat(s.method()).isEqualTo("DELETE");
     }
@@ -267,7 +270,7 @@ class SendRequestTest {
     void waitForAnyGoesOnAfterTheFirstResponse() {
         EffectivePolicy p = inbound("""
                 <wait for="any">
-                  <send-request mode="new" response-variable-name="fast"><set-url>%1$s/echo</set-url></send-request>
+                  <send-request mode="new" response-variable-name="fast"><set-url>%1$s/echo/any</set-url></send-request>
                   <send-request mode="new" response-variable-name="slow"><set-url>%1$s/slow</set-url></send-request>
                 </wait>""".formatted(base));
         PolicyContext c = request("GET", "https://api.local/x");
@@ -320,13 +323,13 @@ class SendRequestTest {
         EffectivePolicy p = inbound("""
                 <set-variable name="patient" value="p-17" />
                 <send-request mode="new" response-variable-name="r" timeout="5">
-                  <set-url>%1$s/echo</set-url>
+                  <set-url>%1$s/echo/liquid</set-url>
                   <set-method>@("PO" + "ST")</set-method>
                   <set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>
                   <set-body template="liquid">{"patient":"{{context.Variables["patient"]}}","via":"{{context.Request.Headers["X-Client"]}}"}</set-body>
                 </send-request>
                 <send-request mode="new" response-variable-name="r2" timeout="5">
-                  <set-url>%1$s/echo</set-url>
+                  <set-url>%1$s/echo/liquid</set-url>
                   <set-method>PUT</set-method>
                   <set-body>@(new JObject(new JProperty("n", 2)).ToString(Newtonsoft.Json.Formatting.None))</set-body>
                 </send-request>""".formatted(base));
@@ -334,9 +337,9 @@ class SendRequestTest {
         c.request().headers().set("X-Client", "ward-3");
         run(p, c);
         assertThat(c.lastError()).isNull();
-        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("POST", "/echo", null, null,
+        assertThat(pollFor("/echo/liquid")).isEqualTo(new Seen("POST", "/echo/liquid", null, null,
                 "{\"patient\":\"p-17\",\"via\":\"ward-3\"}"));
-        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("PUT", "/echo", null, null, "{\"n\":2}"));
+        assertThat(pollFor("/echo/liquid")).isEqualTo(new Seen("PUT", "/echo/liquid", null, null, "{\"n\":2}"));
     }
 
     @Test
@@ -353,12 +356,12 @@ class SendRequestTest {
         seen.clear();
         EffectivePolicy p = Policies.compile("""
                 <policies><inbound /><backend><forward-request/></backend><outbound>
-                  <send-request mode="copy" response-variable-name="copy"><set-url>%s/echo</set-url></send-request>
+                  <send-request mode="copy" response-variable-name="copy"><set-url>%s/echo/outbound-copy</set-url></send-request>
                 </outbound></policies>""".formatted(base));
         PolicyContext c = request("PUT", "https://api.local/x");
         c.request().headers().set("X-Custom", "kept");
         c.request().body(MessageBody.ofString("original body", "text/plain"));
         run(p, c);
-        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new Seen("PUT", "/echo", null, "kept", ""));
+        assertThat(pollFor("/echo/outbound-copy")).isEqualTo(new Seen("PUT", "/echo/outbound-copy", null, "kept", ""));
     }
 }
