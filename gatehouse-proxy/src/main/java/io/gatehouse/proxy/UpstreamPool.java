@@ -148,11 +148,31 @@ final class UpstreamPool {
      * {@link HttpProxyHandler}, with Basic credentials when the proxy has a username), and the
      * backend's TLS runs inside it as it would directly; a plain http target's connection goes to
      * the proxy, which is sent absolute-form requests ({@link UpstreamTarget#requestTarget}).
+     *
+     * <p>The host connected to (the backend's, or the proxy's) is looked up off the loop
+     * ({@link HostLookup}); the lookup and the TCP connect share the backend's connect time.
      */
     Future<Channel> connect(UpstreamTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
         Setup setup = new Setup(System.nanoTime());
         int connectMillis = connectMillis(target);
+        io.gatehouse.policy.OutboundProxy proxy = target.proxy();
+        String host = proxy != null ? proxy.host() : target.host();
+        int port = proxy != null ? proxy.port() : target.port();
+        HostLookup.resolve(host, port, loop, Math.max(1, connectMillis)).addListener(lookup -> {
+            if (!lookup.isSuccess()) {
+                promise.tryFailure(connectFailure(target, lookup.cause()));
+                return;
+            }
+            long left = connectMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - setup.startedNanos);
+            dial(target, loop, (InetSocketAddress) lookup.getNow(), (int) Math.max(1, left), setup, promise);
+        });
+        return promise;
+    }
+
+    /** Connects to {@code address} (the backend's, or its proxy's) and completes {@code promise} as {@link #connect} says. */
+    private void dial(UpstreamTarget target, EventLoop loop, InetSocketAddress address, int connectMillis, Setup setup,
+            Promise<Channel> promise) {
         io.gatehouse.policy.OutboundProxy proxy = target.proxy();
         boolean tunnel = proxy != null && target.tls();
         Bootstrap b = new Bootstrap()
@@ -160,7 +180,7 @@ final class UpstreamPool {
                 .channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectMillis))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
                 .attr(TARGET, target)
                 .attr(SETUP, setup)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -168,7 +188,7 @@ final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (tunnel) {
-                            p.addLast(PROXY, tunnelHandler(proxy, connectMillis));
+                            p.addLast(PROXY, tunnelHandler(proxy, address, connectMillis));
                         }
                         if (target.tls()) {
                             SslHandler ssl = SslContextFactory.upstreamHandler(target.sslContext(), ch.alloc(),
@@ -181,15 +201,11 @@ final class UpstreamPool {
                         p.addLast(RELAY, new UpstreamReader(target, metrics));
                     }
                 });
-        java.net.SocketAddress remote;
+        java.net.SocketAddress remote = address;
         if (tunnel) {
-            // the proxy handler connects to the proxy and asks it for this name: nothing resolves it here
+            // the proxy handler connects to the proxy (address) and asks it for this name: nothing resolves it here
             b.resolver(io.netty.resolver.NoopAddressResolverGroup.INSTANCE);
             remote = InetSocketAddress.createUnresolved(target.host(), target.port());
-        } else if (proxy != null) {
-            remote = new InetSocketAddress(proxy.host(), proxy.port());
-        } else {
-            remote = new InetSocketAddress(target.host(), target.port());
         }
         b.connect(remote).addListener((ChannelFutureListener) cf -> {
             if (!cf.isSuccess()) {
@@ -212,15 +228,16 @@ final class UpstreamPool {
                 handshake(ch, target, setup, promise);
             });
         });
-        return promise;
     }
 
     /** The name of a tunnelled connection's proxy handler in its pipeline. */
     static final String PROXY = "proxy";
 
-    /** The CONNECT handler for {@code proxy}: Basic credentials when it has a username, the connect time as its timeout. */
-    private static HttpProxyHandler tunnelHandler(io.gatehouse.policy.OutboundProxy proxy, int connectMillis) {
-        InetSocketAddress at = new InetSocketAddress(proxy.host(), proxy.port());
+    /**
+     * The CONNECT handler for {@code proxy}, found at {@code at}: Basic credentials when it has a
+     * username, the connect time as its timeout.
+     */
+    private static HttpProxyHandler tunnelHandler(io.gatehouse.policy.OutboundProxy proxy, InetSocketAddress at, int connectMillis) {
         HttpProxyHandler h = proxy.username() == null ? new HttpProxyHandler(at)
                 : new HttpProxyHandler(at, proxy.username(), proxy.password().revealString());
         h.setConnectTimeoutMillis(Math.max(1, connectMillis));
@@ -367,8 +384,12 @@ final class UpstreamPool {
             return new UpstreamException(FailureKind.TIMEOUT,
                     "backend '" + target.id() + "': connecting to " + where + " timed out", null, cause);
         }
+        if (cause instanceof HostLookup.LookupTimeoutException) {
+            return new UpstreamException(FailureKind.TIMEOUT,
+                    "backend '" + target.id() + "': connecting to " + where + " timed out: " + cause.getMessage(), null, cause);
+        }
         String detail = cause instanceof ConnectException ? "connection refused" : String.valueOf(cause.getMessage());
-        if (cause instanceof java.nio.channels.UnresolvedAddressException) {
+        if (cause instanceof java.net.UnknownHostException || cause instanceof java.nio.channels.UnresolvedAddressException) {
             detail = "host name could not be resolved";
         }
         return new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE,
