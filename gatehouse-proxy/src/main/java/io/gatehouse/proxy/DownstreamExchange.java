@@ -104,6 +104,10 @@ final class DownstreamExchange implements PolicyPath.Observer {
     Channel upstream;
     /** The upstream connection may go back to the pool once the exchange ends cleanly. */
     boolean upstreamReusable = true;
+    /** {@link #upstream} was taken from the idle connections, not made for this exchange. */
+    boolean upstreamReused;
+    /** The request went once more on a new connection after a reused one closed before answering. */
+    boolean sentAgain;
     /** When the request left for the backend on the relay path (connecting included), for the backend latency; 0 before. */
     long backendStartNanos;
     /** forward-request's own timeout, else null for the backend's. */

@@ -743,6 +743,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.calling(e.target, e.upstreamHead); // the access log, the trace, the call's CLIENT span (in the traceparent)
         Channel idle = runtime.pool.idle(e.target, ctx.channel().eventLoop());
         if (idle != null) {
+            e.upstreamReused = true;
             onUpstream(e, idle);
         } else {
             runtime.pool.connect(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
@@ -785,7 +786,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
         e.pendingBytes = 0;
         flushUpstream(up);
-        if (e.requestComplete) {
+        if (e.requestComplete && e.phase() == DownstreamExchange.Phase.AWAITING_RESPONSE) {
+            armTimeout(e, up); // sent again after a stale kept-alive connection (sendAgain)
+        } else if (e.requestComplete) {
             armTimeout(e);
         } else if (up.isWritable()) {
             resumeReading();
@@ -801,9 +804,44 @@ final class DownstreamHandler extends ChannelDuplexHandler {
     private void armTimeout(DownstreamExchange e) {
         if (e.phase() == DownstreamExchange.Phase.FORWARDING) {
             e.to(DownstreamExchange.Phase.AWAITING_RESPONSE);
-            UpstreamReader.arm(e.upstream, relay, responseTimeout(e),
-                    e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
+            armTimeout(e, e.upstream);
         }
+    }
+
+    private void armTimeout(DownstreamExchange e, Channel up) {
+        UpstreamReader.arm(up, relay, responseTimeout(e), e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
+    }
+
+    /**
+     * Whether {@code e}'s request may go once more, on a new connection, after {@code up} failed
+     * as {@code kind}/{@code cause}: RFC 9112 section 9.3.1 lets a client retry an idempotent request
+     * when a connection closes before any response. A backend closes a kept-alive connection it
+     * has held idle long enough (Node's and Apache's after 5 s), and a request taken onto it just
+     * then finds it closed (or reset) before any answer. So: a reused connection, closed or reset
+     * (not a timeout, not TLS), before the response's head, for an idempotent method (RFC 9110
+     * section 9.2.2) whose request had no body and went out whole, on the plain path (policies that
+     * hold the response, and their forward-request, are left to their own error handling); once.
+     */
+    private boolean sendAgain(DownstreamExchange e, Channel up, FailureKind kind, Throwable cause) {
+        if (!e.upstreamReused || e.sentAgain || e.request != null || !e.requestComplete || e.bytesIn != 0
+                || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE
+                || kind != FailureKind.BACKEND_CONNECTION_FAILURE || (cause != null && !(cause instanceof java.io.IOException))
+                || e.upstreamHead instanceof io.netty.buffer.ByteBufHolder || !UpstreamCollector.idempotent(e.upstreamHead.method())) {
+            return false;
+        }
+        e.sentAgain = true;
+        e.upstreamReused = false;
+        e.upstream = null;
+        runtime.pool.giveBack(up, relay, false);
+        runtime.metrics.upstreamSentAgain(e.target.id());
+        log.debug("[{}] backend '{}' closed a kept-alive connection before answering; the request goes again on a new one",
+                e.requestId, e.target.id());
+        if (e.pending == null) {
+            e.pending = new ArrayDeque<>(1);
+        }
+        e.pending.add(LastHttpContent.EMPTY_LAST_CONTENT); // the head alone: no body went the first time
+        runtime.pool.connect(e.target, ctx.channel().eventLoop()).addListener(f -> onUpstream(e, f));
+        return true;
     }
 
     /**
@@ -1190,6 +1228,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         public void failed(Channel up, FailureKind kind, String message, Throwable cause) {
             DownstreamExchange e = ex;
             if (e == null || e.upstream != up) {
+                return;
+            }
+            if (sendAgain(e, up, kind, cause)) {
                 return;
             }
             e.upstreamReusable = false;

@@ -250,6 +250,16 @@ public final class GatewayMetrics implements MetricSink {
                 "backend", backend, "reason", reason).increment();
     }
 
+    /**
+     * A request sent once more on a new connection to {@code backend} because the kept-alive one
+     * it was sent on closed before answering (idempotent requests without a body only).
+     */
+    void upstreamSentAgain(String backend) {
+        counter("gatehouse_upstream_requests_sent_again", "Requests sent once more on a new backend connection because the "
+                + "kept-alive connection they went on closed before any answer (idempotent, no body)",
+                "backend", backend, "reason", "stale_connection").increment();
+    }
+
     private final Map<String, Counter> closedConnections = new ConcurrentHashMap<>();
 
     /** A client connection the gateway cut: a timeout, the request limit, the connection limit. */

@@ -45,7 +45,13 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     /** How much of a streamed body may arrive before its hand-over without pausing the connection. */
     private static final int MAX_EARLY_BYTES = 256 * 1024;
     /** Methods {@link Call#retryStale} sends again on a new connection (RFC 9110 9.2.2). */
+    /** RFC 9110 section 9.2.2: methods whose effect is the same however many times they are sent. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+    /** Whether a request of {@code method} may be sent again on a new connection when a reused one closed before any answer. */
+    static boolean idempotent(io.netty.handler.codec.http.HttpMethod method) {
+        return IDEMPOTENT.contains(method.name());
+    }
 
     /**
      * How {@link #call} goes about one whole request.
@@ -161,7 +167,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
         }
         if (idle == null) {
             connectAndSend(request);
-        } else if (how.retryStale() && IDEMPOTENT.contains(request.method().name())) {
+        } else if (how.retryStale() && idempotent(request.method())) {
             again = request; // kept until the response begins: the connection may turn out stale
             sendWhole(idle, request.retainedDuplicate());
         } else {
@@ -386,6 +392,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             FullHttpRequest r = again;
             again = null;
             runtime.pool.giveBack(up, this, false);
+            runtime.metrics.upstreamSentAgain(target.id());
             channel = null;
             connectAndSend(r);
             return;

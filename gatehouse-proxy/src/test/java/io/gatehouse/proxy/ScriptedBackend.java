@@ -121,6 +121,8 @@ public final class ScriptedBackend implements AutoCloseable {
     public final List<Request> requests = new CopyOnWriteArrayList<>();
     public final List<Connection> accepted = new CopyOnWriteArrayList<>();
     private final Map<String, Scripted> scripts = new ConcurrentHashMap<>();
+    /** Scripts for a request that is not the first on its connection, where a test gave one. */
+    private final Map<String, Scripted> laterScripts = new ConcurrentHashMap<>();
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -139,6 +141,17 @@ public final class ScriptedBackend implements AutoCloseable {
     /** Scripts the answer to every request whose path (without query) is {@code path}. */
     public ScriptedBackend on(String path, Scripted response) {
         scripts.put(path, response);
+        return this;
+    }
+
+    /**
+     * Scripts {@code first} for a request on {@code path} that opens its connection and
+     * {@code later} for one that comes after others on the same connection (a kept-alive
+     * connection the backend closes when it is used again, say).
+     */
+    public ScriptedBackend on(String path, Scripted first, Scripted later) {
+        scripts.put(path, first);
+        laterScripts.put(path, later);
         return this;
     }
 
@@ -168,7 +181,7 @@ public final class ScriptedBackend implements AutoCloseable {
             s.setTcpNoDelay(true);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            while (!closed) {
+            for (int onConnection = 0; !closed; onConnection++) {
                 Request req = readRequest(in, c.index);
                 if (req == null) {
                     c.endedByGateway();
@@ -177,7 +190,8 @@ public final class ScriptedBackend implements AutoCloseable {
                 requests.add(req);
                 String path = req.target();
                 int q = path.indexOf('?');
-                Scripted script = scripts.get(q >= 0 ? path.substring(0, q) : path);
+                String bare = q >= 0 ? path.substring(0, q) : path;
+                Scripted script = onConnection > 0 && laterScripts.containsKey(bare) ? laterScripts.get(bare) : scripts.get(bare);
                 if (script == null) {
                     script = Scripted.of("HTTP/1.1 500 No Script\r\nContent-Length: 0\r\n\r\n");
                 }
