@@ -49,6 +49,8 @@ final class GatewaySnapshot {
     final long generation;
     /** By {@link HostnameAccess#normalize normalised} name. */
     final Map<String, HostnameBinding> hostnames;
+    /** Some hostname is a wildcard ({@code *.contoso.local}): names not configured are looked up one label up. */
+    private final boolean wildcards;
     final HostnameBinding defaultBinding;
     /** Every API, whatever its hostnames (for tools that look at the whole config). */
     final Router router;
@@ -119,6 +121,7 @@ final class GatewaySnapshot {
             dflt = hosts.values().iterator().next(); // one hostname: it is the default
         }
         this.hostnames = Map.copyOf(hosts);
+        this.wildcards = hosts.keySet().stream().anyMatch(k -> k.startsWith("*."));
         this.defaultBinding = dflt;
 
         Map<String, UpstreamTarget> targets = new HashMap<>();
@@ -326,19 +329,42 @@ final class GatewaySnapshot {
      * else null.
      */
     HostnameBinding forSni(String sni) {
-        if (sni != null) {
-            HostnameBinding b = hostnames.get(HostnameAccess.normalize(sni));
-            if (b != null) {
-                return b;
-            }
-        }
-        return defaultBinding;
+        String key = hostnameKey(HostnameAccess.normalize(sni));
+        return key != null ? hostnames.get(key) : defaultBinding;
     }
 
     /** The hostname a Host header names ({@link HostnameAccess#normalize normalised}), or null. */
     HostnameBinding forHost(String hostHeader) {
-        String h = HostnameAccess.normalize(hostHeader);
-        return h == null ? null : hostnames.get(h);
+        String key = hostnameKey(HostnameAccess.normalize(hostHeader));
+        return key == null ? null : hostnames.get(key);
+    }
+
+    /** The scope of the hostname that {@code name} (normalised) names ({@link #hostnameKey}), or null. */
+    HostnameAccess.Scope scopeFor(String name) {
+        String key = hostnameKey(name);
+        return key == null ? null : scopes.get(key);
+    }
+
+    /**
+     * The key of the configured hostname that {@code name} (normalised, or null) names: itself
+     * when it is configured, else a wildcard hostname one label up ({@code *.contoso.local} for
+     * {@code lab.contoso.local}: the star stands for exactly one leftmost label, as in a
+     * certificate, RFC 6125 section 6.4.3), else null. A hostname configured by its full name
+     * wins over a wildcard that also covers it.
+     */
+    String hostnameKey(String name) {
+        if (name == null) {
+            return null;
+        }
+        if (hostnames.containsKey(name)) {
+            return name;
+        }
+        int dot = name.indexOf('.');
+        if (!wildcards || dot <= 0 || name.charAt(0) == '*') {
+            return null;
+        }
+        String wildcard = "*" + name.substring(dot);
+        return hostnames.containsKey(wildcard) ? wildcard : null;
     }
 
     /** The hostname scope for a request: see {@link HostnameAccess#resolve}. */

@@ -111,7 +111,7 @@ final class HostnameAccess {
             return misdirected("the connection's hostname '" + served.name() + "' is no longer configured");
         }
         String named = normalize(host);
-        Scope other = named == null ? null : snap.scopes.get(named);
+        Scope other = snap.scopeFor(named);
         if (other != null && other != on) {
             return misdirected("Host '" + host + "' names hostname '" + other.name() + "', but the TLS handshake chose '"
                     + on.name() + "': its client-certificate settings would not apply");
@@ -121,7 +121,7 @@ final class HostnameAccess {
 
     private static Scope onPlain(GatewaySnapshot snap, String host) {
         String named = normalize(host);
-        Scope s = named == null ? null : snap.scopes.get(named);
+        Scope s = snap.scopeFor(named);
         return s != null ? s : snap.unbound;
     }
 

@@ -58,6 +58,11 @@ class HostnameAccessTest {
                 .withValidity(Duration.ofDays(30)));
         Files.writeString(world.file("records-client.pem"), Pki.pem(backendCaClient.certificate()));
         Files.writeString(world.file("records-client.key"), Pki.pem(backendCaClient.keyPair().getPrivate()));
+        // the wildcard hostnames' certificate, as an operator would have it (curl checks the name)
+        Pki.Issued wild = Pki.issue(world.gatewayCa, Pki.IssueRequest.server("*.wild.gatehouse.test", "*.wild.gatehouse.test")
+                .withValidity(Duration.ofDays(30)));
+        Files.writeString(world.file("wild.pem"), Pki.pem(wild.certificate(), world.gatewayCa.certificate()));
+        Files.writeString(world.file("wild.key"), Pki.pem(wild.keyPair().getPrivate()));
         backend = new TestBackend(null);
         port = Ports.free();
         plainPort = Ports.free();
@@ -82,6 +87,13 @@ class HostnameAccessTest {
                   - hostName: %s
                     certificateId: gateway-tls
                     clientCertificateMode: request
+                  - hostName: "*.wild.gatehouse.test"
+                    certificateId: wild-tls
+                    clientCertificateMode: require-and-verify
+                    trustedCaCertificateIds: [client-ca]
+                  - hostName: open.wild.gatehouse.test
+                    certificateId: wild-tls
+                    clientCertificateMode: request
                 caCertificates:
                   - id: client-ca
                     file: %s
@@ -90,6 +102,9 @@ class HostnameAccessTest {
                     file: %s
                     storeName: Root
                 %s
+                  - id: wild-tls
+                    certificateFile: %s
+                    keyFile: %s
                 backends:
                   - id: echo
                     url: http://127.0.0.1:%d
@@ -109,6 +124,10 @@ class HostnameAccessTest {
                   - id: open
                     path: open
                     backendId: echo
+                  - id: wild
+                    path: wild
+                    backendId: echo
+                    hostnames: ["*.wild.gatehouse.test"]
                   - id: verify
                     path: verify
                     backendId: echo
@@ -139,7 +158,8 @@ class HostnameAccessTest {
                         <outbound><base /></outbound>
                       </policies>
                 """.formatted(port, plainPort, LAX, STRICT, UNSCOPED, world.path("client-ca.pem"),
-                world.path("backend-ca.pem"), E2e.gatewayCertificate(world), backend.port(), STRICT));
+                world.path("backend-ca.pem"), E2e.gatewayCertificate(world), world.path("wild.pem"), world.path("wild.key"),
+                backend.port(), STRICT));
     }
 
     @AfterAll
@@ -185,6 +205,24 @@ class HostnameAccessTest {
             // a Host naming no configured hostname stays on the connection's hostname
             "api.gatehouse.test,    none,    elsewhere.test,             /secure/x,   404",
             "strict.gatehouse.test, client,  elsewhere.test,             /secure/x,   200",
+            // a wildcard hostname is the hostname of every name one label under it, for SNI and Host alike
+            "a.wild.gatehouse.test,   none,   a.wild.gatehouse.test,     /wild/x,     refused",
+            "a.wild.gatehouse.test,   rogue,  a.wild.gatehouse.test,     /wild/x,     refused",
+            "A.Wild.gatehouse.test.,  client, a.wild.gatehouse.test,     /wild/x,     200",
+            "a.wild.gatehouse.test,   client, b.wild.gatehouse.test:443, /wild/x,     200",
+            "a.wild.gatehouse.test,   client, api.gatehouse.test,        /open/x,     421",
+            "api.gatehouse.test,      none,   a.wild.gatehouse.test,     /open/x,     421",
+            "api.gatehouse.test,      client, a.wild.gatehouse.test,     /wild/x,     421",
+            "none,                    none,   a.wild.gatehouse.test,     /open/x,     421",
+            "api.gatehouse.test,      client, api.gatehouse.test,        /wild/x,     404",
+            // exactly one label: deeper names and the bare domain are not under it
+            "a.b.wild.gatehouse.test, none,   a.b.wild.gatehouse.test,   /open/x,     200",
+            "a.b.wild.gatehouse.test, client, a.b.wild.gatehouse.test,   /wild/x,     404",
+            "wild.gatehouse.test,     none,   wild.gatehouse.test,       /open/x,     200",
+            // a hostname configured by its full name wins over the wildcard that covers it
+            "open.wild.gatehouse.test, none,  open.wild.gatehouse.test,  /open/x,     200",
+            "open.wild.gatehouse.test, none,  a.wild.gatehouse.test,     /open/x,     421",
+            "a.wild.gatehouse.test,   client, open.wild.gatehouse.test,  /open/x,     421",
     })
     void http1(String sni, String cert, String host, String path, String expected) {
         Reply r = request(sni.equals("none") ? null : sni, cert(cert), host, path);
@@ -227,6 +265,10 @@ class HostnameAccessTest {
             "127.0.0.1,                  /secure/x,  404",
             "127.0.0.1,                  /open/x,    200",
             "strict.gatehouse.test,      /partner/x, 403",
+            "a.wild.gatehouse.test,      /wild/x,    200",
+            "a.wild.gatehouse.test,      /partner/x, 403",
+            "a.b.wild.gatehouse.test,    /wild/x,    404",
+            "open.wild.gatehouse.test,   /wild/x,    404",
     })
     void plainHttp(String host, String path, int expected) throws IOException {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", plainPort)) {
@@ -245,6 +287,9 @@ class HostnameAccessTest {
             "strict.gatehouse.test, client,  ,                              /secure/x,  200",
             "strict.gatehouse.test, client,  STRICT.GATEHOUSE.TEST.,        /secure/x,  200",
             "strict.gatehouse.test, client,  api.gatehouse.test,            /open/x,    421",
+            "a.wild.gatehouse.test, client,  ,                              /wild/x,    200",
+            "a.wild.gatehouse.test, client,  b.wild.gatehouse.test,         /wild/x,    200",
+            "api.gatehouse.test,    client,  a.wild.gatehouse.test,         /open/x,    421",
     })
     void http2WithCurl(String sni, String cert, String authority, String path, int expected) {
         List<String> extra = new java.util.ArrayList<>(List.of("--http2"));
