@@ -99,6 +99,27 @@ public final class EffectivePolicy {
         return s.thenRun(exchange::runResponseHooks);
     }
 
+    /**
+     * Runs on-error alone, for a step the gateway runs before the policies that failed (APIM's
+     * "predefined errors for built-in steps": a missing or invalid subscription key): LastError is
+     * {@code failure} and the response its error response, which on-error may change or replace,
+     * as after a policy's failure in inbound. Then the {@link Exchange#onResponse} hooks run.
+     */
+    public CompletionStage<Void> executeOnError(Exchange exchange, GatewayException failure) {
+        exchange.section(Section.INBOUND);
+        CompletionStage<Void> s = onError(exchange, failure);
+        if (s == Policy.DONE) {
+            exchange.runResponseHooks();
+            return s;
+        }
+        return s.thenRun(exchange::runResponseHooks);
+    }
+
+    /** Whether some scope has an on-error section with something in it. */
+    public boolean handlesErrors() {
+        return !sections[Section.ON_ERROR.ordinal()].isEmpty();
+    }
+
     private CompletionStage<Void> executeSections(Exchange exchange, Forwarder forwarder) {
         exchange.forwarder(forwarder);
         CompletionStage<Void> s;

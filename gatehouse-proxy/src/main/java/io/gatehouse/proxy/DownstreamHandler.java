@@ -209,17 +209,21 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             fail(e, refusal.kind(), refusal.message(), null);
             return;
         }
+        HostnameAccess.Refusal keyRefused = null; // answered by the route's on-error, once the policies can see the head
         if (snap.subscriptions.enabled()) { // the subscription key, after the client certificate
             Subscriptions.Verdict v = snap.subscriptions.check(match.api().config(), headers, req.uri(),
                     tls ? "https" : "http", host);
             if (v.refusal() != null) {
                 runtime.metrics.subscriptionRefusal(match.api().config().id(), v.refusal().check());
                 e.challenge = v.challenge();
-                fail(e, v.refusal().kind(), v.refusal().message(), null);
-                return;
+                if (match.policy() == null || !match.policy().handlesErrors()) {
+                    fail(e, v.refusal().kind(), v.refusal().message(), null);
+                    return;
+                }
+                keyRefused = v.refusal();
             }
-            e.caller = v.caller();
-            if (v.caller().productId() != null) { // a product's context: its policy runs between global and API
+            e.caller = keyRefused != null ? Subscriptions.Caller.ANONYMOUS : v.caller();
+            if (keyRefused == null && v.caller().productId() != null) { // a product's context: its policy runs between global and API
                 match = match.inProduct(v.caller().productId());
                 e.match = match;
             }
@@ -234,6 +238,16 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         if (match.policy() != null) {
             e.head = new PolicyPath.Head(req.method().name(), tls ? "https" : "http",
                     host == null ? target.authority() : host, uri, headers);
+            if (keyRefused != null) { // APIM runs on-error for a refused key: it may answer otherwise
+                FailureKind kind = keyRefused.kind();
+                e.pending = new ArrayDeque<>(4);
+                e.request = new StreamedRequest(e, requestLength(e, req), headers.get(HttpHeaderNames.CONTENT_TYPE));
+                runPolicies(e, null, new io.gatehouse.policy.elements.PolicyRejection(kind.status.code(), kind.source,
+                        kind.reason, keyRefused.message(), kind.publicMessage,
+                        e.challenge == null ? java.util.Map.of()
+                                : java.util.Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), e.challenge)));
+                return;
+            }
             if (match.policy().readsRequestBody()) {
                 e.to(DownstreamExchange.Phase.READING_BODY);
                 e.policyBody = ctx.alloc().compositeBuffer(1024);
@@ -491,11 +505,17 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
     private void runPolicies(DownstreamExchange e, byte[] body) {
+        runPolicies(e, body, null);
+    }
+
+    /** {@link #runPolicies(DownstreamExchange, byte[])}, or with {@code refused}: on-error alone, for a step before them that refused the request. */
+    private void runPolicies(DownstreamExchange e, byte[] body, io.gatehouse.policy.GatewayException refused) {
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
                 e.request, e, e.trace, e.span, e.caller);
-        PolicyPath.Decision d = PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in);
+        PolicyPath.Decision d = refused == null ? PolicyPath.run(runtime, snap, ctx.channel().eventLoop(), in)
+                : PolicyPath.onError(runtime, snap, ctx.channel().eventLoop(), in, refused);
         if (d instanceof PolicyPath.Later later) {
             later.stage().whenComplete((next, t) -> decided(e, next, t)); // completed on the event loop
         } else {

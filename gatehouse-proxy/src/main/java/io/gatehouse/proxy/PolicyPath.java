@@ -336,6 +336,20 @@ final class PolicyPath {
      * completes on the event loop (exceptionally only if building the decision failed).
      */
     static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in) {
+        return run(runtime, snap, loop, in, null);
+    }
+
+    /**
+     * Runs the route's on-error alone for {@code failure}, a step before the policies that refused
+     * the request (the subscription key check), as APIM does; decided as after the policies.
+     */
+    static Decision onError(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in,
+            GatewayException failure) {
+        return run(runtime, snap, loop, in, failure);
+    }
+
+    private static Decision run(GatewayRuntime runtime, GatewaySnapshot snap, EventLoop loop, Inbound in,
+            GatewayException failed) {
         EffectivePolicy policy = in.policy();
         PolicyContext ctx = context(snap, in);
         Exchange x = new Exchange(ctx);
@@ -352,7 +366,8 @@ final class PolicyPath {
         }
         CompletionStage<Void> done;
         try {
-            done = policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
+            done = failed != null ? policy.executeOnError(x, failed)
+                    : policy.execute(x, new Run(runtime, snap, loop, in, x, !policy.readsResponseBody()));
         } catch (RuntimeException unexpected) {
             return decideNow(x, in, unexpected);
         }
