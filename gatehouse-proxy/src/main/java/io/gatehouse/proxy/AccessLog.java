@@ -37,6 +37,12 @@ final class AccessLog implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long REOPEN_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long a log that a reload replaced goes on writing what reaches it: a request ending on
+     * an event loop may have read the old log just before the swap and hand it its line just
+     * after. Two seconds is far beyond that gap, and the reload never waits for it.
+     */
+    private static final long RETIRE_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Lines go out in writes of about this many bytes (or fewer when the queue runs dry). */
     private static final int BATCH_BYTES = 32 * 1024;
 
@@ -48,6 +54,8 @@ final class AccessLog implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final Thread writer;
     private volatile boolean closing;
+    /** While closing: the writer goes on until the queue is empty after this {@code nanoTime} (0: at once). */
+    private volatile long retiredUntil;
 
     private AccessLog() {
         this.settings = new AccessLogSettings(AccessLogSettings.Format.OFF, null, false, 16);
@@ -94,7 +102,20 @@ final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** Writes what is queued, then stops the writer (waits up to two seconds). */
+    /**
+     * A reload replaced this log: the writer writes what is queued and what still arrives in the
+     * next {@link #RETIRE_NANOS}, then stops. Does not wait.
+     */
+    void retire() {
+        if (writer == null || closing) {
+            return;
+        }
+        retiredUntil = (System.nanoTime() + RETIRE_NANOS) | 1;
+        closing = true;
+        LockSupport.unpark(writer);
+    }
+
+    /** Writes what is queued, then stops the writer (waits up to two seconds). At shutdown, when nothing adds lines any more. */
     @Override
     public void close() {
         if (writer == null || closing) {
@@ -128,7 +149,10 @@ final class AccessLog implements AutoCloseable {
                 if (e == null) {
                     sink.flush();
                     if (closing) {
-                        break;
+                        long until = retiredUntil;
+                        if (until == 0 || System.nanoTime() - until >= 0) {
+                            break;
+                        }
                     }
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
                     long now = System.nanoTime();

@@ -272,7 +272,7 @@ public final class Gateway implements AutoCloseable {
         AccessLog oldLog = runtime.accessLog;
         if (!oldLog.settings().equals(next.model().gateway().accessLog())) {
             runtime.accessLog = AccessLog.open(next.model().gateway().accessLog(), metrics);
-            oldLog.close(); // writes what it holds first
+            oldLog.retire(); // writes what it holds, and what a request ending just now still hands it
         }
         publishCertificateMetrics(next);
         metrics.configLoaded(true);

@@ -273,6 +273,27 @@ class AccessLogTest {
         assertThat(metrics.scrape()).containsPattern("gatehouse_access_log_dropped_total (8[4-9]|9\\d|100)\\.0");
     }
 
+    /**
+     * A reload that changes gateway.accessLog swaps the log while requests are ending on the event
+     * loops: one that read the old log just before the swap hands it its line just after. The old
+     * log still writes it (it used to stop as soon as its queue was empty, and the line was lost).
+     */
+    @Test
+    void aLogAReloadReplacedStillWritesTheLinesThatReachItJustAfter() throws Exception {
+        Path file = tmp.resolve("retired.log");
+        AccessLog log = AccessLog.open(new io.gatehouse.config.model.AccessLogSettings(
+                io.gatehouse.config.model.AccessLogSettings.Format.JSON, file, false, 16), new GatewayMetrics());
+        log.add(entry("before-the-swap"));
+        waitForLine(file, 1);
+        long t0 = System.nanoTime();
+        log.retire();
+        assertThat(System.nanoTime() - t0).as("the reload does not wait").isLessThan(100_000_000L);
+        Thread.sleep(200); // the writer has emptied its queue
+        log.add(entry("after-the-swap"));
+        assertThat(waitForLine(file, 2)).contains("\"requestId\":\"after-the-swap\"");
+        log.close();
+    }
+
     private static AccessLog.Entry entry(String id) {
         AccessLog.Entry e = new AccessLog.Entry();
         e.requestId = id;
