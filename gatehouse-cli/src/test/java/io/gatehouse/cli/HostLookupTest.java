@@ -116,6 +116,37 @@ final class HostLookupTest {
         }
     }
 
+    /**
+     * {@code IPAddress.Parse}/{@code TryParse} in a policy read literals only: a client's header
+     * such as {@code zz:zz} (a colon, letters that are no hex digits) used to go to the JVM's name
+     * service, on the event loop, with a name the client chose.
+     */
+    @Test
+    void anAddressInAnExpressionIsNeverLookedUp() throws Exception {
+        int port = Ports.free();
+        try (TestBackend backend = new TestBackend(null);
+             Gateway gw = start(config(port, backend.port(), "127.0.0.1", 5) + """
+                    policyXml: |
+                      <policies>
+                        <inbound>
+                          <return-response>
+                            <set-status code="200" reason="OK" />
+                            <set-body>@(IPAddress.TryParse(context.Request.Headers.GetValueOrDefault("X-Address", ""), out var a) ? "address" : "not an address")</set-body>
+                          </return-response>
+                        </inbound>
+                        <backend><forward-request /></backend>
+                      </policies>
+                """)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (String value : new String[] {"zz:zz", "cafe:babe", "2001:db8::1", "fe80::1%eth0"}) {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/fast/x"))
+                        .header("X-Address", value).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.body()).as(value + " " + SlowDns.LOOKUPS).isEqualTo(value.startsWith("2001") || value.startsWith("fe80") ? "address" : "not an address");
+            }
+            assertThat(SlowDns.LOOKUPS).noneMatch(l -> l.startsWith("zz:zz") || l.startsWith("cafe:babe"));
+        }
+    }
+
     @Test
     void aNameThatDoesNotResolveIs502AndSaysSo() throws Exception {
         int port = Ports.free();

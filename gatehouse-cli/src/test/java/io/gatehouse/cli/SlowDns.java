@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /**
  * This module's tests' name resolver (registered in {@code META-INF/services}): names under
  * {@code slow-dns.test} answer as a slow or broken DNS server would, every other name goes to the
- * JDK's own resolver. (A JVM started with {@code -Djdk.net.hosts.file} never asks a provider, as
+ * JDK's own resolver. A name with a colon, which no host name has, is recorded and refused. (A JVM started with {@code -Djdk.net.hosts.file} never asks a provider, as
  * gatehouse-proxy's tests are, so this lives here.) The first label says how:
  * {@code held-N} answers 127.0.0.1 after N ms, {@code nowhere} does not resolve. Every lookup of
  * such a name is recorded with the thread that made it.
@@ -26,6 +26,10 @@ public final class SlowDns extends InetAddressResolverProvider {
         return new InetAddressResolver() {
             @Override
             public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
+                if (host.indexOf(':') >= 0) { // no host name has one: an address literal that was not parsed as one
+                    LOOKUPS.add(host + " on " + Thread.currentThread().getName());
+                    throw new UnknownHostException(host + ": not a host name (SlowDns)");
+                }
                 if (!host.endsWith(".slow-dns.test")) {
                     return builtin.lookupByName(host, policy);
                 }

@@ -73,8 +73,12 @@ final class NsSystemNet {
             if (t.startsWith("[") && t.endsWith("]")) {
                 t = t.substring(1, t.length() - 1);
             }
-            if (t.contains(":") && t.matches("[0-9A-Fa-f:.%a-zA-Z0-9]+")) {
-                return java.net.InetAddress.getByName(t.contains("%") ? t.substring(0, t.indexOf('%')) : t);
+            int zone = t.indexOf('%');
+            String bare = zone >= 0 ? t.substring(0, zone) : t;
+            // hex digits, colons and dots only: the JDK then parses an IPv6 literal and never asks a
+            // name service ("zz:zz" would have been looked up, with a name from the request)
+            if (bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+")) {
+                return java.net.InetAddress.getByName(bare);
             }
         } catch (java.net.UnknownHostException | NumberFormatException e) {
             return null;
