@@ -24,12 +24,16 @@ public final class EffectivePolicy {
     private final boolean readsRequestBody;
     private final boolean readsResponseBody;
     private final boolean forwardsOnly;
+    private final boolean handlesErrors;
 
     EffectivePolicy(Block[] sections, boolean readsRequestBody, boolean readsResponseBody) {
         this.sections = sections.clone();
         this.readsRequestBody = readsRequestBody;
         this.readsResponseBody = readsResponseBody;
         this.forwardsOnly = computeForwardsOnly();
+        List<Policy> onError = new java.util.ArrayList<>();
+        flatten(section(Section.ON_ERROR), onError);
+        this.handlesErrors = !onError.isEmpty();
     }
 
     /**
@@ -115,9 +119,12 @@ public final class EffectivePolicy {
         return s.thenRun(exchange::runResponseHooks);
     }
 
-    /** Whether some scope has an on-error section with something in it. */
+    /**
+     * Whether on-error holds a policy once {@code <base/>} is expanded (APIM's template's
+     * {@code <on-error><base /></on-error>} over empty parents holds none).
+     */
     public boolean handlesErrors() {
-        return !sections[Section.ON_ERROR.ordinal()].isEmpty();
+        return handlesErrors;
     }
 
     private CompletionStage<Void> executeSections(Exchange exchange, Forwarder forwarder) {
@@ -162,7 +169,7 @@ public final class EffectivePolicy {
             exchange.steps().failed(g);
         }
         exchange.trace(new TraceEntry(g.source(), "error", g.reason() + ": " + g.getMessage(), Map.of()));
-        exchange.context().lastError(new LastError(g.source(), g.reason(), g.getMessage(),
+        exchange.context().lastError(new LastError(g.source(), g.reason(), g.lastErrorMessage(),
                 g.scope() == null ? "" : g.scope().label(),
                 g.section() == null ? "" : g.section().element(),
                 g.path() == null ? "" : g.path(),

@@ -91,6 +91,14 @@ public class GatewayException extends RuntimeException {
         return this;
     }
 
+    /**
+     * {@code context.LastError.Message}: {@link #getMessage()}, unless the failure's detail is not
+     * for policies (which may put it in a response), such as why a subscription key was refused.
+     */
+    public String lastErrorMessage() {
+        return getMessage();
+    }
+
     /** The message safe to show a client: a short phrase for the status, no internals. */
     public String publicMessage() {
         return publicMessage(status);

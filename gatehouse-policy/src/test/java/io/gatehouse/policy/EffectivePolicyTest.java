@@ -65,6 +65,20 @@ class EffectivePolicyTest {
         assertThat(f.calls).hasValue(1);
     }
 
+    /** APIM's template ({@code <on-error><base /></on-error>}) over parents without on-error handles nothing. */
+    @Test
+    void onErrorHandlesErrorsOnlyWhenAPolicyIsInItOnceBaseIsExpanded() {
+        PolicyDocument bare = Harness.parse(engine, "<policies>" + section("backend", "<forward-request/>") + "</policies>", Scope.GLOBAL);
+        PolicyDocument template = Harness.parse(engine, "<policies>" + section("inbound", "<base/>") + section("backend", "<base/>")
+                + section("outbound", "<base/>") + section("on-error", "<base/>") + "</policies>", Scope.API);
+        PolicyDocument handling = Harness.parse(engine, "<policies>" + section("backend", "<forward-request/>")
+                + section("on-error", append("global")) + "</policies>", Scope.GLOBAL);
+        Diagnostics d = new Diagnostics();
+        assertThat(engine.compose(bare, template, null, d).handlesErrors()).isFalse();
+        assertThat(engine.compose(handling, template, null, d).handlesErrors()).isTrue();
+        assertThat(engine.compose(handling, null, null, d).handlesErrors()).isTrue();
+    }
+
     @Test
     void sectionWithoutBaseReplacesTheParentAndWarns() {
         PolicyDocument global = Harness.parse(engine, "<policies>" + section("inbound", append("global")) + "</policies>", Scope.GLOBAL);

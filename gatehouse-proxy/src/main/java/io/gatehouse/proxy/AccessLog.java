@@ -97,9 +97,14 @@ final class AccessLog implements AutoCloseable {
 
     /** Hands {@code e} to the writer, or drops and counts it when the buffer is full. Never blocks. */
     void add(Entry e) {
-        if (!queue.offer(e)) {
+        if (!queue.offer(e) || closing && !writer.isAlive()) { // full, or a writer long retired: never written
             metrics.accessLogDropped();
         }
+    }
+
+    /** Whether the writer has stopped (or never ran). */
+    boolean finished() {
+        return writer == null || !writer.isAlive();
     }
 
     /**
@@ -115,12 +120,16 @@ final class AccessLog implements AutoCloseable {
         LockSupport.unpark(writer);
     }
 
-    /** Writes what is queued, then stops the writer (waits up to two seconds). At shutdown, when nothing adds lines any more. */
+    /**
+     * Writes what is queued, then stops the writer (waits up to two seconds), a retired one too.
+     * At shutdown, when nothing adds lines any more.
+     */
     @Override
     public void close() {
-        if (writer == null || closing) {
+        if (writer == null || !writer.isAlive()) {
             return;
         }
+        retiredUntil = 0;
         closing = true;
         LockSupport.unpark(writer);
         try {

@@ -95,6 +95,11 @@ final class DownstreamExchange implements PolicyPath.Observer {
     long pendingBytes;
     /** The body being collected whole for policies that read it. */
     CompositeByteBuf policyBody;
+    /**
+     * A step before the policies refused the request (a subscription key): the policies' on-error
+     * alone runs on it, with the body read as the policies would have it, else null.
+     */
+    io.gatehouse.policy.GatewayException refusedBeforePolicies;
     /** The body not read yet when the policies ran on the head: forward-request decides what happens to it. */
     DownstreamHandler.StreamedRequest request;
 
@@ -108,6 +113,10 @@ final class DownstreamExchange implements PolicyPath.Observer {
     boolean upstreamReused;
     /** The request went once more on a new connection after a reused one closed before answering. */
     boolean sentAgain;
+    /** When the request's head went to the backend connection it is on ({@code System.nanoTime()}). */
+    long sentNanos;
+    /** The backend sent an interim (1xx) response on this connection: it has answered, in part. */
+    boolean informational;
     /** When the request left for the backend on the relay path (connecting included), for the backend latency; 0 before. */
     long backendStartNanos;
     /** forward-request's own timeout, else null for the backend's. */

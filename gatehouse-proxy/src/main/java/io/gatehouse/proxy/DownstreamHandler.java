@@ -239,14 +239,8 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             e.head = new PolicyPath.Head(req.method().name(), tls ? "https" : "http",
                     host == null ? target.authority() : host, uri, headers);
             if (keyRefused != null) { // APIM runs on-error for a refused key: it may answer otherwise
-                FailureKind kind = keyRefused.kind();
-                e.pending = new ArrayDeque<>(4);
-                e.request = new StreamedRequest(e, requestLength(e, req), headers.get(HttpHeaderNames.CONTENT_TYPE));
-                runPolicies(e, null, new io.gatehouse.policy.elements.PolicyRejection(kind.status.code(), kind.source,
-                        kind.reason, keyRefused.message(), kind.publicMessage,
-                        e.challenge == null ? java.util.Map.of()
-                                : java.util.Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), e.challenge)));
-                return;
+                e.refusedBeforePolicies = refusal(keyRefused, e.challenge);
+                e.challenge = null; // in the response on-error starts from, not on a later failure of the gateway's
             }
             if (match.policy().readsRequestBody()) {
                 e.to(DownstreamExchange.Phase.READING_BODY);
@@ -505,11 +499,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
 
     /** Runs the route's policies on the request ({@code body} read whole, or null when it streams). */
     private void runPolicies(DownstreamExchange e, byte[] body) {
-        runPolicies(e, body, null);
-    }
-
-    /** {@link #runPolicies(DownstreamExchange, byte[])}, or with {@code refused}: on-error alone, for a step before them that refused the request. */
-    private void runPolicies(DownstreamExchange e, byte[] body, io.gatehouse.policy.GatewayException refused) {
+        io.gatehouse.policy.GatewayException refused = e.refusedBeforePolicies; // then on-error alone runs
         e.to(DownstreamExchange.Phase.POLICIES);
         GatewaySnapshot snap = runtime.current();
         PolicyPath.Inbound in = new PolicyPath.Inbound(e.requestId, e.startNanos, e.match, e.head, client(snap), body,
@@ -521,6 +511,24 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         } else {
             decided(e, d, null);
         }
+    }
+
+    /**
+     * A refused subscription key as on-error sees it: LastError with APIM's source and reason, the
+     * response APIM's 401 with its challenge. LastError.Message is the public text, as the
+     * response's (on-error may put it in a body): why the key was refused (a suspended
+     * subscription, its scope) stays in the log, the access log and the trace.
+     */
+    private static io.gatehouse.policy.GatewayException refusal(HostnameAccess.Refusal refused, String challenge) {
+        FailureKind kind = refused.kind();
+        return new io.gatehouse.policy.elements.PolicyRejection(kind.status.code(), kind.source, kind.reason,
+                refused.message(), kind.publicMessage,
+                challenge == null ? java.util.Map.of() : java.util.Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), challenge)) {
+            @Override
+            public String lastErrorMessage() {
+                return publicMessage();
+            }
+        };
     }
 
     /** Carries out what the policies decided ({@code t}: they could not decide). */
@@ -799,6 +807,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         e.connected(e.target, e.upstreamHead.method().name(), e.upstreamHead.uri(), up, e.backendStartNanos);
         relay.begin();
         UpstreamReader.attach(up, relay);
+        e.sentNanos = System.nanoTime();
         up.write(e.upstreamHead, up.voidPromise()); // a failed write closes the connection, which fails the exchange
         HttpContent c;
         while ((c = e.pending.poll()) != null) {
@@ -828,6 +837,9 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** How soon after the request a kept-alive connection's close says it was stale ({@link #sendAgain}). */
+    private static final long STALE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private void armTimeout(DownstreamExchange e, Channel up) {
         UpstreamReader.arm(up, relay, responseTimeout(e), e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
     }
@@ -837,13 +849,18 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * as {@code kind}/{@code cause}: RFC 9112 section 9.3.1 lets a client retry an idempotent request
      * when a connection closes before any response. A backend closes a kept-alive connection it
      * has held idle long enough (Node's and Apache's after 5 s), and a request taken onto it just
-     * then finds it closed (or reset) before any answer. So: a reused connection, closed or reset
-     * (not a timeout, not TLS), before the response's head, for an idempotent method (RFC 9110
-     * section 9.2.2) whose request had no body and went out whole, on the plain path (policies that
-     * hold the response, and their forward-request, are left to their own error handling); once.
+     * then finds it closed (or reset) before any answer, within a round trip. So: a reused
+     * connection, closed or reset (not a timeout, not TLS, not a proxy's refusal) within
+     * {@link #STALE_NANOS} of the request and before any of the response (no interim 1xx either),
+     * for an idempotent method (RFC 9110 section 9.2.2) whose request had no body and went out
+     * whole, on the relay (a route without policies, or whose policies forwarded it as it is);
+     * once. A backend that closes later, or after starting to answer, has seen the request: it is
+     * not sent again (a request that makes the backend crash is not sent twice), and the second
+     * try's time is at most that second more than the backend's timeout.
      */
     private boolean sendAgain(DownstreamExchange e, Channel up, FailureKind kind, Throwable cause) {
         if (!e.upstreamReused || e.sentAgain || e.request != null || !e.requestComplete || e.bytesIn != 0
+                || e.informational || System.nanoTime() - e.sentNanos > STALE_NANOS
                 || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE
                 || kind != FailureKind.BACKEND_CONNECTION_FAILURE || (cause != null && !(cause instanceof java.io.IOException))
                 || e.upstreamHead instanceof io.netty.buffer.ByteBufHolder || !UpstreamCollector.idempotent(e.upstreamHead.method())) {
@@ -1149,6 +1166,7 @@ final class DownstreamHandler extends ChannelDuplexHandler {
             DownstreamExchange e = ex;
             if (e != null && e.upstream == up) {
                 flushed = false; // 100 Continue and friends stay between us and the backend
+                e.informational = true;
             }
         }
 

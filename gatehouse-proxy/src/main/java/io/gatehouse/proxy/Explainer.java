@@ -51,7 +51,7 @@ public final class Explainer {
         out.append("hostname: ").append(binding.name()).append(" (clientCertificateMode: ").append(mode.configName())
                 .append(binding.config().trustedCaCertificateIds().isEmpty() ? ""
                         : ", trustedCaCertificateIds: " + binding.config().trustedCaCertificateIds())
-                .append(host != null && !binding.key().equals(HostnameAccess.normalize(host))
+                .append(host != null && snap.hostnameKey(HostnameAccess.normalize(host)) == null
                         ? "; the default binding, as no hostname is '" + host + "'" : "")
                 .append(")\n");
         HostnameAccess.Scope scope = snap.scopes.get(binding.key());

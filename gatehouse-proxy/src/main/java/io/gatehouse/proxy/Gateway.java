@@ -56,6 +56,8 @@ public final class Gateway implements AutoCloseable {
     /** OpenTelemetry across reloads: one SDK per distinct gateway.telemetry setting, none when off. */
     private final io.gatehouse.proxy.telemetry.Telemetry telemetry = new io.gatehouse.proxy.telemetry.Telemetry();
     private final GatewayRuntime runtime;
+    /** Access logs a reload replaced, still writing what reached them late (AccessLog#retire); closed at shutdown. */
+    private final List<AccessLog> retiredLogs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CertificateWatch certificateWatch;
     private AdminServer admin;
     /** The connection to gateway.externalCache (Redis), across reloads. */
@@ -273,6 +275,8 @@ public final class Gateway implements AutoCloseable {
         if (!oldLog.settings().equals(next.model().gateway().accessLog())) {
             runtime.accessLog = AccessLog.open(next.model().gateway().accessLog(), metrics);
             oldLog.retire(); // writes what it holds, and what a request ending just now still hands it
+            retiredLogs.removeIf(AccessLog::finished);
+            retiredLogs.add(oldLog);
         }
         publishCertificateMetrics(next);
         metrics.configLoaded(true);
@@ -416,6 +420,7 @@ public final class Gateway implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.accessLog.close(); // the last requests' lines
+        retiredLogs.forEach(AccessLog::close); // and those of logs a reload replaced moments ago
         telemetry.close(TELEMETRY_FLUSH); // the spans of the requests just ended, with a bound on the wait
     }
 

@@ -7,6 +7,8 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -18,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * resolver answers, as it does for the rest of the process and the machine's other tools (its
  * cache, {@code /etc/hosts} or {@code -Djdk.net.hosts.file}, the system's search domains), but a
  * lookup blocks its thread and can take seconds when a DNS server is slow or gone, so it runs on
- * a few threads of its own and the answer comes back on the asking loop. An IP literal needs no
- * lookup and is answered at once, on the caller's thread.
+ * a few threads of its own and the answer comes back on the asking loop; connections waiting for
+ * the same name share one lookup. An IP literal needs no lookup and is answered at once, on the
+ * caller's thread.
  */
 final class HostLookup {
     /** How many lookups run at once; more wait their turn. */
@@ -28,6 +31,8 @@ final class HostLookup {
     private static final int QUEUE = 1024;
 
     private static final ThreadPoolExecutor LOOKUPS = executor();
+    /** The lookups running or waiting, by host name. */
+    private static final ConcurrentHashMap<String, CompletableFuture<InetAddress>> RUNNING = new ConcurrentHashMap<>();
 
     private HostLookup() {
     }
@@ -42,8 +47,9 @@ final class HostLookup {
     /**
      * {@code host}'s address with {@code port}, completed on {@code loop}: at once for an IP
      * literal (bracketed or not), else after a lookup on the lookup threads. Fails with an
-     * {@link UnknownHostException} for a name that does not resolve, and with a
-     * {@link LookupTimeoutException} when no answer came within {@code timeoutMillis}.
+     * {@link UnknownHostException} for a name that does not resolve, with a
+     * {@link LookupTimeoutException} when no answer came within {@code timeoutMillis}, and with
+     * {@link Busy} when too many lookups are waiting already.
      */
     static Future<InetSocketAddress> resolve(String host, int port, EventLoop loop, long timeoutMillis) {
         String bare = host.length() > 1 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']'
@@ -56,21 +62,49 @@ final class HostLookup {
         ScheduledFuture<?> timeout = loop.schedule(
                 () -> promise.tryFailure(new LookupTimeoutException(bare, timeoutMillis)), timeoutMillis, TimeUnit.MILLISECONDS);
         promise.addListener(f -> timeout.cancel(false));
+        lookup(bare).whenComplete((address, failure) -> { // on a lookup thread: the promise's listeners run on the loop
+            if (failure != null) {
+                promise.tryFailure(failure);
+            } else {
+                promise.trySuccess(new InetSocketAddress(address, port));
+            }
+        });
+        return promise;
+    }
+
+    /**
+     * The lookup of {@code host}: the one already running, or a new one. Every connection waiting
+     * for a name shares its one lookup, so a name whose DNS server is slow or gone holds one
+     * thread, and the other names' lookups go on.
+     */
+    private static CompletableFuture<InetAddress> lookup(String host) {
+        CompletableFuture<InetAddress> mine = new CompletableFuture<>();
+        CompletableFuture<InetAddress> running = RUNNING.putIfAbsent(host, mine);
+        if (running != null) {
+            return running;
+        }
         try {
             LOOKUPS.execute(() -> {
-                if (promise.isDone()) {
-                    return; // timed out while waiting for a thread
-                }
                 try {
-                    promise.trySuccess(new InetSocketAddress(InetAddress.getByName(bare), port));
+                    mine.complete(InetAddress.getByName(host));
                 } catch (UnknownHostException | RuntimeException e) {
-                    promise.tryFailure(e);
+                    mine.completeExceptionally(e);
+                } finally {
+                    RUNNING.remove(host, mine);
                 }
             });
         } catch (RejectedExecutionException full) {
-            promise.tryFailure(new UnknownHostException(bare + ": too many host name lookups are waiting"));
+            RUNNING.remove(host, mine);
+            mine.completeExceptionally(new Busy(host));
         }
-        return promise;
+        return mine;
+    }
+
+    /** Too many names are being looked up: their DNS servers do not answer. */
+    static final class Busy extends Exception {
+        Busy(String host) {
+            super("looking up " + host + ": " + QUEUE + " other host name lookups are waiting", null, false, false);
+        }
     }
 
     /** A lookup that did not answer in time; names the host only. */

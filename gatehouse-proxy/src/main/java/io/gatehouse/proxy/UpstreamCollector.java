@@ -44,8 +44,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     static final int MAX_BODY = 16 * 1024 * 1024;
     /** How much of a streamed body may arrive before its hand-over without pausing the connection. */
     private static final int MAX_EARLY_BYTES = 256 * 1024;
-    /** Methods {@link Call#retryStale} sends again on a new connection (RFC 9110 9.2.2). */
-    /** RFC 9110 section 9.2.2: methods whose effect is the same however many times they are sent. */
+    /** Methods {@link Call#retryStale} sends again on a new connection: RFC 9110 section 9.2.2's idempotent ones. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
     /** Whether a request of {@code method} may be sent again on a new connection when a reused one closed before any answer. */

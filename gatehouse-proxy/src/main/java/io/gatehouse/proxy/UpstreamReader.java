@@ -204,10 +204,13 @@ final class UpstreamReader extends ChannelInboundHandlerAdapter {
                 deadline = 0;
                 ReferenceCountUtil.release(msg);
                 io.gatehouse.policy.OutboundProxy proxy = target.proxy();
-                s.failed(up, FailureKind.BACKEND_CONNECTION_FAILURE, "backend '" + target.id() + "': through " + proxy
+                String why = "backend '" + target.id() + "': through " + proxy
                         + ": the proxy refused the request with " + r.status()
                         + (proxy.username() == null ? " (it asks for credentials: give the proxy policy a username and password)"
-                        : " (it did not accept the username and password)"), null);
+                        : " (it did not accept the username and password)");
+                // with its cause, so that it is never taken for a kept-alive connection gone stale (and sent again)
+                s.failed(up, FailureKind.BACKEND_CONNECTION_FAILURE, why,
+                        new UpstreamException(FailureKind.BACKEND_CONNECTION_FAILURE, why, null, null));
                 ctx.close();
                 return;
             }

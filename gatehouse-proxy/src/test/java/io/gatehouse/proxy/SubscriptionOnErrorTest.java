@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SubscriptionOnErrorTest {
     static final String KEY = "lab-results-key-0123456789abcdef0123";
+    static final String SUSPENDED = "retired-lab-key-00112233445566778899";
 
     @TempDir
     static Path tmp;
@@ -55,13 +56,36 @@ class SubscriptionOnErrorTest {
                         <set-header name="X-Error" exists-action="override">
                           <value>@(context.LastError.Source + "/" + context.LastError.Reason + "/" + context.LastError.Section)</value>
                         </set-header>
+                        <set-header name="X-Message" exists-action="override">
+                          <value>@(context.LastError.Message)</value>
+                        </set-header>
                       </on-error>
                     </policies>
                 subscriptions:
                   - id: lab
                     scope: /apis
                     primaryKey: %s
+                  - id: retired-lab
+                    scope: /apis
+                    primaryKey: %s
+                    state: suspended
                 apis:
+                  - id: orders
+                    path: orders
+                    backendId: rec
+                    subscriptionRequired: true
+                    policyXml: |
+                      <policies>
+                        <inbound><base /></inbound>
+                        <backend><base /></backend>
+                        <outbound><base /></outbound>
+                        <on-error>
+                          <base />
+                          <set-header name="X-Order" exists-action="override">
+                            <value>@((string)context.Request.Body.As<JObject>(preserveContent: true)["id"])</value>
+                          </set-header>
+                        </on-error>
+                      </policies>
                   - id: results
                     path: results
                     backendId: rec
@@ -85,7 +109,7 @@ class SubscriptionOnErrorTest {
                           </choose>
                         </on-error>
                       </policies>
-                """.formatted(port, backend.url(), KEY));
+                """.formatted(port, backend.url(), KEY, SUSPENDED));
     }
 
     @AfterAll
@@ -123,6 +147,32 @@ class SubscriptionOnErrorTest {
         assertThat(r.headers().firstValue("X-Error")).hasValue("authorization/SubscriptionKeyInvalid/inbound");
         assertThat(backend.requestsTo("/8")).isEmpty();
         assertThat(String.join("\n", logs.lines())).doesNotContain("not-the-key-0000000000000000000000000");
+    }
+
+    /**
+     * LastError.Message is APIM's public text, which on-error may put in a body: why the key was
+     * refused (a suspended subscription, named) stays in the log.
+     */
+    @Test
+    void onErrorIsNotToldWhyAKeyWasRefused() throws Exception {
+        HttpResponse<String> r = get("/results/12", SUSPENDED);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("X-Message")).hasValue("Access denied due to invalid subscription key. "
+                + "Make sure to provide a valid key for an active subscription.");
+        assertThat(logs.await(l -> l.contains("retired-lab"), Duration.ofSeconds(5))).contains("401");
+        assertThat(String.join("\n", logs.lines())).doesNotContain(SUSPENDED);
+    }
+
+    /** On a route whose policies read the body, on-error reads it too (it is read whole first, as for the policies). */
+    @Test
+    void onErrorOfARouteThatReadsTheBodySeesIt() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orders/new"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"o-17\"}")).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+        assertThat(r.headers().firstValue("X-Order")).hasValue("o-17");
+        assertThat(r.headers().firstValue("X-Error")).hasValue("authorization/SubscriptionKeyNotFound/inbound");
+        assertThat(backend.requestsTo("/new")).isEmpty();
     }
 
     @Test

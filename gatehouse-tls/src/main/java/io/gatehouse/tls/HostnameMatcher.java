@@ -99,10 +99,9 @@ public final class HostnameMatcher {
     }
 
     static InetAddress ipLiteral(String s) {
-        boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = s.contains(":") && s.matches("[0-9a-fA-F:.%]+");
-        if (!v4 && !v6) {
-            return null;
+        if (!s.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            int zone = s.indexOf('%');
+            return io.gatehouse.common.net.IpLiterals.ipv6(zone >= 0 ? s.substring(0, zone) : s); // never a name lookup
         }
         try {
             return InetAddress.getByName(s);

@@ -63,9 +63,12 @@ public final class AddressRanges {
 
     private static byte[] literal(String addr) {
         boolean v4 = addr.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = !v4 && addr.indexOf(':') >= 0 && addr.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) {
-            throw new IllegalArgumentException("'" + addr + "' is not an IPv4 or IPv6 address");
+        if (!v4) {
+            InetAddress v6 = IpLiterals.ipv6(addr);
+            if (v6 == null) {
+                throw new IllegalArgumentException("'" + addr + "' is not an IPv4 or IPv6 address");
+            }
+            return v6.getAddress();
         }
         try {
             return InetAddress.getByName(addr).getAddress(); // a literal: no lookup

@@ -75,15 +75,11 @@ final class NsSystemNet {
             }
             int zone = t.indexOf('%');
             String bare = zone >= 0 ? t.substring(0, zone) : t;
-            // hex digits, colons and dots only: the JDK then parses an IPv6 literal and never asks a
-            // name service ("zz:zz" would have been looked up, with a name from the request)
-            if (bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+")) {
-                return java.net.InetAddress.getByName(bare);
-            }
+            // never a name service: "zz:zz" or ".:1" would have been looked up, with a name from the request
+            return io.gatehouse.common.net.IpLiterals.ipv6(bare);
         } catch (java.net.UnknownHostException | NumberFormatException e) {
             return null;
         }
-        return null;
     }
 
     /** .NET's text: dotted quad, or the compressed IPv6 form. */

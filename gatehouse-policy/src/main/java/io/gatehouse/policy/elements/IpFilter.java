@@ -10,7 +10,6 @@ import io.gatehouse.policy.xml.SourceValue;
 import io.gatehouse.policy.xml.XmlElement;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -147,18 +146,8 @@ public final class IpFilter implements Policy {
             return null;
         }
         if (s.indexOf(':') >= 0) {
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
-                    return null;
-                }
-            }
-            try {
-                // a literal containing ':' is parsed as IPv6 by the JDK, with no name lookup
-                return InetAddress.getByName(s).getAddress();
-            } catch (UnknownHostException | RuntimeException e) {
-                return null;
-            }
+            InetAddress a = io.gatehouse.common.net.IpLiterals.ipv6(s); // never a name lookup
+            return a == null ? null : a.getAddress();
         }
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {

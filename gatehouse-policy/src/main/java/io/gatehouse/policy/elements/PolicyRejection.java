@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * <p>The message and headers must never carry secrets: they go to the client.
  */
-public final class PolicyRejection extends GatewayException {
+public class PolicyRejection extends GatewayException {
     private final String publicMessage;
     private final Map<String, String> responseHeaders;
     private final String jsonBody;

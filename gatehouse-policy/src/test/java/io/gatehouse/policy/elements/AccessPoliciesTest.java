@@ -140,6 +140,8 @@ class AccessPoliciesTest {
         assertThat(IpFilter.parse("[::1]")).hasSize(16);
         assertThat(IpFilter.parse("localhost")).isNull();
         assertThat(IpFilter.parse("example.com")).isNull();
+        assertThat(IpFilter.parse(".:1")).isNull(); // not a literal to the JDK: it would have been looked up
+        assertThat(IpFilter.parse("::ffff:10.0.0.1")).containsExactly(10, 0, 0, 1);
         assertThat(IpFilter.parse("256.0.0.1")).isNull();
         assertThat(IpFilter.parse("1.2.3")).isNull();
         assertThat(IpFilter.parse("gg::1")).isNull();
