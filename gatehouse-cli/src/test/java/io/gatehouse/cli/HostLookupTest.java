@@ -87,7 +87,7 @@ final class HostLookupTest {
             HttpResponse<String> fast = get(port, "/fast/x").get(10, TimeUnit.SECONDS);
             long fastMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fastStart);
             assertThat(fast.statusCode()).as(fast.body()).isEqualTo(200);
-            assertThat(fastMillis).as("a request to a backend by address while the other's lookup runs").isLessThan(1_000);
+            assertThat(fastMillis).as("a request to a backend by address while the other's lookup runs").isLessThan(1_500);
             assertThat(slow).as("the lookup is still running").isNotDone();
 
             HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
