@@ -40,6 +40,33 @@ final class Limits {
         return f.thenCompose(v -> next.get());
     }
 
+    /**
+     * Stages started together (each a round trip to a shared store), as one: complete when all
+     * are, failed as the first of them in the list's order that failed (where running them one
+     * after another would have stopped). DONE when all have already succeeded.
+     */
+    static java.util.concurrent.CompletionStage<Void> together(java.util.List<java.util.concurrent.CompletionStage<Void>> started) {
+        java.util.concurrent.CompletableFuture<?>[] all = new java.util.concurrent.CompletableFuture<?>[started.size()];
+        boolean done = true;
+        for (int i = 0; i < all.length; i++) {
+            all[i] = started.get(i).toCompletableFuture();
+            done &= all[i].isDone();
+        }
+        if (done) {
+            return firstFailure(started);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(all).handle((v, t) -> null).thenCompose(x -> firstFailure(started));
+    }
+
+    private static java.util.concurrent.CompletionStage<Void> firstFailure(java.util.List<java.util.concurrent.CompletionStage<Void>> done) {
+        for (java.util.concurrent.CompletionStage<Void> s : done) {
+            if (s.toCompletableFuture().isCompletedExceptionally()) {
+                return s;
+            }
+        }
+        return io.gatehouse.policy.spi.Policy.DONE;
+    }
+
     /** {@code stage} with its outcome ignored (a store logs its own failures): DONE when already complete. */
     static java.util.concurrent.CompletionStage<Void> settled(java.util.concurrent.CompletionStage<?> stage) {
         java.util.concurrent.CompletableFuture<?> f = stage.toCompletableFuture();

@@ -182,15 +182,18 @@ public final class Quota implements Policy {
                 matching.add(child);
             }
         }
-        // every quota that applies is checked before any counts the call: one that refuses leaves the others untouched
-        CompletionStage<Void> s = limit.count(exchange, store, key, false, null);
+        // every quota that applies is checked before any counts the call: one that refuses leaves the others
+        // untouched. The checks go together, then the counts (two round trips to a shared store, not one per quota).
+        return Limits.andThen(together(exchange, key, matching, false), () -> together(exchange, key, matching, true));
+    }
+
+    /** The policy's quota and its children's that apply, checked ({@code counted} false) or counted, all at once. */
+    private CompletionStage<Void> together(Exchange exchange, String key, List<Limits.Child<Limit>> matching, boolean counted) {
+        List<CompletionStage<Void>> started = new ArrayList<>(1 + matching.size());
+        started.add(limit.count(exchange, store, key, counted, null));
         for (Limits.Child<Limit> child : matching) {
-            s = Limits.andThen(s, () -> child.limit().count(exchange, store, child.key(location, exchange.context()), false, null));
+            started.add(child.limit().count(exchange, store, child.key(location, exchange.context()), counted, null));
         }
-        s = Limits.andThen(s, () -> limit.count(exchange, store, key, true, null));
-        for (Limits.Child<Limit> child : matching) {
-            s = Limits.andThen(s, () -> child.limit().count(exchange, store, child.key(location, exchange.context()), true, null));
-        }
-        return s;
+        return Limits.together(started);
     }
 }

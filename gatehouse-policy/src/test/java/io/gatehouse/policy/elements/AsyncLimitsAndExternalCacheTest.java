@@ -42,6 +42,9 @@ class AsyncLimitsAndExternalCacheTest {
      */
     private final ExecutorService later = Executors.newSingleThreadExecutor();
     private final AtomicInteger asyncCalls = new AtomicInteger();
+    /** Store calls asked and not answered yet, and the most there were at once. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private final AtomicInteger mostOutstanding = new AtomicInteger();
 
     @AfterEach
     void stop() {
@@ -57,8 +60,10 @@ class AsyncLimitsAndExternalCacheTest {
 
         <T> CompletionStage<T> slowly(Supplier<T> answer) {
             asyncCalls.incrementAndGet();
+            mostOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
             Executor delayed = CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS, later);
             return CompletableFuture.supplyAsync(() -> {
+                outstanding.decrementAndGet();
                 if (failing) {
                     throw new PolicyRejection(503, "external-cache", "ExternalCacheUnavailable", "down", "down",
                             Map.of("Retry-After", "1"));
@@ -187,6 +192,24 @@ class AsyncLimitsAndExternalCacheTest {
         sameAsInMemory("""
                 <quota-by-key calls="3" renewal-period="3600" counter-key="q" increment-condition="@(context.Response.StatusCode == 200)" />""",
                 "", 5, "a");
+    }
+
+    /**
+     * A quota with an API and an operation quota under it: the three are checked together, then
+     * counted together (two round trips to a shared store, not six), and still answer as in
+     * memory, the outermost refusal first.
+     */
+    @Test
+    void aQuotasApiAndOperationQuotasAreAskedTogether() {
+        String quota = """
+                <quota calls="4" renewal-period="3600"><api name="API" calls="3"><operation name="a" calls="1" /></api></quota>""";
+        sameAsInMemory(quota, "", 6, "a", "b");
+        mostOutstanding.set(0);
+        EffectivePolicy p = compile(PolicyEnvironment.builder().externalCache(new SlowCache()).build(), quota, "");
+        PolicyContext c = call("API", "a");
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(200);
+        assertThat(mostOutstanding.get()).as("store calls in flight at once").isEqualTo(3);
     }
 
     @Test
