@@ -90,60 +90,84 @@ public final class RateLimit implements Policy {
     @Override
     public CompletionStage<Void> apply(Exchange exchange) {
         String key = location.key(exchange.context());
+        if (!children.isEmpty()) {
+            return withChildren(exchange, key);
+        }
         java.util.concurrent.CompletableFuture<CounterStore.Count> f = store.tryAddSlidingAsync(key, 1, calls, period).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            return counted(exchange, key, f.getNow(null));
+            return counted(exchange, f.getNow(null));
         }
-        return f.thenCompose(c -> counted(exchange, key, c));
+        return f.thenCompose(c -> counted(exchange, c));
     }
 
-    /** The policy's own counter answered {@code c}: refuse, or check the API's and operation's limits, then report. */
-    private CompletionStage<Void> counted(Exchange exchange, String key, CounterStore.Count c) {
+    /** The policy's own counter answered {@code c}: refuse, or report. */
+    private CompletionStage<Void> counted(Exchange exchange, CounterStore.Count c) {
         if (!c.allowed()) {
             throw refuse(exchange, calls, c);
         }
-        CompletionStage<Void> rest = children.isEmpty() ? DONE : children(exchange, key, 0, null);
-        return Limits.then(rest, v -> reporting.allowed(exchange, calls, c.count()));
-    }
-
-    /**
-     * The API's and operation's limits from {@code from} on, each counting the call in its own
-     * counter; a call one of them refuses is taken back from those that had counted it
-     * ({@code counted}) and from the policy's own counter.
-     */
-    private CompletionStage<Void> children(Exchange exchange, String key, int from, List<Object[]> counted) {
-        for (int i = from; i < children.size(); i++) {
-            Limits.Child<Calls> child = children.get(i);
-            if (!child.matches(exchange.context())) {
-                continue;
-            }
-            String childKey = child.key(location, exchange.context());
-            int next = i + 1;
-            CompletionStage<CounterStore.Count> answer = store.tryAddSlidingAsync(childKey, 1, child.limit().calls(), child.limit().period());
-            java.util.concurrent.CompletableFuture<CounterStore.Count> f = answer.toCompletableFuture();
-            if (f.isDone() && !f.isCompletedExceptionally()) {
-                CounterStore.Count cc = f.getNow(null);
-                counted = childCounted(exchange, key, childKey, child, cc, counted);
-                continue;
-            }
-            List<Object[]> sofar = counted;
-            return f.thenCompose(cc -> children(exchange, key, next, childCounted(exchange, key, childKey, child, cc, sofar)));
-        }
+        reporting.allowed(exchange, calls, c.count());
         return DONE;
     }
 
-    private List<Object[]> childCounted(Exchange exchange, String key, String childKey, Limits.Child<Calls> child, CounterStore.Count cc,
-                                        List<Object[]> counted) {
-        if (!cc.allowed()) {
-            store.tryAddSlidingAsync(key, -1, Long.MAX_VALUE, period);
-            for (int j = 0; counted != null && j < counted.size(); j++) {
-                store.tryAddSlidingAsync((String) counted.get(j)[0], -1, Long.MAX_VALUE, (Duration) counted.get(j)[1]);
+    /**
+     * The policy's counter and those of its API and operation limits that apply count the call
+     * together (one round trip to a shared store, not one per counter).
+     */
+    private CompletionStage<Void> withChildren(Exchange exchange, String key) {
+        List<Limits.Child<Calls>> matching = new ArrayList<>(2);
+        for (Limits.Child<Calls> child : children) {
+            if (child.matches(exchange.context())) {
+                matching.add(child);
             }
-            throw refuse(exchange, child.limit().calls(), cc);
         }
-        List<Object[]> out = counted == null ? new ArrayList<>(2) : counted;
-        out.add(new Object[] {childKey, child.limit().period()});
-        return out;
+        int n = 1 + matching.size();
+        String[] keys = new String[n];
+        Duration[] periods = new Duration[n];
+        java.util.concurrent.CompletableFuture<?>[] answers = new java.util.concurrent.CompletableFuture<?>[n];
+        keys[0] = key;
+        periods[0] = period;
+        answers[0] = store.tryAddSlidingAsync(key, 1, calls, period).toCompletableFuture();
+        boolean done = answers[0].isDone();
+        for (int i = 1; i < n; i++) {
+            Limits.Child<Calls> child = matching.get(i - 1);
+            keys[i] = child.key(location, exchange.context());
+            periods[i] = child.limit().period();
+            answers[i] = store.tryAddSlidingAsync(keys[i], 1, child.limit().calls(), periods[i]).toCompletableFuture();
+            done &= answers[i].isDone();
+        }
+        if (done) {
+            return decided(exchange, matching, keys, periods, answers);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(answers).handle((v, t) -> null)
+                .thenCompose(x -> decided(exchange, matching, keys, periods, answers));
+    }
+
+    /**
+     * Every counter has answered: the first that refused (or failed) in order, the policy's own
+     * first, decides; a call refused anywhere is taken back from every counter that counted it.
+     */
+    private CompletionStage<Void> decided(Exchange exchange, List<Limits.Child<Calls>> matching, String[] keys, Duration[] periods,
+                                          java.util.concurrent.CompletableFuture<?>[] answers) {
+        int first = -1;
+        for (int i = 0; i < answers.length && first < 0; i++) {
+            if (answers[i].isCompletedExceptionally() || !((CounterStore.Count) answers[i].getNow(null)).allowed()) {
+                first = i;
+            }
+        }
+        if (first < 0) {
+            reporting.allowed(exchange, calls, ((CounterStore.Count) answers[0].getNow(null)).count());
+            return DONE;
+        }
+        for (int i = 0; i < answers.length; i++) {
+            if (!answers[i].isCompletedExceptionally() && ((CounterStore.Count) answers[i].getNow(null)).allowed()) {
+                store.tryAddSlidingAsync(keys[i], -1, Long.MAX_VALUE, periods[i]);
+            }
+        }
+        if (answers[first].isCompletedExceptionally()) {
+            return answers[first].thenApply(v -> (Void) null); // the store's failure (503 when it fails closed)
+        }
+        throw refuse(exchange, first == 0 ? calls : matching.get(first - 1).limit().calls(),
+                (CounterStore.Count) answers[first].getNow(null));
     }
 
     private PolicyRejection refuse(Exchange exchange, int limit, CounterStore.Count c) {

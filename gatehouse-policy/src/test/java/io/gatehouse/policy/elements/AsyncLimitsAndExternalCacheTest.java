@@ -52,7 +52,7 @@ class AsyncLimitsAndExternalCacheTest {
     }
 
     /** An external cache over memory that answers after a millisecond on another thread. */
-    private final class SlowCache implements ExternalCache {
+    private class SlowCache implements ExternalCache {
         final InMemoryCounterStore store = new InMemoryCounterStore(System::currentTimeMillis);
         final Map<String, Object> values = new ConcurrentHashMap<>();
         final Map<String, byte[]> responses = new ConcurrentHashMap<>();
@@ -210,6 +210,60 @@ class AsyncLimitsAndExternalCacheTest {
         Harness.run(p, c, new Harness.RecordingForwarder());
         assertThat(c.response().statusCode()).isEqualTo(200);
         assertThat(mostOutstanding.get()).as("store calls in flight at once").isEqualTo(3);
+    }
+
+    /** rate-limit's own counter and its API's and operation's count a call together, one round trip. */
+    @Test
+    void aRateLimitsApiAndOperationLimitsCountTogether() {
+        EffectivePolicy p = compile(PolicyEnvironment.builder().externalCache(new SlowCache()).build(), """
+                <rate-limit calls="5" renewal-period="60"><api name="API" calls="4" renewal-period="60">
+                  <operation name="a" calls="3" renewal-period="60" /></api></rate-limit>""", "");
+        mostOutstanding.set(0);
+        PolicyContext c = call("API", "a");
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(200);
+        assertThat(mostOutstanding.get()).as("store calls in flight at once").isEqualTo(3);
+    }
+
+    /**
+     * A store that fails closed on one counter (the operation's): the call is refused with 503,
+     * and taken back from the counters that had counted it.
+     */
+    @Test
+    void aCounterThatFailsTakesTheCallBackFromTheOthers() {
+        AtomicInteger counted = new AtomicInteger();
+        AtomicInteger takenBack = new AtomicInteger();
+        SlowCache cache = new SlowCache() {
+            @Override
+            public LimitCounters counters() {
+                LimitCounters real = super.counters();
+                return new LimitCounters() {
+                    @Override
+                    public CompletionStage<CounterStore.Count> tryAddAsync(String key, long amount, long limit, Duration period) {
+                        return real.tryAddAsync(key, amount, limit, period);
+                    }
+
+                    @Override
+                    public CompletionStage<CounterStore.Count> tryAddSlidingAsync(String key, long amount, long limit, Duration period) {
+                        if (amount > 0 && limit == 3) { // the operation's counter
+                            return CompletableFuture.failedFuture(new PolicyRejection(503, "external-cache", "ExternalCacheUnavailable",
+                                    "down", "down", Map.of("Retry-After", "1")));
+                        }
+                        (amount > 0 ? counted : takenBack).incrementAndGet();
+                        return real.tryAddSlidingAsync(key, amount, limit, period);
+                    }
+                };
+            }
+        };
+        EffectivePolicy p = compile(PolicyEnvironment.builder().externalCache(cache).build(), """
+                <rate-limit calls="5" renewal-period="60"><api name="API" calls="4" renewal-period="60">
+                  <operation name="a" calls="3" renewal-period="60" /></api></rate-limit>""", "");
+        PolicyContext c = call("API", "a");
+        Harness.run(p, c, new Harness.RecordingForwarder());
+        assertThat(c.response().statusCode()).isEqualTo(503);
+        assertThat(c.lastError().reason()).isEqualTo("ExternalCacheUnavailable");
+        assertThat(counted).as("the policy's and the API's counters").hasValue(2);
+        assertThat(takenBack).as("both taken back").hasValue(2);
     }
 
     @Test
