@@ -147,7 +147,7 @@ final class PolicyPath {
         @Override
         public ApiInfo api() {
             var api = match.api().config();
-            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target().url()), "");
+            return new ApiInfo(api.id(), api.id(), api.path(), serviceUrl(target().url()), "", Subscriptions.keyNames(api));
         }
 
         @Override

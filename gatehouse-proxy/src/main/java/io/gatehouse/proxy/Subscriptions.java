@@ -90,6 +90,11 @@ final class Subscriptions {
         this.enabled = enabled;
     }
 
+    /** {@code context.Api.SubscriptionKeyParameterNames} of {@code api}: its header and query parameter names. */
+    static io.gatehouse.expr.context.SubscriptionKeyParameterNames keyNames(ApiConfig api) {
+        return new io.gatehouse.expr.context.SubscriptionKeyParameterNames(api.subscription().header(), api.subscription().query());
+    }
+
     static Subscriptions of(LoadedConfig config) {
         var model = config.model();
         boolean any = !model.products().isEmpty() || !model.subscriptions().isEmpty()
@@ -109,7 +114,7 @@ final class Subscriptions {
                     java.net.URI url = a.serviceUrl() != null ? a.serviceUrl()
                             : model.backend(a.backendId()).map(b -> b.url()).orElse(null);
                     apis.add(new ApiInfo(a.id(), a.id(), a.path(),
-                            url == null ? null : io.gatehouse.expr.context.Url.parse(url.toString()), ""));
+                            url == null ? null : io.gatehouse.expr.context.Url.parse(url.toString()), "", keyNames(a)));
                 });
             }
             productViews.put(p.id(), new Product(p.id(), p.name(), p.subscriptionRequired(), p.approvalRequired(),

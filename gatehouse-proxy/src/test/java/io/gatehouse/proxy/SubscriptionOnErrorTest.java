@@ -90,6 +90,7 @@ class SubscriptionOnErrorTest {
                     path: results
                     backendId: rec
                     subscriptionRequired: true
+                    subscriptionKeyParameterNames: {header: X-Lab-Key, query: lab-key}
                     policyXml: |
                       <policies>
                         <inbound><base /></inbound>
@@ -103,6 +104,7 @@ class SubscriptionOnErrorTest {
                                 <set-status code="401" reason="Unauthorized" />
                                 <set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>
                                 <set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Source + "/" + context.LastError.Reason)</value></set-header>
+                                <set-header name="X-Key-Header" exists-action="override"><value>@(context.Api.SubscriptionKeyParameterNames.Header)</value></set-header>
                                 <set-body>@("{\\"error\\": \\"send your lab key\\", \\"api\\": \\"" + context.Api.Id + "\\"}")</set-body>
                               </return-response>
                             </when>
@@ -122,7 +124,7 @@ class SubscriptionOnErrorTest {
     private static HttpResponse<String> get(String path, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
         if (key != null) {
-            b.header("Ocp-Apim-Subscription-Key", key);
+            b.header(path.startsWith("/results/") ? "X-Lab-Key" : "Ocp-Apim-Subscription-Key", key); // the API's own name
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -133,6 +135,7 @@ class SubscriptionOnErrorTest {
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).isEqualTo("{\"error\": \"send your lab key\", \"api\": \"results\"}");
         assertThat(r.headers().firstValue("X-Reason")).hasValue("authorization/SubscriptionKeyNotFound");
+        assertThat(r.headers().firstValue("X-Key-Header")).as("context.Api.SubscriptionKeyParameterNames").hasValue("X-Lab-Key");
         assertThat(r.headers().firstValue("X-Error")).as("return-response starts a new response").isEmpty();
         assertThat(backend.requestsTo("/7")).isEmpty();
     }

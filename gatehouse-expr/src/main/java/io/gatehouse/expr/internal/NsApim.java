@@ -80,6 +80,10 @@ final class NsApim {
         m.prop(api, "IsCurrentRevision", Type.BOOL, o -> ((ApiInfo) o).isCurrentRevision());
         m.prop(api, "Version", str, o -> ((ApiInfo) o).version());
         m.prop(api, "Revision", str, o -> ((ApiInfo) o).revision());
+        Type keyNames = m.type("SubscriptionKeyParameterNames", io.gatehouse.expr.context.SubscriptionKeyParameterNames.class);
+        m.prop(api, "SubscriptionKeyParameterNames", keyNames, o -> ((ApiInfo) o).subscriptionKeyParameterNames());
+        m.prop(keyNames, "Header", str, o -> ((io.gatehouse.expr.context.SubscriptionKeyParameterNames) o).header());
+        m.prop(keyNames, "Query", str, o -> ((io.gatehouse.expr.context.SubscriptionKeyParameterNames) o).query());
 
         String op = l.tOperation.name();
         m.prop(op, "Id", str, o -> ((OperationInfo) o).id());
@@ -473,7 +477,6 @@ final class NsApim {
             Map.entry("ISubscription.StartDate", "Gatehouse subscriptions carry only Id, Name and keys"),
             Map.entry("ISubscription.EndDate", "Gatehouse subscriptions carry only Id, Name and keys"),
             Map.entry("IApi.Protocols", "Gatehouse APIs are served over the listener's HTTPS"),
-            Map.entry("IApi.SubscriptionKeyParameterNames", "read the names from the config (apis[].subscriptionKeyParameterNames); policies do not see them"),
             Map.entry("IRequest.PrivateEndpointConnection", "there are no Azure private endpoints outside Azure"),
             Map.entry("IDeployment.GatewayId", "use context.Deployment.ServiceId, the id of this Gatehouse instance"),
             Map.entry("IProxyRequestContext.Workspace", "Gatehouse has no APIM workspaces"));
