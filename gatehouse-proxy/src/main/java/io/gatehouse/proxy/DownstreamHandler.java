@@ -837,9 +837,6 @@ final class DownstreamHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** How soon after the request a kept-alive connection's close says it was stale ({@link #sendAgain}). */
-    private static final long STALE_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private void armTimeout(DownstreamExchange e, Channel up) {
         UpstreamReader.arm(up, relay, responseTimeout(e), e.responseTimeout != null ? "forward-request timeout" : "backends[].timeout");
     }
@@ -850,19 +847,15 @@ final class DownstreamHandler extends ChannelDuplexHandler {
      * when a connection closes before any response. A backend closes a kept-alive connection it
      * has held idle long enough (Node's and Apache's after 5 s), and a request taken onto it just
      * then finds it closed (or reset) before any answer, within a round trip. So: a reused
-     * connection, closed or reset (not a timeout, not TLS, not a proxy's refusal) within
-     * {@link #STALE_NANOS} of the request and before any of the response (no interim 1xx either),
-     * for an idempotent method (RFC 9110 section 9.2.2) whose request had no body and went out
-     * whole, on the relay (a route without policies, or whose policies forwarded it as it is);
-     * once. A backend that closes later, or after starting to answer, has seen the request: it is
-     * not sent again (a request that makes the backend crash is not sent twice), and the second
-     * try's time is at most that second more than the backend's timeout.
+     * connection that closed as {@link UpstreamReader#staleClose} says, before any of the response
+     * (no interim 1xx either), for an idempotent method (RFC 9110 section 9.2.2) whose request had
+     * no body and went out whole, on the relay (a route without policies, or whose policies
+     * forwarded it as it is); once. The second try's time is at most that second more than the
+     * backend's timeout.
      */
     private boolean sendAgain(DownstreamExchange e, Channel up, FailureKind kind, Throwable cause) {
-        if (!e.upstreamReused || e.sentAgain || e.request != null || !e.requestComplete || e.bytesIn != 0
-                || e.informational || System.nanoTime() - e.sentNanos > STALE_NANOS
-                || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE
-                || kind != FailureKind.BACKEND_CONNECTION_FAILURE || (cause != null && !(cause instanceof java.io.IOException))
+        if (!e.upstreamReused || e.sentAgain || e.request != null || !e.requestComplete || e.bytesIn != 0 || e.informational
+                || e.phase() != DownstreamExchange.Phase.AWAITING_RESPONSE || !UpstreamReader.staleClose(kind, cause, e.sentNanos)
                 || e.upstreamHead instanceof io.netty.buffer.ByteBufHolder || !UpstreamCollector.idempotent(e.upstreamHead.method())) {
             return false;
         }

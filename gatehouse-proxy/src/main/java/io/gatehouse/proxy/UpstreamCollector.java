@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -92,6 +91,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
     private boolean reusable;
     private boolean answered;            // a response byte came (a 1xx head, or the final one)
     private FullHttpRequest again;       // kept to send once more if the reused connection is stale, or null
+    private long sentNanos;              // when the request went on the reused connection (UpstreamReader.staleClose)
     private long callDeadline;           // System.nanoTime() by which a whole call ends (Call.wholeCall), else 0
     private ScheduledFuture<?> connecting; // fails a whole call still connecting at its deadline, or null
     // the body left on the connection (streamAbove)
@@ -168,6 +168,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             connectAndSend(request);
         } else if (how.retryStale() && idempotent(request.method())) {
             again = request; // kept until the response begins: the connection may turn out stale
+            sentNanos = System.nanoTime();
             sendWhole(idle, request.retainedDuplicate());
         } else {
             sendWhole(idle, request);
@@ -385,8 +386,7 @@ final class UpstreamCollector implements UpstreamReader.Sink {
             }
             return;
         }
-        if (again != null && up == channel && !answered && !done.isDone()
-                && kind == FailureKind.BACKEND_CONNECTION_FAILURE && (cause == null || cause instanceof IOException)) {
+        if (again != null && up == channel && !answered && !done.isDone() && UpstreamReader.staleClose(kind, cause, sentNanos)) {
             // the reused connection was closed (or reset) before any answer: once more on a new one
             FullHttpRequest r = again;
             again = null;

@@ -29,6 +29,22 @@ import java.util.concurrent.TimeUnit;
  * does not schedule and cancel a task on every request.
  */
 final class UpstreamReader extends ChannelInboundHandlerAdapter {
+    /** How soon after the request a kept-alive connection's close says it was stale ({@link #staleClose}). */
+    static final long STALE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * Whether a failure of a request on a reused kept-alive connection, sent at {@code sentNanos}
+     * and answered with nothing yet (no byte, no 1xx: the caller knows), says the connection was
+     * stale when the request went out: closed or reset (an I/O failure, or a close with no
+     * cause; not a timeout, TLS or a proxy's refusal) within {@link #STALE_NANOS}. Only then may an
+     * idempotent request go once more (RFC 9112 section 9.3.1): a backend that closes later may
+     * have acted on it, and a request that makes it crash is not sent twice.
+     */
+    static boolean staleClose(FailureKind kind, Throwable cause, long sentNanos) {
+        return kind == FailureKind.BACKEND_CONNECTION_FAILURE && (cause == null || cause instanceof java.io.IOException)
+                && System.nanoTime() - sentNanos <= STALE_NANOS;
+    }
+
 
     /** Where a backend's response goes. Every method is called on the connection's event loop. */
     interface Sink {
