@@ -118,9 +118,20 @@ class ExternalCacheConfigTest {
         assertThat(RedisConnection.redact("rediss://:Ab/Cd@Ef@h:1/0?ssl=true")).isEqualTo("rediss://****@h:1/0?ssl=true");
         // a timeout must be positive, said at load rather than failing when Lettuce connects
         assertThatThrownBy(() -> RedisConnection.parse("cache.local,connectTimeout=-5,password=TopSecret1", w -> { }))
-                .hasMessageContaining("timeout '-5' is not a positive number of milliseconds").hasMessageNotContaining("TopSecret1");
+                .hasMessageContaining("connectTimeout '-5' is not a number of milliseconds from 1 to 60000")
+                .hasMessageNotContaining("TopSecret1");
         assertThatThrownBy(() -> RedisConnection.parse("redis://cache.local?timeout=0", w -> { }))
-                .hasMessageContaining("timeout '0' is not a positive");
+                .hasMessageContaining("timeout '0' is not a number of milliseconds");
+        // the load waits for it: too long is refused by name, not left to overflow later
+        assertThatThrownBy(() -> RedisConnection.parse("cache.local,connectTimeout=1e30s", w -> { }))
+                .hasMessageContaining("connectTimeout '1e30s'");
+        // a '#' or '?' in a password that is not percent-encoded: still masked whole
+        assertThatThrownBy(() -> RedisConnection.parse("redis://:p#ss?wd@cache.local:6379", w -> { }))
+                .hasMessageNotContaining("ss").hasMessageNotContaining("wd");
+        // a ',' in a StackExchange password: what follows it reads as an endpoint, and is not shown
+        assertThatThrownBy(() -> RedisConnection.parse("cache.local:6380,password=Ab12,Cd34:x,ssl=True", w -> { }))
+                .hasMessageContaining("names 2 endpoints").hasMessageContaining("gateway.externalCache.password")
+                .hasMessageNotContaining("Ab12").hasMessageNotContaining("Cd34");
     }
 
     // ---------------------------------------------------------------- the reader

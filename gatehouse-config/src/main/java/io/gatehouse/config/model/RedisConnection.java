@@ -112,10 +112,11 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
         if (text == null) {
             return null;
         }
-        String s = text.replaceAll("(?i)(password\\s*=)[^,]*", "$1****");
-        // user-info of a URI: everything between :// and the last @ before the query or fragment, as parse reads it
-        // (a password may hold '/' or '@': Azure's keys are base64)
-        return s.replaceAll("(?i)(://)[^?#]*@", "$1****@");
+        // StackExchange's password=, with the parts after it that are no option (a ',' in the password split it)
+        String s = text.replaceAll("(?i)(password\\s*=)[^,]*(,[^,=]*(?=,|$))*", "$1****");
+        // user-info of a URI: everything between :// and the last @ (a password may hold '/', '@', '#' or '?':
+        // Azure's keys are base64, and one not percent-encoded is still never shown)
+        return s.replaceAll("(?i)(://).*@", "$1****@");
     }
 
     private static RedisConnection uri(String t, Consumer<String> warning) {
@@ -173,7 +174,7 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
                     case "database", "db" -> database = number(v, k, redact(t));
                     case "clientname" -> clientName = v;
                     case "ssl" -> ssl = ssl || Boolean.parseBoolean(v);
-                    case "timeout" -> connect = Duration.ofMillis(millis(v, redact(t)));
+                    case "timeout" -> connect = Duration.ofMillis(millis(v, k, redact(t)));
                     case "sentinelmasterid" -> fragment = v;
                     default -> warning.accept("connection string option '" + k + "' is not known to Gatehouse and is ignored");
                 }
@@ -228,7 +229,7 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
                 case "defaultdatabase" -> database = number(v, key, redact(t));
                 case "name" -> clientName = v.isEmpty() ? null : v;
                 case "servicename" -> serviceName = v.isEmpty() ? null : v;
-                case "connecttimeout" -> connect = Duration.ofMillis(millis(v, redact(t)));
+                case "connecttimeout" -> connect = Duration.ofMillis(millis(v, key, redact(t)));
                 // documented StackExchange.Redis options that ask nothing of this client: accepted as written
                 case "abortconnect" -> bool(v, key, t); // Gatehouse never aborts: it loads, warns, and keeps reconnecting
                 case "allowadmin", "resolvedns", "checkcertificaterevocation", "setlib" -> bool(v, key, t);
@@ -254,13 +255,15 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
             throw new IllegalArgumentException("'" + redact(t) + "' names no host (expected for example "
                     + "contoso.redis.cache.windows.net:6380,password=...,ssl=True,abortConnect=False)");
         }
+        if (serviceName == null && hosts.size() > 1) {
+            // the parts are not shown: with a ',' in a password, what follows it reads as another endpoint
+            throw new IllegalArgumentException("'" + redact(t) + "' names " + hosts.size() + " endpoints (Gatehouse connects "
+                    + "to one Redis, or to sentinels with serviceName=...; a value, such as a password, cannot hold a ',' "
+                    + "in this form: give the password in gateway.externalCache.password)");
+        }
         List<Endpoint> endpoints = new ArrayList<>();
         for (String h : hosts) {
             endpoints.add(endpoint(h, serviceName != null ? 26379 : tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, redact(t)));
-        }
-        if (serviceName == null && endpoints.size() > 1) {
-            throw new IllegalArgumentException("'" + redact(t) + "' names " + endpoints.size() + " endpoints (Gatehouse connects "
-                    + "to one Redis, or to sentinels with serviceName=...)");
         }
         return new RedisConnection(endpoints, serviceName, tls, user, password, database, clientName, connect);
     }
@@ -318,7 +321,10 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
         throw new IllegalArgumentException("'" + shown + "': " + key + " '" + v + "' is not a whole number of at least 0");
     }
 
-    private static long millis(String v, String shown) {
+    /** The longest connect timeout: the config load waits for it. */
+    private static final long MAX_CONNECT_MILLIS = 60_000;
+
+    private static long millis(String v, String key, String shown) {
         String s = v.strip().toLowerCase(Locale.ROOT);
         long ms;
         try {
@@ -332,9 +338,9 @@ public record RedisConnection(List<Endpoint> endpoints, String sentinelMaster, b
         } catch (NumberFormatException e) {
             ms = -1;
         }
-        if (ms <= 0) {
-            throw new IllegalArgumentException("'" + shown + "': timeout '" + v + "' is not a positive number of milliseconds "
-                    + "(expected for example 5000, 5000ms or 5s)");
+        if (ms <= 0 || ms > MAX_CONNECT_MILLIS) {
+            throw new IllegalArgumentException("'" + shown + "': " + key + " '" + v + "' is not a number of milliseconds from 1 "
+                    + "to " + MAX_CONNECT_MILLIS + " (expected for example 5000, 5000ms or 5s)");
         }
         return ms;
     }

@@ -349,8 +349,18 @@ final class RedisConnector implements AutoCloseable {
     void connectAtLoad() {
         long deadline = System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
         connectAll(slots, deadline);
-        Slot first = slots[0];
-        if (!cluster && first.connection != null && isCluster(first, System.nanoTime() + connectTimeout.toNanos())) {
+        if (slots[0].connection != null) {
+            becomeClusterIfOne(slots[0]);
+        }
+    }
+
+    /**
+     * When the server {@code first} (a single-node connection, connected) is a cluster node, makes
+     * the slots again as cluster connections and puts them in service. Waits (at most two connect
+     * timeouts): never on an event loop, nor on Lettuce's computation threads.
+     */
+    private void becomeClusterIfOne(Slot first) {
+        if (!first.cluster && !cluster && isCluster(first, System.nanoTime() + connectTimeout.toNanos())) {
             Slot[] fresh = clusterSlots();
             connectAll(fresh, System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
             replace(fresh);
@@ -451,14 +461,8 @@ final class RedisConnector implements AutoCloseable {
                 } else {
                     s.connected(c);
                     if (!s.cluster && !cluster && s.index == 0) {
-                        // Redis was down at load: ask now whether it is a cluster (off the loops: this waits)
-                        computation.execute(() -> {
-                            if (isCluster(s, System.nanoTime() + connectTimeout.toNanos())) {
-                                Slot[] fresh = clusterSlots();
-                                connectAll(fresh, System.nanoTime() + connectTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
-                                replace(fresh);
-                            }
-                        });
+                        // Redis was down at load: ask now whether it is a cluster, on a thread of its own (this waits)
+                        Thread.ofPlatform().daemon().name("gatehouse-redis-cluster-check").start(() -> becomeClusterIfOne(s));
                     }
                 }
             });

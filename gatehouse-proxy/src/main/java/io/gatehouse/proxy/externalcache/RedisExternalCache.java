@@ -414,7 +414,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 if (first == null) {
                     inFlight = false;
                     if (home != null && home.get(key) == this) {
-                        if (knownCount >= 0 && loop != null) {
+                        if (knownCount >= 0 && loop != null && settings.earlyAdmission()) {
                             loop.sweepLater(); // what Redis last said is kept while it is fresh enough for early admission
                         } else {
                             home.remove(key);
@@ -583,18 +583,9 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             done();
         }
 
+        /** The batch's timer fired before Redis answered: settled as a timeout (an answer coming later is ignored). */
         private void timedOut(Batch batch) {
-            if (!batch.compareAndSet(false, true)) {
-                return;
-            }
-            connector.down(slot, noAnswer());
-            forget();
-            for (Pending p = batch.head; p != null; p = p.next) {
-                settled(p);
-                failures.failed("counter", "timeout");
-                fail(p);
-            }
-            done();
+            settle(batch, null, new java.util.concurrent.TimeoutException());
         }
 
         /** The batch in flight is settled: the calls queued meanwhile go next. */
