@@ -509,6 +509,18 @@ final class RedisConnector implements AutoCloseable {
     }
 
     /** A command on the connection of {@code slot} failed, or the connection did: Redis is down (logged on the change only). */
+    /**
+     * A command on {@code slot} failed (no answer in time, an error): {@link #down} unless the
+     * slot is down already, so that while Redis is away the requests that keep failing work out
+     * no message and take no lock. A read a moment old only costs one {@code down} more.
+     */
+    void commandFailed(int slot, java.util.function.Supplier<String> why) {
+        if (state == State.DOWN && slot >= 0 && slot < slotDown.length && slotDown[slot]) {
+            return;
+        }
+        down(slot, why.get());
+    }
+
     void down(int slot, String why) {
         if (closed) {
             return;

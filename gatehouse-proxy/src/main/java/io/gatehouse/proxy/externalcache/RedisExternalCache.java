@@ -572,7 +572,8 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                 }
             } else {
                 boolean timeout = t instanceof java.util.concurrent.TimeoutException;
-                connector.down(slot, timeout ? noAnswer() : connector.explain(t));
+                Throwable failure = t;
+                connector.commandFailed(slot, () -> timeout ? noAnswer() : connector.explain(failure));
                 forget();
                 for (Pending p = batch.head; p != null; p = p.next) {
                     settled(p);
@@ -704,7 +705,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
             sent = command.apply(c);
         } catch (RuntimeException e) {
             failures.failed(op, "unavailable");
-            connector.down(slot, connector.explain(e));
+            connector.commandFailed(slot, () -> connector.explain(e));
             out.completeExceptionally(e);
             return out;
         }
@@ -713,7 +714,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
         ScheduledFuture<?> timer = loop == null ? null : loop.schedule(() -> {
             if (!out.isDone()) {
                 failures.failed(op, "timeout");
-                connector.down(slot, noAnswer());
+                connector.commandFailed(slot, this::noAnswer);
                 out.completeExceptionally(new java.util.concurrent.TimeoutException("no answer within " + settings.timeout().toMillis() + " ms"));
             }
         }, timeoutNanos, TimeUnit.NANOSECONDS);
@@ -733,7 +734,7 @@ public final class RedisExternalCache implements ExternalCache, LimitCounters, A
                     Throwable cause = unwrap(t);
                     boolean timeout = cause instanceof java.util.concurrent.TimeoutException;
                     failures.failed(op, timeout ? "timeout" : "unavailable");
-                    connector.down(slot, timeout ? noAnswer() : connector.explain(cause));
+                    connector.commandFailed(slot, () -> timeout ? noAnswer() : connector.explain(cause));
                     out.completeExceptionally(t);
                 }
             };
