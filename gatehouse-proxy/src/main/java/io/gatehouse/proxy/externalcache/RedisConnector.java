@@ -121,7 +121,6 @@ final class RedisConnector implements AutoCloseable {
      */
     private final class Slot {
         final int index;
-        final EventLoop loop;
         final boolean cluster;
         final ClientResources resources;
         final AbstractRedisClient client;
@@ -130,7 +129,6 @@ final class RedisConnector implements AutoCloseable {
 
         Slot(int index, EventLoop loop, boolean cluster) {
             this.index = index;
-            this.loop = loop;
             this.cluster = cluster;
             DefaultClientResources.Builder b = DefaultClientResources.builder()
                     .eventExecutorGroup(computation).timer(timer)
